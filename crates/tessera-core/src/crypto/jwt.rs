@@ -1,0 +1,210 @@
+//! Compact JWS (RFC 7515) for the two algorithms Tessera issues: RS256 and HS256.
+//!
+//! Verification is always done against an algorithm the caller chose from its own
+//! configuration, never the one the token names, so a token cannot downgrade itself.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use openssl::hash::MessageDigest;
+use openssl::pkey::{HasPublic, PKey, PKeyRef, Private};
+use openssl::sign::{Signer, Verifier};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::ct_eq;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub alg: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typ: Option<String>,
+}
+
+/// A token split into its parts; nothing in it is trusted until a `verify_*` call says so.
+#[derive(Debug)]
+pub struct Unverified<'t> {
+    pub header: Header,
+    signing_input: &'t str,
+    signature: Vec<u8>,
+    payload: Vec<u8>,
+}
+
+impl Unverified<'_> {
+    /// The claims, for routing only (e.g. reading `aud` to find the verification key).
+    pub fn claims_unverified<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.payload).map_err(|_| Error::TokenInvalid)
+    }
+
+    pub fn verify_rs256<K: HasPublic>(&self, key: &PKeyRef<K>) -> bool {
+        if self.header.alg != "RS256" {
+            return false;
+        }
+        let Ok(mut v) = Verifier::new(MessageDigest::sha256(), key) else {
+            return false;
+        };
+        v.verify_oneshot(&self.signature, self.signing_input.as_bytes())
+            .unwrap_or(false)
+    }
+
+    pub fn verify_hs256(&self, secret: &[u8]) -> bool {
+        if self.header.alg != "HS256" {
+            return false;
+        }
+        match hs256(secret, self.signing_input.as_bytes()) {
+            Ok(mac) => ct_eq(&mac, &self.signature),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Splits a compact JWS. Malformed input is [`Error::TokenInvalid`].
+pub fn parse(token: &str) -> Result<Unverified<'_>> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::TokenInvalid);
+    };
+    let header: Header = URL_SAFE_NO_PAD
+        .decode(h)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or(Error::TokenInvalid)?;
+    let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| Error::TokenInvalid)?;
+    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| Error::TokenInvalid)?;
+    Ok(Unverified {
+        header,
+        signing_input: &token[..h.len() + 1 + p.len()],
+        signature,
+        payload,
+    })
+}
+
+fn encode_parts<C: Serialize>(header: &Header, claims: &C) -> Result<String> {
+    let h = serde_json::to_vec(header).map_err(|e| Error::Internal(e.to_string()))?;
+    let c = serde_json::to_vec(claims).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(h),
+        URL_SAFE_NO_PAD.encode(c)
+    ))
+}
+
+pub fn sign_rs256<C: Serialize>(claims: &C, kid: &str, key: &PKey<Private>) -> Result<String> {
+    let header = Header {
+        alg: "RS256".into(),
+        kid: Some(kid.to_owned()),
+        typ: Some("JWT".into()),
+    };
+    let input = encode_parts(&header, claims)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(ossl)?;
+    let sig = signer.sign_oneshot_to_vec(input.as_bytes()).map_err(ossl)?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+pub fn sign_hs256<C: Serialize>(claims: &C, secret: &[u8]) -> Result<String> {
+    let header = Header {
+        alg: "HS256".into(),
+        kid: None,
+        typ: Some("JWT".into()),
+    };
+    let input = encode_parts(&header, claims)?;
+    let mac = hs256(secret, input.as_bytes())?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac)))
+}
+
+fn hs256(secret: &[u8], data: &[u8]) -> Result<Vec<u8>> {
+    let key = PKey::hmac(secret).map_err(ossl)?;
+    let mut signer = Signer::new(MessageDigest::sha256(), &key).map_err(ossl)?;
+    signer.sign_oneshot_to_vec(data).map_err(ossl)
+}
+
+fn ossl(e: openssl::error::ErrorStack) -> Error {
+    Error::Internal(format!("openssl: {e}"))
+}
+
+/// A public JWK (RFC 7517) for an RSA verification key.
+pub fn rsa_jwk<K: HasPublic>(kid: &str, key: &PKeyRef<K>) -> Result<serde_json::Value> {
+    let rsa = key.rsa().map_err(ossl)?;
+    Ok(serde_json::json!({
+        "kty": "RSA",
+        "use": "sig",
+        "alg": "RS256",
+        "kid": kid,
+        "n": URL_SAFE_NO_PAD.encode(rsa.n().to_vec()),
+        "e": URL_SAFE_NO_PAD.encode(rsa.e().to_vec()),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::rsa::Rsa;
+    use serde_json::json;
+
+    fn rsa() -> PKey<Private> {
+        PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn rs256_round_trip_and_tamper() {
+        let key = rsa();
+        let t = sign_rs256(&json!({"sub":"u1","exp":1}), "k1", &key).unwrap();
+        let u = parse(&t).unwrap();
+        assert_eq!(u.header.kid.as_deref(), Some("k1"));
+        assert!(u.verify_rs256(&key));
+        assert!(!u.verify_rs256(&rsa()), "another key must not verify");
+        let v: serde_json::Value = u.claims_unverified().unwrap();
+        assert_eq!(v["sub"], "u1");
+
+        let mut parts: Vec<&str> = t.split('.').collect();
+        let forged = URL_SAFE_NO_PAD.encode(br#"{"sub":"admin","exp":1}"#);
+        parts[1] = &forged;
+        let tampered = parts.join(".");
+        assert!(!parse(&tampered).unwrap().verify_rs256(&key));
+    }
+
+    #[test]
+    fn hs256_round_trip_and_algorithm_pinning() {
+        let t = sign_hs256(&json!({"sub":"u1"}), b"app-secret").unwrap();
+        let u = parse(&t).unwrap();
+        assert!(u.verify_hs256(b"app-secret"));
+        assert!(!u.verify_hs256(b"other"));
+        // An HS256 token never passes an RS256 check, whatever key is tried.
+        assert!(!u.verify_rs256(&rsa()));
+    }
+
+    #[test]
+    fn signatures_of_any_length_are_rejected_without_panic() {
+        let t = sign_hs256(&json!({"a":1}), b"k").unwrap();
+        let head = t.rsplit_once('.').unwrap().0;
+        for sig in [
+            "",
+            "AA",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        ] {
+            let token = format!("{head}.{sig}");
+            let u = parse(&token).unwrap();
+            assert!(!u.verify_hs256(b"k"));
+        }
+    }
+
+    #[test]
+    fn malformed_tokens_are_2207() {
+        for t in ["", "a.b", "a.b.c.d", "!!.e30.AA", "e30.!!.AA"] {
+            assert_eq!(parse(t).map(|_| ()).unwrap_err().code(), 2207, "{t}");
+        }
+    }
+
+    #[test]
+    fn jwk_has_modulus_and_exponent() {
+        let key = rsa();
+        let jwk = rsa_jwk("k1", &key).unwrap();
+        assert_eq!(jwk["e"], "AQAB");
+        assert_eq!(jwk["kid"], "k1");
+        assert!(jwk["n"].as_str().unwrap().len() > 300);
+    }
+}

@@ -1,0 +1,17 @@
+//! The identity core of Tessera.
+//!
+//! Every wire surface (v1/v2 GraphQL, v2/v3 REST, OIDC, SAML, CAS, hosted pages) is a thin
+//! adapter over the services of [`Core`]. Business rules live here once; storage is reached only
+//! through the [`store::Store`] trait, implemented by `tessera-store`.
+
+pub mod clock;
+pub mod crypto;
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod rules;
+pub mod service;
+pub mod store;
+
+pub use error::{Error, Lang, Result, UniqueField};
+pub use service::{Core, CoreConfig};

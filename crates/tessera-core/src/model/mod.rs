@@ -1,0 +1,11 @@
+//! Domain types. Plain data: no I/O, no wire formats.
+
+pub mod application;
+pub mod keys;
+pub mod pool;
+pub mod user;
+
+pub use application::{AccessKey, Application, OidcSettings, SigningAlg};
+pub use keys::SigningKey;
+pub use pool::{PoolSettings, UserPool};
+pub use user::{ExternalIdentity, LoginStats, Profile, User, UserStatus};

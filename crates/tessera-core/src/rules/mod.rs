@@ -1,0 +1,4 @@
+//! Business rules that need no storage: validation, normalisation, password strength.
+
+pub mod identifiers;
+pub mod password_strength;

@@ -1,0 +1,97 @@
+use std::sync::{Arc, RwLock};
+
+use crate::crypto::keyring::KeySet;
+use crate::crypto::password::{HashParams, PasswordHasher};
+use crate::crypto::transport::TransportKey;
+use crate::error::{Error, Result};
+use crate::store::Store;
+
+/// Settings of the core that come from the deployment's configuration.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    /// The public base URL (`https://id.example.com`), without a trailing slash. Tokens and
+    /// discovery documents carry it.
+    pub public_url: String,
+    pub hash_params: HashParams,
+}
+
+/// The identity core: one per process, shared by every façade.
+pub struct Core {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) config: CoreConfig,
+    pub(crate) hasher: PasswordHasher,
+    pub(crate) transport: TransportKey,
+    pub(crate) keys: RwLock<Arc<KeySet>>,
+    pub(crate) keys_loaded_at: std::sync::atomic::AtomicI64,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl Core {
+    /// Opens the core on a migrated store. On first start this generates and stores the
+    /// deployment's password-encryption key and first signing key; on every start it parses
+    /// all stored keys, so a corrupt key stops start-up with an error naming it.
+    pub async fn open(store: Arc<dyn Store>, mut config: CoreConfig) -> Result<Core> {
+        config.public_url = config.public_url.trim_end_matches('/').to_owned();
+        let hasher = PasswordHasher::new(config.hash_params)?;
+        let transport = super::keys::load_or_create_transport_key(store.as_ref()).await?;
+        let keys = super::keys::load_or_create_signing_keys(store.as_ref()).await?;
+        Ok(Core {
+            store,
+            config,
+            hasher,
+            transport,
+            keys: RwLock::new(Arc::new(keys)),
+            keys_loaded_at: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
+        })
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn config(&self) -> &CoreConfig {
+        &self.config
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.config.public_url
+    }
+
+    /// The token issuer: `<public url>/oidc`, as Authing's tokens carry.
+    pub fn issuer(&self) -> String {
+        format!("{}/oidc", self.config.public_url)
+    }
+
+    /// The SPKI PEM the SDKs encrypt passwords with (`GET /api/v2/.well-known`).
+    pub fn password_public_key_pem(&self) -> &str {
+        self.transport.public_pem()
+    }
+
+    /// Decrypts a password as the official SDKs send it.
+    pub fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
+        self.transport.decrypt(ciphertext)
+    }
+
+    /// Store readiness, for `/ready`.
+    pub async fn ready(&self) -> Result<()> {
+        self.store.ping().await
+    }
+
+    /// Runs CPU-heavy work (password hashing) off the async runtime's worker threads.
+    pub(crate) async fn blocking<T, F>(f: F) -> Result<T>
+    where
+        F: FnOnce() -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::task::spawn_blocking(f)
+            .await
+            .map_err(|e| Error::Internal(format!("blocking task failed: {e}")))?
+    }
+}

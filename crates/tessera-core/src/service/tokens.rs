@@ -1,0 +1,215 @@
+//! User tokens: issue (one signature), verify (one signature check and one indexed read for
+//! revocation), revoke.
+//!
+//! The claim set follows the tokens Authing issued (`v2-wire.md` §3.3): the SDKs read `sub`,
+//! `data.id` and `exp`; downstream verifiers read the standard OIDC claims.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use super::Core;
+use crate::clock;
+use crate::crypto::jwt;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::{Application, SigningAlg, User, UserPool};
+
+/// `data.type` of a user token; other token kinds (management, MFA) use other values so that
+/// one can never pass for another.
+pub const USER_TOKEN_TYPE: &str = "user";
+
+/// A freshly issued token.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub token: String,
+    /// Seconds since the epoch.
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
+}
+
+/// The claims of a verified user token that the server acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSubject {
+    pub user_id: String,
+    pub pool_id: String,
+    pub app_id: Option<String>,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+#[derive(Deserialize)]
+struct ClaimsIn {
+    sub: String,
+    #[serde(default)]
+    aud: Option<String>,
+    iat: i64,
+    exp: i64,
+    #[serde(default)]
+    jti: Option<String>,
+    data: DataIn,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DataIn {
+    #[serde(rename = "type")]
+    kind: String,
+    user_pool_id: String,
+    #[serde(default)]
+    app_id: Option<String>,
+    id: String,
+}
+
+fn opt(s: &Option<String>) -> serde_json::Value {
+    s.as_ref().map_or(serde_json::Value::Null, |v| json!(v))
+}
+
+impl Core {
+    /// Issues a user token. Signed RS256 with the current key, or HS256 with the application's
+    /// secret when the application asks for it.
+    pub async fn issue_user_token(
+        &self,
+        pool: &UserPool,
+        app: Option<&Application>,
+        user: &User,
+    ) -> Result<IssuedToken> {
+        let iat = clock::now_secs();
+        let exp = iat + pool.settings.token_expires_after.max(60);
+        let jti = ids::new_url_token(16);
+        let app_id = app.map(|a| a.id.clone());
+        let p = &user.profile;
+        let phone_e164 = match (&user.phone_country_code, &user.phone) {
+            (Some(cc), Some(n)) => Some(format!("{cc}{n}")),
+            _ => None,
+        };
+        let claims = json!({
+            "sub": user.id,
+            "iss": self.issuer(),
+            "aud": app_id.clone().unwrap_or_else(|| pool.id.clone()),
+            "iat": iat,
+            "exp": exp,
+            "jti": jti,
+            "userpool_id": pool.id,
+            "email": opt(&user.email),
+            "email_verified": user.email_verified,
+            "phone_number": phone_e164,
+            "phone_number_verified": user.phone_verified,
+            "nickname": opt(&p.nickname),
+            "name": opt(&p.name),
+            "given_name": opt(&p.given_name),
+            "family_name": opt(&p.family_name),
+            "middle_name": opt(&p.middle_name),
+            "preferred_username": opt(&p.preferred_username),
+            "picture": opt(&p.photo),
+            "profile": opt(&p.profile),
+            "website": opt(&p.website),
+            "gender": opt(&p.gender),
+            "birthdate": opt(&p.birthdate),
+            "zoneinfo": opt(&p.zoneinfo),
+            "locale": opt(&p.locale),
+            "updated_at": clock::iso8601(user.updated_at),
+            "data": {
+                "type": USER_TOKEN_TYPE,
+                "userPoolId": pool.id,
+                "appId": app_id,
+                "id": user.id,
+                "userId": user.id,
+                "_id": user.id,
+                "phone": opt(&user.phone),
+                "email": opt(&user.email),
+                "username": opt(&user.username),
+                "unionid": opt(&user.unionid),
+                "openid": opt(&user.openid),
+                "clientId": pool.id,
+            },
+        });
+        let token = match app.map(|a| a.oidc.id_token_signing_alg) {
+            Some(SigningAlg::HS256) => {
+                let secret = app.map(|a| a.secret.as_bytes()).unwrap_or_default();
+                jwt::sign_hs256(&claims, secret)?
+            }
+            _ => {
+                let keys = self.key_set().await?;
+                let key = keys
+                    .signing_key()
+                    .ok_or_else(|| Error::Internal("no signing key".into()))?;
+                jwt::sign_rs256(&claims, &key.kid, &key.key)?
+            }
+        };
+        Ok(IssuedToken {
+            token,
+            iat,
+            exp,
+            jti,
+        })
+    }
+
+    /// Verifies a user token: signature (with the algorithm the issuing application is
+    /// configured for, never the one the token names), expiry, kind and revocation.
+    pub async fn verify_user_token(&self, token: &str) -> Result<TokenSubject> {
+        let parsed = jwt::parse(token)?;
+        let claims: ClaimsIn = parsed.claims_unverified()?;
+        let hs_app = match claims.data.app_id.as_deref().or(claims.aud.as_deref()) {
+            Some(app_id) if parsed.header.alg == "HS256" => {
+                Some(self.app(app_id).await.map_err(|_| Error::TokenInvalid)?)
+            }
+            _ => None,
+        };
+        let valid = match hs_app {
+            Some(app) => {
+                app.oidc.id_token_signing_alg == SigningAlg::HS256
+                    && app.pool_id == claims.data.user_pool_id
+                    && parsed.verify_hs256(app.secret.as_bytes())
+            }
+            None => {
+                let kid = parsed.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
+                let mut keys = self.key_set().await?;
+                if keys.find(kid).is_none() {
+                    keys = self.reload_for_unknown_kid().await?;
+                }
+                keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key))
+            }
+        };
+        if !valid || claims.data.kind != USER_TOKEN_TYPE || claims.sub != claims.data.id {
+            return Err(Error::TokenInvalid);
+        }
+        if claims.exp <= clock::now_secs() {
+            return Err(Error::TokenExpired);
+        }
+        let jti = claims.jti.ok_or(Error::TokenInvalid)?;
+        if self.store.is_token_revoked(&jti).await? {
+            return Err(Error::TokenExpired);
+        }
+        Ok(TokenSubject {
+            user_id: claims.sub,
+            pool_id: claims.data.user_pool_id,
+            app_id: claims.data.app_id,
+            jti,
+            iat: claims.iat,
+            exp: claims.exp,
+        })
+    }
+
+    /// Verifies a token and checks that it belongs to `pool_id`: a token of another pool is
+    /// invalid here, whatever its signature.
+    pub async fn verify_user_token_in_pool(
+        &self,
+        token: &str,
+        pool_id: &str,
+    ) -> Result<TokenSubject> {
+        let s = self.verify_user_token(token).await?;
+        if s.pool_id != pool_id {
+            return Err(Error::TokenInvalid);
+        }
+        Ok(s)
+    }
+
+    /// Revokes a verified token until it would have expired anyway.
+    pub async fn revoke_user_token(&self, subject: &TokenSubject) -> Result<()> {
+        self.store
+            .revoke_token(&subject.jti, &subject.pool_id, subject.exp * 1000)
+            .await
+    }
+}

@@ -1,0 +1,107 @@
+//! The storage interface the core is written against.
+//!
+//! Every method is one atomic unit: an implementation runs it in one transaction, so a service
+//! never leaves a half-written change behind. Uniqueness (email case-insensitively, username as
+//! given, phone per country code, external id; all per pool) is enforced by the storage itself,
+//! and a collision comes back as [`Error::AlreadyExists`] naming the field, so two racing
+//! registrations cannot both win.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
+
+/// A new pool with its first application and access key, created together.
+#[derive(Debug, Clone)]
+pub struct NewPool {
+    pub pool: UserPool,
+    pub app: Application,
+    pub access_key: AccessKey,
+}
+
+/// How to find one user of a pool.
+#[derive(Debug, Clone, Copy)]
+pub enum UserLookup<'a> {
+    Id(&'a str),
+    /// The normalised key from [`crate::rules::identifiers::email_key`].
+    Email(&'a str),
+    Username(&'a str),
+    Phone {
+        country_code: &'a str,
+        number: &'a str,
+    },
+    ExternalId(&'a str),
+}
+
+/// What a successful login changes on the user row.
+#[derive(Debug, Clone, Default)]
+pub struct LoginUpdate {
+    pub at_ms: i64,
+    pub ip: Option<String>,
+    pub device: Option<String>,
+    pub browser: Option<String>,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip to the database, for `/ready`.
+    async fn ping(&self) -> Result<()>;
+
+    // --- deployment secrets and keys -------------------------------------------------------
+
+    async fn get_secret(&self, name: &str) -> Result<Option<String>>;
+    /// Stores `value` unless a value exists, and returns the stored one: the first writer of
+    /// several racing processes wins and all of them agree on the result.
+    async fn put_secret_if_absent(&self, name: &str, value: &str) -> Result<String>;
+    /// Overwrites a secret (only for repair tools and tests).
+    async fn put_secret(&self, name: &str, value: &str) -> Result<()>;
+
+    async fn list_signing_keys(&self) -> Result<Vec<SigningKey>>;
+    /// Adds `key` only if no key exists yet (first start). Returns whether it was added.
+    async fn add_first_signing_key(&self, key: &SigningKey) -> Result<bool>;
+    /// Marks every signing key that is not yet retiring as retiring at `retire_at` and adds
+    /// `key` as the new signing key, atomically.
+    async fn rotate_signing_key(&self, key: &SigningKey, retire_at: i64) -> Result<()>;
+    /// Deletes keys whose `retire_at` has passed; returns how many.
+    async fn delete_retired_signing_keys(&self, now_ms: i64) -> Result<u64>;
+
+    // --- pools and applications ------------------------------------------------------------
+
+    async fn create_pool(&self, new: &NewPool) -> Result<()>;
+    /// Creates `new` only if this store was never bootstrapped, and marks it bootstrapped in
+    /// the same transaction. Returns whether this call created it.
+    async fn bootstrap_pool(&self, new: &NewPool) -> Result<bool>;
+    async fn get_pool(&self, id: &str) -> Result<Option<UserPool>>;
+    async fn list_pools(&self) -> Result<Vec<UserPool>>;
+    /// The longest user-token lifetime of any pool or application, in seconds.
+    async fn max_token_lifetime_secs(&self) -> Result<i64>;
+
+    async fn get_app(&self, id: &str) -> Result<Option<Application>>;
+    async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
+    async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;
+
+    // --- users -----------------------------------------------------------------------------
+
+    async fn insert_user(&self, user: &User) -> Result<()>;
+    async fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>>;
+    async fn set_password_hash(&self, pool_id: &str, user_id: &str, hash: &str) -> Result<()>;
+    async fn record_login(&self, pool_id: &str, user_id: &str, update: &LoginUpdate) -> Result<()>;
+    async fn count_users(&self, pool_id: &str) -> Result<i64>;
+
+    async fn insert_identity(&self, identity: &ExternalIdentity) -> Result<()>;
+    async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>>;
+    async fn find_user_by_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>>;
+
+    // --- token revocation ------------------------------------------------------------------
+
+    /// Records that the token `jti` of `pool_id` is revoked until it would have expired.
+    async fn revoke_token(&self, jti: &str, pool_id: &str, expires_at_ms: i64) -> Result<()>;
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool>;
+    /// Deletes revocations and other rows whose lifetime has passed; returns how many.
+    async fn purge_expired(&self, now_ms: i64) -> Result<u64>;
+}
