@@ -1,0 +1,79 @@
+//! Schema migrations, safe when several processes start at once.
+//!
+//! PostgreSQL: one transaction holding a transaction-scoped advisory lock; DDL is
+//! transactional there, so a failed migration leaves nothing behind. SQLite: one
+//! `BEGIN IMMEDIATE` transaction, which takes the database's write lock before reading the
+//! applied versions, so a second process waits and then finds the work done.
+
+use sqlx::Row;
+
+use crate::connect::{Backend, Pool};
+
+/// (version, SQL) in order. Append only: never edit a released migration.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+
+/// An arbitrary constant identifying Tessera's migration lock among advisory locks.
+const PG_LOCK_KEY: i64 = 0x7e55_e7a0_0001;
+
+pub(crate) async fn run(pool: &Pool, backend: Backend) -> Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let begin = match backend {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    sqlx::raw_sql(begin).execute(&mut *conn).await?;
+    let result = apply_pending(&mut conn, backend).await;
+    match result {
+        Ok(()) => {
+            sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+            Ok(())
+        }
+        Err(e) => {
+            // Best effort: the connection is dropped with the error anyway.
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_pending(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(PG_LOCK_KEY)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::raw_sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *conn)
+    .await?;
+    let applied: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    let newest_known = MIGRATIONS.last().map_or(0, |m| m.0);
+    if let Some(v) = applied.iter().find(|v| **v > newest_known) {
+        return Err(sqlx::Error::Protocol(format!(
+            "the database has schema version {v}, newer than this binary knows ({newest_known}); upgrade tessera"
+        )));
+    }
+    for (version, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        tracing::info!(version, "applying schema migration");
+        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(tessera_core::clock::now_ms())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

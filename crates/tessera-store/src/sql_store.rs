@@ -1,0 +1,578 @@
+//! The `Store` implementation. Each method is one statement or one transaction whose first
+//! statement writes (so SQLite takes its write lock up front instead of failing to upgrade a
+//! read lock under contention).
+
+use async_trait::async_trait;
+use tessera_core::model::keys::secret_names;
+use tessera_core::model::{
+    AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, SigningKey, User,
+    UserPool,
+};
+use tessera_core::store::{LoginUpdate, NewPool, Store, UserLookup};
+use tessera_core::{clock, Error, Result, UniqueField};
+
+use crate::connect::{Backend, Pool};
+use crate::rows::{self, col, to_json};
+
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: Pool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for SqlStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqlStore")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl SqlStore {
+    pub(crate) fn new(pool: Pool, backend: Backend) -> SqlStore {
+        SqlStore { pool, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The connection pool, for tests and tools that need raw SQL.
+    pub fn pool(&self) -> &sqlx::AnyPool {
+        &self.pool
+    }
+
+    /// Closes every connection (graceful shutdown).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Maps a database error to the core's error; a unique violation on a user column names the
+/// field, so the caller answers with the right Authing code.
+fn db_err(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            let what = format!("{} {}", db.constraint().unwrap_or(""), db.message());
+            let field = if what.contains("email") {
+                Some(UniqueField::Email)
+            } else if what.contains("username") {
+                Some(UniqueField::Username)
+            } else if what.contains("phone") {
+                Some(UniqueField::Phone)
+            } else if what.contains("external_id") {
+                Some(UniqueField::ExternalId)
+            } else {
+                None
+            };
+            if let Some(f) = field {
+                return Error::AlreadyExists(f);
+            }
+        }
+    }
+    Error::Storage(e.to_string())
+}
+
+async fn insert_pool_rows(tx: &mut sqlx::Transaction<'_, sqlx::Any>, new: &NewPool) -> Result<()> {
+    let p = &new.pool;
+    sqlx::query(&format!(
+        "INSERT INTO user_pools ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        rows::POOL_COLUMNS
+    ))
+    .bind(&p.id)
+    .bind(&p.name)
+    .bind(&p.domain)
+    .bind(&p.description)
+    .bind(&p.logo)
+    .bind(&p.secret)
+    .bind(to_json(&p.settings)?)
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let a = &new.app;
+    sqlx::query(&format!(
+        "INSERT INTO applications ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        rows::APP_COLUMNS
+    ))
+    .bind(&a.id)
+    .bind(&a.pool_id)
+    .bind(&a.name)
+    .bind(&a.identifier)
+    .bind(&a.description)
+    .bind(&a.logo)
+    .bind(&a.secret)
+    .bind(to_json(&a.oidc)?)
+    .bind(a.created_at)
+    .bind(a.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    let k = &new.access_key;
+    sqlx::query(
+        "INSERT INTO access_keys (id, pool_id, secret, enabled, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&k.id)
+    .bind(&k.pool_id)
+    .bind(&k.secret)
+    .bind(i64::from(k.enabled))
+    .bind(k.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    async fn get_secret(&self, name: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM deployment_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        row.map(|r| col(&r, "value")).transpose()
+    }
+
+    async fn put_secret_if_absent(&self, name: &str, value: &str) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO deployment_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(clock::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        self.get_secret(name)
+            .await?
+            .ok_or_else(|| Error::Storage(format!("secret {name} vanished after insert")))
+    }
+
+    async fn put_secret(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO deployment_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(clock::now_ms())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn list_signing_keys(&self) -> Result<Vec<SigningKey>> {
+        sqlx::query(
+            "SELECT kid, private_pem, created_at, retire_at FROM signing_keys ORDER BY created_at, kid",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::signing_key)
+        .collect()
+    }
+
+    async fn add_first_signing_key(&self, key: &SigningKey) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The marker row serialises racing first starts: only its inserter adds a key.
+        let claimed = sqlx::query(
+            "INSERT INTO deployment_secrets (name, value, created_at) VALUES ('first_signing_key', $1, $2) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(&key.kid)
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected()
+            == 1;
+        if claimed {
+            sqlx::query(
+                "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&key.kid)
+            .bind(&key.private_pem)
+            .bind(key.created_at)
+            .bind(key.retire_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(claimed)
+    }
+
+    async fn rotate_signing_key(&self, key: &SigningKey, retire_at: i64) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL")
+            .bind(retire_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, NULL)",
+        )
+        .bind(&key.kid)
+        .bind(&key.private_pem)
+        .bind(key.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn delete_retired_signing_keys(&self, now_ms: i64) -> Result<u64> {
+        sqlx::query("DELETE FROM signing_keys WHERE retire_at IS NOT NULL AND retire_at <= $1")
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err)
+    }
+
+    async fn create_pool(&self, new: &NewPool) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        insert_pool_rows(&mut tx, new).await?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn bootstrap_pool(&self, new: &NewPool) -> Result<bool> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let claimed = sqlx::query(
+            "INSERT INTO deployment_secrets (name, value, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(secret_names::BOOTSTRAPPED)
+        .bind(&new.pool.id)
+        .bind(clock::now_ms())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        insert_pool_rows(&mut tx, new).await?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn get_pool(&self, id: &str) -> Result<Option<UserPool>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM user_pools WHERE id = $1",
+            rows::POOL_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::pool)
+        .transpose()
+    }
+
+    async fn list_pools(&self) -> Result<Vec<UserPool>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM user_pools ORDER BY created_at, id",
+            rows::POOL_COLUMNS
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::pool)
+        .collect()
+    }
+
+    async fn max_token_lifetime_secs(&self) -> Result<i64> {
+        let mut max = tessera_core::model::pool::DEFAULT_TOKEN_EXPIRES_AFTER;
+        for r in sqlx::query("SELECT settings FROM user_pools")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+        {
+            let text: String = col(&r, "settings")?;
+            if let Ok(s) = serde_json::from_str::<PoolSettings>(&text) {
+                max = max.max(s.token_expires_after);
+            }
+        }
+        for r in sqlx::query("SELECT oidc FROM applications")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+        {
+            let text: String = col(&r, "oidc")?;
+            if let Ok(o) = serde_json::from_str::<OidcSettings>(&text) {
+                max = max.max(o.id_token_lifetime).max(o.access_token_lifetime);
+            }
+        }
+        Ok(max)
+    }
+
+    async fn get_app(&self, id: &str) -> Result<Option<Application>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM applications WHERE id = $1",
+            rows::APP_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::app)
+        .transpose()
+    }
+
+    async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM applications WHERE pool_id = $1 ORDER BY created_at, id",
+            rows::APP_COLUMNS
+        ))
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::app)
+        .collect()
+    }
+
+    async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>> {
+        sqlx::query(
+            "SELECT id, pool_id, secret, enabled, created_at FROM access_keys WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::access_key)
+        .transpose()
+    }
+
+    async fn insert_user(&self, user: &User) -> Result<()> {
+        let placeholders: Vec<String> = (1..=rows::USER_COLUMN_COUNT)
+            .map(|i| format!("${i}"))
+            .collect();
+        let sql = format!(
+            "INSERT INTO users ({}) VALUES ({})",
+            rows::USER_COLUMNS,
+            placeholders.join(", ")
+        );
+        rows::bind_user(sqlx::query(&sql), user)?
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>> {
+        let (condition, a, b) = match by {
+            UserLookup::Id(id) => ("id = $2", id, None),
+            UserLookup::Email(key) => ("email_key = $2", key, None),
+            UserLookup::Username(u) => ("username = $2", u, None),
+            UserLookup::ExternalId(x) => ("external_id = $2", x, None),
+            UserLookup::Phone {
+                country_code,
+                number,
+            } => (
+                "phone_country_code = $2 AND phone = $3",
+                country_code,
+                Some(number),
+            ),
+        };
+        let sql = format!(
+            "SELECT {} FROM users WHERE pool_id = $1 AND {condition}",
+            rows::USER_COLUMNS
+        );
+        let mut q = sqlx::query(&sql).bind(pool_id).bind(a);
+        if let Some(b) = b {
+            q = q.bind(b);
+        }
+        q.fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(rows::user)
+            .transpose()
+    }
+
+    async fn set_password_hash(&self, pool_id: &str, user_id: &str, hash: &str) -> Result<()> {
+        let now = clock::now_ms();
+        let n = sqlx::query(
+            "UPDATE users SET password_hash = $1, password_updated_at = $2, updated_at = $2 \
+             WHERE pool_id = $3 AND id = $4",
+        )
+        .bind(hash)
+        .bind(now)
+        .bind(pool_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::UserNotFound);
+        }
+        Ok(())
+    }
+
+    async fn record_login(&self, pool_id: &str, user_id: &str, u: &LoginUpdate) -> Result<()> {
+        sqlx::query(
+            "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
+             device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
+        )
+        .bind(u.at_ms)
+        .bind(&u.ip)
+        .bind(&u.device)
+        .bind(&u.browser)
+        .bind(pool_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn count_users(&self, pool_id: &str) -> Result<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE pool_id = $1")
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn insert_identity(&self, i: &ExternalIdentity) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO external_identities ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            rows::IDENTITY_COLUMNS
+        ))
+        .bind(&i.id)
+        .bind(&i.pool_id)
+        .bind(&i.user_id)
+        .bind(&i.provider)
+        .bind(i.connection_id.clone().unwrap_or_default())
+        .bind(&i.user_id_in_idp)
+        .bind(&i.openid)
+        .bind(i64::from(i.is_social))
+        .bind(&i.user_info_in_idp)
+        .bind(&i.access_token)
+        .bind(&i.refresh_token)
+        .bind(i.created_at)
+        .bind(i.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| match db_err(e) {
+            // The only unique index here is the identity itself.
+            Error::Storage(m) if m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate") => {
+                Error::AlreadyExists(UniqueField::ExternalId)
+            }
+            other => other,
+        })?;
+        Ok(())
+    }
+
+    async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM external_identities WHERE pool_id = $1 AND user_id = $2 ORDER BY created_at, id",
+            rows::IDENTITY_COLUMNS
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(rows::identity)
+        .collect()
+    }
+
+    async fn find_user_by_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>> {
+        let cols: Vec<String> = rows::USER_COLUMNS
+            .split(',')
+            .map(|c| format!("u.{}", c.trim()))
+            .collect();
+        sqlx::query(&format!(
+            "SELECT {} FROM users u JOIN external_identities i ON i.user_id = u.id \
+             WHERE i.pool_id = $1 AND i.provider = $2 AND i.user_id_in_idp = $3 \
+             ORDER BY i.created_at LIMIT 1",
+            cols.join(", ")
+        ))
+        .bind(pool_id)
+        .bind(provider)
+        .bind(user_id_in_idp)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
+    async fn revoke_token(&self, jti: &str, pool_id: &str, expires_at_ms: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO revoked_tokens (jti, pool_id, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (jti) DO NOTHING",
+        )
+        .bind(jti)
+        .bind(pool_id)
+        .bind(expires_at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM revoked_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(row.is_some())
+    }
+
+    async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
+        let day = 86_400_000;
+        let statements: [(&str, i64); 4] = [
+            ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
+            (
+                "DELETE FROM verification_codes WHERE expires_at < $1",
+                now_ms - day,
+            ),
+            ("DELETE FROM sessions WHERE expires_at < $1", now_ms),
+            ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
+        ];
+        let mut total = 0;
+        for (sql, cutoff) in statements {
+            total += sqlx::query(sql)
+                .bind(cutoff)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+        }
+        Ok(total)
+    }
+}
