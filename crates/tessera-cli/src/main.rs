@@ -1,1 +1,358 @@
-fn main() {}
+//! The `tessera` binary.
+
+mod config;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tessera_core::store::Store;
+use tessera_core::{Core, CoreConfig};
+use tessera_server::AppState;
+use tessera_store::SqlStore;
+
+use config::{FileConfig, LogFormat, StoreLocation};
+
+#[derive(Parser)]
+#[command(
+    name = "tessera",
+    version,
+    about = "Tessera: a self-hosted identity platform"
+)]
+struct Cli {
+    /// TOML configuration file.
+    #[arg(long, env = "TESSERA_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Directory for the embedded SQLite store (default ./tessera-data).
+    #[arg(long, env = "TESSERA_DATA_DIR", global = true)]
+    data_dir: Option<PathBuf>,
+    /// Use this database instead of the data directory (postgres://… or sqlite://…).
+    #[arg(
+        long,
+        env = "TESSERA_DATABASE_URL",
+        global = true,
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+    /// Public base URL that tokens, discovery documents and printed `appHost`s carry
+    /// (default: what the server last ran with, else http://LISTEN).
+    #[arg(long, env = "TESSERA_PUBLIC_URL", global = true)]
+    public_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on (default 127.0.0.1:3000).
+        #[arg(long, env = "TESSERA_LISTEN")]
+        listen: Option<String>,
+        #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
+        log_format: Option<LogFormat>,
+    },
+    /// Manage user pools.
+    Pool {
+        #[command(subcommand)]
+        command: PoolCommand,
+    },
+    /// Manage token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PoolCommand {
+    /// Create a user pool with one application and print its credentials.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Print exactly one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List user pools.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Start signing with a new key; old keys verify until their tokens expire.
+    Rotate {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A start-up or command failure: one line, and the exit code to leave with.
+struct Fatal {
+    line: String,
+    code: u8,
+}
+
+impl Fatal {
+    fn config(e: impl std::fmt::Display) -> Fatal {
+        Fatal {
+            line: e.to_string(),
+            code: 2,
+        }
+    }
+    fn runtime(e: impl std::fmt::Display) -> Fatal {
+        Fatal {
+            line: e.to_string(),
+            code: 1,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("tessera: error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("tessera: error: {}", f.line);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Fatal> {
+    let file = match &cli.config {
+        Some(path) => FileConfig::load(path).map_err(Fatal::config)?,
+        None => FileConfig::default(),
+    };
+    match cli.command {
+        Command::Serve { listen, log_format } => {
+            let cfg = config::resolve_serve(
+                listen,
+                cli.public_url,
+                cli.data_dir,
+                cli.database_url,
+                log_format,
+                &file,
+            )
+            .map_err(Fatal::config)?;
+            serve(cfg).await
+        }
+        Command::Pool { command } => {
+            init_logging(LogFormat::Text, "warn");
+            let location = config::store_location(cli.data_dir, cli.database_url, &file);
+            let core = open_cli_core(&location, cli.public_url, &file).await?;
+            match command {
+                PoolCommand::Create { name, json } => {
+                    let creds = core.create_pool(&name).await.map_err(Fatal::runtime)?;
+                    print_json_or(json, &creds, || {
+                        format!(
+                            "Created user pool {} (app {}). Credentials:\n{}",
+                            creds.user_pool_id,
+                            creds.app_id,
+                            pretty(&creds)
+                        )
+                    })
+                }
+                PoolCommand::List { json } => {
+                    let pools = core.list_pools().await.map_err(Fatal::runtime)?;
+                    print_json_or(json, &pools, || {
+                        pools
+                            .iter()
+                            .map(|p| {
+                                format!(
+                                    "{}  {}  users={}  apps={}",
+                                    p.user_pool_id,
+                                    p.name,
+                                    p.user_count,
+                                    p.app_ids.join(",")
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                }
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate { json },
+        } => {
+            init_logging(LogFormat::Text, "warn");
+            let location = config::store_location(cli.data_dir, cli.database_url, &file);
+            let core = open_cli_core(&location, cli.public_url, &file).await?;
+            let r = core.rotate_signing_key().await.map_err(Fatal::runtime)?;
+            print_json_or(json, &r, || {
+                format!(
+                    "New signing key {}. Retiring {:?}; they verify until {}.",
+                    r.new_kid,
+                    r.retired_kids,
+                    tessera_core::clock::iso8601(r.old_keys_verifiable_until)
+                )
+            })
+        }
+    }
+}
+
+/// The store key under which `serve` records its public URL for CLI commands to reuse.
+const PUBLIC_URL_KEY: &str = "public_url";
+
+/// Opens the core for a CLI command. The public URL (printed as `appHost`) comes from the
+/// flag or environment, the file, or what the server last recorded, in that order.
+async fn open_cli_core(
+    location: &StoreLocation,
+    flag: Option<String>,
+    file: &FileConfig,
+) -> Result<Arc<Core>, Fatal> {
+    let store = open_store(location).await?;
+    let public_url = match flag.or_else(|| file.public_url.clone()) {
+        Some(u) => u,
+        None => store
+            .get_secret(PUBLIC_URL_KEY)
+            .await
+            .map_err(Fatal::runtime)?
+            .unwrap_or_else(|| format!("http://{}", config::DEFAULT_LISTEN)),
+    };
+    let cfg = CoreConfig {
+        public_url,
+        hash_params: file.password_hash.unwrap_or_default(),
+    };
+    Ok(open_core(store, cfg).await?.0)
+}
+
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
+fn print_json_or<T: serde::Serialize>(
+    json: bool,
+    v: &T,
+    text: impl FnOnce() -> String,
+) -> Result<(), Fatal> {
+    if json {
+        let line = serde_json::to_string(v).map_err(Fatal::runtime)?;
+        println!("{line}");
+    } else {
+        println!("{}", text());
+    }
+    Ok(())
+}
+
+fn init_logging(format: LogFormat, default_filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
+
+async fn open_store(location: &StoreLocation) -> Result<Arc<SqlStore>, Fatal> {
+    let store = match location {
+        StoreLocation::DataDir(dir) => SqlStore::open_data_dir(dir).await,
+        StoreLocation::Url(url) => SqlStore::open(url).await,
+    }
+    .map_err(Fatal::runtime)?;
+    Ok(Arc::new(store))
+}
+
+async fn open_core(
+    store: Arc<SqlStore>,
+    cfg: CoreConfig,
+) -> Result<(Arc<Core>, Arc<SqlStore>), Fatal> {
+    let dyn_store: Arc<dyn Store> = store.clone();
+    let core = Core::open(dyn_store, cfg).await.map_err(|e| match e {
+        tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
+        other => Fatal::runtime(other),
+    })?;
+    Ok((Arc::new(core), store))
+}
+
+async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
+    init_logging(cfg.log_format, "info,sqlx=warn,tower_http=warn");
+    // Bind first: a taken port fails before anything is written.
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .map_err(|e| Fatal::runtime(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let store = open_store(&cfg.store).await?;
+    let (core, store) = open_core(
+        store,
+        CoreConfig {
+            public_url: cfg.public_url.clone(),
+            hash_params: cfg.hash_params,
+        },
+    )
+    .await?;
+    store
+        .put_secret(PUBLIC_URL_KEY, &cfg.public_url)
+        .await
+        .map_err(Fatal::runtime)?;
+    if let Some(creds) = core.bootstrap().await.map_err(Fatal::runtime)? {
+        println!(
+            "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
+            pretty(&creds)
+        );
+    }
+    tokio::spawn(housekeeping(Arc::clone(&core)));
+    let addr = listener.local_addr().map_err(Fatal::runtime)?;
+    tracing::info!(%addr, public_url = %cfg.public_url, backend = ?store.backend(), "tessera listening");
+    tessera_server::serve(listener, AppState { core }, shutdown_signal())
+        .await
+        .map_err(|e| Fatal::runtime(format!("server failed: {e}")))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Deletes expired revocations, codes, sessions and retired keys every ten minutes.
+async fn housekeeping(core: Arc<Core>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = tessera_core::clock::now_ms();
+        if let Err(e) = core.store().purge_expired(now).await {
+            tracing::warn!(error = %e, "housekeeping failed");
+        }
+        if let Err(e) = core.store().delete_retired_signing_keys(now).await {
+            tracing::warn!(error = %e, "retired-key cleanup failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -68,8 +68,8 @@ pub trait Store: Send + Sync + 'static {
     // --- pools and applications ------------------------------------------------------------
 
     async fn create_pool(&self, new: &NewPool) -> Result<()>;
-    /// Creates `new` only if this store was never bootstrapped, and marks it bootstrapped in
-    /// the same transaction. Returns whether this call created it.
+    /// Creates `new` only if this store was never bootstrapped and has no pool, and marks it
+    /// bootstrapped in the same transaction. Returns whether this call created it.
     async fn bootstrap_pool(&self, new: &NewPool) -> Result<bool>;
     async fn get_pool(&self, id: &str) -> Result<Option<UserPool>>;
     async fn list_pools(&self) -> Result<Vec<UserPool>>;

@@ -267,6 +267,19 @@ impl Store for SqlStore {
             tx.rollback().await.map_err(db_err)?;
             return Ok(false);
         }
+        // A store that already has pools (made with `tessera pool create`) is not empty:
+        // remember that bootstrap ran, but add nothing.
+        let existing: i64 = col(
+            &sqlx::query("SELECT COUNT(*) AS n FROM user_pools")
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?,
+            "n",
+        )?;
+        if existing > 0 {
+            tx.commit().await.map_err(db_err)?;
+            return Ok(false);
+        }
         insert_pool_rows(&mut tx, new).await?;
         tx.commit().await.map_err(db_err)?;
         Ok(true)

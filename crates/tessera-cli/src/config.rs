@@ -1,0 +1,202 @@
+//! Configuration: flags > environment > TOML file > defaults.
+//!
+//! clap resolves flags and environment variables (each flag names its `TESSERA_*` variable);
+//! what neither gives comes from the file named by `--config` / `TESSERA_CONFIG`, then from
+//! the defaults here.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use tessera_core::crypto::password::HashParams;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+pub const DEFAULT_DATA_DIR: &str = "./tessera-data";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is malformed: {reason}")]
+    Malformed { path: String, reason: String },
+    #[error("invalid listen address {0:?}: expected HOST:PORT, e.g. 127.0.0.1:3000")]
+    Listen(String),
+    #[error("invalid public URL {0:?}: expected http(s)://host[:port][/path]")]
+    PublicUrl(String),
+    #[error("invalid password hash parameters: {0}")]
+    HashParams(String),
+}
+
+/// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
+/// silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub public_url: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub password_hash: Option<HashParams>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+impl FileConfig {
+    pub fn load(path: &Path) -> Result<FileConfig, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Malformed {
+            path: shown,
+            reason: e.message().to_owned(),
+        })
+    }
+}
+
+/// Where the store is.
+#[derive(Debug, Clone)]
+pub enum StoreLocation {
+    DataDir(PathBuf),
+    Url(String),
+}
+
+/// The effective settings of `tessera serve`.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub store: StoreLocation,
+    pub log_format: LogFormat,
+    pub hash_params: HashParams,
+}
+
+pub fn store_location(
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    file: &FileConfig,
+) -> StoreLocation {
+    match database_url.or_else(|| file.database_url.clone()) {
+        Some(url) => StoreLocation::Url(url),
+        None => StoreLocation::DataDir(
+            data_dir
+                .or_else(|| file.data_dir.clone())
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
+        ),
+    }
+}
+
+pub fn resolve_serve(
+    listen: Option<String>,
+    public_url: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    log_format: Option<LogFormat>,
+    file: &FileConfig,
+) -> Result<ServeConfig, ConfigError> {
+    let listen_text = listen
+        .or_else(|| file.listen.clone())
+        .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+    let listen: SocketAddr = listen_text
+        .parse()
+        .map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+    let public_url = public_url
+        .or_else(|| file.public_url.clone())
+        .unwrap_or_else(|| format!("http://{listen}"));
+    validate_public_url(&public_url)?;
+    let hash_params = file.password_hash.unwrap_or_default();
+    tessera_core::crypto::password::PasswordHasher::new(hash_params)
+        .map_err(|e| ConfigError::HashParams(e.to_string()))?;
+    Ok(ServeConfig {
+        listen,
+        public_url: public_url.trim_end_matches('/').to_owned(),
+        store: store_location(data_dir, database_url, file),
+        log_format: log_format.or(file.log_format).unwrap_or_default(),
+        hash_params,
+    })
+}
+
+fn validate_public_url(url: &str) -> Result<(), ConfigError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| ConfigError::PublicUrl(url.to_owned()))?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || url.contains(char::is_whitespace) || url.contains(['?', '#']) {
+        return Err(ConfigError::PublicUrl(url.to_owned()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> Result<FileConfig, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn flags_beat_file_beats_defaults() {
+        let f = file("listen = \"127.0.0.1:4000\"\ndata-dir = \"/tmp/x\"\n").unwrap();
+        let c = resolve_serve(None, None, None, None, None, &f).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
+        assert_eq!(c.public_url, "http://127.0.0.1:4000");
+        assert!(matches!(c.store, StoreLocation::DataDir(ref d) if d == Path::new("/tmp/x")));
+        let c = resolve_serve(
+            Some("127.0.0.1:5000".into()),
+            None,
+            None,
+            Some("postgres://h/db".into()),
+            None,
+            &f,
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 5000);
+        assert!(matches!(c.store, StoreLocation::Url(ref u) if u == "postgres://h/db"));
+        let d = resolve_serve(None, None, None, None, None, &FileConfig::default()).unwrap();
+        assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
+        assert!(
+            matches!(d.store, StoreLocation::DataDir(ref p) if p == Path::new(DEFAULT_DATA_DIR))
+        );
+        assert_eq!(d.hash_params, HashParams::default());
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_refused() {
+        assert!(file("listn = \"x\"").is_err());
+        assert!(file("listen = 3").is_err());
+        let f = FileConfig::default();
+        assert!(resolve_serve(Some("nope".into()), None, None, None, None, &f).is_err());
+        assert!(resolve_serve(None, Some("ftp://x".into()), None, None, None, &f).is_err());
+        assert!(resolve_serve(None, Some("https://".into()), None, None, None, &f).is_err());
+        let weak =
+            file("[password-hash]\nmemory-kib = 1\niterations = 0\nparallelism = 1\n").unwrap();
+        assert!(resolve_serve(None, None, None, None, None, &weak).is_err());
+    }
+
+    #[test]
+    fn public_url_keeps_its_path_without_trailing_slash() {
+        let c = resolve_serve(
+            None,
+            Some("https://id.example.com/auth/".into()),
+            None,
+            None,
+            None,
+            &FileConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(c.public_url, "https://id.example.com/auth");
+    }
+}

@@ -1,0 +1,105 @@
+//! Cross-cutting HTTP plumbing: path normalisation, CORS, request tracing.
+
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderName, Method, Uri};
+use axum::Router;
+use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+/// Collapses `//` in paths before routing: the ManagementClient does not normalise its
+/// `host`, so `https://x/` yields `https://x//graphql/v2` (`v2-wire.md` §1.1).
+pub fn normalize_paths(router: Router) -> axum::routing::IntoMakeService<Router> {
+    Router::new()
+        .fallback_service(tower::ServiceExt::map_request(router, collapse_slashes))
+        .into_make_service()
+}
+
+fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {
+    let path = req.uri().path();
+    if path.contains("//") {
+        let mut collapsed = String::with_capacity(path.len());
+        let mut prev_slash = false;
+        for c in path.chars() {
+            if c == '/' && prev_slash {
+                continue;
+            }
+            prev_slash = c == '/';
+            collapsed.push(c);
+        }
+        let pq = match req.uri().query() {
+            Some(q) => format!("{collapsed}?{q}"),
+            None => collapsed,
+        };
+        let mut parts = req.uri().clone().into_parts();
+        if let Ok(pq) = pq.parse() {
+            parts.path_and_query = Some(pq);
+            if let Ok(uri) = Uri::from_parts(parts) {
+                *req.uri_mut() = uri;
+            }
+        }
+    }
+    req
+}
+
+const AUTHING_HEADERS: [&str; 8] = [
+    "x-authing-app-id",
+    "x-authing-userpool-id",
+    "x-authing-app-tenant-id",
+    "x-authing-request-from",
+    "x-authing-sdk-version",
+    "x-authing-lang",
+    "x-authing-sdk-type",
+    "x-authing-tenant-id",
+];
+
+/// The SDKs run axios with `withCredentials`, so the origin is echoed (never `*`) and
+/// credentials allowed. Pool-level `allowedOrigins` narrows this in the façades that know
+/// the pool.
+pub fn cors() -> CorsLayer {
+    let mut headers: Vec<HeaderName> = vec![header::AUTHORIZATION, header::CONTENT_TYPE];
+    headers.extend(AUTHING_HEADERS.iter().map(|h| HeaderName::from_static(h)));
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(headers)
+        .max_age(Duration::from_secs(600))
+}
+
+/// One span per request with method and path only: query strings and headers can carry
+/// tokens and codes, and never reach the log.
+pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> Span> {
+    TraceLayer::new_for_http().make_span_with(make_span as fn(&Request<Body>) -> Span)
+}
+
+fn make_span(req: &Request<Body>) -> Span {
+    tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn double_slashes_collapse_and_queries_survive() {
+        let req = Request::builder()
+            .uri("http://h//graphql//v2?x=1")
+            .body(Body::empty())
+            .unwrap();
+        let out = collapse_slashes(req);
+        assert_eq!(out.uri().path(), "/graphql/v2");
+        assert_eq!(out.uri().query(), Some("x=1"));
+    }
+}
