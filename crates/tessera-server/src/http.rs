@@ -80,8 +80,10 @@ pub fn cors() -> CorsLayer {
 
 /// One span per request with method and path only: query strings and headers can carry
 /// tokens and codes, and never reach the log.
-pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, fn(&Request<Body>) -> Span> {
-    TraceLayer::new_for_http().make_span_with(make_span as fn(&Request<Body>) -> Span)
+type SpanFn = fn(&Request<Body>) -> Span;
+
+pub fn trace() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, SpanFn> {
+    TraceLayer::new_for_http().make_span_with(make_span as SpanFn)
 }
 
 fn make_span(req: &Request<Body>) -> Span {
