@@ -363,6 +363,8 @@ fn a_taken_port_stops_start_up_before_anything_is_written() {
     assert!(nothing_written(&data));
 }
 
+// Test fixture: the "PRIVATE KEY" PEM below is deliberately garbage (no key material), written
+// over a generated key to check that a corrupt stored key stops start-up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_corrupt_key_stops_start_up_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();

@@ -273,6 +273,8 @@ async fn rotation_keeps_old_tokens_valid_across_processes(db: &TestDb) {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
 }
 
+// Test fixture: the "PRIVATE KEY" PEM below is deliberately garbage (no key material), written
+// over a generated key to check that a corrupt stored key stops start-up.
 async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     let store = db.open().await;
     let dyn_store: Arc<dyn Store> = store.clone();
