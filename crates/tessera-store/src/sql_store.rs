@@ -48,25 +48,36 @@ impl SqlStore {
     }
 }
 
-/// Maps a database error to the core's error; a unique violation on a user column names the
-/// field, so the caller answers with the right Authing code.
+/// Which unique index a violation hit, from PostgreSQL's index name or SQLite's
+/// `UNIQUE constraint failed: table.col, …` message.
+const UNIQUE_INDEXES: [(&str, &str, UniqueField); 5] = [
+    ("users_email_uq", "users.email_key", UniqueField::Email),
+    ("users_username_uq", "users.username", UniqueField::Username),
+    ("users_phone_uq", "users.phone", UniqueField::Phone),
+    (
+        "users_external_id_uq",
+        "users.external_id",
+        UniqueField::ExternalId,
+    ),
+    (
+        "external_identities_uq",
+        "external_identities.user_id_in_idp",
+        UniqueField::ExternalId,
+    ),
+];
+
+/// Maps a database error to the core's error; a unique violation on a user or identity
+/// names the field, so the caller answers with the right Authing code.
 fn db_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
-            let what = format!("{} {}", db.constraint().unwrap_or(""), db.message());
-            let field = if what.contains("email") {
-                Some(UniqueField::Email)
-            } else if what.contains("username") {
-                Some(UniqueField::Username)
-            } else if what.contains("phone") {
-                Some(UniqueField::Phone)
-            } else if what.contains("external_id") {
-                Some(UniqueField::ExternalId)
-            } else {
-                None
-            };
-            if let Some(f) = field {
-                return Error::AlreadyExists(f);
+            let constraint = db.constraint().unwrap_or("");
+            let message = db.message();
+            let hit = UNIQUE_INDEXES
+                .iter()
+                .find(|(index, columns, _)| constraint == *index || message.contains(columns));
+            if let Some((_, _, field)) = hit {
+                return Error::AlreadyExists(*field);
             }
         }
     }
@@ -491,13 +502,7 @@ impl Store for SqlStore {
         .bind(i.updated_at)
         .execute(&self.pool)
         .await
-        .map_err(|e| match db_err(e) {
-            // The only unique index here is the identity itself.
-            Error::Storage(m) if m.contains("UNIQUE") || m.contains("unique") || m.contains("duplicate") => {
-                Error::AlreadyExists(UniqueField::ExternalId)
-            }
-            other => other,
-        })?;
+        .map_err(db_err)?;
         Ok(())
     }
 
