@@ -41,6 +41,38 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub password_hash: Option<HashParams>,
+    pub smtp_url: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub upload_dir: Option<PathBuf>,
+}
+
+/// Where outgoing messages and uploads go (`tessera serve` only).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DeliveryArgs {
+    /// SMTP server for verification emails: smtp://host:port, smtps://…, or
+    /// smtp://user:pass@host:587?tls=required. Without one, emails are written to the log.
+    #[arg(long, env = "TESSERA_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// Webhook that receives SMS codes as JSON {phone, phoneCountryCode, code, scene,
+    /// userPoolId}. Without one, codes are written to the log.
+    #[arg(long, env = "TESSERA_SMS_WEBHOOK_URL", hide_env_values = true)]
+    pub sms_webhook_url: Option<String>,
+    /// Sender of verification emails (default "Tessera <no-reply@localhost>").
+    #[arg(long, env = "TESSERA_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Directory for uploaded avatars (default: DATA_DIR/uploads, or ./tessera-uploads with a
+    /// database URL).
+    #[arg(long, env = "TESSERA_UPLOAD_DIR")]
+    pub upload_dir: Option<PathBuf>,
+}
+
+/// Effective delivery settings.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub smtp_url: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub mail_from: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -80,6 +112,8 @@ pub struct ServeConfig {
     pub store: StoreLocation,
     pub log_format: LogFormat,
     pub hash_params: HashParams,
+    pub delivery: Delivery,
+    pub upload_dir: PathBuf,
 }
 
 pub fn store_location(
@@ -103,6 +137,7 @@ pub fn resolve_serve(
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     log_format: Option<LogFormat>,
+    delivery: DeliveryArgs,
     file: &FileConfig,
 ) -> Result<ServeConfig, ConfigError> {
     let listen_text = listen
@@ -118,10 +153,29 @@ pub fn resolve_serve(
     let hash_params = file.password_hash.unwrap_or_default();
     tessera_core::crypto::password::PasswordHasher::new(hash_params)
         .map_err(|e| ConfigError::HashParams(e.to_string()))?;
+    let store = store_location(data_dir, database_url, file);
+    let upload_dir = delivery
+        .upload_dir
+        .or_else(|| file.upload_dir.clone())
+        .unwrap_or_else(|| match &store {
+            StoreLocation::DataDir(d) => d.join("uploads"),
+            StoreLocation::Url(_) => PathBuf::from("./tessera-uploads"),
+        });
     Ok(ServeConfig {
         listen,
         public_url: public_url.trim_end_matches('/').to_owned(),
-        store: store_location(data_dir, database_url, file),
+        store,
+        delivery: Delivery {
+            smtp_url: delivery.smtp_url.or_else(|| file.smtp_url.clone()),
+            sms_webhook_url: delivery
+                .sms_webhook_url
+                .or_else(|| file.sms_webhook_url.clone()),
+            mail_from: delivery
+                .mail_from
+                .or_else(|| file.mail_from.clone())
+                .unwrap_or_else(|| "Tessera <no-reply@localhost>".to_owned()),
+        },
+        upload_dir,
         log_format: log_format.or(file.log_format).unwrap_or_default(),
         hash_params,
     })
@@ -150,7 +204,7 @@ mod tests {
     #[test]
     fn flags_beat_file_beats_defaults() {
         let f = file("listen = \"127.0.0.1:4000\"\ndata-dir = \"/tmp/x\"\n").unwrap();
-        let c = resolve_serve(None, None, None, None, None, &f).unwrap();
+        let c = resolve_serve(None, None, None, None, None, DeliveryArgs::default(), &f).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
         assert_eq!(c.public_url, "http://127.0.0.1:4000");
         assert!(matches!(c.store, StoreLocation::DataDir(ref d) if d == Path::new("/tmp/x")));
@@ -160,12 +214,22 @@ mod tests {
             None,
             Some("postgres://h/db".into()),
             None,
+            DeliveryArgs::default(),
             &f,
         )
         .unwrap();
         assert_eq!(c.listen.port(), 5000);
         assert!(matches!(c.store, StoreLocation::Url(ref u) if u == "postgres://h/db"));
-        let d = resolve_serve(None, None, None, None, None, &FileConfig::default()).unwrap();
+        let d = resolve_serve(
+            None,
+            None,
+            None,
+            None,
+            None,
+            DeliveryArgs::default(),
+            &FileConfig::default(),
+        )
+        .unwrap();
         assert_eq!(d.listen.to_string(), DEFAULT_LISTEN);
         assert!(
             matches!(d.store, StoreLocation::DataDir(ref p) if p == Path::new(DEFAULT_DATA_DIR))
@@ -178,12 +242,41 @@ mod tests {
         assert!(file("listn = \"x\"").is_err());
         assert!(file("listen = 3").is_err());
         let f = FileConfig::default();
-        assert!(resolve_serve(Some("nope".into()), None, None, None, None, &f).is_err());
-        assert!(resolve_serve(None, Some("ftp://x".into()), None, None, None, &f).is_err());
-        assert!(resolve_serve(None, Some("https://".into()), None, None, None, &f).is_err());
+        assert!(resolve_serve(
+            Some("nope".into()),
+            None,
+            None,
+            None,
+            None,
+            DeliveryArgs::default(),
+            &f
+        )
+        .is_err());
+        assert!(resolve_serve(
+            None,
+            Some("ftp://x".into()),
+            None,
+            None,
+            None,
+            DeliveryArgs::default(),
+            &f
+        )
+        .is_err());
+        assert!(resolve_serve(
+            None,
+            Some("https://".into()),
+            None,
+            None,
+            None,
+            DeliveryArgs::default(),
+            &f
+        )
+        .is_err());
         let weak =
             file("[password-hash]\nmemory-kib = 1\niterations = 0\nparallelism = 1\n").unwrap();
-        assert!(resolve_serve(None, None, None, None, None, &weak).is_err());
+        assert!(
+            resolve_serve(None, None, None, None, None, DeliveryArgs::default(), &weak).is_err()
+        );
     }
 
     #[test]
@@ -194,6 +287,7 @@ mod tests {
             None,
             None,
             None,
+            DeliveryArgs::default(),
             &FileConfig::default(),
         )
         .unwrap();

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
-use tessera_server::AppState;
+use tessera_notify::{Delivery, LogNotifier, SmsWebhook, SmtpMailer};
+use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 
 use config::{FileConfig, LogFormat, StoreLocation};
@@ -53,6 +55,8 @@ enum Command {
         listen: Option<String>,
         #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
         log_format: Option<LogFormat>,
+        #[command(flatten)]
+        delivery: config::DeliveryArgs,
     },
     /// Manage user pools.
     Pool {
@@ -140,13 +144,18 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         None => FileConfig::default(),
     };
     match cli.command {
-        Command::Serve { listen, log_format } => {
+        Command::Serve {
+            listen,
+            log_format,
+            delivery,
+        } => {
             let cfg = config::resolve_serve(
                 listen,
                 cli.public_url,
                 cli.data_dir,
                 cli.database_url,
                 log_format,
+                delivery,
                 &file,
             )
             .map_err(Fatal::config)?;
@@ -230,7 +239,8 @@ async fn open_cli_core(
         public_url,
         hash_params: file.password_hash.unwrap_or_default(),
     };
-    Ok(open_core(store, cfg).await?.0)
+    // Administrative commands send no messages.
+    Ok(open_core(store, cfg, Arc::new(LogNotifier)).await?.0)
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
@@ -275,12 +285,15 @@ async fn open_store(location: &StoreLocation) -> Result<Arc<SqlStore>, Fatal> {
 async fn open_core(
     store: Arc<SqlStore>,
     cfg: CoreConfig,
+    notifier: Arc<dyn Notifier>,
 ) -> Result<(Arc<Core>, Arc<SqlStore>), Fatal> {
     let dyn_store: Arc<dyn Store> = store.clone();
-    let core = Core::open(dyn_store, cfg).await.map_err(|e| match e {
-        tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
-        other => Fatal::runtime(other),
-    })?;
+    let core = Core::open(dyn_store, cfg, notifier)
+        .await
+        .map_err(|e| match e {
+            tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
+            other => Fatal::runtime(other),
+        })?;
     Ok((Arc::new(core), store))
 }
 
@@ -290,6 +303,15 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| Fatal::runtime(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let delivery = Delivery {
+        email: match &cfg.delivery.smtp_url {
+            Some(url) => {
+                Some(SmtpMailer::new(url, &cfg.delivery.mail_from).map_err(Fatal::config)?)
+            }
+            None => None,
+        },
+        sms: cfg.delivery.sms_webhook_url.as_deref().map(SmsWebhook::new),
+    };
     let store = open_store(&cfg.store).await?;
     let (core, store) = open_core(
         store,
@@ -297,6 +319,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             public_url: cfg.public_url.clone(),
             hash_params: cfg.hash_params,
         },
+        Arc::new(delivery),
     )
     .await?;
     store
@@ -312,7 +335,8 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     tokio::spawn(housekeeping(Arc::clone(&core)));
     let addr = listener.local_addr().map_err(Fatal::runtime)?;
     tracing::info!(%addr, public_url = %cfg.public_url, backend = ?store.backend(), "tessera listening");
-    tessera_server::serve(listener, AppState { core }, shutdown_signal())
+    let options = ServerOptions::new(cfg.upload_dir.clone());
+    tessera_server::serve(listener, AppState::new(core, options), shutdown_signal())
         .await
         .map_err(|e| Fatal::runtime(format!("server failed: {e}")))?;
     store.close().await;

@@ -90,6 +90,53 @@ pub enum Error {
     CodeExpired,
     #[error("verification code wrong")]
     CodeWrong,
+    /// A verification code was sent to this address for this scene moments ago.
+    #[error("code sent too recently")]
+    CodeSentTooRecently,
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("profile update may not change the email")]
+    EmailChangeRefused,
+    #[error("profile update may not change the phone")]
+    PhoneChangeRefused,
+    #[error("old email must be verified")]
+    OldEmailRequired,
+    #[error("old phone must be verified")]
+    OldPhoneRequired,
+    #[error("old email does not match")]
+    OldEmailMismatch,
+    #[error("old phone does not match")]
+    OldPhoneMismatch,
+    #[error("new email equals old email")]
+    SameEmail,
+    #[error("new phone equals old phone")]
+    SamePhone,
+    #[error("email already bound")]
+    EmailAlreadyBound,
+    #[error("old password required")]
+    OldPasswordRequired,
+    #[error("old password wrong")]
+    OldPasswordWrong,
+    #[error("only login method left")]
+    OnlyLoginMethod,
+    #[error("no email bound")]
+    NoEmailBound,
+    #[error("no phone bound")]
+    NoPhoneBound,
+    #[error("email not verified")]
+    EmailNotVerified,
+    #[error("identity source not configured")]
+    IdentitySourceNotConfigured,
+    /// The administrator requires a new password before this login completes; `token` is the
+    /// short-lived first-login token for `resetPasswordByFirstLoginToken`.
+    #[error("password reset required")]
+    PasswordResetRequired { token: String },
+    #[error("file too large")]
+    FileTooLarge,
+    #[error("file type not allowed")]
+    FileTypeRefused,
 }
 
 impl Error {
@@ -122,6 +169,36 @@ impl Error {
             Error::TokenInvalid => 2207,
             Error::MissingParameter(_) | Error::InvalidParameter(_) => 2231,
             Error::CodeExpired => 2300,
+            Error::CodeSentTooRecently => 500,
+            Error::Duplicate(_) => 2026,
+            Error::NotFound(_) => 404,
+            Error::EmailChangeRefused => 2225,
+            Error::PhoneChangeRefused => 2226,
+            Error::OldEmailRequired => 2227,
+            Error::OldPhoneRequired => 2228,
+            Error::OldEmailMismatch => 2037,
+            Error::OldPhoneMismatch => 2038,
+            Error::SameEmail => 2229,
+            Error::SamePhone => 2230,
+            Error::EmailAlreadyBound => 2200,
+            Error::OldPasswordRequired => 2201,
+            Error::OldPasswordWrong => 2203,
+            Error::OnlyLoginMethod => 2217,
+            Error::NoEmailBound => 2219,
+            Error::NoPhoneBound => 2219,
+            Error::EmailNotVerified => 2023,
+            Error::IdentitySourceNotConfigured => 1001,
+            Error::PasswordResetRequired { .. } => 1639,
+            Error::FileTooLarge | Error::FileTypeRefused => 2231,
+        }
+    }
+
+    /// The `data` member of the error envelope, for errors that hand the client something to
+    /// continue with.
+    pub fn data(&self) -> Option<serde_json::Value> {
+        match self {
+            Error::PasswordResetRequired { token } => Some(serde_json::json!({ "token": token })),
+            _ => None,
         }
     }
 
@@ -132,9 +209,12 @@ impl Error {
             Error::Internal(_) | Error::Storage(_) => 500,
             Error::Forbidden => 403,
             Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
-            Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound => 404,
-            Error::AlreadyExists(_) => 409,
-            Error::RegisterTooFrequent => 429,
+            Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => {
+                404
+            }
+            Error::AlreadyExists(_) | Error::Duplicate(_) | Error::EmailAlreadyBound => 409,
+            Error::RegisterTooFrequent | Error::CodeSentTooRecently => 429,
+            Error::FileTooLarge => 413,
             _ => 400,
         }
     }
@@ -239,6 +319,79 @@ impl Error {
                 }
             }
             Error::CodeExpired => ("验证码过期", "Verification code has expired"),
+            Error::CodeSentTooRecently => (
+                "已发送验证码，还未失效，请稍后再试",
+                "A code was sent moments ago; please wait before requesting another",
+            ),
+            Error::Duplicate(thing) => {
+                return match lang {
+                    Lang::ZhCn => format!("{thing} 已存在"),
+                    Lang::EnUs => format!("{thing} already exists"),
+                }
+            }
+            Error::NotFound(thing) => {
+                return match lang {
+                    Lang::ZhCn => format!("{thing} 不存在"),
+                    Lang::EnUs => format!("{thing} does not exist"),
+                }
+            }
+            Error::EmailChangeRefused => (
+                "updateUser 接口不能直接修改邮箱，请使用 updateEmail 接口",
+                "updateUser cannot change the email; use updateEmail",
+            ),
+            Error::PhoneChangeRefused => (
+                "updateUser 接口不能直接修改手机号，请使用 updatePhone 接口",
+                "updateUser cannot change the phone number; use updatePhone",
+            ),
+            Error::OldEmailRequired => (
+                "修改邮箱必须验证原来的邮箱",
+                "Changing the email requires verifying the original email",
+            ),
+            Error::OldPhoneRequired => (
+                "修改手机号必须验证原来的手机号",
+                "Changing the phone number requires verifying the original phone number",
+            ),
+            Error::OldEmailMismatch => (
+                "填写的旧邮箱与实际邮箱不匹配",
+                "The old email does not match the account's email",
+            ),
+            Error::OldPhoneMismatch => (
+                "填写的旧手机与实际手机不匹配",
+                "The old phone number does not match the account's phone number",
+            ),
+            Error::SameEmail => (
+                "新邮箱和旧邮箱一样",
+                "The new email is the same as the old one",
+            ),
+            Error::SamePhone => (
+                "新手机号和旧手机号一样",
+                "The new phone number is the same as the old one",
+            ),
+            Error::EmailAlreadyBound => ("该邮箱已被绑定", "This email is already bound"),
+            Error::OldPasswordRequired => ("请输入原始密码", "Please enter the original password"),
+            Error::OldPasswordWrong => ("原始密码错误", "The original password is wrong"),
+            Error::OnlyLoginMethod => (
+                "只有一种登录方式，不能解绑",
+                "This is the only login method left, so it cannot be unbound",
+            ),
+            Error::NoEmailBound => ("此用户没有绑定邮箱", "This user has no email bound"),
+            Error::NoPhoneBound => (
+                "此用户没有绑定手机号",
+                "This user has no phone number bound",
+            ),
+            Error::EmailNotVerified => (
+                "邮箱未验证，请先验证邮箱后再登录",
+                "The email is not verified; verify it before logging in",
+            ),
+            Error::IdentitySourceNotConfigured => {
+                ("该身份源未配置", "This identity source is not configured")
+            }
+            Error::PasswordResetRequired { .. } => (
+                "首次登录请先修改密码",
+                "Please change your password before the first login",
+            ),
+            Error::FileTooLarge => ("文件过大", "The file is too large"),
+            Error::FileTypeRefused => ("不支持的文件类型", "This file type is not allowed"),
         };
         match lang {
             Lang::ZhCn => zh.to_owned(),

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod error;
 pub mod ids;
 pub mod model;
+pub mod notify;
 pub mod rules;
 pub mod service;
 pub mod store;

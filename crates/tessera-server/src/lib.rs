@@ -9,16 +9,45 @@ mod ops;
 mod v2;
 
 use std::future::Future;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
 use tessera_core::Core;
 use tokio::net::TcpListener;
 
+/// Settings of the HTTP layer that are not business rules.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Where uploaded files (avatars) are kept; served back under `/uploads/`.
+    pub upload_dir: PathBuf,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: usize,
+}
+
+impl ServerOptions {
+    pub fn new(upload_dir: PathBuf) -> ServerOptions {
+        ServerOptions {
+            upload_dir,
+            max_upload_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub core: Arc<Core>,
+    pub options: Arc<ServerOptions>,
+}
+
+impl AppState {
+    pub fn new(core: Arc<Core>, options: ServerOptions) -> AppState {
+        AppState {
+            core,
+            options: Arc::new(options),
+        }
+    }
 }
 
 /// The whole HTTP surface.

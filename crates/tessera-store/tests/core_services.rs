@@ -8,6 +8,7 @@ use std::sync::Arc;
 use common::TestDb;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::SigningAlg;
+use tessera_core::notify::Outbox;
 use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::store::{Store, UserLookup};
 use tessera_core::{Core, CoreConfig, Error, UniqueField};
@@ -21,7 +22,9 @@ fn config() -> CoreConfig {
 
 async fn core(db: &TestDb) -> Core {
     let store: Arc<dyn Store> = db.open().await;
-    Core::open(store, config()).await.expect("core")
+    Core::open(store, config(), Arc::new(Outbox::default()))
+        .await
+        .expect("core")
 }
 
 fn by_email(e: &str, pw: &str) -> NewUser {
@@ -278,7 +281,9 @@ async fn rotation_keeps_old_tokens_valid_across_processes(db: &TestDb) {
 async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     let store = db.open().await;
     let dyn_store: Arc<dyn Store> = store.clone();
-    Core::open(dyn_store.clone(), config()).await.unwrap();
+    Core::open(dyn_store.clone(), config(), Arc::new(Outbox::default()))
+        .await
+        .unwrap();
     store
         .put_secret(
             tessera_core::model::keys::secret_names::PASSWORD_RSA_KEY,
@@ -286,7 +291,7 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
         )
         .await
         .unwrap();
-    let err = Core::open(dyn_store, config())
+    let err = Core::open(dyn_store, config(), Arc::new(Outbox::default()))
         .await
         .unwrap_err()
         .to_string();

@@ -4,6 +4,7 @@ use crate::crypto::keyring::KeySet;
 use crate::crypto::password::{HashParams, PasswordHasher};
 use crate::crypto::transport::TransportKey;
 use crate::error::{Error, Result};
+use crate::notify::Notifier;
 use crate::store::Store;
 
 /// Settings of the core that come from the deployment's configuration.
@@ -23,6 +24,7 @@ pub struct Core {
     pub(crate) transport: TransportKey,
     pub(crate) keys: RwLock<Arc<KeySet>>,
     pub(crate) keys_loaded_at: std::sync::atomic::AtomicI64,
+    pub(crate) notifier: Arc<dyn Notifier>,
 }
 
 impl std::fmt::Debug for Core {
@@ -37,7 +39,11 @@ impl Core {
     /// Opens the core on a migrated store. On first start this generates and stores the
     /// deployment's password-encryption key and first signing key; on every start it parses
     /// all stored keys, so a corrupt key stops start-up with an error naming it.
-    pub async fn open(store: Arc<dyn Store>, mut config: CoreConfig) -> Result<Core> {
+    pub async fn open(
+        store: Arc<dyn Store>,
+        mut config: CoreConfig,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Core> {
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
         let hasher = PasswordHasher::new(config.hash_params)?;
         let transport = super::keys::load_or_create_transport_key(store.as_ref()).await?;
@@ -49,6 +55,7 @@ impl Core {
             transport,
             keys: RwLock::new(Arc::new(keys)),
             keys_loaded_at: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
+            notifier,
         })
     }
 

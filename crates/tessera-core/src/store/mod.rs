@@ -6,7 +6,11 @@
 //! and a collision comes back as [`Error::AlreadyExists`] naming the field, so two racing
 //! registrations cannot both win.
 
+pub mod directory;
+
 use async_trait::async_trait;
+
+pub use directory::DirectoryStore;
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -43,7 +47,7 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: DirectoryStore + Send + Sync + 'static {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

@@ -14,6 +14,8 @@ use tessera_core::{clock, Error, Result, UniqueField};
 use crate::connect::{Backend, Pool};
 use crate::rows::{self, col, to_json};
 
+mod directory;
+
 #[derive(Clone)]
 pub struct SqlStore {
     pool: Pool,
@@ -68,7 +70,7 @@ const UNIQUE_INDEXES: [(&str, &str, UniqueField); 5] = [
 
 /// Maps a database error to the core's error; a unique violation on a user or identity
 /// names the field, so the caller answers with the right Authing code.
-fn db_err(e: sqlx::Error) -> Error {
+pub(crate) fn db_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             let constraint = db.constraint().unwrap_or("");

@@ -1,0 +1,61 @@
+//! Outgoing messages (verification codes by email and SMS). The core decides what to send and
+//! when; a [`Notifier`] implemented outside the core (SMTP, an SMS webhook, the server log)
+//! delivers it.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+
+/// One email to one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailMessage {
+    pub pool_id: String,
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    /// The scene (`VERIFY_CODE`, `RESET_PASSWORD`, …), for providers that template by scene.
+    pub scene: String,
+}
+
+/// One SMS verification code: providers render their own text from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsMessage {
+    pub pool_id: String,
+    /// National number.
+    pub phone: String,
+    /// `+86` style.
+    pub phone_country_code: String,
+    pub code: String,
+    pub scene: String,
+}
+
+#[async_trait]
+pub trait Notifier: Send + Sync + 'static {
+    async fn send_email(&self, msg: &EmailMessage) -> Result<()>;
+    async fn send_sms(&self, msg: &SmsMessage) -> Result<()>;
+}
+
+/// Keeps every message in memory instead of delivering it: for tests of the core and for
+/// embedders that deliver messages themselves.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    pub emails: std::sync::Mutex<Vec<EmailMessage>>,
+    pub sms: std::sync::Mutex<Vec<SmsMessage>>,
+}
+
+#[async_trait]
+impl Notifier for Outbox {
+    async fn send_email(&self, msg: &EmailMessage) -> Result<()> {
+        if let Ok(mut v) = self.emails.lock() {
+            v.push(msg.clone());
+        }
+        Ok(())
+    }
+
+    async fn send_sms(&self, msg: &SmsMessage) -> Result<()> {
+        if let Ok(mut v) = self.sms.lock() {
+            v.push(msg.clone());
+        }
+        Ok(())
+    }
+}

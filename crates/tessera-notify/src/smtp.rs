@@ -1,0 +1,56 @@
+use lettre::message::Mailbox;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tessera_core::notify::EmailMessage;
+use tessera_core::{Error, Result};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpError {
+    #[error("invalid SMTP URL: {0}")]
+    Url(String),
+    #[error("invalid sender address {0:?}")]
+    From(String),
+}
+
+/// Email over SMTP. The URL follows lettre: `smtp://host:port` (plain, for local sinks and
+/// relays on the same host), `smtp://user:pass@host:587?tls=required` (STARTTLS),
+/// `smtps://host:465` (implicit TLS).
+#[derive(Clone)]
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for SmtpMailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpMailer")
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl SmtpMailer {
+    pub fn new(url: &str, from: &str) -> Result<SmtpMailer, SmtpError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| SmtpError::Url(e.to_string()))?
+            .build();
+        let from = from
+            .parse::<Mailbox>()
+            .map_err(|_| SmtpError::From(from.to_owned()))?;
+        Ok(SmtpMailer { transport, from })
+    }
+
+    pub async fn send(&self, msg: &EmailMessage) -> Result<()> {
+        let to = msg.to.parse::<Mailbox>().map_err(|_| Error::InvalidEmail)?;
+        let email = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(msg.subject.clone())
+            .body(msg.text.clone())
+            .map_err(|e| Error::Internal(format!("building email: {e}")))?;
+        self.transport
+            .send(email)
+            .await
+            .map_err(|e| Error::Internal(format!("SMTP delivery failed: {e}")))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,1 @@
+//! Harness for the SDK compatibility suite (filled in by the suite).
