@@ -133,6 +133,8 @@ pub enum Error {
     /// short-lived first-login token for `resetPasswordByFirstLoginToken`.
     #[error("password reset required")]
     PasswordResetRequired { token: String },
+    #[error("not on the registration whitelist")]
+    NotWhitelisted,
     #[error("file too large")]
     FileTooLarge,
     #[error("file type not allowed")]
@@ -190,6 +192,7 @@ impl Error {
             Error::IdentitySourceNotConfigured => 1001,
             Error::PasswordResetRequired { .. } => 1639,
             Error::FileTooLarge | Error::FileTypeRefused => 2231,
+            Error::NotWhitelisted => 2031,
         }
     }
 
@@ -391,6 +394,10 @@ impl Error {
                 "Please change your password before the first login",
             ),
             Error::FileTooLarge => ("文件过大", "The file is too large"),
+            Error::NotWhitelisted => (
+                "不在注册白名单中，无法注册",
+                "Registration is restricted to the whitelist of this user pool",
+            ),
             Error::FileTypeRefused => ("不支持的文件类型", "This file type is not allowed"),
         };
         match lang {

@@ -10,7 +10,10 @@ use sqlx::Row;
 use crate::connect::{Backend, Pool};
 
 /// (version, SQL) in order. Append only: never edit a released migration.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_initial.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_initial.sql")),
+    (3, include_str!("../migrations/0003_accounts.sql")),
+];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.
 const PG_LOCK_KEY: i64 = 0x7e55_e7a0_0001;

@@ -34,6 +34,23 @@ fn classes(password: &str) -> usize {
     usize::from(letters) + usize::from(digits) + usize::from(symbols)
 }
 
+/// The account-security level of a password, as the SDK's `computedPasswordSecurityLevel`
+/// computes it: 3 with lower and upper case letters and digits and ≥ 12 characters, 2 with
+/// letters and digits and ≥ 8, otherwise 1.
+pub fn security_level(password: &str) -> i64 {
+    let len = password.chars().count();
+    let lower = password.chars().any(|c| c.is_ascii_lowercase());
+    let upper = password.chars().any(|c| c.is_ascii_uppercase());
+    let digit = password.chars().any(|c| c.is_ascii_digit());
+    if lower && upper && digit && len >= 12 {
+        3
+    } else if (lower || upper) && digit && len >= 8 {
+        2
+    } else {
+        1
+    }
+}
+
 /// Checks a password against the pool's level.
 pub fn check(settings: &PoolSettings, password: &str) -> Strength {
     let len = password.chars().count();

@@ -25,6 +25,7 @@ pub struct Core {
     pub(crate) keys: RwLock<Arc<KeySet>>,
     pub(crate) keys_loaded_at: std::sync::atomic::AtomicI64,
     pub(crate) notifier: Arc<dyn Notifier>,
+    pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
 }
 
 impl std::fmt::Debug for Core {
@@ -56,6 +57,7 @@ impl Core {
             keys: RwLock::new(Arc::new(keys)),
             keys_loaded_at: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
             notifier,
+            captcha_hook: None,
         })
     }
 

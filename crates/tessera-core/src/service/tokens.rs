@@ -213,3 +213,86 @@ impl Core {
             .await
     }
 }
+
+/// Short-lived single-purpose tokens (first-login password reset, email verification links):
+/// never accepted where a user token is expected, because `data.type` differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurposeSubject {
+    pub pool_id: String,
+    pub user_id: String,
+    pub jti: String,
+    pub exp: i64,
+}
+
+#[derive(Deserialize)]
+struct PurposeClaims {
+    sub: String,
+    exp: i64,
+    jti: String,
+    data: PurposeData,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PurposeData {
+    #[serde(rename = "type")]
+    kind: String,
+    user_pool_id: String,
+}
+
+impl Core {
+    /// Issues an RS256 token of `kind` for one user, valid `ttl_secs`.
+    pub async fn issue_purpose_token(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        kind: &str,
+        ttl_secs: i64,
+    ) -> Result<String> {
+        let iat = clock::now_secs();
+        let claims = json!({
+            "sub": user_id,
+            "iss": self.issuer(),
+            "iat": iat,
+            "exp": iat + ttl_secs,
+            "jti": ids::new_url_token(16),
+            "data": { "type": kind, "userPoolId": pool_id, "id": user_id },
+        });
+        let keys = self.key_set().await?;
+        let key = keys
+            .signing_key()
+            .ok_or_else(|| Error::Internal("no signing key".into()))?;
+        jwt::sign_rs256(&claims, &key.kid, &key.key)
+    }
+
+    /// Verifies a token of `kind`; a used (revoked) one is expired.
+    pub async fn verify_purpose_token(&self, token: &str, kind: &str) -> Result<PurposeSubject> {
+        let parsed = jwt::parse(token)?;
+        let kid = parsed.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
+        let mut keys = self.key_set().await?;
+        if keys.find(kid).is_none() {
+            keys = self.reload_for_unknown_kid().await?;
+        }
+        if parsed.header.alg != "RS256" || !keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key)) {
+            return Err(Error::TokenInvalid);
+        }
+        let claims: PurposeClaims = parsed.claims_unverified()?;
+        if claims.data.kind != kind {
+            return Err(Error::TokenInvalid);
+        }
+        if claims.exp <= clock::now_secs() || self.store.is_token_revoked(&claims.jti).await? {
+            return Err(Error::TokenExpired);
+        }
+        Ok(PurposeSubject {
+            pool_id: claims.data.user_pool_id,
+            user_id: claims.sub,
+            jti: claims.jti,
+            exp: claims.exp,
+        })
+    }
+
+    /// Uses up a purpose token so it cannot be replayed.
+    pub async fn spend_purpose_token(&self, s: &PurposeSubject) -> Result<()> {
+        self.store.revoke_token(&s.jti, &s.pool_id, s.exp * 1000).await
+    }
+}

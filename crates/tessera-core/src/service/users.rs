@@ -257,15 +257,27 @@ impl Core {
 
     /// Checks a password login and records it. Costs one password hash; an imported or
     /// outdated hash is replaced by a current argon2id hash while the plaintext is at hand.
-    ///
-    /// A missing user still costs a hash, so response time does not reveal which accounts
-    /// exist.
     pub async fn authenticate_password(
         &self,
         pool: &UserPool,
         id: &LoginId,
         password: String,
         ctx: &LoginContext,
+    ) -> Result<User> {
+        let mut user = self.verify_password(pool, id, password).await?;
+        self.record_login(pool, &mut user, ctx).await?;
+        Ok(user)
+    }
+
+    /// Finds the user a login names and checks the password, without recording a login.
+    ///
+    /// A missing user still costs a hash, so response time does not reveal which accounts
+    /// exist.
+    pub async fn verify_password(
+        &self,
+        pool: &UserPool,
+        id: &LoginId,
+        password: String,
     ) -> Result<User> {
         let user = self.find_login_user(pool, id).await?;
         let Some(mut user) = user else {
@@ -301,6 +313,16 @@ impl Core {
             self.store.set_password_hash(&pool.id, &user.id, &h).await?;
             user.password_hash = Some(h);
         }
+        Ok(user)
+    }
+
+    /// Records a completed login on the user row and in `user`.
+    pub async fn record_login(
+        &self,
+        pool: &UserPool,
+        user: &mut User,
+        ctx: &LoginContext,
+    ) -> Result<()> {
         let update = LoginUpdate {
             at_ms: clock::now_ms(),
             ip: ctx.ip.clone(),
@@ -313,6 +335,12 @@ impl Core {
         user.login.last_ip = update.ip;
         user.login.device = update.device;
         user.login.browser = update.browser;
-        Ok(user)
+        Ok(())
+    }
+
+    /// Hashes a new password (off the async workers).
+    pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
+        let hasher = self.hasher.clone();
+        Core::blocking(move || hasher.hash(&password)).await
     }
 }

@@ -6,10 +6,12 @@
 //! and a collision comes back as [`Error::AlreadyExists`] naming the field, so two racing
 //! registrations cannot both win.
 
+pub mod accounts;
 pub mod directory;
 
 use async_trait::async_trait;
 
+pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use directory::DirectoryStore;
 
 use crate::error::Result;
@@ -47,7 +49,7 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: DirectoryStore + Send + Sync + 'static {
+pub trait Store: AccountStore + DirectoryStore + Send + Sync + 'static {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

@@ -14,6 +14,7 @@ use tessera_core::{clock, Error, Result, UniqueField};
 use crate::connect::{Backend, Pool};
 use crate::rows::{self, col, to_json};
 
+mod accounts;
 mod directory;
 
 #[derive(Clone)]

@@ -1,0 +1,548 @@
+//! What a logged-in user does to their own account: profile, password, phone and email
+//! (bind, unbind, update with old-address verification per pool setting), password resets by
+//! code or by first-login token, account linking, the security summary, logout.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::codes::{CodePurpose, CodeTarget};
+use super::login::FIRST_LOGIN_TOKEN;
+use super::tokens::TokenSubject;
+use super::users::{validate_profile, CreatedBy};
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{Profile, User, UserPool};
+use crate::rules::{identifiers, password_strength};
+use crate::store::UserLookup;
+use crate::UniqueField;
+
+/// A verified user token with the pool and the user it names.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub pool: UserPool,
+    pub user: User,
+    pub subject: TokenSubject,
+    pub token: String,
+}
+
+/// `getSecurityLevel`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityLevel {
+    pub score: i64,
+    pub email: bool,
+    pub phone: bool,
+    pub password: bool,
+    pub password_security_level: Option<i64>,
+    pub mfa: bool,
+}
+
+/// `updatePhone` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct PhoneChange {
+    pub phone: String,
+    pub country_code: Option<String>,
+    pub code: String,
+    pub old_phone: Option<String>,
+    pub old_country_code: Option<String>,
+    pub old_code: Option<String>,
+}
+
+/// `updateEmail` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct EmailChange {
+    pub email: String,
+    pub code: String,
+    pub old_email: Option<String>,
+    pub old_code: Option<String>,
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Core {
+    /// Resolves a Bearer token to its session. `pool_id`, when the request names a pool (by
+    /// its app), must be the token's pool.
+    pub async fn session(&self, token: &str, pool_id: Option<&str>) -> Result<Session> {
+        let subject = match pool_id {
+            Some(p) => self.verify_user_token_in_pool(token, p).await?,
+            None => self.verify_user_token(token).await?,
+        };
+        let pool = self.pool(&subject.pool_id).await?;
+        let user = self
+            .store
+            .find_user(&pool.id, UserLookup::Id(&subject.user_id))
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        if user.blocked || user.is_deleted {
+            return Err(Error::TokenInvalid);
+        }
+        Ok(Session {
+            pool,
+            user,
+            subject,
+            token: token.to_owned(),
+        })
+    }
+
+    pub async fn logout(&self, session: &Session) -> Result<()> {
+        self.revoke_user_token(&session.subject).await
+    }
+
+    pub async fn user_by_id(&self, pool_id: &str, user_id: &str) -> Result<User> {
+        self.store
+            .find_user(pool_id, UserLookup::Id(user_id))
+            .await?
+            .ok_or(Error::UserNotFound)
+    }
+
+    /// Applies a partial update given as camelCase JSON (`UpdateUserInput`). A user may not
+    /// change their own email or phone this way; an administrator may.
+    pub async fn update_profile(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        changes: &Map<String, Value>,
+        by: CreatedBy,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        // A present key is a change: a string sets it, null clears it, anything else is wrong.
+        let text = |key: &str| -> Result<Option<Option<String>>> {
+            match changes.get(key) {
+                None => Ok(None),
+                Some(Value::Null) => Ok(Some(None)),
+                Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+                Some(_) => Err(Error::InvalidParameter("UpdateUserInput")),
+            }
+        };
+        if by == CreatedBy::SelfService {
+            if let Some(Some(e)) = text("email")? {
+                if user.email.as_deref() != Some(e.as_str()) {
+                    return Err(Error::EmailChangeRefused);
+                }
+            }
+            if let Some(Some(p)) = text("phone")? {
+                if user.phone.as_deref() != Some(p.as_str()) {
+                    return Err(Error::PhoneChangeRefused);
+                }
+            }
+            for k in ["unionid", "openid", "emailVerified", "phoneVerified", "blocked"] {
+                if changes.contains_key(k) {
+                    return Err(Error::Forbidden);
+                }
+            }
+        }
+        if let Some(u) = text("username")? {
+            user.username = match u {
+                Some(u) if !u.trim().is_empty() => Some(identifiers::username(&u)?),
+                _ => None,
+            };
+        }
+        let mut profile = serde_json::to_value(&user.profile)
+            .map_err(|e| Error::Internal(format!("profile: {e}")))?;
+        if let Value::Object(p) = &mut profile {
+            for key in p.clone().keys() {
+                if let Some(v) = text(key)? {
+                    p.insert(key.clone(), v.map_or(Value::Null, Value::String));
+                }
+            }
+        }
+        user.profile = serde_json::from_value::<Profile>(profile)
+            .map_err(|_| Error::InvalidParameter("profile"))?;
+        validate_profile(&user.profile)?;
+        for (key, slot) in [
+            ("device", &mut user.login.device),
+            ("browser", &mut user.login.browser),
+            ("lastIP", &mut user.login.last_ip),
+        ] {
+            if let Some(v) = text(key)? {
+                if let Some(s) = &v {
+                    identifiers::text(key, s)?;
+                }
+                *slot = v;
+            }
+        }
+        if let Some(v) = changes.get("lastIp").and_then(Value::as_str) {
+            identifiers::text("lastIp", v)?;
+            user.login.last_ip = Some(v.to_owned());
+        }
+        user.updated_at = clock::now_ms();
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    async fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> Result<()> {
+        password_strength::enforce(&pool.settings, password)?;
+        let hash = self.hash_password(password.to_owned()).await?;
+        user.password_hash = Some(hash);
+        user.reset_password_on_next_login = false;
+        user.updated_at = clock::now_ms();
+        self.store.update_user(user).await?;
+        self.store
+            .set_password_security_level(
+                &pool.id,
+                &user.id,
+                Some(password_strength::security_level(password)),
+            )
+            .await
+    }
+
+    /// `updatePassword`: the old password is required when one is set.
+    pub async fn update_password(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        new_password: &str,
+        old_password: Option<&str>,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        if let Some(stored) = user.password_hash.clone() {
+            let old = old_password
+                .filter(|p| !p.is_empty())
+                .ok_or(Error::OldPasswordRequired)?
+                .to_owned();
+            let hasher = self.hasher.clone();
+            let ok = Core::blocking(move || Ok(hasher.verify(&old, &stored).matches)).await?;
+            if !ok {
+                return Err(Error::OldPasswordWrong);
+            }
+        }
+        self.set_password(pool, &mut user, new_password).await?;
+        Ok(user)
+    }
+
+    /// `resetPassword` by a phone or email code.
+    pub async fn reset_password_by_code(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        code: &str,
+        new_password: &str,
+    ) -> Result<()> {
+        password_strength::enforce(&pool.settings, new_password)?;
+        self.verify_code(pool, target, CodePurpose::ResetPassword, code)
+            .await?;
+        let mut user = self
+            .find_by_address(pool, target)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        self.set_password(pool, &mut user, new_password).await
+    }
+
+    /// `resetPasswordByFirstLoginToken` and `resetPasswordByForceResetToken` (which also
+    /// checks the current password). The token works once.
+    pub async fn reset_password_by_token(
+        &self,
+        token: &str,
+        old_password: Option<&str>,
+        new_password: &str,
+    ) -> Result<()> {
+        let subject = self.verify_purpose_token(token, FIRST_LOGIN_TOKEN).await?;
+        let pool = self.pool(&subject.pool_id).await?;
+        let mut user = self.user_by_id(&pool.id, &subject.user_id).await?;
+        if let Some(old) = old_password {
+            let stored = user.password_hash.clone().ok_or(Error::NoPassword)?;
+            let old = old.to_owned();
+            let hasher = self.hasher.clone();
+            if !Core::blocking(move || Ok(hasher.verify(&old, &stored).matches)).await? {
+                return Err(Error::OldPasswordWrong);
+            }
+        }
+        password_strength::enforce(&pool.settings, new_password)?;
+        self.spend_purpose_token(&subject).await?;
+        self.set_password(&pool, &mut user, new_password).await
+    }
+
+    /// `bindPhone`: a first phone number, proven by a code.
+    pub async fn bind_phone(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        phone: &str,
+        country_code: Option<&str>,
+        code: &str,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        if user.phone.is_some() {
+            return Err(Error::AlreadyExists(UniqueField::Phone));
+        }
+        let target = CodeTarget::phone(pool, phone, country_code)?;
+        self.ensure_address_free(pool, &target).await?;
+        self.verify_code(pool, &target, CodePurpose::Bind, code)
+            .await?;
+        set_phone(&mut user, &target);
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    /// `unbindPhone`, refused when it is the last way to log in.
+    pub async fn unbind_phone(&self, pool: &UserPool, user_id: &str) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        if user.phone.is_none() {
+            return Err(Error::NoPhoneBound);
+        }
+        if user.email.is_none() && user.username.is_none() && !self.has_identities(&user).await? {
+            return Err(Error::OnlyLoginMethod);
+        }
+        user.phone = None;
+        user.phone_country_code = None;
+        user.phone_verified = false;
+        user.updated_at = clock::now_ms();
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    /// `updatePhone`: the new number's code, and the old number's when the pool requires it.
+    pub async fn update_phone(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        change: &PhoneChange,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let target = CodeTarget::phone(pool, &change.phone, change.country_code.as_deref())?;
+        let old = match (&user.phone_country_code, &user.phone) {
+            (Some(cc), Some(n)) => Some(CodeTarget::Phone {
+                country_code: cc.clone(),
+                number: n.clone(),
+            }),
+            _ => None,
+        };
+        if old.as_ref() == Some(&target) {
+            return Err(Error::SamePhone);
+        }
+        let old_proof = match (&old, pool.settings.verify_old_phone) {
+            (Some(current), true) => {
+                let (Some(old_phone), Some(old_code)) =
+                    (non_empty(&change.old_phone), non_empty(&change.old_code))
+                else {
+                    return Err(Error::OldPhoneRequired);
+                };
+                let given = CodeTarget::phone(pool, old_phone, change.old_country_code.as_deref())?;
+                if &given != current {
+                    return Err(Error::OldPhoneMismatch);
+                }
+                Some((given, old_code.to_owned()))
+            }
+            _ => None,
+        };
+        self.ensure_address_free(pool, &target).await?;
+        if let Some((t, c)) = &old_proof {
+            self.verify_code(pool, t, CodePurpose::VerifyOld, c).await?;
+        }
+        self.verify_code(pool, &target, CodePurpose::Bind, &change.code)
+            .await?;
+        set_phone(&mut user, &target);
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    /// `bindEmail`: a first email, proven by a code.
+    pub async fn bind_email(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        email: &str,
+        code: &str,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        if user.email.is_some() {
+            return Err(Error::EmailAlreadyBound);
+        }
+        let (address, _) = identifiers::email(email)?;
+        let target = CodeTarget::email(email)?;
+        self.ensure_email_free(pool, &target).await?;
+        self.verify_code(pool, &target, CodePurpose::Bind, code)
+            .await?;
+        user.email = Some(address);
+        user.email_verified = true;
+        user.updated_at = clock::now_ms();
+        self.store.update_user(&user).await.map_err(email_taken)?;
+        Ok(user)
+    }
+
+    pub async fn unbind_email(&self, pool: &UserPool, user_id: &str) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        if user.email.is_none() {
+            return Err(Error::NoEmailBound);
+        }
+        if user.phone.is_none() && user.username.is_none() && !self.has_identities(&user).await? {
+            return Err(Error::OnlyLoginMethod);
+        }
+        user.email = None;
+        user.email_verified = false;
+        user.updated_at = clock::now_ms();
+        self.store.update_user(&user).await?;
+        Ok(user)
+    }
+
+    /// `updateEmail`: the new address's code, and the old one's when the pool requires it.
+    pub async fn update_email(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        change: &EmailChange,
+    ) -> Result<User> {
+        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let (address, key) = identifiers::email(&change.email)?;
+        let target = CodeTarget::Email(key.clone());
+        let current = user.email.as_deref().map(identifiers::email_key);
+        if current.as_deref() == Some(key.as_str()) {
+            return Err(Error::SameEmail);
+        }
+        let old_proof = match (&current, pool.settings.verify_old_email) {
+            (Some(current), true) => {
+                let (Some(old_email), Some(old_code)) =
+                    (non_empty(&change.old_email), non_empty(&change.old_code))
+                else {
+                    return Err(Error::OldEmailRequired);
+                };
+                if identifiers::email_key(old_email) != *current {
+                    return Err(Error::OldEmailMismatch);
+                }
+                Some((CodeTarget::Email(current.clone()), old_code.to_owned()))
+            }
+            _ => None,
+        };
+        self.ensure_email_free(pool, &target).await?;
+        if let Some((t, c)) = &old_proof {
+            self.verify_code(pool, t, CodePurpose::VerifyOld, c).await?;
+        }
+        self.verify_code(pool, &target, CodePurpose::Bind, &change.code)
+            .await?;
+        user.email = Some(address);
+        user.email_verified = true;
+        user.updated_at = clock::now_ms();
+        self.store.update_user(&user).await.map_err(email_taken)?;
+        Ok(user)
+    }
+
+    async fn ensure_email_free(&self, pool: &UserPool, target: &CodeTarget) -> Result<()> {
+        self.ensure_address_free(pool, target)
+            .await
+            .map_err(email_taken)
+    }
+
+    async fn has_identities(&self, user: &User) -> Result<bool> {
+        Ok(!self
+            .store
+            .list_identities(&user.pool_id, &user.id)
+            .await?
+            .is_empty())
+    }
+
+    /// `linkAccount`: moves the secondary account's external identities to the primary
+    /// account and deletes the secondary account. Both tokens must be valid in one pool.
+    pub async fn link_accounts(&self, primary_token: &str, secondary_token: &str) -> Result<()> {
+        let primary = self.session(primary_token, None).await?;
+        let secondary = self
+            .session(secondary_token, Some(&primary.pool.id))
+            .await?;
+        if primary.user.id == secondary.user.id {
+            return Err(Error::InvalidParameter("secondaryUserToken"));
+        }
+        self.store
+            .merge_user_into(&primary.pool.id, &secondary.user.id, &primary.user.id)
+            .await?;
+        self.revoke_user_token(&secondary.subject).await
+    }
+
+    pub async fn security_level(&self, pool: &UserPool, user: &User) -> Result<SecurityLevel> {
+        let level = self
+            .store
+            .password_security_level(&pool.id, &user.id)
+            .await?;
+        let email = user.email.is_some();
+        let phone = user.phone.is_some();
+        let password = user.password_hash.is_some();
+        let mut score = 20;
+        score += if email { 15 } else { 0 };
+        score += if phone { 15 } else { 0 };
+        score += if password {
+            15 + 5 * level.unwrap_or(1)
+        } else {
+            0
+        };
+        Ok(SecurityLevel {
+            score: score.min(100),
+            email,
+            phone,
+            password,
+            password_security_level: level,
+            mfa: false,
+        })
+    }
+
+    /// `isUserExists`: true if any of the given identifiers belongs to a user.
+    pub async fn user_exists(
+        &self,
+        pool: &UserPool,
+        username: Option<&str>,
+        email: Option<&str>,
+        phone: Option<&str>,
+        external_id: Option<&str>,
+    ) -> Result<bool> {
+        if let Some(u) = username.filter(|s| !s.is_empty()) {
+            if self
+                .store
+                .find_user(&pool.id, UserLookup::Username(u))
+                .await?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        if let Some(e) = email.filter(|s| !s.is_empty()) {
+            let key = identifiers::email_key(e);
+            if self
+                .store
+                .find_user(&pool.id, UserLookup::Email(&key))
+                .await?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        if let Some(p) = phone.filter(|s| !s.is_empty()) {
+            if let Ok(target) = CodeTarget::phone(pool, p, None) {
+                if self.find_by_address(pool, &target).await?.is_some() {
+                    return Ok(true);
+                }
+            }
+        }
+        if let Some(x) = external_id.filter(|s| !s.is_empty()) {
+            if self
+                .store
+                .find_user(&pool.id, UserLookup::ExternalId(x))
+                .await?
+                .is_some()
+            {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// Binding an email someone else has is "email already bound" (2200), not "user exists".
+fn email_taken(e: Error) -> Error {
+    match e {
+        Error::AlreadyExists(UniqueField::Email) => Error::EmailAlreadyBound,
+        other => other,
+    }
+}
+
+fn set_phone(user: &mut User, target: &CodeTarget) {
+    if let CodeTarget::Phone {
+        country_code,
+        number,
+    } = target
+    {
+        user.phone = Some(number.clone());
+        user.phone_country_code = Some(country_code.clone());
+        user.phone_verified = true;
+        user.updated_at = clock::now_ms();
+    }
+}

@@ -1,0 +1,379 @@
+//! Verification codes (SMS, email) and login captchas: random, stored hashed with an expiry
+//! and an attempt budget, single use, with a resend interval per address and scene. All of it
+//! lives in the database so every server process agrees.
+
+use std::sync::Arc;
+
+use rand::Rng;
+
+use super::Core;
+use crate::clock;
+use crate::crypto::ct_eq;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::UserPool;
+use crate::notify::{EmailMessage, SmsMessage};
+use crate::rules::identifiers;
+use crate::store::CodeRecord;
+
+/// Receives `(key, answer)` of every captcha issued: lets a test harness or an accessibility
+/// service read captchas without OCR. Production deployments leave it unset.
+pub type CaptchaHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
+const CAPTCHA_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+const CAPTCHA_LEN: usize = 4;
+const CAPTCHA_LIFETIME_MS: i64 = 5 * 60 * 1000;
+
+/// The SMS scenes the SDKs send (`SceneType`); an SMS sent without one serves any purpose.
+pub const SMS_SCENES: [&str; 9] = [
+    "login",
+    "register",
+    "reset",
+    "bind",
+    "unbind",
+    "mfa-bind",
+    "mfa-verify",
+    "mfa-unbind",
+    "complete-phone",
+];
+
+/// The `EmailScene` values of the v2 API.
+pub const EMAIL_SCENES: [&str; 14] = [
+    "RESET_PASSWORD",
+    "RESET_PASSWORD_VERIFY_CODE",
+    "VERIFY_EMAIL",
+    "FIRST_EMAIL_LOGIN_VERIFY",
+    "CONSOLE_CONDUCTED_VERIFY",
+    "CHANGE_EMAIL",
+    "EMAIL_BIND_VERIFY_CODE",
+    "EMAIL_UNBIND_VERIFY_CODE",
+    "MFA_VERIFY",
+    "VERIFY_CODE",
+    "REGISTER_VERIFY_CODE",
+    "LOGIN_VERIFY_CODE",
+    "MFA_VERIFY_CODE",
+    "INFORMATION_COMPLETION_VERIFY_CODE",
+];
+
+/// What a code is being used for; decides which scenes' codes are accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePurpose {
+    Register,
+    Login,
+    ResetPassword,
+    /// Binding a first phone/email, or proving the new one in an update.
+    Bind,
+    Unbind,
+    /// Proving the current phone/email during an update.
+    VerifyOld,
+    Mfa,
+}
+
+impl CodePurpose {
+    fn sms_scenes(self) -> &'static [&'static str] {
+        match self {
+            CodePurpose::Register => &["register", ""],
+            CodePurpose::Login => &["login", ""],
+            CodePurpose::ResetPassword => &["reset", ""],
+            CodePurpose::Bind => &["bind", "complete-phone", ""],
+            CodePurpose::Unbind => &["unbind", ""],
+            CodePurpose::VerifyOld => &["unbind", "bind", ""],
+            CodePurpose::Mfa => &["mfa-verify", "mfa-bind", "mfa-unbind"],
+        }
+    }
+
+    fn email_scenes(self) -> &'static [&'static str] {
+        match self {
+            CodePurpose::Register => &["REGISTER_VERIFY_CODE", "VERIFY_CODE"],
+            CodePurpose::Login => &["LOGIN_VERIFY_CODE", "VERIFY_CODE"],
+            CodePurpose::ResetPassword => {
+                &["RESET_PASSWORD_VERIFY_CODE", "RESET_PASSWORD", "VERIFY_CODE"]
+            }
+            CodePurpose::Bind => &[
+                "EMAIL_BIND_VERIFY_CODE",
+                "CHANGE_EMAIL",
+                "INFORMATION_COMPLETION_VERIFY_CODE",
+                "VERIFY_CODE",
+            ],
+            CodePurpose::Unbind => &["EMAIL_UNBIND_VERIFY_CODE", "VERIFY_CODE"],
+            CodePurpose::VerifyOld => &[
+                "CHANGE_EMAIL",
+                "EMAIL_UNBIND_VERIFY_CODE",
+                "EMAIL_BIND_VERIFY_CODE",
+                "VERIFY_CODE",
+            ],
+            CodePurpose::Mfa => &["MFA_VERIFY_CODE", "MFA_VERIFY"],
+        }
+    }
+}
+
+/// Where a code goes: a phone (`+cc number`) or an email (lower-cased).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeTarget {
+    Phone { country_code: String, number: String },
+    Email(String),
+}
+
+impl CodeTarget {
+    pub fn phone(pool: &UserPool, number: &str, country_code: Option<&str>) -> Result<CodeTarget> {
+        let (cc, n) = identifiers::phone(
+            number,
+            country_code,
+            &pool.settings.default_phone_country_code,
+        )?;
+        Ok(CodeTarget::Phone {
+            country_code: cc,
+            number: n,
+        })
+    }
+
+    pub fn email(email: &str) -> Result<CodeTarget> {
+        Ok(CodeTarget::Email(identifiers::email(email)?.1))
+    }
+
+    fn channel(&self) -> &'static str {
+        match self {
+            CodeTarget::Phone { .. } => "sms",
+            CodeTarget::Email(_) => "email",
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            CodeTarget::Phone {
+                country_code,
+                number,
+            } => format!("{country_code} {number}"),
+            CodeTarget::Email(e) => e.clone(),
+        }
+    }
+}
+
+fn code_hash(id: &str, code: &str) -> String {
+    ids::hex(&openssl::sha::sha256(format!("{id}:{code}").as_bytes()))
+}
+
+fn random_digits(len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
+fn email_text(scene: &str, code: &str, minutes: i64) -> (String, String) {
+    let subject = match scene {
+        "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
+        "REGISTER_VERIFY_CODE" => "注册验证码 / Registration code",
+        "LOGIN_VERIFY_CODE" => "登录验证码 / Login code",
+        "CHANGE_EMAIL" | "EMAIL_BIND_VERIFY_CODE" => "绑定邮箱验证码 / Email binding code",
+        "EMAIL_UNBIND_VERIFY_CODE" => "解绑邮箱验证码 / Email unbinding code",
+        "MFA_VERIFY" | "MFA_VERIFY_CODE" => "二次认证验证码 / MFA code",
+        "VERIFY_EMAIL" | "FIRST_EMAIL_LOGIN_VERIFY" | "CONSOLE_CONDUCTED_VERIFY" => {
+            "验证邮箱 / Verify your email"
+        }
+        _ => "验证码 / Verification code",
+    };
+    let text = format!(
+        "您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略此邮件。\r\n\
+         Your verification code is {code}. It is valid for {minutes} minutes. \
+         If you did not request it, ignore this email.\r\n"
+    );
+    (subject.to_owned(), text)
+}
+
+impl Core {
+    /// Installs the captcha hook (before the core is shared).
+    pub fn set_captcha_hook(&mut self, hook: CaptchaHook) {
+        self.captcha_hook = Some(hook);
+    }
+
+    /// Creates and stores a code for `target` and `scene`, refusing a resend within the pool's
+    /// interval, and returns the plaintext for delivery.
+    async fn new_code(&self, pool: &UserPool, target: &CodeTarget, scene: &str) -> Result<String> {
+        let s = &pool.settings;
+        let code = random_digits(usize::from(s.verify_code_length.clamp(4, 8)));
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let record = CodeRecord {
+            code_hash: code_hash(&id, &code),
+            id,
+            pool_id: pool.id.clone(),
+            channel: target.channel().to_owned(),
+            target: target.key(),
+            scene: scene.to_owned(),
+            attempts: 0,
+            max_attempts: i64::from(s.verify_code_max_attempts.max(1)),
+            expires_at: now + s.verify_code_expires_after.max(30) * 1000,
+            created_at: now,
+        };
+        let not_since = now - s.verify_code_resend_interval.max(0) * 1000;
+        if !self.store.insert_code(&record, not_since).await? {
+            return Err(Error::CodeSentTooRecently);
+        }
+        Ok(code)
+    }
+
+    /// `sendSmsCode`: a code by SMS. `scene` is one of [`SMS_SCENES`] or absent.
+    pub async fn send_sms_code(
+        &self,
+        pool: &UserPool,
+        phone: &str,
+        country_code: Option<&str>,
+        scene: Option<&str>,
+    ) -> Result<()> {
+        let scene = scene.unwrap_or("");
+        if !scene.is_empty() && !SMS_SCENES.contains(&scene) {
+            return Err(Error::InvalidParameter("scene"));
+        }
+        let target = CodeTarget::phone(pool, phone, country_code)?;
+        let code = self.new_code(pool, &target, scene).await?;
+        let CodeTarget::Phone {
+            country_code,
+            number,
+        } = target
+        else {
+            return Err(Error::Internal("phone target expected".into()));
+        };
+        self.notifier
+            .send_sms(&SmsMessage {
+                pool_id: pool.id.clone(),
+                phone: number,
+                phone_country_code: country_code,
+                code,
+                scene: scene.to_owned(),
+            })
+            .await
+    }
+
+    /// `sendEmail`: a code by email for one of [`EMAIL_SCENES`].
+    pub async fn send_email_code(&self, pool: &UserPool, email: &str, scene: &str) -> Result<()> {
+        if !EMAIL_SCENES.contains(&scene) {
+            return Err(Error::InvalidParameter("scene"));
+        }
+        let (address, _) = identifiers::email(email)?;
+        let target = CodeTarget::email(email)?;
+        let code = self.new_code(pool, &target, scene).await?;
+        let (subject, text) = email_text(scene, &code, pool.settings.verify_code_expires_after / 60);
+        self.notifier
+            .send_email(&EmailMessage {
+                pool_id: pool.id.clone(),
+                to: address,
+                subject,
+                text,
+                scene: scene.to_owned(),
+            })
+            .await
+    }
+
+    /// Checks and consumes a code. A wrong code uses one attempt of the newest live code; a
+    /// used, exhausted or absent code is wrong; only an expired one says so.
+    pub async fn verify_code(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        purpose: CodePurpose,
+        code: &str,
+    ) -> Result<()> {
+        let scenes = match target {
+            CodeTarget::Phone { .. } => purpose.sms_scenes(),
+            CodeTarget::Email(_) => purpose.email_scenes(),
+        };
+        self.check_code(pool, target.channel(), &target.key(), scenes, code, false)
+            .await
+    }
+
+    async fn check_code(
+        &self,
+        pool: &UserPool,
+        channel: &str,
+        key: &str,
+        scenes: &[&str],
+        code: &str,
+        newest_only: bool,
+    ) -> Result<()> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::MissingParameter("code"));
+        }
+        if code.len() > 16 {
+            return Err(Error::CodeWrong);
+        }
+        let mut codes = self
+            .store
+            .recent_codes(&pool.id, channel, key, scenes, 5)
+            .await?;
+        if newest_only {
+            codes.truncate(1);
+        }
+        let now = clock::now_ms();
+        let live: Vec<&CodeRecord> = codes
+            .iter()
+            .filter(|c| c.expires_at > now && c.attempts < c.max_attempts)
+            .collect();
+        if live.is_empty() {
+            return Err(if codes.iter().any(|c| c.expires_at <= now) {
+                Error::CodeExpired
+            } else {
+                Error::CodeWrong
+            });
+        }
+        let given = code.to_ascii_uppercase();
+        for c in &live {
+            if ct_eq(code_hash(&c.id, &given).as_bytes(), c.code_hash.as_bytes()) {
+                return if self.store.consume_code(&c.id, now).await? {
+                    Ok(())
+                } else {
+                    Err(Error::CodeWrong)
+                };
+            }
+        }
+        self.store.bump_code_attempts(&live[0].id).await?;
+        Err(Error::CodeWrong)
+    }
+
+    /// Issues a login captcha for a client (its IP) and returns the answer to render. A new
+    /// captcha replaces the client's previous one.
+    pub async fn issue_captcha(&self, pool: &UserPool, ip: Option<&str>) -> Result<String> {
+        let client = super::guard::client_key(ip);
+        let mut rng = rand::thread_rng();
+        let answer: String = (0..CAPTCHA_LEN)
+            .map(|_| char::from(CAPTCHA_ALPHABET[rng.gen_range(0..CAPTCHA_ALPHABET.len())]))
+            .collect();
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let record = CodeRecord {
+            code_hash: code_hash(&id, &answer),
+            id,
+            pool_id: pool.id.clone(),
+            channel: "captcha".into(),
+            target: client,
+            scene: "login".into(),
+            attempts: 0,
+            max_attempts: 1,
+            expires_at: now + CAPTCHA_LIFETIME_MS,
+            created_at: now,
+        };
+        self.store.insert_code(&record, i64::MAX).await?;
+        if let Some(hook) = &self.captcha_hook {
+            hook(&format!("{}:{}", pool.id, ip.unwrap_or("unknown")), &answer);
+        }
+        Ok(answer)
+    }
+
+    /// Checks (and uses up) the client's current captcha; case-insensitive.
+    pub(crate) async fn verify_captcha(
+        &self,
+        pool: &UserPool,
+        client: &str,
+        answer: &str,
+    ) -> Result<()> {
+        self.check_code(pool, "captcha", client, &["login"], answer, true)
+            .await
+            .map_err(|e| match e {
+                Error::CodeWrong | Error::CodeExpired | Error::MissingParameter(_) => {
+                    Error::CaptchaWrong
+                }
+                other => other,
+            })
+    }
+}

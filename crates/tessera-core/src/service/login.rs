@@ -1,0 +1,207 @@
+//! Logins (`loginBy*`): password (email, username, phone, sub-account), phone code, email
+//! code; the login-failure captcha, auto-registration, forced first-login password change,
+//! unverified-email refusal and custom data written at login.
+
+use serde_json::Value;
+
+use super::codes::{CodePurpose, CodeTarget};
+use super::register::{Authenticated, RegisterOptions, Registration};
+use super::udf::UdfTarget;
+use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
+use super::Core;
+use crate::error::{Error, Result};
+use crate::model::{Application, User, UserPool, UserStatus};
+
+/// Purpose-token kind that lets a user set a new password at the first login.
+pub const FIRST_LOGIN_TOKEN: &str = "first-login";
+const FIRST_LOGIN_TOKEN_TTL: i64 = 15 * 60;
+
+#[derive(Debug, Clone)]
+pub enum Credential {
+    Password { id: LoginId, password: String },
+    /// `loginBySubAccount`: only users that belong to a primary user.
+    SubAccount { account: String, password: String },
+    PhoneCode {
+        phone: String,
+        country_code: Option<String>,
+        code: String,
+    },
+    EmailCode { email: String, code: String },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoginOptions {
+    pub auto_register: bool,
+    pub captcha_code: Option<String>,
+    pub client: LoginContext,
+    pub custom_data: Vec<(String, Value)>,
+}
+
+fn account_key(id: &LoginId) -> String {
+    match id {
+        LoginId::Email(e) => format!("email:{}", crate::rules::identifiers::email_key(e)),
+        LoginId::Username(u) => format!("username:{u}"),
+        LoginId::Phone {
+            number,
+            country_code,
+        } => format!("phone:{}{number}", country_code.as_deref().unwrap_or("")),
+        LoginId::Account(a) => format!("account:{a}"),
+    }
+}
+
+impl Core {
+    pub async fn login(
+        &self,
+        pool: &UserPool,
+        app: Option<&Application>,
+        credential: Credential,
+        opts: LoginOptions,
+    ) -> Result<Authenticated> {
+        let custom = self
+            .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
+            .await?;
+        let (mut user, newly_created) = match credential {
+            Credential::Password { id, password } => {
+                match self.password_step(pool, &id, &password, &opts).await {
+                    Err(Error::UserNotFound) if opts.auto_register => {
+                        let reg = match id {
+                            LoginId::Email(email) => Registration::Email { email, password },
+                            LoginId::Username(username) => {
+                                Registration::Username { username, password }
+                            }
+                            _ => return Err(Error::UserNotFound),
+                        };
+                        let ropts = RegisterOptions {
+                            client: opts.client.clone(),
+                            ..RegisterOptions::default()
+                        };
+                        (self.register(pool, app, reg, ropts).await?.user, true)
+                    }
+                    other => (other?, false),
+                }
+            }
+            Credential::SubAccount { account, password } => {
+                let id = LoginId::Account(account);
+                let user = self.password_step(pool, &id, &password, &opts).await?;
+                if user.primary_user_id.is_none() {
+                    return Err(Error::UserNotFound);
+                }
+                (user, false)
+            }
+            Credential::PhoneCode {
+                phone,
+                country_code,
+                code,
+            } => {
+                let target = CodeTarget::phone(pool, &phone, country_code.as_deref())?;
+                self.verify_code(pool, &target, CodePurpose::Login, &code)
+                    .await?;
+                self.code_login_user(pool, &target).await?
+            }
+            Credential::EmailCode { email, code } => {
+                let target = CodeTarget::email(&email)?;
+                self.verify_code(pool, &target, CodePurpose::Login, &code)
+                    .await?;
+                let (mut user, created) = self.code_login_user(pool, &target).await?;
+                if user.email.is_none() {
+                    user.email = Some(email);
+                }
+                (user, created)
+            }
+        };
+        if user.blocked || user.status == UserStatus::Suspended {
+            return Err(Error::UserBlocked);
+        }
+        if !custom.is_empty() {
+            self.store
+                .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
+                .await?;
+        }
+        self.record_login(pool, &mut user, &opts.client).await?;
+        let token = self.issue_user_token(pool, app, &user).await?;
+        Ok(Authenticated {
+            user,
+            token: Some(token),
+            newly_created,
+        })
+    }
+
+    /// The password part of a login: captcha gate, hash check, failure counting, and the
+    /// account states that stop a correct password.
+    async fn password_step(
+        &self,
+        pool: &UserPool,
+        id: &LoginId,
+        password: &str,
+        opts: &LoginOptions,
+    ) -> Result<User> {
+        let account = account_key(id);
+        let ip = opts.client.ip.as_deref();
+        self.check_login_guard(pool, &account, ip, opts.captcha_code.as_deref())
+            .await?;
+        let user = match self.verify_password(pool, id, password.to_owned()).await {
+            Ok(u) => u,
+            Err(e @ (Error::WrongPassword | Error::UserNotFound | Error::NoPassword)) => {
+                if !(matches!(e, Error::UserNotFound) && opts.auto_register) {
+                    self.record_login_failure(pool, &account, ip).await?;
+                }
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
+        self.clear_login_failures(pool, &account).await?;
+        if pool.settings.login_require_email_verified && user.email.is_some() && !user.email_verified
+        {
+            return Err(Error::EmailNotVerified);
+        }
+        if user.reset_password_on_next_login {
+            let token = self
+                .issue_purpose_token(&pool.id, &user.id, FIRST_LOGIN_TOKEN, FIRST_LOGIN_TOKEN_TTL)
+                .await?;
+            return Err(Error::PasswordResetRequired { token });
+        }
+        Ok(user)
+    }
+
+    /// The user a verified code logs in: the one with that phone/email (now verified), or a
+    /// new one when the pool lets people register.
+    async fn code_login_user(&self, pool: &UserPool, target: &CodeTarget) -> Result<(User, bool)> {
+        if let Some(mut user) = self.find_by_address(pool, target).await? {
+            let verified = match target {
+                CodeTarget::Phone { .. } => &mut user.phone_verified,
+                CodeTarget::Email(_) => &mut user.email_verified,
+            };
+            if !*verified {
+                *verified = true;
+                user.updated_at = crate::clock::now_ms();
+                self.store.update_user(&user).await?;
+            }
+            return Ok((user, false));
+        }
+        if pool.settings.register_disabled {
+            return Err(Error::RegisterDisabled);
+        }
+        let mut new = NewUser::default();
+        match target {
+            CodeTarget::Phone {
+                country_code,
+                number,
+            } => {
+                self.check_whitelist(pool, None, None, Some((country_code, number)))
+                    .await?;
+                new.phone = Some(number.clone());
+                new.phone_country_code = Some(country_code.clone());
+                new.phone_verified = true;
+                new.register_source = vec!["basic:phone-code".into()];
+            }
+            CodeTarget::Email(email) => {
+                self.check_whitelist(pool, None, Some(email), None).await?;
+                new.email = Some(email.clone());
+                new.email_verified = Some(true);
+                new.register_source = vec!["basic:email-code".into()];
+            }
+        }
+        let user = self.create_user(pool, new, CreatedBy::SelfService).await?;
+        Ok((user, true))
+    }
+}

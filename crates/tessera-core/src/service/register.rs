@@ -1,0 +1,212 @@
+//! Self-service registration (`registerBy*`), with every pool rule that applies to it:
+//! registration disabled, the whitelist, the per-IP frequency limit, password strength,
+//! verification codes, and custom data written with the user.
+
+use serde_json::Value;
+
+use super::codes::{CodePurpose, CodeTarget};
+use super::tokens::IssuedToken;
+use super::udf::UdfTarget;
+use super::users::{CreatedBy, LoginContext, NewUser};
+use super::Core;
+use crate::error::{Error, Result};
+use crate::model::{Application, Profile, User, UserPool};
+use crate::rules::identifiers;
+use crate::store::UserLookup;
+
+/// The identifier (and proof) a registration is made with.
+#[derive(Debug, Clone)]
+pub enum Registration {
+    Email {
+        email: String,
+        password: String,
+    },
+    Username {
+        username: String,
+        password: String,
+    },
+    PhoneCode {
+        phone: String,
+        country_code: Option<String>,
+        code: String,
+        password: Option<String>,
+    },
+    EmailCode {
+        email: String,
+        code: String,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RegisterOptions {
+    pub profile: Profile,
+    /// Counts as a login (logins count, last login) and returns a token.
+    pub force_login: bool,
+    /// Returns a token without counting a login.
+    pub generate_token: bool,
+    pub client: LoginContext,
+    /// `customData`: user-defined field values, already JSON-decoded.
+    pub custom_data: Vec<(String, Value)>,
+}
+
+/// A user who just registered or logged in, with a token when one was asked for.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub user: User,
+    pub token: Option<IssuedToken>,
+    pub newly_created: bool,
+}
+
+impl Core {
+    pub async fn register(
+        &self,
+        pool: &UserPool,
+        app: Option<&Application>,
+        reg: Registration,
+        opts: RegisterOptions,
+    ) -> Result<Authenticated> {
+        if pool.settings.register_disabled {
+            return Err(Error::RegisterDisabled);
+        }
+        let ip = opts.client.ip.as_deref();
+        let mut new = NewUser {
+            profile: opts.profile.clone(),
+            ..NewUser::default()
+        };
+        // Validate everything cheap before any code is spent or row written.
+        let mut code_check: Option<(CodeTarget, String)> = None;
+        match reg {
+            Registration::Email { email, password } => {
+                identifiers::email(&email)?;
+                new.email = Some(email);
+                new.password = Some(password);
+                new.register_source = vec!["basic:email".into()];
+            }
+            Registration::Username { username, password } => {
+                identifiers::username(&username)?;
+                new.username = Some(username);
+                new.password = Some(password);
+                new.register_source = vec!["basic:username-password".into()];
+            }
+            Registration::PhoneCode {
+                phone,
+                country_code,
+                code,
+                password,
+            } => {
+                let target = CodeTarget::phone(pool, &phone, country_code.as_deref())?;
+                if let CodeTarget::Phone {
+                    country_code,
+                    number,
+                } = &target
+                {
+                    new.phone = Some(number.clone());
+                    new.phone_country_code = Some(country_code.clone());
+                }
+                new.phone_verified = true;
+                new.password = password.filter(|p| !p.is_empty());
+                new.register_source = vec!["basic:phone-code".into()];
+                code_check = Some((target, code));
+            }
+            Registration::EmailCode { email, code } => {
+                let target = CodeTarget::email(&email)?;
+                new.email = Some(email);
+                new.email_verified = Some(true);
+                new.register_source = vec!["basic:email-code".into()];
+                code_check = Some((target, code));
+            }
+        }
+        super::users::validate_profile(&new.profile)?;
+        if let Some(pw) = &new.password {
+            crate::rules::password_strength::enforce(&pool.settings, pw)?;
+        }
+        self.check_register_rate(pool, ip).await?;
+        let phone_pair = match (&new.phone_country_code, &new.phone) {
+            (Some(cc), Some(n)) => Some((cc.as_str(), n.as_str())),
+            _ => None,
+        };
+        self.check_whitelist(
+            pool,
+            new.username.as_deref(),
+            new.email.as_deref(),
+            phone_pair,
+        )
+        .await?;
+        let custom = self
+            .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
+            .await?;
+        if let Some((target, code)) = &code_check {
+            // A taken address fails before its code is spent.
+            self.ensure_address_free(pool, target).await?;
+            self.verify_code(pool, target, CodePurpose::Register, code)
+                .await?;
+        }
+        let password = new.password.clone();
+        let mut user = self.create_user(pool, new, CreatedBy::SelfService).await?;
+        if let Some(pw) = password {
+            let level = crate::rules::password_strength::security_level(&pw);
+            self.store
+                .set_password_security_level(&pool.id, &user.id, Some(level))
+                .await?;
+        }
+        if !custom.is_empty() {
+            self.store
+                .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
+                .await?;
+        }
+        self.record_registration(pool, ip).await?;
+        let token = if opts.force_login {
+            self.record_login(pool, &mut user, &opts.client).await?;
+            Some(self.issue_user_token(pool, app, &user).await?)
+        } else if opts.generate_token {
+            Some(self.issue_user_token(pool, app, &user).await?)
+        } else {
+            None
+        };
+        Ok(Authenticated {
+            user,
+            token,
+            newly_created: true,
+        })
+    }
+
+    /// Fails with the right "already exists" error if some user has this phone or email.
+    pub(crate) async fn ensure_address_free(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+    ) -> Result<()> {
+        let found = self.find_by_address(pool, target).await?;
+        match (found, target) {
+            (None, _) => Ok(()),
+            (Some(_), CodeTarget::Phone { .. }) => {
+                Err(Error::AlreadyExists(crate::UniqueField::Phone))
+            }
+            (Some(_), CodeTarget::Email(_)) => Err(Error::AlreadyExists(crate::UniqueField::Email)),
+        }
+    }
+
+    pub(crate) async fn find_by_address(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+    ) -> Result<Option<User>> {
+        match target {
+            CodeTarget::Phone {
+                country_code,
+                number,
+            } => {
+                self.store
+                    .find_user(
+                        &pool.id,
+                        UserLookup::Phone {
+                            country_code,
+                            number,
+                        },
+                    )
+                    .await
+            }
+            CodeTarget::Email(key) => self.store.find_user(&pool.id, UserLookup::Email(key)).await,
+        }
+    }
+}

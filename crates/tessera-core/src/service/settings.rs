@@ -1,0 +1,119 @@
+//! Pool settings and the registration whitelist.
+
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::{PoolSettings, UserPool};
+use crate::rules::identifiers;
+
+/// The kinds of whitelist entries (`domain-notes.md` §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhitelistType {
+    Username,
+    Email,
+    Phone,
+}
+
+impl WhitelistType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhitelistType::Username => "USERNAME",
+            WhitelistType::Email => "EMAIL",
+            WhitelistType::Phone => "PHONE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WhitelistType> {
+        Some(match s {
+            "USERNAME" => WhitelistType::Username,
+            "EMAIL" => WhitelistType::Email,
+            "PHONE" => WhitelistType::Phone,
+            _ => return None,
+        })
+    }
+}
+
+/// The matching key of a whitelist value: emails case-insensitively, phones as `+cc number`.
+fn whitelist_key(pool: &UserPool, kind: WhitelistType, value: &str) -> Result<String> {
+    Ok(match kind {
+        WhitelistType::Username => identifiers::username(value)?,
+        WhitelistType::Email => identifiers::email(value)?.1,
+        WhitelistType::Phone => {
+            let (cc, n) =
+                identifiers::phone(value, None, &pool.settings.default_phone_country_code)?;
+            format!("{cc} {n}")
+        }
+    })
+}
+
+impl Core {
+    /// Replaces a pool's settings.
+    pub async fn update_pool_settings(
+        &self,
+        pool_id: &str,
+        settings: PoolSettings,
+    ) -> Result<UserPool> {
+        if settings.token_expires_after < 60 || settings.password_strength > 4 {
+            return Err(Error::InvalidParameter("settings"));
+        }
+        let mut pool = self.pool(pool_id).await?;
+        pool.settings = settings;
+        pool.updated_at = clock::now_ms();
+        self.store.update_pool(&pool).await?;
+        Ok(pool)
+    }
+
+    pub async fn add_whitelist(
+        &self,
+        pool_id: &str,
+        kind: WhitelistType,
+        values: &[&str],
+    ) -> Result<()> {
+        let pool = self.pool(pool_id).await?;
+        let entries = values
+            .iter()
+            .map(|v| Ok((v.trim().to_owned(), whitelist_key(&pool, kind, v)?)))
+            .collect::<Result<Vec<_>>>()?;
+        self.store
+            .add_whitelist(pool_id, kind.as_str(), &entries)
+            .await
+    }
+
+    /// Refuses a self-service registration whose identifier the pool's enabled whitelist
+    /// does not list. Administrators' creations never come through here.
+    pub(crate) async fn check_whitelist(
+        &self,
+        pool: &UserPool,
+        username: Option<&str>,
+        email: Option<&str>,
+        phone: Option<(&str, &str)>,
+    ) -> Result<()> {
+        let w = pool.settings.whitelist;
+        let mut checks: Vec<(WhitelistType, String)> = Vec::new();
+        if w.username_enabled {
+            if let Some(u) = username {
+                checks.push((WhitelistType::Username, u.to_owned()));
+            }
+        }
+        if w.email_enabled {
+            if let Some(e) = email {
+                checks.push((WhitelistType::Email, identifiers::email_key(e)));
+            }
+        }
+        if w.phone_enabled {
+            if let Some((cc, n)) = phone {
+                checks.push((WhitelistType::Phone, format!("{cc} {n}")));
+            }
+        }
+        for (kind, key) in checks {
+            if !self
+                .store
+                .is_whitelisted(&pool.id, kind.as_str(), &key)
+                .await?
+            {
+                return Err(Error::NotWhitelisted);
+            }
+        }
+        Ok(())
+    }
+}

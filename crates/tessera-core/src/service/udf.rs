@@ -1,0 +1,307 @@
+//! User-defined fields: definitions per target type and typed values (`v2-wire.md` §7.2).
+//!
+//! Values arrive JSON-encoded (the SDK sends `JSON.stringify(v)`), are checked against the
+//! field's data type and stored in the form the SDKs decode: a STRING as the bare string,
+//! NUMBER/BOOLEAN/OBJECT as JSON text, DATETIME as epoch-millisecond digits.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::store::UdfDefinition;
+
+/// Largest stored value; an OBJECT is a small document, not a blob store.
+pub const MAX_UDF_VALUE_LEN: usize = 16 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UdfTarget {
+    User,
+    Role,
+    Group,
+    Node,
+    Org,
+    Application,
+}
+
+impl UdfTarget {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UdfTarget::User => "USER",
+            UdfTarget::Role => "ROLE",
+            UdfTarget::Group => "GROUP",
+            UdfTarget::Node => "NODE",
+            UdfTarget::Org => "ORG",
+            UdfTarget::Application => "APPLICATION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UdfTarget> {
+        Some(match s {
+            "USER" => UdfTarget::User,
+            "ROLE" => UdfTarget::Role,
+            "GROUP" => UdfTarget::Group,
+            "NODE" => UdfTarget::Node,
+            "ORG" => UdfTarget::Org,
+            "APPLICATION" => UdfTarget::Application,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UdfDataType {
+    String,
+    Number,
+    Datetime,
+    Boolean,
+    Object,
+    Select,
+}
+
+impl UdfDataType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UdfDataType::String => "STRING",
+            UdfDataType::Number => "NUMBER",
+            UdfDataType::Datetime => "DATETIME",
+            UdfDataType::Boolean => "BOOLEAN",
+            UdfDataType::Object => "OBJECT",
+            UdfDataType::Select => "SELECT",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UdfDataType> {
+        Some(match s {
+            "STRING" => UdfDataType::String,
+            "NUMBER" => UdfDataType::Number,
+            "DATETIME" => UdfDataType::Datetime,
+            "BOOLEAN" => UdfDataType::Boolean,
+            "OBJECT" => UdfDataType::Object,
+            "SELECT" => UdfDataType::Select,
+            _ => return None,
+        })
+    }
+}
+
+/// One value as the SDKs read it (`UDV` / `customData` items).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UdfValue {
+    pub key: String,
+    pub data_type: String,
+    pub value: String,
+    pub label: Option<String>,
+}
+
+/// Converts a decoded JSON value to the stored form of `data_type`, or refuses it.
+fn to_stored(def: &UdfDefinition, value: &Value) -> Result<String> {
+    let bad = || Error::InvalidParameter("value");
+    let ty = UdfDataType::parse(&def.data_type).unwrap_or(UdfDataType::String);
+    let stored = match (ty, value) {
+        (UdfDataType::String, Value::String(s)) => s.clone(),
+        (UdfDataType::String, Value::Number(n)) => n.to_string(),
+        (UdfDataType::String, Value::Bool(b)) => b.to_string(),
+        (UdfDataType::Number, Value::Number(n)) => n.to_string(),
+        (UdfDataType::Number, Value::String(s)) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|_| s.trim().to_owned())
+            .ok_or_else(bad)?,
+        (UdfDataType::Boolean, Value::Bool(b)) => b.to_string(),
+        (UdfDataType::Boolean, Value::String(s)) if s == "true" || s == "false" => s.clone(),
+        (UdfDataType::Datetime, Value::Number(n)) => n.as_i64().ok_or_else(bad)?.to_string(),
+        (UdfDataType::Datetime, Value::String(s)) => match s.parse::<i64>() {
+            Ok(ms) => ms.to_string(),
+            Err(_) => clock::parse_iso8601(s).ok_or_else(bad)?.to_string(),
+        },
+        (UdfDataType::Object, v @ (Value::Object(_) | Value::Array(_))) => v.to_string(),
+        (UdfDataType::Select, Value::String(s)) => {
+            let allowed = def
+                .options
+                .as_deref()
+                .and_then(|o| serde_json::from_str::<Vec<Value>>(o).ok());
+            if let Some(options) = allowed {
+                let ok = options.iter().any(|o| {
+                    o.as_str() == Some(s.as_str())
+                        || o.get("value").and_then(Value::as_str) == Some(s.as_str())
+                });
+                if !ok {
+                    return Err(bad());
+                }
+            }
+            s.clone()
+        }
+        _ => return Err(bad()),
+    };
+    if stored.len() > MAX_UDF_VALUE_LEN {
+        return Err(bad());
+    }
+    Ok(stored)
+}
+
+/// Decodes an SDK-encoded value: JSON text, or (for callers that send it bare) the raw text.
+pub fn decode_wire_value(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.to_owned()))
+}
+
+impl Core {
+    pub async fn define_udf(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        key: &str,
+        data_type: UdfDataType,
+        label: &str,
+    ) -> Result<UdfDefinition> {
+        let key = key.trim();
+        if key.is_empty() || key.len() > 64 || key.chars().any(char::is_control) {
+            return Err(Error::InvalidParameter("key"));
+        }
+        self.pool(pool_id).await?;
+        let def = UdfDefinition {
+            pool_id: pool_id.to_owned(),
+            target_type: target.as_str().to_owned(),
+            key: key.to_owned(),
+            data_type: data_type.as_str().to_owned(),
+            label: Some(label.to_owned()).filter(|l| !l.is_empty()),
+            options: None,
+        };
+        self.store.put_udf_definition(&def).await?;
+        Ok(def)
+    }
+
+    /// The target's values, in definition order, with each field's type and label.
+    pub async fn udf_values(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        target_id: &str,
+    ) -> Result<Vec<UdfValue>> {
+        let defs = self
+            .store
+            .list_udf_definitions(pool_id, target.as_str())
+            .await?;
+        let values = self
+            .store
+            .udf_values(pool_id, target.as_str(), target_id)
+            .await?;
+        Ok(defs
+            .into_iter()
+            .filter_map(|d| {
+                let value = values.iter().find(|(k, _)| *k == d.key)?.1.clone();
+                Some(UdfValue {
+                    key: d.key,
+                    data_type: d.data_type,
+                    value,
+                    label: d.label,
+                })
+            })
+            .collect())
+    }
+
+    /// Checks every `(key, decoded value)` against the definitions and returns the stored
+    /// forms; nothing is written unless all of them are valid.
+    pub async fn validate_udf_values(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        values: &[(String, Value)],
+    ) -> Result<Vec<(String, String)>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        if values.len() > 100 {
+            return Err(Error::InvalidParameter("udvList"));
+        }
+        let defs = self
+            .store
+            .list_udf_definitions(pool_id, target.as_str())
+            .await?;
+        values
+            .iter()
+            .map(|(key, value)| {
+                let def = defs
+                    .iter()
+                    .find(|d| d.key == *key)
+                    .ok_or(Error::InvalidParameter("key"))?;
+                Ok((key.clone(), to_stored(def, value)?))
+            })
+            .collect()
+    }
+
+    /// Validates and writes several values of one target at once.
+    pub async fn set_udf_values(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        target_id: &str,
+        values: &[(String, Value)],
+    ) -> Result<Vec<UdfValue>> {
+        let stored = self.validate_udf_values(pool_id, target, values).await?;
+        self.store
+            .set_udf_values(pool_id, target.as_str(), target_id, &stored)
+            .await?;
+        self.udf_values(pool_id, target, target_id).await
+    }
+
+    pub async fn remove_udf_value(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        target_id: &str,
+        key: &str,
+    ) -> Result<Vec<UdfValue>> {
+        self.store
+            .remove_udf_value(pool_id, target.as_str(), target_id, key)
+            .await?;
+        self.udf_values(pool_id, target, target_id).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn def(ty: &str) -> UdfDefinition {
+        UdfDefinition {
+            pool_id: "p".into(),
+            target_type: "USER".into(),
+            key: "k".into(),
+            data_type: ty.into(),
+            label: None,
+            options: None,
+        }
+    }
+
+    #[test]
+    fn values_are_stored_as_the_sdk_decodes_them() {
+        assert_eq!(to_stored(&def("STRING"), &json!("华中科技大学")).unwrap(), "华中科技大学");
+        assert_eq!(to_stored(&def("NUMBER"), &json!(20)).unwrap(), "20");
+        assert_eq!(to_stored(&def("BOOLEAN"), &json!(true)).unwrap(), "true");
+        assert_eq!(
+            to_stored(&def("DATETIME"), &json!("2021-01-01T00:00:00.000Z")).unwrap(),
+            "1609459200000"
+        );
+        assert_eq!(to_stored(&def("OBJECT"), &json!({"a":1})).unwrap(), r#"{"a":1}"#);
+    }
+
+    #[test]
+    fn wrong_types_are_refused() {
+        assert!(to_stored(&def("NUMBER"), &json!("abc")).is_err());
+        assert!(to_stored(&def("BOOLEAN"), &json!(1)).is_err());
+        assert!(to_stored(&def("OBJECT"), &json!("x")).is_err());
+        assert!(to_stored(&def("STRING"), &json!("x".repeat(MAX_UDF_VALUE_LEN + 1))).is_err());
+    }
+
+    #[test]
+    fn wire_values_decode_json_or_fall_back_to_text() {
+        assert_eq!(decode_wire_value("\"abc\""), json!("abc"));
+        assert_eq!(decode_wire_value("20"), json!(20));
+        assert_eq!(decode_wire_value("abc"), json!("abc"));
+    }
+}

@@ -1,0 +1,436 @@
+//! [`AccountStore`] on SQL.
+
+use async_trait::async_trait;
+use tessera_core::model::{User, UserPool};
+use tessera_core::store::{AccountStore, CodeRecord, UdfDefinition};
+use tessera_core::{clock, Error, Result};
+
+use super::{db_err, SqlStore};
+use crate::rows::{self, col, to_json};
+
+fn code(row: &sqlx::any::AnyRow) -> Result<CodeRecord> {
+    Ok(CodeRecord {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        channel: col(row, "channel")?,
+        target: col(row, "target")?,
+        scene: col(row, "scene")?,
+        code_hash: col(row, "code_hash")?,
+        attempts: col(row, "attempts")?,
+        max_attempts: col(row, "max_attempts")?,
+        expires_at: col(row, "expires_at")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+fn udf_definition(row: &sqlx::any::AnyRow) -> Result<UdfDefinition> {
+    Ok(UdfDefinition {
+        pool_id: col(row, "pool_id")?,
+        target_type: col(row, "target_type")?,
+        key: col(row, "key")?,
+        data_type: col(row, "data_type")?,
+        label: col(row, "label")?,
+        options: col(row, "options")?,
+    })
+}
+
+/// `$from, $from+1, …` for an IN list of `n` values.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn update_pool(&self, p: &UserPool) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE user_pools SET name = $1, description = $2, logo = $3, settings = $4, \
+             updated_at = $5 WHERE id = $6",
+        )
+        .bind(&p.name)
+        .bind(&p.description)
+        .bind(&p.logo)
+        .bind(to_json(&p.settings)?)
+        .bind(p.updated_at)
+        .bind(&p.id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::PoolNotFound);
+        }
+        Ok(())
+    }
+
+    async fn update_user(&self, user: &User) -> Result<()> {
+        let sql = format!(
+            "UPDATE users SET ({}) = ({}) WHERE id = $1 AND pool_id = $2",
+            rows::USER_COLUMNS,
+            placeholders(1, rows::USER_COLUMN_COUNT)
+        );
+        let n = rows::bind_user(sqlx::query(&sql), user)?
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::UserNotFound);
+        }
+        Ok(())
+    }
+
+    async fn set_password_security_level(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        level: Option<i64>,
+    ) -> Result<()> {
+        sqlx::query("UPDATE users SET password_security_level = $1 WHERE pool_id = $2 AND id = $3")
+            .bind(level)
+            .bind(pool_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn password_security_level(&self, pool_id: &str, user_id: &str) -> Result<Option<i64>> {
+        let row =
+            sqlx::query("SELECT password_security_level FROM users WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+        match row {
+            Some(r) => col(&r, "password_security_level"),
+            None => Err(Error::UserNotFound),
+        }
+    }
+
+    async fn merge_user_into(&self, pool_id: &str, from: &str, to: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "UPDATE external_identities SET user_id = $1, updated_at = $2 \
+             WHERE pool_id = $3 AND user_id = $4",
+        )
+        .bind(to)
+        .bind(clock::now_ms())
+        .bind(pool_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let n = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(from)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::UserNotFound);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn insert_code(&self, c: &CodeRecord, not_since: i64) -> Result<bool> {
+        // The insert goes first (and is undone if a recent code exists) so that SQLite takes
+        // its write lock before reading: two racing sends then serialise on the lock.
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO verification_codes (id, pool_id, channel, target, scene, code_hash, \
+             attempts, max_attempts, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)",
+        )
+        .bind(&c.id)
+        .bind(&c.pool_id)
+        .bind(&c.channel)
+        .bind(&c.target)
+        .bind(&c.scene)
+        .bind(&c.code_hash)
+        .bind(c.max_attempts)
+        .bind(c.expires_at)
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let recent: i64 = col(
+            &sqlx::query(
+                "SELECT COUNT(*) AS n FROM verification_codes WHERE pool_id = $1 AND channel = $2 \
+                 AND target = $3 AND scene = $4 AND created_at > $5 AND id <> $6",
+            )
+            .bind(&c.pool_id)
+            .bind(&c.channel)
+            .bind(&c.target)
+            .bind(&c.scene)
+            .bind(not_since)
+            .bind(&c.id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?,
+            "n",
+        )?;
+        if recent > 0 {
+            tx.rollback().await.map_err(db_err)?;
+            return Ok(false);
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(true)
+    }
+
+    async fn recent_codes(
+        &self,
+        pool_id: &str,
+        channel: &str,
+        target: &str,
+        scenes: &[&str],
+        limit: i64,
+    ) -> Result<Vec<CodeRecord>> {
+        if scenes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT id, pool_id, channel, target, scene, code_hash, attempts, max_attempts, \
+             expires_at, created_at FROM verification_codes \
+             WHERE pool_id = $1 AND channel = $2 AND target = $3 AND consumed_at IS NULL \
+             AND scene IN ({}) ORDER BY created_at DESC, id DESC LIMIT {}",
+            placeholders(4, scenes.len()),
+            limit.clamp(1, 100)
+        );
+        let mut q = sqlx::query(&sql).bind(pool_id).bind(channel).bind(target);
+        for s in scenes {
+            q = q.bind(*s);
+        }
+        q.fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(code)
+            .collect()
+    }
+
+    async fn bump_code_attempts(&self, id: &str) -> Result<()> {
+        sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn consume_code(&self, id: &str, at: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE verification_codes SET consumed_at = $1 WHERE id = $2 AND consumed_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn add_rate_event(&self, pool_id: &str, kind: &str, key: &str, at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO rate_events (pool_id, kind, key, at) VALUES ($1, $2, $3, $4)")
+            .bind(pool_id)
+            .bind(kind)
+            .bind(key)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn count_rate_events(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        key: &str,
+        since: i64,
+    ) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM rate_events \
+             WHERE pool_id = $1 AND kind = $2 AND key = $3 AND at > $4",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(key)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn clear_rate_events(&self, pool_id: &str, kind: &str, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM rate_events WHERE pool_id = $1 AND kind = $2 AND key = $3")
+            .bind(pool_id)
+            .bind(kind)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn add_whitelist(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        entries: &[(String, String)],
+    ) -> Result<()> {
+        let now = clock::now_ms();
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for (value, key) in entries {
+            sqlx::query(
+                "INSERT INTO whitelist_entries (pool_id, type, value, value_key, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                 ON CONFLICT (pool_id, type, value_key) DO NOTHING",
+            )
+            .bind(pool_id)
+            .bind(kind)
+            .bind(value)
+            .bind(key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn is_whitelisted(&self, pool_id: &str, kind: &str, key: &str) -> Result<bool> {
+        Ok(sqlx::query(
+            "SELECT 1 AS one FROM whitelist_entries WHERE pool_id = $1 AND type = $2 \
+             AND value_key = $3",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .is_some())
+    }
+
+    async fn put_udf_definition(&self, d: &UdfDefinition) -> Result<()> {
+        let now = clock::now_ms();
+        sqlx::query(
+            "INSERT INTO udf_definitions (pool_id, target_type, key, data_type, label, options, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (pool_id, target_type, key) DO UPDATE SET data_type = $4, label = $5, \
+             options = $6, updated_at = $7",
+        )
+        .bind(&d.pool_id)
+        .bind(&d.target_type)
+        .bind(&d.key)
+        .bind(&d.data_type)
+        .bind(&d.label)
+        .bind(&d.options)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn list_udf_definitions(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+    ) -> Result<Vec<UdfDefinition>> {
+        sqlx::query(
+            "SELECT pool_id, target_type, key, data_type, label, options FROM udf_definitions \
+             WHERE pool_id = $1 AND target_type = $2 ORDER BY created_at, key",
+        )
+        .bind(pool_id)
+        .bind(target_type)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(udf_definition)
+        .collect()
+    }
+
+    async fn udf_values(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+        target_id: &str,
+    ) -> Result<Vec<(String, String)>> {
+        sqlx::query(
+            "SELECT key, value FROM udf_values WHERE pool_id = $1 AND target_type = $2 \
+             AND target_id = $3 ORDER BY key",
+        )
+        .bind(pool_id)
+        .bind(target_type)
+        .bind(target_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| Ok((col(r, "key")?, col(r, "value")?)))
+        .collect()
+    }
+
+    async fn set_udf_values(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+        target_id: &str,
+        values: &[(String, String)],
+    ) -> Result<()> {
+        let now = clock::now_ms();
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for (key, value) in values {
+            sqlx::query(
+                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (pool_id, target_type, target_id, key) \
+                 DO UPDATE SET value = $5, updated_at = $6",
+            )
+            .bind(pool_id)
+            .bind(target_type)
+            .bind(target_id)
+            .bind(key)
+            .bind(value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remove_udf_value(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+        target_id: &str,
+        key: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND target_id = $3 \
+             AND key = $4",
+        )
+        .bind(pool_id)
+        .bind(target_type)
+        .bind(target_id)
+        .bind(key)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}

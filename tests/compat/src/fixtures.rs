@@ -1,0 +1,297 @@
+//! The pools, settings and users the JS tests rely on, created through the core's services
+//! and written to a JSON file the tests read (`COMPAT_FIXTURES`).
+//!
+//! Shape of the JSON (every pool entry is `{name, userPoolId, appId, appHost}`):
+//!
+//! ```json
+//! {
+//!   "appHost": "http://127.0.0.1:PORT",
+//!   "pools": {
+//!     "main": {…}, "registerDisabled": {…}, "whitelist": {…}, "loginFail": {…},
+//!     "frequentRegister": {…}, "strength2": {…}, "strength3": {…},
+//!     "verifiedEmail": {…}, "noVerifyOld": {…}
+//!   },
+//!   "settings": { "loginFail": {"limit":3,"timeInterval":300},
+//!                 "frequentRegister": {"limit":2,"timeInterval":300},
+//!                 "verifyCodeResendInterval": 3 },
+//!   "whitelist": { "allowedEmail": "…" },
+//!   "udf": [ {"key":"school","dataType":"STRING","label":"学校"}, … ],
+//!   "users": {
+//!     "loginFail":       {"id","email","password"},
+//!     "verifiedEmail":   {"id","email","password"},          // emailVerified false
+//!     "firstLoginReset": {"id","email","username","password"}, // reset_password_on_next_login
+//!     "forceReset":      {"id","email","username","password"}, // reset_password_on_next_login
+//!     "primary":         {"id","username","password"},
+//!     "external":        {"id","username","externalId"},
+//!     "subAccount":      {"id","username":"sub-1","password","primaryUserId"}
+//!   },
+//!   "directory": { "email":"dir-user@example.com", "password":"Passw0rd!", "userId",
+//!                  "namespace":"default", "deniedAppName":"Denied App" }
+//! }
+//! ```
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use tessera_core::model::pool::{RateCheck, WhitelistConfig};
+use tessera_core::model::{PoolSettings, UserPool};
+use tessera_core::service::settings::WhitelistType;
+use tessera_core::service::udf::{UdfDataType, UdfTarget};
+use tessera_core::service::users::{CreatedBy, NewUser};
+use tessera_core::Core;
+
+pub const DIRECTORY_EMAIL: &str = "dir-user@example.com";
+pub const DIRECTORY_PASSWORD: &str = "Passw0rd!";
+pub const DEFAULT_PASSWORD: &str = "Passw0rd!";
+/// Seconds between two codes to one address in every seeded pool.
+pub const RESEND_INTERVAL: i64 = 3;
+pub const EXTERNAL_ID: &str = "ext-1001";
+
+type Res<T> = Result<T, String>;
+
+fn err(what: &str) -> impl Fn(tessera_core::Error) -> String + '_ {
+    move |e| format!("seeding {what}: {e} (code {})", e.code())
+}
+
+/// A created pool: its record and the credentials the JS tests need.
+pub struct SeededPool {
+    pub pool: UserPool,
+    pub json: Value,
+}
+
+async fn pool(
+    core: &Core,
+    name: &str,
+    edit: impl FnOnce(&mut PoolSettings),
+) -> Res<SeededPool> {
+    let creds = core.create_pool(name).await.map_err(err(name))?;
+    let mut settings = core
+        .pool(&creds.user_pool_id)
+        .await
+        .map_err(err(name))?
+        .settings;
+    settings.verify_code_resend_interval = RESEND_INTERVAL;
+    edit(&mut settings);
+    let pool = core
+        .update_pool_settings(&creds.user_pool_id, settings)
+        .await
+        .map_err(err(name))?;
+    Ok(SeededPool {
+        pool,
+        json: json!({
+            "name": name,
+            "userPoolId": creds.user_pool_id,
+            "appId": creds.app_id,
+            "appHost": creds.app_host,
+        }),
+    })
+}
+
+async fn user(core: &Core, pool: &UserPool, new: NewUser, what: &str) -> Res<String> {
+    Ok(core
+        .create_user(pool, new, CreatedBy::Admin)
+        .await
+        .map_err(err(what))?
+        .id)
+}
+
+/// Seeds everything and returns the fixture document (without the directory part, which
+/// the lead's directory seed fills in) plus the main pool.
+pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
+    let mut pools = Map::new();
+
+    // main: defaults (no strength rule, verify old email/phone on) + UDF definitions. Every
+    // pool's code resend interval is short (RESEND_INTERVAL) so that tests needing two codes
+    // for one address wait seconds, not a minute.
+    let main = pool(core, "main", |_| {}).await?;
+    let udfs = [
+        ("school", UdfDataType::String, "学校"),
+        ("age", UdfDataType::Number, "年龄"),
+        ("source", UdfDataType::String, "来源"),
+        ("birthday", UdfDataType::Datetime, "生日"),
+        ("meta", UdfDataType::Object, "元数据"),
+    ];
+    let mut udf_json = Vec::new();
+    for (key, ty, label) in udfs {
+        core.define_udf(&main.pool.id, UdfTarget::User, key, ty, label)
+            .await
+            .map_err(err("udf"))?;
+        udf_json.push(json!({"key": key, "dataType": ty.as_str(), "label": label}));
+    }
+
+    let register_disabled = pool(core, "registerDisabled", |s| s.register_disabled = true).await?;
+
+    let allowed_email = "allowed@whitelist.example.com";
+    let whitelist = pool(core, "whitelist", |s| {
+        s.whitelist = WhitelistConfig {
+            email_enabled: true,
+            ..WhitelistConfig::default()
+        }
+    })
+    .await?;
+    core.add_whitelist(&whitelist.pool.id, WhitelistType::Email, &[allowed_email])
+        .await
+        .map_err(err("whitelist"))?;
+
+    let login_fail = pool(core, "loginFail", |s| {
+        s.login_fail_check = RateCheck {
+            enabled: true,
+            time_interval: 300,
+            limit: 3,
+        }
+    })
+    .await?;
+    let frequent_register = pool(core, "frequentRegister", |s| {
+        s.frequent_register_check = RateCheck {
+            enabled: true,
+            time_interval: 300,
+            limit: 2,
+        }
+    })
+    .await?;
+    let strength2 = pool(core, "strength2", |s| s.password_strength = 2).await?;
+    let strength3 = pool(core, "strength3", |s| s.password_strength = 3).await?;
+    let verified_email = pool(core, "verifiedEmail", |s| {
+        s.login_require_email_verified = true
+    })
+    .await?;
+    let no_verify_old = pool(core, "noVerifyOld", |s| {
+        s.verify_old_email = false;
+        s.verify_old_phone = false;
+    })
+    .await?;
+
+    // Users.
+    let email_user = |email: &str, username: Option<&str>, reset: bool| NewUser {
+        email: Some(email.to_owned()),
+        username: username.map(str::to_owned),
+        password: Some(DEFAULT_PASSWORD.to_owned()),
+        register_source: vec!["import:manual".into()],
+        reset_password_on_next_login: reset,
+        ..NewUser::default()
+    };
+    let lf_email = "lf-user@example.com";
+    let lf_id = user(core, &login_fail.pool, email_user(lf_email, None, false), "loginFail user").await?;
+    let ve_email = "unverified@example.com";
+    let ve_id = user(
+        core,
+        &verified_email.pool,
+        NewUser {
+            email_verified: Some(false),
+            ..email_user(ve_email, None, false)
+        },
+        "verifiedEmail user",
+    )
+    .await?;
+    let flr_email = "first-login-reset@example.com";
+    let flr_id = user(
+        core,
+        &main.pool,
+        email_user(flr_email, Some("first-login-reset"), true),
+        "first-login reset user",
+    )
+    .await?;
+    let fr_email = "force-reset@example.com";
+    let fr_id = user(
+        core,
+        &main.pool,
+        email_user(fr_email, Some("force-reset"), true),
+        "force-reset user",
+    )
+    .await?;
+    let primary_id = user(
+        core,
+        &main.pool,
+        NewUser {
+            username: Some("primary-1".into()),
+            password: Some(DEFAULT_PASSWORD.into()),
+            register_source: vec!["import:manual".into()],
+            ..NewUser::default()
+        },
+        "primary user",
+    )
+    .await?;
+    let sub_id = user(
+        core,
+        &main.pool,
+        NewUser {
+            username: Some("sub-1".into()),
+            password: Some(DEFAULT_PASSWORD.into()),
+            register_source: vec!["import:manual".into()],
+            primary_user_id: Some(primary_id.clone()),
+            ..NewUser::default()
+        },
+        "sub-account",
+    )
+    .await?;
+    let ext_id = user(
+        core,
+        &main.pool,
+        NewUser {
+            username: Some("external-1".into()),
+            external_id: Some(EXTERNAL_ID.into()),
+            register_source: vec!["import:manual".into()],
+            ..NewUser::default()
+        },
+        "external-id user",
+    )
+    .await?;
+    let dir_id = user(
+        core,
+        &main.pool,
+        NewUser {
+            email: Some(DIRECTORY_EMAIL.into()),
+            password: Some(DIRECTORY_PASSWORD.into()),
+            register_source: vec!["import:manual".into()],
+            ..NewUser::default()
+        },
+        "directory user",
+    )
+    .await?;
+
+    let app_host = main.json["appHost"].clone();
+    for p in [
+        &main,
+        &register_disabled,
+        &whitelist,
+        &login_fail,
+        &frequent_register,
+        &strength2,
+        &strength3,
+        &verified_email,
+        &no_verify_old,
+    ] {
+        let name = p.json["name"].as_str().unwrap_or_default().to_owned();
+        pools.insert(name, p.json.clone());
+    }
+
+    let doc = json!({
+        "appHost": app_host,
+        "defaultPassword": DEFAULT_PASSWORD,
+        "pools": pools,
+        "settings": {
+            "loginFail": {"limit": 3, "timeInterval": 300},
+            "frequentRegister": {"limit": 2, "timeInterval": 300},
+            "verifyCodeResendInterval": RESEND_INTERVAL,
+        },
+        "whitelist": {"allowedEmail": allowed_email},
+        "udf": udf_json,
+        "users": {
+            "loginFail": {"id": lf_id, "email": lf_email, "password": DEFAULT_PASSWORD},
+            "verifiedEmail": {"id": ve_id, "email": ve_email, "password": DEFAULT_PASSWORD},
+            "firstLoginReset": {"id": flr_id, "email": flr_email, "username": "first-login-reset", "password": DEFAULT_PASSWORD},
+            "forceReset": {"id": fr_id, "email": fr_email, "username": "force-reset", "password": DEFAULT_PASSWORD},
+            "primary": {"id": primary_id, "username": "primary-1", "password": DEFAULT_PASSWORD},
+            "external": {"id": ext_id, "username": "external-1", "externalId": EXTERNAL_ID},
+            "subAccount": {"id": sub_id, "username": "sub-1", "password": DEFAULT_PASSWORD, "primaryUserId": primary_id},
+        },
+        "directory": {
+            "email": DIRECTORY_EMAIL,
+            "password": DIRECTORY_PASSWORD,
+            "userId": dir_id,
+            "namespace": "default",
+            "deniedAppName": "Denied App",
+        },
+    });
+    Ok((doc, main))
+}
