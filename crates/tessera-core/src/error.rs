@@ -33,7 +33,7 @@ pub enum UniqueField {
     ExternalId,
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     #[error("internal error: {0}")]
     Internal(String),

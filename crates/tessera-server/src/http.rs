@@ -13,10 +13,12 @@ use tracing::Span;
 
 /// Collapses `//` in paths before routing: the ManagementClient does not normalise its
 /// `host`, so `https://x/` yields `https://x//graphql/v2` (`v2-wire.md` §1.1).
-pub fn normalize_paths(router: Router) -> axum::routing::IntoMakeService<Router> {
+pub fn normalize_paths(
+    router: Router,
+) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
     Router::new()
         .fallback_service(tower::ServiceExt::map_request(router, collapse_slashes))
-        .into_make_service()
+        .into_make_service_with_connect_info::<std::net::SocketAddr>()
 }
 
 fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {

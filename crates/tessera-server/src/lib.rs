@@ -1,8 +1,10 @@
+#![recursion_limit = "256"]
 //! Tessera's HTTP server: one axum router, one module per wire surface. Each module parses
 //! its protocol, calls the [`tessera_core::Core`] services and formats the answer; no module
 //! holds business rules.
 
 pub mod envelope;
+mod graphql;
 mod http;
 mod oidc;
 mod ops;
@@ -52,9 +54,10 @@ impl AppState {
 
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
+    let max_upload = state.options.max_upload_bytes;
     Router::new()
         .merge(ops::routes())
-        .merge(v2::routes())
+        .merge(v2::routes(max_upload))
         .merge(oidc::routes())
         .fallback(envelope::not_found)
         .layer(http::cors())

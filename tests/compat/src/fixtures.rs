@@ -59,11 +59,7 @@ pub struct SeededPool {
     pub json: Value,
 }
 
-async fn pool(
-    core: &Core,
-    name: &str,
-    edit: impl FnOnce(&mut PoolSettings),
-) -> Res<SeededPool> {
+async fn pool(core: &Core, name: &str, edit: impl FnOnce(&mut PoolSettings)) -> Res<SeededPool> {
     let creds = core.create_pool(name).await.map_err(err(name))?;
     let mut settings = core
         .pool(&creds.user_pool_id)
@@ -171,7 +167,13 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         ..NewUser::default()
     };
     let lf_email = "lf-user@example.com";
-    let lf_id = user(core, &login_fail.pool, email_user(lf_email, None, false), "loginFail user").await?;
+    let lf_id = user(
+        core,
+        &login_fail.pool,
+        email_user(lf_email, None, false),
+        "loginFail user",
+    )
+    .await?;
     let ve_email = "unverified@example.com";
     let ve_id = user(
         core,

@@ -129,7 +129,10 @@ impl Harness {
         ensure_node_modules(&js).await?;
         let files = test_files(&js)?;
         if files.is_empty() {
-            return Err(format!("no *.test.mjs files in {}", js.join("test").display()));
+            return Err(format!(
+                "no *.test.mjs files in {}",
+                js.join("test").display()
+            ));
         }
         let concurrency = std::env::var("COMPAT_JS_CONCURRENCY").unwrap_or_else(|_| "2".into());
         let mut cmd = tokio::process::Command::new("node");
@@ -202,7 +205,10 @@ async fn ensure_node_modules(js: &Path) -> Result<(), String> {
     if js.join("node_modules/authing-js-sdk/package.json").exists() {
         return Ok(());
     }
-    eprintln!("compat: node_modules missing; running `npm ci` in {}", js.display());
+    eprintln!(
+        "compat: node_modules missing; running `npm ci` in {}",
+        js.display()
+    );
     let status = tokio::process::Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund"])
         .current_dir(js)

@@ -150,9 +150,7 @@ pub async fn start_smtp(mailbox: Mailbox) -> std::io::Result<SocketAddr> {
 async fn smtp_session(stream: TcpStream, mailbox: Mailbox) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
-    write
-        .write_all(b"220 compat-sink ESMTP ready\r\n")
-        .await?;
+    write.write_all(b"220 compat-sink ESMTP ready\r\n").await?;
     let mut from = String::new();
     let mut rcpts: Vec<String> = Vec::new();
     let mut line = Vec::new();
@@ -176,7 +174,9 @@ async fn smtp_session(stream: TcpStream, mailbox: Mailbox) -> std::io::Result<()
             rcpts.push(angle_addr(&cmd[8..]));
             b"250 OK\r\n"
         } else if upper == "DATA" {
-            write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await?;
+            write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await?;
             let mut body: Vec<u8> = Vec::new();
             loop {
                 line.clear();

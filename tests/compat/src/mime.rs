@@ -280,7 +280,10 @@ mod tests {
 
     #[test]
     fn codes() {
-        assert_eq!(first_code("code 123 then 456789 x").as_deref(), Some("456789"));
+        assert_eq!(
+            first_code("code 123 then 456789 x").as_deref(),
+            Some("456789")
+        );
         assert_eq!(first_code("1234567890 then 4321").as_deref(), Some("4321"));
         assert_eq!(first_code("none 12"), None);
     }

@@ -335,10 +335,12 @@ impl Core {
     /// captcha replaces the client's previous one.
     pub async fn issue_captcha(&self, pool: &UserPool, ip: Option<&str>) -> Result<String> {
         let client = super::guard::client_key(ip);
-        let mut rng = rand::thread_rng();
-        let answer: String = (0..CAPTCHA_LEN)
-            .map(|_| char::from(CAPTCHA_ALPHABET[rng.gen_range(0..CAPTCHA_ALPHABET.len())]))
-            .collect();
+        let answer: String = {
+            let mut rng = rand::thread_rng();
+            (0..CAPTCHA_LEN)
+                .map(|_| char::from(CAPTCHA_ALPHABET[rng.gen_range(0..CAPTCHA_ALPHABET.len())]))
+                .collect()
+        };
         let now = clock::now_ms();
         let id = ids::new_id();
         let record = CodeRecord {

@@ -1,0 +1,445 @@
+//! GraphQL operations of the AuthenticationClient (`v2-wire.md` §5): each parses its
+//! arguments, calls one core service and shapes the answer.
+
+use serde_json::{json, Map, Value};
+use tessera_core::service::account::{EmailChange, PhoneChange, Session};
+use tessera_core::service::codes::CodeTarget;
+use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::register::{Authenticated, RegisterOptions, Registration};
+use tessera_core::service::udf::{decode_wire_value, UdfTarget};
+use tessera_core::service::users::{CreatedBy, LoginId};
+use tessera_core::{Error, Lang, Result};
+
+use super::args::{self, obj, opt_bool, opt_str, req_str};
+use super::context::V2Ctx;
+use super::user_json::{udv_json, user_json, TokenOut};
+use crate::graphql::Field;
+
+/// Resolves one root field, or `None` if it is not an AuthenticationClient operation.
+pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
+    let a = &f.args;
+    Some(match f.name.as_str() {
+        "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => {
+            register(ctx, f).await
+        }
+        "loginByEmail" | "loginByUsername" | "loginByPhonePassword" | "loginByPhoneCode" => {
+            login(ctx, f).await
+        }
+        "loginBySubAccount" => login_sub_account(ctx, f).await,
+        "user" => current_user(ctx, f).await,
+        "checkLoginStatus" => Ok(check_login_status(ctx, a).await),
+        "refreshToken" => refresh_token(ctx, a).await,
+        "sendEmail" => send_email(ctx, a).await,
+        "checkPasswordStrength" => check_password_strength(ctx, a),
+        "isUserExists" => is_user_exists(ctx, a).await,
+        "udv" => udv(ctx, a, UdvOp::List).await,
+        "setUdv" => udv(ctx, a, UdvOp::Set).await,
+        "setUdvBatch" => udv(ctx, a, UdvOp::SetBatch).await,
+        "removeUdv" => udv(ctx, a, UdvOp::Remove).await,
+        "resetPassword" => reset_password(ctx, a).await,
+        "resetPasswordByFirstLoginToken" => reset_by_token(ctx, a, false).await,
+        "resetPasswordByForceResetToken" => reset_by_token(ctx, a, true).await,
+        "updateUser" => update_user(ctx, a).await,
+        "updatePassword" => update_password(ctx, a).await,
+        "bindPhone" | "unbindPhone" | "updatePhone" | "bindEmail" | "unbindEmail"
+        | "updateEmail" => bindings(ctx, f).await,
+        _ => return None,
+    })
+}
+
+fn message(lang: Lang, zh: &str, en: &str) -> String {
+    match lang {
+        Lang::ZhCn => zh.to_owned(),
+        Lang::EnUs => en.to_owned(),
+    }
+}
+
+fn common_message(lang: Lang, zh: &str, en: &str) -> Value {
+    json!({ "code": 200, "message": message(lang, zh, en) })
+}
+
+/// A logged-in or registered user with its token and custom data.
+async fn authenticated_json(ctx: &V2Ctx, a: &Authenticated, f: &Field) -> Result<Value> {
+    let token = a.token.as_ref().map(|t| TokenOut {
+        token: &t.token,
+        exp: t.exp,
+    });
+    let mut v = user_json(&a.user, token);
+    v["newlyCreated"] = json!(a.newly_created);
+    if f.child("customData").is_some() {
+        let values = ctx
+            .state
+            .core
+            .udf_values(&a.user.pool_id, UdfTarget::User, &a.user.id)
+            .await?;
+        v["customData"] = udv_json(&values);
+    }
+    Ok(v)
+}
+
+async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+    let core = &ctx.state.core;
+    let pool = ctx.pool()?;
+    let input = obj(&f.args, "input")?;
+    let reg = match f.name.as_str() {
+        "registerByEmail" => Registration::Email {
+            email: req_str(input, "email")?,
+            password: args::password(core, input, "password")?,
+        },
+        "registerByUsername" => Registration::Username {
+            username: req_str(input, "username")?,
+            password: args::password(core, input, "password")?,
+        },
+        _ => Registration::PhoneCode {
+            phone: req_str(input, "phone")?,
+            country_code: opt_str(input, "phoneCountryCode")?,
+            code: req_str(input, "code")?,
+            password: args::opt_password(core, input, "password")?,
+        },
+    };
+    let opts = RegisterOptions {
+        profile: args::profile(input)?,
+        force_login: opt_bool(input, "forceLogin")?,
+        generate_token: opt_bool(input, "generateToken")?,
+        client: ctx.client(opt_str(input, "clientIp")?),
+        custom_data: args::custom_data(input)?,
+    };
+    let out = core.register(pool, ctx.app(), reg, opts).await?;
+    authenticated_json(ctx, &out, f).await
+}
+
+async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+    let core = &ctx.state.core;
+    let pool = ctx.pool()?;
+    let input = obj(&f.args, "input")?;
+    let credential = match f.name.as_str() {
+        "loginByPhoneCode" => Credential::PhoneCode {
+            phone: req_str(input, "phone")?,
+            country_code: opt_str(input, "phoneCountryCode")?,
+            code: req_str(input, "code")?,
+        },
+        name => {
+            let id = match name {
+                "loginByEmail" => LoginId::Email(req_str(input, "email")?),
+                "loginByUsername" => LoginId::Username(req_str(input, "username")?),
+                _ => LoginId::Phone {
+                    number: req_str(input, "phone")?,
+                    country_code: opt_str(input, "phoneCountryCode")?,
+                },
+            };
+            Credential::Password {
+                id,
+                password: args::password(core, input, "password")?,
+            }
+        }
+    };
+    let opts = LoginOptions {
+        auto_register: opt_bool(input, "autoRegister")?,
+        captcha_code: opt_str(input, "captchaCode")?,
+        client: ctx.client(opt_str(input, "clientIp")?),
+        custom_data: args::custom_data(input)?,
+    };
+    let out = core.login(pool, ctx.app(), credential, opts).await?;
+    authenticated_json(ctx, &out, f).await
+}
+
+async fn login_sub_account(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+    let core = &ctx.state.core;
+    let pool = ctx.pool()?;
+    let a = &f.args;
+    let credential = Credential::SubAccount {
+        account: req_str(a, "account")?,
+        password: args::password(core, a, "password")?,
+    };
+    let opts = LoginOptions {
+        captcha_code: opt_str(a, "captchaCode")?,
+        client: ctx.client(opt_str(a, "clientIp")?),
+        ..LoginOptions::default()
+    };
+    let out = core.login(pool, ctx.app(), credential, opts).await?;
+    authenticated_json(ctx, &out, f).await
+}
+
+/// The session's user, echoing the caller's token (the SDK stores whatever comes back).
+fn session_user_json(s: &Session) -> Value {
+    user_json(
+        &s.user,
+        Some(TokenOut {
+            token: &s.token,
+            exp: s.subject.exp,
+        }),
+    )
+}
+
+/// A user token may only name its own user.
+fn own_id(s: &Session, a: &Map<String, Value>, key: &'static str) -> Result<()> {
+    match opt_str(a, key)? {
+        Some(id) if id != s.user.id => Err(Error::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+    let s = ctx.session().await?;
+    own_id(&s, &f.args, "id")?;
+    let core = &ctx.state.core;
+    let mut v = session_user_json(&s);
+    if f.child("customData").is_some() {
+        let values = core
+            .udf_values(&s.pool.id, UdfTarget::User, &s.user.id)
+            .await?;
+        v["customData"] = udv_json(&values);
+    }
+    if f.child("identities").is_some() {
+        let ids = core.store().list_identities(&s.pool.id, &s.user.id).await?;
+        v["identities"] = Value::Array(
+            ids.iter()
+                .map(|i| {
+                    json!({
+                        "openid": i.openid, "userIdInIdp": i.user_id_in_idp,
+                        "userId": i.user_id, "connectionId": i.connection_id,
+                        "isSocial": i.is_social, "provider": i.provider,
+                        "type": if i.is_social { "social" } else { "enterprise" },
+                        "userPoolId": i.pool_id, "extIdpId": i.connection_id,
+                    })
+                })
+                .collect(),
+        );
+    }
+    super::directory_fields::add(ctx, &s, f, &mut v).await?;
+    Ok(v)
+}
+
+/// Not an error channel: the status is the answer (`v2-wire.md` §3.4).
+async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
+    let token = match opt_str(a, "token") {
+        Ok(Some(t)) if !t.is_empty() => Some(t),
+        Ok(_) => ctx.bearer.clone(),
+        Err(_) => Some(String::new()),
+    };
+    let Some(token) = token else {
+        let e = Error::NotLoggedIn;
+        return json!({"code": e.code(), "message": e.message(ctx.lang), "status": false,
+                      "exp": null, "iat": null, "data": null});
+    };
+    let pool_id = ctx.pool().ok().map(|p| p.id.as_str());
+    match ctx.state.core.session(&token, pool_id).await {
+        Ok(s) => json!({
+            "code": 200,
+            "message": message(ctx.lang, "已登录", "Logged in"),
+            "status": true,
+            "exp": s.subject.exp,
+            "iat": s.subject.iat,
+            "data": {"id": s.user.id, "userPoolId": s.pool.id, "arn": s.user.arn()},
+        }),
+        Err(e) => {
+            let e = match e {
+                Error::TokenExpired => Error::TokenExpired,
+                Error::Internal(_) | Error::Storage(_) => e,
+                _ => Error::TokenInvalid,
+            };
+            json!({"code": e.code(), "message": e.message(ctx.lang), "status": false,
+                   "exp": null, "iat": null, "data": null})
+        }
+    }
+}
+
+async fn refresh_token(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let s = ctx.session().await?;
+    own_id(&s, a, "id")?;
+    let t = ctx
+        .state
+        .core
+        .issue_user_token(&s.pool, ctx.app(), &s.user)
+        .await?;
+    Ok(json!({"token": t.token, "iat": t.iat, "exp": t.exp}))
+}
+
+async fn send_email(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let pool = ctx.pool()?;
+    let email = req_str(a, "email")?;
+    let scene = req_str(a, "scene")?;
+    ctx.state.core.send_email_code(pool, &email, &scene).await?;
+    Ok(common_message(ctx.lang, "发送成功", "Sent"))
+}
+
+fn check_password_strength(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let pool = ctx.pool()?;
+    let password = opt_str(a, "password")?.unwrap_or_default();
+    let s = tessera_core::rules::password_strength::check(&pool.settings, &password);
+    let msg = if s.valid {
+        message(ctx.lang, "密码检验成功", "Password is valid")
+    } else {
+        message(ctx.lang, &s.message_zh, &s.message_en)
+    };
+    Ok(json!({"valid": s.valid, "message": msg}))
+}
+
+async fn is_user_exists(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let pool = ctx.pool()?;
+    let exists = ctx
+        .state
+        .core
+        .user_exists(
+            pool,
+            opt_str(a, "username")?.as_deref(),
+            opt_str(a, "email")?.as_deref(),
+            opt_str(a, "phone")?.as_deref(),
+            opt_str(a, "externalId")?.as_deref(),
+        )
+        .await?;
+    Ok(json!(exists))
+}
+
+enum UdvOp {
+    List,
+    Set,
+    SetBatch,
+    Remove,
+}
+
+async fn udv(ctx: &V2Ctx, a: &Map<String, Value>, op: UdvOp) -> Result<Value> {
+    let s = ctx.session().await?;
+    let target = req_str(a, "targetType")?;
+    if target != "USER" {
+        // An end user may only touch their own data.
+        return Err(Error::Forbidden);
+    }
+    own_id(&s, a, "targetId")?;
+    let core = &ctx.state.core;
+    let (pool, id) = (&s.pool.id, &s.user.id);
+    let values = match op {
+        UdvOp::List => core.udf_values(pool, UdfTarget::User, id).await?,
+        UdvOp::Set => {
+            let key = req_str(a, "key")?;
+            let value = decode_wire_value(&opt_str(a, "value")?.unwrap_or_default());
+            core.set_udf_values(pool, UdfTarget::User, id, &[(key, value)])
+                .await?
+        }
+        UdvOp::SetBatch => {
+            let list = match a.get("udvList") {
+                Some(Value::Array(l)) => l,
+                None | Some(Value::Null) => return Err(Error::MissingParameter("udvList")),
+                Some(_) => return Err(Error::InvalidParameter("udvList")),
+            };
+            let mut pairs = Vec::with_capacity(list.len());
+            for item in list {
+                let item = item.as_object().ok_or(Error::InvalidParameter("udvList"))?;
+                let key = req_str(item, "key")?;
+                let raw = opt_str(item, "value")?.unwrap_or_default();
+                pairs.push((key, decode_wire_value(&raw)));
+            }
+            core.set_udf_values(pool, UdfTarget::User, id, &pairs)
+                .await?
+        }
+        UdvOp::Remove => {
+            let key = req_str(a, "key")?;
+            core.remove_udf_value(pool, UdfTarget::User, id, &key)
+                .await?
+        }
+    };
+    Ok(udv_json(&values))
+}
+
+async fn reset_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let core = &ctx.state.core;
+    let pool = ctx.pool()?;
+    let code = req_str(a, "code")?;
+    let new_password = args::password(core, a, "newPassword")?;
+    let target = match (opt_str(a, "phone")?, opt_str(a, "email")?) {
+        (Some(phone), _) if !phone.is_empty() => {
+            CodeTarget::phone(pool, &phone, opt_str(a, "phoneCountryCode")?.as_deref())?
+        }
+        (_, Some(email)) if !email.is_empty() => CodeTarget::email(&email)?,
+        _ => return Err(Error::MissingParameter("phone/email")),
+    };
+    core.reset_password_by_code(pool, &target, &code, &new_password)
+        .await?;
+    Ok(common_message(ctx.lang, "重置密码成功", "Password reset"))
+}
+
+async fn reset_by_token(ctx: &V2Ctx, a: &Map<String, Value>, force: bool) -> Result<Value> {
+    let core = &ctx.state.core;
+    let token = req_str(a, "token")?;
+    let (old, new) = if force {
+        (
+            Some(args::password(core, a, "oldPassword")?),
+            args::password(core, a, "newPassword")?,
+        )
+    } else {
+        (None, args::password(core, a, "password")?)
+    };
+    core.reset_password_by_token(&token, old.as_deref(), &new)
+        .await?;
+    Ok(common_message(ctx.lang, "重置密码成功", "Password reset"))
+}
+
+async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let s = ctx.session().await?;
+    own_id(&s, a, "id")?;
+    let mut input = obj(a, "input")?.clone();
+    input.remove("password");
+    let user = ctx
+        .state
+        .core
+        .update_profile(&s.pool, &s.user.id, &input, CreatedBy::SelfService)
+        .await?;
+    Ok(session_user_json(&Session { user, ..s }))
+}
+
+async fn update_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
+    let core = &ctx.state.core;
+    let s = ctx.session().await?;
+    let new = args::password(core, a, "newPassword")?;
+    let old = args::opt_password(core, a, "oldPassword")?;
+    let user = core
+        .update_password(&s.pool, &s.user.id, &new, old.as_deref())
+        .await?;
+    Ok(user_json(&user, None))
+}
+
+async fn bindings(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+    let core = &ctx.state.core;
+    let a = &f.args;
+    let s = ctx.session().await?;
+    let (pool, id) = (&s.pool, s.user.id.as_str());
+    let user = match f.name.as_str() {
+        "bindPhone" => {
+            core.bind_phone(
+                pool,
+                id,
+                &req_str(a, "phone")?,
+                opt_str(a, "phoneCountryCode")?.as_deref(),
+                &req_str(a, "phoneCode")?,
+            )
+            .await?
+        }
+        "unbindPhone" => core.unbind_phone(pool, id).await?,
+        "updatePhone" => {
+            let change = PhoneChange {
+                phone: req_str(a, "phone")?,
+                country_code: opt_str(a, "phoneCountryCode")?,
+                code: req_str(a, "phoneCode")?,
+                old_phone: opt_str(a, "oldPhone")?,
+                old_country_code: opt_str(a, "oldPhoneCountryCode")?,
+                old_code: opt_str(a, "oldPhoneCode")?,
+            };
+            core.update_phone(pool, id, &change).await?
+        }
+        "bindEmail" => {
+            core.bind_email(pool, id, &req_str(a, "email")?, &req_str(a, "emailCode")?)
+                .await?
+        }
+        "unbindEmail" => core.unbind_email(pool, id).await?,
+        _ => {
+            let change = EmailChange {
+                email: req_str(a, "email")?,
+                code: req_str(a, "emailCode")?,
+                old_email: opt_str(a, "oldEmail")?,
+                old_code: opt_str(a, "oldEmailCode")?,
+            };
+            core.update_email(pool, id, &change).await?
+        }
+    };
+    Ok(session_user_json(&Session { user, ..s }))
+}

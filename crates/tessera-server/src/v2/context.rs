@@ -1,0 +1,111 @@
+//! What every v2 request carries: the app (and so the pool) from `x-authing-app-id` or the
+//! pool from `x-authing-userpool-id`, the Bearer token, the language and the client address.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use tessera_core::model::{Application, UserPool};
+use tessera_core::service::account::Session;
+use tessera_core::service::users::LoginContext;
+use tessera_core::{Error, Lang, Result};
+
+use crate::AppState;
+
+pub struct V2Ctx {
+    pub state: AppState,
+    pub lang: Lang,
+    app: std::result::Result<Option<Application>, Error>,
+    pool: std::result::Result<Option<UserPool>, Error>,
+    pub bearer: Option<String>,
+    /// The TCP peer: what counts when the caller does not say `clientIp`.
+    pub peer_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+impl FromRequestParts<AppState> for V2Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let h = &parts.headers;
+        let lang = Lang::from_header(header(h, "x-authing-lang"));
+        let bearer = header(h, "authorization")
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(|t| t.trim().to_owned())
+            .filter(|t| !t.is_empty() && t != "null" && t != "undefined");
+        let core = &state.core;
+        let app = match header(h, "x-authing-app-id") {
+            Some(id) => core.app(id).await.map(Some),
+            None => Ok(None),
+        };
+        let pool = match (&app, header(h, "x-authing-userpool-id")) {
+            (Ok(Some(app)), _) => core.pool(&app.pool_id).await.map(Some),
+            (Err(e), _) => Err(e.clone()),
+            (Ok(None), Some(id)) => core.pool(id).await.map(Some),
+            (Ok(None), None) => Ok(None),
+        };
+        let peer_ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string());
+        Ok(V2Ctx {
+            state: state.clone(),
+            lang,
+            app,
+            pool,
+            bearer,
+            peer_ip,
+            user_agent: header(h, "user-agent").map(|s| s.chars().take(256).collect()),
+        })
+    }
+}
+
+impl V2Ctx {
+    /// The pool the request is for; an unknown app id is 2011, no pool at all 2224.
+    pub fn pool(&self) -> Result<&UserPool> {
+        match &self.pool {
+            Ok(Some(p)) => Ok(p),
+            Ok(None) => Err(Error::PoolNotFound),
+            Err(e) => Err(e.clone()),
+        }
+    }
+
+    pub fn app(&self) -> Option<&Application> {
+        self.app.as_ref().ok().and_then(Option::as_ref)
+    }
+
+    /// The logged-in user. A token of another pool than the request's is invalid here.
+    pub async fn session(&self) -> Result<Session> {
+        let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
+        let pool_id = match &self.pool {
+            Ok(Some(p)) => Some(p.id.as_str()),
+            _ => None,
+        };
+        self.state.core.session(token, pool_id).await
+    }
+
+    /// The client a login comes from: `clientIp` when the (server-side) caller gives one.
+    pub fn client(&self, client_ip: Option<String>) -> LoginContext {
+        LoginContext {
+            ip: client_ip
+                .filter(|ip| !ip.is_empty() && ip.len() <= 64)
+                .or_else(|| self.peer_ip.clone()),
+            device: None,
+            browser: self.user_agent.clone(),
+        }
+    }
+}

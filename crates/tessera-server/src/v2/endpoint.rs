@@ -1,0 +1,80 @@
+//! `POST /graphql/v2`: always HTTP 200; a failed root field is `null` in `data` and an error
+//! whose `message` is the object `{code, message, data}` the SDKs read (`v2-wire.md` §2.1).
+
+use axum::body::Bytes;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::{json, Map, Value};
+use tessera_core::{Error, Lang};
+
+use super::context::V2Ctx;
+use crate::envelope::log_error;
+use crate::graphql::{self, Field};
+
+/// Largest accepted request body; the SDK's documents are a few kilobytes.
+pub const MAX_BODY: usize = 1024 * 1024 + 64 * 1024;
+
+fn error_json(e: &Error, lang: Lang, path: Option<&str>) -> Value {
+    log_error(e);
+    json!({
+        "message": { "code": e.code(), "message": e.message(lang), "data": e.data() },
+        "path": path.map(|p| vec![p]),
+        "extensions": { "code": e.code() },
+    })
+}
+
+fn failure(e: Error, lang: Lang) -> Response {
+    Json(json!({ "errors": [error_json(&e, lang, None)], "data": {} })).into_response()
+}
+
+pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
+    let lang = ctx.lang;
+    if body.len() > MAX_BODY {
+        return failure(Error::InvalidParameter("body"), lang);
+    }
+    let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
+        return failure(Error::InvalidParameter("body"), lang);
+    };
+    let Some(query) = req.get("query").and_then(Value::as_str) else {
+        return failure(Error::MissingParameter("query"), lang);
+    };
+    let variables = match req.get("variables") {
+        Some(Value::Object(v)) => v.clone(),
+        None | Some(Value::Null) => Map::new(),
+        Some(_) => return failure(Error::InvalidParameter("variables"), lang),
+    };
+    let op_name = req.get("operationName").and_then(Value::as_str);
+    let op = match graphql::parse(query, op_name, &variables) {
+        Ok(op) => op,
+        Err(e) => {
+            tracing::debug!(error = %e, "GraphQL document refused");
+            return failure(Error::InvalidParameter("query"), lang);
+        }
+    };
+    let mut data = Map::new();
+    let mut errors = Vec::new();
+    for field in &op.fields {
+        match resolve(&ctx, field).await {
+            Ok(v) => {
+                data.insert(field.key().to_owned(), graphql::project(&v, &field.selection));
+            }
+            Err(e) => {
+                errors.push(error_json(&e, lang, Some(field.key())));
+                data.insert(field.key().to_owned(), Value::Null);
+            }
+        }
+    }
+    let mut out = Map::new();
+    if !errors.is_empty() {
+        out.insert("errors".into(), Value::Array(errors));
+    }
+    out.insert("data".into(), Value::Object(data));
+    Json(Value::Object(out)).into_response()
+}
+
+async fn resolve(ctx: &V2Ctx, field: &Field) -> Result<Value, Error> {
+    if let Some(r) = super::auth_ops::resolve(ctx, field).await {
+        return r;
+    }
+    Err(Error::InvalidParameter("operation"))
+}

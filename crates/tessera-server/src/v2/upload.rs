@@ -1,0 +1,159 @@
+//! Avatar upload (`POST /api/v2/upload?folder=avatar`, multipart field `file`) and serving
+//! uploads back (`GET /uploads/{name}`).
+//!
+//! The SDK uploads with a bare XHR: no token, no app header (`v2-wire.md` §1.2), so uploads
+//! cannot be tied to a user. They are therefore limited hard instead: images only, judged by
+//! their bytes (never by the client's content type), bounded in size, stored under random
+//! names, and served with `nosniff`.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+use tessera_core::{Error, Lang};
+
+use crate::envelope::{ok, RequestLang, V2Error};
+use crate::AppState;
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    folder: Option<String>,
+}
+
+/// The image type of `bytes` by its magic number.
+fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("png", "image/png"))
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some(("jpg", "image/jpeg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("gif", "image/gif"))
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some(("webp", "image/webp"))
+    } else {
+        None
+    }
+}
+
+fn content_type(ext: &str) -> Option<&'static str> {
+    Some(match ext {
+        "png" => "image/png",
+        "jpg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        _ => return None,
+    })
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+    Query(q): Query<UploadQuery>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, V2Error> {
+    let err = |e: Error| V2Error(e, lang);
+    let folder = q.folder.unwrap_or_else(|| "avatar".to_owned());
+    if !matches!(folder.as_str(), "avatar" | "photos" | "face-photo") {
+        return Err(err(Error::InvalidParameter("folder")));
+    }
+    let mut multipart = multipart.map_err(|_| err(Error::InvalidParameter("file")))?;
+    let max = state.options.max_upload_bytes;
+    let mut data: Option<Vec<u8>> = None;
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return Err(err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::FileTooLarge
+                } else {
+                    Error::InvalidParameter("file")
+                }))
+            }
+        };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let mut buf = Vec::new();
+        let mut field = field;
+        loop {
+            match field.chunk().await {
+                Ok(Some(chunk)) => {
+                    if buf.len() + chunk.len() > max {
+                        return Err(err(Error::FileTooLarge));
+                    }
+                    buf.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(err(if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        Error::FileTooLarge
+                    } else {
+                        Error::InvalidParameter("file")
+                    }))
+                }
+            }
+        }
+        data = Some(buf);
+        break;
+    }
+    let data = data
+        .filter(|d| !d.is_empty())
+        .ok_or_else(|| err(Error::MissingParameter("file")))?;
+    let (ext, _) = image_type(&data).ok_or_else(|| err(Error::FileTypeRefused))?;
+    let name = format!("{}.{ext}", tessera_core::ids::new_url_token(18).replace(['-', '_'], "x"));
+    let dir = state.options.upload_dir.clone();
+    let path = dir.join(&name);
+    let write = async {
+        tokio::fs::create_dir_all(&dir).await?;
+        tokio::fs::write(&path, &data).await
+    };
+    write
+        .await
+        .map_err(|e| err(Error::Internal(format!("storing upload: {e}"))))?;
+    let url = format!("{}/uploads/{name}", state.core.public_url());
+    let msg = match lang {
+        Lang::ZhCn => "上传成功",
+        Lang::EnUs => "Uploaded",
+    };
+    Ok(ok(msg, json!({ "key": format!("{folder}/{name}"), "url": url })))
+}
+
+pub async fn serve_upload(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let valid = name.len() <= 64
+        && name.split_once('.').is_some_and(|(stem, ext)| {
+            !stem.is_empty()
+                && stem.chars().all(|c| c.is_ascii_alphanumeric())
+                && content_type(ext).is_some()
+        });
+    if !valid {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let ext = name.rsplit('.').next().unwrap_or_default();
+    match tokio::fs::read(state.options.upload_dir.join(&name)).await {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, content_type(ext).unwrap_or("application/octet-stream")),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(_) => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_judged_by_their_bytes() {
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n....").map(|t| t.0), Some("png"));
+        assert_eq!(image_type(&[0xff, 0xd8, 0xff, 0xe0]).map(|t| t.0), Some("jpg"));
+        assert!(image_type(b"<svg onload=alert(1)>").is_none());
+        assert!(image_type(b"%PDF-1.7").is_none());
+    }
+}

@@ -1,0 +1,84 @@
+//! The v2 `User` object (`v2-wire.md` §7.1) and the custom-data shapes (§7.2).
+
+use serde_json::{json, Value};
+use tessera_core::clock::iso8601;
+use tessera_core::model::User;
+use tessera_core::service::udf::UdfValue;
+
+/// A token to hand back in `User.token`, with its expiry (seconds since the epoch).
+#[derive(Debug, Clone, Copy)]
+pub struct TokenOut<'a> {
+    pub token: &'a str,
+    pub exp: i64,
+}
+
+pub fn user_json(u: &User, token: Option<TokenOut<'_>>) -> Value {
+    let p = &u.profile;
+    let ms = |t: Option<i64>| t.map(iso8601);
+    json!({
+        "id": u.id,
+        "arn": u.arn(),
+        "userPoolId": u.pool_id,
+        "status": u.status.as_str(),
+        "username": u.username,
+        "email": u.email,
+        "emailVerified": u.email_verified,
+        "phone": u.phone,
+        "phoneVerified": u.phone_verified,
+        "phoneCountryCode": u.phone_country_code,
+        "unionid": u.unionid,
+        "openid": u.openid,
+        "externalId": u.external_id,
+        "registerSource": u.register_source,
+        // Authing returned the hash here; a password hash never leaves Tessera.
+        "password": null,
+        "token": token.map(|t| t.token),
+        "tokenExpiredAt": token.map(|t| iso8601(t.exp * 1000)),
+        "loginsCount": u.login.logins_count,
+        "lastLogin": ms(u.login.last_login),
+        "lastIP": u.login.last_ip,
+        "device": u.login.device,
+        "browser": u.login.browser,
+        "signedUp": iso8601(u.signed_up),
+        "blocked": u.blocked,
+        "isDeleted": u.is_deleted,
+        "nickname": p.nickname,
+        "photo": p.photo,
+        "company": p.company,
+        "name": p.name,
+        "givenName": p.given_name,
+        "familyName": p.family_name,
+        "middleName": p.middle_name,
+        "profile": p.profile,
+        "preferredUsername": p.preferred_username,
+        "website": p.website,
+        "gender": p.gender.clone().unwrap_or_else(|| "U".to_owned()),
+        "birthdate": p.birthdate,
+        "zoneinfo": p.zoneinfo,
+        "locale": p.locale,
+        "address": p.address,
+        "formatted": p.formatted,
+        "streetAddress": p.street_address,
+        "locality": p.locality,
+        "region": p.region,
+        "postalCode": p.postal_code,
+        "city": p.city,
+        "province": p.province,
+        "country": p.country,
+        "oauth": p.oauth,
+        "createdAt": iso8601(u.created_at),
+        "updatedAt": iso8601(u.updated_at),
+        "expiredAt": null,
+        "directManagement": null,
+    })
+}
+
+/// `UDV` / `customData` items: `{key, dataType, value, label}`.
+pub fn udv_json(values: &[UdfValue]) -> Value {
+    Value::Array(
+        values
+            .iter()
+            .map(|v| json!({"key": v.key, "dataType": v.data_type, "value": v.value, "label": v.label}))
+            .collect(),
+    )
+}
