@@ -1,6 +1,7 @@
 //! Domain services. Each module adds methods to [`Core`] for one area.
 
 mod core;
+pub mod directory;
 pub mod keys;
 pub mod pools;
 pub mod tokens;
