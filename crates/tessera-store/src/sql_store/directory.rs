@@ -147,6 +147,17 @@ fn by_type(targets: &[(TargetType, String)]) -> BTreeMap<TargetType, Vec<String>
     out
 }
 
+/// The order the resolver merges grants in: per resource, oldest grant first.
+fn grant_order(g: &ResourceGrant) -> (&str, &str, i64, TargetType, &str) {
+    (
+        &g.namespace,
+        &g.resource,
+        g.created_at,
+        g.target_type,
+        &g.target_id,
+    )
+}
+
 fn prefixed(columns: &str, alias: &str) -> String {
     columns
         .split(',')
@@ -319,6 +330,9 @@ impl DirectoryStore for SqlStore {
     async fn user_subjects(&self, pool_id: &str, user_id: &str) -> Result<Option<Subjects>> {
         // One statement, so the answer is one consistent snapshot. UNION (not UNION ALL) in
         // the recursive parts stops at rows already seen, so even a corrupt cycle ends.
+        // `target_id IN (subquery)` rather than a join keeps SQLite's planner on the
+        // (pool_id, target_type, target_id) index instead of walking every assignment of
+        // the pool.
         let sql = format!(
             "WITH RECURSIVE \
              my_groups(id) AS ( \
@@ -334,11 +348,13 @@ impl DirectoryStore for SqlStore {
                 SELECT ra.role_id FROM role_assignments ra \
                 WHERE ra.pool_id = $1 AND ra.target_type = '{user}' AND ra.target_id = $2 \
                 UNION \
-                SELECT ra.role_id FROM my_groups g JOIN role_assignments ra \
-                ON ra.pool_id = $1 AND ra.target_type = '{group}' AND ra.target_id = g.id \
+                SELECT ra.role_id FROM role_assignments ra \
+                WHERE ra.pool_id = $1 AND ra.target_type = '{group}' \
+                AND ra.target_id IN (SELECT id FROM my_groups) \
                 UNION \
-                SELECT ra.role_id FROM my_nodes c JOIN role_assignments ra \
-                ON ra.pool_id = $1 AND ra.target_type = '{node}' AND ra.target_id = c.id), \
+                SELECT ra.role_id FROM role_assignments ra \
+                WHERE ra.pool_id = $1 AND ra.target_type = '{node}' \
+                AND ra.target_id IN (SELECT id FROM my_nodes)), \
              role_chain(id, parent_id) AS ( \
                 SELECT r.id, r.parent_id FROM my_roles m JOIN roles r ON r.id = m.id \
                 UNION \
@@ -904,11 +920,11 @@ impl DirectoryStore for SqlStore {
                 )
             })
             .collect();
-        sql.text = format!(
-            "{} ORDER BY namespace, resource, created_at, target_type, target_id",
-            parts.join(" UNION ALL ")
-        );
-        sql.fetch_all(&self.pool)
+        // Sorted here: an ORDER BY on the union makes SQLite walk the pool's grants in
+        // (namespace, resource) index order instead of probing the target index.
+        sql.text = parts.join(" UNION ALL ");
+        let mut grants = sql
+            .fetch_all(&self.pool)
             .await?
             .iter()
             .map(|r| {
@@ -933,7 +949,9 @@ impl DirectoryStore for SqlStore {
                     created_at: col(r, "created_at")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        grants.sort_by(|a, b| grant_order(a).cmp(&grant_order(b)));
+        Ok(grants)
     }
 
     async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()> {
