@@ -298,8 +298,7 @@ async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) -> Result<u64
              FROM org_nodes p WHERE p.pool_id = $2 AND p.org_id = $3 AND p.id = $4",
             p.clone(),
         ),
-        // A root: the org row must be of this pool. `$4` is bound but compared to nothing
-        // usable, so every placeholder stays typed on PostgreSQL.
+        // A root: only the root its org row names, so an org never gets a second root.
         None => (
             "SELECT $1, o.pool_id, o.id, NULL, $5, $6, $7, $8, $9, $10, $11, $11 \
              FROM orgs o WHERE o.pool_id = $2 AND o.id = $3 AND o.root_node_id = $4",
