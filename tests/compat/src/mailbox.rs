@@ -249,10 +249,7 @@ fn not_found(what: &str) -> Response {
 
 fn same_cc(a: Option<&str>, b: &str) -> bool {
     let norm = |s: &str| s.trim().trim_start_matches('+').to_owned();
-    match a {
-        Some(a) => norm(a) == norm(b),
-        None => false,
-    }
+    a.is_some_and(|a| norm(a) == norm(b))
 }
 
 fn mails_for(mb: &Mailbox, q: &MailQuery) -> Vec<Mail> {
@@ -341,12 +338,14 @@ async fn captcha_last(State(mb): State<Mailbox>, Query(q): Query<CaptchaQuery>) 
         .lock()
         .captchas
         .iter()
-        .filter(|c| c.seq > since)
-        .filter(|c| match q.key.as_deref() {
-            Some(k) => c.key == k,
-            None => true,
+        .rev()
+        .find(|c| {
+            c.seq > since
+                && match q.key.as_deref() {
+                    Some(k) => c.key == k,
+                    None => true,
+                }
         })
-        .next_back()
         .cloned();
     match found {
         Some(c) => Json(c).into_response(),

@@ -1,6 +1,7 @@
 //! Domain types. Plain data: no I/O, no wire formats.
 
 pub mod application;
+pub mod directory;
 pub mod keys;
 pub mod pool;
 pub mod user;

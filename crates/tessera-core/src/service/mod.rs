@@ -3,6 +3,7 @@
 pub mod account;
 pub mod codes;
 mod core;
+pub mod directory;
 mod guard;
 pub mod keys;
 pub mod login;
