@@ -65,7 +65,10 @@ async fn sms_codes_are_hashed_single_use_and_shared(db: &TestDb) {
     let code = last_sms(&a.outbox);
     assert_eq!(code.len(), 6);
     // A resend inside the interval is refused, from any process.
-    let again = b.core.send_sms_code(&pool, "13800138000", None, Some("login")).await;
+    let again = b
+        .core
+        .send_sms_code(&pool, "13800138000", None, Some("login"))
+        .await;
     assert!(matches!(again, Err(Error::CodeSentTooRecently)));
     let stored: String = sqlx::query("SELECT code_hash FROM verification_codes")
         .fetch_one(a.store.pool())
@@ -77,7 +80,9 @@ async fn sms_codes_are_hashed_single_use_and_shared(db: &TestDb) {
     let target = CodeTarget::phone(&pool, "13800138000", Some("+86")).unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert!(matches!(
-        b.core.verify_code(&pool, &target, CodePurpose::Login, wrong).await,
+        b.core
+            .verify_code(&pool, &target, CodePurpose::Login, wrong)
+            .await,
         Err(Error::CodeWrong)
     ));
     // Verified by the other process, once.
@@ -86,7 +91,9 @@ async fn sms_codes_are_hashed_single_use_and_shared(db: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        a.core.verify_code(&pool, &target, CodePurpose::Login, &code).await,
+        a.core
+            .verify_code(&pool, &target, CodePurpose::Login, &code)
+            .await,
         Err(Error::CodeWrong)
     ));
 }
@@ -110,11 +117,17 @@ async fn codes_have_an_attempt_budget(db: &TestDb) {
     let target = CodeTarget::email("ann@example.com").unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..pool.settings.verify_code_max_attempts {
-        let r = a.core.verify_code(&pool, &target, CodePurpose::Login, wrong).await;
+        let r = a
+            .core
+            .verify_code(&pool, &target, CodePurpose::Login, wrong)
+            .await;
         assert!(matches!(r, Err(Error::CodeWrong)));
     }
     // Exhausted: even the right code no longer works.
-    let r = a.core.verify_code(&pool, &target, CodePurpose::Login, &code).await;
+    let r = a
+        .core
+        .verify_code(&pool, &target, CodePurpose::Login, &code)
+        .await;
     assert!(r.is_err());
 }
 
@@ -132,7 +145,11 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
         time_interval: 300,
         limit: 2,
     };
-    let pool = a.core.update_pool_settings(&pool_id, settings).await.unwrap();
+    let pool = a
+        .core
+        .update_pool_settings(&pool_id, settings)
+        .await
+        .unwrap();
     a.core
         .register(
             &pool,
@@ -169,9 +186,15 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
         }
     };
     for _ in 0..2 {
-        assert!(matches!(attempt("bad", None).await, Err(Error::WrongPassword)));
+        assert!(matches!(
+            attempt("bad", None).await,
+            Err(Error::WrongPassword)
+        ));
     }
-    assert!(matches!(attempt("right-pass", None).await, Err(Error::CaptchaRequired)));
+    assert!(matches!(
+        attempt("right-pass", None).await,
+        Err(Error::CaptchaRequired)
+    ));
     a.core.issue_captcha(&pool, Some("10.0.0.9")).await.unwrap();
     assert!(matches!(
         attempt("right-pass", Some("ZZZZ9".into())).await,
@@ -180,7 +203,9 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
     a.core.issue_captcha(&pool, Some("10.0.0.9")).await.unwrap();
     let (key, answer) = seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(key, format!("{pool_id}:10.0.0.9"));
-    let ok = attempt("right-pass", Some(answer.to_lowercase())).await.unwrap();
+    let ok = attempt("right-pass", Some(answer.to_lowercase()))
+        .await
+        .unwrap();
     assert!(ok.token.is_some());
 }
 
@@ -198,9 +223,17 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
         time_interval: 300,
         limit: 2,
     };
-    let pool = a.core.update_pool_settings(&pool_id, settings).await.unwrap();
+    let pool = a
+        .core
+        .update_pool_settings(&pool_id, settings)
+        .await
+        .unwrap();
     a.core
-        .add_whitelist(&pool_id, WhitelistType::Email, &["OK1@example.com", "ok2@example.com", "ok3@example.com"])
+        .add_whitelist(
+            &pool_id,
+            WhitelistType::Email,
+            &["OK1@example.com", "ok2@example.com", "ok3@example.com"],
+        )
         .await
         .unwrap();
     let reg = |email: &str, custom: Vec<(String, serde_json::Value)>| {
@@ -227,12 +260,17 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
             .await
         }
     };
-    assert!(matches!(reg("nope@example.com", vec![]).await, Err(Error::NotWhitelisted)));
+    assert!(matches!(
+        reg("nope@example.com", vec![]).await,
+        Err(Error::NotWhitelisted)
+    ));
     // A wrongly typed custom value refuses the whole registration: no user is written.
     let bad = reg("ok1@example.com", vec![("age".into(), json!("old"))]).await;
     assert!(matches!(bad, Err(Error::InvalidParameter(_))));
     assert_eq!(a.core.store().count_users(&pool_id).await.unwrap(), 0);
-    let u = reg("ok1@example.com", vec![("age".into(), json!(20))]).await.unwrap();
+    let u = reg("ok1@example.com", vec![("age".into(), json!(20))])
+        .await
+        .unwrap();
     let values = a
         .core
         .udf_values(&pool_id, UdfTarget::User, &u.user.id)
@@ -240,7 +278,10 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
         .unwrap();
     assert_eq!(values[0].value, "20");
     reg("ok2@example.com", vec![]).await.unwrap();
-    assert!(matches!(reg("ok3@example.com", vec![]).await, Err(Error::RegisterTooFrequent)));
+    assert!(matches!(
+        reg("ok3@example.com", vec![]).await,
+        Err(Error::RegisterTooFrequent)
+    ));
 }
 
 backend_tests! {

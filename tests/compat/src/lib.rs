@@ -7,6 +7,7 @@
 //! serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
 //! `tests/compat/js/test/` with `TESSERA_URL`, `COMPAT_FIXTURES` and `MAILBOX_URL` set.
 
+pub mod directory_seed;
 pub mod fixtures;
 pub mod mailbox;
 pub mod mime;
@@ -90,8 +91,12 @@ impl Harness {
         }));
         let core = Arc::new(core);
 
-        let (mut fixtures, _main) = fixtures::seed(&core).await?;
-        // DIRECTORY SEED: added by lead
+        let (mut fixtures, main) = fixtures::seed(&core).await?;
+        let dir_user = fixtures["directory"]["userId"]
+            .as_str()
+            .ok_or("fixtures lack the directory user")?
+            .to_owned();
+        directory_seed::seed_directory(&core, &main.pool.id, &dir_user).await?;
         fixtures["tesseraUrl"] = serde_json::Value::String(tessera_url.clone());
         fixtures["mailboxUrl"] = serde_json::Value::String(mailbox_url.clone());
         let fixtures_path = dir.path().join("fixtures.json");

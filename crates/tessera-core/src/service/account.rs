@@ -128,7 +128,13 @@ impl Core {
                     return Err(Error::PhoneChangeRefused);
                 }
             }
-            for k in ["unionid", "openid", "emailVerified", "phoneVerified", "blocked"] {
+            for k in [
+                "unionid",
+                "openid",
+                "emailVerified",
+                "phoneVerified",
+                "blocked",
+            ] {
                 if changes.contains_key(k) {
                     return Err(Error::Forbidden);
                 }

@@ -86,9 +86,11 @@ impl CodePurpose {
         match self {
             CodePurpose::Register => &["REGISTER_VERIFY_CODE", "VERIFY_CODE"],
             CodePurpose::Login => &["LOGIN_VERIFY_CODE", "VERIFY_CODE"],
-            CodePurpose::ResetPassword => {
-                &["RESET_PASSWORD_VERIFY_CODE", "RESET_PASSWORD", "VERIFY_CODE"]
-            }
+            CodePurpose::ResetPassword => &[
+                "RESET_PASSWORD_VERIFY_CODE",
+                "RESET_PASSWORD",
+                "VERIFY_CODE",
+            ],
             CodePurpose::Bind => &[
                 "EMAIL_BIND_VERIFY_CODE",
                 "CHANGE_EMAIL",
@@ -110,7 +112,10 @@ impl CodePurpose {
 /// Where a code goes: a phone (`+cc number`) or an email (lower-cased).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeTarget {
-    Phone { country_code: String, number: String },
+    Phone {
+        country_code: String,
+        number: String,
+    },
     Email(String),
 }
 
@@ -253,7 +258,8 @@ impl Core {
         let (address, _) = identifiers::email(email)?;
         let target = CodeTarget::email(email)?;
         let code = self.new_code(pool, &target, scene).await?;
-        let (subject, text) = email_text(scene, &code, pool.settings.verify_code_expires_after / 60);
+        let (subject, text) =
+            email_text(scene, &code, pool.settings.verify_code_expires_after / 60);
         self.notifier
             .send_email(&EmailMessage {
                 pool_id: pool.id.clone(),

@@ -80,7 +80,11 @@ impl Core {
             .await
     }
 
-    pub(crate) async fn check_register_rate(&self, pool: &UserPool, ip: Option<&str>) -> Result<()> {
+    pub(crate) async fn check_register_rate(
+        &self,
+        pool: &UserPool,
+        ip: Option<&str>,
+    ) -> Result<()> {
         let check = pool.settings.frequent_register_check;
         if !check.enabled {
             return Ok(());
@@ -96,7 +100,11 @@ impl Core {
         Ok(())
     }
 
-    pub(crate) async fn record_registration(&self, pool: &UserPool, ip: Option<&str>) -> Result<()> {
+    pub(crate) async fn record_registration(
+        &self,
+        pool: &UserPool,
+        ip: Option<&str>,
+    ) -> Result<()> {
         if !pool.settings.frequent_register_check.enabled {
             return Ok(());
         }

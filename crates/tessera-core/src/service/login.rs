@@ -18,15 +18,24 @@ const FIRST_LOGIN_TOKEN_TTL: i64 = 15 * 60;
 
 #[derive(Debug, Clone)]
 pub enum Credential {
-    Password { id: LoginId, password: String },
+    Password {
+        id: LoginId,
+        password: String,
+    },
     /// `loginBySubAccount`: only users that belong to a primary user.
-    SubAccount { account: String, password: String },
+    SubAccount {
+        account: String,
+        password: String,
+    },
     PhoneCode {
         phone: String,
         country_code: Option<String>,
         code: String,
     },
-    EmailCode { email: String, code: String },
+    EmailCode {
+        email: String,
+        code: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -150,7 +159,9 @@ impl Core {
             Err(e) => return Err(e),
         };
         self.clear_login_failures(pool, &account).await?;
-        if pool.settings.login_require_email_verified && user.email.is_some() && !user.email_verified
+        if pool.settings.login_require_email_verified
+            && user.email.is_some()
+            && !user.email_verified
         {
             return Err(Error::EmailNotVerified);
         }

@@ -87,6 +87,34 @@ impl Core {
         })
     }
 
+    /// Adds an application to a pool.
+    pub async fn create_application(&self, pool_id: &str, name: &str) -> Result<Application> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::MissingParameter("name"));
+        }
+        if name.chars().count() > MAX_POOL_NAME_LEN || name.chars().any(char::is_control) {
+            return Err(Error::InvalidParameter("name"));
+        }
+        self.pool(pool_id).await?;
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let app = Application {
+            identifier: id.clone(),
+            id,
+            pool_id: pool_id.to_owned(),
+            name: name.to_owned(),
+            description: None,
+            logo: None,
+            secret: ids::new_secret(16),
+            oidc: OidcSettings::default(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_app(&app).await?;
+        Ok(app)
+    }
+
     fn credentials(&self, new: &NewPool) -> PoolCredentials {
         PoolCredentials {
             user_pool_id: new.pool.id.clone(),

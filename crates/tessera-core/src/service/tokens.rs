@@ -273,7 +273,9 @@ impl Core {
         if keys.find(kid).is_none() {
             keys = self.reload_for_unknown_kid().await?;
         }
-        if parsed.header.alg != "RS256" || !keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key)) {
+        if parsed.header.alg != "RS256"
+            || !keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key))
+        {
             return Err(Error::TokenInvalid);
         }
         let claims: PurposeClaims = parsed.claims_unverified()?;
@@ -293,6 +295,8 @@ impl Core {
 
     /// Uses up a purpose token so it cannot be replayed.
     pub async fn spend_purpose_token(&self, s: &PurposeSubject) -> Result<()> {
-        self.store.revoke_token(&s.jti, &s.pool_id, s.exp * 1000).await
+        self.store
+            .revoke_token(&s.jti, &s.pool_id, s.exp * 1000)
+            .await
     }
 }

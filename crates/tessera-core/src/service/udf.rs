@@ -280,14 +280,20 @@ mod tests {
 
     #[test]
     fn values_are_stored_as_the_sdk_decodes_them() {
-        assert_eq!(to_stored(&def("STRING"), &json!("华中科技大学")).unwrap(), "华中科技大学");
+        assert_eq!(
+            to_stored(&def("STRING"), &json!("华中科技大学")).unwrap(),
+            "华中科技大学"
+        );
         assert_eq!(to_stored(&def("NUMBER"), &json!(20)).unwrap(), "20");
         assert_eq!(to_stored(&def("BOOLEAN"), &json!(true)).unwrap(), "true");
         assert_eq!(
             to_stored(&def("DATETIME"), &json!("2021-01-01T00:00:00.000Z")).unwrap(),
             "1609459200000"
         );
-        assert_eq!(to_stored(&def("OBJECT"), &json!({"a":1})).unwrap(), r#"{"a":1}"#);
+        assert_eq!(
+            to_stored(&def("OBJECT"), &json!({"a":1})).unwrap(),
+            r#"{"a":1}"#
+        );
     }
 
     #[test]

@@ -90,8 +90,12 @@ pub trait AccountStore: Send + Sync {
     // --- whitelist ---------------------------------------------------------------------------
 
     /// Adds entries `(value, normalised key)`; existing keys are kept.
-    async fn add_whitelist(&self, pool_id: &str, kind: &str, entries: &[(String, String)])
-        -> Result<()>;
+    async fn add_whitelist(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        entries: &[(String, String)],
+    ) -> Result<()>;
     async fn is_whitelisted(&self, pool_id: &str, kind: &str, key: &str) -> Result<bool>;
 
     // --- user-defined fields -----------------------------------------------------------------

@@ -82,6 +82,7 @@ pub trait Store: AccountStore + DirectoryStore + Send + Sync + 'static {
     /// The longest user-token lifetime of any pool or application, in seconds.
     async fn max_token_lifetime_secs(&self) -> Result<i64>;
 
+    async fn insert_app(&self, app: &Application) -> Result<()>;
     async fn get_app(&self, id: &str) -> Result<Option<Application>>;
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;

@@ -28,15 +28,6 @@ pub fn opt_bool(obj: &Map<String, Value>, key: &'static str) -> Result<bool> {
     }
 }
 
-pub fn opt_i64(obj: &Map<String, Value>, key: &'static str) -> Result<Option<i64>> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(Error::InvalidParameter(key)),
-        Some(Value::String(s)) => s.parse().map(Some).map_err(|_| Error::InvalidParameter(key)),
-        Some(_) => Err(Error::InvalidParameter(key)),
-    }
-}
-
 pub fn obj<'a>(args: &'a Map<String, Value>, key: &'static str) -> Result<&'a Map<String, Value>> {
     match args.get(key) {
         Some(Value::Object(m)) => Ok(m),
@@ -92,7 +83,10 @@ pub fn custom_data(obj: &Map<String, Value>) -> Result<Vec<(String, Value)>> {
             .get("key")
             .and_then(Value::as_str)
             .ok_or(Error::InvalidParameter("params"))?;
-        out.push((key.to_owned(), item.get("value").cloned().unwrap_or(Value::Null)));
+        out.push((
+            key.to_owned(),
+            item.get("value").cloned().unwrap_or(Value::Null),
+        ));
     }
     match obj.get("customData") {
         Some(Value::Object(m)) => out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone()))),

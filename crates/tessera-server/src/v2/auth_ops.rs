@@ -19,9 +19,7 @@ use crate::graphql::Field;
 pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     let a = &f.args;
     Some(match f.name.as_str() {
-        "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => {
-            register(ctx, f).await
-        }
+        "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => register(ctx, f).await,
         "loginByEmail" | "loginByUsername" | "loginByPhonePassword" | "loginByPhoneCode" => {
             login(ctx, f).await
         }
@@ -265,7 +263,8 @@ async fn send_email(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 
 fn check_password_strength(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.pool()?;
-    let password = opt_str(a, "password")?.unwrap_or_default();
+    // `String!`: absent is a malformed request; empty is a password that fails the check.
+    let password = opt_str(a, "password")?.ok_or(Error::MissingParameter("password"))?;
     let s = tessera_core::rules::password_strength::check(&pool.settings, &password);
     let msg = if s.valid {
         message(ctx.lang, "密码检验成功", "Password is valid")

@@ -75,7 +75,10 @@ pub async fn register_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             custom_data: args::custom_data(&b)?,
         };
         let out = ctx.state.core.register(pool, ctx.app(), reg, opts).await?;
-        Ok(ok(text(ctx.lang, "注册成功", "Registered"), authenticated(&ctx, &out).await?))
+        Ok(ok(
+            text(ctx.lang, "注册成功", "Registered"),
+            authenticated(&ctx, &out).await?,
+        ))
     })
     .await
 }
@@ -93,8 +96,15 @@ pub async fn login_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             custom_data: args::custom_data(&b)?,
             ..LoginOptions::default()
         };
-        let out = ctx.state.core.login(pool, ctx.app(), credential, opts).await?;
-        Ok(ok(text(ctx.lang, "登录成功", "Logged in"), authenticated(&ctx, &out).await?))
+        let out = ctx
+            .state
+            .core
+            .login(pool, ctx.app(), credential, opts)
+            .await?;
+        Ok(ok(
+            text(ctx.lang, "登录成功", "Logged in"),
+            authenticated(&ctx, &out).await?,
+        ))
     })
     .await
 }
@@ -132,7 +142,10 @@ pub async fn logout(ctx: V2Ctx) -> Reply {
     reply(&ctx, async {
         let s = ctx.session().await?;
         ctx.state.core.logout(&s).await?;
-        Ok(ok(text(ctx.lang, "退出登录成功", "Logged out"), Value::Null))
+        Ok(ok(
+            text(ctx.lang, "退出登录成功", "Logged out"),
+            Value::Null,
+        ))
     })
     .await
 }
@@ -156,7 +169,10 @@ pub async fn link_accounts(ctx: V2Ctx, bytes: Bytes) -> Reply {
                 &req_str(&b, "secondaryUserToken")?,
             )
             .await?;
-        Ok(ok(text(ctx.lang, "绑定成功", "Accounts linked"), Value::Null))
+        Ok(ok(
+            text(ctx.lang, "绑定成功", "Accounts linked"),
+            Value::Null,
+        ))
     })
     .await
 }
@@ -171,8 +187,9 @@ pub async fn allowed_applications(ctx: V2Ctx, Query(q): Query<Page>) -> Reply {
     reply(&ctx, async {
         let s = ctx.session().await?;
         let num = |v: &Option<String>, d: i64, name: &'static str| -> Result<i64> {
-            v.as_deref()
-                .map_or(Ok(d), |s| s.parse().map_err(|_| Error::InvalidParameter(name)))
+            v.as_deref().map_or(Ok(d), |s| {
+                s.parse().map_err(|_| Error::InvalidParameter(name))
+            })
         };
         let page = num(&q.page, 1, "page")?;
         let limit = num(&q.limit, 10, "limit")?;
@@ -204,7 +221,13 @@ pub async fn my_orgs(ctx: V2Ctx) -> Reply {
         let orgs = ctx.state.core.user_orgs(&s.pool.id, &s.user.id).await?;
         let out: Vec<Value> = orgs
             .iter()
-            .map(|path| Value::Array(path.iter().map(super::directory_fields::node_json).collect()))
+            .map(|path| {
+                Value::Array(
+                    path.iter()
+                        .map(super::directory_fields::node_json)
+                        .collect(),
+                )
+            })
             .collect();
         Ok(ok("", Value::Array(out)))
     })

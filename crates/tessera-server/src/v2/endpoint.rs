@@ -56,7 +56,10 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
     for field in &op.fields {
         match resolve(&ctx, field).await {
             Ok(v) => {
-                data.insert(field.key().to_owned(), graphql::project(&v, &field.selection));
+                data.insert(
+                    field.key().to_owned(),
+                    graphql::project(&v, &field.selection),
+                );
             }
             Err(e) => {
                 errors.push(error_json(&e, lang, Some(field.key())));

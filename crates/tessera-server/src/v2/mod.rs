@@ -32,14 +32,23 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
             "/graphql/v2",
             post(endpoint::handler).layer(DefaultBodyLimit::max(endpoint::MAX_BODY)),
         )
-        .route("/api/v2/register/email-code", post(auth_rest::register_by_email_code))
-        .route("/api/v2/login/email-code", post(auth_rest::login_by_email_code))
+        .route(
+            "/api/v2/register/email-code",
+            post(auth_rest::register_by_email_code),
+        )
+        .route(
+            "/api/v2/login/email-code",
+            post(auth_rest::login_by_email_code),
+        )
         .route("/api/v2/sms/send", post(auth_rest::send_sms))
         .route("/api/v2/ldap/verify-user", post(auth_rest::directory_login))
         .route("/api/v2/ad/verify-user", post(auth_rest::directory_login))
         .route("/api/v2/logout", get(auth_rest::logout))
         .route("/logout", get(auth_rest::logout))
-        .route("/api/v2/users/me/security-level", get(auth_rest::security_level))
+        .route(
+            "/api/v2/users/me/security-level",
+            get(auth_rest::security_level),
+        )
         .route(
             "/api/v2/users/me/applications/allowed",
             get(auth_rest::allowed_applications),

@@ -102,7 +102,10 @@ pub async fn upload(
         .filter(|d| !d.is_empty())
         .ok_or_else(|| err(Error::MissingParameter("file")))?;
     let (ext, _) = image_type(&data).ok_or_else(|| err(Error::FileTypeRefused))?;
-    let name = format!("{}.{ext}", tessera_core::ids::new_url_token(18).replace(['-', '_'], "x"));
+    let name = format!(
+        "{}.{ext}",
+        tessera_core::ids::new_url_token(18).replace(['-', '_'], "x")
+    );
     let dir = state.options.upload_dir.clone();
     let path = dir.join(&name);
     let write = async {
@@ -117,7 +120,10 @@ pub async fn upload(
         Lang::ZhCn => "上传成功",
         Lang::EnUs => "Uploaded",
     };
-    Ok(ok(msg, json!({ "key": format!("{folder}/{name}"), "url": url })))
+    Ok(ok(
+        msg,
+        json!({ "key": format!("{folder}/{name}"), "url": url }),
+    ))
 }
 
 pub async fn serve_upload(State(state): State<AppState>, Path(name): Path<String>) -> Response {
@@ -134,7 +140,10 @@ pub async fn serve_upload(State(state): State<AppState>, Path(name): Path<String
     match tokio::fs::read(state.options.upload_dir.join(&name)).await {
         Ok(bytes) => (
             [
-                (header::CONTENT_TYPE, content_type(ext).unwrap_or("application/octet-stream")),
+                (
+                    header::CONTENT_TYPE,
+                    content_type(ext).unwrap_or("application/octet-stream"),
+                ),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             ],
@@ -151,8 +160,14 @@ mod tests {
 
     #[test]
     fn images_are_judged_by_their_bytes() {
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n....").map(|t| t.0), Some("png"));
-        assert_eq!(image_type(&[0xff, 0xd8, 0xff, 0xe0]).map(|t| t.0), Some("jpg"));
+        assert_eq!(
+            image_type(b"\x89PNG\r\n\x1a\n....").map(|t| t.0),
+            Some("png")
+        );
+        assert_eq!(
+            image_type(&[0xff, 0xd8, 0xff, 0xe0]).map(|t| t.0),
+            Some("jpg")
+        );
         assert!(image_type(b"<svg onload=alert(1)>").is_none());
         assert!(image_type(b"%PDF-1.7").is_none());
     }

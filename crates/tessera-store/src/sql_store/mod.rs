@@ -87,6 +87,30 @@ pub(crate) fn db_err(e: sqlx::Error) -> Error {
     Error::Storage(e.to_string())
 }
 
+static APP_INSERT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "INSERT INTO applications ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        rows::APP_COLUMNS
+    )
+});
+
+fn insert_app_query<'q>(
+    sql: &'q str,
+    a: &'q Application,
+) -> Result<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>> {
+    Ok(sqlx::query(sql)
+        .bind(&a.id)
+        .bind(&a.pool_id)
+        .bind(&a.name)
+        .bind(&a.identifier)
+        .bind(&a.description)
+        .bind(&a.logo)
+        .bind(&a.secret)
+        .bind(to_json(&a.oidc)?)
+        .bind(a.created_at)
+        .bind(a.updated_at))
+}
+
 async fn insert_pool_rows(tx: &mut sqlx::Transaction<'_, sqlx::Any>, new: &NewPool) -> Result<()> {
     let p = &new.pool;
     sqlx::query(&format!(
@@ -105,24 +129,10 @@ async fn insert_pool_rows(tx: &mut sqlx::Transaction<'_, sqlx::Any>, new: &NewPo
     .execute(&mut **tx)
     .await
     .map_err(db_err)?;
-    let a = &new.app;
-    sqlx::query(&format!(
-        "INSERT INTO applications ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        rows::APP_COLUMNS
-    ))
-    .bind(&a.id)
-    .bind(&a.pool_id)
-    .bind(&a.name)
-    .bind(&a.identifier)
-    .bind(&a.description)
-    .bind(&a.logo)
-    .bind(&a.secret)
-    .bind(to_json(&a.oidc)?)
-    .bind(a.created_at)
-    .bind(a.updated_at)
-    .execute(&mut **tx)
-    .await
-    .map_err(db_err)?;
+    insert_app_query(&APP_INSERT, &new.app)?
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?;
     let k = &new.access_key;
     sqlx::query(
         "INSERT INTO access_keys (id, pool_id, secret, enabled, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -349,6 +359,14 @@ impl Store for SqlStore {
             }
         }
         Ok(max)
+    }
+
+    async fn insert_app(&self, app: &Application) -> Result<()> {
+        insert_app_query(&APP_INSERT, app)?
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
     }
 
     async fn get_app(&self, id: &str) -> Result<Option<Application>> {
