@@ -119,6 +119,13 @@ impl Mailbox {
         self.lock().mails.clone()
     }
 
+    pub fn captchas(&self) -> Vec<Captcha> {
+        self.inner
+            .lock()
+            .map(|g| g.captchas.clone())
+            .unwrap_or_default()
+    }
+
     pub fn sms(&self) -> Vec<Sms> {
         self.lock().sms.clone()
     }
