@@ -127,8 +127,10 @@ pub fn action_matches(granted: &str, requested: &str) -> bool {
     resource_matches(granted, requested)
 }
 
-/// Merges grants into one entry per (namespace, code), actions deduplicated in the order
-/// first granted. `grants` come ordered by (namespace, resource), so the result is too.
+/// Merges grants into one entry per (namespace, code), actions deduplicated and sorted: the
+/// grants reaching a user through several paths have no meaningful order among themselves
+/// (they may share a timestamp), and a stable answer matters more than grant order.
+/// The result is ordered by (namespace, code).
 fn merge_grants(grants: Vec<ResourceGrant>) -> Vec<AuthorizedResource> {
     let mut merged: BTreeMap<(String, String), AuthorizedResource> = BTreeMap::new();
     for g in grants {
@@ -147,7 +149,11 @@ fn merge_grants(grants: Vec<ResourceGrant>) -> Vec<AuthorizedResource> {
             }
         }
     }
-    merged.into_values().collect()
+    let mut out: Vec<AuthorizedResource> = merged.into_values().collect();
+    for r in &mut out {
+        r.actions.sort_unstable();
+    }
+    out
 }
 
 /// Deny by any subject wins, then allow by any subject, then the application's default.
@@ -815,7 +821,7 @@ mod tests {
             .map(|r| (r.namespace.as_str(), r.code.as_str()))
             .collect();
         assert_eq!(keys, [("a", "books:1"), ("a", "menu"), ("b", "books:1")]);
-        assert_eq!(merged[0].actions, ["read", "update", "delete"]);
+        assert_eq!(merged[0].actions, ["delete", "read", "update"]);
         assert_eq!(merged[2].resource_type, ResourceType::Api);
     }
 
