@@ -207,11 +207,8 @@ impl Core {
         if let Some(stored) = user.password_hash.clone() {
             let old = old_password
                 .filter(|p| !p.is_empty())
-                .ok_or(Error::OldPasswordRequired)?
-                .to_owned();
-            let hasher = self.hasher.clone();
-            let ok = Core::blocking(move || Ok(hasher.verify(&old, &stored).matches)).await?;
-            if !ok {
+                .ok_or(Error::OldPasswordRequired)?;
+            if !self.password_matches(old, stored).await? {
                 return Err(Error::OldPasswordWrong);
             }
         }
@@ -250,9 +247,7 @@ impl Core {
         let mut user = self.user_by_id(&pool.id, &subject.user_id).await?;
         if let Some(old) = old_password {
             let stored = user.password_hash.clone().ok_or(Error::NoPassword)?;
-            let old = old.to_owned();
-            let hasher = self.hasher.clone();
-            if !Core::blocking(move || Ok(hasher.verify(&old, &stored).matches)).await? {
+            if !self.password_matches(old, stored).await? {
                 return Err(Error::OldPasswordWrong);
             }
         }

@@ -19,7 +19,6 @@ use crate::model::directory::{
 };
 use crate::model::Application;
 use crate::store::directory::NewGrant;
-use crate::store::UserLookup;
 
 /// The namespace of a role created without one.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -224,14 +223,7 @@ impl Core {
     }
 
     async fn ensure_user(&self, pool_id: &str, user_id: &str) -> Result<()> {
-        match self
-            .store
-            .find_user(pool_id, UserLookup::Id(user_id))
-            .await?
-        {
-            Some(_) => Ok(()),
-            None => Err(Error::UserNotFound),
-        }
+        self.user_by_id(pool_id, user_id).await.map(|_| ())
     }
 
     /// Roles given to the user, to the user's groups, or to a node the user belongs to or

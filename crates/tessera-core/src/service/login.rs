@@ -111,11 +111,7 @@ impl Core {
                 let target = CodeTarget::email(&email)?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                let (mut user, created) = self.code_login_user(pool, &target).await?;
-                if user.email.is_none() {
-                    user.email = Some(email);
-                }
-                (user, created)
+                self.code_login_user(pool, &target).await?
             }
         };
         if user.blocked || user.status == UserStatus::Suspended {

@@ -67,6 +67,29 @@ fn opt(s: &Option<String>) -> serde_json::Value {
 }
 
 impl Core {
+    /// Signs `claims` with the current RS256 key (published in the JWKS).
+    async fn sign_rs256_current(&self, claims: &serde_json::Value) -> Result<String> {
+        let keys = self.key_set().await?;
+        let key = keys
+            .signing_key()
+            .ok_or_else(|| Error::Internal("no signing key".into()))?;
+        jwt::sign_rs256(claims, &key.kid, &key.key)
+    }
+
+    /// Checks an RS256 signature against the key ring, reloading it once for an unknown
+    /// `kid` (a key another process just rotated in).
+    async fn rs256_valid(&self, parsed: &jwt::Unverified<'_>) -> Result<bool> {
+        if parsed.header.alg != "RS256" {
+            return Ok(false);
+        }
+        let kid = parsed.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
+        let mut keys = self.key_set().await?;
+        if keys.find(kid).is_none() {
+            keys = self.reload_for_unknown_kid().await?;
+        }
+        Ok(keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key)))
+    }
+
     /// Issues a user token. Signed RS256 with the current key, or HS256 with the application's
     /// secret when the application asks for it.
     pub async fn issue_user_token(
@@ -130,13 +153,7 @@ impl Core {
                 let secret = app.map(|a| a.secret.as_bytes()).unwrap_or_default();
                 jwt::sign_hs256(&claims, secret)?
             }
-            _ => {
-                let keys = self.key_set().await?;
-                let key = keys
-                    .signing_key()
-                    .ok_or_else(|| Error::Internal("no signing key".into()))?;
-                jwt::sign_rs256(&claims, &key.kid, &key.key)?
-            }
+            _ => self.sign_rs256_current(&claims).await?,
         };
         Ok(IssuedToken {
             token,
@@ -163,14 +180,7 @@ impl Core {
                     && app.pool_id == claims.data.user_pool_id
                     && parsed.verify_hs256(app.secret.as_bytes())
             }
-            None => {
-                let kid = parsed.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
-                let mut keys = self.key_set().await?;
-                if keys.find(kid).is_none() {
-                    keys = self.reload_for_unknown_kid().await?;
-                }
-                keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key))
-            }
+            None => self.rs256_valid(&parsed).await?,
         };
         if !valid || claims.data.kind != USER_TOKEN_TYPE || claims.sub != claims.data.id {
             return Err(Error::TokenInvalid);
@@ -258,24 +268,13 @@ impl Core {
             "jti": ids::new_url_token(16),
             "data": { "type": kind, "userPoolId": pool_id, "id": user_id },
         });
-        let keys = self.key_set().await?;
-        let key = keys
-            .signing_key()
-            .ok_or_else(|| Error::Internal("no signing key".into()))?;
-        jwt::sign_rs256(&claims, &key.kid, &key.key)
+        self.sign_rs256_current(&claims).await
     }
 
     /// Verifies a token of `kind`; a used (revoked) one is expired.
     pub async fn verify_purpose_token(&self, token: &str, kind: &str) -> Result<PurposeSubject> {
         let parsed = jwt::parse(token)?;
-        let kid = parsed.header.kid.as_deref().ok_or(Error::TokenInvalid)?;
-        let mut keys = self.key_set().await?;
-        if keys.find(kid).is_none() {
-            keys = self.reload_for_unknown_kid().await?;
-        }
-        if parsed.header.alg != "RS256"
-            || !keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key))
-        {
+        if !self.rs256_valid(&parsed).await? {
             return Err(Error::TokenInvalid);
         }
         let claims: PurposeClaims = parsed.claims_unverified()?;

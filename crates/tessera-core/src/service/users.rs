@@ -338,6 +338,14 @@ impl Core {
         Ok(())
     }
 
+    /// Whether `password` matches a stored hash (off the async workers). For re-checks of a
+    /// logged-in user's current password; logins go through [`Core::verify_password`].
+    pub(crate) async fn password_matches(&self, password: &str, stored: String) -> Result<bool> {
+        let hasher = self.hasher.clone();
+        let password = password.to_owned();
+        Core::blocking(move || Ok(hasher.verify(&password, &stored).matches)).await
+    }
+
     /// Hashes a new password (off the async workers).
     pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
         let hasher = self.hasher.clone();

@@ -12,7 +12,7 @@ use tessera_core::{Error, Lang, Result};
 
 use super::args::{self, obj, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
-use super::user_json::{udv_json, user_json, TokenOut};
+use super::user_json::{self, udv_json, user_json, TokenOut};
 use crate::graphql::Field;
 
 /// Resolves one root field, or `None` if it is not an AuthenticationClient operation.
@@ -56,23 +56,9 @@ fn common_message(lang: Lang, zh: &str, en: &str) -> Value {
     json!({ "code": 200, "message": message(lang, zh, en) })
 }
 
-/// A logged-in or registered user with its token and custom data.
+/// A logged-in or registered user, with custom data if the document selects it.
 async fn authenticated_json(ctx: &V2Ctx, a: &Authenticated, f: &Field) -> Result<Value> {
-    let token = a.token.as_ref().map(|t| TokenOut {
-        token: &t.token,
-        exp: t.exp,
-    });
-    let mut v = user_json(&a.user, token);
-    v["newlyCreated"] = json!(a.newly_created);
-    if f.child("customData").is_some() {
-        let values = ctx
-            .state
-            .core
-            .udf_values(&a.user.pool_id, UdfTarget::User, &a.user.id)
-            .await?;
-        v["customData"] = udv_json(&values);
-    }
-    Ok(v)
+    user_json::authenticated_json(&ctx.state.core, a, f.child("customData").is_some()).await
 }
 
 async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {

@@ -7,13 +7,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::service::login::{Credential, LoginOptions};
-use tessera_core::service::register::{Authenticated, RegisterOptions, Registration};
-use tessera_core::service::udf::UdfTarget;
+use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::{Error, Lang, Result};
 
 use super::args::{self, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
-use super::user_json::{udv_json, user_json, TokenOut};
+use super::user_json::authenticated_json;
 use crate::envelope::{ok, V2Error};
 
 type Reply = std::result::Result<Response, V2Error>;
@@ -43,22 +42,6 @@ where
     f.await.map_err(|e| V2Error(e, ctx.lang))
 }
 
-async fn authenticated(ctx: &V2Ctx, a: &Authenticated) -> Result<Value> {
-    let token = a.token.as_ref().map(|t| TokenOut {
-        token: &t.token,
-        exp: t.exp,
-    });
-    let mut v = user_json(&a.user, token);
-    v["newlyCreated"] = json!(a.newly_created);
-    let values = ctx
-        .state
-        .core
-        .udf_values(&a.user.pool_id, UdfTarget::User, &a.user.id)
-        .await?;
-    v["customData"] = udv_json(&values);
-    Ok(v)
-}
-
 pub async fn register_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
     reply(&ctx, async {
         let b = body(&bytes)?;
@@ -77,7 +60,7 @@ pub async fn register_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
         let out = ctx.state.core.register(pool, ctx.app(), reg, opts).await?;
         Ok(ok(
             text(ctx.lang, "注册成功", "Registered"),
-            authenticated(&ctx, &out).await?,
+            authenticated_json(&ctx.state.core, &out, true).await?,
         ))
     })
     .await
@@ -103,7 +86,7 @@ pub async fn login_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             .await?;
         Ok(ok(
             text(ctx.lang, "登录成功", "Logged in"),
-            authenticated(&ctx, &out).await?,
+            authenticated_json(&ctx.state.core, &out, true).await?,
         ))
     })
     .await

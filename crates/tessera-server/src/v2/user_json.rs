@@ -3,7 +3,9 @@
 use serde_json::{json, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::User;
-use tessera_core::service::udf::UdfValue;
+use tessera_core::service::register::Authenticated;
+use tessera_core::service::udf::{UdfTarget, UdfValue};
+use tessera_core::{Core, Result};
 
 /// A token to hand back in `User.token`, with its expiry (seconds since the epoch).
 #[derive(Debug, Clone, Copy)]
@@ -81,4 +83,26 @@ pub fn udv_json(values: &[UdfValue]) -> Value {
             .map(|v| json!({"key": v.key, "dataType": v.data_type, "value": v.value, "label": v.label}))
             .collect(),
     )
+}
+
+/// A user who just logged in or registered: the User with its token and `newlyCreated`, and
+/// its custom data when the caller reads it.
+pub async fn authenticated_json(
+    core: &Core,
+    a: &Authenticated,
+    with_custom_data: bool,
+) -> Result<Value> {
+    let token = a.token.as_ref().map(|t| TokenOut {
+        token: &t.token,
+        exp: t.exp,
+    });
+    let mut v = user_json(&a.user, token);
+    v["newlyCreated"] = json!(a.newly_created);
+    if with_custom_data {
+        let values = core
+            .udf_values(&a.user.pool_id, UdfTarget::User, &a.user.id)
+            .await?;
+        v["customData"] = udv_json(&values);
+    }
+    Ok(v)
 }
