@@ -79,6 +79,7 @@ async fn pool(core: &Core, name: &str, edit: impl FnOnce(&mut PoolSettings)) -> 
             "userPoolId": creds.user_pool_id,
             "appId": creds.app_id,
             "appHost": creds.app_host,
+            "secret": creds.secret,
         }),
     })
 }
@@ -156,6 +157,22 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         s.verify_old_phone = false;
     })
     .await?;
+
+    // Management pools: each ManagementClient test file works in a pool of its own so that
+    // list counts are exact; `mgmtOther` is the other pool of the cross-pool isolation cases.
+    let mut mgmt_pools = Vec::new();
+    for name in [
+        "mgmtUsers",
+        "mgmtPool",
+        "mgmtApps",
+        "mgmtRoles",
+        "mgmtAcl",
+        "mgmtGroups",
+        "mgmtOrg",
+        "mgmtOther",
+    ] {
+        mgmt_pools.push(pool(core, name, |_| {}).await?);
+    }
 
     // Users.
     let email_user = |email: &str, username: Option<&str>, reset: bool| NewUser {
@@ -262,7 +279,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         &strength3,
         &verified_email,
         &no_verify_old,
-    ] {
+    ]
+    .into_iter()
+    .chain(mgmt_pools.iter())
+    {
         let name = p.json["name"].as_str().unwrap_or_default().to_owned();
         pools.insert(name, p.json.clone());
     }

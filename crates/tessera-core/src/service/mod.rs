@@ -1,12 +1,14 @@
 //! Domain services. Each module adds methods to [`Core`] for one area.
 
 pub mod account;
+pub mod admin;
 pub mod codes;
 mod core;
 pub mod directory;
 mod guard;
 pub mod keys;
 pub mod login;
+pub mod paging;
 pub mod pools;
 pub mod register;
 pub mod settings;

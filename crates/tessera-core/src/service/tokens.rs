@@ -68,7 +68,7 @@ fn opt(s: &Option<String>) -> serde_json::Value {
 
 impl Core {
     /// Signs `claims` with the current RS256 key (published in the JWKS).
-    async fn sign_rs256_current(&self, claims: &serde_json::Value) -> Result<String> {
+    pub(crate) async fn sign_rs256_current(&self, claims: &serde_json::Value) -> Result<String> {
         let keys = self.key_set().await?;
         let key = keys
             .signing_key()
@@ -78,7 +78,7 @@ impl Core {
 
     /// Checks an RS256 signature against the key ring, reloading it once for an unknown
     /// `kid` (a key another process just rotated in).
-    async fn rs256_valid(&self, parsed: &jwt::Unverified<'_>) -> Result<bool> {
+    pub(crate) async fn rs256_valid(&self, parsed: &jwt::Unverified<'_>) -> Result<bool> {
         if parsed.header.alg != "RS256" {
             return Ok(false);
         }

@@ -95,3 +95,40 @@ pub fn custom_data(obj: &Map<String, Value>) -> Result<Vec<(String, Value)>> {
     }
     Ok(out)
 }
+
+/// An integer argument; JSON numbers must be whole, REST query values arrive as strings.
+pub fn opt_int(obj: &Map<String, Value>, key: &'static str) -> Result<Option<i64>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(Error::InvalidParameter(key)),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => s
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| Error::InvalidParameter(key)),
+        Some(_) => Err(Error::InvalidParameter(key)),
+    }
+}
+
+/// `page` and `limit` (SDK defaults 1 and 10), validated.
+pub fn page(obj: &Map<String, Value>) -> Result<tessera_core::service::paging::Page> {
+    tessera_core::service::paging::Page::new(opt_int(obj, "page")?, opt_int(obj, "limit")?)
+}
+
+/// A list of strings (`ids`, `userIds`, `codeList`…): every element must be a string.
+pub fn str_list(obj: &Map<String, Value>, key: &'static str) -> Result<Vec<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or(Error::InvalidParameter(key))
+            })
+            .collect(),
+        Some(Value::String(s)) => Ok(vec![s.clone()]),
+        Some(_) => Err(Error::InvalidParameter(key)),
+    }
+}

@@ -22,6 +22,10 @@ pub struct V2Ctx {
     /// The TCP peer: what counts when the caller does not say `clientIp`.
     pub peer_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// `x-authing-userpool-id` as sent: a management token must belong to that pool.
+    pool_header: Option<String>,
+    /// The verified management pool, checked once per request however many fields ask.
+    admin: tokio::sync::OnceCell<std::result::Result<UserPool, Error>>,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -70,6 +74,8 @@ impl FromRequestParts<AppState> for V2Ctx {
             bearer,
             peer_ip,
             user_agent: header(h, "user-agent").map(|s| s.chars().take(256).collect()),
+            pool_header: header(h, "x-authing-userpool-id").map(str::to_owned),
+            admin: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -96,6 +102,29 @@ impl V2Ctx {
             _ => None,
         };
         self.state.core.session(token, pool_id).await
+    }
+
+    /// The pool a management call acts on: the Bearer must be a management token of the
+    /// pool the request names. No token is 2020; a user's token or another pool's is 1001.
+    pub async fn admin(&self) -> Result<&UserPool> {
+        let checked = self
+            .admin
+            .get_or_init(|| async {
+                let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
+                self.state
+                    .core
+                    .verify_management_token(token, self.pool_header.as_deref())
+                    .await
+            })
+            .await;
+        checked.as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether the Bearer claims to be a management token (checked later by [`Self::admin`]).
+    pub fn has_management_token(&self) -> bool {
+        self.bearer
+            .as_deref()
+            .is_some_and(tessera_core::Core::looks_like_management_token)
     }
 
     /// The client a login comes from: `clientIp` when the (server-side) caller gives one.

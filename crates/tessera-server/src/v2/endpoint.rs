@@ -75,8 +75,20 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
     Json(Value::Object(out)).into_response()
 }
 
+/// Some operation names (`refreshToken`, `updateUser`, `udv`…) exist in both SDK clients
+/// with different arguments: a management token picks the management meaning. Operations
+/// only the management API has still go there without one, where they are refused with
+/// 2020 (no token) or 1001 (a user's token).
 async fn resolve(ctx: &V2Ctx, field: &Field) -> Result<Value, Error> {
+    if ctx.has_management_token() || field.name == "accessToken" {
+        if let Some(r) = super::manage::resolve(ctx, field).await {
+            return r;
+        }
+    }
     if let Some(r) = super::auth_ops::resolve(ctx, field).await {
+        return r;
+    }
+    if let Some(r) = super::manage::resolve(ctx, field).await {
         return r;
     }
     Err(Error::InvalidParameter("operation"))

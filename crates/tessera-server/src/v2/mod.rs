@@ -9,6 +9,7 @@ mod captcha;
 mod context;
 mod directory_fields;
 mod endpoint;
+mod manage;
 mod upload;
 mod user_json;
 
@@ -61,6 +62,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
             post(upload::upload).layer(DefaultBodyLimit::max(max_upload + 64 * 1024)),
         )
         .route("/uploads/{name}", get(upload::serve_upload))
+        .merge(manage::routes())
 }
 /// The key the SDKs encrypt passwords with (`v2-wire.md` §4.2).
 async fn well_known(State(state): State<AppState>, RequestLang(lang): RequestLang) -> Response {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
-import { AuthenticationClient } from 'authing-js-sdk';
+import { AuthenticationClient, ManagementClient } from 'authing-js-sdk';
 
 function env(name) {
   const v = process.env[name];
@@ -275,3 +275,12 @@ export function assertGraphqlError(res, note = '') {
 }
 
 export const HAS_CJK = /[\u3400-\u9fff]/;
+
+// ---------------------------------------------------------------------------------------
+// ManagementClient: built exactly as seed 000 shows, `{userPoolId, secret, host}`.
+
+/** A ManagementClient for a seeded pool (its secret comes from the fixtures). */
+export function mgmt(poolName = 'mgmtUsers', extra = {}) {
+  const p = pool(poolName);
+  return new ManagementClient({ userPoolId: p.userPoolId, secret: p.secret, host: TESSERA_URL, ...extra });
+}
