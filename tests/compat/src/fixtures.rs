@@ -173,6 +173,20 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }
+    // Custom fields of roles, for the role custom-data tests (`mgmt-roles.test.mjs`).
+    let role_udfs = [
+        ("level", UdfDataType::Number, "级别"),
+        ("team", UdfDataType::String, "团队"),
+    ];
+    for p in &mgmt_pools {
+        if p.json["name"] == "mgmtRoles" {
+            for (key, ty, label) in role_udfs {
+                core.define_udf(&p.pool.id, UdfTarget::Role, key, ty, label)
+                    .await
+                    .map_err(err("role udf"))?;
+            }
+        }
+    }
 
     // Users.
     let email_user = |email: &str, username: Option<&str>, reset: bool| NewUser {
@@ -298,6 +312,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         },
         "whitelist": {"allowedEmail": allowed_email},
         "udf": udf_json,
+        "roleUdf": role_udfs
+            .iter()
+            .map(|(key, ty, label)| json!({"key": key, "dataType": ty.as_str(), "label": label}))
+            .collect::<Vec<_>>(),
         "users": {
             "loginFail": {"id": lf_id, "email": lf_email, "password": DEFAULT_PASSWORD},
             "verifiedEmail": {"id": ve_id, "email": ve_email, "password": DEFAULT_PASSWORD},

@@ -2,6 +2,7 @@
 
 pub mod application;
 pub mod directory;
+pub mod directory_admin;
 pub mod keys;
 pub mod pool;
 pub mod user;

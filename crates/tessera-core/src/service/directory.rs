@@ -25,9 +25,9 @@ pub const DEFAULT_NAMESPACE: &str = "default";
 /// The largest page a list call serves.
 pub const MAX_PAGE_LIMIT: i64 = 200;
 
-const MAX_CODE_LEN: usize = 128;
-const MAX_NAME_LEN: usize = 256;
-const MAX_DESCRIPTION_LEN: usize = 4096;
+pub(crate) const MAX_CODE_LEN: usize = 128;
+pub(crate) const MAX_NAME_LEN: usize = 256;
+pub(crate) const MAX_DESCRIPTION_LEN: usize = 4096;
 
 #[derive(Debug, Clone, Default)]
 pub struct NewRole {
@@ -69,7 +69,7 @@ pub struct NewResource {
     pub api_identifier: Option<String>,
 }
 
-fn checked(value: &str, field: &'static str, max_len: usize) -> Result<String> {
+pub(crate) fn checked(value: &str, field: &'static str, max_len: usize) -> Result<String> {
     let v = value.trim();
     if v.is_empty() {
         return Err(Error::MissingParameter(field));
@@ -80,12 +80,16 @@ fn checked(value: &str, field: &'static str, max_len: usize) -> Result<String> {
     Ok(v.to_owned())
 }
 
-fn check_code(value: &str, field: &'static str) -> Result<String> {
+pub(crate) fn check_code(value: &str, field: &'static str) -> Result<String> {
     checked(value, field, MAX_CODE_LEN)
 }
 
 /// Blank means absent, as the SDKs send `""` for fields the caller left out.
-fn optional(value: Option<String>, field: &'static str, max_len: usize) -> Result<Option<String>> {
+pub(crate) fn optional(
+    value: Option<String>,
+    field: &'static str,
+    max_len: usize,
+) -> Result<Option<String>> {
     match value {
         Some(v) if !v.trim().is_empty() => checked(&v, field, max_len).map(Some),
         _ => Ok(None),
@@ -93,7 +97,7 @@ fn optional(value: Option<String>, field: &'static str, max_len: usize) -> Resul
 }
 
 /// Free text may hold line breaks, so only its length is limited.
-fn description(value: Option<String>) -> Result<Option<String>> {
+pub(crate) fn description(value: Option<String>) -> Result<Option<String>> {
     match value {
         Some(v) if v.chars().count() > MAX_DESCRIPTION_LEN => {
             Err(Error::InvalidParameter("description"))
@@ -103,7 +107,7 @@ fn description(value: Option<String>) -> Result<Option<String>> {
     }
 }
 
-fn namespace_or_default(namespace: Option<String>) -> Result<String> {
+pub(crate) fn namespace_or_default(namespace: Option<String>) -> Result<String> {
     Ok(optional(namespace, "namespace", MAX_CODE_LEN)?
         .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()))
 }
@@ -167,15 +171,15 @@ fn app_allowed(default_allow: bool, rules: &[&AppAccessRule]) -> bool {
 }
 
 /// Nodes and child lists loaded for building [`NodeView`]s.
-struct Tree {
-    nodes: HashMap<String, Node>,
-    children: HashMap<String, Vec<String>>,
+pub(crate) struct Tree {
+    pub(crate) nodes: HashMap<String, Node>,
+    pub(crate) children: HashMap<String, Vec<String>>,
 }
 
 impl Tree {
     /// Ids from the root down to `id`. The walk is bounded by the number of loaded nodes,
     /// so a corrupt parent cycle cannot loop.
-    fn path(&self, id: &str) -> Vec<String> {
+    pub(crate) fn path(&self, id: &str) -> Vec<String> {
         let mut path = vec![id.to_owned()];
         let mut current = self.nodes.get(id).and_then(|n| n.parent_id.clone());
         while let Some(parent) = current {
@@ -189,7 +193,7 @@ impl Tree {
         path
     }
 
-    fn view(&self, id: &str) -> Option<NodeView> {
+    pub(crate) fn view(&self, id: &str) -> Option<NodeView> {
         let node = self.nodes.get(id)?.clone();
         let path = self.path(id);
         let along: Vec<Option<&Node>> = path.iter().map(|p| self.nodes.get(p)).collect();
@@ -257,9 +261,23 @@ impl Core {
             _ => None,
         };
         let subjects = self.subjects(pool_id, user_id).await?;
+        self.resources_for_targets(pool_id, &subjects.targets(true), namespace, wanted)
+            .await
+    }
+
+    /// The resolver's last step, shared by every "what may X do" question (a user here; a
+    /// role, group or node in the management API): the grants to any of `targets`, merged
+    /// per (namespace, code), optionally of one type.
+    pub(crate) async fn resources_for_targets(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+        namespace: Option<&str>,
+        wanted: Option<ResourceType>,
+    ) -> Result<Vec<AuthorizedResource>> {
         let grants = self
             .store
-            .grants_for_targets(pool_id, &subjects.targets(true), namespace)
+            .grants_for_targets(pool_id, targets, namespace)
             .await?;
         let mut resources = merge_grants(grants);
         if let Some(t) = wanted {
@@ -394,7 +412,7 @@ impl Core {
     }
 
     /// Loads `view_ids`, their ancestors, and the children of `children_of`.
-    async fn tree(
+    pub(crate) async fn tree(
         &self,
         pool_id: &str,
         view_ids: &[String],
@@ -414,7 +432,7 @@ impl Core {
         Ok(Tree { nodes, children })
     }
 
-    async fn node_view(&self, pool_id: &str, node_id: &str) -> Result<NodeView> {
+    pub(crate) async fn node_view(&self, pool_id: &str, node_id: &str) -> Result<NodeView> {
         let ids = [node_id.to_owned()];
         self.tree(pool_id, &ids, &ids)
             .await?
@@ -503,7 +521,7 @@ impl Core {
             .await
     }
 
-    fn node_from(
+    pub(crate) fn node_from(
         new: NewNode,
         pool_id: &str,
         org_id: &str,
@@ -702,7 +720,7 @@ impl Core {
 
     /// The type of the resource a grant names: its own row, else its base resource's
     /// (`books` for `books:1` or `books:*`), else DATA.
-    async fn declared_type(
+    pub(crate) async fn declared_type(
         &self,
         pool_id: &str,
         namespace: &str,
@@ -755,7 +773,7 @@ impl Core {
 
 /// i18n fields are JSON documents; anything else is refused rather than stored and served
 /// back broken.
-fn optional_json(value: Option<String>, field: &'static str) -> Result<Option<String>> {
+pub(crate) fn optional_json(value: Option<String>, field: &'static str) -> Result<Option<String>> {
     match value {
         Some(v) if !v.trim().is_empty() => {
             if v.chars().count() > MAX_DESCRIPTION_LEN

@@ -1,14 +1,18 @@
 //! Domain services. Each module adds methods to [`Core`] for one area.
 
 pub mod account;
+pub mod acl_admin;
 pub mod admin;
 pub mod codes;
 mod core;
 pub mod directory;
+pub mod directory_admin;
 mod guard;
 pub mod keys;
 pub mod login;
+pub mod org_admin;
 pub mod paging;
+pub mod policies;
 pub mod pools;
 pub mod register;
 pub mod settings;

@@ -8,11 +8,13 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod directory_admin;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use directory::DirectoryStore;
+pub use directory_admin::DirectoryAdminStore;
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -49,7 +51,9 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DirectoryStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + DirectoryStore + DirectoryAdminStore + Send + Sync + 'static
+{
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

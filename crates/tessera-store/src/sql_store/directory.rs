@@ -23,7 +23,7 @@ use crate::rows::{self, col, flag, to_json};
 
 /// How a target type is spelled in `role_assignments`, `resource_grants` and
 /// `app_access_policies` (the schema's names, not the wire's).
-fn target_key(t: TargetType) -> &'static str {
+pub(super) fn target_key(t: TargetType) -> &'static str {
     match t {
         TargetType::User => "USER",
         TargetType::Role => "ROLE",
@@ -32,7 +32,7 @@ fn target_key(t: TargetType) -> &'static str {
     }
 }
 
-fn parse_target_key(s: &str) -> Result<TargetType> {
+pub(super) fn parse_target_key(s: &str) -> Result<TargetType> {
     match s {
         "USER" => Ok(TargetType::User),
         "ROLE" => Ok(TargetType::Role),
@@ -43,7 +43,7 @@ fn parse_target_key(s: &str) -> Result<TargetType> {
 }
 
 /// The table holding targets of a type, and the error naming a missing one.
-fn target_table(t: TargetType) -> (&'static str, Error) {
+pub(super) fn target_table(t: TargetType) -> (&'static str, Error) {
     match t {
         TargetType::User => ("users", Error::UserNotFound),
         TargetType::Role => ("roles", Error::NotFound("role")),
@@ -82,7 +82,7 @@ const DUPLICATES: [(&str, &str, &str); 5] = [
     ),
 ];
 
-fn dir_err(e: sqlx::Error) -> Error {
+pub(super) fn dir_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
             let constraint = db.constraint().unwrap_or("");
@@ -99,13 +99,13 @@ fn dir_err(e: sqlx::Error) -> Error {
 }
 
 /// A statement whose parameters are all text, numbered as they are pushed.
-struct Sql {
-    text: String,
-    binds: Vec<String>,
+pub(super) struct Sql {
+    pub(super) text: String,
+    pub(super) binds: Vec<String>,
 }
 
 impl Sql {
-    fn new(binds: Vec<String>) -> Sql {
+    pub(super) fn new(binds: Vec<String>) -> Sql {
         Sql {
             text: String::new(),
             binds,
@@ -113,12 +113,12 @@ impl Sql {
     }
 
     /// Adds a parameter and returns its placeholder.
-    fn bind(&mut self, value: &str) -> String {
+    pub(super) fn bind(&mut self, value: &str) -> String {
         self.binds.push(value.to_owned());
         format!("${}", self.binds.len())
     }
 
-    fn bind_list(&mut self, values: &[String]) -> String {
+    pub(super) fn bind_list(&mut self, values: &[String]) -> String {
         values
             .iter()
             .map(|v| self.bind(v))
@@ -126,7 +126,7 @@ impl Sql {
             .join(", ")
     }
 
-    async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
+    pub(super) async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
         let mut q = sqlx::query(&self.text);
         for b in &self.binds {
             q = q.bind(b);
@@ -136,7 +136,7 @@ impl Sql {
 }
 
 /// Targets grouped by type, each type once, so one indexed clause serves each type.
-fn by_type(targets: &[(TargetType, String)]) -> BTreeMap<TargetType, Vec<String>> {
+pub(super) fn by_type(targets: &[(TargetType, String)]) -> BTreeMap<TargetType, Vec<String>> {
     let mut out: BTreeMap<TargetType, Vec<String>> = BTreeMap::new();
     for (t, id) in targets {
         let ids = out.entry(*t).or_default();
@@ -158,7 +158,7 @@ fn grant_order(g: &ResourceGrant) -> (&str, &str, i64, TargetType, &str) {
     )
 }
 
-fn prefixed(columns: &str, alias: &str) -> String {
+pub(super) fn prefixed(columns: &str, alias: &str) -> String {
     columns
         .split(',')
         .map(|c| format!("{alias}.{}", c.trim()))
@@ -166,7 +166,7 @@ fn prefixed(columns: &str, alias: &str) -> String {
         .join(", ")
 }
 
-async fn exists(
+pub(super) async fn exists(
     conn: &mut sqlx::AnyConnection,
     table: &str,
     pool_id: &str,
@@ -185,7 +185,7 @@ async fn exists(
 
 /// After a linking insert wrote nothing: the error naming the first missing end, if any
 /// (`None`: both exist, so the link was already there).
-async fn missing_end(
+pub(super) async fn missing_end(
     conn: &mut sqlx::AnyConnection,
     pool_id: &str,
     ends: Vec<(&str, &str, Error)>,
@@ -198,10 +198,10 @@ async fn missing_end(
     Ok(None)
 }
 
-const ROLE_COLUMNS: &str =
+pub(super) const ROLE_COLUMNS: &str =
     "id, pool_id, namespace, code, name, description, parent_id, created_at, updated_at";
 
-fn role(row: &AnyRow) -> Result<Role> {
+pub(super) fn role(row: &AnyRow) -> Result<Role> {
     Ok(Role {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
@@ -215,9 +215,10 @@ fn role(row: &AnyRow) -> Result<Role> {
     })
 }
 
-const GROUP_COLUMNS: &str = "id, pool_id, code, name, description, created_at, updated_at";
+pub(super) const GROUP_COLUMNS: &str =
+    "id, pool_id, code, name, description, created_at, updated_at";
 
-fn group(row: &AnyRow) -> Result<Group> {
+pub(super) fn group(row: &AnyRow) -> Result<Group> {
     Ok(Group {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
@@ -229,9 +230,9 @@ fn group(row: &AnyRow) -> Result<Group> {
     })
 }
 
-const ORG_COLUMNS: &str = "id, pool_id, root_node_id, created_at, updated_at";
+pub(super) const ORG_COLUMNS: &str = "id, pool_id, root_node_id, created_at, updated_at";
 
-fn org(row: &AnyRow) -> Result<Org> {
+pub(super) fn org(row: &AnyRow) -> Result<Org> {
     Ok(Org {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
@@ -241,10 +242,11 @@ fn org(row: &AnyRow) -> Result<Org> {
     })
 }
 
-const NODE_COLUMNS: &str = "id, pool_id, org_id, parent_id, name, name_i18n, description, \
+pub(super) const NODE_COLUMNS: &str =
+    "id, pool_id, org_id, parent_id, name, name_i18n, description, \
     description_i18n, code, sort_order, created_at, updated_at";
 
-fn node(row: &AnyRow) -> Result<Node> {
+pub(super) fn node(row: &AnyRow) -> Result<Node> {
     Ok(Node {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
@@ -261,19 +263,20 @@ fn node(row: &AnyRow) -> Result<Node> {
     })
 }
 
-const NAMESPACE_COLUMNS: &str =
+pub(super) const NAMESPACE_COLUMNS: &str =
     "id, pool_id, code, name, description, app_id, created_at, updated_at";
 
-const RESOURCE_COLUMNS: &str = "id, pool_id, namespace, code, type, description, actions, \
+pub(super) const RESOURCE_COLUMNS: &str =
+    "id, pool_id, namespace, code, type, description, actions, \
     api_identifier, created_at, updated_at";
 
-fn resource_type(row: &AnyRow, name: &str) -> Result<ResourceType> {
+pub(super) fn resource_type(row: &AnyRow, name: &str) -> Result<ResourceType> {
     let text: String = col(row, name)?;
     ResourceType::parse(&text)
         .ok_or_else(|| Error::Storage(format!("column {name}: unknown resource type {text:?}")))
 }
 
-fn resource(row: &AnyRow) -> Result<Resource> {
+pub(super) fn resource(row: &AnyRow) -> Result<Resource> {
     let actions: String = col(row, "actions")?;
     Ok(Resource {
         id: col(row, "id")?,
@@ -290,7 +293,7 @@ fn resource(row: &AnyRow) -> Result<Resource> {
     })
 }
 
-async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) -> Result<u64> {
+pub(super) async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) -> Result<u64> {
     // The parent row supplies pool and org, so a node can only join a tree of its own pool.
     let (parent_filter, parent_id) = match &n.parent_id {
         Some(p) => (

@@ -16,6 +16,7 @@ use crate::rows::{self, col, to_json};
 
 mod accounts;
 mod directory;
+mod directory_admin;
 
 #[derive(Clone)]
 pub struct SqlStore {

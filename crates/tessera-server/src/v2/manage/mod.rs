@@ -5,6 +5,12 @@
 //! pool it may touch; everything after that is scoped by that pool's id. Each submodule
 //! owns one SDK module: it parses, calls the core and shapes the answer.
 
+mod acl;
+mod dir_common;
+mod groups;
+mod org;
+mod policies;
+mod roles;
 mod users;
 
 use axum::body::Bytes;
@@ -30,12 +36,33 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     if let Some(r) = users::resolve(ctx, f).await {
         return Some(r);
     }
+    if let Some(r) = roles::resolve(ctx, f).await {
+        return Some(r);
+    }
+    if let Some(r) = acl::resolve(ctx, f).await {
+        return Some(r);
+    }
+    if let Some(r) = policies::resolve(ctx, f).await {
+        return Some(r);
+    }
+    if let Some(r) = groups::resolve(ctx, f).await {
+        return Some(r);
+    }
+    if let Some(r) = org::resolve(ctx, f).await {
+        return Some(r);
+    }
     None
 }
 
 /// Every management REST route.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(users::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(roles::routes())
+        .merge(acl::routes())
+        .merge(policies::routes())
+        .merge(groups::routes())
+        .merge(org::routes())
 }
 
 /// `query accessToken(userPoolId, secret)`: the pool secret buys a management token.

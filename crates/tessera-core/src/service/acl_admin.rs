@@ -1,0 +1,704 @@
+//! The management side of access control (`v2-wire.md` §6.3): resource namespaces,
+//! resources, grants (authorize, revoke, allow), who holds a resource, an application's
+//! access policy and its programmatic access accounts.
+//!
+//! Grants are written by [`crate::store::DirectoryAdminStore::apply_grants`], one
+//! transaction per call however many targets and resources it names; targets are named as
+//! the wire names them and resolved by [`Core::target_id`] first, so an unknown one fails
+//! the call before anything is written. Reading permissions back goes through the one
+//! resolver ([`Core::is_allowed`], [`Core::target_resources`]).
+
+use super::directory::{
+    action_matches, check_code, description, namespace_or_default, optional, NewResource,
+    MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+};
+use super::directory_admin::{batch, unique, MAX_BATCH};
+use super::paging::{Page, Paged};
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::directory::{
+    Resource, ResourceAction, ResourceGrant, ResourceNamespace, ResourceType, TargetType,
+};
+use crate::model::directory_admin::{AppAccessRecord, GrantOp, GrantWrite, ProgrammaticAccount};
+use crate::model::Application;
+
+/// The token lifetime of a programmatic access account made without one (the SDK's
+/// default), and the longest accepted.
+pub const DEFAULT_ACCOUNT_TOKEN_LIFETIME: i64 = 600;
+pub const MAX_ACCOUNT_TOKEN_LIFETIME: i64 = 30 * 24 * 3600;
+
+/// A new or changed resource as the wire gives it.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceInput {
+    pub namespace: String,
+    pub code: String,
+    pub resource_type: Option<ResourceType>,
+    pub description: Option<String>,
+    pub actions: Option<Vec<ResourceAction>>,
+    pub api_identifier: Option<String>,
+}
+
+/// One target of a grant call with what it gets: `(type, wire identifier, actions)`.
+#[derive(Debug, Clone)]
+pub struct GrantTarget {
+    pub target_type: TargetType,
+    pub identifier: String,
+    pub actions: Vec<String>,
+}
+
+/// One item of `authorizeResources` / `revokeResources`: targets of one type and the
+/// resources (with actions) they get or lose.
+#[derive(Debug, Clone)]
+pub struct GrantBatch {
+    pub target_type: TargetType,
+    pub identifiers: Vec<String>,
+    /// `(code, actions, type)`.
+    pub resources: Vec<(String, Vec<String>, Option<ResourceType>)>,
+}
+
+/// A holder of a resource as `authorizedTargets` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceHolder {
+    pub target_type: TargetType,
+    /// User or node id, role or group code.
+    pub identifier: String,
+    pub actions: Vec<String>,
+}
+
+/// An access rule with the target as the wire names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessRuleView {
+    pub record: AppAccessRecord,
+    pub identifier: String,
+}
+
+fn actions_of(list: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for a in list {
+        let a = check_code(a, "actions")?;
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
+}
+
+fn resource_actions(list: Vec<ResourceAction>) -> Result<Vec<ResourceAction>> {
+    let mut out: Vec<ResourceAction> = Vec::with_capacity(list.len());
+    for a in list {
+        let name = check_code(&a.name, "actions")?;
+        if out.iter().any(|x| x.name == name) {
+            continue;
+        }
+        out.push(ResourceAction {
+            name,
+            description: description(a.description)?,
+        });
+    }
+    Ok(out)
+}
+
+/// A secret a caller chose for an account: printable ASCII of a sensible length.
+fn account_secret(secret: Option<&str>) -> Result<String> {
+    match secret.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(ids::new_secret(16)),
+        Some(s) if (16..=128).contains(&s.len()) && s.chars().all(|c| c.is_ascii_graphic()) => {
+            Ok(s.to_owned())
+        }
+        Some(_) => Err(Error::InvalidParameter("secret")),
+    }
+}
+
+impl Core {
+    // --- namespaces ------------------------------------------------------------------------
+
+    pub async fn list_namespaces(
+        &self,
+        pool_id: &str,
+        page: Page,
+    ) -> Result<Paged<ResourceNamespace>> {
+        self.store.list_namespaces(pool_id, page).await
+    }
+
+    pub async fn create_namespace_full(
+        &self,
+        pool_id: &str,
+        code: &str,
+        name: Option<String>,
+        desc: Option<String>,
+    ) -> Result<ResourceNamespace> {
+        self.pool(pool_id).await?;
+        let now = clock::now_ms();
+        let ns = ResourceNamespace {
+            id: ids::new_id(),
+            pool_id: pool_id.to_owned(),
+            code: check_code(code, "code")?,
+            name: optional(name, "name", MAX_NAME_LEN)?,
+            description: description(desc)?,
+            app_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_namespace(&ns).await?;
+        Ok(ns)
+    }
+
+    /// Changes name, description or code; a new code moves the namespace's roles,
+    /// resources, grants and policies with it.
+    pub async fn update_namespace(
+        &self,
+        pool_id: &str,
+        code: &str,
+        new_code: Option<String>,
+        name: Option<String>,
+        desc: Option<String>,
+    ) -> Result<ResourceNamespace> {
+        let mut ns = self
+            .store
+            .find_namespace(pool_id, code.trim())
+            .await?
+            .ok_or(Error::NotFound("namespace"))?;
+        let old_code = ns.code.clone();
+        if let Some(c) = new_code.filter(|c| !c.trim().is_empty()) {
+            ns.code = check_code(&c, "code")?;
+        }
+        if let Some(n) = name {
+            ns.name = optional(Some(n), "name", MAX_NAME_LEN)?;
+        }
+        if let Some(d) = desc {
+            ns.description = description(Some(d))?;
+        }
+        ns.updated_at = clock::now_ms();
+        self.store.update_namespace(&ns, &old_code).await?;
+        Ok(ns)
+    }
+
+    /// Deletes a namespace with its roles, resources, grants and policies.
+    pub async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()> {
+        self.store.delete_namespace(pool_id, code.trim()).await
+    }
+
+    // --- resources -------------------------------------------------------------------------
+
+    pub async fn list_resources(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        resource_type: Option<ResourceType>,
+        page: Page,
+    ) -> Result<Paged<Resource>> {
+        let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
+        self.store
+            .list_resources(pool_id, ns.as_deref(), resource_type, page)
+            .await
+    }
+
+    pub async fn resource_by_id(&self, pool_id: &str, id: &str) -> Result<Option<Resource>> {
+        self.store.get_resource(pool_id, id).await
+    }
+
+    pub async fn resource_by_code(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        code: &str,
+    ) -> Result<Option<Resource>> {
+        self.store
+            .find_resource(pool_id, namespace.trim(), code.trim())
+            .await
+    }
+
+    /// Creates a resource; it needs at least one action (as the SDK itself insists).
+    pub async fn create_resource_full(
+        &self,
+        pool_id: &str,
+        input: ResourceInput,
+    ) -> Result<Resource> {
+        let actions = input.actions.unwrap_or_default();
+        if actions.is_empty() {
+            return Err(Error::MissingParameter("actions"));
+        }
+        self.create_resource(
+            pool_id,
+            NewResource {
+                namespace: input.namespace,
+                code: input.code,
+                resource_type: input.resource_type.unwrap_or_default(),
+                description: input.description,
+                actions: resource_actions(actions)?,
+                api_identifier: input.api_identifier,
+            },
+        )
+        .await
+    }
+
+    /// Changes type, description, actions or API identifier of a resource found by
+    /// (namespace, code); absent fields are kept.
+    pub async fn update_resource(&self, pool_id: &str, input: ResourceInput) -> Result<Resource> {
+        let ns = check_code(&input.namespace, "namespace")?;
+        let mut r = self
+            .store
+            .find_resource(pool_id, &ns, input.code.trim())
+            .await?
+            .ok_or(Error::NotFound("resource"))?;
+        if let Some(t) = input.resource_type {
+            r.resource_type = t;
+        }
+        if let Some(d) = input.description {
+            r.description = description(Some(d))?;
+        }
+        if let Some(a) = input.actions {
+            r.actions = resource_actions(a)?;
+        }
+        if let Some(api) = input.api_identifier {
+            r.api_identifier = optional(Some(api), "apiIdentifier", MAX_DESCRIPTION_LEN)?;
+        }
+        r.updated_at = clock::now_ms();
+        self.store.update_resource(&r).await?;
+        Ok(r)
+    }
+
+    /// Deletes a resource and every grant on it or on its instances.
+    pub async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()> {
+        let ns = check_code(namespace, "namespace")?;
+        let code = check_code(code, "code")?;
+        self.store.delete_resource(pool_id, &ns, &code).await
+    }
+
+    // --- grants ----------------------------------------------------------------------------
+
+    async fn grant_write(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        resource: &str,
+        resource_type: Option<ResourceType>,
+        target: (TargetType, String),
+        op: GrantOp,
+    ) -> Result<GrantWrite> {
+        let resource = check_code(resource, "resource")?;
+        let resource_type = match resource_type {
+            Some(t) => t,
+            None => self.declared_type(pool_id, namespace, &resource).await?,
+        };
+        Ok(GrantWrite {
+            namespace: namespace.to_owned(),
+            resource,
+            resource_type,
+            target_type: target.0,
+            target_id: target.1,
+            op,
+        })
+    }
+
+    /// `authorizeResource`: gives each target exactly the listed actions on one resource.
+    pub async fn authorize_targets(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        resource: &str,
+        resource_type: Option<ResourceType>,
+        targets: &[GrantTarget],
+    ) -> Result<()> {
+        let namespace = check_code(namespace, "namespace")?;
+        if targets.is_empty() {
+            return Err(Error::MissingParameter("opts"));
+        }
+        if targets.len() > MAX_BATCH {
+            return Err(Error::InvalidParameter("opts"));
+        }
+        let mut writes = Vec::with_capacity(targets.len());
+        for t in targets {
+            let id = self
+                .target_id(pool_id, t.target_type, &t.identifier, Some(&namespace))
+                .await?;
+            writes.push(
+                self.grant_write(
+                    pool_id,
+                    &namespace,
+                    resource,
+                    resource_type,
+                    (t.target_type, id),
+                    GrantOp::Replace(actions_of(&t.actions)?),
+                )
+                .await?,
+            );
+        }
+        self.store
+            .apply_grants(pool_id, &writes, clock::now_ms())
+            .await
+    }
+
+    /// `authorizeResources` (`revoke: false`: each target gets exactly the listed actions on
+    /// each resource) and `revokeResources` (`revoke: true`: the listed actions are taken
+    /// away, the whole grant when none are listed or none are left). All or nothing.
+    pub async fn grant_batches(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        batches: &[GrantBatch],
+        revoke: bool,
+    ) -> Result<()> {
+        let namespace = check_code(namespace, "namespace")?;
+        if batches.is_empty() {
+            return Err(Error::MissingParameter("opts"));
+        }
+        let mut writes = Vec::new();
+        for b in batches {
+            let ids = self
+                .target_ids(pool_id, b.target_type, &b.identifiers, Some(&namespace))
+                .await?;
+            if ids.is_empty() {
+                return Err(Error::MissingParameter("targetIdentifiers"));
+            }
+            for id in ids {
+                for (code, actions, ty) in &b.resources {
+                    let actions = actions_of(actions)?;
+                    let op = match (revoke, actions.is_empty()) {
+                        (false, _) => GrantOp::Replace(actions),
+                        (true, true) => GrantOp::Delete,
+                        (true, false) => GrantOp::Remove(actions),
+                    };
+                    writes.push(
+                        self.grant_write(
+                            pool_id,
+                            &namespace,
+                            code,
+                            *ty,
+                            (b.target_type, id.clone()),
+                            op,
+                        )
+                        .await?,
+                    );
+                    if writes.len() > MAX_BATCH {
+                        return Err(Error::InvalidParameter("opts"));
+                    }
+                }
+            }
+        }
+        self.store
+            .apply_grants(pool_id, &writes, clock::now_ms())
+            .await
+    }
+
+    /// `revokeResource`: every named target loses its whole grant on one resource.
+    pub async fn revoke_targets(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        resource: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<()> {
+        let namespace = check_code(namespace, "namespace")?;
+        if targets.is_empty() {
+            return Err(Error::MissingParameter("opts"));
+        }
+        if targets.len() > MAX_BATCH {
+            return Err(Error::InvalidParameter("opts"));
+        }
+        let mut writes = Vec::with_capacity(targets.len());
+        for (t, identifier) in targets {
+            let id = self
+                .target_id(pool_id, *t, identifier, Some(&namespace))
+                .await?;
+            writes.push(
+                self.grant_write(
+                    pool_id,
+                    &namespace,
+                    resource,
+                    None,
+                    (*t, id),
+                    GrantOp::Delete,
+                )
+                .await?,
+            );
+        }
+        self.store
+            .apply_grants(pool_id, &writes, clock::now_ms())
+            .await
+    }
+
+    /// `allow`: adds one action on one resource to users (by id) and roles (by code),
+    /// keeping the actions they already have.
+    pub async fn allow_action(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        resource: &str,
+        action: &str,
+        user_ids: &[String],
+        role_codes: &[String],
+    ) -> Result<()> {
+        let namespace = namespace_or_default(namespace.map(str::to_owned))?;
+        let action = check_code(action, "action")?;
+        let mut targets = Vec::new();
+        for id in unique(batch(user_ids, "userIds")?) {
+            targets.push((TargetType::User, self.user_by_id(pool_id, &id).await?.id));
+        }
+        for code in unique(batch(role_codes, "roleCodes")?) {
+            targets.push((
+                TargetType::Role,
+                self.target_id(pool_id, TargetType::Role, &code, Some(&namespace))
+                    .await?,
+            ));
+        }
+        if targets.is_empty() {
+            return Err(Error::MissingParameter("userId"));
+        }
+        let mut writes = Vec::with_capacity(targets.len());
+        for target in targets {
+            writes.push(
+                self.grant_write(
+                    pool_id,
+                    &namespace,
+                    resource,
+                    None,
+                    target,
+                    GrantOp::Add(vec![action.clone()]),
+                )
+                .await?,
+            );
+        }
+        self.store
+            .apply_grants(pool_id, &writes, clock::now_ms())
+            .await
+    }
+
+    /// `authorizedTargets`: who holds a grant on exactly this resource code, optionally of
+    /// one target type, of one resource type, and holding all (`and`) or any of `actions`.
+    pub async fn resource_holders(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        resource: &str,
+        resource_type: Option<ResourceType>,
+        target_type: Option<TargetType>,
+        actions: Option<(bool, Vec<String>)>,
+    ) -> Result<Vec<ResourceHolder>> {
+        let namespace = check_code(namespace, "namespace")?;
+        let resource = check_code(resource, "resource")?;
+        let mut grants: Vec<ResourceGrant> = self
+            .store
+            .grants_on_resource(pool_id, &namespace, &resource, target_type)
+            .await?;
+        if let Some(t) = resource_type {
+            grants.retain(|g| g.resource_type == t);
+        }
+        if let Some((all, wanted)) = actions.filter(|(_, l)| !l.is_empty()) {
+            grants.retain(|g| {
+                let has = |a: &String| g.actions.iter().any(|x| action_matches(x, a));
+                if all {
+                    wanted.iter().all(has)
+                } else {
+                    wanted.iter().any(has)
+                }
+            });
+        }
+        let keys: Vec<(TargetType, String)> = grants
+            .iter()
+            .map(|g| (g.target_type, g.target_id.clone()))
+            .collect();
+        let names = self.target_identifiers(pool_id, &keys).await?;
+        Ok(grants
+            .into_iter()
+            .filter_map(|g| {
+                Some(ResourceHolder {
+                    identifier: names.get(&(g.target_type, g.target_id.clone()))?.clone(),
+                    target_type: g.target_type,
+                    actions: g.actions,
+                })
+            })
+            .collect())
+    }
+
+    // --- application access ----------------------------------------------------------------
+
+    /// The application if it is one of the pool's (another pool's is "not found").
+    pub async fn pool_app(&self, pool_id: &str, app_id: &str) -> Result<(Application, bool)> {
+        self.store
+            .app_with_default_access(pool_id, app_id.trim())
+            .await?
+            .ok_or(Error::AppNotFound)
+    }
+
+    pub async fn app_access_rules_page(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        page: Page,
+    ) -> Result<Paged<AccessRuleView>> {
+        self.pool_app(pool_id, app_id).await?;
+        let records = self.store.app_access_records(pool_id, app_id, page).await?;
+        let keys: Vec<(TargetType, String)> = records
+            .list
+            .iter()
+            .map(|r| (r.target_type, r.target_id.clone()))
+            .collect();
+        let names = self.target_identifiers(pool_id, &keys).await?;
+        Ok(records.map(|r| {
+            let identifier = names
+                .get(&(r.target_type, r.target_id.clone()))
+                .cloned()
+                .unwrap_or_else(|| r.target_id.clone());
+            AccessRuleView {
+                record: r,
+                identifier,
+            }
+        }))
+    }
+
+    /// What `allow` / `deny` / `enable-effect` / `disable-effect` / `revoke` of an
+    /// application's access policy do to the named targets, all or nothing.
+    pub async fn change_app_access(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        identifiers: &[String],
+        namespace: Option<&str>,
+        change: AccessChange,
+    ) -> Result<()> {
+        self.pool_app(pool_id, app_id).await?;
+        if identifiers.is_empty() {
+            return Err(Error::MissingParameter("targetIdentifiers"));
+        }
+        let ids = self
+            .target_ids(pool_id, target_type, identifiers, namespace)
+            .await?;
+        let at = clock::now_ms();
+        match change {
+            AccessChange::Allow | AccessChange::Deny => {
+                self.store
+                    .set_app_access_rules(
+                        pool_id,
+                        app_id,
+                        target_type,
+                        &ids,
+                        change == AccessChange::Allow,
+                        at,
+                    )
+                    .await
+            }
+            AccessChange::Enable | AccessChange::Disable => {
+                self.store
+                    .set_app_access_enabled(
+                        pool_id,
+                        app_id,
+                        target_type,
+                        &ids,
+                        change == AccessChange::Enable,
+                        at,
+                    )
+                    .await
+            }
+            AccessChange::Revoke => {
+                self.store
+                    .delete_app_access_rules(pool_id, app_id, target_type, &ids)
+                    .await
+            }
+        }
+    }
+
+    /// Sets the default of the app's access policy and returns the app with it.
+    pub async fn set_app_default_strategy(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        allow_all: bool,
+    ) -> Result<(Application, bool)> {
+        self.pool_app(pool_id, app_id).await?;
+        self.set_app_default_access(pool_id, app_id, allow_all)
+            .await?;
+        self.pool_app(pool_id, app_id).await
+    }
+
+    // --- programmatic access accounts ------------------------------------------------------
+
+    pub async fn programmatic_accounts(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        page: Page,
+    ) -> Result<Paged<ProgrammaticAccount>> {
+        self.pool_app(pool_id, app_id).await?;
+        self.store
+            .programmatic_accounts(pool_id, app_id, page)
+            .await
+    }
+
+    pub async fn create_programmatic_account(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        token_lifetime: Option<i64>,
+        remarks: Option<String>,
+    ) -> Result<ProgrammaticAccount> {
+        let lifetime = token_lifetime.unwrap_or(DEFAULT_ACCOUNT_TOKEN_LIFETIME);
+        if !(1..=MAX_ACCOUNT_TOKEN_LIFETIME).contains(&lifetime) {
+            return Err(Error::InvalidParameter("tokenLifetime"));
+        }
+        let now = clock::now_ms();
+        let account = ProgrammaticAccount {
+            id: ids::new_id(),
+            pool_id: pool_id.to_owned(),
+            app_id: app_id.trim().to_owned(),
+            secret: account_secret(None)?,
+            enabled: true,
+            remarks: description(remarks)?,
+            token_lifetime: lifetime,
+            user_id: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_programmatic_account(&account).await?;
+        Ok(account)
+    }
+
+    /// Changes an account's secret (`Some(None)`: a new random one) and/or enabled flag.
+    pub async fn update_programmatic_account(
+        &self,
+        pool_id: &str,
+        id: &str,
+        secret: Option<Option<&str>>,
+        enabled: Option<bool>,
+    ) -> Result<ProgrammaticAccount> {
+        if secret.is_none() && enabled.is_none() {
+            return Err(Error::MissingParameter("secret"));
+        }
+        let secret = secret.map(account_secret).transpose()?;
+        self.store
+            .update_programmatic_account(
+                pool_id,
+                id.trim(),
+                secret.as_deref(),
+                enabled,
+                clock::now_ms(),
+            )
+            .await?
+            .ok_or(Error::NotFound("programmatic access account"))
+    }
+
+    pub async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<()> {
+        if self
+            .store
+            .delete_programmatic_account(pool_id, id.trim())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound("programmatic access account"))
+        }
+    }
+}
+
+/// What a call does to an application's access rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessChange {
+    Allow,
+    Deny,
+    Enable,
+    Disable,
+    Revoke,
+}

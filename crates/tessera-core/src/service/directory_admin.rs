@@ -1,0 +1,616 @@
+//! The management side of roles and groups (`v2-wire.md` §6.2, §6.4): lists, edits,
+//! deletes, members, role parents, the custom data of roles, groups, nodes and orgs, and how
+//! the wire names a target.
+//!
+//! The wire names a user and a node by id but a role or a group by its code; the store links
+//! everything by id. [`Core::target_id`] turns a wire identifier into the id (refusing one
+//! of another pool as "not found"), [`Core::target_identifiers`] turns ids back into what the
+//! wire shows.
+//!
+//! "What may this role / group / node do" is answered by the same resolver as for a user:
+//! the target's own grants, its roles' and their parents' grants (and for a node, its
+//! ancestors'), merged by [`Core::resources_for_targets`].
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::Value;
+
+use super::directory::{
+    check_code, checked, description, namespace_or_default, optional, DEFAULT_NAMESPACE,
+    MAX_CODE_LEN, MAX_NAME_LEN,
+};
+use super::paging::{Page, Paged};
+use super::udf::{UdfTarget, UdfValue};
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
+use crate::model::directory_admin::RoleChange;
+use crate::model::User;
+use crate::store::directory_admin::Order;
+
+/// What `updateRole` changes. `parent_code: Some("")` removes the parent.
+#[derive(Debug, Clone, Default)]
+pub struct RoleUpdate {
+    pub new_code: Option<String>,
+    pub description: Option<String>,
+    pub parent_code: Option<String>,
+}
+
+/// What `updateGroup` changes.
+#[derive(Debug, Clone, Default)]
+pub struct GroupUpdate {
+    pub new_code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Who `assignRole` / `revokeRole` name: users by id, groups and nodes by code.
+#[derive(Debug, Clone, Default)]
+pub struct RoleHolders {
+    pub user_ids: Vec<String>,
+    pub group_codes: Vec<String>,
+    pub node_codes: Vec<String>,
+}
+
+/// The most items one batch call may name (ids, codes, targets): a bound on the size of one
+/// transaction, far above what an administrator sends by hand.
+pub const MAX_BATCH: usize = 1000;
+
+pub(crate) fn batch<'a>(items: &'a [String], field: &'static str) -> Result<&'a [String]> {
+    if items.len() > MAX_BATCH {
+        return Err(Error::InvalidParameter(field));
+    }
+    Ok(items)
+}
+
+/// Each element once, in first-seen order.
+pub(crate) fn unique(items: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .filter(|i| seen.insert(i.as_str()))
+        .cloned()
+        .collect()
+}
+
+/// `resourceType` as the wire sends it: blank is "any".
+pub fn parse_resource_type(value: Option<&str>) -> Result<Option<ResourceType>> {
+    match value.map(str::trim) {
+        Some(t) if !t.is_empty() => ResourceType::parse(t)
+            .map(Some)
+            .ok_or(Error::InvalidParameter("resourceType")),
+        _ => Ok(None),
+    }
+}
+
+impl Core {
+    // --- targets ---------------------------------------------------------------------------
+
+    /// The id of the target the wire names: a user or node id, or a role or group code. A
+    /// role is looked up in `namespace`, then (for roles made without one) in the default
+    /// namespace.
+    pub async fn target_id(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        identifier: &str,
+        namespace: Option<&str>,
+    ) -> Result<String> {
+        let identifier = identifier.trim();
+        if identifier.is_empty() {
+            return Err(Error::MissingParameter("targetIdentifier"));
+        }
+        match target_type {
+            TargetType::User => Ok(self.user_by_id(pool_id, identifier).await?.id),
+            TargetType::Role => Ok(self
+                .role_in(pool_id, namespace, identifier)
+                .await?
+                .ok_or(Error::NotFound("role"))?
+                .id),
+            TargetType::Group => Ok(self.group_required(pool_id, identifier).await?.id),
+            TargetType::OrgNode => Ok(self
+                .store
+                .get_node(pool_id, identifier)
+                .await?
+                .ok_or(Error::NotFound("node"))?
+                .id),
+        }
+    }
+
+    /// The ids of several targets of one type; one unknown fails the whole call.
+    pub async fn target_ids(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        identifiers: &[String],
+        namespace: Option<&str>,
+    ) -> Result<Vec<String>> {
+        let mut out = Vec::with_capacity(identifiers.len());
+        for i in unique(batch(identifiers, "targetIdentifiers")?) {
+            out.push(self.target_id(pool_id, target_type, &i, namespace).await?);
+        }
+        Ok(out)
+    }
+
+    /// What the wire shows for each target: user and node ids as they are, role and group
+    /// codes. Targets that no longer exist are left out.
+    pub async fn target_identifiers(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<HashMap<(TargetType, String), String>> {
+        let of = |t: TargetType| -> Vec<String> {
+            targets
+                .iter()
+                .filter(|(k, _)| *k == t)
+                .map(|(_, id)| id.clone())
+                .collect()
+        };
+        let mut out = HashMap::new();
+        for (t, id) in targets {
+            if matches!(t, TargetType::User | TargetType::OrgNode) {
+                out.insert((*t, id.clone()), id.clone());
+            }
+        }
+        for r in self
+            .store
+            .roles_by_ids(pool_id, &of(TargetType::Role), None)
+            .await?
+        {
+            out.insert((TargetType::Role, r.id), r.code);
+        }
+        for g in self
+            .store
+            .groups_by_ids(pool_id, &of(TargetType::Group))
+            .await?
+        {
+            out.insert((TargetType::Group, g.id), g.code);
+        }
+        Ok(out)
+    }
+
+    /// What a target may do, through the one resolver: for a user everything
+    /// [`Core::authorized_resources`] finds; for a role its own and its parents' grants; for
+    /// a group its own grants and those of its roles; for a node those of the node, its
+    /// ancestors and their roles.
+    pub async fn target_resources(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        target_id: &str,
+        namespace: Option<&str>,
+        resource_type: Option<ResourceType>,
+    ) -> Result<Vec<AuthorizedResource>> {
+        let mut targets: Vec<(TargetType, String)> = Vec::new();
+        let roles = match target_type {
+            TargetType::User => {
+                return self
+                    .authorized_resources(
+                        pool_id,
+                        target_id,
+                        namespace,
+                        resource_type.map(ResourceType::as_str),
+                    )
+                    .await
+            }
+            TargetType::Role => vec![target_id.to_owned()],
+            TargetType::Group => {
+                targets.push((TargetType::Group, target_id.to_owned()));
+                self.store.roles_of_targets(pool_id, &targets).await?
+            }
+            TargetType::OrgNode => {
+                let ids = [target_id.to_owned()];
+                targets.extend(
+                    self.store
+                        .node_lineage(pool_id, &ids)
+                        .await?
+                        .into_iter()
+                        .map(|n| (TargetType::OrgNode, n.id)),
+                );
+                self.store.roles_of_targets(pool_id, &targets).await?
+            }
+        };
+        targets.extend(
+            self.store
+                .role_lineage(pool_id, &roles)
+                .await?
+                .into_iter()
+                .map(|id| (TargetType::Role, id)),
+        );
+        self.resources_for_targets(pool_id, &targets, namespace, resource_type)
+            .await
+    }
+
+    // --- roles -----------------------------------------------------------------------------
+
+    /// A role by code in `namespace` (default: the default namespace); a role made without a
+    /// namespace is also found from another one, as SDK callers pass their app namespace.
+    pub async fn role_in(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        code: &str,
+    ) -> Result<Option<Role>> {
+        let ns = namespace
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(DEFAULT_NAMESPACE);
+        if let Some(r) = self.store.find_role(pool_id, ns, code).await? {
+            return Ok(Some(r));
+        }
+        if ns != DEFAULT_NAMESPACE {
+            return self.store.find_role(pool_id, DEFAULT_NAMESPACE, code).await;
+        }
+        Ok(None)
+    }
+
+    /// A role by code in exactly `namespace` (default: the default namespace).
+    pub async fn role_by_code(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        code: &str,
+    ) -> Result<Option<Role>> {
+        let ns = namespace_or_default(namespace.map(str::to_owned))?;
+        self.store.find_role(pool_id, &ns, code.trim()).await
+    }
+
+    pub async fn role_required(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        code: &str,
+    ) -> Result<Role> {
+        self.role_by_code(pool_id, namespace, code)
+            .await?
+            .ok_or(Error::NotFound("role"))
+    }
+
+    pub async fn role_by_id(&self, pool_id: &str, id: &str) -> Result<Role> {
+        self.store
+            .get_role(pool_id, id)
+            .await?
+            .ok_or(Error::NotFound("role"))
+    }
+
+    /// The role's parent, if it has one.
+    pub async fn role_parent(&self, role: &Role) -> Result<Option<Role>> {
+        match &role.parent_id {
+            Some(id) => self.store.get_role(&role.pool_id, id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn list_roles(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Role>> {
+        let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
+        self.store
+            .list_roles(pool_id, ns.as_deref(), page, order)
+            .await
+    }
+
+    /// Changes a role's code, description or parent. A parent loop is refused by the store
+    /// under a lock, so a concurrent change cannot close one either.
+    pub async fn update_role(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        code: &str,
+        update: RoleUpdate,
+    ) -> Result<Role> {
+        let role = self.role_required(pool_id, namespace, code).await?;
+        let parent_id = match update.parent_code {
+            None => None,
+            Some(p) if p.trim().is_empty() => Some(None),
+            Some(p) => Some(Some(
+                self.store
+                    .find_role(pool_id, &role.namespace, &check_code(&p, "parent")?)
+                    .await?
+                    .ok_or(Error::NotFound("role"))?
+                    .id,
+            )),
+        };
+        let change = RoleChange {
+            code: match update.new_code {
+                Some(c) if !c.trim().is_empty() => Some(check_code(&c, "newCode")?),
+                _ => None,
+            },
+            description: match update.description {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+            parent_id,
+        };
+        self.store
+            .update_role(pool_id, &role.id, &change, clock::now_ms())
+            .await
+    }
+
+    /// Deletes roles by code with everything naming them; one unknown code deletes none.
+    pub async fn delete_roles(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        codes: &[String],
+    ) -> Result<()> {
+        if codes.is_empty() {
+            return Err(Error::MissingParameter("codeList"));
+        }
+        let mut ids = Vec::new();
+        for code in unique(batch(codes, "codeList")?) {
+            ids.push(self.role_required(pool_id, namespace, &code).await?.id);
+        }
+        self.store.delete_roles(pool_id, &ids).await
+    }
+
+    /// Gives (or takes back) every named role to (from) every named holder, all or nothing.
+    pub async fn set_role_holders(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        role_codes: &[String],
+        holders: &RoleHolders,
+        assign: bool,
+    ) -> Result<()> {
+        if role_codes.is_empty() {
+            return Err(Error::MissingParameter("roleCodes"));
+        }
+        let mut role_ids = Vec::new();
+        for code in unique(batch(role_codes, "roleCodes")?) {
+            role_ids.push(self.role_required(pool_id, namespace, &code).await?.id);
+        }
+        let mut targets: Vec<(TargetType, String)> = Vec::new();
+        for id in unique(batch(&holders.user_ids, "userIds")?) {
+            targets.push((TargetType::User, self.user_by_id(pool_id, &id).await?.id));
+        }
+        for code in unique(batch(&holders.group_codes, "groupCodes")?) {
+            targets.push((
+                TargetType::Group,
+                self.group_required(pool_id, &code).await?.id,
+            ));
+        }
+        for code in unique(batch(&holders.node_codes, "nodeCodes")?) {
+            targets.push((
+                TargetType::OrgNode,
+                self.node_by_code_in_pool(pool_id, &code).await?,
+            ));
+        }
+        if targets.is_empty() {
+            return Err(Error::MissingParameter("userIds"));
+        }
+        if assign {
+            self.store
+                .assign_roles(pool_id, &role_ids, &targets, clock::now_ms())
+                .await
+        } else {
+            self.store.revoke_roles(pool_id, &role_ids, &targets).await
+        }
+    }
+
+    /// A node named by code alone (`assignRole(nodeCodes)`): the code must name exactly one
+    /// node of the pool, since codes are unique per organization only.
+    async fn node_by_code_in_pool(&self, pool_id: &str, code: &str) -> Result<String> {
+        let found = self.store.nodes_with_code(pool_id, code.trim()).await?;
+        match found.as_slice() {
+            [one] => Ok(one.id.clone()),
+            [] => Err(Error::NotFound("node")),
+            _ => Err(Error::InvalidParameter("nodeCodes")),
+        }
+    }
+
+    /// The users a role is given to directly, optionally filtered by `search`.
+    pub async fn role_users(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        self.store.role_users(pool_id, role_id, search, page).await
+    }
+
+    // --- groups ----------------------------------------------------------------------------
+
+    pub async fn group_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Group>> {
+        self.store.find_group(pool_id, code.trim()).await
+    }
+
+    pub async fn group_required(&self, pool_id: &str, code: &str) -> Result<Group> {
+        self.group_by_code(pool_id, code)
+            .await?
+            .ok_or(Error::NotFound("group"))
+    }
+
+    pub async fn list_groups(
+        &self,
+        pool_id: &str,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Group>> {
+        self.store.list_groups(pool_id, page, order).await
+    }
+
+    pub async fn update_group(
+        &self,
+        pool_id: &str,
+        code: &str,
+        update: GroupUpdate,
+    ) -> Result<Group> {
+        let mut group = self.group_required(pool_id, code).await?;
+        if let Some(c) = update.new_code.filter(|c| !c.trim().is_empty()) {
+            group.code = check_code(&c, "newCode")?;
+        }
+        if let Some(n) = update.name.filter(|n| !n.trim().is_empty()) {
+            group.name = checked(&n, "name", MAX_NAME_LEN)?;
+        }
+        if let Some(d) = update.description {
+            group.description = description(Some(d))?;
+        }
+        group.updated_at = clock::now_ms();
+        self.store.update_group(&group).await?;
+        Ok(group)
+    }
+
+    /// Deletes groups by code with their memberships and everything naming them; one
+    /// unknown code deletes none.
+    pub async fn delete_groups(&self, pool_id: &str, codes: &[String]) -> Result<()> {
+        if codes.is_empty() {
+            return Err(Error::MissingParameter("codeList"));
+        }
+        let mut ids = Vec::new();
+        for code in unique(batch(codes, "codeList")?) {
+            ids.push(self.group_required(pool_id, &code).await?.id);
+        }
+        self.store.delete_groups(pool_id, &ids).await
+    }
+
+    /// Removes users from a group; every user must exist in the pool.
+    pub async fn remove_group_members(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        if user_ids.is_empty() {
+            return Err(Error::MissingParameter("userIds"));
+        }
+        let user_ids = unique(batch(user_ids, "userIds")?);
+        for id in &user_ids {
+            self.user_by_id(pool_id, id).await?;
+        }
+        self.store
+            .remove_group_members(pool_id, group_id, &user_ids)
+            .await
+    }
+
+    pub async fn group_users(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        self.store.group_users(pool_id, group_id, page).await
+    }
+
+    // --- custom data of directory targets --------------------------------------------------
+
+    /// Refuses unless every id names a role, group, node or org of the pool, so custom data
+    /// can never be read or written for another pool's objects.
+    pub async fn ensure_udf_targets(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        ids: &[String],
+    ) -> Result<()> {
+        for id in unique(batch(ids, "targetIds")?) {
+            let found = match target {
+                UdfTarget::Role => self.store.get_role(pool_id, &id).await?.is_some(),
+                UdfTarget::Group => self.store.get_group(pool_id, &id).await?.is_some(),
+                UdfTarget::Node => self.store.get_node(pool_id, &id).await?.is_some(),
+                UdfTarget::Org => self.store.get_org(pool_id, &id).await?.is_some(),
+                UdfTarget::User => self
+                    .store
+                    .find_user(pool_id, crate::store::UserLookup::Id(&id))
+                    .await?
+                    .is_some(),
+                UdfTarget::Application => self
+                    .store
+                    .get_app(&id)
+                    .await?
+                    .is_some_and(|a| a.pool_id == pool_id),
+            };
+            if !found {
+                return Err(match target {
+                    UdfTarget::User => Error::UserNotFound,
+                    UdfTarget::Application => Error::AppNotFound,
+                    UdfTarget::Role => Error::NotFound("role"),
+                    UdfTarget::Group => Error::NotFound("group"),
+                    UdfTarget::Node => Error::NotFound("node"),
+                    UdfTarget::Org => Error::NotFound("org"),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The custom data of several targets, in definition order per target; a target without
+    /// values gets an empty list.
+    pub async fn udf_values_batch(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        ids: &[String],
+    ) -> Result<Vec<(String, Vec<UdfValue>)>> {
+        let ids = unique(batch(ids, "targetIds")?);
+        let defs = self
+            .store
+            .list_udf_definitions(pool_id, target.as_str())
+            .await?;
+        let mut by_target: HashMap<String, HashMap<String, String>> = HashMap::new();
+        for (target_id, key, value) in self
+            .store
+            .udf_values_of(pool_id, target.as_str(), &ids)
+            .await?
+        {
+            by_target.entry(target_id).or_default().insert(key, value);
+        }
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let values = by_target.remove(&id).unwrap_or_default();
+                let list = defs
+                    .iter()
+                    .filter_map(|d| {
+                        Some(UdfValue {
+                            key: d.key.clone(),
+                            data_type: d.data_type.clone(),
+                            value: values.get(&d.key)?.clone(),
+                            label: d.label.clone(),
+                        })
+                    })
+                    .collect();
+                (id, list)
+            })
+            .collect())
+    }
+
+    /// Validates every `(target id, key, decoded value)` against the definitions and writes
+    /// them in one transaction, or writes nothing.
+    pub async fn set_udf_values_batch(
+        &self,
+        pool_id: &str,
+        target: UdfTarget,
+        items: &[(String, String, Value)],
+    ) -> Result<()> {
+        if items.is_empty() {
+            return Err(Error::MissingParameter("input"));
+        }
+        if items.len() > MAX_BATCH {
+            return Err(Error::InvalidParameter("input"));
+        }
+        let ids: Vec<String> = items.iter().map(|(id, _, _)| id.clone()).collect();
+        self.ensure_udf_targets(pool_id, target, &ids).await?;
+        // One validation per target: each loads the definitions once for all its keys.
+        let mut per_target: Vec<(String, Vec<(String, Value)>)> = Vec::new();
+        for (id, key, value) in items {
+            match per_target.iter_mut().find(|(t, _)| t == id) {
+                Some((_, pairs)) => pairs.push((key.clone(), value.clone())),
+                None => per_target.push((id.clone(), vec![(key.clone(), value.clone())])),
+            }
+        }
+        let mut stored = Vec::with_capacity(items.len());
+        for (id, pairs) in per_target {
+            let checked = self.validate_udf_values(pool_id, target, &pairs).await?;
+            stored.extend(checked.into_iter().map(|(k, v)| (id.clone(), k, v)));
+        }
+        self.store
+            .set_udf_values_of(pool_id, target.as_str(), &stored, clock::now_ms())
+            .await
+    }
+}

@@ -1,0 +1,516 @@
+//! The management side of organizations (`v2-wire.md` §6.6): whole trees with exactly one
+//! root, node edits and moves (never into the node's own subtree), members, main
+//! departments, search, and JSON import.
+//!
+//! The SDK rebuilds a tree client-side from an organization's `nodes`; every node here comes
+//! with its tree facts ([`NodeView`]: `root`, `path`, `children` as ids, …), computed by the
+//! directory's one [`Tree`] from stored parent links.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::directory::{description, optional, NewNode, Tree, MAX_CODE_LEN, MAX_NAME_LEN};
+use super::directory_admin::{batch, unique};
+use super::paging::{Page, Paged};
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::directory::{Node, NodeView, Org};
+use crate::model::directory_admin::{NodeChange, OrgRecord};
+use crate::model::User;
+use crate::store::directory_admin::Order;
+
+/// Most nodes one JSON import may create, and deepest nesting it may have.
+pub const MAX_IMPORT_NODES: usize = 10_000;
+pub const MAX_IMPORT_DEPTH: usize = 64;
+/// Most nodes one search answers with (the wire's `searchNodes` is not paginated).
+pub const MAX_SEARCH_RESULTS: i64 = 1000;
+
+/// An organization with every node's tree facts, root first, then each level in sibling
+/// order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgTree {
+    pub record: OrgRecord,
+    pub nodes: Vec<NodeView>,
+}
+
+impl OrgTree {
+    pub fn root(&self) -> Option<&NodeView> {
+        self.nodes.iter().find(|n| n.root)
+    }
+}
+
+/// What `updateNode` changes; `None` keeps a field, a blank code removes it.
+#[derive(Debug, Clone, Default)]
+pub struct NodeUpdate {
+    pub name: Option<String>,
+    pub code: Option<String>,
+    pub description: Option<String>,
+    pub order: Option<i64>,
+    pub name_i18n: Option<String>,
+    pub description_i18n: Option<String>,
+}
+
+/// Builds the trees of `records` from all their nodes (sibling order as stored: order,
+/// created_at, id).
+fn trees(records: Vec<OrgRecord>, nodes: Vec<Node>) -> Vec<OrgTree> {
+    let mut by_org: HashMap<String, Vec<Node>> = HashMap::new();
+    for n in nodes {
+        by_org.entry(n.org_id.clone()).or_default().push(n);
+    }
+    records
+        .into_iter()
+        .map(|record| {
+            let nodes = by_org.remove(&record.org.id).unwrap_or_default();
+            let mut children: HashMap<String, Vec<String>> = HashMap::new();
+            for n in &nodes {
+                if let Some(p) = &n.parent_id {
+                    children.entry(p.clone()).or_default().push(n.id.clone());
+                }
+            }
+            let tree = Tree {
+                nodes: nodes.into_iter().map(|n| (n.id.clone(), n)).collect(),
+                children,
+            };
+            // Breadth first from the root; the `seen` bound keeps a corrupt loop finite.
+            let mut order = vec![record.org.root_node_id.clone()];
+            let mut i = 0;
+            while i < order.len() && order.len() <= tree.nodes.len() {
+                if let Some(kids) = tree.children.get(&order[i]) {
+                    order.extend(kids.iter().cloned());
+                }
+                i += 1;
+            }
+            order.truncate(tree.nodes.len());
+            let views = order.iter().filter_map(|id| tree.view(id)).collect();
+            OrgTree {
+                record,
+                nodes: views,
+            }
+        })
+        .collect()
+}
+
+/// A JSON text field of an import (`nameI18n`, `descriptionI18n`): an object is kept as
+/// its JSON text, a string as given.
+fn json_text(v: Option<&Value>, field: &'static str) -> Result<Option<String>> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(o @ Value::Object(_)) => Ok(Some(o.to_string())),
+        Some(_) => Err(Error::InvalidParameter(field)),
+    }
+}
+
+fn str_field(obj: &serde_json::Map<String, Value>, key: &'static str) -> Result<Option<String>> {
+    match obj.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(Error::InvalidParameter(key)),
+    }
+}
+
+/// One node of an import document.
+fn import_node(v: &Value) -> Result<(NewNode, &[Value])> {
+    let obj = v.as_object().ok_or(Error::InvalidParameter("file"))?;
+    let order = match obj.get("order") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(n.as_i64().ok_or(Error::InvalidParameter("order"))?),
+        Some(_) => return Err(Error::InvalidParameter("order")),
+    };
+    let children: &[Value] = match obj.get("children") {
+        None | Some(Value::Null) => &[],
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(Error::InvalidParameter("children")),
+    };
+    Ok((
+        NewNode {
+            name: str_field(obj, "name")?.ok_or(Error::MissingParameter("name"))?,
+            code: str_field(obj, "code")?,
+            description: str_field(obj, "description")?,
+            order,
+            name_i18n: json_text(obj.get("nameI18n"), "nameI18n")?,
+            description_i18n: json_text(obj.get("descriptionI18n"), "descriptionI18n")?,
+        },
+        children,
+    ))
+}
+
+impl Core {
+    async fn org_trees(&self, pool_id: &str, records: Vec<OrgRecord>) -> Result<Vec<OrgTree>> {
+        let ids: Vec<String> = records.iter().map(|r| r.org.id.clone()).collect();
+        let nodes = self.store.org_nodes(pool_id, &ids).await?;
+        Ok(trees(records, nodes))
+    }
+
+    /// Creates an organization from its root and the rest of its nodes (each after its
+    /// parent), optionally of a tenant, in one transaction.
+    async fn insert_org(
+        &self,
+        pool_id: &str,
+        tenant_id: Option<String>,
+        nodes: Vec<(NewNode, Option<usize>)>,
+    ) -> Result<OrgTree> {
+        self.pool(pool_id).await?;
+        let tenant_id = optional(tenant_id, "tenantId", MAX_CODE_LEN)?;
+        let org_id = ids::new_id();
+        let mut built: Vec<Node> = Vec::with_capacity(nodes.len());
+        for (new, parent) in nodes {
+            let parent_id = match parent {
+                Some(i) => Some(
+                    built
+                        .get(i)
+                        .map(|p| p.id.clone())
+                        .ok_or_else(|| Error::Internal("import parent out of order".into()))?,
+                ),
+                None => None,
+            };
+            built.push(Self::node_from(new, pool_id, &org_id, parent_id)?);
+        }
+        let root = built
+            .first()
+            .ok_or(Error::MissingParameter("name"))?
+            .clone();
+        let org = Org {
+            id: org_id.clone(),
+            pool_id: pool_id.to_owned(),
+            root_node_id: root.id.clone(),
+            created_at: root.created_at,
+            updated_at: root.created_at,
+        };
+        self.store
+            .insert_org_tree(&org, tenant_id.as_deref(), &built)
+            .await?;
+        self.org_tree(pool_id, &org_id).await
+    }
+
+    /// `createOrg`: an organization with only its root.
+    pub async fn create_org_tree(
+        &self,
+        pool_id: &str,
+        root: NewNode,
+        tenant_id: Option<String>,
+    ) -> Result<OrgTree> {
+        self.insert_org(pool_id, tenant_id, vec![(root, None)])
+            .await
+    }
+
+    /// `orgs/import`: a whole tree `{name, code, description, order, nameI18n,
+    /// descriptionI18n, children: […]}`, all of it or nothing.
+    pub async fn import_org(&self, pool_id: &str, doc: &Value) -> Result<OrgTree> {
+        let mut flat: Vec<(NewNode, Option<usize>)> = Vec::new();
+        // Depth first with an explicit stack, so a deep document cannot exhaust ours.
+        let mut stack: Vec<(&Value, Option<usize>, usize)> = vec![(doc, None, 1)];
+        while let Some((v, parent, depth)) = stack.pop() {
+            if depth > MAX_IMPORT_DEPTH {
+                return Err(Error::InvalidParameter("children"));
+            }
+            let (node, children) = import_node(v)?;
+            flat.push((node, parent));
+            if flat.len() > MAX_IMPORT_NODES {
+                return Err(Error::InvalidParameter("file"));
+            }
+            let me = flat.len() - 1;
+            // Reversed so that siblings are created in the document's order.
+            for c in children.iter().rev() {
+                stack.push((c, Some(me), depth + 1));
+            }
+        }
+        self.insert_org(pool_id, None, flat).await
+    }
+
+    pub async fn org_tree(&self, pool_id: &str, org_id: &str) -> Result<OrgTree> {
+        let record = self
+            .store
+            .get_org_record(pool_id, org_id.trim())
+            .await?
+            .ok_or(Error::NotFound("org"))?;
+        self.org_trees(pool_id, vec![record])
+            .await?
+            .pop()
+            .ok_or(Error::NotFound("org"))
+    }
+
+    pub async fn list_org_trees(
+        &self,
+        pool_id: &str,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<OrgTree>> {
+        let records = self.store.list_orgs(pool_id, page, order).await?;
+        let list = self.org_trees(pool_id, records.list).await?;
+        Ok(Paged {
+            total_count: records.total_count,
+            list,
+        })
+    }
+
+    pub async fn count_orgs(&self, pool_id: &str) -> Result<i64> {
+        self.store.count_orgs(pool_id).await
+    }
+
+    /// Every organization of the pool (`orgs/export` without an id).
+    pub async fn all_org_trees(&self, pool_id: &str) -> Result<Vec<OrgTree>> {
+        let mut out = Vec::new();
+        let mut page = 1;
+        loop {
+            let p = Page::new(Some(page), Some(super::paging::MAX_PAGE_SIZE))?;
+            let records = self.store.list_orgs(pool_id, p, Order::Oldest).await?;
+            let last = records.list.len() < p.limit as usize;
+            out.extend(self.org_trees(pool_id, records.list).await?);
+            if last {
+                return Ok(out);
+            }
+            page += 1;
+        }
+    }
+
+    pub async fn orgs_of_tenant(&self, pool_id: &str, tenant_id: &str) -> Result<Vec<OrgTree>> {
+        let tenant_id = tenant_id.trim();
+        if tenant_id.is_empty() {
+            return Err(Error::MissingParameter("tenant_id"));
+        }
+        let records = self.store.orgs_of_tenant(pool_id, tenant_id).await?;
+        self.org_trees(pool_id, records).await
+    }
+
+    /// Deletes an organization with all its nodes, memberships and what names them.
+    pub async fn delete_org(&self, pool_id: &str, org_id: &str) -> Result<()> {
+        self.store.delete_org(pool_id, org_id.trim()).await
+    }
+
+    /// `addNodeV2`: a node under `parent_node_id`, or under the root when none is named.
+    pub async fn add_org_node(
+        &self,
+        pool_id: &str,
+        org_id: &str,
+        parent_node_id: Option<&str>,
+        new: NewNode,
+    ) -> Result<NodeView> {
+        let record = self
+            .store
+            .get_org_record(pool_id, org_id.trim())
+            .await?
+            .ok_or(Error::NotFound("org"))?;
+        let parent = match parent_node_id.map(str::trim).filter(|p| !p.is_empty()) {
+            Some(p) => p.to_owned(),
+            None => record.org.root_node_id.clone(),
+        };
+        self.add_node(pool_id, &record.org.id, &parent, new).await
+    }
+
+    pub async fn update_org_node(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        update: NodeUpdate,
+    ) -> Result<NodeView> {
+        let change = NodeChange {
+            name: match update.name {
+                Some(n) if !n.trim().is_empty() => {
+                    Some(super::directory::checked(&n, "name", MAX_NAME_LEN)?)
+                }
+                _ => None,
+            },
+            code: match update.code {
+                Some(c) => Some(optional(Some(c), "code", MAX_CODE_LEN)?),
+                None => None,
+            },
+            description: match update.description {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+            order: update.order,
+            name_i18n: match update.name_i18n {
+                Some(v) => Some(super::directory::optional_json(Some(v), "nameI18n")?),
+                None => None,
+            },
+            description_i18n: match update.description_i18n {
+                Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
+                None => None,
+            },
+        };
+        let node = self
+            .store
+            .update_node(pool_id, node_id.trim(), &change, clock::now_ms())
+            .await?;
+        self.node_view(pool_id, &node.id).await
+    }
+
+    /// Moves a node (with its subtree) under another node of the same organization; a move
+    /// into its own subtree is refused and changes nothing.
+    pub async fn move_org_node(
+        &self,
+        pool_id: &str,
+        org_id: &str,
+        node_id: &str,
+        target_parent_id: &str,
+    ) -> Result<OrgTree> {
+        self.store
+            .move_node(
+                pool_id,
+                org_id.trim(),
+                node_id.trim(),
+                target_parent_id.trim(),
+                clock::now_ms(),
+            )
+            .await?;
+        self.org_tree(pool_id, org_id).await
+    }
+
+    /// Deletes a node that is not the root, with its subtree and all that names them.
+    pub async fn delete_org_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()> {
+        self.store
+            .delete_node(pool_id, org_id.trim(), node_id.trim())
+            .await
+    }
+
+    pub async fn node_by_id(&self, pool_id: &str, node_id: &str) -> Result<Option<NodeView>> {
+        match self.store.get_node(pool_id, node_id.trim()).await? {
+            Some(n) => self.node_view(pool_id, &n.id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn node_required(&self, pool_id: &str, node_id: &str) -> Result<NodeView> {
+        self.node_by_id(pool_id, node_id)
+            .await?
+            .ok_or(Error::NotFound("node"))
+    }
+
+    pub async fn node_by_code(
+        &self,
+        pool_id: &str,
+        org_id: &str,
+        code: &str,
+    ) -> Result<Option<NodeView>> {
+        match self
+            .store
+            .find_node_by_code(pool_id, org_id.trim(), code.trim())
+            .await?
+        {
+            Some(n) => self.node_view(pool_id, &n.id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn root_node_of(&self, pool_id: &str, org_id: &str) -> Result<NodeView> {
+        let record = self
+            .store
+            .get_org_record(pool_id, org_id.trim())
+            .await?
+            .ok_or(Error::NotFound("org"))?;
+        self.node_view(pool_id, &record.org.root_node_id).await
+    }
+
+    pub async fn is_root_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<bool> {
+        let record = self
+            .store
+            .get_org_record(pool_id, org_id.trim())
+            .await?
+            .ok_or(Error::NotFound("org"))?;
+        Ok(record.org.root_node_id == node_id.trim())
+    }
+
+    /// The direct children of a node, in sibling order.
+    pub async fn child_nodes(&self, pool_id: &str, node_id: &str) -> Result<Vec<NodeView>> {
+        let node = self.node_required(pool_id, node_id).await?;
+        let tree = self.tree(pool_id, &node.children, &node.children).await?;
+        Ok(node
+            .children
+            .iter()
+            .filter_map(|id| tree.view(id))
+            .collect())
+    }
+
+    /// Nodes whose name or code contains `keyword`, ordered by (name, id).
+    pub async fn search_org_nodes(&self, pool_id: &str, keyword: &str) -> Result<Vec<NodeView>> {
+        let keyword = keyword.trim();
+        if keyword.is_empty() {
+            return Err(Error::MissingParameter("keyword"));
+        }
+        if keyword.chars().count() > MAX_NAME_LEN {
+            return Err(Error::InvalidParameter("keyword"));
+        }
+        let found = self
+            .store
+            .search_nodes(pool_id, keyword, MAX_SEARCH_RESULTS)
+            .await?;
+        let ids: Vec<String> = found.iter().map(|n| n.id.clone()).collect();
+        let tree = self.tree(pool_id, &ids, &ids).await?;
+        Ok(ids.iter().filter_map(|id| tree.view(id)).collect())
+    }
+
+    /// Removes users from a node; every user must exist in the pool.
+    pub async fn remove_org_members(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        if user_ids.is_empty() {
+            return Err(Error::MissingParameter("userIds"));
+        }
+        let node = self.node_required(pool_id, node_id).await?;
+        let user_ids = unique(batch(user_ids, "userIds")?);
+        for id in &user_ids {
+            self.user_by_id(pool_id, id).await?;
+        }
+        self.store
+            .remove_node_members(pool_id, &node.node.id, &user_ids)
+            .await
+    }
+
+    /// Moves users from one node to another in one transaction; each must be a member of
+    /// the source.
+    pub async fn move_org_members(
+        &self,
+        pool_id: &str,
+        user_ids: &[String],
+        source_node_id: &str,
+        target_node_id: &str,
+    ) -> Result<()> {
+        if user_ids.is_empty() {
+            return Err(Error::MissingParameter("userIds"));
+        }
+        let user_ids = unique(batch(user_ids, "userIds")?);
+        self.store
+            .move_node_members(
+                pool_id,
+                &user_ids,
+                source_node_id.trim(),
+                target_node_id.trim(),
+                clock::now_ms(),
+            )
+            .await
+    }
+
+    /// A page of a node's members (with those of its descendants, each once, when asked).
+    pub async fn node_users(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        with_descendants: bool,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        self.store
+            .node_users(pool_id, node_id, with_descendants, page)
+            .await
+    }
+
+    /// Makes a department the user's main one (the user must be a member), or with `None`
+    /// leaves the user without one.
+    pub async fn set_main_department(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        node_id: Option<&str>,
+    ) -> Result<()> {
+        let node_id = node_id.map(str::trim).filter(|n| !n.is_empty());
+        self.store
+            .set_main_department(pool_id, user_id.trim(), node_id)
+            .await
+    }
+}
