@@ -328,14 +328,14 @@ impl Error {
             ),
             Error::Duplicate(thing) => {
                 return match lang {
-                    Lang::ZhCn => format!("{thing} 已存在"),
-                    Lang::EnUs => format!("{thing} already exists"),
+                    Lang::ZhCn => format!("{} 已存在", label(thing, lang)),
+                    Lang::EnUs => format!("{} already exists", label(thing, lang)),
                 }
             }
             Error::NotFound(thing) => {
                 return match lang {
-                    Lang::ZhCn => format!("{thing} 不存在"),
-                    Lang::EnUs => format!("{thing} does not exist"),
+                    Lang::ZhCn => format!("{} 不存在", label(thing, lang)),
+                    Lang::EnUs => format!("{} does not exist", label(thing, lang)),
                 }
             }
             Error::EmailChangeRefused => (
@@ -407,6 +407,37 @@ impl Error {
     }
 }
 
+/// What a [`Error::NotFound`] / [`Error::Duplicate`] names, in either language: the label
+/// may be given in either, and is said in the caller's. Unknown labels pass unchanged.
+const LABELS: [(&str, &str); 18] = [
+    ("角色 code", "role code"),
+    ("分组 code", "group code"),
+    ("部门 code", "department code"),
+    ("权限分组 code", "namespace code"),
+    ("资源 code", "resource code"),
+    ("策略 code", "policy code"),
+    ("授权记录", "grant"),
+    ("角色", "role"),
+    ("分组", "group"),
+    ("部门", "node"),
+    ("组织机构", "org"),
+    ("权限分组", "namespace"),
+    ("资源", "resource"),
+    ("策略", "policy"),
+    ("租户", "tenant"),
+    ("应用访问控制策略", "access rule"),
+    ("策略授权", "policy assignment"),
+    ("编程访问账号", "programmatic access account"),
+];
+
+fn label(thing: &str, lang: Lang) -> &str {
+    match LABELS.iter().find(|(zh, en)| *zh == thing || *en == thing) {
+        Some((zh, _)) if lang == Lang::ZhCn => zh,
+        Some((_, en)) => en,
+        None => thing,
+    }
+}
+
 /// A short label used in logs: never includes request data, so it cannot leak secrets.
 pub struct LogLabel<'a>(pub &'a Error);
 
@@ -451,6 +482,23 @@ mod tests {
         assert!(Error::MissingParameter("email")
             .message(Lang::EnUs)
             .contains("email"));
+    }
+
+    #[test]
+    fn directory_labels_follow_the_language() {
+        assert_eq!(Error::NotFound("role").message(Lang::ZhCn), "角色 不存在");
+        assert_eq!(
+            Error::NotFound("role").message(Lang::EnUs),
+            "role does not exist"
+        );
+        assert_eq!(
+            Error::Duplicate("角色 code").message(Lang::EnUs),
+            "role code already exists"
+        );
+        assert_eq!(
+            Error::Duplicate("角色 code").message(Lang::ZhCn),
+            "角色 code 已存在"
+        );
     }
 
     #[test]

@@ -89,12 +89,16 @@ test('addUsers, listUsers (+custom data), findUsers, removeUsers', async () => {
   await mc.roles.addUsers(c, [a.user.id]);
   const users = await mc.roles.listUsers(c);
   assert.equal(users.totalCount, 2);
-  assert.deepEqual(users.list.map(u => u.id), [a.user.id, b.user.id]);
-  assert.equal(users.list[0].email, a.email);
-  assert.equal(users.list[0].password, null);
+  const ids = users.list.map(u => u.id);
+  assert.deepEqual([...ids].sort(), [a.user.id, b.user.id].sort());
+  const first = users.list.find(u => u.id === a.user.id);
+  assert.equal(first.email, a.email);
+  assert.equal(first.password, null);
+  // Pages follow the same stable order.
+  const page1 = await mc.roles.listUsers(c, { page: 1, limit: 1 });
   const page2 = await mc.roles.listUsers(c, { page: 2, limit: 1 });
   assert.equal(page2.totalCount, 2);
-  assert.deepEqual(page2.list.map(u => u.id), [b.user.id]);
+  assert.deepEqual([...page1.list, ...page2.list].map(u => u.id), ids);
   const withCd = await mc.roles.listUsers(c, { withCustomData: true });
   assert.equal(withCd.totalCount, 2);
   assert.deepEqual(withCd.list[0].customData, {});
@@ -209,8 +213,8 @@ test('role parents: children inherit grants; a parent loop is refused and change
 
 test('listAuthorizedResources by role and resource type', async () => {
   const c = code();
-  await mc.roles.create(c);
   const ns = `rns_${rand()}`;
+  await mc.roles.create(c, '', ns);
   await mc.acl.createNamespace(ns, 'Roles NS');
   await mc.acl.createResource({ namespace: ns, code: 'menu_x', type: 'MENU', actions: [{ name: 'show', description: '' }] });
   await mc.acl.authorizeResource({
