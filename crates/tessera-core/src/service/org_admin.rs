@@ -202,20 +202,25 @@ impl Core {
     pub async fn import_org(&self, pool_id: &str, doc: &Value) -> Result<OrgTree> {
         let mut flat: Vec<(NewNode, Option<usize>)> = Vec::new();
         // Depth first with an explicit stack, so a deep document cannot exhaust ours.
-        let mut stack: Vec<(&Value, Option<usize>, usize)> = vec![(doc, None, 1)];
-        while let Some((v, parent, depth)) = stack.pop() {
+        let mut stack: Vec<(&Value, Option<usize>, usize, i64)> = vec![(doc, None, 1, 0)];
+        while let Some((v, parent, depth, sibling_index)) = stack.pop() {
             if depth > MAX_IMPORT_DEPTH {
                 return Err(Error::InvalidParameter("children"));
             }
-            let (node, children) = import_node(v)?;
+            let (mut node, children) = import_node(v)?;
+            // Siblings of one import share a creation time, so without an `order` their
+            // sibling order would fall to the ids: give them their place in the document.
+            if node.order.is_none() {
+                node.order = Some(sibling_index);
+            }
             flat.push((node, parent));
             if flat.len() > MAX_IMPORT_NODES {
                 return Err(Error::InvalidParameter("file"));
             }
             let me = flat.len() - 1;
-            // Reversed so that siblings are created in the document's order.
-            for c in children.iter().rev() {
-                stack.push((c, Some(me), depth + 1));
+            // Pushed in reverse so that siblings are created in the document's order.
+            for (i, c) in children.iter().enumerate().rev() {
+                stack.push((c, Some(me), depth + 1, i as i64));
             }
         }
         self.insert_org(pool_id, None, flat).await
