@@ -565,7 +565,14 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     assert!(fx.allowed(&user, "doc:1", "read").await);
     // `allow` adds an action, revoking one action keeps the others.
     fx.core
-        .allow_action(&fx.pool, Some("ns"), "doc:1", "share", &[user.clone()], &[])
+        .allow_action(
+            &fx.pool,
+            Some("ns"),
+            "doc:1",
+            "share",
+            std::slice::from_ref(&user),
+            &[],
+        )
         .await
         .unwrap();
     assert!(fx.allowed(&user, "doc:1", "share").await);
