@@ -102,7 +102,11 @@ async fn migrations_are_idempotent_and_concurrent(db: &TestDb) {
         .map(|r| r.try_get::<i64, _>(0).unwrap())
         .collect();
     versions.sort_unstable();
-    assert_eq!(versions, vec![1, 3], "every migration applied exactly once");
+    assert_eq!(
+        versions,
+        vec![1, 3, 4],
+        "every migration applied exactly once"
+    );
 }
 
 async fn futures_join_all<F: std::future::Future + Send + 'static>(
@@ -308,6 +312,7 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
             &u.id,
             &LoginUpdate {
                 at_ms: 99,
+                app_id: None,
                 ip: Some("127.0.0.1".into()),
                 device: None,
                 browser: Some("curl".into()),

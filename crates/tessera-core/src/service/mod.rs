@@ -14,6 +14,7 @@ pub mod register;
 pub mod settings;
 pub mod tokens;
 pub mod udf;
+pub mod user_admin;
 pub mod users;
 
 pub use self::core::{Core, CoreConfig};

@@ -8,11 +8,13 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod user_admin;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use directory::DirectoryStore;
+pub use user_admin::UserAdminStore;
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -43,13 +45,14 @@ pub enum UserLookup<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct LoginUpdate {
     pub at_ms: i64,
+    pub app_id: Option<String>,
     pub ip: Option<String>,
     pub device: Option<String>,
     pub browser: Option<String>,
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DirectoryStore + Send + Sync + 'static {
+pub trait Store: AccountStore + DirectoryStore + UserAdminStore + Send + Sync + 'static {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

@@ -130,6 +130,7 @@ impl V2Ctx {
     /// The client a login comes from: `clientIp` when the (server-side) caller gives one.
     pub fn client(&self, client_ip: Option<String>) -> LoginContext {
         LoginContext {
+            app_id: self.app().map(|a| a.id.clone()),
             ip: client_ip
                 .filter(|ip| !ip.is_empty() && ip.len() <= 64)
                 .or_else(|| self.peer_ip.clone()),
