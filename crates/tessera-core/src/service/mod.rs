@@ -9,6 +9,7 @@ mod guard;
 pub mod keys;
 pub mod login;
 pub mod paging;
+pub mod pool_admin;
 pub mod pools;
 pub mod register;
 pub mod settings;

@@ -8,12 +8,14 @@
 
 pub mod accounts;
 pub mod directory;
+pub mod pool_admin;
 pub mod user_admin;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use directory::DirectoryStore;
+pub use pool_admin::PoolAdminStore;
 pub use user_admin::UserAdminStore;
 
 use crate::error::Result;
@@ -52,7 +54,9 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DirectoryStore + UserAdminStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + DirectoryStore + UserAdminStore + PoolAdminStore + Send + Sync + 'static
+{
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

@@ -16,6 +16,7 @@ use crate::rows::{self, col, to_json};
 
 mod accounts;
 mod directory;
+mod pool_admin;
 mod user_admin;
 
 #[derive(Clone)]

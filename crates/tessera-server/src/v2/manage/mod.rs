@@ -5,6 +5,7 @@
 //! pool it may touch; everything after that is scoped by that pool's id. Each submodule
 //! owns one SDK module: it parses, calls the core and shapes the answer.
 
+mod pool;
 mod users;
 
 pub use users::admin_logout;
@@ -32,12 +33,15 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     if let Some(r) = users::resolve(ctx, f).await {
         return Some(r);
     }
+    if let Some(r) = pool::resolve(ctx, f).await {
+        return Some(r);
+    }
     None
 }
 
 /// Every management REST route.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(users::routes())
+    Router::new().merge(users::routes()).merge(pool::routes())
 }
 
 /// `query accessToken(userPoolId, secret)`: the pool secret buys a management token.
