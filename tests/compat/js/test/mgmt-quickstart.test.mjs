@@ -1,13 +1,13 @@
 // Seed 000's ManagementClient quick start, verbatim: list users, create a role, close
-// registration — then the AuthenticationClient's registration is refused. Pool "mgmtOther"
-// is used only here for writes, so closing its registration affects no other file.
+// registration — then the AuthenticationClient's registration is refused. Pool "mgmtQuick"
+// is used only here, so closing its registration affects no other file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient } from 'authing-js-sdk';
 import { client, pool, rejectsWith, uniqueEmail, PASSWORD, TESSERA_URL } from './helpers.mjs';
 
 test('seed 000 quick start through the official ManagementClient', async () => {
-  const p = pool('mgmtOther');
+  const p = pool('mgmtQuick');
   const managementClient = new ManagementClient({
     userPoolId: p.userPoolId,
     secret: p.secret,
@@ -31,9 +31,9 @@ test('seed 000 quick start through the official ManagementClient', async () => {
   });
   assert.equal(userpool.registerDisabled, true);
   try {
-    await rejectsWith(client('mgmtOther').registerByEmail(uniqueEmail('qs'), PASSWORD), 2031);
+    await rejectsWith(client('mgmtQuick').registerByEmail(uniqueEmail('qs'), PASSWORD), 2031);
   } finally {
     await managementClient.userpool.update({ registerDisabled: false });
   }
-  await client('mgmtOther').registerByEmail(uniqueEmail('qs'), PASSWORD);
+  await client('mgmtQuick').registerByEmail(uniqueEmail('qs'), PASSWORD);
 });
