@@ -123,9 +123,9 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
                 .text_arg(&key)
                 .push(&format!(" AND u.{c} < "))
                 .text_arg(&upper)
-                .push(&format!(" AND SUBSTR(u.{c}, 1, "))
+                .push(&format!(" AND SUBSTR(u.{c}, 1, CAST("))
                 .int_arg(key.chars().count() as i64)
-                .push(") = ")
+                .push(" AS INTEGER)) = ")
                 .text_arg(&key)
                 .push(")");
         }
@@ -210,21 +210,11 @@ const USER_TARGET_CLEANUP: [&str; 5] = [
     "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
 ];
 
-impl SqlStore {
-    /// How many of `ids` are users of the pool (each id counted once).
-    async fn count_existing(
-        conn: &mut sqlx::AnyConnection,
-        pool_id: &str,
-        ids: &[String],
-    ) -> Result<i64> {
-        let mut sql = Sql::default();
-        sql.push("SELECT COUNT(*) AS n FROM users WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(ids);
-        let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
-        col(&row, "n")
-    }
+/// Ends a transaction that found a problem before it commits. Rolling back at once (rather
+/// than on drop) releases SQLite's write lock before the next statement needs it.
+async fn rollback<T>(tx: sqlx::Transaction<'_, sqlx::Any>, e: Error) -> Result<T> {
+    tx.rollback().await.map_err(db_err)?;
+    Err(e)
 }
 
 fn distinct(ids: &[String]) -> Vec<String> {
@@ -335,6 +325,23 @@ impl UserAdminStore for SqlStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The first statement writes (SQLite takes the write lock up front) and tells at
+        // once whether every id is a user of the pool.
+        let mut touch = Sql::default();
+        touch
+            .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        let n = touch
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n != ids.len() as u64 {
+            return rollback(tx, Error::UserNotFound).await;
+        }
         // Sub-accounts go with their primary user (the foreign key cascades), so their
         // assignments must go too.
         let mut sql = Sql::default();
@@ -365,16 +372,7 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = del
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
-            // Dropping the transaction rolls everything above back.
-            return Err(Error::UserNotFound);
-        }
+        del.query().execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -405,9 +403,14 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        sql.query().execute(&mut *tx).await.map_err(db_err)?;
-        if Self::count_existing(&mut tx, pool_id, &ids).await? != ids.len() as i64 {
-            return Err(Error::UserNotFound);
+        let n = sql
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n != ids.len() as u64 {
+            return rollback(tx, Error::UserNotFound).await;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -432,7 +435,7 @@ impl UserAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
         if n != ids.len() as u64 {
-            return Err(Error::UserNotFound);
+            return rollback(tx, Error::UserNotFound).await;
         }
         let mut s = Sql::default();
         s.push("UPDATE sessions SET revoked_at = ")
