@@ -93,10 +93,86 @@ const ALL_FIELDS: [SearchField; 6] = [
     SearchField::ExternalId,
 ];
 
-/// `WHERE …` of a user query (the table is aliased `u`).
-fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
-    sql.push(" WHERE u.pool_id = ")
+/// `FROM …` of a user query. When a condition can name its few candidate ids from an index
+/// of its own (a keyword prefix, a custom value, a group, role, node or application), those
+/// ids drive the query: `CROSS JOIN` keeps them the outer loop in SQLite, whose planner would
+/// otherwise walk the whole pool in list order and test every user. Returns whether a
+/// driver was used (then `u.id = m.id` joins it).
+fn from_clause(sql: &mut Sql, pool_id: &str, q: &UserQuery) -> bool {
+    let keyword = q.keyword.as_deref().filter(|k| !k.is_empty());
+    let udf_eq = q.udf.iter().find(|c| !c.negate);
+    if let Some(k) = keyword {
+        let fields: &[SearchField] = if q.fields.is_empty() {
+            &ALL_FIELDS
+        } else {
+            &q.fields
+        };
+        sql.push(" FROM (");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ");
+            }
+            let key = if *f == SearchField::Email {
+                k.to_lowercase()
+            } else {
+                k.to_owned()
+            };
+            let c = search_column(*f);
+            sql.push("SELECT id FROM users WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(&format!(" AND {c} >= "))
+                .text_arg(&key)
+                .push(&format!(" AND {c} < "))
+                .text_arg(&format!("{key}{MAX_CHAR}"));
+        }
+        sql.push(") m");
+    } else if let Some(c) = udf_eq {
+        sql.push(
+            " FROM (SELECT target_id AS id FROM udf_values WHERE target_type = 'USER' \
+             AND pool_id = ",
+        )
         .text_arg(pool_id)
+        .push(" AND key = ")
+        .text_arg(&c.key)
+        .push(" AND value = ")
+        .text_arg(&c.value)
+        .push(") m");
+    } else if !q.group_codes.is_empty() {
+        sql.push(
+            " FROM (SELECT DISTINCT gm.user_id AS id FROM group_members gm \
+             JOIN user_groups g ON g.id = gm.group_id WHERE g.pool_id = ",
+        )
+        .text_arg(pool_id)
+        .push(" AND g.code IN ")
+        .list(&q.group_codes)
+        .push(") m");
+    } else if !q.node_ids.is_empty() {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM node_members WHERE node_id IN ")
+            .list(&q.node_ids)
+            .push(") m");
+    } else if let Some(app) = &q.logged_in_app {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM login_history WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND app_id = ")
+            .text_arg(app)
+            .push(") m");
+    } else {
+        sql.push(" FROM users u");
+        return false;
+    }
+    sql.push(" CROSS JOIN users u");
+    true
+}
+
+/// `WHERE …` of a user query (the table is aliased `u`). Every condition is here, also the
+/// one driving the query: it costs one probe per candidate and keeps the text uniform.
+fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery, driven: bool) {
+    if driven {
+        sql.push(" WHERE u.id = m.id AND u.pool_id = ");
+    } else {
+        sql.push(" WHERE u.pool_id = ");
+    }
+    sql.text_arg(pool_id)
         .push(" AND u.is_deleted = ")
         .int_arg(i64::from(q.archived));
     if let Some(k) = q.keyword.as_deref().filter(|k| !k.is_empty()) {
@@ -172,9 +248,11 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
             " AND u.id IN"
         })
         .push(
-            " (SELECT uv.target_id FROM udf_values uv WHERE uv.pool_id = u.pool_id \
-             AND uv.target_type = 'USER' AND uv.key = ",
+            " (SELECT uv.target_id FROM udf_values uv WHERE uv.target_type = 'USER' \
+             AND uv.pool_id = ",
         )
+        .text_arg(pool_id)
+        .push(" AND uv.key = ")
         .text_arg(&c.key)
         .push(" AND uv.value = ")
         .text_arg(&c.value)
@@ -188,6 +266,15 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
         .text_arg(app)
         .push(")");
     }
+}
+
+/// The user columns qualified with `u.`, so a driving subquery's `id` cannot clash.
+fn prefixed_user_columns() -> String {
+    rows::USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn key_column(k: UserKey) -> &'static str {
@@ -228,14 +315,16 @@ fn distinct(ids: &[String]) -> Vec<String> {
 impl UserAdminStore for SqlStore {
     async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>> {
         let mut count = Sql::default();
-        count.push("SELECT COUNT(*) AS n FROM users u");
-        user_conditions(&mut count, pool_id, q);
+        count.push("SELECT COUNT(*) AS n");
+        let driven = from_clause(&mut count, pool_id, q);
+        user_conditions(&mut count, pool_id, q, driven);
         let row = count.query().fetch_one(&self.pool).await.map_err(db_err)?;
         let total_count: i64 = col(&row, "n")?;
 
         let mut list = Sql::default();
-        list.push(&format!("SELECT {} FROM users u", rows::USER_COLUMNS));
-        user_conditions(&mut list, pool_id, q);
+        list.push(&format!("SELECT {}", prefixed_user_columns()));
+        let driven = from_clause(&mut list, pool_id, q);
+        user_conditions(&mut list, pool_id, q, driven);
         list.push(" ORDER BY u.created_at DESC, u.id DESC LIMIT ")
             .int_arg(page.limit)
             .push(" OFFSET ")
