@@ -176,7 +176,7 @@ async fn pages_search_and_filters(db: &TestDb) {
         .await
         .unwrap();
     fx.core
-        .add_node_members(&fx.pool.id, &root.node.id, &[bob.clone()], true)
+        .add_node_members(&fx.pool.id, &root.node.id, std::slice::from_ref(&bob), true)
         .await
         .unwrap();
     let only = |q: UserQuery| {
@@ -291,7 +291,10 @@ async fn delete_takes_every_assignment_or_nothing(db: &TestDb) {
     let assigned = format!("SELECT COUNT(*) FROM role_assignments WHERE target_id = '{a}'");
     assert_eq!(fx.count(&assigned).await, 1);
 
-    fx.core.delete_users(&fx.pool, &[a.clone()]).await.unwrap();
+    fx.core
+        .delete_users(&fx.pool, std::slice::from_ref(&a))
+        .await
+        .unwrap();
     for table in ["role_assignments", "resource_grants", "udf_values"] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE target_id = '{a}'");
         assert_eq!(fx.count(&sql).await, 0, "{table}");
@@ -322,7 +325,10 @@ async fn archive_sessions_and_history(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(none.total_count, 0, "a failed batch archives nobody");
-    fx.core.archive_users(&fx.pool, &[a.clone()]).await.unwrap();
+    fx.core
+        .archive_users(&fx.pool, std::slice::from_ref(&a))
+        .await
+        .unwrap();
     let one = fx
         .core
         .query_users(&fx.pool, &archived, page(1, 10))
@@ -374,7 +380,7 @@ async fn archive_sessions_and_history(db: &TestDb) {
             .is_login
     );
     fx.core
-        .end_user_sessions(&fx.pool, &[b.clone()])
+        .end_user_sessions(&fx.pool, std::slice::from_ref(&b))
         .await
         .unwrap();
     assert!(
