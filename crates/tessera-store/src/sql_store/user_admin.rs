@@ -297,6 +297,21 @@ const USER_TARGET_CLEANUP: [&str; 5] = [
     "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
 ];
 
+/// Runs a write meant to touch one row per id; whether it did (every id was found).
+async fn affects_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &Sql,
+    expected: usize,
+) -> Result<bool> {
+    let n = sql
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == expected as u64)
+}
+
 /// Ends a transaction that found a problem before it commits. Rolling back at once (rather
 /// than on drop) releases SQLite's write lock before the next statement needs it.
 async fn rollback<T>(tx: sqlx::Transaction<'_, sqlx::Any>, e: Error) -> Result<T> {
@@ -422,13 +437,7 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = touch
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
+        if !affects_all(&mut tx, &touch, ids.len()).await? {
             return rollback(tx, Error::UserNotFound).await;
         }
         // Sub-accounts go with their primary user (the foreign key cascades), so their
@@ -492,13 +501,7 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = sql
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
             return rollback(tx, Error::UserNotFound).await;
         }
         tx.commit().await.map_err(db_err)
@@ -517,13 +520,7 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = sql
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
             return rollback(tx, Error::UserNotFound).await;
         }
         let mut s = Sql::default();

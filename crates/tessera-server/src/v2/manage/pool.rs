@@ -13,7 +13,7 @@ use tessera_core::service::udf::{decode_wire_value, UdfDataType, UdfTarget};
 use tessera_core::store::UdfDefinition;
 use tessera_core::{Error, Result};
 
-use super::super::args::{obj, opt_str, req_str, str_list};
+use super::super::args::{obj, opt_str, req_str, str_list, udv_list};
 use super::super::context::V2Ctx;
 use super::super::user_json::udv_json;
 use super::{body, common_message, done, Admin, Reply};
@@ -228,18 +228,8 @@ async fn udv(ctx: &V2Ctx, f: &Field) -> Result<Value> {
                 .await?
         }
         "setUdvBatch" => {
-            let list = match a.get("udvList") {
-                Some(Value::Array(l)) => l,
-                None | Some(Value::Null) => return Err(Error::MissingParameter("udvList")),
-                Some(_) => return Err(Error::InvalidParameter("udvList")),
-            };
-            let mut pairs = Vec::with_capacity(list.len());
-            for item in list {
-                let item = item.as_object().ok_or(Error::InvalidParameter("udvList"))?;
-                let value = decode_wire_value(&opt_str(item, "value")?.unwrap_or_default());
-                pairs.push((req_str(item, "key")?, value));
-            }
-            core.set_udf_values(&pool.id, target, &id, &pairs).await?
+            core.set_udf_values(&pool.id, target, &id, &udv_list(a)?)
+                .await?
         }
         "removeUdv" => {
             core.remove_udf_value(&pool.id, target, &id, &req_str(a, "key")?)
