@@ -376,3 +376,27 @@ test('errors come in English with lang en-US', async () => {
   const e = await rejectsWith(en.users.detail('no-such-user'), 2004);
   assert.equal(e.message, 'User does not exist');
 });
+
+test('top level: sendEmail, checkLoginStatus(token), makeGraphqlRequest, makeRestRequest', async () => {
+  const email = uniqueEmail('top');
+  const since = await mailboxSeq();
+  const sent = await mc.sendEmail(email, 'VERIFY_CODE');
+  assert.equal(sent.code, 200);
+  assert.ok((await waitMail(email, since)).code);
+
+  const u = await createUser();
+  const { token } = await client(P).loginByEmail(u.email, PASSWORD);
+  const data = await mc.checkLoginStatus(token);
+  assert.equal(data.id, u.id);
+  const detail = await mc.checkLoginStatus(token, { fetchUserDetail: true });
+  assert.equal(detail.email, u.email);
+
+  const g = await mc.makeGraphqlRequest({
+    query: 'query users($page: Int, $limit: Int) { users(page: $page, limit: $limit) { totalCount list { id } } }',
+    variables: { page: 1, limit: 1 }
+  });
+  assert.ok(g.users.totalCount >= 1);
+  assert.equal(g.users.list.length, 1);
+  const d = await mc.makeRestRequest({ method: 'GET', url: `${TESSERA_URL}/api/v2/userpools/detail` });
+  assert.equal(d.id, pool(P).userPoolId);
+});
