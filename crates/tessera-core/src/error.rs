@@ -139,6 +139,9 @@ pub enum Error {
     FileTooLarge,
     #[error("file type not allowed")]
     FileTypeRefused,
+    /// One batch names more users than a single query may return.
+    #[error("too many users in one query")]
+    TooManyUsers,
 }
 
 impl Error {
@@ -193,6 +196,7 @@ impl Error {
             Error::PasswordResetRequired { .. } => 1639,
             Error::FileTooLarge | Error::FileTypeRefused => 2231,
             Error::NotWhitelisted => 2031,
+            Error::TooManyUsers => 2030,
         }
     }
 
@@ -394,6 +398,10 @@ impl Error {
                 "Please change your password before the first login",
             ),
             Error::FileTooLarge => ("文件过大", "The file is too large"),
+            Error::TooManyUsers => (
+                "一次性查询的用户不能超过 80 人",
+                "At most 80 users can be queried at once",
+            ),
             Error::NotWhitelisted => (
                 "不在注册白名单中，无法注册",
                 "Registration is restricted to the whitelist of this user pool",

@@ -13,6 +13,7 @@ use crate::connect::{Backend, Pool};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (3, include_str!("../migrations/0003_accounts.sql")),
+    (4, include_str!("../migrations/0004_management.sql")),
     (5, include_str!("../migrations/0005_directory_admin.sql")),
 ];
 

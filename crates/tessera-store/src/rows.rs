@@ -91,9 +91,10 @@ pub(crate) const USER_COLUMNS: &str = "id, pool_id, username, email, email_key, 
     nickname, photo, company, name, given_name, family_name, middle_name, profile, \
     preferred_username, website, gender, birthdate, zoneinfo, locale, address, formatted, \
     street_address, locality, region, postal_code, city, province, country, oauth, \
-    logins_count, last_login, last_ip, device, browser, signed_up, created_at, updated_at";
+    logins_count, last_login, last_ip, device, browser, tokens_valid_after, signed_up, \
+    created_at, updated_at";
 
-pub(crate) const USER_COLUMN_COUNT: usize = 51;
+pub(crate) const USER_COLUMN_COUNT: usize = 52;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -151,6 +152,7 @@ pub(crate) fn bind_user<'q>(q: AnyQuery<'q>, u: &'q User) -> Result<AnyQuery<'q>
         .bind(&u.login.last_ip)
         .bind(&u.login.device)
         .bind(&u.login.browser)
+        .bind(u.tokens_valid_after)
         .bind(u.signed_up)
         .bind(u.created_at)
         .bind(u.updated_at))
@@ -210,6 +212,7 @@ pub(crate) fn user(row: &AnyRow) -> Result<User> {
             device: col(row, "device")?,
             browser: col(row, "browser")?,
         },
+        tokens_valid_after: col(row, "tokens_valid_after")?,
         signed_up: col(row, "signed_up")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,

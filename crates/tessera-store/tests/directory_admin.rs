@@ -759,11 +759,12 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
     assert!(fx.core.node_by_id(&op, &root).await.unwrap().is_none());
     let e = fx.core.org_tree(&op, &tree.record.org.id).await;
     assert!(matches!(e, Err(Error::NotFound("org"))), "{e:?}");
+    let their_pool = fx.core.pool(&op).await.unwrap();
     let e = fx
         .core
-        .ensure_udf_targets(&op, UdfTarget::Role, std::slice::from_ref(&role))
+        .ensure_udf_target(&their_pool, UdfTarget::Role, &role)
         .await;
-    assert!(matches!(e, Err(Error::NotFound("role"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(_))), "{e:?}");
     // Our rows cannot take their users.
     let e = fx
         .core

@@ -73,6 +73,7 @@ fn user(pool_id: &str) -> User {
         primary_user_id: None,
         profile: Profile::default(),
         login: Default::default(),
+        tokens_valid_after: 0,
         signed_up: 10,
         created_at: 10,
         updated_at: 10,
@@ -104,7 +105,7 @@ async fn migrations_are_idempotent_and_concurrent(db: &TestDb) {
     versions.sort_unstable();
     assert_eq!(
         versions,
-        vec![1, 3, 5],
+        vec![1, 3, 4, 5],
         "every migration applied exactly once"
     );
 }
@@ -312,6 +313,7 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
             &u.id,
             &LoginUpdate {
                 at_ms: 99,
+                app_id: None,
                 ip: Some("127.0.0.1".into()),
                 device: None,
                 browser: Some("curl".into()),

@@ -107,6 +107,9 @@ pub struct User {
     pub primary_user_id: Option<String>,
     pub profile: Profile,
     pub login: LoginStats,
+    /// Tokens issued at or before this instant (ms) are dead: "log out everywhere" (kick,
+    /// an administrator's `tokenExpiredAt`).
+    pub tokens_valid_after: i64,
     pub signed_up: i64,
     pub created_at: i64,
     pub updated_at: i64,

@@ -79,6 +79,9 @@ impl Core {
         if user.blocked || user.is_deleted {
             return Err(Error::TokenInvalid);
         }
+        if subject.iat * 1000 <= user.tokens_valid_after {
+            return Err(Error::TokenExpired);
+        }
         Ok(Session {
             pool,
             user,
@@ -107,7 +110,17 @@ impl Core {
         changes: &Map<String, Value>,
         by: CreatedBy,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let user = self.user_by_id(&pool.id, user_id).await?;
+        self.update_profile_of(user, changes, by).await
+    }
+
+    /// Applies the profile part of an update to a loaded user and stores the whole row.
+    pub(crate) async fn update_profile_of(
+        &self,
+        mut user: User,
+        changes: &Map<String, Value>,
+        by: CreatedBy,
+    ) -> Result<User> {
         // A present key is a change: a string sets it, null clears it, anything else is wrong.
         let text = |key: &str| -> Result<Option<Option<String>>> {
             match changes.get(key) {

@@ -1,6 +1,6 @@
 //! The management side of roles and groups (`v2-wire.md` §6.2, §6.4): lists, edits,
-//! deletes, members, role parents, the custom data of roles, groups, nodes and orgs, and how
-//! the wire names a target.
+//! deletes, members, role parents, custom data of many targets at once, and how the wire
+//! names a target.
 //!
 //! The wire names a user and a node by id but a role or a group by its code; the store links
 //! everything by id. [`Core::target_id`] turns a wire identifier into the id (refusing one
@@ -12,8 +12,6 @@
 //! ancestors'), merged by [`Core::resources_for_targets`].
 
 use std::collections::{HashMap, HashSet};
-
-use serde_json::Value;
 
 use super::directory::{
     check_code, checked, description, namespace_or_default, optional, DEFAULT_NAMESPACE,
@@ -500,45 +498,6 @@ impl Core {
 
     // --- custom data of directory targets --------------------------------------------------
 
-    /// Refuses unless every id names a role, group, node or org of the pool, so custom data
-    /// can never be read or written for another pool's objects.
-    pub async fn ensure_udf_targets(
-        &self,
-        pool_id: &str,
-        target: UdfTarget,
-        ids: &[String],
-    ) -> Result<()> {
-        for id in unique(batch(ids, "targetIds")?) {
-            let found = match target {
-                UdfTarget::Role => self.store.get_role(pool_id, &id).await?.is_some(),
-                UdfTarget::Group => self.store.get_group(pool_id, &id).await?.is_some(),
-                UdfTarget::Node => self.store.get_node(pool_id, &id).await?.is_some(),
-                UdfTarget::Org => self.store.get_org(pool_id, &id).await?.is_some(),
-                UdfTarget::User => self
-                    .store
-                    .find_user(pool_id, crate::store::UserLookup::Id(&id))
-                    .await?
-                    .is_some(),
-                UdfTarget::Application => self
-                    .store
-                    .get_app(&id)
-                    .await?
-                    .is_some_and(|a| a.pool_id == pool_id),
-            };
-            if !found {
-                return Err(match target {
-                    UdfTarget::User => Error::UserNotFound,
-                    UdfTarget::Application => Error::AppNotFound,
-                    UdfTarget::Role => Error::NotFound("role"),
-                    UdfTarget::Group => Error::NotFound("group"),
-                    UdfTarget::Node => Error::NotFound("node"),
-                    UdfTarget::Org => Error::NotFound("org"),
-                });
-            }
-        }
-        Ok(())
-    }
-
     /// The custom data of several targets, in definition order per target; a target without
     /// values gets an empty list.
     pub async fn udf_values_batch(
@@ -578,39 +537,5 @@ impl Core {
                 (id, list)
             })
             .collect())
-    }
-
-    /// Validates every `(target id, key, decoded value)` against the definitions and writes
-    /// them in one transaction, or writes nothing.
-    pub async fn set_udf_values_batch(
-        &self,
-        pool_id: &str,
-        target: UdfTarget,
-        items: &[(String, String, Value)],
-    ) -> Result<()> {
-        if items.is_empty() {
-            return Err(Error::MissingParameter("input"));
-        }
-        if items.len() > MAX_BATCH {
-            return Err(Error::InvalidParameter("input"));
-        }
-        let ids: Vec<String> = items.iter().map(|(id, _, _)| id.clone()).collect();
-        self.ensure_udf_targets(pool_id, target, &ids).await?;
-        // One validation per target: each loads the definitions once for all its keys.
-        let mut per_target: Vec<(String, Vec<(String, Value)>)> = Vec::new();
-        for (id, key, value) in items {
-            match per_target.iter_mut().find(|(t, _)| t == id) {
-                Some((_, pairs)) => pairs.push((key.clone(), value.clone())),
-                None => per_target.push((id.clone(), vec![(key.clone(), value.clone())])),
-            }
-        }
-        let mut stored = Vec::with_capacity(items.len());
-        for (id, pairs) in per_target {
-            let checked = self.validate_udf_values(pool_id, target, &pairs).await?;
-            stored.extend(checked.into_iter().map(|(k, v)| (id.clone(), k, v)));
-        }
-        self.store
-            .set_udf_values_of(pool_id, target.as_str(), &stored, clock::now_ms())
-            .await
     }
 }

@@ -13,11 +13,13 @@ pub mod login;
 pub mod org_admin;
 pub mod paging;
 pub mod policies;
+pub mod pool_admin;
 pub mod pools;
 pub mod register;
 pub mod settings;
 pub mod tokens;
 pub mod udf;
+pub mod user_admin;
 pub mod users;
 
 pub use self::core::{Core, CoreConfig};

@@ -53,6 +53,8 @@ pub enum LoginId {
 /// Where a login came from, recorded on the user.
 #[derive(Debug, Clone, Default)]
 pub struct LoginContext {
+    /// The application the login is for, recorded in the login history.
+    pub app_id: Option<String>,
     pub ip: Option<String>,
     pub device: Option<String>,
     pub browser: Option<String>,
@@ -114,6 +116,19 @@ impl Core {
     /// Validates, normalises, hashes and inserts a user. Uniqueness is the store's to enforce,
     /// so a race between two registrations ends with one [`Error::AlreadyExists`].
     pub async fn create_user(&self, pool: &UserPool, new: NewUser, by: CreatedBy) -> Result<User> {
+        let user = self.build_user(pool, new, by).await?;
+        self.store.insert_user(&user).await?;
+        Ok(user)
+    }
+
+    /// Validates, normalises and hashes a new user without storing it, for callers that
+    /// store more in the same transaction.
+    pub(crate) async fn build_user(
+        &self,
+        pool: &UserPool,
+        new: NewUser,
+        by: CreatedBy,
+    ) -> Result<User> {
         let username = new
             .username
             .as_deref()
@@ -187,11 +202,11 @@ impl Core {
             primary_user_id: new.primary_user_id,
             profile: new.profile,
             login: LoginStats::default(),
+            tokens_valid_after: 0,
             signed_up: now,
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_user(&user).await?;
         Ok(user)
     }
 
@@ -306,6 +321,10 @@ impl Core {
         if !verification.matches {
             return Err(Error::WrongPassword);
         }
+        // An archived (resigned) user no longer exists for logins.
+        if user.is_deleted {
+            return Err(Error::UserNotFound);
+        }
         if user.blocked || user.status == UserStatus::Suspended {
             return Err(Error::UserBlocked);
         }
@@ -325,6 +344,7 @@ impl Core {
     ) -> Result<()> {
         let update = LoginUpdate {
             at_ms: clock::now_ms(),
+            app_id: ctx.app_id.clone(),
             ip: ctx.ip.clone(),
             device: ctx.device.clone(),
             browser: ctx.browser.clone(),

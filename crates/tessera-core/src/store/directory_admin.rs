@@ -360,12 +360,4 @@ pub trait DirectoryAdminStore: Send + Sync {
         target_type: &str,
         target_ids: &[String],
     ) -> Result<Vec<(String, String, String)>>;
-    /// Upserts `(target id, key, stored value)` triples in one transaction.
-    async fn set_udf_values_of(
-        &self,
-        pool_id: &str,
-        target_type: &str,
-        values: &[(String, String, String)],
-        at: i64,
-    ) -> Result<()>;
 }

@@ -9,12 +9,16 @@
 pub mod accounts;
 pub mod directory;
 pub mod directory_admin;
+pub mod pool_admin;
+pub mod user_admin;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use directory::DirectoryStore;
 pub use directory_admin::DirectoryAdminStore;
+pub use pool_admin::PoolAdminStore;
+pub use user_admin::UserAdminStore;
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -45,6 +49,7 @@ pub enum UserLookup<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct LoginUpdate {
     pub at_ms: i64,
+    pub app_id: Option<String>,
     pub ip: Option<String>,
     pub device: Option<String>,
     pub browser: Option<String>,
@@ -52,7 +57,14 @@ pub struct LoginUpdate {
 
 #[async_trait]
 pub trait Store:
-    AccountStore + DirectoryStore + DirectoryAdminStore + Send + Sync + 'static
+    AccountStore
+    + DirectoryStore
+    + DirectoryAdminStore
+    + UserAdminStore
+    + PoolAdminStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;

@@ -175,22 +175,9 @@ async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         v["customData"] = udv_json(&values);
     }
     if f.child("identities").is_some() {
-        let ids = core.store().list_identities(&s.pool.id, &s.user.id).await?;
-        v["identities"] = Value::Array(
-            ids.iter()
-                .map(|i| {
-                    json!({
-                        "openid": i.openid, "userIdInIdp": i.user_id_in_idp,
-                        "userId": i.user_id, "connectionId": i.connection_id,
-                        "isSocial": i.is_social, "provider": i.provider,
-                        "type": if i.is_social { "social" } else { "enterprise" },
-                        "userPoolId": i.pool_id, "extIdpId": i.connection_id,
-                    })
-                })
-                .collect(),
-        );
+        v["identities"] = user_json::identities_json(core, &s.pool.id, &s.user.id).await?;
     }
-    super::directory_fields::add(ctx, &s, f, &mut v).await?;
+    super::directory_fields::add(core, &s.pool.id, &s.user.id, f, &mut v).await?;
     Ok(v)
 }
 
@@ -302,19 +289,7 @@ async fn udv(ctx: &V2Ctx, a: &Map<String, Value>, op: UdvOp) -> Result<Value> {
                 .await?
         }
         UdvOp::SetBatch => {
-            let list = match a.get("udvList") {
-                Some(Value::Array(l)) => l,
-                None | Some(Value::Null) => return Err(Error::MissingParameter("udvList")),
-                Some(_) => return Err(Error::InvalidParameter("udvList")),
-            };
-            let mut pairs = Vec::with_capacity(list.len());
-            for item in list {
-                let item = item.as_object().ok_or(Error::InvalidParameter("udvList"))?;
-                let key = req_str(item, "key")?;
-                let raw = opt_str(item, "value")?.unwrap_or_default();
-                pairs.push((key, decode_wire_value(&raw)));
-            }
-            core.set_udf_values(pool, UdfTarget::User, id, &pairs)
+            core.set_udf_values(pool, UdfTarget::User, id, &args::udv_list(a)?)
                 .await?
         }
         UdvOp::Remove => {

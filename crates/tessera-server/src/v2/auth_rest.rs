@@ -121,7 +121,12 @@ pub async fn directory_login(ctx: V2Ctx, bytes: Bytes) -> Reply {
     .await
 }
 
-pub async fn logout(ctx: V2Ctx) -> Reply {
+/// A user's own logout; with a management token, `?userId=` ends that user's sessions.
+pub async fn logout(ctx: V2Ctx, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Reply {
+    if ctx.has_management_token() {
+        let pool = ctx.admin().await.map_err(|e| V2Error(e, ctx.lang))?.clone();
+        return super::manage::admin_logout(super::manage::Admin { ctx, pool }, q).await;
+    }
     reply(&ctx, async {
         let s = ctx.session().await?;
         ctx.state.core.logout(&s).await?;

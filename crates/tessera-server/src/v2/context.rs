@@ -113,7 +113,11 @@ impl V2Ctx {
                 let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
                 self.state
                     .core
-                    .verify_management_token(token, self.pool_header.as_deref())
+                    .verify_management_token(
+                        token,
+                        self.pool_header.as_deref(),
+                        self.pool.as_ref().ok().and_then(Option::as_ref),
+                    )
                     .await
             })
             .await;
@@ -130,6 +134,7 @@ impl V2Ctx {
     /// The client a login comes from: `clientIp` when the (server-side) caller gives one.
     pub fn client(&self, client_ip: Option<String>) -> LoginContext {
         LoginContext {
+            app_id: self.app().map(|a| a.id.clone()),
             ip: client_ip
                 .filter(|ip| !ip.is_empty() && ip.len() <= 64)
                 .or_else(|| self.peer_ip.clone()),

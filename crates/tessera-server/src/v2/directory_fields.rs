@@ -5,11 +5,9 @@
 use serde_json::{json, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::directory::{NodeView, Role};
-use tessera_core::service::account::Session;
-use tessera_core::Result;
+use tessera_core::{Core, Result};
 
 use super::args::opt_str;
-use super::context::V2Ctx;
 use crate::graphql::Field;
 
 pub fn node_json(n: &NodeView) -> Value {
@@ -38,10 +36,8 @@ fn page(list: Vec<Value>) -> Value {
     json!({ "totalCount": list.len(), "list": list })
 }
 
-/// Adds each selected directory field of `user` to `v`, with its own arguments.
-pub async fn add(ctx: &V2Ctx, s: &Session, f: &Field, v: &mut Value) -> Result<()> {
-    let core = &ctx.state.core;
-    let (pool, user) = (s.pool.id.as_str(), s.user.id.as_str());
+/// Adds each selected directory field of the user to `v`, with its own arguments.
+pub async fn add(core: &Core, pool: &str, user: &str, f: &Field, v: &mut Value) -> Result<()> {
     if let Some(sub) = f.child("roles") {
         let ns = opt_str(&sub.args, "namespace")?;
         let roles = core.effective_roles(pool, user, ns.as_deref()).await?;

@@ -106,3 +106,29 @@ pub async fn authenticated_json(
     }
     Ok(v)
 }
+
+/// `User.identities`: the user's links to external providers.
+pub async fn identities_json(core: &Core, pool_id: &str, user_id: &str) -> Result<Value> {
+    let ids = core.store().list_identities(pool_id, user_id).await?;
+    Ok(Value::Array(
+        ids.iter()
+            .map(|i| {
+                json!({
+                    "openid": i.openid, "userIdInIdp": i.user_id_in_idp,
+                    "userId": i.user_id, "connectionId": i.connection_id,
+                    "isSocial": i.is_social, "provider": i.provider,
+                    "type": if i.is_social { "social" } else { "enterprise" },
+                    "userPoolId": i.pool_id, "extIdpId": i.connection_id,
+                })
+            })
+            .collect(),
+    ))
+}
+
+/// A user with its custom data as the `UDV` list (the SDK turns it into an object).
+pub async fn user_with_custom_data(core: &Core, u: &User) -> Result<Value> {
+    let mut v = user_json(u, None);
+    let values = core.udf_values(&u.pool_id, UdfTarget::User, &u.id).await?;
+    v["customData"] = udv_json(&values);
+    Ok(v)
+}

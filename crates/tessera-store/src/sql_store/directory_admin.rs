@@ -2267,32 +2267,4 @@ impl DirectoryAdminStore for SqlStore {
             .map(|r| Ok((col(r, "target_id")?, col(r, "key")?, col(r, "value")?)))
             .collect()
     }
-
-    async fn set_udf_values_of(
-        &self,
-        pool_id: &str,
-        target_type: &str,
-        values: &[(String, String, String)],
-        at: i64,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (target_id, key, value) in values {
-            sqlx::query(
-                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (pool_id, target_type, target_id, key) \
-                 DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            )
-            .bind(pool_id)
-            .bind(target_type)
-            .bind(target_id)
-            .bind(key)
-            .bind(value)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
-    }
 }

@@ -17,6 +17,8 @@ use crate::rows::{self, col, to_json};
 mod accounts;
 mod directory;
 mod directory_admin;
+mod pool_admin;
+mod user_admin;
 
 #[derive(Clone)]
 pub struct SqlStore {
@@ -412,19 +414,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_user(&self, user: &User) -> Result<()> {
-        let placeholders: Vec<String> = (1..=rows::USER_COLUMN_COUNT)
-            .map(|i| format!("${i}"))
-            .collect();
-        let sql = format!(
-            "INSERT INTO users ({}) VALUES ({})",
-            rows::USER_COLUMNS,
-            placeholders.join(", ")
-        );
-        rows::bind_user(sqlx::query(&sql), user)?
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        insert_user_with(&self.pool, user).await
     }
 
     async fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>> {
@@ -479,6 +469,8 @@ impl Store for SqlStore {
     }
 
     async fn record_login(&self, pool_id: &str, user_id: &str, u: &LoginUpdate) -> Result<()> {
+        // The counters and the history row (the user action log) change together.
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
         sqlx::query(
             "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
              device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
@@ -489,10 +481,24 @@ impl Store for SqlStore {
         .bind(&u.browser)
         .bind(pool_id)
         .bind(user_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        Ok(())
+        sqlx::query(
+            "INSERT INTO login_history (id, pool_id, user_id, app_id, success, method, code, ip, \
+             user_agent, created_at) VALUES ($1, $2, $3, $4, 1, 'login', NULL, $5, $6, $7)",
+        )
+        .bind(tessera_core::ids::new_id())
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(&u.app_id)
+        .bind(&u.ip)
+        .bind(&u.browser)
+        .bind(u.at_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
     }
 
     async fn count_users(&self, pool_id: &str) -> Result<i64> {
@@ -505,27 +511,7 @@ impl Store for SqlStore {
     }
 
     async fn insert_identity(&self, i: &ExternalIdentity) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO external_identities ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            rows::IDENTITY_COLUMNS
-        ))
-        .bind(&i.id)
-        .bind(&i.pool_id)
-        .bind(&i.user_id)
-        .bind(&i.provider)
-        .bind(i.connection_id.clone().unwrap_or_default())
-        .bind(&i.user_id_in_idp)
-        .bind(&i.openid)
-        .bind(i64::from(i.is_social))
-        .bind(&i.user_info_in_idp)
-        .bind(&i.access_token)
-        .bind(&i.refresh_token)
-        .bind(i.created_at)
-        .bind(i.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        insert_identity_with(&self.pool, i).await
     }
 
     async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>> {
@@ -615,4 +601,52 @@ impl Store for SqlStore {
         }
         Ok(total)
     }
+}
+
+/// Inserts a user through any executor (the pool, or a transaction that writes more).
+pub(crate) async fn insert_user_with<'c, E>(exec: E, user: &User) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let placeholders: Vec<String> = (1..=rows::USER_COLUMN_COUNT)
+        .map(|i| format!("${i}"))
+        .collect();
+    let sql = format!(
+        "INSERT INTO users ({}) VALUES ({})",
+        rows::USER_COLUMNS,
+        placeholders.join(", ")
+    );
+    rows::bind_user(sqlx::query(&sql), user)?
+        .execute(exec)
+        .await
+        .map_err(db_err)?;
+    Ok(())
+}
+
+/// Inserts an external identity through any executor.
+pub(crate) async fn insert_identity_with<'c, E>(exec: E, i: &ExternalIdentity) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO external_identities ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        rows::IDENTITY_COLUMNS
+    ))
+    .bind(&i.id)
+    .bind(&i.pool_id)
+    .bind(&i.user_id)
+    .bind(&i.provider)
+    .bind(i.connection_id.clone().unwrap_or_default())
+    .bind(&i.user_id_in_idp)
+    .bind(&i.openid)
+    .bind(i64::from(i.is_social))
+    .bind(&i.user_info_in_idp)
+    .bind(&i.access_token)
+    .bind(&i.refresh_token)
+    .bind(i.created_at)
+    .bind(i.updated_at)
+    .execute(exec)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }

@@ -5,10 +5,8 @@
 //! code (a role in the call's namespace, else the default one). `isAllowed` and every
 //! "authorized resources" answer come from the core's one resolver.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::routing::{get, post, put};
 use axum::Router;
 use serde_json::{json, Map, Value};
@@ -27,13 +25,12 @@ use tessera_core::{Error, Result};
 use super::super::args::{opt_bool, opt_int, opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
 use super::dir_common::{
-    authorized_page, namespace_json, opt_target_type, resource_json, resource_type_arg, target_type,
+    authorized_page, namespace_json, opt_target_type, query_args, resource_json, resource_type_arg,
+    target_type,
 };
-use super::{body, common_message, done, paged_json, query_map, required_id, Admin, Reply};
+use super::{body, common_message, done, paged_json, Admin, Reply};
 use crate::graphql::Field;
 use crate::AppState;
-
-type QueryMap = Query<HashMap<String, String>>;
 
 pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     let a = &f.args;
@@ -410,10 +407,10 @@ fn resource_input(b: &Map<String, Value>, code: String) -> Result<ResourceInput>
 }
 
 /// `GET /api/v2/resources?namespace&type&page&limit` → `{totalCount, list}`.
-async fn list_resources(admin: Admin, q: QueryMap) -> Reply {
+async fn list_resources(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let ns = opt_str(&q, "namespace")?.filter(|n| !n.is_empty());
             let ty = parse_resource_type(opt_str(&q, "type")?.as_deref())?;
             let found = admin
@@ -429,10 +426,10 @@ async fn list_resources(admin: Admin, q: QueryMap) -> Reply {
 }
 
 /// `GET /api/v2/resources/detail?id=` or `?namespace=&code=`: the resource, or `null`.
-async fn resource_detail(admin: Admin, q: QueryMap) -> Reply {
+async fn resource_detail(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let core = admin.core();
             let found = match opt_str(&q, "id")?.filter(|i| !i.is_empty()) {
                 Some(id) => core.resource_by_id(&admin.pool.id, &id).await?,
@@ -477,10 +474,10 @@ async fn update_resource(admin: Admin, Path(code): Path<String>, bytes: Bytes) -
         .await
 }
 
-async fn delete_resource(admin: Admin, Path(code): Path<String>, q: QueryMap) -> Reply {
+async fn delete_resource(admin: Admin, Path(code): Path<String>, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             admin
                 .core()
                 .delete_resource(&admin.pool.id, &req_str(&q, "namespace")?, &code)
@@ -503,11 +500,15 @@ fn same_pool(admin: &Admin, pool_id: &str) -> Result<()> {
 
 /// `GET /api/v2/resource-namespace/<pool>?page&limit` → `{total, list}` (the SDK's
 /// `Namespaces` type says `total`; `totalCount` is there too, as on every other list).
-async fn list_namespaces(admin: Admin, Path(pool_id): Path<String>, q: QueryMap) -> Reply {
+async fn list_namespaces(
+    admin: Admin,
+    Path(pool_id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Reply {
     admin
         .reply(async {
             same_pool(&admin, &pool_id)?;
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let found = admin
                 .core()
                 .list_namespaces(&admin.pool.id, page(&q)?)
@@ -589,10 +590,10 @@ fn rule_json(v: &AccessRuleView) -> Value {
     })
 }
 
-async fn access_records(admin: Admin, Path(app_id): Path<String>, q: QueryMap) -> Reply {
+async fn access_records(admin: Admin, Path(app_id): Path<String>, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let found = admin
                 .core()
                 .app_access_rules_page(&admin.pool.id, &app_id, page(&q)?)
@@ -690,10 +691,10 @@ fn account_json(a: &ProgrammaticAccount) -> Value {
     })
 }
 
-async fn list_accounts(admin: Admin, Path(app_id): Path<String>, q: QueryMap) -> Reply {
+async fn list_accounts(admin: Admin, Path(app_id): Path<String>, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let found: Paged<ProgrammaticAccount> = admin
                 .core()
                 .programmatic_accounts(&admin.pool.id, &app_id, page(&q)?)
@@ -743,7 +744,7 @@ async fn update_account(admin: Admin, bytes: Bytes) -> Reply {
                 .core()
                 .update_programmatic_account(
                     &admin.pool.id,
-                    &required_id(opt_str(&b, "id")?, "id")?,
+                    &req_str(&b, "id")?,
                     secret.as_ref().map(Option::as_deref),
                     enabled,
                 )
@@ -753,16 +754,13 @@ async fn update_account(admin: Admin, bytes: Bytes) -> Reply {
         .await
 }
 
-async fn delete_account(admin: Admin, q: QueryMap) -> Reply {
+async fn delete_account(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             admin
                 .core()
-                .delete_programmatic_account(
-                    &admin.pool.id,
-                    &required_id(opt_str(&q, "id")?, "id")?,
-                )
+                .delete_programmatic_account(&admin.pool.id, &req_str(&q, "id")?)
                 .await?;
             Ok(done(admin.lang(), true))
         })

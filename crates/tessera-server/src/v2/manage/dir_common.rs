@@ -59,6 +59,15 @@ pub fn resource_type_arg(
     parse_resource_type(opt_str(a, "resourceType")?.as_deref())
 }
 
+/// A REST query string as an object of strings, so the argument readers of `args` apply
+/// (a repeated key keeps its last value).
+pub fn query_args(raw: &Option<String>) -> Result<Map<String, Value>> {
+    Ok(super::query_pairs(raw)?
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect())
+}
+
 /// True if `f` selects `path` (e.g. `["users", "list", "customData"]`).
 pub fn selects(f: &Field, path: &[&str]) -> bool {
     let mut cur = f;

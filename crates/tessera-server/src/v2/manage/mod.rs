@@ -10,17 +10,20 @@ mod dir_common;
 mod groups;
 mod org;
 mod policies;
+mod pool;
 mod roles;
 mod users;
 
+pub use users::admin_logout;
+
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::model::UserPool;
-use tessera_core::service::paging::Paged;
+use tessera_core::service::paging::{Page, Paged};
 use tessera_core::{Error, Lang, Result};
 
 use super::context::V2Ctx;
@@ -34,6 +37,9 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
         return Some(access_token(ctx, &f.args).await);
     }
     if let Some(r) = users::resolve(ctx, f).await {
+        return Some(r);
+    }
+    if let Some(r) = pool::resolve(ctx, f).await {
         return Some(r);
     }
     if let Some(r) = roles::resolve(ctx, f).await {
@@ -58,6 +64,7 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(users::routes())
+        .merge(pool::routes())
         .merge(roles::routes())
         .merge(acl::routes())
         .merge(policies::routes())
@@ -143,20 +150,43 @@ pub fn paged_json(p: Paged<Value>) -> Value {
     json!({ "totalCount": p.total_count, "list": p.list })
 }
 
-/// A REST query string as a JSON object of strings, so the GraphQL argument readers apply.
-pub fn query_map(q: Query<std::collections::HashMap<String, String>>) -> Map<String, Value> {
-    q.0.into_iter()
-        .map(|(k, v)| (k, Value::String(v)))
+/// Every `(key, value)` of a query string; `key[]=a&key[]=b` (axios arrays) keep all values.
+pub fn query_pairs(raw: &Option<String>) -> Result<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = match raw {
+        Some(q) => serde_urlencoded::from_str(q).map_err(|_| Error::InvalidParameter("query"))?,
+        None => Vec::new(),
+    };
+    Ok(pairs
+        .into_iter()
+        .map(|(k, v)| (k.trim_end_matches("[]").to_owned(), v))
+        .collect())
+}
+
+pub fn first<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, v)| k == key && !v.is_empty())
+        .map(|(_, v)| v.as_str())
+}
+
+pub fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, v)| k == key && !v.is_empty())
+        .map(|(_, v)| v.clone())
         .collect()
+}
+
+pub fn page_of(pairs: &[(String, String)]) -> Result<Page> {
+    let int = |key: &'static str| -> Result<Option<i64>> {
+        first(pairs, key)
+            .map(|v| v.parse::<i64>().map_err(|_| Error::InvalidParameter(key)))
+            .transpose()
+    };
+    Page::new(int("page")?, int("limit")?)
 }
 
 /// A JSON body (empty is `{}`), refused if it is anything but an object.
 pub fn body(bytes: &Bytes) -> Result<Map<String, Value>> {
     super::auth_rest::body(bytes)
-}
-
-/// The `id` arguments of GraphQL and REST must name something; an empty one is 2231.
-pub fn required_id(v: Option<String>, key: &'static str) -> Result<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or(Error::MissingParameter(key))
 }

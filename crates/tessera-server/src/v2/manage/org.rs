@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, RawQuery};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
@@ -20,12 +20,12 @@ use tessera_core::{Error, Result};
 use super::super::args::{opt_bool, opt_int, opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
 use super::super::directory_fields::{node_json, role_json};
-use super::dir_common::{authorized_page, order, resource_type_arg, selects, sub_page, users_page};
-use super::{body, common_message, done, paged_json, query_map, Admin, Reply};
+use super::dir_common::{
+    authorized_page, order, query_args, resource_type_arg, selects, sub_page, users_page,
+};
+use super::{body, common_message, done, paged_json, Admin, Reply};
 use crate::graphql::Field;
 use crate::AppState;
-
-type QueryMap = Query<HashMap<String, String>>;
 
 pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     let a = &f.args;
@@ -391,10 +391,10 @@ async fn count(admin: Admin) -> Reply {
 
 /// `GET /api/v2/orgs?page&limit`: one page of organizations (the SDK's `getAllOrgs` takes
 /// the total from `orgs/count`).
-async fn all_orgs(admin: Admin, q: QueryMap) -> Reply {
+async fn all_orgs(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let found = admin
                 .core()
                 .list_org_trees(&admin.pool.id, page(&q)?, order(&q)?)
@@ -466,10 +466,10 @@ fn nested(t: &OrgTree) -> Value {
 }
 
 /// `GET /api/v2/orgs/export[?org_id=]`: the organizations as nested trees, always a list.
-async fn export(admin: Admin, q: QueryMap) -> Reply {
+async fn export(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let core = admin.core();
             let trees = match opt_str(&q, "org_id")?.filter(|o| !o.is_empty()) {
                 Some(id) => vec![core.org_tree(&admin.pool.id, &id).await?],
@@ -482,10 +482,10 @@ async fn export(admin: Admin, q: QueryMap) -> Reply {
 }
 
 /// `GET /api/v2/orgs/by-tenant?tenant_id=`: the tenant's organizations.
-async fn by_tenant(admin: Admin, q: QueryMap) -> Reply {
+async fn by_tenant(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let trees = admin
                 .core()
                 .orgs_of_tenant(&admin.pool.id, &req_str(&q, "tenant_id")?)

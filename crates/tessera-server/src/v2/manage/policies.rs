@@ -2,9 +2,7 @@
 //! policies by code within a namespace, and their assignments to users, roles, groups and
 //! nodes (named as the wire names them: user and node ids, role and group codes).
 
-use std::collections::HashMap;
-
-use axum::extract::Query;
+use axum::extract::RawQuery;
 use axum::routing::get;
 use axum::Router;
 use serde_json::{json, Map, Value};
@@ -18,8 +16,8 @@ use tessera_core::{Error, Result};
 
 use super::super::args::{opt_bool, opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
-use super::dir_common::{opt_target_type, target_type};
-use super::{common_message, done, paged_json, query_map, Admin, Reply};
+use super::dir_common::{opt_target_type, query_args, target_type};
+use super::{common_message, done, paged_json, Admin, Reply};
 use crate::graphql::Field;
 use crate::AppState;
 
@@ -268,10 +266,10 @@ async fn enable(ctx: &V2Ctx, a: &Map<String, Value>, enabled: bool) -> Result<Va
 /// `GET /api/v2/policies/assignments/by-target?namespace&policy_code&target_type`
 /// (`acl.getPoliciesAssignmentsCondition`): the policy with its statements (and their
 /// conditions) and its assignments to targets of that type.
-async fn by_target(admin: Admin, q: Query<HashMap<String, String>>) -> Reply {
+async fn by_target(admin: Admin, RawQuery(q): RawQuery) -> Reply {
     admin
         .reply(async {
-            let q = query_map(q);
+            let q = query_args(&q)?;
             let core = admin.core();
             let ns = opt_str(&q, "namespace")?;
             let policy = core

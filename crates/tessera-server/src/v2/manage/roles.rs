@@ -1,24 +1,19 @@
-//! `mc.roles` (`v2-wire.md` §6.2): roles by code within a namespace, their users, parents,
-//! authorized resources and custom data; `assignRole` / `revokeRole` (also sent by
-//! `mc.users.addRoles/removeRoles`).
-//!
-//! The custom-data operations (`udv`, `setUdv`, `setUdvBatch`, `removeUdv`, `udfValueBatch`,
-//! `setUdfValueBatch`) are answered here only for `targetType: ROLE`, after checking that
-//! every role id is one of the caller's pool.
+//! `mc.roles` (`v2-wire.md` §6.2): roles by code within a namespace, their users, parents
+//! and authorized resources; `assignRole` / `revokeRole` (also sent by
+//! `mc.users.addRoles/removeRoles`). A role's custom data (`targetType: ROLE`) is served
+//! with every other target's by `pool.rs`.
 
 use axum::body::Bytes;
 use axum::routing::post;
 use axum::Router;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use tessera_core::service::directory::NewRole;
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
-use tessera_core::service::udf::{decode_wire_value, UdfTarget};
 use tessera_core::{Error, Result};
 
 use super::super::args::{opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
 use super::super::directory_fields::role_json;
-use super::super::user_json::udv_json;
 use super::dir_common::{
     authorized_page, order, resource_type_arg, role_full, selects, sub_page, users_page,
 };
@@ -37,11 +32,6 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
         "roles" => list(ctx, f).await,
         "assignRole" => holders(ctx, a, true).await,
         "revokeRole" => holders(ctx, a, false).await,
-        "udv" | "setUdv" | "setUdvBatch" | "removeUdv" | "udfValueBatch" | "setUdfValueBatch"
-            if a.get("targetType").and_then(Value::as_str) == Some("ROLE") =>
-        {
-            udf(ctx, f).await
-        }
         _ => return None,
     })
 }
@@ -185,83 +175,6 @@ async fn holders(ctx: &V2Ctx, a: &Map<String, Value>, assign: bool) -> Result<Va
         .set_role_holders(&pool.id, ns.as_deref(), &codes, &holders, assign)
         .await?;
     Ok(common_message(ctx.lang))
-}
-
-/// `[{key, value}]` with `value` JSON-encoded as the SDK sends it.
-fn encoded_pairs(a: &Map<String, Value>, key: &'static str) -> Result<Vec<(String, Value)>> {
-    let Some(Value::Array(items)) = a.get(key) else {
-        return Err(Error::MissingParameter(key));
-    };
-    items
-        .iter()
-        .map(|item| {
-            let o = item.as_object().ok_or(Error::InvalidParameter(key))?;
-            Ok((req_str(o, "key")?, decode_wire_value(&req_str(o, "value")?)))
-        })
-        .collect()
-}
-
-async fn udf(ctx: &V2Ctx, f: &Field) -> Result<Value> {
-    let pool = ctx.admin().await?;
-    let core = &ctx.state.core;
-    let a = &f.args;
-    let t = UdfTarget::Role;
-    match f.name.as_str() {
-        "udfValueBatch" => {
-            let ids = str_list(a, "targetIds")?;
-            if ids.is_empty() {
-                return Err(Error::MissingParameter("targetIds"));
-            }
-            core.ensure_udf_targets(&pool.id, t, &ids).await?;
-            let values = core.udf_values_batch(&pool.id, t, &ids).await?;
-            Ok(Value::Array(
-                values
-                    .iter()
-                    .map(|(id, v)| json!({"targetId": id, "data": udv_json(v)}))
-                    .collect(),
-            ))
-        }
-        "setUdfValueBatch" => {
-            let Some(Value::Array(items)) = a.get("input") else {
-                return Err(Error::MissingParameter("input"));
-            };
-            let mut triples = Vec::with_capacity(items.len());
-            for item in items {
-                let o = item.as_object().ok_or(Error::InvalidParameter("input"))?;
-                triples.push((
-                    req_str(o, "targetId")?,
-                    req_str(o, "key")?,
-                    decode_wire_value(&req_str(o, "value")?),
-                ));
-            }
-            core.set_udf_values_batch(&pool.id, t, &triples).await?;
-            Ok(common_message(ctx.lang))
-        }
-        op => {
-            let id = req_str(a, "targetId")?;
-            core.ensure_udf_targets(&pool.id, t, std::slice::from_ref(&id))
-                .await?;
-            let values = match op {
-                "setUdv" => {
-                    let pair = (req_str(a, "key")?, decode_wire_value(&req_str(a, "value")?));
-                    core.set_udf_values(&pool.id, t, &id, &[pair]).await?
-                }
-                "setUdvBatch" => {
-                    let pairs = encoded_pairs(a, "udvList")?;
-                    if pairs.is_empty() {
-                        return Err(Error::MissingParameter("udvList"));
-                    }
-                    core.set_udf_values(&pool.id, t, &id, &pairs).await?
-                }
-                "removeUdv" => {
-                    core.remove_udf_value(&pool.id, t, &id, &req_str(a, "key")?)
-                        .await?
-                }
-                _ => core.udf_values(&pool.id, t, &id).await?,
-            };
-            Ok(udv_json(&values))
-        }
-    }
 }
 
 /// `POST /api/v2/roles/roleUsers {namespace, code, search, page, limit}`: the users of a

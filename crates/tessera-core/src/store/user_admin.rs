@@ -1,0 +1,142 @@
+//! Storage for the administrator's view of users: paged queries over the whole pool, batch
+//! lookups, deletion with every assignment, archiving, "log out everywhere" and the login
+//! history. Split from [`super::Store`] like the directory.
+//!
+//! Every query is scoped by `pool_id` and answered from indexes: list and search order by
+//! `(created_at DESC, id DESC)`, which the `(pool_id, is_deleted, created_at, id)` index
+//! serves; keyword search is a prefix match on indexed columns.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::{ExternalIdentity, User};
+use crate::service::paging::{Page, Paged};
+
+/// A unique user field a batch lookup can go by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserKey {
+    Id,
+    Username,
+    /// Matched on the lower-cased key; pass lower-cased values.
+    Email,
+    /// The national number, any country code.
+    Phone,
+    ExternalId,
+}
+
+/// A column a keyword search looks in (prefix match).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchField {
+    Username,
+    /// The lower-cased email key; the keyword is lower-cased for it.
+    Email,
+    Phone,
+    Nickname,
+    Name,
+    ExternalId,
+}
+
+/// A condition on a custom field's stored value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdfCondition {
+    pub key: String,
+    /// The stored form of the value (see `service::udf`).
+    pub value: String,
+    /// `NEQ`: users whose value is not this one (including users without a value).
+    pub negate: bool,
+}
+
+/// Which users a paged query returns. Conditions combine with AND.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Archived (resigned) users instead of live ones.
+    pub archived: bool,
+    pub keyword: Option<String>,
+    /// Where the keyword is looked for; empty means every [`SearchField`].
+    pub fields: Vec<SearchField>,
+    /// Members of any of the groups with these codes.
+    pub group_codes: Vec<String>,
+    /// Direct holders of any of these roles, as `(namespace, code)`.
+    pub roles: Vec<(String, String)>,
+    /// Members of any of these org nodes.
+    pub node_ids: Vec<String>,
+    /// Users in no org node at all.
+    pub exclude_in_org: bool,
+    pub udf: Vec<UdfCondition>,
+    /// Users who have logged in to this application.
+    pub logged_in_app: Option<String>,
+}
+
+/// One successful login, as the user action log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginEvent {
+    pub id: String,
+    pub user_id: String,
+    pub app_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub at: i64,
+}
+
+/// Which login events a page of the action log holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoginEventQuery {
+    pub user_ids: Vec<String>,
+    pub app_ids: Vec<String>,
+    pub ip: Option<String>,
+    /// Inclusive bounds, ms.
+    pub start: Option<i64>,
+    pub end: Option<i64>,
+}
+
+#[async_trait]
+pub trait UserAdminStore: Send + Sync {
+    async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>>;
+    /// The users whose `key` is one of `values`, in the order of `values`; unknown values
+    /// are skipped.
+    async fn users_by_key(
+        &self,
+        pool_id: &str,
+        key: UserKey,
+        values: &[String],
+    ) -> Result<Vec<User>>;
+    /// Inserts a user and, in the same transaction, the identity linking it to an external
+    /// provider, so a collision on either writes nothing.
+    async fn insert_user_with_identity(
+        &self,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<()>;
+    /// Deletes every user or none ([`crate::Error::UserNotFound`] if one is not in the pool),
+    /// with everything assigned to them (roles, grants, memberships, access rules, policy
+    /// assignments, custom values) and their sub-accounts, in one transaction.
+    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()>;
+    /// Archives (or restores) every user or none; archiving also ends their sessions.
+    async fn set_archived(
+        &self,
+        pool_id: &str,
+        ids: &[String],
+        archived: bool,
+        at: i64,
+    ) -> Result<()>;
+    /// Ends every token of these users issued up to `at` (ms); every user or none.
+    async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()>;
+    async fn login_events(
+        &self,
+        pool_id: &str,
+        q: &LoginEventQuery,
+        page: Page,
+    ) -> Result<Paged<LoginEvent>>;
+    /// How many distinct users have logged in to the application.
+    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64>;
+    /// How many users have a value for the custom field.
+    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64>;
+    /// Removes the link of a user to an external identity; whether one was removed.
+    async fn delete_identity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<bool>;
+}

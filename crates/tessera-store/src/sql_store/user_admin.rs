@@ -1,0 +1,647 @@
+//! [`UserAdminStore`] on SQL. Queries are assembled from fixed fragments with numbered
+//! placeholders; caller values are only ever bound, never spliced into the text.
+
+use async_trait::async_trait;
+use tessera_core::model::{ExternalIdentity, User};
+use tessera_core::service::paging::{Page, Paged};
+use tessera_core::store::user_admin::{
+    LoginEvent, LoginEventQuery, SearchField, UserAdminStore, UserKey, UserQuery,
+};
+use tessera_core::{Error, Result};
+
+use super::{db_err, SqlStore};
+use crate::rows::{self, col};
+
+/// A value to bind, in placeholder order.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL text and its arguments, built together so numbering cannot drift.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    fn text_arg(&mut self, v: &str) -> &mut Self {
+        self.args.push(Arg::Text(v.to_owned()));
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    fn int_arg(&mut self, v: i64) -> &mut Self {
+        self.args.push(Arg::Int(v));
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    /// `($a, $b, …)` for a non-empty list.
+    fn list(&mut self, values: &[String]) -> &mut Self {
+        self.push("(");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.text_arg(v);
+        }
+        self.push(")")
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+}
+
+/// The largest code point: `k || MAX_CHAR` bounds every string that starts with `k`.
+const MAX_CHAR: char = '\u{10FFFF}';
+
+fn search_column(f: SearchField) -> &'static str {
+    match f {
+        SearchField::Username => "username",
+        SearchField::Email => "email_key",
+        SearchField::Phone => "phone",
+        SearchField::Nickname => "nickname",
+        SearchField::Name => "name",
+        SearchField::ExternalId => "external_id",
+    }
+}
+
+const ALL_FIELDS: [SearchField; 6] = [
+    SearchField::Username,
+    SearchField::Email,
+    SearchField::Phone,
+    SearchField::Nickname,
+    SearchField::Name,
+    SearchField::ExternalId,
+];
+
+/// `FROM …` of a user query. When a condition can name its few candidate ids from an index
+/// of its own (a keyword prefix, a custom value, a group, role, node or application), those
+/// ids drive the query: `CROSS JOIN` keeps them the outer loop in SQLite, whose planner would
+/// otherwise walk the whole pool in list order and test every user. Returns whether a
+/// driver was used (then `u.id = m.id` joins it).
+fn from_clause(sql: &mut Sql, pool_id: &str, q: &UserQuery) -> bool {
+    let keyword = q.keyword.as_deref().filter(|k| !k.is_empty());
+    let udf_eq = q.udf.iter().find(|c| !c.negate);
+    if let Some(k) = keyword {
+        let fields: &[SearchField] = if q.fields.is_empty() {
+            &ALL_FIELDS
+        } else {
+            &q.fields
+        };
+        sql.push(" FROM (");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ");
+            }
+            let key = if *f == SearchField::Email {
+                k.to_lowercase()
+            } else {
+                k.to_owned()
+            };
+            let c = search_column(*f);
+            sql.push("SELECT id FROM users WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(&format!(" AND {c} >= "))
+                .text_arg(&key)
+                .push(&format!(" AND {c} < "))
+                .text_arg(&format!("{key}{MAX_CHAR}"));
+        }
+        sql.push(") m");
+    } else if let Some(c) = udf_eq {
+        sql.push(
+            " FROM (SELECT target_id AS id FROM udf_values WHERE target_type = 'USER' \
+             AND pool_id = ",
+        )
+        .text_arg(pool_id)
+        .push(" AND key = ")
+        .text_arg(&c.key)
+        .push(" AND value = ")
+        .text_arg(&c.value)
+        .push(") m");
+    } else if !q.group_codes.is_empty() {
+        sql.push(
+            " FROM (SELECT DISTINCT gm.user_id AS id FROM group_members gm \
+             JOIN user_groups g ON g.id = gm.group_id WHERE g.pool_id = ",
+        )
+        .text_arg(pool_id)
+        .push(" AND g.code IN ")
+        .list(&q.group_codes)
+        .push(") m");
+    } else if !q.node_ids.is_empty() {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM node_members WHERE node_id IN ")
+            .list(&q.node_ids)
+            .push(") m");
+    } else if let Some(app) = &q.logged_in_app {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM login_history WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND app_id = ")
+            .text_arg(app)
+            .push(") m");
+    } else {
+        sql.push(" FROM users u");
+        return false;
+    }
+    sql.push(" CROSS JOIN users u");
+    true
+}
+
+/// `WHERE …` of a user query (the table is aliased `u`). Every condition is here, also the
+/// one driving the query: it costs one probe per candidate and keeps the text uniform.
+fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery, driven: bool) {
+    if driven {
+        sql.push(" WHERE u.id = m.id AND u.pool_id = ");
+    } else {
+        sql.push(" WHERE u.pool_id = ");
+    }
+    sql.text_arg(pool_id)
+        .push(" AND u.is_deleted = ")
+        .int_arg(i64::from(q.archived));
+    if let Some(k) = q.keyword.as_deref().filter(|k| !k.is_empty()) {
+        let fields: &[SearchField] = if q.fields.is_empty() {
+            &ALL_FIELDS
+        } else {
+            &q.fields
+        };
+        sql.push(" AND (");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            let key = if *f == SearchField::Email {
+                k.to_lowercase()
+            } else {
+                k.to_owned()
+            };
+            let upper = format!("{key}{MAX_CHAR}");
+            let c = search_column(*f);
+            // The range uses the column's index; the SUBSTR re-check keeps the answer exact
+            // under any collation.
+            sql.push(&format!("(u.{c} >= "))
+                .text_arg(&key)
+                .push(&format!(" AND u.{c} < "))
+                .text_arg(&upper)
+                .push(&format!(" AND SUBSTR(u.{c}, 1, CAST("))
+                .int_arg(key.chars().count() as i64)
+                .push(" AS INTEGER)) = ")
+                .text_arg(&key)
+                .push(")");
+        }
+        sql.push(")");
+    }
+    if !q.group_codes.is_empty() {
+        sql.push(
+            " AND u.id IN (SELECT gm.user_id FROM group_members gm \
+             JOIN user_groups g ON g.id = gm.group_id WHERE g.pool_id = u.pool_id AND g.code IN ",
+        )
+        .list(&q.group_codes)
+        .push(")");
+    }
+    if !q.roles.is_empty() {
+        sql.push(
+            " AND u.id IN (SELECT ra.target_id FROM role_assignments ra \
+             JOIN roles r ON r.id = ra.role_id \
+             WHERE ra.target_type = 'USER' AND r.pool_id = u.pool_id AND (",
+        );
+        for (i, (ns, code)) in q.roles.iter().enumerate() {
+            if i > 0 {
+                sql.push(" OR ");
+            }
+            sql.push("(r.namespace = ")
+                .text_arg(ns)
+                .push(" AND r.code = ")
+                .text_arg(code)
+                .push(")");
+        }
+        sql.push("))");
+    }
+    if !q.node_ids.is_empty() {
+        sql.push(" AND u.id IN (SELECT nm.user_id FROM node_members nm WHERE nm.node_id IN ")
+            .list(&q.node_ids)
+            .push(")");
+    }
+    if q.exclude_in_org {
+        sql.push(" AND NOT EXISTS (SELECT 1 FROM node_members nm WHERE nm.user_id = u.id)");
+    }
+    for c in &q.udf {
+        sql.push(if c.negate {
+            " AND u.id NOT IN"
+        } else {
+            " AND u.id IN"
+        })
+        .push(
+            " (SELECT uv.target_id FROM udf_values uv WHERE uv.target_type = 'USER' \
+             AND uv.pool_id = ",
+        )
+        .text_arg(pool_id)
+        .push(" AND uv.key = ")
+        .text_arg(&c.key)
+        .push(" AND uv.value = ")
+        .text_arg(&c.value)
+        .push(")");
+    }
+    if let Some(app) = &q.logged_in_app {
+        sql.push(
+            " AND u.id IN (SELECT lh.user_id FROM login_history lh \
+             WHERE lh.pool_id = u.pool_id AND lh.app_id = ",
+        )
+        .text_arg(app)
+        .push(")");
+    }
+}
+
+/// The user columns qualified with `u.`, so a driving subquery's `id` cannot clash.
+fn prefixed_user_columns() -> String {
+    rows::USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn key_column(k: UserKey) -> &'static str {
+    match k {
+        UserKey::Id => "id",
+        UserKey::Username => "username",
+        UserKey::Email => "email_key",
+        UserKey::Phone => "phone",
+        UserKey::ExternalId => "external_id",
+    }
+}
+
+/// Rows of other tables that point at users by id without a foreign key (the target columns
+/// are shared by several target types), deleted with the users.
+const USER_TARGET_CLEANUP: [&str; 5] = [
+    "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
+    "DELETE FROM resource_grants WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
+    "DELETE FROM app_access_policies WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
+    "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
+    "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
+];
+
+/// Runs a write meant to touch one row per id; whether it did (every id was found).
+async fn affects_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &Sql,
+    expected: usize,
+) -> Result<bool> {
+    let n = sql
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == expected as u64)
+}
+
+/// Ends a transaction that found a problem before it commits. Rolling back at once (rather
+/// than on drop) releases SQLite's write lock before the next statement needs it.
+async fn rollback<T>(tx: sqlx::Transaction<'_, sqlx::Any>, e: Error) -> Result<T> {
+    tx.rollback().await.map_err(db_err)?;
+    Err(e)
+}
+
+fn distinct(ids: &[String]) -> Vec<String> {
+    let mut v = ids.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[async_trait]
+impl UserAdminStore for SqlStore {
+    async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>> {
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) AS n");
+        let driven = from_clause(&mut count, pool_id, q);
+        user_conditions(&mut count, pool_id, q, driven);
+        let row = count.query().fetch_one(&self.pool).await.map_err(db_err)?;
+        let total_count: i64 = col(&row, "n")?;
+
+        let mut list = Sql::default();
+        list.push(&format!("SELECT {}", prefixed_user_columns()));
+        let driven = from_clause(&mut list, pool_id, q);
+        user_conditions(&mut list, pool_id, q, driven);
+        list.push(" ORDER BY u.created_at DESC, u.id DESC LIMIT ")
+            .int_arg(page.limit)
+            .push(" OFFSET ")
+            .int_arg(page.offset());
+        let users = list
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Paged {
+            total_count,
+            list: users,
+        })
+    }
+
+    async fn users_by_key(
+        &self,
+        pool_id: &str,
+        key: UserKey,
+        values: &[String],
+    ) -> Result<Vec<User>> {
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let c = key_column(key);
+        let mut sql = Sql::default();
+        sql.push(&format!(
+            "SELECT {} FROM users WHERE pool_id = ",
+            rows::USER_COLUMNS
+        ))
+        .text_arg(pool_id)
+        .push(&format!(" AND {c} IN "))
+        .list(values);
+        let found = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect::<Result<Vec<_>>>()?;
+        let field = |u: &User| -> Option<String> {
+            match key {
+                UserKey::Id => Some(u.id.clone()),
+                UserKey::Username => u.username.clone(),
+                UserKey::Email => u
+                    .email
+                    .as_deref()
+                    .map(tessera_core::rules::identifiers::email_key),
+                UserKey::Phone => u.phone.clone(),
+                UserKey::ExternalId => u.external_id.clone(),
+            }
+        };
+        let mut out = Vec::with_capacity(found.len());
+        for v in values {
+            for u in found
+                .iter()
+                .filter(|u| field(u).as_deref() == Some(v.as_str()))
+            {
+                if !out.iter().any(|o: &User| o.id == u.id) {
+                    out.push(u.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn insert_user_with_identity(
+        &self,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        super::insert_user_with(&mut *tx, user).await?;
+        if let Some(i) = identity {
+            super::insert_identity_with(&mut *tx, i).await?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()> {
+        let ids = distinct(ids);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The first statement writes (SQLite takes the write lock up front) and tells at
+        // once whether every id is a user of the pool.
+        let mut touch = Sql::default();
+        touch
+            .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        if !affects_all(&mut tx, &touch, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
+        }
+        // Sub-accounts go with their primary user (the foreign key cascades), so their
+        // assignments must go too.
+        let mut sql = Sql::default();
+        sql.push("SELECT id FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND primary_user_id IN ")
+            .list(&ids);
+        let subs: Vec<String> = sql
+            .query()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect::<Result<_>>()?;
+        for id in ids.iter().chain(subs.iter()) {
+            for stmt in USER_TARGET_CLEANUP {
+                sqlx::query(stmt)
+                    .bind(pool_id)
+                    .bind(id.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        let mut del = Sql::default();
+        del.push("DELETE FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        del.query().execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn set_archived(
+        &self,
+        pool_id: &str,
+        ids: &[String],
+        archived: bool,
+        at: i64,
+    ) -> Result<()> {
+        let ids = distinct(ids);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let status = if archived { "Resigned" } else { "Activated" };
+        let mut sql = Sql::default();
+        sql.push("UPDATE users SET is_deleted = ")
+            .int_arg(i64::from(archived))
+            .push(", status = ")
+            .text_arg(status)
+            .push(", updated_at = ")
+            .int_arg(at);
+        if archived {
+            sql.push(", tokens_valid_after = ").int_arg(at);
+        }
+        sql.push(" WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()> {
+        let ids = distinct(ids);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut sql = Sql::default();
+        sql.push("UPDATE users SET tokens_valid_after = ")
+            .int_arg(at)
+            .push(" WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
+        }
+        let mut s = Sql::default();
+        s.push("UPDATE sessions SET revoked_at = ")
+            .int_arg(at)
+            .push(" WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND revoked_at IS NULL AND user_id IN ")
+            .list(&ids);
+        s.query().execute(&mut *tx).await.map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn login_events(
+        &self,
+        pool_id: &str,
+        q: &LoginEventQuery,
+        page: Page,
+    ) -> Result<Paged<LoginEvent>> {
+        let conditions = |sql: &mut Sql| {
+            sql.push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND success = 1 AND user_id IS NOT NULL");
+            if !q.user_ids.is_empty() {
+                sql.push(" AND user_id IN ").list(&q.user_ids);
+            }
+            if !q.app_ids.is_empty() {
+                sql.push(" AND app_id IN ").list(&q.app_ids);
+            }
+            if let Some(ip) = &q.ip {
+                sql.push(" AND ip = ").text_arg(ip);
+            }
+            if let Some(s) = q.start {
+                sql.push(" AND created_at >= ").int_arg(s);
+            }
+            if let Some(e) = q.end {
+                sql.push(" AND created_at <= ").int_arg(e);
+            }
+        };
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) AS n FROM login_history");
+        conditions(&mut count);
+        let total_count: i64 = col(
+            &count.query().fetch_one(&self.pool).await.map_err(db_err)?,
+            "n",
+        )?;
+        let mut list = Sql::default();
+        list.push("SELECT id, user_id, app_id, ip, user_agent, created_at FROM login_history");
+        conditions(&mut list);
+        list.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .int_arg(page.limit)
+            .push(" OFFSET ")
+            .int_arg(page.offset());
+        let events = list
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok(LoginEvent {
+                    id: col(r, "id")?,
+                    user_id: col(r, "user_id")?,
+                    app_id: col(r, "app_id")?,
+                    ip: col(r, "ip")?,
+                    user_agent: col(r, "user_agent")?,
+                    at: col(r, "created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Paged {
+            total_count,
+            list: events,
+        })
+    }
+
+    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(DISTINCT user_id) AS n FROM login_history \
+             WHERE pool_id = $1 AND app_id = $2 AND success = 1",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM udf_values \
+             WHERE pool_id = $1 AND target_type = 'USER' AND key = $2",
+        )
+        .bind(pool_id)
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn delete_identity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM external_identities WHERE pool_id = $1 AND user_id = $2 \
+             AND provider = $3 AND user_id_in_idp = $4",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(provider)
+        .bind(user_id_in_idp)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
+    }
+}
