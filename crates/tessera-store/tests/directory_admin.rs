@@ -678,14 +678,20 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
             .await
             .unwrap();
     }
-    let groups = fx
+    // Rows made in the same millisecond fall back to their ids: still one fixed order.
+    let all = fx
+        .core
+        .list_groups(&fx.pool, page(1, 10), Order::Oldest)
+        .await
+        .unwrap();
+    let last = fx
         .core
         .list_groups(&fx.pool, page(2, 2), Order::Oldest)
         .await
         .unwrap();
-    assert_eq!(groups.total_count, 3);
-    assert_eq!(groups.list.len(), 1);
-    assert_eq!(groups.list[0].code, "g2");
+    assert_eq!((all.total_count, last.total_count), (3, 3));
+    assert_eq!(last.list.len(), 1);
+    assert_eq!(last.list[0].id, all.list[2].id);
     let data = fx
         .core
         .list_resources(&fx.pool, Some("ns"), Some(ResourceType::Data), page(1, 10))
@@ -958,6 +964,45 @@ async fn namespaces_carry_their_contents(db: &TestDb) {
     assert_eq!(fx.count("SELECT COUNT(*) FROM role_assignments").await, 0);
 }
 
+async fn orgs_of_a_tenant(db: &TestDb) {
+    let fx = setup(db).await;
+    sqlx::query(
+        "INSERT INTO tenants (id, pool_id, name, created_at, updated_at) \
+         VALUES ('t1', $1, 'Tenant', 0, 0)",
+    )
+    .bind(&fx.pool)
+    .execute(fx.store.pool())
+    .await
+    .unwrap();
+    let tree = fx
+        .core
+        .create_org_tree(&fx.pool, node("T", None), Some("t1".into()))
+        .await
+        .unwrap();
+    assert_eq!(tree.record.tenant_id.as_deref(), Some("t1"));
+    fx.core
+        .create_org_tree(&fx.pool, node("Untenanted", None), None)
+        .await
+        .unwrap();
+    let mine = fx.core.orgs_of_tenant(&fx.pool, "t1").await.unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].record.org.id, tree.record.org.id);
+    // Another pool's tenant is no tenant here: nothing is created.
+    let other = fx.core.create_pool("other").await.unwrap();
+    let e = fx
+        .core
+        .create_org_tree(&other.user_pool_id, node("X", None), Some("t1".into()))
+        .await;
+    assert!(matches!(e, Err(Error::NotFound("tenant"))), "{e:?}");
+    assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 2);
+    assert!(fx
+        .core
+        .orgs_of_tenant(&other.user_pool_id, "t1")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 backend_tests! {
     role_delete_cascade => deleting_a_role_removes_everything_naming_it;
     role_parent_loops => role_parent_loops_are_refused;
@@ -969,4 +1014,5 @@ backend_tests! {
     member_moves => members_move_with_their_main_department;
     imports => imports_are_all_or_nothing;
     namespaces => namespaces_carry_their_contents;
+    tenants => orgs_of_a_tenant;
 }

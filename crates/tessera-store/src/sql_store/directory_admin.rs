@@ -132,6 +132,32 @@ async fn lock_pool(tx: &mut Tx<'_>, pool_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// Ends a transaction: commits on success, rolls back at once on failure. A dropped
+/// transaction rolls back only when its connection is next used, and on SQLite would hold
+/// the write lock until then.
+async fn finish<T>(tx: Tx<'_>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(v) => {
+            tx.commit().await.map_err(db_err)?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await.map_err(db_err)?;
+            Err(e)
+        }
+    }
+}
+
+/// Runs `$body` (an expression that may use `?` and `return`, and ends in `Ok(…)`) in one
+/// transaction named `$tx`, ended by [`finish`].
+macro_rules! atomically {
+    ($store:expr, $tx:ident, $body:block) => {{
+        let mut $tx = $store.pool.begin().await.map_err(db_err)?;
+        let result: Result<_> = async { $body }.await;
+        finish($tx, result).await
+    }};
+}
+
 /// How `udf_values.target_type` spells a directory target (the UDF target names).
 fn udf_kind(t: TargetType) -> &'static str {
     match t {
@@ -492,87 +518,88 @@ impl DirectoryAdminStore for SqlStore {
         change: &RoleChange,
         at: i64,
     ) -> Result<Role> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        lock_pool(&mut tx, pool_id).await?;
-        let select = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE pool_id = $1 AND id = $2");
-        let current = sqlx::query(&select)
-            .bind(pool_id)
-            .bind(role_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .as_ref()
-            .map(role)
-            .transpose()?
-            .ok_or(Error::NotFound("role"))?;
-        let mut next = current.clone();
-        if let Some(code) = &change.code {
-            next.code = code.clone();
-        }
-        if let Some(description) = &change.description {
-            next.description = description.clone();
-        }
-        if let Some(parent) = &change.parent_id {
-            if let Some(parent_id) = parent {
-                if parent_id == role_id {
-                    return Err(Error::InvalidParameter("parent"));
-                }
-                let ns: Option<String> =
-                    sqlx::query("SELECT namespace FROM roles WHERE pool_id = $1 AND id = $2")
-                        .bind(pool_id)
-                        .bind(parent_id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(db_err)?
-                        .map(|r| col(&r, "namespace"))
-                        .transpose()?;
-                if ns.as_deref() != Some(current.namespace.as_str()) {
-                    return Err(Error::NotFound("role"));
-                }
-                // The new parent must not descend from this role: walk up from it. UNION
-                // stops at rows already seen, so even a corrupt loop ends.
-                let looped = sqlx::query(
-                    "WITH RECURSIVE up(id, parent_id) AS ( \
-                        SELECT id, parent_id FROM roles WHERE pool_id = $1 AND id = $2 \
-                        UNION \
-                        SELECT r.id, r.parent_id FROM up JOIN roles r ON r.id = up.parent_id) \
-                     SELECT 1 AS one FROM up WHERE id = $3",
-                )
+        atomically!(self, tx, {
+            lock_pool(&mut tx, pool_id).await?;
+            let select = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE pool_id = $1 AND id = $2");
+            let current = sqlx::query(&select)
                 .bind(pool_id)
-                .bind(parent_id)
                 .bind(role_id)
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(db_err)?;
-                if looped.is_some() {
-                    return Err(Error::InvalidParameter("parent"));
-                }
+                .map_err(db_err)?
+                .as_ref()
+                .map(role)
+                .transpose()?
+                .ok_or(Error::NotFound("role"))?;
+            let mut next = current.clone();
+            if let Some(code) = &change.code {
+                next.code = code.clone();
             }
-            next.parent_id = parent.clone();
-        }
-        next.updated_at = at;
-        sqlx::query(
-            "UPDATE roles SET code = $1, description = $2, parent_id = $3, updated_at = $4 \
-             WHERE pool_id = $5 AND id = $6",
-        )
-        .bind(&next.code)
-        .bind(&next.description)
-        .bind(&next.parent_id)
-        .bind(at)
-        .bind(pool_id)
-        .bind(role_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(dir_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(next)
+            if let Some(description) = &change.description {
+                next.description = description.clone();
+            }
+            if let Some(parent) = &change.parent_id {
+                if let Some(parent_id) = parent {
+                    if parent_id == role_id {
+                        return Err(Error::InvalidParameter("parent"));
+                    }
+                    let ns: Option<String> =
+                        sqlx::query("SELECT namespace FROM roles WHERE pool_id = $1 AND id = $2")
+                            .bind(pool_id)
+                            .bind(parent_id)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(db_err)?
+                            .map(|r| col(&r, "namespace"))
+                            .transpose()?;
+                    if ns.as_deref() != Some(current.namespace.as_str()) {
+                        return Err(Error::NotFound("role"));
+                    }
+                    // The new parent must not descend from this role: walk up from it. UNION
+                    // stops at rows already seen, so even a corrupt loop ends.
+                    let looped = sqlx::query(
+                        "WITH RECURSIVE up(id, parent_id) AS ( \
+                            SELECT id, parent_id FROM roles WHERE pool_id = $1 AND id = $2 \
+                            UNION \
+                            SELECT r.id, r.parent_id FROM up JOIN roles r ON r.id = up.parent_id) \
+                         SELECT 1 AS one FROM up WHERE id = $3",
+                    )
+                    .bind(pool_id)
+                    .bind(parent_id)
+                    .bind(role_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                    if looped.is_some() {
+                        return Err(Error::InvalidParameter("parent"));
+                    }
+                }
+                next.parent_id = parent.clone();
+            }
+            next.updated_at = at;
+            sqlx::query(
+                "UPDATE roles SET code = $1, description = $2, parent_id = $3, updated_at = $4 \
+                 WHERE pool_id = $5 AND id = $6",
+            )
+            .bind(&next.code)
+            .bind(&next.description)
+            .bind(&next.parent_id)
+            .bind(at)
+            .bind(pool_id)
+            .bind(role_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(dir_err)?;
+            Ok(next)
+        })
     }
 
     async fn delete_roles(&self, pool_id: &str, role_ids: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        lock_pool(&mut tx, pool_id).await?;
-        delete_roles_in(&mut tx, pool_id, role_ids).await?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            lock_pool(&mut tx, pool_id).await?;
+            delete_roles_in(&mut tx, pool_id, role_ids).await?;
+            Ok(())
+        })
     }
 
     async fn assign_roles(
@@ -582,42 +609,43 @@ impl DirectoryAdminStore for SqlStore {
         targets: &[(TargetType, String)],
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for role_id in role_ids {
-            for (t, target_id) in targets {
-                if *t == TargetType::Role {
-                    return Err(Error::InvalidParameter("targetType"));
-                }
-                let (table, target_missing) = target_table(*t);
-                let n = sqlx::query(&format!(
-                    "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, \
-                     created_at) \
-                     SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
-                     WHERE r.pool_id = $1 AND r.id = $2 \
-                     AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-                     ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
-                ))
-                .bind(pool_id)
-                .bind(role_id)
-                .bind(target_key(*t))
-                .bind(target_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("roles", role_id.as_str(), Error::NotFound("role")),
-                        (table, target_id.as_str(), target_missing),
-                    ];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
+        atomically!(self, tx, {
+            for role_id in role_ids {
+                for (t, target_id) in targets {
+                    if *t == TargetType::Role {
+                        return Err(Error::InvalidParameter("targetType"));
+                    }
+                    let (table, target_missing) = target_table(*t);
+                    let n = sqlx::query(&format!(
+                        "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, \
+                         created_at) \
+                         SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
+                         WHERE r.pool_id = $1 AND r.id = $2 \
+                         AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
+                         ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
+                    ))
+                    .bind(pool_id)
+                    .bind(role_id)
+                    .bind(target_key(*t))
+                    .bind(target_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 0 {
+                        let ends = vec![
+                            ("roles", role_id.as_str(), Error::NotFound("role")),
+                            (table, target_id.as_str(), target_missing),
+                        ];
+                        if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                            return Err(e);
+                        }
                     }
                 }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn revoke_roles(
@@ -629,18 +657,19 @@ impl DirectoryAdminStore for SqlStore {
         if role_ids.is_empty() || targets.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (t, ids) in by_type(targets) {
-            let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
-            let roles = sql.bind_list(role_ids);
-            let list = sql.bind_list(&ids);
-            sql.text = format!(
-                "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = $2 \
-                 AND role_id IN ({roles}) AND target_id IN ({list})"
-            );
-            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            for (t, ids) in by_type(targets) {
+                let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+                let roles = sql.bind_list(role_ids);
+                let list = sql.bind_list(&ids);
+                sql.text = format!(
+                    "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = $2 \
+                     AND role_id IN ({roles}) AND target_id IN ({list})"
+                );
+                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn role_users(
@@ -816,15 +845,17 @@ impl DirectoryAdminStore for SqlStore {
         if group_ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        let list = sql.bind_list(group_ids);
-        sql.text = format!("DELETE FROM group_members WHERE pool_id = $1 AND group_id IN ({list})");
-        query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-        delete_target_rows(&mut tx, pool_id, TargetType::Group, group_ids).await?;
-        sql.text = format!("DELETE FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
-        query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let mut sql = Sql::new(vec![pool_id.to_owned()]);
+            let list = sql.bind_list(group_ids);
+            sql.text =
+                format!("DELETE FROM group_members WHERE pool_id = $1 AND group_id IN ({list})");
+            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            delete_target_rows(&mut tx, pool_id, TargetType::Group, group_ids).await?;
+            sql.text = format!("DELETE FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
+            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn remove_group_members(
@@ -874,38 +905,40 @@ impl DirectoryAdminStore for SqlStore {
         tenant_id: Option<&str>,
         nodes: &[Node],
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query(&format!(
-            "INSERT INTO orgs ({ORG_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6)"
-        ))
-        .bind(&o.id)
-        .bind(&o.pool_id)
-        .bind(&o.root_node_id)
-        .bind(o.created_at)
-        .bind(o.updated_at)
-        .bind(tenant_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if let Some(t) = tenant_id {
-            let found = sqlx::query("SELECT 1 AS one FROM tenants WHERE pool_id = $1 AND id = $2")
-                .bind(&o.pool_id)
-                .bind(t)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if found.is_none() {
-                return Err(Error::NotFound("tenant"));
+        atomically!(self, tx, {
+            sqlx::query(&format!(
+                "INSERT INTO orgs ({ORG_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6)"
+            ))
+            .bind(&o.id)
+            .bind(&o.pool_id)
+            .bind(&o.root_node_id)
+            .bind(o.created_at)
+            .bind(o.updated_at)
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(t) = tenant_id {
+                let found =
+                    sqlx::query("SELECT 1 AS one FROM tenants WHERE pool_id = $1 AND id = $2")
+                        .bind(&o.pool_id)
+                        .bind(t)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                if found.is_none() {
+                    return Err(Error::NotFound("tenant"));
+                }
             }
-        }
-        for n in nodes {
-            if insert_node_row(&mut tx, n).await? == 0 {
-                return Err(Error::Internal(
-                    "an imported node does not follow its parent".into(),
-                ));
+            for n in nodes {
+                if insert_node_row(&mut tx, n).await? == 0 {
+                    return Err(Error::Internal(
+                        "an imported node does not follow its parent".into(),
+                    ));
+                }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn get_org_record(&self, pool_id: &str, org_id: &str) -> Result<Option<OrgRecord>> {
@@ -975,42 +1008,44 @@ impl DirectoryAdminStore for SqlStore {
     }
 
     async fn delete_org(&self, pool_id: &str, org_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n =
-            sqlx::query("UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("org"));
-        }
-        // Read the nodes before the org row goes: its delete cascades to them.
-        let node_ids: Vec<String> =
-            sqlx::query("SELECT id FROM org_nodes WHERE pool_id = $1 AND org_id = $2")
-                .bind(pool_id)
-                .bind(org_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| col(r, "id"))
-                .collect::<Result<_>>()?;
-        delete_nodes_in(&mut tx, pool_id, &node_ids).await?;
-        for stmt in [
-            "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'ORG' AND target_id = $2",
-            "DELETE FROM orgs WHERE pool_id = $1 AND id = $2",
-        ] {
-            sqlx::query(stmt)
-                .bind(pool_id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let n = sqlx::query(
+                "UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2",
+            )
+            .bind(pool_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("org"));
+            }
+            // Read the nodes before the org row goes: its delete cascades to them.
+            let node_ids: Vec<String> =
+                sqlx::query("SELECT id FROM org_nodes WHERE pool_id = $1 AND org_id = $2")
+                    .bind(pool_id)
+                    .bind(org_id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| col(r, "id"))
+                    .collect::<Result<_>>()?;
+            delete_nodes_in(&mut tx, pool_id, &node_ids).await?;
+            for stmt in [
+                "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'ORG' AND target_id = $2",
+                "DELETE FROM orgs WHERE pool_id = $1 AND id = $2",
+            ] {
+                sqlx::query(stmt)
+                    .bind(pool_id)
+                    .bind(org_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn update_node(
@@ -1020,63 +1055,64 @@ impl DirectoryAdminStore for SqlStore {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE org_nodes SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
-            .bind(at)
+        atomically!(self, tx, {
+            let n =
+                sqlx::query("UPDATE org_nodes SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
+                    .bind(at)
+                    .bind(pool_id)
+                    .bind(node_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("node"));
+            }
+            let mut current = sqlx::query(&format!(
+                "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2"
+            ))
+            .bind(pool_id)
+            .bind(node_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)
+            .and_then(|r| node(&r))?;
+            if let Some(v) = &change.name {
+                current.name = v.clone();
+            }
+            if let Some(v) = &change.code {
+                current.code = v.clone();
+            }
+            if let Some(v) = &change.description {
+                current.description = v.clone();
+            }
+            if let Some(v) = change.order {
+                current.order = v;
+            }
+            if let Some(v) = &change.name_i18n {
+                current.name_i18n = v.clone();
+            }
+            if let Some(v) = &change.description_i18n {
+                current.description_i18n = v.clone();
+            }
+            current.updated_at = at;
+            sqlx::query(
+                "UPDATE org_nodes SET name = $1, code = $2, description = $3, sort_order = $4, \
+                 name_i18n = $5, description_i18n = $6 WHERE pool_id = $7 AND id = $8",
+            )
+            .bind(&current.name)
+            .bind(&current.code)
+            .bind(&current.description)
+            .bind(current.order)
+            .bind(&current.name_i18n)
+            .bind(&current.description_i18n)
             .bind(pool_id)
             .bind(node_id)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("node"));
-        }
-        let mut current = sqlx::query(&format!(
-            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2"
-        ))
-        .bind(pool_id)
-        .bind(node_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)
-        .and_then(|r| node(&r))?;
-        if let Some(v) = &change.name {
-            current.name = v.clone();
-        }
-        if let Some(v) = &change.code {
-            current.code = v.clone();
-        }
-        if let Some(v) = &change.description {
-            current.description = v.clone();
-        }
-        if let Some(v) = change.order {
-            current.order = v;
-        }
-        if let Some(v) = &change.name_i18n {
-            current.name_i18n = v.clone();
-        }
-        if let Some(v) = &change.description_i18n {
-            current.description_i18n = v.clone();
-        }
-        current.updated_at = at;
-        sqlx::query(
-            "UPDATE org_nodes SET name = $1, code = $2, description = $3, sort_order = $4, \
-             name_i18n = $5, description_i18n = $6 WHERE pool_id = $7 AND id = $8",
-        )
-        .bind(&current.name)
-        .bind(&current.code)
-        .bind(&current.description)
-        .bind(current.order)
-        .bind(&current.name_i18n)
-        .bind(&current.description_i18n)
-        .bind(pool_id)
-        .bind(node_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(dir_err)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(current)
+            .map_err(dir_err)?;
+            Ok(current)
+        })
     }
 
     async fn move_node(
@@ -1087,95 +1123,98 @@ impl DirectoryAdminStore for SqlStore {
         parent_id: &str,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query("UPDATE orgs SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
-            .bind(at)
-            .bind(pool_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("org"));
-        }
-        for id in [node_id, parent_id] {
-            let found = sqlx::query(
-                "SELECT 1 AS one FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
-            )
-            .bind(pool_id)
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if found.is_none() {
-                return Err(Error::NotFound("node"));
-            }
-        }
-        // Walk up from the new parent: meeting the node means it would hang under itself.
-        let looped = sqlx::query(
-            "WITH RECURSIVE up(id, parent_id) AS ( \
-                SELECT id, parent_id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
-                UNION \
-                SELECT n.id, n.parent_id FROM up JOIN org_nodes n ON n.id = up.parent_id) \
-             SELECT 1 AS one FROM up WHERE id = $3",
-        )
-        .bind(pool_id)
-        .bind(parent_id)
-        .bind(node_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if looped.is_some() {
-            return Err(Error::InvalidParameter("targetParentId"));
-        }
-        sqlx::query(
-            "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
-        )
-        .bind(parent_id)
-        .bind(at)
-        .bind(pool_id)
-        .bind(node_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
-    }
-
-    async fn delete_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n =
-            sqlx::query("UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2")
+        atomically!(self, tx, {
+            let n = sqlx::query("UPDATE orgs SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
+                .bind(at)
                 .bind(pool_id)
                 .bind(org_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?
                 .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("org"));
-        }
-        let parent: Option<Option<String>> = sqlx::query(
-            "SELECT parent_id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
-        )
-        .bind(pool_id)
-        .bind(org_id)
-        .bind(node_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .map(|r| col(&r, "parent_id"))
-        .transpose()?;
-        match parent {
-            None => return Err(Error::NotFound("node")),
-            // The root goes only with its organization (`deleteOrg`): an org has one root.
-            Some(None) => return Err(Error::InvalidParameter("nodeId")),
-            Some(Some(_)) => {}
-        }
-        let ids = subtree(&mut tx, pool_id, org_id, node_id).await?;
-        delete_nodes_in(&mut tx, pool_id, &ids).await?;
-        tx.commit().await.map_err(db_err)
+            if n == 0 {
+                return Err(Error::NotFound("org"));
+            }
+            for id in [node_id, parent_id] {
+                let found = sqlx::query(
+                    "SELECT 1 AS one FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
+                )
+                .bind(pool_id)
+                .bind(org_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                if found.is_none() {
+                    return Err(Error::NotFound("node"));
+                }
+            }
+            // Walk up from the new parent: meeting the node means it would hang under itself.
+            let looped = sqlx::query(
+                "WITH RECURSIVE up(id, parent_id) AS ( \
+                    SELECT id, parent_id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
+                    UNION \
+                    SELECT n.id, n.parent_id FROM up JOIN org_nodes n ON n.id = up.parent_id) \
+                 SELECT 1 AS one FROM up WHERE id = $3",
+            )
+            .bind(pool_id)
+            .bind(parent_id)
+            .bind(node_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if looped.is_some() {
+                return Err(Error::InvalidParameter("targetParentId"));
+            }
+            sqlx::query(
+                "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
+            )
+            .bind(parent_id)
+            .bind(at)
+            .bind(pool_id)
+            .bind(node_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    }
+
+    async fn delete_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()> {
+        atomically!(self, tx, {
+            let n = sqlx::query(
+                "UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2",
+            )
+            .bind(pool_id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("org"));
+            }
+            let parent: Option<Option<String>> = sqlx::query(
+                "SELECT parent_id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
+            )
+            .bind(pool_id)
+            .bind(org_id)
+            .bind(node_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .map(|r| col(&r, "parent_id"))
+            .transpose()?;
+            match parent {
+                None => return Err(Error::NotFound("node")),
+                // The root goes only with its organization (`deleteOrg`): an org has one root.
+                Some(None) => return Err(Error::InvalidParameter("nodeId")),
+                Some(Some(_)) => {}
+            }
+            let ids = subtree(&mut tx, pool_id, org_id, node_id).await?;
+            delete_nodes_in(&mut tx, pool_id, &ids).await?;
+            Ok(())
+        })
     }
 
     async fn find_node_by_code(
@@ -1256,57 +1295,58 @@ impl DirectoryAdminStore for SqlStore {
         to: &str,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for user_id in user_ids {
-            let removed = sqlx::query(
-                "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3 \
-                 RETURNING is_main",
-            )
-            .bind(pool_id)
-            .bind(from)
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let Some(removed) = removed else {
-                // Not a member of the source: say which end is wrong.
-                let ends = vec![
-                    ("org_nodes", from, Error::NotFound("node")),
-                    ("users", user_id.as_str(), Error::UserNotFound),
-                ];
-                return Err(missing_end(&mut tx, pool_id, ends)
-                    .await?
-                    .unwrap_or(Error::InvalidParameter("userIds")));
-            };
-            let was_main = flag(&removed, "is_main")?;
-            let on_conflict = if was_main {
-                "DO UPDATE SET is_main = 1"
-            } else {
-                "DO NOTHING"
-            };
-            let n = sqlx::query(&format!(
-                "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
-                 SELECT n.id, $3, n.pool_id, $4, $5 FROM org_nodes n \
-                 WHERE n.pool_id = $1 AND n.id = $2 \
-                 ON CONFLICT (node_id, user_id) {on_conflict}"
-            ))
-            .bind(pool_id)
-            .bind(to)
-            .bind(user_id)
-            .bind(i64::from(was_main))
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![("org_nodes", to, Error::NotFound("node"))];
-                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                    return Err(e);
+        atomically!(self, tx, {
+            for user_id in user_ids {
+                let removed = sqlx::query(
+                    "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3 \
+                     RETURNING is_main",
+                )
+                .bind(pool_id)
+                .bind(from)
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let Some(removed) = removed else {
+                    // Not a member of the source: say which end is wrong.
+                    let ends = vec![
+                        ("org_nodes", from, Error::NotFound("node")),
+                        ("users", user_id.as_str(), Error::UserNotFound),
+                    ];
+                    return Err(missing_end(&mut tx, pool_id, ends)
+                        .await?
+                        .unwrap_or(Error::InvalidParameter("userIds")));
+                };
+                let was_main = flag(&removed, "is_main")?;
+                let on_conflict = if was_main {
+                    "DO UPDATE SET is_main = 1"
+                } else {
+                    "DO NOTHING"
+                };
+                let n = sqlx::query(&format!(
+                    "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
+                     SELECT n.id, $3, n.pool_id, $4, $5 FROM org_nodes n \
+                     WHERE n.pool_id = $1 AND n.id = $2 \
+                     ON CONFLICT (node_id, user_id) {on_conflict}"
+                ))
+                .bind(pool_id)
+                .bind(to)
+                .bind(user_id)
+                .bind(i64::from(was_main))
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    let ends = vec![("org_nodes", to, Error::NotFound("node"))];
+                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                        return Err(e);
+                    }
                 }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn node_users(
@@ -1373,47 +1413,48 @@ impl DirectoryAdminStore for SqlStore {
         user_id: &str,
         node_id: Option<&str>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        if let Some(node_id) = node_id {
-            let n = sqlx::query(
-                "UPDATE node_members SET is_main = 1 \
-                 WHERE pool_id = $1 AND user_id = $2 AND node_id = $3",
+        atomically!(self, tx, {
+            if let Some(node_id) = node_id {
+                let n = sqlx::query(
+                    "UPDATE node_members SET is_main = 1 \
+                     WHERE pool_id = $1 AND user_id = $2 AND node_id = $3",
+                )
+                .bind(pool_id)
+                .bind(user_id)
+                .bind(node_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    let ends = vec![
+                        ("users", user_id, Error::UserNotFound),
+                        ("org_nodes", node_id, Error::NotFound("node")),
+                    ];
+                    // Both exist: the user is not a member of that department.
+                    return Err(missing_end(&mut tx, pool_id, ends)
+                        .await?
+                        .unwrap_or(Error::InvalidParameter("departmentId")));
+                }
+            }
+            sqlx::query(
+                "UPDATE node_members SET is_main = 0 WHERE pool_id = $1 AND user_id = $2 \
+                 AND node_id <> $3 AND is_main <> 0",
             )
             .bind(pool_id)
             .bind(user_id)
-            .bind(node_id)
+            .bind(node_id.unwrap_or(""))
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("users", user_id, Error::UserNotFound),
-                    ("org_nodes", node_id, Error::NotFound("node")),
-                ];
-                // Both exist: the user is not a member of that department.
-                return Err(missing_end(&mut tx, pool_id, ends)
-                    .await?
-                    .unwrap_or(Error::InvalidParameter("departmentId")));
+            .map_err(db_err)?;
+            if node_id.is_none() {
+                let ends = vec![("users", user_id, Error::UserNotFound)];
+                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                    return Err(e);
+                }
             }
-        }
-        sqlx::query(
-            "UPDATE node_members SET is_main = 0 WHERE pool_id = $1 AND user_id = $2 \
-             AND node_id <> $3 AND is_main <> 0",
-        )
-        .bind(pool_id)
-        .bind(user_id)
-        .bind(node_id.unwrap_or(""))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if node_id.is_none() {
-            let ends = vec![("users", user_id, Error::UserNotFound)];
-            if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                return Err(e);
-            }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn count_orgs(&self, pool_id: &str) -> Result<i64> {
@@ -1458,78 +1499,80 @@ impl DirectoryAdminStore for SqlStore {
     }
 
     async fn update_namespace(&self, ns: &ResourceNamespace, old_code: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query(
-            "UPDATE resource_namespaces SET code = $1, name = $2, description = $3, \
-             updated_at = $4 WHERE pool_id = $5 AND id = $6",
-        )
-        .bind(&ns.code)
-        .bind(&ns.name)
-        .bind(&ns.description)
-        .bind(ns.updated_at)
-        .bind(&ns.pool_id)
-        .bind(&ns.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(dir_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("namespace"));
-        }
-        if ns.code != old_code {
-            for table in ["roles", "resources", "resource_grants", "policies"] {
-                sqlx::query(&format!(
-                    "UPDATE {table} SET namespace = $1 WHERE pool_id = $2 AND namespace = $3"
-                ))
-                .bind(&ns.code)
-                .bind(&ns.pool_id)
-                .bind(old_code)
-                .execute(&mut *tx)
-                .await
-                .map_err(admin_err)?;
+        atomically!(self, tx, {
+            let n = sqlx::query(
+                "UPDATE resource_namespaces SET code = $1, name = $2, description = $3, \
+                 updated_at = $4 WHERE pool_id = $5 AND id = $6",
+            )
+            .bind(&ns.code)
+            .bind(&ns.name)
+            .bind(&ns.description)
+            .bind(ns.updated_at)
+            .bind(&ns.pool_id)
+            .bind(&ns.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(dir_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("namespace"));
             }
-        }
-        tx.commit().await.map_err(db_err)
+            if ns.code != old_code {
+                for table in ["roles", "resources", "resource_grants", "policies"] {
+                    sqlx::query(&format!(
+                        "UPDATE {table} SET namespace = $1 WHERE pool_id = $2 AND namespace = $3"
+                    ))
+                    .bind(&ns.code)
+                    .bind(&ns.pool_id)
+                    .bind(old_code)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(admin_err)?;
+                }
+            }
+            Ok(())
+        })
     }
 
     async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
-            .bind(pool_id)
-            .bind(code)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("namespace"));
-        }
-        let role_ids: Vec<String> =
-            sqlx::query("SELECT id FROM roles WHERE pool_id = $1 AND namespace = $2")
-                .bind(pool_id)
-                .bind(code)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| col(r, "id"))
-                .collect::<Result<_>>()?;
-        delete_roles_in(&mut tx, pool_id, &role_ids).await?;
-        for stmt in [
-            "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN \
-             (SELECT id FROM policies WHERE pool_id = $1 AND namespace = $2)",
-            "DELETE FROM policies WHERE pool_id = $1 AND namespace = $2",
-            "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
-            "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2",
-        ] {
-            sqlx::query(stmt)
+        atomically!(self, tx, {
+            let n = sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
                 .bind(pool_id)
                 .bind(code)
                 .execute(&mut *tx)
                 .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+                .map_err(db_err)?
+                .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("namespace"));
+            }
+            let role_ids: Vec<String> =
+                sqlx::query("SELECT id FROM roles WHERE pool_id = $1 AND namespace = $2")
+                    .bind(pool_id)
+                    .bind(code)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .iter()
+                    .map(|r| col(r, "id"))
+                    .collect::<Result<_>>()?;
+            delete_roles_in(&mut tx, pool_id, &role_ids).await?;
+            for stmt in [
+                "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN \
+                 (SELECT id FROM policies WHERE pool_id = $1 AND namespace = $2)",
+                "DELETE FROM policies WHERE pool_id = $1 AND namespace = $2",
+                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
+                "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2",
+            ] {
+                sqlx::query(stmt)
+                    .bind(pool_id)
+                    .bind(code)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn list_resources(
@@ -1600,65 +1643,69 @@ impl DirectoryAdminStore for SqlStore {
     }
 
     async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query(
-            "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2 AND code = $3",
-        )
-        .bind(pool_id)
-        .bind(namespace)
-        .bind(code)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("resource"));
-        }
-        sqlx::query(
-            "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
-             AND (resource = $3 OR resource LIKE $4 ESCAPE '\\')",
-        )
-        .bind(pool_id)
-        .bind(namespace)
-        .bind(code)
-        .bind(prefix_pattern(&format!("{code}:")))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let n = sqlx::query(
+                "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2 AND code = $3",
+            )
+            .bind(pool_id)
+            .bind(namespace)
+            .bind(code)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("resource"));
+            }
+            sqlx::query(
+                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
+                 AND (resource = $3 OR resource LIKE $4 ESCAPE '\\')",
+            )
+            .bind(pool_id)
+            .bind(namespace)
+            .bind(code)
+            .bind(prefix_pattern(&format!("{code}:")))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn apply_grants(&self, pool_id: &str, writes: &[GrantWrite], at: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        lock_pool(&mut tx, pool_id).await?;
-        for w in writes {
-            match &w.op {
-                GrantOp::Replace(actions) => put_grant(&mut tx, pool_id, w, actions, at).await?,
-                GrantOp::Add(actions) => {
-                    let mut merged = grant_actions(&mut tx, pool_id, w)
-                        .await?
-                        .unwrap_or_default();
-                    for a in actions {
-                        if !merged.contains(a) {
-                            merged.push(a.clone());
+        atomically!(self, tx, {
+            lock_pool(&mut tx, pool_id).await?;
+            for w in writes {
+                match &w.op {
+                    GrantOp::Replace(actions) => {
+                        put_grant(&mut tx, pool_id, w, actions, at).await?
+                    }
+                    GrantOp::Add(actions) => {
+                        let mut merged = grant_actions(&mut tx, pool_id, w)
+                            .await?
+                            .unwrap_or_default();
+                        for a in actions {
+                            if !merged.contains(a) {
+                                merged.push(a.clone());
+                            }
+                        }
+                        put_grant(&mut tx, pool_id, w, &merged, at).await?;
+                    }
+                    GrantOp::Remove(actions) => {
+                        if let Some(mut left) = grant_actions(&mut tx, pool_id, w).await? {
+                            left.retain(|a| !actions.contains(a));
+                            if left.is_empty() {
+                                drop_grant(&mut tx, pool_id, w).await?;
+                            } else {
+                                put_grant(&mut tx, pool_id, w, &left, at).await?;
+                            }
                         }
                     }
-                    put_grant(&mut tx, pool_id, w, &merged, at).await?;
+                    GrantOp::Delete => drop_grant(&mut tx, pool_id, w).await?,
                 }
-                GrantOp::Remove(actions) => {
-                    if let Some(mut left) = grant_actions(&mut tx, pool_id, w).await? {
-                        left.retain(|a| !actions.contains(a));
-                        if left.is_empty() {
-                            drop_grant(&mut tx, pool_id, w).await?;
-                        } else {
-                            put_grant(&mut tx, pool_id, w, &left, at).await?;
-                        }
-                    }
-                }
-                GrantOp::Delete => drop_grant(&mut tx, pool_id, w).await?,
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn grants_on_resource(
@@ -1746,40 +1793,41 @@ impl DirectoryAdminStore for SqlStore {
     ) -> Result<()> {
         let (table, target_missing) = target_table(target_type);
         let effect = if allow { "ALLOW" } else { "DENY" };
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for target_id in target_ids {
-            let n = sqlx::query(&format!(
-                "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
-                 effect, enabled, created_at, updated_at) \
-                 SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
-                 WHERE a.pool_id = $2 AND a.id = $3 \
-                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
-                 ON CONFLICT (app_id, target_type, target_id) \
-                 DO UPDATE SET effect = excluded.effect, enabled = 1, \
-                 updated_at = excluded.updated_at"
-            ))
-            .bind(ids::new_id())
-            .bind(pool_id)
-            .bind(app_id)
-            .bind(target_key(target_type))
-            .bind(target_id)
-            .bind(effect)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("applications", app_id, Error::AppNotFound),
-                    (table, target_id.as_str(), target_missing.clone()),
-                ];
-                return Err(missing_end(&mut tx, pool_id, ends)
-                    .await?
-                    .unwrap_or_else(|| Error::Internal("access rule not written".into())));
+        atomically!(self, tx, {
+            for target_id in target_ids {
+                let n = sqlx::query(&format!(
+                    "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
+                     effect, enabled, created_at, updated_at) \
+                     SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
+                     WHERE a.pool_id = $2 AND a.id = $3 \
+                     AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
+                     ON CONFLICT (app_id, target_type, target_id) \
+                     DO UPDATE SET effect = excluded.effect, enabled = 1, \
+                     updated_at = excluded.updated_at"
+                ))
+                .bind(ids::new_id())
+                .bind(pool_id)
+                .bind(app_id)
+                .bind(target_key(target_type))
+                .bind(target_id)
+                .bind(effect)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    let ends = vec![
+                        ("applications", app_id, Error::AppNotFound),
+                        (table, target_id.as_str(), target_missing.clone()),
+                    ];
+                    return Err(missing_end(&mut tx, pool_id, ends)
+                        .await?
+                        .unwrap_or_else(|| Error::Internal("access rule not written".into())));
+                }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn set_app_access_enabled(
@@ -1791,30 +1839,31 @@ impl DirectoryAdminStore for SqlStore {
         enabled: bool,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for target_id in target_ids {
-            let n = sqlx::query(
-                "UPDATE app_access_policies SET enabled = $1, updated_at = $2 \
-                 WHERE app_id = $3 AND target_type = $4 AND target_id = $5 AND pool_id = $6",
-            )
-            .bind(i64::from(enabled))
-            .bind(at)
-            .bind(app_id)
-            .bind(target_key(target_type))
-            .bind(target_id)
-            .bind(pool_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![("applications", app_id, Error::AppNotFound)];
-                return Err(missing_end(&mut tx, pool_id, ends)
-                    .await?
-                    .unwrap_or(Error::NotFound("access rule")));
+        atomically!(self, tx, {
+            for target_id in target_ids {
+                let n = sqlx::query(
+                    "UPDATE app_access_policies SET enabled = $1, updated_at = $2 \
+                     WHERE app_id = $3 AND target_type = $4 AND target_id = $5 AND pool_id = $6",
+                )
+                .bind(i64::from(enabled))
+                .bind(at)
+                .bind(app_id)
+                .bind(target_key(target_type))
+                .bind(target_id)
+                .bind(pool_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    let ends = vec![("applications", app_id, Error::AppNotFound)];
+                    return Err(missing_end(&mut tx, pool_id, ends)
+                        .await?
+                        .unwrap_or(Error::NotFound("access rule")));
+                }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn delete_app_access_rules(
@@ -1929,36 +1978,36 @@ impl DirectoryAdminStore for SqlStore {
         enabled: Option<bool>,
         at: i64,
     ) -> Result<Option<ProgrammaticAccount>> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Only an application's accounts: the pool's own access key has no app.
-        let n = sqlx::query(
-            "UPDATE access_keys SET secret = COALESCE($1, secret), \
-             enabled = COALESCE($2, enabled), updated_at = $3 \
-             WHERE pool_id = $4 AND id = $5 AND app_id IS NOT NULL",
-        )
-        .bind(secret)
-        .bind(enabled.map(i64::from))
-        .bind(at)
-        .bind(pool_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Ok(None);
-        }
-        let row = sqlx::query(&format!(
-            "SELECT {ACCOUNT_COLUMNS} FROM access_keys WHERE pool_id = $1 AND id = $2"
-        ))
-        .bind(pool_id)
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let updated = account(&row)?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(Some(updated))
+        atomically!(self, tx, {
+            // Only an application's accounts: the pool's own access key has no app.
+            let n = sqlx::query(
+                "UPDATE access_keys SET secret = COALESCE($1, secret), \
+                 enabled = COALESCE($2, enabled), updated_at = $3 \
+                 WHERE pool_id = $4 AND id = $5 AND app_id IS NOT NULL",
+            )
+            .bind(secret)
+            .bind(enabled.map(i64::from))
+            .bind(at)
+            .bind(pool_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Ok(None);
+            }
+            let row = sqlx::query(&format!(
+                "SELECT {ACCOUNT_COLUMNS} FROM access_keys WHERE pool_id = $1 AND id = $2"
+            ))
+            .bind(pool_id)
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let updated = account(&row)?;
+            Ok(Some(updated))
+        })
     }
 
     async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<bool> {
@@ -2067,17 +2116,20 @@ impl DirectoryAdminStore for SqlStore {
         if policy_ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        let list = sql.bind_list(policy_ids);
-        for stmt in [
-            format!("DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN ({list})"),
-            format!("DELETE FROM policies WHERE pool_id = $1 AND id IN ({list})"),
-        ] {
-            sql.text = stmt;
-            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let mut sql = Sql::new(vec![pool_id.to_owned()]);
+            let list = sql.bind_list(policy_ids);
+            for stmt in [
+                format!(
+                    "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN ({list})"
+                ),
+                format!("DELETE FROM policies WHERE pool_id = $1 AND id IN ({list})"),
+            ] {
+                sql.text = stmt;
+                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn policy_assignment_counts(
@@ -2110,39 +2162,40 @@ impl DirectoryAdminStore for SqlStore {
         targets: &[(TargetType, String)],
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for policy_id in policy_ids {
-            for (t, target_id) in targets {
-                let (table, target_missing) = target_table(*t);
-                let n = sqlx::query(&format!(
-                    "INSERT INTO policy_assignments (policy_id, target_type, target_id, pool_id, \
-                     enabled, created_at) \
-                     SELECT p.id, $3, $4, p.pool_id, 1, $5 FROM policies p \
-                     WHERE p.pool_id = $1 AND p.id = $2 \
-                     AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-                     ON CONFLICT (policy_id, target_type, target_id) DO NOTHING"
-                ))
-                .bind(pool_id)
-                .bind(policy_id)
-                .bind(target_key(*t))
-                .bind(target_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("policies", policy_id.as_str(), Error::NotFound("policy")),
-                        (table, target_id.as_str(), target_missing),
-                    ];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
+        atomically!(self, tx, {
+            for policy_id in policy_ids {
+                for (t, target_id) in targets {
+                    let (table, target_missing) = target_table(*t);
+                    let n = sqlx::query(&format!(
+                        "INSERT INTO policy_assignments (policy_id, target_type, target_id, pool_id, \
+                         enabled, created_at) \
+                         SELECT p.id, $3, $4, p.pool_id, 1, $5 FROM policies p \
+                         WHERE p.pool_id = $1 AND p.id = $2 \
+                         AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
+                         ON CONFLICT (policy_id, target_type, target_id) DO NOTHING"
+                    ))
+                    .bind(pool_id)
+                    .bind(policy_id)
+                    .bind(target_key(*t))
+                    .bind(target_id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                    if n == 0 {
+                        let ends = vec![
+                            ("policies", policy_id.as_str(), Error::NotFound("policy")),
+                            (table, target_id.as_str(), target_missing),
+                        ];
+                        if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                            return Err(e);
+                        }
                     }
                 }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn remove_policy_assignments(
@@ -2154,18 +2207,19 @@ impl DirectoryAdminStore for SqlStore {
         if policy_ids.is_empty() || targets.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (t, ids) in by_type(targets) {
-            let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
-            let policies = sql.bind_list(policy_ids);
-            let list = sql.bind_list(&ids);
-            sql.text = format!(
-                "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = $2 \
-                 AND policy_id IN ({policies}) AND target_id IN ({list})"
-            );
-            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            for (t, ids) in by_type(targets) {
+                let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+                let policies = sql.bind_list(policy_ids);
+                let list = sql.bind_list(&ids);
+                sql.text = format!(
+                    "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = $2 \
+                     AND policy_id IN ({policies}) AND target_id IN ({list})"
+                );
+                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn set_policy_assignment_enabled(

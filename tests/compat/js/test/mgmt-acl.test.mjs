@@ -72,10 +72,10 @@ test('resources: create, list (namespace, type, pages), by id and code, update, 
 
   const all = await mc.acl.listResources({ namespace: ns, limit: 10 });
   assert.equal(all.totalCount, 3);
-  assert.deepEqual(all.list.map(r => r.code), ['ec2', 'menu1', 'api1']);
+  assert.deepEqual(all.list.map(r => r.code).sort(), ['api1', 'ec2', 'menu1']);
   const p2 = await mc.acl.getResources({ namespace: ns, page: 2, limit: 2 });
   assert.equal(p2.totalCount, 3);
-  assert.deepEqual(p2.list.map(r => r.code), ['api1']);
+  assert.deepEqual(p2.list.map(r => r.code), [all.list[2].code], 'pages follow one stable order');
   const menus = await mc.acl.listResources({ namespace: ns, type: 'MENU' });
   assert.deepEqual(menus.list.map(r => r.code), ['menu1']);
   assert.equal(menus.totalCount, 1);

@@ -248,6 +248,13 @@ test('listAuthorizedResourcesByNodeId / ByNodeCode include ancestors\' grants', 
   await rejectsWith(mc.org.listAuthorizedResourcesByNodeCode(org.id, 'nope', ns), 404);
 });
 
+test('tenants: an unknown tenant owns no organization and cannot be given one', async () => {
+  const before = (await mc.org.list(1, 1)).totalCount;
+  await rejectsWith(mc.org.create(code('T'), '', code('t'), `tenant-${rand()}`), 404);
+  assert.equal((await mc.org.list(1, 1)).totalCount, before, 'nothing created');
+  assert.deepEqual(await mc.org.getOrgByTenantId(`tenant-${rand()}`), []);
+});
+
 test('startSync without a connector is an Authing error, not a fake success', async () => {
   await rejectsWith(mc.org.startSync({ providerType: 'dingtalk' }), 1001);
   await rejectsWith(mc.org.startSync({ providerType: 'ad', adConnectorId: 'x' }), 1001);
