@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_initial.sql")),
     (3, include_str!("../migrations/0003_accounts.sql")),
     (4, include_str!("../migrations/0004_management.sql")),
+    (6, include_str!("../migrations/0006_apps_tenants.sql")),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -4,6 +4,7 @@ pub mod application;
 pub mod directory;
 pub mod keys;
 pub mod pool;
+pub mod tenant;
 pub mod user;
 
 pub use application::{AccessKey, Application, OidcSettings, SigningAlg};

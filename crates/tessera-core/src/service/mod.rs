@@ -2,16 +2,19 @@
 
 pub mod account;
 pub mod admin;
+pub mod apps_admin;
 pub mod codes;
 mod core;
 pub mod directory;
 mod guard;
 pub mod keys;
 pub mod login;
+pub mod mfa_admin;
 pub mod paging;
 pub mod pools;
 pub mod register;
 pub mod settings;
+pub mod tenants;
 pub mod tokens;
 pub mod udf;
 pub mod user_admin;

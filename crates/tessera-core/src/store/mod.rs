@@ -7,12 +7,14 @@
 //! registrations cannot both win.
 
 pub mod accounts;
+pub mod apps_admin;
 pub mod directory;
 pub mod user_admin;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
+pub use apps_admin::AppsAdminStore;
 pub use directory::DirectoryStore;
 pub use user_admin::UserAdminStore;
 
@@ -52,7 +54,9 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DirectoryStore + UserAdminStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + AppsAdminStore + DirectoryStore + UserAdminStore + Send + Sync + 'static
+{
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 
