@@ -5,6 +5,9 @@
 //! pool it may touch; everything after that is scoped by that pool's id. Each submodule
 //! owns one SDK module: it parses, calls the core and shapes the answer.
 
+mod apps;
+mod mfa;
+mod tenants;
 mod users;
 
 pub use users::admin_logout;
@@ -37,7 +40,11 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
 
 /// Every management REST route.
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(users::routes())
+    Router::new()
+        .merge(users::routes())
+        .merge(apps::routes())
+        .merge(tenants::routes())
+        .merge(mfa::routes())
 }
 
 /// `query accessToken(userPoolId, secret)`: the pool secret buys a management token.
