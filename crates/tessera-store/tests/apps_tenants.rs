@@ -17,7 +17,7 @@ use tessera_core::service::apps_admin::{AppType, NewApp};
 use tessera_core::service::paging::Page;
 use tessera_core::service::tenants::{NewConn, NewExtIdp, NewTenant, TenantPatch};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::Store;
+use tessera_core::store::{AppsAdminStore, Store};
 use tessera_core::{Core, CoreConfig, Error};
 use tessera_store::SqlStore;
 
@@ -147,10 +147,7 @@ async fn apps_page_and_delete_with_dependants(db: &TestDb) {
         )
         .await
         .unwrap();
-    assert_eq!(
-        fx.core.app_tenants(&fx.pool, app).await.unwrap().1.len(),
-        1
-    );
+    assert_eq!(fx.core.app_tenants(&fx.pool, app).await.unwrap().1.len(), 1);
     // Another pool cannot delete it.
     let e = fx.core.admin_delete_app(&fx.other, app).await;
     assert!(matches!(e, Err(Error::AppNotFound)), "{e:?}");
@@ -173,7 +170,11 @@ async fn identifiers_are_unique_and_types_persist(db: &TestDb) {
         identifier: Some(identifier.into()),
         ..NewApp::default()
     };
-    let a = fx.core.admin_create_app(&fx.pool, new("shop")).await.unwrap();
+    let a = fx
+        .core
+        .admin_create_app(&fx.pool, new("shop"))
+        .await
+        .unwrap();
     let e = fx.core.admin_create_app(&fx.other, new("shop")).await;
     assert!(matches!(e, Err(Error::DomainTaken)), "{e:?}");
     let v = fx
@@ -307,14 +308,29 @@ async fn tenant_members_batches_and_delete(db: &TestDb) {
         .set_tenant_admins(&fx.pool, &t.id, std::slice::from_ref(&b))
         .await
         .unwrap();
-    let m = fx
+    // One batch joins at one instant; the user id orders it.
+    let first = fx
+        .core
+        .tenant_members(&fx.pool, &t.id, page(1, 1))
+        .await
+        .unwrap();
+    let second = fx
         .core
         .tenant_members(&fx.pool, &t.id, page(2, 1))
         .await
         .unwrap();
-    assert_eq!(m.total_count, 2);
-    assert_eq!(m.list[0].1.id, b);
-    assert!(m.list[0].0.is_admin);
+    assert_eq!(second.total_count, 2);
+    let mut seen = vec![first.list[0].1.id.clone(), second.list[0].1.id.clone()];
+    assert!(seen[0] < seen[1], "pages follow one order");
+    seen.sort();
+    let mut both = vec![a.clone(), b.clone()];
+    both.sort();
+    assert_eq!(seen, both);
+    let admin = [&first.list[0], &second.list[0]]
+        .into_iter()
+        .find(|(_, u)| u.id == b)
+        .unwrap();
+    assert!(admin.0.is_admin);
     assert_eq!(
         fx.core.user_tenants(&fx.pool, &a).await.unwrap()[0].id,
         t.id
@@ -452,7 +468,10 @@ async fn totp_import_replaces_and_unbinds(db: &TestDb) {
     assert!(matches!(e, Err(Error::UserNotFound)), "{e:?}");
     let e = fx.core.unbind_mfa(&fx.other, &u, MfaType::Otp).await;
     assert!(matches!(e, Err(Error::UserNotFound)), "{e:?}");
-    fx.core.unbind_mfa(&fx.pool, &u, MfaType::Otp).await.unwrap();
+    fx.core
+        .unbind_mfa(&fx.pool, &u, MfaType::Otp)
+        .await
+        .unwrap();
     assert!(!fx.core.mfa_status(&fx.pool, &u).await.unwrap().otp);
 }
 

@@ -822,6 +822,19 @@ impl AppsAdminStore for SqlStore {
 
     async fn insert_ext_idp(&self, idp: &ExtIdp) -> Result<()> {
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The tenant's row is touched first: it proves the tenant is of this pool before the
+        // foreign key would turn a bad id into a storage error, and takes the write lock.
+        if let Some(tenant_id) = &idp.tenant_id {
+            touch(
+                &mut tx,
+                "tenants",
+                &idp.pool_id,
+                tenant_id,
+                idp.created_at,
+                Error::NotFound("tenant"),
+            )
+            .await?;
+        }
         sqlx::query(&format!(
             "INSERT INTO ext_idps ({IDP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
@@ -835,17 +848,6 @@ impl AppsAdminStore for SqlStore {
         .execute(&mut *tx)
         .await
         .map_err(db_err)?;
-        if let Some(tenant_id) = &idp.tenant_id {
-            let found = sqlx::query("SELECT id FROM tenants WHERE pool_id = $1 AND id = $2")
-                .bind(&idp.pool_id)
-                .bind(tenant_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            if found.is_none() {
-                return Err(Error::NotFound("tenant"));
-            }
-        }
         for c in &idp.connections {
             insert_conn(&mut tx, c).await?;
         }

@@ -213,10 +213,7 @@ async fn app_tenants(admin: Admin, Path(app_id): Path<String>) -> Reply {
 async fn list_agreements(admin: Admin, Path(app_id): Path<String>) -> Reply {
     admin
         .reply(async {
-            let list = admin
-                .core()
-                .list_agreements(&admin.pool, &app_id)
-                .await?;
+            let list = admin.core().list_agreements(&admin.pool, &app_id).await?;
             Ok(done(
                 admin.lang(),
                 json!({

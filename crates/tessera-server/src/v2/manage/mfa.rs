@@ -15,10 +15,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v2/users/{id}/mfa-bound",
-            get(status).delete(unbind),
-        )
+        .route("/api/v2/users/{id}/mfa-bound", get(status).delete(unbind))
         .route("/api/v2/mfa/totp/import", post(import_totp))
 }
 

@@ -39,7 +39,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/extIdp", get(list_ext_idps).post(create_ext_idp))
         .route(
             "/api/v2/extIdp/{id}",
-            get(ext_idp_detail).put(update_ext_idp).delete(delete_ext_idp),
+            get(ext_idp_detail)
+                .put(update_ext_idp)
+                .delete(delete_ext_idp),
         )
         .route("/api/v2/extIdp/{id}/connState", put(ext_idp_conn_state))
         .route("/api/v2/extIdpConn", post(create_conn))
@@ -287,7 +289,10 @@ async fn set_admins(admin: Admin, Path(id): Path<String>, bytes: Bytes) -> Reply
         .reply(async {
             let b = body(&bytes)?;
             let ids = str_list(&b, "userIds")?;
-            admin.core().set_tenant_admins(&admin.pool, &id, &ids).await?;
+            admin
+                .core()
+                .set_tenant_admins(&admin.pool, &id, &ids)
+                .await?;
             Ok(done(admin.lang(), true))
         })
         .await
