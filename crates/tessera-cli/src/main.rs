@@ -311,6 +311,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             None => None,
         },
         sms: cfg.delivery.sms_webhook_url.as_deref().map(SmsWebhook::new),
+        ..Delivery::default()
     };
     let store = open_store(&cfg.store).await?;
     let (core, store) = open_core(

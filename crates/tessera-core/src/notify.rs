@@ -15,6 +15,16 @@ pub struct EmailMessage {
     pub text: String,
     /// The scene (`VERIFY_CODE`, `RESET_PASSWORD`, …), for providers that template by scene.
     pub scene: String,
+    /// The pool's own SMTP server, when it configured one; else the deployment's.
+    pub route: Option<EmailRoute>,
+}
+
+/// A pool's own SMTP server.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EmailRoute {
+    /// `smtp://user:pass@host:port` (credentials included: never log it).
+    pub smtp_url: String,
+    pub from: String,
 }
 
 /// One SMS verification code: providers render their own text from it.
@@ -27,6 +37,8 @@ pub struct SmsMessage {
     pub phone_country_code: String,
     pub code: String,
     pub scene: String,
+    /// The pool's own SMS webhook, when it configured one; else the deployment's.
+    pub webhook_url: Option<String>,
 }
 
 #[async_trait]

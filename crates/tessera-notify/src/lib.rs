@@ -7,8 +7,11 @@ mod smtp;
 mod webhook;
 
 use async_trait::async_trait;
-use tessera_core::notify::{EmailMessage, Notifier, SmsMessage};
-use tessera_core::Result;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tessera_core::notify::{EmailMessage, EmailRoute, Notifier, SmsMessage};
+use tessera_core::{Error, Result};
 
 pub use log::LogNotifier;
 pub use smtp::{SmtpError, SmtpMailer};
@@ -16,15 +19,58 @@ pub use webhook::SmsWebhook;
 
 /// How the deployment delivers messages: each channel has its own provider, and a channel
 /// without one writes to the log.
+/// The deployment's channels, plus the pools' own providers (`customSMSProvider` and its
+/// email counterpart), which take precedence for their pool's messages.
 #[derive(Default)]
 pub struct Delivery {
     pub email: Option<SmtpMailer>,
     pub sms: Option<SmsWebhook>,
+    /// Mailers and webhooks of pools' own providers, built once per distinct setting.
+    pub routes: RouteCache,
+}
+
+#[derive(Default)]
+pub struct RouteCache {
+    mailers: Mutex<HashMap<EmailRoute, Arc<SmtpMailer>>>,
+    webhooks: Mutex<HashMap<String, Arc<SmsWebhook>>>,
+}
+
+impl RouteCache {
+    fn mailer(&self, r: &EmailRoute) -> Result<Arc<SmtpMailer>> {
+        let mut map = self
+            .mailers
+            .lock()
+            .map_err(|_| Error::Internal("mailer cache poisoned".into()))?;
+        if let Some(m) = map.get(r) {
+            return Ok(m.clone());
+        }
+        // The URL holds credentials: the error names the pool's provider, not the URL.
+        let m =
+            Arc::new(SmtpMailer::new(&r.smtp_url, &r.from).map_err(|_| {
+                Error::Internal("the pool's SMTP provider is misconfigured".into())
+            })?);
+        map.insert(r.clone(), m.clone());
+        Ok(m)
+    }
+
+    fn webhook(&self, url: &str) -> Result<Arc<SmsWebhook>> {
+        let mut map = self
+            .webhooks
+            .lock()
+            .map_err(|_| Error::Internal("webhook cache poisoned".into()))?;
+        Ok(map
+            .entry(url.to_owned())
+            .or_insert_with(|| Arc::new(SmsWebhook::new(url)))
+            .clone())
+    }
 }
 
 #[async_trait]
 impl Notifier for Delivery {
     async fn send_email(&self, msg: &EmailMessage) -> Result<()> {
+        if let Some(r) = &msg.route {
+            return self.routes.mailer(r)?.send(msg).await;
+        }
         match &self.email {
             Some(m) => m.send(msg).await,
             None => LogNotifier.send_email(msg).await,
@@ -32,6 +78,9 @@ impl Notifier for Delivery {
     }
 
     async fn send_sms(&self, msg: &SmsMessage) -> Result<()> {
+        if let Some(url) = &msg.webhook_url {
+            return self.routes.webhook(url)?.send(msg).await;
+        }
         match &self.sms {
             Some(w) => w.send(msg).await,
             None => LogNotifier.send_sms(msg).await,

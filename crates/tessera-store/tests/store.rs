@@ -73,6 +73,7 @@ fn user(pool_id: &str) -> User {
         primary_user_id: None,
         profile: Profile::default(),
         login: Default::default(),
+        tokens_valid_after: 0,
         signed_up: 10,
         created_at: 10,
         updated_at: 10,

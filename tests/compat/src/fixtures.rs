@@ -170,6 +170,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "mgmtGroups",
         "mgmtOrg",
         "mgmtOther",
+        "mgmtQuick",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

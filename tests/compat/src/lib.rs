@@ -70,6 +70,7 @@ impl Harness {
                     .map_err(|e| format!("SMTP mailer: {e}"))?,
             ),
             sms: Some(SmsWebhook::new(&format!("{mailbox_url}/sms"))),
+            ..Delivery::default()
         };
         let store = SqlStore::open_data_dir(&dir.path().join("data"))
             .await
@@ -99,6 +100,7 @@ impl Harness {
         directory_seed::seed_directory(&core, &main.pool.id, &dir_user).await?;
         fixtures["tesseraUrl"] = serde_json::Value::String(tessera_url.clone());
         fixtures["mailboxUrl"] = serde_json::Value::String(mailbox_url.clone());
+        fixtures["smtpUrl"] = serde_json::Value::String(format!("smtp://{smtp}"));
         let fixtures_path = dir.path().join("fixtures.json");
         let text = serde_json::to_string_pretty(&fixtures).map_err(|e| e.to_string())?;
         std::fs::write(&fixtures_path, text).map_err(|e| format!("write fixtures: {e}"))?;

@@ -48,6 +48,10 @@ pub struct Sms {
     pub scene: Option<String>,
     #[serde(default)]
     pub user_pool_id: Option<String>,
+    /// Which webhook URL received it: `None` for `/sms`, the suffix for `/sms/{channel}`
+    /// (a pool's own SMS provider in the tests).
+    #[serde(default)]
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -299,6 +303,7 @@ fn sms_for(mb: &Mailbox, q: &SmsQuery) -> Vec<Sms> {
 pub fn router(mailbox: Mailbox) -> Router {
     Router::new()
         .route("/sms", post(sms_webhook))
+        .route("/sms/via/{channel}", post(sms_channel_webhook))
         .route("/seq", get(seq))
         .route("/mail/last", get(mail_last))
         .route("/mail/all", get(mail_all))
@@ -309,6 +314,16 @@ pub fn router(mailbox: Mailbox) -> Router {
 }
 
 async fn sms_webhook(State(mb): State<Mailbox>, Json(sms): Json<Sms>) -> Response {
+    mb.push_sms(sms);
+    Json(json!({ "ok": true })).into_response()
+}
+
+async fn sms_channel_webhook(
+    State(mb): State<Mailbox>,
+    axum::extract::Path(channel): axum::extract::Path<String>,
+    Json(mut sms): Json<Sms>,
+) -> Response {
+    sms.channel = Some(channel);
     mb.push_sms(sms);
     Json(json!({ "ok": true })).into_response()
 }

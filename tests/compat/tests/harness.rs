@@ -39,6 +39,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
                 .expect("mailer"),
         ),
         sms: Some(SmsWebhook::new(&format!("http://{http}/sms"))),
+        ..Delivery::default()
     };
     // Non-ASCII subject and body (lettre encodes both), and a line starting with a dot.
     delivery
@@ -48,6 +49,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             subject: "【Tessera】登录验证码".into(),
             text: "您的验证码是 482913，5 分钟内有效。\n.leading dot\n".into(),
             scene: "LOGIN_VERIFY_CODE".into(),
+            route: None,
         })
         .await
         .expect("send email");
@@ -58,6 +60,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             phone_country_code: "+44".into(),
             code: "1234".into(),
             scene: "login".into(),
+            webhook_url: None,
         })
         .await
         .expect("send sms");

@@ -9,5 +9,5 @@ pub mod user;
 
 pub use application::{AccessKey, Application, OidcSettings, SigningAlg};
 pub use keys::SigningKey;
-pub use pool::{PoolSettings, UserPool};
+pub use pool::{PoolSettings, ProviderSettings, RateCheck, UserPool};
 pub use user::{ExternalIdentity, LoginStats, Profile, User, UserStatus};

@@ -57,6 +57,17 @@ pub struct PasswordUpdatePolicy {
     pub difference_cycle: i64,
 }
 
+/// A pool's own delivery provider (`customSMSProvider`, and the email counterpart): the
+/// wire shape is kept, `config` being JSON text whose keys depend on `provider`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ProviderSettings {
+    pub enabled: bool,
+    /// `webhook` for SMS (`{"url"}`), `smtp` for email (`{"url", "from"}`).
+    pub provider: String,
+    pub config: String,
+}
+
 /// Login-failure strategy: ask for a captcha, or lock the account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -99,6 +110,9 @@ pub struct PoolSettings {
     pub verify_code_resend_interval: i64,
     /// Default country code for phone numbers given without one.
     pub default_phone_country_code: String,
+    #[serde(rename = "customSMSProvider")]
+    pub custom_sms_provider: ProviderSettings,
+    pub custom_email_provider: ProviderSettings,
 }
 
 impl Default for PoolSettings {
@@ -138,6 +152,8 @@ impl Default for PoolSettings {
             verify_code_expires_after: 300,
             verify_code_resend_interval: 60,
             default_phone_country_code: "+86".to_owned(),
+            custom_sms_provider: ProviderSettings::default(),
+            custom_email_provider: ProviderSettings::default(),
         }
     }
 }

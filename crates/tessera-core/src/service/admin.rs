@@ -85,10 +85,14 @@ impl Core {
     /// Checks a management token and returns the pool it manages. `expected_pool`, when the
     /// request names one, must be that pool: a token of pool A never acts on pool B. Any
     /// other token kind (a user's) is refused with 1001, not treated as a login problem.
+    ///
+    /// `known` is the pool the request already loaded, if any: when the token names it, it
+    /// is used instead of reading the pool again.
     pub async fn verify_management_token(
         &self,
         token: &str,
         expected_pool: Option<&str>,
+        known: Option<&UserPool>,
     ) -> Result<UserPool> {
         let parsed = jwt::parse(token)?;
         if !self.rs256_valid(&parsed).await? {
@@ -104,7 +108,10 @@ impl Core {
         if expected_pool.is_some_and(|p| p != claims.data.user_pool_id) {
             return Err(Error::Forbidden);
         }
-        let pool = self.pool(&claims.data.user_pool_id).await?;
+        let pool = match known {
+            Some(p) if p.id == claims.data.user_pool_id => p.clone(),
+            _ => self.pool(&claims.data.user_pool_id).await?,
+        };
         let current = secret_fingerprint(&pool.secret);
         if !ct_eq(current.as_bytes(), claims.data.secret_fp.as_bytes()) {
             return Err(Error::TokenExpired);

@@ -376,7 +376,7 @@ mod tests {
     fn agreement_ids_fit_javascript_numbers() {
         for _ in 0..100 {
             let id = new_agreement_id();
-            assert!(id >= 1 && id < (1_i64 << 53));
+            assert!((1..(1_i64 << 53)).contains(&id));
         }
     }
 }

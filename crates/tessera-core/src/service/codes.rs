@@ -246,6 +246,7 @@ impl Core {
                 phone_country_code: country_code,
                 code,
                 scene: scene.to_owned(),
+                webhook_url: crate::service::pool_admin::sms_route(pool),
             })
             .await
     }
@@ -267,6 +268,7 @@ impl Core {
                 subject,
                 text,
                 scene: scene.to_owned(),
+                route: crate::service::pool_admin::email_route(pool),
             })
             .await
     }

@@ -114,6 +114,10 @@ impl Core {
                 self.code_login_user(pool, &target).await?
             }
         };
+        // An archived (resigned) user no longer exists for logins.
+        if user.is_deleted {
+            return Err(Error::UserNotFound);
+        }
         if user.blocked || user.status == UserStatus::Suspended {
             return Err(Error::UserBlocked);
         }

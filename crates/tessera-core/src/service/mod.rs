@@ -11,6 +11,7 @@ pub mod keys;
 pub mod login;
 pub mod mfa_admin;
 pub mod paging;
+pub mod pool_admin;
 pub mod pools;
 pub mod register;
 pub mod settings;

@@ -34,7 +34,7 @@ impl WhitelistType {
 }
 
 /// The matching key of a whitelist value: emails case-insensitively, phones as `+cc number`.
-fn whitelist_key(pool: &UserPool, kind: WhitelistType, value: &str) -> Result<String> {
+pub(crate) fn whitelist_key(pool: &UserPool, kind: WhitelistType, value: &str) -> Result<String> {
     Ok(match kind {
         WhitelistType::Username => identifiers::username(value)?,
         WhitelistType::Email => identifiers::email(value)?.1,

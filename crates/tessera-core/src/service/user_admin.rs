@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::paging::{Page, Paged};
-use super::users::{CreatedBy, NewUser};
+use super::users::{CreatedBy, LoginId, NewUser};
 use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
@@ -211,43 +211,32 @@ impl Core {
         self.store.users_by_key(&pool.id, key, &values).await
     }
 
-    /// `findUser`: by one of username, email, phone, external id, or a linked identity.
+    /// `findUser`: by one of id, username, email, phone or external id. A value that
+    /// cannot be such an identifier finds nobody.
     pub async fn find_user_by(
         &self,
         pool: &UserPool,
         key: UserKey,
         value: &str,
     ) -> Result<Option<User>> {
-        let store = &self.store;
-        match key {
-            UserKey::Id => store.find_user(&pool.id, UserLookup::Id(value)).await,
-            UserKey::Username => store.find_user(&pool.id, UserLookup::Username(value)).await,
-            UserKey::Email => {
-                store
-                    .find_user(&pool.id, UserLookup::Email(&identifiers::email_key(value)))
-                    .await
-            }
+        let login_id = match key {
+            UserKey::Id => return self.store.find_user(&pool.id, UserLookup::Id(value)).await,
             UserKey::ExternalId => {
-                store
+                return self
+                    .store
                     .find_user(&pool.id, UserLookup::ExternalId(value))
                     .await
             }
-            UserKey::Phone => {
-                let Ok((cc, n)) =
-                    identifiers::phone(value, None, &pool.settings.default_phone_country_code)
-                else {
-                    return Ok(None);
-                };
-                store
-                    .find_user(
-                        &pool.id,
-                        UserLookup::Phone {
-                            country_code: &cc,
-                            number: &n,
-                        },
-                    )
-                    .await
-            }
+            UserKey::Username => LoginId::Username(value.to_owned()),
+            UserKey::Email => LoginId::Email(value.to_owned()),
+            UserKey::Phone => LoginId::Phone {
+                number: value.to_owned(),
+                country_code: None,
+            },
+        };
+        match self.find_login_user(pool, &login_id).await {
+            Err(Error::InvalidEmail | Error::InvalidPhone | Error::InvalidParameter(_)) => Ok(None),
+            other => other,
         }
     }
 

@@ -321,6 +321,10 @@ impl Core {
         if !verification.matches {
             return Err(Error::WrongPassword);
         }
+        // An archived (resigned) user no longer exists for logins.
+        if user.is_deleted {
+            return Err(Error::UserNotFound);
+        }
         if user.blocked || user.status == UserStatus::Suspended {
             return Err(Error::UserBlocked);
         }

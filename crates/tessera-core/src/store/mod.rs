@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod apps_admin;
 pub mod directory;
+pub mod pool_admin;
 pub mod user_admin;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps_admin::AppsAdminStore;
 pub use directory::DirectoryStore;
+pub use pool_admin::PoolAdminStore;
 pub use user_admin::UserAdminStore;
 
 use crate::error::Result;
@@ -55,7 +57,14 @@ pub struct LoginUpdate {
 
 #[async_trait]
 pub trait Store:
-    AccountStore + AppsAdminStore + DirectoryStore + UserAdminStore + Send + Sync + 'static
+    AccountStore
+    + AppsAdminStore
+    + DirectoryStore
+    + UserAdminStore
+    + PoolAdminStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;

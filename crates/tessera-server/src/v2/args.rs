@@ -132,3 +132,22 @@ pub fn str_list(obj: &Map<String, Value>, key: &'static str) -> Result<Vec<Strin
         Some(_) => Err(Error::InvalidParameter(key)),
     }
 }
+
+/// `udvList: [{key, value}]` of `setUdvBatch`, values JSON-decoded as the SDK encodes them.
+pub fn udv_list(a: &Map<String, Value>) -> Result<Vec<(String, Value)>> {
+    let list = match a.get("udvList") {
+        Some(Value::Array(l)) => l,
+        None | Some(Value::Null) => return Err(Error::MissingParameter("udvList")),
+        Some(_) => return Err(Error::InvalidParameter("udvList")),
+    };
+    list.iter()
+        .map(|item| {
+            let item = item.as_object().ok_or(Error::InvalidParameter("udvList"))?;
+            let raw = opt_str(item, "value")?.unwrap_or_default();
+            Ok((
+                req_str(item, "key")?,
+                tessera_core::service::udf::decode_wire_value(&raw),
+            ))
+        })
+        .collect()
+}

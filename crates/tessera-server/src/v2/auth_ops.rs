@@ -289,19 +289,7 @@ async fn udv(ctx: &V2Ctx, a: &Map<String, Value>, op: UdvOp) -> Result<Value> {
                 .await?
         }
         UdvOp::SetBatch => {
-            let list = match a.get("udvList") {
-                Some(Value::Array(l)) => l,
-                None | Some(Value::Null) => return Err(Error::MissingParameter("udvList")),
-                Some(_) => return Err(Error::InvalidParameter("udvList")),
-            };
-            let mut pairs = Vec::with_capacity(list.len());
-            for item in list {
-                let item = item.as_object().ok_or(Error::InvalidParameter("udvList"))?;
-                let key = req_str(item, "key")?;
-                let raw = opt_str(item, "value")?.unwrap_or_default();
-                pairs.push((key, decode_wire_value(&raw)));
-            }
-            core.set_udf_values(pool, UdfTarget::User, id, &pairs)
+            core.set_udf_values(pool, UdfTarget::User, id, &args::udv_list(a)?)
                 .await?
         }
         UdvOp::Remove => {

@@ -113,7 +113,11 @@ impl V2Ctx {
                 let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
                 self.state
                     .core
-                    .verify_management_token(token, self.pool_header.as_deref())
+                    .verify_management_token(
+                        token,
+                        self.pool_header.as_deref(),
+                        self.pool.as_ref().ok().and_then(Option::as_ref),
+                    )
                     .await
             })
             .await;

@@ -390,27 +390,12 @@ impl AccountStore for SqlStore {
         target_id: &str,
         values: &[(String, String)],
     ) -> Result<()> {
-        let now = clock::now_ms();
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (key, value) in values {
-            sqlx::query(
-                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (pool_id, target_type, target_id, key) \
-                 DO UPDATE SET value = $5, updated_at = $6",
-            )
-            .bind(pool_id)
-            .bind(target_type)
-            .bind(target_id)
-            .bind(key)
-            .bind(value)
-            .bind(now)
-            .execute(&mut *tx)
+        let rows: Vec<(String, String, String)> = values
+            .iter()
+            .map(|(k, v)| (target_id.to_owned(), k.clone(), v.clone()))
+            .collect();
+        tessera_core::store::PoolAdminStore::set_udf_values_many(self, pool_id, target_type, &rows)
             .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
     }
 
     async fn remove_udf_value(

@@ -17,6 +17,7 @@ use crate::rows::{self, col, to_json};
 mod accounts;
 mod apps_admin;
 mod directory;
+mod pool_admin;
 mod user_admin;
 
 #[derive(Clone)]

@@ -93,10 +93,86 @@ const ALL_FIELDS: [SearchField; 6] = [
     SearchField::ExternalId,
 ];
 
-/// `WHERE …` of a user query (the table is aliased `u`).
-fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
-    sql.push(" WHERE u.pool_id = ")
+/// `FROM …` of a user query. When a condition can name its few candidate ids from an index
+/// of its own (a keyword prefix, a custom value, a group, role, node or application), those
+/// ids drive the query: `CROSS JOIN` keeps them the outer loop in SQLite, whose planner would
+/// otherwise walk the whole pool in list order and test every user. Returns whether a
+/// driver was used (then `u.id = m.id` joins it).
+fn from_clause(sql: &mut Sql, pool_id: &str, q: &UserQuery) -> bool {
+    let keyword = q.keyword.as_deref().filter(|k| !k.is_empty());
+    let udf_eq = q.udf.iter().find(|c| !c.negate);
+    if let Some(k) = keyword {
+        let fields: &[SearchField] = if q.fields.is_empty() {
+            &ALL_FIELDS
+        } else {
+            &q.fields
+        };
+        sql.push(" FROM (");
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                sql.push(" UNION ");
+            }
+            let key = if *f == SearchField::Email {
+                k.to_lowercase()
+            } else {
+                k.to_owned()
+            };
+            let c = search_column(*f);
+            sql.push("SELECT id FROM users WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(&format!(" AND {c} >= "))
+                .text_arg(&key)
+                .push(&format!(" AND {c} < "))
+                .text_arg(&format!("{key}{MAX_CHAR}"));
+        }
+        sql.push(") m");
+    } else if let Some(c) = udf_eq {
+        sql.push(
+            " FROM (SELECT target_id AS id FROM udf_values WHERE target_type = 'USER' \
+             AND pool_id = ",
+        )
         .text_arg(pool_id)
+        .push(" AND key = ")
+        .text_arg(&c.key)
+        .push(" AND value = ")
+        .text_arg(&c.value)
+        .push(") m");
+    } else if !q.group_codes.is_empty() {
+        sql.push(
+            " FROM (SELECT DISTINCT gm.user_id AS id FROM group_members gm \
+             JOIN user_groups g ON g.id = gm.group_id WHERE g.pool_id = ",
+        )
+        .text_arg(pool_id)
+        .push(" AND g.code IN ")
+        .list(&q.group_codes)
+        .push(") m");
+    } else if !q.node_ids.is_empty() {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM node_members WHERE node_id IN ")
+            .list(&q.node_ids)
+            .push(") m");
+    } else if let Some(app) = &q.logged_in_app {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM login_history WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND app_id = ")
+            .text_arg(app)
+            .push(") m");
+    } else {
+        sql.push(" FROM users u");
+        return false;
+    }
+    sql.push(" CROSS JOIN users u");
+    true
+}
+
+/// `WHERE …` of a user query (the table is aliased `u`). Every condition is here, also the
+/// one driving the query: it costs one probe per candidate and keeps the text uniform.
+fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery, driven: bool) {
+    if driven {
+        sql.push(" WHERE u.id = m.id AND u.pool_id = ");
+    } else {
+        sql.push(" WHERE u.pool_id = ");
+    }
+    sql.text_arg(pool_id)
         .push(" AND u.is_deleted = ")
         .int_arg(i64::from(q.archived));
     if let Some(k) = q.keyword.as_deref().filter(|k| !k.is_empty()) {
@@ -123,9 +199,9 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
                 .text_arg(&key)
                 .push(&format!(" AND u.{c} < "))
                 .text_arg(&upper)
-                .push(&format!(" AND SUBSTR(u.{c}, 1, "))
+                .push(&format!(" AND SUBSTR(u.{c}, 1, CAST("))
                 .int_arg(key.chars().count() as i64)
-                .push(") = ")
+                .push(" AS INTEGER)) = ")
                 .text_arg(&key)
                 .push(")");
         }
@@ -172,9 +248,11 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
             " AND u.id IN"
         })
         .push(
-            " (SELECT uv.target_id FROM udf_values uv WHERE uv.pool_id = u.pool_id \
-             AND uv.target_type = 'USER' AND uv.key = ",
+            " (SELECT uv.target_id FROM udf_values uv WHERE uv.target_type = 'USER' \
+             AND uv.pool_id = ",
         )
+        .text_arg(pool_id)
+        .push(" AND uv.key = ")
         .text_arg(&c.key)
         .push(" AND uv.value = ")
         .text_arg(&c.value)
@@ -188,6 +266,15 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery) {
         .text_arg(app)
         .push(")");
     }
+}
+
+/// The user columns qualified with `u.`, so a driving subquery's `id` cannot clash.
+fn prefixed_user_columns() -> String {
+    rows::USER_COLUMNS
+        .split(',')
+        .map(|c| format!("u.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn key_column(k: UserKey) -> &'static str {
@@ -210,21 +297,26 @@ const USER_TARGET_CLEANUP: [&str; 5] = [
     "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
 ];
 
-impl SqlStore {
-    /// How many of `ids` are users of the pool (each id counted once).
-    async fn count_existing(
-        conn: &mut sqlx::AnyConnection,
-        pool_id: &str,
-        ids: &[String],
-    ) -> Result<i64> {
-        let mut sql = Sql::default();
-        sql.push("SELECT COUNT(*) AS n FROM users WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(ids);
-        let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
-        col(&row, "n")
-    }
+/// Runs a write meant to touch one row per id; whether it did (every id was found).
+async fn affects_all(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    sql: &Sql,
+    expected: usize,
+) -> Result<bool> {
+    let n = sql
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+    Ok(n == expected as u64)
+}
+
+/// Ends a transaction that found a problem before it commits. Rolling back at once (rather
+/// than on drop) releases SQLite's write lock before the next statement needs it.
+async fn rollback<T>(tx: sqlx::Transaction<'_, sqlx::Any>, e: Error) -> Result<T> {
+    tx.rollback().await.map_err(db_err)?;
+    Err(e)
 }
 
 fn distinct(ids: &[String]) -> Vec<String> {
@@ -238,14 +330,16 @@ fn distinct(ids: &[String]) -> Vec<String> {
 impl UserAdminStore for SqlStore {
     async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>> {
         let mut count = Sql::default();
-        count.push("SELECT COUNT(*) AS n FROM users u");
-        user_conditions(&mut count, pool_id, q);
+        count.push("SELECT COUNT(*) AS n");
+        let driven = from_clause(&mut count, pool_id, q);
+        user_conditions(&mut count, pool_id, q, driven);
         let row = count.query().fetch_one(&self.pool).await.map_err(db_err)?;
         let total_count: i64 = col(&row, "n")?;
 
         let mut list = Sql::default();
-        list.push(&format!("SELECT {} FROM users u", rows::USER_COLUMNS));
-        user_conditions(&mut list, pool_id, q);
+        list.push(&format!("SELECT {}", prefixed_user_columns()));
+        let driven = from_clause(&mut list, pool_id, q);
+        user_conditions(&mut list, pool_id, q, driven);
         list.push(" ORDER BY u.created_at DESC, u.id DESC LIMIT ")
             .int_arg(page.limit)
             .push(" OFFSET ")
@@ -335,6 +429,17 @@ impl UserAdminStore for SqlStore {
             return Ok(());
         }
         let mut tx = self.pool.begin().await.map_err(db_err)?;
+        // The first statement writes (SQLite takes the write lock up front) and tells at
+        // once whether every id is a user of the pool.
+        let mut touch = Sql::default();
+        touch
+            .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(&ids);
+        if !affects_all(&mut tx, &touch, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
+        }
         // Sub-accounts go with their primary user (the foreign key cascades), so their
         // assignments must go too.
         let mut sql = Sql::default();
@@ -365,16 +470,7 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = del
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
-            // Dropping the transaction rolls everything above back.
-            return Err(Error::UserNotFound);
-        }
+        del.query().execute(&mut *tx).await.map_err(db_err)?;
         tx.commit().await.map_err(db_err)
     }
 
@@ -405,9 +501,8 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        sql.query().execute(&mut *tx).await.map_err(db_err)?;
-        if Self::count_existing(&mut tx, pool_id, &ids).await? != ids.len() as i64 {
-            return Err(Error::UserNotFound);
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -425,14 +520,8 @@ impl UserAdminStore for SqlStore {
             .text_arg(pool_id)
             .push(" AND id IN ")
             .list(&ids);
-        let n = sql
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n != ids.len() as u64 {
-            return Err(Error::UserNotFound);
+        if !affects_all(&mut tx, &sql, ids.len()).await? {
+            return rollback(tx, Error::UserNotFound).await;
         }
         let mut s = Sql::default();
         s.push("UPDATE sessions SET revoked_at = ")

@@ -7,6 +7,7 @@
 
 mod apps;
 mod mfa;
+mod pool;
 mod tenants;
 mod users;
 
@@ -35,6 +36,9 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     if let Some(r) = users::resolve(ctx, f).await {
         return Some(r);
     }
+    if let Some(r) = pool::resolve(ctx, f).await {
+        return Some(r);
+    }
     None
 }
 
@@ -42,6 +46,7 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(users::routes())
+        .merge(pool::routes())
         .merge(apps::routes())
         .merge(tenants::routes())
         .merge(mfa::routes())

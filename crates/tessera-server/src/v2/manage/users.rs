@@ -38,7 +38,6 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
         },
         "users" | "usersWithCustomData" => list_users(ctx, f, false).await,
         "archivedUsers" => list_users(ctx, f, true).await,
-        "isUserExists" => user_exists(ctx, a).await,
         "findUser" | "findUserWithCustomData" => find_user(ctx, f).await,
         "searchUser" | "searchUserWithCustomData" => search_users(ctx, f).await,
         "refreshToken" => refresh_token(ctx, a).await,
@@ -269,22 +268,6 @@ async fn list_users(ctx: &V2Ctx, f: &Field, archived: bool) -> Result<Value> {
         wants_custom_data(f),
     )
     .await
-}
-
-async fn user_exists(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
-    let pool = ctx.admin().await?;
-    let exists = ctx
-        .state
-        .core
-        .user_exists(
-            pool,
-            opt_str(a, "username")?.as_deref(),
-            opt_str(a, "email")?.as_deref(),
-            opt_str(a, "phone")?.as_deref(),
-            opt_str(a, "externalId")?.as_deref(),
-        )
-        .await?;
-    Ok(json!(exists))
 }
 
 async fn find_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {

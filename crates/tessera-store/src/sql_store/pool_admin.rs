@@ -1,0 +1,155 @@
+//! [`PoolAdminStore`] on SQL.
+
+use async_trait::async_trait;
+use tessera_core::store::pool_admin::{EnvVar, PoolAdminStore, WhitelistEntry};
+use tessera_core::{clock, Result};
+
+use super::{db_err, SqlStore};
+use crate::rows::col;
+
+#[async_trait]
+impl PoolAdminStore for SqlStore {
+    async fn list_whitelist(&self, pool_id: &str, kind: &str) -> Result<Vec<WhitelistEntry>> {
+        sqlx::query(
+            "SELECT value, created_at, updated_at FROM whitelist_entries \
+             WHERE pool_id = $1 AND type = $2 ORDER BY created_at, value_key",
+        )
+        .bind(pool_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(WhitelistEntry {
+                value: col(r, "value")?,
+                created_at: col(r, "created_at")?,
+                updated_at: col(r, "updated_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn remove_whitelist(&self, pool_id: &str, kind: &str, keys: &[String]) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for key in keys {
+            sqlx::query(
+                "DELETE FROM whitelist_entries WHERE pool_id = $1 AND type = $2 AND value_key = $3",
+            )
+            .bind(pool_id)
+            .bind(kind)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn remove_udf_definition(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+        key: &str,
+    ) -> Result<bool> {
+        // Values go first explicitly: the foreign key cascades too, but this keeps the
+        // removal correct even on a connection without foreign-key enforcement.
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query("DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND key = $3")
+            .bind(pool_id)
+            .bind(target_type)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        let n = sqlx::query(
+            "DELETE FROM udf_definitions WHERE pool_id = $1 AND target_type = $2 AND key = $3",
+        )
+        .bind(pool_id)
+        .bind(target_type)
+        .bind(key)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        tx.commit().await.map_err(db_err)?;
+        Ok(n > 0)
+    }
+
+    async fn set_udf_values_many(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+        rows: &[(String, String, String)],
+    ) -> Result<()> {
+        let now = clock::now_ms();
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for (target_id, key, value) in rows {
+            sqlx::query(
+                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (pool_id, target_type, target_id, key) \
+                 DO UPDATE SET value = $5, updated_at = $6",
+            )
+            .bind(pool_id)
+            .bind(target_type)
+            .bind(target_id)
+            .bind(key)
+            .bind(value)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn list_env(&self, pool_id: &str) -> Result<Vec<EnvVar>> {
+        sqlx::query(
+            "SELECT key, value, created_at, updated_at FROM pool_env WHERE pool_id = $1 \
+             ORDER BY key",
+        )
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(EnvVar {
+                key: col(r, "key")?,
+                value: col(r, "value")?,
+                created_at: col(r, "created_at")?,
+                updated_at: col(r, "updated_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn put_env(&self, pool_id: &str, key: &str, value: &str, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO pool_env (pool_id, key, value, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) \
+             ON CONFLICT (pool_id, key) DO UPDATE SET value = excluded.value, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(pool_id)
+        .bind(key)
+        .bind(value)
+        .bind(at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remove_env(&self, pool_id: &str, key: &str) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM pool_env WHERE pool_id = $1 AND key = $2")
+            .bind(pool_id)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n > 0)
+    }
+}
