@@ -142,6 +142,9 @@ pub enum Error {
     /// One batch names more users than a single query may return.
     #[error("too many users in one query")]
     TooManyUsers,
+    /// An application identifier (its domain label) is already used by another application.
+    #[error("domain already taken")]
+    DomainTaken,
 }
 
 impl Error {
@@ -197,6 +200,7 @@ impl Error {
             Error::FileTooLarge | Error::FileTypeRefused => 2231,
             Error::NotWhitelisted => 2031,
             Error::TooManyUsers => 2030,
+            Error::DomainTaken => 2039,
         }
     }
 
@@ -219,7 +223,10 @@ impl Error {
             Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => {
                 404
             }
-            Error::AlreadyExists(_) | Error::Duplicate(_) | Error::EmailAlreadyBound => 409,
+            Error::AlreadyExists(_)
+            | Error::Duplicate(_)
+            | Error::EmailAlreadyBound
+            | Error::DomainTaken => 409,
             Error::RegisterTooFrequent | Error::CodeSentTooRecently => 429,
             Error::FileTooLarge => 413,
             _ => 400,
@@ -407,6 +414,7 @@ impl Error {
                 "Registration is restricted to the whitelist of this user pool",
             ),
             Error::FileTypeRefused => ("不支持的文件类型", "This file type is not allowed"),
+            Error::DomainTaken => ("域名已被占用", "Domain already taken"),
         };
         match lang {
             Lang::ZhCn => zh.to_owned(),

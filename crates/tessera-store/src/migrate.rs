@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_accounts.sql")),
     (4, include_str!("../migrations/0004_management.sql")),
     (5, include_str!("../migrations/0005_directory_admin.sql")),
+    (6, include_str!("../migrations/0006_apps_tenants.sql")),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -7,6 +7,7 @@
 //! registrations cannot both win.
 
 pub mod accounts;
+pub mod apps_admin;
 pub mod directory;
 pub mod directory_admin;
 pub mod pool_admin;
@@ -15,6 +16,7 @@ pub mod user_admin;
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
+pub use apps_admin::AppsAdminStore;
 pub use directory::DirectoryStore;
 pub use directory_admin::DirectoryAdminStore;
 pub use pool_admin::PoolAdminStore;
@@ -58,6 +60,7 @@ pub struct LoginUpdate {
 #[async_trait]
 pub trait Store:
     AccountStore
+    + AppsAdminStore
     + DirectoryStore
     + DirectoryAdminStore
     + UserAdminStore

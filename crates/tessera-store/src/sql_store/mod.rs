@@ -15,6 +15,7 @@ use crate::connect::{Backend, Pool};
 use crate::rows::{self, col, to_json};
 
 mod accounts;
+mod apps_admin;
 mod directory;
 mod directory_admin;
 mod pool_admin;

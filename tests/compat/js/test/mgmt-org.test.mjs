@@ -3,7 +3,7 @@
 // search, JSON import/export and authorized resources by node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mgmt, newEmailUser, rand, rejectsWith } from './helpers.mjs';
+import { mgmt, pool, newEmailUser, rand, rejectsWith } from './helpers.mjs';
 
 const P = 'mgmtOrg';
 const mc = mgmt(P);
@@ -246,6 +246,18 @@ test('listAuthorizedResourcesByNodeId / ByNodeCode include ancestors\' grants', 
   const mid = await mc.org.listAuthorizedResourcesByNodeCode(org.id, a.code, ns);
   assert.deepEqual(mid.list.map(r => r.code), ['handbook']);
   await rejectsWith(mc.org.listAuthorizedResourcesByNodeCode(org.id, 'nope', ns), 404);
+});
+
+test("getOrgByTenantId: a tenant's organizations; other pools' tenants are unknown", async () => {
+  const tenant = await mc.tenant.create({ name: `租户-${rand(6)}`, appIds: pool(P).appId });
+  const org = await mc.org.create(code('T'), '', code('t'), tenant.id);
+  await mc.org.create(code('NoTenant'));
+  const found = await mc.org.getOrgByTenantId(tenant.id);
+  assert.deepEqual(found.map(o => o.id), [org.id]);
+  assert.equal(found[0].tenantId, tenant.id);
+  assert.equal(found[0].nodes.filter(n => n.root).length, 1);
+  assert.deepEqual(await other.org.getOrgByTenantId(tenant.id), []);
+  await rejectsWith(other.org.create(code('X'), '', code('x'), tenant.id), 404);
 });
 
 test('tenants: an unknown tenant owns no organization and cannot be given one', async () => {

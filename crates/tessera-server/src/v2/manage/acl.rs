@@ -13,7 +13,6 @@ use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::directory::{ResourceAction, ResourceType, TargetType};
 use tessera_core::model::directory_admin::ProgrammaticAccount;
-use tessera_core::model::Application;
 use tessera_core::service::acl_admin::{
     AccessChange, AccessRuleView, GrantBatch, GrantTarget, ResourceInput,
 };
@@ -79,7 +78,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v2/applications/{app_id}/authorization/{action}",
             post(change_access),
         )
-        .route("/api/v2/applications/{app_id}", post(default_strategy))
         .route(
             "/api/v2/applications/{app_id}/programmatic-access-accounts",
             get(list_accounts).post(create_account),
@@ -640,44 +638,22 @@ async fn change_access(
         .await
 }
 
-fn app_json(app: &Application, allow_all: bool) -> Value {
-    json!({
-        "id": app.id, "userPoolId": app.pool_id, "name": app.name,
-        "identifier": app.identifier, "description": app.description, "logo": app.logo,
-        "createdAt": iso8601(app.created_at), "updatedAt": iso8601(app.updated_at),
-        "permissionStrategy": {
-            "enabled": true,
-            "defaultStrategy": if allow_all { "ALLOW_ALL" } else { "DENY_ALL" },
-        },
-    })
-}
-
-/// `POST /api/v2/applications/<appId> {permissionStrategy: {defaultStrategy}}`
-/// (`updateDefaultApplicationAccessPolicy`).
-async fn default_strategy(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) -> Reply {
-    admin
-        .reply(async {
-            let b = body(&bytes)?;
-            let strategy = match b.get("permissionStrategy") {
-                Some(Value::Object(s)) => opt_str(s, "defaultStrategy")?,
-                None | Some(Value::Null) => {
-                    return Err(Error::MissingParameter("permissionStrategy"))
-                }
-                Some(_) => return Err(Error::InvalidParameter("permissionStrategy")),
-            };
-            let allow_all = match strategy.as_deref() {
-                Some("ALLOW_ALL") => true,
-                Some("DENY_ALL") => false,
-                None => return Err(Error::MissingParameter("defaultStrategy")),
-                Some(_) => return Err(Error::InvalidParameter("defaultStrategy")),
-            };
-            let (app, allow_all) = admin
-                .core()
-                .set_app_default_strategy(&admin.pool.id, &app_id, allow_all)
-                .await?;
-            Ok(done(admin.lang(), app_json(&app, allow_all)))
-        })
-        .await
+/// The default of an application's access policy that a `POST /api/v2/applications/<id>`
+/// body sets (`updateDefaultApplicationAccessPolicy`: `{permissionStrategy:
+/// {defaultStrategy}}`), or `None` when the body is about something else. The route is
+/// served by `apps.rs`, which shares it with `changeApplicationType`.
+pub fn default_strategy(b: &Map<String, Value>) -> Result<Option<bool>> {
+    let strategy = match b.get("permissionStrategy") {
+        Some(Value::Object(s)) => opt_str(s, "defaultStrategy")?,
+        None | Some(Value::Null) => return Ok(None),
+        Some(_) => return Err(Error::InvalidParameter("permissionStrategy")),
+    };
+    match strategy.as_deref() {
+        Some("ALLOW_ALL") => Ok(Some(true)),
+        Some("DENY_ALL") => Ok(Some(false)),
+        None => Err(Error::MissingParameter("defaultStrategy")),
+        Some(_) => Err(Error::InvalidParameter("defaultStrategy")),
+    }
 }
 
 // --- programmatic access accounts ----------------------------------------------------------

@@ -6,12 +6,15 @@
 //! owns one SDK module: it parses, calls the core and shapes the answer.
 
 mod acl;
+mod apps;
 mod dir_common;
 mod groups;
+mod mfa;
 mod org;
 mod policies;
 mod pool;
 mod roles;
+mod tenants;
 mod users;
 
 pub use users::admin_logout;
@@ -65,6 +68,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(users::routes())
         .merge(pool::routes())
+        .merge(apps::routes())
+        .merge(tenants::routes())
+        .merge(mfa::routes())
         .merge(roles::routes())
         .merge(acl::routes())
         .merge(policies::routes())

@@ -1,0 +1,126 @@
+//! Tenants of a pool, their members and external identity providers, the agreements an
+//! application shows at sign-in, and users' MFA factors.
+
+use serde_json::{Map, Value};
+
+/// A tenant: a customer organisation sharing the pool, with the applications it may use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    pub id: String,
+    pub pool_id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub logo: Option<String>,
+    /// Applications of the same pool the tenant uses, in the order given.
+    pub app_ids: Vec<String>,
+    /// Login page settings (`css`, `ssoPageCustomizationSettings`, …), a JSON object.
+    pub config: Map<String, Value>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantMember {
+    pub tenant_id: String,
+    pub user_id: String,
+    pub is_admin: bool,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+/// An external identity provider of a tenant (or of the whole pool when `tenant_id` is
+/// `None`) with its connections.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtIdp {
+    pub id: String,
+    pub pool_id: String,
+    pub tenant_id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub connections: Vec<ExtIdpConn>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One way to sign in through an external provider (e.g. `wechat:pc`), identified by an
+/// identifier unique in the pool.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExtIdpConn {
+    pub id: String,
+    pub pool_id: String,
+    pub ext_idp_id: String,
+    pub kind: String,
+    pub identifier: String,
+    pub display_name: String,
+    /// Provider settings (client id and secret, endpoints…), a JSON object.
+    pub fields: Map<String, Value>,
+    pub user_match_fields: Vec<String>,
+    pub logo: Option<String>,
+    pub enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A term a user accepts when signing in to an application. Ids are numbers on the wire
+/// (`AgreementDetail.id: number`), so they are positive integers below 2^53.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agreement {
+    pub id: i64,
+    pub pool_id: String,
+    pub app_id: String,
+    pub title: String,
+    pub lang: String,
+    pub required: bool,
+    pub order: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The MFA factor kinds an administrator manages (`UserMfaType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaType {
+    Otp,
+    Face,
+}
+
+impl MfaType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MfaType::Otp => "OTP",
+            MfaType::Face => "FACE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MfaType> {
+        match s {
+            "OTP" => Some(MfaType::Otp),
+            "FACE" => Some(MfaType::Face),
+            _ => None,
+        }
+    }
+}
+
+/// A bound MFA factor. The TOTP secret and recovery code are kept as given, because a later
+/// MFA login must check codes against them; they never appear in logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaFactor {
+    pub id: String,
+    pub pool_id: String,
+    pub user_id: String,
+    pub kind: MfaType,
+    pub secret: Option<String>,
+    pub recovery: Option<String>,
+    pub enabled: bool,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for MfaFactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaFactor")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("enabled", &self.enabled)
+            .finish_non_exhaustive()
+    }
+}

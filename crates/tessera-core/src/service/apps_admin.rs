@@ -1,0 +1,382 @@
+//! The administrator's applications (`mc.applications`): list, create, delete, detail,
+//! secret rotation, application type, the users who signed in, the tenants using an
+//! application, and the agreements shown at sign-in.
+//!
+//! Every method takes the pool the management token manages and answers an application of
+//! another pool as not found (2011), so ids never leak across pools.
+
+use rand::rngs::OsRng;
+use rand::RngCore;
+use serde_json::{Map, Value};
+
+use super::paging::{Page, Paged};
+use super::pools::MAX_POOL_NAME_LEN;
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::directory::{ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL};
+use crate::model::tenant::{Agreement, Tenant};
+use crate::model::{Application, OidcSettings, User, UserPool};
+use crate::rules::identifiers;
+use crate::store::user_admin::UserQuery;
+
+/// `applications.config` key holding the application type.
+pub const APP_TYPE_KEY: &str = "appType";
+
+/// Longest identifier: one DNS label, since the identifier names the application's domain.
+const MAX_IDENTIFIER_LEN: usize = 63;
+
+/// Who an application serves (`ApplicationType`; the wire spellings are the SDK's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AppType {
+    #[default]
+    Individual,
+    Tenant,
+    Both,
+}
+
+impl AppType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppType::Individual => "INDIVIDUAL",
+            AppType::Tenant => "Tenant",
+            AppType::Both => "BOTH",
+        }
+    }
+
+    /// The SDK's enum values; the case of `Tenant` differs from the others, so any case is
+    /// accepted.
+    pub fn parse(s: &str) -> Option<AppType> {
+        match s.to_ascii_uppercase().as_str() {
+            "INDIVIDUAL" => Some(AppType::Individual),
+            "TENANT" => Some(AppType::Tenant),
+            "BOTH" => Some(AppType::Both),
+            _ => None,
+        }
+    }
+}
+
+/// An application with the settings its `config` document holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppView {
+    pub app: Application,
+    pub app_type: AppType,
+    /// The access policy's default: `true` unless it was set to deny everyone.
+    pub allow_all_by_default: bool,
+}
+
+impl AppView {
+    fn from_parts(app: Application, config: &Map<String, Value>) -> AppView {
+        AppView {
+            app,
+            app_type: config
+                .get(APP_TYPE_KEY)
+                .and_then(Value::as_str)
+                .and_then(AppType::parse)
+                .unwrap_or_default(),
+            allow_all_by_default: config
+                .get(ACCESS_POLICY_DEFAULT_KEY)
+                .and_then(Value::as_str)
+                != Some(ACCESS_POLICY_DENY_ALL),
+        }
+    }
+}
+
+/// `applications.create` input.
+#[derive(Debug, Clone, Default)]
+pub struct NewApp {
+    pub name: String,
+    /// The domain label; the application id when absent.
+    pub identifier: Option<String>,
+    pub redirect_uris: Vec<String>,
+    pub logo: Option<String>,
+}
+
+/// The changes of `modifyAgreement`; absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct AgreementPatch {
+    pub title: Option<String>,
+    pub lang: Option<String>,
+    pub required: Option<bool>,
+}
+
+/// Languages an agreement can be shown in (the SDK's `Lang`).
+const AGREEMENT_LANGS: [&str; 4] = ["zh-CN", "en-US", "zh-TW", "ja-JP"];
+
+fn check_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::MissingParameter("name"));
+    }
+    if name.chars().count() > MAX_POOL_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(Error::InvalidParameter("name"));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_identifier(s: &str) -> Result<String> {
+    let s = s.trim().to_ascii_lowercase();
+    let label_ok = !s.is_empty()
+        && s.len() <= MAX_IDENTIFIER_LEN
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if !label_ok {
+        return Err(Error::InvalidParameter("identifier"));
+    }
+    Ok(s)
+}
+
+fn check_redirect_uri(uri: &str) -> Result<()> {
+    identifiers::text("redirectUris", uri)?;
+    let scheme_ok = uri.starts_with("https://") || uri.starts_with("http://");
+    if !scheme_ok || uri.len() <= "http://".len() || uri.chars().any(char::is_whitespace) {
+        return Err(Error::InvalidParameter("redirectUris"));
+    }
+    Ok(())
+}
+
+fn check_agreement_title(title: &str) -> Result<()> {
+    if title.trim().is_empty() {
+        return Err(Error::MissingParameter("title"));
+    }
+    identifiers::text("title", title)
+}
+
+fn check_agreement_lang(lang: &str) -> Result<()> {
+    if !AGREEMENT_LANGS.contains(&lang) {
+        return Err(Error::InvalidParameter("lang"));
+    }
+    Ok(())
+}
+
+/// A new agreement id: a positive integer that JavaScript numbers hold exactly (< 2^53).
+fn new_agreement_id() -> i64 {
+    ((OsRng.next_u64() >> 11) as i64).max(1)
+}
+
+impl Core {
+    /// The pool's application `id`, or 2011 (also for an application of another pool).
+    pub async fn admin_app(&self, pool: &UserPool, app_id: &str) -> Result<AppView> {
+        let (app, config) = self
+            .store
+            .app_with_config(&pool.id, app_id)
+            .await?
+            .ok_or(Error::AppNotFound)?;
+        Ok(AppView::from_parts(app, &config))
+    }
+
+    /// One page of the pool's applications, oldest first.
+    pub async fn admin_list_apps(&self, pool: &UserPool, page: Page) -> Result<Paged<AppView>> {
+        Ok(self
+            .store
+            .list_apps_page(&pool.id, page)
+            .await?
+            .map(|(app, config)| AppView::from_parts(app, &config)))
+    }
+
+    /// Creates an application with a random secret. A taken identifier is 2039.
+    pub async fn admin_create_app(&self, pool: &UserPool, new: NewApp) -> Result<AppView> {
+        let name = check_name(&new.name)?;
+        let identifier = new
+            .identifier
+            .as_deref()
+            .map(check_identifier)
+            .transpose()?;
+        for uri in &new.redirect_uris {
+            check_redirect_uri(uri)?;
+        }
+        if let Some(logo) = &new.logo {
+            identifiers::text("logo", logo)?;
+        }
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let app = Application {
+            identifier: identifier.unwrap_or_else(|| id.clone()),
+            id,
+            pool_id: pool.id.clone(),
+            name,
+            description: None,
+            logo: new.logo.filter(|l| !l.is_empty()),
+            secret: ids::new_secret(16),
+            oidc: OidcSettings {
+                redirect_uris: new.redirect_uris,
+                ..OidcSettings::default()
+            },
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_app_checked(&app).await?;
+        Ok(AppView::from_parts(app, &Map::new()))
+    }
+
+    /// Deletes an application and everything that hangs off it, in one transaction.
+    pub async fn admin_delete_app(&self, pool: &UserPool, app_id: &str) -> Result<()> {
+        self.store.delete_app(&pool.id, app_id).await
+    }
+
+    /// Replaces the application's secret. Tokens signed with the old one (HS256) stop
+    /// verifying at once, because verification reads the secret from the store.
+    pub async fn refresh_app_secret(&self, pool: &UserPool, app_id: &str) -> Result<AppView> {
+        self.store
+            .set_app_secret(&pool.id, app_id, &ids::new_secret(16), clock::now_ms())
+            .await?;
+        self.admin_app(pool, app_id).await
+    }
+
+    pub async fn change_app_type(
+        &self,
+        pool: &UserPool,
+        app_id: &str,
+        app_type: AppType,
+    ) -> Result<AppView> {
+        self.store
+            .set_app_config_value(
+                &pool.id,
+                app_id,
+                APP_TYPE_KEY,
+                Value::from(app_type.as_str()),
+                clock::now_ms(),
+            )
+            .await?;
+        self.admin_app(pool, app_id).await
+    }
+
+    /// The application and the tenants that use it.
+    pub async fn app_tenants(
+        &self,
+        pool: &UserPool,
+        app_id: &str,
+    ) -> Result<(AppView, Vec<Tenant>)> {
+        let app = self.admin_app(pool, app_id).await?;
+        let tenants = self.store.tenants_of_app(&pool.id, app_id).await?;
+        Ok((app, tenants))
+    }
+
+    /// Users who have signed in to the application, newest user first.
+    pub async fn app_active_users(
+        &self,
+        pool: &UserPool,
+        app_id: &str,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        self.admin_app(pool, app_id).await?;
+        let q = UserQuery {
+            logged_in_app: Some(app_id.to_owned()),
+            ..UserQuery::default()
+        };
+        self.query_users(pool, &q, page).await
+    }
+
+    // --- agreements --------------------------------------------------------------------------
+
+    pub async fn create_agreement(
+        &self,
+        pool: &UserPool,
+        app_id: &str,
+        title: &str,
+        lang: &str,
+        required: bool,
+    ) -> Result<Agreement> {
+        check_agreement_title(title)?;
+        check_agreement_lang(lang)?;
+        let now = clock::now_ms();
+        let mut a = Agreement {
+            id: new_agreement_id(),
+            pool_id: pool.id.clone(),
+            app_id: app_id.to_owned(),
+            title: title.to_owned(),
+            lang: lang.to_owned(),
+            required,
+            order: 0,
+            created_at: now,
+            updated_at: now,
+        };
+        a.order = self.store.insert_agreement(&a).await?;
+        Ok(a)
+    }
+
+    /// The application's agreements in display order.
+    pub async fn list_agreements(&self, pool: &UserPool, app_id: &str) -> Result<Vec<Agreement>> {
+        self.admin_app(pool, app_id).await?;
+        self.store.list_agreements(&pool.id, app_id).await
+    }
+
+    async fn agreement(&self, pool: &UserPool, app_id: &str, id: i64) -> Result<Agreement> {
+        self.list_agreements(pool, app_id)
+            .await?
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(Error::NotFound("agreement"))
+    }
+
+    pub async fn modify_agreement(
+        &self,
+        pool: &UserPool,
+        app_id: &str,
+        id: i64,
+        patch: AgreementPatch,
+    ) -> Result<Agreement> {
+        let mut a = self.agreement(pool, app_id, id).await?;
+        if let Some(title) = patch.title {
+            check_agreement_title(&title)?;
+            a.title = title;
+        }
+        if let Some(lang) = patch.lang {
+            check_agreement_lang(&lang)?;
+            a.lang = lang;
+        }
+        if let Some(required) = patch.required {
+            a.required = required;
+        }
+        a.updated_at = clock::now_ms();
+        self.store.update_agreement(&a).await?;
+        Ok(a)
+    }
+
+    pub async fn delete_agreement(&self, pool: &UserPool, app_id: &str, id: i64) -> Result<()> {
+        self.admin_app(pool, app_id).await?;
+        self.store.delete_agreement(&pool.id, app_id, id).await
+    }
+
+    /// Puts the agreements in the order of `ids`, which must list each of them once.
+    pub async fn sort_agreements(&self, pool: &UserPool, app_id: &str, ids: &[i64]) -> Result<()> {
+        self.store
+            .sort_agreements(&pool.id, app_id, ids, clock::now_ms())
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_domain_labels() {
+        assert_eq!(
+            check_identifier(" My-App1 ").ok().as_deref(),
+            Some("my-app1")
+        );
+        assert!(check_identifier("").is_err());
+        assert!(check_identifier("-a").is_err());
+        assert!(check_identifier("a.b").is_err());
+        assert!(check_identifier(&"a".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn app_types_accept_the_sdk_spellings() {
+        assert_eq!(AppType::parse("Tenant"), Some(AppType::Tenant));
+        assert_eq!(AppType::parse("INDIVIDUAL"), Some(AppType::Individual));
+        assert_eq!(AppType::parse("BOTH"), Some(AppType::Both));
+        assert_eq!(AppType::parse("x"), None);
+    }
+
+    #[test]
+    fn agreement_ids_fit_javascript_numbers() {
+        for _ in 0..100 {
+            let id = new_agreement_id();
+            assert!((1..(1_i64 << 53)).contains(&id));
+        }
+    }
+}

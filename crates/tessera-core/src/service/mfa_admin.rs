@@ -1,0 +1,79 @@
+//! The administrator's view of users' MFA factors (`mc.mfa`): which factors a user has
+//! bound, unbinding one, and importing a TOTP secret from another system.
+
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::tenant::{MfaFactor, MfaType};
+use crate::model::UserPool;
+use crate::rules::identifiers;
+use crate::store::UserLookup;
+
+/// Which factors a user has bound (`{OTP, FACE}` on the wire).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MfaStatus {
+    pub otp: bool,
+    pub face: bool,
+}
+
+impl Core {
+    async fn check_user(&self, pool: &UserPool, user_id: &str) -> Result<()> {
+        self.store
+            .find_user(&pool.id, UserLookup::Id(user_id))
+            .await?
+            .ok_or(Error::UserNotFound)
+            .map(|_| ())
+    }
+
+    pub async fn mfa_status(&self, pool: &UserPool, user_id: &str) -> Result<MfaStatus> {
+        self.check_user(pool, user_id).await?;
+        let factors = self.store.mfa_factors(&pool.id, user_id).await?;
+        let bound = |k: MfaType| factors.iter().any(|f| f.kind == k && f.enabled);
+        Ok(MfaStatus {
+            otp: bound(MfaType::Otp),
+            face: bound(MfaType::Face),
+        })
+    }
+
+    /// Unbinds the user's factor of one kind; unbinding an unbound kind changes nothing.
+    pub async fn unbind_mfa(&self, pool: &UserPool, user_id: &str, kind: MfaType) -> Result<()> {
+        self.check_user(pool, user_id).await?;
+        self.store
+            .delete_mfa_factors(&pool.id, user_id, kind)
+            .await
+            .map(|_| ())
+    }
+
+    /// Stores a TOTP secret (and recovery code) exactly as given and enables it, replacing
+    /// the user's previous TOTP factor, so codes from the user's existing authenticator app
+    /// keep working.
+    pub async fn import_totp(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        secret: &str,
+        recovery_code: Option<&str>,
+    ) -> Result<MfaFactor> {
+        if secret.is_empty() {
+            return Err(Error::MissingParameter("secret"));
+        }
+        identifiers::text("secret", secret)?;
+        if let Some(r) = recovery_code {
+            identifiers::text("recoveryCode", r)?;
+        }
+        self.check_user(pool, user_id).await?;
+        let f = MfaFactor {
+            id: ids::new_id(),
+            pool_id: pool.id.clone(),
+            user_id: user_id.to_owned(),
+            kind: MfaType::Otp,
+            secret: Some(secret.to_owned()),
+            recovery: recovery_code.map(str::to_owned),
+            enabled: true,
+            created_at: clock::now_ms(),
+        };
+        self.store.put_mfa_factor(&f).await?;
+        Ok(f)
+    }
+}

@@ -1,0 +1,481 @@
+//! Tenants (`mc.tenant`): tenants of a pool with the applications they use, their members
+//! and administrators, and their external identity providers with connections.
+//!
+//! Every id is looked up inside the caller's pool; a tenant, provider or connection of
+//! another pool is answered as not found.
+
+use serde_json::{Map, Value};
+
+use super::paging::{Page, Paged};
+use super::user_admin::MAX_BATCH;
+use super::Core;
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
+use crate::model::{User, UserPool};
+use crate::rules::identifiers;
+use crate::store::apps_admin::MemberFlag;
+use crate::store::user_admin::UserKey;
+use crate::store::UserLookup;
+
+/// The login-page settings a tenant keeps in its `config` document (`TenantInfo`).
+pub const TENANT_CONFIG_KEYS: [&str; 8] = [
+    "css",
+    "ssoPageCustomizationSettings",
+    "defaultLoginTab",
+    "defaultRegisterTab",
+    "passwordTabConfig",
+    "loginTabs",
+    "registerTabs",
+    "extendsFields",
+];
+
+/// A tenant as `tenant.create` gives it.
+#[derive(Debug, Clone, Default)]
+pub struct NewTenant {
+    pub name: String,
+    pub app_ids: Vec<String>,
+    pub logo: Option<String>,
+    pub description: Option<String>,
+}
+
+/// The changes of `tenant.update` / `tenant.config`; absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct TenantPatch {
+    pub name: Option<String>,
+    pub app_ids: Option<Vec<String>>,
+    pub logo: Option<String>,
+    pub description: Option<String>,
+    /// Keys of [`TENANT_CONFIG_KEYS`] to set.
+    pub config: Map<String, Value>,
+}
+
+/// One connection of `createExtIdp` / `createExtIdpConnection`.
+#[derive(Debug, Clone, Default)]
+pub struct NewConn {
+    pub kind: String,
+    pub identifier: String,
+    pub display_name: String,
+    pub fields: Map<String, Value>,
+    pub user_match_fields: Vec<String>,
+    pub logo: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct NewExtIdp {
+    pub tenant_id: Option<String>,
+    pub name: String,
+    pub kind: String,
+    pub connections: Vec<NewConn>,
+}
+
+/// The changes of `updateExtIdpConnection`; absent fields keep their value.
+#[derive(Debug, Clone, Default)]
+pub struct ConnPatch {
+    pub display_name: Option<String>,
+    pub fields: Option<Map<String, Value>>,
+    pub user_match_fields: Option<Vec<String>>,
+    pub logo: Option<String>,
+}
+
+/// A required short text: present, not blank, bounded.
+fn required_text(field: &'static str, value: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(Error::MissingParameter(field));
+    }
+    identifiers::text(field, v)?;
+    if v.chars().any(char::is_control) {
+        return Err(Error::InvalidParameter(field));
+    }
+    Ok(v.to_owned())
+}
+
+fn optional_text(field: &'static str, value: Option<String>) -> Result<Option<String>> {
+    match value {
+        Some(v) => {
+            identifiers::text(field, &v)?;
+            Ok(Some(v))
+        }
+        None => Ok(None),
+    }
+}
+
+/// App ids without repeats, in the order given.
+fn dedup(ids: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+fn check_members_batch(user_ids: &[String]) -> Result<()> {
+    if user_ids.is_empty() {
+        return Err(Error::MissingParameter("userIds"));
+    }
+    if user_ids.len() > MAX_BATCH {
+        return Err(Error::TooManyUsers);
+    }
+    Ok(())
+}
+
+impl NewConn {
+    fn into_conn(self, pool_id: &str, ext_idp_id: &str, at: i64) -> Result<ExtIdpConn> {
+        for f in &self.user_match_fields {
+            identifiers::text("userMatchFields", f)?;
+        }
+        Ok(ExtIdpConn {
+            id: ids::new_id(),
+            pool_id: pool_id.to_owned(),
+            ext_idp_id: ext_idp_id.to_owned(),
+            kind: required_text("type", &self.kind)?,
+            identifier: required_text("identifier", &self.identifier)?,
+            display_name: required_text("displayName", &self.display_name)?,
+            fields: self.fields,
+            user_match_fields: self.user_match_fields,
+            logo: optional_text("logo", self.logo)?,
+            enabled: true,
+            created_at: at,
+            updated_at: at,
+        })
+    }
+}
+
+impl Core {
+    pub async fn tenant(&self, pool: &UserPool, id: &str) -> Result<Tenant> {
+        self.store
+            .get_tenant(&pool.id, id)
+            .await?
+            .ok_or(Error::NotFound("tenant"))
+    }
+
+    pub async fn list_tenants(&self, pool: &UserPool, page: Page) -> Result<Paged<Tenant>> {
+        self.store.list_tenants(&pool.id, page).await
+    }
+
+    /// Creates a tenant; every app id must be an application of the pool (2011).
+    pub async fn create_tenant(&self, pool: &UserPool, new: NewTenant) -> Result<Tenant> {
+        let now = clock::now_ms();
+        let t = Tenant {
+            id: ids::new_id(),
+            pool_id: pool.id.clone(),
+            name: required_text("name", &new.name)?,
+            description: optional_text("description", new.description)?,
+            logo: optional_text("logo", new.logo)?,
+            app_ids: dedup(new.app_ids),
+            config: Map::new(),
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_tenant(&t).await?;
+        Ok(t)
+    }
+
+    pub async fn update_tenant(
+        &self,
+        pool: &UserPool,
+        id: &str,
+        patch: TenantPatch,
+    ) -> Result<Tenant> {
+        let mut t = self.tenant(pool, id).await?;
+        if let Some(name) = patch.name {
+            t.name = required_text("name", &name)?;
+        }
+        if let Some(app_ids) = patch.app_ids {
+            t.app_ids = dedup(app_ids);
+        }
+        if let Some(logo) = optional_text("logo", patch.logo)? {
+            t.logo = Some(logo);
+        }
+        if let Some(d) = optional_text("description", patch.description)? {
+            t.description = Some(d);
+        }
+        for (k, v) in patch.config {
+            if !TENANT_CONFIG_KEYS.contains(&k.as_str()) {
+                return Err(Error::InvalidParameter("config"));
+            }
+            let size = serde_json::to_string(&v).map_or(usize::MAX, |s| s.len());
+            if size > identifiers::MAX_TEXT_LEN {
+                return Err(Error::InvalidParameter("config"));
+            }
+            t.config.insert(k, v);
+        }
+        t.updated_at = clock::now_ms();
+        self.store.update_tenant(&t).await?;
+        Ok(t)
+    }
+
+    /// Deletes a tenant with its members and external identity providers.
+    pub async fn delete_tenant(&self, pool: &UserPool, id: &str) -> Result<()> {
+        self.store.delete_tenant(&pool.id, id).await
+    }
+
+    /// One page of a tenant's members with their users, in the order they joined.
+    pub async fn tenant_members(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        page: Page,
+    ) -> Result<Paged<(TenantMember, User)>> {
+        self.tenant(pool, tenant_id).await?;
+        let members = self.store.tenant_members(&pool.id, tenant_id, page).await?;
+        let ids: Vec<String> = members.list.iter().map(|m| m.user_id.clone()).collect();
+        let users = self.store.users_by_key(&pool.id, UserKey::Id, &ids).await?;
+        let list = members
+            .list
+            .into_iter()
+            .filter_map(|m| {
+                let u = users.iter().find(|u| u.id == m.user_id)?.clone();
+                Some((m, u))
+            })
+            .collect();
+        Ok(Paged {
+            total_count: members.total_count,
+            list,
+        })
+    }
+
+    /// Adds users to a tenant: all of them or none (2004 if one is not in the pool).
+    pub async fn add_tenant_members(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        check_members_batch(user_ids)?;
+        self.store
+            .add_tenant_members(&pool.id, tenant_id, user_ids, false, clock::now_ms())
+            .await
+    }
+
+    pub async fn remove_tenant_member(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        self.tenant(pool, tenant_id).await?;
+        self.store
+            .remove_tenant_member(&pool.id, tenant_id, user_id)
+            .await
+    }
+
+    /// Makes users administrators of a tenant, adding those who are not members yet.
+    pub async fn set_tenant_admins(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        check_members_batch(user_ids)?;
+        self.store
+            .add_tenant_members(&pool.id, tenant_id, user_ids, true, clock::now_ms())
+            .await
+    }
+
+    /// Takes the administrator role away; the user stays a member.
+    pub async fn remove_tenant_admin(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        self.tenant(pool, tenant_id).await?;
+        self.store
+            .set_tenant_member_flag(&pool.id, tenant_id, user_id, MemberFlag::Admin, false)
+            .await
+    }
+
+    pub async fn set_tenant_member_enabled(
+        &self,
+        pool: &UserPool,
+        tenant_id: &str,
+        user_id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        self.tenant(pool, tenant_id).await?;
+        self.store
+            .set_tenant_member_flag(&pool.id, tenant_id, user_id, MemberFlag::Enabled, enabled)
+            .await
+    }
+
+    /// The tenants a user of the pool belongs to (2004 for a user of another pool).
+    pub async fn user_tenants(&self, pool: &UserPool, user_id: &str) -> Result<Vec<Tenant>> {
+        self.store
+            .find_user(&pool.id, UserLookup::Id(user_id))
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        self.store.tenants_of_user(&pool.id, user_id).await
+    }
+
+    // --- external identity providers -------------------------------------------------------
+
+    pub async fn ext_idp(&self, pool: &UserPool, id: &str) -> Result<ExtIdp> {
+        self.store
+            .get_ext_idp(&pool.id, id)
+            .await?
+            .ok_or(Error::NotFound("extIdp"))
+    }
+
+    /// A tenant's providers, or every provider of the pool without a tenant id.
+    pub async fn list_ext_idps(
+        &self,
+        pool: &UserPool,
+        tenant_id: Option<&str>,
+    ) -> Result<Vec<ExtIdp>> {
+        if let Some(t) = tenant_id {
+            self.tenant(pool, t).await?;
+        }
+        self.store.list_ext_idps(&pool.id, tenant_id).await
+    }
+
+    /// Creates a provider with its connections; one taken identifier writes nothing.
+    pub async fn create_ext_idp(&self, pool: &UserPool, new: NewExtIdp) -> Result<ExtIdp> {
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let mut connections = Vec::with_capacity(new.connections.len());
+        for c in new.connections {
+            let c = c.into_conn(&pool.id, &id, now)?;
+            if connections
+                .iter()
+                .any(|o: &ExtIdpConn| o.identifier == c.identifier)
+            {
+                return Err(Error::Duplicate("identifier"));
+            }
+            connections.push(c);
+        }
+        let idp = ExtIdp {
+            id,
+            pool_id: pool.id.clone(),
+            tenant_id: new.tenant_id.filter(|t| !t.is_empty()),
+            name: required_text("name", &new.name)?,
+            kind: required_text("type", &new.kind)?,
+            connections,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_ext_idp(&idp).await?;
+        Ok(idp)
+    }
+
+    pub async fn rename_ext_idp(&self, pool: &UserPool, id: &str, name: &str) -> Result<ExtIdp> {
+        let name = required_text("name", name)?;
+        self.store
+            .rename_ext_idp(&pool.id, id, &name, clock::now_ms())
+            .await?;
+        self.ext_idp(pool, id).await
+    }
+
+    pub async fn delete_ext_idp(&self, pool: &UserPool, id: &str) -> Result<()> {
+        self.store.delete_ext_idp(&pool.id, id).await
+    }
+
+    pub async fn create_ext_idp_conn(
+        &self,
+        pool: &UserPool,
+        ext_idp_id: &str,
+        new: NewConn,
+    ) -> Result<ExtIdpConn> {
+        let c = new.into_conn(&pool.id, ext_idp_id, clock::now_ms())?;
+        self.store.insert_ext_idp_conn(&c).await?;
+        Ok(c)
+    }
+
+    pub async fn ext_idp_conn(&self, pool: &UserPool, id: &str) -> Result<ExtIdpConn> {
+        self.store
+            .get_ext_idp_conn(&pool.id, id)
+            .await?
+            .ok_or(Error::NotFound("extIdpConn"))
+    }
+
+    pub async fn update_ext_idp_conn(
+        &self,
+        pool: &UserPool,
+        id: &str,
+        patch: ConnPatch,
+    ) -> Result<ExtIdpConn> {
+        let mut c = self.ext_idp_conn(pool, id).await?;
+        if let Some(d) = patch.display_name {
+            c.display_name = required_text("displayName", &d)?;
+        }
+        if let Some(f) = patch.fields {
+            c.fields = f;
+        }
+        if let Some(m) = patch.user_match_fields {
+            for f in &m {
+                identifiers::text("userMatchFields", f)?;
+            }
+            c.user_match_fields = m;
+        }
+        if let Some(logo) = optional_text("logo", patch.logo)? {
+            c.logo = Some(logo);
+        }
+        c.updated_at = clock::now_ms();
+        self.store.update_ext_idp_conn(&c).await?;
+        Ok(c)
+    }
+
+    pub async fn delete_ext_idp_conn(&self, pool: &UserPool, id: &str) -> Result<()> {
+        self.store.delete_ext_idp_conn(&pool.id, id).await
+    }
+
+    /// Whether a connection of the pool already uses `identifier`.
+    pub async fn ext_idp_conn_identifier_taken(
+        &self,
+        pool: &UserPool,
+        identifier: &str,
+    ) -> Result<bool> {
+        let identifier = required_text("identifier", identifier)?;
+        self.store
+            .ext_idp_conn_identifier_taken(&pool.id, &identifier)
+            .await
+    }
+
+    /// Checks the application and tenant a state change names: both must be of the pool.
+    async fn check_state_scope(
+        &self,
+        pool: &UserPool,
+        app_id: Option<&str>,
+        tenant_id: Option<&str>,
+    ) -> Result<()> {
+        if let Some(a) = app_id {
+            self.admin_app(pool, a).await?;
+        }
+        if let Some(t) = tenant_id {
+            self.tenant(pool, t).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn set_ext_idp_conn_enabled(
+        &self,
+        pool: &UserPool,
+        conn_id: &str,
+        app_id: Option<&str>,
+        tenant_id: Option<&str>,
+        enabled: bool,
+    ) -> Result<()> {
+        self.check_state_scope(pool, app_id, tenant_id).await?;
+        self.store
+            .set_ext_idp_conn_enabled(&pool.id, conn_id, enabled, clock::now_ms())
+            .await
+    }
+
+    pub async fn set_ext_idp_conns_enabled(
+        &self,
+        pool: &UserPool,
+        ext_idp_id: &str,
+        app_id: Option<&str>,
+        tenant_id: Option<&str>,
+        enabled: bool,
+    ) -> Result<()> {
+        self.check_state_scope(pool, app_id, tenant_id).await?;
+        self.store
+            .set_ext_idp_conns_enabled(&pool.id, ext_idp_id, enabled, clock::now_ms())
+            .await
+    }
+}
