@@ -5,6 +5,7 @@ pub mod codes;
 mod core;
 pub mod directory;
 mod guard;
+pub mod import;
 pub mod keys;
 pub mod login;
 pub mod pools;

@@ -110,87 +110,103 @@ pub fn validate_profile(p: &Profile) -> Result<()> {
     Ok(())
 }
 
+/// Validates and normalises `new` into a user row of `pool` created at `now`. A plaintext
+/// password is checked (the pool's policy for self-service, bounds for an administrator) and
+/// handed back unhashed, so the caller decides where the hash runs; an imported hash is
+/// stored as is.
+pub(crate) fn prepare_user(
+    pool: &UserPool,
+    new: NewUser,
+    by: CreatedBy,
+    now: i64,
+) -> Result<(User, Option<String>)> {
+    let username = new
+        .username
+        .as_deref()
+        .map(identifiers::username)
+        .transpose()?;
+    let email = new
+        .email
+        .as_deref()
+        .map(identifiers::email)
+        .transpose()?
+        .map(|(e, _)| e);
+    let (phone_country_code, phone) = match new.phone.as_deref() {
+        Some(p) => {
+            let (cc, n) = identifiers::phone(
+                p,
+                new.phone_country_code.as_deref(),
+                &pool.settings.default_phone_country_code,
+            )?;
+            (Some(cc), Some(n))
+        }
+        None => (None, None),
+    };
+    if let Some(x) = &new.external_id {
+        identifiers::text("externalId", x)?;
+    }
+    validate_profile(&new.profile)?;
+    if username.is_none() && email.is_none() && phone.is_none() && new.external_id.is_none() {
+        return Err(Error::MissingParameter("username/email/phone"));
+    }
+
+    let (password_hash, plaintext) = match (new.password, new.password_hash) {
+        (Some(pw), _) => {
+            if by == CreatedBy::SelfService {
+                password_strength::enforce(&pool.settings, &pw)?;
+            } else if pw.is_empty() || pw.len() > password_strength::MAX_PASSWORD_LEN {
+                return Err(Error::InvalidParameter("password"));
+            }
+            (None, Some(pw))
+        }
+        (None, Some(imported)) => {
+            if imported.len() > 512 {
+                return Err(Error::InvalidParameter("password"));
+            }
+            (Some(imported), None)
+        }
+        (None, None) => (None, None),
+    };
+
+    let user = User {
+        id: ids::new_id(),
+        pool_id: pool.id.clone(),
+        username,
+        email,
+        email_verified: new
+            .email_verified
+            .unwrap_or(pool.settings.email_verified_default),
+        phone,
+        phone_country_code,
+        phone_verified: new.phone_verified,
+        unionid: None,
+        openid: None,
+        external_id: new.external_id,
+        status: UserStatus::Activated,
+        blocked: false,
+        is_deleted: false,
+        register_source: new.register_source,
+        password_hash,
+        reset_password_on_next_login: new.reset_password_on_next_login,
+        primary_user_id: new.primary_user_id,
+        profile: new.profile,
+        login: LoginStats::default(),
+        signed_up: now,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((user, plaintext))
+}
+
 impl Core {
     /// Validates, normalises, hashes and inserts a user. Uniqueness is the store's to enforce,
     /// so a race between two registrations ends with one [`Error::AlreadyExists`].
     pub async fn create_user(&self, pool: &UserPool, new: NewUser, by: CreatedBy) -> Result<User> {
-        let username = new
-            .username
-            .as_deref()
-            .map(identifiers::username)
-            .transpose()?;
-        let email = new
-            .email
-            .as_deref()
-            .map(identifiers::email)
-            .transpose()?
-            .map(|(e, _)| e);
-        let (phone_country_code, phone) = match new.phone.as_deref() {
-            Some(p) => {
-                let (cc, n) = identifiers::phone(
-                    p,
-                    new.phone_country_code.as_deref(),
-                    &pool.settings.default_phone_country_code,
-                )?;
-                (Some(cc), Some(n))
-            }
-            None => (None, None),
-        };
-        if let Some(x) = &new.external_id {
-            identifiers::text("externalId", x)?;
+        let (mut user, plaintext) = prepare_user(pool, new, by, clock::now_ms())?;
+        if let Some(pw) = plaintext {
+            let hasher = self.hasher.clone();
+            user.password_hash = Some(Core::blocking(move || hasher.hash(&pw)).await?);
         }
-        validate_profile(&new.profile)?;
-        if username.is_none() && email.is_none() && phone.is_none() && new.external_id.is_none() {
-            return Err(Error::MissingParameter("username/email/phone"));
-        }
-
-        let password_hash = match (new.password, new.password_hash) {
-            (Some(pw), _) => {
-                if by == CreatedBy::SelfService {
-                    password_strength::enforce(&pool.settings, &pw)?;
-                } else if pw.is_empty() || pw.len() > password_strength::MAX_PASSWORD_LEN {
-                    return Err(Error::InvalidParameter("password"));
-                }
-                let hasher = self.hasher.clone();
-                Some(Core::blocking(move || hasher.hash(&pw)).await?)
-            }
-            (None, Some(imported)) => {
-                if imported.len() > 512 {
-                    return Err(Error::InvalidParameter("password"));
-                }
-                Some(imported)
-            }
-            (None, None) => None,
-        };
-
-        let now = clock::now_ms();
-        let user = User {
-            id: ids::new_id(),
-            pool_id: pool.id.clone(),
-            username,
-            email,
-            email_verified: new
-                .email_verified
-                .unwrap_or(pool.settings.email_verified_default),
-            phone,
-            phone_country_code,
-            phone_verified: new.phone_verified,
-            unionid: None,
-            openid: None,
-            external_id: new.external_id,
-            status: UserStatus::Activated,
-            blocked: false,
-            is_deleted: false,
-            register_source: new.register_source,
-            password_hash,
-            reset_password_on_next_login: new.reset_password_on_next_login,
-            primary_user_id: new.primary_user_id,
-            profile: new.profile,
-            login: LoginStats::default(),
-            signed_up: now,
-            created_at: now,
-            updated_at: now,
-        };
         self.store.insert_user(&user).await?;
         Ok(user)
     }

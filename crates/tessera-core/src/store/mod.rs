@@ -7,11 +7,13 @@
 //! registrations cannot both win.
 
 pub mod accounts;
+pub mod bulk;
 pub mod directory;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
+pub use bulk::{BulkStore, PageAfter};
 pub use directory::DirectoryStore;
 
 use crate::error::Result;
@@ -49,7 +51,7 @@ pub struct LoginUpdate {
 }
 
 #[async_trait]
-pub trait Store: AccountStore + DirectoryStore + Send + Sync + 'static {
+pub trait Store: AccountStore + DirectoryStore + BulkStore + Send + Sync + 'static {
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 

@@ -15,6 +15,7 @@ use crate::connect::{Backend, Pool};
 use crate::rows::{self, col, to_json};
 
 mod accounts;
+mod bulk;
 mod directory;
 
 #[derive(Clone)]

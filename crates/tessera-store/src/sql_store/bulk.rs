@@ -1,0 +1,94 @@
+//! [`BulkStore`]: multi-row user inserts in one transaction, and keyset pages of users.
+
+use async_trait::async_trait;
+use tessera_core::model::User;
+use tessera_core::store::{BulkStore, PageAfter};
+use tessera_core::Result;
+
+use super::{db_err, SqlStore};
+use crate::rows;
+
+/// Rows per `INSERT` statement. 500 × 51 columns = 25,500 bind parameters: under SQLite's
+/// limit (32,766) and PostgreSQL's (65,535), and large enough that the per-statement round
+/// trip is a small share of the work.
+const ROWS_PER_STATEMENT: usize = 500;
+
+fn multi_row_insert(rows_in_statement: usize) -> String {
+    let n = rows::USER_COLUMN_COUNT;
+    let mut sql = format!("INSERT INTO users ({}) VALUES ", rows::USER_COLUMNS);
+    for r in 0..rows_in_statement {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..n {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * n + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+#[async_trait]
+impl BulkStore for SqlStore {
+    async fn insert_users_bulk(&self, users: &[User]) -> Result<u64> {
+        if users.is_empty() {
+            return Ok(0);
+        }
+        let full_sql = multi_row_insert(ROWS_PER_STATEMENT.min(users.len()));
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut inserted = 0;
+        for chunk in users.chunks(ROWS_PER_STATEMENT) {
+            // Every chunk but the last has the full size and reuses one prepared statement.
+            let partial;
+            let sql = if chunk.len() == ROWS_PER_STATEMENT.min(users.len()) {
+                &full_sql
+            } else {
+                partial = multi_row_insert(chunk.len());
+                &partial
+            };
+            let mut q = sqlx::query(sql);
+            for u in chunk {
+                q = rows::bind_user(q, u)?;
+            }
+            inserted += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+        }
+        tx.commit().await.map_err(db_err)?;
+        Ok(inserted)
+    }
+
+    async fn list_users_page(
+        &self,
+        pool_id: &str,
+        after: Option<PageAfter<'_>>,
+        limit: u32,
+    ) -> Result<Vec<User>> {
+        // Row-value comparison on (created_at, id) walks `users_list_idx` from the cursor.
+        let sql = match after {
+            Some(_) => format!(
+                "SELECT {} FROM users WHERE pool_id = $1 AND (created_at, id) > ($2, $3) \
+                 ORDER BY created_at, id LIMIT $4",
+                rows::USER_COLUMNS
+            ),
+            None => format!(
+                "SELECT {} FROM users WHERE pool_id = $1 ORDER BY created_at, id LIMIT $2",
+                rows::USER_COLUMNS
+            ),
+        };
+        let mut q = sqlx::query(&sql).bind(pool_id);
+        if let Some(a) = after {
+            q = q.bind(a.created_at).bind(a.id);
+        }
+        q.bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect()
+    }
+}
