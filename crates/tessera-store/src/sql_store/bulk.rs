@@ -6,12 +6,20 @@ use tessera_core::store::{BulkStore, PageAfter};
 use tessera_core::Result;
 
 use super::{db_err, SqlStore};
+use crate::connect::Backend;
 use crate::rows;
 
-/// Rows per `INSERT` statement. 500 × 51 columns = 25,500 bind parameters: under SQLite's
-/// limit (32,766) and PostgreSQL's (65,535), and large enough that the per-statement round
-/// trip is a small share of the work.
-const ROWS_PER_STATEMENT: usize = 500;
+/// Rows per `INSERT` statement. On PostgreSQL each statement is a network round trip, so it
+/// is large: 500 × 51 columns = 25,500 bind parameters, under the protocol's 65,535. On
+/// SQLite a statement costs no round trip, but naming a bind parameter scans the statement's
+/// parameter list, so binding is quadratic in the parameters of one statement: 32 rows
+/// (1,632 parameters) keeps that negligible.
+fn rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => 500,
+        Backend::Sqlite => 32,
+    }
+}
 
 fn multi_row_insert(rows_in_statement: usize) -> String {
     let n = rows::USER_COLUMN_COUNT;
@@ -39,13 +47,14 @@ impl BulkStore for SqlStore {
         if users.is_empty() {
             return Ok(0);
         }
-        let full_sql = multi_row_insert(ROWS_PER_STATEMENT.min(users.len()));
+        let per = rows_per_statement(self.backend);
+        let full_sql = multi_row_insert(per.min(users.len()));
         let mut tx = self.pool.begin().await.map_err(db_err)?;
         let mut inserted = 0;
-        for chunk in users.chunks(ROWS_PER_STATEMENT) {
+        for chunk in users.chunks(per) {
             // Every chunk but the last has the full size and reuses one prepared statement.
             let partial;
-            let sql = if chunk.len() == ROWS_PER_STATEMENT.min(users.len()) {
+            let sql = if chunk.len() == per.min(users.len()) {
                 &full_sql
             } else {
                 partial = multi_row_insert(chunk.len());
