@@ -29,10 +29,11 @@ pub const NO_TOKEN_ENDPOINT: &str =
 const NO_USERINFO: &str = "Tessera has no OIDC userinfo endpoint yet";
 const NO_DISCOVERY: &str = "Tessera has no OIDC discovery document yet";
 
-/// The peers, with the path that answers once each is ready.
+/// The peers, with the path that answers once each is ready (glewlwyd's OIDC routes only
+/// exist once `credentials` has added the plugin, so its readiness is its `/config`).
 const PEERS: [(&str, &str); 2] = [
     ("oidc-provider", "/.well-known/openid-configuration"),
-    ("glewlwyd", "/api/oidc/.well-known/openid-configuration"),
+    ("glewlwyd", "/config"),
 ];
 
 fn missing(reason: &str) -> Value {
