@@ -205,7 +205,7 @@ impl Core {
         let (mut user, plaintext) = prepare_user(pool, new, by, clock::now_ms())?;
         if let Some(pw) = plaintext {
             let hasher = self.hasher.clone();
-            user.password_hash = Some(Core::blocking(move || hasher.hash(&pw)).await?);
+            user.password_hash = Some(self.hashing(move || hasher.hash(&pw)).await?);
         }
         self.store.insert_user(&user).await?;
         Ok(user)
@@ -298,7 +298,7 @@ impl Core {
         let user = self.find_login_user(pool, id).await?;
         let Some(mut user) = user else {
             let hasher = self.hasher.clone();
-            Core::blocking(move || {
+            self.hashing(move || {
                 hasher.hash(&password)?;
                 Ok(())
             })
@@ -309,16 +309,17 @@ impl Core {
             return Err(Error::NoPassword);
         };
         let hasher = self.hasher.clone();
-        let (verification, rehash) = Core::blocking(move || {
-            let v = hasher.verify(&password, &stored);
-            let rehash = if v.matches && v.needs_rehash {
-                Some(hasher.hash(&password)?)
-            } else {
-                None
-            };
-            Ok((v, rehash))
-        })
-        .await?;
+        let (verification, rehash) = self
+            .hashing(move || {
+                let v = hasher.verify(&password, &stored);
+                let rehash = if v.matches && v.needs_rehash {
+                    Some(hasher.hash(&password)?)
+                } else {
+                    None
+                };
+                Ok((v, rehash))
+            })
+            .await?;
         if !verification.matches {
             return Err(Error::WrongPassword);
         }
@@ -359,12 +360,13 @@ impl Core {
     pub(crate) async fn password_matches(&self, password: &str, stored: String) -> Result<bool> {
         let hasher = self.hasher.clone();
         let password = password.to_owned();
-        Core::blocking(move || Ok(hasher.verify(&password, &stored).matches)).await
+        self.hashing(move || Ok(hasher.verify(&password, &stored).matches))
+            .await
     }
 
     /// Hashes a new password (off the async workers).
     pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
         let hasher = self.hasher.clone();
-        Core::blocking(move || hasher.hash(&password)).await
+        self.hashing(move || hasher.hash(&password)).await
     }
 }
