@@ -45,7 +45,7 @@ pub struct Lookups {
     pub by_phone: Latency,
     pub by_username: Latency,
     pub list_page_100: Latency,
-    /// The worst p99 of the five.
+    /// The worst p99 of the four point reads (by id, email, phone, username).
     pub p99_ms: f64,
 }
 
@@ -215,7 +215,7 @@ pub async fn lookups(
     let by_phone = measure(core, pool, samples, Kind::Phone, ops, &mut rng).await?;
     let by_username = measure(core, pool, samples, Kind::Username, ops, &mut rng).await?;
     let list_page_100 = measure(core, pool, samples, Kind::Page, ops / 4, &mut rng).await?;
-    let p99_ms = [&by_id, &by_email, &by_phone, &by_username, &list_page_100]
+    let p99_ms = [&by_id, &by_email, &by_phone, &by_username]
         .iter()
         .map(|l| l.p99_ms)
         .fold(0.0, f64::max);

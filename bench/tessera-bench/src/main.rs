@@ -235,7 +235,8 @@ async fn run(a: Args) -> Result<String> {
     say(&format!(
         "  argon2id {:.1}/s (libargon2 {}), sign {:.0}/s verify {:.0}/s decrypt {:.0}/s",
         rust.per_s,
-        c.as_ref().map_or("not built".into(), |c| format!("{:.1}/s", c.per_s)),
+        c.as_ref()
+            .map_or("not built".into(), |c| format!("{:.1}/s", c.per_s)),
         sign.per_s,
         verify.per_s,
         decrypt.per_s
@@ -429,6 +430,10 @@ async fn run(a: Args) -> Result<String> {
         "lookup_p99_ms_sqlite".into(),
         json!(round(sqlite_lookups.p99_ms, 3)),
     );
+    out.insert(
+        "list_page_p99_ms_sqlite".into(),
+        json!(round(sqlite_lookups.list_page_100.p99_ms, 3)),
+    );
     let mut lookups = Map::new();
     lookups.insert("sqlite".into(), serde_json::to_value(&sqlite_lookups)?);
     let mut bulks = Map::new();
@@ -477,6 +482,10 @@ async fn run(a: Args) -> Result<String> {
         Ok((b, l)) => {
             out.insert("lookup_p99_ms_postgres".into(), json!(round(l.p99_ms, 3)));
             out.insert(
+                "list_page_p99_ms_postgres".into(),
+                json!(round(l.list_page_100.p99_ms, 3)),
+            );
+            out.insert(
                 "bulk_users_per_s_postgres".into(),
                 json!(round(b.users_per_s, 0)),
             );
@@ -486,6 +495,7 @@ async fn run(a: Args) -> Result<String> {
         Err(e) => {
             say(&format!("PostgreSQL figures skipped: {e}"));
             out.insert("lookup_p99_ms_postgres".into(), Value::Null);
+            out.insert("list_page_p99_ms_postgres".into(), Value::Null);
             out.insert("bulk_users_per_s_postgres".into(), Value::Null);
             out.insert("postgres_reason".into(), json!(e.to_string()));
         }

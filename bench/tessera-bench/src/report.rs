@@ -164,6 +164,8 @@ pub fn markdown(out: &Map<String, Value>) -> String {
         "bulk_users_per_s_postgres",
         "lookup_p99_ms_sqlite",
         "lookup_p99_ms_postgres",
+        "list_page_p99_ms_sqlite",
+        "list_page_p99_ms_postgres",
         "rss_idle_kb",
         "rss_login_kb",
         "rss_loaded_kb",
