@@ -7,6 +7,7 @@ pub mod codes;
 mod core;
 pub mod directory;
 mod guard;
+pub mod import;
 pub mod keys;
 pub mod login;
 pub mod mfa_admin;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod apps_admin;
+pub mod bulk;
 pub mod directory;
 pub mod pool_admin;
 pub mod user_admin;
@@ -16,6 +17,7 @@ use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps_admin::AppsAdminStore;
+pub use bulk::BulkStore;
 pub use directory::DirectoryStore;
 pub use pool_admin::PoolAdminStore;
 pub use user_admin::UserAdminStore;
@@ -59,6 +61,7 @@ pub struct LoginUpdate {
 pub trait Store:
     AccountStore
     + AppsAdminStore
+    + BulkStore
     + DirectoryStore
     + UserAdminStore
     + PoolAdminStore
