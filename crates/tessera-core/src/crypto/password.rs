@@ -11,12 +11,15 @@
 //!   passlib form (`$pbkdf2-sha256$N$salt$hash`, "adapted" base64 with `.` for `+`) and Django
 //!   form (`pbkdf2_sha256$N$salt$hash`, salt as text, hash in standard base64); SHA-512 too.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::{Arc, Mutex};
+
+use argon2::password_hash::{PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
 use openssl::hash::MessageDigest;
 use rand::rngs::OsRng;
+use rand::RngCore;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -54,6 +57,46 @@ pub struct Verification {
 pub struct PasswordHasher {
     params: HashParams,
     argon2: Argon2<'static>,
+    memory: Arc<MemoryPool>,
+}
+
+/// Argon2 working memory (19 MiB at the default parameters), reused from hash to hash.
+///
+/// The argon2 crate allocates and zeroes a fresh block array per hash; freed, it stays in
+/// glibc's per-thread arenas, so a server whose logins ran on many blocking threads kept
+/// hundreds of MB resident after a burst of logins. Reusing arrays of the configured size
+/// keeps the resident memory at one array per concurrent hash and skips the zeroing (argon2
+/// overwrites every block before reading it).
+struct MemoryPool {
+    blocks: usize,
+    free: Mutex<Vec<Vec<Block>>>,
+}
+
+impl MemoryPool {
+    /// Most arrays kept between hashes: one per core, as the core runs at most that many
+    /// hashes at once.
+    fn keep() -> usize {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    }
+
+    fn with<T>(&self, blocks: usize, f: impl FnOnce(&mut [Block]) -> T) -> T {
+        if blocks != self.blocks {
+            // Another parameter set (an imported hash): not worth keeping.
+            let mut mem = vec![Block::default(); blocks];
+            return f(&mut mem);
+        }
+        let taken = self.free.lock().ok().and_then(|mut v| v.pop());
+        let mut mem = taken.unwrap_or_else(|| vec![Block::default(); blocks]);
+        let out = f(&mut mem);
+        if let Ok(mut v) = self.free.lock() {
+            if v.len() < Self::keep() {
+                v.push(mem);
+            }
+        }
+        out
+    }
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -73,9 +116,14 @@ impl PasswordHasher {
             None,
         )
         .map_err(|e| Error::Internal(format!("invalid argon2 parameters: {e}")))?;
+        let blocks = p.block_count();
         Ok(PasswordHasher {
             params,
             argon2: Argon2::new(Algorithm::Argon2id, Version::V0x13, p),
+            memory: Arc::new(MemoryPool {
+                blocks,
+                free: Mutex::new(Vec::new()),
+            }),
         })
     }
 
@@ -83,13 +131,38 @@ impl PasswordHasher {
         self.params
     }
 
-    /// Hashes a new password with argon2id. CPU-bound: call from a blocking thread.
+    /// Hashes a new password with argon2id, as a PHC string
+    /// (`$argon2id$v=19$m=…,t=…,p=…$salt$hash`, the format the argon2 crate writes).
+    /// CPU-bound: call from a blocking thread.
     pub fn hash(&self, password: &str) -> Result<String> {
-        let salt = SaltString::generate(&mut OsRng);
-        self.argon2
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("argon2 hashing failed: {e}")))
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        let mut out = [0u8; 32];
+        let p = self.argon2_params();
+        self.memory
+            .with(p.block_count(), |mem| {
+                self.argon2.hash_password_into_with_memory(
+                    password.as_bytes(),
+                    &salt,
+                    &mut out,
+                    mem,
+                )
+            })
+            .map_err(|e| Error::Internal(format!("argon2 hashing failed: {e}")))?;
+        let salt = SaltString::encode_b64(&salt)
+            .map_err(|e| Error::Internal(format!("argon2 salt: {e}")))?;
+        Ok(format!(
+            "$argon2id$v=19$m={},t={},p={}${}${}",
+            p.m_cost(),
+            p.t_cost(),
+            p.p_cost(),
+            salt.as_str(),
+            STANDARD_NO_PAD.encode(out)
+        ))
+    }
+
+    fn argon2_params(&self) -> &Params {
+        self.argon2.params()
     }
 
     /// Verifies `password` against a stored hash of any recognised format. An unrecognised or
@@ -118,10 +191,7 @@ impl PasswordHasher {
                 needs_rehash: true,
             };
         };
-        // Argon2::default() verifies with the parameters encoded in the hash itself.
-        let matches = Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok();
+        let matches = self.argon2_matches(password, &parsed).unwrap_or(false);
         let current = parsed.algorithm.as_str() == "argon2id"
             && Params::try_from(&parsed)
                 .map(|p| {
@@ -134,6 +204,31 @@ impl PasswordHasher {
             matches,
             needs_rehash: !current,
         }
+    }
+}
+
+impl PasswordHasher {
+    /// Recomputes a stored argon2 hash with the parameters, algorithm and version encoded in
+    /// it, and compares in constant time. `None` when the string is not a usable argon2 hash.
+    fn argon2_matches(&self, password: &str, parsed: &PasswordHash<'_>) -> Option<bool> {
+        let algorithm = Algorithm::try_from(parsed.algorithm).ok()?;
+        let version = match parsed.version {
+            Some(v) => Version::try_from(v).ok()?,
+            None => Version::default(),
+        };
+        let params = Params::try_from(parsed).ok()?;
+        let expected = parsed.hash?;
+        let mut salt = [0u8; 64];
+        let salt = parsed.salt?.decode_b64(&mut salt).ok()?;
+        let mut out = vec![0u8; expected.len()];
+        let blocks = params.block_count();
+        let argon2 = Argon2::new(algorithm, version, params);
+        self.memory
+            .with(blocks, |mem| {
+                argon2.hash_password_into_with_memory(password.as_bytes(), salt, &mut out, mem)
+            })
+            .ok()?;
+        Some(openssl::memcmp::eq(&out, expected.as_bytes()))
     }
 }
 
@@ -257,6 +352,28 @@ mod tests {
             }
         );
         assert!(!h.verify("Correct horse", &stored).matches);
+    }
+
+    #[test]
+    fn phc_strings_interoperate_with_the_argon2_crate() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+        let h = fast();
+        let ours = h.hash("pw-1").unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default().verify_password(b"pw-1", &parsed).is_ok());
+        for alg in [Algorithm::Argon2id, Algorithm::Argon2i, Algorithm::Argon2d] {
+            let salt = SaltString::generate(&mut OsRng);
+            let theirs = Argon2::new(alg, Version::V0x13, Params::new(1024, 1, 1, None).unwrap())
+                .hash_password(b"pw-2", &salt)
+                .unwrap()
+                .to_string();
+            assert!(h.verify("pw-2", &theirs).matches, "{theirs}");
+            assert!(!h.verify("pw-3", &theirs).matches, "{theirs}");
+        }
+        // The reused working memory gives the same answers hash after hash.
+        for _ in 0..3 {
+            assert!(h.verify("pw-1", &ours).matches);
+        }
     }
 
     #[test]

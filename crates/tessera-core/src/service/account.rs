@@ -71,6 +71,22 @@ impl Core {
             None => self.verify_user_token(token).await?,
         };
         let pool = self.pool(&subject.pool_id).await?;
+        self.session_of(subject, pool, token).await
+    }
+
+    /// [`Core::session`] for a request that already holds its pool (read from its app): the
+    /// token must belong to that pool, which is not read a second time.
+    pub async fn session_in_pool(&self, token: &str, pool: &UserPool) -> Result<Session> {
+        let subject = self.verify_user_token_in_pool(token, &pool.id).await?;
+        self.session_of(subject, pool.clone(), token).await
+    }
+
+    async fn session_of(
+        &self,
+        subject: TokenSubject,
+        pool: UserPool,
+        token: &str,
+    ) -> Result<Session> {
         let user = self
             .store
             .find_user(&pool.id, UserLookup::Id(&subject.user_id))

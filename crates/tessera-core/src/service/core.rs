@@ -26,6 +26,9 @@ pub struct Core {
     pub(crate) keys_loaded_at: std::sync::atomic::AtomicI64,
     pub(crate) notifier: Arc<dyn Notifier>,
     pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
+    /// One permit per core for argon2 work: more hashes at once would only time-slice the
+    /// cores (every login slower, none sooner) and hold more 19 MiB working areas.
+    pub(crate) hash_slots: tokio::sync::Semaphore,
 }
 
 impl std::fmt::Debug for Core {
@@ -47,8 +50,12 @@ impl Core {
     ) -> Result<Core> {
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
         let hasher = PasswordHasher::new(config.hash_params)?;
-        let transport = super::keys::load_or_create_transport_key(store.as_ref()).await?;
-        let keys = super::keys::load_or_create_signing_keys(store.as_ref()).await?;
+        // On a fresh store both keys are generated (RSA-2048, ~0.1 s each): side by side, on
+        // two blocking threads, they do not add up in the start-up time.
+        let (transport, keys) = tokio::try_join!(
+            super::keys::load_or_create_transport_key(store.as_ref()),
+            super::keys::load_or_create_signing_keys(store.as_ref()),
+        )?;
         Ok(Core {
             store,
             config,
@@ -58,6 +65,11 @@ impl Core {
             keys_loaded_at: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
             notifier,
             captcha_hook: None,
+            hash_slots: tokio::sync::Semaphore::new(
+                std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(1),
+            ),
         })
     }
 
@@ -91,6 +103,21 @@ impl Core {
     /// Store readiness, for `/ready`.
     pub async fn ready(&self) -> Result<()> {
         self.store.ping().await
+    }
+
+    /// Runs one password hash or verification off the async workers, waiting (in arrival
+    /// order) for a free core first.
+    pub(crate) async fn hashing<T, F>(&self, f: F) -> Result<T>
+    where
+        F: FnOnce() -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _slot = self
+            .hash_slots
+            .acquire()
+            .await
+            .map_err(|_| Error::Internal("hash slots closed".into()))?;
+        Core::blocking(f).await
     }
 
     /// Runs CPU-heavy work (password hashing) off the async runtime's worker threads.

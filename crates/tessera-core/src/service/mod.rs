@@ -9,6 +9,7 @@ mod core;
 pub mod directory;
 pub mod directory_admin;
 mod guard;
+pub mod import;
 pub mod keys;
 pub mod login;
 pub mod mfa_admin;

@@ -112,6 +112,95 @@ pub fn validate_profile(p: &Profile) -> Result<()> {
     Ok(())
 }
 
+/// Validates and normalises `new` into a user row of `pool` created at `now`. A plaintext
+/// password is checked (the pool's policy for self-service, bounds for an administrator) and
+/// handed back unhashed, so the caller decides where the hash runs; an imported hash is
+/// stored as is.
+pub(crate) fn prepare_user(
+    pool: &UserPool,
+    new: NewUser,
+    by: CreatedBy,
+    now: i64,
+) -> Result<(User, Option<String>)> {
+    let username = new
+        .username
+        .as_deref()
+        .map(identifiers::username)
+        .transpose()?;
+    let email = new
+        .email
+        .as_deref()
+        .map(identifiers::email)
+        .transpose()?
+        .map(|(e, _)| e);
+    let (phone_country_code, phone) = match new.phone.as_deref() {
+        Some(p) => {
+            let (cc, n) = identifiers::phone(
+                p,
+                new.phone_country_code.as_deref(),
+                &pool.settings.default_phone_country_code,
+            )?;
+            (Some(cc), Some(n))
+        }
+        None => (None, None),
+    };
+    if let Some(x) = &new.external_id {
+        identifiers::text("externalId", x)?;
+    }
+    validate_profile(&new.profile)?;
+    if username.is_none() && email.is_none() && phone.is_none() && new.external_id.is_none() {
+        return Err(Error::MissingParameter("username/email/phone"));
+    }
+
+    let (password_hash, plaintext) = match (new.password, new.password_hash) {
+        (Some(pw), _) => {
+            if by == CreatedBy::SelfService {
+                password_strength::enforce(&pool.settings, &pw)?;
+            } else if pw.is_empty() || pw.len() > password_strength::MAX_PASSWORD_LEN {
+                return Err(Error::InvalidParameter("password"));
+            }
+            (None, Some(pw))
+        }
+        (None, Some(imported)) => {
+            if imported.len() > 512 {
+                return Err(Error::InvalidParameter("password"));
+            }
+            (Some(imported), None)
+        }
+        (None, None) => (None, None),
+    };
+
+    let user = User {
+        id: ids::new_id(),
+        pool_id: pool.id.clone(),
+        username,
+        email,
+        email_verified: new
+            .email_verified
+            .unwrap_or(pool.settings.email_verified_default),
+        phone,
+        phone_country_code,
+        phone_verified: new.phone_verified,
+        unionid: None,
+        openid: None,
+        external_id: new.external_id,
+        status: UserStatus::Activated,
+        blocked: false,
+        is_deleted: false,
+        register_source: new.register_source,
+        password_hash,
+        reset_password_on_next_login: new.reset_password_on_next_login,
+        primary_user_id: new.primary_user_id,
+        profile: new.profile,
+        login: LoginStats::default(),
+        tokens_valid_after: 0,
+        signed_up: now,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok((user, plaintext))
+}
+
 impl Core {
     /// Validates, normalises, hashes and inserts a user. Uniqueness is the store's to enforce,
     /// so a race between two registrations ends with one [`Error::AlreadyExists`].
@@ -129,84 +218,11 @@ impl Core {
         new: NewUser,
         by: CreatedBy,
     ) -> Result<User> {
-        let username = new
-            .username
-            .as_deref()
-            .map(identifiers::username)
-            .transpose()?;
-        let email = new
-            .email
-            .as_deref()
-            .map(identifiers::email)
-            .transpose()?
-            .map(|(e, _)| e);
-        let (phone_country_code, phone) = match new.phone.as_deref() {
-            Some(p) => {
-                let (cc, n) = identifiers::phone(
-                    p,
-                    new.phone_country_code.as_deref(),
-                    &pool.settings.default_phone_country_code,
-                )?;
-                (Some(cc), Some(n))
-            }
-            None => (None, None),
-        };
-        if let Some(x) = &new.external_id {
-            identifiers::text("externalId", x)?;
+        let (mut user, plaintext) = prepare_user(pool, new, by, clock::now_ms())?;
+        if let Some(pw) = plaintext {
+            let hasher = self.hasher.clone();
+            user.password_hash = Some(self.hashing(move || hasher.hash(&pw)).await?);
         }
-        validate_profile(&new.profile)?;
-        if username.is_none() && email.is_none() && phone.is_none() && new.external_id.is_none() {
-            return Err(Error::MissingParameter("username/email/phone"));
-        }
-
-        let password_hash = match (new.password, new.password_hash) {
-            (Some(pw), _) => {
-                if by == CreatedBy::SelfService {
-                    password_strength::enforce(&pool.settings, &pw)?;
-                } else if pw.is_empty() || pw.len() > password_strength::MAX_PASSWORD_LEN {
-                    return Err(Error::InvalidParameter("password"));
-                }
-                let hasher = self.hasher.clone();
-                Some(Core::blocking(move || hasher.hash(&pw)).await?)
-            }
-            (None, Some(imported)) => {
-                if imported.len() > 512 {
-                    return Err(Error::InvalidParameter("password"));
-                }
-                Some(imported)
-            }
-            (None, None) => None,
-        };
-
-        let now = clock::now_ms();
-        let user = User {
-            id: ids::new_id(),
-            pool_id: pool.id.clone(),
-            username,
-            email,
-            email_verified: new
-                .email_verified
-                .unwrap_or(pool.settings.email_verified_default),
-            phone,
-            phone_country_code,
-            phone_verified: new.phone_verified,
-            unionid: None,
-            openid: None,
-            external_id: new.external_id,
-            status: UserStatus::Activated,
-            blocked: false,
-            is_deleted: false,
-            register_source: new.register_source,
-            password_hash,
-            reset_password_on_next_login: new.reset_password_on_next_login,
-            primary_user_id: new.primary_user_id,
-            profile: new.profile,
-            login: LoginStats::default(),
-            tokens_valid_after: 0,
-            signed_up: now,
-            created_at: now,
-            updated_at: now,
-        };
         Ok(user)
     }
 
@@ -297,7 +313,7 @@ impl Core {
         let user = self.find_login_user(pool, id).await?;
         let Some(mut user) = user else {
             let hasher = self.hasher.clone();
-            Core::blocking(move || {
+            self.hashing(move || {
                 hasher.hash(&password)?;
                 Ok(())
             })
@@ -308,16 +324,17 @@ impl Core {
             return Err(Error::NoPassword);
         };
         let hasher = self.hasher.clone();
-        let (verification, rehash) = Core::blocking(move || {
-            let v = hasher.verify(&password, &stored);
-            let rehash = if v.matches && v.needs_rehash {
-                Some(hasher.hash(&password)?)
-            } else {
-                None
-            };
-            Ok((v, rehash))
-        })
-        .await?;
+        let (verification, rehash) = self
+            .hashing(move || {
+                let v = hasher.verify(&password, &stored);
+                let rehash = if v.matches && v.needs_rehash {
+                    Some(hasher.hash(&password)?)
+                } else {
+                    None
+                };
+                Ok((v, rehash))
+            })
+            .await?;
         if !verification.matches {
             return Err(Error::WrongPassword);
         }
@@ -363,12 +380,13 @@ impl Core {
     pub(crate) async fn password_matches(&self, password: &str, stored: String) -> Result<bool> {
         let hasher = self.hasher.clone();
         let password = password.to_owned();
-        Core::blocking(move || Ok(hasher.verify(&password, &stored).matches)).await
+        self.hashing(move || Ok(hasher.verify(&password, &stored).matches))
+            .await
     }
 
     /// Hashes a new password (off the async workers).
     pub(crate) async fn hash_password(&self, password: String) -> Result<String> {
         let hasher = self.hasher.clone();
-        Core::blocking(move || hasher.hash(&password)).await
+        self.hashing(move || hasher.hash(&password)).await
     }
 }

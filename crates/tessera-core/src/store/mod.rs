@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod apps_admin;
+pub mod bulk;
 pub mod directory;
 pub mod directory_admin;
 pub mod pool_admin;
@@ -17,6 +18,7 @@ use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps_admin::AppsAdminStore;
+pub use bulk::BulkStore;
 pub use directory::DirectoryStore;
 pub use directory_admin::DirectoryAdminStore;
 pub use pool_admin::PoolAdminStore;
@@ -61,6 +63,7 @@ pub struct LoginUpdate {
 pub trait Store:
     AccountStore
     + AppsAdminStore
+    + BulkStore
     + DirectoryStore
     + DirectoryAdminStore
     + UserAdminStore

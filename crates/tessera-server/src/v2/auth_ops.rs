@@ -193,8 +193,7 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
         return json!({"code": e.code(), "message": e.message(ctx.lang), "status": false,
                       "exp": null, "iat": null, "data": null});
     };
-    let pool_id = ctx.pool().ok().map(|p| p.id.as_str());
-    match ctx.state.core.session(&token, pool_id).await {
+    match ctx.session_for(&token).await {
         Ok(s) => json!({
             "code": 200,
             "message": message(ctx.lang, "已登录", "Logged in"),

@@ -97,11 +97,15 @@ impl V2Ctx {
     /// The logged-in user. A token of another pool than the request's is invalid here.
     pub async fn session(&self) -> Result<Session> {
         let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
-        let pool_id = match &self.pool {
-            Ok(Some(p)) => Some(p.id.as_str()),
-            _ => None,
-        };
-        self.state.core.session(token, pool_id).await
+        self.session_for(token).await
+    }
+
+    /// The session of `token`, in the request's pool when it names one.
+    pub async fn session_for(&self, token: &str) -> Result<Session> {
+        match &self.pool {
+            Ok(Some(p)) => self.state.core.session_in_pool(token, p).await,
+            _ => self.state.core.session(token, None).await,
+        }
     }
 
     /// The pool a management call acts on: the Bearer must be a management token of the

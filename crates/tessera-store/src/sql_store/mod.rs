@@ -16,6 +16,7 @@ use crate::rows::{self, col, to_json};
 
 mod accounts;
 mod apps_admin;
+mod bulk;
 mod directory;
 mod directory_admin;
 mod pool_admin;
