@@ -113,30 +113,30 @@ impl AccountStore for SqlStore {
     }
 
     async fn merge_user_into(&self, pool_id: &str, from: &str, to: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query(
-            "UPDATE external_identities SET user_id = $1, updated_at = $2 \
-             WHERE pool_id = $3 AND user_id = $4",
-        )
-        .bind(to)
-        .bind(clock::now_ms())
-        .bind(pool_id)
-        .bind(from)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        let n = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
+        atomically!(self, tx, {
+            sqlx::query(
+                "UPDATE external_identities SET user_id = $1, updated_at = $2 \
+                 WHERE pool_id = $3 AND user_id = $4",
+            )
+            .bind(to)
+            .bind(clock::now_ms())
             .bind(pool_id)
             .bind(from)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::UserNotFound);
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+            .map_err(db_err)?;
+            let n = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(from)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+            if n == 0 {
+                return Err(Error::UserNotFound);
+            }
+            Ok(())
+        })
     }
 
     async fn insert_code(&self, c: &CodeRecord, not_since: i64) -> Result<bool> {
@@ -288,24 +288,24 @@ impl AccountStore for SqlStore {
         entries: &[(String, String)],
     ) -> Result<()> {
         let now = clock::now_ms();
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (value, key) in entries {
-            sqlx::query(
-                "INSERT INTO whitelist_entries (pool_id, type, value, value_key, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
-                 ON CONFLICT (pool_id, type, value_key) DO NOTHING",
-            )
-            .bind(pool_id)
-            .bind(kind)
-            .bind(value)
-            .bind(key)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(())
+        atomically!(self, tx, {
+            for (value, key) in entries {
+                sqlx::query(
+                    "INSERT INTO whitelist_entries (pool_id, type, value, value_key, created_at, \
+                     updated_at) VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (pool_id, type, value_key) DO NOTHING",
+                )
+                .bind(pool_id)
+                .bind(kind)
+                .bind(value)
+                .bind(key)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn is_whitelisted(&self, pool_id: &str, kind: &str, key: &str) -> Result<bool> {

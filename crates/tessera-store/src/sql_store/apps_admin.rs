@@ -257,61 +257,70 @@ impl AppsAdminStore for SqlStore {
     }
 
     async fn delete_app(&self, pool_id: &str, app_id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "applications",
-            pool_id,
-            app_id,
-            tessera_core::clock::now_ms(),
-            Error::AppNotFound,
-        )
-        .await?;
-        // The foreign keys would cascade too; deleting explicitly keeps the rule visible here
-        // and independent of the backend's foreign-key setting.
-        for sql in [
-            "DELETE FROM app_agreements WHERE pool_id = $1 AND app_id = $2",
-            "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2",
-            "DELETE FROM access_keys WHERE pool_id = $1 AND app_id = $2",
-        ] {
-            sqlx::query(sql)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "applications",
+                pool_id,
+                app_id,
+                tessera_core::clock::now_ms(),
+                Error::AppNotFound,
+            )
+            .await?;
+            // The foreign keys would cascade too; deleting explicitly keeps the rule visible here
+            // and independent of the backend's foreign-key setting.
+            for sql in [
+                "DELETE FROM app_agreements WHERE pool_id = $1 AND app_id = $2",
+                "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2",
+                "DELETE FROM access_keys WHERE pool_id = $1 AND app_id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(pool_id)
+                    .bind(app_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            // The application's own permission namespace (its code is the app id) goes with it.
+            sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
                 .bind(pool_id)
                 .bind(app_id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-        }
-        // Tenants list their applications in a JSON array: drop the id from each.
-        let pattern = format!("%{}%", serde_json::Value::from(app_id));
-        let using = sqlx::query(&format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2"
-        ))
-        .bind(pool_id)
-        .bind(&pattern)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(tenant)
-        .collect::<Result<Vec<_>>>()?;
-        for t in using {
-            let kept: Vec<&String> = t.app_ids.iter().filter(|a| *a != app_id).collect();
-            if kept.len() != t.app_ids.len() {
-                sqlx::query("UPDATE tenants SET app_ids = $1 WHERE id = $2")
-                    .bind(to_json(&kept)?)
-                    .bind(&t.id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-        }
-        sqlx::query("DELETE FROM applications WHERE pool_id = $1 AND id = $2")
+            super::directory_admin::delete_namespace_contents(&mut tx, pool_id, app_id).await?;
+            // Tenants list their applications in a JSON array: drop the id from each.
+            let pattern = format!("%{}%", serde_json::Value::from(app_id));
+            let using = sqlx::query(&format!(
+                "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2"
+            ))
             .bind(pool_id)
-            .bind(app_id)
-            .execute(&mut *tx)
+            .bind(&pattern)
+            .fetch_all(&mut *tx)
             .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            .map_err(db_err)?
+            .iter()
+            .map(tenant)
+            .collect::<Result<Vec<_>>>()?;
+            for t in using {
+                let kept: Vec<&String> = t.app_ids.iter().filter(|a| *a != app_id).collect();
+                if kept.len() != t.app_ids.len() {
+                    sqlx::query("UPDATE tenants SET app_ids = $1 WHERE id = $2")
+                        .bind(to_json(&kept)?)
+                        .bind(&t.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+            }
+            sqlx::query("DELETE FROM applications WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn set_app_secret(
@@ -346,74 +355,75 @@ impl AppsAdminStore for SqlStore {
         value: Value,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Writing first locks the row, so a concurrent change of another key is not lost
-        // between our read and our write.
-        touch(
-            &mut tx,
-            "applications",
-            pool_id,
-            app_id,
-            at,
-            Error::AppNotFound,
-        )
-        .await?;
-        let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
-            .bind(app_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let mut config: Map<String, Value> = json_col(&row, "config")?;
-        config.insert(key.to_owned(), value);
-        sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
-            .bind(to_json(&config)?)
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            // Writing first locks the row, so a concurrent change of another key is not lost
+            // between our read and our write.
+            touch(
+                &mut tx,
+                "applications",
+                pool_id,
+                app_id,
+                at,
+                Error::AppNotFound,
+            )
+            .await?;
+            let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
+                .bind(app_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let mut config: Map<String, Value> = json_col(&row, "config")?;
+            config.insert(key.to_owned(), value);
+            sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
+                .bind(to_json(&config)?)
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn insert_agreement(&self, a: &Agreement) -> Result<i64> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "applications",
-            &a.pool_id,
-            &a.app_id,
-            a.created_at,
-            Error::AppNotFound,
-        )
-        .await?;
-        let last: i64 = col(
-            &sqlx::query(
-                "SELECT COALESCE(MAX(sort_order), 0) AS n FROM app_agreements WHERE app_id = $1",
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "applications",
+                &a.pool_id,
+                &a.app_id,
+                a.created_at,
+                Error::AppNotFound,
             )
+            .await?;
+            let last: i64 = col(
+                &sqlx::query(
+                    "SELECT COALESCE(MAX(sort_order), 0) AS n FROM app_agreements WHERE app_id = $1",
+                )
+                .bind(&a.app_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?,
+                "n",
+            )?;
+            let order = last + 1;
+            sqlx::query(&format!(
+                "INSERT INTO app_agreements ({AGREEMENT_COLUMNS}) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ))
+            .bind(a.id.to_string())
+            .bind(&a.pool_id)
             .bind(&a.app_id)
-            .fetch_one(&mut *tx)
+            .bind(&a.title)
+            .bind(&a.lang)
+            .bind(i64::from(a.required))
+            .bind(order)
+            .bind(a.created_at)
+            .bind(a.updated_at)
+            .execute(&mut *tx)
             .await
-            .map_err(db_err)?,
-            "n",
-        )?;
-        let order = last + 1;
-        sqlx::query(&format!(
-            "INSERT INTO app_agreements ({AGREEMENT_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(a.id.to_string())
-        .bind(&a.pool_id)
-        .bind(&a.app_id)
-        .bind(&a.title)
-        .bind(&a.lang)
-        .bind(i64::from(a.required))
-        .bind(order)
-        .bind(a.created_at)
-        .bind(a.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| unique_as(e, Error::Duplicate("agreement")))?;
-        tx.commit().await.map_err(db_err)?;
-        Ok(order)
+            .map_err(|e| unique_as(e, Error::Duplicate("agreement")))?;
+            Ok(order)
+        })
     }
 
     async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>> {
@@ -477,68 +487,70 @@ impl AppsAdminStore for SqlStore {
         ids: &[i64],
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "applications",
-            pool_id,
-            app_id,
-            at,
-            Error::AppNotFound,
-        )
-        .await?;
-        let mut existing: Vec<i64> = Vec::new();
-        for r in sqlx::query("SELECT id FROM app_agreements WHERE app_id = $1")
-            .bind(app_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-        {
-            let id: String = col(&r, "id")?;
-            existing.push(
-                id.parse().map_err(|_| {
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "applications",
+                pool_id,
+                app_id,
+                at,
+                Error::AppNotFound,
+            )
+            .await?;
+            let mut existing: Vec<i64> = Vec::new();
+            for r in sqlx::query("SELECT id FROM app_agreements WHERE app_id = $1")
+                .bind(app_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?
+            {
+                let id: String = col(&r, "id")?;
+                existing.push(id.parse().map_err(|_| {
                     Error::Storage(format!("app_agreements.id {id} is not a number"))
-                })?,
-            );
-        }
-        let mut given = ids.to_vec();
-        given.sort_unstable();
-        existing.sort_unstable();
-        // A partial or repeated list would leave two agreements at one position.
-        if given != existing {
-            return Err(Error::InvalidParameter("ids"));
-        }
-        for (i, id) in ids.iter().enumerate() {
-            sqlx::query("UPDATE app_agreements SET sort_order = $1, updated_at = $2 WHERE id = $3")
+                })?);
+            }
+            let mut given = ids.to_vec();
+            given.sort_unstable();
+            existing.sort_unstable();
+            // A partial or repeated list would leave two agreements at one position.
+            if given != existing {
+                return Err(Error::InvalidParameter("ids"));
+            }
+            for (i, id) in ids.iter().enumerate() {
+                sqlx::query(
+                    "UPDATE app_agreements SET sort_order = $1, updated_at = $2 WHERE id = $3",
+                )
                 .bind(i as i64 + 1)
                 .bind(at)
                 .bind(id.to_string())
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+            }
+            Ok(())
+        })
     }
 
     async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query(&format!(
-            "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&t.id)
-        .bind(&t.pool_id)
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(&t.logo)
-        .bind(to_json(&t.app_ids)?)
-        .bind(to_json(&t.config)?)
-        .bind(t.created_at)
-        .bind(t.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            sqlx::query(&format!(
+                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ))
+            .bind(&t.id)
+            .bind(&t.pool_id)
+            .bind(&t.name)
+            .bind(&t.description)
+            .bind(&t.logo)
+            .bind(to_json(&t.app_ids)?)
+            .bind(to_json(&t.config)?)
+            .bind(t.created_at)
+            .bind(t.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
+            Ok(())
+        })
     }
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {
@@ -581,56 +593,58 @@ impl AppsAdminStore for SqlStore {
     }
 
     async fn update_tenant(&self, t: &Tenant) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query(
-            "UPDATE tenants SET name = $1, description = $2, logo = $3, app_ids = $4, \
-             config = $5, updated_at = $6 WHERE pool_id = $7 AND id = $8",
-        )
-        .bind(&t.name)
-        .bind(&t.description)
-        .bind(&t.logo)
-        .bind(to_json(&t.app_ids)?)
-        .bind(to_json(&t.config)?)
-        .bind(t.updated_at)
-        .bind(&t.pool_id)
-        .bind(&t.id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound("tenant"));
-        }
-        check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let n = sqlx::query(
+                "UPDATE tenants SET name = $1, description = $2, logo = $3, app_ids = $4, \
+                 config = $5, updated_at = $6 WHERE pool_id = $7 AND id = $8",
+            )
+            .bind(&t.name)
+            .bind(&t.description)
+            .bind(&t.logo)
+            .bind(to_json(&t.app_ids)?)
+            .bind(to_json(&t.config)?)
+            .bind(t.updated_at)
+            .bind(&t.pool_id)
+            .bind(&t.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::NotFound("tenant"));
+            }
+            check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
+            Ok(())
+        })
     }
 
     async fn delete_tenant(&self, pool_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "tenants",
-            pool_id,
-            id,
-            tessera_core::clock::now_ms(),
-            Error::NotFound("tenant"),
-        )
-        .await?;
-        for sql in [
-            "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id IN \
-             (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)",
-            "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
-            "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2",
-            "DELETE FROM tenants WHERE pool_id = $1 AND id = $2",
-        ] {
-            sqlx::query(sql)
-                .bind(pool_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "tenants",
+                pool_id,
+                id,
+                tessera_core::clock::now_ms(),
+                Error::NotFound("tenant"),
+            )
+            .await?;
+            for sql in [
+                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id IN \
+                 (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)",
+                "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
+                "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2",
+                "DELETE FROM tenants WHERE pool_id = $1 AND id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(pool_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
@@ -726,46 +740,47 @@ impl AppsAdminStore for SqlStore {
         admin: bool,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "tenants",
-            pool_id,
-            tenant_id,
-            at,
-            Error::NotFound("tenant"),
-        )
-        .await?;
-        let on_conflict = if admin {
-            "DO UPDATE SET is_admin = 1"
-        } else {
-            "DO NOTHING"
-        };
-        for user_id in user_ids {
-            let found = sqlx::query("SELECT id FROM users WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "tenants",
+                pool_id,
+                tenant_id,
+                at,
+                Error::NotFound("tenant"),
+            )
+            .await?;
+            let on_conflict = if admin {
+                "DO UPDATE SET is_admin = 1"
+            } else {
+                "DO NOTHING"
+            };
+            for user_id in user_ids {
+                let found = sqlx::query("SELECT id FROM users WHERE pool_id = $1 AND id = $2")
+                    .bind(pool_id)
+                    .bind(user_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+                if found.is_none() {
+                    return Err(Error::UserNotFound);
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO tenant_members (tenant_id, user_id, pool_id, is_admin, enabled, \
+                     created_at) VALUES ($1, $2, $3, $4, 1, $5) \
+                     ON CONFLICT (tenant_id, user_id) {on_conflict}"
+                ))
+                .bind(tenant_id)
                 .bind(user_id)
-                .fetch_optional(&mut *tx)
+                .bind(pool_id)
+                .bind(i64::from(admin))
+                .bind(at)
+                .execute(&mut *tx)
                 .await
                 .map_err(db_err)?;
-            if found.is_none() {
-                return Err(Error::UserNotFound);
             }
-            sqlx::query(&format!(
-                "INSERT INTO tenant_members (tenant_id, user_id, pool_id, is_admin, enabled, \
-                 created_at) VALUES ($1, $2, $3, $4, 1, $5) \
-                 ON CONFLICT (tenant_id, user_id) {on_conflict}"
-            ))
-            .bind(tenant_id)
-            .bind(user_id)
-            .bind(pool_id)
-            .bind(i64::from(admin))
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn remove_tenant_member(
@@ -821,37 +836,38 @@ impl AppsAdminStore for SqlStore {
     }
 
     async fn insert_ext_idp(&self, idp: &ExtIdp) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // The tenant's row is touched first: it proves the tenant is of this pool before the
-        // foreign key would turn a bad id into a storage error, and takes the write lock.
-        if let Some(tenant_id) = &idp.tenant_id {
-            touch(
-                &mut tx,
-                "tenants",
-                &idp.pool_id,
-                tenant_id,
-                idp.created_at,
-                Error::NotFound("tenant"),
-            )
-            .await?;
-        }
-        sqlx::query(&format!(
-            "INSERT INTO ext_idps ({IDP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(&idp.id)
-        .bind(&idp.pool_id)
-        .bind(&idp.tenant_id)
-        .bind(&idp.name)
-        .bind(&idp.kind)
-        .bind(idp.created_at)
-        .bind(idp.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        for c in &idp.connections {
-            insert_conn(&mut tx, c).await?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            // The tenant's row is touched first: it proves the tenant is of this pool before the
+            // foreign key would turn a bad id into a storage error, and takes the write lock.
+            if let Some(tenant_id) = &idp.tenant_id {
+                touch(
+                    &mut tx,
+                    "tenants",
+                    &idp.pool_id,
+                    tenant_id,
+                    idp.created_at,
+                    Error::NotFound("tenant"),
+                )
+                .await?;
+            }
+            sqlx::query(&format!(
+                "INSERT INTO ext_idps ({IDP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
+            .bind(&idp.id)
+            .bind(&idp.pool_id)
+            .bind(&idp.tenant_id)
+            .bind(&idp.name)
+            .bind(&idp.kind)
+            .bind(idp.created_at)
+            .bind(idp.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            for c in &idp.connections {
+                insert_conn(&mut tx, c).await?;
+            }
+            Ok(())
+        })
     }
 
     async fn get_ext_idp(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdp>> {
@@ -910,43 +926,45 @@ impl AppsAdminStore for SqlStore {
     }
 
     async fn delete_ext_idp(&self, pool_id: &str, id: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "ext_idps",
-            pool_id,
-            id,
-            tessera_core::clock::now_ms(),
-            Error::NotFound("extIdp"),
-        )
-        .await?;
-        for sql in [
-            "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id = $2",
-            "DELETE FROM ext_idps WHERE pool_id = $1 AND id = $2",
-        ] {
-            sqlx::query(sql)
-                .bind(pool_id)
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idps",
+                pool_id,
+                id,
+                tessera_core::clock::now_ms(),
+                Error::NotFound("extIdp"),
+            )
+            .await?;
+            for sql in [
+                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id = $2",
+                "DELETE FROM ext_idps WHERE pool_id = $1 AND id = $2",
+            ] {
+                sqlx::query(sql)
+                    .bind(pool_id)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn insert_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "ext_idps",
-            &c.pool_id,
-            &c.ext_idp_id,
-            c.created_at,
-            Error::NotFound("extIdp"),
-        )
-        .await?;
-        insert_conn(&mut tx, c).await?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idps",
+                &c.pool_id,
+                &c.ext_idp_id,
+                c.created_at,
+                Error::NotFound("extIdp"),
+            )
+            .await?;
+            insert_conn(&mut tx, c).await?;
+            Ok(())
+        })
     }
 
     async fn get_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdpConn>> {
@@ -1042,28 +1060,29 @@ impl AppsAdminStore for SqlStore {
         enabled: bool,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        touch(
-            &mut tx,
-            "ext_idps",
-            pool_id,
-            ext_idp_id,
-            at,
-            Error::NotFound("extIdp"),
-        )
-        .await?;
-        sqlx::query(
-            "UPDATE ext_idp_conns SET enabled = $1, updated_at = $2 \
-             WHERE pool_id = $3 AND ext_idp_id = $4",
-        )
-        .bind(i64::from(enabled))
-        .bind(at)
-        .bind(pool_id)
-        .bind(ext_idp_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idps",
+                pool_id,
+                ext_idp_id,
+                at,
+                Error::NotFound("extIdp"),
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE ext_idp_conns SET enabled = $1, updated_at = $2 \
+                 WHERE pool_id = $3 AND ext_idp_id = $4",
+            )
+            .bind(i64::from(enabled))
+            .bind(at)
+            .bind(pool_id)
+            .bind(ext_idp_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn mfa_factors(&self, pool_id: &str, user_id: &str) -> Result<Vec<MfaFactor>> {

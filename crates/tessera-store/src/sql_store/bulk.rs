@@ -49,24 +49,24 @@ impl BulkStore for SqlStore {
         }
         let per = rows_per_statement(self.backend);
         let full_sql = multi_row_insert(per.min(users.len()));
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let mut inserted = 0;
-        for chunk in users.chunks(per) {
-            // Every chunk but the last has the full size and reuses one prepared statement.
-            let partial;
-            let sql = if chunk.len() == per.min(users.len()) {
-                &full_sql
-            } else {
-                partial = multi_row_insert(chunk.len());
-                &partial
-            };
-            let mut q = sqlx::query(sql);
-            for u in chunk {
-                q = rows::bind_user(q, u)?;
+        atomically!(self, tx, {
+            let mut inserted = 0;
+            for chunk in users.chunks(per) {
+                // Every chunk but the last has the full size and reuses one prepared statement.
+                let partial;
+                let sql = if chunk.len() == per.min(users.len()) {
+                    &full_sql
+                } else {
+                    partial = multi_row_insert(chunk.len());
+                    &partial
+                };
+                let mut q = sqlx::query(sql);
+                for u in chunk {
+                    q = rows::bind_user(q, u)?;
+                }
+                inserted += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
             }
-            inserted += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(inserted)
+            Ok(inserted)
+        })
     }
 }

@@ -490,33 +490,34 @@ impl DirectoryStore for SqlStore {
             return Err(Error::InvalidParameter("targetType"));
         }
         let (table, target_missing) = target_table(target_type);
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query(&format!(
-            "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, created_at) \
-             SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
-             WHERE r.pool_id = $1 AND r.id = $2 \
-             AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-             ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
-        ))
-        .bind(pool_id)
-        .bind(role_id)
-        .bind(target_key(target_type))
-        .bind(target_id)
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            let ends = vec![
-                ("roles", role_id, Error::NotFound("role")),
-                (table, target_id, target_missing),
-            ];
-            if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                return Err(e);
+        atomically!(self, tx, {
+            let n = sqlx::query(&format!(
+                "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, created_at) \
+                 SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
+                 WHERE r.pool_id = $1 AND r.id = $2 \
+                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
+                 ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
+            ))
+            .bind(pool_id)
+            .bind(role_id)
+            .bind(target_key(target_type))
+            .bind(target_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                let ends = vec![
+                    ("roles", role_id, Error::NotFound("role")),
+                    (table, target_id, target_missing),
+                ];
+                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                    return Err(e);
+                }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn insert_group(&self, g: &Group) -> Result<()> {
@@ -557,34 +558,35 @@ impl DirectoryStore for SqlStore {
         user_ids: &[String],
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for user_id in user_ids {
-            let n = sqlx::query(
-                "INSERT INTO group_members (group_id, user_id, pool_id, created_at) \
-                 SELECT g.id, u.id, g.pool_id, $4 FROM user_groups g \
-                 JOIN users u ON u.pool_id = g.pool_id AND u.id = $3 \
-                 WHERE g.pool_id = $1 AND g.id = $2 \
-                 ON CONFLICT (group_id, user_id) DO NOTHING",
-            )
-            .bind(pool_id)
-            .bind(group_id)
-            .bind(user_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("user_groups", group_id, Error::NotFound("group")),
-                    ("users", user_id.as_str(), Error::UserNotFound),
-                ];
-                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                    return Err(e);
+        atomically!(self, tx, {
+            for user_id in user_ids {
+                let n = sqlx::query(
+                    "INSERT INTO group_members (group_id, user_id, pool_id, created_at) \
+                     SELECT g.id, u.id, g.pool_id, $4 FROM user_groups g \
+                     JOIN users u ON u.pool_id = g.pool_id AND u.id = $3 \
+                     WHERE g.pool_id = $1 AND g.id = $2 \
+                     ON CONFLICT (group_id, user_id) DO NOTHING",
+                )
+                .bind(pool_id)
+                .bind(group_id)
+                .bind(user_id)
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .rows_affected();
+                if n == 0 {
+                    let ends = vec![
+                        ("user_groups", group_id, Error::NotFound("group")),
+                        ("users", user_id.as_str(), Error::UserNotFound),
+                    ];
+                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                        return Err(e);
+                    }
                 }
             }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn user_groups(&self, pool_id: &str, user_id: &str) -> Result<Vec<Group>> {
@@ -604,42 +606,44 @@ impl DirectoryStore for SqlStore {
     }
 
     async fn insert_org(&self, o: &Org, root: &Node) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query(&format!(
-            "INSERT INTO orgs ({ORG_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
-        ))
-        .bind(&o.id)
-        .bind(&o.pool_id)
-        .bind(&o.root_node_id)
-        .bind(o.created_at)
-        .bind(o.updated_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if insert_node_row(&mut tx, root).await? == 0 {
-            return Err(Error::Internal(
-                "root node does not match its new org".into(),
-            ));
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            sqlx::query(&format!(
+                "INSERT INTO orgs ({ORG_COLUMNS}) VALUES ($1, $2, $3, $4, $5)"
+            ))
+            .bind(&o.id)
+            .bind(&o.pool_id)
+            .bind(&o.root_node_id)
+            .bind(o.created_at)
+            .bind(o.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if insert_node_row(&mut tx, root).await? == 0 {
+                return Err(Error::Internal(
+                    "root node does not match its new org".into(),
+                ));
+            }
+            Ok(())
+        })
     }
 
     async fn insert_node(&self, n: &Node) -> Result<()> {
         let Some(parent_id) = &n.parent_id else {
             return Err(Error::MissingParameter("parentNodeId"));
         };
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        if insert_node_row(&mut tx, n).await? == 0 {
-            let ends = vec![
-                ("orgs", n.org_id.as_str(), Error::NotFound("org")),
-                ("org_nodes", parent_id.as_str(), Error::NotFound("node")),
-            ];
-            // The parent exists but in another org of the pool: still not a node of this org.
-            return Err(missing_end(&mut tx, &n.pool_id, ends)
-                .await?
-                .unwrap_or(Error::NotFound("node")));
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            if insert_node_row(&mut tx, n).await? == 0 {
+                let ends = vec![
+                    ("orgs", n.org_id.as_str(), Error::NotFound("org")),
+                    ("org_nodes", parent_id.as_str(), Error::NotFound("node")),
+                ];
+                // The parent exists but in another org of the pool: still not a node of this org.
+                return Err(missing_end(&mut tx, &n.pool_id, ends)
+                    .await?
+                    .unwrap_or(Error::NotFound("node")));
+            }
+            Ok(())
+        })
     }
 
     async fn get_org(&self, pool_id: &str, id: &str) -> Result<Option<Org>> {
@@ -731,42 +735,43 @@ impl DirectoryStore for SqlStore {
              WHERE n.pool_id = $1 AND n.id = $2 \
              ON CONFLICT (node_id, user_id) {on_conflict}"
         );
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for user_id in user_ids {
-            let n = sqlx::query(&insert)
-                .bind(pool_id)
-                .bind(node_id)
-                .bind(user_id)
-                .bind(i64::from(is_main))
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("org_nodes", node_id, Error::NotFound("node")),
-                    ("users", user_id.as_str(), Error::UserNotFound),
-                ];
-                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                    return Err(e);
+        atomically!(self, tx, {
+            for user_id in user_ids {
+                let n = sqlx::query(&insert)
+                    .bind(pool_id)
+                    .bind(node_id)
+                    .bind(user_id)
+                    .bind(i64::from(is_main))
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?
+                    .rows_affected();
+                if n == 0 {
+                    let ends = vec![
+                        ("org_nodes", node_id, Error::NotFound("node")),
+                        ("users", user_id.as_str(), Error::UserNotFound),
+                    ];
+                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
+                        return Err(e);
+                    }
+                }
+                if is_main {
+                    // A user has one main department.
+                    sqlx::query(
+                        "UPDATE node_members SET is_main = 0 \
+                         WHERE user_id = $1 AND pool_id = $2 AND node_id <> $3 AND is_main <> 0",
+                    )
+                    .bind(user_id)
+                    .bind(pool_id)
+                    .bind(node_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
                 }
             }
-            if is_main {
-                // A user has one main department.
-                sqlx::query(
-                    "UPDATE node_members SET is_main = 0 \
-                     WHERE user_id = $1 AND pool_id = $2 AND node_id <> $3 AND is_main <> 0",
-                )
-                .bind(user_id)
-                .bind(pool_id)
-                .bind(node_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            }
-        }
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn user_memberships(
@@ -959,37 +964,38 @@ impl DirectoryStore for SqlStore {
     async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()> {
         let (table, target_missing) = target_table(rule.target_type);
         let effect = if rule.allow { "ALLOW" } else { "DENY" };
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let n = sqlx::query(&format!(
-            "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
-             effect, enabled, created_at, updated_at) \
-             SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
-             WHERE a.pool_id = $2 AND a.id = $3 \
-             AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
-             ON CONFLICT (app_id, target_type, target_id) \
-             DO UPDATE SET effect = excluded.effect, enabled = 1, updated_at = excluded.updated_at"
-        ))
-        .bind(ids::new_id())
-        .bind(pool_id)
-        .bind(&rule.app_id)
-        .bind(target_key(rule.target_type))
-        .bind(&rule.target_id)
-        .bind(effect)
-        .bind(at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            let ends = vec![
-                ("applications", rule.app_id.as_str(), Error::AppNotFound),
-                (table, rule.target_id.as_str(), target_missing),
-            ];
-            return Err(missing_end(&mut tx, pool_id, ends)
-                .await?
-                .unwrap_or_else(|| Error::Internal("access rule not written".into())));
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let n = sqlx::query(&format!(
+                "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
+                 effect, enabled, created_at, updated_at) \
+                 SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
+                 WHERE a.pool_id = $2 AND a.id = $3 \
+                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
+                 ON CONFLICT (app_id, target_type, target_id) \
+                 DO UPDATE SET effect = excluded.effect, enabled = 1, updated_at = excluded.updated_at"
+            ))
+            .bind(ids::new_id())
+            .bind(pool_id)
+            .bind(&rule.app_id)
+            .bind(target_key(rule.target_type))
+            .bind(&rule.target_id)
+            .bind(effect)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                let ends = vec![
+                    ("applications", rule.app_id.as_str(), Error::AppNotFound),
+                    (table, rule.target_id.as_str(), target_missing),
+                ];
+                return Err(missing_end(&mut tx, pool_id, ends)
+                    .await?
+                    .unwrap_or_else(|| Error::Internal("access rule not written".into())));
+            }
+            Ok(())
+        })
     }
 
     async fn set_app_default_access(
@@ -999,48 +1005,50 @@ impl DirectoryStore for SqlStore {
         allow_all: bool,
         at: i64,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // Writing first locks the row (the database on SQLite), so a concurrent change of
-        // another config key cannot be lost between our read and our write.
-        let n =
-            sqlx::query("UPDATE applications SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
-                .bind(at)
-                .bind(pool_id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-        if n == 0 {
-            return Err(Error::AppNotFound);
-        }
-        let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
-            .bind(app_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        let text: String = col(&row, "config")?;
-        let mut config = match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Object(map)) => map,
-            _ => {
-                return Err(Error::Storage(format!(
-                    "applications.config of {app_id} is not a JSON object"
-                )))
-            }
-        };
-        let value = if allow_all {
-            ACCESS_POLICY_ALLOW_ALL
-        } else {
-            ACCESS_POLICY_DENY_ALL
-        };
-        config.insert(ACCESS_POLICY_DEFAULT_KEY.to_owned(), value.into());
-        sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
-            .bind(to_json(&config)?)
+        atomically!(self, tx, {
+            // Writing first locks the row (the database on SQLite), so a concurrent change of
+            // another config key cannot be lost between our read and our write.
+            let n = sqlx::query(
+                "UPDATE applications SET updated_at = $1 WHERE pool_id = $2 AND id = $3",
+            )
+            .bind(at)
+            .bind(pool_id)
             .bind(app_id)
             .execute(&mut *tx)
             .await
-            .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                return Err(Error::AppNotFound);
+            }
+            let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
+                .bind(app_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            let text: String = col(&row, "config")?;
+            let mut config = match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(serde_json::Value::Object(map)) => map,
+                _ => {
+                    return Err(Error::Storage(format!(
+                        "applications.config of {app_id} is not a JSON object"
+                    )))
+                }
+            };
+            let value = if allow_all {
+                ACCESS_POLICY_ALLOW_ALL
+            } else {
+                ACCESS_POLICY_DENY_ALL
+            };
+            config.insert(ACCESS_POLICY_DEFAULT_KEY.to_owned(), value.into());
+            sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
+                .bind(to_json(&config)?)
+                .bind(app_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>> {

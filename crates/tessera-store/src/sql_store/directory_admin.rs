@@ -132,32 +132,6 @@ async fn lock_pool(tx: &mut Tx<'_>, pool_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Ends a transaction: commits on success, rolls back at once on failure. A dropped
-/// transaction rolls back only when its connection is next used, and on SQLite would hold
-/// the write lock until then.
-async fn finish<T>(tx: Tx<'_>, result: Result<T>) -> Result<T> {
-    match result {
-        Ok(v) => {
-            tx.commit().await.map_err(db_err)?;
-            Ok(v)
-        }
-        Err(e) => {
-            tx.rollback().await.map_err(db_err)?;
-            Err(e)
-        }
-    }
-}
-
-/// Runs `$body` (an expression that may use `?` and `return`, and ends in `Ok(…)`) in one
-/// transaction named `$tx`, ended by [`finish`].
-macro_rules! atomically {
-    ($store:expr, $tx:ident, $body:block) => {{
-        let mut $tx = $store.pool.begin().await.map_err(db_err)?;
-        let result: Result<_> = async { $body }.await;
-        finish($tx, result).await
-    }};
-}
-
 /// How `udf_values.target_type` spells a directory target (the UDF target names).
 fn udf_kind(t: TargetType) -> &'static str {
     match t {
@@ -202,6 +176,42 @@ async fn delete_target_rows(
 }
 
 /// Deletes roles of the pool and everything naming them; children lose their parent.
+/// Deletes everything in a namespace — its roles (with their assignments), policies,
+/// grants and resources — inside the caller's transaction. An application's namespace has
+/// the application's id as its code, so deleting the application calls this too.
+pub(super) async fn delete_namespace_contents(
+    tx: &mut Tx<'_>,
+    pool_id: &str,
+    code: &str,
+) -> Result<()> {
+    let role_ids: Vec<String> =
+        sqlx::query("SELECT id FROM roles WHERE pool_id = $1 AND namespace = $2")
+            .bind(pool_id)
+            .bind(code)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect::<Result<_>>()?;
+    delete_roles_in(tx, pool_id, &role_ids).await?;
+    for stmt in [
+        "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN \
+         (SELECT id FROM policies WHERE pool_id = $1 AND namespace = $2)",
+        "DELETE FROM policies WHERE pool_id = $1 AND namespace = $2",
+        "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
+        "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2",
+    ] {
+        sqlx::query(stmt)
+            .bind(pool_id)
+            .bind(code)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?;
+    }
+    Ok(())
+}
+
 async fn delete_roles_in(tx: &mut Tx<'_>, pool_id: &str, role_ids: &[String]) -> Result<()> {
     if role_ids.is_empty() {
         return Ok(());
@@ -1546,32 +1556,7 @@ impl DirectoryAdminStore for SqlStore {
             if n == 0 {
                 return Err(Error::NotFound("namespace"));
             }
-            let role_ids: Vec<String> =
-                sqlx::query("SELECT id FROM roles WHERE pool_id = $1 AND namespace = $2")
-                    .bind(pool_id)
-                    .bind(code)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(|r| col(r, "id"))
-                    .collect::<Result<_>>()?;
-            delete_roles_in(&mut tx, pool_id, &role_ids).await?;
-            for stmt in [
-                "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN \
-                 (SELECT id FROM policies WHERE pool_id = $1 AND namespace = $2)",
-                "DELETE FROM policies WHERE pool_id = $1 AND namespace = $2",
-                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
-                "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2",
-            ] {
-                sqlx::query(stmt)
-                    .bind(pool_id)
-                    .bind(code)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Ok(())
+            delete_namespace_contents(&mut tx, pool_id, code).await
         })
     }
 

@@ -14,6 +14,20 @@ use tessera_core::{clock, Error, Result, UniqueField};
 use crate::connect::{Backend, Pool};
 use crate::rows::{self, col, to_json};
 
+/// Runs `$body` (a block that may use `?` and `return`, and ends in `Ok(…)`) in one
+/// transaction named `$tx`, ended by [`finish`].
+macro_rules! atomically {
+    ($store:expr, $tx:ident, $body:block) => {{
+        let mut $tx = $store
+            .pool
+            .begin()
+            .await
+            .map_err($crate::sql_store::db_err)?;
+        let result: tessera_core::Result<_> = async { $body }.await;
+        $crate::sql_store::finish($tx, result).await
+    }};
+}
+
 mod accounts;
 mod apps_admin;
 mod bulk;
@@ -53,6 +67,25 @@ impl SqlStore {
     /// Closes every connection (graceful shutdown).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Ends a transaction: commits on success, rolls back at once on failure. A dropped
+/// transaction rolls back only when its connection is next used, and on SQLite would hold
+/// the write lock until then.
+pub(crate) async fn finish<T>(
+    tx: sqlx::Transaction<'_, sqlx::Any>,
+    result: Result<T>,
+) -> Result<T> {
+    match result {
+        Ok(v) => {
+            tx.commit().await.map_err(db_err)?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await.map_err(db_err)?;
+            Err(e)
+        }
     }
 }
 
@@ -215,52 +248,53 @@ impl Store for SqlStore {
     }
 
     async fn add_first_signing_key(&self, key: &SigningKey) -> Result<bool> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // The marker row serialises racing first starts: only its inserter adds a key.
-        let claimed = sqlx::query(
-            "INSERT INTO deployment_secrets (name, value, created_at) VALUES ('first_signing_key', $1, $2) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(&key.kid)
-        .bind(clock::now_ms())
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected()
-            == 1;
-        if claimed {
+        atomically!(self, tx, {
+            // The marker row serialises racing first starts: only its inserter adds a key.
+            let claimed = sqlx::query(
+                "INSERT INTO deployment_secrets (name, value, created_at) VALUES ('first_signing_key', $1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(&key.kid)
+            .bind(clock::now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected()
+                == 1;
+            if claimed {
+                sqlx::query(
+                    "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&key.kid)
+                .bind(&key.private_pem)
+                .bind(key.created_at)
+                .bind(key.retire_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Ok(claimed)
+        })
+    }
+
+    async fn rotate_signing_key(&self, key: &SigningKey, retire_at: i64) -> Result<()> {
+        atomically!(self, tx, {
+            sqlx::query("UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL")
+                .bind(retire_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
             sqlx::query(
-                "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, NULL)",
             )
             .bind(&key.kid)
             .bind(&key.private_pem)
             .bind(key.created_at)
-            .bind(key.retire_at)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)?;
-        Ok(claimed)
-    }
-
-    async fn rotate_signing_key(&self, key: &SigningKey, retire_at: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("UPDATE signing_keys SET retire_at = $1 WHERE retire_at IS NULL")
-            .bind(retire_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        sqlx::query(
-            "INSERT INTO signing_keys (kid, private_pem, created_at, retire_at) VALUES ($1, $2, $3, NULL)",
-        )
-        .bind(&key.kid)
-        .bind(&key.private_pem)
-        .bind(key.created_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            Ok(())
+        })
     }
 
     async fn delete_retired_signing_keys(&self, now_ms: i64) -> Result<u64> {
@@ -273,9 +307,10 @@ impl Store for SqlStore {
     }
 
     async fn create_pool(&self, new: &NewPool) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        insert_pool_rows(&mut tx, new).await?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            insert_pool_rows(&mut tx, new).await?;
+            Ok(())
+        })
     }
 
     async fn bootstrap_pool(&self, new: &NewPool) -> Result<bool> {
@@ -472,35 +507,36 @@ impl Store for SqlStore {
 
     async fn record_login(&self, pool_id: &str, user_id: &str, u: &LoginUpdate) -> Result<()> {
         // The counters and the history row (the user action log) change together.
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query(
-            "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
-             device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
-        )
-        .bind(u.at_ms)
-        .bind(&u.ip)
-        .bind(&u.device)
-        .bind(&u.browser)
-        .bind(pool_id)
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        sqlx::query(
-            "INSERT INTO login_history (id, pool_id, user_id, app_id, success, method, code, ip, \
-             user_agent, created_at) VALUES ($1, $2, $3, $4, 1, 'login', NULL, $5, $6, $7)",
-        )
-        .bind(tessera_core::ids::new_id())
-        .bind(pool_id)
-        .bind(user_id)
-        .bind(&u.app_id)
-        .bind(&u.ip)
-        .bind(&u.browser)
-        .bind(u.at_ms)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            sqlx::query(
+                "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
+                 device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
+            )
+            .bind(u.at_ms)
+            .bind(&u.ip)
+            .bind(&u.device)
+            .bind(&u.browser)
+            .bind(pool_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            sqlx::query(
+                "INSERT INTO login_history (id, pool_id, user_id, app_id, success, method, code, ip, \
+                 user_agent, created_at) VALUES ($1, $2, $3, $4, 1, 'login', NULL, $5, $6, $7)",
+            )
+            .bind(tessera_core::ids::new_id())
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(&u.app_id)
+            .bind(&u.ip)
+            .bind(&u.browser)
+            .bind(u.at_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn count_users(&self, pool_id: &str) -> Result<i64> {

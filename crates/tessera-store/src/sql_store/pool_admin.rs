@@ -31,19 +31,20 @@ impl PoolAdminStore for SqlStore {
     }
 
     async fn remove_whitelist(&self, pool_id: &str, kind: &str, keys: &[String]) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for key in keys {
-            sqlx::query(
-                "DELETE FROM whitelist_entries WHERE pool_id = $1 AND type = $2 AND value_key = $3",
-            )
-            .bind(pool_id)
-            .bind(kind)
-            .bind(key)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            for key in keys {
+                sqlx::query(
+                    "DELETE FROM whitelist_entries WHERE pool_id = $1 AND type = $2 AND value_key = $3",
+                )
+                .bind(pool_id)
+                .bind(kind)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn remove_udf_definition(
@@ -54,26 +55,28 @@ impl PoolAdminStore for SqlStore {
     ) -> Result<bool> {
         // Values go first explicitly: the foreign key cascades too, but this keeps the
         // removal correct even on a connection without foreign-key enforcement.
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        sqlx::query("DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND key = $3")
+        atomically!(self, tx, {
+            sqlx::query(
+                "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND key = $3",
+            )
             .bind(pool_id)
             .bind(target_type)
             .bind(key)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
-        let n = sqlx::query(
-            "DELETE FROM udf_definitions WHERE pool_id = $1 AND target_type = $2 AND key = $3",
-        )
-        .bind(pool_id)
-        .bind(target_type)
-        .bind(key)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        tx.commit().await.map_err(db_err)?;
-        Ok(n > 0)
+            let n = sqlx::query(
+                "DELETE FROM udf_definitions WHERE pool_id = $1 AND target_type = $2 AND key = $3",
+            )
+            .bind(pool_id)
+            .bind(target_type)
+            .bind(key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            Ok(n > 0)
+        })
     }
 
     async fn set_udf_values_many(
@@ -83,25 +86,26 @@ impl PoolAdminStore for SqlStore {
         rows: &[(String, String, String)],
     ) -> Result<()> {
         let now = clock::now_ms();
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        for (target_id, key, value) in rows {
-            sqlx::query(
-                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (pool_id, target_type, target_id, key) \
-                 DO UPDATE SET value = $5, updated_at = $6",
-            )
-            .bind(pool_id)
-            .bind(target_type)
-            .bind(target_id)
-            .bind(key)
-            .bind(value)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            for (target_id, key, value) in rows {
+                sqlx::query(
+                    "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (pool_id, target_type, target_id, key) \
+                     DO UPDATE SET value = $5, updated_at = $6",
+                )
+                .bind(pool_id)
+                .bind(target_type)
+                .bind(target_id)
+                .bind(key)
+                .bind(value)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
     }
 
     async fn list_env(&self, pool_id: &str) -> Result<Vec<EnvVar>> {
