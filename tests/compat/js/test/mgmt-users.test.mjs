@@ -400,3 +400,29 @@ test('top level: sendEmail, checkLoginStatus(token), makeGraphqlRequest, makeRes
   const d = await mc.makeRestRequest({ method: 'GET', url: `${TESSERA_URL}/api/v2/userpools/detail` });
   assert.equal(d.id, pool(P).userPoolId);
 });
+
+test('addGroup / removeGroup / addRoles / removeRoles, and search by role and group', async () => {
+  const tag = rand(8);
+  const u = await mc.users.create({ username: `grp_${tag}` });
+  const other = await mc.users.create({ username: `grp_${tag}_x` });
+  await mc.groups.create(`g_${tag}`, `Group ${tag}`);
+  await mc.roles.create(`r_${tag}`, 'a role');
+  await mc.users.addGroup(u.id, `g_${tag}`);
+  await mc.users.addRoles(u.id, [`r_${tag}`]);
+  assert.deepEqual((await mc.users.listGroups(u.id)).list.map(g => g.code), [`g_${tag}`]);
+  assert.equal(await mc.users.hasRole(u.id, `r_${tag}`), true);
+  const byRole = await mc.users.search(`grp_${tag}`, { roleOpts: [{ code: `r_${tag}` }] });
+  assert.deepEqual(byRole.list.map(x => x.id), [u.id]);
+  const byGroup = await mc.users.search(`grp_${tag}`, { groupOpts: [{ code: `g_${tag}` }] });
+  assert.deepEqual(byGroup.list.map(x => x.id), [u.id]);
+  const all = await mc.users.search(`grp_${tag}`);
+  assert.deepEqual(all.list.map(x => x.id).sort(), [u.id, other.id].sort());
+  await mc.users.removeGroup(u.id, `g_${tag}`);
+  await mc.users.removeRoles(u.id, [`r_${tag}`]);
+  assert.equal((await mc.users.listGroups(u.id)).totalCount, 0);
+  assert.equal(await mc.users.hasRole(u.id, `r_${tag}`), false);
+  // Deleting the user removes what it was given: the role has no users left.
+  await mc.users.addRoles(u.id, [`r_${tag}`]);
+  await mc.users.delete(u.id);
+  assert.equal((await mc.roles.listUsers(`r_${tag}`)).totalCount, 0);
+});

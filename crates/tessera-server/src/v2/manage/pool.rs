@@ -248,13 +248,16 @@ async fn udf_value_batch(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     if ids.len() > tessera_core::service::user_admin::MAX_BATCH {
         return Err(Error::TooManyUsers);
     }
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        core.ensure_udf_target(pool, target, &id).await?;
-        let values = core.udf_values(&pool.id, target, &id).await?;
-        out.push(json!({"targetId": id, "data": udv_json(&values)}));
+    for id in &ids {
+        core.ensure_udf_target(pool, target, id).await?;
     }
-    Ok(Value::Array(out))
+    let values = core.udf_values_batch(&pool.id, target, &ids).await?;
+    Ok(Value::Array(
+        values
+            .iter()
+            .map(|(id, list)| json!({"targetId": id, "data": udv_json(list)}))
+            .collect(),
+    ))
 }
 
 async fn set_udf_value_batch(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {

@@ -19,7 +19,7 @@ use tessera_core::{Core, Error, Result};
 
 use super::super::args::{self, obj, opt_bool, opt_int, opt_str, req_str, str_list};
 use super::super::context::V2Ctx;
-use super::super::user_json::{self, user_json, user_with_custom_data};
+use super::super::user_json::{self, udv_json, user_json, user_with_custom_data};
 use super::{
     all, body, common_message, done, first, page_of, paged_json, query_pairs, Admin, Reply,
 };
@@ -86,10 +86,24 @@ async fn user_out(core: &Core, u: &User, with_custom_data: bool) -> Result<Value
     }
 }
 
+/// Users as JSON; with custom data, the values of the whole page come from one query.
 async fn users_out(core: &Core, users: &[User], with_custom_data: bool) -> Result<Vec<Value>> {
-    let mut out = Vec::with_capacity(users.len());
-    for u in users {
-        out.push(user_out(core, u, with_custom_data).await?);
+    let mut out: Vec<Value> = users.iter().map(|u| user_json(u, None)).collect();
+    if with_custom_data {
+        if let Some(first) = users.first() {
+            let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+            let values = core
+                .udf_values_batch(&first.pool_id, UdfTarget::User, &ids)
+                .await?;
+            for (v, u) in out.iter_mut().zip(users) {
+                let list = values
+                    .iter()
+                    .find(|(id, _)| *id == u.id)
+                    .map(|(_, l)| l.as_slice())
+                    .unwrap_or_default();
+                v["customData"] = udv_json(list);
+            }
+        }
     }
     Ok(out)
 }
