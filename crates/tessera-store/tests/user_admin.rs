@@ -468,6 +468,27 @@ async fn pool_lists_fields_and_env(db: &TestDb) {
     fx.core.remove_env_var(&fx.pool, "K").await.unwrap();
     assert!(fx.core.remove_env_var(&fx.pool, "K").await.is_err());
 
+    // Identity fields and the secret persist.
+    let renamed = json!({"name": "Renamed", "domain": "renamed-pool"});
+    fx.core
+        .update_pool(&fx.pool, renamed.as_object().unwrap())
+        .await
+        .unwrap();
+    let secret = fx
+        .core
+        .refresh_pool_secret(&fx.core.pool(&pid).await.unwrap())
+        .await
+        .unwrap();
+    let stored = fx.core.pool(&pid).await.unwrap();
+    assert_eq!(
+        (
+            stored.name.as_str(),
+            stored.domain.as_str(),
+            stored.secret.as_str()
+        ),
+        ("Renamed", "renamed-pool", secret.as_str())
+    );
+
     // A refused pool update changes nothing.
     let before = fx.core.pool(&pid).await.unwrap();
     let input = json!({"name": "new", "tokenExpiresAfter": 1});

@@ -232,6 +232,16 @@ impl Core {
         Ok(p)
     }
 
+    /// `refreshUserpoolSecret`: a new random secret; every management token bought with the
+    /// old one stops working at once, in every process (they carry its fingerprint).
+    pub async fn refresh_pool_secret(&self, pool: &UserPool) -> Result<String> {
+        let mut p = pool.clone();
+        p.secret = crate::ids::new_secret(32);
+        p.updated_at = clock::now_ms();
+        self.store.update_pool(&p).await?;
+        Ok(p.secret)
+    }
+
     pub async fn whitelist(
         &self,
         pool: &UserPool,

@@ -47,13 +47,15 @@ impl AccountStore for SqlStore {
     async fn update_pool(&self, p: &UserPool) -> Result<()> {
         let n = sqlx::query(
             "UPDATE user_pools SET name = $1, description = $2, logo = $3, settings = $4, \
-             updated_at = $5 WHERE id = $6",
+             updated_at = $5, domain = $6, secret = $7 WHERE id = $8",
         )
         .bind(&p.name)
         .bind(&p.description)
         .bind(&p.logo)
         .bind(to_json(&p.settings)?)
         .bind(p.updated_at)
+        .bind(&p.domain)
+        .bind(&p.secret)
         .bind(&p.id)
         .execute(&self.pool)
         .await

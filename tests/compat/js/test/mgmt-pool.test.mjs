@@ -38,6 +38,10 @@ test('userpool.detail and partial updates keep what they do not name', async () 
   assert.equal(u.tokenExpiresAfter, 7200);
   const d = await mc.userpool.detail();
   assert.equal(d.name, 'Renamed pool');
+  const domain = `mgmt-pool-${Date.now()}`;
+  assert.equal((await mc.userpool.update({ domain })).domain, domain);
+  assert.equal((await mc.userpool.detail()).domain, domain);
+  await rejectsWith(mgmt('mgmtOther').userpool.update({ domain }), 2026);
   assert.equal(d.allowedOrigins, 'https://app.example.com');
   // The new token lifetime applies to the next login.
   const { token } = await newEmailUser(P);

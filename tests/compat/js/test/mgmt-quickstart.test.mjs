@@ -37,3 +37,21 @@ test('seed 000 quick start through the official ManagementClient', async () => {
   }
   await client('mgmtQuick').registerByEmail(uniqueEmail('qs'), PASSWORD);
 });
+
+test('refreshUserpoolSecret: the old secret and every token bought with it stop working', async () => {
+  const p = pool('mgmtQuick');
+  const before = new ManagementClient({ userPoolId: p.userPoolId, secret: p.secret, host: TESSERA_URL });
+  await before.users.list();
+  const { refreshUserpoolSecret: secret } = await before.makeGraphqlRequest({
+    query: 'mutation refreshUserpoolSecret { refreshUserpoolSecret }'
+  });
+  assert.equal(typeof secret, 'string');
+  assert.notEqual(secret, p.secret);
+  // The cached token of the old secret is dead, and the old secret buys no new one.
+  await rejectsWith(before.users.list(), 2206);
+  const stale = new ManagementClient({ userPoolId: p.userPoolId, secret: p.secret, host: TESSERA_URL });
+  await rejectsWith(stale.users.list(), 1001);
+  const after = new ManagementClient({ userPoolId: p.userPoolId, secret, host: TESSERA_URL });
+  assert.equal(typeof (await after.users.list()).totalCount, 'number');
+  assert.equal((await after.userpool.detail()).secret, secret);
+});

@@ -25,6 +25,7 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     Some(match f.name.as_str() {
         "updateUserpool" => update_pool(ctx, a).await,
         "userpool" => pool_detail_gql(ctx).await,
+        "refreshUserpoolSecret" => refresh_secret(ctx).await,
         "whitelist" => whitelist(ctx, a).await,
         "addWhitelist" | "removeWhitelist" => edit_whitelist(ctx, f).await,
         "setUdf" => set_udf(ctx, a).await,
@@ -121,6 +122,13 @@ async fn update_pool(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 
 async fn pool_detail_gql(ctx: &V2Ctx) -> Result<Value> {
     Ok(pool_json(ctx.admin().await?))
+}
+
+async fn refresh_secret(ctx: &V2Ctx) -> Result<Value> {
+    let pool = ctx.admin().await?;
+    Ok(Value::String(
+        ctx.state.core.refresh_pool_secret(pool).await?,
+    ))
 }
 
 async fn pool_detail(admin: Admin) -> Reply {
