@@ -176,6 +176,107 @@ async fn delete_target_rows(
 }
 
 /// Deletes roles of the pool and everything naming them; children lose their parent.
+/// A table linking a role or a policy to targets: both are written the same way.
+struct Assignments {
+    table: &'static str,
+    /// The column naming the role or policy.
+    owner_col: &'static str,
+    /// The table of roles or policies, and the error naming a missing one.
+    owners: &'static str,
+    owner_missing: Error,
+    /// Extra columns written on insert (with their constant values), after `pool_id`.
+    extra_cols: &'static str,
+    extra_vals: &'static str,
+}
+
+const ROLE_ASSIGNMENTS: Assignments = Assignments {
+    table: "role_assignments",
+    owner_col: "role_id",
+    owners: "roles",
+    owner_missing: Error::NotFound("role"),
+    extra_cols: "",
+    extra_vals: "",
+};
+
+const POLICY_ASSIGNMENTS: Assignments = Assignments {
+    table: "policy_assignments",
+    owner_col: "policy_id",
+    owners: "policies",
+    owner_missing: Error::NotFound("policy"),
+    extra_cols: ", enabled",
+    extra_vals: ", 1",
+};
+
+/// Links every owner to every target, all or nothing: the insert itself checks that both
+/// ends exist in the pool, and only when it wrote nothing do we look at which one is missing.
+async fn link_all(
+    tx: &mut Tx<'_>,
+    a: &Assignments,
+    pool_id: &str,
+    owner_ids: &[String],
+    targets: &[(TargetType, String)],
+    at: i64,
+) -> Result<()> {
+    for owner_id in owner_ids {
+        for (t, target_id) in targets {
+            let (table, target_missing) = target_table(*t);
+            let n = sqlx::query(&format!(
+                "INSERT INTO {tbl} ({owner}, target_type, target_id, pool_id{xc}, created_at) \
+                 SELECT o.id, $3, $4, o.pool_id{xv}, $5 FROM {owners} o \
+                 WHERE o.pool_id = $1 AND o.id = $2 \
+                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
+                 ON CONFLICT ({owner}, target_type, target_id) DO NOTHING",
+                tbl = a.table,
+                owner = a.owner_col,
+                owners = a.owners,
+                xc = a.extra_cols,
+                xv = a.extra_vals,
+            ))
+            .bind(pool_id)
+            .bind(owner_id)
+            .bind(target_key(*t))
+            .bind(target_id)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                let ends = vec![
+                    (a.owners, owner_id.as_str(), a.owner_missing.clone()),
+                    (table, target_id.as_str(), target_missing),
+                ];
+                if let Some(e) = missing_end(tx, pool_id, ends).await? {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the links of these owners to these targets.
+async fn unlink_all(
+    tx: &mut Tx<'_>,
+    a: &Assignments,
+    pool_id: &str,
+    owner_ids: &[String],
+    targets: &[(TargetType, String)],
+) -> Result<()> {
+    for (t, ids) in by_type(targets) {
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+        let owners = sql.bind_list(owner_ids);
+        let list = sql.bind_list(&ids);
+        sql.text = format!(
+            "DELETE FROM {} WHERE pool_id = $1 AND target_type = $2 \
+             AND {} IN ({owners}) AND target_id IN ({list})",
+            a.table, a.owner_col
+        );
+        query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
 /// Deletes everything in a namespace — its roles (with their assignments), policies,
 /// grants and resources — inside the caller's transaction. An application's namespace has
 /// the application's id as its code, so deleting the application calls this too.
@@ -619,42 +720,11 @@ impl DirectoryAdminStore for SqlStore {
         targets: &[(TargetType, String)],
         at: i64,
     ) -> Result<()> {
+        if targets.iter().any(|(t, _)| *t == TargetType::Role) {
+            return Err(Error::InvalidParameter("targetType"));
+        }
         atomically!(self, tx, {
-            for role_id in role_ids {
-                for (t, target_id) in targets {
-                    if *t == TargetType::Role {
-                        return Err(Error::InvalidParameter("targetType"));
-                    }
-                    let (table, target_missing) = target_table(*t);
-                    let n = sqlx::query(&format!(
-                        "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, \
-                         created_at) \
-                         SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
-                         WHERE r.pool_id = $1 AND r.id = $2 \
-                         AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-                         ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
-                    ))
-                    .bind(pool_id)
-                    .bind(role_id)
-                    .bind(target_key(*t))
-                    .bind(target_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                    if n == 0 {
-                        let ends = vec![
-                            ("roles", role_id.as_str(), Error::NotFound("role")),
-                            (table, target_id.as_str(), target_missing),
-                        ];
-                        if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                            return Err(e);
-                        }
-                    }
-                }
-            }
-            Ok(())
+            link_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
         })
     }
 
@@ -668,17 +738,7 @@ impl DirectoryAdminStore for SqlStore {
             return Ok(());
         }
         atomically!(self, tx, {
-            for (t, ids) in by_type(targets) {
-                let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
-                let roles = sql.bind_list(role_ids);
-                let list = sql.bind_list(&ids);
-                sql.text = format!(
-                    "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = $2 \
-                     AND role_id IN ({roles}) AND target_id IN ({list})"
-                );
-                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-            }
-            Ok(())
+            unlink_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets).await
         })
     }
 
@@ -2148,38 +2208,15 @@ impl DirectoryAdminStore for SqlStore {
         at: i64,
     ) -> Result<()> {
         atomically!(self, tx, {
-            for policy_id in policy_ids {
-                for (t, target_id) in targets {
-                    let (table, target_missing) = target_table(*t);
-                    let n = sqlx::query(&format!(
-                        "INSERT INTO policy_assignments (policy_id, target_type, target_id, pool_id, \
-                         enabled, created_at) \
-                         SELECT p.id, $3, $4, p.pool_id, 1, $5 FROM policies p \
-                         WHERE p.pool_id = $1 AND p.id = $2 \
-                         AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-                         ON CONFLICT (policy_id, target_type, target_id) DO NOTHING"
-                    ))
-                    .bind(pool_id)
-                    .bind(policy_id)
-                    .bind(target_key(*t))
-                    .bind(target_id)
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                    if n == 0 {
-                        let ends = vec![
-                            ("policies", policy_id.as_str(), Error::NotFound("policy")),
-                            (table, target_id.as_str(), target_missing),
-                        ];
-                        if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                            return Err(e);
-                        }
-                    }
-                }
-            }
-            Ok(())
+            link_all(
+                &mut tx,
+                &POLICY_ASSIGNMENTS,
+                pool_id,
+                policy_ids,
+                targets,
+                at,
+            )
+            .await
         })
     }
 
@@ -2193,17 +2230,7 @@ impl DirectoryAdminStore for SqlStore {
             return Ok(());
         }
         atomically!(self, tx, {
-            for (t, ids) in by_type(targets) {
-                let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
-                let policies = sql.bind_list(policy_ids);
-                let list = sql.bind_list(&ids);
-                sql.text = format!(
-                    "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = $2 \
-                     AND policy_id IN ({policies}) AND target_id IN ({list})"
-                );
-                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
-            }
-            Ok(())
+            unlink_all(&mut tx, &POLICY_ASSIGNMENTS, pool_id, policy_ids, targets).await
         })
     }
 
