@@ -634,6 +634,8 @@ impl AppsAdminStore for SqlStore {
                  (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)",
                 "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
                 "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2",
+                // Organizations outlive their tenant; they just stop naming it.
+                "UPDATE orgs SET tenant_id = NULL WHERE pool_id = $1 AND tenant_id = $2",
                 "DELETE FROM tenants WHERE pool_id = $1 AND id = $2",
             ] {
                 sqlx::query(sql)

@@ -258,6 +258,10 @@ test("getOrgByTenantId: a tenant's organizations; other pools' tenants are unkno
   assert.equal(found[0].nodes.filter(n => n.root).length, 1);
   assert.deepEqual(await other.org.getOrgByTenantId(tenant.id), []);
   await rejectsWith(other.org.create(code('X'), '', code('x'), tenant.id), 404);
+  // Deleting the tenant keeps the organization but unlinks it.
+  await mc.tenant.delete(tenant.id);
+  assert.deepEqual(await mc.org.getOrgByTenantId(tenant.id), []);
+  assert.equal((await mc.org.findById(org.id)).id, org.id);
 });
 
 test('tenants: an unknown tenant owns no organization and cannot be given one', async () => {
