@@ -61,6 +61,11 @@ pub struct Args {
     /// Connections for the token, verification, lookup and peer loads.
     #[arg(long, default_value_t = 32)]
     concurrency: usize,
+    /// Only the token issuance and verification figures (raw RS256 and refreshToken,
+    /// checkLoginStatus, getCurrentUser), printed as JSON; no result file is written. For
+    /// iterating on those request paths.
+    #[arg(long)]
+    tokens_only: bool,
 }
 
 /// Phase lengths and sizes for one mode.
@@ -220,9 +225,19 @@ async fn run(a: Args) -> Result<String> {
     let (mut rust, mut c): (Option<raw::Rate>, Option<raw::Rate>) = (None, None);
     let (mut sign, mut verify, mut decrypt) = (None, None, None);
     for _ in 0..plan.raw_rounds {
-        rust = best(rust, raw::argon2_rustcrypto(params, cores, plan.raw_hash)?);
-        if let Some(r) = raw::argon2_libargon2(params, cores, plan.raw_hash)? {
-            c = best(c, r);
+        if a.tokens_only {
+            // A placeholder: the hash rates are not part of this mode's figures.
+            rust = Some(raw::Rate {
+                per_s: 0.0,
+                threads: 0,
+                seconds: 0.0,
+                ops: 0,
+            });
+        } else {
+            rust = best(rust, raw::argon2_rustcrypto(params, cores, plan.raw_hash)?);
+            if let Some(r) = raw::argon2_libargon2(params, cores, plan.raw_hash)? {
+                c = best(c, r);
+            }
         }
         sign = best(sign, raw::rs256_sign(cores, plan.raw_rsa)?);
         verify = best(verify, raw::rs256_verify(cores, plan.raw_rsa)?);
@@ -298,6 +313,18 @@ async fn run(a: Args) -> Result<String> {
     let emails = tessera::register_users(addr, &creds, &key, plan.login_users, password).await?;
     let logins = tessera::login_requests(&creds, &key, &emails, password)?;
 
+    if a.tokens_only {
+        let tokens = Arc::new(tessera::tokens(addr, &logins).await?);
+        let (figures, _) =
+            token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s).await?;
+        server.stop();
+        let _ = std::fs::remove_dir_all(&work);
+        for (k, v) in figures {
+            out.insert(k, v);
+        }
+        return Ok(serde_json::to_string_pretty(&out)?);
+    }
+
     // Login: one argon2 verification, one RSA decryption, one signature per call.
     let rss = proc::RssSampler::start(server.pid());
     let l = logins.clone();
@@ -326,87 +353,14 @@ async fn run(a: Args) -> Result<String> {
     let mut details = Map::new();
     details.insert("login".into(), load_json(&login));
 
-    // Token issuance: refreshToken verifies the caller's token and signs a new one.
-    let c2 = creds.clone();
-    let t = tokens.clone();
-    let refresh = checked(
-        "refreshToken",
-        load::run(
-            &http,
-            Arc::new(move |w, _| {
-                tessera::gql(
-                    &c2,
-                    tessera::docs::REFRESH_TOKEN,
-                    json!({}),
-                    Some(&t[w % t.len()]),
-                )
-            }),
-            load::ok_graphql(),
-        )
-        .await,
-    )?;
-    out.insert("token_per_s".into(), json!(round(refresh.per_s, 1)));
-    out.insert("token_p50_ms".into(), json!(round(refresh.p50_ms, 2)));
-    out.insert("token_p99_ms".into(), json!(round(refresh.p99_ms, 2)));
-    out.insert(
-        "token_ratio".into(),
-        ratio(Some(refresh.per_s), Some(sign.per_s)),
-    );
-    out.insert("client_credentials_per_s".into(), Value::Null);
-    out.insert(
-        "client_credentials_reason".into(),
-        json!(peers::NO_TOKEN_ENDPOINT),
-    );
-    details.insert("refresh_token".into(), load_json(&refresh));
-
-    // Verification: checkLoginStatus (token as argument) and getCurrentUser (Bearer).
-    let c3 = creds.clone();
-    let t = tokens.clone();
-    let check = checked(
-        "checkLoginStatus",
-        load::run(
-            &http,
-            Arc::new(move |w, _| {
-                tessera::gql(
-                    &c3,
-                    tessera::docs::CHECK_LOGIN_STATUS,
-                    json!({ "token": t[w % t.len()] }),
-                    None,
-                )
-            }),
-            Arc::new(|s, b| s == 200 && String::from_utf8_lossy(b).contains("\"status\":true")),
-        )
-        .await,
-    )?;
-    out.insert("verify_per_s".into(), json!(round(check.per_s, 1)));
-    out.insert("verify_p50_ms".into(), json!(round(check.p50_ms, 2)));
-    out.insert("verify_p99_ms".into(), json!(round(check.p99_ms, 2)));
-    out.insert(
-        "verify_ratio".into(),
-        ratio(Some(check.per_s), Some(verify.per_s)),
-    );
-    details.insert("check_login_status".into(), load_json(&check));
-    let c4 = creds.clone();
-    let t = tokens.clone();
-    let me = checked(
-        "getCurrentUser",
-        load::run(
-            &http,
-            Arc::new(move |w, _| {
-                tessera::gql(&c4, tessera::docs::USER, json!({}), Some(&t[w % t.len()]))
-            }),
-            load::ok_graphql(),
-        )
-        .await,
-    )?;
-    out.insert("current_user_per_s".into(), json!(round(me.per_s, 1)));
-    out.insert("current_user_p50_ms".into(), json!(round(me.p50_ms, 2)));
-    out.insert("current_user_p99_ms".into(), json!(round(me.p99_ms, 2)));
-    out.insert(
-        "current_user_ratio".into(),
-        ratio(Some(me.per_s), Some(verify.per_s)),
-    );
-    details.insert("get_current_user".into(), load_json(&me));
+    let (figures, token_details) =
+        token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s).await?;
+    for (k, v) in figures {
+        out.insert(k, v);
+    }
+    for (k, v) in token_details {
+        details.insert(k, v);
+    }
 
     // The endpoints Tessera shares with the peers, on the same generator.
     let tessera_peer = peers::measure_tessera(&plan, addr, &server, rss_idle).await?;
@@ -521,6 +475,104 @@ async fn run(a: Args) -> Result<String> {
     let path = report::write(&a.out, &out)?;
     let _ = std::fs::remove_dir_all(&work);
     Ok(path)
+}
+
+/// Token issuance (refreshToken: one verification and one signature) and verification
+/// (checkLoginStatus with the token as argument, getCurrentUser with a Bearer): the figures
+/// and the full load results.
+async fn token_figures(
+    plan: &Plan,
+    addr: SocketAddr,
+    creds: &tessera::PoolCreds,
+    tokens: Arc<Vec<String>>,
+    sign_per_s: f64,
+    verify_per_s: f64,
+) -> Result<(Map<String, Value>, Map<String, Value>)> {
+    let http = plan.spec(addr, plan.concurrency, plan.http);
+    let mut out = Map::new();
+    let mut details = Map::new();
+    let c2 = creds.clone();
+    let t = tokens.clone();
+    let refresh = checked(
+        "refreshToken",
+        load::run(
+            &http,
+            Arc::new(move |w, _| {
+                tessera::gql(
+                    &c2,
+                    tessera::docs::REFRESH_TOKEN,
+                    json!({}),
+                    Some(&t[w % t.len()]),
+                )
+            }),
+            load::ok_graphql(),
+        )
+        .await,
+    )?;
+    out.insert("token_per_s".into(), json!(round(refresh.per_s, 1)));
+    out.insert("token_p50_ms".into(), json!(round(refresh.p50_ms, 2)));
+    out.insert("token_p99_ms".into(), json!(round(refresh.p99_ms, 2)));
+    out.insert(
+        "token_ratio".into(),
+        ratio(Some(refresh.per_s), Some(sign_per_s)),
+    );
+    out.insert("client_credentials_per_s".into(), Value::Null);
+    out.insert(
+        "client_credentials_reason".into(),
+        json!(peers::NO_TOKEN_ENDPOINT),
+    );
+    details.insert("refresh_token".into(), load_json(&refresh));
+
+    // Verification: checkLoginStatus (token as argument) and getCurrentUser (Bearer).
+    let c3 = creds.clone();
+    let t = tokens.clone();
+    let check = checked(
+        "checkLoginStatus",
+        load::run(
+            &http,
+            Arc::new(move |w, _| {
+                tessera::gql(
+                    &c3,
+                    tessera::docs::CHECK_LOGIN_STATUS,
+                    json!({ "token": t[w % t.len()] }),
+                    None,
+                )
+            }),
+            Arc::new(|s, b| s == 200 && String::from_utf8_lossy(b).contains("\"status\":true")),
+        )
+        .await,
+    )?;
+    out.insert("verify_per_s".into(), json!(round(check.per_s, 1)));
+    out.insert("verify_p50_ms".into(), json!(round(check.p50_ms, 2)));
+    out.insert("verify_p99_ms".into(), json!(round(check.p99_ms, 2)));
+    out.insert(
+        "verify_ratio".into(),
+        ratio(Some(check.per_s), Some(verify_per_s)),
+    );
+    details.insert("check_login_status".into(), load_json(&check));
+    let c4 = creds.clone();
+    let t = tokens.clone();
+    let me = checked(
+        "getCurrentUser",
+        load::run(
+            &http,
+            Arc::new(move |w, _| {
+                tessera::gql(&c4, tessera::docs::USER, json!({}), Some(&t[w % t.len()]))
+            }),
+            load::ok_graphql(),
+        )
+        .await,
+    )?;
+    out.insert("current_user_per_s".into(), json!(round(me.per_s, 1)));
+    out.insert("current_user_p50_ms".into(), json!(round(me.p50_ms, 2)));
+    out.insert("current_user_p99_ms".into(), json!(round(me.p99_ms, 2)));
+    out.insert(
+        "current_user_ratio".into(),
+        ratio(Some(me.per_s), Some(verify_per_s)),
+    );
+    details.insert("get_current_user".into(), load_json(&me));
+
+    Ok((out, details))
 }
 
 async fn postgres_figures(a: &Args, plan: &Plan) -> Result<(admin::Bulk, admin::Lookups)> {
