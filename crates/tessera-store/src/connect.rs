@@ -89,6 +89,11 @@ impl SqlStore {
             .max_connections(max)
             .min_connections(0)
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings an idle connection before lending it out. A SQLite connection is a
+            // file handle on a worker thread and cannot have gone away; its ping was a full
+            // extra round trip to that thread before every statement. A PostgreSQL connection
+            // can (server restart), so it keeps the check.
+            .test_before_acquire(backend != Backend::Sqlite)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
