@@ -34,21 +34,67 @@ pub(crate) const POOL_COLUMNS: &str =
     "id, name, domain, description, logo, secret, settings, created_at, updated_at";
 
 pub(crate) fn pool(row: &AnyRow) -> Result<UserPool> {
+    pool_named(row, &POOL_NAMES)
+}
+
+const POOL_NAMES: [&str; 9] = [
+    "id",
+    "name",
+    "domain",
+    "description",
+    "logo",
+    "secret",
+    "settings",
+    "created_at",
+    "updated_at",
+];
+
+/// The pool columns under `p_` aliases, for a query that also selects an application's.
+pub(crate) const POOL_COLUMNS_AS_P: &str = "p.id AS p_id, p.name AS p_name, \
+    p.domain AS p_domain, p.description AS p_description, p.logo AS p_logo, \
+    p.secret AS p_secret, p.settings AS p_settings, p.created_at AS p_created_at, \
+    p.updated_at AS p_updated_at";
+
+const POOL_NAMES_P: [&str; 9] = [
+    "p_id",
+    "p_name",
+    "p_domain",
+    "p_description",
+    "p_logo",
+    "p_secret",
+    "p_settings",
+    "p_created_at",
+    "p_updated_at",
+];
+
+/// A pool selected with [`POOL_COLUMNS_AS_P`]; `None` when the join found none.
+pub(crate) fn pool_p(row: &AnyRow) -> Result<Option<UserPool>> {
+    match col::<Option<String>>(row, "p_id")? {
+        Some(_) => pool_named(row, &POOL_NAMES_P).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn pool_named(row: &AnyRow, n: &[&str; 9]) -> Result<UserPool> {
     Ok(UserPool {
-        id: col(row, "id")?,
-        name: col(row, "name")?,
-        domain: col(row, "domain")?,
-        description: col(row, "description")?,
-        logo: col(row, "logo")?,
-        secret: col(row, "secret")?,
-        settings: json(row, "settings")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
+        id: col(row, n[0])?,
+        name: col(row, n[1])?,
+        domain: col(row, n[2])?,
+        description: col(row, n[3])?,
+        logo: col(row, n[4])?,
+        secret: col(row, n[5])?,
+        settings: json(row, n[6])?,
+        created_at: col(row, n[7])?,
+        updated_at: col(row, n[8])?,
     })
 }
 
 pub(crate) const APP_COLUMNS: &str =
     "id, pool_id, name, identifier, description, logo, secret, oidc, created_at, updated_at";
+
+/// [`APP_COLUMNS`] of the table aliased `a`, under their own names.
+pub(crate) const APP_COLUMNS_AS_A: &str = "a.id, a.pool_id, a.name, a.identifier, \
+    a.description, a.logo, a.secret, a.oidc, a.created_at, a.updated_at";
 
 pub(crate) fn app(row: &AnyRow) -> Result<Application> {
     Ok(Application {

@@ -397,6 +397,55 @@ async fn revocations_are_shared_and_purged(db: &TestDb) {
     assert!(other.is_token_revoked("jti-2").await.unwrap());
 }
 
+/// The combined reads behind every v2 request and every session check answer what the
+/// separate reads answer, including across stores (processes) sharing the database.
+async fn combined_request_reads_match_the_separate_ones(db: &TestDb) {
+    let (store, p) = pool_with_store(db).await;
+    let (app, pool) = store.get_app_and_pool(&p.app.id).await.unwrap().unwrap();
+    assert_eq!(app, p.app);
+    assert_eq!(pool, store.get_pool(&p.pool.id).await.unwrap());
+    assert!(store.get_app_and_pool("nope").await.unwrap().is_none());
+
+    let u = user(&p.pool.id);
+    store.insert_user(&u).await.unwrap();
+    let (found, revoked) = store
+        .find_session_user(&p.pool.id, &u.id, "jti-s")
+        .await
+        .unwrap();
+    assert_eq!(
+        found.as_ref(),
+        store
+            .find_user(&p.pool.id, UserLookup::Id(&u.id))
+            .await
+            .unwrap()
+            .as_ref()
+    );
+    assert!(found.is_some());
+    assert!(!revoked);
+    // Revoked by another process: seen at once, with or without the user.
+    db.open()
+        .await
+        .revoke_token("jti-s", &p.pool.id, i64::MAX / 2)
+        .await
+        .unwrap();
+    let (found, revoked) = store
+        .find_session_user(&p.pool.id, &u.id, "jti-s")
+        .await
+        .unwrap();
+    assert!(found.is_some() && revoked);
+    let (found, revoked) = store
+        .find_session_user(&p.pool.id, "no-such-user", "jti-s")
+        .await
+        .unwrap();
+    assert!(found.is_none() && revoked);
+    // Another pool's user is not found.
+    let (found, revoked) = store
+        .find_session_user("other-pool", &u.id, "jti-x")
+        .await
+        .unwrap();
+    assert!(found.is_none() && !revoked);
+}
+
 async fn secrets_and_signing_keys_have_one_first_writer(db: &TestDb) {
     let store = db.open().await;
     let writes = (0..6).map(|i| {
@@ -465,6 +514,7 @@ backend_tests! {
     users_round_trip => users_round_trip_every_field_and_are_found_by_each_key;
     identities => external_identities_link_users;
     revocation => revocations_are_shared_and_purged;
+    combined_reads => combined_request_reads_match_the_separate_ones;
     first_writer => secrets_and_signing_keys_have_one_first_writer;
     foreign_keys => foreign_keys_are_enforced;
 }

@@ -66,10 +66,7 @@ impl Core {
     /// Resolves a Bearer token to its session. `pool_id`, when the request names a pool (by
     /// its app), must be the token's pool.
     pub async fn session(&self, token: &str, pool_id: Option<&str>) -> Result<Session> {
-        let subject = match pool_id {
-            Some(p) => self.verify_user_token_in_pool(token, p).await?,
-            None => self.verify_user_token(token).await?,
-        };
+        let subject = self.session_subject(token, pool_id).await?;
         let pool = self.pool(&subject.pool_id).await?;
         self.session_of(subject, pool, token).await
     }
@@ -77,21 +74,40 @@ impl Core {
     /// [`Core::session`] for a request that already holds its pool (read from its app): the
     /// token must belong to that pool, which is not read a second time.
     pub async fn session_in_pool(&self, token: &str, pool: &UserPool) -> Result<Session> {
-        let subject = self.verify_user_token_in_pool(token, &pool.id).await?;
+        let subject = self.session_subject(token, Some(&pool.id)).await?;
         self.session_of(subject, pool.clone(), token).await
     }
 
+    /// The token's signature, expiry and pool; its revocation is read with the user in
+    /// [`Core::session_of`]. A token of another pool is checked for revocation first, so the
+    /// answer is the one [`Core::verify_user_token_in_pool`] gives.
+    async fn session_subject(&self, token: &str, pool_id: Option<&str>) -> Result<TokenSubject> {
+        let subject = self.verify_user_token_unrevoked(token).await?;
+        if pool_id.is_some_and(|p| p != subject.pool_id) {
+            if self.store.is_token_revoked(&subject.jti).await? {
+                return Err(Error::TokenExpired);
+            }
+            return Err(Error::TokenInvalid);
+        }
+        Ok(subject)
+    }
+
+    /// Reads the user and the token's revocation in one statement, then applies every check
+    /// of a session: revoked, unknown, blocked or deleted user, tokens ended after `iat`.
     async fn session_of(
         &self,
         subject: TokenSubject,
         pool: UserPool,
         token: &str,
     ) -> Result<Session> {
-        let user = self
+        let (user, revoked) = self
             .store
-            .find_user(&pool.id, UserLookup::Id(&subject.user_id))
-            .await?
-            .ok_or(Error::TokenInvalid)?;
+            .find_session_user(&pool.id, &subject.user_id, &subject.jti)
+            .await?;
+        if revoked {
+            return Err(Error::TokenExpired);
+        }
+        let user = user.ok_or(Error::TokenInvalid)?;
         if user.blocked || user.is_deleted {
             return Err(Error::TokenInvalid);
         }

@@ -176,4 +176,15 @@ impl Core {
     pub async fn app(&self, id: &str) -> Result<Application> {
         self.store.get_app(id).await?.ok_or(Error::AppNotFound)
     }
+
+    /// The application `id` and its pool in one read: [`Core::app`] then [`Core::pool`] of
+    /// its `pool_id`, with the same errors.
+    pub async fn app_and_pool(&self, id: &str) -> Result<(Application, UserPool)> {
+        let (app, pool) = self
+            .store
+            .get_app_and_pool(id)
+            .await?
+            .ok_or(Error::AppNotFound)?;
+        Ok((app, pool.ok_or(Error::PoolNotFound)?))
+    }
 }

@@ -185,6 +185,10 @@ impl Core {
             .store
             .list_udf_definitions(pool_id, target.as_str())
             .await?;
+        // Only defined keys are answered: without definitions there is nothing to read.
+        if defs.is_empty() {
+            return Ok(Vec::new());
+        }
         let values = self
             .store
             .udf_values(pool_id, target.as_str(), target_id)

@@ -106,6 +106,15 @@ pub trait Store:
 
     async fn insert_app(&self, app: &Application) -> Result<()>;
     async fn get_app(&self, id: &str) -> Result<Option<Application>>;
+    /// The application `id` and its pool, read together (every v2 request naming an app needs
+    /// both). The pool is `None` only if the app's pool row is missing.
+    async fn get_app_and_pool(&self, id: &str) -> Result<Option<(Application, Option<UserPool>)>> {
+        let Some(app) = self.get_app(id).await? else {
+            return Ok(None);
+        };
+        let pool = self.get_pool(&app.pool_id).await?;
+        Ok(Some((app, pool)))
+    }
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;
 
@@ -113,6 +122,18 @@ pub trait Store:
 
     async fn insert_user(&self, user: &User) -> Result<()>;
     async fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>>;
+    /// What a session check reads, in one statement: the user `user_id` of `pool_id` and
+    /// whether the token `jti` is revoked (always answered, the user found or not).
+    async fn find_session_user(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<User>, bool)> {
+        let revoked = self.is_token_revoked(jti).await?;
+        let user = self.find_user(pool_id, UserLookup::Id(user_id)).await?;
+        Ok((user, revoked))
+    }
     async fn set_password_hash(&self, pool_id: &str, user_id: &str, hash: &str) -> Result<()>;
     async fn record_login(&self, pool_id: &str, user_id: &str, update: &LoginUpdate) -> Result<()>;
     async fn count_users(&self, pool_id: &str) -> Result<i64>;

@@ -52,15 +52,23 @@ impl FromRequestParts<AppState> for V2Ctx {
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty() && t != "null" && t != "undefined");
         let core = &state.core;
-        let app = match header(h, "x-authing-app-id") {
-            Some(id) => core.app(id).await.map(Some),
-            None => Ok(None),
-        };
-        let pool = match (&app, header(h, "x-authing-userpool-id")) {
-            (Ok(Some(app)), _) => core.pool(&app.pool_id).await.map(Some),
-            (Err(e), _) => Err(e.clone()),
-            (Ok(None), Some(id)) => core.pool(id).await.map(Some),
-            (Ok(None), None) => Ok(None),
+        // The app and its pool come from one read; both are read on every request, never
+        // kept between requests (a second process may change either).
+        let (app, pool) = match (
+            header(h, "x-authing-app-id"),
+            header(h, "x-authing-userpool-id"),
+        ) {
+            (Some(id), _) => match core.app_and_pool(id).await {
+                Ok((app, pool)) => (Ok(Some(app)), Ok(Some(pool))),
+                // The app was found but its pool was not.
+                Err(Error::PoolNotFound) => match core.app(id).await {
+                    Ok(app) => (Ok(Some(app)), Err(Error::PoolNotFound)),
+                    Err(e) => (Err(e.clone()), Err(e)),
+                },
+                Err(e) => (Err(e.clone()), Err(e)),
+            },
+            (None, Some(id)) => (Ok(None), core.pool(id).await.map(Some)),
+            (None, None) => (Ok(None), Ok(None)),
         };
         let peer_ip = parts
             .extensions

@@ -423,6 +423,23 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn get_app_and_pool(&self, id: &str) -> Result<Option<(Application, Option<UserPool>)>> {
+        let Some(row) = sqlx::query(&format!(
+            "SELECT {}, {} FROM applications a LEFT JOIN user_pools p ON p.id = a.pool_id \
+             WHERE a.id = $1",
+            rows::APP_COLUMNS_AS_A,
+            rows::POOL_COLUMNS_AS_P
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((rows::app(&row)?, rows::pool_p(&row)?)))
+    }
+
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>> {
         sqlx::query(&format!(
             "SELECT {} FROM applications WHERE pool_id = $1 ORDER BY created_at, id",
@@ -606,6 +623,33 @@ impl Store for SqlStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn find_session_user(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<User>, bool)> {
+        let row = sqlx::query(&format!(
+            "SELECT {}, (SELECT COUNT(*) FROM revoked_tokens WHERE revoked_tokens.jti = $3) \
+             AS revoked_count FROM users WHERE pool_id = $1 AND id = $2",
+            rows::USER_COLUMNS
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(jti)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        match row {
+            Some(row) => {
+                let revoked = rows::col::<i64>(&row, "revoked_count")? > 0;
+                Ok((Some(rows::user(&row)?), revoked))
+            }
+            // No such user (rare): the revocation is still answered.
+            None => Ok((None, self.is_token_revoked(jti).await?)),
+        }
     }
 
     async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
