@@ -10,6 +10,7 @@ use graphql_parser::query::{
 };
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// One selected field with its arguments already evaluated.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,13 +65,52 @@ pub enum ParseError {
 
 const MAX_DEPTH: usize = 32;
 
+/// Parsed documents by their text. The SDKs send a fixed set of documents, and parsing one
+/// costs far more than reading its fields, so each text is parsed once per process. A pure
+/// memo of the text's syntax tree: nothing in it depends on the store or the caller. Bounded:
+/// when full it starts over, so arbitrary documents cannot grow it.
+struct DocCache {
+    docs: Mutex<HashMap<Box<str>, Arc<Document<'static, String>>>>,
+}
+
+const DOC_CACHE_MAX: usize = 512;
+/// Longer texts are parsed every time rather than kept.
+const DOC_CACHE_MAX_LEN: usize = 16 * 1024;
+
+static DOC_CACHE: std::sync::LazyLock<DocCache> = std::sync::LazyLock::new(|| DocCache {
+    docs: Mutex::new(HashMap::new()),
+});
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn parse_document(query: &str) -> Result<Arc<Document<'static, String>>, ParseError> {
+    let cacheable = query.len() <= DOC_CACHE_MAX_LEN;
+    if cacheable {
+        if let Some(doc) = lock(&DOC_CACHE.docs).get(query) {
+            return Ok(Arc::clone(doc));
+        }
+    }
+    let doc: Document<String> =
+        graphql_parser::parse_query(query).map_err(|e| ParseError::Syntax(e.to_string()))?;
+    let doc = Arc::new(doc.into_static());
+    if cacheable {
+        let mut docs = lock(&DOC_CACHE.docs);
+        if docs.len() >= DOC_CACHE_MAX {
+            docs.clear();
+        }
+        docs.insert(query.into(), Arc::clone(&doc));
+    }
+    Ok(doc)
+}
+
 pub fn parse(
     query: &str,
     operation_name: Option<&str>,
     variables: &Map<String, Value>,
 ) -> Result<Operation, ParseError> {
-    let doc: Document<String> =
-        graphql_parser::parse_query(query).map_err(|e| ParseError::Syntax(e.to_string()))?;
+    let doc = parse_document(query)?;
     let mut fragments = HashMap::new();
     let mut ops = Vec::new();
     for def in &doc.definitions {
@@ -81,7 +121,7 @@ pub fn parse(
             Definition::Operation(op) => ops.push(op),
         }
     }
-    let pick = |op: &&OperationDefinition<String>| -> Option<String> {
+    let pick = |op: &&OperationDefinition<'static, String>| -> Option<String> {
         match op {
             OperationDefinition::Query(q) => q.name.clone(),
             OperationDefinition::Mutation(m) => m.name.clone(),
@@ -119,14 +159,14 @@ pub fn parse(
 }
 
 struct Cx<'a> {
-    fragments: &'a HashMap<String, &'a SelectionSet<'a, String>>,
+    fragments: &'a HashMap<String, &'a SelectionSet<'static, String>>,
     variables: &'a Map<String, Value>,
 }
 
 impl Cx<'_> {
     fn fields(
         &self,
-        set: &SelectionSet<'_, String>,
+        set: &SelectionSet<'static, String>,
         depth: usize,
     ) -> Result<Vec<Field>, ParseError> {
         if depth > MAX_DEPTH {
@@ -166,7 +206,7 @@ impl Cx<'_> {
         Ok(out)
     }
 
-    fn value(&self, v: &GqlValue<'_, String>) -> Value {
+    fn value(&self, v: &GqlValue<'static, String>) -> Value {
         match v {
             GqlValue::Variable(name) => self.variables.get(name).cloned().unwrap_or(Value::Null),
             GqlValue::Int(n) => n.as_i64().map_or(Value::Null, |n| Value::Number(n.into())),
@@ -248,6 +288,22 @@ mod tests {
         let out = project(&json!({"id": "1", "x": 2}), &op.fields[0].selection);
         assert_eq!(op.fields[0].key(), "a");
         assert_eq!(out, json!({"id": "1"}));
+    }
+
+    #[test]
+    fn a_cached_document_takes_each_request_s_variables() {
+        let q = "query c($token: String) { checkLoginStatus(token: $token) { status } }";
+        for t in ["a", "b", "a"] {
+            let vars = json!({ "token": t });
+            let op = parse(q, None, vars.as_object().unwrap()).unwrap();
+            assert_eq!(op.fields[0].args["token"], t);
+        }
+        assert!(parse(q, Some("other"), &Map::new()).is_err());
+        assert!(parse("query {", None, &Map::new()).is_err());
+        assert!(
+            parse("query {", None, &Map::new()).is_err(),
+            "errors are not cached as documents"
+        );
     }
 
     #[test]
