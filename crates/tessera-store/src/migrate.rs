@@ -9,13 +9,53 @@ use sqlx::Row;
 
 use crate::connect::{Backend, Pool};
 
+/// A migration's SQL: one text for both backends, or one each where the dialects differ
+/// (triggers).
+#[derive(Clone, Copy)]
+enum Sql {
+    Both(&'static str),
+    PerBackend {
+        sqlite: &'static str,
+        postgres: &'static str,
+    },
+}
+
+impl Sql {
+    fn for_backend(self, backend: Backend) -> &'static str {
+        match (self, backend) {
+            (Sql::Both(s), _) => s,
+            (Sql::PerBackend { sqlite, .. }, Backend::Sqlite) => sqlite,
+            (Sql::PerBackend { postgres, .. }, Backend::Postgres) => postgres,
+        }
+    }
+}
+
 /// (version, SQL) in order. Append only: never edit a released migration.
-const MIGRATIONS: &[(i64, &str)] = &[
-    (1, include_str!("../migrations/0001_initial.sql")),
-    (3, include_str!("../migrations/0003_accounts.sql")),
-    (4, include_str!("../migrations/0004_management.sql")),
-    (5, include_str!("../migrations/0005_directory_admin.sql")),
-    (6, include_str!("../migrations/0006_apps_tenants.sql")),
+const MIGRATIONS: &[(i64, Sql)] = &[
+    (1, Sql::Both(include_str!("../migrations/0001_initial.sql"))),
+    (
+        3,
+        Sql::Both(include_str!("../migrations/0003_accounts.sql")),
+    ),
+    (
+        4,
+        Sql::Both(include_str!("../migrations/0004_management.sql")),
+    ),
+    (
+        5,
+        Sql::Both(include_str!("../migrations/0005_directory_admin.sql")),
+    ),
+    (
+        6,
+        Sql::Both(include_str!("../migrations/0006_apps_tenants.sql")),
+    ),
+    (
+        7,
+        Sql::PerBackend {
+            sqlite: include_str!("../migrations/0007_user_counts.sqlite.sql"),
+            postgres: include_str!("../migrations/0007_user_counts.postgres.sql"),
+        },
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.
@@ -74,7 +114,9 @@ async fn apply_pending(
             continue;
         }
         tracing::info!(version, "applying schema migration");
-        sqlx::raw_sql(sql).execute(&mut *conn).await?;
+        sqlx::raw_sql(sql.for_backend(backend))
+            .execute(&mut *conn)
+            .await?;
         sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
             .bind(*version)
             .bind(tessera_core::clock::now_ms())

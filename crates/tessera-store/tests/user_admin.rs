@@ -500,7 +500,78 @@ async fn pool_lists_fields_and_env(db: &TestDb) {
     assert_eq!(fx.core.pool(&pid).await.unwrap(), before);
 }
 
+/// The unfiltered list's totalCount comes from trigger-kept counters: it must equal a real
+/// count after every way users come and go (insert, bulk import, delete with a cascading
+/// sub-account, archive, restore).
+async fn counters_follow_every_change(db: &TestDb) {
+    let fx = setup(db).await;
+    let pid = fx.pool.id.clone();
+    let check = |archived: bool| {
+        let fx = &fx;
+        let pid = pid.clone();
+        async move {
+            let q = UserQuery {
+                archived,
+                ..UserQuery::default()
+            };
+            let listed = fx.core.query_users(&fx.pool, &q, page(1, 1)).await.unwrap();
+            let real = fx
+                .count(&format!(
+                    "SELECT COUNT(*) FROM users WHERE pool_id = '{pid}' AND is_deleted = {}",
+                    i64::from(archived)
+                ))
+                .await;
+            assert_eq!(listed.total_count, real, "archived = {archived}");
+            real
+        }
+    };
+    let a = fx.user("a").await;
+    let b = fx.user("b").await;
+    assert_eq!(check(false).await, 2);
+    let primary = fx.core.user_by_id(&pid, &a).await.unwrap();
+    fx.core
+        .create_user(
+            &fx.pool,
+            NewUser {
+                username: Some("a-sub".into()),
+                primary_user_id: Some(primary.id.clone()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    let imported: Vec<NewUser> = (0..40)
+        .map(|i| NewUser {
+            username: Some(format!("bulk{i}")),
+            ..NewUser::default()
+        })
+        .collect();
+    fx.core.import_users(&fx.pool, imported).await.unwrap();
+    assert_eq!(check(false).await, 43);
+    fx.core
+        .archive_users(&fx.pool, std::slice::from_ref(&b))
+        .await
+        .unwrap();
+    assert_eq!(check(true).await, 1);
+    fx.core
+        .delete_users(&fx.pool, std::slice::from_ref(&a))
+        .await
+        .unwrap();
+    assert_eq!(
+        check(false).await,
+        40,
+        "the sub-account went with its primary"
+    );
+    fx.core
+        .delete_users(&fx.pool, std::slice::from_ref(&b))
+        .await
+        .unwrap();
+    assert_eq!(check(true).await, 0);
+}
+
 backend_tests! {
+    counters => counters_follow_every_change;
     pages => pages_search_and_filters;
     delete_users => delete_takes_every_assignment_or_nothing;
     archive => archive_sessions_and_history;
