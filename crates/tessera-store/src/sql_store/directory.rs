@@ -18,6 +18,7 @@ use tessera_core::model::Application;
 use tessera_core::store::directory::{DirectoryStore, NewGrant};
 use tessera_core::{ids, Error, Result};
 
+use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag, to_json};
 
@@ -96,43 +97,6 @@ pub(super) fn dir_err(e: sqlx::Error) -> Error {
         }
     }
     db_err(e)
-}
-
-/// A statement whose parameters are all text, numbered as they are pushed.
-pub(super) struct Sql {
-    pub(super) text: String,
-    pub(super) binds: Vec<String>,
-}
-
-impl Sql {
-    pub(super) fn new(binds: Vec<String>) -> Sql {
-        Sql {
-            text: String::new(),
-            binds,
-        }
-    }
-
-    /// Adds a parameter and returns its placeholder.
-    pub(super) fn bind(&mut self, value: &str) -> String {
-        self.binds.push(value.to_owned());
-        format!("${}", self.binds.len())
-    }
-
-    pub(super) fn bind_list(&mut self, values: &[String]) -> String {
-        values
-            .iter()
-            .map(|v| self.bind(v))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    pub(super) async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
-        let mut q = sqlx::query(&self.text);
-        for b in &self.binds {
-            q = q.bind(b);
-        }
-        q.fetch_all(pool).await.map_err(db_err)
-    }
 }
 
 /// Targets grouped by type, each type once, so one indexed clause serves each type.

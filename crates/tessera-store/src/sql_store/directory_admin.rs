@@ -27,13 +27,13 @@ use tessera_core::{ids, Error, Result};
 
 use super::directory::{
     by_type, dir_err, group, insert_node_row, missing_end, node, parse_target_key, prefixed,
-    resource, role, target_key, target_table, Sql, GROUP_COLUMNS, NAMESPACE_COLUMNS, NODE_COLUMNS,
+    resource, role, target_key, target_table, GROUP_COLUMNS, NAMESPACE_COLUMNS, NODE_COLUMNS,
     ORG_COLUMNS, RESOURCE_COLUMNS, ROLE_COLUMNS,
 };
+use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag, to_json};
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// Unique indexes this module adds to the directory's (see `directory::DUPLICATES`).
@@ -64,14 +64,6 @@ fn admin_err(e: sqlx::Error) -> Error {
         }
     }
     dir_err(e)
-}
-
-fn query(sql: &Sql) -> AnyQuery<'_> {
-    let mut q = sqlx::query(&sql.text);
-    for b in &sql.binds {
-        q = q.bind(b);
-    }
-    q
 }
 
 /// ` LIMIT n OFFSET m` of a validated page (numbers, never caller text).
@@ -113,7 +105,7 @@ fn prefix_pattern(prefix: &str) -> String {
 }
 
 async fn count(conn: &sqlx::AnyPool, sql: &Sql) -> Result<i64> {
-    let row = query(sql).fetch_one(conn).await.map_err(db_err)?;
+    let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
     col::<i64>(&row, "n")
 }
 
@@ -164,14 +156,14 @@ async fn delete_target_rows(
         sql.text = format!(
             "DELETE FROM {table} WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
         );
-        query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
     }
     let mut sql = Sql::new(vec![pool_id.to_owned(), udf_kind(t).to_owned()]);
     let list = sql.bind_list(ids);
     sql.text = format!(
         "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
     );
-    query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+    sql.query().execute(&mut **tx).await.map_err(db_err)?;
     Ok(())
 }
 
@@ -272,7 +264,7 @@ async fn unlink_all(
              AND {} IN ({owners}) AND target_id IN ({list})",
             a.table, a.owner_col
         );
-        query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -326,7 +318,7 @@ async fn delete_roles_in(tx: &mut Tx<'_>, pool_id: &str, role_ids: &[String]) ->
         format!("DELETE FROM roles WHERE pool_id = $1 AND id IN ({list})"),
     ] {
         sql.text = stmt;
-        query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -345,7 +337,7 @@ async fn delete_nodes_in(tx: &mut Tx<'_>, pool_id: &str, node_ids: &[String]) ->
         format!("DELETE FROM org_nodes WHERE pool_id = $1 AND id IN ({list})"),
     ] {
         sql.text = stmt;
-        query(&sql).execute(&mut **tx).await.map_err(db_err)?;
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
     }
     Ok(())
 }
@@ -365,7 +357,8 @@ async fn users_in_order(
         "SELECT {} FROM users WHERE pool_id = $1 AND id IN ({list})",
         rows::USER_COLUMNS
     );
-    let mut by_id: HashMap<String, User> = query(&sql)
+    let mut by_id: HashMap<String, User> = sql
+        .query()
         .fetch_all(pool)
         .await
         .map_err(db_err)?
@@ -612,7 +605,8 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {ROLE_COLUMNS} {filter} ORDER BY created_at{d}, id{d}{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -766,7 +760,8 @@ impl DirectoryAdminStore for SqlStore {
             prefixed(rows::USER_COLUMNS, "u"),
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -798,7 +793,8 @@ impl DirectoryAdminStore for SqlStore {
             })
             .collect();
         sql.text = parts.join(" UNION ");
-        let mut ids: Vec<String> = query(&sql)
+        let mut ids: Vec<String> = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -823,7 +819,8 @@ impl DirectoryAdminStore for SqlStore {
                 SELECT r.id, r.parent_id FROM chain c JOIN roles r ON r.id = c.parent_id) \
              SELECT id FROM chain"
         );
-        let mut ids: Vec<String> = query(&sql)
+        let mut ids: Vec<String> = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -847,7 +844,8 @@ impl DirectoryAdminStore for SqlStore {
              ORDER BY created_at{d}, id{d}{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -881,7 +879,7 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 AND id IN ({list}) \
              ORDER BY created_at, id"
         );
-        query(&sql)
+        sql.query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -920,10 +918,10 @@ impl DirectoryAdminStore for SqlStore {
             let list = sql.bind_list(group_ids);
             sql.text =
                 format!("DELETE FROM group_members WHERE pool_id = $1 AND group_id IN ({list})");
-            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            sql.query().execute(&mut *tx).await.map_err(db_err)?;
             delete_target_rows(&mut tx, pool_id, TargetType::Group, group_ids).await?;
             sql.text = format!("DELETE FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
-            query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+            sql.query().execute(&mut *tx).await.map_err(db_err)?;
             Ok(())
         })
     }
@@ -942,7 +940,7 @@ impl DirectoryAdminStore for SqlStore {
         sql.text = format!(
             "DELETE FROM group_members WHERE pool_id = $1 AND group_id = $2 AND user_id IN ({list})"
         );
-        query(&sql).execute(&self.pool).await.map_err(db_err)?;
+        sql.query().execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
@@ -957,7 +955,8 @@ impl DirectoryAdminStore for SqlStore {
             prefixed(rows::USER_COLUMNS, "u"),
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1068,7 +1067,7 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND org_id IN ({list}) \
              ORDER BY org_id, sort_order, created_at, id"
         );
-        query(&sql)
+        sql.query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1353,7 +1352,7 @@ impl DirectoryAdminStore for SqlStore {
         sql.text = format!(
             "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id IN ({list})"
         );
-        query(&sql).execute(&self.pool).await.map_err(db_err)?;
+        sql.query().execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
@@ -1437,7 +1436,8 @@ impl DirectoryAdminStore for SqlStore {
                 prefixed(rows::USER_COLUMNS, "u"),
                 page_sql(page)
             );
-            let list = query(&sql)
+            let list = sql
+                .query()
                 .fetch_all(&self.pool)
                 .await
                 .map_err(db_err)?
@@ -1544,7 +1544,8 @@ impl DirectoryAdminStore for SqlStore {
              ORDER BY created_at, id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1641,7 +1642,8 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {RESOURCE_COLUMNS} {filter} ORDER BY created_at, id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1778,7 +1780,7 @@ impl DirectoryAdminStore for SqlStore {
              WHERE g.pool_id = $1 AND g.namespace = $2 AND g.resource = $3{kind} \
              ORDER BY g.created_at, g.target_type, g.target_id"
         );
-        query(&sql)
+        sql.query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1804,7 +1806,8 @@ impl DirectoryAdminStore for SqlStore {
              {filter} ORDER BY created_at, id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -1931,7 +1934,7 @@ impl DirectoryAdminStore for SqlStore {
             "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2 \
              AND target_type = $3 AND target_id IN ({list})"
         );
-        query(&sql).execute(&self.pool).await.map_err(db_err)?;
+        sql.query().execute(&self.pool).await.map_err(db_err)?;
         Ok(())
     }
 
@@ -2005,7 +2008,8 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {ACCOUNT_COLUMNS} {filter} ORDER BY created_at, id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -2126,7 +2130,8 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT {POLICY_COLUMNS} {filter} ORDER BY created_at, id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -2171,7 +2176,7 @@ impl DirectoryAdminStore for SqlStore {
                 format!("DELETE FROM policies WHERE pool_id = $1 AND id IN ({list})"),
             ] {
                 sql.text = stmt;
-                query(&sql).execute(&mut *tx).await.map_err(db_err)?;
+                sql.query().execute(&mut *tx).await.map_err(db_err)?;
             }
             Ok(())
         })
@@ -2191,7 +2196,7 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT policy_id, COUNT(*) AS n FROM policy_assignments \
              WHERE pool_id = $1 AND policy_id IN ({list}) GROUP BY policy_id"
         );
-        query(&sql)
+        sql.query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -2287,7 +2292,8 @@ impl DirectoryAdminStore for SqlStore {
              ORDER BY p.created_at, p.id, a.created_at, a.target_type, a.target_id{}",
             page_sql(page)
         );
-        let list = query(&sql)
+        let list = sql
+            .query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?
@@ -2325,7 +2331,7 @@ impl DirectoryAdminStore for SqlStore {
             "SELECT target_id, key, value FROM udf_values WHERE pool_id = $1 \
              AND target_type = $2 AND target_id IN ({list})"
         );
-        query(&sql)
+        sql.query()
             .fetch_all(&self.pool)
             .await
             .map_err(db_err)?

@@ -34,6 +34,7 @@ mod bulk;
 mod directory;
 mod directory_admin;
 mod pool_admin;
+mod statement;
 mod user_admin;
 
 #[derive(Clone)]

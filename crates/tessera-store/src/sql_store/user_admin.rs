@@ -9,66 +9,9 @@ use tessera_core::store::user_admin::{
 };
 use tessera_core::{Error, Result};
 
+use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col};
-
-/// A value to bind, in placeholder order.
-#[derive(Debug, Clone)]
-enum Arg {
-    Text(String),
-    Int(i64),
-}
-
-/// SQL text and its arguments, built together so numbering cannot drift.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    args: Vec<Arg>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    fn text_arg(&mut self, v: &str) -> &mut Self {
-        self.args.push(Arg::Text(v.to_owned()));
-        let n = self.args.len();
-        self.text.push_str(&format!("${n}"));
-        self
-    }
-
-    fn int_arg(&mut self, v: i64) -> &mut Self {
-        self.args.push(Arg::Int(v));
-        let n = self.args.len();
-        self.text.push_str(&format!("${n}"));
-        self
-    }
-
-    /// `($a, $b, …)` for a non-empty list.
-    fn list(&mut self, values: &[String]) -> &mut Self {
-        self.push("(");
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.push(", ");
-            }
-            self.text_arg(v);
-        }
-        self.push(")")
-    }
-
-    fn query(&self) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.text);
-        for a in &self.args {
-            q = match a {
-                Arg::Text(s) => q.bind(s.as_str()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
-    }
-}
 
 /// The largest code point: `k || MAX_CHAR` bounds every string that starts with `k`.
 const MAX_CHAR: char = '\u{10FFFF}';

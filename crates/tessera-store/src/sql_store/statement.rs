@@ -1,0 +1,86 @@
+//! The one dynamic-statement builder of the SQL store: text and parameters built together,
+//! so placeholder numbering cannot drift. Caller values are only ever bound, never spliced
+//! into the text. Two styles share it: `bind`/`bind_list` return placeholders to format into
+//! the text; `push`/`text_arg`/`int_arg`/`list` append in place.
+
+use sqlx::any::AnyRow;
+use tessera_core::Result;
+
+use super::db_err;
+
+/// A parameter in placeholder order.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+pub(super) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+#[derive(Default)]
+pub(super) struct Sql {
+    pub(super) text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    /// A statement whose first parameters are `binds` (`$1`, `$2`, …).
+    pub(super) fn new(binds: Vec<String>) -> Sql {
+        Sql {
+            text: String::new(),
+            args: binds.into_iter().map(Arg::Text).collect(),
+        }
+    }
+
+    /// Adds a text parameter and returns its placeholder.
+    pub(super) fn bind(&mut self, value: &str) -> String {
+        self.args.push(Arg::Text(value.to_owned()));
+        format!("${}", self.args.len())
+    }
+
+    /// Placeholders of several text parameters, comma-separated.
+    pub(super) fn bind_list(&mut self, values: &[String]) -> String {
+        values
+            .iter()
+            .map(|v| self.bind(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    pub(super) fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    pub(super) fn text_arg(&mut self, v: &str) -> &mut Self {
+        let p = self.bind(v);
+        self.push(&p)
+    }
+
+    pub(super) fn int_arg(&mut self, v: i64) -> &mut Self {
+        self.args.push(Arg::Int(v));
+        let p = format!("${}", self.args.len());
+        self.push(&p)
+    }
+
+    /// `($a, $b, …)` for a non-empty list.
+    pub(super) fn list(&mut self, values: &[String]) -> &mut Self {
+        let list = self.bind_list(values);
+        self.push(&format!("({list})"))
+    }
+
+    pub(super) fn query(&self) -> AnyQuery<'_> {
+        let mut q = sqlx::query(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(s) => q.bind(s.as_str()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+
+    pub(super) async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
+        self.query().fetch_all(pool).await.map_err(db_err)
+    }
+}
