@@ -255,13 +255,6 @@ async fn affects_all(
     Ok(n == expected as u64)
 }
 
-/// Ends a transaction that found a problem before it commits. Rolling back at once (rather
-/// than on drop) releases SQLite's write lock before the next statement needs it.
-async fn rollback<T>(tx: sqlx::Transaction<'_, sqlx::Any>, e: Error) -> Result<T> {
-    tx.rollback().await.map_err(db_err)?;
-    Err(e)
-}
-
 fn distinct(ids: &[String]) -> Vec<String> {
     let mut v = ids.to_vec();
     v.sort();
@@ -376,12 +369,13 @@ impl UserAdminStore for SqlStore {
         user: &User,
         identity: Option<&ExternalIdentity>,
     ) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        super::insert_user_with(&mut *tx, user).await?;
-        if let Some(i) = identity {
-            super::insert_identity_with(&mut *tx, i).await?;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            super::insert_user_with(&mut *tx, user).await?;
+            if let Some(i) = identity {
+                super::insert_identity_with(&mut *tx, i).await?;
+            }
+            Ok(())
+        })
     }
 
     async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()> {
@@ -389,50 +383,51 @@ impl UserAdminStore for SqlStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        // The first statement writes (SQLite takes the write lock up front) and tells at
-        // once whether every id is a user of the pool.
-        let mut touch = Sql::default();
-        touch
-            .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(&ids);
-        if !affects_all(&mut tx, &touch, ids.len()).await? {
-            return rollback(tx, Error::UserNotFound).await;
-        }
-        // Sub-accounts go with their primary user (the foreign key cascades), so their
-        // assignments must go too.
-        let mut sql = Sql::default();
-        sql.push("SELECT id FROM users WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND primary_user_id IN ")
-            .list(&ids);
-        let subs: Vec<String> = sql
-            .query()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| col(r, "id"))
-            .collect::<Result<_>>()?;
-        for id in ids.iter().chain(subs.iter()) {
-            for stmt in USER_TARGET_CLEANUP {
-                sqlx::query(stmt)
-                    .bind(pool_id)
-                    .bind(id.as_str())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
+        atomically!(self, tx, {
+            // The first statement writes (SQLite takes the write lock up front) and tells at
+            // once whether every id is a user of the pool.
+            let mut touch = Sql::default();
+            touch
+                .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            if !affects_all(&mut tx, &touch, ids.len()).await? {
+                return Err(Error::UserNotFound);
             }
-        }
-        let mut del = Sql::default();
-        del.push("DELETE FROM users WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(&ids);
-        del.query().execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+            // Sub-accounts go with their primary user (the foreign key cascades), so their
+            // assignments must go too.
+            let mut sql = Sql::default();
+            sql.push("SELECT id FROM users WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND primary_user_id IN ")
+                .list(&ids);
+            let subs: Vec<String> = sql
+                .query()
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| col(r, "id"))
+                .collect::<Result<_>>()?;
+            for id in ids.iter().chain(subs.iter()) {
+                for stmt in USER_TARGET_CLEANUP {
+                    sqlx::query(stmt)
+                        .bind(pool_id)
+                        .bind(id.as_str())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                }
+            }
+            let mut del = Sql::default();
+            del.push("DELETE FROM users WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            del.query().execute(&mut *tx).await.map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn set_archived(
@@ -446,26 +441,27 @@ impl UserAdminStore for SqlStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let status = if archived { "Resigned" } else { "Activated" };
-        let mut sql = Sql::default();
-        sql.push("UPDATE users SET is_deleted = ")
-            .int_arg(i64::from(archived))
-            .push(", status = ")
-            .text_arg(status)
-            .push(", updated_at = ")
-            .int_arg(at);
-        if archived {
-            sql.push(", tokens_valid_after = ").int_arg(at);
-        }
-        sql.push(" WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(&ids);
-        if !affects_all(&mut tx, &sql, ids.len()).await? {
-            return rollback(tx, Error::UserNotFound).await;
-        }
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let status = if archived { "Resigned" } else { "Activated" };
+            let mut sql = Sql::default();
+            sql.push("UPDATE users SET is_deleted = ")
+                .int_arg(i64::from(archived))
+                .push(", status = ")
+                .text_arg(status)
+                .push(", updated_at = ")
+                .int_arg(at);
+            if archived {
+                sql.push(", tokens_valid_after = ").int_arg(at);
+            }
+            sql.push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            if !affects_all(&mut tx, &sql, ids.len()).await? {
+                return Err(Error::UserNotFound);
+            }
+            Ok(())
+        })
     }
 
     async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()> {
@@ -473,26 +469,27 @@ impl UserAdminStore for SqlStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
-        let mut sql = Sql::default();
-        sql.push("UPDATE users SET tokens_valid_after = ")
-            .int_arg(at)
-            .push(" WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND id IN ")
-            .list(&ids);
-        if !affects_all(&mut tx, &sql, ids.len()).await? {
-            return rollback(tx, Error::UserNotFound).await;
-        }
-        let mut s = Sql::default();
-        s.push("UPDATE sessions SET revoked_at = ")
-            .int_arg(at)
-            .push(" WHERE pool_id = ")
-            .text_arg(pool_id)
-            .push(" AND revoked_at IS NULL AND user_id IN ")
-            .list(&ids);
-        s.query().execute(&mut *tx).await.map_err(db_err)?;
-        tx.commit().await.map_err(db_err)
+        atomically!(self, tx, {
+            let mut sql = Sql::default();
+            sql.push("UPDATE users SET tokens_valid_after = ")
+                .int_arg(at)
+                .push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            if !affects_all(&mut tx, &sql, ids.len()).await? {
+                return Err(Error::UserNotFound);
+            }
+            let mut s = Sql::default();
+            s.push("UPDATE sessions SET revoked_at = ")
+                .int_arg(at)
+                .push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND revoked_at IS NULL AND user_id IN ")
+                .list(&ids);
+            s.query().execute(&mut *tx).await.map_err(db_err)?;
+            Ok(())
+        })
     }
 
     async fn login_events(
