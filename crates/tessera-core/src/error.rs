@@ -142,6 +142,10 @@ pub enum Error {
     /// One batch names more users than a single query may return.
     #[error("too many users in one query")]
     TooManyUsers,
+    /// The row changed between the read a rule relied on and the write (another request
+    /// set a new password meanwhile): nothing was written.
+    #[error("changed concurrently")]
+    ConcurrentChange,
     /// An application identifier (its domain label) is already used by another application.
     #[error("domain already taken")]
     DomainTaken,
@@ -201,6 +205,7 @@ impl Error {
             Error::NotWhitelisted => 2031,
             Error::TooManyUsers => 2030,
             Error::DomainTaken => 2039,
+            Error::ConcurrentChange => 500,
         }
     }
 
@@ -226,7 +231,8 @@ impl Error {
             Error::AlreadyExists(_)
             | Error::Duplicate(_)
             | Error::EmailAlreadyBound
-            | Error::DomainTaken => 409,
+            | Error::DomainTaken
+            | Error::ConcurrentChange => 409,
             Error::RegisterTooFrequent | Error::CodeSentTooRecently => 429,
             Error::FileTooLarge => 413,
             _ => 400,
@@ -415,6 +421,10 @@ impl Error {
             ),
             Error::FileTypeRefused => ("不支持的文件类型", "This file type is not allowed"),
             Error::DomainTaken => ("域名已被占用", "Domain already taken"),
+            Error::ConcurrentChange => (
+                "账号信息刚被修改，请重试",
+                "The account was changed meanwhile; please try again",
+            ),
         };
         match lang {
             Lang::ZhCn => zh.to_owned(),

@@ -10,7 +10,9 @@ use tessera_core::model::{
     AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, Profile, User, UserPool,
     UserStatus,
 };
-use tessera_core::store::{LoginUpdate, NewPool, Store, UserLookup};
+use tessera_core::store::{
+    AccountStore, LoginUpdate, NewPool, Store, UserChange, UserField, UserLookup,
+};
 use tessera_core::{ids, Error, UniqueField};
 use tessera_store::SqlStore;
 
@@ -303,10 +305,12 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
         .unwrap()
         .is_none());
 
+    let change = UserChange::new().set(UserField::PasswordHash(Some("$2b$04$new".into())));
     store
-        .set_password_hash(pid, &u.id, "$2b$04$new")
+        .change_user(pid, &u.id, &change, 5)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("no precondition");
     store
         .record_login(
             pid,
@@ -331,7 +335,7 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
     assert_eq!(after.login.last_login, Some(99));
     assert_eq!(after.login.last_ip.as_deref(), Some("127.0.0.1"));
     assert!(matches!(
-        store.set_password_hash(pid, "missing", "x").await,
+        store.change_user(pid, "missing", &change, 6).await,
         Err(Error::UserNotFound)
     ));
 }

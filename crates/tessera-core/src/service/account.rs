@@ -14,7 +14,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{Profile, User, UserPool};
 use crate::rules::{identifiers, password_strength};
-use crate::store::UserLookup;
+use crate::store::{UserChange, UserField, UserLookup};
 use crate::UniqueField;
 
 /// A verified user token with the pool and the user it names.
@@ -133,6 +133,34 @@ impl Core {
             .ok_or(Error::UserNotFound)
     }
 
+    /// Writes what the rules changed between `before` (the row as read) and `after`, and
+    /// nothing else, so a concurrent change to another field (an administrator's block, a
+    /// kick) survives. A self-service password change applies only while the stored
+    /// password is still the one read ([`Error::ConcurrentChange`] otherwise), so it never
+    /// undoes a password an administrator set meanwhile. Returns the row as stored.
+    pub(crate) async fn save_user(
+        &self,
+        before: &User,
+        after: &User,
+        by: CreatedBy,
+    ) -> Result<User> {
+        let mut change = UserChange::between(before, after);
+        if change.is_empty() {
+            return Ok(after.clone());
+        }
+        let password_changes = change
+            .fields
+            .iter()
+            .any(|f| matches!(f, UserField::PasswordHash(_)));
+        if password_changes && by == CreatedBy::SelfService {
+            change.expect_password = Some(before.password_hash.clone());
+        }
+        self.store
+            .change_user(&after.pool_id, &after.id, &change, clock::now_ms())
+            .await?
+            .ok_or(Error::ConcurrentChange)
+    }
+
     /// Applies a partial update given as camelCase JSON (`UpdateUserInput`). A user may not
     /// change their own email or phone this way; an administrator may.
     pub async fn update_profile(
@@ -143,12 +171,15 @@ impl Core {
         by: CreatedBy,
     ) -> Result<User> {
         let user = self.user_by_id(&pool.id, user_id).await?;
-        self.update_profile_of(user, changes, by).await
+        self.update_profile_of(&user, user.clone(), changes, by)
+            .await
     }
 
-    /// Applies the profile part of an update to a loaded user and stores the whole row.
+    /// Applies the profile part of an update to `user` (the row as read, or as an
+    /// administrator's rules already edited it) and stores what changed since `before`.
     pub(crate) async fn update_profile_of(
         &self,
+        before: &User,
         mut user: User,
         changes: &Map<String, Value>,
         by: CreatedBy,
@@ -219,25 +250,26 @@ impl Core {
             identifiers::text("lastIp", v)?;
             user.login.last_ip = Some(v.to_owned());
         }
-        user.updated_at = clock::now_ms();
-        self.store.update_user(&user).await?;
-        Ok(user)
+        self.save_user(before, &user, by).await
     }
 
-    async fn set_password(&self, pool: &UserPool, user: &mut User, password: &str) -> Result<()> {
+    /// Sets a user's own new password: only the password columns, and only while the stored
+    /// password is still the one `user` was read with.
+    async fn set_password(&self, pool: &UserPool, user: &User, password: &str) -> Result<User> {
         password_strength::enforce(&pool.settings, password)?;
         let hash = self.hash_password(password.to_owned()).await?;
-        user.password_hash = Some(hash);
-        user.reset_password_on_next_login = false;
-        user.updated_at = clock::now_ms();
-        self.store.update_user(user).await?;
+        let change = UserChange {
+            fields: vec![
+                UserField::PasswordHash(Some(hash)),
+                UserField::ResetPasswordOnNextLogin(false),
+                UserField::PasswordSecurityLevel(Some(password_strength::security_level(password))),
+            ],
+            expect_password: Some(user.password_hash.clone()),
+        };
         self.store
-            .set_password_security_level(
-                &pool.id,
-                &user.id,
-                Some(password_strength::security_level(password)),
-            )
-            .await
+            .change_user(&pool.id, &user.id, &change, clock::now_ms())
+            .await?
+            .ok_or(Error::ConcurrentChange)
     }
 
     /// `updatePassword`: the old password is required when one is set.
@@ -248,7 +280,7 @@ impl Core {
         new_password: &str,
         old_password: Option<&str>,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let user = self.user_by_id(&pool.id, user_id).await?;
         if let Some(stored) = user.password_hash.clone() {
             let old = old_password
                 .filter(|p| !p.is_empty())
@@ -257,8 +289,12 @@ impl Core {
                 return Err(Error::OldPasswordWrong);
             }
         }
-        self.set_password(pool, &mut user, new_password).await?;
-        Ok(user)
+        // The old password was checked against the hash read above; if someone set another
+        // password since, the old password given is no longer the current one.
+        match self.set_password(pool, &user, new_password).await {
+            Err(Error::ConcurrentChange) => Err(Error::OldPasswordWrong),
+            other => other,
+        }
     }
 
     /// `resetPassword` by a phone or email code.
@@ -272,11 +308,12 @@ impl Core {
         password_strength::enforce(&pool.settings, new_password)?;
         self.verify_code(pool, target, CodePurpose::ResetPassword, code)
             .await?;
-        let mut user = self
+        let user = self
             .find_by_address(pool, target)
             .await?
             .ok_or(Error::UserNotFound)?;
-        self.set_password(pool, &mut user, new_password).await
+        self.set_password(pool, &user, new_password).await?;
+        Ok(())
     }
 
     /// `resetPasswordByFirstLoginToken` and `resetPasswordByForceResetToken` (which also
@@ -289,7 +326,7 @@ impl Core {
     ) -> Result<()> {
         let subject = self.verify_purpose_token(token, FIRST_LOGIN_TOKEN).await?;
         let pool = self.pool(&subject.pool_id).await?;
-        let mut user = self.user_by_id(&pool.id, &subject.user_id).await?;
+        let user = self.user_by_id(&pool.id, &subject.user_id).await?;
         if let Some(old) = old_password {
             let stored = user.password_hash.clone().ok_or(Error::NoPassword)?;
             if !self.password_matches(old, stored).await? {
@@ -298,7 +335,10 @@ impl Core {
         }
         password_strength::enforce(&pool.settings, new_password)?;
         self.spend_purpose_token(&subject).await?;
-        self.set_password(&pool, &mut user, new_password).await
+        match self.set_password(&pool, &user, new_password).await {
+            Err(Error::ConcurrentChange) if old_password.is_some() => Err(Error::OldPasswordWrong),
+            other => other.map(|_| ()),
+        }
     }
 
     /// `bindPhone`: a first phone number, proven by a code.
@@ -310,7 +350,8 @@ impl Core {
         country_code: Option<&str>,
         code: &str,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         if user.phone.is_some() {
             return Err(Error::AlreadyExists(UniqueField::Phone));
         }
@@ -319,13 +360,13 @@ impl Core {
         self.verify_code(pool, &target, CodePurpose::Bind, code)
             .await?;
         set_phone(&mut user, &target);
-        self.store.update_user(&user).await?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService).await
     }
 
     /// `unbindPhone`, refused when it is the last way to log in.
     pub async fn unbind_phone(&self, pool: &UserPool, user_id: &str) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         if user.phone.is_none() {
             return Err(Error::NoPhoneBound);
         }
@@ -335,9 +376,7 @@ impl Core {
         user.phone = None;
         user.phone_country_code = None;
         user.phone_verified = false;
-        user.updated_at = clock::now_ms();
-        self.store.update_user(&user).await?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService).await
     }
 
     /// `updatePhone`: the new number's code, and the old number's when the pool requires it.
@@ -347,7 +386,8 @@ impl Core {
         user_id: &str,
         change: &PhoneChange,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         let target = CodeTarget::phone(pool, &change.phone, change.country_code.as_deref())?;
         let old = match (&user.phone_country_code, &user.phone) {
             (Some(cc), Some(n)) => Some(CodeTarget::Phone {
@@ -381,8 +421,7 @@ impl Core {
         self.verify_code(pool, &target, CodePurpose::Bind, &change.code)
             .await?;
         set_phone(&mut user, &target);
-        self.store.update_user(&user).await?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService).await
     }
 
     /// `bindEmail`: a first email, proven by a code.
@@ -393,7 +432,8 @@ impl Core {
         email: &str,
         code: &str,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         if user.email.is_some() {
             return Err(Error::EmailAlreadyBound);
         }
@@ -404,13 +444,14 @@ impl Core {
             .await?;
         user.email = Some(address);
         user.email_verified = true;
-        user.updated_at = clock::now_ms();
-        self.store.update_user(&user).await.map_err(email_taken)?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService)
+            .await
+            .map_err(email_taken)
     }
 
     pub async fn unbind_email(&self, pool: &UserPool, user_id: &str) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         if user.email.is_none() {
             return Err(Error::NoEmailBound);
         }
@@ -419,9 +460,7 @@ impl Core {
         }
         user.email = None;
         user.email_verified = false;
-        user.updated_at = clock::now_ms();
-        self.store.update_user(&user).await?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService).await
     }
 
     /// `updateEmail`: the new address's code, and the old one's when the pool requires it.
@@ -431,7 +470,8 @@ impl Core {
         user_id: &str,
         change: &EmailChange,
     ) -> Result<User> {
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         let (address, key) = identifiers::email(&change.email)?;
         let target = CodeTarget::Email(key.clone());
         let current = user.email.as_deref().map(identifiers::email_key);
@@ -460,9 +500,9 @@ impl Core {
             .await?;
         user.email = Some(address);
         user.email_verified = true;
-        user.updated_at = clock::now_ms();
-        self.store.update_user(&user).await.map_err(email_taken)?;
-        Ok(user)
+        self.save_user(&before, &user, CreatedBy::SelfService)
+            .await
+            .map_err(email_taken)
     }
 
     async fn ensure_email_free(&self, pool: &UserPool, target: &CodeTarget) -> Result<()> {
@@ -589,6 +629,5 @@ fn set_phone(user: &mut User, target: &CodeTarget) {
         user.phone = Some(number.clone());
         user.phone_country_code = Some(country_code.clone());
         user.phone_verified = true;
-        user.updated_at = clock::now_ms();
     }
 }

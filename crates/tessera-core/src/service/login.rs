@@ -11,6 +11,7 @@ use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use super::Core;
 use crate::error::{Error, Result};
 use crate::model::{Application, User, UserPool, UserStatus};
+use crate::store::{UserChange, UserField};
 
 /// Purpose-token kind that lets a user set a new password at the first login.
 pub const FIRST_LOGIN_TOKEN: &str = "first-login";
@@ -177,16 +178,25 @@ impl Core {
     /// The user a verified code logs in: the one with that phone/email (now verified), or a
     /// new one when the pool lets people register.
     async fn code_login_user(&self, pool: &UserPool, target: &CodeTarget) -> Result<(User, bool)> {
-        if let Some(mut user) = self.find_by_address(pool, target).await? {
+        if let Some(user) = self.find_by_address(pool, target).await? {
             let verified = match target {
-                CodeTarget::Phone { .. } => &mut user.phone_verified,
-                CodeTarget::Email(_) => &mut user.email_verified,
+                CodeTarget::Phone { .. } => user.phone_verified,
+                CodeTarget::Email(_) => user.email_verified,
             };
-            if !*verified {
-                *verified = true;
-                user.updated_at = crate::clock::now_ms();
-                self.store.update_user(&user).await?;
+            if verified {
+                return Ok((user, false));
             }
+            // The code proved the address: mark it verified, and nothing else.
+            let field = match target {
+                CodeTarget::Phone { .. } => UserField::PhoneVerified(true),
+                CodeTarget::Email(_) => UserField::EmailVerified(true),
+            };
+            let change = UserChange::new().set(field);
+            let user = self
+                .store
+                .change_user(&pool.id, &user.id, &change, crate::clock::now_ms())
+                .await?
+                .ok_or(Error::ConcurrentChange)?;
             return Ok((user, false));
         }
         if pool.settings.register_disabled {

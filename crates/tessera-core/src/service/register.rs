@@ -145,8 +145,10 @@ impl Core {
         let mut user = self.create_user(pool, new, CreatedBy::SelfService).await?;
         if let Some(pw) = password {
             let level = crate::rules::password_strength::security_level(&pw);
+            let change = crate::store::UserChange::new()
+                .set(crate::store::UserField::PasswordSecurityLevel(Some(level)));
             self.store
-                .set_password_security_level(&pool.id, &user.id, Some(level))
+                .change_user(&pool.id, &user.id, &change, crate::clock::now_ms())
                 .await?;
         }
         if !custom.is_empty() {

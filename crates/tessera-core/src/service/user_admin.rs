@@ -170,7 +170,8 @@ impl Core {
             Some(pw) => Some(self.hash_password(pw).await?),
             None => None,
         };
-        let mut user = self.user_by_id(&pool.id, user_id).await?;
+        let before = self.user_by_id(&pool.id, user_id).await?;
+        let mut user = before.clone();
         apply_admin_fields(pool, &mut user, changes)?;
         if let Some(h) = hash {
             user.password_hash = Some(h);
@@ -180,7 +181,7 @@ impl Core {
             user.tokens_valid_after = clock::now_ms();
         }
         // The profile part is the same rule set a user's own update follows.
-        self.update_profile_of(user, changes, CreatedBy::Admin)
+        self.update_profile_of(&before, user, changes, CreatedBy::Admin)
             .await
     }
 

@@ -346,8 +346,19 @@ impl Core {
             return Err(Error::UserBlocked);
         }
         if let Some(h) = rehash {
-            self.store.set_password_hash(&pool.id, &user.id, &h).await?;
-            user.password_hash = Some(h);
+            // Only while the stored hash is still the one just verified: a password set
+            // meanwhile (an administrator's reset) must not be replaced by the old one.
+            let change = crate::store::UserChange {
+                fields: vec![crate::store::UserField::PasswordHash(Some(h))],
+                expect_password: Some(user.password_hash.clone()),
+            };
+            if let Some(stored) = self
+                .store
+                .change_user(&pool.id, &user.id, &change, clock::now_ms())
+                .await?
+            {
+                user = stored;
+            }
         }
         Ok(user)
     }

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::{User, UserPool};
+use crate::store::UserChange;
 
 /// One stored verification code (SMS, email or captcha). Only its hash is kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,15 +44,18 @@ pub struct UdfDefinition {
 pub trait AccountStore: Send + Sync {
     async fn update_pool(&self, pool: &UserPool) -> Result<()>;
 
-    /// Writes every column of `user` (matched by pool and id). Unique violations come back as
-    /// [`crate::Error::AlreadyExists`]; a missing row as [`crate::Error::UserNotFound`].
-    async fn update_user(&self, user: &User) -> Result<()>;
-    async fn set_password_security_level(
+    /// Writes only the columns `change` names, and `updated_at = at_ms`, in one statement,
+    /// and returns the row as it is afterwards. `Ok(None)`: the change's precondition
+    /// ([`UserChange::expect_password`]) no longer holds and nothing was written. A missing
+    /// row is [`crate::Error::UserNotFound`]; unique violations come back as
+    /// [`crate::Error::AlreadyExists`].
+    async fn change_user(
         &self,
         pool_id: &str,
         user_id: &str,
-        level: Option<i64>,
-    ) -> Result<()>;
+        change: &UserChange,
+        at_ms: i64,
+    ) -> Result<Option<User>>;
     async fn password_security_level(&self, pool_id: &str, user_id: &str) -> Result<Option<i64>>;
     /// Moves `from`'s external identities to `to` and deletes `from`, in one transaction.
     async fn merge_user_into(&self, pool_id: &str, from: &str, to: &str) -> Result<()>;

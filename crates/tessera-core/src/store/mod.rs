@@ -13,6 +13,7 @@ pub mod directory;
 pub mod directory_admin;
 pub mod pool_admin;
 pub mod user_admin;
+pub mod user_change;
 
 use async_trait::async_trait;
 
@@ -23,6 +24,7 @@ pub use directory::DirectoryStore;
 pub use directory_admin::DirectoryAdminStore;
 pub use pool_admin::PoolAdminStore;
 pub use user_admin::UserAdminStore;
+pub use user_change::{ProfileField, UserChange, UserField};
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -134,7 +136,6 @@ pub trait Store:
         let user = self.find_user(pool_id, UserLookup::Id(user_id)).await?;
         Ok((user, revoked))
     }
-    async fn set_password_hash(&self, pool_id: &str, user_id: &str, hash: &str) -> Result<()>;
     async fn record_login(&self, pool_id: &str, user_id: &str, update: &LoginUpdate) -> Result<()>;
     async fn count_users(&self, pool_id: &str) -> Result<i64>;
 

@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use tessera_core::model::{User, UserPool};
-use tessera_core::store::{AccountStore, CodeRecord, UdfDefinition};
+use tessera_core::store::{
+    AccountStore, CodeRecord, ProfileField, UdfDefinition, UserChange, UserField,
+};
 use tessera_core::{clock, Error, Result};
 
 use super::{db_err, SqlStore};
@@ -67,37 +69,42 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn update_user(&self, user: &User) -> Result<()> {
-        let sql = format!(
-            "UPDATE users SET ({}) = ({}) WHERE id = $1 AND pool_id = $2",
-            rows::USER_COLUMNS,
-            placeholders(1, rows::USER_COLUMN_COUNT)
-        );
-        let n = rows::bind_user(sqlx::query(&sql), user)?
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-        if n == 0 {
-            return Err(Error::UserNotFound);
-        }
-        Ok(())
-    }
-
-    async fn set_password_security_level(
+    async fn change_user(
         &self,
         pool_id: &str,
         user_id: &str,
-        level: Option<i64>,
-    ) -> Result<()> {
-        sqlx::query("UPDATE users SET password_security_level = $1 WHERE pool_id = $2 AND id = $3")
-            .bind(level)
+        change: &UserChange,
+        at_ms: i64,
+    ) -> Result<Option<User>> {
+        let (sql, values) = user_change_statement(change, at_ms)?;
+        let mut q = sqlx::query(&sql);
+        for v in values {
+            q = match v {
+                Val::Text(t) => q.bind(t),
+                Val::Int(i) => q.bind(i),
+                Val::NullInt => q.bind(Option::<i64>::None),
+            };
+        }
+        let row = q
             .bind(pool_id)
             .bind(user_id)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(db_err)?;
-        Ok(())
+        if let Some(row) = row {
+            return rows::user(&row).map(Some);
+        }
+        // Nothing matched: either there is no such user, or the precondition failed.
+        let exists = sqlx::query("SELECT 1 AS one FROM users WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match exists {
+            Some(_) => Ok(None),
+            None => Err(Error::UserNotFound),
+        }
     }
 
     async fn password_security_level(&self, pool_id: &str, user_id: &str) -> Result<Option<i64>> {
@@ -420,4 +427,118 @@ impl AccountStore for SqlStore {
         .map_err(db_err)?;
         Ok(())
     }
+}
+
+/// A bound value of a dynamic statement.
+enum Val {
+    Text(Option<String>),
+    Int(i64),
+    NullInt,
+}
+
+fn profile_column(f: ProfileField) -> &'static str {
+    match f {
+        ProfileField::Nickname => "nickname",
+        ProfileField::Photo => "photo",
+        ProfileField::Company => "company",
+        ProfileField::Name => "name",
+        ProfileField::GivenName => "given_name",
+        ProfileField::FamilyName => "family_name",
+        ProfileField::MiddleName => "middle_name",
+        ProfileField::Profile => "profile",
+        ProfileField::PreferredUsername => "preferred_username",
+        ProfileField::Website => "website",
+        ProfileField::Gender => "gender",
+        ProfileField::Birthdate => "birthdate",
+        ProfileField::Zoneinfo => "zoneinfo",
+        ProfileField::Locale => "locale",
+        ProfileField::Address => "address",
+        ProfileField::Formatted => "formatted",
+        ProfileField::StreetAddress => "street_address",
+        ProfileField::Locality => "locality",
+        ProfileField::Region => "region",
+        ProfileField::PostalCode => "postal_code",
+        ProfileField::City => "city",
+        ProfileField::Province => "province",
+        ProfileField::Country => "country",
+        ProfileField::Oauth => "oauth",
+    }
+}
+
+/// `UPDATE users SET <only the named columns>, updated_at … WHERE pool_id AND id [AND the
+/// password is still the expected one] RETURNING <the row>`. Column names come from this
+/// table, never from the caller; values are always bound. The pool id and user id are the
+/// last two parameters.
+fn user_change_statement(change: &UserChange, at_ms: i64) -> Result<(String, Vec<Val>)> {
+    let mut sets: Vec<String> = Vec::new();
+    let mut vals: Vec<Val> = Vec::new();
+    let mut set = |column: &str, v: Val| {
+        vals.push(v);
+        sets.push(format!("{column} = ${}", vals.len()));
+    };
+    let flag = |b: bool| Val::Int(i64::from(b));
+    for field in &change.fields {
+        match field {
+            UserField::Username(v) => set("username", Val::Text(v.clone())),
+            UserField::Email(v) => {
+                set("email", Val::Text(v.clone()));
+                let key = v
+                    .as_deref()
+                    .map(tessera_core::rules::identifiers::email_key);
+                set("email_key", Val::Text(key));
+            }
+            UserField::EmailVerified(b) => set("email_verified", flag(*b)),
+            UserField::Phone {
+                number,
+                country_code,
+            } => {
+                set("phone", Val::Text(number.clone()));
+                set("phone_country_code", Val::Text(country_code.clone()));
+            }
+            UserField::PhoneVerified(b) => set("phone_verified", flag(*b)),
+            UserField::Unionid(v) => set("unionid", Val::Text(v.clone())),
+            UserField::Openid(v) => set("openid", Val::Text(v.clone())),
+            UserField::ExternalId(v) => set("external_id", Val::Text(v.clone())),
+            UserField::Status(s) => set("status", Val::Text(Some(s.as_str().to_owned()))),
+            UserField::Blocked(b) => set("blocked", flag(*b)),
+            UserField::IsDeleted(b) => set("is_deleted", flag(*b)),
+            UserField::RegisterSource(v) => set("register_source", Val::Text(Some(to_json(v)?))),
+            UserField::PasswordHash(v) => {
+                set("password_hash", Val::Text(v.clone()));
+                set("password_updated_at", Val::Int(at_ms));
+            }
+            UserField::PasswordSecurityLevel(l) => set(
+                "password_security_level",
+                match l {
+                    Some(l) => Val::Int(*l),
+                    None => Val::NullInt,
+                },
+            ),
+            UserField::ResetPasswordOnNextLogin(b) => set("reset_password_on_next_login", flag(*b)),
+            UserField::PrimaryUserId(v) => set("primary_user_id", Val::Text(v.clone())),
+            UserField::Profile(p, v) => set(profile_column(*p), Val::Text(v.clone())),
+            UserField::LastIp(v) => set("last_ip", Val::Text(v.clone())),
+            UserField::Device(v) => set("device", Val::Text(v.clone())),
+            UserField::Browser(v) => set("browser", Val::Text(v.clone())),
+            UserField::TokensValidAfter(t) => set("tokens_valid_after", Val::Int(*t)),
+        }
+    }
+    set("updated_at", Val::Int(at_ms));
+    let guard = match &change.expect_password {
+        None => String::new(),
+        Some(None) => " AND password_hash IS NULL".to_owned(),
+        Some(Some(h)) => {
+            vals.push(Val::Text(Some(h.clone())));
+            format!(" AND password_hash = ${}", vals.len())
+        }
+    };
+    let n = vals.len();
+    let sql = format!(
+        "UPDATE users SET {} WHERE pool_id = ${} AND id = ${}{guard} RETURNING {}",
+        sets.join(", "),
+        n + 1,
+        n + 2,
+        rows::USER_COLUMNS
+    );
+    Ok((sql, vals))
 }

@@ -503,26 +503,6 @@ impl Store for SqlStore {
             .transpose()
     }
 
-    async fn set_password_hash(&self, pool_id: &str, user_id: &str, hash: &str) -> Result<()> {
-        let now = clock::now_ms();
-        let n = sqlx::query(
-            "UPDATE users SET password_hash = $1, password_updated_at = $2, updated_at = $2 \
-             WHERE pool_id = $3 AND id = $4",
-        )
-        .bind(hash)
-        .bind(now)
-        .bind(pool_id)
-        .bind(user_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::UserNotFound);
-        }
-        Ok(())
-    }
-
     async fn record_login(&self, pool_id: &str, user_id: &str, u: &LoginUpdate) -> Result<()> {
         // The counters and the history row (the user action log) change together.
         atomically!(self, tx, {

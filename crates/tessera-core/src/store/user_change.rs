@@ -1,0 +1,385 @@
+//! Targeted writes to one user row.
+//!
+//! A service reads a user, applies its rules to a copy and may then spend a long time (two
+//! argon2 hashes in `updatePassword`) before it writes. Rewriting the whole row at that point
+//! would silently undo whatever another request changed meanwhile: an administrator's block,
+//! a kick (`tokens_valid_after`), a password reset. So a write names only the columns it
+//! means to change ([`UserChange::between`] derives them from the copy the rules edited), and
+//! a write that depends on the password it checked says so ([`UserChange::expect_password`]):
+//! the store applies it only if the stored hash is still that one.
+
+use crate::model::{Profile, User, UserStatus};
+
+/// A free-form profile attribute (each is its own column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileField {
+    Nickname,
+    Photo,
+    Company,
+    Name,
+    GivenName,
+    FamilyName,
+    MiddleName,
+    Profile,
+    PreferredUsername,
+    Website,
+    Gender,
+    Birthdate,
+    Zoneinfo,
+    Locale,
+    Address,
+    Formatted,
+    StreetAddress,
+    Locality,
+    Region,
+    PostalCode,
+    City,
+    Province,
+    Country,
+    Oauth,
+}
+
+impl ProfileField {
+    pub const ALL: [ProfileField; 24] = [
+        ProfileField::Nickname,
+        ProfileField::Photo,
+        ProfileField::Company,
+        ProfileField::Name,
+        ProfileField::GivenName,
+        ProfileField::FamilyName,
+        ProfileField::MiddleName,
+        ProfileField::Profile,
+        ProfileField::PreferredUsername,
+        ProfileField::Website,
+        ProfileField::Gender,
+        ProfileField::Birthdate,
+        ProfileField::Zoneinfo,
+        ProfileField::Locale,
+        ProfileField::Address,
+        ProfileField::Formatted,
+        ProfileField::StreetAddress,
+        ProfileField::Locality,
+        ProfileField::Region,
+        ProfileField::PostalCode,
+        ProfileField::City,
+        ProfileField::Province,
+        ProfileField::Country,
+        ProfileField::Oauth,
+    ];
+
+    /// This attribute's value in `p`.
+    pub fn get(self, p: &Profile) -> &Option<String> {
+        match self {
+            ProfileField::Nickname => &p.nickname,
+            ProfileField::Photo => &p.photo,
+            ProfileField::Company => &p.company,
+            ProfileField::Name => &p.name,
+            ProfileField::GivenName => &p.given_name,
+            ProfileField::FamilyName => &p.family_name,
+            ProfileField::MiddleName => &p.middle_name,
+            ProfileField::Profile => &p.profile,
+            ProfileField::PreferredUsername => &p.preferred_username,
+            ProfileField::Website => &p.website,
+            ProfileField::Gender => &p.gender,
+            ProfileField::Birthdate => &p.birthdate,
+            ProfileField::Zoneinfo => &p.zoneinfo,
+            ProfileField::Locale => &p.locale,
+            ProfileField::Address => &p.address,
+            ProfileField::Formatted => &p.formatted,
+            ProfileField::StreetAddress => &p.street_address,
+            ProfileField::Locality => &p.locality,
+            ProfileField::Region => &p.region,
+            ProfileField::PostalCode => &p.postal_code,
+            ProfileField::City => &p.city,
+            ProfileField::Province => &p.province,
+            ProfileField::Country => &p.country,
+            ProfileField::Oauth => &p.oauth,
+        }
+    }
+}
+
+/// One column (or column pair) of a user row set to a new value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserField {
+    Username(Option<String>),
+    /// The store keeps the normalised uniqueness key beside it.
+    Email(Option<String>),
+    EmailVerified(bool),
+    /// Number and country code change together (uniqueness is on the pair).
+    Phone {
+        number: Option<String>,
+        country_code: Option<String>,
+    },
+    PhoneVerified(bool),
+    Unionid(Option<String>),
+    Openid(Option<String>),
+    ExternalId(Option<String>),
+    Status(UserStatus),
+    Blocked(bool),
+    IsDeleted(bool),
+    RegisterSource(Vec<String>),
+    /// A new password hash (the store also stamps when it changed).
+    PasswordHash(Option<String>),
+    /// 1–3 as the strength rules grade the password that was set; `None` when unknown.
+    PasswordSecurityLevel(Option<i64>),
+    ResetPasswordOnNextLogin(bool),
+    PrimaryUserId(Option<String>),
+    Profile(ProfileField, Option<String>),
+    LastIp(Option<String>),
+    Device(Option<String>),
+    Browser(Option<String>),
+    TokensValidAfter(i64),
+}
+
+/// A targeted change: only these columns are written (and `updated_at`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub fields: Vec<UserField>,
+    /// `Some(h)`: apply only while the stored password hash is still `h` (`None` inside: no
+    /// password set). A change that checked the current password carries it, so a password
+    /// set by anyone else meanwhile wins over it.
+    pub expect_password: Option<Option<String>>,
+}
+
+impl UserChange {
+    pub fn new() -> UserChange {
+        UserChange::default()
+    }
+
+    pub fn set(mut self, field: UserField) -> UserChange {
+        self.fields.push(field);
+        self
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// The columns in which `after` (a copy the rules edited) differs from `before` (the row
+    /// as read). Login statistics, ids and creation facts are never part of it: they have
+    /// their own writes.
+    pub fn between(before: &User, after: &User) -> UserChange {
+        let mut c = UserChange::new();
+        let mut f = |changed: bool, field: UserField| {
+            if changed {
+                c.fields.push(field);
+            }
+        };
+        f(
+            before.username != after.username,
+            UserField::Username(after.username.clone()),
+        );
+        f(
+            before.email != after.email,
+            UserField::Email(after.email.clone()),
+        );
+        f(
+            before.email_verified != after.email_verified,
+            UserField::EmailVerified(after.email_verified),
+        );
+        f(
+            before.phone != after.phone || before.phone_country_code != after.phone_country_code,
+            UserField::Phone {
+                number: after.phone.clone(),
+                country_code: after.phone_country_code.clone(),
+            },
+        );
+        f(
+            before.phone_verified != after.phone_verified,
+            UserField::PhoneVerified(after.phone_verified),
+        );
+        f(
+            before.unionid != after.unionid,
+            UserField::Unionid(after.unionid.clone()),
+        );
+        f(
+            before.openid != after.openid,
+            UserField::Openid(after.openid.clone()),
+        );
+        f(
+            before.external_id != after.external_id,
+            UserField::ExternalId(after.external_id.clone()),
+        );
+        f(
+            before.status != after.status,
+            UserField::Status(after.status),
+        );
+        f(
+            before.blocked != after.blocked,
+            UserField::Blocked(after.blocked),
+        );
+        f(
+            before.is_deleted != after.is_deleted,
+            UserField::IsDeleted(after.is_deleted),
+        );
+        f(
+            before.register_source != after.register_source,
+            UserField::RegisterSource(after.register_source.clone()),
+        );
+        f(
+            before.password_hash != after.password_hash,
+            UserField::PasswordHash(after.password_hash.clone()),
+        );
+        f(
+            before.reset_password_on_next_login != after.reset_password_on_next_login,
+            UserField::ResetPasswordOnNextLogin(after.reset_password_on_next_login),
+        );
+        f(
+            before.primary_user_id != after.primary_user_id,
+            UserField::PrimaryUserId(after.primary_user_id.clone()),
+        );
+        for p in ProfileField::ALL {
+            let (b, a) = (p.get(&before.profile), p.get(&after.profile));
+            f(b != a, UserField::Profile(p, a.clone()));
+        }
+        f(
+            before.login.last_ip != after.login.last_ip,
+            UserField::LastIp(after.login.last_ip.clone()),
+        );
+        f(
+            before.login.device != after.login.device,
+            UserField::Device(after.login.device.clone()),
+        );
+        f(
+            before.login.browser != after.login.browser,
+            UserField::Browser(after.login.browser.clone()),
+        );
+        f(
+            before.tokens_valid_after != after.tokens_valid_after,
+            UserField::TokensValidAfter(after.tokens_valid_after),
+        );
+        c
+    }
+
+    /// Applies the change to an in-memory copy (what the row holds after a successful write,
+    /// for the fields written).
+    pub fn apply_to(&self, user: &mut User) {
+        for field in &self.fields {
+            match field.clone() {
+                UserField::Username(v) => user.username = v,
+                UserField::Email(v) => user.email = v,
+                UserField::EmailVerified(v) => user.email_verified = v,
+                UserField::Phone {
+                    number,
+                    country_code,
+                } => {
+                    user.phone = number;
+                    user.phone_country_code = country_code;
+                }
+                UserField::PhoneVerified(v) => user.phone_verified = v,
+                UserField::Unionid(v) => user.unionid = v,
+                UserField::Openid(v) => user.openid = v,
+                UserField::ExternalId(v) => user.external_id = v,
+                UserField::Status(v) => user.status = v,
+                UserField::Blocked(v) => user.blocked = v,
+                UserField::IsDeleted(v) => user.is_deleted = v,
+                UserField::RegisterSource(v) => user.register_source = v,
+                UserField::PasswordHash(v) => user.password_hash = v,
+                UserField::PasswordSecurityLevel(_) => {}
+                UserField::ResetPasswordOnNextLogin(v) => user.reset_password_on_next_login = v,
+                UserField::PrimaryUserId(v) => user.primary_user_id = v,
+                UserField::Profile(p, v) => *profile_slot(&mut user.profile, p) = v,
+                UserField::LastIp(v) => user.login.last_ip = v,
+                UserField::Device(v) => user.login.device = v,
+                UserField::Browser(v) => user.login.browser = v,
+                UserField::TokensValidAfter(v) => user.tokens_valid_after = v,
+            }
+        }
+    }
+}
+
+fn profile_slot(p: &mut Profile, f: ProfileField) -> &mut Option<String> {
+    match f {
+        ProfileField::Nickname => &mut p.nickname,
+        ProfileField::Photo => &mut p.photo,
+        ProfileField::Company => &mut p.company,
+        ProfileField::Name => &mut p.name,
+        ProfileField::GivenName => &mut p.given_name,
+        ProfileField::FamilyName => &mut p.family_name,
+        ProfileField::MiddleName => &mut p.middle_name,
+        ProfileField::Profile => &mut p.profile,
+        ProfileField::PreferredUsername => &mut p.preferred_username,
+        ProfileField::Website => &mut p.website,
+        ProfileField::Gender => &mut p.gender,
+        ProfileField::Birthdate => &mut p.birthdate,
+        ProfileField::Zoneinfo => &mut p.zoneinfo,
+        ProfileField::Locale => &mut p.locale,
+        ProfileField::Address => &mut p.address,
+        ProfileField::Formatted => &mut p.formatted,
+        ProfileField::StreetAddress => &mut p.street_address,
+        ProfileField::Locality => &mut p.locality,
+        ProfileField::Region => &mut p.region,
+        ProfileField::PostalCode => &mut p.postal_code,
+        ProfileField::City => &mut p.city,
+        ProfileField::Province => &mut p.province,
+        ProfileField::Country => &mut p.country,
+        ProfileField::Oauth => &mut p.oauth,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: "u".into(),
+            pool_id: "p".into(),
+            username: Some("alice".into()),
+            email: None,
+            email_verified: false,
+            phone: None,
+            phone_country_code: None,
+            phone_verified: false,
+            unionid: None,
+            openid: None,
+            external_id: None,
+            status: UserStatus::Activated,
+            blocked: false,
+            is_deleted: false,
+            register_source: vec![],
+            password_hash: Some("h0".into()),
+            reset_password_on_next_login: false,
+            primary_user_id: None,
+            profile: Profile::default(),
+            login: Default::default(),
+            tokens_valid_after: 0,
+            signed_up: 0,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn only_changed_columns_are_written() {
+        let before = user();
+        let mut after = before.clone();
+        after.profile.nickname = Some("Al".into());
+        after.password_hash = Some("h1".into());
+        let c = UserChange::between(&before, &after);
+        assert_eq!(
+            c.fields,
+            vec![
+                UserField::PasswordHash(Some("h1".into())),
+                UserField::Profile(ProfileField::Nickname, Some("Al".into())),
+            ]
+        );
+        // An unchanged copy writes nothing, so it cannot undo anyone's change.
+        assert!(UserChange::between(&before, &before.clone()).is_empty());
+    }
+
+    #[test]
+    fn applying_a_change_reproduces_the_edit() {
+        let before = user();
+        let mut after = before.clone();
+        after.blocked = true;
+        after.phone = Some("13800138000".into());
+        after.phone_country_code = Some("+86".into());
+        after.profile.city = Some("Hangzhou".into());
+        after.tokens_valid_after = 42;
+        let c = UserChange::between(&before, &after);
+        let mut applied = before.clone();
+        c.apply_to(&mut applied);
+        assert_eq!(applied, after);
+    }
+}

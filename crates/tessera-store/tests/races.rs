@@ -1,0 +1,312 @@
+//! Lost updates: an administrator's change racing a user's own slow write, on both backends.
+//!
+//! A user's `updatePassword` spends two argon2 hashes between reading the row and writing it;
+//! `updateProfile` and a login read, check and write too. Before targeted writes, the user's
+//! write rewrote the whole row and undid a block, a kick or a password reset that landed in
+//! that window (14–31 of 50 rounds through the SDK). Each round here starts the user's write,
+//! lands the administrator's change at a random moment inside it, and then checks that the
+//! administrator's change is what the database holds. Two `Core`s share the database, as two
+//! server processes would.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::TestDb;
+use rand::Rng;
+use serde_json::{json, Map, Value};
+use tessera_core::crypto::password::HashParams;
+use tessera_core::model::UserPool;
+use tessera_core::notify::Outbox;
+use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::users::{CreatedBy, LoginId, NewUser};
+use tessera_core::store::{Store, UserChange, UserField, UserLookup};
+use tessera_core::{Core, CoreConfig, Error, UniqueField};
+
+const ROUNDS: usize = 12;
+
+async fn core(db: &TestDb) -> Arc<Core> {
+    let store: Arc<dyn Store> = db.open().await;
+    let config = CoreConfig {
+        public_url: "http://127.0.0.1:3000".into(),
+        hash_params: HashParams::default(),
+    };
+    Arc::new(
+        Core::open(store, config, Arc::new(Outbox::default()))
+            .await
+            .expect("core"),
+    )
+}
+
+/// Two cores on one database (a user's process and an administrator's) and a pool.
+async fn setup(db: &TestDb) -> (Arc<Core>, Arc<Core>, UserPool) {
+    let user_side = core(db).await;
+    let admin_side = core(db).await;
+    let creds = user_side.create_pool("races").await.unwrap();
+    let pool = user_side.pool(&creds.user_pool_id).await.unwrap();
+    (user_side, admin_side, pool)
+}
+
+async fn new_user(core: &Core, pool: &UserPool, round: usize, password: &str) -> String {
+    core.create_user(
+        pool,
+        NewUser {
+            email: Some(format!("r{round}-{}@x.io", rand::random::<u32>())),
+            password: Some(password.into()),
+            register_source: vec!["basic:email".into()],
+            ..NewUser::default()
+        },
+        CreatedBy::SelfService,
+    )
+    .await
+    .unwrap()
+    .id
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("literal object"),
+    }
+}
+
+/// A random moment inside the user's write (one argon2 hash at the default parameters takes
+/// tens of milliseconds here; `updatePassword` takes two).
+async fn somewhere_inside() {
+    let ms = rand::thread_rng().gen_range(0..60);
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+async fn block_survives_update_password(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        let (mine, theirs) = tokio::join!(
+            u.update_password(&pool, &id, "new-pass1", Some("old-pass1")),
+            async {
+                somewhere_inside().await;
+                a.admin_update_user(&pool, &id, &obj(json!({"blocked": true})), None)
+                    .await
+            }
+        );
+        mine.unwrap();
+        theirs.unwrap();
+        let stored = a.user_by_id(&pool.id, &id).await.unwrap();
+        assert!(stored.blocked, "round {round}: the block was undone");
+    }
+}
+
+async fn block_survives_update_profile(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        // The user's profile update and the administrator's edit of other fields both land.
+        let mine_change = obj(json!({"nickname": "me"}));
+        let admin_change = obj(json!({"blocked": true, "company": "Acme"}));
+        let (mine, theirs) = tokio::join!(
+            u.update_profile(&pool, &id, &mine_change, CreatedBy::SelfService),
+            a.admin_update_user(&pool, &id, &admin_change, None)
+        );
+        mine.unwrap();
+        theirs.unwrap();
+        let stored = a.user_by_id(&pool.id, &id).await.unwrap();
+        assert!(stored.blocked, "round {round}: the block was undone");
+        assert_eq!(stored.profile.company.as_deref(), Some("Acme"));
+        assert_eq!(stored.profile.nickname.as_deref(), Some("me"));
+    }
+}
+
+async fn kick_survives_update_password_and_profile(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        let ids = [id.clone()];
+        let mine_change = obj(json!({"nickname": "me"}));
+        let (pw, profile, kick) = tokio::join!(
+            u.update_password(&pool, &id, "new-pass1", Some("old-pass1")),
+            u.update_profile(&pool, &id, &mine_change, CreatedBy::SelfService),
+            async {
+                somewhere_inside().await;
+                a.end_user_sessions(&pool, &ids).await
+            }
+        );
+        pw.unwrap();
+        profile.unwrap();
+        kick.unwrap();
+        let stored = a.user_by_id(&pool.id, &id).await.unwrap();
+        assert!(
+            stored.tokens_valid_after > 0,
+            "round {round}: the kick was undone"
+        );
+    }
+}
+
+async fn admin_password_reset_survives_update_password(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        let (mine, theirs) = tokio::join!(
+            u.update_password(&pool, &id, "users-new1", Some("old-pass1")),
+            async {
+                somewhere_inside().await;
+                a.admin_update_user(&pool, &id, &Map::new(), Some("admins-new1".into()))
+                    .await
+            }
+        );
+        theirs.unwrap();
+        // The user's change either landed before the reset (and was then replaced by it) or
+        // was refused because the password it checked is no longer the current one.
+        match mine {
+            Ok(_) | Err(Error::OldPasswordWrong) => {}
+            Err(e) => panic!("round {round}: unexpected {e:?}"),
+        }
+        let email = a.user_by_id(&pool.id, &id).await.unwrap().email.unwrap();
+        let login = |pw: &str| {
+            a.login(
+                &pool,
+                None,
+                Credential::Password {
+                    id: LoginId::Email(email.clone()),
+                    password: pw.to_owned(),
+                },
+                LoginOptions::default(),
+            )
+        };
+        assert!(
+            login("admins-new1").await.is_ok(),
+            "round {round}: the administrator's password was undone"
+        );
+        assert!(matches!(
+            login("users-new1").await,
+            Err(Error::WrongPassword)
+        ));
+    }
+}
+
+async fn block_survives_login_recording(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        let email = a.user_by_id(&pool.id, &id).await.unwrap().email.unwrap();
+        let (login, block) = tokio::join!(
+            u.login(
+                &pool,
+                None,
+                Credential::Password {
+                    id: LoginId::Email(email),
+                    password: "old-pass1".into(),
+                },
+                LoginOptions::default(),
+            ),
+            async {
+                somewhere_inside().await;
+                a.admin_update_user(&pool, &id, &obj(json!({"blocked": true})), None)
+                    .await
+            }
+        );
+        block.unwrap();
+        // Blocked before the password check finished, the login is refused; after, it
+        // succeeds — either way the block stays.
+        match login {
+            Ok(_) | Err(Error::UserBlocked) => {}
+            Err(e) => panic!("round {round}: unexpected {e:?}"),
+        }
+        let stored = a.user_by_id(&pool.id, &id).await.unwrap();
+        assert!(stored.blocked, "round {round}: the block was undone");
+    }
+}
+
+/// The store's targeted write: only the named columns, the password precondition, the
+/// email's uniqueness key, and the errors.
+async fn change_user_writes_only_what_it_names(db: &TestDb) {
+    let (u, _a, pool) = setup(db).await;
+    let store: Arc<dyn Store> = db.open().await;
+    let id = new_user(&u, &pool, 0, "old-pass1").await;
+    let before = store
+        .find_user(&pool.id, UserLookup::Id(&id))
+        .await
+        .unwrap()
+        .unwrap();
+    let blocked = store
+        .change_user(
+            &pool.id,
+            &id,
+            &UserChange::new().set(UserField::Blocked(true)),
+            1,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(blocked.blocked);
+    assert_eq!(blocked.updated_at, 1);
+    // A change that expects a password that is no longer stored writes nothing.
+    let stale = UserChange {
+        fields: vec![
+            UserField::PasswordHash(Some("x".into())),
+            UserField::Blocked(false),
+        ],
+        expect_password: Some(Some("not-the-hash".into())),
+    };
+    assert!(store
+        .change_user(&pool.id, &id, &stale, 2)
+        .await
+        .unwrap()
+        .is_none());
+    let now = store
+        .find_user(&pool.id, UserLookup::Id(&id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(now.blocked);
+    assert_eq!(now.password_hash, before.password_hash);
+    assert_eq!(now.updated_at, 1);
+    // With the right expectation it applies.
+    let fresh = UserChange {
+        fields: vec![UserField::PasswordHash(Some("x".into()))],
+        expect_password: Some(before.password_hash.clone()),
+    };
+    let after = store
+        .change_user(&pool.id, &id, &fresh, 3)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.password_hash.as_deref(), Some("x"));
+    // A new email is found by its case-insensitive key; a taken one is refused and changes
+    // nothing.
+    let email = UserChange::new().set(UserField::Email(Some("New.Mail@X.io".into())));
+    store.change_user(&pool.id, &id, &email, 4).await.unwrap();
+    let found = store
+        .find_user(&pool.id, UserLookup::Email("new.mail@x.io"))
+        .await
+        .unwrap()
+        .expect("found by the new key");
+    assert_eq!(found.id, id);
+    let other = new_user(&u, &pool, 1, "old-pass1").await;
+    let taken = UserChange::new()
+        .set(UserField::Email(Some("NEW.mail@x.io".into())))
+        .set(UserField::Blocked(true));
+    assert!(matches!(
+        store.change_user(&pool.id, &other, &taken, 5).await,
+        Err(Error::AlreadyExists(UniqueField::Email))
+    ));
+    let other_now = store
+        .find_user(&pool.id, UserLookup::Id(&other))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!other_now.blocked);
+    assert!(matches!(
+        store.change_user(&pool.id, "missing", &email, 6).await,
+        Err(Error::UserNotFound)
+    ));
+}
+
+backend_tests! {
+    block_vs_update_password => block_survives_update_password;
+    block_vs_update_profile => block_survives_update_profile;
+    kick_vs_password_and_profile => kick_survives_update_password_and_profile;
+    admin_reset_vs_update_password => admin_password_reset_survives_update_password;
+    block_vs_login => block_survives_login_recording;
+    targeted_change => change_user_writes_only_what_it_names;
+}
