@@ -12,6 +12,7 @@ use sqlx::Row;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::pool::RateCheck;
 use tessera_core::notify::Outbox;
+use tessera_core::service::authn::AuthMethod;
 use tessera_core::service::codes::{CodePurpose, CodeTarget};
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
@@ -166,7 +167,7 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
         let core = &a.core;
         let pool = pool.clone();
         async move {
-            core.login(
+            core.authenticate(
                 &pool,
                 None,
                 Credential::Password {
@@ -206,7 +207,10 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
     let ok = attempt("right-pass", Some(answer.to_lowercase()))
         .await
         .unwrap();
-    assert!(ok.token.is_some());
+    assert!(ok.login_recorded);
+    assert_eq!(ok.methods, vec![AuthMethod::Password]);
+    assert_eq!(ok.methods[0].amr(), "pwd");
+    assert_eq!(ok.user.login.logins_count, 1);
 }
 
 async fn registration_rules_and_custom_data(db: &TestDb) {

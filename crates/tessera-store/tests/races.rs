@@ -163,7 +163,7 @@ async fn admin_password_reset_survives_update_password(db: &TestDb) {
         }
         let email = a.user_by_id(&pool.id, &id).await.unwrap().email.unwrap();
         let login = |pw: &str| {
-            a.login(
+            a.authenticate(
                 &pool,
                 None,
                 Credential::Password {
@@ -190,7 +190,7 @@ async fn block_survives_login_recording(db: &TestDb) {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         let email = a.user_by_id(&pool.id, &id).await.unwrap().email.unwrap();
         let (login, block) = tokio::join!(
-            u.login(
+            u.authenticate(
                 &pool,
                 None,
                 Credential::Password {

@@ -4,8 +4,9 @@
 
 use serde_json::Value;
 
+use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
-use super::register::{Authenticated, RegisterOptions, Registration};
+use super::register::{RegisterOptions, Registration};
 use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use super::Core;
@@ -59,17 +60,31 @@ fn account_key(id: &LoginId) -> String {
     }
 }
 
+impl Credential {
+    fn method(&self) -> AuthMethod {
+        match self {
+            Credential::Password { .. } | Credential::SubAccount { .. } => AuthMethod::Password,
+            Credential::PhoneCode { .. } => AuthMethod::SmsCode,
+            Credential::EmailCode { .. } => AuthMethod::EmailCode,
+        }
+    }
+}
+
 impl Core {
-    pub async fn login(
+    /// A login with every pool and application rule, recorded on the user and in the login
+    /// history. Yields the authentication event; issuing tokens for it is the caller's
+    /// second step, in the caller's token profile.
+    pub async fn authenticate(
         &self,
         pool: &UserPool,
         app: Option<&Application>,
         credential: Credential,
         opts: LoginOptions,
-    ) -> Result<Authenticated> {
+    ) -> Result<AuthEvent> {
         let custom = self
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
+        let method = credential.method();
         let (mut user, newly_created) = match credential {
             Credential::Password { id, password } => {
                 match self.password_step(pool, &id, &password, &opts).await {
@@ -127,12 +142,15 @@ impl Core {
                 .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
                 .await?;
         }
-        self.record_login(pool, &mut user, &opts.client).await?;
-        let token = self.issue_user_token(pool, app, &user).await?;
-        Ok(Authenticated {
+        let at_ms = self.record_login(pool, &mut user, &opts.client).await?;
+        Ok(AuthEvent {
             user,
-            token: Some(token),
+            methods: vec![method],
+            at_ms,
+            app_id: app.map(|a| a.id.clone()),
+            client: opts.client,
             newly_created,
+            login_recorded: true,
         })
     }
 

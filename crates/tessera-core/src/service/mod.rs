@@ -4,6 +4,7 @@ pub mod account;
 pub mod acl_admin;
 pub mod admin;
 pub mod apps_admin;
+pub mod authn;
 pub mod codes;
 mod core;
 pub mod directory;

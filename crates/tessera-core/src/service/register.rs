@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
+use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
-use super::tokens::IssuedToken;
 use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, NewUser};
 use super::Core;
@@ -40,31 +40,24 @@ pub enum Registration {
 #[derive(Debug, Clone, Default)]
 pub struct RegisterOptions {
     pub profile: Profile,
-    /// Counts as a login (logins count, last login) and returns a token.
+    /// Counts as a login (logins count, last login, the login history).
     pub force_login: bool,
-    /// Returns a token without counting a login.
-    pub generate_token: bool,
     pub client: LoginContext,
     /// `customData`: user-defined field values, already JSON-decoded.
     pub custom_data: Vec<(String, Value)>,
 }
 
-/// A user who just registered or logged in, with a token when one was asked for.
-#[derive(Debug, Clone)]
-pub struct Authenticated {
-    pub user: User,
-    pub token: Option<IssuedToken>,
-    pub newly_created: bool,
-}
-
 impl Core {
+    /// A self-service registration with every pool rule. The new user has proven the
+    /// identifier (password set, or a code), so the result is an authentication event;
+    /// whether it counted as a login is `force_login`.
     pub async fn register(
         &self,
         pool: &UserPool,
         app: Option<&Application>,
         reg: Registration,
         opts: RegisterOptions,
-    ) -> Result<Authenticated> {
+    ) -> Result<AuthEvent> {
         if pool.settings.register_disabled {
             return Err(Error::RegisterDisabled);
         }
@@ -75,6 +68,11 @@ impl Core {
         };
         // Validate everything cheap before any code is spent or row written.
         let mut code_check: Option<(CodeTarget, String)> = None;
+        let method = match &reg {
+            Registration::Email { .. } | Registration::Username { .. } => AuthMethod::Password,
+            Registration::PhoneCode { .. } => AuthMethod::SmsCode,
+            Registration::EmailCode { .. } => AuthMethod::EmailCode,
+        };
         match reg {
             Registration::Email { email, password } => {
                 identifiers::email(&email)?;
@@ -157,18 +155,19 @@ impl Core {
                 .await?;
         }
         self.record_registration(pool, ip).await?;
-        let token = if opts.force_login {
-            self.record_login(pool, &mut user, &opts.client).await?;
-            Some(self.issue_user_token(pool, app, &user).await?)
-        } else if opts.generate_token {
-            Some(self.issue_user_token(pool, app, &user).await?)
+        let at_ms = if opts.force_login {
+            self.record_login(pool, &mut user, &opts.client).await?
         } else {
-            None
+            crate::clock::now_ms()
         };
-        Ok(Authenticated {
+        Ok(AuthEvent {
             user,
-            token,
+            methods: vec![method],
+            at_ms,
+            app_id: app.map(|a| a.id.clone()),
+            client: opts.client,
             newly_created: true,
+            login_recorded: opts.force_login,
         })
     }
 

@@ -7,6 +7,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::authn::AuthEvent;
 use super::Core;
 use crate::clock;
 use crate::crypto::jwt;
@@ -88,6 +89,17 @@ impl Core {
             keys = self.reload_for_unknown_kid().await?;
         }
         Ok(keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key)))
+    }
+
+    /// The Authing v1/v2 user token for a completed authentication: this wire's token
+    /// profile (OIDC, v3, SAML and CAS have their own over the same [`AuthEvent`]).
+    pub async fn issue_v2_user_token(
+        &self,
+        pool: &UserPool,
+        app: Option<&Application>,
+        event: &AuthEvent,
+    ) -> Result<IssuedToken> {
+        self.issue_user_token(pool, app, &event.user).await
     }
 
     /// Issues a user token. Signed RS256 with the current key, or HS256 with the application's

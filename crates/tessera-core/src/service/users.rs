@@ -363,13 +363,13 @@ impl Core {
         Ok(user)
     }
 
-    /// Records a completed login on the user row and in `user`.
+    /// Records a completed login on the user row and in `user`; returns its time (ms).
     pub async fn record_login(
         &self,
         pool: &UserPool,
         user: &mut User,
         ctx: &LoginContext,
-    ) -> Result<()> {
+    ) -> Result<i64> {
         let update = LoginUpdate {
             at_ms: clock::now_ms(),
             app_id: ctx.app_id.clone(),
@@ -383,7 +383,7 @@ impl Core {
         user.login.last_ip = update.ip;
         user.login.device = update.device;
         user.login.browser = update.browser;
-        Ok(())
+        Ok(update.at_ms)
     }
 
     /// Whether `password` matches a stored hash (off the async workers). For re-checks of a

@@ -3,9 +3,10 @@
 
 use serde_json::{json, Map, Value};
 use tessera_core::service::account::{EmailChange, PhoneChange, Session};
+use tessera_core::service::authn::AuthEvent;
 use tessera_core::service::codes::CodeTarget;
 use tessera_core::service::login::{Credential, LoginOptions};
-use tessera_core::service::register::{Authenticated, RegisterOptions, Registration};
+use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::udf::{decode_wire_value, UdfTarget};
 use tessera_core::service::users::{CreatedBy, LoginId};
 use tessera_core::{Error, Lang, Result};
@@ -56,9 +57,23 @@ fn common_message(lang: Lang, zh: &str, en: &str) -> Value {
     json!({ "code": 200, "message": message(lang, zh, en) })
 }
 
-/// A logged-in or registered user, with custom data if the document selects it.
-async fn authenticated_json(ctx: &V2Ctx, a: &Authenticated, f: &Field) -> Result<Value> {
-    user_json::authenticated_json(&ctx.state.core, a, f.child("customData").is_some()).await
+/// A logged-in or registered user, with a v2 token when `issue_token` and custom data if the
+/// document selects it.
+async fn authenticated_json(
+    ctx: &V2Ctx,
+    a: &AuthEvent,
+    issue_token: bool,
+    f: &Field,
+) -> Result<Value> {
+    user_json::authenticated_json(
+        &ctx.state.core,
+        ctx.pool()?,
+        ctx.app(),
+        a,
+        issue_token,
+        f.child("customData").is_some(),
+    )
+    .await
 }
 
 async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -81,15 +96,17 @@ async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             password: args::opt_password(core, input, "password")?,
         },
     };
+    // `forceLogin` counts a login and returns a token; `generateToken` only returns one.
+    let force_login = opt_bool(input, "forceLogin")?;
+    let issue_token = force_login || opt_bool(input, "generateToken")?;
     let opts = RegisterOptions {
         profile: args::profile(input)?,
-        force_login: opt_bool(input, "forceLogin")?,
-        generate_token: opt_bool(input, "generateToken")?,
+        force_login,
         client: ctx.client(opt_str(input, "clientIp")?),
         custom_data: args::custom_data(input)?,
     };
     let out = core.register(pool, ctx.app(), reg, opts).await?;
-    authenticated_json(ctx, &out, f).await
+    authenticated_json(ctx, &out, issue_token, f).await
 }
 
 async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -123,8 +140,8 @@ async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         client: ctx.client(opt_str(input, "clientIp")?),
         custom_data: args::custom_data(input)?,
     };
-    let out = core.login(pool, ctx.app(), credential, opts).await?;
-    authenticated_json(ctx, &out, f).await
+    let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
+    authenticated_json(ctx, &out, true, f).await
 }
 
 async fn login_sub_account(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -140,8 +157,8 @@ async fn login_sub_account(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         client: ctx.client(opt_str(a, "clientIp")?),
         ..LoginOptions::default()
     };
-    let out = core.login(pool, ctx.app(), credential, opts).await?;
-    authenticated_json(ctx, &out, f).await
+    let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
+    authenticated_json(ctx, &out, true, f).await
 }
 
 /// The session's user, echoing the caller's token (the SDK stores whatever comes back).

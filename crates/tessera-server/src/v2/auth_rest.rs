@@ -50,17 +50,20 @@ pub async fn register_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             email: req_str(&b, "email")?,
             code: req_str(&b, "code")?,
         };
+        // `forceLogin` counts a login and returns a token; `generateToken` only returns one.
+        let force_login = opt_bool(&b, "forceLogin")?;
+        let issue_token = force_login || opt_bool(&b, "generateToken")?;
         let opts = RegisterOptions {
             profile: args::profile(&b)?,
-            force_login: opt_bool(&b, "forceLogin")?,
-            generate_token: opt_bool(&b, "generateToken")?,
+            force_login,
             client: ctx.client(opt_str(&b, "clientIp")?),
             custom_data: args::custom_data(&b)?,
         };
         let out = ctx.state.core.register(pool, ctx.app(), reg, opts).await?;
+        let core = &ctx.state.core;
         Ok(ok(
             text(ctx.lang, "注册成功", "Registered"),
-            authenticated_json(&ctx.state.core, &out, true).await?,
+            authenticated_json(core, pool, ctx.app(), &out, issue_token, true).await?,
         ))
     })
     .await
@@ -79,14 +82,11 @@ pub async fn login_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             custom_data: args::custom_data(&b)?,
             ..LoginOptions::default()
         };
-        let out = ctx
-            .state
-            .core
-            .login(pool, ctx.app(), credential, opts)
-            .await?;
+        let core = &ctx.state.core;
+        let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
         Ok(ok(
             text(ctx.lang, "登录成功", "Logged in"),
-            authenticated_json(&ctx.state.core, &out, true).await?,
+            authenticated_json(core, pool, ctx.app(), &out, true, true).await?,
         ))
     })
     .await

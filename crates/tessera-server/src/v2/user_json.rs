@@ -3,7 +3,8 @@
 use serde_json::{json, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::User;
-use tessera_core::service::register::Authenticated;
+use tessera_core::model::{Application, UserPool};
+use tessera_core::service::authn::AuthEvent;
 use tessera_core::service::udf::{UdfTarget, UdfValue};
 use tessera_core::{Core, Result};
 
@@ -85,14 +86,22 @@ pub fn udv_json(values: &[UdfValue]) -> Value {
     )
 }
 
-/// A user who just logged in or registered: the User with its token and `newlyCreated`, and
+/// A user who just logged in or registered (an authentication event) in the v2 shape: the
+/// User, with a v2 user token issued for the event when `issue_token`, `newlyCreated`, and
 /// its custom data when the caller reads it.
 pub async fn authenticated_json(
     core: &Core,
-    a: &Authenticated,
+    pool: &UserPool,
+    app: Option<&Application>,
+    a: &AuthEvent,
+    issue_token: bool,
     with_custom_data: bool,
 ) -> Result<Value> {
-    let token = a.token.as_ref().map(|t| TokenOut {
+    let issued = match issue_token {
+        true => Some(core.issue_v2_user_token(pool, app, a).await?),
+        false => None,
+    };
+    let token = issued.as_ref().map(|t| TokenOut {
         token: &t.token,
         exp: t.exp,
     });

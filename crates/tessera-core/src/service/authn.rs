@@ -1,0 +1,51 @@
+//! Authentication events: what a completed login or registration established, apart from any
+//! token.
+//!
+//! Every rule of a login (captcha, failure counting, blocked or archived users, the forced
+//! first-login password change, unverified email, the application's access policy) runs
+//! before an [`AuthEvent`] exists, once, in the core. Turning the event into credentials is a
+//! second step with one profile per wire — the Authing v1/v2 user token
+//! ([`Core::issue_v2_user_token`]), later the v3 token set, OIDC ID/access/refresh tokens,
+//! SAML assertions and CAS tickets — so no protocol inherits another's token.
+
+use super::users::LoginContext;
+use crate::model::User;
+
+/// How the user proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A password (by email, username, phone or sub-account).
+    Password,
+    /// A one-time code sent by SMS.
+    SmsCode,
+    /// A one-time code sent by email.
+    EmailCode,
+}
+
+impl AuthMethod {
+    /// The RFC 8176 authentication method reference (`amr`) value.
+    pub fn amr(self) -> &'static str {
+        match self {
+            AuthMethod::Password => "pwd",
+            AuthMethod::SmsCode => "sms",
+            AuthMethod::EmailCode => "otp",
+        }
+    }
+}
+
+/// A completed authentication: who, how, when, through which application and from where.
+#[derive(Debug, Clone)]
+pub struct AuthEvent {
+    /// The user as stored after the login was recorded.
+    pub user: User,
+    pub methods: Vec<AuthMethod>,
+    /// When the authentication completed (ms); OIDC's `auth_time`.
+    pub at_ms: i64,
+    pub app_id: Option<String>,
+    pub client: LoginContext,
+    /// The user was created by this event (registration, or a login that auto-registered).
+    pub newly_created: bool,
+    /// The event counted as a login (logins count, last login, the login history). A
+    /// registration without `forceLogin` authenticates the user without counting one.
+    pub login_recorded: bool,
+}
