@@ -987,7 +987,66 @@ async fn departments_carry_their_paths(db: &TestDb) {
     assert!(matches!(nobody, Err(Error::UserNotFound)), "{nobody:?}");
 }
 
+/// The access policy is a login rule: a user the application keeps out gets no session
+/// through it, on every façade (they all log in through `Core::authenticate`).
+async fn login_follows_app_access_policy(db: &TestDb) {
+    use tessera_core::service::login::{Credential, LoginOptions};
+    use tessera_core::service::users::LoginId;
+    let fx = setup(db).await;
+    let pool = fx.core.pool(&fx.pool).await.unwrap();
+    fx.core
+        .create_user(
+            &pool,
+            NewUser {
+                username: Some("walker".into()),
+                password: Some("pass-word1".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    let user = fx
+        .core
+        .find_user_by(
+            &pool,
+            tessera_core::store::user_admin::UserKey::Username,
+            "walker",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let app = fx.core.app(&fx.app).await.unwrap();
+    let login = || {
+        fx.core.authenticate(
+            &pool,
+            Some(&app),
+            Credential::Password {
+                id: LoginId::Username("walker".into()),
+                password: "pass-word1".into(),
+            },
+            LoginOptions::default(),
+        )
+    };
+    login().await.expect("open by default");
+    fx.core
+        .set_app_default_access(&fx.pool, &fx.app, false)
+        .await
+        .unwrap();
+    assert!(matches!(login().await, Err(Error::Forbidden)));
+    let before = fx.core.user_by_id(&fx.pool, &user.id).await.unwrap();
+    fx.core
+        .set_app_access(&fx.pool, &fx.app, TargetType::User, &user.id, true)
+        .await
+        .unwrap();
+    let ok = login().await.expect("allowed by a rule naming the user");
+    assert_eq!(ok.app_id.as_deref(), Some(fx.app.as_str()));
+    // The refused attempt recorded no login.
+    assert_eq!(ok.user.login.logins_count, before.login.logins_count + 1);
+}
+
 backend_tests! {
+    login_app_access => login_follows_app_access_policy;
     group_role => resource_through_a_groups_role;
     department_role => resource_through_a_departments_role;
     ancestor_department => resource_through_an_ancestor_department;

@@ -411,6 +411,23 @@ impl Core {
         Ok((total, allowed.into_iter().skip(skip).take(take).collect()))
     }
 
+    /// Whether the application's access policy lets the user in: the same rule as
+    /// [`Core::allowed_apps`] for one application (a deny naming the user or one of their
+    /// roles, groups or nodes wins, then an allow, then the application's default).
+    pub async fn may_use_app(&self, pool_id: &str, user_id: &str, app_id: &str) -> Result<bool> {
+        let Some((_, default_allow)) = self.store.app_with_default_access(pool_id, app_id).await?
+        else {
+            return Err(Error::AppNotFound);
+        };
+        let subjects = self.subjects(pool_id, user_id).await?;
+        let rules = self
+            .store
+            .app_access_rules(pool_id, &subjects.targets(false))
+            .await?;
+        let mine: Vec<&AppAccessRule> = rules.iter().filter(|r| r.app_id == app_id).collect();
+        Ok(app_allowed(default_allow, &mine))
+    }
+
     /// Loads `view_ids`, their ancestors, and the children of `children_of`.
     pub(crate) async fn tree(
         &self,

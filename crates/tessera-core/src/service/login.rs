@@ -137,6 +137,12 @@ impl Core {
         if user.blocked || user.status == UserStatus::Suspended {
             return Err(Error::UserBlocked);
         }
+        // The application's access policy: a user it keeps out gets no session through it.
+        if let Some(app) = app {
+            if !self.may_use_app(&pool.id, &user.id, &app.id).await? {
+                return Err(Error::Forbidden);
+            }
+        }
         if !custom.is_empty() {
             self.store
                 .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
