@@ -418,7 +418,7 @@ async fn run(a: Args) -> Result<String> {
     details.insert("is_user_exists_http".into(), load_json(&exists));
     let rss_loaded = server.rss_kb();
     out.insert("rss_loaded_kb".into(), json!(rss_loaded));
-    core.store().ping().await?;
+    core.ready().await?;
     drop(core);
     server.stop();
 

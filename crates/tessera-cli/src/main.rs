@@ -350,12 +350,8 @@ async fn housekeeping(core: Arc<Core>) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
-        let now = tessera_core::clock::now_ms();
-        if let Err(e) = core.store().purge_expired(now).await {
+        if let Err(e) = core.housekeeping().await {
             tracing::warn!(error = %e, "housekeeping failed");
-        }
-        if let Err(e) = core.store().delete_retired_signing_keys(now).await {
-            tracing::warn!(error = %e, "retired-key cleanup failed");
         }
     }
 }

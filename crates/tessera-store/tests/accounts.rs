@@ -271,7 +271,7 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
     // A wrongly typed custom value refuses the whole registration: no user is written.
     let bad = reg("ok1@example.com", vec![("age".into(), json!("old"))]).await;
     assert!(matches!(bad, Err(Error::InvalidParameter(_))));
-    assert_eq!(a.core.store().count_users(&pool_id).await.unwrap(), 0);
+    assert_eq!(db.open().await.count_users(&pool_id).await.unwrap(), 0);
     let u = reg("ok1@example.com", vec![("age".into(), json!(20))])
         .await
         .unwrap();

@@ -42,7 +42,7 @@ async fn bulk_import_is_one_transaction_with_db_uniqueness(db: &TestDb) {
     let core = core(db).await;
     let creds = core.create_pool("bulk").await.unwrap();
     let pool = core.pool(&creds.user_pool_id).await.unwrap();
-    let store = core.store();
+    let store = db.open().await;
 
     // More than one multi-row statement's worth, so the batch spans several statements.
     let n = 1_234;

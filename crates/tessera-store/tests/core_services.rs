@@ -108,7 +108,7 @@ async fn users_are_validated_and_unique(db: &TestDb) {
         2231
     );
     assert_eq!(
-        core.store().count_users(&pool.id).await.unwrap(),
+        db.open().await.count_users(&pool.id).await.unwrap(),
         1,
         "failures wrote nothing"
     );
@@ -141,8 +141,9 @@ async fn password_login_rehashes_imported_bcrypt(db: &TestDb) {
             .await,
         Err(Error::WrongPassword)
     ));
-    let still = core
-        .store()
+    let still = db
+        .open()
+        .await
         .find_user(&pool.id, UserLookup::Id(&u.id))
         .await
         .unwrap()
@@ -158,8 +159,9 @@ async fn password_login_rehashes_imported_bcrypt(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(logged.login.logins_count, 1);
-    let after = core
-        .store()
+    let after = db
+        .open()
+        .await
         .find_user(&pool.id, UserLookup::Id(&u.id))
         .await
         .unwrap()

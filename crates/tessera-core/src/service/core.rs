@@ -73,10 +73,6 @@ impl Core {
         })
     }
 
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
-    }
-
     pub fn config(&self) -> &CoreConfig {
         &self.config
     }
@@ -98,6 +94,15 @@ impl Core {
     /// Decrypts a password as the official SDKs send it.
     pub fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
         self.transport.decrypt(ciphertext)
+    }
+
+    /// Deletes what has outlived its use: expired revocations, codes, sessions and rate
+    /// windows, and signing keys past their retirement. Returns how many rows went.
+    pub async fn housekeeping(&self) -> Result<u64> {
+        let now = crate::clock::now_ms();
+        let purged = self.store.purge_expired(now).await?;
+        let keys = self.store.delete_retired_signing_keys(now).await?;
+        Ok(purged + keys)
     }
 
     /// Store readiness, for `/ready`.

@@ -411,6 +411,21 @@ impl Core {
         Ok((total, allowed.into_iter().skip(skip).take(take).collect()))
     }
 
+    /// The roles assigned to one department itself (not inherited), optionally of one
+    /// namespace.
+    pub async fn node_roles(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        namespace: Option<&str>,
+    ) -> Result<Vec<Role>> {
+        let ids = self
+            .store
+            .roles_of_targets(pool_id, &[(TargetType::OrgNode, node_id.to_owned())])
+            .await?;
+        self.store.roles_by_ids(pool_id, &ids, namespace).await
+    }
+
     /// Whether the application's access policy lets the user in: the same rule as
     /// [`Core::allowed_apps`] for one application (a deny naming the user or one of their
     /// roles, groups or nodes wins, then an allow, then the application's default).

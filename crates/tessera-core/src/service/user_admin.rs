@@ -336,6 +336,23 @@ impl Core {
             .await
     }
 
+    /// The user's links to external identity providers.
+    pub async fn identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>> {
+        self.store.list_identities(pool_id, user_id).await
+    }
+
+    /// The user linked to `user_id_in_idp` at `provider`, if any.
+    pub async fn user_by_identity(
+        &self,
+        pool: &UserPool,
+        provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>> {
+        self.store
+            .find_user_by_identity(&pool.id, provider, user_id_in_idp)
+            .await
+    }
+
     /// Removes a user's link to an external identity; an absent link is "not found".
     pub async fn unlink_identity(
         &self,

@@ -118,7 +118,7 @@ pub async fn authenticated_json(
 
 /// `User.identities`: the user's links to external providers.
 pub async fn identities_json(core: &Core, pool_id: &str, user_id: &str) -> Result<Value> {
-    let ids = core.store().list_identities(pool_id, user_id).await?;
+    let ids = core.identities(pool_id, user_id).await?;
     Ok(Value::Array(
         ids.iter()
             .map(|i| {

@@ -108,15 +108,8 @@ async fn node_full(ctx: &V2Ctx, pool_id: &str, n: &NodeView, f: &Field) -> Resul
         v["authorizedResources"] = authorized_page(&list);
     }
     if let Some(roles) = f.child("roles") {
-        let ids = core
-            .store()
-            .roles_of_targets(pool_id, &[(TargetType::OrgNode, n.node.id.clone())])
-            .await?;
         let ns = opt_str(&roles.args, "namespace")?.filter(|s| !s.is_empty());
-        let list = core
-            .store()
-            .roles_by_ids(pool_id, &ids, ns.as_deref())
-            .await?;
+        let list = core.node_roles(pool_id, &n.node.id, ns.as_deref()).await?;
         v["roles"] = json!({"totalCount": list.len(),
                             "list": list.iter().map(role_json).collect::<Vec<_>>()});
     }

@@ -291,9 +291,7 @@ async fn find_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let found = if let Some(Value::Object(i)) = a.get("identity") {
         let provider = req_str(i, "provider")?;
         let id_in_idp = req_str(i, "userIdInIdp")?;
-        core.store()
-            .find_user_by_identity(&pool.id, &provider, &id_in_idp)
-            .await?
+        core.user_by_identity(pool, &provider, &id_in_idp).await?
     } else {
         let mut found = None;
         for (key, k) in [
@@ -406,11 +404,7 @@ async fn user_detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let pool = ctx.admin().await?;
     let core = &ctx.state.core;
     let Some(user) = core
-        .store()
-        .find_user(
-            &pool.id,
-            tessera_core::store::UserLookup::Id(&req_id(&f.args, "id")),
-        )
+        .find_user_by(pool, UserKey::Id, &req_id(&f.args, "id"))
         .await?
     else {
         return Ok(Value::Null);
