@@ -302,6 +302,36 @@ async fn change_user_writes_only_what_it_names(db: &TestDb) {
     ));
 }
 
+/// Pool settings: two administrators' partial updates and a secret rotation at once all
+/// land; none is undone by another's stale copy of the pool.
+async fn pool_updates_and_secret_rotation_all_land(db: &TestDb) {
+    let (u, a, pool) = setup(db).await;
+    for round in 0..ROUNDS {
+        let names = obj(json!({"name": format!("n{round}")}));
+        let descs =
+            obj(json!({"description": format!("d{round}"), "registerDisabled": round % 2 == 0}));
+        let (named, described, secret) = tokio::join!(
+            a.update_pool(&pool, &names),
+            u.update_pool(&pool, &descs),
+            a.refresh_pool_secret(&pool),
+        );
+        named.unwrap();
+        described.unwrap();
+        let secret = secret.unwrap();
+        let stored = u.pool(&pool.id).await.unwrap();
+        assert_eq!(stored.name, format!("n{round}"), "round {round}");
+        assert_eq!(
+            stored.description.as_deref(),
+            Some(format!("d{round}").as_str())
+        );
+        assert_eq!(stored.settings.register_disabled, round % 2 == 0);
+        assert_eq!(
+            stored.secret, secret,
+            "round {round}: the rotation was undone"
+        );
+    }
+}
+
 backend_tests! {
     block_vs_update_password => block_survives_update_password;
     block_vs_update_profile => block_survives_update_profile;
@@ -309,4 +339,5 @@ backend_tests! {
     admin_reset_vs_update_password => admin_password_reset_survives_update_password;
     block_vs_login => block_survives_login_recording;
     targeted_change => change_user_writes_only_what_it_names;
+    pool_updates => pool_updates_and_secret_rotation_all_land;
 }

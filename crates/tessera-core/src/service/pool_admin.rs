@@ -187,8 +187,18 @@ impl Core {
         pool: &UserPool,
         input: &Map<String, Value>,
     ) -> Result<UserPool> {
-        let mut p = pool.clone();
-        p.settings = apply_settings(&pool.settings, input)?;
+        self.modify_pool(&pool.id, |p| self.apply_pool_input(p.clone(), input))
+            .await
+    }
+
+    /// The partial update of `updateUserpool` applied to a copy of the pool as stored.
+    async fn apply_pool_input(
+        &self,
+        pool: UserPool,
+        input: &Map<String, Value>,
+    ) -> Result<UserPool> {
+        let mut p = pool;
+        p.settings = apply_settings(&p.settings, input)?;
         let text = |k: &'static str| -> Result<Option<String>> {
             match input.get(k) {
                 None | Some(Value::Null) => Ok(None),
@@ -227,19 +237,17 @@ impl Core {
                 p.domain = d;
             }
         }
-        p.updated_at = clock::now_ms();
-        self.store.update_pool(&p).await?;
         Ok(p)
     }
 
     /// `refreshUserpoolSecret`: a new random secret; every management token bought with the
     /// old one stops working at once, in every process (they carry its fingerprint).
     pub async fn refresh_pool_secret(&self, pool: &UserPool) -> Result<String> {
-        let mut p = pool.clone();
-        p.secret = crate::ids::new_secret(32);
-        p.updated_at = clock::now_ms();
-        self.store.update_pool(&p).await?;
-        Ok(p.secret)
+        let secret = crate::ids::new_secret(32);
+        self.store
+            .set_pool_secret(&pool.id, &secret, clock::now_ms())
+            .await?;
+        Ok(secret)
     }
 
     pub async fn whitelist(

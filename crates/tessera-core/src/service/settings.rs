@@ -56,11 +56,39 @@ impl Core {
         if settings.token_expires_after < 60 || settings.password_strength > 4 {
             return Err(Error::InvalidParameter("settings"));
         }
-        let mut pool = self.pool(pool_id).await?;
-        pool.settings = settings;
-        pool.updated_at = clock::now_ms();
-        self.store.update_pool(&pool).await?;
-        Ok(pool)
+        self.modify_pool(pool_id, |p| {
+            let mut p = p.clone();
+            p.settings = settings.clone();
+            async move { Ok(p) }
+        })
+        .await
+    }
+
+    /// Read-modify-write of a pool with a version check: `change` computes the new pool from
+    /// the one stored, and the write applies only if nobody changed the pool since that
+    /// read; otherwise it runs again on the newer pool. So two administrators editing
+    /// different settings at once both land, and neither undoes the other.
+    pub(crate) async fn modify_pool<'a, F, Fut>(
+        &'a self,
+        pool_id: &str,
+        change: F,
+    ) -> Result<UserPool>
+    where
+        F: Fn(&UserPool) -> Fut,
+        Fut: std::future::Future<Output = Result<UserPool>> + 'a,
+    {
+        const ATTEMPTS: usize = 8;
+        for _ in 0..ATTEMPTS {
+            let current = self.pool(pool_id).await?;
+            let mut next = change(&current).await?;
+            // Strictly newer than the version read, even within one millisecond, so the
+            // version check of a concurrent writer that read the same row cannot pass.
+            next.updated_at = clock::now_ms().max(current.updated_at + 1);
+            if self.store.update_pool(&next, current.updated_at).await? {
+                return Ok(next);
+            }
+        }
+        Err(Error::ConcurrentChange)
     }
 
     pub async fn add_whitelist(

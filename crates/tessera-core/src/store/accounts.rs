@@ -42,7 +42,15 @@ pub struct UdfDefinition {
 
 #[async_trait]
 pub trait AccountStore: Send + Sync {
-    async fn update_pool(&self, pool: &UserPool) -> Result<()>;
+    /// Writes a pool's editable fields (name, description, logo, domain, settings) and
+    /// `updated_at`, only if the stored `updated_at` is still `expected_version` (the
+    /// version the change was computed from). Returns false when it is not: another change
+    /// landed meanwhile and nothing was written. A missing pool is
+    /// [`crate::Error::PoolNotFound`]. The secret is not written here (see
+    /// [`AccountStore::set_pool_secret`]).
+    async fn update_pool(&self, pool: &UserPool, expected_version: i64) -> Result<bool>;
+    /// Replaces the pool's secret, and nothing else.
+    async fn set_pool_secret(&self, pool_id: &str, secret: &str, at_ms: i64) -> Result<()>;
 
     /// Writes only the columns `change` names, and `updated_at = at_ms`, in one statement,
     /// and returns the row as it is afterwards. `Ok(None)`: the change's precondition

@@ -46,10 +46,10 @@ fn placeholders(from: usize, n: usize) -> String {
 
 #[async_trait]
 impl AccountStore for SqlStore {
-    async fn update_pool(&self, p: &UserPool) -> Result<()> {
+    async fn update_pool(&self, p: &UserPool, expected_version: i64) -> Result<bool> {
         let n = sqlx::query(
             "UPDATE user_pools SET name = $1, description = $2, logo = $3, settings = $4, \
-             updated_at = $5, domain = $6, secret = $7 WHERE id = $8",
+             updated_at = $5, domain = $6 WHERE id = $7 AND updated_at = $8",
         )
         .bind(&p.name)
         .bind(&p.description)
@@ -57,12 +57,35 @@ impl AccountStore for SqlStore {
         .bind(to_json(&p.settings)?)
         .bind(p.updated_at)
         .bind(&p.domain)
-        .bind(&p.secret)
         .bind(&p.id)
+        .bind(expected_version)
         .execute(&self.pool)
         .await
         .map_err(db_err)?
         .rows_affected();
+        if n == 1 {
+            return Ok(true);
+        }
+        let exists = sqlx::query("SELECT 1 AS one FROM user_pools WHERE id = $1")
+            .bind(&p.id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match exists {
+            Some(_) => Ok(false),
+            None => Err(Error::PoolNotFound),
+        }
+    }
+
+    async fn set_pool_secret(&self, pool_id: &str, secret: &str, at_ms: i64) -> Result<()> {
+        let n = sqlx::query("UPDATE user_pools SET secret = $1, updated_at = $2 WHERE id = $3")
+            .bind(secret)
+            .bind(at_ms)
+            .bind(pool_id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
         if n == 0 {
             return Err(Error::PoolNotFound);
         }
