@@ -13,6 +13,12 @@ pub enum TargetType {
 }
 
 impl TargetType {
+    /// Whether a role can be assigned to this kind of target. A role cannot hold a role:
+    /// a role's parent gives it another role's grants instead. The one statement of this
+    /// rule; the store writes whatever assignments the core decided.
+    pub fn can_hold_roles(self) -> bool {
+        self != TargetType::Role
+    }
     /// The wire name (Authing's `PolicyAssignmentTargetType`).
     pub fn as_str(self) -> &'static str {
         match self {

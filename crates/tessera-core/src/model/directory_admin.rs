@@ -135,15 +135,6 @@ pub struct GrantWrite {
     pub op: GrantOp,
 }
 
-/// Fields of a role to change; `None` keeps the field.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RoleChange {
-    pub code: Option<String>,
-    pub description: Option<Option<String>>,
-    /// `Some(None)` removes the parent.
-    pub parent_id: Option<Option<String>>,
-}
-
 /// Fields of a node to change; `None` keeps the field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeChange {

@@ -110,6 +110,33 @@ impl Core {
         self.store.ping().await
     }
 
+    /// Runs `work` as one unit of work on `pool_id`'s data: a write transaction that holds
+    /// the pool's lock, committed if `work` succeeds and rolled back at once if it fails (a
+    /// transaction left to be dropped would keep SQLite's write lock until its connection
+    /// is reused). `work` gets the transaction and may borrow nothing else: it owns what it
+    /// needs, so the lock is held for statements, not for the caller's other work.
+    pub(crate) async fn pool_write<T, F>(&self, pool_id: &str, work: F) -> Result<T>
+    where
+        T: Send,
+        F: for<'t> FnOnce(
+                &'t mut dyn crate::store::WriteTx,
+            ) -> crate::store::unit::UnitFuture<'t, T>
+            + Send,
+    {
+        let mut tx = self.store.begin_pool_write(pool_id).await?;
+        let result = work(tx.as_mut()).await;
+        match result {
+            Ok(v) => {
+                tx.commit().await?;
+                Ok(v)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
     /// Runs one password hash or verification off the async workers, waiting (in arrival
     /// order) for a free core first.
     pub(crate) async fn hashing<T, F>(&self, f: F) -> Result<T>

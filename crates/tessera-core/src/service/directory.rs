@@ -514,7 +514,7 @@ impl Core {
         target_type: TargetType,
         target_id: &str,
     ) -> Result<()> {
-        if target_type == TargetType::Role {
+        if !target_type.can_hold_roles() {
             return Err(Error::InvalidParameter("targetType"));
         }
         self.store

@@ -23,9 +23,9 @@ use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
-use crate::model::directory_admin::RoleChange;
 use crate::model::User;
 use crate::store::directory_admin::Order;
+use crate::store::unit::RoleFields;
 
 /// What `updateRole` changes. `parent_code: Some("")` removes the parent.
 #[derive(Debug, Clone, Default)]
@@ -293,8 +293,10 @@ impl Core {
             .await
     }
 
-    /// Changes a role's code, description or parent. A parent loop is refused by the store
-    /// under a lock, so a concurrent change cannot close one either.
+    /// Changes a role's code, description or parent. The parent must be a role of the same
+    /// namespace that does not descend from this one (no loops); that is checked in the same
+    /// unit of work, under the pool's lock, as the write, so two concurrent changes cannot
+    /// close a loop between them.
     pub async fn update_role(
         &self,
         pool_id: &str,
@@ -314,7 +316,7 @@ impl Core {
                     .id,
             )),
         };
-        let change = RoleChange {
+        let fields = RoleFields {
             code: match update.new_code {
                 Some(c) if !c.trim().is_empty() => Some(check_code(&c, "newCode")?),
                 _ => None,
@@ -325,9 +327,33 @@ impl Core {
             },
             parent_id,
         };
-        self.store
-            .update_role(pool_id, &role.id, &change, clock::now_ms())
-            .await
+        let (pool, role_id, at) = (pool_id.to_owned(), role.id, clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                let current = tx
+                    .role(&pool, &role_id)
+                    .await?
+                    .ok_or(Error::NotFound("role"))?;
+                if let Some(Some(parent_id)) = &fields.parent_id {
+                    let parent = tx
+                        .role(&pool, parent_id)
+                        .await?
+                        .filter(|p| p.namespace == current.namespace)
+                        .ok_or(Error::NotFound("role"))?;
+                    // The lineage of the new parent includes the parent itself, so a role
+                    // made its own parent is refused here too.
+                    if tx
+                        .role_lineage(&pool, &parent.id)
+                        .await?
+                        .contains(&current.id)
+                    {
+                        return Err(Error::InvalidParameter("parent"));
+                    }
+                }
+                tx.update_role_fields(&pool, &role_id, &fields, at).await
+            })
+        })
+        .await
     }
 
     /// Deletes roles by code with everything naming them; one unknown code deletes none.
@@ -381,6 +407,9 @@ impl Core {
         }
         if targets.is_empty() {
             return Err(Error::MissingParameter("userIds"));
+        }
+        if targets.iter().any(|(t, _)| !t.can_hold_roles()) {
+            return Err(Error::InvalidParameter("targetType"));
         }
         if assign {
             self.store

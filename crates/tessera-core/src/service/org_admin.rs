@@ -353,15 +353,35 @@ impl Core {
         node_id: &str,
         target_parent_id: &str,
     ) -> Result<OrgTree> {
-        self.store
-            .move_node(
-                pool_id,
-                org_id.trim(),
-                node_id.trim(),
-                target_parent_id.trim(),
-                clock::now_ms(),
-            )
-            .await?;
+        let (pool, org, node_id, parent_id, at) = (
+            pool_id.to_owned(),
+            org_id.trim().to_owned(),
+            node_id.trim().to_owned(),
+            target_parent_id.trim().to_owned(),
+            clock::now_ms(),
+        );
+        // Checked and written in one unit of work under the pool's lock: a concurrent move
+        // cannot make this one close a cycle.
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pool, &org).await? {
+                    return Err(Error::NotFound("org"));
+                }
+                for id in [&node_id, &parent_id] {
+                    let in_org = tx.node(&pool, id).await?.is_some_and(|n| n.org_id == org);
+                    if !in_org {
+                        return Err(Error::NotFound("node"));
+                    }
+                }
+                // Walking up from the new parent and meeting the node means the node would
+                // hang under itself (the root is everyone's ancestor, so it never moves).
+                if tx.node_lineage(&pool, &parent_id).await?.contains(&node_id) {
+                    return Err(Error::InvalidParameter("targetParentId"));
+                }
+                tx.set_node_parent(&pool, &node_id, &parent_id, at).await
+            })
+        })
+        .await?;
         self.org_tree(pool_id, org_id).await
     }
 

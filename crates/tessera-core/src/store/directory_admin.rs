@@ -22,7 +22,7 @@ use crate::model::directory::{
 };
 use crate::model::directory_admin::{
     AppAccessRecord, GrantWrite, NodeChange, OrgRecord, Policy, PolicyAssignment,
-    ProgrammaticAccount, RoleChange,
+    ProgrammaticAccount,
 };
 use crate::model::{Application, User};
 use crate::service::paging::{Page, Paged};
@@ -54,17 +54,6 @@ pub trait DirectoryAdminStore: Send + Sync {
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>>;
-    /// Applies `change` and returns the role as stored. A parent must be a role of the same
-    /// namespace and pool that is neither the role nor one of its descendants
-    /// ([`crate::Error::InvalidParameter`] `"parent"`), checked under a lock on the pool row
-    /// so that two concurrent changes cannot close a loop together.
-    async fn update_role(
-        &self,
-        pool_id: &str,
-        role_id: &str,
-        change: &RoleChange,
-        at: i64,
-    ) -> Result<Role>;
     /// Deletes the roles and everything naming them; children lose their parent.
     async fn delete_roles(&self, pool_id: &str, role_ids: &[String]) -> Result<()>;
     /// Gives every role to every target, or nothing if one end is missing.
@@ -140,18 +129,6 @@ pub trait DirectoryAdminStore: Send + Sync {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node>;
-    /// Moves a node under `parent_id` of the same organization. Moving a node under itself
-    /// or a descendant (the root included: everything is its descendant) is
-    /// [`crate::Error::InvalidParameter`] `"targetParentId"`; checked under a lock on the
-    /// organization row.
-    async fn move_node(
-        &self,
-        pool_id: &str,
-        org_id: &str,
-        node_id: &str,
-        parent_id: &str,
-        at: i64,
-    ) -> Result<()>;
     /// Deletes a node that is not the root, with its whole subtree.
     async fn delete_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()>;
     async fn find_node_by_code(

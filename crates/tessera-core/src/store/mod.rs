@@ -12,6 +12,7 @@ pub mod bulk;
 pub mod directory;
 pub mod directory_admin;
 pub mod pool_admin;
+pub mod unit;
 pub mod user_admin;
 pub mod user_change;
 
@@ -23,6 +24,7 @@ pub use bulk::BulkStore;
 pub use directory::DirectoryStore;
 pub use directory_admin::DirectoryAdminStore;
 pub use pool_admin::PoolAdminStore;
+pub use unit::{Units, WriteTx};
 pub use user_admin::UserAdminStore;
 pub use user_change::{ProfileField, UserChange, UserField};
 
@@ -70,6 +72,7 @@ pub trait Store:
     + DirectoryAdminStore
     + UserAdminStore
     + PoolAdminStore
+    + Units
     + Send
     + Sync
     + 'static

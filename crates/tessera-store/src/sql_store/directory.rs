@@ -450,9 +450,6 @@ impl DirectoryStore for SqlStore {
         target_id: &str,
         at: i64,
     ) -> Result<()> {
-        if target_type == TargetType::Role {
-            return Err(Error::InvalidParameter("targetType"));
-        }
         let (table, target_missing) = target_table(target_type);
         atomically!(self, tx, {
             let n = sqlx::query(&format!(

@@ -18,7 +18,7 @@ use tessera_core::model::directory::{
 };
 use tessera_core::model::directory_admin::{
     AppAccessRecord, GrantOp, GrantWrite, NodeChange, OrgRecord, Policy, PolicyAssignment,
-    ProgrammaticAccount, RoleChange,
+    ProgrammaticAccount,
 };
 use tessera_core::model::{Application, User};
 use tessera_core::service::paging::{Page, Paged};
@@ -616,89 +616,6 @@ impl DirectoryAdminStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
-    async fn update_role(
-        &self,
-        pool_id: &str,
-        role_id: &str,
-        change: &RoleChange,
-        at: i64,
-    ) -> Result<Role> {
-        atomically!(self, tx, {
-            lock_pool(&mut tx, pool_id).await?;
-            let select = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE pool_id = $1 AND id = $2");
-            let current = sqlx::query(&select)
-                .bind(pool_id)
-                .bind(role_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .as_ref()
-                .map(role)
-                .transpose()?
-                .ok_or(Error::NotFound("role"))?;
-            let mut next = current.clone();
-            if let Some(code) = &change.code {
-                next.code = code.clone();
-            }
-            if let Some(description) = &change.description {
-                next.description = description.clone();
-            }
-            if let Some(parent) = &change.parent_id {
-                if let Some(parent_id) = parent {
-                    if parent_id == role_id {
-                        return Err(Error::InvalidParameter("parent"));
-                    }
-                    let ns: Option<String> =
-                        sqlx::query("SELECT namespace FROM roles WHERE pool_id = $1 AND id = $2")
-                            .bind(pool_id)
-                            .bind(parent_id)
-                            .fetch_optional(&mut *tx)
-                            .await
-                            .map_err(db_err)?
-                            .map(|r| col(&r, "namespace"))
-                            .transpose()?;
-                    if ns.as_deref() != Some(current.namespace.as_str()) {
-                        return Err(Error::NotFound("role"));
-                    }
-                    // The new parent must not descend from this role: walk up from it. UNION
-                    // stops at rows already seen, so even a corrupt loop ends.
-                    let looped = sqlx::query(
-                        "WITH RECURSIVE up(id, parent_id) AS ( \
-                            SELECT id, parent_id FROM roles WHERE pool_id = $1 AND id = $2 \
-                            UNION \
-                            SELECT r.id, r.parent_id FROM up JOIN roles r ON r.id = up.parent_id) \
-                         SELECT 1 AS one FROM up WHERE id = $3",
-                    )
-                    .bind(pool_id)
-                    .bind(parent_id)
-                    .bind(role_id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                    if looped.is_some() {
-                        return Err(Error::InvalidParameter("parent"));
-                    }
-                }
-                next.parent_id = parent.clone();
-            }
-            next.updated_at = at;
-            sqlx::query(
-                "UPDATE roles SET code = $1, description = $2, parent_id = $3, updated_at = $4 \
-                 WHERE pool_id = $5 AND id = $6",
-            )
-            .bind(&next.code)
-            .bind(&next.description)
-            .bind(&next.parent_id)
-            .bind(at)
-            .bind(pool_id)
-            .bind(role_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(dir_err)?;
-            Ok(next)
-        })
-    }
-
     async fn delete_roles(&self, pool_id: &str, role_ids: &[String]) -> Result<()> {
         atomically!(self, tx, {
             lock_pool(&mut tx, pool_id).await?;
@@ -714,9 +631,6 @@ impl DirectoryAdminStore for SqlStore {
         targets: &[(TargetType, String)],
         at: i64,
     ) -> Result<()> {
-        if targets.iter().any(|(t, _)| *t == TargetType::Role) {
-            return Err(Error::InvalidParameter("targetType"));
-        }
         atomically!(self, tx, {
             link_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
         })
@@ -1181,71 +1095,6 @@ impl DirectoryAdminStore for SqlStore {
             .await
             .map_err(dir_err)?;
             Ok(current)
-        })
-    }
-
-    async fn move_node(
-        &self,
-        pool_id: &str,
-        org_id: &str,
-        node_id: &str,
-        parent_id: &str,
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query("UPDATE orgs SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
-                .bind(at)
-                .bind(pool_id)
-                .bind(org_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound("org"));
-            }
-            for id in [node_id, parent_id] {
-                let found = sqlx::query(
-                    "SELECT 1 AS one FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
-                )
-                .bind(pool_id)
-                .bind(org_id)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                if found.is_none() {
-                    return Err(Error::NotFound("node"));
-                }
-            }
-            // Walk up from the new parent: meeting the node means it would hang under itself.
-            let looped = sqlx::query(
-                "WITH RECURSIVE up(id, parent_id) AS ( \
-                    SELECT id, parent_id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
-                    UNION \
-                    SELECT n.id, n.parent_id FROM up JOIN org_nodes n ON n.id = up.parent_id) \
-                 SELECT 1 AS one FROM up WHERE id = $3",
-            )
-            .bind(pool_id)
-            .bind(parent_id)
-            .bind(node_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if looped.is_some() {
-                return Err(Error::InvalidParameter("targetParentId"));
-            }
-            sqlx::query(
-                "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
-            )
-            .bind(parent_id)
-            .bind(at)
-            .bind(pool_id)
-            .bind(node_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            Ok(())
         })
     }
 

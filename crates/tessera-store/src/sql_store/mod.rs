@@ -35,6 +35,7 @@ mod directory;
 mod directory_admin;
 mod pool_admin;
 mod statement;
+mod unit;
 mod user_admin;
 
 #[derive(Clone)]
