@@ -572,7 +572,7 @@ impl Core {
     }
 }
 
-/// Binding an email someone else has is "email already bound" (2200), not "user exists".
+/// Binding an email someone else has is [`Error::EmailAlreadyBound`], not "user exists".
 fn email_taken(e: Error) -> Error {
     match e {
         Error::AlreadyExists(UniqueField::Email) => Error::EmailAlreadyBound,

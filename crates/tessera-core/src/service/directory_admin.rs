@@ -21,7 +21,7 @@ use super::paging::{Page, Paged};
 use super::udf::{UdfTarget, UdfValue};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::directory_admin::RoleChange;
 use crate::model::User;
@@ -104,14 +104,14 @@ impl Core {
             TargetType::Role => Ok(self
                 .role_in(pool_id, namespace, identifier)
                 .await?
-                .ok_or(Error::NotFound("role"))?
+                .ok_or(Error::NotFound(Entity::Role))?
                 .id),
             TargetType::Group => Ok(self.group_required(pool_id, identifier).await?.id),
             TargetType::OrgNode => Ok(self
                 .store
                 .get_node(pool_id, identifier)
                 .await?
-                .ok_or(Error::NotFound("node"))?
+                .ok_or(Error::NotFound(Entity::OrgNode))?
                 .id),
         }
     }
@@ -262,14 +262,14 @@ impl Core {
     ) -> Result<Role> {
         self.role_by_code(pool_id, namespace, code)
             .await?
-            .ok_or(Error::NotFound("role"))
+            .ok_or(Error::NotFound(Entity::Role))
     }
 
     pub async fn role_by_id(&self, pool_id: &str, id: &str) -> Result<Role> {
         self.store
             .get_role(pool_id, id)
             .await?
-            .ok_or(Error::NotFound("role"))
+            .ok_or(Error::NotFound(Entity::Role))
     }
 
     /// The role's parent, if it has one.
@@ -310,7 +310,7 @@ impl Core {
                 self.store
                     .find_role(pool_id, &role.namespace, &check_code(&p, "parent")?)
                     .await?
-                    .ok_or(Error::NotFound("role"))?
+                    .ok_or(Error::NotFound(Entity::Role))?
                     .id,
             )),
         };
@@ -397,7 +397,7 @@ impl Core {
         let found = self.store.nodes_with_code(pool_id, code.trim()).await?;
         match found.as_slice() {
             [one] => Ok(one.id.clone()),
-            [] => Err(Error::NotFound("node")),
+            [] => Err(Error::NotFound(Entity::OrgNode)),
             _ => Err(Error::InvalidParameter("nodeCodes")),
         }
     }
@@ -422,7 +422,7 @@ impl Core {
     pub async fn group_required(&self, pool_id: &str, code: &str) -> Result<Group> {
         self.group_by_code(pool_id, code)
             .await?
-            .ok_or(Error::NotFound("group"))
+            .ok_or(Error::NotFound(Entity::Group))
     }
 
     pub async fn list_groups(

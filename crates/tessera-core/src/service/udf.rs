@@ -285,8 +285,12 @@ mod tests {
     #[test]
     fn values_are_stored_as_the_sdk_decodes_them() {
         assert_eq!(
-            to_stored(&def("STRING"), &json!("华中科技大学")).unwrap(),
-            "华中科技大学"
+            to_stored(
+                &def("STRING"),
+                &json!("\u{534e}\u{4e2d}\u{79d1}\u{6280}\u{5927}\u{5b66}")
+            )
+            .unwrap(),
+            "\u{534e}\u{4e2d}\u{79d1}\u{6280}\u{5927}\u{5b66}"
         );
         assert_eq!(to_stored(&def("NUMBER"), &json!(20)).unwrap(), "20");
         assert_eq!(to_stored(&def("BOOLEAN"), &json!(true)).unwrap(), "true");

@@ -56,7 +56,7 @@ pub trait DirectoryAdminStore: Send + Sync {
     ) -> Result<Paged<Role>>;
     /// Applies `change` and returns the role as stored. A parent must be a role of the same
     /// namespace and pool that is neither the role nor one of its descendants
-    /// ([`crate::Error::InvalidParameter`] `"parent"`), checked under a lock on the pool row
+    /// ([`crate::Error::RoleParentLoop`]), checked under a lock on the pool row
     /// so that two concurrent changes cannot close a loop together.
     async fn update_role(
         &self,
@@ -142,7 +142,7 @@ pub trait DirectoryAdminStore: Send + Sync {
     ) -> Result<Node>;
     /// Moves a node under `parent_id` of the same organization. Moving a node under itself
     /// or a descendant (the root included: everything is its descendant) is
-    /// [`crate::Error::InvalidParameter`] `"targetParentId"`; checked under a lock on the
+    /// [`crate::Error::NodeMoveLoop`]; checked under a lock on the
     /// organization row.
     async fn move_node(
         &self,

@@ -8,11 +8,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
-use tessera_core::{Error, Lang, Result};
+use tessera_core::{Error, Result};
 
 use super::args::{self, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
 use super::user_json::authenticated_json;
+use crate::authing::Lang;
 use crate::envelope::{ok, V2Error};
 
 type Reply = std::result::Result<Response, V2Error>;

@@ -23,7 +23,7 @@ use tessera_core::model::directory_admin::{
 use tessera_core::model::{Application, User};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::directory_admin::{AssignmentFilter, DirectoryAdminStore, Order};
-use tessera_core::{ids, Error, Result};
+use tessera_core::{ids, Entity, Error, Result};
 
 use super::directory::{
     by_type, dir_err, group, insert_node_row, missing_end, node, parse_target_key, prefixed,
@@ -37,16 +37,16 @@ use crate::rows::{self, col, flag, to_json};
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// Unique indexes this module adds to the directory's (see `directory::DUPLICATES`).
-const DUPLICATES: [(&str, &str, &str); 2] = [
+const DUPLICATES: [(&str, &str, Entity); 2] = [
     (
         "policies_code_uq",
         "policies.pool_id, policies.namespace, policies.code",
-        "策略 code",
+        Entity::PolicyCode,
     ),
     (
         "resource_grants_uq",
         "resource_grants.pool_id, resource_grants.namespace",
-        "授权记录",
+        Entity::ResourceGrant,
     ),
 ];
 
@@ -55,11 +55,11 @@ fn admin_err(e: sqlx::Error) -> Error {
         if db.is_unique_violation() {
             let constraint = db.constraint().unwrap_or("");
             let message = db.message();
-            if let Some((_, _, label)) = DUPLICATES
+            if let Some((_, _, entity)) = DUPLICATES
                 .iter()
                 .find(|(index, columns, _)| constraint == *index || message.contains(columns))
             {
-                return Error::Duplicate(label);
+                return Error::Duplicate(*entity);
             }
         }
     }
@@ -185,7 +185,7 @@ const ROLE_ASSIGNMENTS: Assignments = Assignments {
     table: "role_assignments",
     owner_col: "role_id",
     owners: "roles",
-    owner_missing: Error::NotFound("role"),
+    owner_missing: Error::NotFound(Entity::Role),
     extra_cols: "",
     extra_vals: "",
 };
@@ -194,7 +194,7 @@ const POLICY_ASSIGNMENTS: Assignments = Assignments {
     table: "policy_assignments",
     owner_col: "policy_id",
     owners: "policies",
-    owner_missing: Error::NotFound("policy"),
+    owner_missing: Error::NotFound(Entity::Policy),
     extra_cols: ", enabled",
     extra_vals: ", 1",
 };
@@ -635,7 +635,7 @@ impl DirectoryAdminStore for SqlStore {
                 .as_ref()
                 .map(role)
                 .transpose()?
-                .ok_or(Error::NotFound("role"))?;
+                .ok_or(Error::NotFound(Entity::Role))?;
             let mut next = current.clone();
             if let Some(code) = &change.code {
                 next.code = code.clone();
@@ -646,7 +646,7 @@ impl DirectoryAdminStore for SqlStore {
             if let Some(parent) = &change.parent_id {
                 if let Some(parent_id) = parent {
                     if parent_id == role_id {
-                        return Err(Error::InvalidParameter("parent"));
+                        return Err(Error::RoleParentLoop);
                     }
                     let ns: Option<String> =
                         sqlx::query("SELECT namespace FROM roles WHERE pool_id = $1 AND id = $2")
@@ -658,7 +658,7 @@ impl DirectoryAdminStore for SqlStore {
                             .map(|r| col(&r, "namespace"))
                             .transpose()?;
                     if ns.as_deref() != Some(current.namespace.as_str()) {
-                        return Err(Error::NotFound("role"));
+                        return Err(Error::NotFound(Entity::Role));
                     }
                     // The new parent must not descend from this role: walk up from it. UNION
                     // stops at rows already seen, so even a corrupt loop ends.
@@ -676,7 +676,7 @@ impl DirectoryAdminStore for SqlStore {
                     .await
                     .map_err(db_err)?;
                     if looped.is_some() {
-                        return Err(Error::InvalidParameter("parent"));
+                        return Err(Error::RoleParentLoop);
                     }
                 }
                 next.parent_id = parent.clone();
@@ -715,7 +715,7 @@ impl DirectoryAdminStore for SqlStore {
         at: i64,
     ) -> Result<()> {
         if targets.iter().any(|(t, _)| *t == TargetType::Role) {
-            return Err(Error::InvalidParameter("targetType"));
+            return Err(Error::RoleAssignedToRole);
         }
         atomically!(self, tx, {
             link_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
@@ -904,7 +904,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(dir_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("group"));
+            return Err(Error::NotFound(Entity::Group));
         }
         Ok(())
     }
@@ -996,7 +996,7 @@ impl DirectoryAdminStore for SqlStore {
                         .await
                         .map_err(db_err)?;
                 if found.is_none() {
-                    return Err(Error::NotFound("tenant"));
+                    return Err(Error::NotFound(Entity::Tenant));
                 }
             }
             for n in nodes {
@@ -1088,7 +1088,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("org"));
+                return Err(Error::NotFound(Entity::Org));
             }
             // Read the nodes before the org row goes: its delete cascades to them.
             let node_ids: Vec<String> =
@@ -1135,7 +1135,7 @@ impl DirectoryAdminStore for SqlStore {
                     .map_err(db_err)?
                     .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("node"));
+                return Err(Error::NotFound(Entity::OrgNode));
             }
             let mut current = sqlx::query(&format!(
                 "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2"
@@ -1202,7 +1202,7 @@ impl DirectoryAdminStore for SqlStore {
                 .map_err(db_err)?
                 .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("org"));
+                return Err(Error::NotFound(Entity::Org));
             }
             for id in [node_id, parent_id] {
                 let found = sqlx::query(
@@ -1215,7 +1215,7 @@ impl DirectoryAdminStore for SqlStore {
                 .await
                 .map_err(db_err)?;
                 if found.is_none() {
-                    return Err(Error::NotFound("node"));
+                    return Err(Error::NotFound(Entity::OrgNode));
                 }
             }
             // Walk up from the new parent: meeting the node means it would hang under itself.
@@ -1233,7 +1233,7 @@ impl DirectoryAdminStore for SqlStore {
             .await
             .map_err(db_err)?;
             if looped.is_some() {
-                return Err(Error::InvalidParameter("targetParentId"));
+                return Err(Error::NodeMoveLoop);
             }
             sqlx::query(
                 "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
@@ -1261,7 +1261,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("org"));
+                return Err(Error::NotFound(Entity::Org));
             }
             let parent: Option<Option<String>> = sqlx::query(
                 "SELECT parent_id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
@@ -1275,9 +1275,9 @@ impl DirectoryAdminStore for SqlStore {
             .map(|r| col(&r, "parent_id"))
             .transpose()?;
             match parent {
-                None => return Err(Error::NotFound("node")),
+                None => return Err(Error::NotFound(Entity::OrgNode)),
                 // The root goes only with its organization (`deleteOrg`): an org has one root.
-                Some(None) => return Err(Error::InvalidParameter("nodeId")),
+                Some(None) => return Err(Error::RootNodeDelete),
                 Some(Some(_)) => {}
             }
             let ids = subtree(&mut tx, pool_id, org_id, node_id).await?;
@@ -1379,12 +1379,12 @@ impl DirectoryAdminStore for SqlStore {
                 let Some(removed) = removed else {
                     // Not a member of the source: say which end is wrong.
                     let ends = vec![
-                        ("org_nodes", from, Error::NotFound("node")),
+                        ("org_nodes", from, Error::NotFound(Entity::OrgNode)),
                         ("users", user_id.as_str(), Error::UserNotFound),
                     ];
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::InvalidParameter("userIds")));
+                        .unwrap_or(Error::MoveOfNonMember));
                 };
                 let was_main = flag(&removed, "is_main")?;
                 let on_conflict = if was_main {
@@ -1408,7 +1408,7 @@ impl DirectoryAdminStore for SqlStore {
                 .map_err(db_err)?
                 .rows_affected();
                 if n == 0 {
-                    let ends = vec![("org_nodes", to, Error::NotFound("node"))];
+                    let ends = vec![("org_nodes", to, Error::NotFound(Entity::OrgNode))];
                     if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
                         return Err(e);
                     }
@@ -1499,12 +1499,12 @@ impl DirectoryAdminStore for SqlStore {
                 if n == 0 {
                     let ends = vec![
                         ("users", user_id, Error::UserNotFound),
-                        ("org_nodes", node_id, Error::NotFound("node")),
+                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
                     ];
                     // Both exist: the user is not a member of that department.
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::InvalidParameter("departmentId")));
+                        .unwrap_or(Error::MainDepartmentNotJoined));
                 }
             }
             sqlx::query(
@@ -1586,7 +1586,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(dir_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("namespace"));
+                return Err(Error::NotFound(Entity::Namespace));
             }
             if ns.code != old_code {
                 for table in ["roles", "resources", "resource_grants", "policies"] {
@@ -1615,7 +1615,7 @@ impl DirectoryAdminStore for SqlStore {
                 .map_err(db_err)?
                 .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("namespace"));
+                return Err(Error::NotFound(Entity::Namespace));
             }
             delete_namespace_contents(&mut tx, pool_id, code).await
         })
@@ -1684,7 +1684,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("resource"));
+            return Err(Error::NotFound(Entity::Resource));
         }
         Ok(())
     }
@@ -1702,7 +1702,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("resource"));
+                return Err(Error::NotFound(Entity::Resource));
             }
             sqlx::query(
                 "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
@@ -1907,7 +1907,7 @@ impl DirectoryAdminStore for SqlStore {
                     let ends = vec![("applications", app_id, Error::AppNotFound)];
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::NotFound("access rule")));
+                        .unwrap_or(Error::NotFound(Entity::AccessRule)));
                 }
             }
             Ok(())
@@ -2157,7 +2157,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(admin_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("policy"));
+            return Err(Error::NotFound(Entity::Policy));
         }
         Ok(())
     }

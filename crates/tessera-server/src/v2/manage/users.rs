@@ -809,7 +809,7 @@ async fn password_check(admin: Admin, bytes: Bytes) -> Reply {
                 &password,
             ) {
                 Ok(()) => (true, String::new()),
-                Err(e) => (false, e.message(admin.lang())),
+                Err(e) => (false, crate::authing::errors::message(&e, admin.lang())),
             };
             Ok(done(
                 admin.lang(),
