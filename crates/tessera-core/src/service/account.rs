@@ -2,7 +2,6 @@
 //! (bind, unbind, update with old-address verification per pool setting), password resets by
 //! code or by first-login token, account linking, the security summary, logout.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::codes::{CodePurpose, CodeTarget};
@@ -27,8 +26,7 @@ pub struct Session {
 }
 
 /// `getSecurityLevel`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityLevel {
     pub score: i64,
     pub email: bool,

@@ -10,6 +10,7 @@ mod context;
 mod directory_fields;
 mod endpoint;
 mod manage;
+mod shapes;
 mod upload;
 mod user_json;
 
