@@ -1,6 +1,7 @@
 //! The `tessera` binary.
 
 mod config;
+mod output;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -16,6 +17,7 @@ use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 
 use config::{FileConfig, LogFormat, StoreLocation};
+use output::{CredentialsJson, PoolJson, RotationJson};
 
 #[derive(Parser)]
 #[command(
@@ -168,18 +170,20 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             match command {
                 PoolCommand::Create { name, json } => {
                     let creds = core.create_pool(&name).await.map_err(Fatal::runtime)?;
-                    print_json_or(json, &creds, || {
+                    let out = CredentialsJson::from(&creds);
+                    print_json_or(json, &out, || {
                         format!(
                             "Created user pool {} (app {}). Credentials:\n{}",
                             creds.user_pool_id,
                             creds.app_id,
-                            pretty(&creds)
+                            pretty(&out)
                         )
                     })
                 }
                 PoolCommand::List { json } => {
                     let pools = core.list_pools().await.map_err(Fatal::runtime)?;
-                    print_json_or(json, &pools, || {
+                    let out: Vec<PoolJson> = pools.iter().map(PoolJson::from).collect();
+                    print_json_or(json, &out, || {
                         pools
                             .iter()
                             .map(|p| {
@@ -204,7 +208,7 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             let location = config::store_location(cli.data_dir, cli.database_url, &file);
             let core = open_cli_core(&location, cli.public_url, &file).await?;
             let r = core.rotate_signing_key().await.map_err(Fatal::runtime)?;
-            print_json_or(json, &r, || {
+            print_json_or(json, &RotationJson::from(&r), || {
                 format!(
                     "New signing key {}. Retiring {:?}; they verify until {}.",
                     r.new_kid,
@@ -330,7 +334,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     if let Some(creds) = core.bootstrap().await.map_err(Fatal::runtime)? {
         println!(
             "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
-            pretty(&creds)
+            pretty(&CredentialsJson::from(&creds))
         );
     }
     tokio::spawn(housekeeping(Arc::clone(&core)));

@@ -14,5 +14,5 @@ pub mod rules;
 pub mod service;
 pub mod store;
 
-pub use error::{Error, Lang, Result, UniqueField};
+pub use error::{Entity, Error, PasswordRule, Result, UniqueField};
 pub use service::{Core, CoreConfig};

@@ -6,14 +6,16 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 
-/// One email to one recipient.
+/// One verification code by email to one recipient: providers render the subject and text
+/// from it, in the words and languages they choose, as they do for an SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmailMessage {
     pub pool_id: String,
     pub to: String,
-    pub subject: String,
-    pub text: String,
-    /// The scene (`VERIFY_CODE`, `RESET_PASSWORD`, …), for providers that template by scene.
+    pub code: String,
+    /// How long the code stays valid, in whole minutes.
+    pub valid_minutes: i64,
+    /// The scene (`VERIFY_EMAIL`, `RESET_PASSWORD`, …) the code is for.
     pub scene: String,
     /// The pool's own SMTP server, when it configured one; else the deployment's.
     pub route: Option<EmailRoute>,

@@ -2,6 +2,7 @@
 //! ([`tessera_core::notify`]); this crate knows how: email over SMTP (lettre), SMS through an
 //! HTTP webhook, or, for local development, the server log.
 
+pub mod email_text;
 mod log;
 mod smtp;
 mod webhook;

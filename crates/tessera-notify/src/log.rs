@@ -11,9 +11,10 @@ pub struct LogNotifier;
 #[async_trait]
 impl Notifier for LogNotifier {
     async fn send_email(&self, msg: &EmailMessage) -> Result<()> {
+        let text = crate::email_text::render(msg);
         tracing::info!(
             target: "tessera::dev_delivery",
-            to = %msg.to, scene = %msg.scene, subject = %msg.subject, text = %msg.text,
+            to = %msg.to, scene = %msg.scene, subject = %text.subject, text = %text.body,
             "email not sent (no SMTP configured)"
         );
         Ok(())

@@ -3,6 +3,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tessera_core::notify::EmailMessage;
 use tessera_core::{Error, Result};
 
+use crate::email_text;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SmtpError {
     #[error("invalid SMTP URL: {0}")]
@@ -39,13 +41,20 @@ impl SmtpMailer {
         Ok(SmtpMailer { transport, from })
     }
 
+    /// Sends a verification-code email in this crate's words ([`email_text::render`]).
     pub async fn send(&self, msg: &EmailMessage) -> Result<()> {
-        let to = msg.to.parse::<Mailbox>().map_err(|_| Error::InvalidEmail)?;
+        let text = email_text::render(msg);
+        self.send_text(&msg.to, text.subject, text.body).await
+    }
+
+    /// Sends one plain-text email.
+    pub async fn send_text(&self, to: &str, subject: &str, body: String) -> Result<()> {
+        let to = to.parse::<Mailbox>().map_err(|_| Error::InvalidEmail)?;
         let email = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(msg.subject.clone())
-            .body(msg.text.clone())
+            .subject(subject)
+            .body(body)
             .map_err(|e| Error::Internal(format!("building email: {e}")))?;
         self.transport
             .send(email)

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
 use serde_json::json;
-use tessera_core::error::LogLabel;
-use tessera_core::{Error, Lang};
+use tessera_core::Error;
+
+use crate::authing::{errors, Lang, LogLabel};
 
 /// The caller's language, from `x-authing-lang` (zh-CN unless it says English).
 #[derive(Debug, Clone, Copy)]
@@ -42,8 +43,8 @@ impl IntoResponse for V2Error {
     fn into_response(self) -> Response {
         let V2Error(err, lang) = self;
         log_error(&err);
-        Json(json!({ "code": err.code(), "message": err.message(lang), "data": null }))
-            .into_response()
+        let (code, message) = (errors::code(&err), errors::message(&err, lang));
+        Json(json!({ "code": code, "message": message, "data": null })).into_response()
     }
 }
 

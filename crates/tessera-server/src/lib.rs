@@ -3,6 +3,7 @@
 //! its protocol, calls the [`tessera_core::Core`] services and formats the answer; no module
 //! holds business rules.
 
+pub mod authing;
 pub mod envelope;
 mod graphql;
 mod http;

@@ -109,11 +109,13 @@ async fn codes_have_an_attempt_budget(db: &TestDb) {
         .unwrap();
     let code = {
         let mails = a.outbox.emails.lock().unwrap();
-        let text = &mails.last().unwrap().text;
-        text.split(|c: char| !c.is_ascii_digit())
-            .find(|s| s.len() == 6)
-            .unwrap()
-            .to_owned()
+        let mail = mails.last().unwrap();
+        assert_eq!(mail.code.len(), 6);
+        assert_eq!(
+            mail.valid_minutes,
+            pool.settings.verify_code_expires_after / 60
+        );
+        mail.code.clone()
     };
     let target = CodeTarget::email("ann@example.com").unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };

@@ -18,7 +18,7 @@ use tessera_core::service::paging::Page;
 use tessera_core::service::tenants::{NewConn, NewExtIdp, NewTenant, TenantPatch};
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::{AppsAdminStore, Store};
-use tessera_core::{Core, CoreConfig, Error};
+use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
 struct Fx {
@@ -257,7 +257,7 @@ async fn agreements_order_and_bad_sorts(db: &TestDb) {
         vec![ids[0], ids[1], 42],
     ] {
         let e = fx.core.sort_agreements(&fx.pool, &app, &bad).await;
-        assert!(matches!(e, Err(Error::InvalidParameter("ids"))), "{e:?}");
+        assert!(matches!(e, Err(Error::AgreementOrderMismatch)), "{e:?}");
     }
     assert_eq!(
         order(fx.core.list_agreements(&fx.pool, &app).await.unwrap()),
@@ -375,7 +375,7 @@ async fn tenant_members_batches_and_delete(db: &TestDb) {
         .await
         .unwrap();
     let e = fx.core.delete_tenant(&fx.other, &t.id).await;
-    assert!(matches!(e, Err(Error::NotFound("tenant"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Tenant))), "{e:?}");
     fx.core.delete_tenant(&fx.pool, &t.id).await.unwrap();
     assert_eq!(
         fx.count(
@@ -417,7 +417,10 @@ async fn ext_idp_identifiers_all_or_nothing(db: &TestDb) {
         .core
         .create_ext_idp(&fx.pool, new("b", vec![conn("fresh"), conn("taken")]))
         .await;
-    assert!(matches!(e, Err(Error::Duplicate("identifier"))), "{e:?}");
+    assert!(
+        matches!(e, Err(Error::Duplicate(Entity::ExtIdpConnIdentifier))),
+        "{e:?}"
+    );
     assert!(!fx
         .core
         .ext_idp_conn_identifier_taken(&fx.pool, "fresh")
@@ -439,12 +442,18 @@ async fn ext_idp_identifiers_all_or_nothing(db: &TestDb) {
         .unwrap();
     assert!(!fx.core.ext_idp_conn(&fx.pool, &c.id).await.unwrap().enabled);
     let e = fx.core.ext_idp_conn(&fx.other, &c.id).await;
-    assert!(matches!(e, Err(Error::NotFound("extIdpConn"))), "{e:?}");
+    assert!(
+        matches!(e, Err(Error::NotFound(Entity::ExtIdpConn))),
+        "{e:?}"
+    );
     let e = fx
         .core
         .set_ext_idp_conn_enabled(&fx.other, &c.id, None, None, true)
         .await;
-    assert!(matches!(e, Err(Error::NotFound("extIdpConn"))), "{e:?}");
+    assert!(
+        matches!(e, Err(Error::NotFound(Entity::ExtIdpConn))),
+        "{e:?}"
+    );
     assert!(!fx.core.ext_idp_conn(&fx.pool, &c.id).await.unwrap().enabled);
 }
 

@@ -13,7 +13,7 @@ use tessera_core::notify::Outbox;
 use tessera_core::service::directory::{NewGroup, NewNode, NewResource, NewRole};
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::Store;
-use tessera_core::{Core, CoreConfig, Error};
+use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
 struct Fx {
@@ -366,7 +366,7 @@ async fn resource_through_a_parent_role(db: &TestDb) {
         )
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound("role"))),
+        matches!(missing, Err(Error::NotFound(Entity::Role))),
         "{missing:?}"
     );
 }
@@ -417,7 +417,7 @@ async fn roles_filter_by_namespace(db: &TestDb) {
         .core
         .assign_role(&fx.pool, &a, TargetType::Role, &b.id)
         .await;
-    assert!(matches!(bad, Err(Error::InvalidParameter(_))), "{bad:?}");
+    assert!(matches!(bad, Err(Error::RoleAssignedToRole)), "{bad:?}");
 }
 
 async fn duplicate_codes_write_nothing(db: &TestDb) {
@@ -433,7 +433,10 @@ async fn duplicate_codes_write_nothing(db: &TestDb) {
             },
         )
         .await;
-    assert!(matches!(dup, Err(Error::Duplicate("角色 code"))), "{dup:?}");
+    assert!(
+        matches!(dup, Err(Error::Duplicate(Entity::RoleCode))),
+        "{dup:?}"
+    );
     assert_eq!(fx.count("SELECT COUNT(*) FROM roles").await, 1);
     // The same code in another namespace is another role.
     fx.core
@@ -460,7 +463,10 @@ async fn duplicate_codes_write_nothing(db: &TestDb) {
             },
         )
         .await;
-    assert!(matches!(dup, Err(Error::Duplicate("分组 code"))), "{dup:?}");
+    assert!(
+        matches!(dup, Err(Error::Duplicate(Entity::GroupCode))),
+        "{dup:?}"
+    );
     assert_eq!(fx.count("SELECT COUNT(*) FROM user_groups").await, 1);
 
     let (org, root, _, _, _) = fx.org().await;
@@ -468,7 +474,10 @@ async fn duplicate_codes_write_nothing(db: &TestDb) {
         .core
         .add_node(&fx.pool, &org, &root.node.id, node("Eng 2", Some("eng")))
         .await;
-    assert!(matches!(dup, Err(Error::Duplicate("部门 code"))), "{dup:?}");
+    assert!(
+        matches!(dup, Err(Error::Duplicate(Entity::OrgNodeCode))),
+        "{dup:?}"
+    );
     assert_eq!(fx.count("SELECT COUNT(*) FROM org_nodes").await, 4);
     // Codes are per organization.
     let (org2, root2) = fx
@@ -490,7 +499,7 @@ async fn duplicate_codes_write_nothing(db: &TestDb) {
         .create_namespace(&fx.pool, "ns", Some("x".into()))
         .await;
     assert!(
-        matches!(dup, Err(Error::Duplicate("权限分组 code"))),
+        matches!(dup, Err(Error::Duplicate(Entity::NamespaceCode))),
         "{dup:?}"
     );
 
@@ -504,7 +513,10 @@ async fn duplicate_codes_write_nothing(db: &TestDb) {
         .await
         .unwrap();
     let dup = fx.core.create_resource(&fx.pool, res).await;
-    assert!(matches!(dup, Err(Error::Duplicate("资源 code"))), "{dup:?}");
+    assert!(
+        matches!(dup, Err(Error::Duplicate(Entity::ResourceCode))),
+        "{dup:?}"
+    );
     assert_eq!(fx.count("SELECT COUNT(*) FROM resources").await, 1);
 
     // A batch with one unknown user adds nobody.
@@ -547,12 +559,12 @@ async fn pools_are_isolated(db: &TestDb) {
         .core
         .assign_role(&op, &role, TargetType::User, &theirs)
         .await;
-    assert!(matches!(e, Err(Error::NotFound("role"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     let e = fx
         .core
         .add_group_members(&op, &group, std::slice::from_ref(&theirs))
         .await;
-    assert!(matches!(e, Err(Error::NotFound("group"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
     let e = fx
         .core
         .add_group_members(&fx.pool, &group, std::slice::from_ref(&theirs))
@@ -562,12 +574,12 @@ async fn pools_are_isolated(db: &TestDb) {
         .core
         .add_node(&op, &org, &root.node.id, node("X", None))
         .await;
-    assert!(matches!(e, Err(Error::NotFound("org"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
     let e = fx
         .core
         .add_node_members(&op, &root.node.id, std::slice::from_ref(&theirs), false)
         .await;
-    assert!(matches!(e, Err(Error::NotFound("node"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
     let e = fx
         .core
         .authorize_resource(
@@ -579,7 +591,7 @@ async fn pools_are_isolated(db: &TestDb) {
             vec!["read".into()],
         )
         .await;
-    assert!(matches!(e, Err(Error::NotFound("group"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
     let e = fx
         .core
         .set_app_access(&op, &fx.app, TargetType::User, &theirs, true)
@@ -982,7 +994,7 @@ async fn departments_carry_their_paths(db: &TestDb) {
         .core
         .add_node(&fx.pool, &other.id, &eng.node.id, node("X", None))
         .await;
-    assert!(matches!(e, Err(Error::NotFound("node"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
     let nobody = fx.core.user_departments(&fx.pool, "nobody", None).await;
     assert!(matches!(nobody, Err(Error::UserNotFound)), "{nobody:?}");
 }

@@ -21,7 +21,7 @@ use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::directory_admin::Order;
 use tessera_core::store::{DirectoryAdminStore, Store};
-use tessera_core::{Core, CoreConfig, Error};
+use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
 struct Fx {
@@ -268,7 +268,7 @@ async fn deleting_a_role_removes_everything_naming_it(db: &TestDb) {
         .core
         .delete_roles(&fx.pool, None, &["boss".into(), "nope".into()])
         .await;
-    assert!(matches!(e, Err(Error::NotFound("role"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     assert_eq!(fx.rows_naming(&role).await, 4);
 
     fx.core
@@ -300,7 +300,7 @@ async fn role_parent_loops_are_refused(db: &TestDb) {
     for (code, parent) in [("a", "c"), ("a", "b"), ("a", "a"), ("b", "c")] {
         let e = fx.parent(code, parent).await;
         assert!(
-            matches!(e, Err(Error::InvalidParameter("parent"))),
+            matches!(e, Err(Error::RoleParentLoop)),
             "{code} under {parent}: {e:?}"
         );
     }
@@ -319,7 +319,7 @@ async fn role_parent_loops_are_refused(db: &TestDb) {
         .await
         .unwrap();
     let e = fx.parent("a", "x").await;
-    assert!(matches!(e, Err(Error::NotFound("role"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     // Re-parenting and clearing work.
     fx.parent("c", "a").await.unwrap();
     assert_eq!(fx.parent_code("c").await.as_deref(), Some("a"));
@@ -400,10 +400,7 @@ async fn org_moves_refuse_cycles_even_when_racing(db: &TestDb) {
         .id;
     for (n, p) in [(&a, &a1), (&a, &a), (&root, &b)] {
         let e = fx.core.move_org_node(&fx.pool, &org, n, p).await;
-        assert!(
-            matches!(e, Err(Error::InvalidParameter("targetParentId"))),
-            "{e:?}"
-        );
+        assert!(matches!(e, Err(Error::NodeMoveLoop)), "{e:?}");
     }
     let moved = fx.core.move_org_node(&fx.pool, &org, &a, &b).await.unwrap();
     let view = moved.nodes.iter().find(|n| n.node.id == a1).unwrap();
@@ -420,7 +417,7 @@ async fn org_moves_refuse_cycles_even_when_racing(db: &TestDb) {
         .core
         .move_org_node(&fx.pool, &org, &a, &other.record.org.root_node_id)
         .await;
-    assert!(matches!(e, Err(Error::NotFound("node"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
 
     // X and Y siblings: "X under Y" and "Y under X" racing must not both win.
     for i in 0..5 {
@@ -507,7 +504,7 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
     assert_eq!(fx.rows_naming(&a).await + fx.rows_naming(&a1).await, 3);
 
     let e = fx.core.delete_org_node(&fx.pool, &org, &root).await;
-    assert!(matches!(e, Err(Error::InvalidParameter("nodeId"))), "{e:?}");
+    assert!(matches!(e, Err(Error::RootNodeDelete)), "{e:?}");
     fx.core.delete_org_node(&fx.pool, &org, &a).await.unwrap();
     assert_eq!(fx.rows_naming(&a).await + fx.rows_naming(&a1).await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM node_members").await, 0);
@@ -532,7 +529,7 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
     assert_eq!(fx.count("SELECT COUNT(*) FROM org_nodes").await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 0);
     let e = fx.core.delete_org(&fx.pool, &org).await;
-    assert!(matches!(e, Err(Error::NotFound("org"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
 }
 
 async fn grant_batches_are_all_or_nothing(db: &TestDb) {
@@ -555,7 +552,7 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     let mut bad = good.clone();
     bad.push(batch(vec!["missing"], TargetType::Group, &["x"]));
     let e = fx.core.grant_batches(&fx.pool, "ns", &bad, false).await;
-    assert!(matches!(e, Err(Error::NotFound("group"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM resource_grants").await, 0);
 
     fx.core
@@ -750,7 +747,7 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
         .unwrap()
         .is_none());
     let e = fx.core.delete_roles(&op, None, &["r".into()]).await;
-    assert!(matches!(e, Err(Error::NotFound("role"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     let e = fx
         .store
         .delete_roles(&op, std::slice::from_ref(&role))
@@ -761,10 +758,10 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
         "a foreign id deletes nothing"
     );
     let e = fx.core.delete_groups(&op, &["g".into()]).await;
-    assert!(matches!(e, Err(Error::NotFound("group"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
     assert!(fx.core.node_by_id(&op, &root).await.unwrap().is_none());
     let e = fx.core.org_tree(&op, &tree.record.org.id).await;
-    assert!(matches!(e, Err(Error::NotFound("org"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
     let their_pool = fx.core.pool(&op).await.unwrap();
     let e = fx
         .core
@@ -835,10 +832,7 @@ async fn members_move_with_their_main_department(db: &TestDb) {
         .await
         .unwrap();
     let e = fx.core.set_main_department(&fx.pool, &user, Some(&b)).await;
-    assert!(
-        matches!(e, Err(Error::InvalidParameter("departmentId"))),
-        "{e:?}"
-    );
+    assert!(matches!(e, Err(Error::MainDepartmentNotJoined)), "{e:?}");
     fx.core
         .move_org_members(&fx.pool, std::slice::from_ref(&user), &a, &b)
         .await
@@ -856,10 +850,7 @@ async fn members_move_with_their_main_department(db: &TestDb) {
         .core
         .move_org_members(&fx.pool, std::slice::from_ref(&user), &a, &b)
         .await;
-    assert!(
-        matches!(e, Err(Error::InvalidParameter("userIds"))),
-        "{e:?}"
-    );
+    assert!(matches!(e, Err(Error::MoveOfNonMember)), "{e:?}");
     fx.core
         .set_main_department(&fx.pool, &user, None)
         .await
@@ -993,7 +984,7 @@ async fn orgs_of_a_tenant(db: &TestDb) {
         .core
         .create_org_tree(&other.user_pool_id, node("X", None), Some("t1".into()))
         .await;
-    assert!(matches!(e, Err(Error::NotFound("tenant"))), "{e:?}");
+    assert!(matches!(e, Err(Error::NotFound(Entity::Tenant))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 2);
     assert!(fx
         .core

@@ -50,7 +50,7 @@ pub const EXTERNAL_ID: &str = "ext-1001";
 type Res<T> = Result<T, String>;
 
 fn err(what: &str) -> impl Fn(tessera_core::Error) -> String + '_ {
-    move |e| format!("seeding {what}: {e} (code {})", e.code())
+    move |e| format!("seeding {what}: {e} ({e:?})")
 }
 
 /// A created pool: its record and the credentials the JS tests need.

@@ -33,26 +33,34 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
     let mb = Mailbox::default();
     let smtp = mailbox::start_smtp(mb.clone()).await.expect("smtp sink");
     let http = mailbox::start_http(mb.clone()).await.expect("mailbox api");
+    let mailer = SmtpMailer::new(&format!("smtp://{smtp}"), "Tessera <no-reply@tessera.test>")
+        .expect("mailer");
     let delivery = Delivery {
-        email: Some(
-            SmtpMailer::new(&format!("smtp://{smtp}"), "Tessera <no-reply@tessera.test>")
-                .expect("mailer"),
-        ),
+        email: Some(mailer.clone()),
         sms: Some(SmsWebhook::new(&format!("http://{http}/sms"))),
         ..Delivery::default()
     };
-    // Non-ASCII subject and body (lettre encodes both), and a line starting with a dot.
+    // A code email: non-ASCII subject and body (lettre encodes both).
     delivery
         .send_email(&EmailMessage {
             pool_id: "p1".into(),
             to: "Ann@Example.com".into(),
-            subject: "【Tessera】登录验证码".into(),
-            text: "您的验证码是 482913，5 分钟内有效。\n.leading dot\n".into(),
+            code: "482913".into(),
+            valid_minutes: 5,
             scene: "LOGIN_VERIFY_CODE".into(),
             route: None,
         })
         .await
         .expect("send email");
+    // A line starting with a dot survives SMTP's dot-stuffing.
+    mailer
+        .send_text(
+            "bob@example.com",
+            "【Tessera】dots",
+            "first\n.leading dot\n".into(),
+        )
+        .await
+        .expect("send text");
     delivery
         .send_sms(&SmsMessage {
             pool_id: "p1".into(),
@@ -66,20 +74,21 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
         .expect("send sms");
 
     let mails = mb.mails();
-    assert_eq!(mails.len(), 1);
+    assert_eq!(mails.len(), 2);
     assert_eq!(mails[0].to, vec!["Ann@Example.com".to_owned()]);
-    assert_eq!(mails[0].subject, "【Tessera】登录验证码");
+    assert_eq!(mails[0].subject, "登录验证码 / Login code");
     assert!(
         mails[0].text.contains("您的验证码是 482913"),
         "{:?}",
         mails[0].text
     );
-    assert!(
-        mails[0].text.contains("\n.leading dot"),
-        "{:?}",
-        mails[0].text
-    );
     assert_eq!(mails[0].code.as_deref(), Some("482913"));
+    assert_eq!(mails[1].subject, "【Tessera】dots");
+    assert!(
+        mails[1].text.contains("\n.leading dot"),
+        "{:?}",
+        mails[1].text
+    );
 
     let (status, body) = get(http, "/mail/last?to=ann@example.com").await;
     assert_eq!(status, 200, "{body}");
@@ -104,5 +113,5 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
     assert_eq!(v["answer"], "x7k2");
     let (_, body) = get(http, "/seq").await;
     let v: serde_json::Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(v["seq"], 3);
+    assert_eq!(v["seq"], 4);
 }

@@ -54,7 +54,7 @@ impl Default for OidcSettings {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Application {
     pub id: String,
     pub pool_id: String,

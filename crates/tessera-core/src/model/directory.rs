@@ -165,7 +165,7 @@ pub struct NodeMembership {
     pub joined_at: i64,
 }
 
-/// A resource namespace (Authing's 权限分组).
+/// A resource namespace (Authing's permission group).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceNamespace {
     pub id: String,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Default user-token lifetime: 15 days, as Authing.
 pub const DEFAULT_TOKEN_EXPIRES_AFTER: i64 = 15 * 24 * 3600;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserPool {
     pub id: String,
     pub name: String,
@@ -57,8 +57,8 @@ pub struct PasswordUpdatePolicy {
     pub difference_cycle: i64,
 }
 
-/// A pool's own delivery provider (`customSMSProvider`, and the email counterpart): the
-/// wire shape is kept, `config` being JSON text whose keys depend on `provider`.
+/// A pool's own delivery provider (`customSMSProvider`, and the email counterpart), with
+/// `config` kept as JSON text whose keys depend on `provider`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ProviderSettings {
@@ -78,7 +78,11 @@ pub enum LoginFailStrategy {
 }
 
 /// Every pool-level switch that changes login or registration behaviour. Stored as one JSON
-/// document so that adding a setting needs no migration; unknown or missing keys take defaults.
+/// document (`user_pools.settings`) so that adding a setting needs no migration; unknown or
+/// missing keys take defaults. The serde names here and in the nested types are that stored
+/// document's: renaming one breaks existing databases. (`updateUserpool` still merges its
+/// input over this form, `service::pool_admin`; the answers have their own shapes in the
+/// server.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PoolSettings {
@@ -175,5 +179,33 @@ mod tests {
         assert!(partial.register_disabled);
         assert!(partial.verify_old_email);
         assert_eq!(partial.token_expires_after, DEFAULT_TOKEN_EXPIRES_AFTER);
+    }
+
+    /// A document as databases hold it today: its names must keep loading.
+    #[test]
+    fn stored_names_keep_loading() {
+        let stored = r#"{"registerDisabled":true,"loginFailStrategy":"block-account",
+            "frequentRegisterCheck":{"enabled":true,"timeInterval":60,"limit":2},
+            "whitelist":{"phoneEnabled":true,"emailEnabled":false,"usernameEnabled":false},
+            "customPasswordStrength":{"enabled":true,"regex":"^a","messageZh":"z",
+                "messageEn":"e"},
+            "passwordUpdatePolicy":{"enabled":true,"forcedCycle":30,"differenceCycle":3},
+            "customSMSProvider":{"enabled":true,"provider":"webhook","config":"{}"},
+            "customEmailProvider":{"enabled":false,"provider":"smtp","config":""},
+            "verifyCodeResendInterval":90,"defaultPhoneCountryCode":"+1"}"#;
+        let s: PoolSettings = serde_json::from_str(stored).unwrap();
+        assert!(s.register_disabled);
+        assert_eq!(s.login_fail_strategy, LoginFailStrategy::BlockAccount);
+        assert_eq!(s.frequent_register_check.time_interval, 60);
+        assert!(s.whitelist.phone_enabled);
+        assert_eq!(s.custom_password_strength.message_en, "e");
+        assert_eq!(s.password_update_policy.difference_cycle, 3);
+        assert_eq!(s.custom_sms_provider.provider, "webhook");
+        assert_eq!(s.custom_email_provider.provider, "smtp");
+        assert_eq!(s.verify_code_resend_interval, 90);
+        assert_eq!(s.default_phone_country_code, "+1");
+        let back = serde_json::to_value(&s).unwrap();
+        assert_eq!(back["customSMSProvider"]["config"], "{}");
+        assert_eq!(back["loginFailStrategy"], "block-account");
     }
 }

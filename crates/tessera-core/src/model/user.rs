@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum UserStatus {
     #[default]
     Activated,
@@ -33,7 +33,8 @@ impl UserStatus {
 }
 
 /// The OIDC standard-claim profile and other free-form attributes of a user. None of them is
-/// unique; each is a column so that admin search can index what it needs.
+/// unique; each is a column so that admin search can index what it needs. The camelCase serde
+/// form is not stored anywhere: `update_profile_of` matches a profile update's keys with it.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Profile {
@@ -66,7 +67,7 @@ pub struct Profile {
 }
 
 /// Facts recorded at each successful login.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LoginStats {
     pub logins_count: i64,
     pub last_login: Option<i64>,
@@ -75,7 +76,7 @@ pub struct LoginStats {
     pub browser: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
     pub pool_id: String,
@@ -99,7 +100,6 @@ pub struct User {
     /// e.g. `["basic:email"]`.
     pub register_source: Vec<String>,
     /// PHC string (or an imported bcrypt/PBKDF2 format); never leaves the core.
-    #[serde(skip_serializing)]
     pub password_hash: Option<String>,
     /// Set when an administrator requires a new password at the next login.
     pub reset_password_on_next_login: bool,
@@ -124,7 +124,7 @@ impl User {
 
 /// A link between a user and an identity at an external provider (social login, LDAP,
 /// enterprise IdP).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExternalIdentity {
     pub id: String,
     pub pool_id: String,

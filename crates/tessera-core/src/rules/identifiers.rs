@@ -123,7 +123,7 @@ mod tests {
             "a@x..io",
             long.as_str(),
         ] {
-            assert_eq!(email(e).unwrap_err().code(), 2003, "{e}");
+            assert!(matches!(email(e), Err(Error::InvalidEmail)), "{e}");
         }
     }
 
@@ -153,7 +153,10 @@ mod tests {
             ("+1".into(), "2025550123".into())
         );
         for bad in ["", "abc", "123", "1380000000x", "23800000000"] {
-            assert_eq!(phone(bad, None, "+86").unwrap_err().code(), 2028, "{bad}");
+            assert!(
+                matches!(phone(bad, None, "+86"), Err(Error::InvalidPhone)),
+                "{bad}"
+            );
         }
         assert!(phone("13800000000", Some("+0"), "+86").is_err());
     }

@@ -8,21 +8,25 @@ use crate::model::pool::PoolSettings;
 /// Passwords are bounded: argon2 hashes any length, but nobody types a megabyte.
 pub const MAX_PASSWORD_LEN: usize = 1024;
 
-const LOW_ZH: &str = "密码长度至少为 6 位";
-const LOW_EN: &str = "Passwords must be at least 6 characters long";
-const MEDIUM_ZH: &str = "请使用至少 6 位字符作为密码，须包含英文、数字与符号中的两种";
-const MEDIUM_EN: &str =
-    "Passwords must be at least 6 characters long and contain two of letters, digits and symbols";
-const HIGH_ZH: &str = "请使用至少 6 位字符作为密码，须同时包含英文、数字与符号";
-const HIGH_EN: &str =
-    "Passwords must be at least 6 characters long and contain letters, digits and symbols";
-
-/// The verdict of a strength check, with its message in both languages (empty when valid).
+/// The rule a refused password broke; façades word it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Strength {
-    pub valid: bool,
-    pub message_zh: String,
-    pub message_en: String,
+pub enum PasswordRule {
+    /// The password is empty.
+    Required,
+    /// Longer than [`MAX_PASSWORD_LEN`] bytes.
+    TooLong,
+    /// Level 1: at least 6 characters.
+    MinLength,
+    /// Level 2: at least 6 characters, of two of letters, digits and symbols.
+    TwoClasses,
+    /// Level 3: at least 6 characters, with letters, digits and symbols.
+    ThreeClasses,
+    /// Level 4: the pool's own pattern, with the messages the pool gave for it (each empty
+    /// when the pool gave none).
+    PoolPattern {
+        message_zh: String,
+        message_en: String,
+    },
 }
 
 fn classes(password: &str) -> usize {
@@ -51,66 +55,45 @@ pub fn security_level(password: &str) -> i64 {
     }
 }
 
-/// Checks a password against the pool's level.
-pub fn check(settings: &PoolSettings, password: &str) -> Strength {
+/// Checks a password against the pool's level: the rule it breaks, if any.
+pub fn check(settings: &PoolSettings, password: &str) -> Result<(), PasswordRule> {
     let len = password.chars().count();
-    let fail = |zh: &str, en: &str| Strength {
-        valid: false,
-        message_zh: zh.to_owned(),
-        message_en: en.to_owned(),
-    };
     if password.is_empty() {
-        return fail("请输入密码", "Please enter a password");
+        return Err(PasswordRule::Required);
     }
     if password.len() > MAX_PASSWORD_LEN {
-        return fail("密码过长", "Password is too long");
+        return Err(PasswordRule::TooLong);
     }
     match settings.password_strength {
-        0 => {}
-        1 if len < 6 => return fail(LOW_ZH, LOW_EN),
-        2 if len < 6 || classes(password) < 2 => return fail(MEDIUM_ZH, MEDIUM_EN),
-        3 if len < 6 || classes(password) < 3 => return fail(HIGH_ZH, HIGH_EN),
+        1 if len < 6 => Err(PasswordRule::MinLength),
+        2 if len < 6 || classes(password) < 2 => Err(PasswordRule::TwoClasses),
+        3 if len < 6 || classes(password) < 3 => Err(PasswordRule::ThreeClasses),
         4 => {
             let custom = &settings.custom_password_strength;
             // An invalid admin regex refuses every password rather than accepting every one.
             let ok = Regex::new(&custom.regex)
                 .map(|re| re.is_match(password))
                 .unwrap_or(false);
-            if !ok {
-                let zh = if custom.message_zh.is_empty() {
-                    HIGH_ZH
-                } else {
-                    &custom.message_zh
-                };
-                let en = if custom.message_en.is_empty() {
-                    HIGH_EN
-                } else {
-                    &custom.message_en
-                };
-                return fail(zh, en);
+            if ok {
+                Ok(())
+            } else {
+                Err(PasswordRule::PoolPattern {
+                    message_zh: custom.message_zh.clone(),
+                    message_en: custom.message_en.clone(),
+                })
             }
         }
-        _ => {}
-    }
-    Strength {
-        valid: true,
-        message_zh: String::new(),
-        message_en: String::new(),
+        _ => Ok(()),
     }
 }
 
-/// [`check`] as an error for the register/reset/update paths.
+/// [`check`] as an error for the register/reset/update paths. Level 1 refuses every bad
+/// password as too short ([`Error::PasswordTooShort`]), as Authing does.
 pub fn enforce(settings: &PoolSettings, password: &str) -> Result<()> {
-    let s = check(settings, password);
-    if s.valid {
-        Ok(())
-    } else if settings.password_strength == 1 {
-        Err(Error::PasswordTooShort)
-    } else {
-        Err(Error::PasswordTooWeak {
-            message_zh: s.message_zh,
-            message_en: s.message_en,
-        })
+    match check(settings, password) {
+        Ok(()) => Ok(()),
+        Err(_) if settings.password_strength == 1 => Err(Error::PasswordTooShort),
+        Err(rule) => Err(Error::PasswordTooWeak(rule)),
     }
 }
 
@@ -127,20 +110,21 @@ mod tests {
 
     #[test]
     fn levels_zero_to_three() {
-        assert!(check(&level(0), "a").valid);
-        assert!(!check(&level(0), "").valid);
-        assert!(!check(&level(1), "abcde").valid);
-        assert!(check(&level(1), "abcdef").valid);
-        assert!(!check(&level(2), "abcdefgh").valid);
-        assert!(check(&level(2), "abcdef1").valid);
-        assert!(check(&level(2), "abc!def").valid);
-        assert_eq!(check(&level(2), "abcdefgh").message_zh, MEDIUM_ZH);
-        assert!(!check(&level(3), "abcdef1").valid);
-        assert!(check(&level(3), "abcde1!").valid);
+        assert!(check(&level(0), "a").is_ok());
+        assert_eq!(check(&level(0), ""), Err(PasswordRule::Required));
+        assert_eq!(check(&level(1), "abcde"), Err(PasswordRule::MinLength));
+        assert!(check(&level(1), "abcdef").is_ok());
+        assert_eq!(check(&level(2), "abcdefgh"), Err(PasswordRule::TwoClasses));
+        assert!(check(&level(2), "abcdef1").is_ok());
+        assert!(check(&level(2), "abc!def").is_ok());
+        assert_eq!(check(&level(3), "abcdef1"), Err(PasswordRule::ThreeClasses));
+        assert!(check(&level(3), "abcde1!").is_ok());
         assert!(
-            check(&level(3), "abcde1，").valid,
+            check(&level(3), "abcde1\u{ff0c}").is_ok(),
             "full-width punctuation is a symbol"
         );
+        let long = "a1!".repeat(MAX_PASSWORD_LEN);
+        assert_eq!(check(&level(0), &long), Err(PasswordRule::TooLong));
     }
 
     #[test]
@@ -148,19 +132,32 @@ mod tests {
         let mut s = level(4);
         s.custom_password_strength.regex = "^[0-9]{8}$".into();
         s.custom_password_strength.message_en = "eight digits".into();
-        assert!(check(&s, "12345678").valid);
-        let bad = check(&s, "1234567");
-        assert!(!bad.valid);
-        assert_eq!(bad.message_en, "eight digits");
+        assert!(check(&s, "12345678").is_ok());
+        assert_eq!(
+            check(&s, "1234567"),
+            Err(PasswordRule::PoolPattern {
+                message_zh: String::new(),
+                message_en: "eight digits".into(),
+            })
+        );
         s.custom_password_strength.regex = "(".into();
-        assert!(!check(&s, "anything").valid);
+        assert!(check(&s, "anything").is_err());
     }
 
     #[test]
-    fn enforce_maps_to_error_codes() {
-        assert_eq!(enforce(&level(1), "abc").unwrap_err().code(), 2029);
-        let e = enforce(&level(3), "abcdef").unwrap_err();
-        assert_eq!(e.message(crate::Lang::ZhCn), HIGH_ZH);
+    fn enforce_names_the_broken_rule() {
+        assert!(matches!(
+            enforce(&level(1), "abc"),
+            Err(Error::PasswordTooShort)
+        ));
+        assert!(matches!(
+            enforce(&level(1), ""),
+            Err(Error::PasswordTooShort)
+        ));
+        assert!(matches!(
+            enforce(&level(3), "abcdef"),
+            Err(Error::PasswordTooWeak(PasswordRule::ThreeClasses))
+        ));
         assert!(enforce(&level(3), "abc12!x").is_ok());
     }
 }

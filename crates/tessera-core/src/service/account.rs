@@ -2,7 +2,6 @@
 //! (bind, unbind, update with old-address verification per pool setting), password resets by
 //! code or by first-login token, account linking, the security summary, logout.
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::codes::{CodePurpose, CodeTarget};
@@ -27,8 +26,7 @@ pub struct Session {
 }
 
 /// `getSecurityLevel`.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecurityLevel {
     pub score: i64,
     pub email: bool,
@@ -612,7 +610,7 @@ impl Core {
     }
 }
 
-/// Binding an email someone else has is "email already bound" (2200), not "user exists".
+/// Binding an email someone else has is [`Error::EmailAlreadyBound`], not "user exists".
 fn email_taken(e: Error) -> Error {
     match e {
         Error::AlreadyExists(UniqueField::Email) => Error::EmailAlreadyBound,

@@ -16,7 +16,7 @@ use super::directory_admin::{batch, unique, MAX_BATCH};
 use super::paging::{Page, Paged};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{
     Resource, ResourceAction, ResourceGrant, ResourceNamespace, ResourceType, TargetType,
@@ -159,7 +159,7 @@ impl Core {
             .store
             .find_namespace(pool_id, code.trim())
             .await?
-            .ok_or(Error::NotFound("namespace"))?;
+            .ok_or(Error::NotFound(Entity::Namespace))?;
         let old_code = ns.code.clone();
         if let Some(c) = new_code.filter(|c| !c.trim().is_empty()) {
             ns.code = check_code(&c, "code")?;
@@ -242,7 +242,7 @@ impl Core {
             .store
             .find_resource(pool_id, &ns, input.code.trim())
             .await?
-            .ok_or(Error::NotFound("resource"))?;
+            .ok_or(Error::NotFound(Entity::Resource))?;
         if let Some(t) = input.resource_type {
             r.resource_type = t;
         }
@@ -677,7 +677,7 @@ impl Core {
                 clock::now_ms(),
             )
             .await?
-            .ok_or(Error::NotFound("programmatic access account"))
+            .ok_or(Error::NotFound(Entity::ProgrammaticAccessAccount))
     }
 
     pub async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<()> {
@@ -688,7 +688,7 @@ impl Core {
         {
             Ok(())
         } else {
-            Err(Error::NotFound("programmatic access account"))
+            Err(Error::NotFound(Entity::ProgrammaticAccessAccount))
         }
     }
 }

@@ -84,7 +84,7 @@ impl Core {
 
     /// Checks a management token and returns the pool it manages. `expected_pool`, when the
     /// request names one, must be that pool: a token of pool A never acts on pool B. Any
-    /// other token kind (a user's) is refused with 1001, not treated as a login problem.
+    /// other token kind (a user's) is [`Error::Forbidden`], not treated as a login problem.
     ///
     /// `known` is the pool the request already loaded, if any: when the token names it, it
     /// is used instead of reading the pool again.

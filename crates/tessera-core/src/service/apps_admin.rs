@@ -3,7 +3,7 @@
 //! application, and the agreements shown at sign-in.
 //!
 //! Every method takes the pool the management token manages and answers an application of
-//! another pool as not found (2011), so ids never leak across pools.
+//! another pool as not found ([`Error::AppNotFound`]), so ids never leak across pools.
 
 use rand::rngs::OsRng;
 use rand::RngCore;
@@ -13,7 +13,7 @@ use super::paging::{Page, Paged};
 use super::pools::MAX_POOL_NAME_LEN;
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL};
 use crate::model::tenant::{Agreement, Tenant};
@@ -157,7 +157,8 @@ fn new_agreement_id() -> i64 {
 }
 
 impl Core {
-    /// The pool's application `id`, or 2011 (also for an application of another pool).
+    /// The pool's application `id`, or [`Error::AppNotFound`] (also for an application of
+    /// another pool).
     pub async fn admin_app(&self, pool: &UserPool, app_id: &str) -> Result<AppView> {
         let (app, config) = self
             .store
@@ -176,7 +177,7 @@ impl Core {
             .map(|(app, config)| AppView::from_parts(app, &config)))
     }
 
-    /// Creates an application with a random secret. A taken identifier is 2039.
+    /// Creates an application with a random secret. A taken identifier is [`Error::DomainTaken`].
     pub async fn admin_create_app(&self, pool: &UserPool, new: NewApp) -> Result<AppView> {
         let name = check_name(&new.name)?;
         let identifier = new
@@ -308,7 +309,7 @@ impl Core {
             .await?
             .into_iter()
             .find(|a| a.id == id)
-            .ok_or(Error::NotFound("agreement"))
+            .ok_or(Error::NotFound(Entity::Agreement))
     }
 
     pub async fn modify_agreement(

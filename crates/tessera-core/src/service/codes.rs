@@ -165,27 +165,6 @@ fn random_digits(len: usize) -> String {
         .collect()
 }
 
-fn email_text(scene: &str, code: &str, minutes: i64) -> (String, String) {
-    let subject = match scene {
-        "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
-        "REGISTER_VERIFY_CODE" => "注册验证码 / Registration code",
-        "LOGIN_VERIFY_CODE" => "登录验证码 / Login code",
-        "CHANGE_EMAIL" | "EMAIL_BIND_VERIFY_CODE" => "绑定邮箱验证码 / Email binding code",
-        "EMAIL_UNBIND_VERIFY_CODE" => "解绑邮箱验证码 / Email unbinding code",
-        "MFA_VERIFY" | "MFA_VERIFY_CODE" => "二次认证验证码 / MFA code",
-        "VERIFY_EMAIL" | "FIRST_EMAIL_LOGIN_VERIFY" | "CONSOLE_CONDUCTED_VERIFY" => {
-            "验证邮箱 / Verify your email"
-        }
-        _ => "验证码 / Verification code",
-    };
-    let text = format!(
-        "您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略此邮件。\r\n\
-         Your verification code is {code}. It is valid for {minutes} minutes. \
-         If you did not request it, ignore this email.\r\n"
-    );
-    (subject.to_owned(), text)
-}
-
 impl Core {
     /// Installs the captcha hook (before the core is shared).
     pub fn set_captcha_hook(&mut self, hook: CaptchaHook) {
@@ -259,14 +238,12 @@ impl Core {
         let (address, _) = identifiers::email(email)?;
         let target = CodeTarget::email(email)?;
         let code = self.new_code(pool, &target, scene).await?;
-        let (subject, text) =
-            email_text(scene, &code, pool.settings.verify_code_expires_after / 60);
         self.notifier
             .send_email(&EmailMessage {
                 pool_id: pool.id.clone(),
                 to: address,
-                subject,
-                text,
+                code,
+                valid_minutes: pool.settings.verify_code_expires_after / 60,
                 scene: scene.to_owned(),
                 route: crate::service::pool_admin::email_route(pool),
             })

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{
     AppAccessRule, AuthorizedResource, Group, Node, NodeView, Org, Resource, ResourceAction,
@@ -469,7 +469,7 @@ impl Core {
         self.tree(pool_id, &ids, &ids)
             .await?
             .view(node_id)
-            .ok_or(Error::NotFound("node"))
+            .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     // --- writes ----------------------------------------------------------------------------
@@ -485,7 +485,7 @@ impl Core {
                 self.store
                     .find_role(pool_id, &namespace, &parent)
                     .await?
-                    .ok_or(Error::NotFound("role"))?
+                    .ok_or(Error::NotFound(Entity::Role))?
                     .id,
             ),
             None => None,
@@ -515,7 +515,7 @@ impl Core {
         target_id: &str,
     ) -> Result<()> {
         if !target_type.can_hold_roles() {
-            return Err(Error::InvalidParameter("targetType"));
+            return Err(Error::RoleAssignedToRole);
         }
         self.store
             .assign_role(pool_id, role_id, target_type, target_id, clock::now_ms())

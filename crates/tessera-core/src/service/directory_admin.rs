@@ -21,7 +21,7 @@ use super::paging::{Page, Paged};
 use super::udf::{UdfTarget, UdfValue};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::User;
 use crate::store::directory_admin::Order;
@@ -104,14 +104,14 @@ impl Core {
             TargetType::Role => Ok(self
                 .role_in(pool_id, namespace, identifier)
                 .await?
-                .ok_or(Error::NotFound("role"))?
+                .ok_or(Error::NotFound(Entity::Role))?
                 .id),
             TargetType::Group => Ok(self.group_required(pool_id, identifier).await?.id),
             TargetType::OrgNode => Ok(self
                 .store
                 .get_node(pool_id, identifier)
                 .await?
-                .ok_or(Error::NotFound("node"))?
+                .ok_or(Error::NotFound(Entity::OrgNode))?
                 .id),
         }
     }
@@ -262,14 +262,14 @@ impl Core {
     ) -> Result<Role> {
         self.role_by_code(pool_id, namespace, code)
             .await?
-            .ok_or(Error::NotFound("role"))
+            .ok_or(Error::NotFound(Entity::Role))
     }
 
     pub async fn role_by_id(&self, pool_id: &str, id: &str) -> Result<Role> {
         self.store
             .get_role(pool_id, id)
             .await?
-            .ok_or(Error::NotFound("role"))
+            .ok_or(Error::NotFound(Entity::Role))
     }
 
     /// The role's parent, if it has one.
@@ -312,7 +312,7 @@ impl Core {
                 self.store
                     .find_role(pool_id, &role.namespace, &check_code(&p, "parent")?)
                     .await?
-                    .ok_or(Error::NotFound("role"))?
+                    .ok_or(Error::NotFound(Entity::Role))?
                     .id,
             )),
         };
@@ -333,13 +333,13 @@ impl Core {
                 let current = tx
                     .role(&pool, &role_id)
                     .await?
-                    .ok_or(Error::NotFound("role"))?;
+                    .ok_or(Error::NotFound(Entity::Role))?;
                 if let Some(Some(parent_id)) = &fields.parent_id {
                     let parent = tx
                         .role(&pool, parent_id)
                         .await?
                         .filter(|p| p.namespace == current.namespace)
-                        .ok_or(Error::NotFound("role"))?;
+                        .ok_or(Error::NotFound(Entity::Role))?;
                     // The lineage of the new parent includes the parent itself, so a role
                     // made its own parent is refused here too.
                     if tx
@@ -347,7 +347,7 @@ impl Core {
                         .await?
                         .contains(&current.id)
                     {
-                        return Err(Error::InvalidParameter("parent"));
+                        return Err(Error::RoleParentLoop);
                     }
                 }
                 tx.update_role_fields(&pool, &role_id, &fields, at).await
@@ -409,7 +409,7 @@ impl Core {
             return Err(Error::MissingParameter("userIds"));
         }
         if targets.iter().any(|(t, _)| !t.can_hold_roles()) {
-            return Err(Error::InvalidParameter("targetType"));
+            return Err(Error::RoleAssignedToRole);
         }
         if assign {
             self.store
@@ -426,7 +426,7 @@ impl Core {
         let found = self.store.nodes_with_code(pool_id, code.trim()).await?;
         match found.as_slice() {
             [one] => Ok(one.id.clone()),
-            [] => Err(Error::NotFound("node")),
+            [] => Err(Error::NotFound(Entity::OrgNode)),
             _ => Err(Error::InvalidParameter("nodeCodes")),
         }
     }
@@ -451,7 +451,7 @@ impl Core {
     pub async fn group_required(&self, pool_id: &str, code: &str) -> Result<Group> {
         self.group_by_code(pool_id, code)
             .await?
-            .ok_or(Error::NotFound("group"))
+            .ok_or(Error::NotFound(Entity::Group))
     }
 
     pub async fn list_groups(

@@ -20,7 +20,8 @@ pub(crate) fn client_key(ip: Option<&str>) -> String {
 
 impl Core {
     /// Before checking a password: if the account or the client has failed too often within
-    /// the window, a correct captcha is required (2000 without one, 2001 for a wrong one).
+    /// the window, a correct captcha is required ([`Error::CaptchaRequired`] without one,
+    /// [`Error::CaptchaWrong`] for a wrong one).
     pub(crate) async fn check_login_guard(
         &self,
         pool: &UserPool,

@@ -53,8 +53,7 @@ pub(crate) async fn load_or_create_signing_keys(store: &dyn Store) -> Result<Key
 }
 
 /// The outcome of a rotation, for the CLI to report.
-#[derive(Debug, Clone, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rotation {
     pub new_kid: String,
     pub retired_kids: Vec<String>,

@@ -15,7 +15,7 @@ use super::directory_admin::{batch, unique};
 use super::paging::{Page, Paged};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{Node, NodeView, Org};
 use crate::model::directory_admin::{NodeChange, OrgRecord};
@@ -231,11 +231,11 @@ impl Core {
             .store
             .get_org_record(pool_id, org_id.trim())
             .await?
-            .ok_or(Error::NotFound("org"))?;
+            .ok_or(Error::NotFound(Entity::Org))?;
         self.org_trees(pool_id, vec![record])
             .await?
             .pop()
-            .ok_or(Error::NotFound("org"))
+            .ok_or(Error::NotFound(Entity::Org))
     }
 
     pub async fn list_org_trees(
@@ -298,7 +298,7 @@ impl Core {
             .store
             .get_org_record(pool_id, org_id.trim())
             .await?
-            .ok_or(Error::NotFound("org"))?;
+            .ok_or(Error::NotFound(Entity::Org))?;
         let parent = match parent_node_id.map(str::trim).filter(|p| !p.is_empty()) {
             Some(p) => p.to_owned(),
             None => record.org.root_node_id.clone(),
@@ -365,18 +365,18 @@ impl Core {
         self.pool_write(pool_id, move |tx| {
             Box::pin(async move {
                 if !tx.org_exists(&pool, &org).await? {
-                    return Err(Error::NotFound("org"));
+                    return Err(Error::NotFound(Entity::Org));
                 }
                 for id in [&node_id, &parent_id] {
                     let in_org = tx.node(&pool, id).await?.is_some_and(|n| n.org_id == org);
                     if !in_org {
-                        return Err(Error::NotFound("node"));
+                        return Err(Error::NotFound(Entity::OrgNode));
                     }
                 }
                 // Walking up from the new parent and meeting the node means the node would
                 // hang under itself (the root is everyone's ancestor, so it never moves).
                 if tx.node_lineage(&pool, &parent_id).await?.contains(&node_id) {
-                    return Err(Error::InvalidParameter("targetParentId"));
+                    return Err(Error::NodeMoveLoop);
                 }
                 tx.set_node_parent(&pool, &node_id, &parent_id, at).await
             })
@@ -402,7 +402,7 @@ impl Core {
     pub async fn node_required(&self, pool_id: &str, node_id: &str) -> Result<NodeView> {
         self.node_by_id(pool_id, node_id)
             .await?
-            .ok_or(Error::NotFound("node"))
+            .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     pub async fn node_by_code(
@@ -426,7 +426,7 @@ impl Core {
             .store
             .get_org_record(pool_id, org_id.trim())
             .await?
-            .ok_or(Error::NotFound("org"))?;
+            .ok_or(Error::NotFound(Entity::Org))?;
         self.node_view(pool_id, &record.org.root_node_id).await
     }
 
@@ -435,7 +435,7 @@ impl Core {
             .store
             .get_org_record(pool_id, org_id.trim())
             .await?
-            .ok_or(Error::NotFound("org"))?;
+            .ok_or(Error::NotFound(Entity::Org))?;
         Ok(record.org.root_node_id == node_id.trim())
     }
 

@@ -11,7 +11,7 @@ use super::directory_admin::{batch, unique, MAX_BATCH};
 use super::paging::{Page, Paged};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::TargetType;
 use crate::model::directory_admin::{Policy, PolicyAssignment, PolicyStatement};
@@ -100,7 +100,7 @@ impl Core {
     ) -> Result<Policy> {
         self.policy_by_code(pool_id, namespace, code)
             .await?
-            .ok_or(Error::NotFound("policy"))
+            .ok_or(Error::NotFound(Entity::Policy))
     }
 
     /// Changes code, description or statements; absent fields are kept.
@@ -258,7 +258,7 @@ impl Core {
         {
             Ok(())
         } else {
-            Err(Error::NotFound("policy assignment"))
+            Err(Error::NotFound(Entity::PolicyAssignment))
         }
     }
 

@@ -8,7 +8,7 @@ use super::settings::{whitelist_key, WhitelistType};
 use super::udf::UdfTarget;
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::model::{PoolSettings, ProviderSettings, UserPool};
 use crate::notify::EmailRoute;
 use crate::rules::identifiers;
@@ -232,7 +232,7 @@ impl Core {
             if d != p.domain {
                 let taken = self.store.list_pools().await?.iter().any(|o| o.domain == d);
                 if taken {
-                    return Err(Error::Duplicate("domain"));
+                    return Err(Error::Duplicate(Entity::PoolDomain));
                 }
                 p.domain = d;
             }
@@ -292,7 +292,7 @@ impl Core {
         {
             Ok(())
         } else {
-            Err(Error::NotFound("udf"))
+            Err(Error::NotFound(Entity::UdfDefinition))
         }
     }
 
@@ -323,7 +323,7 @@ impl Core {
         if self.store.remove_env(&pool.id, key).await? {
             Ok(())
         } else {
-            Err(Error::NotFound("env"))
+            Err(Error::NotFound(Entity::EnvVar))
         }
     }
 }
@@ -353,7 +353,7 @@ impl Core {
         } else if target == UdfTarget::User {
             Err(Error::UserNotFound)
         } else {
-            Err(Error::NotFound("target"))
+            Err(Error::NotFound(Entity::UdfTarget))
         }
     }
 

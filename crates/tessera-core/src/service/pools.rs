@@ -1,7 +1,5 @@
 //! User pools: creation (with a first application and access key), first-start bootstrap.
 
-use serde::Serialize;
-
 use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
@@ -9,10 +7,8 @@ use crate::ids;
 use crate::model::{AccessKey, Application, OidcSettings, PoolSettings, UserPool};
 use crate::store::NewPool;
 
-/// Everything a client needs to use a new pool, printed once by `tessera pool create --json`.
-/// Field names are those of the SDKs' options.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// Everything a client needs to use a new pool (shown once, by `tessera pool create`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolCredentials {
     pub user_pool_id: String,
     pub secret: String,
@@ -24,9 +20,8 @@ pub struct PoolCredentials {
     pub public_key: String,
 }
 
-/// A pool as listed by `tessera pool list --json` (no secrets).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A pool as listed by `tessera pool list` (no secrets).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolSummary {
     pub user_pool_id: String,
     pub name: String,

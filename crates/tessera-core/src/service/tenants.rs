@@ -10,7 +10,7 @@ use super::paging::{Page, Paged};
 use super::user_admin::MAX_BATCH;
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use crate::model::{User, UserPool};
@@ -150,14 +150,14 @@ impl Core {
         self.store
             .get_tenant(&pool.id, id)
             .await?
-            .ok_or(Error::NotFound("tenant"))
+            .ok_or(Error::NotFound(Entity::Tenant))
     }
 
     pub async fn list_tenants(&self, pool: &UserPool, page: Page) -> Result<Paged<Tenant>> {
         self.store.list_tenants(&pool.id, page).await
     }
 
-    /// Creates a tenant; every app id must be an application of the pool (2011).
+    /// Creates a tenant; every app id must be an application of the pool ([`Error::AppNotFound`]).
     pub async fn create_tenant(&self, pool: &UserPool, new: NewTenant) -> Result<Tenant> {
         let now = clock::now_ms();
         let t = Tenant {
@@ -239,7 +239,8 @@ impl Core {
         })
     }
 
-    /// Adds users to a tenant: all of them or none (2004 if one is not in the pool).
+    /// Adds users to a tenant: all of them or none ([`Error::UserNotFound`] if one is not in
+    /// the pool).
     pub async fn add_tenant_members(
         &self,
         pool: &UserPool,
@@ -303,7 +304,8 @@ impl Core {
             .await
     }
 
-    /// The tenants a user of the pool belongs to (2004 for a user of another pool).
+    /// The tenants a user of the pool belongs to ([`Error::UserNotFound`] for a user of
+    /// another pool).
     pub async fn user_tenants(&self, pool: &UserPool, user_id: &str) -> Result<Vec<Tenant>> {
         self.store
             .find_user(&pool.id, UserLookup::Id(user_id))
@@ -318,7 +320,7 @@ impl Core {
         self.store
             .get_ext_idp(&pool.id, id)
             .await?
-            .ok_or(Error::NotFound("extIdp"))
+            .ok_or(Error::NotFound(Entity::ExtIdp))
     }
 
     /// A tenant's providers, or every provider of the pool without a tenant id.
@@ -344,7 +346,7 @@ impl Core {
                 .iter()
                 .any(|o: &ExtIdpConn| o.identifier == c.identifier)
             {
-                return Err(Error::Duplicate("identifier"));
+                return Err(Error::Duplicate(Entity::ExtIdpConnIdentifier));
             }
             connections.push(c);
         }
@@ -389,7 +391,7 @@ impl Core {
         self.store
             .get_ext_idp_conn(&pool.id, id)
             .await?
-            .ok_or(Error::NotFound("extIdpConn"))
+            .ok_or(Error::NotFound(Entity::ExtIdpConn))
     }
 
     pub async fn update_ext_idp_conn(

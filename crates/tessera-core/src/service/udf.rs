@@ -4,7 +4,6 @@
 //! field's data type and stored in the form the SDKs decode: a STRING as the bare string,
 //! NUMBER/BOOLEAN/OBJECT as JSON text, DATETIME as epoch-millisecond digits.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::Core;
@@ -85,9 +84,9 @@ impl UdfDataType {
     }
 }
 
-/// One value as the SDKs read it (`UDV` / `customData` items).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// One custom value of a target: its key, its field's data type, the value as text, and the
+/// field's label.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UdfValue {
     pub key: String,
     pub data_type: String,
@@ -285,8 +284,12 @@ mod tests {
     #[test]
     fn values_are_stored_as_the_sdk_decodes_them() {
         assert_eq!(
-            to_stored(&def("STRING"), &json!("华中科技大学")).unwrap(),
-            "华中科技大学"
+            to_stored(
+                &def("STRING"),
+                &json!("\u{534e}\u{4e2d}\u{79d1}\u{6280}\u{5927}\u{5b66}")
+            )
+            .unwrap(),
+            "\u{534e}\u{4e2d}\u{79d1}\u{6280}\u{5927}\u{5b66}"
         );
         assert_eq!(to_stored(&def("NUMBER"), &json!(20)).unwrap(), "20");
         assert_eq!(to_stored(&def("BOOLEAN"), &json!(true)).unwrap(), "true");

@@ -8,14 +8,14 @@ use super::paging::{Page, Paged};
 use super::users::{CreatedBy, LoginId, NewUser};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::{ExternalIdentity, User, UserPool};
 use crate::rules::identifiers;
 use crate::store::user_admin::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
 use crate::store::UserLookup;
 
-/// At most this many users in one batch lookup (Authing's 2030).
+/// At most this many users in one batch lookup, as Authing ([`Error::TooManyUsers`]).
 pub const MAX_BATCH: usize = 80;
 
 /// How an administrator's new user is created beyond the profile.
@@ -369,7 +369,7 @@ impl Core {
         {
             Ok(())
         } else {
-            Err(Error::NotFound("identity"))
+            Err(Error::NotFound(Entity::ExternalIdentity))
         }
     }
 }

@@ -5,7 +5,7 @@
 //! Every method is scoped by `pool_id`: a row of another pool is treated as absent. Methods
 //! that link two rows (an assignment, a membership, a grant, an access rule) check both ends
 //! in the same transaction and name the missing one: [`Error::UserNotFound`] for a user,
-//! [`Error::NotFound`] (`"role"`, `"group"`, `"node"`, `"org"`) for the others,
+//! [`Error::NotFound`] (a role, group, node or org) for the others,
 //! [`Error::AppNotFound`] for an application. A code collision is [`Error::Duplicate`].
 //!
 //! [`Error::UserNotFound`]: crate::Error::UserNotFound

@@ -5,6 +5,8 @@ use serde_json::{Map, Value};
 use tessera_core::model::Profile;
 use tessera_core::{Core, Error, Result};
 
+use super::shapes::ProfileInput;
+
 pub fn opt_str(obj: &Map<String, Value>, key: &'static str) -> Result<Option<String>> {
     match obj.get(key) {
         None | Some(Value::Null) => Ok(None),
@@ -56,9 +58,9 @@ pub fn opt_password(
 pub fn profile(obj: &Map<String, Value>) -> Result<Profile> {
     match obj.get("profile") {
         None | Some(Value::Null) => Ok(Profile::default()),
-        Some(v @ Value::Object(_)) => {
-            serde_json::from_value(v.clone()).map_err(|_| Error::InvalidParameter("profile"))
-        }
+        Some(v @ Value::Object(_)) => serde_json::from_value::<ProfileInput>(v.clone())
+            .map(Profile::from)
+            .map_err(|_| Error::InvalidParameter("profile")),
         Some(_) => Err(Error::InvalidParameter("profile")),
     }
 }

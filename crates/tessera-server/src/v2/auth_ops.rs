@@ -9,11 +9,12 @@ use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::udf::{decode_wire_value, UdfTarget};
 use tessera_core::service::users::{CreatedBy, LoginId};
-use tessera_core::{Error, Lang, Result};
+use tessera_core::{Error, Result};
 
 use super::args::{self, obj, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
 use super::user_json::{self, udv_json, user_json, TokenOut};
+use crate::authing::{errors, Lang};
 use crate::graphql::Field;
 
 /// Resolves one root field, or `None` if it is not an AuthenticationClient operation.
@@ -207,8 +208,8 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
     };
     let Some(token) = token else {
         let e = Error::NotLoggedIn;
-        return json!({"code": e.code(), "message": e.message(ctx.lang), "status": false,
-                      "exp": null, "iat": null, "data": null});
+        return json!({"code": errors::code(&e), "message": errors::message(&e, ctx.lang),
+                      "status": false, "exp": null, "iat": null, "data": null});
     };
     match ctx.session_for(&token).await {
         Ok(s) => json!({
@@ -225,8 +226,8 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
                 Error::Internal(_) | Error::Storage(_) => e,
                 _ => Error::TokenInvalid,
             };
-            json!({"code": e.code(), "message": e.message(ctx.lang), "status": false,
-                   "exp": null, "iat": null, "data": null})
+            json!({"code": errors::code(&e), "message": errors::message(&e, ctx.lang),
+                   "status": false, "exp": null, "iat": null, "data": null})
         }
     }
 }
@@ -254,13 +255,12 @@ fn check_password_strength(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value>
     let pool = ctx.pool()?;
     // `String!`: absent is a malformed request; empty is a password that fails the check.
     let password = opt_str(a, "password")?.ok_or(Error::MissingParameter("password"))?;
-    let s = tessera_core::rules::password_strength::check(&pool.settings, &password);
-    let msg = if s.valid {
-        message(ctx.lang, "密码检验成功", "Password is valid")
-    } else {
-        message(ctx.lang, &s.message_zh, &s.message_en)
-    };
-    Ok(json!({"valid": s.valid, "message": msg}))
+    let (valid, msg) =
+        match tessera_core::rules::password_strength::check(&pool.settings, &password) {
+            Ok(()) => (true, message(ctx.lang, "密码检验成功", "Password is valid")),
+            Err(rule) => (false, errors::password_rule(&rule, ctx.lang)),
+        };
+    Ok(json!({"valid": valid, "message": msg}))
 }
 
 async fn is_user_exists(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {

@@ -8,11 +8,13 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
-use tessera_core::{Error, Lang, Result};
+use tessera_core::{Error, Result};
 
 use super::args::{self, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
+use super::shapes::SecurityLevelJson;
 use super::user_json::authenticated_json;
+use crate::authing::Lang;
 use crate::envelope::{ok, V2Error};
 
 type Reply = std::result::Result<Response, V2Error>;
@@ -142,7 +144,7 @@ pub async fn security_level(ctx: V2Ctx) -> Reply {
     reply(&ctx, async {
         let s = ctx.session().await?;
         let level = ctx.state.core.security_level(&s.pool, &s.user).await?;
-        Ok(ok("", json!(level)))
+        Ok(ok("", SecurityLevelJson::from(&level)))
     })
     .await
 }

@@ -9,8 +9,9 @@ use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::service::account::Session;
 use tessera_core::service::users::LoginContext;
-use tessera_core::{Error, Lang, Result};
+use tessera_core::{Error, Result};
 
+use crate::authing::Lang;
 use crate::AppState;
 
 pub struct V2Ctx {

@@ -5,9 +5,10 @@ use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
-use tessera_core::{Error, Lang};
+use tessera_core::Error;
 
 use super::context::V2Ctx;
+use crate::authing::{errors, ErrorBody, Lang};
 use crate::envelope::log_error;
 use crate::graphql::{self, Field};
 
@@ -17,9 +18,9 @@ pub const MAX_BODY: usize = 1024 * 1024 + 64 * 1024;
 fn error_json(e: &Error, lang: Lang, path: Option<&str>) -> Value {
     log_error(e);
     json!({
-        "message": { "code": e.code(), "message": e.message(lang), "data": e.data() },
+        "message": ErrorBody::new(e, lang),
         "path": path.map(|p| vec![p]),
-        "extensions": { "code": e.code() },
+        "extensions": { "code": errors::code(e) },
     })
 }
 

@@ -10,6 +10,7 @@ mod context;
 mod directory_fields;
 mod endpoint;
 mod manage;
+mod shapes;
 mod upload;
 mod user_json;
 
@@ -67,8 +68,8 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
 /// The key the SDKs encrypt passwords with (`v2-wire.md` §4.2).
 async fn well_known(State(state): State<AppState>, RequestLang(lang): RequestLang) -> Response {
     let msg = match lang {
-        tessera_core::Lang::ZhCn => "获取成功",
-        tessera_core::Lang::EnUs => "Success",
+        crate::authing::Lang::ZhCn => "获取成功",
+        crate::authing::Lang::EnUs => "Success",
     };
     ok(
         msg,

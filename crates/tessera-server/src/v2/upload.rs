@@ -11,8 +11,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
-use tessera_core::{Error, Lang};
+use tessera_core::Error;
 
+use crate::authing::Lang;
 use crate::envelope::{ok, RequestLang, V2Error};
 use crate::AppState;
 

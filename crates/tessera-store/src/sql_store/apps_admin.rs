@@ -11,7 +11,7 @@ use tessera_core::model::tenant::{
 use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::apps_admin::{AppWithConfig, AppsAdminStore, MemberFlag};
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::{db_err, insert_app_query, SqlStore, APP_INSERT};
 use crate::rows::{self, col, flag, to_json};
@@ -177,7 +177,7 @@ async fn insert_conn(tx: &mut Tx<'_>, c: &ExtIdpConn) -> Result<()> {
     .bind(c.updated_at)
     .execute(&mut **tx)
     .await
-    .map_err(|e| unique_as(e, Error::Duplicate("identifier")))?;
+    .map_err(|e| unique_as(e, Error::Duplicate(Entity::ExtIdpConnIdentifier)))?;
     Ok(())
 }
 
@@ -421,7 +421,7 @@ impl AppsAdminStore for SqlStore {
             .bind(a.updated_at)
             .execute(&mut *tx)
             .await
-            .map_err(|e| unique_as(e, Error::Duplicate("agreement")))?;
+            .map_err(|e| unique_as(e, Error::Duplicate(Entity::Agreement)))?;
             Ok(order)
         })
     }
@@ -458,7 +458,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("agreement"));
+            return Err(Error::NotFound(Entity::Agreement));
         }
         Ok(())
     }
@@ -475,7 +475,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("agreement"));
+            return Err(Error::NotFound(Entity::Agreement));
         }
         Ok(())
     }
@@ -514,7 +514,7 @@ impl AppsAdminStore for SqlStore {
             existing.sort_unstable();
             // A partial or repeated list would leave two agreements at one position.
             if given != existing {
-                return Err(Error::InvalidParameter("ids"));
+                return Err(Error::AgreementOrderMismatch);
             }
             for (i, id) in ids.iter().enumerate() {
                 sqlx::query(
@@ -611,7 +611,7 @@ impl AppsAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("tenant"));
+                return Err(Error::NotFound(Entity::Tenant));
             }
             check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
             Ok(())
@@ -626,7 +626,7 @@ impl AppsAdminStore for SqlStore {
                 pool_id,
                 id,
                 tessera_core::clock::now_ms(),
-                Error::NotFound("tenant"),
+                Error::NotFound(Entity::Tenant),
             )
             .await?;
             for sql in [
@@ -749,7 +749,7 @@ impl AppsAdminStore for SqlStore {
                 pool_id,
                 tenant_id,
                 at,
-                Error::NotFound("tenant"),
+                Error::NotFound(Entity::Tenant),
             )
             .await?;
             let on_conflict = if admin {
@@ -802,7 +802,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("member"));
+            return Err(Error::NotFound(Entity::TenantMember));
         }
         Ok(())
     }
@@ -832,7 +832,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("member"));
+            return Err(Error::NotFound(Entity::TenantMember));
         }
         Ok(())
     }
@@ -848,7 +848,7 @@ impl AppsAdminStore for SqlStore {
                     &idp.pool_id,
                     tenant_id,
                     idp.created_at,
-                    Error::NotFound("tenant"),
+                    Error::NotFound(Entity::Tenant),
                 )
                 .await?;
             }
@@ -922,7 +922,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("extIdp"));
+            return Err(Error::NotFound(Entity::ExtIdp));
         }
         Ok(())
     }
@@ -935,7 +935,7 @@ impl AppsAdminStore for SqlStore {
                 pool_id,
                 id,
                 tessera_core::clock::now_ms(),
-                Error::NotFound("extIdp"),
+                Error::NotFound(Entity::ExtIdp),
             )
             .await?;
             for sql in [
@@ -961,7 +961,7 @@ impl AppsAdminStore for SqlStore {
                 &c.pool_id,
                 &c.ext_idp_id,
                 c.created_at,
-                Error::NotFound("extIdp"),
+                Error::NotFound(Entity::ExtIdp),
             )
             .await?;
             insert_conn(&mut tx, c).await?;
@@ -1000,7 +1000,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("extIdpConn"));
+            return Err(Error::NotFound(Entity::ExtIdpConn));
         }
         Ok(())
     }
@@ -1014,7 +1014,7 @@ impl AppsAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("extIdpConn"));
+            return Err(Error::NotFound(Entity::ExtIdpConn));
         }
         Ok(())
     }
@@ -1050,7 +1050,7 @@ impl AppsAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("extIdpConn"));
+            return Err(Error::NotFound(Entity::ExtIdpConn));
         }
         Ok(())
     }
@@ -1069,7 +1069,7 @@ impl AppsAdminStore for SqlStore {
                 pool_id,
                 ext_idp_id,
                 at,
-                Error::NotFound("extIdp"),
+                Error::NotFound(Entity::ExtIdp),
             )
             .await?;
             sqlx::query(

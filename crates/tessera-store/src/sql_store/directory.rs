@@ -16,7 +16,7 @@ use tessera_core::model::directory::{
 };
 use tessera_core::model::Application;
 use tessera_core::store::directory::{DirectoryStore, NewGrant};
-use tessera_core::{ids, Error, Result};
+use tessera_core::{ids, Entity, Error, Result};
 
 use super::statement::Sql;
 use super::{db_err, SqlStore};
@@ -47,39 +47,39 @@ pub(super) fn parse_target_key(s: &str) -> Result<TargetType> {
 pub(super) fn target_table(t: TargetType) -> (&'static str, Error) {
     match t {
         TargetType::User => ("users", Error::UserNotFound),
-        TargetType::Role => ("roles", Error::NotFound("role")),
-        TargetType::Group => ("user_groups", Error::NotFound("group")),
-        TargetType::OrgNode => ("org_nodes", Error::NotFound("node")),
+        TargetType::Role => ("roles", Error::NotFound(Entity::Role)),
+        TargetType::Group => ("user_groups", Error::NotFound(Entity::Group)),
+        TargetType::OrgNode => ("org_nodes", Error::NotFound(Entity::OrgNode)),
     }
 }
 
 /// The directory's unique indexes: PostgreSQL's index name, SQLite's column list, and the
-/// label of the [`Error::Duplicate`] it means.
-const DUPLICATES: [(&str, &str, &str); 5] = [
+/// [`Error::Duplicate`] entity it means.
+const DUPLICATES: [(&str, &str, Entity); 5] = [
     (
         "roles_code_uq",
         "roles.pool_id, roles.namespace, roles.code",
-        "角色 code",
+        Entity::RoleCode,
     ),
     (
         "user_groups_code_uq",
         "user_groups.pool_id, user_groups.code",
-        "分组 code",
+        Entity::GroupCode,
     ),
     (
         "org_nodes_code_uq",
         "org_nodes.org_id, org_nodes.code",
-        "部门 code",
+        Entity::OrgNodeCode,
     ),
     (
         "resource_namespaces_code_uq",
         "resource_namespaces.pool_id, resource_namespaces.code",
-        "权限分组 code",
+        Entity::NamespaceCode,
     ),
     (
         "resources_code_uq",
         "resources.pool_id, resources.namespace, resources.code",
-        "资源 code",
+        Entity::ResourceCode,
     ),
 ];
 
@@ -88,11 +88,11 @@ pub(super) fn dir_err(e: sqlx::Error) -> Error {
         if db.is_unique_violation() {
             let constraint = db.constraint().unwrap_or("");
             let message = db.message();
-            if let Some((_, _, label)) = DUPLICATES
+            if let Some((_, _, entity)) = DUPLICATES
                 .iter()
                 .find(|(index, columns, _)| constraint == *index || message.contains(columns))
             {
-                return Error::Duplicate(label);
+                return Error::Duplicate(*entity);
             }
         }
     }
@@ -470,7 +470,7 @@ impl DirectoryStore for SqlStore {
             .rows_affected();
             if n == 0 {
                 let ends = vec![
-                    ("roles", role_id, Error::NotFound("role")),
+                    ("roles", role_id, Error::NotFound(Entity::Role)),
                     (table, target_id, target_missing),
                 ];
                 if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
@@ -538,7 +538,7 @@ impl DirectoryStore for SqlStore {
                 .rows_affected();
                 if n == 0 {
                     let ends = vec![
-                        ("user_groups", group_id, Error::NotFound("group")),
+                        ("user_groups", group_id, Error::NotFound(Entity::Group)),
                         ("users", user_id.as_str(), Error::UserNotFound),
                     ];
                     if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
@@ -590,18 +590,22 @@ impl DirectoryStore for SqlStore {
 
     async fn insert_node(&self, n: &Node) -> Result<()> {
         let Some(parent_id) = &n.parent_id else {
-            return Err(Error::MissingParameter("parentNodeId"));
+            return Err(Error::NodeWithoutParent);
         };
         atomically!(self, tx, {
             if insert_node_row(&mut tx, n).await? == 0 {
                 let ends = vec![
-                    ("orgs", n.org_id.as_str(), Error::NotFound("org")),
-                    ("org_nodes", parent_id.as_str(), Error::NotFound("node")),
+                    ("orgs", n.org_id.as_str(), Error::NotFound(Entity::Org)),
+                    (
+                        "org_nodes",
+                        parent_id.as_str(),
+                        Error::NotFound(Entity::OrgNode),
+                    ),
                 ];
                 // The parent exists but in another org of the pool: still not a node of this org.
                 return Err(missing_end(&mut tx, &n.pool_id, ends)
                     .await?
-                    .unwrap_or(Error::NotFound("node")));
+                    .unwrap_or(Error::NotFound(Entity::OrgNode)));
             }
             Ok(())
         })
@@ -710,7 +714,7 @@ impl DirectoryStore for SqlStore {
                     .rows_affected();
                 if n == 0 {
                     let ends = vec![
-                        ("org_nodes", node_id, Error::NotFound("node")),
+                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
                         ("users", user_id.as_str(), Error::UserNotFound),
                     ];
                     if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {

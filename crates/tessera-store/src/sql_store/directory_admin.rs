@@ -23,7 +23,7 @@ use tessera_core::model::directory_admin::{
 use tessera_core::model::{Application, User};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::directory_admin::{AssignmentFilter, DirectoryAdminStore, Order};
-use tessera_core::{ids, Error, Result};
+use tessera_core::{ids, Entity, Error, Result};
 
 use super::directory::{
     by_type, dir_err, group, insert_node_row, missing_end, node, parse_target_key, prefixed,
@@ -37,16 +37,16 @@ use crate::rows::{self, col, flag, to_json};
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// Unique indexes this module adds to the directory's (see `directory::DUPLICATES`).
-const DUPLICATES: [(&str, &str, &str); 2] = [
+const DUPLICATES: [(&str, &str, Entity); 2] = [
     (
         "policies_code_uq",
         "policies.pool_id, policies.namespace, policies.code",
-        "策略 code",
+        Entity::PolicyCode,
     ),
     (
         "resource_grants_uq",
         "resource_grants.pool_id, resource_grants.namespace",
-        "授权记录",
+        Entity::ResourceGrant,
     ),
 ];
 
@@ -55,11 +55,11 @@ fn admin_err(e: sqlx::Error) -> Error {
         if db.is_unique_violation() {
             let constraint = db.constraint().unwrap_or("");
             let message = db.message();
-            if let Some((_, _, label)) = DUPLICATES
+            if let Some((_, _, entity)) = DUPLICATES
                 .iter()
                 .find(|(index, columns, _)| constraint == *index || message.contains(columns))
             {
-                return Error::Duplicate(label);
+                return Error::Duplicate(*entity);
             }
         }
     }
@@ -185,7 +185,7 @@ const ROLE_ASSIGNMENTS: Assignments = Assignments {
     table: "role_assignments",
     owner_col: "role_id",
     owners: "roles",
-    owner_missing: Error::NotFound("role"),
+    owner_missing: Error::NotFound(Entity::Role),
     extra_cols: "",
     extra_vals: "",
 };
@@ -194,7 +194,7 @@ const POLICY_ASSIGNMENTS: Assignments = Assignments {
     table: "policy_assignments",
     owner_col: "policy_id",
     owners: "policies",
-    owner_missing: Error::NotFound("policy"),
+    owner_missing: Error::NotFound(Entity::Policy),
     extra_cols: ", enabled",
     extra_vals: ", 1",
 };
@@ -818,7 +818,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(dir_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("group"));
+            return Err(Error::NotFound(Entity::Group));
         }
         Ok(())
     }
@@ -910,7 +910,7 @@ impl DirectoryAdminStore for SqlStore {
                         .await
                         .map_err(db_err)?;
                 if found.is_none() {
-                    return Err(Error::NotFound("tenant"));
+                    return Err(Error::NotFound(Entity::Tenant));
                 }
             }
             for n in nodes {
@@ -1002,7 +1002,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("org"));
+                return Err(Error::NotFound(Entity::Org));
             }
             // Read the nodes before the org row goes: its delete cascades to them.
             let node_ids: Vec<String> =
@@ -1049,7 +1049,7 @@ impl DirectoryAdminStore for SqlStore {
                     .map_err(db_err)?
                     .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("node"));
+                return Err(Error::NotFound(Entity::OrgNode));
             }
             let mut current = sqlx::query(&format!(
                 "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2"
@@ -1110,7 +1110,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("org"));
+                return Err(Error::NotFound(Entity::Org));
             }
             let parent: Option<Option<String>> = sqlx::query(
                 "SELECT parent_id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
@@ -1124,9 +1124,9 @@ impl DirectoryAdminStore for SqlStore {
             .map(|r| col(&r, "parent_id"))
             .transpose()?;
             match parent {
-                None => return Err(Error::NotFound("node")),
+                None => return Err(Error::NotFound(Entity::OrgNode)),
                 // The root goes only with its organization (`deleteOrg`): an org has one root.
-                Some(None) => return Err(Error::InvalidParameter("nodeId")),
+                Some(None) => return Err(Error::RootNodeDelete),
                 Some(Some(_)) => {}
             }
             let ids = subtree(&mut tx, pool_id, org_id, node_id).await?;
@@ -1228,12 +1228,12 @@ impl DirectoryAdminStore for SqlStore {
                 let Some(removed) = removed else {
                     // Not a member of the source: say which end is wrong.
                     let ends = vec![
-                        ("org_nodes", from, Error::NotFound("node")),
+                        ("org_nodes", from, Error::NotFound(Entity::OrgNode)),
                         ("users", user_id.as_str(), Error::UserNotFound),
                     ];
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::InvalidParameter("userIds")));
+                        .unwrap_or(Error::MoveOfNonMember));
                 };
                 let was_main = flag(&removed, "is_main")?;
                 let on_conflict = if was_main {
@@ -1257,7 +1257,7 @@ impl DirectoryAdminStore for SqlStore {
                 .map_err(db_err)?
                 .rows_affected();
                 if n == 0 {
-                    let ends = vec![("org_nodes", to, Error::NotFound("node"))];
+                    let ends = vec![("org_nodes", to, Error::NotFound(Entity::OrgNode))];
                     if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
                         return Err(e);
                     }
@@ -1348,12 +1348,12 @@ impl DirectoryAdminStore for SqlStore {
                 if n == 0 {
                     let ends = vec![
                         ("users", user_id, Error::UserNotFound),
-                        ("org_nodes", node_id, Error::NotFound("node")),
+                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
                     ];
                     // Both exist: the user is not a member of that department.
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::InvalidParameter("departmentId")));
+                        .unwrap_or(Error::MainDepartmentNotJoined));
                 }
             }
             sqlx::query(
@@ -1435,7 +1435,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(dir_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("namespace"));
+                return Err(Error::NotFound(Entity::Namespace));
             }
             if ns.code != old_code {
                 for table in ["roles", "resources", "resource_grants", "policies"] {
@@ -1464,7 +1464,7 @@ impl DirectoryAdminStore for SqlStore {
                 .map_err(db_err)?
                 .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("namespace"));
+                return Err(Error::NotFound(Entity::Namespace));
             }
             delete_namespace_contents(&mut tx, pool_id, code).await
         })
@@ -1533,7 +1533,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("resource"));
+            return Err(Error::NotFound(Entity::Resource));
         }
         Ok(())
     }
@@ -1551,7 +1551,7 @@ impl DirectoryAdminStore for SqlStore {
             .map_err(db_err)?
             .rows_affected();
             if n == 0 {
-                return Err(Error::NotFound("resource"));
+                return Err(Error::NotFound(Entity::Resource));
             }
             sqlx::query(
                 "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
@@ -1756,7 +1756,7 @@ impl DirectoryAdminStore for SqlStore {
                     let ends = vec![("applications", app_id, Error::AppNotFound)];
                     return Err(missing_end(&mut tx, pool_id, ends)
                         .await?
-                        .unwrap_or(Error::NotFound("access rule")));
+                        .unwrap_or(Error::NotFound(Entity::AccessRule)));
                 }
             }
             Ok(())
@@ -2006,7 +2006,7 @@ impl DirectoryAdminStore for SqlStore {
         .map_err(admin_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("policy"));
+            return Err(Error::NotFound(Entity::Policy));
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 use async_trait::async_trait;
 use tessera_core::model::directory::{Node, Role};
 use tessera_core::store::unit::{DirectoryTx, RoleFields, Units, WriteTx};
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::directory::{dir_err, node, role, NODE_COLUMNS, ROLE_COLUMNS};
 use super::{db_err, SqlStore};
@@ -133,7 +133,7 @@ impl DirectoryTx for SqlWriteTx {
             .as_ref()
             .map(role)
             .transpose()?
-            .ok_or(Error::NotFound("role"))
+            .ok_or(Error::NotFound(Entity::Role))
     }
 
     async fn org_exists(&mut self, pool_id: &str, org_id: &str) -> Result<bool> {
@@ -192,7 +192,7 @@ impl DirectoryTx for SqlWriteTx {
         .map_err(db_err)?
         .rows_affected();
         if n == 0 {
-            return Err(Error::NotFound("node"));
+            return Err(Error::NotFound(Entity::OrgNode));
         }
         Ok(())
     }

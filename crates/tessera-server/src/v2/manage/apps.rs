@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::tenant::Agreement;
 use tessera_core::service::apps_admin::{AgreementPatch, AppType, AppView, NewApp};
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::super::args::{opt_str, req_str, str_list};
 use super::super::user_json::user_json;
@@ -109,7 +109,8 @@ fn tri_bool(b: &Map<String, Value>, key: &'static str) -> Result<Option<bool>> {
 
 /// An agreement id from the path; anything but a number names no agreement.
 fn agreement_id(raw: &str) -> Result<i64> {
-    raw.parse::<i64>().map_err(|_| Error::NotFound("agreement"))
+    raw.parse::<i64>()
+        .map_err(|_| Error::NotFound(Entity::Agreement))
 }
 
 async fn list(admin: Admin, RawQuery(q): RawQuery) -> Reply {

@@ -8,7 +8,7 @@ use tessera_core::model::directory::TargetType;
 use tessera_core::service::directory::NewGroup;
 use tessera_core::service::directory_admin::GroupUpdate;
 use tessera_core::service::paging::Paged;
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::super::args::{opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
@@ -91,7 +91,7 @@ async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .await?
     else {
         if f.child("users").is_some() || f.child("authorizedResources").is_some() {
-            return Err(Error::NotFound("group"));
+            return Err(Error::NotFound(Entity::Group));
         }
         return Ok(Value::Null);
     };

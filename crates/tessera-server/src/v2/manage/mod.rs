@@ -27,9 +27,10 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::model::UserPool;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::{Error, Lang, Result};
+use tessera_core::{Error, Result};
 
 use super::context::V2Ctx;
+use crate::authing::Lang;
 use crate::envelope::{ok, V2Error};
 use crate::graphql::Field;
 use crate::AppState;

@@ -15,7 +15,7 @@ use serde_json::{json, Map, Value};
 use tessera_core::model::directory::{NodeView, TargetType};
 use tessera_core::service::directory::NewNode;
 use tessera_core::service::org_admin::{NodeUpdate, OrgTree};
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::super::args::{opt_bool, opt_int, opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
@@ -245,7 +245,7 @@ async fn node_or_null(
             .iter()
             .any(|c| f.child(c).is_some()) =>
         {
-            Err(Error::NotFound("node"))
+            Err(Error::NotFound(Entity::OrgNode))
         }
         None => Ok(Value::Null),
     }
@@ -327,7 +327,7 @@ async fn members(ctx: &V2Ctx, f: &Field, add: bool) -> Result<Value> {
         None => core
             .node_by_code(&pool.id, &req_str(a, "orgId")?, &req_str(a, "nodeCode")?)
             .await?
-            .ok_or(Error::NotFound("node"))?,
+            .ok_or(Error::NotFound(Entity::OrgNode))?,
     };
     let users = str_list(a, "userIds")?;
     if add {

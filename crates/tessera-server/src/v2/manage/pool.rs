@@ -15,6 +15,10 @@ use tessera_core::{Error, Result};
 
 use super::super::args::{obj, opt_str, req_str, str_list, udv_list};
 use super::super::context::V2Ctx;
+use super::super::shapes::{
+    login_fail_strategy, CustomPasswordStrengthJson, PasswordUpdatePolicyJson, ProviderJson,
+    RateCheckJson, WhitelistJson,
+};
 use super::super::user_json::udv_json;
 use super::{body, common_message, done, Admin, Reply};
 use crate::graphql::Field;
@@ -48,20 +52,17 @@ pub fn routes() -> Router<AppState> {
 /// The `Userpool` object. The pool's own SMTP password never leaves the server.
 fn pool_json(p: &UserPool) -> Value {
     let s = &p.settings;
-    let mut email_provider = serde_json::to_value(&s.custom_email_provider).unwrap_or_default();
-    if let Some(cfg) = email_provider.get("config").and_then(Value::as_str) {
-        let masked = match serde_json::from_str::<Value>(cfg) {
-            Ok(Value::Object(mut m)) => {
-                if let Some(Value::String(url)) = m.get("url") {
-                    let url = mask_password(url);
-                    m.insert("url".into(), Value::String(url));
-                }
-                Value::Object(m).to_string()
+    let mut email_provider = ProviderJson::from(&s.custom_email_provider);
+    email_provider.config = match serde_json::from_str::<Value>(&email_provider.config) {
+        Ok(Value::Object(mut m)) => {
+            if let Some(Value::String(url)) = m.get("url") {
+                let url = mask_password(url);
+                m.insert("url".into(), Value::String(url));
             }
-            _ => String::new(),
-        };
-        email_provider["config"] = Value::String(masked);
-    }
+            Value::Object(m).to_string()
+        }
+        _ => String::new(),
+    };
     json!({
         "id": p.id, "name": p.name, "domain": p.domain, "description": p.description,
         "secret": p.secret, "jwtSecret": null, "userpoolTypes": [], "logo": p.logo,
@@ -74,16 +75,16 @@ fn pool_json(p: &UserPool) -> Value {
         "allowedOrigins": s.allowed_origins,
         "tokenExpiresAfter": s.token_expires_after,
         "isDeleted": false,
-        "frequentRegisterCheck": s.frequent_register_check,
-        "loginFailCheck": s.login_fail_check,
-        "loginFailStrategy": s.login_fail_strategy,
-        "loginPasswordFailCheck": s.login_password_fail_check,
+        "frequentRegisterCheck": RateCheckJson::from(&s.frequent_register_check),
+        "loginFailCheck": RateCheckJson::from(&s.login_fail_check),
+        "loginFailStrategy": login_fail_strategy(s.login_fail_strategy),
+        "loginPasswordFailCheck": RateCheckJson::from(&s.login_password_fail_check),
         "changePhoneStrategy": {"verifyOldPhone": s.verify_old_phone},
         "changeEmailStrategy": {"verifyOldEmail": s.verify_old_email},
         "qrcodeLoginStrategy": null,
         "app2WxappLoginStrategy": null,
-        "whitelist": s.whitelist,
-        "customSMSProvider": s.custom_sms_provider,
+        "whitelist": WhitelistJson::from(&s.whitelist),
+        "customSMSProvider": ProviderJson::from(&s.custom_sms_provider),
         "customEmailProvider": email_provider,
         "packageType": null,
         "useCustomUserStore": false,
@@ -93,8 +94,8 @@ fn pool_json(p: &UserPool) -> Value {
         "verifyCodeExpiresAfter": s.verify_code_expires_after,
         "verifyCodeResendInterval": s.verify_code_resend_interval,
         "passwordStrength": s.password_strength,
-        "customPasswordStrength": s.custom_password_strength,
-        "passwordUpdatePolicy": s.password_update_policy,
+        "customPasswordStrength": CustomPasswordStrengthJson::from(&s.custom_password_strength),
+        "passwordUpdatePolicy": PasswordUpdatePolicyJson::from(&s.password_update_policy),
         "defaultPhoneCountryCode": s.default_phone_country_code,
     })
 }

@@ -9,7 +9,7 @@ use axum::Router;
 use serde_json::{Map, Value};
 use tessera_core::service::directory::NewRole;
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::super::args::{opt_str, page, req_str, str_list};
 use super::super::context::V2Ctx;
@@ -105,7 +105,7 @@ async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let code = req_str(a, "code")?;
     let Some(role) = core.role_by_code(&pool.id, ns.as_deref(), &code).await? else {
         if f.child("users").is_some() || f.child("authorizedResources").is_some() {
-            return Err(Error::NotFound("role"));
+            return Err(Error::NotFound(Entity::Role));
         }
         return Ok(Value::Null);
     };

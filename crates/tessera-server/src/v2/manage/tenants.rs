@@ -12,7 +12,7 @@ use tessera_core::model::User;
 use tessera_core::service::tenants::{
     ConnPatch, NewConn, NewExtIdp, NewTenant, TenantPatch, TENANT_CONFIG_KEYS,
 };
-use tessera_core::{Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::super::args::{opt_str, req_str, str_list};
 use super::super::user_json::user_json;
@@ -468,7 +468,7 @@ async fn check_identifier(admin: Admin, bytes: Bytes) -> Reply {
                 .ext_idp_conn_identifier_taken(&admin.pool, &identifier)
                 .await?
             {
-                return Err(Error::Duplicate("identifier"));
+                return Err(Error::Duplicate(Entity::ExtIdpConnIdentifier));
             }
             Ok(done(admin.lang(), true))
         })

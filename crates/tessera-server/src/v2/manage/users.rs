@@ -19,6 +19,7 @@ use tessera_core::{Core, Error, Result};
 
 use super::super::args::{self, obj, opt_bool, opt_int, opt_str, req_str, str_list};
 use super::super::context::V2Ctx;
+use super::super::shapes::ProfileInput;
 use super::super::user_json::{self, udv_json, user_json, user_with_custom_data};
 use super::{
     all, body, common_message, done, first, page_of, paged_json, query_pairs, Admin, Reply,
@@ -150,7 +151,9 @@ fn profile_of(input: &Map<String, Value>) -> Result<Profile> {
             fields.insert(key.to_owned(), v.clone());
         }
     }
-    serde_json::from_value(Value::Object(fields)).map_err(|_| Error::InvalidParameter("userInfo"))
+    serde_json::from_value::<ProfileInput>(Value::Object(fields))
+        .map(Profile::from)
+        .map_err(|_| Error::InvalidParameter("userInfo"))
 }
 
 fn opt_time(input: &Map<String, Value>, key: &'static str) -> Result<Option<i64>> {
@@ -803,7 +806,7 @@ async fn password_check(admin: Admin, bytes: Bytes) -> Reply {
                 &password,
             ) {
                 Ok(()) => (true, String::new()),
-                Err(e) => (false, e.message(admin.lang())),
+                Err(e) => (false, crate::authing::errors::message(&e, admin.lang())),
             };
             Ok(done(
                 admin.lang(),

@@ -1,0 +1,65 @@
+//! The words of a verification-code email. The core says which code, for which scene and for
+//! how long; the wording, in Chinese and English, is this crate's.
+
+use tessera_core::notify::EmailMessage;
+
+/// The subject and plain-text body of a verification-code email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmailText {
+    pub subject: &'static str,
+    pub body: String,
+}
+
+/// Renders `msg` in both languages, because the SDK's `sendEmail` says nothing of the
+/// recipient's language.
+pub fn render(msg: &EmailMessage) -> EmailText {
+    let subject = match msg.scene.as_str() {
+        "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
+        "REGISTER_VERIFY_CODE" => "注册验证码 / Registration code",
+        "LOGIN_VERIFY_CODE" => "登录验证码 / Login code",
+        "CHANGE_EMAIL" | "EMAIL_BIND_VERIFY_CODE" => "绑定邮箱验证码 / Email binding code",
+        "EMAIL_UNBIND_VERIFY_CODE" => "解绑邮箱验证码 / Email unbinding code",
+        "MFA_VERIFY" | "MFA_VERIFY_CODE" => "二次认证验证码 / MFA code",
+        "VERIFY_EMAIL" | "FIRST_EMAIL_LOGIN_VERIFY" | "CONSOLE_CONDUCTED_VERIFY" => {
+            "验证邮箱 / Verify your email"
+        }
+        _ => "验证码 / Verification code",
+    };
+    let (code, minutes) = (&msg.code, msg.valid_minutes);
+    let body = format!(
+        "您的验证码是 {code}，{minutes} 分钟内有效。如非本人操作，请忽略此邮件。\r\n\
+         Your verification code is {code}. It is valid for {minutes} minutes. \
+         If you did not request it, ignore this email.\r\n"
+    );
+    EmailText { subject, body }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(scene: &str) -> EmailMessage {
+        EmailMessage {
+            pool_id: "p".into(),
+            to: "ann@example.com".into(),
+            code: "123456".into(),
+            valid_minutes: 5,
+            scene: scene.into(),
+            route: None,
+        }
+    }
+
+    #[test]
+    fn subject_follows_the_scene_and_body_states_code_and_validity() {
+        let t = render(&msg("RESET_PASSWORD"));
+        assert_eq!(t.subject, "重置密码验证码 / Password reset code");
+        assert!(t.body.starts_with("您的验证码是 123456，5 分钟内有效。"));
+        assert!(t
+            .body
+            .contains("Your verification code is 123456. It is valid for 5 minutes."));
+        assert_eq!(
+            render(&msg("SOMETHING_ELSE")).subject,
+            "验证码 / Verification code"
+        );
+    }
+}

@@ -1,0 +1,522 @@
+//! How the Authing wire says a core [`Error`]: the numeric code (`error-codes.md`), the HTTP
+//! status of surfaces with real statuses, the zh-CN/en-US message and the `data` member.
+//!
+//! The v1/v2 façades answer HTTP 200 whatever the code, because the SDKs read the body of a
+//! 2xx response only; v3 REST uses [`http_status`].
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+use tessera_core::{Entity, Error, PasswordRule, UniqueField};
+
+use super::lang::Lang;
+
+/// The error object the SDKs read: `{code, message, data}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ErrorBody {
+    pub code: i64,
+    pub message: String,
+    pub data: Option<Value>,
+}
+
+impl ErrorBody {
+    pub fn new(e: &Error, lang: Lang) -> ErrorBody {
+        ErrorBody {
+            code: code(e),
+            message: message(e, lang),
+            data: data(e),
+        }
+    }
+}
+
+/// Authing's numeric code.
+pub fn code(e: &Error) -> i64 {
+    match e {
+        Error::Internal(_) | Error::Storage(_) => 1000,
+        Error::Forbidden => 1001,
+        Error::CaptchaRequired => 2000,
+        Error::CaptchaWrong | Error::CodeWrong => 2001,
+        Error::InvalidEmail => 2003,
+        Error::UserNotFound => 2004,
+        Error::UserBlocked => 2005,
+        Error::WrongPassword => 2006,
+        Error::AppNotFound => 2011,
+        Error::PasswordDecrypt => 2016,
+        Error::NotLoggedIn => 2020,
+        Error::AlreadyExists(UniqueField::Username) => 2034,
+        Error::AlreadyExists(UniqueField::Phone) => 2035,
+        Error::AlreadyExists(UniqueField::Email) => 2026,
+        Error::AlreadyExists(UniqueField::ExternalId) => 2026,
+        Error::NoPassword => 2027,
+        Error::InvalidPhone => 2028,
+        Error::PasswordTooShort => 2029,
+        Error::PasswordTooWeak(_) => 2029,
+        Error::RegisterDisabled => 2031,
+        Error::RegisterTooFrequent => 2100,
+        Error::PoolNotFound => 2224,
+        Error::TokenExpired => 2206,
+        Error::TokenInvalid => 2207,
+        Error::MissingParameter(_) | Error::InvalidParameter(_) => 2231,
+        Error::CodeExpired => 2300,
+        Error::CodeSentTooRecently => 500,
+        Error::Duplicate(_) => 2026,
+        Error::NotFound(_) => 404,
+        Error::EmailChangeRefused => 2225,
+        Error::PhoneChangeRefused => 2226,
+        Error::OldEmailRequired => 2227,
+        Error::OldPhoneRequired => 2228,
+        Error::OldEmailMismatch => 2037,
+        Error::OldPhoneMismatch => 2038,
+        Error::SameEmail => 2229,
+        Error::SamePhone => 2230,
+        Error::EmailAlreadyBound => 2200,
+        Error::OldPasswordRequired => 2201,
+        Error::OldPasswordWrong => 2203,
+        Error::OnlyLoginMethod => 2217,
+        Error::NoEmailBound => 2219,
+        Error::NoPhoneBound => 2219,
+        Error::EmailNotVerified => 2023,
+        Error::IdentitySourceNotConfigured => 1001,
+        Error::PasswordResetRequired { .. } => 1639,
+        Error::FileTooLarge | Error::FileTypeRefused => 2231,
+        Error::NotWhitelisted => 2031,
+        Error::TooManyUsers => 2030,
+        Error::DomainTaken => 2039,
+        // Authing's "busy, try again" family (like a code requested too soon).
+        Error::ConcurrentChange => 500,
+        // Refusals Authing reports as an invalid or missing argument (2231).
+        Error::RoleParentLoop
+        | Error::NodeMoveLoop
+        | Error::RootNodeDelete
+        | Error::NodeWithoutParent
+        | Error::RoleAssignedToRole
+        | Error::MoveOfNonMember
+        | Error::MainDepartmentNotJoined
+        | Error::AgreementOrderMismatch => 2231,
+    }
+}
+
+/// The HTTP status for surfaces that use real statuses (v3 REST).
+pub fn http_status(e: &Error) -> u16 {
+    match e {
+        Error::Internal(_) | Error::Storage(_) => 500,
+        Error::Forbidden => 403,
+        Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
+        Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
+        Error::AlreadyExists(_)
+        | Error::Duplicate(_)
+        | Error::EmailAlreadyBound
+        | Error::DomainTaken
+        | Error::ConcurrentChange => 409,
+        Error::RegisterTooFrequent | Error::CodeSentTooRecently => 429,
+        Error::FileTooLarge => 413,
+        _ => 400,
+    }
+}
+
+/// The `data` member of the error object, for errors that hand the client something to
+/// continue with.
+pub fn data(e: &Error) -> Option<Value> {
+    match e {
+        Error::PasswordResetRequired { token } => Some(serde_json::json!({ "token": token })),
+        _ => None,
+    }
+}
+
+/// The message in the caller's language. Internal detail never reaches it.
+pub fn message(e: &Error, lang: Lang) -> String {
+    let (zh, en): (&str, &str) = match e {
+        Error::Internal(_) | Error::Storage(_) => (
+            "系统繁忙，请稍后再试",
+            "System busy, please try again later",
+        ),
+        Error::Forbidden => (
+            "无权限执行此项操作",
+            "No permission to perform this operation",
+        ),
+        Error::CaptchaRequired => (
+            "账号异常，需要输入验证码",
+            "Abnormal account activity: please enter the captcha",
+        ),
+        Error::CaptchaWrong => ("验证码验证失败", "Captcha verification failed"),
+        Error::CodeWrong => ("验证码不正确", "Verification code is incorrect"),
+        Error::InvalidEmail => ("邮箱格式不正确", "Invalid email format"),
+        Error::UserNotFound => ("用户不存在", "User does not exist"),
+        Error::UserBlocked => ("用户已被锁定", "User is locked"),
+        Error::WrongPassword => ("密码不正确", "Incorrect password"),
+        Error::AppNotFound => ("应用不存在", "Application does not exist"),
+        Error::PasswordDecrypt => (
+            "解密客户端密码出错",
+            "Error decrypting the client-encrypted password",
+        ),
+        Error::NotLoggedIn => (
+            "尚未登录，无权限访问此请求",
+            "Not logged in; no permission to access this request",
+        ),
+        Error::AlreadyExists(UniqueField::Email) => (
+            "用户已存在，请不要重复注册",
+            "User already exists; do not register again",
+        ),
+        Error::AlreadyExists(UniqueField::Username) => ("用户名已存在", "Username already exists"),
+        Error::AlreadyExists(UniqueField::Phone) => {
+            ("手机号已绑定", "Phone number is already bound")
+        }
+        Error::AlreadyExists(UniqueField::ExternalId) => (
+            "用户已存在，请不要重复注册",
+            "User already exists; do not register again",
+        ),
+        Error::NoPassword => (
+            "该账号未设置密码，请通过其他方式登录",
+            "This account has no password; log in another way",
+        ),
+        Error::InvalidPhone => (
+            "请提供正确的手机号或邮箱",
+            "Please provide a valid phone number or email",
+        ),
+        Error::PasswordTooShort => (
+            "密码长度不能少于 6 位",
+            "Password must be at least 6 characters long",
+        ),
+        Error::PasswordTooWeak(rule) => return password_rule(rule, lang),
+        Error::RegisterDisabled => (
+            "应用已禁止注册用户",
+            "Registration is disabled for this user pool",
+        ),
+        Error::RegisterTooFrequent => (
+            "注册过于频繁，请稍候再试",
+            "Registering too frequently; try again later",
+        ),
+        Error::PoolNotFound => ("用户池不存在", "User pool does not exist"),
+        Error::TokenExpired => (
+            "登录信息已过期, 需重新登录",
+            "Login has expired; log in again",
+        ),
+        Error::TokenInvalid => (
+            "登录信息有误, 需重新登录",
+            "Login information is invalid; log in again",
+        ),
+        Error::MissingParameter(name) => return missing_parameter(name, lang),
+        Error::InvalidParameter(name) => return invalid_parameter(name, lang),
+        Error::CodeExpired => ("验证码过期", "Verification code has expired"),
+        Error::CodeSentTooRecently => (
+            "已发送验证码，还未失效，请稍后再试",
+            "A code was sent moments ago; please wait before requesting another",
+        ),
+        Error::Duplicate(entity) => {
+            let (zh, en) = entity_label(*entity);
+            let label = lang.pick(zh, en);
+            return match lang {
+                Lang::ZhCn => format!("{label} 已存在"),
+                Lang::EnUs => format!("{label} already exists"),
+            };
+        }
+        Error::NotFound(entity) => {
+            let (zh, en) = entity_label(*entity);
+            let label = lang.pick(zh, en);
+            return match lang {
+                Lang::ZhCn => format!("{label} 不存在"),
+                Lang::EnUs => format!("{label} does not exist"),
+            };
+        }
+        Error::EmailChangeRefused => (
+            "updateUser 接口不能直接修改邮箱，请使用 updateEmail 接口",
+            "updateUser cannot change the email; use updateEmail",
+        ),
+        Error::PhoneChangeRefused => (
+            "updateUser 接口不能直接修改手机号，请使用 updatePhone 接口",
+            "updateUser cannot change the phone number; use updatePhone",
+        ),
+        Error::OldEmailRequired => (
+            "修改邮箱必须验证原来的邮箱",
+            "Changing the email requires verifying the original email",
+        ),
+        Error::OldPhoneRequired => (
+            "修改手机号必须验证原来的手机号",
+            "Changing the phone number requires verifying the original phone number",
+        ),
+        Error::OldEmailMismatch => (
+            "填写的旧邮箱与实际邮箱不匹配",
+            "The old email does not match the account's email",
+        ),
+        Error::OldPhoneMismatch => (
+            "填写的旧手机与实际手机不匹配",
+            "The old phone number does not match the account's phone number",
+        ),
+        Error::SameEmail => (
+            "新邮箱和旧邮箱一样",
+            "The new email is the same as the old one",
+        ),
+        Error::SamePhone => (
+            "新手机号和旧手机号一样",
+            "The new phone number is the same as the old one",
+        ),
+        Error::EmailAlreadyBound => ("该邮箱已被绑定", "This email is already bound"),
+        Error::OldPasswordRequired => ("请输入原始密码", "Please enter the original password"),
+        Error::OldPasswordWrong => ("原始密码错误", "The original password is wrong"),
+        Error::OnlyLoginMethod => (
+            "只有一种登录方式，不能解绑",
+            "This is the only login method left, so it cannot be unbound",
+        ),
+        Error::NoEmailBound => ("此用户没有绑定邮箱", "This user has no email bound"),
+        Error::NoPhoneBound => (
+            "此用户没有绑定手机号",
+            "This user has no phone number bound",
+        ),
+        Error::EmailNotVerified => (
+            "邮箱未验证，请先验证邮箱后再登录",
+            "The email is not verified; verify it before logging in",
+        ),
+        Error::IdentitySourceNotConfigured => {
+            ("该身份源未配置", "This identity source is not configured")
+        }
+        Error::PasswordResetRequired { .. } => (
+            "首次登录请先修改密码",
+            "Please change your password before the first login",
+        ),
+        Error::FileTooLarge => ("文件过大", "The file is too large"),
+        Error::TooManyUsers => (
+            "一次性查询的用户不能超过 80 人",
+            "At most 80 users can be queried at once",
+        ),
+        Error::NotWhitelisted => (
+            "不在注册白名单中，无法注册",
+            "Registration is restricted to the whitelist of this user pool",
+        ),
+        Error::FileTypeRefused => ("不支持的文件类型", "This file type is not allowed"),
+        Error::DomainTaken => ("域名已被占用", "Domain already taken"),
+        Error::ConcurrentChange => (
+            "账号信息刚被修改，请重试",
+            "The account was changed meanwhile; please try again",
+        ),
+        // Structural refusals Authing words as an invalid (or missing) SDK argument.
+        Error::RoleParentLoop => return invalid_parameter("parent", lang),
+        Error::NodeMoveLoop => return invalid_parameter("targetParentId", lang),
+        Error::RootNodeDelete => return invalid_parameter("nodeId", lang),
+        Error::NodeWithoutParent => return missing_parameter("parentNodeId", lang),
+        Error::RoleAssignedToRole => return invalid_parameter("targetType", lang),
+        Error::MoveOfNonMember => return invalid_parameter("userIds", lang),
+        Error::MainDepartmentNotJoined => return invalid_parameter("departmentId", lang),
+        Error::AgreementOrderMismatch => return invalid_parameter("ids", lang),
+    };
+    lang.pick(zh, en).to_owned()
+}
+
+fn missing_parameter(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => format!("请求参数不全：缺少 {name}"),
+        Lang::EnUs => format!("Request parameters are incomplete: {name} is missing"),
+    }
+}
+
+fn invalid_parameter(name: &str, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => format!("参数 {name} 不合法"),
+        Lang::EnUs => format!("Parameter {name} is invalid"),
+    }
+}
+
+const PASSWORD_LOW: (&str, &str) = (
+    "密码长度至少为 6 位",
+    "Passwords must be at least 6 characters long",
+);
+const PASSWORD_MEDIUM: (&str, &str) = (
+    "请使用至少 6 位字符作为密码，须包含英文、数字与符号中的两种",
+    "Passwords must be at least 6 characters long and contain two of letters, digits and symbols",
+);
+const PASSWORD_HIGH: (&str, &str) = (
+    "请使用至少 6 位字符作为密码，须同时包含英文、数字与符号",
+    "Passwords must be at least 6 characters long and contain letters, digits and symbols",
+);
+
+/// What a broken password rule is called: the `checkPasswordStrength` message and the
+/// message of the 2029 error. A pool's own pattern uses the pool's message of the caller's
+/// language, or the high level's when the pool gave none.
+pub fn password_rule(rule: &PasswordRule, lang: Lang) -> String {
+    let (zh, en): (&str, &str) = match rule {
+        PasswordRule::Required => ("请输入密码", "Please enter a password"),
+        PasswordRule::TooLong => ("密码过长", "Password is too long"),
+        PasswordRule::MinLength => PASSWORD_LOW,
+        PasswordRule::TwoClasses => PASSWORD_MEDIUM,
+        PasswordRule::ThreeClasses => PASSWORD_HIGH,
+        PasswordRule::PoolPattern {
+            message_zh,
+            message_en,
+        } => (
+            if message_zh.is_empty() {
+                PASSWORD_HIGH.0
+            } else {
+                message_zh
+            },
+            if message_en.is_empty() {
+                PASSWORD_HIGH.1
+            } else {
+                message_en
+            },
+        ),
+    };
+    lang.pick(zh, en).to_owned()
+}
+
+/// How a [`Error::NotFound`] / [`Error::Duplicate`] names what it is about, in zh-CN and
+/// en-US. Where Authing's console has a Chinese name the zh-CN label uses it; the others are
+/// the SDK's own argument names in both languages.
+fn entity_label(entity: Entity) -> (&'static str, &'static str) {
+    match entity {
+        Entity::Role => ("角色", "role"),
+        Entity::RoleCode => ("角色 code", "role code"),
+        Entity::Group => ("分组", "group"),
+        Entity::GroupCode => ("分组 code", "group code"),
+        Entity::OrgNode => ("部门", "node"),
+        Entity::OrgNodeCode => ("部门 code", "department code"),
+        Entity::Org => ("组织机构", "org"),
+        Entity::Namespace => ("权限分组", "namespace"),
+        Entity::NamespaceCode => ("权限分组 code", "namespace code"),
+        Entity::Resource => ("资源", "resource"),
+        Entity::ResourceCode => ("资源 code", "resource code"),
+        Entity::Policy => ("策略", "policy"),
+        Entity::PolicyCode => ("策略 code", "policy code"),
+        Entity::ResourceGrant => ("授权记录", "grant"),
+        Entity::PolicyAssignment => ("策略授权", "policy assignment"),
+        Entity::AccessRule => ("应用访问控制策略", "access rule"),
+        Entity::ProgrammaticAccessAccount => ("编程访问账号", "programmatic access account"),
+        Entity::Tenant => ("租户", "tenant"),
+        Entity::TenantMember => ("member", "member"),
+        Entity::ExtIdp => ("extIdp", "extIdp"),
+        Entity::ExtIdpConn => ("extIdpConn", "extIdpConn"),
+        Entity::ExtIdpConnIdentifier => ("identifier", "identifier"),
+        Entity::Agreement => ("agreement", "agreement"),
+        Entity::UdfDefinition => ("udf", "udf"),
+        Entity::UdfTarget => ("target", "target"),
+        Entity::ExternalIdentity => ("identity", "identity"),
+        Entity::EnvVar => ("env", "env"),
+        Entity::PoolDomain => ("domain", "domain"),
+    }
+}
+
+/// A short label used in logs: the Authing code and the core's description, never request
+/// data, so it cannot leak secrets.
+pub struct LogLabel<'a>(pub &'a Error);
+
+impl fmt::Display for LogLabel<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "code={} {}", code(self.0), self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_follow_the_authing_table() {
+        assert_eq!(code(&Error::UserNotFound), 2004);
+        assert_eq!(code(&Error::AlreadyExists(UniqueField::Username)), 2034);
+        assert_eq!(code(&Error::AlreadyExists(UniqueField::Phone)), 2035);
+        assert_eq!(code(&Error::PasswordDecrypt), 2016);
+        assert_eq!(code(&Error::TokenExpired), 2206);
+        assert_eq!(code(&Error::TokenInvalid), 2207);
+        assert_eq!(code(&Error::PoolNotFound), 2224);
+        assert_eq!(code(&Error::PasswordTooShort), 2029);
+        assert_eq!(
+            code(&Error::PasswordTooWeak(PasswordRule::TwoClasses)),
+            2029
+        );
+        assert_eq!(code(&Error::NotFound(Entity::Role)), 404);
+        assert_eq!(code(&Error::Duplicate(Entity::RoleCode)), 2026);
+        assert_eq!(code(&Error::RoleParentLoop), 2231);
+    }
+
+    #[test]
+    fn messages_come_in_both_languages() {
+        assert_eq!(message(&Error::UserNotFound, Lang::ZhCn), "用户不存在");
+        assert_eq!(
+            message(&Error::UserNotFound, Lang::EnUs),
+            "User does not exist"
+        );
+        assert!(message(&Error::MissingParameter("email"), Lang::EnUs).contains("email"));
+    }
+
+    #[test]
+    fn directory_labels_follow_the_language() {
+        assert_eq!(
+            message(&Error::NotFound(Entity::Role), Lang::ZhCn),
+            "角色 不存在"
+        );
+        assert_eq!(
+            message(&Error::NotFound(Entity::Role), Lang::EnUs),
+            "role does not exist"
+        );
+        assert_eq!(
+            message(&Error::Duplicate(Entity::RoleCode), Lang::EnUs),
+            "role code already exists"
+        );
+        assert_eq!(
+            message(&Error::Duplicate(Entity::RoleCode), Lang::ZhCn),
+            "角色 code 已存在"
+        );
+        assert_eq!(
+            message(&Error::NotFound(Entity::ExtIdpConn), Lang::ZhCn),
+            "extIdpConn 不存在"
+        );
+    }
+
+    #[test]
+    fn structural_refusals_name_the_sdk_argument() {
+        assert_eq!(
+            message(&Error::RoleParentLoop, Lang::ZhCn),
+            "参数 parent 不合法"
+        );
+        assert_eq!(
+            message(&Error::NodeMoveLoop, Lang::EnUs),
+            "Parameter targetParentId is invalid"
+        );
+        assert_eq!(
+            message(&Error::NodeWithoutParent, Lang::ZhCn),
+            "请求参数不全：缺少 parentNodeId"
+        );
+    }
+
+    #[test]
+    fn password_rules_have_the_level_messages() {
+        let e = Error::PasswordTooWeak(PasswordRule::ThreeClasses);
+        assert_eq!(message(&e, Lang::ZhCn), PASSWORD_HIGH.0);
+        assert_eq!(
+            message(
+                &Error::PasswordTooWeak(PasswordRule::TwoClasses),
+                Lang::ZhCn
+            ),
+            "请使用至少 6 位字符作为密码，须包含英文、数字与符号中的两种"
+        );
+        let own = PasswordRule::PoolPattern {
+            message_zh: String::new(),
+            message_en: "eight digits".into(),
+        };
+        assert_eq!(password_rule(&own, Lang::EnUs), "eight digits");
+        assert_eq!(password_rule(&own, Lang::ZhCn), PASSWORD_HIGH.0);
+        assert_eq!(
+            message(&Error::PasswordTooShort, Lang::ZhCn),
+            "密码长度不能少于 6 位"
+        );
+    }
+
+    #[test]
+    fn internal_detail_never_reaches_the_message() {
+        let e = Error::Storage("connection refused to 10.0.0.1".into());
+        assert!(!message(&e, Lang::EnUs).contains("10.0.0.1"));
+        assert_eq!(http_status(&e), 500);
+        assert_eq!(ErrorBody::new(&e, Lang::EnUs).code, 1000);
+    }
+
+    #[test]
+    fn a_reset_hands_over_its_token() {
+        let e = Error::PasswordResetRequired {
+            token: "first-login".into(),
+        };
+        assert_eq!(
+            ErrorBody::new(&e, Lang::ZhCn).data,
+            Some(serde_json::json!({ "token": "first-login" }))
+        );
+        assert_eq!(code(&e), 1639);
+    }
+}
