@@ -306,7 +306,8 @@ async fn change_user_writes_only_what_it_names(db: &TestDb) {
 /// land; none is undone by another's stale copy of the pool.
 async fn pool_updates_and_secret_rotation_all_land(db: &TestDb) {
     let (u, a, pool) = setup(db).await;
-    for round in 0..ROUNDS {
+    // No hash inside: cheap rounds, so many of them.
+    for round in 0..ROUNDS * 4 {
         let names = obj(json!({"name": format!("n{round}")}));
         let descs =
             obj(json!({"description": format!("d{round}"), "registerDisabled": round % 2 == 0}));

@@ -78,14 +78,21 @@ impl AccountStore for SqlStore {
     }
 
     async fn set_pool_secret(&self, pool_id: &str, secret: &str, at_ms: i64) -> Result<()> {
-        let n = sqlx::query("UPDATE user_pools SET secret = $1, updated_at = $2 WHERE id = $3")
-            .bind(secret)
-            .bind(at_ms)
-            .bind(pool_id)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
+        // `updated_at` is the pool's version for read-modify-write updates: it must only
+        // grow, or a writer holding an older read could find its version again (ABA) and
+        // overwrite what changed in between.
+        let n = sqlx::query(
+            "UPDATE user_pools SET secret = $1, \
+             updated_at = CASE WHEN updated_at >= $2 THEN updated_at + 1 ELSE $2 END \
+             WHERE id = $3",
+        )
+        .bind(secret)
+        .bind(at_ms)
+        .bind(pool_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
         if n == 0 {
             return Err(Error::PoolNotFound);
         }
