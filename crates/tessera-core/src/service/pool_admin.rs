@@ -11,6 +11,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{PoolSettings, ProviderSettings, UserPool};
 use crate::notify::EmailRoute;
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::pool_admin::{EnvVar, WhitelistEntry};
 use crate::store::UdfDefinition;
@@ -184,10 +185,10 @@ impl Core {
     /// `updateUserpool`: a partial update; anything refused leaves the pool as it was.
     pub async fn update_pool(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         input: &Map<String, Value>,
     ) -> Result<UserPool> {
-        let mut p = pool.clone();
+        let mut p = pool.pool().clone();
         p.settings = apply_settings(&pool.settings, input)?;
         let text = |k: &'static str| -> Result<Option<String>> {
             match input.get(k) {
@@ -234,8 +235,8 @@ impl Core {
 
     /// `refreshUserpoolSecret`: a new random secret; every management token bought with the
     /// old one stops working at once, in every process (they carry its fingerprint).
-    pub async fn refresh_pool_secret(&self, pool: &UserPool) -> Result<String> {
-        let mut p = pool.clone();
+    pub async fn refresh_pool_secret(&self, pool: &PoolAdmin) -> Result<String> {
+        let mut p = pool.pool().clone();
         p.secret = crate::ids::new_secret(32);
         p.updated_at = clock::now_ms();
         self.store.update_pool(&p).await?;
@@ -244,7 +245,7 @@ impl Core {
 
     pub async fn whitelist(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         kind: WhitelistType,
     ) -> Result<Vec<WhitelistEntry>> {
         self.store.list_whitelist(&pool.id, kind.as_str()).await
@@ -252,7 +253,7 @@ impl Core {
 
     pub async fn remove_whitelist(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         kind: WhitelistType,
         values: &[String],
     ) -> Result<()> {
@@ -267,7 +268,7 @@ impl Core {
 
     pub async fn udf_definitions(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
     ) -> Result<Vec<UdfDefinition>> {
         self.store
@@ -276,7 +277,7 @@ impl Core {
     }
 
     /// Removes a custom field with every value of it.
-    pub async fn remove_udf(&self, pool: &UserPool, target: UdfTarget, key: &str) -> Result<()> {
+    pub async fn remove_udf(&self, pool: &PoolAdmin, target: UdfTarget, key: &str) -> Result<()> {
         if self
             .store
             .remove_udf_definition(&pool.id, target.as_str(), key)
@@ -288,12 +289,12 @@ impl Core {
         }
     }
 
-    pub async fn env_vars(&self, pool: &UserPool) -> Result<Vec<EnvVar>> {
+    pub async fn env_vars(&self, pool: &PoolAdmin) -> Result<Vec<EnvVar>> {
         self.store.list_env(&pool.id).await
     }
 
     /// Sets a variable; `value` is any JSON value, stored as text.
-    pub async fn set_env_var(&self, pool: &UserPool, key: &str, value: &Value) -> Result<()> {
+    pub async fn set_env_var(&self, pool: &PoolAdmin, key: &str, value: &Value) -> Result<()> {
         let valid = !key.is_empty()
             && key.len() <= 64
             && key
@@ -311,7 +312,7 @@ impl Core {
             .await
     }
 
-    pub async fn remove_env_var(&self, pool: &UserPool, key: &str) -> Result<()> {
+    pub async fn remove_env_var(&self, pool: &PoolAdmin, key: &str) -> Result<()> {
         if self.store.remove_env(&pool.id, key).await? {
             Ok(())
         } else {
@@ -324,7 +325,7 @@ impl Core {
     /// Refuses custom values for a target that is not in the pool.
     pub async fn ensure_udf_target(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
         id: &str,
     ) -> Result<()> {
@@ -353,7 +354,7 @@ impl Core {
     /// written in one transaction.
     pub async fn set_udf_values_batch(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
         items: &[(String, String, Value)],
     ) -> Result<()> {
