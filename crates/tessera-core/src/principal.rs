@@ -21,31 +21,32 @@ use crate::service::admin::MANAGEMENT_TOKEN_TYPE;
 use crate::service::users::LoginContext;
 use crate::Core;
 
-/// The caller of one request, as its credentials proved it.
+/// The caller of one request, as its credentials proved it. (The proofs are boxed: each
+/// carries a pool, and `Anonymous`, the common case, carries nothing.)
 #[derive(Debug, Clone)]
 pub enum Principal {
     /// No credential, or one that did not verify.
     Anonymous,
     /// A user with a valid, unrevoked token of the request's pool.
-    User(Session),
+    User(Box<Session>),
     /// An administrator of one pool.
-    PoolAdmin(PoolAdmin),
+    PoolAdmin(Box<PoolAdmin>),
     /// An application that authenticated with its own secret (a backend acting for its
     /// end users).
-    AppClient(AppClient),
+    AppClient(Box<AppClient>),
 }
 
 impl Principal {
     pub fn session(&self) -> Option<&Session> {
         match self {
-            Principal::User(s) => Some(s),
+            Principal::User(s) => Some(s.as_ref()),
             _ => None,
         }
     }
 
     pub fn pool_admin(&self) -> Option<&PoolAdmin> {
         match self {
-            Principal::PoolAdmin(a) => Some(a),
+            Principal::PoolAdmin(a) => Some(a.as_ref()),
             _ => None,
         }
     }
@@ -217,12 +218,12 @@ impl Core {
             Some(TokenKind::Management) => self
                 .verify_management_token(token, scope.pool_header, scope.pool)
                 .await
-                .map(Principal::PoolAdmin),
+                .map(|a| Principal::PoolAdmin(Box::new(a))),
             Some(TokenKind::User) | None => match scope.pool {
                 Some(pool) => self.session_in_pool(token, pool).await,
                 None => self.session(token, None).await,
             }
-            .map(Principal::User),
+            .map(|s| Principal::User(Box::new(s))),
         };
         verified.map_err(|error| Refused {
             presented_as: kind,
@@ -285,13 +286,16 @@ mod tests {
 
     #[test]
     fn only_an_administrator_or_application_of_the_pool_may_state_the_client_ip() {
-        let admin = Principal::PoolAdmin(PoolAdmin::new(pool("p1"), AdminProof::ManagementToken));
+        let admin = Principal::PoolAdmin(Box::new(PoolAdmin::new(
+            pool("p1"),
+            AdminProof::ManagementToken,
+        )));
         assert!(admin.may_state_client_ip("p1"));
         assert!(
             !admin.may_state_client_ip("p2"),
             "another pool's administrator"
         );
-        let app = Principal::AppClient(AppClient {
+        let app = Principal::AppClient(Box::new(AppClient {
             app: Application {
                 id: "a".into(),
                 pool_id: "p1".into(),
@@ -305,7 +309,7 @@ mod tests {
                 updated_at: 0,
             },
             pool: pool("p1"),
-        });
+        }));
         assert!(app.may_state_client_ip("p1"));
         assert!(!app.may_state_client_ip("p2"));
         assert!(!Principal::Anonymous.may_state_client_ip("p1"));

@@ -166,7 +166,7 @@ impl V2Ctx {
         }
         let caller = self.caller().await;
         match (&caller.principal, &caller.refused) {
-            (Principal::User(s), _) => Ok(s),
+            (Principal::User(s), _) => Ok(s.as_ref()),
             (Principal::PoolAdmin(_), _) => Err(Error::TokenInvalid),
             (_, Some(r)) => Err(r.error.clone()),
             _ => Err(Error::NotLoggedIn),
@@ -197,7 +197,7 @@ impl V2Ctx {
         }
         let caller = self.caller().await;
         match (&caller.principal, &caller.refused) {
-            (Principal::PoolAdmin(a), _) => Ok(a),
+            (Principal::PoolAdmin(a), _) => Ok(a.as_ref()),
             (Principal::User(_), _) => Err(Error::Forbidden),
             (_, Some(r)) => match r.presented_as {
                 Some(TokenKind::User) => Err(Error::Forbidden),

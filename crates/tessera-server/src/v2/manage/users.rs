@@ -95,18 +95,16 @@ async fn users_out(
     with_custom_data: bool,
 ) -> Result<Vec<Value>> {
     let mut out: Vec<Value> = users.iter().map(|u| user_json(u, None)).collect();
-    if with_custom_data {
-        if !users.is_empty() {
-            let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-            let values = core.udf_values_batch(pool, UdfTarget::User, &ids).await?;
-            for (v, u) in out.iter_mut().zip(users) {
-                let list = values
-                    .iter()
-                    .find(|(id, _)| *id == u.id)
-                    .map(|(_, l)| l.as_slice())
-                    .unwrap_or_default();
-                v["customData"] = udv_json(list);
-            }
+    if with_custom_data && !users.is_empty() {
+        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let values = core.udf_values_batch(pool, UdfTarget::User, &ids).await?;
+        for (v, u) in out.iter_mut().zip(users) {
+            let list = values
+                .iter()
+                .find(|(id, _)| *id == u.id)
+                .map(|(_, l)| l.as_slice())
+                .unwrap_or_default();
+            v["customData"] = udv_json(list);
         }
     }
     Ok(out)
