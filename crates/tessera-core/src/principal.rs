@@ -77,7 +77,7 @@ pub enum AdminProof {
 /// Proof that the caller administers one pool. Only the core's verification functions
 /// build one (its fields are private), so every management service takes it where a bare
 /// [`UserPool`] would prove nothing. It reads as the pool it manages.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PoolAdmin {
     pool: UserPool,
     proof: AdminProof,
@@ -102,6 +102,16 @@ impl PoolAdmin {
     }
 }
 
+/// The pool id and the proof only: the pool carries its secret.
+impl std::fmt::Debug for PoolAdmin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolAdmin")
+            .field("pool_id", &self.pool.id)
+            .field("proof", &self.proof)
+            .finish()
+    }
+}
+
 impl Deref for PoolAdmin {
     type Target = UserPool;
 
@@ -111,7 +121,7 @@ impl Deref for PoolAdmin {
 }
 
 /// An application that proved itself with its secret, and its pool.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AppClient {
     app: Application,
     pool: UserPool,
@@ -124,6 +134,16 @@ impl AppClient {
 
     pub fn pool(&self) -> &UserPool {
         &self.pool
+    }
+}
+
+/// The ids only: the application and the pool carry their secrets.
+impl std::fmt::Debug for AppClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppClient")
+            .field("app_id", &self.app.id)
+            .field("pool_id", &self.pool.id)
+            .finish()
     }
 }
 
@@ -326,5 +346,16 @@ mod tests {
         assert_eq!(ctx.browser.as_deref(), Some("sdk"));
         assert_eq!(ctx.app_id.as_deref(), Some("app"));
         assert_eq!(RequestFacts::default().login_context(None).ip, None);
+    }
+
+    #[test]
+    fn debug_output_names_no_secret() {
+        let admin = PoolAdmin::new(pool("p1"), AdminProof::PoolSecret);
+        let shown = format!("{:?}", Principal::PoolAdmin(Box::new(admin)));
+        // The test pool's secret is "s".
+        assert!(
+            shown.contains("\"p1\"") && !shown.contains("\"s\""),
+            "{shown}"
+        );
     }
 }
