@@ -11,6 +11,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use tessera_core::model::UserPool;
 use tessera_core::notify::Outbox;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::import::MAX_IMPORT_BATCH;
 use tessera_core::service::paging::Page;
 use tessera_core::service::users::{LoginId, NewUser};
@@ -133,7 +134,7 @@ enum Kind {
 #[allow(clippy::too_many_arguments)]
 async fn measure(
     core: &Core,
-    pool: &UserPool,
+    pool: &PoolAdmin,
     total_users: i64,
     samples: &[Sample],
     kind: Kind,
@@ -199,7 +200,7 @@ async fn measure(
 /// One caller, one read at a time: the latency an admin request's read has on an idle server.
 pub async fn lookups(
     core: &Core,
-    pool: &UserPool,
+    pool: &PoolAdmin,
     samples: &[Sample],
     ops: usize,
 ) -> Result<Lookups> {

@@ -369,7 +369,9 @@ async fn run(a: Args) -> Result<String> {
     say(&format!("bulk import of {} users into SQLite", plan.users));
     let store = SqlStore::open_data_dir(&data_dir).await?;
     let core = admin::open_core(store).await?;
-    let pool = core.pool(&creds.user_pool_id).await?;
+    let pool = core
+        .pool_admin_by_secret(&creds.user_pool_id, &creds.secret)
+        .await?;
     let (bulk, samples) = admin::import(&core, &pool, plan.users, plan.batch, 20_000).await?;
     say(&format!("  {:.0} users/s", bulk.users_per_s));
     let sqlite_lookups = admin::lookups(&core, &pool, &samples, plan.lookup_ops).await?;
@@ -597,7 +599,9 @@ async fn postgres_figures(a: &Args, plan: &Plan) -> Result<(admin::Bulk, admin::
         ));
         let core = admin::open_core(SqlStore::open(&url).await?).await?;
         let creds = core.create_pool("bench").await?;
-        let pool = core.pool(&creds.user_pool_id).await?;
+        let pool = core
+            .pool_admin_by_secret(&creds.user_pool_id, &creds.secret)
+            .await?;
         let (bulk, samples) = admin::import(&core, &pool, plan.users, plan.batch, 20_000).await?;
         say(&format!("  {:.0} users/s", bulk.users_per_s));
         let l = admin::lookups(&core, &pool, &samples, plan.lookup_ops).await?;

@@ -32,6 +32,8 @@ pub mod docs {
 #[derive(Debug, Clone)]
 pub struct PoolCreds {
     pub user_pool_id: String,
+    /// The pool secret: the bench's in-process admin reads act as the pool's administrator.
+    pub secret: String,
     pub app_id: String,
 }
 
@@ -66,6 +68,7 @@ impl Deployment {
         };
         Ok(PoolCreds {
             user_pool_id: field("userPoolId")?,
+            secret: field("secret")?,
             app_id: field("appId")?,
         })
     }

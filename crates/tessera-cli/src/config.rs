@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tessera_core::crypto::password::HashParams;
+use tessera_server::client_ip::{CidrError, TrustedProxies};
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -28,6 +29,8 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("invalid password hash parameters: {0}")]
     HashParams(String),
+    #[error(transparent)]
+    TrustedProxy(#[from] CidrError),
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -45,6 +48,29 @@ pub struct FileConfig {
     pub sms_webhook_url: Option<String>,
     pub mail_from: Option<String>,
     pub upload_dir: Option<PathBuf>,
+    pub trusted_proxies: Option<Vec<String>>,
+}
+
+/// The flags of `tessera serve`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on (default 127.0.0.1:3000).
+    #[arg(long, env = "TESSERA_LISTEN")]
+    pub listen: Option<String>,
+    #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// A reverse proxy in front of Tessera, as an address or CIDR (10.0.0.0/8, ::1/128);
+    /// repeatable, or comma-separated in the environment. Only requests from these peers
+    /// have their X-Forwarded-For, and their callers' clientIp, believed.
+    #[arg(
+        long = "trusted-proxy",
+        value_name = "CIDR",
+        env = "TESSERA_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
+    #[command(flatten)]
+    pub delivery: DeliveryArgs,
 }
 
 /// Where outgoing messages and uploads go (`tessera serve` only).
@@ -114,6 +140,7 @@ pub struct ServeConfig {
     pub hash_params: HashParams,
     pub delivery: Delivery,
     pub upload_dir: PathBuf,
+    pub trusted_proxies: TrustedProxies,
 }
 
 pub fn store_location(
@@ -132,14 +159,18 @@ pub fn store_location(
 }
 
 pub fn resolve_serve(
-    listen: Option<String>,
+    args: ServeArgs,
     public_url: Option<String>,
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
-    log_format: Option<LogFormat>,
-    delivery: DeliveryArgs,
     file: &FileConfig,
 ) -> Result<ServeConfig, ConfigError> {
+    let ServeArgs {
+        listen,
+        log_format,
+        trusted_proxies,
+        delivery,
+    } = args;
     let listen_text = listen
         .or_else(|| file.listen.clone())
         .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
@@ -161,6 +192,11 @@ pub fn resolve_serve(
             StoreLocation::DataDir(d) => d.join("uploads"),
             StoreLocation::Url(_) => PathBuf::from("./tessera-uploads"),
         });
+    let trusted_proxies = if trusted_proxies.is_empty() {
+        TrustedProxies::parse(file.trusted_proxies.as_deref().unwrap_or_default())?
+    } else {
+        TrustedProxies::parse(&trusted_proxies)?
+    };
     Ok(ServeConfig {
         listen,
         public_url: public_url.trim_end_matches('/').to_owned(),
@@ -176,6 +212,7 @@ pub fn resolve_serve(
                 .unwrap_or_else(|| "Tessera <no-reply@localhost>".to_owned()),
         },
         upload_dir,
+        trusted_proxies,
         log_format: log_format.or(file.log_format).unwrap_or_default(),
         hash_params,
     })
@@ -201,32 +238,73 @@ mod tests {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
+    fn listen(addr: &str) -> ServeArgs {
+        ServeArgs {
+            listen: Some(addr.into()),
+            ..ServeArgs::default()
+        }
+    }
+
+    fn proxies(args: ServeArgs, f: &FileConfig) -> Result<TrustedProxies, ConfigError> {
+        resolve_serve(args, None, None, None, f).map(|c| c.trusted_proxies)
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_flags_then_the_file() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let none = proxies(ServeArgs::default(), &FileConfig::default()).unwrap();
+        assert!(none.is_empty(), "no proxy is trusted by default");
+        let f = file("trusted-proxies = [\"10.0.0.0/8\", \"::1\"]\n").unwrap();
+        let from_file = proxies(ServeArgs::default(), &f).unwrap();
+        assert!(from_file.contains(ip("10.2.3.4")));
+        assert!(from_file.contains(ip("::1")));
+        assert!(!from_file.contains(ip("192.168.0.1")));
+        let flags = ServeArgs {
+            trusted_proxies: vec!["192.168.0.0/16".into()],
+            ..ServeArgs::default()
+        };
+        let from_flags = proxies(flags, &f).unwrap();
+        assert!(from_flags.contains(ip("192.168.0.1")));
+        assert!(
+            !from_flags.contains(ip("10.2.3.4")),
+            "flags replace the file's list"
+        );
+        let bad = ServeArgs {
+            trusted_proxies: vec!["10.0.0.0/33".into()],
+            ..ServeArgs::default()
+        };
+        let e = proxies(bad, &FileConfig::default()).unwrap_err();
+        assert!(e.to_string().contains("10.0.0.0/33"), "{e}");
+        let bad_file = file("trusted-proxies = [\"proxy.internal\"]\n").unwrap();
+        assert!(proxies(ServeArgs::default(), &bad_file).is_err());
+        assert!(
+            file("trusted-proxies = \"10.0.0.0/8\"\n").is_err(),
+            "a list, not a string"
+        );
+    }
+
     #[test]
     fn flags_beat_file_beats_defaults() {
         let f = file("listen = \"127.0.0.1:4000\"\ndata-dir = \"/tmp/x\"\n").unwrap();
-        let c = resolve_serve(None, None, None, None, None, DeliveryArgs::default(), &f).unwrap();
+        let c = resolve_serve(ServeArgs::default(), None, None, None, &f).unwrap();
         assert_eq!(c.listen.to_string(), "127.0.0.1:4000");
         assert_eq!(c.public_url, "http://127.0.0.1:4000");
         assert!(matches!(c.store, StoreLocation::DataDir(ref d) if d == Path::new("/tmp/x")));
         let c = resolve_serve(
-            Some("127.0.0.1:5000".into()),
+            listen("127.0.0.1:5000"),
             None,
             None,
             Some("postgres://h/db".into()),
-            None,
-            DeliveryArgs::default(),
             &f,
         )
         .unwrap();
         assert_eq!(c.listen.port(), 5000);
         assert!(matches!(c.store, StoreLocation::Url(ref u) if u == "postgres://h/db"));
         let d = resolve_serve(
+            ServeArgs::default(),
             None,
             None,
             None,
-            None,
-            None,
-            DeliveryArgs::default(),
             &FileConfig::default(),
         )
         .unwrap();
@@ -242,52 +320,22 @@ mod tests {
         assert!(file("listn = \"x\"").is_err());
         assert!(file("listen = 3").is_err());
         let f = FileConfig::default();
-        assert!(resolve_serve(
-            Some("nope".into()),
-            None,
-            None,
-            None,
-            None,
-            DeliveryArgs::default(),
-            &f
-        )
-        .is_err());
-        assert!(resolve_serve(
-            None,
-            Some("ftp://x".into()),
-            None,
-            None,
-            None,
-            DeliveryArgs::default(),
-            &f
-        )
-        .is_err());
-        assert!(resolve_serve(
-            None,
-            Some("https://".into()),
-            None,
-            None,
-            None,
-            DeliveryArgs::default(),
-            &f
-        )
-        .is_err());
+        assert!(resolve_serve(listen("nope"), None, None, None, &f).is_err());
+        for url in ["ftp://x", "https://"] {
+            assert!(resolve_serve(ServeArgs::default(), Some(url.into()), None, None, &f).is_err());
+        }
         let weak =
             file("[password-hash]\nmemory-kib = 1\niterations = 0\nparallelism = 1\n").unwrap();
-        assert!(
-            resolve_serve(None, None, None, None, None, DeliveryArgs::default(), &weak).is_err()
-        );
+        assert!(resolve_serve(ServeArgs::default(), None, None, None, &weak).is_err());
     }
 
     #[test]
     fn public_url_keeps_its_path_without_trailing_slash() {
         let c = resolve_serve(
-            None,
+            ServeArgs::default(),
             Some("https://id.example.com/auth/".into()),
             None,
             None,
-            None,
-            DeliveryArgs::default(),
             &FileConfig::default(),
         )
         .unwrap();

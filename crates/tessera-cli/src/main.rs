@@ -52,13 +52,8 @@ struct Cli {
 enum Command {
     /// Run the server.
     Serve {
-        /// Address to listen on (default 127.0.0.1:3000).
-        #[arg(long, env = "TESSERA_LISTEN")]
-        listen: Option<String>,
-        #[arg(long, env = "TESSERA_LOG_FORMAT", value_enum)]
-        log_format: Option<LogFormat>,
         #[command(flatten)]
-        delivery: config::DeliveryArgs,
+        args: config::ServeArgs,
     },
     /// Manage user pools.
     Pool {
@@ -146,21 +141,10 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
         None => FileConfig::default(),
     };
     match cli.command {
-        Command::Serve {
-            listen,
-            log_format,
-            delivery,
-        } => {
-            let cfg = config::resolve_serve(
-                listen,
-                cli.public_url,
-                cli.data_dir,
-                cli.database_url,
-                log_format,
-                delivery,
-                &file,
-            )
-            .map_err(Fatal::config)?;
+        Command::Serve { args } => {
+            let cfg =
+                config::resolve_serve(args, cli.public_url, cli.data_dir, cli.database_url, &file)
+                    .map_err(Fatal::config)?;
             serve(cfg).await
         }
         Command::Pool { command } => {
@@ -340,7 +324,8 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     tokio::spawn(housekeeping(Arc::clone(&core)));
     let addr = listener.local_addr().map_err(Fatal::runtime)?;
     tracing::info!(%addr, public_url = %cfg.public_url, backend = ?store.backend(), "tessera listening");
-    let options = ServerOptions::new(cfg.upload_dir.clone());
+    let mut options = ServerOptions::new(cfg.upload_dir.clone());
+    options.trusted_proxies = cfg.trusted_proxies.clone();
     tessera_server::serve(listener, AppState::new(core, options), shutdown_signal())
         .await
         .map_err(|e| Fatal::runtime(format!("server failed: {e}")))?;
@@ -380,4 +365,38 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn serve_args(argv: &[&str]) -> config::ServeArgs {
+        match Cli::try_parse_from(argv).map(|c| c.command) {
+            Ok(Command::Serve { args }) => args,
+            Ok(_) => panic!("not serve: {argv:?}"),
+            Err(e) => panic!("{argv:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn trusted_proxy_is_repeatable_and_comma_separated_in_the_environment() {
+        let a = serve_args(&[
+            "tessera",
+            "serve",
+            "--trusted-proxy",
+            "10.0.0.0/8",
+            "--trusted-proxy",
+            "::1",
+        ]);
+        assert_eq!(a.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        // The only test in this binary that sets the variable, so no other test sees it.
+        std::env::set_var("TESSERA_TRUSTED_PROXIES", "192.168.0.0/16,fd00::/8");
+        let from_env = serve_args(&["tessera", "serve"]);
+        let flag_wins = serve_args(&["tessera", "serve", "--trusted-proxy", "127.0.0.1"]);
+        std::env::remove_var("TESSERA_TRUSTED_PROXIES");
+        assert_eq!(from_env.trusted_proxies, ["192.168.0.0/16", "fd00::/8"]);
+        assert_eq!(flag_wins.trusted_proxies, ["127.0.0.1"]);
+        assert!(serve_args(&["tessera", "serve"]).trusted_proxies.is_empty());
+    }
 }

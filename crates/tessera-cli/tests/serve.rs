@@ -314,6 +314,10 @@ fn malformed_config_stops_start_up_with_one_line() {
         ("lisen = \"127.0.0.1:1\"", "malformed"),
         ("listen = \"not an address\"", "invalid listen address"),
         ("public-url = \"ftp://x\"", "invalid public URL"),
+        (
+            "trusted-proxies = [\"10.0.0.0/33\"]",
+            "invalid trusted proxy",
+        ),
     ] {
         std::fs::write(&cfg, text).unwrap();
         let (code, _, err) = cli(

@@ -10,6 +10,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod notify;
+pub mod principal;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -4,6 +4,7 @@
 //! holds business rules.
 
 pub mod authing;
+pub mod client_ip;
 pub mod envelope;
 mod graphql;
 mod http;
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
+use client_ip::TrustedProxies;
 use tessera_core::Core;
 use tokio::net::TcpListener;
 
@@ -26,6 +28,9 @@ pub struct ServerOptions {
     pub upload_dir: PathBuf,
     /// Largest accepted upload, in bytes.
     pub max_upload_bytes: usize,
+    /// Proxies whose `X-Forwarded-For`, and whose callers' stated `clientIp`, are believed
+    /// (`--trusted-proxy`). Empty: the socket peer is the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 impl ServerOptions {
@@ -33,6 +38,7 @@ impl ServerOptions {
         ServerOptions {
             upload_dir,
             max_upload_bytes: 2 * 1024 * 1024,
+            trusted_proxies: TrustedProxies::default(),
         }
     }
 }

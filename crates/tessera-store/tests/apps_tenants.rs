@@ -13,6 +13,7 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::model::tenant::MfaType;
 use tessera_core::model::{SigningAlg, UserPool};
 use tessera_core::notify::Outbox;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::apps_admin::{AppType, NewApp};
 use tessera_core::service::paging::Page;
 use tessera_core::service::tenants::{NewConn, NewExtIdp, NewTenant, TenantPatch};
@@ -24,8 +25,8 @@ use tessera_store::SqlStore;
 struct Fx {
     core: Core,
     store: Arc<SqlStore>,
-    pool: UserPool,
-    other: UserPool,
+    pool: PoolAdmin,
+    other: PoolAdmin,
 }
 
 async fn setup(db: &TestDb) -> Fx {
@@ -44,8 +45,14 @@ async fn setup(db: &TestDb) -> Fx {
     let a = core.create_pool("apps").await.unwrap();
     let b = core.create_pool("other").await.unwrap();
     Fx {
-        pool: core.pool(&a.user_pool_id).await.unwrap(),
-        other: core.pool(&b.user_pool_id).await.unwrap(),
+        pool: core
+            .pool_admin_by_secret(&a.user_pool_id, &a.secret)
+            .await
+            .unwrap(),
+        other: core
+            .pool_admin_by_secret(&b.user_pool_id, &b.secret)
+            .await
+            .unwrap(),
         core,
         store,
     }

@@ -1,5 +1,6 @@
 //! The core's services on a real store, on both backends: user creation rules, password login
-//! with transparent rehash, token issue/verify/revoke, key rotation across processes.
+//! with transparent rehash, token issue/verify/revoke, key rotation across processes, and the
+//! principals only verified credentials yield.
 
 mod common;
 
@@ -9,6 +10,7 @@ use common::TestDb;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::SigningAlg;
 use tessera_core::notify::Outbox;
+use tessera_core::principal::{AdminProof, BearerScope, Principal, TokenKind};
 use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::store::{Store, UserLookup};
 use tessera_core::{Core, CoreConfig, Error, UniqueField};
@@ -298,6 +300,115 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     assert!(err.contains("password encryption key"), "{err}");
 }
 
+async fn principals_come_only_from_verified_credentials(db: &TestDb) {
+    let core = core(db).await;
+    let c1 = core.create_pool("one").await.unwrap();
+    let c2 = core.create_pool("two").await.unwrap();
+    let pool = core.pool(&c1.user_pool_id).await.unwrap();
+    let other = core.pool(&c2.user_pool_id).await.unwrap();
+
+    // The pool secret proves an administrator; a wrong secret and an unknown pool do not.
+    let admin = core
+        .pool_admin_by_secret(&c1.user_pool_id, &c1.secret)
+        .await
+        .unwrap();
+    assert_eq!(admin.pool_id(), c1.user_pool_id);
+    assert_eq!(admin.proof(), AdminProof::PoolSecret);
+    for (id, secret) in [
+        (&c1.user_pool_id, &c2.secret),
+        (&"nope".to_owned(), &c1.secret),
+    ] {
+        let e = core.pool_admin_by_secret(id, secret).await;
+        assert!(matches!(e, Err(Error::Forbidden)), "{e:?}");
+    }
+
+    // A management token is its pool's administrator, for that pool only.
+    let mgmt = core
+        .issue_management_token(&c1.user_pool_id, &c1.secret)
+        .await
+        .unwrap()
+        .token;
+    let scope = BearerScope {
+        pool: Some(&pool),
+        pool_header: Some(&pool.id),
+    };
+    match core.authenticate_bearer(&mgmt, scope).await {
+        Ok(Principal::PoolAdmin(a)) => {
+            assert_eq!(a.pool_id(), pool.id);
+            assert_eq!(a.proof(), AdminProof::ManagementToken);
+        }
+        other => panic!("{other:?}"),
+    }
+    let elsewhere = BearerScope {
+        pool: Some(&other),
+        pool_header: Some(&other.id),
+    };
+    let r = core
+        .authenticate_bearer(&mgmt, elsewhere)
+        .await
+        .unwrap_err();
+    assert_eq!(r.presented_as, Some(TokenKind::Management));
+    assert!(matches!(r.error, Error::Forbidden), "{r:?}");
+    // Claiming to be a management token is not being one.
+    let (signed, _) = mgmt.rsplit_once('.').unwrap();
+    let r = core
+        .authenticate_bearer(&format!("{signed}.AAAA"), scope)
+        .await
+        .unwrap_err();
+    assert_eq!(r.presented_as, Some(TokenKind::Management));
+    assert!(matches!(r.error, Error::TokenInvalid), "{r:?}");
+
+    // A user token is the user's session, in its own pool only.
+    let u = core
+        .create_user(&pool, by_email("p@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let t = core.issue_user_token(&pool, None, &u).await.unwrap().token;
+    match core.authenticate_bearer(&t, scope).await {
+        Ok(Principal::User(s)) => {
+            assert_eq!(s.user().id, u.id);
+            assert_eq!(s.pool().id, pool.id);
+            assert_eq!(s.token(), t);
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = core.authenticate_bearer(&t, elsewhere).await.unwrap_err();
+    assert_eq!(r.presented_as, Some(TokenKind::User));
+    assert!(matches!(r.error, Error::TokenInvalid), "{r:?}");
+    let r = core
+        .authenticate_bearer("garbage", scope)
+        .await
+        .unwrap_err();
+    assert_eq!(r.presented_as, None);
+    assert!(matches!(r.error, Error::TokenInvalid), "{r:?}");
+
+    // Rotating the secret retires the management token (2206) for the next request, which
+    // reads the pool afresh.
+    core.refresh_pool_secret(&admin).await.unwrap();
+    let pool = core.pool(&c1.user_pool_id).await.unwrap();
+    let scope = BearerScope {
+        pool: Some(&pool),
+        pool_header: Some(&pool.id),
+    };
+    let r = core.authenticate_bearer(&mgmt, scope).await.unwrap_err();
+    assert!(matches!(r.error, Error::TokenExpired), "{r:?}");
+
+    // An application proves itself with its own secret.
+    let app = core
+        .authenticate_app(&c1.app_id, &c1.app_secret)
+        .await
+        .unwrap();
+    assert_eq!(app.app().id, c1.app_id);
+    assert_eq!(app.pool().id, pool.id);
+    for (id, secret) in [
+        (&c1.app_id, &c2.app_secret),
+        (&"nope".to_owned(), &c1.app_secret),
+    ] {
+        let e = core.authenticate_app(id, secret).await;
+        assert!(matches!(e, Err(Error::Forbidden)), "{e:?}");
+    }
+}
+
 backend_tests! {
     first_start => first_start_creates_keys_once_and_bootstraps_once;
     user_rules => users_are_validated_and_unique;
@@ -306,4 +417,5 @@ backend_tests! {
     hs256 => hs256_applications_sign_with_their_secret;
     rotation => rotation_keeps_old_tokens_valid_across_processes;
     corrupt_key => a_corrupt_stored_key_stops_the_core;
+    principals => principals_come_only_from_verified_credentials;
 }

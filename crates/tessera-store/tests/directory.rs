@@ -1006,7 +1006,8 @@ async fn login_follows_app_access_policy(db: &TestDb) {
     use tessera_core::service::users::LoginId;
     let fx = setup(db).await;
     let pool = fx.core.pool(&fx.pool).await.unwrap();
-    fx.core
+    let user = fx
+        .core
         .create_user(
             &pool,
             NewUser {
@@ -1017,16 +1018,6 @@ async fn login_follows_app_access_policy(db: &TestDb) {
             CreatedBy::Admin,
         )
         .await
-        .unwrap();
-    let user = fx
-        .core
-        .find_user_by(
-            &pool,
-            tessera_core::store::user_admin::UserKey::Username,
-            "walker",
-        )
-        .await
-        .unwrap()
         .unwrap();
     let app = fx.core.app(&fx.app).await.unwrap();
     let login = || {

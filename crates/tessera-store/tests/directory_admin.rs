@@ -13,6 +13,7 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::model::directory::{ResourceAction, ResourceType, TargetType};
 use tessera_core::model::directory_admin::{PolicyEffect, PolicyStatement};
 use tessera_core::notify::Outbox;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::{GrantBatch, GrantTarget, ResourceInput};
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
@@ -28,6 +29,8 @@ struct Fx {
     core: Arc<Core>,
     store: Arc<SqlStore>,
     pool: String,
+    /// The administrator of `pool`, for the management services.
+    admin: PoolAdmin,
     app: String,
 }
 
@@ -45,9 +48,14 @@ async fn setup(db: &TestDb) -> Fx {
     .await
     .expect("core");
     let creds = core.create_pool("admin").await.unwrap();
+    let admin = core
+        .pool_admin_by_secret(&creds.user_pool_id, &creds.secret)
+        .await
+        .unwrap();
     Fx {
         core: Arc::new(core),
         store,
+        admin,
         pool: creds.user_pool_id,
         app: creds.app_id,
     }
@@ -119,7 +127,7 @@ impl Fx {
     async fn grant(&self, resource: &str, t: TargetType, identifier: &str, actions: &[&str]) {
         self.core
             .authorize_targets(
-                &self.pool,
+                &self.admin,
                 "ns",
                 resource,
                 None,
@@ -172,16 +180,20 @@ impl Fx {
     async fn parent_code(&self, code: &str) -> Option<String> {
         let role = self
             .core
-            .role_required(&self.pool, None, code)
+            .role_required(&self.admin, None, code)
             .await
             .unwrap();
-        self.core.role_parent(&role).await.unwrap().map(|p| p.code)
+        self.core
+            .role_parent(&self.admin, &role)
+            .await
+            .unwrap()
+            .map(|p| p.code)
     }
 
     async fn parent(&self, code: &str, parent: &str) -> Result<(), Error> {
         self.core
             .update_role(
-                &self.pool,
+                &self.admin,
                 None,
                 code,
                 RoleUpdate {
@@ -206,7 +218,7 @@ async fn deleting_a_role_removes_everything_naming_it(db: &TestDb) {
     let child = fx.role("deputy", Some("boss")).await;
     fx.core
         .set_role_holders(
-            &fx.pool,
+            &fx.admin,
             None,
             &["boss".into()],
             &RoleHolders {
@@ -230,12 +242,12 @@ async fn deleting_a_role_removes_everything_naming_it(db: &TestDb) {
         condition: vec![],
     };
     fx.core
-        .create_policy(&fx.pool, None, "p", None, vec![policy])
+        .create_policy(&fx.admin, None, "p", None, vec![policy])
         .await
         .unwrap();
     fx.core
         .set_policy_assignments(
-            &fx.pool,
+            &fx.admin,
             None,
             &["p".into()],
             TargetType::Role,
@@ -266,13 +278,13 @@ async fn deleting_a_role_removes_everything_naming_it(db: &TestDb) {
     // One unknown code among them: nothing is deleted.
     let e = fx
         .core
-        .delete_roles(&fx.pool, None, &["boss".into(), "nope".into()])
+        .delete_roles(&fx.admin, None, &["boss".into(), "nope".into()])
         .await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     assert_eq!(fx.rows_naming(&role).await, 4);
 
     fx.core
-        .delete_roles(&fx.pool, None, &["boss".into()])
+        .delete_roles(&fx.admin, None, &["boss".into()])
         .await
         .unwrap();
     assert_eq!(fx.rows_naming(&role).await, 0);
@@ -332,7 +344,7 @@ async fn role_parent_loops_are_refused(db: &TestDb) {
         fx.role(&p, None).await;
         fx.role(&q, None).await;
         let (c1, c2) = (fx.core.clone(), fx.core.clone());
-        let (pool1, pool2) = (fx.pool.clone(), fx.pool.clone());
+        let (pool1, pool2) = (fx.admin.clone(), fx.admin.clone());
         let (p1, q1, p2, q2) = (p.clone(), q.clone(), p.clone(), q.clone());
         let one = tokio::spawn(async move {
             c1.update_role(
@@ -372,37 +384,41 @@ async fn org_moves_refuse_cycles_even_when_racing(db: &TestDb) {
     let fx = setup(db).await;
     let tree = fx
         .core
-        .create_org_tree(&fx.pool, node("Root", Some("root")), None)
+        .create_org_tree(&fx.admin, node("Root", Some("root")), None)
         .await
         .unwrap();
     let org = tree.record.org.id.clone();
     let root = tree.record.org.root_node_id.clone();
     let a = fx
         .core
-        .add_org_node(&fx.pool, &org, None, node("A", Some("a")))
+        .add_org_node(&fx.admin, &org, None, node("A", Some("a")))
         .await
         .unwrap()
         .node
         .id;
     let a1 = fx
         .core
-        .add_org_node(&fx.pool, &org, Some(&a), node("A1", None))
+        .add_org_node(&fx.admin, &org, Some(&a), node("A1", None))
         .await
         .unwrap()
         .node
         .id;
     let b = fx
         .core
-        .add_org_node(&fx.pool, &org, Some(&root), node("B", Some("b")))
+        .add_org_node(&fx.admin, &org, Some(&root), node("B", Some("b")))
         .await
         .unwrap()
         .node
         .id;
     for (n, p) in [(&a, &a1), (&a, &a), (&root, &b)] {
-        let e = fx.core.move_org_node(&fx.pool, &org, n, p).await;
+        let e = fx.core.move_org_node(&fx.admin, &org, n, p).await;
         assert!(matches!(e, Err(Error::NodeMoveLoop)), "{e:?}");
     }
-    let moved = fx.core.move_org_node(&fx.pool, &org, &a, &b).await.unwrap();
+    let moved = fx
+        .core
+        .move_org_node(&fx.admin, &org, &a, &b)
+        .await
+        .unwrap();
     let view = moved.nodes.iter().find(|n| n.node.id == a1).unwrap();
     assert_eq!(view.path, [root.clone(), b.clone(), a.clone(), a1.clone()]);
     assert_eq!(moved.nodes.iter().filter(|n| n.root).count(), 1);
@@ -410,12 +426,12 @@ async fn org_moves_refuse_cycles_even_when_racing(db: &TestDb) {
     // A node of another organization is not a parent here.
     let other = fx
         .core
-        .create_org_tree(&fx.pool, node("Other", None), None)
+        .create_org_tree(&fx.admin, node("Other", None), None)
         .await
         .unwrap();
     let e = fx
         .core
-        .move_org_node(&fx.pool, &org, &a, &other.record.org.root_node_id)
+        .move_org_node(&fx.admin, &org, &a, &other.record.org.root_node_id)
         .await;
     assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
 
@@ -423,26 +439,26 @@ async fn org_moves_refuse_cycles_even_when_racing(db: &TestDb) {
     for i in 0..5 {
         let x = fx
             .core
-            .add_org_node(&fx.pool, &org, Some(&root), node(&format!("X{i}"), None))
+            .add_org_node(&fx.admin, &org, Some(&root), node(&format!("X{i}"), None))
             .await
             .unwrap()
             .node
             .id;
         let y = fx
             .core
-            .add_org_node(&fx.pool, &org, Some(&root), node(&format!("Y{i}"), None))
+            .add_org_node(&fx.admin, &org, Some(&root), node(&format!("Y{i}"), None))
             .await
             .unwrap()
             .node
             .id;
         let (c1, c2) = (fx.core.clone(), fx.core.clone());
-        let (p1, p2, o1, o2) = (fx.pool.clone(), fx.pool.clone(), org.clone(), org.clone());
+        let (p1, p2, o1, o2) = (fx.admin.clone(), fx.admin.clone(), org.clone(), org.clone());
         let (x1, y1, x2, y2) = (x.clone(), y.clone(), x.clone(), y.clone());
         let one = tokio::spawn(async move { c1.move_org_node(&p1, &o1, &x1, &y1).await });
         let two = tokio::spawn(async move { c2.move_org_node(&p2, &o2, &y2, &x2).await });
         let (r1, r2) = (one.await.unwrap(), two.await.unwrap());
         assert!(r1.is_err() || r2.is_err(), "both moves won: a cycle");
-        let tree = fx.core.org_tree(&fx.pool, &org).await.unwrap();
+        let tree = fx.core.org_tree(&fx.admin, &org).await.unwrap();
         // Every node is still reachable from the one root.
         let count = fx
             .count(&format!(
@@ -458,21 +474,21 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
     let user = fx.user("u").await;
     let tree = fx
         .core
-        .create_org_tree(&fx.pool, node("Root", Some("root")), None)
+        .create_org_tree(&fx.admin, node("Root", Some("root")), None)
         .await
         .unwrap();
     let org = tree.record.org.id.clone();
     let root = tree.record.org.root_node_id.clone();
     let a = fx
         .core
-        .add_org_node(&fx.pool, &org, None, node("A", Some("a")))
+        .add_org_node(&fx.admin, &org, None, node("A", Some("a")))
         .await
         .unwrap()
         .node
         .id;
     let a1 = fx
         .core
-        .add_org_node(&fx.pool, &org, Some(&a), node("A1", Some("a1")))
+        .add_org_node(&fx.admin, &org, Some(&a), node("A1", Some("a1")))
         .await
         .unwrap()
         .node
@@ -484,7 +500,7 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
     fx.role("r", None).await;
     fx.core
         .set_role_holders(
-            &fx.pool,
+            &fx.admin,
             None,
             &["r".into()],
             &RoleHolders {
@@ -503,9 +519,9 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
     assert!(fx.allowed(&user, "lab", "enter").await);
     assert_eq!(fx.rows_naming(&a).await + fx.rows_naming(&a1).await, 3);
 
-    let e = fx.core.delete_org_node(&fx.pool, &org, &root).await;
+    let e = fx.core.delete_org_node(&fx.admin, &org, &root).await;
     assert!(matches!(e, Err(Error::RootNodeDelete)), "{e:?}");
-    fx.core.delete_org_node(&fx.pool, &org, &a).await.unwrap();
+    fx.core.delete_org_node(&fx.admin, &org, &a).await.unwrap();
     assert_eq!(fx.rows_naming(&a).await + fx.rows_naming(&a1).await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM node_members").await, 0);
     assert_eq!(
@@ -523,12 +539,12 @@ async fn deleting_nodes_and_orgs_removes_what_names_them(db: &TestDb) {
         .unwrap();
     fx.grant("hall", TargetType::OrgNode, &root, &["walk"])
         .await;
-    fx.core.delete_org(&fx.pool, &org).await.unwrap();
+    fx.core.delete_org(&fx.admin, &org).await.unwrap();
     assert_eq!(fx.rows_naming(&root).await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM node_members").await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM org_nodes").await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 0);
-    let e = fx.core.delete_org(&fx.pool, &org).await;
+    let e = fx.core.delete_org(&fx.admin, &org).await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
 }
 
@@ -551,19 +567,19 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     ];
     let mut bad = good.clone();
     bad.push(batch(vec!["missing"], TargetType::Group, &["x"]));
-    let e = fx.core.grant_batches(&fx.pool, "ns", &bad, false).await;
+    let e = fx.core.grant_batches(&fx.admin, "ns", &bad, false).await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM resource_grants").await, 0);
 
     fx.core
-        .grant_batches(&fx.pool, "ns", &good, false)
+        .grant_batches(&fx.admin, "ns", &good, false)
         .await
         .unwrap();
     assert!(fx.allowed(&user, "doc:1", "read").await);
     // `allow` adds an action, revoking one action keeps the others.
     fx.core
         .allow_action(
-            &fx.pool,
+            &fx.admin,
             Some("ns"),
             "doc:1",
             "share",
@@ -576,7 +592,7 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     assert!(fx.allowed(&user, "doc:1", "read").await);
     fx.core
         .grant_batches(
-            &fx.pool,
+            &fx.admin,
             "ns",
             &[batch(vec![&user], TargetType::User, &["read"])],
             true,
@@ -588,7 +604,7 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     // Revoking the last action (or naming none) removes the grant.
     fx.core
         .grant_batches(
-            &fx.pool,
+            &fx.admin,
             "ns",
             &[batch(vec![&user], TargetType::User, &[])],
             true,
@@ -604,7 +620,7 @@ async fn grant_batches_are_all_or_nothing(db: &TestDb) {
     );
     let holders = fx
         .core
-        .resource_holders(&fx.pool, "ns", "doc:1", None, None, None)
+        .resource_holders(&fx.admin, "ns", "doc:1", None, None, None)
         .await
         .unwrap();
     assert_eq!(holders.len(), 1);
@@ -623,7 +639,7 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
     for p in 1..=4 {
         let got = fx
             .core
-            .list_roles(&fx.pool, Some("default"), page(p, 2), Order::Oldest)
+            .list_roles(&fx.admin, Some("default"), page(p, 2), Order::Oldest)
             .await
             .unwrap();
         assert_eq!(got.total_count, 7);
@@ -635,12 +651,12 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
     assert_eq!(sorted.len(), 7, "no role twice, none missing: {seen:?}");
     let newest = fx
         .core
-        .list_roles(&fx.pool, None, page(1, 100), Order::Newest)
+        .list_roles(&fx.admin, None, page(1, 100), Order::Newest)
         .await
         .unwrap();
     let oldest = fx
         .core
-        .list_roles(&fx.pool, None, page(1, 100), Order::Oldest)
+        .list_roles(&fx.admin, None, page(1, 100), Order::Oldest)
         .await
         .unwrap();
     let mut reversed: Vec<String> = newest.list.into_iter().map(|r| r.id).collect();
@@ -656,7 +672,7 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
         fx.group(&format!("g{i}")).await;
         fx.core
             .create_resource_full(
-                &fx.pool,
+                &fx.admin,
                 ResourceInput {
                     namespace: "ns".into(),
                     code: format!("res{i}"),
@@ -678,12 +694,12 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
     // Rows made in the same millisecond fall back to their ids: still one fixed order.
     let all = fx
         .core
-        .list_groups(&fx.pool, page(1, 10), Order::Oldest)
+        .list_groups(&fx.admin, page(1, 10), Order::Oldest)
         .await
         .unwrap();
     let last = fx
         .core
-        .list_groups(&fx.pool, page(2, 2), Order::Oldest)
+        .list_groups(&fx.admin, page(2, 2), Order::Oldest)
         .await
         .unwrap();
     assert_eq!((all.total_count, last.total_count), (3, 3));
@@ -691,7 +707,7 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
     assert_eq!(last.list[0].id, all.list[2].id);
     let data = fx
         .core
-        .list_resources(&fx.pool, Some("ns"), Some(ResourceType::Data), page(1, 10))
+        .list_resources(&fx.admin, Some("ns"), Some(ResourceType::Data), page(1, 10))
         .await
         .unwrap();
     assert_eq!(data.total_count, 2);
@@ -702,19 +718,19 @@ async fn pages_have_exact_totals_in_a_stable_order(db: &TestDb) {
         }
         v
     };
-    let g = fx.core.group_required(&fx.pool, "g0").await.unwrap();
+    let g = fx.core.group_required(&fx.admin, "g0").await.unwrap();
     fx.core
         .add_group_members(&fx.pool, &g.id, &members)
         .await
         .unwrap();
     let p1 = fx
         .core
-        .group_users(&fx.pool, &g.id, page(1, 2))
+        .group_users(&fx.admin, &g.id, page(1, 2))
         .await
         .unwrap();
     let p2 = fx
         .core
-        .group_users(&fx.pool, &g.id, page(2, 2))
+        .group_users(&fx.admin, &g.id, page(2, 2))
         .await
         .unwrap();
     assert_eq!((p1.total_count, p2.total_count), (3, 3));
@@ -729,11 +745,16 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
     let fx = setup(db).await;
     let other = fx.core.create_pool("other").await.unwrap();
     let op = other.user_pool_id.clone();
+    let other_admin = fx
+        .core
+        .pool_admin_by_secret(&op, &other.secret)
+        .await
+        .unwrap();
     let role = fx.role("r", None).await;
     fx.group("g").await;
     let tree = fx
         .core
-        .create_org_tree(&fx.pool, node("Root", Some("root")), None)
+        .create_org_tree(&fx.admin, node("Root", Some("root")), None)
         .await
         .unwrap();
     let root = tree.record.org.root_node_id.clone();
@@ -742,11 +763,14 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
     // Their token finds none of our rows by code or id.
     assert!(fx
         .core
-        .role_by_code(&op, None, "r")
+        .role_by_code(&other_admin, None, "r")
         .await
         .unwrap()
         .is_none());
-    let e = fx.core.delete_roles(&op, None, &["r".into()]).await;
+    let e = fx
+        .core
+        .delete_roles(&other_admin, None, &["r".into()])
+        .await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
     let e = fx
         .store
@@ -754,25 +778,29 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
         .await;
     assert!(e.is_ok());
     assert!(
-        fx.core.role_by_id(&fx.pool, &role).await.is_ok(),
+        fx.core.role_by_id(&fx.admin, &role).await.is_ok(),
         "a foreign id deletes nothing"
     );
-    let e = fx.core.delete_groups(&op, &["g".into()]).await;
+    let e = fx.core.delete_groups(&other_admin, &["g".into()]).await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Group))), "{e:?}");
-    assert!(fx.core.node_by_id(&op, &root).await.unwrap().is_none());
-    let e = fx.core.org_tree(&op, &tree.record.org.id).await;
+    assert!(fx
+        .core
+        .node_by_id(&other_admin, &root)
+        .await
+        .unwrap()
+        .is_none());
+    let e = fx.core.org_tree(&other_admin, &tree.record.org.id).await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
-    let their_pool = fx.core.pool(&op).await.unwrap();
     let e = fx
         .core
-        .ensure_udf_target(&their_pool, UdfTarget::Role, &role)
+        .ensure_udf_target(&other_admin, UdfTarget::Role, &role)
         .await;
     assert!(matches!(e, Err(Error::NotFound(_))), "{e:?}");
     // Our rows cannot take their users.
     let e = fx
         .core
         .set_role_holders(
-            &fx.pool,
+            &fx.admin,
             None,
             &["r".into()],
             &RoleHolders {
@@ -786,7 +814,7 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
     let e = fx
         .core
         .grant_batches(
-            &fx.pool,
+            &fx.admin,
             "ns",
             &[GrantBatch {
                 target_type: TargetType::User,
@@ -799,7 +827,7 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
     assert!(matches!(e, Err(Error::UserNotFound)), "{e:?}");
     let e = fx
         .core
-        .programmatic_accounts(&op, &fx.app, page(1, 10))
+        .programmatic_accounts(&other_admin, &fx.app, page(1, 10))
         .await;
     assert!(matches!(e, Err(Error::AppNotFound)), "{e:?}");
 }
@@ -809,20 +837,20 @@ async fn members_move_with_their_main_department(db: &TestDb) {
     let user = fx.user("u").await;
     let tree = fx
         .core
-        .create_org_tree(&fx.pool, node("Root", None), None)
+        .create_org_tree(&fx.admin, node("Root", None), None)
         .await
         .unwrap();
     let org = tree.record.org.id.clone();
     let a = fx
         .core
-        .add_org_node(&fx.pool, &org, None, node("A", None))
+        .add_org_node(&fx.admin, &org, None, node("A", None))
         .await
         .unwrap()
         .node
         .id;
     let b = fx
         .core
-        .add_org_node(&fx.pool, &org, None, node("B", None))
+        .add_org_node(&fx.admin, &org, None, node("B", None))
         .await
         .unwrap()
         .node
@@ -831,10 +859,13 @@ async fn members_move_with_their_main_department(db: &TestDb) {
         .add_node_members(&fx.pool, &a, std::slice::from_ref(&user), true)
         .await
         .unwrap();
-    let e = fx.core.set_main_department(&fx.pool, &user, Some(&b)).await;
+    let e = fx
+        .core
+        .set_main_department(&fx.admin, &user, Some(&b))
+        .await;
     assert!(matches!(e, Err(Error::MainDepartmentNotJoined)), "{e:?}");
     fx.core
-        .move_org_members(&fx.pool, std::slice::from_ref(&user), &a, &b)
+        .move_org_members(&fx.admin, std::slice::from_ref(&user), &a, &b)
         .await
         .unwrap();
     let deps = fx
@@ -848,11 +879,11 @@ async fn members_move_with_their_main_department(db: &TestDb) {
     // Not a member of the source: nothing moves.
     let e = fx
         .core
-        .move_org_members(&fx.pool, std::slice::from_ref(&user), &a, &b)
+        .move_org_members(&fx.admin, std::slice::from_ref(&user), &a, &b)
         .await;
     assert!(matches!(e, Err(Error::MoveOfNonMember)), "{e:?}");
     fx.core
-        .set_main_department(&fx.pool, &user, None)
+        .set_main_department(&fx.admin, &user, None)
         .await
         .unwrap();
     let deps = fx
@@ -867,13 +898,13 @@ async fn imports_are_all_or_nothing(db: &TestDb) {
     let fx = setup(db).await;
     let bad = json!({"name": "Corp", "code": "c", "children": [
         {"name": "A", "code": "same"}, {"name": "B", "code": "same"}]});
-    let e = fx.core.import_org(&fx.pool, &bad).await;
+    let e = fx.core.import_org(&fx.admin, &bad).await;
     assert!(matches!(e, Err(Error::Duplicate(_))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 0);
     assert_eq!(fx.count("SELECT COUNT(*) FROM org_nodes").await, 0);
     let good = json!({"name": "Corp", "nameI18n": {"en": "Corp"}, "children": [
         {"name": "A", "children": [{"name": "A1"}]}, {"name": "B"}]});
-    let tree = fx.core.import_org(&fx.pool, &good).await.unwrap();
+    let tree = fx.core.import_org(&fx.admin, &good).await.unwrap();
     assert_eq!(tree.nodes.len(), 4);
     assert_eq!(tree.nodes[0].node.name, "Corp");
     assert_eq!(
@@ -890,7 +921,7 @@ async fn imports_are_all_or_nothing(db: &TestDb) {
     for i in 0..70 {
         deep = json!({"name": format!("n{i}"), "children": [deep]});
     }
-    let e = fx.core.import_org(&fx.pool, &deep).await;
+    let e = fx.core.import_org(&fx.admin, &deep).await;
     assert!(
         matches!(e, Err(Error::InvalidParameter("children"))),
         "{e:?}"
@@ -901,7 +932,7 @@ async fn namespaces_carry_their_contents(db: &TestDb) {
     let fx = setup(db).await;
     let user = fx.user("u").await;
     fx.core
-        .create_namespace_full(&fx.pool, "ns", None, None)
+        .create_namespace_full(&fx.admin, "ns", None, None)
         .await
         .unwrap();
     fx.core
@@ -917,7 +948,7 @@ async fn namespaces_carry_their_contents(db: &TestDb) {
         .unwrap();
     fx.core
         .set_role_holders(
-            &fx.pool,
+            &fx.admin,
             Some("ns"),
             &["r".into()],
             &RoleHolders {
@@ -930,7 +961,7 @@ async fn namespaces_carry_their_contents(db: &TestDb) {
         .unwrap();
     fx.grant("doc", TargetType::Role, "r", &["read"]).await;
     fx.core
-        .update_namespace(&fx.pool, "ns", Some("ns2".into()), None, None)
+        .update_namespace(&fx.admin, "ns", Some("ns2".into()), None, None)
         .await
         .unwrap();
     assert!(fx
@@ -940,14 +971,14 @@ async fn namespaces_carry_their_contents(db: &TestDb) {
         .unwrap());
     assert!(fx
         .core
-        .role_by_code(&fx.pool, Some("ns2"), "r")
+        .role_by_code(&fx.admin, Some("ns2"), "r")
         .await
         .unwrap()
         .is_some());
-    fx.core.delete_namespace(&fx.pool, "ns2").await.unwrap();
+    fx.core.delete_namespace(&fx.admin, "ns2").await.unwrap();
     assert!(fx
         .core
-        .role_by_code(&fx.pool, Some("ns2"), "r")
+        .role_by_code(&fx.admin, Some("ns2"), "r")
         .await
         .unwrap()
         .is_none());
@@ -967,28 +998,33 @@ async fn orgs_of_a_tenant(db: &TestDb) {
     .unwrap();
     let tree = fx
         .core
-        .create_org_tree(&fx.pool, node("T", None), Some("t1".into()))
+        .create_org_tree(&fx.admin, node("T", None), Some("t1".into()))
         .await
         .unwrap();
     assert_eq!(tree.record.tenant_id.as_deref(), Some("t1"));
     fx.core
-        .create_org_tree(&fx.pool, node("Untenanted", None), None)
+        .create_org_tree(&fx.admin, node("Untenanted", None), None)
         .await
         .unwrap();
-    let mine = fx.core.orgs_of_tenant(&fx.pool, "t1").await.unwrap();
+    let mine = fx.core.orgs_of_tenant(&fx.admin, "t1").await.unwrap();
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].record.org.id, tree.record.org.id);
     // Another pool's tenant is no tenant here: nothing is created.
     let other = fx.core.create_pool("other").await.unwrap();
+    let other_admin = fx
+        .core
+        .pool_admin_by_secret(&other.user_pool_id, &other.secret)
+        .await
+        .unwrap();
     let e = fx
         .core
-        .create_org_tree(&other.user_pool_id, node("X", None), Some("t1".into()))
+        .create_org_tree(&other_admin, node("X", None), Some("t1".into()))
         .await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Tenant))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 2);
     assert!(fx
         .core
-        .orgs_of_tenant(&other.user_pool_id, "t1")
+        .orgs_of_tenant(&other_admin, "t1")
         .await
         .unwrap()
         .is_empty());

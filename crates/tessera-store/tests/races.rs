@@ -19,6 +19,7 @@ use serde_json::{json, Map, Value};
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::UserPool;
 use tessera_core::notify::Outbox;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::users::{CreatedBy, LoginId, NewUser};
 use tessera_core::store::{Store, UserChange, UserField, UserLookup};
@@ -39,13 +40,18 @@ async fn core(db: &TestDb) -> Arc<Core> {
     )
 }
 
-/// Two cores on one database (a user's process and an administrator's) and a pool.
-async fn setup(db: &TestDb) -> (Arc<Core>, Arc<Core>, UserPool) {
+/// Two cores on one database (a user's process and an administrator's), a pool, and its
+/// administrator (proven by the pool secret).
+async fn setup(db: &TestDb) -> (Arc<Core>, Arc<Core>, UserPool, PoolAdmin) {
     let user_side = core(db).await;
     let admin_side = core(db).await;
     let creds = user_side.create_pool("races").await.unwrap();
     let pool = user_side.pool(&creds.user_pool_id).await.unwrap();
-    (user_side, admin_side, pool)
+    let admin = admin_side
+        .pool_admin_by_secret(&creds.user_pool_id, &creds.secret)
+        .await
+        .unwrap();
+    (user_side, admin_side, pool, admin)
 }
 
 async fn new_user(core: &Core, pool: &UserPool, round: usize, password: &str) -> String {
@@ -79,14 +85,14 @@ async fn somewhere_inside() {
 }
 
 async fn block_survives_update_password(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     for round in 0..ROUNDS {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         let (mine, theirs) = tokio::join!(
             u.update_password(&pool, &id, "new-pass1", Some("old-pass1")),
             async {
                 somewhere_inside().await;
-                a.admin_update_user(&pool, &id, &obj(json!({"blocked": true})), None)
+                a.admin_update_user(&admin, &id, &obj(json!({"blocked": true})), None)
                     .await
             }
         );
@@ -98,7 +104,7 @@ async fn block_survives_update_password(db: &TestDb) {
 }
 
 async fn block_survives_update_profile(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     for round in 0..ROUNDS {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         // The user's profile update and the administrator's edit of other fields both land.
@@ -106,7 +112,7 @@ async fn block_survives_update_profile(db: &TestDb) {
         let admin_change = obj(json!({"blocked": true, "company": "Acme"}));
         let (mine, theirs) = tokio::join!(
             u.update_profile(&pool, &id, &mine_change, CreatedBy::SelfService),
-            a.admin_update_user(&pool, &id, &admin_change, None)
+            a.admin_update_user(&admin, &id, &admin_change, None)
         );
         mine.unwrap();
         theirs.unwrap();
@@ -118,7 +124,7 @@ async fn block_survives_update_profile(db: &TestDb) {
 }
 
 async fn kick_survives_update_password_and_profile(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     for round in 0..ROUNDS {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         let ids = [id.clone()];
@@ -128,7 +134,7 @@ async fn kick_survives_update_password_and_profile(db: &TestDb) {
             u.update_profile(&pool, &id, &mine_change, CreatedBy::SelfService),
             async {
                 somewhere_inside().await;
-                a.end_user_sessions(&pool, &ids).await
+                a.end_user_sessions(&admin, &ids).await
             }
         );
         pw.unwrap();
@@ -143,14 +149,14 @@ async fn kick_survives_update_password_and_profile(db: &TestDb) {
 }
 
 async fn admin_password_reset_survives_update_password(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     for round in 0..ROUNDS {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         let (mine, theirs) = tokio::join!(
             u.update_password(&pool, &id, "users-new1", Some("old-pass1")),
             async {
                 somewhere_inside().await;
-                a.admin_update_user(&pool, &id, &Map::new(), Some("admins-new1".into()))
+                a.admin_update_user(&admin, &id, &Map::new(), Some("admins-new1".into()))
                     .await
             }
         );
@@ -185,7 +191,7 @@ async fn admin_password_reset_survives_update_password(db: &TestDb) {
 }
 
 async fn block_survives_login_recording(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     for round in 0..ROUNDS {
         let id = new_user(&u, &pool, round, "old-pass1").await;
         let email = a.user_by_id(&pool.id, &id).await.unwrap().email.unwrap();
@@ -201,7 +207,7 @@ async fn block_survives_login_recording(db: &TestDb) {
             ),
             async {
                 somewhere_inside().await;
-                a.admin_update_user(&pool, &id, &obj(json!({"blocked": true})), None)
+                a.admin_update_user(&admin, &id, &obj(json!({"blocked": true})), None)
                     .await
             }
         );
@@ -220,7 +226,7 @@ async fn block_survives_login_recording(db: &TestDb) {
 /// The store's targeted write: only the named columns, the password precondition, the
 /// email's uniqueness key, and the errors.
 async fn change_user_writes_only_what_it_names(db: &TestDb) {
-    let (u, _a, pool) = setup(db).await;
+    let (u, _a, pool, _admin) = setup(db).await;
     let store: Arc<dyn Store> = db.open().await;
     let id = new_user(&u, &pool, 0, "old-pass1").await;
     let before = store
@@ -305,16 +311,16 @@ async fn change_user_writes_only_what_it_names(db: &TestDb) {
 /// Pool settings: two administrators' partial updates and a secret rotation at once all
 /// land; none is undone by another's stale copy of the pool.
 async fn pool_updates_and_secret_rotation_all_land(db: &TestDb) {
-    let (u, a, pool) = setup(db).await;
+    let (u, a, pool, admin) = setup(db).await;
     // No hash inside: cheap rounds, so many of them.
     for round in 0..ROUNDS * 4 {
         let names = obj(json!({"name": format!("n{round}")}));
         let descs =
             obj(json!({"description": format!("d{round}"), "registerDisabled": round % 2 == 0}));
         let (named, described, secret) = tokio::join!(
-            a.update_pool(&pool, &names),
-            u.update_pool(&pool, &descs),
-            a.refresh_pool_secret(&pool),
+            a.update_pool(&admin, &names),
+            u.update_pool(&admin, &descs),
+            a.refresh_pool_secret(&admin),
         );
         named.unwrap();
         described.unwrap();

@@ -10,8 +10,8 @@ use common::TestDb;
 use serde_json::json;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::directory::TargetType;
-use tessera_core::model::UserPool;
 use tessera_core::notify::Outbox;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::paging::Page;
 use tessera_core::service::settings::WhitelistType;
@@ -25,7 +25,8 @@ use tessera_store::SqlStore;
 struct Fx {
     core: Core,
     store: Arc<SqlStore>,
-    pool: UserPool,
+    /// The pool, as its administrator (by its secret).
+    pool: PoolAdmin,
 }
 
 async fn setup(db: &TestDb) -> Fx {
@@ -42,7 +43,10 @@ async fn setup(db: &TestDb) -> Fx {
     .await
     .expect("core");
     let creds = core.create_pool("admin").await.unwrap();
-    let pool = core.pool(&creds.user_pool_id).await.unwrap();
+    let pool = core
+        .pool_admin_by_secret(&creds.user_pool_id, &creds.secret)
+        .await
+        .unwrap();
     Fx { core, store, pool }
 }
 
@@ -474,11 +478,13 @@ async fn pool_lists_fields_and_env(db: &TestDb) {
         .update_pool(&fx.pool, renamed.as_object().unwrap())
         .await
         .unwrap();
-    let secret = fx
+    // The administrator as the next request proves it: with the pool as it now is.
+    let admin = fx
         .core
-        .refresh_pool_secret(&fx.core.pool(&pid).await.unwrap())
+        .pool_admin_by_secret(&pid, &fx.pool.secret)
         .await
         .unwrap();
+    let secret = fx.core.refresh_pool_secret(&admin).await.unwrap();
     let stored = fx.core.pool(&pid).await.unwrap();
     assert_eq!(
         (
@@ -490,14 +496,17 @@ async fn pool_lists_fields_and_env(db: &TestDb) {
     );
 
     // A refused pool update changes nothing.
-    let before = fx.core.pool(&pid).await.unwrap();
+    let before = fx.core.pool_admin_by_secret(&pid, &secret).await.unwrap();
     let input = json!({"name": "new", "tokenExpiresAfter": 1});
     assert!(fx
         .core
         .update_pool(&before, input.as_object().unwrap())
         .await
         .is_err());
-    assert_eq!(fx.core.pool(&pid).await.unwrap(), before);
+    assert_eq!(&fx.core.pool(&pid).await.unwrap(), before.pool());
+    // The old secret proves nothing any more.
+    let e = fx.core.pool_admin_by_secret(&pid, &fx.pool.secret).await;
+    assert!(matches!(e, Err(Error::Forbidden)), "{e:?}");
 }
 
 /// The unfiltered list's totalCount comes from trigger-kept counters: it must equal a real

@@ -21,6 +21,7 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{Delivery, SmsWebhook, SmtpMailer};
+use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 use tokio::net::TcpListener;
@@ -105,10 +106,13 @@ impl Harness {
         let text = serde_json::to_string_pretty(&fixtures).map_err(|e| e.to_string())?;
         std::fs::write(&fixtures_path, text).map_err(|e| format!("write fixtures: {e}"))?;
 
-        let state = AppState::new(
-            Arc::clone(&core),
-            ServerOptions::new(dir.path().join("uploads")),
-        );
+        // The SDK runs in Node on this host, as a backend does: its `clientIp` (seed 001:
+        // a backend passes its end user's address) counts only because its address is a
+        // trusted proxy, as a deployment would configure it.
+        let mut options = ServerOptions::new(dir.path().join("uploads"));
+        options.trusted_proxies =
+            TrustedProxies::parse(&["127.0.0.1"]).map_err(|e| format!("trusted proxy: {e}"))?;
+        let state = AppState::new(Arc::clone(&core), options);
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(tessera_server::serve(listener, state, async move {
             let _ = rx.await;

@@ -16,13 +16,47 @@ use crate::rules::{identifiers, password_strength};
 use crate::store::{UserChange, UserField, UserLookup};
 use crate::UniqueField;
 
-/// A verified user token with the pool and the user it names.
-#[derive(Debug, Clone)]
+/// A verified user token with the pool and the user it names. Only [`Core::session`] and
+/// [`Core::session_in_pool`] build one and its fields are private, so holding a `Session`
+/// proves the token was checked, and its user cannot be swapped for another.
+#[derive(Clone)]
 pub struct Session {
-    pub pool: UserPool,
-    pub user: User,
-    pub subject: TokenSubject,
-    pub token: String,
+    pool: UserPool,
+    user: User,
+    subject: TokenSubject,
+    token: String,
+}
+
+/// Ids only: the pool carries its secret, the user a password hash, the token is a bearer
+/// credential.
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("pool_id", &self.pool.id)
+            .field("user_id", &self.user.id)
+            .field("jti", &self.subject.jti)
+            .finish()
+    }
+}
+
+impl Session {
+    pub fn pool(&self) -> &UserPool {
+        &self.pool
+    }
+
+    /// The user as read when the token was checked.
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
+    pub fn subject(&self) -> &TokenSubject {
+        &self.subject
+    }
+
+    /// The token the caller presented.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
 }
 
 /// `getSecurityLevel`.

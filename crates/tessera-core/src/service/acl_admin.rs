@@ -23,6 +23,7 @@ use crate::model::directory::{
 };
 use crate::model::directory_admin::{AppAccessRecord, GrantOp, GrantWrite, ProgrammaticAccount};
 use crate::model::Application;
+use crate::principal::PoolAdmin;
 
 /// The token lifetime of a programmatic access account made without one (the SDK's
 /// default), and the longest accepted.
@@ -116,19 +117,21 @@ impl Core {
 
     pub async fn list_namespaces(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         page: Page,
     ) -> Result<Paged<ResourceNamespace>> {
+        let pool_id = pool.pool_id();
         self.store.list_namespaces(pool_id, page).await
     }
 
     pub async fn create_namespace_full(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         code: &str,
         name: Option<String>,
         desc: Option<String>,
     ) -> Result<ResourceNamespace> {
+        let pool_id = pool.pool_id();
         self.pool(pool_id).await?;
         let now = clock::now_ms();
         let ns = ResourceNamespace {
@@ -149,12 +152,13 @@ impl Core {
     /// resources, grants and policies with it.
     pub async fn update_namespace(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         code: &str,
         new_code: Option<String>,
         name: Option<String>,
         desc: Option<String>,
     ) -> Result<ResourceNamespace> {
+        let pool_id = pool.pool_id();
         let mut ns = self
             .store
             .find_namespace(pool_id, code.trim())
@@ -176,7 +180,8 @@ impl Core {
     }
 
     /// Deletes a namespace with its roles, resources, grants and policies.
-    pub async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()> {
+    pub async fn delete_namespace(&self, pool: &PoolAdmin, code: &str) -> Result<()> {
+        let pool_id = pool.pool_id();
         self.store.delete_namespace(pool_id, code.trim()).await
     }
 
@@ -184,27 +189,30 @@ impl Core {
 
     pub async fn list_resources(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         resource_type: Option<ResourceType>,
         page: Page,
     ) -> Result<Paged<Resource>> {
+        let pool_id = pool.pool_id();
         let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
         self.store
             .list_resources(pool_id, ns.as_deref(), resource_type, page)
             .await
     }
 
-    pub async fn resource_by_id(&self, pool_id: &str, id: &str) -> Result<Option<Resource>> {
+    pub async fn resource_by_id(&self, pool: &PoolAdmin, id: &str) -> Result<Option<Resource>> {
+        let pool_id = pool.pool_id();
         self.store.get_resource(pool_id, id).await
     }
 
     pub async fn resource_by_code(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: &str,
         code: &str,
     ) -> Result<Option<Resource>> {
+        let pool_id = pool.pool_id();
         self.store
             .find_resource(pool_id, namespace.trim(), code.trim())
             .await
@@ -213,9 +221,10 @@ impl Core {
     /// Creates a resource; it needs at least one action (as the SDK itself insists).
     pub async fn create_resource_full(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         input: ResourceInput,
     ) -> Result<Resource> {
+        let pool_id = pool.pool_id();
         let actions = input.actions.unwrap_or_default();
         if actions.is_empty() {
             return Err(Error::MissingParameter("actions"));
@@ -236,7 +245,12 @@ impl Core {
 
     /// Changes type, description, actions or API identifier of a resource found by
     /// (namespace, code); absent fields are kept.
-    pub async fn update_resource(&self, pool_id: &str, input: ResourceInput) -> Result<Resource> {
+    pub async fn update_resource(
+        &self,
+        pool: &PoolAdmin,
+        input: ResourceInput,
+    ) -> Result<Resource> {
+        let pool_id = pool.pool_id();
         let ns = check_code(&input.namespace, "namespace")?;
         let mut r = self
             .store
@@ -261,7 +275,13 @@ impl Core {
     }
 
     /// Deletes a resource and every grant on it or on its instances.
-    pub async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()> {
+    pub async fn delete_resource(
+        &self,
+        pool: &PoolAdmin,
+        namespace: &str,
+        code: &str,
+    ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let ns = check_code(namespace, "namespace")?;
         let code = check_code(code, "code")?;
         self.store.delete_resource(pool_id, &ns, &code).await
@@ -296,12 +316,13 @@ impl Core {
     /// `authorizeResource`: gives each target exactly the listed actions on one resource.
     pub async fn authorize_targets(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: &str,
         resource: &str,
         resource_type: Option<ResourceType>,
         targets: &[GrantTarget],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let namespace = check_code(namespace, "namespace")?;
         if targets.is_empty() {
             return Err(Error::MissingParameter("opts"));
@@ -312,7 +333,7 @@ impl Core {
         let mut writes = Vec::with_capacity(targets.len());
         for t in targets {
             let id = self
-                .target_id(pool_id, t.target_type, &t.identifier, Some(&namespace))
+                .target_id(pool, t.target_type, &t.identifier, Some(&namespace))
                 .await?;
             writes.push(
                 self.grant_write(
@@ -336,11 +357,12 @@ impl Core {
     /// away, the whole grant when none are listed or none are left). All or nothing.
     pub async fn grant_batches(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: &str,
         batches: &[GrantBatch],
         revoke: bool,
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let namespace = check_code(namespace, "namespace")?;
         if batches.is_empty() {
             return Err(Error::MissingParameter("opts"));
@@ -348,7 +370,7 @@ impl Core {
         let mut writes = Vec::new();
         for b in batches {
             let ids = self
-                .target_ids(pool_id, b.target_type, &b.identifiers, Some(&namespace))
+                .target_ids(pool, b.target_type, &b.identifiers, Some(&namespace))
                 .await?;
             if ids.is_empty() {
                 return Err(Error::MissingParameter("targetIdentifiers"));
@@ -386,11 +408,12 @@ impl Core {
     /// `revokeResource`: every named target loses its whole grant on one resource.
     pub async fn revoke_targets(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: &str,
         resource: &str,
         targets: &[(TargetType, String)],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let namespace = check_code(namespace, "namespace")?;
         if targets.is_empty() {
             return Err(Error::MissingParameter("opts"));
@@ -401,7 +424,7 @@ impl Core {
         let mut writes = Vec::with_capacity(targets.len());
         for (t, identifier) in targets {
             let id = self
-                .target_id(pool_id, *t, identifier, Some(&namespace))
+                .target_id(pool, *t, identifier, Some(&namespace))
                 .await?;
             writes.push(
                 self.grant_write(
@@ -424,13 +447,14 @@ impl Core {
     /// keeping the actions they already have.
     pub async fn allow_action(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         resource: &str,
         action: &str,
         user_ids: &[String],
         role_codes: &[String],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let namespace = namespace_or_default(namespace.map(str::to_owned))?;
         let action = check_code(action, "action")?;
         let mut targets = Vec::new();
@@ -440,7 +464,7 @@ impl Core {
         for code in unique(batch(role_codes, "roleCodes")?) {
             targets.push((
                 TargetType::Role,
-                self.target_id(pool_id, TargetType::Role, &code, Some(&namespace))
+                self.target_id(pool, TargetType::Role, &code, Some(&namespace))
                     .await?,
             ));
         }
@@ -470,13 +494,14 @@ impl Core {
     /// one target type, of one resource type, and holding all (`and`) or any of `actions`.
     pub async fn resource_holders(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: &str,
         resource: &str,
         resource_type: Option<ResourceType>,
         target_type: Option<TargetType>,
         actions: Option<(bool, Vec<String>)>,
     ) -> Result<Vec<ResourceHolder>> {
+        let pool_id = pool.pool_id();
         let namespace = check_code(namespace, "namespace")?;
         let resource = check_code(resource, "resource")?;
         let mut grants: Vec<ResourceGrant> = self
@@ -500,7 +525,7 @@ impl Core {
             .iter()
             .map(|g| (g.target_type, g.target_id.clone()))
             .collect();
-        let names = self.target_identifiers(pool_id, &keys).await?;
+        let names = self.target_identifiers(pool, &keys).await?;
         Ok(grants
             .into_iter()
             .filter_map(|g| {
@@ -516,7 +541,8 @@ impl Core {
     // --- application access ----------------------------------------------------------------
 
     /// The application if it is one of the pool's (another pool's is "not found").
-    pub async fn pool_app(&self, pool_id: &str, app_id: &str) -> Result<(Application, bool)> {
+    pub async fn pool_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<(Application, bool)> {
+        let pool_id = pool.pool_id();
         self.store
             .app_with_default_access(pool_id, app_id.trim())
             .await?
@@ -525,18 +551,19 @@ impl Core {
 
     pub async fn app_access_rules_page(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         app_id: &str,
         page: Page,
     ) -> Result<Paged<AccessRuleView>> {
-        self.pool_app(pool_id, app_id).await?;
+        let pool_id = pool.pool_id();
+        self.pool_app(pool, app_id).await?;
         let records = self.store.app_access_records(pool_id, app_id, page).await?;
         let keys: Vec<(TargetType, String)> = records
             .list
             .iter()
             .map(|r| (r.target_type, r.target_id.clone()))
             .collect();
-        let names = self.target_identifiers(pool_id, &keys).await?;
+        let names = self.target_identifiers(pool, &keys).await?;
         Ok(records.map(|r| {
             let identifier = names
                 .get(&(r.target_type, r.target_id.clone()))
@@ -553,19 +580,20 @@ impl Core {
     /// application's access policy do to the named targets, all or nothing.
     pub async fn change_app_access(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         app_id: &str,
         target_type: TargetType,
         identifiers: &[String],
         namespace: Option<&str>,
         change: AccessChange,
     ) -> Result<()> {
-        self.pool_app(pool_id, app_id).await?;
+        let pool_id = pool.pool_id();
+        self.pool_app(pool, app_id).await?;
         if identifiers.is_empty() {
             return Err(Error::MissingParameter("targetIdentifiers"));
         }
         let ids = self
-            .target_ids(pool_id, target_type, identifiers, namespace)
+            .target_ids(pool, target_type, identifiers, namespace)
             .await?;
         let at = clock::now_ms();
         match change {
@@ -604,25 +632,27 @@ impl Core {
     /// Sets the default of the app's access policy and returns the app with it.
     pub async fn set_app_default_strategy(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         app_id: &str,
         allow_all: bool,
     ) -> Result<(Application, bool)> {
-        self.pool_app(pool_id, app_id).await?;
+        let pool_id = pool.pool_id();
+        self.pool_app(pool, app_id).await?;
         self.set_app_default_access(pool_id, app_id, allow_all)
             .await?;
-        self.pool_app(pool_id, app_id).await
+        self.pool_app(pool, app_id).await
     }
 
     // --- programmatic access accounts ------------------------------------------------------
 
     pub async fn programmatic_accounts(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         app_id: &str,
         page: Page,
     ) -> Result<Paged<ProgrammaticAccount>> {
-        self.pool_app(pool_id, app_id).await?;
+        let pool_id = pool.pool_id();
+        self.pool_app(pool, app_id).await?;
         self.store
             .programmatic_accounts(pool_id, app_id, page)
             .await
@@ -630,11 +660,12 @@ impl Core {
 
     pub async fn create_programmatic_account(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         app_id: &str,
         token_lifetime: Option<i64>,
         remarks: Option<String>,
     ) -> Result<ProgrammaticAccount> {
+        let pool_id = pool.pool_id();
         let lifetime = token_lifetime.unwrap_or(DEFAULT_ACCOUNT_TOKEN_LIFETIME);
         if !(1..=MAX_ACCOUNT_TOKEN_LIFETIME).contains(&lifetime) {
             return Err(Error::InvalidParameter("tokenLifetime"));
@@ -659,11 +690,12 @@ impl Core {
     /// Changes an account's secret (`Some(None)`: a new random one) and/or enabled flag.
     pub async fn update_programmatic_account(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         id: &str,
         secret: Option<Option<&str>>,
         enabled: Option<bool>,
     ) -> Result<ProgrammaticAccount> {
+        let pool_id = pool.pool_id();
         if secret.is_none() && enabled.is_none() {
             return Err(Error::MissingParameter("secret"));
         }
@@ -680,7 +712,8 @@ impl Core {
             .ok_or(Error::NotFound(Entity::ProgrammaticAccessAccount))
     }
 
-    pub async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<()> {
+    pub async fn delete_programmatic_account(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
+        let pool_id = pool.pool_id();
         if self
             .store
             .delete_programmatic_account(pool_id, id.trim())

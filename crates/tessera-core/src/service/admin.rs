@@ -14,6 +14,7 @@ use crate::crypto::{ct_eq, jwt};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::model::UserPool;
+use crate::principal::{AdminProof, PoolAdmin};
 
 /// `data.type` of a management token.
 pub const MANAGEMENT_TOKEN_TYPE: &str = "management";
@@ -58,11 +59,8 @@ impl Core {
         pool_id: &str,
         secret: &str,
     ) -> Result<ManagementToken> {
-        let pool = self.store.get_pool(pool_id).await?;
-        let pool = match pool {
-            Some(p) if ct_eq(p.secret.as_bytes(), secret.as_bytes()) => p,
-            _ => return Err(Error::Forbidden),
-        };
+        let admin = self.pool_admin_by_secret(pool_id, secret).await?;
+        let pool = admin.pool();
         let iat = clock::now_secs();
         let exp = iat + MANAGEMENT_TOKEN_SECS;
         let claims = json!({
@@ -82,7 +80,18 @@ impl Core {
         Ok(ManagementToken { token, iat, exp })
     }
 
-    /// Checks a management token and returns the pool it manages. `expected_pool`, when the
+    /// The administrator of a pool, proved by the pool's secret. A wrong secret and an
+    /// unknown pool give the same answer (1001).
+    pub async fn pool_admin_by_secret(&self, pool_id: &str, secret: &str) -> Result<PoolAdmin> {
+        match self.store.get_pool(pool_id).await? {
+            Some(p) if ct_eq(p.secret.as_bytes(), secret.as_bytes()) => {
+                Ok(PoolAdmin::new(p, AdminProof::PoolSecret))
+            }
+            _ => Err(Error::Forbidden),
+        }
+    }
+
+    /// Checks a management token and returns the administrator of the pool it manages. `expected_pool`, when the
     /// request names one, must be that pool: a token of pool A never acts on pool B. Any
     /// other token kind (a user's) is [`Error::Forbidden`], not treated as a login problem.
     ///
@@ -93,7 +102,7 @@ impl Core {
         token: &str,
         expected_pool: Option<&str>,
         known: Option<&UserPool>,
-    ) -> Result<UserPool> {
+    ) -> Result<PoolAdmin> {
         let parsed = jwt::parse(token)?;
         if !self.rs256_valid(&parsed).await? {
             return Err(Error::TokenInvalid);
@@ -116,15 +125,6 @@ impl Core {
         if !ct_eq(current.as_bytes(), claims.data.secret_fp.as_bytes()) {
             return Err(Error::TokenExpired);
         }
-        Ok(pool)
-    }
-
-    /// True when `token` claims to be a management token (unverified), so a façade can route
-    /// operations whose names the end-user and management APIs share.
-    pub fn looks_like_management_token(token: &str) -> bool {
-        jwt::parse(token)
-            .ok()
-            .and_then(|p| p.claims_unverified::<Claims>().ok())
-            .is_some_and(|c| c.data.kind == MANAGEMENT_TOKEN_TYPE)
+        Ok(PoolAdmin::new(pool, AdminProof::ManagementToken))
     }
 }

@@ -17,7 +17,8 @@ use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL};
 use crate::model::tenant::{Agreement, Tenant};
-use crate::model::{Application, OidcSettings, User, UserPool};
+use crate::model::{Application, OidcSettings, User};
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::user_admin::UserQuery;
 
@@ -159,7 +160,7 @@ fn new_agreement_id() -> i64 {
 impl Core {
     /// The pool's application `id`, or [`Error::AppNotFound`] (also for an application of
     /// another pool).
-    pub async fn admin_app(&self, pool: &UserPool, app_id: &str) -> Result<AppView> {
+    pub async fn admin_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<AppView> {
         let (app, config) = self
             .store
             .app_with_config(&pool.id, app_id)
@@ -169,7 +170,7 @@ impl Core {
     }
 
     /// One page of the pool's applications, oldest first.
-    pub async fn admin_list_apps(&self, pool: &UserPool, page: Page) -> Result<Paged<AppView>> {
+    pub async fn admin_list_apps(&self, pool: &PoolAdmin, page: Page) -> Result<Paged<AppView>> {
         Ok(self
             .store
             .list_apps_page(&pool.id, page)
@@ -178,7 +179,7 @@ impl Core {
     }
 
     /// Creates an application with a random secret. A taken identifier is [`Error::DomainTaken`].
-    pub async fn admin_create_app(&self, pool: &UserPool, new: NewApp) -> Result<AppView> {
+    pub async fn admin_create_app(&self, pool: &PoolAdmin, new: NewApp) -> Result<AppView> {
         let name = check_name(&new.name)?;
         let identifier = new
             .identifier
@@ -213,13 +214,13 @@ impl Core {
     }
 
     /// Deletes an application and everything that hangs off it, in one transaction.
-    pub async fn admin_delete_app(&self, pool: &UserPool, app_id: &str) -> Result<()> {
+    pub async fn admin_delete_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<()> {
         self.store.delete_app(&pool.id, app_id).await
     }
 
     /// Replaces the application's secret. Tokens signed with the old one (HS256) stop
     /// verifying at once, because verification reads the secret from the store.
-    pub async fn refresh_app_secret(&self, pool: &UserPool, app_id: &str) -> Result<AppView> {
+    pub async fn refresh_app_secret(&self, pool: &PoolAdmin, app_id: &str) -> Result<AppView> {
         self.store
             .set_app_secret(&pool.id, app_id, &ids::new_secret(16), clock::now_ms())
             .await?;
@@ -228,7 +229,7 @@ impl Core {
 
     pub async fn change_app_type(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: &str,
         app_type: AppType,
     ) -> Result<AppView> {
@@ -247,7 +248,7 @@ impl Core {
     /// The application and the tenants that use it.
     pub async fn app_tenants(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: &str,
     ) -> Result<(AppView, Vec<Tenant>)> {
         let app = self.admin_app(pool, app_id).await?;
@@ -258,7 +259,7 @@ impl Core {
     /// Users who have signed in to the application, newest user first.
     pub async fn app_active_users(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: &str,
         page: Page,
     ) -> Result<Paged<User>> {
@@ -274,7 +275,7 @@ impl Core {
 
     pub async fn create_agreement(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: &str,
         title: &str,
         lang: &str,
@@ -299,12 +300,12 @@ impl Core {
     }
 
     /// The application's agreements in display order.
-    pub async fn list_agreements(&self, pool: &UserPool, app_id: &str) -> Result<Vec<Agreement>> {
+    pub async fn list_agreements(&self, pool: &PoolAdmin, app_id: &str) -> Result<Vec<Agreement>> {
         self.admin_app(pool, app_id).await?;
         self.store.list_agreements(&pool.id, app_id).await
     }
 
-    async fn agreement(&self, pool: &UserPool, app_id: &str, id: i64) -> Result<Agreement> {
+    async fn agreement(&self, pool: &PoolAdmin, app_id: &str, id: i64) -> Result<Agreement> {
         self.list_agreements(pool, app_id)
             .await?
             .into_iter()
@@ -314,7 +315,7 @@ impl Core {
 
     pub async fn modify_agreement(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: &str,
         id: i64,
         patch: AgreementPatch,
@@ -336,13 +337,13 @@ impl Core {
         Ok(a)
     }
 
-    pub async fn delete_agreement(&self, pool: &UserPool, app_id: &str, id: i64) -> Result<()> {
+    pub async fn delete_agreement(&self, pool: &PoolAdmin, app_id: &str, id: i64) -> Result<()> {
         self.admin_app(pool, app_id).await?;
         self.store.delete_agreement(&pool.id, app_id, id).await
     }
 
     /// Puts the agreements in the order of `ids`, which must list each of them once.
-    pub async fn sort_agreements(&self, pool: &UserPool, app_id: &str, ids: &[i64]) -> Result<()> {
+    pub async fn sort_agreements(&self, pool: &PoolAdmin, app_id: &str, ids: &[i64]) -> Result<()> {
         self.store
             .sort_agreements(&pool.id, app_id, ids, clock::now_ms())
             .await

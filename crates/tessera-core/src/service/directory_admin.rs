@@ -24,6 +24,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::User;
+use crate::principal::PoolAdmin;
 use crate::store::directory_admin::Order;
 use crate::store::unit::RoleFields;
 
@@ -90,11 +91,12 @@ impl Core {
     /// namespace.
     pub async fn target_id(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         target_type: TargetType,
         identifier: &str,
         namespace: Option<&str>,
     ) -> Result<String> {
+        let pool_id = pool.pool_id();
         let identifier = identifier.trim();
         if identifier.is_empty() {
             return Err(Error::MissingParameter("targetIdentifier"));
@@ -102,11 +104,11 @@ impl Core {
         match target_type {
             TargetType::User => Ok(self.user_by_id(pool_id, identifier).await?.id),
             TargetType::Role => Ok(self
-                .role_in(pool_id, namespace, identifier)
+                .role_in(pool, namespace, identifier)
                 .await?
                 .ok_or(Error::NotFound(Entity::Role))?
                 .id),
-            TargetType::Group => Ok(self.group_required(pool_id, identifier).await?.id),
+            TargetType::Group => Ok(self.group_required(pool, identifier).await?.id),
             TargetType::OrgNode => Ok(self
                 .store
                 .get_node(pool_id, identifier)
@@ -119,14 +121,14 @@ impl Core {
     /// The ids of several targets of one type; one unknown fails the whole call.
     pub async fn target_ids(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         target_type: TargetType,
         identifiers: &[String],
         namespace: Option<&str>,
     ) -> Result<Vec<String>> {
         let mut out = Vec::with_capacity(identifiers.len());
         for i in unique(batch(identifiers, "targetIdentifiers")?) {
-            out.push(self.target_id(pool_id, target_type, &i, namespace).await?);
+            out.push(self.target_id(pool, target_type, &i, namespace).await?);
         }
         Ok(out)
     }
@@ -135,9 +137,10 @@ impl Core {
     /// codes. Targets that no longer exist are left out.
     pub async fn target_identifiers(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         targets: &[(TargetType, String)],
     ) -> Result<HashMap<(TargetType, String), String>> {
+        let pool_id = pool.pool_id();
         let of = |t: TargetType| -> Vec<String> {
             targets
                 .iter()
@@ -174,12 +177,13 @@ impl Core {
     /// ancestors and their roles.
     pub async fn target_resources(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         target_type: TargetType,
         target_id: &str,
         namespace: Option<&str>,
         resource_type: Option<ResourceType>,
     ) -> Result<Vec<AuthorizedResource>> {
+        let pool_id = pool.pool_id();
         let mut targets: Vec<(TargetType, String)> = Vec::new();
         let roles = match target_type {
             TargetType::User => {
@@ -226,10 +230,11 @@ impl Core {
     /// namespace is also found from another one, as SDK callers pass their app namespace.
     pub async fn role_in(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
     ) -> Result<Option<Role>> {
+        let pool_id = pool.pool_id();
         let ns = namespace
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -246,26 +251,28 @@ impl Core {
     /// A role by code in exactly `namespace` (default: the default namespace).
     pub async fn role_by_code(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
     ) -> Result<Option<Role>> {
+        let pool_id = pool.pool_id();
         let ns = namespace_or_default(namespace.map(str::to_owned))?;
         self.store.find_role(pool_id, &ns, code.trim()).await
     }
 
     pub async fn role_required(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
     ) -> Result<Role> {
-        self.role_by_code(pool_id, namespace, code)
+        self.role_by_code(pool, namespace, code)
             .await?
             .ok_or(Error::NotFound(Entity::Role))
     }
 
-    pub async fn role_by_id(&self, pool_id: &str, id: &str) -> Result<Role> {
+    pub async fn role_by_id(&self, pool: &PoolAdmin, id: &str) -> Result<Role> {
+        let pool_id = pool.pool_id();
         self.store
             .get_role(pool_id, id)
             .await?
@@ -273,20 +280,21 @@ impl Core {
     }
 
     /// The role's parent, if it has one.
-    pub async fn role_parent(&self, role: &Role) -> Result<Option<Role>> {
+    pub async fn role_parent(&self, pool: &PoolAdmin, role: &Role) -> Result<Option<Role>> {
         match &role.parent_id {
-            Some(id) => self.store.get_role(&role.pool_id, id).await,
+            Some(id) => self.store.get_role(pool.pool_id(), id).await,
             None => Ok(None),
         }
     }
 
     pub async fn list_roles(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>> {
+        let pool_id = pool.pool_id();
         let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
         self.store
             .list_roles(pool_id, ns.as_deref(), page, order)
@@ -299,12 +307,13 @@ impl Core {
     /// close a loop between them.
     pub async fn update_role(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
         update: RoleUpdate,
     ) -> Result<Role> {
-        let role = self.role_required(pool_id, namespace, code).await?;
+        let pool_id = pool.pool_id();
+        let role = self.role_required(pool, namespace, code).await?;
         let parent_id = match update.parent_code {
             None => None,
             Some(p) if p.trim().is_empty() => Some(None),
@@ -359,16 +368,17 @@ impl Core {
     /// Deletes roles by code with everything naming them; one unknown code deletes none.
     pub async fn delete_roles(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         codes: &[String],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if codes.is_empty() {
             return Err(Error::MissingParameter("codeList"));
         }
         let mut ids = Vec::new();
         for code in unique(batch(codes, "codeList")?) {
-            ids.push(self.role_required(pool_id, namespace, &code).await?.id);
+            ids.push(self.role_required(pool, namespace, &code).await?.id);
         }
         self.store.delete_roles(pool_id, &ids).await
     }
@@ -376,18 +386,19 @@ impl Core {
     /// Gives (or takes back) every named role to (from) every named holder, all or nothing.
     pub async fn set_role_holders(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         role_codes: &[String],
         holders: &RoleHolders,
         assign: bool,
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if role_codes.is_empty() {
             return Err(Error::MissingParameter("roleCodes"));
         }
         let mut role_ids = Vec::new();
         for code in unique(batch(role_codes, "roleCodes")?) {
-            role_ids.push(self.role_required(pool_id, namespace, &code).await?.id);
+            role_ids.push(self.role_required(pool, namespace, &code).await?.id);
         }
         let mut targets: Vec<(TargetType, String)> = Vec::new();
         for id in unique(batch(&holders.user_ids, "userIds")?) {
@@ -396,7 +407,7 @@ impl Core {
         for code in unique(batch(&holders.group_codes, "groupCodes")?) {
             targets.push((
                 TargetType::Group,
-                self.group_required(pool_id, &code).await?.id,
+                self.group_required(pool, &code).await?.id,
             ));
         }
         for code in unique(batch(&holders.node_codes, "nodeCodes")?) {
@@ -434,42 +445,45 @@ impl Core {
     /// The users a role is given to directly, optionally filtered by `search`.
     pub async fn role_users(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         role_id: &str,
         search: Option<&str>,
         page: Page,
     ) -> Result<Paged<User>> {
+        let pool_id = pool.pool_id();
         self.store.role_users(pool_id, role_id, search, page).await
     }
 
     // --- groups ----------------------------------------------------------------------------
 
-    pub async fn group_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Group>> {
+    pub async fn group_by_code(&self, pool: &PoolAdmin, code: &str) -> Result<Option<Group>> {
+        let pool_id = pool.pool_id();
         self.store.find_group(pool_id, code.trim()).await
     }
 
-    pub async fn group_required(&self, pool_id: &str, code: &str) -> Result<Group> {
-        self.group_by_code(pool_id, code)
+    pub async fn group_required(&self, pool: &PoolAdmin, code: &str) -> Result<Group> {
+        self.group_by_code(pool, code)
             .await?
             .ok_or(Error::NotFound(Entity::Group))
     }
 
     pub async fn list_groups(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         page: Page,
         order: Order,
     ) -> Result<Paged<Group>> {
+        let pool_id = pool.pool_id();
         self.store.list_groups(pool_id, page, order).await
     }
 
     pub async fn update_group(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         code: &str,
         update: GroupUpdate,
     ) -> Result<Group> {
-        let mut group = self.group_required(pool_id, code).await?;
+        let mut group = self.group_required(pool, code).await?;
         if let Some(c) = update.new_code.filter(|c| !c.trim().is_empty()) {
             group.code = check_code(&c, "newCode")?;
         }
@@ -486,13 +500,14 @@ impl Core {
 
     /// Deletes groups by code with their memberships and everything naming them; one
     /// unknown code deletes none.
-    pub async fn delete_groups(&self, pool_id: &str, codes: &[String]) -> Result<()> {
+    pub async fn delete_groups(&self, pool: &PoolAdmin, codes: &[String]) -> Result<()> {
+        let pool_id = pool.pool_id();
         if codes.is_empty() {
             return Err(Error::MissingParameter("codeList"));
         }
         let mut ids = Vec::new();
         for code in unique(batch(codes, "codeList")?) {
-            ids.push(self.group_required(pool_id, &code).await?.id);
+            ids.push(self.group_required(pool, &code).await?.id);
         }
         self.store.delete_groups(pool_id, &ids).await
     }
@@ -500,10 +515,11 @@ impl Core {
     /// Removes users from a group; every user must exist in the pool.
     pub async fn remove_group_members(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         group_id: &str,
         user_ids: &[String],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
@@ -518,10 +534,11 @@ impl Core {
 
     pub async fn group_users(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         group_id: &str,
         page: Page,
     ) -> Result<Paged<User>> {
+        let pool_id = pool.pool_id();
         self.store.group_users(pool_id, group_id, page).await
     }
 
@@ -531,10 +548,11 @@ impl Core {
     /// values gets an empty list.
     pub async fn udf_values_batch(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         target: UdfTarget,
         ids: &[String],
     ) -> Result<Vec<(String, Vec<UdfValue>)>> {
+        let pool_id = pool.pool_id();
         let ids = unique(batch(ids, "targetIds")?);
         let defs = self
             .store

@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::ids;
 use crate::model::tenant::{MfaFactor, MfaType};
 use crate::model::UserPool;
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::UserLookup;
 
@@ -26,7 +27,7 @@ impl Core {
             .map(|_| ())
     }
 
-    pub async fn mfa_status(&self, pool: &UserPool, user_id: &str) -> Result<MfaStatus> {
+    pub async fn mfa_status(&self, pool: &PoolAdmin, user_id: &str) -> Result<MfaStatus> {
         self.check_user(pool, user_id).await?;
         let factors = self.store.mfa_factors(&pool.id, user_id).await?;
         let bound = |k: MfaType| factors.iter().any(|f| f.kind == k && f.enabled);
@@ -37,7 +38,7 @@ impl Core {
     }
 
     /// Unbinds the user's factor of one kind; unbinding an unbound kind changes nothing.
-    pub async fn unbind_mfa(&self, pool: &UserPool, user_id: &str, kind: MfaType) -> Result<()> {
+    pub async fn unbind_mfa(&self, pool: &PoolAdmin, user_id: &str, kind: MfaType) -> Result<()> {
         self.check_user(pool, user_id).await?;
         self.store
             .delete_mfa_factors(&pool.id, user_id, kind)
@@ -50,7 +51,7 @@ impl Core {
     /// keep working.
     pub async fn import_totp(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         user_id: &str,
         secret: &str,
         recovery_code: Option<&str>,

@@ -20,6 +20,7 @@ use crate::ids;
 use crate::model::directory::{Node, NodeView, Org};
 use crate::model::directory_admin::{NodeChange, OrgRecord};
 use crate::model::User;
+use crate::principal::PoolAdmin;
 use crate::store::directory_admin::Order;
 
 /// Most nodes one JSON import may create, and deepest nesting it may have.
@@ -149,10 +150,11 @@ impl Core {
     /// parent), optionally of a tenant, in one transaction.
     async fn insert_org(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         tenant_id: Option<String>,
         nodes: Vec<(NewNode, Option<usize>)>,
     ) -> Result<OrgTree> {
+        let pool_id = pool.pool_id();
         self.pool(pool_id).await?;
         let tenant_id = optional(tenant_id, "tenantId", MAX_CODE_LEN)?;
         let org_id = ids::new_id();
@@ -183,23 +185,22 @@ impl Core {
         self.store
             .insert_org_tree(&org, tenant_id.as_deref(), &built)
             .await?;
-        self.org_tree(pool_id, &org_id).await
+        self.org_tree(pool, &org_id).await
     }
 
     /// `createOrg`: an organization with only its root.
     pub async fn create_org_tree(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         root: NewNode,
         tenant_id: Option<String>,
     ) -> Result<OrgTree> {
-        self.insert_org(pool_id, tenant_id, vec![(root, None)])
-            .await
+        self.insert_org(pool, tenant_id, vec![(root, None)]).await
     }
 
     /// `orgs/import`: a whole tree `{name, code, description, order, nameI18n,
     /// descriptionI18n, children: […]}`, all of it or nothing.
-    pub async fn import_org(&self, pool_id: &str, doc: &Value) -> Result<OrgTree> {
+    pub async fn import_org(&self, pool: &PoolAdmin, doc: &Value) -> Result<OrgTree> {
         let mut flat: Vec<(NewNode, Option<usize>)> = Vec::new();
         // Depth first with an explicit stack, so a deep document cannot exhaust ours.
         let mut stack: Vec<(&Value, Option<usize>, usize, i64)> = vec![(doc, None, 1, 0)];
@@ -223,10 +224,11 @@ impl Core {
                 stack.push((c, Some(me), depth + 1, i as i64));
             }
         }
-        self.insert_org(pool_id, None, flat).await
+        self.insert_org(pool, None, flat).await
     }
 
-    pub async fn org_tree(&self, pool_id: &str, org_id: &str) -> Result<OrgTree> {
+    pub async fn org_tree(&self, pool: &PoolAdmin, org_id: &str) -> Result<OrgTree> {
+        let pool_id = pool.pool_id();
         let record = self
             .store
             .get_org_record(pool_id, org_id.trim())
@@ -240,10 +242,11 @@ impl Core {
 
     pub async fn list_org_trees(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         page: Page,
         order: Order,
     ) -> Result<Paged<OrgTree>> {
+        let pool_id = pool.pool_id();
         let records = self.store.list_orgs(pool_id, page, order).await?;
         let list = self.org_trees(pool_id, records.list).await?;
         Ok(Paged {
@@ -252,12 +255,14 @@ impl Core {
         })
     }
 
-    pub async fn count_orgs(&self, pool_id: &str) -> Result<i64> {
+    pub async fn count_orgs(&self, pool: &PoolAdmin) -> Result<i64> {
+        let pool_id = pool.pool_id();
         self.store.count_orgs(pool_id).await
     }
 
     /// Every organization of the pool (`orgs/export` without an id).
-    pub async fn all_org_trees(&self, pool_id: &str) -> Result<Vec<OrgTree>> {
+    pub async fn all_org_trees(&self, pool: &PoolAdmin) -> Result<Vec<OrgTree>> {
+        let pool_id = pool.pool_id();
         let mut out = Vec::new();
         let mut page = 1;
         loop {
@@ -272,7 +277,8 @@ impl Core {
         }
     }
 
-    pub async fn orgs_of_tenant(&self, pool_id: &str, tenant_id: &str) -> Result<Vec<OrgTree>> {
+    pub async fn orgs_of_tenant(&self, pool: &PoolAdmin, tenant_id: &str) -> Result<Vec<OrgTree>> {
+        let pool_id = pool.pool_id();
         let tenant_id = tenant_id.trim();
         if tenant_id.is_empty() {
             return Err(Error::MissingParameter("tenant_id"));
@@ -282,18 +288,20 @@ impl Core {
     }
 
     /// Deletes an organization with all its nodes, memberships and what names them.
-    pub async fn delete_org(&self, pool_id: &str, org_id: &str) -> Result<()> {
+    pub async fn delete_org(&self, pool: &PoolAdmin, org_id: &str) -> Result<()> {
+        let pool_id = pool.pool_id();
         self.store.delete_org(pool_id, org_id.trim()).await
     }
 
     /// `addNodeV2`: a node under `parent_node_id`, or under the root when none is named.
     pub async fn add_org_node(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         org_id: &str,
         parent_node_id: Option<&str>,
         new: NewNode,
     ) -> Result<NodeView> {
+        let pool_id = pool.pool_id();
         let record = self
             .store
             .get_org_record(pool_id, org_id.trim())
@@ -308,10 +316,11 @@ impl Core {
 
     pub async fn update_org_node(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         node_id: &str,
         update: NodeUpdate,
     ) -> Result<NodeView> {
+        let pool_id = pool.pool_id();
         let change = NodeChange {
             name: match update.name {
                 Some(n) if !n.trim().is_empty() => {
@@ -348,12 +357,13 @@ impl Core {
     /// into its own subtree is refused and changes nothing.
     pub async fn move_org_node(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         org_id: &str,
         node_id: &str,
         target_parent_id: &str,
     ) -> Result<OrgTree> {
-        let (pool, org, node_id, parent_id, at) = (
+        let pool_id = pool.pool_id();
+        let (pid, org, node_id, parent_id, at) = (
             pool_id.to_owned(),
             org_id.trim().to_owned(),
             node_id.trim().to_owned(),
@@ -364,53 +374,61 @@ impl Core {
         // cannot make this one close a cycle.
         self.pool_write(pool_id, move |tx| {
             Box::pin(async move {
-                if !tx.org_exists(&pool, &org).await? {
+                if !tx.org_exists(&pid, &org).await? {
                     return Err(Error::NotFound(Entity::Org));
                 }
                 for id in [&node_id, &parent_id] {
-                    let in_org = tx.node(&pool, id).await?.is_some_and(|n| n.org_id == org);
+                    let in_org = tx.node(&pid, id).await?.is_some_and(|n| n.org_id == org);
                     if !in_org {
                         return Err(Error::NotFound(Entity::OrgNode));
                     }
                 }
                 // Walking up from the new parent and meeting the node means the node would
                 // hang under itself (the root is everyone's ancestor, so it never moves).
-                if tx.node_lineage(&pool, &parent_id).await?.contains(&node_id) {
+                if tx.node_lineage(&pid, &parent_id).await?.contains(&node_id) {
                     return Err(Error::NodeMoveLoop);
                 }
-                tx.set_node_parent(&pool, &node_id, &parent_id, at).await
+                tx.set_node_parent(&pid, &node_id, &parent_id, at).await
             })
         })
         .await?;
-        self.org_tree(pool_id, org_id).await
+        self.org_tree(pool, org_id).await
     }
 
     /// Deletes a node that is not the root, with its subtree and all that names them.
-    pub async fn delete_org_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()> {
+    pub async fn delete_org_node(
+        &self,
+        pool: &PoolAdmin,
+        org_id: &str,
+        node_id: &str,
+    ) -> Result<()> {
+        let pool_id = pool.pool_id();
         self.store
             .delete_node(pool_id, org_id.trim(), node_id.trim())
             .await
     }
 
-    pub async fn node_by_id(&self, pool_id: &str, node_id: &str) -> Result<Option<NodeView>> {
+    pub async fn node_by_id(&self, pool: &PoolAdmin, node_id: &str) -> Result<Option<NodeView>> {
+        let pool_id = pool.pool_id();
         match self.store.get_node(pool_id, node_id.trim()).await? {
             Some(n) => self.node_view(pool_id, &n.id).await.map(Some),
             None => Ok(None),
         }
     }
 
-    pub async fn node_required(&self, pool_id: &str, node_id: &str) -> Result<NodeView> {
-        self.node_by_id(pool_id, node_id)
+    pub async fn node_required(&self, pool: &PoolAdmin, node_id: &str) -> Result<NodeView> {
+        self.node_by_id(pool, node_id)
             .await?
             .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     pub async fn node_by_code(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         org_id: &str,
         code: &str,
     ) -> Result<Option<NodeView>> {
+        let pool_id = pool.pool_id();
         match self
             .store
             .find_node_by_code(pool_id, org_id.trim(), code.trim())
@@ -421,7 +439,8 @@ impl Core {
         }
     }
 
-    pub async fn root_node_of(&self, pool_id: &str, org_id: &str) -> Result<NodeView> {
+    pub async fn root_node_of(&self, pool: &PoolAdmin, org_id: &str) -> Result<NodeView> {
+        let pool_id = pool.pool_id();
         let record = self
             .store
             .get_org_record(pool_id, org_id.trim())
@@ -430,7 +449,13 @@ impl Core {
         self.node_view(pool_id, &record.org.root_node_id).await
     }
 
-    pub async fn is_root_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<bool> {
+    pub async fn is_root_node(
+        &self,
+        pool: &PoolAdmin,
+        org_id: &str,
+        node_id: &str,
+    ) -> Result<bool> {
+        let pool_id = pool.pool_id();
         let record = self
             .store
             .get_org_record(pool_id, org_id.trim())
@@ -440,8 +465,9 @@ impl Core {
     }
 
     /// The direct children of a node, in sibling order.
-    pub async fn child_nodes(&self, pool_id: &str, node_id: &str) -> Result<Vec<NodeView>> {
-        let node = self.node_required(pool_id, node_id).await?;
+    pub async fn child_nodes(&self, pool: &PoolAdmin, node_id: &str) -> Result<Vec<NodeView>> {
+        let pool_id = pool.pool_id();
+        let node = self.node_required(pool, node_id).await?;
         let tree = self.tree(pool_id, &node.children, &node.children).await?;
         Ok(node
             .children
@@ -451,7 +477,8 @@ impl Core {
     }
 
     /// Nodes whose name or code contains `keyword`, ordered by (name, id).
-    pub async fn search_org_nodes(&self, pool_id: &str, keyword: &str) -> Result<Vec<NodeView>> {
+    pub async fn search_org_nodes(&self, pool: &PoolAdmin, keyword: &str) -> Result<Vec<NodeView>> {
+        let pool_id = pool.pool_id();
         let keyword = keyword.trim();
         if keyword.is_empty() {
             return Err(Error::MissingParameter("keyword"));
@@ -471,14 +498,15 @@ impl Core {
     /// Removes users from a node; every user must exist in the pool.
     pub async fn remove_org_members(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         node_id: &str,
         user_ids: &[String],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
-        let node = self.node_required(pool_id, node_id).await?;
+        let node = self.node_required(pool, node_id).await?;
         let user_ids = unique(batch(user_ids, "userIds")?);
         for id in &user_ids {
             self.user_by_id(pool_id, id).await?;
@@ -492,11 +520,12 @@ impl Core {
     /// the source.
     pub async fn move_org_members(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         user_ids: &[String],
         source_node_id: &str,
         target_node_id: &str,
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
@@ -515,11 +544,12 @@ impl Core {
     /// A page of a node's members (with those of its descendants, each once, when asked).
     pub async fn node_users(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         node_id: &str,
         with_descendants: bool,
         page: Page,
     ) -> Result<Paged<User>> {
+        let pool_id = pool.pool_id();
         self.store
             .node_users(pool_id, node_id, with_descendants, page)
             .await
@@ -529,10 +559,11 @@ impl Core {
     /// leaves the user without one.
     pub async fn set_main_department(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         user_id: &str,
         node_id: Option<&str>,
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         let node_id = node_id.map(str::trim).filter(|n| !n.is_empty());
         self.store
             .set_main_department(pool_id, user_id.trim(), node_id)

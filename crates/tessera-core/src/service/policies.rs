@@ -15,6 +15,7 @@ use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::TargetType;
 use crate::model::directory_admin::{Policy, PolicyAssignment, PolicyStatement};
+use crate::principal::PoolAdmin;
 use crate::store::directory_admin::AssignmentFilter;
 
 /// Most statements one policy may hold.
@@ -60,12 +61,13 @@ fn checked_statements(statements: Vec<PolicyStatement>) -> Result<Vec<PolicyStat
 impl Core {
     pub async fn create_policy(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
         desc: Option<String>,
         statements: Vec<PolicyStatement>,
     ) -> Result<Policy> {
+        let pool_id = pool.pool_id();
         self.pool(pool_id).await?;
         let now = clock::now_ms();
         let policy = Policy {
@@ -84,21 +86,22 @@ impl Core {
 
     pub async fn policy_by_code(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
     ) -> Result<Option<Policy>> {
+        let pool_id = pool.pool_id();
         let ns = namespace_or_default(namespace.map(str::to_owned))?;
         self.store.find_policy(pool_id, &ns, code.trim()).await
     }
 
     pub async fn policy_required(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
     ) -> Result<Policy> {
-        self.policy_by_code(pool_id, namespace, code)
+        self.policy_by_code(pool, namespace, code)
             .await?
             .ok_or(Error::NotFound(Entity::Policy))
     }
@@ -106,14 +109,14 @@ impl Core {
     /// Changes code, description or statements; absent fields are kept.
     pub async fn update_policy(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         code: &str,
         desc: Option<String>,
         statements: Option<Vec<PolicyStatement>>,
         new_code: Option<String>,
     ) -> Result<Policy> {
-        let mut policy = self.policy_required(pool_id, namespace, code).await?;
+        let mut policy = self.policy_required(pool, namespace, code).await?;
         if let Some(c) = new_code.filter(|c| !c.trim().is_empty()) {
             policy.code = check_code(&c, "newCode")?;
         }
@@ -131,26 +134,28 @@ impl Core {
     /// Deletes policies by code with their assignments; one unknown code deletes none.
     pub async fn delete_policies(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         codes: &[String],
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if codes.is_empty() {
             return Err(Error::MissingParameter("codeList"));
         }
         let mut ids = Vec::new();
         for code in unique(batch(codes, "codeList")?) {
-            ids.push(self.policy_required(pool_id, namespace, &code).await?.id);
+            ids.push(self.policy_required(pool, namespace, &code).await?.id);
         }
         self.store.delete_policies(pool_id, &ids).await
     }
 
     pub async fn list_policies(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         page: Page,
     ) -> Result<Paged<Policy>> {
+        let pool_id = pool.pool_id();
         let ns = namespace
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -160,10 +165,10 @@ impl Core {
     }
 
     /// How many assignments the policy has.
-    pub async fn policy_assignment_count(&self, policy: &Policy) -> Result<i64> {
+    pub async fn policy_assignment_count(&self, pool: &PoolAdmin, policy: &Policy) -> Result<i64> {
         Ok(self
             .store
-            .policy_assignment_counts(&policy.pool_id, std::slice::from_ref(&policy.id))
+            .policy_assignment_counts(pool.pool_id(), std::slice::from_ref(&policy.id))
             .await?
             .first()
             .map_or(0, |(_, n)| *n))
@@ -174,18 +179,18 @@ impl Core {
     /// identifier that names no user but a role is taken as that role.
     async fn policy_target(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         target_type: TargetType,
         identifier: &str,
         namespace: Option<&str>,
     ) -> Result<(TargetType, String)> {
         match self
-            .target_id(pool_id, target_type, identifier, namespace)
+            .target_id(pool, target_type, identifier, namespace)
             .await
         {
             Ok(id) => Ok((target_type, id)),
             Err(Error::UserNotFound) if target_type == TargetType::User => {
-                match self.role_in(pool_id, namespace, identifier.trim()).await? {
+                match self.role_in(pool, namespace, identifier.trim()).await? {
                     Some(role) => Ok((TargetType::Role, role.id)),
                     None => Err(Error::UserNotFound),
                 }
@@ -198,13 +203,14 @@ impl Core {
     /// nothing.
     pub async fn set_policy_assignments(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         policy_codes: &[String],
         target_type: TargetType,
         identifiers: &[String],
         assign: bool,
     ) -> Result<()> {
+        let pool_id = pool.pool_id();
         if policy_codes.is_empty() {
             return Err(Error::MissingParameter("policies"));
         }
@@ -216,14 +222,11 @@ impl Core {
         }
         let mut policy_ids = Vec::new();
         for code in unique(policy_codes) {
-            policy_ids.push(self.policy_required(pool_id, namespace, &code).await?.id);
+            policy_ids.push(self.policy_required(pool, namespace, &code).await?.id);
         }
         let mut targets = Vec::new();
         for i in unique(identifiers) {
-            targets.push(
-                self.policy_target(pool_id, target_type, &i, namespace)
-                    .await?,
-            );
+            targets.push(self.policy_target(pool, target_type, &i, namespace).await?);
         }
         if assign {
             self.store
@@ -238,18 +241,17 @@ impl Core {
 
     pub async fn set_policy_assignment_enabled(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         policy_code: &str,
         target_type: TargetType,
         identifier: &str,
         enabled: bool,
     ) -> Result<()> {
-        let policy = self
-            .policy_required(pool_id, namespace, policy_code)
-            .await?;
+        let pool_id = pool.pool_id();
+        let policy = self.policy_required(pool, namespace, policy_code).await?;
         let target = self
-            .policy_target(pool_id, target_type, identifier, namespace)
+            .policy_target(pool, target_type, identifier, namespace)
             .await?;
         if self
             .store
@@ -266,20 +268,21 @@ impl Core {
     /// or target lists nothing rather than failing, as a search would.
     pub async fn policy_assignments(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         namespace: Option<&str>,
         policy_code: Option<&str>,
         target_type: Option<TargetType>,
         identifier: Option<&str>,
         page: Page,
     ) -> Result<Paged<AssignmentView>> {
+        let pool_id = pool.pool_id();
         let empty = Paged {
             total_count: 0,
             list: Vec::new(),
         };
         let mut filter = AssignmentFilter::default();
         if let Some(code) = policy_code.map(str::trim).filter(|c| !c.is_empty()) {
-            match self.policy_by_code(pool_id, namespace, code).await? {
+            match self.policy_by_code(pool, namespace, code).await? {
                 Some(p) => filter.policy_id = Some(p.id),
                 None => return Ok(empty),
             }
@@ -289,7 +292,7 @@ impl Core {
             let Some(t) = target_type else {
                 return Err(Error::MissingParameter("targetType"));
             };
-            match self.policy_target(pool_id, t, i, namespace).await {
+            match self.policy_target(pool, t, i, namespace).await {
                 Ok((t, id)) => {
                     filter.target_type = Some(t);
                     filter.target_id = Some(id);
@@ -307,7 +310,7 @@ impl Core {
             .iter()
             .map(|a| (a.target_type, a.target_id.clone()))
             .collect();
-        let names = self.target_identifiers(pool_id, &keys).await?;
+        let names = self.target_identifiers(pool, &keys).await?;
         Ok(page.map(|a| {
             let identifier = names
                 .get(&(a.target_type, a.target_id.clone()))

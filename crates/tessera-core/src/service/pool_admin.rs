@@ -11,6 +11,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::model::{PoolSettings, ProviderSettings, UserPool};
 use crate::notify::EmailRoute;
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::pool_admin::{EnvVar, WhitelistEntry};
 use crate::store::UdfDefinition;
@@ -184,7 +185,7 @@ impl Core {
     /// `updateUserpool`: a partial update; anything refused leaves the pool as it was.
     pub async fn update_pool(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         input: &Map<String, Value>,
     ) -> Result<UserPool> {
         self.modify_pool(&pool.id, |p| self.apply_pool_input(p.clone(), input))
@@ -242,7 +243,7 @@ impl Core {
 
     /// `refreshUserpoolSecret`: a new random secret; every management token bought with the
     /// old one stops working at once, in every process (they carry its fingerprint).
-    pub async fn refresh_pool_secret(&self, pool: &UserPool) -> Result<String> {
+    pub async fn refresh_pool_secret(&self, pool: &PoolAdmin) -> Result<String> {
         let secret = crate::ids::new_secret(32);
         self.store
             .set_pool_secret(&pool.id, &secret, clock::now_ms())
@@ -252,7 +253,7 @@ impl Core {
 
     pub async fn whitelist(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         kind: WhitelistType,
     ) -> Result<Vec<WhitelistEntry>> {
         self.store.list_whitelist(&pool.id, kind.as_str()).await
@@ -260,7 +261,7 @@ impl Core {
 
     pub async fn remove_whitelist(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         kind: WhitelistType,
         values: &[String],
     ) -> Result<()> {
@@ -275,7 +276,7 @@ impl Core {
 
     pub async fn udf_definitions(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
     ) -> Result<Vec<UdfDefinition>> {
         self.store
@@ -284,7 +285,7 @@ impl Core {
     }
 
     /// Removes a custom field with every value of it.
-    pub async fn remove_udf(&self, pool: &UserPool, target: UdfTarget, key: &str) -> Result<()> {
+    pub async fn remove_udf(&self, pool: &PoolAdmin, target: UdfTarget, key: &str) -> Result<()> {
         if self
             .store
             .remove_udf_definition(&pool.id, target.as_str(), key)
@@ -296,12 +297,12 @@ impl Core {
         }
     }
 
-    pub async fn env_vars(&self, pool: &UserPool) -> Result<Vec<EnvVar>> {
+    pub async fn env_vars(&self, pool: &PoolAdmin) -> Result<Vec<EnvVar>> {
         self.store.list_env(&pool.id).await
     }
 
     /// Sets a variable; `value` is any JSON value, stored as text.
-    pub async fn set_env_var(&self, pool: &UserPool, key: &str, value: &Value) -> Result<()> {
+    pub async fn set_env_var(&self, pool: &PoolAdmin, key: &str, value: &Value) -> Result<()> {
         let valid = !key.is_empty()
             && key.len() <= 64
             && key
@@ -319,7 +320,7 @@ impl Core {
             .await
     }
 
-    pub async fn remove_env_var(&self, pool: &UserPool, key: &str) -> Result<()> {
+    pub async fn remove_env_var(&self, pool: &PoolAdmin, key: &str) -> Result<()> {
         if self.store.remove_env(&pool.id, key).await? {
             Ok(())
         } else {
@@ -332,7 +333,7 @@ impl Core {
     /// Refuses custom values for a target that is not in the pool.
     pub async fn ensure_udf_target(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
         id: &str,
     ) -> Result<()> {
@@ -361,7 +362,7 @@ impl Core {
     /// written in one transaction.
     pub async fn set_udf_values_batch(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         target: UdfTarget,
         items: &[(String, String, Value)],
     ) -> Result<()> {

@@ -13,7 +13,8 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
-use crate::model::{User, UserPool};
+use crate::model::User;
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::apps_admin::MemberFlag;
 use crate::store::user_admin::UserKey;
@@ -146,19 +147,19 @@ impl NewConn {
 }
 
 impl Core {
-    pub async fn tenant(&self, pool: &UserPool, id: &str) -> Result<Tenant> {
+    pub async fn tenant(&self, pool: &PoolAdmin, id: &str) -> Result<Tenant> {
         self.store
             .get_tenant(&pool.id, id)
             .await?
             .ok_or(Error::NotFound(Entity::Tenant))
     }
 
-    pub async fn list_tenants(&self, pool: &UserPool, page: Page) -> Result<Paged<Tenant>> {
+    pub async fn list_tenants(&self, pool: &PoolAdmin, page: Page) -> Result<Paged<Tenant>> {
         self.store.list_tenants(&pool.id, page).await
     }
 
     /// Creates a tenant; every app id must be an application of the pool ([`Error::AppNotFound`]).
-    pub async fn create_tenant(&self, pool: &UserPool, new: NewTenant) -> Result<Tenant> {
+    pub async fn create_tenant(&self, pool: &PoolAdmin, new: NewTenant) -> Result<Tenant> {
         let now = clock::now_ms();
         let t = Tenant {
             id: ids::new_id(),
@@ -177,7 +178,7 @@ impl Core {
 
     pub async fn update_tenant(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         id: &str,
         patch: TenantPatch,
     ) -> Result<Tenant> {
@@ -210,14 +211,14 @@ impl Core {
     }
 
     /// Deletes a tenant with its members and external identity providers.
-    pub async fn delete_tenant(&self, pool: &UserPool, id: &str) -> Result<()> {
+    pub async fn delete_tenant(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
         self.store.delete_tenant(&pool.id, id).await
     }
 
     /// One page of a tenant's members with their users, in the order they joined.
     pub async fn tenant_members(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         page: Page,
     ) -> Result<Paged<(TenantMember, User)>> {
@@ -243,7 +244,7 @@ impl Core {
     /// the pool).
     pub async fn add_tenant_members(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         user_ids: &[String],
     ) -> Result<()> {
@@ -255,7 +256,7 @@ impl Core {
 
     pub async fn remove_tenant_member(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         user_id: &str,
     ) -> Result<()> {
@@ -268,7 +269,7 @@ impl Core {
     /// Makes users administrators of a tenant, adding those who are not members yet.
     pub async fn set_tenant_admins(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         user_ids: &[String],
     ) -> Result<()> {
@@ -281,7 +282,7 @@ impl Core {
     /// Takes the administrator role away; the user stays a member.
     pub async fn remove_tenant_admin(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         user_id: &str,
     ) -> Result<()> {
@@ -293,7 +294,7 @@ impl Core {
 
     pub async fn set_tenant_member_enabled(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: &str,
         user_id: &str,
         enabled: bool,
@@ -306,7 +307,7 @@ impl Core {
 
     /// The tenants a user of the pool belongs to ([`Error::UserNotFound`] for a user of
     /// another pool).
-    pub async fn user_tenants(&self, pool: &UserPool, user_id: &str) -> Result<Vec<Tenant>> {
+    pub async fn user_tenants(&self, pool: &PoolAdmin, user_id: &str) -> Result<Vec<Tenant>> {
         self.store
             .find_user(&pool.id, UserLookup::Id(user_id))
             .await?
@@ -316,7 +317,7 @@ impl Core {
 
     // --- external identity providers -------------------------------------------------------
 
-    pub async fn ext_idp(&self, pool: &UserPool, id: &str) -> Result<ExtIdp> {
+    pub async fn ext_idp(&self, pool: &PoolAdmin, id: &str) -> Result<ExtIdp> {
         self.store
             .get_ext_idp(&pool.id, id)
             .await?
@@ -326,7 +327,7 @@ impl Core {
     /// A tenant's providers, or every provider of the pool without a tenant id.
     pub async fn list_ext_idps(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         tenant_id: Option<&str>,
     ) -> Result<Vec<ExtIdp>> {
         if let Some(t) = tenant_id {
@@ -336,7 +337,7 @@ impl Core {
     }
 
     /// Creates a provider with its connections; one taken identifier writes nothing.
-    pub async fn create_ext_idp(&self, pool: &UserPool, new: NewExtIdp) -> Result<ExtIdp> {
+    pub async fn create_ext_idp(&self, pool: &PoolAdmin, new: NewExtIdp) -> Result<ExtIdp> {
         let now = clock::now_ms();
         let id = ids::new_id();
         let mut connections = Vec::with_capacity(new.connections.len());
@@ -364,7 +365,7 @@ impl Core {
         Ok(idp)
     }
 
-    pub async fn rename_ext_idp(&self, pool: &UserPool, id: &str, name: &str) -> Result<ExtIdp> {
+    pub async fn rename_ext_idp(&self, pool: &PoolAdmin, id: &str, name: &str) -> Result<ExtIdp> {
         let name = required_text("name", name)?;
         self.store
             .rename_ext_idp(&pool.id, id, &name, clock::now_ms())
@@ -372,13 +373,13 @@ impl Core {
         self.ext_idp(pool, id).await
     }
 
-    pub async fn delete_ext_idp(&self, pool: &UserPool, id: &str) -> Result<()> {
+    pub async fn delete_ext_idp(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
         self.store.delete_ext_idp(&pool.id, id).await
     }
 
     pub async fn create_ext_idp_conn(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         ext_idp_id: &str,
         new: NewConn,
     ) -> Result<ExtIdpConn> {
@@ -387,7 +388,7 @@ impl Core {
         Ok(c)
     }
 
-    pub async fn ext_idp_conn(&self, pool: &UserPool, id: &str) -> Result<ExtIdpConn> {
+    pub async fn ext_idp_conn(&self, pool: &PoolAdmin, id: &str) -> Result<ExtIdpConn> {
         self.store
             .get_ext_idp_conn(&pool.id, id)
             .await?
@@ -396,7 +397,7 @@ impl Core {
 
     pub async fn update_ext_idp_conn(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         id: &str,
         patch: ConnPatch,
     ) -> Result<ExtIdpConn> {
@@ -421,14 +422,14 @@ impl Core {
         Ok(c)
     }
 
-    pub async fn delete_ext_idp_conn(&self, pool: &UserPool, id: &str) -> Result<()> {
+    pub async fn delete_ext_idp_conn(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
         self.store.delete_ext_idp_conn(&pool.id, id).await
     }
 
     /// Whether a connection of the pool already uses `identifier`.
     pub async fn ext_idp_conn_identifier_taken(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         identifier: &str,
     ) -> Result<bool> {
         let identifier = required_text("identifier", identifier)?;
@@ -440,7 +441,7 @@ impl Core {
     /// Checks the application and tenant a state change names: both must be of the pool.
     async fn check_state_scope(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         app_id: Option<&str>,
         tenant_id: Option<&str>,
     ) -> Result<()> {
@@ -455,7 +456,7 @@ impl Core {
 
     pub async fn set_ext_idp_conn_enabled(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         conn_id: &str,
         app_id: Option<&str>,
         tenant_id: Option<&str>,
@@ -469,7 +470,7 @@ impl Core {
 
     pub async fn set_ext_idp_conns_enabled(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         ext_idp_id: &str,
         app_id: Option<&str>,
         tenant_id: Option<&str>,

@@ -11,6 +11,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::{ExternalIdentity, User, UserPool};
+use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::user_admin::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
 use crate::store::UserLookup;
@@ -102,7 +103,7 @@ impl Core {
     /// administrator may set any password); uniqueness does, as for everyone.
     pub async fn admin_create_user(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         mut new: NewUser,
         opts: AdminCreate,
     ) -> Result<User> {
@@ -145,7 +146,7 @@ impl Core {
     /// (a past instant ends every session).
     pub async fn admin_update_user(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         user_id: &str,
         changes: &Map<String, Value>,
         password: Option<String>,
@@ -188,7 +189,7 @@ impl Core {
     /// One page of the pool's users (or archived users), newest first.
     pub async fn query_users(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         q: &UserQuery,
         page: Page,
     ) -> Result<Paged<User>> {
@@ -198,7 +199,7 @@ impl Core {
     /// The users named by one unique field, at most [`MAX_BATCH`] at a time.
     pub async fn users_by_key(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         key: UserKey,
         values: &[String],
     ) -> Result<Vec<User>> {
@@ -216,7 +217,7 @@ impl Core {
     /// cannot be such an identifier finds nobody.
     pub async fn find_user_by(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         key: UserKey,
         value: &str,
     ) -> Result<Option<User>> {
@@ -242,7 +243,7 @@ impl Core {
     }
 
     /// Deletes users with all their assignments; every id must be a user of the pool.
-    pub async fn delete_users(&self, pool: &UserPool, ids: &[String]) -> Result<()> {
+    pub async fn delete_users(&self, pool: &PoolAdmin, ids: &[String]) -> Result<()> {
         if ids.is_empty() {
             return Err(Error::MissingParameter("ids"));
         }
@@ -251,7 +252,7 @@ impl Core {
 
     /// `resignUser`: archives users (they can no longer log in; their sessions end) and
     /// keeps their data for `archivedUsers`.
-    pub async fn archive_users(&self, pool: &UserPool, ids: &[String]) -> Result<()> {
+    pub async fn archive_users(&self, pool: &PoolAdmin, ids: &[String]) -> Result<()> {
         if ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
@@ -261,7 +262,7 @@ impl Core {
     }
 
     /// `kick` / admin logout: every token these users hold stops working now.
-    pub async fn end_user_sessions(&self, pool: &UserPool, ids: &[String]) -> Result<()> {
+    pub async fn end_user_sessions(&self, pool: &PoolAdmin, ids: &[String]) -> Result<()> {
         if ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
@@ -274,7 +275,7 @@ impl Core {
     /// the last "log out everywhere" that is younger than the token lifetime.
     pub async fn user_login_status(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         user_id: &str,
         app_id: Option<&str>,
     ) -> Result<LoginStatus> {
@@ -302,14 +303,14 @@ impl Core {
 
     pub async fn login_events(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         q: &LoginEventQuery,
         page: Page,
     ) -> Result<Paged<LoginEvent>> {
         self.store.login_events(&pool.id, q, page).await
     }
 
-    pub async fn app_login_user_count(&self, pool: &UserPool, app_id: &str) -> Result<i64> {
+    pub async fn app_login_user_count(&self, pool: &PoolAdmin, app_id: &str) -> Result<i64> {
         self.app(app_id)
             .await
             .ok()
@@ -318,14 +319,14 @@ impl Core {
         self.store.app_login_user_count(&pool.id, app_id).await
     }
 
-    pub async fn udf_user_count(&self, pool: &UserPool, key: &str) -> Result<i64> {
+    pub async fn udf_user_count(&self, pool: &PoolAdmin, key: &str) -> Result<i64> {
         self.store.udf_user_count(&pool.id, key).await
     }
 
     /// Links a user to an external identity; the identity must not belong to anyone yet.
     pub async fn link_identity(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         user_id: &str,
         identity: NewIdentity,
     ) -> Result<()> {
@@ -356,7 +357,7 @@ impl Core {
     /// Removes a user's link to an external identity; an absent link is "not found".
     pub async fn unlink_identity(
         &self,
-        pool: &UserPool,
+        pool: &PoolAdmin,
         user_id: &str,
         provider: &str,
         user_id_in_idp: &str,
@@ -477,9 +478,10 @@ impl Core {
     /// The nodes and all their descendants (each once), for "include child departments".
     pub async fn node_descendants(
         &self,
-        pool_id: &str,
+        pool: &PoolAdmin,
         node_ids: &[String],
     ) -> Result<Vec<String>> {
+        let pool_id = pool.pool_id();
         let mut all: Vec<String> = node_ids.to_vec();
         let mut frontier = node_ids.to_vec();
         // An org tree is acyclic; the bound only guards against a corrupt one.

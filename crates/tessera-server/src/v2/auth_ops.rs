@@ -2,6 +2,7 @@
 //! arguments, calls one core service and shapes the answer.
 
 use serde_json::{json, Map, Value};
+use tessera_core::model::User;
 use tessera_core::service::account::{EmailChange, PhoneChange, Session};
 use tessera_core::service::authn::AuthEvent;
 use tessera_core::service::codes::CodeTarget;
@@ -103,7 +104,7 @@ async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let opts = RegisterOptions {
         profile: args::profile(input)?,
         force_login,
-        client: ctx.client(opt_str(input, "clientIp")?),
+        client: ctx.client(opt_str(input, "clientIp")?).await,
         custom_data: args::custom_data(input)?,
     };
     let out = core.register(pool, ctx.app(), reg, opts).await?;
@@ -138,7 +139,7 @@ async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let opts = LoginOptions {
         auto_register: opt_bool(input, "autoRegister")?,
         captcha_code: opt_str(input, "captchaCode")?,
-        client: ctx.client(opt_str(input, "clientIp")?),
+        client: ctx.client(opt_str(input, "clientIp")?).await,
         custom_data: args::custom_data(input)?,
     };
     let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
@@ -155,20 +156,21 @@ async fn login_sub_account(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     };
     let opts = LoginOptions {
         captcha_code: opt_str(a, "captchaCode")?,
-        client: ctx.client(opt_str(a, "clientIp")?),
+        client: ctx.client(opt_str(a, "clientIp")?).await,
         ..LoginOptions::default()
     };
     let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
     authenticated_json(ctx, &out, true, f).await
 }
 
-/// The session's user, echoing the caller's token (the SDK stores whatever comes back).
-fn session_user_json(s: &Session) -> Value {
+/// `user` (the session's user, or the same user as a change left it), echoing the caller's
+/// token (the SDK stores whatever comes back).
+fn session_user_json(s: &Session, user: &User) -> Value {
     user_json(
-        &s.user,
+        user,
         Some(TokenOut {
-            token: &s.token,
-            exp: s.subject.exp,
+            token: s.token(),
+            exp: s.subject().exp,
         }),
     )
 }
@@ -176,26 +178,25 @@ fn session_user_json(s: &Session) -> Value {
 /// A user token may only name its own user.
 fn own_id(s: &Session, a: &Map<String, Value>, key: &'static str) -> Result<()> {
     match opt_str(a, key)? {
-        Some(id) if id != s.user.id => Err(Error::Forbidden),
+        Some(id) if id != s.user().id => Err(Error::Forbidden),
         _ => Ok(()),
     }
 }
 
 async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let s = ctx.session().await?;
-    own_id(&s, &f.args, "id")?;
+    own_id(s, &f.args, "id")?;
     let core = &ctx.state.core;
-    let mut v = session_user_json(&s);
+    let (pool_id, user_id) = (&s.pool().id, &s.user().id);
+    let mut v = session_user_json(s, s.user());
     if f.child("customData").is_some() {
-        let values = core
-            .udf_values(&s.pool.id, UdfTarget::User, &s.user.id)
-            .await?;
+        let values = core.udf_values(pool_id, UdfTarget::User, user_id).await?;
         v["customData"] = udv_json(&values);
     }
     if f.child("identities").is_some() {
-        v["identities"] = user_json::identities_json(core, &s.pool.id, &s.user.id).await?;
+        v["identities"] = user_json::identities_json(core, pool_id, user_id).await?;
     }
-    super::directory_fields::add(core, &s.pool.id, &s.user.id, f, &mut v).await?;
+    super::directory_fields::add(core, pool_id, user_id, f, &mut v).await?;
     Ok(v)
 }
 
@@ -216,9 +217,9 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
             "code": 200,
             "message": message(ctx.lang, "已登录", "Logged in"),
             "status": true,
-            "exp": s.subject.exp,
-            "iat": s.subject.iat,
-            "data": {"id": s.user.id, "userPoolId": s.pool.id, "arn": s.user.arn()},
+            "exp": s.subject().exp,
+            "iat": s.subject().iat,
+            "data": {"id": s.user().id, "userPoolId": s.pool().id, "arn": s.user().arn()},
         }),
         Err(e) => {
             let e = match e {
@@ -234,11 +235,11 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
 
 async fn refresh_token(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let s = ctx.session().await?;
-    own_id(&s, a, "id")?;
+    own_id(s, a, "id")?;
     let t = ctx
         .state
         .core
-        .issue_user_token(&s.pool, ctx.app(), &s.user)
+        .issue_user_token(s.pool(), ctx.app(), s.user())
         .await?;
     Ok(json!({"token": t.token, "iat": t.iat, "exp": t.exp}))
 }
@@ -293,9 +294,9 @@ async fn udv(ctx: &V2Ctx, a: &Map<String, Value>, op: UdvOp) -> Result<Value> {
         // An end user may only touch their own data.
         return Err(Error::Forbidden);
     }
-    own_id(&s, a, "targetId")?;
+    own_id(s, a, "targetId")?;
     let core = &ctx.state.core;
-    let (pool, id) = (&s.pool.id, &s.user.id);
+    let (pool, id) = (&s.pool().id, &s.user().id);
     let values = match op {
         UdvOp::List => core.udf_values(pool, UdfTarget::User, id).await?,
         UdvOp::Set => {
@@ -352,15 +353,15 @@ async fn reset_by_token(ctx: &V2Ctx, a: &Map<String, Value>, force: bool) -> Res
 
 async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let s = ctx.session().await?;
-    own_id(&s, a, "id")?;
+    own_id(s, a, "id")?;
     let mut input = obj(a, "input")?.clone();
     input.remove("password");
     let user = ctx
         .state
         .core
-        .update_profile(&s.pool, &s.user.id, &input, CreatedBy::SelfService)
+        .update_profile(s.pool(), &s.user().id, &input, CreatedBy::SelfService)
         .await?;
-    Ok(session_user_json(&Session { user, ..s }))
+    Ok(session_user_json(s, &user))
 }
 
 async fn update_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
@@ -369,7 +370,7 @@ async fn update_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let new = args::password(core, a, "newPassword")?;
     let old = args::opt_password(core, a, "oldPassword")?;
     let user = core
-        .update_password(&s.pool, &s.user.id, &new, old.as_deref())
+        .update_password(s.pool(), &s.user().id, &new, old.as_deref())
         .await?;
     Ok(user_json(&user, None))
 }
@@ -378,7 +379,7 @@ async fn bindings(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let a = &f.args;
     let s = ctx.session().await?;
-    let (pool, id) = (&s.pool, s.user.id.as_str());
+    let (pool, id) = (s.pool(), s.user().id.as_str());
     let user = match f.name.as_str() {
         "bindPhone" => {
             core.bind_phone(
@@ -417,5 +418,5 @@ async fn bindings(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             core.update_email(pool, id, &change).await?
         }
     };
-    Ok(session_user_json(&Session { user, ..s }))
+    Ok(session_user_json(s, &user))
 }

@@ -58,7 +58,7 @@ pub async fn register_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
         let opts = RegisterOptions {
             profile: args::profile(&b)?,
             force_login,
-            client: ctx.client(opt_str(&b, "clientIp")?),
+            client: ctx.client(opt_str(&b, "clientIp")?).await,
             custom_data: args::custom_data(&b)?,
         };
         let out = ctx.state.core.register(pool, ctx.app(), reg, opts).await?;
@@ -80,7 +80,7 @@ pub async fn login_by_email_code(ctx: V2Ctx, bytes: Bytes) -> Reply {
             code: req_str(&b, "code")?,
         };
         let opts = LoginOptions {
-            client: ctx.client(opt_str(&b, "clientIp")?),
+            client: ctx.client(opt_str(&b, "clientIp")?).await,
             custom_data: args::custom_data(&b)?,
             ..LoginOptions::default()
         };
@@ -125,13 +125,14 @@ pub async fn directory_login(ctx: V2Ctx, bytes: Bytes) -> Reply {
 
 /// A user's own logout; with a management token, `?userId=` ends that user's sessions.
 pub async fn logout(ctx: V2Ctx, axum::extract::RawQuery(q): axum::extract::RawQuery) -> Reply {
-    if ctx.has_management_token() {
-        let pool = ctx.admin().await.map_err(|e| V2Error(e, ctx.lang))?.clone();
+    // A verified administrator only: an end user's logout never turns into ending sessions.
+    let admin = ctx.principal().await.pool_admin().cloned();
+    if let Some(pool) = admin {
         return super::manage::admin_logout(super::manage::Admin { ctx, pool }, q).await;
     }
     reply(&ctx, async {
         let s = ctx.session().await?;
-        ctx.state.core.logout(&s).await?;
+        ctx.state.core.logout(s).await?;
         Ok(ok(
             text(ctx.lang, "退出登录成功", "Logged out"),
             Value::Null,
@@ -143,7 +144,7 @@ pub async fn logout(ctx: V2Ctx, axum::extract::RawQuery(q): axum::extract::RawQu
 pub async fn security_level(ctx: V2Ctx) -> Reply {
     reply(&ctx, async {
         let s = ctx.session().await?;
-        let level = ctx.state.core.security_level(&s.pool, &s.user).await?;
+        let level = ctx.state.core.security_level(s.pool(), s.user()).await?;
         Ok(ok("", SecurityLevelJson::from(&level)))
     })
     .await
@@ -186,7 +187,7 @@ pub async fn allowed_applications(ctx: V2Ctx, Query(q): Query<Page>) -> Reply {
         let (total, apps) = ctx
             .state
             .core
-            .allowed_apps(&s.pool.id, &s.user.id, page, limit)
+            .allowed_apps(&s.pool().id, &s.user().id, page, limit)
             .await?;
         let list: Vec<Value> = apps
             .iter()
@@ -208,7 +209,7 @@ pub async fn allowed_applications(ctx: V2Ctx, Query(q): Query<Page>) -> Reply {
 pub async fn my_orgs(ctx: V2Ctx) -> Reply {
     reply(&ctx, async {
         let s = ctx.session().await?;
-        let orgs = ctx.state.core.user_orgs(&s.pool.id, &s.user.id).await?;
+        let orgs = ctx.state.core.user_orgs(&s.pool().id, &s.user().id).await?;
         let out: Vec<Value> = orgs
             .iter()
             .map(|path| {

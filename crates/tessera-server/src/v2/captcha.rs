@@ -206,7 +206,7 @@ pub async fn handler(ctx: V2Ctx, Query(q): Query<CaptchaQuery>) -> Result<Respon
         (None, None) => ctx.pool().cloned(),
     }
     .map_err(|e| V2Error(e, lang))?;
-    let ip = ctx.client(q.client_ip.clone()).ip;
+    let ip = ctx.client(q.client_ip.clone()).await.ip;
     let answer = core
         .issue_captcha(&pool, ip.as_deref())
         .await

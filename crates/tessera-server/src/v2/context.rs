@@ -1,17 +1,26 @@
 //! What every v2 request carries: the app (and so the pool) from `x-authing-app-id` or the
-//! pool from `x-authing-userpool-id`, the Bearer token, the language and the client address.
+//! pool from `x-authing-userpool-id`, the caller behind the Bearer token, the language and
+//! the request's facts (client address, user agent).
+//!
+//! The caller is resolved once per request, on first use, and kept: every GraphQL field of
+//! a document, the routing between the two SDK clients' meanings of an operation name and
+//! the `clientIp` rule all read the same verified [`Principal`].
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
+use tessera_core::principal::{
+    BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
+};
 use tessera_core::service::account::Session;
 use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Result};
 
 use crate::authing::Lang;
+use crate::client_ip::Origin;
 use crate::AppState;
 
 pub struct V2Ctx {
@@ -20,13 +29,20 @@ pub struct V2Ctx {
     app: std::result::Result<Option<Application>, Error>,
     pool: std::result::Result<Option<UserPool>, Error>,
     pub bearer: Option<String>,
-    /// The TCP peer: what counts when the caller does not say `clientIp`.
-    pub peer_ip: Option<String>,
-    pub user_agent: Option<String>,
+    /// The connection's client address (the peer, or what trusted proxies report) and the
+    /// user agent.
+    pub facts: RequestFacts,
+    /// Whether the socket peer is a trusted proxy, whose callers' `clientIp` is believed.
+    via_trusted_proxy: bool,
     /// `x-authing-userpool-id` as sent: a management token must belong to that pool.
     pool_header: Option<String>,
-    /// The verified management pool, checked once per request however many fields ask.
-    admin: tokio::sync::OnceCell<std::result::Result<UserPool, Error>>,
+    caller: tokio::sync::OnceCell<Caller>,
+}
+
+/// The resolved caller, and why its Bearer token was refused if it was.
+struct Caller {
+    principal: Principal,
+    refused: Option<Refused>,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -71,20 +87,24 @@ impl FromRequestParts<AppState> for V2Ctx {
             (None, Some(id)) => (Ok(None), core.pool(id).await.map(Some)),
             (None, None) => (Ok(None), Ok(None)),
         };
-        let peer_ip = parts
+        // Served without connect info (only in-process tests do that), nothing is known.
+        let origin = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .map(|c| Origin::of(c.0.ip(), h, &state.options.trusted_proxies));
         Ok(V2Ctx {
             state: state.clone(),
             lang,
             app,
             pool,
             bearer,
-            peer_ip,
-            user_agent: header(h, "user-agent").map(|s| s.chars().take(256).collect()),
+            facts: RequestFacts {
+                client_ip: origin.map(|o| o.client_ip),
+                user_agent: header(h, "user-agent").map(|s| s.chars().take(256).collect()),
+            },
+            via_trusted_proxy: origin.is_some_and(|o| o.via_trusted_proxy),
             pool_header: header(h, "x-authing-userpool-id").map(str::to_owned),
-            admin: tokio::sync::OnceCell::new(),
+            caller: tokio::sync::OnceCell::new(),
         })
     }
 }
@@ -103,56 +123,119 @@ impl V2Ctx {
         self.app.as_ref().ok().and_then(Option::as_ref)
     }
 
-    /// The logged-in user. A token of another pool than the request's is invalid here.
-    pub async fn session(&self) -> Result<Session> {
-        let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
-        self.session_for(token).await
+    /// Who is calling: the verified owner of the Bearer token, or anonymous (no token, or
+    /// one that did not verify). Resolved on first use, once per request.
+    pub async fn principal(&self) -> &Principal {
+        &self.caller().await.principal
     }
 
-    /// The session of `token`, in the request's pool when it names one.
+    async fn caller(&self) -> &Caller {
+        self.caller
+            .get_or_init(|| async {
+                // v2 has no way yet for an application to present its secret. When it has
+                // one, it is resolved here, through `Core::authenticate_app`, into
+                // `Principal::AppClient`, which may then state its users' `clientIp`.
+                let Some(token) = self.bearer.as_deref() else {
+                    return Caller {
+                        principal: Principal::Anonymous,
+                        refused: None,
+                    };
+                };
+                let scope = BearerScope {
+                    pool: self.pool.as_ref().ok().and_then(Option::as_ref),
+                    pool_header: self.pool_header.as_deref(),
+                };
+                match self.state.core.authenticate_bearer(token, scope).await {
+                    Ok(principal) => Caller {
+                        principal,
+                        refused: None,
+                    },
+                    Err(refused) => Caller {
+                        principal: Principal::Anonymous,
+                        refused: Some(refused),
+                    },
+                }
+            })
+            .await
+    }
+
+    /// The logged-in user. No token is 2020; a token of another pool than the request's,
+    /// or a management token, is invalid here; a refused token answers with its own error.
+    pub async fn session(&self) -> Result<&Session> {
+        if self.bearer.is_none() {
+            return Err(Error::NotLoggedIn);
+        }
+        let caller = self.caller().await;
+        match (&caller.principal, &caller.refused) {
+            (Principal::User(s), _) => Ok(s.as_ref()),
+            (Principal::PoolAdmin(_), _) => Err(Error::TokenInvalid),
+            (_, Some(r)) => Err(r.error.clone()),
+            _ => Err(Error::NotLoggedIn),
+        }
+    }
+
+    /// The session of `token`, in the request's pool when it names one. The request's own
+    /// Bearer token is not verified a second time.
     pub async fn session_for(&self, token: &str) -> Result<Session> {
+        if self.bearer.as_deref() == Some(token) {
+            if let Some(s) = self.principal().await.session() {
+                return Ok(s.clone());
+            }
+        }
         match &self.pool {
             Ok(Some(p)) => self.state.core.session_in_pool(token, p).await,
             _ => self.state.core.session(token, None).await,
         }
     }
 
-    /// The pool a management call acts on: the Bearer must be a management token of the
-    /// pool the request names. No token is 2020; a user's token or another pool's is 1001.
-    pub async fn admin(&self) -> Result<&UserPool> {
-        let checked = self
-            .admin
-            .get_or_init(|| async {
-                let token = self.bearer.as_deref().ok_or(Error::NotLoggedIn)?;
-                self.state
-                    .core
-                    .verify_management_token(
-                        token,
-                        self.pool_header.as_deref(),
-                        self.pool.as_ref().ok().and_then(Option::as_ref),
-                    )
-                    .await
-            })
-            .await;
-        checked.as_ref().map_err(Clone::clone)
+    /// The administrator a management call acts as: the Bearer must be a management token
+    /// of the pool the request names. No token is 2020; a user's token (whatever its state)
+    /// or another pool's management token is 1001; a management token that stopped
+    /// verifying answers with its own error (2206 once its pool's secret changed).
+    pub async fn admin(&self) -> Result<&PoolAdmin> {
+        if self.bearer.is_none() {
+            return Err(Error::NotLoggedIn);
+        }
+        let caller = self.caller().await;
+        match (&caller.principal, &caller.refused) {
+            (Principal::PoolAdmin(a), _) => Ok(a.as_ref()),
+            (Principal::User(_), _) => Err(Error::Forbidden),
+            (_, Some(r)) => match r.presented_as {
+                Some(TokenKind::User) => Err(Error::Forbidden),
+                Some(TokenKind::Management) | None => Err(r.error.clone()),
+            },
+            _ => Err(Error::NotLoggedIn),
+        }
     }
 
-    /// Whether the Bearer claims to be a management token (checked later by [`Self::admin`]).
-    pub fn has_management_token(&self) -> bool {
-        self.bearer
-            .as_deref()
-            .is_some_and(tessera_core::Core::looks_like_management_token)
+    /// The client a login or registration comes from, for the login record and the per-IP
+    /// limits. The `clientIp` a caller states (the SDKs' option, with which a backend
+    /// passes its end user's address, seed 001) counts only when the caller may speak for
+    /// its users: it reached us through a trusted proxy, or it is an administrator of the
+    /// request's pool ([`Principal::may_state_client_ip`]). Otherwise, or when it is not an
+    /// IP address, it is ignored rather than refused, since the SDK sends it routinely, and
+    /// the connection's address counts: an anonymous caller cannot pick the address its
+    /// failures are counted under.
+    pub async fn client(&self, stated: Option<String>) -> LoginContext {
+        let stated = stated.and_then(|s| s.trim().parse::<IpAddr>().ok());
+        let client_ip = match stated {
+            Some(ip) if self.may_state_client_ip().await => Some(ip.to_canonical()),
+            _ => self.facts.client_ip,
+        };
+        RequestFacts {
+            client_ip,
+            user_agent: self.facts.user_agent.clone(),
+        }
+        .login_context(self.app().map(|a| a.id.clone()))
     }
 
-    /// The client a login comes from: `clientIp` when the (server-side) caller gives one.
-    pub fn client(&self, client_ip: Option<String>) -> LoginContext {
-        LoginContext {
-            app_id: self.app().map(|a| a.id.clone()),
-            ip: client_ip
-                .filter(|ip| !ip.is_empty() && ip.len() <= 64)
-                .or_else(|| self.peer_ip.clone()),
-            device: None,
-            browser: self.user_agent.clone(),
+    async fn may_state_client_ip(&self) -> bool {
+        if self.via_trusted_proxy {
+            return true;
+        }
+        match self.pool() {
+            Ok(pool) => self.principal().await.may_state_client_ip(&pool.id),
+            Err(_) => false,
         }
     }
 }

@@ -77,11 +77,13 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
 }
 
 /// Some operation names (`refreshToken`, `updateUser`, `udv`…) exist in both SDK clients
-/// with different arguments: a management token picks the management meaning. Operations
-/// only the management API has still go there without one, where they are refused with
-/// 2020 (no token) or 1001 (a user's token).
+/// with different arguments: a verified pool administrator gets the management meaning;
+/// anyone else, including a caller whose management token did not verify, the end user's
+/// (which then answers with that token's own error). Operations only the management API has
+/// still go there without a token, where they are refused with 2020 (no token) or 1001 (a
+/// user's token).
 async fn resolve(ctx: &V2Ctx, field: &Field) -> Result<Value, Error> {
-    if ctx.has_management_token() || field.name == "accessToken" {
+    if field.name == "accessToken" || ctx.principal().await.pool_admin().is_some() {
         if let Some(r) = super::manage::resolve(ctx, field).await {
             return r;
         }

@@ -13,6 +13,7 @@ use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::directory::{ResourceAction, ResourceType, TargetType};
 use tessera_core::model::directory_admin::ProgrammaticAccount;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::{
     AccessChange, AccessRuleView, GrantBatch, GrantTarget, ResourceInput,
 };
@@ -103,7 +104,7 @@ async fn allow(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     ctx.state
         .core
         .allow_action(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &req_str(a, "resource")?,
             &req_str(a, "action")?,
@@ -137,7 +138,7 @@ async fn authorize_resource(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value
     ctx.state
         .core
         .authorize_targets(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?
                 .filter(|n| !n.is_empty())
                 .as_deref()
@@ -154,7 +155,7 @@ async fn authorize_resource(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value
 /// and node ancestors for the others.
 async fn target_resources_json(
     ctx: &V2Ctx,
-    pool_id: &str,
+    pool: &PoolAdmin,
     o: &Map<String, Value>,
     namespace: Option<&str>,
     resource_type: Option<ResourceType>,
@@ -162,10 +163,10 @@ async fn target_resources_json(
     let core = &ctx.state.core;
     let t = target_type(o, "targetType")?;
     let id = core
-        .target_id(pool_id, t, &req_str(o, "targetIdentifier")?, namespace)
+        .target_id(pool, t, &req_str(o, "targetIdentifier")?, namespace)
         .await?;
     let list = core
-        .target_resources(pool_id, t, &id, namespace, resource_type)
+        .target_resources(pool, t, &id, namespace, resource_type)
         .await?;
     Ok(authorized_page(&list))
 }
@@ -173,7 +174,7 @@ async fn target_resources_json(
 async fn authorized_resources(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
     let ns = opt_str(a, "namespace")?.filter(|n| !n.is_empty());
-    target_resources_json(ctx, &pool.id, a, ns.as_deref(), resource_type_arg(a)?).await
+    target_resources_json(ctx, pool, a, ns.as_deref(), resource_type_arg(a)?).await
 }
 
 /// `authorizedTargets(namespace, resource, resourceType, targetType, actions: {op, list})`.
@@ -195,7 +196,7 @@ async fn authorized_targets(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value
         .state
         .core
         .resource_holders(
-            &pool.id,
+            pool,
             &req_str(a, "namespace")?,
             &req_str(a, "resource")?,
             resource_type_arg(a)?,
@@ -272,7 +273,7 @@ async fn list_authorized_batch(admin: Admin, bytes: Bytes) -> Reply {
             for t in targets {
                 let o = t.as_object().ok_or(Error::InvalidParameter("targets"))?;
                 let mut page =
-                    target_resources_json(&admin.ctx, &admin.pool.id, o, ns.as_deref(), ty).await?;
+                    target_resources_json(&admin.ctx, &admin.pool, o, ns.as_deref(), ty).await?;
                 page["targetType"] = o.get("targetType").cloned().unwrap_or(Value::Null);
                 page["targetIdentifier"] =
                     o.get("targetIdentifier").cloned().unwrap_or(Value::Null);
@@ -323,7 +324,7 @@ async fn grant_rest(
     admin
         .core()
         .grant_batches(
-            &admin.pool.id,
+            &admin.pool,
             &req_str(&b, "namespace")?,
             &grant_batches(&b)?,
             revoke,
@@ -362,7 +363,7 @@ async fn revoke_resource(admin: Admin, bytes: Bytes) -> Reply {
             admin
                 .core()
                 .revoke_targets(
-                    &admin.pool.id,
+                    &admin.pool,
                     &req_str(&b, "namespace")?,
                     &req_str(&b, "resource")?,
                     &targets,
@@ -413,7 +414,7 @@ async fn list_resources(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let ty = parse_resource_type(opt_str(&q, "type")?.as_deref())?;
             let found = admin
                 .core()
-                .list_resources(&admin.pool.id, ns.as_deref(), ty, page(&q)?)
+                .list_resources(&admin.pool, ns.as_deref(), ty, page(&q)?)
                 .await?;
             Ok(done(
                 admin.lang(),
@@ -430,10 +431,10 @@ async fn resource_detail(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let q = query_args(&q)?;
             let core = admin.core();
             let found = match opt_str(&q, "id")?.filter(|i| !i.is_empty()) {
-                Some(id) => core.resource_by_id(&admin.pool.id, &id).await?,
+                Some(id) => core.resource_by_id(&admin.pool, &id).await?,
                 None => {
                     core.resource_by_code(
-                        &admin.pool.id,
+                        &admin.pool,
                         &req_str(&q, "namespace")?,
                         &req_str(&q, "code")?,
                     )
@@ -452,7 +453,7 @@ async fn create_resource(admin: Admin, bytes: Bytes) -> Reply {
             let input = resource_input(&b, req_str(&b, "code")?)?;
             let r = admin
                 .core()
-                .create_resource_full(&admin.pool.id, input)
+                .create_resource_full(&admin.pool, input)
                 .await?;
             Ok(done(admin.lang(), resource_json(&r)))
         })
@@ -465,7 +466,7 @@ async fn update_resource(admin: Admin, Path(code): Path<String>, bytes: Bytes) -
             let b = body(&bytes)?;
             let r = admin
                 .core()
-                .update_resource(&admin.pool.id, resource_input(&b, code)?)
+                .update_resource(&admin.pool, resource_input(&b, code)?)
                 .await?;
             Ok(done(admin.lang(), resource_json(&r)))
         })
@@ -478,7 +479,7 @@ async fn delete_resource(admin: Admin, Path(code): Path<String>, RawQuery(q): Ra
             let q = query_args(&q)?;
             admin
                 .core()
-                .delete_resource(&admin.pool.id, &req_str(&q, "namespace")?, &code)
+                .delete_resource(&admin.pool, &req_str(&q, "namespace")?, &code)
                 .await?;
             Ok(done(admin.lang(), true))
         })
@@ -507,10 +508,7 @@ async fn list_namespaces(
         .reply(async {
             same_pool(&admin, &pool_id)?;
             let q = query_args(&q)?;
-            let found = admin
-                .core()
-                .list_namespaces(&admin.pool.id, page(&q)?)
-                .await?;
+            let found = admin.core().list_namespaces(&admin.pool, page(&q)?).await?;
             let list: Vec<Value> = found.list.iter().map(namespace_json).collect();
             Ok(done(
                 admin.lang(),
@@ -528,7 +526,7 @@ async fn create_namespace(admin: Admin, Path(pool_id): Path<String>, bytes: Byte
             let ns = admin
                 .core()
                 .create_namespace_full(
-                    &admin.pool.id,
+                    &admin.pool,
                     &req_str(&b, "code")?,
                     opt_str(&b, "name")?,
                     opt_str(&b, "description")?,
@@ -551,7 +549,7 @@ async fn update_namespace(
             let ns = admin
                 .core()
                 .update_namespace(
-                    &admin.pool.id,
+                    &admin.pool,
                     &code,
                     opt_str(&b, "code")?,
                     opt_str(&b, "name")?,
@@ -567,7 +565,7 @@ async fn delete_namespace(admin: Admin, Path((pool_id, code)): Path<(String, Str
     admin
         .reply(async {
             same_pool(&admin, &pool_id)?;
-            admin.core().delete_namespace(&admin.pool.id, &code).await?;
+            admin.core().delete_namespace(&admin.pool, &code).await?;
             Ok(done(admin.lang(), true))
         })
         .await
@@ -594,7 +592,7 @@ async fn access_records(admin: Admin, Path(app_id): Path<String>, RawQuery(q): R
             let q = query_args(&q)?;
             let found = admin
                 .core()
-                .app_access_rules_page(&admin.pool.id, &app_id, page(&q)?)
+                .app_access_rules_page(&admin.pool, &app_id, page(&q)?)
                 .await?;
             Ok(done(admin.lang(), paged_json(found.map(|r| rule_json(&r)))))
         })
@@ -625,7 +623,7 @@ async fn change_access(
             admin
                 .core()
                 .change_app_access(
-                    &admin.pool.id,
+                    &admin.pool,
                     &app_id,
                     target_type(&b, "targetType")?,
                     &str_list(&b, "targetIdentifiers")?,
@@ -673,7 +671,7 @@ async fn list_accounts(admin: Admin, Path(app_id): Path<String>, RawQuery(q): Ra
             let q = query_args(&q)?;
             let found: Paged<ProgrammaticAccount> = admin
                 .core()
-                .programmatic_accounts(&admin.pool.id, &app_id, page(&q)?)
+                .programmatic_accounts(&admin.pool, &app_id, page(&q)?)
                 .await?;
             Ok(done(
                 admin.lang(),
@@ -690,7 +688,7 @@ async fn create_account(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) 
             let a = admin
                 .core()
                 .create_programmatic_account(
-                    &admin.pool.id,
+                    &admin.pool,
                     &app_id,
                     opt_int(&b, "tokenLifetime")?,
                     opt_str(&b, "remarks")?,
@@ -719,7 +717,7 @@ async fn update_account(admin: Admin, bytes: Bytes) -> Reply {
             let a = admin
                 .core()
                 .update_programmatic_account(
-                    &admin.pool.id,
+                    &admin.pool,
                     &req_str(&b, "id")?,
                     secret.as_ref().map(Option::as_deref),
                     enabled,
@@ -736,7 +734,7 @@ async fn delete_account(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let q = query_args(&q)?;
             admin
                 .core()
-                .delete_programmatic_account(&admin.pool.id, &req_str(&q, "id")?)
+                .delete_programmatic_account(&admin.pool, &req_str(&q, "id")?)
                 .await?;
             Ok(done(admin.lang(), true))
         })

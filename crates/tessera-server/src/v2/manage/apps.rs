@@ -156,7 +156,7 @@ async fn change_type(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) -> 
             if let Some(allow_all) = super::acl::default_strategy(&b)? {
                 admin
                     .core()
-                    .set_app_default_strategy(&admin.pool.id, &app_id, allow_all)
+                    .set_app_default_strategy(&admin.pool, &app_id, allow_all)
                     .await?;
                 let app = admin.core().admin_app(&admin.pool, &app_id).await?;
                 return Ok(done(admin.lang(), app_json(&app)));

@@ -8,6 +8,7 @@ use tessera_core::model::directory::{
     AuthorizedResource, Group, Resource, ResourceNamespace, Role, TargetType,
 };
 use tessera_core::model::User;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory_admin::parse_resource_type;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::udf::UdfTarget;
@@ -83,13 +84,13 @@ pub fn selects(f: &Field, path: &[&str]) -> bool {
 /// A page of users in the `USER` shape, with `customData` when the caller selects it.
 pub async fn users_page(
     core: &Core,
-    pool_id: &str,
+    pool: &PoolAdmin,
     page: Paged<User>,
     with_custom_data: bool,
 ) -> Result<Value> {
     let mut values = if with_custom_data {
         let ids: Vec<String> = page.list.iter().map(|u| u.id.clone()).collect();
-        core.udf_values_batch(pool_id, UdfTarget::User, &ids)
+        core.udf_values_batch(pool, UdfTarget::User, &ids)
             .await?
             .into_iter()
             .collect::<std::collections::HashMap<_, _>>()
@@ -121,9 +122,9 @@ pub fn authorized_page(list: &[AuthorizedResource]) -> Value {
 }
 
 /// A role with its parent, as `createRole`, `role` and `updateRole` select it.
-pub async fn role_full(core: &Core, r: &Role) -> Result<Value> {
+pub async fn role_full(core: &Core, pool: &PoolAdmin, r: &Role) -> Result<Value> {
     let mut v = role_json(r);
-    if let Some(parent) = core.role_parent(r).await? {
+    if let Some(parent) = core.role_parent(pool, r).await? {
         v["parent"] = role_json(&parent);
     }
     Ok(v)

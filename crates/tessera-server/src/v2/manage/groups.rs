@@ -60,7 +60,7 @@ async fn update(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
         .state
         .core
         .update_group(
-            &pool.id,
+            pool,
             &req_str(a, "code")?,
             GroupUpdate {
                 new_code: opt_str(a, "newCode")?,
@@ -76,7 +76,7 @@ async fn delete(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
     ctx.state
         .core
-        .delete_groups(&pool.id, &str_list(a, "codeList")?)
+        .delete_groups(pool, &str_list(a, "codeList")?)
         .await?;
     Ok(common_message(ctx.lang))
 }
@@ -86,10 +86,7 @@ async fn delete(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let pool = ctx.admin().await?;
     let core = &ctx.state.core;
-    let Some(group) = core
-        .group_by_code(&pool.id, &req_str(&f.args, "code")?)
-        .await?
-    else {
+    let Some(group) = core.group_by_code(pool, &req_str(&f.args, "code")?).await? else {
         if f.child("users").is_some() || f.child("authorizedResources").is_some() {
             return Err(Error::NotFound(Entity::Group));
         }
@@ -98,15 +95,15 @@ async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let mut v = group_json(&group);
     if let Some(users) = f.child("users") {
         let found = core
-            .group_users(&pool.id, &group.id, sub_page(Some(users))?)
+            .group_users(pool, &group.id, sub_page(Some(users))?)
             .await?;
         let cd = selects(users, &["list", "customData"]);
-        v["users"] = users_page(core, &pool.id, found, cd).await?;
+        v["users"] = users_page(core, pool, found, cd).await?;
     }
     if let Some(res) = f.child("authorizedResources") {
         let list = core
             .target_resources(
-                &pool.id,
+                pool,
                 TargetType::Group,
                 &group.id,
                 opt_str(&res.args, "namespace")?.as_deref(),
@@ -125,7 +122,7 @@ async fn list(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let page = page(a)?;
     let groups = match opt_str(a, "userId")?.filter(|u| !u.is_empty()) {
         Some(user) => page.slice(&core.user_groups(&pool.id, &user).await?),
-        None => core.list_groups(&pool.id, page, order(a)?).await?,
+        None => core.list_groups(pool, page, order(a)?).await?,
     };
     Ok(paged_json(Paged {
         total_count: groups.total_count,
@@ -136,13 +133,12 @@ async fn list(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn members(ctx: &V2Ctx, a: &Map<String, Value>, add: bool) -> Result<Value> {
     let pool = ctx.admin().await?;
     let core = &ctx.state.core;
-    let group = core.group_required(&pool.id, &req_str(a, "code")?).await?;
+    let group = core.group_required(pool, &req_str(a, "code")?).await?;
     let users = str_list(a, "userIds")?;
     if add {
         core.add_group_members(&pool.id, &group.id, &users).await?;
     } else {
-        core.remove_group_members(&pool.id, &group.id, &users)
-            .await?;
+        core.remove_group_members(pool, &group.id, &users).await?;
     }
     Ok(common_message(ctx.lang))
 }

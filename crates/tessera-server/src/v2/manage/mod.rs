@@ -1,8 +1,8 @@
 //! The ManagementClient's half of the v2 façade (`v2-wire.md` §6): GraphQL operations and
 //! REST routes that act on a whole pool with a management token (§3.1).
 //!
-//! Every operation starts with [`V2Ctx::admin`], which verifies the token and yields the one
-//! pool it may touch; everything after that is scoped by that pool's id. Each submodule
+//! Every operation starts with [`V2Ctx::admin`], which yields the verified [`PoolAdmin`] of
+//! the one pool it may touch; every management service of the core takes it. Each submodule
 //! owns one SDK module: it parses, calls the core and shapes the answer.
 
 mod acl;
@@ -25,7 +25,7 @@ use axum::http::request::Parts;
 use axum::response::Response;
 use axum::Router;
 use serde_json::{json, Map, Value};
-use tessera_core::model::UserPool;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::{Error, Result};
 
@@ -91,10 +91,11 @@ async fn access_token(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     Ok(json!({ "accessToken": t.token, "exp": t.exp, "iat": t.iat }))
 }
 
-/// A REST management call: the request context and the pool its management token manages.
+/// A REST management call: the request context and the administrator its management token
+/// proved, which reads as the pool it manages.
 pub struct Admin {
     pub ctx: V2Ctx,
-    pub pool: UserPool,
+    pub pool: PoolAdmin,
 }
 
 impl FromRequestParts<AppState> for Admin {

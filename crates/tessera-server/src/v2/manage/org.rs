@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::model::directory::{NodeView, TargetType};
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::NewNode;
 use tessera_core::service::org_admin::{NodeUpdate, OrgTree};
 use tessera_core::{Entity, Error, Result};
@@ -80,7 +81,7 @@ pub fn org_json(t: &OrgTree) -> Value {
 
 /// A node with the sub-fields the caller selects: `users(page, limit, includeChildrenNodes)`,
 /// `authorizedResources(namespace, resourceType)`, `roles(namespace)`.
-async fn node_full(ctx: &V2Ctx, pool_id: &str, n: &NodeView, f: &Field) -> Result<Value> {
+async fn node_full(ctx: &V2Ctx, pool: &PoolAdmin, n: &NodeView, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let mut v = node_json(n);
     if let Some(users) = f.child("users") {
@@ -90,15 +91,15 @@ async fn node_full(ctx: &V2Ctx, pool_id: &str, n: &NodeView, f: &Field) -> Resul
         }
         let with_children = opt_bool(&users.args, "includeChildrenNodes")?;
         let found = core
-            .node_users(pool_id, &n.node.id, with_children, sub_page(Some(users))?)
+            .node_users(pool, &n.node.id, with_children, sub_page(Some(users))?)
             .await?;
         let cd = selects(users, &["list", "customData"]);
-        v["users"] = users_page(core, pool_id, found, cd).await?;
+        v["users"] = users_page(core, pool, found, cd).await?;
     }
     if let Some(res) = f.child("authorizedResources") {
         let list = core
             .target_resources(
-                pool_id,
+                pool,
                 TargetType::OrgNode,
                 &n.node.id,
                 opt_str(&res.args, "namespace")?.as_deref(),
@@ -109,7 +110,7 @@ async fn node_full(ctx: &V2Ctx, pool_id: &str, n: &NodeView, f: &Field) -> Resul
     }
     if let Some(roles) = f.child("roles") {
         let ns = opt_str(&roles.args, "namespace")?.filter(|s| !s.is_empty());
-        let list = core.node_roles(pool_id, &n.node.id, ns.as_deref()).await?;
+        let list = core.node_roles(&pool.id, &n.node.id, ns.as_deref()).await?;
         v["roles"] = json!({"totalCount": list.len(),
                             "list": list.iter().map(role_json).collect::<Vec<_>>()});
     }
@@ -132,17 +133,14 @@ async fn create(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let tree = ctx
         .state
         .core
-        .create_org_tree(&pool.id, new_node(a)?, opt_str(a, "tenantId")?)
+        .create_org_tree(pool, new_node(a)?, opt_str(a, "tenantId")?)
         .await?;
     Ok(org_json(&tree))
 }
 
 async fn delete_org(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
-    ctx.state
-        .core
-        .delete_org(&pool.id, &req_str(a, "id")?)
-        .await?;
+    ctx.state.core.delete_org(pool, &req_str(a, "id")?).await?;
     Ok(common_message(ctx.lang))
 }
 
@@ -151,18 +149,14 @@ async fn list(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let found = ctx
         .state
         .core
-        .list_org_trees(&pool.id, page(a)?, order(a)?)
+        .list_org_trees(pool, page(a)?, order(a)?)
         .await?;
     Ok(paged_json(found.map(|t| org_json(&t))))
 }
 
 async fn find(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
-    let tree = ctx
-        .state
-        .core
-        .org_tree(&pool.id, &req_str(a, "id")?)
-        .await?;
+    let tree = ctx.state.core.org_tree(pool, &req_str(a, "id")?).await?;
     Ok(org_json(&tree))
 }
 
@@ -174,16 +168,16 @@ async fn add_node(ctx: &V2Ctx, f: &Field, whole_org: bool) -> Result<Value> {
     let org_id = req_str(a, "orgId")?;
     let node = core
         .add_org_node(
-            &pool.id,
+            pool,
             &org_id,
             opt_str(a, "parentNodeId")?.as_deref(),
             new_node(a)?,
         )
         .await?;
     if whole_org {
-        return Ok(org_json(&core.org_tree(&pool.id, &org_id).await?));
+        return Ok(org_json(&core.org_tree(pool, &org_id).await?));
     }
-    node_full(ctx, &pool.id, &node, f).await
+    node_full(ctx, pool, &node, f).await
 }
 
 async fn update_node(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -193,7 +187,7 @@ async fn update_node(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .state
         .core
         .update_org_node(
-            &pool.id,
+            pool,
             &req_str(a, "id")?,
             NodeUpdate {
                 name: opt_str(a, "name")?,
@@ -205,7 +199,7 @@ async fn update_node(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             },
         )
         .await?;
-    node_full(ctx, &pool.id, &node, f).await
+    node_full(ctx, pool, &node, f).await
 }
 
 async fn move_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
@@ -214,7 +208,7 @@ async fn move_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
         .state
         .core
         .move_org_node(
-            &pool.id,
+            pool,
             &req_str(a, "orgId")?,
             &req_str(a, "nodeId")?,
             &req_str(a, "targetParentId")?,
@@ -227,7 +221,7 @@ async fn delete_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
     ctx.state
         .core
-        .delete_org_node(&pool.id, &req_str(a, "orgId")?, &req_str(a, "nodeId")?)
+        .delete_org_node(pool, &req_str(a, "orgId")?, &req_str(a, "nodeId")?)
         .await?;
     Ok(common_message(ctx.lang))
 }
@@ -235,12 +229,12 @@ async fn delete_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 /// Null for an unknown node, unless the caller asks for its members, resources or roles.
 async fn node_or_null(
     ctx: &V2Ctx,
-    pool_id: &str,
+    pool: &PoolAdmin,
     node: Option<NodeView>,
     f: &Field,
 ) -> Result<Value> {
     match node {
-        Some(n) => node_full(ctx, pool_id, &n, f).await,
+        Some(n) => node_full(ctx, pool, &n, f).await,
         None if ["users", "authorizedResources", "roles"]
             .iter()
             .any(|c| f.child(c).is_some()) =>
@@ -256,9 +250,9 @@ async fn node_by_id(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let node = ctx
         .state
         .core
-        .node_by_id(&pool.id, &req_str(&f.args, "id")?)
+        .node_by_id(pool, &req_str(&f.args, "id")?)
         .await?;
-    node_or_null(ctx, &pool.id, node, f).await
+    node_or_null(ctx, pool, node, f).await
 }
 
 async fn node_by_code(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -267,9 +261,9 @@ async fn node_by_code(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let node = ctx
         .state
         .core
-        .node_by_code(&pool.id, &req_str(a, "orgId")?, &req_str(a, "code")?)
+        .node_by_code(pool, &req_str(a, "orgId")?, &req_str(a, "code")?)
         .await?;
-    node_or_null(ctx, &pool.id, node, f).await
+    node_or_null(ctx, pool, node, f).await
 }
 
 async fn root_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
@@ -277,7 +271,7 @@ async fn root_node(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let node = ctx
         .state
         .core
-        .root_node_of(&pool.id, &req_str(a, "orgId")?)
+        .root_node_of(pool, &req_str(a, "orgId")?)
         .await?;
     Ok(node_json(&node))
 }
@@ -287,7 +281,7 @@ async fn children(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let nodes = ctx
         .state
         .core
-        .child_nodes(&pool.id, &req_str(a, "nodeId")?)
+        .child_nodes(pool, &req_str(a, "nodeId")?)
         .await?;
     Ok(Value::Array(nodes.iter().map(node_json).collect()))
 }
@@ -297,7 +291,7 @@ async fn is_root(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let root = ctx
         .state
         .core
-        .is_root_node(&pool.id, &req_str(a, "orgId")?, &req_str(a, "nodeId")?)
+        .is_root_node(pool, &req_str(a, "orgId")?, &req_str(a, "nodeId")?)
         .await?;
     Ok(Value::Bool(root))
 }
@@ -307,7 +301,7 @@ async fn search(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let nodes = ctx
         .state
         .core
-        .search_org_nodes(&pool.id, &req_str(a, "keyword")?)
+        .search_org_nodes(pool, &req_str(a, "keyword")?)
         .await?;
     Ok(Value::Array(nodes.iter().map(node_json).collect()))
 }
@@ -323,9 +317,9 @@ async fn members(ctx: &V2Ctx, f: &Field, add: bool) -> Result<Value> {
         return Err(Error::InvalidParameter("isLeader"));
     }
     let node = match opt_str(a, "nodeId")?.filter(|n| !n.is_empty()) {
-        Some(id) => core.node_required(&pool.id, &id).await?,
+        Some(id) => core.node_required(pool, &id).await?,
         None => core
-            .node_by_code(&pool.id, &req_str(a, "orgId")?, &req_str(a, "nodeCode")?)
+            .node_by_code(pool, &req_str(a, "orgId")?, &req_str(a, "nodeCode")?)
             .await?
             .ok_or(Error::NotFound(Entity::OrgNode))?,
     };
@@ -337,11 +331,10 @@ async fn members(ctx: &V2Ctx, f: &Field, add: bool) -> Result<Value> {
         core.add_node_members(&pool.id, &node.node.id, &users, false)
             .await?;
     } else {
-        core.remove_org_members(&pool.id, &node.node.id, &users)
-            .await?;
+        core.remove_org_members(pool, &node.node.id, &users).await?;
     }
-    let node = core.node_required(&pool.id, &node.node.id).await?;
-    node_full(ctx, &pool.id, &node, f).await
+    let node = core.node_required(pool, &node.node.id).await?;
+    node_full(ctx, pool, &node, f).await
 }
 
 async fn move_members(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
@@ -349,7 +342,7 @@ async fn move_members(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     ctx.state
         .core
         .move_org_members(
-            &pool.id,
+            pool,
             &str_list(a, "userIds")?,
             &req_str(a, "sourceNodeId")?,
             &req_str(a, "targetNodeId")?,
@@ -363,7 +356,7 @@ async fn main_department(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     ctx.state
         .core
         .set_main_department(
-            &pool.id,
+            pool,
             &req_str(a, "userId")?,
             opt_str(a, "departmentId")?.as_deref(),
         )
@@ -376,7 +369,7 @@ async fn main_department(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn count(admin: Admin) -> Reply {
     admin
         .reply(async {
-            let n = admin.core().count_orgs(&admin.pool.id).await?;
+            let n = admin.core().count_orgs(&admin.pool).await?;
             Ok(done(admin.lang(), json!({ "count": n })))
         })
         .await
@@ -390,7 +383,7 @@ async fn all_orgs(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let q = query_args(&q)?;
             let found = admin
                 .core()
-                .list_org_trees(&admin.pool.id, page(&q)?, order(&q)?)
+                .list_org_trees(&admin.pool, page(&q)?, order(&q)?)
                 .await?;
             let list: Vec<Value> = found.list.iter().map(org_json).collect();
             Ok(done(admin.lang(), list))
@@ -416,7 +409,7 @@ async fn import(admin: Admin, bytes: Bytes) -> Reply {
                 None | Some(Value::Null) => return Err(Error::MissingParameter("file")),
                 Some(_) => return Err(Error::InvalidParameter("file")),
             };
-            let tree = admin.core().import_org(&admin.pool.id, &doc).await?;
+            let tree = admin.core().import_org(&admin.pool, &doc).await?;
             Ok(done(admin.lang(), org_json(&tree)))
         })
         .await
@@ -465,8 +458,8 @@ async fn export(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let q = query_args(&q)?;
             let core = admin.core();
             let trees = match opt_str(&q, "org_id")?.filter(|o| !o.is_empty()) {
-                Some(id) => vec![core.org_tree(&admin.pool.id, &id).await?],
-                None => core.all_org_trees(&admin.pool.id).await?,
+                Some(id) => vec![core.org_tree(&admin.pool, &id).await?],
+                None => core.all_org_trees(&admin.pool).await?,
             };
             let list: Vec<Value> = trees.iter().map(nested).collect();
             Ok(done(admin.lang(), list))
@@ -481,7 +474,7 @@ async fn by_tenant(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let q = query_args(&q)?;
             let trees = admin
                 .core()
-                .orgs_of_tenant(&admin.pool.id, &req_str(&q, "tenant_id")?)
+                .orgs_of_tenant(&admin.pool, &req_str(&q, "tenant_id")?)
                 .await?;
             let list: Vec<Value> = trees.iter().map(org_json).collect();
             Ok(done(admin.lang(), list))

@@ -10,6 +10,7 @@ use tessera_core::clock::iso8601;
 use tessera_core::model::directory_admin::{
     Policy, PolicyCondition, PolicyEffect, PolicyStatement,
 };
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::policies::AssignmentView;
 use tessera_core::{Error, Result};
@@ -109,11 +110,11 @@ fn assignment_json(v: &AssignmentView) -> Value {
 
 /// A policy with the extra fields the caller selects (`assignmentsCount`,
 /// `assignments(page, limit)`).
-async fn policy_full(ctx: &V2Ctx, p: &Policy, f: &Field) -> Result<Value> {
+async fn policy_full(ctx: &V2Ctx, pool: &PoolAdmin, p: &Policy, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let mut v = policy_json(p);
     if f.child("assignmentsCount").is_some() {
-        v["assignmentsCount"] = json!(core.policy_assignment_count(p).await?);
+        v["assignmentsCount"] = json!(core.policy_assignment_count(pool, p).await?);
     }
     if let Some(sub) = f.child("assignments") {
         let page = Page::new(
@@ -121,14 +122,7 @@ async fn policy_full(ctx: &V2Ctx, p: &Policy, f: &Field) -> Result<Value> {
             super::super::args::opt_int(&sub.args, "limit")?,
         )?;
         let found = core
-            .policy_assignments(
-                &p.pool_id,
-                Some(&p.namespace),
-                Some(&p.code),
-                None,
-                None,
-                page,
-            )
+            .policy_assignments(pool, Some(&p.namespace), Some(&p.code), None, None, page)
             .await?;
         v["assignments"] = Value::Array(found.list.iter().map(assignment_json).collect());
     }
@@ -142,14 +136,14 @@ async fn create(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .state
         .core
         .create_policy(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &req_str(a, "code")?,
             opt_str(a, "description")?,
             statements(a)?.ok_or(Error::MissingParameter("statements"))?,
         )
         .await?;
-    policy_full(ctx, &p, f).await
+    policy_full(ctx, pool, &p, f).await
 }
 
 async fn update(ctx: &V2Ctx, f: &Field) -> Result<Value> {
@@ -159,7 +153,7 @@ async fn update(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .state
         .core
         .update_policy(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &req_str(a, "code")?,
             opt_str(a, "description")?,
@@ -167,7 +161,7 @@ async fn update(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             opt_str(a, "newCode")?,
         )
         .await?;
-    policy_full(ctx, &p, f).await
+    policy_full(ctx, pool, &p, f).await
 }
 
 async fn delete(ctx: &V2Ctx, a: &Map<String, Value>, many: bool) -> Result<Value> {
@@ -179,7 +173,7 @@ async fn delete(ctx: &V2Ctx, a: &Map<String, Value>, many: bool) -> Result<Value
     };
     ctx.state
         .core
-        .delete_policies(&pool.id, opt_str(a, "namespace")?.as_deref(), &codes)
+        .delete_policies(pool, opt_str(a, "namespace")?.as_deref(), &codes)
         .await?;
     Ok(common_message(ctx.lang))
 }
@@ -191,13 +185,13 @@ async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .state
         .core
         .policy_by_code(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &req_str(a, "code")?,
         )
         .await?
     {
-        Some(p) => policy_full(ctx, &p, f).await,
+        Some(p) => policy_full(ctx, pool, &p, f).await,
         None => Ok(Value::Null),
     }
 }
@@ -207,7 +201,7 @@ async fn list(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let found = ctx
         .state
         .core
-        .list_policies(&pool.id, opt_str(a, "namespace")?.as_deref(), page(a)?)
+        .list_policies(pool, opt_str(a, "namespace")?.as_deref(), page(a)?)
         .await?;
     Ok(paged_json(found.map(|p| policy_json(&p))))
 }
@@ -218,7 +212,7 @@ async fn assignments(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
         .state
         .core
         .policy_assignments(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             opt_str(a, "code")?.as_deref(),
             opt_target_type(a, "targetType")?,
@@ -236,7 +230,7 @@ async fn set_assignments(ctx: &V2Ctx, a: &Map<String, Value>, add: bool) -> Resu
     ctx.state
         .core
         .set_policy_assignments(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &str_list(a, "policies")?,
             target_type(a, "targetType")?,
@@ -252,7 +246,7 @@ async fn enable(ctx: &V2Ctx, a: &Map<String, Value>, enabled: bool) -> Result<Va
     ctx.state
         .core
         .set_policy_assignment_enabled(
-            &pool.id,
+            pool,
             opt_str(a, "namespace")?.as_deref(),
             &req_str(a, "policy")?,
             target_type(a, "targetType")?,
@@ -273,7 +267,7 @@ async fn by_target(admin: Admin, RawQuery(q): RawQuery) -> Reply {
             let core = admin.core();
             let ns = opt_str(&q, "namespace")?;
             let policy = core
-                .policy_required(&admin.pool.id, ns.as_deref(), &req_str(&q, "policy_code")?)
+                .policy_required(&admin.pool, ns.as_deref(), &req_str(&q, "policy_code")?)
                 .await?;
             let t = opt_target_type(&q, "target_type")?;
             let mut list = Vec::new();
@@ -286,7 +280,7 @@ async fn by_target(admin: Admin, RawQuery(q): RawQuery) -> Reply {
                 )?;
                 let found: Paged<AssignmentView> = core
                     .policy_assignments(
-                        &admin.pool.id,
+                        &admin.pool,
                         Some(&policy.namespace),
                         Some(&policy.code),
                         t,

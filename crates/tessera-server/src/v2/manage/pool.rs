@@ -8,6 +8,7 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::UserPool;
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::settings::WhitelistType;
 use tessera_core::service::udf::{decode_wire_value, UdfDataType, UdfTarget};
 use tessera_core::store::UdfDefinition;
@@ -143,7 +144,7 @@ fn whitelist_type(a: &Map<String, Value>) -> Result<WhitelistType> {
     WhitelistType::parse(&req_str(a, "type")?).ok_or(Error::InvalidParameter("type"))
 }
 
-async fn whitelist_json(ctx: &V2Ctx, pool: &UserPool, kind: WhitelistType) -> Result<Value> {
+async fn whitelist_json(ctx: &V2Ctx, pool: &PoolAdmin, kind: WhitelistType) -> Result<Value> {
     let entries = ctx.state.core.whitelist(pool, kind).await?;
     Ok(Value::Array(
         entries
@@ -260,7 +261,7 @@ async fn udf_value_batch(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     for id in &ids {
         core.ensure_udf_target(pool, target, id).await?;
     }
-    let values = core.udf_values_batch(&pool.id, target, &ids).await?;
+    let values = core.udf_values_batch(pool, target, &ids).await?;
     Ok(Value::Array(
         values
             .iter()

@@ -55,7 +55,7 @@ async fn create(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
             },
         )
         .await?;
-    role_full(core, &role).await
+    role_full(core, pool, &role).await
 }
 
 /// `updateRole`. Besides the SDK's `newCode` and `description` it takes `parent` (a role
@@ -67,7 +67,7 @@ async fn update(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let ns = opt_str(a, "namespace")?;
     let role = core
         .update_role(
-            &pool.id,
+            pool,
             ns.as_deref(),
             &req_str(a, "code")?,
             RoleUpdate {
@@ -77,7 +77,7 @@ async fn update(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
             },
         )
         .await?;
-    role_full(core, &role).await
+    role_full(core, pool, &role).await
 }
 
 async fn delete(ctx: &V2Ctx, a: &Map<String, Value>, key: &'static str) -> Result<Value> {
@@ -90,7 +90,7 @@ async fn delete(ctx: &V2Ctx, a: &Map<String, Value>, key: &'static str) -> Resul
     };
     ctx.state
         .core
-        .delete_roles(&pool.id, ns.as_deref(), &codes)
+        .delete_roles(pool, ns.as_deref(), &codes)
         .await?;
     Ok(common_message(ctx.lang))
 }
@@ -103,24 +103,24 @@ async fn detail(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let a = &f.args;
     let ns = opt_str(a, "namespace")?;
     let code = req_str(a, "code")?;
-    let Some(role) = core.role_by_code(&pool.id, ns.as_deref(), &code).await? else {
+    let Some(role) = core.role_by_code(pool, ns.as_deref(), &code).await? else {
         if f.child("users").is_some() || f.child("authorizedResources").is_some() {
             return Err(Error::NotFound(Entity::Role));
         }
         return Ok(Value::Null);
     };
-    let mut v = role_full(core, &role).await?;
+    let mut v = role_full(core, pool, &role).await?;
     if let Some(users) = f.child("users") {
         let page = sub_page(Some(users))?;
-        let found = core.role_users(&pool.id, &role.id, None, page).await?;
+        let found = core.role_users(pool, &role.id, None, page).await?;
         let cd = selects(users, &["list", "customData"]);
-        v["users"] = users_page(core, &pool.id, found, cd).await?;
+        v["users"] = users_page(core, pool, found, cd).await?;
     }
     if let Some(res) = f.child("authorizedResources") {
         let ty = resource_type_arg(&res.args)?;
         let list = core
             .target_resources(
-                &pool.id,
+                pool,
                 tessera_core::model::directory::TargetType::Role,
                 &role.id,
                 opt_str(&res.args, "namespace")?.as_deref(),
@@ -138,14 +138,14 @@ async fn list(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let a = &f.args;
     let ns = opt_str(a, "namespace")?;
     let roles = core
-        .list_roles(&pool.id, ns.as_deref(), page(a)?, order(a)?)
+        .list_roles(pool, ns.as_deref(), page(a)?, order(a)?)
         .await?;
     // A parent costs a lookup per role: only when the caller selects it.
     let with_parent = selects(f, &["list", "parent"]);
     let mut list = Vec::with_capacity(roles.list.len());
     for r in &roles.list {
         list.push(if with_parent {
-            role_full(core, r).await?
+            role_full(core, pool, r).await?
         } else {
             role_json(r)
         });
@@ -172,7 +172,7 @@ async fn holders(ctx: &V2Ctx, a: &Map<String, Value>, assign: bool) -> Result<Va
     };
     ctx.state
         .core
-        .set_role_holders(&pool.id, ns.as_deref(), &codes, &holders, assign)
+        .set_role_holders(pool, ns.as_deref(), &codes, &holders, assign)
         .await?;
     Ok(common_message(ctx.lang))
 }
@@ -186,13 +186,13 @@ async fn find_users(admin: Admin, bytes: Bytes) -> Reply {
             let core = admin.core();
             let ns = opt_str(&b, "namespace")?;
             let role = core
-                .role_required(&admin.pool.id, ns.as_deref(), &req_str(&b, "code")?)
+                .role_required(&admin.pool, ns.as_deref(), &req_str(&b, "code")?)
                 .await?;
             let search = opt_str(&b, "search")?;
             let found = core
-                .role_users(&admin.pool.id, &role.id, search.as_deref(), page(&b)?)
+                .role_users(&admin.pool, &role.id, search.as_deref(), page(&b)?)
                 .await?;
-            let data = users_page(core, &admin.pool.id, found, false).await?;
+            let data = users_page(core, &admin.pool, found, false).await?;
             Ok(done(admin.lang(), data))
         })
         .await

@@ -7,7 +7,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
-use tessera_core::model::{Profile, User, UserPool};
+use tessera_core::model::{Profile, User};
+use tessera_core::principal::PoolAdmin;
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::UdfTarget;
 use tessera_core::service::user_admin::{AdminCreate, NewIdentity};
@@ -88,22 +89,23 @@ async fn user_out(core: &Core, u: &User, with_custom_data: bool) -> Result<Value
 }
 
 /// Users as JSON; with custom data, the values of the whole page come from one query.
-async fn users_out(core: &Core, users: &[User], with_custom_data: bool) -> Result<Vec<Value>> {
+async fn users_out(
+    core: &Core,
+    pool: &PoolAdmin,
+    users: &[User],
+    with_custom_data: bool,
+) -> Result<Vec<Value>> {
     let mut out: Vec<Value> = users.iter().map(|u| user_json(u, None)).collect();
-    if with_custom_data {
-        if let Some(first) = users.first() {
-            let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
-            let values = core
-                .udf_values_batch(&first.pool_id, UdfTarget::User, &ids)
-                .await?;
-            for (v, u) in out.iter_mut().zip(users) {
-                let list = values
-                    .iter()
-                    .find(|(id, _)| *id == u.id)
-                    .map(|(_, l)| l.as_slice())
-                    .unwrap_or_default();
-                v["customData"] = udv_json(list);
-            }
+    if with_custom_data && !users.is_empty() {
+        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let values = core.udf_values_batch(pool, UdfTarget::User, &ids).await?;
+        for (v, u) in out.iter_mut().zip(users) {
+            let list = values
+                .iter()
+                .find(|(id, _)| *id == u.id)
+                .map(|(_, l)| l.as_slice())
+                .unwrap_or_default();
+            v["customData"] = udv_json(list);
         }
     }
     Ok(out)
@@ -257,13 +259,13 @@ async fn delete_users(ctx: &V2Ctx, ids: Vec<String>) -> Result<Value> {
 
 async fn paged_users(
     core: &Core,
-    pool: &UserPool,
+    pool: &PoolAdmin,
     q: &UserQuery,
     page: Page,
     with_custom_data: bool,
 ) -> Result<Value> {
     let p = core.query_users(pool, q, page).await?;
-    let list = users_out(core, &p.list, with_custom_data).await?;
+    let list = users_out(core, pool, &p.list, with_custom_data).await?;
     Ok(paged_json(tessera_core::service::paging::Paged {
         total_count: p.total_count,
         list,
@@ -367,7 +369,7 @@ async fn search_users(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         }
     }
     if !with_children.is_empty() {
-        direct.extend(core.node_descendants(&pool.id, &with_children).await?);
+        direct.extend(core.node_descendants(pool, &with_children).await?);
     }
     let group_codes = objects(a, "groupOpts")?
         .into_iter()
@@ -439,7 +441,7 @@ async fn user_batch_gql(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         .users_by_key(pool, key, &str_list(&f.args, "ids")?)
         .await?;
     Ok(Value::Array(
-        users_out(core, &users, wants_custom_data(f)).await?,
+        users_out(core, pool, &users, wants_custom_data(f)).await?,
     ))
 }
 
@@ -481,7 +483,13 @@ async fn batch(admin: Admin, bytes: Bytes) -> Reply {
                 .core()
                 .users_by_key(&admin.pool, key, &str_list(&b, "ids")?)
                 .await?;
-            let list = users_out(admin.core(), &users, opt_bool(&b, "withCustomData")?).await?;
+            let list = users_out(
+                admin.core(),
+                &admin.pool,
+                &users,
+                opt_bool(&b, "withCustomData")?,
+            )
+            .await?;
             Ok(done(admin.lang(), list))
         })
         .await
