@@ -10,92 +10,60 @@
 
 use crate::model::{Profile, User, UserStatus};
 
-/// A free-form profile attribute (each is its own column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProfileField {
-    Nickname,
-    Photo,
-    Company,
-    Name,
-    GivenName,
-    FamilyName,
-    MiddleName,
-    Profile,
-    PreferredUsername,
-    Website,
-    Gender,
-    Birthdate,
-    Zoneinfo,
-    Locale,
-    Address,
-    Formatted,
-    StreetAddress,
-    Locality,
-    Region,
-    PostalCode,
-    City,
-    Province,
-    Country,
-    Oauth,
+/// Declares [`ProfileField`] with its list and its accessors from one table, so the variant
+/// ↔ field pairing is written once.
+macro_rules! profile_fields {
+    ($($variant:ident => $field:ident,)*) => {
+        /// A free-form profile attribute (each is its own column).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProfileField {
+            $($variant,)*
+        }
+
+        impl ProfileField {
+            pub const ALL: &'static [ProfileField] = &[$(ProfileField::$variant,)*];
+
+            /// This attribute's value in `p`.
+            pub fn get(self, p: &Profile) -> &Option<String> {
+                match self {
+                    $(ProfileField::$variant => &p.$field,)*
+                }
+            }
+
+            fn slot(self, p: &mut Profile) -> &mut Option<String> {
+                match self {
+                    $(ProfileField::$variant => &mut p.$field,)*
+                }
+            }
+        }
+    };
 }
 
-impl ProfileField {
-    pub const ALL: [ProfileField; 24] = [
-        ProfileField::Nickname,
-        ProfileField::Photo,
-        ProfileField::Company,
-        ProfileField::Name,
-        ProfileField::GivenName,
-        ProfileField::FamilyName,
-        ProfileField::MiddleName,
-        ProfileField::Profile,
-        ProfileField::PreferredUsername,
-        ProfileField::Website,
-        ProfileField::Gender,
-        ProfileField::Birthdate,
-        ProfileField::Zoneinfo,
-        ProfileField::Locale,
-        ProfileField::Address,
-        ProfileField::Formatted,
-        ProfileField::StreetAddress,
-        ProfileField::Locality,
-        ProfileField::Region,
-        ProfileField::PostalCode,
-        ProfileField::City,
-        ProfileField::Province,
-        ProfileField::Country,
-        ProfileField::Oauth,
-    ];
-
-    /// This attribute's value in `p`.
-    pub fn get(self, p: &Profile) -> &Option<String> {
-        match self {
-            ProfileField::Nickname => &p.nickname,
-            ProfileField::Photo => &p.photo,
-            ProfileField::Company => &p.company,
-            ProfileField::Name => &p.name,
-            ProfileField::GivenName => &p.given_name,
-            ProfileField::FamilyName => &p.family_name,
-            ProfileField::MiddleName => &p.middle_name,
-            ProfileField::Profile => &p.profile,
-            ProfileField::PreferredUsername => &p.preferred_username,
-            ProfileField::Website => &p.website,
-            ProfileField::Gender => &p.gender,
-            ProfileField::Birthdate => &p.birthdate,
-            ProfileField::Zoneinfo => &p.zoneinfo,
-            ProfileField::Locale => &p.locale,
-            ProfileField::Address => &p.address,
-            ProfileField::Formatted => &p.formatted,
-            ProfileField::StreetAddress => &p.street_address,
-            ProfileField::Locality => &p.locality,
-            ProfileField::Region => &p.region,
-            ProfileField::PostalCode => &p.postal_code,
-            ProfileField::City => &p.city,
-            ProfileField::Province => &p.province,
-            ProfileField::Country => &p.country,
-            ProfileField::Oauth => &p.oauth,
-        }
-    }
+profile_fields! {
+    Nickname => nickname,
+    Photo => photo,
+    Company => company,
+    Name => name,
+    GivenName => given_name,
+    FamilyName => family_name,
+    MiddleName => middle_name,
+    Profile => profile,
+    PreferredUsername => preferred_username,
+    Website => website,
+    Gender => gender,
+    Birthdate => birthdate,
+    Zoneinfo => zoneinfo,
+    Locale => locale,
+    Address => address,
+    Formatted => formatted,
+    StreetAddress => street_address,
+    Locality => locality,
+    Region => region,
+    PostalCode => postal_code,
+    City => city,
+    Province => province,
+    Country => country,
+    Oauth => oauth,
 }
 
 /// One column (or column pair) of a user row set to a new value.
@@ -228,7 +196,7 @@ impl UserChange {
             before.primary_user_id != after.primary_user_id,
             UserField::PrimaryUserId(after.primary_user_id.clone()),
         );
-        for p in ProfileField::ALL {
+        for &p in ProfileField::ALL {
             let (b, a) = (p.get(&before.profile), p.get(&after.profile));
             f(b != a, UserField::Profile(p, a.clone()));
         }
@@ -278,42 +246,13 @@ impl UserChange {
                 UserField::PasswordSecurityLevel(_) => {}
                 UserField::ResetPasswordOnNextLogin(v) => user.reset_password_on_next_login = v,
                 UserField::PrimaryUserId(v) => user.primary_user_id = v,
-                UserField::Profile(p, v) => *profile_slot(&mut user.profile, p) = v,
+                UserField::Profile(p, v) => *p.slot(&mut user.profile) = v,
                 UserField::LastIp(v) => user.login.last_ip = v,
                 UserField::Device(v) => user.login.device = v,
                 UserField::Browser(v) => user.login.browser = v,
                 UserField::TokensValidAfter(v) => user.tokens_valid_after = v,
             }
         }
-    }
-}
-
-fn profile_slot(p: &mut Profile, f: ProfileField) -> &mut Option<String> {
-    match f {
-        ProfileField::Nickname => &mut p.nickname,
-        ProfileField::Photo => &mut p.photo,
-        ProfileField::Company => &mut p.company,
-        ProfileField::Name => &mut p.name,
-        ProfileField::GivenName => &mut p.given_name,
-        ProfileField::FamilyName => &mut p.family_name,
-        ProfileField::MiddleName => &mut p.middle_name,
-        ProfileField::Profile => &mut p.profile,
-        ProfileField::PreferredUsername => &mut p.preferred_username,
-        ProfileField::Website => &mut p.website,
-        ProfileField::Gender => &mut p.gender,
-        ProfileField::Birthdate => &mut p.birthdate,
-        ProfileField::Zoneinfo => &mut p.zoneinfo,
-        ProfileField::Locale => &mut p.locale,
-        ProfileField::Address => &mut p.address,
-        ProfileField::Formatted => &mut p.formatted,
-        ProfileField::StreetAddress => &mut p.street_address,
-        ProfileField::Locality => &mut p.locality,
-        ProfileField::Region => &mut p.region,
-        ProfileField::PostalCode => &mut p.postal_code,
-        ProfileField::City => &mut p.city,
-        ProfileField::Province => &mut p.province,
-        ProfileField::Country => &mut p.country,
-        ProfileField::Oauth => &mut p.oauth,
     }
 }
 

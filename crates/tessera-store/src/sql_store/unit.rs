@@ -50,43 +50,61 @@ impl WriteTx for SqlWriteTx {
     }
 }
 
-/// `WITH RECURSIVE` over a `(id, parent_id)` table from one row upwards. `UNION` (not
-/// `UNION ALL`) drops rows already seen, so a corrupt loop ends.
-fn lineage_sql(table: &str) -> String {
-    format!(
-        "WITH RECURSIVE up(id, parent_id) AS ( \
-            SELECT id, parent_id FROM {table} WHERE pool_id = $1 AND id = $2 \
-            UNION \
-            SELECT t.id, t.parent_id FROM up JOIN {table} t ON t.id = up.parent_id) \
-         SELECT id FROM up"
-    )
-}
-
-#[async_trait]
-impl DirectoryTx for SqlWriteTx {
-    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>> {
-        let sql = format!("SELECT {ROLE_COLUMNS} FROM roles WHERE pool_id = $1 AND id = $2");
+impl SqlWriteTx {
+    /// One row of `table` by pool and id, mapped by `map`. `table` and `columns` are this
+    /// module's constants, never caller input.
+    async fn by_id<T>(
+        &mut self,
+        table: &str,
+        columns: &str,
+        pool_id: &str,
+        id: &str,
+        map: fn(&sqlx::any::AnyRow) -> Result<T>,
+    ) -> Result<Option<T>> {
+        let sql = format!("SELECT {columns} FROM {table} WHERE pool_id = $1 AND id = $2");
         sqlx::query(&sql)
             .bind(pool_id)
-            .bind(role_id)
+            .bind(id)
             .fetch_optional(&mut *self.tx)
             .await
             .map_err(db_err)?
             .as_ref()
-            .map(role)
+            .map(map)
             .transpose()
     }
 
-    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>> {
-        sqlx::query(&lineage_sql("roles"))
+    /// `id` and its ancestors in a `(id, parent_id)` table: `WITH RECURSIVE` from the row
+    /// upwards, where `UNION` (not `UNION ALL`) drops rows already seen, so a corrupt loop
+    /// ends.
+    async fn lineage(&mut self, table: &str, pool_id: &str, id: &str) -> Result<Vec<String>> {
+        let sql = format!(
+            "WITH RECURSIVE up(id, parent_id) AS ( \
+                SELECT id, parent_id FROM {table} WHERE pool_id = $1 AND id = $2 \
+                UNION \
+                SELECT t.id, t.parent_id FROM up JOIN {table} t ON t.id = up.parent_id) \
+             SELECT id FROM up"
+        );
+        sqlx::query(&sql)
             .bind(pool_id)
-            .bind(role_id)
+            .bind(id)
             .fetch_all(&mut *self.tx)
             .await
             .map_err(db_err)?
             .iter()
             .map(|r| col(r, "id"))
             .collect()
+    }
+}
+
+#[async_trait]
+impl DirectoryTx for SqlWriteTx {
+    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>> {
+        self.by_id("roles", ROLE_COLUMNS, pool_id, role_id, role)
+            .await
+    }
+
+    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>> {
+        self.lineage("roles", pool_id, role_id).await
     }
 
     async fn update_role_fields(
@@ -149,28 +167,12 @@ impl DirectoryTx for SqlWriteTx {
     }
 
     async fn node(&mut self, pool_id: &str, node_id: &str) -> Result<Option<Node>> {
-        let sql = format!("SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2");
-        sqlx::query(&sql)
-            .bind(pool_id)
-            .bind(node_id)
-            .fetch_optional(&mut *self.tx)
+        self.by_id("org_nodes", NODE_COLUMNS, pool_id, node_id, node)
             .await
-            .map_err(db_err)?
-            .as_ref()
-            .map(node)
-            .transpose()
     }
 
     async fn node_lineage(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>> {
-        sqlx::query(&lineage_sql("org_nodes"))
-            .bind(pool_id)
-            .bind(node_id)
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| col(r, "id"))
-            .collect()
+        self.lineage("org_nodes", pool_id, node_id).await
     }
 
     async fn set_node_parent(
