@@ -339,6 +339,62 @@ async fn pool_updates_and_secret_rotation_all_land(db: &TestDb) {
     }
 }
 
+/// Status (an archive), email and phone set by an administrator while the user updates
+/// their password and profile: every administrator's field survives.
+async fn status_email_and_phone_survive_user_writes(db: &TestDb) {
+    let (u, a, pool, admin) = setup(db).await;
+    for round in 0..ROUNDS {
+        let id = new_user(&u, &pool, round, "old-pass1").await;
+        let ids = [id.clone()];
+        let email = format!("admin-set-{round}-{}@x.io", rand::random::<u32>());
+        let phone = format!("139{:08}", rand::random::<u32>() % 100_000_000);
+        let admin_change = obj(json!({"email": email, "phone": phone}));
+        let mine_change = obj(json!({"nickname": "me", "company": "Mine"}));
+        let (pw, profile, edit) = tokio::join!(
+            u.update_password(&pool, &id, "new-pass1", Some("old-pass1")),
+            u.update_profile(&pool, &id, &mine_change, CreatedBy::SelfService),
+            async {
+                somewhere_inside().await;
+                a.admin_update_user(&admin, &id, &admin_change, None).await
+            }
+        );
+        pw.unwrap();
+        profile.unwrap();
+        edit.unwrap();
+        // The archive lands last, inside the next user write.
+        let (pw2, archived) = tokio::join!(
+            u.update_password(&pool, &id, "new-pass2", Some("new-pass1")),
+            async {
+                somewhere_inside().await;
+                a.archive_users(&admin, &ids).await
+            }
+        );
+        match pw2 {
+            Ok(_) => {}
+            Err(e) => panic!("round {round}: unexpected {e:?}"),
+        }
+        archived.unwrap();
+        let stored = a.user_by_id(&pool.id, &id).await.unwrap();
+        assert_eq!(
+            stored.email.as_deref(),
+            Some(email.as_str()),
+            "round {round}"
+        );
+        assert_eq!(
+            stored.phone.as_deref(),
+            Some(phone.as_str()),
+            "round {round}"
+        );
+        assert_eq!(stored.profile.nickname.as_deref(), Some("me"));
+        assert!(stored.is_deleted, "round {round}: the archive was undone");
+        assert_eq!(
+            stored.status,
+            tessera_core::model::UserStatus::Resigned,
+            "round {round}: the status was undone"
+        );
+    }
+}
+
 backend_tests! {
     block_vs_update_password => block_survives_update_password;
     block_vs_update_profile => block_survives_update_profile;
@@ -347,4 +403,5 @@ backend_tests! {
     block_vs_login => block_survives_login_recording;
     targeted_change => change_user_writes_only_what_it_names;
     pool_updates => pool_updates_and_secret_rotation_all_land;
+    status_email_phone => status_email_and_phone_survive_user_writes;
 }
