@@ -1,6 +1,7 @@
 //! The `tessera` binary.
 
 mod config;
+mod malloc;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -118,6 +119,7 @@ impl Fatal {
 }
 
 fn main() -> ExitCode {
+    malloc::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -364,6 +366,10 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
                 pretty(&creds)
             );
         }
+        // Start-up has settled once both keys exist (generated on a first start): what it
+        // freed can go back to the system.
+        core.wait_for_keys().await.map_err(Fatal::runtime)?;
+        malloc::release_free_memory();
         Ok(())
     };
     tokio::try_join!(serving, bootstrap)?;

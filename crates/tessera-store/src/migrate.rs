@@ -77,6 +77,11 @@ pub(crate) async fn run(pool: &Pool, backend: Backend) -> Result<(), sqlx::Error
     match result {
         Ok(()) => {
             sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+            // Closed, not returned to the pool: on SQLite the connection keeps every page the
+            // migrations wrote in its page cache (on a first start, the whole new schema) for
+            // as long as it stays open; the next query opens a fresh one. The work is committed,
+            // so a failure to close leaves nothing to undo.
+            let _ = conn.close().await;
             Ok(())
         }
         Err(e) => {

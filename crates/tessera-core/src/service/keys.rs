@@ -191,6 +191,12 @@ impl Core {
         self.keys.transport().await?.decrypt(ciphertext)
     }
 
+    /// Returns once both deployment keys exist (at once unless a first start is still
+    /// generating them).
+    pub async fn wait_for_keys(&self) -> Result<()> {
+        self.keys.complete().await
+    }
+
     /// The current key ring, re-read from the store when the copy is older than
     /// [`KEY_REFRESH_MS`]. On a first start this waits until the first signing key exists.
     pub async fn key_set(&self) -> Result<Arc<KeySet>> {
