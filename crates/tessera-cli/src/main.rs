@@ -1,6 +1,7 @@
 //! The `tessera` binary.
 
 mod config;
+mod malloc;
 mod output;
 
 use std::path::PathBuf;
@@ -115,6 +116,7 @@ impl Fatal {
 }
 
 fn main() -> ExitCode {
+    malloc::limit_arenas();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -227,8 +229,10 @@ async fn open_cli_core(
         public_url,
         hash_params: file.password_hash.unwrap_or_default(),
     };
-    // Administrative commands send no messages.
-    Ok(open_core(store, cfg, Arc::new(LogNotifier)).await?.0)
+    // Administrative commands send no messages, and use the keys at once.
+    Ok(open_core(store, cfg, Arc::new(LogNotifier), Keys::Now)
+        .await?
+        .0)
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
@@ -270,18 +274,30 @@ async fn open_store(location: &StoreLocation) -> Result<Arc<SqlStore>, Fatal> {
     Ok(Arc::new(store))
 }
 
+/// When keys the store lacks (first start) are generated.
+#[derive(Clone, Copy)]
+enum Keys {
+    /// Before the core is returned: for commands, which use them at once.
+    Now,
+    /// In the background while the server starts; see `Core::open_for_serving`.
+    InBackground,
+}
+
 async fn open_core(
     store: Arc<SqlStore>,
     cfg: CoreConfig,
     notifier: Arc<dyn Notifier>,
+    keys: Keys,
 ) -> Result<(Arc<Core>, Arc<SqlStore>), Fatal> {
     let dyn_store: Arc<dyn Store> = store.clone();
-    let core = Core::open(dyn_store, cfg, notifier)
-        .await
-        .map_err(|e| match e {
-            tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
-            other => Fatal::runtime(other),
-        })?;
+    let core = match keys {
+        Keys::Now => Core::open(dyn_store, cfg, notifier).await,
+        Keys::InBackground => Core::open_for_serving(dyn_store, cfg, notifier).await,
+    }
+    .map_err(|e| match e {
+        tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
+        other => Fatal::runtime(other),
+    })?;
     Ok((Arc::new(core), store))
 }
 
@@ -309,34 +325,72 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             hash_params: cfg.hash_params,
         },
         Arc::new(delivery),
+        Keys::InBackground,
     )
     .await?;
-    store
-        .put_secret(PUBLIC_URL_KEY, &cfg.public_url)
-        .await
-        .map_err(Fatal::runtime)?;
-    if let Some(creds) = core.bootstrap().await.map_err(Fatal::runtime)? {
-        println!(
-            "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
-            pretty(&CredentialsJson::from(&creds))
-        );
-    }
+    // Before serving: a CLI command run once the server is ready prints this URL as `appHost`.
+    record_public_url(&store, &cfg.public_url).await?;
     tokio::spawn(housekeeping(Arc::clone(&core)));
     let addr = listener.local_addr().map_err(Fatal::runtime)?;
     tracing::info!(%addr, public_url = %cfg.public_url, backend = ?store.backend(), "tessera listening");
     let mut options = ServerOptions::new(cfg.upload_dir.clone());
     options.trusted_proxies = cfg.trusted_proxies.clone();
-    tessera_server::serve(listener, AppState::new(core, options), shutdown_signal())
+    let serving = async {
+        tessera_server::serve(
+            listener,
+            AppState::new(Arc::clone(&core), options),
+            shutdown_signal(),
+        )
         .await
-        .map_err(|e| Fatal::runtime(format!("server failed: {e}")))?;
+        .map_err(|e| Fatal::runtime(format!("server failed: {e}")))
+    };
+    // The default pool's credentials include the password-encryption key, which a first start
+    // may still be generating: bootstrap runs beside the server instead of before it. A pool
+    // cannot be used before its credentials are printed, so serving first loses nothing; a
+    // failure still stops the process.
+    let bootstrap = async {
+        if let Some(creds) = core.bootstrap().await.map_err(Fatal::runtime)? {
+            println!(
+                "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
+                pretty(&CredentialsJson::from(&creds))
+            );
+        }
+        // Start-up has settled once both keys exist (generated on a first start): what it
+        // freed can go back to the system.
+        core.wait_for_keys().await.map_err(Fatal::runtime)?;
+        malloc::release_free_memory();
+        Ok(())
+    };
+    tokio::try_join!(serving, bootstrap)?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Deletes expired revocations, codes, sessions and retired keys every ten minutes.
+/// Records the public URL for CLI commands, writing only when it changed, so a restart does
+/// not take the store's write lock for nothing.
+async fn record_public_url(store: &SqlStore, url: &str) -> Result<(), Fatal> {
+    let recorded = store
+        .get_secret(PUBLIC_URL_KEY)
+        .await
+        .map_err(Fatal::runtime)?;
+    if recorded.as_deref() != Some(url) {
+        store
+            .put_secret(PUBLIC_URL_KEY, url)
+            .await
+            .map_err(Fatal::runtime)?;
+    }
+    Ok(())
+}
+
+/// Deletes expired revocations, codes, sessions and retired keys every ten minutes, the first
+/// time one minute after start: its writes would otherwise compete with start-up for the
+/// store's write lock and the cores. Nothing waits for it: reads already ignore what it
+/// deletes.
 async fn housekeeping(core: Arc<Core>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let period = Duration::from_secs(600);
+    let first = tokio::time::Instant::now() + Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(first, period);
     loop {
         tick.tick().await;
         if let Err(e) = core.housekeeping().await {

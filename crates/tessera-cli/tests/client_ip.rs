@@ -149,8 +149,8 @@ impl Login {
 impl Server {
     /// Sends the login; returns the field's value or its error code.
     async fn login(&self, http: &reqwest::Client, l: Login) -> Result<Value, i64> {
-        let password =
-            TransportKey::encrypt_like_sdk(self.core.password_public_key_pem(), PASSWORD).unwrap();
+        let key = self.core.password_public_key_pem().await.unwrap();
+        let password = TransportKey::encrypt_like_sdk(key, PASSWORD).unwrap();
         let mut input = json!({ "email": l.email, "password": password });
         if let Some(ip) = l.client_ip {
             input["clientIp"] = json!(ip);

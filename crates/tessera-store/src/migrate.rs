@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i64, Sql)] = &[
 const PG_LOCK_KEY: i64 = 0x7e55_e7a0_0001;
 
 pub(crate) async fn run(pool: &Pool, backend: Backend) -> Result<(), sqlx::Error> {
+    // Every start but the first finds the schema current: one read, without the write lock or
+    // advisory lock, so a restart does not queue behind another process's writes.
+    if is_current(pool).await {
+        return Ok(());
+    }
     let mut conn = pool.acquire().await?;
     let begin = match backend {
         Backend::Sqlite => "BEGIN IMMEDIATE",
@@ -72,6 +77,11 @@ pub(crate) async fn run(pool: &Pool, backend: Backend) -> Result<(), sqlx::Error
     match result {
         Ok(()) => {
             sqlx::raw_sql("COMMIT").execute(&mut *conn).await?;
+            // Closed, not returned to the pool: on SQLite the connection keeps every page the
+            // migrations wrote in its page cache (on a first start, the whole new schema) for
+            // as long as it stays open; the next query opens a fresh one. The work is committed,
+            // so a failure to close leaves nothing to undo.
+            let _ = conn.close().await;
             Ok(())
         }
         Err(e) => {
@@ -80,6 +90,32 @@ pub(crate) async fn run(pool: &Pool, backend: Backend) -> Result<(), sqlx::Error
             Err(e)
         }
     }
+}
+
+/// Whether the applied versions are exactly the known ones. Migrations are applied in order,
+/// each recorded in the transaction that applies it, so a committed set equal to the known
+/// one cannot be half-done; a reader that runs while another process migrates sees the old
+/// set and takes the locked path, which waits for that process. Any error (on a fresh
+/// database the table does not exist yet) only means "not known to be current": the locked
+/// path decides, and reports real errors.
+async fn is_current(pool: &Pool) -> bool {
+    let Ok(rows) = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(pool)
+        .await
+    else {
+        return false;
+    };
+    let mut applied: Vec<i64> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match row.try_get::<i64, _>(0) {
+            Ok(v) => applied.push(v),
+            Err(_) => return false,
+        }
+    }
+    applied.sort_unstable();
+    applied
+        .iter()
+        .eq(MIGRATIONS.iter().map(|(version, _)| version))
 }
 
 async fn apply_pending(

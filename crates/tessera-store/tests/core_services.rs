@@ -42,8 +42,8 @@ async fn first_start_creates_keys_once_and_bootstraps_once(db: &TestDb) {
     let a = core(db).await;
     let b = core(db).await;
     assert_eq!(
-        a.password_public_key_pem(),
-        b.password_public_key_pem(),
+        a.password_public_key_pem().await.unwrap(),
+        b.password_public_key_pem().await.unwrap(),
         "one deployment key"
     );
     assert_eq!(a.jwks_json().await.unwrap(), b.jwks_json().await.unwrap());
@@ -293,11 +293,53 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
         )
         .await
         .unwrap();
-    let err = Core::open(dyn_store, config(), Arc::new(Outbox::default()))
+    let err = Core::open(dyn_store.clone(), config(), Arc::new(Outbox::default()))
         .await
         .unwrap_err()
         .to_string();
     assert!(err.contains("password encryption key"), "{err}");
+    // A server does not generate stored keys in the background: it checks them before serving.
+    let err = Core::open_for_serving(dyn_store, config(), Arc::new(Outbox::default()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("password encryption key"), "{err}");
+}
+
+/// Two servers start at once on a fresh store: each returns before its keys exist, every use
+/// of a key waits for it, and both end up with the one pair of keys the store kept.
+async fn serving_cores_generate_keys_in_the_background_and_agree(db: &TestDb) {
+    let open = || async {
+        let store: Arc<dyn Store> = db.open().await;
+        Core::open_for_serving(store, config(), Arc::new(Outbox::default()))
+            .await
+            .expect("core")
+    };
+    let (a, b) = tokio::join!(open(), open());
+    let (pem_a, pem_b, jwks_a, jwks_b) = tokio::join!(
+        a.password_public_key_pem(),
+        b.password_public_key_pem(),
+        a.jwks_json(),
+        b.jwks_json(),
+    );
+    assert_eq!(pem_a.unwrap(), pem_b.unwrap(), "one deployment key");
+    assert_eq!(jwks_a.unwrap(), jwks_b.unwrap(), "one signing key");
+    assert_eq!(db.open().await.list_signing_keys().await.unwrap().len(), 1);
+
+    // What they use is what a later process reads from the store.
+    let c = core(db).await;
+    assert_eq!(
+        c.password_public_key_pem().await.unwrap(),
+        a.password_public_key_pem().await.unwrap()
+    );
+    assert_eq!(c.jwks_json().await.unwrap(), a.jwks_json().await.unwrap());
+    let creds = a.create_pool("p").await.unwrap();
+    let secret = tessera_core::crypto::transport::TransportKey::encrypt_like_sdk(
+        &creds.public_key,
+        "pässword",
+    )
+    .unwrap();
+    assert_eq!(b.decrypt_password(&secret).await.unwrap(), "pässword");
 }
 
 async fn principals_come_only_from_verified_credentials(db: &TestDb) {
@@ -418,4 +460,5 @@ backend_tests! {
     rotation => rotation_keeps_old_tokens_valid_across_processes;
     corrupt_key => a_corrupt_stored_key_stops_the_core;
     principals => principals_come_only_from_verified_credentials;
+    background_keys => serving_cores_generate_keys_in_the_background_and_agree;
 }

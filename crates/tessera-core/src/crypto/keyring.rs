@@ -6,7 +6,7 @@ use std::sync::Arc;
 use openssl::pkey::{PKey, Private};
 use openssl::rsa::Rsa;
 
-use super::jwt;
+use super::{jwt, rsa_check};
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::model::SigningKey;
@@ -50,38 +50,54 @@ fn ossl(e: openssl::error::ErrorStack) -> Error {
     Error::Internal(format!("openssl: {e}"))
 }
 
+/// One stored key, parsed and checked for consistency (`rsa_check`).
+fn parse_checked(s: &SigningKey) -> Result<PKey<Private>> {
+    let key = PKey::private_key_from_pem(s.private_pem.as_bytes()).map_err(|_| {
+        Error::Internal(format!(
+            "signing key {} is corrupt (not a PEM private key)",
+            s.kid
+        ))
+    })?;
+    match key.rsa() {
+        Ok(rsa) if rsa_check::is_consistent(&rsa) => Ok(key),
+        _ => Err(Error::Internal(format!(
+            "signing key {} is corrupt (not a consistent RSA key)",
+            s.kid
+        ))),
+    }
+}
+
 impl KeySet {
     /// Parses the stored keys, leaving out those retired before `now_ms`. A key that does not
     /// parse is an error naming it: a corrupt key must stop start-up, not be skipped.
     pub fn from_stored(stored: &[SigningKey], now_ms: i64) -> Result<KeySet> {
+        KeySet::refreshed(stored, now_ms, None)
+    }
+
+    /// Like [`KeySet::from_stored`], but a key this set already holds is taken over instead of
+    /// parsed and checked again: a stored key never changes after it is written (rotation adds
+    /// a key and sets `retire_at` on the old ones; `retire_at` is taken from `stored`), so a
+    /// periodic reload of an unchanged ring costs one query and no RSA work.
+    pub fn reload(&self, stored: &[SigningKey], now_ms: i64) -> Result<KeySet> {
+        KeySet::refreshed(stored, now_ms, Some(self))
+    }
+
+    fn refreshed(stored: &[SigningKey], now_ms: i64, known: Option<&KeySet>) -> Result<KeySet> {
         let mut keys = Vec::with_capacity(stored.len());
         for s in stored {
             if s.retire_at.is_some_and(|t| t <= now_ms) {
                 continue;
             }
-            let key = PKey::private_key_from_pem(s.private_pem.as_bytes()).map_err(|_| {
-                Error::Internal(format!(
-                    "signing key {} is corrupt (not a PEM private key)",
-                    s.kid
-                ))
-            })?;
-            if key
-                .rsa()
-                .map(|r| r.check_key().unwrap_or(false))
-                .unwrap_or(false)
-            {
-                keys.push(Arc::new(LoadedKey {
-                    kid: s.kid.clone(),
-                    key,
-                    created_at: s.created_at,
-                    retire_at: s.retire_at,
-                }));
-            } else {
-                return Err(Error::Internal(format!(
-                    "signing key {} is corrupt (not a consistent RSA key)",
-                    s.kid
-                )));
-            }
+            let key = match known.and_then(|k| k.find(&s.kid)) {
+                Some(held) => held.key.clone(),
+                None => parse_checked(s)?,
+            };
+            keys.push(Arc::new(LoadedKey {
+                kid: s.kid.clone(),
+                key,
+                created_at: s.created_at,
+                retire_at: s.retire_at,
+            }));
         }
         // The newest key that is not retiring signs.
         let signing = keys
@@ -153,5 +169,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains(&k.kid), "{err}");
+    }
+
+    #[test]
+    fn a_reload_takes_over_held_keys_and_parses_new_ones() {
+        let old = generate_signing_key(1_000).unwrap();
+        let set = KeySet::from_stored(std::slice::from_ref(&old), 2_000).unwrap();
+        // The same kid with other text: a held key is not parsed again.
+        let mut held = old.clone();
+        held.private_pem = "not a key".into();
+        held.retire_at = Some(50_000);
+        let new = generate_signing_key(3_000).unwrap();
+        let reloaded = set.reload(&[held, new.clone()], 4_000).unwrap();
+        assert_eq!(reloaded.len(), 2);
+        assert_eq!(reloaded.signing_key().unwrap().kid, new.kid);
+        assert_eq!(
+            reloaded.find(&old.kid).unwrap().retire_at,
+            Some(50_000),
+            "retire_at comes from the store"
+        );
+        // A kid the set does not hold is parsed and checked.
+        let mut broken = generate_signing_key(5_000).unwrap();
+        broken.private_pem = broken.private_pem.replace('A', "B");
+        let err = set.reload(&[old, broken.clone()], 6_000).unwrap_err();
+        assert!(err.to_string().contains(&broken.kid), "{err}");
     }
 }

@@ -5,6 +5,7 @@
 pub mod jwt;
 pub mod keyring;
 pub mod password;
+pub mod rsa_check;
 pub mod transport;
 
 /// Constant-time equality of secrets. Unequal lengths answer false at once: lengths of our

@@ -52,9 +52,11 @@ impl TransportKey {
         let rsa = pkey
             .rsa()
             .map_err(|_| Error::Internal("the password encryption key is not an RSA key".into()))?;
-        rsa.check_key().map_err(|_| {
-            Error::Internal("the password encryption key failed its consistency check".into())
-        })?;
+        if !super::rsa_check::is_consistent(&rsa) {
+            return Err(Error::Internal(
+                "the password encryption key failed its consistency check".into(),
+            ));
+        }
         let public_pem = String::from_utf8(pkey.public_key_to_pem().map_err(internal)?)
             .map_err(|e| Error::Internal(e.to_string()))?;
         let der = rsa.private_key_to_der().map_err(internal)?;

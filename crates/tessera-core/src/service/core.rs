@@ -1,8 +1,7 @@
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use crate::crypto::keyring::KeySet;
+use super::keys::DeploymentKeys;
 use crate::crypto::password::{HashParams, PasswordHasher};
-use crate::crypto::transport::TransportKey;
 use crate::error::{Error, Result};
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -21,9 +20,8 @@ pub struct Core {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) config: CoreConfig,
     pub(crate) hasher: PasswordHasher,
-    pub(crate) transport: TransportKey,
-    pub(crate) keys: RwLock<Arc<KeySet>>,
-    pub(crate) keys_loaded_at: std::sync::atomic::AtomicI64,
+    /// The password-encryption key and the signing key ring (`keys.rs`).
+    pub(crate) keys: Arc<DeploymentKeys>,
     pub(crate) notifier: Arc<dyn Notifier>,
     pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
     /// One permit per core for argon2 work: more hashes at once would only time-slice the
@@ -40,29 +38,48 @@ impl std::fmt::Debug for Core {
 }
 
 impl Core {
-    /// Opens the core on a migrated store. On first start this generates and stores the
-    /// deployment's password-encryption key and first signing key; on every start it parses
-    /// all stored keys, so a corrupt key stops start-up with an error naming it.
+    /// Opens the core on a migrated store. It reads the stored keys, so a corrupt key stops
+    /// start-up with an error naming it; on first start it generates and stores the
+    /// deployment's password-encryption key and first signing key before returning.
     pub async fn open(
+        store: Arc<dyn Store>,
+        config: CoreConfig,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Core> {
+        let core = Core::assemble(store, config, notifier).await?;
+        // On a fresh store both keys are generated (RSA-2048, 0.1 to 0.5 s each): side by
+        // side, on two blocking threads, they do not add up.
+        core.keys.complete().await?;
+        Ok(core)
+    }
+
+    /// [`Core::open`] for a server: stored keys are read and checked the same way, but keys
+    /// the store lacks (first start) are generated in the background instead of before
+    /// returning, so a first start can serve (and answer `/ready`) at once. Every use of a
+    /// key waits until it exists; see `DeploymentKeys`.
+    pub async fn open_for_serving(
+        store: Arc<dyn Store>,
+        config: CoreConfig,
+        notifier: Arc<dyn Notifier>,
+    ) -> Result<Core> {
+        let core = Core::assemble(store, config, notifier).await?;
+        core.keys.complete_in_background();
+        Ok(core)
+    }
+
+    async fn assemble(
         store: Arc<dyn Store>,
         mut config: CoreConfig,
         notifier: Arc<dyn Notifier>,
     ) -> Result<Core> {
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
         let hasher = PasswordHasher::new(config.hash_params)?;
-        // On a fresh store both keys are generated (RSA-2048, ~0.1 s each): side by side, on
-        // two blocking threads, they do not add up in the start-up time.
-        let (transport, keys) = tokio::try_join!(
-            super::keys::load_or_create_transport_key(store.as_ref()),
-            super::keys::load_or_create_signing_keys(store.as_ref()),
-        )?;
+        let keys = DeploymentKeys::open(Arc::clone(&store)).await?;
         Ok(Core {
             store,
             config,
             hasher,
-            transport,
-            keys: RwLock::new(Arc::new(keys)),
-            keys_loaded_at: std::sync::atomic::AtomicI64::new(crate::clock::now_ms()),
+            keys,
             notifier,
             captcha_hook: None,
             hash_slots: tokio::sync::Semaphore::new(
@@ -84,16 +101,6 @@ impl Core {
     /// The token issuer: `<public url>/oidc`, as Authing's tokens carry.
     pub fn issuer(&self) -> String {
         format!("{}/oidc", self.config.public_url)
-    }
-
-    /// The SPKI PEM the SDKs encrypt passwords with (`GET /api/v2/.well-known`).
-    pub fn password_public_key_pem(&self) -> &str {
-        self.transport.public_pem()
-    }
-
-    /// Decrypts a password as the official SDKs send it.
-    pub fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
-        self.transport.decrypt(ciphertext)
     }
 
     /// Deletes what has outlived its use: expired revocations, codes, sessions and rate

@@ -4,8 +4,10 @@
 //! keys, a rotation done by `tessera keys rotate` reaches running servers within
 //! [`KEY_REFRESH_MS`], and a token whose `kid` a server has not seen yet triggers a reload.
 
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::OnceCell;
 
 use super::Core;
 use crate::clock;
@@ -23,7 +25,117 @@ pub const ROTATION_GRACE_MS: i64 = 3_600_000;
 /// An unknown `kid` reloads the ring at most this often, so forged kids cannot flood the store.
 const UNKNOWN_KID_RELOAD_MS: i64 = 1_000;
 
-pub(crate) async fn load_or_create_transport_key(store: &dyn Store) -> Result<TransportKey> {
+/// The deployment's keys as one process holds them: the password-encryption key and the
+/// signing key ring.
+///
+/// Opening reads whatever the store holds, so a corrupt stored key stops start-up. A key the
+/// store does not hold yet (first start) has to be generated: RSA-2048, 0.1 to 0.5 s of CPU
+/// each. Everything that uses a key goes through [`DeploymentKeys::transport`] or
+/// [`DeploymentKeys::ring`], which generate and store it on first use, or wait while another
+/// task of this process does, so nothing can run with a missing key; that is what lets
+/// [`Core::open_for_serving`] leave the generation to a background task. Several processes
+/// racing on one fresh store still agree on one key of each kind: the store keeps the first
+/// written (`put_secret_if_absent`, `add_first_signing_key`) and every process uses what the
+/// store kept.
+pub(crate) struct DeploymentKeys {
+    store: Arc<dyn Store>,
+    transport: OnceCell<TransportKey>,
+    /// Set once the ring below holds the stored keys (at least one that signs).
+    ring_loaded: OnceCell<()>,
+    ring: RwLock<Arc<KeySet>>,
+    ring_loaded_at: AtomicI64,
+}
+
+impl DeploymentKeys {
+    /// Reads and checks the keys the store holds; what it lacks is left to generate.
+    pub(crate) async fn open(store: Arc<dyn Store>) -> Result<Arc<DeploymentKeys>> {
+        let keys = DeploymentKeys {
+            store,
+            transport: OnceCell::new(),
+            ring_loaded: OnceCell::new(),
+            ring: RwLock::new(Arc::new(KeySet::from_stored(&[], 0)?)),
+            ring_loaded_at: AtomicI64::new(0),
+        };
+        if let Some(pem) = keys
+            .store
+            .get_secret(secret_names::PASSWORD_RSA_KEY)
+            .await?
+        {
+            // Nothing else can have set the cell yet: it was created above.
+            let _ = keys.transport.set(TransportKey::from_pem(&pem)?);
+        }
+        let stored = keys.store.list_signing_keys().await?;
+        if !stored.is_empty() {
+            keys.install(usable(KeySet::from_stored(&stored, clock::now_ms())?)?);
+            let _ = keys.ring_loaded.set(());
+        }
+        Ok(Arc::new(keys))
+    }
+
+    /// The password-encryption key, generated and stored first if the store has none.
+    pub(crate) async fn transport(&self) -> Result<&TransportKey> {
+        self.transport
+            .get_or_try_init(|| load_or_create_transport_key(self.store.as_ref()))
+            .await
+    }
+
+    /// Makes sure the ring holds the stored signing keys, generating the first key if the
+    /// store has none.
+    pub(crate) async fn ring(&self) -> Result<()> {
+        self.ring_loaded
+            .get_or_try_init(|| async {
+                let set = load_or_create_signing_keys(self.store.as_ref()).await?;
+                self.install(set);
+                Ok::<(), Error>(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Generates whatever the store lacks, both keys at once, and returns when done.
+    pub(crate) async fn complete(&self) -> Result<()> {
+        tokio::try_join!(self.transport(), self.ring())?;
+        Ok(())
+    }
+
+    /// Generates whatever the store lacks in a background task. The two keys are made one
+    /// after the other, so the generation keeps at most one core busy and start-up keeps the
+    /// others. A failure is logged; the next use of the key tries again.
+    pub(crate) fn complete_in_background(self: &Arc<Self>) {
+        if self.transport.initialized() && self.ring_loaded.initialized() {
+            return;
+        }
+        let keys = Arc::clone(self);
+        tokio::spawn(async move {
+            let done = async {
+                keys.transport().await?;
+                keys.ring().await
+            };
+            if let Err(e) = done.await {
+                tracing::warn!(error = %e, "generating the deployment keys failed; the next request that needs them tries again");
+            }
+        });
+    }
+
+    fn cached(&self) -> Arc<KeySet> {
+        match self.ring.read() {
+            Ok(k) => Arc::clone(&k),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn install(&self, set: KeySet) {
+        let set = Arc::new(set);
+        match self.ring.write() {
+            Ok(mut k) => *k = set,
+            Err(poisoned) => *poisoned.into_inner() = set,
+        }
+        self.ring_loaded_at
+            .store(clock::now_ms(), Ordering::Relaxed);
+    }
+}
+
+async fn load_or_create_transport_key(store: &dyn Store) -> Result<TransportKey> {
     let pem = match store.get_secret(secret_names::PASSWORD_RSA_KEY).await? {
         Some(pem) => pem,
         None => {
@@ -36,14 +148,18 @@ pub(crate) async fn load_or_create_transport_key(store: &dyn Store) -> Result<Tr
     TransportKey::from_pem(&pem)
 }
 
-pub(crate) async fn load_or_create_signing_keys(store: &dyn Store) -> Result<KeySet> {
+async fn load_or_create_signing_keys(store: &dyn Store) -> Result<KeySet> {
     let mut stored = store.list_signing_keys().await?;
     if stored.is_empty() {
         let key = Core::blocking(|| generate_signing_key(clock::now_ms())).await?;
         store.add_first_signing_key(&key).await?;
         stored = store.list_signing_keys().await?;
     }
-    let set = KeySet::from_stored(&stored, clock::now_ms())?;
+    usable(KeySet::from_stored(&stored, clock::now_ms())?)
+}
+
+/// A ring must have a key that signs.
+fn usable(set: KeySet) -> Result<KeySet> {
     if set.signing_key().is_none() {
         return Err(Error::Internal(
             "no usable signing key: every stored key is retired (run `tessera keys rotate`)".into(),
@@ -62,42 +178,50 @@ pub struct Rotation {
 }
 
 impl Core {
+    /// The SPKI PEM the SDKs encrypt passwords with (`GET /api/v2/.well-known`). On a first
+    /// start this waits until the key exists.
+    pub async fn password_public_key_pem(&self) -> Result<&str> {
+        Ok(self.keys.transport().await?.public_pem())
+    }
+
+    /// Decrypts a password as the official SDKs send it. On a first start this waits until
+    /// the key exists.
+    pub async fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
+        self.keys.transport().await?.decrypt(ciphertext)
+    }
+
+    /// Returns once both deployment keys exist (at once unless a first start is still
+    /// generating them).
+    pub async fn wait_for_keys(&self) -> Result<()> {
+        self.keys.complete().await
+    }
+
     /// The current key ring, re-read from the store when the copy is older than
-    /// [`KEY_REFRESH_MS`].
+    /// [`KEY_REFRESH_MS`]. On a first start this waits until the first signing key exists.
     pub async fn key_set(&self) -> Result<Arc<KeySet>> {
+        self.keys.ring().await?;
         let now = clock::now_ms();
-        if now - self.keys_loaded_at.load(Ordering::Relaxed) > KEY_REFRESH_MS {
+        if now - self.keys.ring_loaded_at.load(Ordering::Relaxed) > KEY_REFRESH_MS {
             self.reload_keys().await?;
         }
-        Ok(self.cached_keys())
+        Ok(self.keys.cached())
     }
 
-    pub(crate) fn cached_keys(&self) -> Arc<KeySet> {
-        match self.keys.read() {
-            Ok(k) => Arc::clone(&k),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
-    }
-
+    /// Re-reads the ring from the store; keys already held are not parsed again.
     pub async fn reload_keys(&self) -> Result<()> {
         let stored = self.store.list_signing_keys().await?;
-        let set = Arc::new(KeySet::from_stored(&stored, clock::now_ms())?);
-        self.keys_loaded_at
-            .store(clock::now_ms(), Ordering::Relaxed);
-        match self.keys.write() {
-            Ok(mut k) => *k = set,
-            Err(poisoned) => *poisoned.into_inner() = set,
-        }
+        let set = self.keys.cached().reload(&stored, clock::now_ms())?;
+        self.keys.install(set);
         Ok(())
     }
 
     /// Reloads the ring for a `kid` it does not hold, at most once per second.
     pub(crate) async fn reload_for_unknown_kid(&self) -> Result<Arc<KeySet>> {
         let now = clock::now_ms();
-        if now - self.keys_loaded_at.load(Ordering::Relaxed) > UNKNOWN_KID_RELOAD_MS {
+        if now - self.keys.ring_loaded_at.load(Ordering::Relaxed) > UNKNOWN_KID_RELOAD_MS {
             self.reload_keys().await?;
         }
-        Ok(self.cached_keys())
+        Ok(self.keys.cached())
     }
 
     /// The JWKS document (`/oidc/.well-known/jwks.json`).
@@ -108,6 +232,9 @@ impl Core {
     /// Adds a new signing key; the previous ones keep verifying until every token they signed
     /// has expired, then leave the JWKS.
     pub async fn rotate_signing_key(&self) -> Result<Rotation> {
+        // The first key must exist before a rotation retires it; a rotation racing its
+        // generation could otherwise leave the first key signing.
+        self.keys.ring().await?;
         let now = clock::now_ms();
         let before = self.store.list_signing_keys().await?;
         let max_life_ms = self.store.max_token_lifetime_secs().await? * 1000;

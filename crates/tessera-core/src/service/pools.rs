@@ -110,8 +110,8 @@ impl Core {
         Ok(app)
     }
 
-    fn credentials(&self, new: &NewPool) -> PoolCredentials {
-        PoolCredentials {
+    async fn credentials(&self, new: &NewPool) -> Result<PoolCredentials> {
+        Ok(PoolCredentials {
             user_pool_id: new.pool.id.clone(),
             secret: new.pool.secret.clone(),
             app_id: new.app.id.clone(),
@@ -119,15 +119,15 @@ impl Core {
             app_host: self.config.public_url.clone(),
             access_key_id: new.access_key.id.clone(),
             access_key_secret: new.access_key.secret.clone(),
-            public_key: self.password_public_key_pem().to_owned(),
-        }
+            public_key: self.password_public_key_pem().await?.to_owned(),
+        })
     }
 
     /// Creates a pool with one application and one access key, atomically.
     pub async fn create_pool(&self, name: &str) -> Result<PoolCredentials> {
         let new = self.new_pool_bundle(name)?;
         self.store.create_pool(&new).await?;
-        Ok(self.credentials(&new))
+        self.credentials(&new).await
     }
 
     /// On a store that was never bootstrapped, creates the default pool and returns its
@@ -135,7 +135,7 @@ impl Core {
     pub async fn bootstrap(&self) -> Result<Option<PoolCredentials>> {
         let new = self.new_pool_bundle("Default")?;
         if self.store.bootstrap_pool(&new).await? {
-            Ok(Some(self.credentials(&new)))
+            Ok(Some(self.credentials(&new).await?))
         } else {
             Ok(None)
         }

@@ -39,17 +39,17 @@ pub fn obj<'a>(args: &'a Map<String, Value>, key: &'static str) -> Result<&'a Ma
 }
 
 /// A password as the SDKs send it: RSA-encrypted (PKCS#1 v1.5, base64).
-pub fn password(core: &Core, obj: &Map<String, Value>, key: &'static str) -> Result<String> {
-    core.decrypt_password(&req_str(obj, key)?)
+pub async fn password(core: &Core, obj: &Map<String, Value>, key: &'static str) -> Result<String> {
+    core.decrypt_password(&req_str(obj, key)?).await
 }
 
-pub fn opt_password(
+pub async fn opt_password(
     core: &Core,
     obj: &Map<String, Value>,
     key: &'static str,
 ) -> Result<Option<String>> {
     match opt_str(obj, key)?.filter(|s| !s.is_empty()) {
-        Some(c) => core.decrypt_password(&c).map(Some),
+        Some(c) => core.decrypt_password(&c).await.map(Some),
         None => Ok(None),
     }
 }

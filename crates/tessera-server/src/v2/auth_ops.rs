@@ -85,17 +85,17 @@ async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let reg = match f.name.as_str() {
         "registerByEmail" => Registration::Email {
             email: req_str(input, "email")?,
-            password: args::password(core, input, "password")?,
+            password: args::password(core, input, "password").await?,
         },
         "registerByUsername" => Registration::Username {
             username: req_str(input, "username")?,
-            password: args::password(core, input, "password")?,
+            password: args::password(core, input, "password").await?,
         },
         _ => Registration::PhoneCode {
             phone: req_str(input, "phone")?,
             country_code: opt_str(input, "phoneCountryCode")?,
             code: req_str(input, "code")?,
-            password: args::opt_password(core, input, "password")?,
+            password: args::opt_password(core, input, "password").await?,
         },
     };
     // `forceLogin` counts a login and returns a token; `generateToken` only returns one.
@@ -132,7 +132,7 @@ async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             };
             Credential::Password {
                 id,
-                password: args::password(core, input, "password")?,
+                password: args::password(core, input, "password").await?,
             }
         }
     };
@@ -152,7 +152,7 @@ async fn login_sub_account(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let a = &f.args;
     let credential = Credential::SubAccount {
         account: req_str(a, "account")?,
-        password: args::password(core, a, "password")?,
+        password: args::password(core, a, "password").await?,
     };
     let opts = LoginOptions {
         captcha_code: opt_str(a, "captchaCode")?,
@@ -322,7 +322,7 @@ async fn reset_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let pool = ctx.pool()?;
     let code = req_str(a, "code")?;
-    let new_password = args::password(core, a, "newPassword")?;
+    let new_password = args::password(core, a, "newPassword").await?;
     let target = match (opt_str(a, "phone")?, opt_str(a, "email")?) {
         (Some(phone), _) if !phone.is_empty() => {
             CodeTarget::phone(pool, &phone, opt_str(a, "phoneCountryCode")?.as_deref())?
@@ -340,11 +340,11 @@ async fn reset_by_token(ctx: &V2Ctx, a: &Map<String, Value>, force: bool) -> Res
     let token = req_str(a, "token")?;
     let (old, new) = if force {
         (
-            Some(args::password(core, a, "oldPassword")?),
-            args::password(core, a, "newPassword")?,
+            Some(args::password(core, a, "oldPassword").await?),
+            args::password(core, a, "newPassword").await?,
         )
     } else {
-        (None, args::password(core, a, "password")?)
+        (None, args::password(core, a, "password").await?)
     };
     core.reset_password_by_token(&token, old.as_deref(), &new)
         .await?;
@@ -367,8 +367,8 @@ async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn update_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let s = ctx.session().await?;
-    let new = args::password(core, a, "newPassword")?;
-    let old = args::opt_password(core, a, "oldPassword")?;
+    let new = args::password(core, a, "newPassword").await?;
+    let old = args::opt_password(core, a, "oldPassword").await?;
     let user = core
         .update_password(s.pool(), &s.user().id, &new, old.as_deref())
         .await?;

@@ -66,15 +66,20 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .merge(manage::routes())
 }
 /// The key the SDKs encrypt passwords with (`v2-wire.md` §4.2).
-async fn well_known(State(state): State<AppState>, RequestLang(lang): RequestLang) -> Response {
+async fn well_known(
+    State(state): State<AppState>,
+    RequestLang(lang): RequestLang,
+) -> Result<Response, V2Error> {
     let msg = match lang {
         crate::authing::Lang::ZhCn => "获取成功",
         crate::authing::Lang::EnUs => "Success",
     };
-    ok(
-        msg,
-        json!({ "publicKey": state.core.password_public_key_pem() }),
-    )
+    let public_key = state
+        .core
+        .password_public_key_pem()
+        .await
+        .map_err(|e| V2Error(e, lang))?;
+    Ok(ok(msg, json!({ "publicKey": public_key })))
 }
 
 /// An application's public configuration, as hosted login pages read it.
@@ -91,6 +96,11 @@ async fn public_config(
     let pool = state
         .core
         .pool(&app.pool_id)
+        .await
+        .map_err(|e| V2Error(e, lang))?;
+    let public_key = state
+        .core
+        .password_public_key_pem()
         .await
         .map_err(|e| V2Error(e, lang))?;
     Ok(ok(
@@ -111,7 +121,7 @@ async fn public_config(
                 "response_types": app.oidc.response_types,
                 "id_token_signed_response_alg": app.oidc.id_token_signing_alg.as_str(),
             },
-            "publicKey": state.core.password_public_key_pem(),
+            "publicKey": public_key,
             "appHost": state.core.public_url(),
         }),
     ))

@@ -193,7 +193,7 @@ async fn create_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         email: opt_str(info, "email")?.filter(|s| !s.is_empty()),
         phone: opt_str(info, "phone")?.filter(|s| !s.is_empty()),
         phone_country_code: opt_str(info, "phoneCountryCode")?,
-        password: args::opt_password(core, info, "password")?,
+        password: args::opt_password(core, info, "password").await?,
         password_hash: None,
         external_id: opt_str(info, "externalId")?.filter(|s| !s.is_empty()),
         email_verified: match info.get("emailVerified") {
@@ -241,7 +241,7 @@ async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let id = req_str(a, "id")?;
     let input = obj(a, "input")?;
-    let password = args::opt_password(core, input, "password")?;
+    let password = args::opt_password(core, input, "password").await?;
     let user = core.admin_update_user(pool, &id, input, password).await?;
     let mut v = user_json(&user, None);
     v["expiredAt"] = Value::Null;
