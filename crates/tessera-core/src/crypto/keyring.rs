@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use openssl::pkey::{PKey, Private};
+use openssl::pkey::{PKey, Private, Public};
 use openssl::rsa::Rsa;
 
 use super::jwt;
@@ -14,6 +14,10 @@ use crate::model::SigningKey;
 pub struct LoadedKey {
     pub kid: String,
     pub key: PKey<Private>,
+    /// The public half, ready for [`jwt::Unverified::verify_rs256_public`].
+    pub public: Rsa<Public>,
+    /// The PEM it was parsed from: a reload keeps this key when the stored PEM is the same.
+    pem: String,
     pub created_at: i64,
     pub retire_at: Option<i64>,
 }
@@ -50,38 +54,63 @@ fn ossl(e: openssl::error::ErrorStack) -> Error {
     Error::Internal(format!("openssl: {e}"))
 }
 
+/// Parses and checks one stored key.
+fn parse_key(s: &SigningKey) -> Result<LoadedKey> {
+    let corrupt =
+        |what: &str| Error::Internal(format!("signing key {} is corrupt ({what})", s.kid));
+    let key = PKey::private_key_from_pem(s.private_pem.as_bytes())
+        .map_err(|_| corrupt("not a PEM private key"))?;
+    let rsa = key
+        .rsa()
+        .ok()
+        .filter(|r| r.check_key().unwrap_or(false))
+        .ok_or_else(|| corrupt("not a consistent RSA key"))?;
+    let public = Rsa::from_public_components(
+        rsa.n().to_owned().map_err(ossl)?,
+        rsa.e().to_owned().map_err(ossl)?,
+    )
+    .map_err(ossl)?;
+    Ok(LoadedKey {
+        kid: s.kid.clone(),
+        key,
+        public,
+        pem: s.private_pem.clone(),
+        created_at: s.created_at,
+        retire_at: s.retire_at,
+    })
+}
+
 impl KeySet {
     /// Parses the stored keys, leaving out those retired before `now_ms`. A key that does not
     /// parse is an error naming it: a corrupt key must stop start-up, not be skipped.
     pub fn from_stored(stored: &[SigningKey], now_ms: i64) -> Result<KeySet> {
+        KeySet::reload(stored, now_ms, None)
+    }
+
+    /// [`KeySet::from_stored`] reusing the keys of `previous` whose stored PEM has not
+    /// changed: a key is parsed and checked once, not at every periodic reload (checking an
+    /// RSA key tests its primes, tens of milliseconds on a request thread).
+    pub fn reload(stored: &[SigningKey], now_ms: i64, previous: Option<&KeySet>) -> Result<KeySet> {
         let mut keys = Vec::with_capacity(stored.len());
         for s in stored {
             if s.retire_at.is_some_and(|t| t <= now_ms) {
                 continue;
             }
-            let key = PKey::private_key_from_pem(s.private_pem.as_bytes()).map_err(|_| {
-                Error::Internal(format!(
-                    "signing key {} is corrupt (not a PEM private key)",
-                    s.kid
-                ))
-            })?;
-            if key
-                .rsa()
-                .map(|r| r.check_key().unwrap_or(false))
-                .unwrap_or(false)
-            {
-                keys.push(Arc::new(LoadedKey {
-                    kid: s.kid.clone(),
-                    key,
+            let known = previous
+                .and_then(|p| p.find(&s.kid))
+                .filter(|k| k.pem == s.private_pem);
+            let key = match known {
+                Some(k) => Arc::new(LoadedKey {
+                    kid: k.kid.clone(),
+                    key: k.key.clone(),
+                    public: k.public.clone(),
+                    pem: k.pem.clone(),
                     created_at: s.created_at,
                     retire_at: s.retire_at,
-                }));
-            } else {
-                return Err(Error::Internal(format!(
-                    "signing key {} is corrupt (not a consistent RSA key)",
-                    s.kid
-                )));
-            }
+                }),
+                None => Arc::new(parse_key(s)?),
+            };
+            keys.push(key);
         }
         // The newest key that is not retiring signs.
         let signing = keys
@@ -143,6 +172,23 @@ mod tests {
         let later = KeySet::from_stored(&[old.clone(), new.clone()], 10_000).unwrap();
         assert!(later.find(&old.kid).is_none());
         assert!(!later.jwks_json().contains(&old.kid));
+    }
+
+    #[test]
+    fn a_reload_keeps_unchanged_keys_and_parses_changed_ones() {
+        let a = generate_signing_key(1_000).unwrap();
+        let b = generate_signing_key(2_000).unwrap();
+        let first = KeySet::from_stored(&[a.clone()], 5_000).unwrap();
+        let mut a_retiring = a.clone();
+        a_retiring.retire_at = Some(9_000);
+        let next = KeySet::reload(&[a_retiring, b.clone()], 5_000, Some(&first)).unwrap();
+        assert_eq!(next.len(), 2);
+        assert_eq!(next.signing_key().unwrap().kid, b.kid);
+        assert_eq!(next.find(&a.kid).unwrap().retire_at, Some(9_000));
+        // Same kid, other PEM (a corrupt row): parsed again, and refused.
+        let mut changed = a.clone();
+        changed.private_pem = changed.private_pem.replace('A', "B");
+        assert!(KeySet::reload(&[changed], 5_000, Some(&first)).is_err());
     }
 
     #[test]

@@ -82,7 +82,8 @@ impl Core {
 
     pub async fn reload_keys(&self) -> Result<()> {
         let stored = self.store.list_signing_keys().await?;
-        let set = Arc::new(KeySet::from_stored(&stored, clock::now_ms())?);
+        let previous = self.cached_keys();
+        let set = Arc::new(KeySet::reload(&stored, clock::now_ms(), Some(&previous))?);
         self.keys_loaded_at
             .store(clock::now_ms(), Ordering::Relaxed);
         match self.keys.write() {
