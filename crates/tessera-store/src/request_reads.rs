@@ -3,7 +3,7 @@
 //! shared by both read paths: sqlx's pool and, on SQLite, `sqlite_reads`.
 
 use tessera_core::model::User;
-use tessera_core::store::UserLookup;
+use tessera_core::store::{SessionValidity, UserLookup};
 use tessera_core::Result;
 
 use crate::rows::{self, Cols};
@@ -18,6 +18,29 @@ pub(crate) fn session_user_row<C: Cols + ?Sized>(row: &C) -> Result<(Option<User
     };
     Ok((user, revoked))
 }
+
+/// The validity read's row: the revocation count, then the user's id, block and deletion
+/// flags and sessions-ended instant (all NULL when the user is not in the pool).
+pub(crate) fn session_validity_row<C: Cols + ?Sized>(
+    row: &C,
+) -> Result<(Option<SessionValidity>, bool)> {
+    let revoked = row.int(0)? > 0;
+    let validity = match row.opt_text(1)? {
+        Some(_) => Some(SessionValidity {
+            blocked: row.flag(2)?,
+            is_deleted: row.flag(3)?,
+            tokens_valid_after: row.int(4)?,
+        }),
+        None => None,
+    };
+    Ok((validity, revoked))
+}
+
+/// [`SESSION_USER_SQL`] with only the columns that decide a session's validity.
+pub(crate) const SESSION_VALIDITY_SQL: &str =
+    "SELECT (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $3) AS revoked_count, u.id, \
+     u.blocked, u.is_deleted, u.tokens_valid_after \
+     FROM (SELECT 1 AS one) AS one LEFT JOIN users u ON u.pool_id = $1 AND u.id = $2";
 
 /// The application and its pool in one statement (`rows::APP_AND_POOL_COLUMNS`).
 pub(crate) static APP_AND_POOL_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {

@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row};
 use tessera_core::model::{Application, ExternalIdentity, User, UserPool};
-use tessera_core::store::{UdfDefinition, UserLookup};
+use tessera_core::store::{SessionValidity, UdfDefinition, UserLookup};
 use tessera_core::{Error, Result};
 
 use crate::request_reads::{
-    find_user_sql, session_user_row, LookupKey, APP_AND_POOL_SQL, FIND_USER_SQL, IDENTITIES_SQL,
-    REVOKED_SQL, SESSION_USER_SQL, UDF_DEFINITIONS_SQL,
+    find_user_sql, session_user_row, session_validity_row, LookupKey, APP_AND_POOL_SQL,
+    FIND_USER_SQL, IDENTITIES_SQL, REVOKED_SQL, SESSION_USER_SQL, SESSION_VALIDITY_SQL,
+    UDF_DEFINITIONS_SQL,
 };
 use crate::rows::{self, Cols};
 use crate::settings_memo::SettingsMemo;
@@ -78,6 +79,7 @@ pub(crate) struct SqliteReads {
 struct Statements {
     app_and_pool: String,
     session_user: String,
+    session_validity: String,
     find_user: [String; 5],
     revoked: String,
     identities: String,
@@ -103,6 +105,7 @@ impl Statements {
         Statements {
             app_and_pool: numbered(&APP_AND_POOL_SQL),
             session_user: numbered(&SESSION_USER_SQL),
+            session_validity: numbered(SESSION_VALIDITY_SQL),
             find_user: FIND_USER_SQL.each_ref().map(|s| numbered(s)),
             revoked: numbered(REVOKED_SQL),
             identities: numbered(&IDENTITIES_SQL),
@@ -230,6 +233,18 @@ impl SqliteReads {
     ) -> Result<(Option<User>, bool)> {
         self.one(&self.sql.session_user, [pool_id, user_id, jti], |row| {
             session_user_row(row)
+        })?
+        .ok_or_else(|| Error::Storage("session read returned no row".into()))
+    }
+
+    pub(crate) fn session_validity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<SessionValidity>, bool)> {
+        self.one(&self.sql.session_validity, [pool_id, user_id, jti], |row| {
+            session_validity_row(row)
         })?
         .ok_or_else(|| Error::Storage("session read returned no row".into()))
     }

@@ -298,10 +298,20 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     assert!(err.contains("password encryption key"), "{err}");
 }
 
-/// What a v2 request does: read the application with its pool, then the session in that pool.
+/// What a v2 request does: read the application with its pool, then the session in that pool
+/// (in full, and as `checkLoginStatus` reads it: both must give the same answer).
 async fn request_session(core: &Core, app_id: &str, token: String) -> Result<String, Error> {
     let (_, pool) = core.app_and_pool(app_id).await?;
-    core.session_in_pool(&token, &pool).await.map(|s| s.user.id)
+    let full = core.session_in_pool(&token, &pool).await.map(|s| s.user.id);
+    let status = core
+        .session_status_in_pool(&token, &pool)
+        .await
+        .map(|s| s.user_id);
+    assert_eq!(
+        full.as_ref().map_err(Error::code),
+        status.as_ref().map_err(Error::code)
+    );
+    full
 }
 
 /// Whatever one process does to a session (logout, kick, block, a rotated application or pool

@@ -39,6 +39,13 @@ pub struct TokenSubject {
     pub exp: i64,
 }
 
+impl TokenSubject {
+    /// Authing's resource name for the token's user.
+    pub fn user_arn(&self) -> String {
+        User::arn_of(&self.pool_id, &self.user_id)
+    }
+}
+
 #[derive(Deserialize)]
 struct ClaimsIn {
     sub: String,

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::service::account::Session;
+use tessera_core::service::tokens::TokenSubject;
 use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Lang, Result};
 
@@ -113,6 +114,14 @@ impl V2Ctx {
         match &self.pool {
             Ok(Some(p)) => self.state.core.session_in_pool(token, p).await,
             _ => self.state.core.session(token, None).await,
+        }
+    }
+
+    /// Whether `token` is a live session ([`Self::session_for`] reading only what decides it).
+    pub async fn session_status_for(&self, token: &str) -> Result<TokenSubject> {
+        match &self.pool {
+            Ok(Some(p)) => self.state.core.session_status_in_pool(token, p).await,
+            _ => self.session_for(token).await.map(|s| s.subject),
         }
     }
 

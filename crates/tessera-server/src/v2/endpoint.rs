@@ -58,7 +58,7 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
             Ok(v) => {
                 data.insert(
                     field.key().to_owned(),
-                    graphql::project(&v, &field.selection),
+                    graphql::project(v, &field.selection),
                 );
             }
             Err(e) => {

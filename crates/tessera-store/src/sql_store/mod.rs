@@ -10,7 +10,7 @@ use tessera_core::model::{
     AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, SigningKey, User,
     UserPool,
 };
-use tessera_core::store::{LoginUpdate, NewPool, Store, UserLookup};
+use tessera_core::store::{LoginUpdate, NewPool, SessionValidity, Store, UserLookup};
 use tessera_core::{clock, Error, Result, UniqueField};
 
 use crate::connect::{Backend, Pool};
@@ -644,6 +644,25 @@ impl Store for SqlStore {
             .await
             .map_err(db_err)?;
         request_reads::session_user_row(&row)
+    }
+
+    async fn session_validity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<SessionValidity>, bool)> {
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.session_validity(pool_id, user_id, jti);
+        }
+        let row = sqlx::query(request_reads::SESSION_VALIDITY_SQL)
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        request_reads::session_validity_row(&row)
     }
 
     async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
