@@ -6,6 +6,7 @@ use sqlx::{AnyPool, Executor};
 
 use crate::migrate;
 use crate::sql_store::SqlStore;
+use crate::sqlite_reads::{self, SqliteReads};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -120,7 +121,12 @@ impl SqlStore {
                 url: shown.clone(),
                 reason: one_line(&e.to_string()),
             })?;
-        Ok(SqlStore::new(pool, backend))
+        // On a SQLite file, the per-request reads get their own connections (sqlite_reads).
+        let sqlite_reads = match backend {
+            Backend::Sqlite => sqlite_reads::database_file(url).map(|f| SqliteReads::new(&f)),
+            Backend::Postgres => None,
+        };
+        Ok(SqlStore::new(pool, backend, sqlite_reads))
     }
 }
 

@@ -1,11 +1,12 @@
 //! Row ⇄ model mapping, kept in one place so every query selects and binds users the same way.
 
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{Column, Row};
 use tessera_core::model::{
-    AccessKey, Application, ExternalIdentity, LoginStats, Profile, SigningKey, User, UserPool,
-    UserStatus,
+    AccessKey, Application, ExternalIdentity, LoginStats, OidcSettings, PoolSettings, Profile,
+    SigningKey, User, UserPool, UserStatus,
 };
+use tessera_core::store::UdfDefinition;
 use tessera_core::{Error, Result};
 
 pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
@@ -21,9 +22,53 @@ pub(crate) fn flag(row: &AnyRow, name: &str) -> Result<bool> {
     col::<i64>(row, name).map(|v| v != 0)
 }
 
-fn json<T: serde::de::DeserializeOwned>(row: &AnyRow, name: &str) -> Result<T> {
-    let text: String = col(row, name)?;
-    serde_json::from_str(&text).map_err(|e| Error::Storage(format!("column {name}: {e}")))
+/// Parses a JSON column's text; `name` is for the message.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Storage(format!("column {name}: {e}")))
+}
+
+/// A result row read by column position, so that one mapping per model serves both drivers:
+/// sqlx's `Any` rows and the rusqlite rows of the SQLite read path (`sqlite_reads`).
+pub(crate) trait Cols {
+    fn text(&self, i: usize) -> Result<String>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>>;
+    fn int(&self, i: usize) -> Result<i64>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>>;
+    /// Hands column `i`'s text to `f`, borrowed where the driver allows it (JSON columns are
+    /// parsed from it without a copy).
+    fn with_text<T>(&self, i: usize, f: &dyn Fn(&str) -> Result<T>) -> Result<T>;
+    /// Flags are stored as 0/1 (see the migration's header).
+    fn flag(&self, i: usize) -> Result<bool> {
+        self.int(i).map(|v| v != 0)
+    }
+}
+
+fn any_get<'r, T>(row: &'r AnyRow, i: usize) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+{
+    row.try_get(i).map_err(|e| {
+        let name = row.columns().get(i).map_or("?", |c| c.name());
+        Error::Storage(format!("column {name}: {e}"))
+    })
+}
+
+impl Cols for AnyRow {
+    fn text(&self, i: usize) -> Result<String> {
+        any_get(self, i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        any_get(self, i)
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        any_get(self, i)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        any_get(self, i)
+    }
+    fn with_text<T>(&self, i: usize, f: &dyn Fn(&str) -> Result<T>) -> Result<T> {
+        f(any_get::<&str>(self, i)?)
+    }
 }
 
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
@@ -34,81 +79,83 @@ pub(crate) const POOL_COLUMNS: &str =
     "id, name, domain, description, logo, secret, settings, created_at, updated_at";
 
 pub(crate) fn pool(row: &AnyRow) -> Result<UserPool> {
-    pool_named(row, &POOL_NAMES)
+    pool_at(row, 0, &|_, text| parse_json(text, "settings"))
 }
 
-const POOL_NAMES: [&str; 9] = [
-    "id",
-    "name",
-    "domain",
-    "description",
-    "logo",
-    "secret",
-    "settings",
-    "created_at",
-    "updated_at",
-];
+/// The parse of a settings column from its row's id and its text: [`parse_json`], or the
+/// store's memo of it (`settings_memo`).
+pub(crate) type SettingsParse<'a, T> = &'a dyn Fn(&str, &str) -> Result<T>;
 
-/// The pool columns under `p_` aliases, for a query that also selects an application's.
-pub(crate) const POOL_COLUMNS_AS_P: &str = "p.id AS p_id, p.name AS p_name, \
-    p.domain AS p_domain, p.description AS p_description, p.logo AS p_logo, \
-    p.secret AS p_secret, p.settings AS p_settings, p.created_at AS p_created_at, \
-    p.updated_at AS p_updated_at";
-
-const POOL_NAMES_P: [&str; 9] = [
-    "p_id",
-    "p_name",
-    "p_domain",
-    "p_description",
-    "p_logo",
-    "p_secret",
-    "p_settings",
-    "p_created_at",
-    "p_updated_at",
-];
-
-/// A pool selected with [`POOL_COLUMNS_AS_P`]; `None` when the join found none.
-pub(crate) fn pool_p(row: &AnyRow) -> Result<Option<UserPool>> {
-    match col::<Option<String>>(row, "p_id")? {
-        Some(_) => pool_named(row, &POOL_NAMES_P).map(Some),
-        None => Ok(None),
-    }
-}
-
-fn pool_named(row: &AnyRow, n: &[&str; 9]) -> Result<UserPool> {
+/// A pool selected with [`POOL_COLUMNS`] from column `at` on.
+pub(crate) fn pool_at<C: Cols + ?Sized>(
+    row: &C,
+    at: usize,
+    settings: SettingsParse<'_, PoolSettings>,
+) -> Result<UserPool> {
+    let id = row.text(at)?;
     Ok(UserPool {
-        id: col(row, n[0])?,
-        name: col(row, n[1])?,
-        domain: col(row, n[2])?,
-        description: col(row, n[3])?,
-        logo: col(row, n[4])?,
-        secret: col(row, n[5])?,
-        settings: json(row, n[6])?,
-        created_at: col(row, n[7])?,
-        updated_at: col(row, n[8])?,
+        settings: row.with_text(at + 6, &|text| settings(&id, text))?,
+        id,
+        name: row.text(at + 1)?,
+        domain: row.text(at + 2)?,
+        description: row.opt_text(at + 3)?,
+        logo: row.opt_text(at + 4)?,
+        secret: row.text(at + 5)?,
+        created_at: row.int(at + 7)?,
+        updated_at: row.int(at + 8)?,
     })
 }
 
 pub(crate) const APP_COLUMNS: &str =
     "id, pool_id, name, identifier, description, logo, secret, oidc, created_at, updated_at";
 
-/// [`APP_COLUMNS`] of the table aliased `a`, under their own names.
-pub(crate) const APP_COLUMNS_AS_A: &str = "a.id, a.pool_id, a.name, a.identifier, \
-    a.description, a.logo, a.secret, a.oidc, a.created_at, a.updated_at";
+/// How many columns [`APP_COLUMNS`] selects.
+pub(crate) const APP_COLUMN_COUNT: usize = 10;
+
+/// [`APP_COLUMNS`] of the table aliased `a`, then [`POOL_COLUMNS`] of the table aliased `p`.
+pub(crate) const APP_AND_POOL_COLUMNS: &str = "a.id, a.pool_id, a.name, a.identifier, \
+    a.description, a.logo, a.secret, a.oidc, a.created_at, a.updated_at, \
+    p.id, p.name, p.domain, p.description, p.logo, p.secret, p.settings, p.created_at, \
+    p.updated_at";
 
 pub(crate) fn app(row: &AnyRow) -> Result<Application> {
+    app_at(row, 0, &|_, text| parse_json(text, "oidc"))
+}
+
+/// An application selected with [`APP_COLUMNS`] from column `at` on.
+pub(crate) fn app_at<C: Cols + ?Sized>(
+    row: &C,
+    at: usize,
+    oidc: SettingsParse<'_, OidcSettings>,
+) -> Result<Application> {
+    let id = row.text(at)?;
     Ok(Application {
-        id: col(row, "id")?,
-        pool_id: col(row, "pool_id")?,
-        name: col(row, "name")?,
-        identifier: col(row, "identifier")?,
-        description: col(row, "description")?,
-        logo: col(row, "logo")?,
-        secret: col(row, "secret")?,
-        oidc: json(row, "oidc")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
+        oidc: row.with_text(at + 7, &|text| oidc(&id, text))?,
+        id,
+        pool_id: row.text(at + 1)?,
+        name: row.text(at + 2)?,
+        identifier: row.text(at + 3)?,
+        description: row.opt_text(at + 4)?,
+        logo: row.opt_text(at + 5)?,
+        secret: row.text(at + 6)?,
+        created_at: row.int(at + 8)?,
+        updated_at: row.int(at + 9)?,
     })
+}
+
+/// An application and its pool selected with [`APP_AND_POOL_COLUMNS`] (a LEFT JOIN: the pool
+/// is `None` when its row is missing).
+pub(crate) fn app_and_pool<C: Cols + ?Sized>(
+    row: &C,
+    oidc: SettingsParse<'_, OidcSettings>,
+    settings: SettingsParse<'_, PoolSettings>,
+) -> Result<(Application, Option<UserPool>)> {
+    let app = app_at(row, 0, oidc)?;
+    let pool = match row.opt_text(APP_COLUMN_COUNT)? {
+        Some(_) => Some(pool_at(row, APP_COLUMN_COUNT, settings)?),
+        None => None,
+    };
+    Ok((app, pool))
 }
 
 pub(crate) fn access_key(row: &AnyRow) -> Result<AccessKey> {
@@ -205,63 +252,70 @@ pub(crate) fn bind_user<'q>(q: AnyQuery<'q>, u: &'q User) -> Result<AnyQuery<'q>
 }
 
 pub(crate) fn user(row: &AnyRow) -> Result<User> {
-    let status: String = col(row, "status")?;
+    user_at(row, 0)
+}
+
+/// A user selected with [`USER_COLUMNS`] from column `at` on.
+pub(crate) fn user_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<User> {
+    let c = |i: usize| at + i;
+    let status = row.with_text(c(12), &|s| Ok(UserStatus::parse(s).unwrap_or_default()))?;
     Ok(User {
-        id: col(row, "id")?,
-        pool_id: col(row, "pool_id")?,
-        username: col(row, "username")?,
-        email: col(row, "email")?,
-        email_verified: flag(row, "email_verified")?,
-        phone: col(row, "phone")?,
-        phone_country_code: col(row, "phone_country_code")?,
-        phone_verified: flag(row, "phone_verified")?,
-        unionid: col(row, "unionid")?,
-        openid: col(row, "openid")?,
-        external_id: col(row, "external_id")?,
-        status: UserStatus::parse(&status).unwrap_or_default(),
-        blocked: flag(row, "blocked")?,
-        is_deleted: flag(row, "is_deleted")?,
-        register_source: json(row, "register_source")?,
-        password_hash: col(row, "password_hash")?,
-        reset_password_on_next_login: flag(row, "reset_password_on_next_login")?,
-        primary_user_id: col(row, "primary_user_id")?,
+        id: row.text(c(0))?,
+        pool_id: row.text(c(1))?,
+        username: row.opt_text(c(2))?,
+        email: row.opt_text(c(3))?,
+        // c(4) is email_key, derived from email when written.
+        email_verified: row.flag(c(5))?,
+        phone: row.opt_text(c(6))?,
+        phone_country_code: row.opt_text(c(7))?,
+        phone_verified: row.flag(c(8))?,
+        unionid: row.opt_text(c(9))?,
+        openid: row.opt_text(c(10))?,
+        external_id: row.opt_text(c(11))?,
+        status,
+        blocked: row.flag(c(13))?,
+        is_deleted: row.flag(c(14))?,
+        register_source: row.with_text(c(15), &|t| parse_json(t, "register_source"))?,
+        password_hash: row.opt_text(c(16))?,
+        reset_password_on_next_login: row.flag(c(17))?,
+        primary_user_id: row.opt_text(c(18))?,
         profile: Profile {
-            nickname: col(row, "nickname")?,
-            photo: col(row, "photo")?,
-            company: col(row, "company")?,
-            name: col(row, "name")?,
-            given_name: col(row, "given_name")?,
-            family_name: col(row, "family_name")?,
-            middle_name: col(row, "middle_name")?,
-            profile: col(row, "profile")?,
-            preferred_username: col(row, "preferred_username")?,
-            website: col(row, "website")?,
-            gender: col(row, "gender")?,
-            birthdate: col(row, "birthdate")?,
-            zoneinfo: col(row, "zoneinfo")?,
-            locale: col(row, "locale")?,
-            address: col(row, "address")?,
-            formatted: col(row, "formatted")?,
-            street_address: col(row, "street_address")?,
-            locality: col(row, "locality")?,
-            region: col(row, "region")?,
-            postal_code: col(row, "postal_code")?,
-            city: col(row, "city")?,
-            province: col(row, "province")?,
-            country: col(row, "country")?,
-            oauth: col(row, "oauth")?,
+            nickname: row.opt_text(c(19))?,
+            photo: row.opt_text(c(20))?,
+            company: row.opt_text(c(21))?,
+            name: row.opt_text(c(22))?,
+            given_name: row.opt_text(c(23))?,
+            family_name: row.opt_text(c(24))?,
+            middle_name: row.opt_text(c(25))?,
+            profile: row.opt_text(c(26))?,
+            preferred_username: row.opt_text(c(27))?,
+            website: row.opt_text(c(28))?,
+            gender: row.opt_text(c(29))?,
+            birthdate: row.opt_text(c(30))?,
+            zoneinfo: row.opt_text(c(31))?,
+            locale: row.opt_text(c(32))?,
+            address: row.opt_text(c(33))?,
+            formatted: row.opt_text(c(34))?,
+            street_address: row.opt_text(c(35))?,
+            locality: row.opt_text(c(36))?,
+            region: row.opt_text(c(37))?,
+            postal_code: row.opt_text(c(38))?,
+            city: row.opt_text(c(39))?,
+            province: row.opt_text(c(40))?,
+            country: row.opt_text(c(41))?,
+            oauth: row.opt_text(c(42))?,
         },
         login: LoginStats {
-            logins_count: col(row, "logins_count")?,
-            last_login: col(row, "last_login")?,
-            last_ip: col(row, "last_ip")?,
-            device: col(row, "device")?,
-            browser: col(row, "browser")?,
+            logins_count: row.int(c(43))?,
+            last_login: row.opt_int(c(44))?,
+            last_ip: row.opt_text(c(45))?,
+            device: row.opt_text(c(46))?,
+            browser: row.opt_text(c(47))?,
         },
-        tokens_valid_after: col(row, "tokens_valid_after")?,
-        signed_up: col(row, "signed_up")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
+        tokens_valid_after: row.int(c(48))?,
+        signed_up: row.int(c(49))?,
+        created_at: row.int(c(50))?,
+        updated_at: row.int(c(51))?,
     })
 }
 
@@ -270,20 +324,38 @@ pub(crate) const IDENTITY_COLUMNS: &str = "id, pool_id, user_id, provider, conne
     created_at, updated_at";
 
 pub(crate) fn identity(row: &AnyRow) -> Result<ExternalIdentity> {
-    let connection_id: String = col(row, "connection_id")?;
+    identity_at(row, 0)
+}
+
+/// An identity selected with [`IDENTITY_COLUMNS`] from column `at` on.
+pub(crate) fn identity_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<ExternalIdentity> {
+    let connection_id = row.text(at + 4)?;
     Ok(ExternalIdentity {
-        id: col(row, "id")?,
-        pool_id: col(row, "pool_id")?,
-        user_id: col(row, "user_id")?,
-        provider: col(row, "provider")?,
+        id: row.text(at)?,
+        pool_id: row.text(at + 1)?,
+        user_id: row.text(at + 2)?,
+        provider: row.text(at + 3)?,
         connection_id: (!connection_id.is_empty()).then_some(connection_id),
-        user_id_in_idp: col(row, "user_id_in_idp")?,
-        openid: col(row, "openid")?,
-        is_social: flag(row, "is_social")?,
-        user_info_in_idp: col(row, "user_info_in_idp")?,
-        access_token: col(row, "access_token")?,
-        refresh_token: col(row, "refresh_token")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
+        user_id_in_idp: row.text(at + 5)?,
+        openid: row.opt_text(at + 6)?,
+        is_social: row.flag(at + 7)?,
+        user_info_in_idp: row.opt_text(at + 8)?,
+        access_token: row.opt_text(at + 9)?,
+        refresh_token: row.opt_text(at + 10)?,
+        created_at: row.int(at + 11)?,
+        updated_at: row.int(at + 12)?,
+    })
+}
+
+/// A custom-field definition selected as `pool_id, target_type, key, data_type, label,
+/// options` from column `at` on.
+pub(crate) fn udf_definition_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<UdfDefinition> {
+    Ok(UdfDefinition {
+        pool_id: row.text(at)?,
+        target_type: row.text(at + 1)?,
+        key: row.text(at + 2)?,
+        data_type: row.text(at + 3)?,
+        label: row.opt_text(at + 4)?,
+        options: row.opt_text(at + 5)?,
     })
 }

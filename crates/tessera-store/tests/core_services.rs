@@ -451,6 +451,123 @@ async fn principals_come_only_from_verified_credentials(db: &TestDb) {
     }
 }
 
+/// What a v2 request does: read the application with its pool, then the session in that pool
+/// (in full, and as `checkLoginStatus` reads it: both must give the same answer).
+async fn request_session(core: &Core, app_id: &str, token: String) -> Result<String, Error> {
+    let (_, pool) = core.app_and_pool(app_id).await?;
+    let full = core
+        .session_in_pool(&token, &pool)
+        .await
+        .map(|s| s.user().id.clone());
+    let status = core
+        .session_status_in_pool(&token, &pool)
+        .await
+        .map(|s| s.user_id);
+    assert_eq!(
+        full.as_ref().map_err(|e| format!("{e:?}")),
+        status.as_ref().map_err(|e| format!("{e:?}"))
+    );
+    full
+}
+
+/// Whatever one process does to a session (logout, kick, block, a rotated application or pool
+/// secret), another process sharing the database refuses it on its next request: nothing a
+/// session check relies on is kept between requests.
+async fn session_changes_reach_other_processes_at_once(db: &TestDb) {
+    let serving = core(db).await;
+    let other = core(db).await;
+    let c = serving.create_pool("shared").await.unwrap();
+    let pool = serving.pool(&c.user_pool_id).await.unwrap();
+    let admin = other
+        .pool_admin_by_secret(&c.user_pool_id, &c.secret)
+        .await
+        .unwrap();
+    let app = serving.app(&c.app_id).await.unwrap();
+    let u = serving
+        .create_user(&pool, by_email("s@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let check = |token: String| request_session(&serving, &c.app_id, token);
+
+    // Logout elsewhere: the token is revoked.
+    let t = serving
+        .issue_user_token(&pool, Some(&app), &u)
+        .await
+        .unwrap();
+    assert_eq!(check(t.token.clone()).await.unwrap(), u.id);
+    let s = other.session(&t.token, Some(&pool.id)).await.unwrap();
+    other.logout(&s).await.unwrap();
+    assert!(matches!(check(t.token).await, Err(Error::TokenExpired)));
+
+    // Kicked elsewhere: every token issued before stops working.
+    let t = serving
+        .issue_user_token(&pool, Some(&app), &u)
+        .await
+        .unwrap();
+    assert!(check(t.token.clone()).await.is_ok());
+    other
+        .end_user_sessions(&admin, std::slice::from_ref(&u.id))
+        .await
+        .unwrap();
+    assert!(matches!(check(t.token).await, Err(Error::TokenExpired)));
+
+    // Blocked elsewhere (tokens carry whole seconds: a token issued in the second of the kick
+    // counts as before it, so wait for the next second).
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let t = serving
+        .issue_user_token(&pool, Some(&app), &u)
+        .await
+        .unwrap();
+    assert!(check(t.token.clone()).await.is_ok());
+    let blocked = serde_json::json!({ "blocked": true });
+    other
+        .admin_update_user(&admin, &u.id, blocked.as_object().unwrap(), None)
+        .await
+        .unwrap();
+    assert!(matches!(check(t.token).await, Err(Error::TokenInvalid)));
+
+    // An HS256 application's secret rotated elsewhere: its tokens stop verifying.
+    let v = serving
+        .create_user(&pool, by_email("h@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let mut hs_app = app.clone();
+    hs_app.oidc.id_token_signing_alg = SigningAlg::HS256;
+    let store = db.open().await;
+    sqlx::query("UPDATE applications SET oidc = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&hs_app.oidc).unwrap())
+        .bind(&app.id)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let t = serving
+        .issue_user_token(&pool, Some(&hs_app), &v)
+        .await
+        .unwrap();
+    assert_eq!(check(t.token.clone()).await.unwrap(), v.id);
+    other.refresh_app_secret(&admin, &app.id).await.unwrap();
+    assert!(matches!(check(t.token).await, Err(Error::TokenInvalid)));
+
+    // The pool secret rotated elsewhere: its management tokens stop working.
+    let m = serving
+        .issue_management_token(&pool.id, &pool.secret)
+        .await
+        .unwrap();
+    let (_, current) = serving.app_and_pool(&app.id).await.unwrap();
+    serving
+        .verify_management_token(&m.token, Some(&pool.id), Some(&current))
+        .await
+        .unwrap();
+    other.refresh_pool_secret(&admin).await.unwrap();
+    let (_, current) = serving.app_and_pool(&app.id).await.unwrap();
+    assert!(matches!(
+        serving
+            .verify_management_token(&m.token, Some(&pool.id), Some(&current))
+            .await,
+        Err(Error::TokenExpired)
+    ));
+}
+
 backend_tests! {
     first_start => first_start_creates_keys_once_and_bootstraps_once;
     user_rules => users_are_validated_and_unique;
@@ -461,4 +578,5 @@ backend_tests! {
     corrupt_key => a_corrupt_stored_key_stops_the_core;
     principals => principals_come_only_from_verified_credentials;
     background_keys => serving_cores_generate_keys_in_the_background_and_agree;
+    cross_process_sessions => session_changes_reach_other_processes_at_once;
 }

@@ -11,7 +11,7 @@ use tessera_core::model::{
     UserStatus,
 };
 use tessera_core::store::{
-    AccountStore, LoginUpdate, NewPool, Store, UserChange, UserField, UserLookup,
+    AccountStore, LoginUpdate, NewPool, SessionValidity, Store, UserChange, UserField, UserLookup,
 };
 use tessera_core::{ids, Error, UniqueField};
 use tessera_store::SqlStore;
@@ -448,6 +448,31 @@ async fn combined_request_reads_match_the_separate_ones(db: &TestDb) {
         .await
         .unwrap();
     assert!(found.is_none() && !revoked);
+    // The validity read answers what the full read answers, column for column.
+    let mut ended = user(&p.pool.id);
+    ended.blocked = true;
+    ended.is_deleted = true;
+    ended.tokens_valid_after = 123_456;
+    store.insert_user(&ended).await.unwrap();
+    for (pool_id, user_id, jti) in [
+        (p.pool.id.as_str(), ended.id.as_str(), "jti-s"),
+        (p.pool.id.as_str(), ended.id.as_str(), "jti-live"),
+        (p.pool.id.as_str(), u.id.as_str(), "jti-s"),
+        (p.pool.id.as_str(), u.id.as_str(), "jti-live"),
+        (p.pool.id.as_str(), "no-such-user", "jti-s"),
+        ("other-pool", u.id.as_str(), "jti-x"),
+    ] {
+        let (user, revoked) = store
+            .find_session_user(pool_id, user_id, jti)
+            .await
+            .unwrap();
+        let validity = store.session_validity(pool_id, user_id, jti).await.unwrap();
+        assert_eq!(
+            validity,
+            (user.as_ref().map(SessionValidity::of), revoked),
+            "{pool_id} {user_id} {jti}"
+        );
+    }
 }
 
 async fn secrets_and_signing_keys_have_one_first_writer(db: &TestDb) {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use openssl::pkey::{PKey, Private};
+use openssl::pkey::{PKey, Private, Public};
 use openssl::rsa::Rsa;
 
 use super::{jwt, rsa_check};
@@ -14,6 +14,10 @@ use crate::model::SigningKey;
 pub struct LoadedKey {
     pub kid: String,
     pub key: PKey<Private>,
+    /// The public half, ready for [`jwt::Unverified::verify_rs256_public`].
+    pub public: Rsa<Public>,
+    /// The PEM it was parsed from: a reload keeps this key when the stored PEM is the same.
+    pem: String,
     pub created_at: i64,
     pub retire_at: Option<i64>,
 }
@@ -50,21 +54,31 @@ fn ossl(e: openssl::error::ErrorStack) -> Error {
     Error::Internal(format!("openssl: {e}"))
 }
 
-/// One stored key, parsed and checked for consistency (`rsa_check`).
-fn parse_checked(s: &SigningKey) -> Result<PKey<Private>> {
-    let key = PKey::private_key_from_pem(s.private_pem.as_bytes()).map_err(|_| {
-        Error::Internal(format!(
-            "signing key {} is corrupt (not a PEM private key)",
-            s.kid
-        ))
-    })?;
-    match key.rsa() {
-        Ok(rsa) if rsa_check::is_consistent(&rsa) => Ok(key),
-        _ => Err(Error::Internal(format!(
-            "signing key {} is corrupt (not a consistent RSA key)",
-            s.kid
-        ))),
-    }
+/// One stored key, parsed and checked for consistency (`rsa_check`: cheap, unlike OpenSSL's
+/// primality proof), with its public half ready for verification.
+fn parse_checked(s: &SigningKey) -> Result<LoadedKey> {
+    let corrupt =
+        |what: &str| Error::Internal(format!("signing key {} is corrupt ({what})", s.kid));
+    let key = PKey::private_key_from_pem(s.private_pem.as_bytes())
+        .map_err(|_| corrupt("not a PEM private key"))?;
+    let rsa = key
+        .rsa()
+        .ok()
+        .filter(|r| rsa_check::is_consistent(r))
+        .ok_or_else(|| corrupt("not a consistent RSA key"))?;
+    let public = Rsa::from_public_components(
+        rsa.n().to_owned().map_err(ossl)?,
+        rsa.e().to_owned().map_err(ossl)?,
+    )
+    .map_err(ossl)?;
+    Ok(LoadedKey {
+        kid: s.kid.clone(),
+        key,
+        public,
+        pem: s.private_pem.clone(),
+        created_at: s.created_at,
+        retire_at: s.retire_at,
+    })
 }
 
 impl KeySet {
@@ -88,16 +102,23 @@ impl KeySet {
             if s.retire_at.is_some_and(|t| t <= now_ms) {
                 continue;
             }
-            let key = match known.and_then(|k| k.find(&s.kid)) {
-                Some(held) => held.key.clone(),
-                None => parse_checked(s)?,
+            // A key held already is reused when its stored PEM is the same (a stored key never
+            // changes; `retire_at` is taken from `stored`).
+            let held = known
+                .and_then(|k| k.find(&s.kid))
+                .filter(|k| k.pem == s.private_pem);
+            let key = match held {
+                Some(k) => Arc::new(LoadedKey {
+                    kid: k.kid.clone(),
+                    key: k.key.clone(),
+                    public: k.public.clone(),
+                    pem: k.pem.clone(),
+                    created_at: s.created_at,
+                    retire_at: s.retire_at,
+                }),
+                None => Arc::new(parse_checked(s)?),
             };
-            keys.push(Arc::new(LoadedKey {
-                kid: s.kid.clone(),
-                key,
-                created_at: s.created_at,
-                retire_at: s.retire_at,
-            }));
+            keys.push(key);
         }
         // The newest key that is not retiring signs.
         let signing = keys
@@ -159,6 +180,23 @@ mod tests {
         let later = KeySet::from_stored(&[old.clone(), new.clone()], 10_000).unwrap();
         assert!(later.find(&old.kid).is_none());
         assert!(!later.jwks_json().contains(&old.kid));
+    }
+
+    #[test]
+    fn a_reload_keeps_unchanged_keys_and_parses_changed_ones() {
+        let a = generate_signing_key(1_000).unwrap();
+        let b = generate_signing_key(2_000).unwrap();
+        let first = KeySet::from_stored(std::slice::from_ref(&a), 5_000).unwrap();
+        let mut a_retiring = a.clone();
+        a_retiring.retire_at = Some(9_000);
+        let next = first.reload(&[a_retiring, b.clone()], 5_000).unwrap();
+        assert_eq!(next.len(), 2);
+        assert_eq!(next.signing_key().unwrap().kid, b.kid);
+        assert_eq!(next.find(&a.kid).unwrap().retire_at, Some(9_000));
+        // Same kid, other PEM (a corrupt row): parsed again, and refused.
+        let mut changed = a.clone();
+        changed.private_pem = changed.private_pem.replace('A', "B");
+        assert!(first.reload(&[changed], 5_000).is_err());
     }
 
     #[test]

@@ -118,7 +118,12 @@ pub struct User {
 impl User {
     /// Authing's resource name for the user.
     pub fn arn(&self) -> String {
-        format!("arn:cn:authing:{}:user:{}", self.pool_id, self.id)
+        User::arn_of(&self.pool_id, &self.id)
+    }
+
+    /// The resource name of the user `user_id` of the pool `pool_id`.
+    pub fn arn_of(pool_id: &str, user_id: &str) -> String {
+        format!("arn:cn:authing:{pool_id}:user:{user_id}")
     }
 }
 

@@ -13,7 +13,7 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::{Profile, User, UserPool};
 use crate::rules::{identifiers, password_strength};
-use crate::store::{UserChange, UserField, UserLookup};
+use crate::store::{SessionValidity, UserChange, UserField, UserLookup};
 use crate::UniqueField;
 
 /// A verified user token with the pool and the user it names. Only [`Core::session`] and
@@ -90,6 +90,23 @@ pub struct EmailChange {
     pub old_code: Option<String>,
 }
 
+/// The checks a session passes on every request, with the answer each failure gives: a revoked
+/// token or one issued before the user's sessions were ended is expired; an unknown, blocked or
+/// deleted user makes it invalid.
+fn still_valid(subject: &TokenSubject, user: Option<SessionValidity>, revoked: bool) -> Result<()> {
+    if revoked {
+        return Err(Error::TokenExpired);
+    }
+    let user = user.ok_or(Error::TokenInvalid)?;
+    if user.blocked || user.is_deleted {
+        return Err(Error::TokenInvalid);
+    }
+    if subject.iat * 1000 <= user.tokens_valid_after {
+        return Err(Error::TokenExpired);
+    }
+    Ok(())
+}
+
 fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -136,22 +153,30 @@ impl Core {
             .store
             .find_session_user(&pool.id, &subject.user_id, &subject.jti)
             .await?;
-        if revoked {
-            return Err(Error::TokenExpired);
-        }
+        still_valid(&subject, user.as_ref().map(SessionValidity::of), revoked)?;
         let user = user.ok_or(Error::TokenInvalid)?;
-        if user.blocked || user.is_deleted {
-            return Err(Error::TokenInvalid);
-        }
-        if subject.iat * 1000 <= user.tokens_valid_after {
-            return Err(Error::TokenExpired);
-        }
         Ok(Session {
             pool,
             user,
             subject,
             token: token.to_owned(),
         })
+    }
+
+    /// Whether `token` is a live session in `pool` (`checkLoginStatus`): every check of
+    /// [`Core::session_in_pool`], reading only the columns that decide them.
+    pub async fn session_status_in_pool(
+        &self,
+        token: &str,
+        pool: &UserPool,
+    ) -> Result<TokenSubject> {
+        let subject = self.session_subject(token, Some(&pool.id)).await?;
+        let (validity, revoked) = self
+            .store
+            .session_validity(&pool.id, &subject.user_id, &subject.jti)
+            .await?;
+        still_valid(&subject, validity, revoked)?;
+        Ok(subject)
     }
 
     pub async fn logout(&self, session: &Session) -> Result<()> {

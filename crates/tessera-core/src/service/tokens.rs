@@ -4,7 +4,7 @@
 //! The claim set follows the tokens Authing issued (`v2-wire.md` §3.3): the SDKs read `sub`,
 //! `data.id` and `exp`; downstream verifiers read the standard OIDC claims.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::authn::AuthEvent;
@@ -40,6 +40,13 @@ pub struct TokenSubject {
     pub exp: i64,
 }
 
+impl TokenSubject {
+    /// Authing's resource name for the token's user.
+    pub fn user_arn(&self) -> String {
+        User::arn_of(&self.pool_id, &self.user_id)
+    }
+}
+
 #[derive(Deserialize)]
 struct ClaimsIn {
     sub: String,
@@ -63,13 +70,63 @@ struct DataIn {
     id: String,
 }
 
-fn opt(s: &Option<String>) -> serde_json::Value {
-    s.as_ref().map_or(serde_json::Value::Null, |v| json!(v))
+/// The claims of a user token as issued, borrowed from the user (serialised once, straight
+/// into the token). Absent optional values are `null`, as Authing's tokens carry them.
+#[derive(Serialize)]
+struct ClaimsOut<'a> {
+    sub: &'a str,
+    iss: &'a str,
+    aud: &'a str,
+    iat: i64,
+    exp: i64,
+    jti: &'a str,
+    userpool_id: &'a str,
+    email: Option<&'a str>,
+    email_verified: bool,
+    phone_number: Option<String>,
+    phone_number_verified: bool,
+    nickname: Option<&'a str>,
+    name: Option<&'a str>,
+    given_name: Option<&'a str>,
+    family_name: Option<&'a str>,
+    middle_name: Option<&'a str>,
+    preferred_username: Option<&'a str>,
+    picture: Option<&'a str>,
+    profile: Option<&'a str>,
+    website: Option<&'a str>,
+    gender: Option<&'a str>,
+    birthdate: Option<&'a str>,
+    zoneinfo: Option<&'a str>,
+    locale: Option<&'a str>,
+    updated_at: String,
+    data: DataOut<'a>,
+}
+
+#[derive(Serialize)]
+struct DataOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(rename = "userPoolId")]
+    user_pool_id: &'a str,
+    #[serde(rename = "appId")]
+    app_id: Option<&'a str>,
+    id: &'a str,
+    #[serde(rename = "userId")]
+    user_id: &'a str,
+    #[serde(rename = "_id")]
+    underscore_id: &'a str,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+    username: Option<&'a str>,
+    unionid: Option<&'a str>,
+    openid: Option<&'a str>,
+    #[serde(rename = "clientId")]
+    client_id: &'a str,
 }
 
 impl Core {
     /// Signs `claims` with the current RS256 key (published in the JWKS).
-    pub(crate) async fn sign_rs256_current(&self, claims: &serde_json::Value) -> Result<String> {
+    pub(crate) async fn sign_rs256_current<C: Serialize>(&self, claims: &C) -> Result<String> {
         let keys = self.key_set().await?;
         let key = keys
             .signing_key()
@@ -88,7 +145,9 @@ impl Core {
         if keys.find(kid).is_none() {
             keys = self.reload_for_unknown_kid().await?;
         }
-        Ok(keys.find(kid).is_some_and(|k| parsed.verify_rs256(&k.key)))
+        Ok(keys
+            .find(kid)
+            .is_some_and(|k| parsed.verify_rs256_public(&k.public)))
     }
 
     /// The Authing v1/v2 user token for a completed authentication: this wire's token
@@ -113,53 +172,54 @@ impl Core {
         let iat = clock::now_secs();
         let exp = iat + pool.settings.token_expires_after.max(60);
         let jti = ids::new_url_token(16);
-        let app_id = app.map(|a| a.id.clone());
+        let app_id = app.map(|a| a.id.as_str());
         let p = &user.profile;
         let phone_e164 = match (&user.phone_country_code, &user.phone) {
             (Some(cc), Some(n)) => Some(format!("{cc}{n}")),
             _ => None,
         };
-        let claims = json!({
-            "sub": user.id,
-            "iss": self.issuer(),
-            "aud": app_id.clone().unwrap_or_else(|| pool.id.clone()),
-            "iat": iat,
-            "exp": exp,
-            "jti": jti,
-            "userpool_id": pool.id,
-            "email": opt(&user.email),
-            "email_verified": user.email_verified,
-            "phone_number": phone_e164,
-            "phone_number_verified": user.phone_verified,
-            "nickname": opt(&p.nickname),
-            "name": opt(&p.name),
-            "given_name": opt(&p.given_name),
-            "family_name": opt(&p.family_name),
-            "middle_name": opt(&p.middle_name),
-            "preferred_username": opt(&p.preferred_username),
-            "picture": opt(&p.photo),
-            "profile": opt(&p.profile),
-            "website": opt(&p.website),
-            "gender": opt(&p.gender),
-            "birthdate": opt(&p.birthdate),
-            "zoneinfo": opt(&p.zoneinfo),
-            "locale": opt(&p.locale),
-            "updated_at": clock::iso8601(user.updated_at),
-            "data": {
-                "type": USER_TOKEN_TYPE,
-                "userPoolId": pool.id,
-                "appId": app_id,
-                "id": user.id,
-                "userId": user.id,
-                "_id": user.id,
-                "phone": opt(&user.phone),
-                "email": opt(&user.email),
-                "username": opt(&user.username),
-                "unionid": opt(&user.unionid),
-                "openid": opt(&user.openid),
-                "clientId": pool.id,
+        let issuer = self.issuer();
+        let claims = ClaimsOut {
+            sub: &user.id,
+            iss: &issuer,
+            aud: app_id.unwrap_or(&pool.id),
+            iat,
+            exp,
+            jti: &jti,
+            userpool_id: &pool.id,
+            email: user.email.as_deref(),
+            email_verified: user.email_verified,
+            phone_number: phone_e164,
+            phone_number_verified: user.phone_verified,
+            nickname: p.nickname.as_deref(),
+            name: p.name.as_deref(),
+            given_name: p.given_name.as_deref(),
+            family_name: p.family_name.as_deref(),
+            middle_name: p.middle_name.as_deref(),
+            preferred_username: p.preferred_username.as_deref(),
+            picture: p.photo.as_deref(),
+            profile: p.profile.as_deref(),
+            website: p.website.as_deref(),
+            gender: p.gender.as_deref(),
+            birthdate: p.birthdate.as_deref(),
+            zoneinfo: p.zoneinfo.as_deref(),
+            locale: p.locale.as_deref(),
+            updated_at: clock::iso8601(user.updated_at),
+            data: DataOut {
+                kind: USER_TOKEN_TYPE,
+                user_pool_id: &pool.id,
+                app_id,
+                id: &user.id,
+                user_id: &user.id,
+                underscore_id: &user.id,
+                phone: user.phone.as_deref(),
+                email: user.email.as_deref(),
+                username: user.username.as_deref(),
+                unionid: user.unionid.as_deref(),
+                openid: user.openid.as_deref(),
+                client_id: &pool.id,
             },
-        });
+        };
         let token = match app.map(|a| a.oidc.id_token_signing_alg) {
             Some(SigningAlg::HS256) => {
                 let secret = app.map(|a| a.secret.as_bytes()).unwrap_or_default();

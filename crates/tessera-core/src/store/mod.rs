@@ -39,6 +39,25 @@ pub struct NewPool {
     pub access_key: AccessKey,
 }
 
+/// What decides whether a user's session is still valid (`Core::session_status_in_pool`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionValidity {
+    pub blocked: bool,
+    pub is_deleted: bool,
+    /// Tokens issued at or before this instant (ms since the epoch) are ended.
+    pub tokens_valid_after: i64,
+}
+
+impl SessionValidity {
+    pub fn of(user: &User) -> SessionValidity {
+        SessionValidity {
+            blocked: user.blocked,
+            is_deleted: user.is_deleted,
+            tokens_valid_after: user.tokens_valid_after,
+        }
+    }
+}
+
 /// How to find one user of a pool.
 #[derive(Debug, Clone, Copy)]
 pub enum UserLookup<'a> {
@@ -138,6 +157,16 @@ pub trait Store:
         let revoked = self.is_token_revoked(jti).await?;
         let user = self.find_user(pool_id, UserLookup::Id(user_id)).await?;
         Ok((user, revoked))
+    }
+    /// [`Store::find_session_user`] reading only what decides a session's validity.
+    async fn session_validity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<SessionValidity>, bool)> {
+        let (user, revoked) = self.find_session_user(pool_id, user_id, jti).await?;
+        Ok((user.as_ref().map(SessionValidity::of), revoked))
     }
     async fn record_login(&self, pool_id: &str, user_id: &str, update: &LoginUpdate) -> Result<()>;
     async fn count_users(&self, pool_id: &str) -> Result<i64>;

@@ -4,6 +4,8 @@
 //! selected twice). Rather than a schema-first framework, a document is parsed into plain
 //! [`Field`] trees with variables substituted; each root field is resolved by a façade into a
 //! JSON value, and [`project`] cuts that value down to the selection set (aliases included).
+//! A document is parsed once per process: its operation is kept as a template whose
+//! variable-free parts every request shares.
 
 use graphql_parser::query::{
     Definition, Document, OperationDefinition, Selection, SelectionSet, Value as GqlValue,
@@ -18,7 +20,11 @@ pub struct Field {
     pub alias: Option<String>,
     pub name: String,
     pub args: Map<String, Value>,
-    pub selection: Vec<Field>,
+    /// Shared by every request of the same document when nothing in it depends on variables.
+    pub selection: Arc<[Field]>,
+    /// The same name is selected again later in this selection set ([`project`] then copies
+    /// the value instead of moving it).
+    reused: bool,
 }
 
 impl Field {
@@ -65,52 +71,70 @@ pub enum ParseError {
 
 const MAX_DEPTH: usize = 32;
 
-/// Parsed documents by their text. The SDKs send a fixed set of documents, and parsing one
-/// costs far more than reading its fields, so each text is parsed once per process. A pure
-/// memo of the text's syntax tree: nothing in it depends on the store or the caller. Bounded:
-/// when full it starts over, so arbitrary documents cannot grow it.
-struct DocCache {
-    docs: Mutex<HashMap<Box<str>, Arc<Document<'static, String>>>>,
+/// An operation of a document as selected, before its variables are known: fragments are
+/// inlined and every part that uses no variable is built once, as the [`Field`]s each request
+/// shares. A pure function of the document text and the operation name.
+struct Template {
+    kind: OperationKind,
+    name: Option<String>,
+    fields: Vec<TField>,
 }
 
-const DOC_CACHE_MAX: usize = 512;
-/// Longer texts are parsed every time rather than kept.
-const DOC_CACHE_MAX_LEN: usize = 16 * 1024;
+struct TField {
+    alias: Option<String>,
+    name: String,
+    args: Vec<(String, GqlValue<'static, String>)>,
+    selection: TSelection,
+    reused: bool,
+}
 
-static DOC_CACHE: std::sync::LazyLock<DocCache> = std::sync::LazyLock::new(|| DocCache {
-    docs: Mutex::new(HashMap::new()),
-});
+enum TSelection {
+    /// No variable anywhere below: the fields themselves.
+    Fixed(Arc<[Field]>),
+    /// Some field below takes a variable: built per request.
+    Templated(Vec<TField>),
+}
+
+/// Operation templates by document text and operation name. The SDKs send a fixed set of
+/// documents, and parsing one (and building its field tree) costs far more than reading its
+/// variables, so each is prepared once per process. Nothing in it depends on the store or the
+/// caller. Bounded: when full it starts over, so arbitrary documents cannot grow it.
+type TemplateKey = (Box<str>, Option<Box<str>>);
+
+static TEMPLATES: std::sync::LazyLock<Mutex<HashMap<TemplateKey, Arc<Template>>>> =
+    std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
+
+const TEMPLATES_MAX: usize = 512;
+/// Longer texts are prepared every time rather than kept.
+const TEMPLATE_MAX_LEN: usize = 16 * 1024;
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn parse_document(query: &str) -> Result<Arc<Document<'static, String>>, ParseError> {
-    let cacheable = query.len() <= DOC_CACHE_MAX_LEN;
+fn template(query: &str, operation_name: Option<&str>) -> Result<Arc<Template>, ParseError> {
+    let cacheable = query.len() <= TEMPLATE_MAX_LEN;
+    let key: TemplateKey = (query.into(), operation_name.map(Into::into));
     if cacheable {
-        if let Some(doc) = lock(&DOC_CACHE.docs).get(query) {
-            return Ok(Arc::clone(doc));
+        if let Some(t) = lock(&TEMPLATES).get(&key) {
+            return Ok(Arc::clone(t));
         }
     }
-    let doc: Document<String> =
-        graphql_parser::parse_query(query).map_err(|e| ParseError::Syntax(e.to_string()))?;
-    let doc = Arc::new(doc.into_static());
+    let t = Arc::new(prepare(query, operation_name)?);
     if cacheable {
-        let mut docs = lock(&DOC_CACHE.docs);
-        if docs.len() >= DOC_CACHE_MAX {
-            docs.clear();
+        let mut templates = lock(&TEMPLATES);
+        if templates.len() >= TEMPLATES_MAX {
+            templates.clear();
         }
-        docs.insert(query.into(), Arc::clone(&doc));
+        templates.insert(key, Arc::clone(&t));
     }
-    Ok(doc)
+    Ok(t)
 }
 
-pub fn parse(
-    query: &str,
-    operation_name: Option<&str>,
-    variables: &Map<String, Value>,
-) -> Result<Operation, ParseError> {
-    let doc = parse_document(query)?;
+fn prepare(query: &str, operation_name: Option<&str>) -> Result<Template, ParseError> {
+    let doc: Document<'static, String> = graphql_parser::parse_query::<String>(query)
+        .map_err(|e| ParseError::Syntax(e.to_string()))?
+        .into_static();
     let mut fragments = HashMap::new();
     let mut ops = Vec::new();
     for def in &doc.definitions {
@@ -141,103 +165,181 @@ pub fn parse(
         },
     };
     let name = pick(op);
-    let cx = Cx {
-        fragments: &fragments,
-        variables,
-    };
     let (kind, set) = match op {
         OperationDefinition::Query(q) => (OperationKind::Query, &q.selection_set),
         OperationDefinition::SelectionSet(s) => (OperationKind::Query, s),
         OperationDefinition::Mutation(m) => (OperationKind::Mutation, &m.selection_set),
         OperationDefinition::Subscription(_) => return Err(ParseError::Subscription),
     };
-    Ok(Operation {
+    let cx = Cx {
+        fragments: &fragments,
+    };
+    Ok(Template {
         kind,
         name,
         fields: cx.fields(set, 0)?,
     })
 }
 
+pub fn parse(
+    query: &str,
+    operation_name: Option<&str>,
+    variables: &Map<String, Value>,
+) -> Result<Operation, ParseError> {
+    let t = template(query, operation_name)?;
+    Ok(Operation {
+        kind: t.kind,
+        name: t.name.clone(),
+        fields: instantiate(&t.fields, variables),
+    })
+}
+
+/// The fields of `template` with this request's `variables`.
+fn instantiate(template: &[TField], variables: &Map<String, Value>) -> Vec<Field> {
+    template
+        .iter()
+        .map(|t| Field {
+            alias: t.alias.clone(),
+            name: t.name.clone(),
+            args: eval_args(&t.args, variables),
+            selection: match &t.selection {
+                TSelection::Fixed(fields) => Arc::clone(fields),
+                TSelection::Templated(fields) => instantiate(fields, variables).into(),
+            },
+            reused: t.reused,
+        })
+        .collect()
+}
+
+/// Arguments with their variables substituted; an argument that comes out null is left out.
+fn eval_args(
+    args: &[(String, GqlValue<'static, String>)],
+    variables: &Map<String, Value>,
+) -> Map<String, Value> {
+    args.iter()
+        .map(|(k, v)| (k.clone(), value(v, variables)))
+        .filter(|(_, v)| !v.is_null())
+        .collect()
+}
+
+fn value(v: &GqlValue<'static, String>, variables: &Map<String, Value>) -> Value {
+    match v {
+        GqlValue::Variable(name) => variables.get(name).cloned().unwrap_or(Value::Null),
+        GqlValue::Int(n) => n.as_i64().map_or(Value::Null, |n| Value::Number(n.into())),
+        GqlValue::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        GqlValue::String(s) => Value::String(s.clone()),
+        GqlValue::Boolean(b) => Value::Bool(*b),
+        GqlValue::Null => Value::Null,
+        GqlValue::Enum(e) => Value::String(e.clone()),
+        GqlValue::List(items) => Value::Array(items.iter().map(|i| value(i, variables)).collect()),
+        GqlValue::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), value(v, variables)))
+                .collect(),
+        ),
+    }
+}
+
+fn uses_variables(v: &GqlValue<'static, String>) -> bool {
+    match v {
+        GqlValue::Variable(_) => true,
+        GqlValue::List(items) => items.iter().any(uses_variables),
+        GqlValue::Object(map) => map.values().any(uses_variables),
+        _ => false,
+    }
+}
+
 struct Cx<'a> {
     fragments: &'a HashMap<String, &'a SelectionSet<'static, String>>,
-    variables: &'a Map<String, Value>,
 }
 
 impl Cx<'_> {
+    /// A selection set as templates, fragments inlined.
     fn fields(
         &self,
         set: &SelectionSet<'static, String>,
         depth: usize,
-    ) -> Result<Vec<Field>, ParseError> {
+    ) -> Result<Vec<TField>, ParseError> {
+        let mut out = Vec::new();
+        self.collect(set, depth, &mut out)?;
+        // Names are known before any variable: mark each field selected again later.
+        for i in 0..out.len() {
+            let (head, tail) = out.split_at_mut(i + 1);
+            head[i].reused = tail.iter().any(|g| g.name == head[i].name);
+        }
+        Ok(out)
+    }
+
+    fn collect(
+        &self,
+        set: &SelectionSet<'static, String>,
+        depth: usize,
+        out: &mut Vec<TField>,
+    ) -> Result<(), ParseError> {
         if depth > MAX_DEPTH {
             return Err(ParseError::TooDeep);
         }
-        let mut out = Vec::new();
         for sel in &set.items {
             match sel {
                 Selection::Field(f) => {
-                    let args = f
-                        .arguments
-                        .iter()
-                        .map(|(k, v)| (k.clone(), self.value(v)))
-                        .filter(|(_, v)| !v.is_null())
-                        .collect();
-                    out.push(Field {
+                    let children = self.fields(&f.selection_set, depth + 1)?;
+                    out.push(TField {
                         alias: f.alias.clone(),
                         name: f.name.clone(),
-                        args,
-                        selection: self.fields(&f.selection_set, depth + 1)?,
+                        args: f.arguments.clone(),
+                        selection: fixed_if_possible(children),
+                        reused: false,
                     });
                 }
                 // Type conditions are not checked: every field the SDKs select exists on the
                 // one concrete type a resolver returns.
-                Selection::InlineFragment(i) => {
-                    out.extend(self.fields(&i.selection_set, depth + 1)?)
-                }
+                Selection::InlineFragment(i) => self.collect(&i.selection_set, depth + 1, out)?,
                 Selection::FragmentSpread(s) => {
                     let set = self
                         .fragments
                         .get(&s.fragment_name)
                         .ok_or_else(|| ParseError::UnknownFragment(s.fragment_name.clone()))?;
-                    out.extend(self.fields(set, depth + 1)?);
+                    self.collect(set, depth + 1, out)?;
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
+}
 
-    fn value(&self, v: &GqlValue<'static, String>) -> Value {
-        match v {
-            GqlValue::Variable(name) => self.variables.get(name).cloned().unwrap_or(Value::Null),
-            GqlValue::Int(n) => n.as_i64().map_or(Value::Null, |n| Value::Number(n.into())),
-            GqlValue::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
-            GqlValue::String(s) => Value::String(s.clone()),
-            GqlValue::Boolean(b) => Value::Bool(*b),
-            GqlValue::Null => Value::Null,
-            GqlValue::Enum(e) => Value::String(e.clone()),
-            GqlValue::List(items) => Value::Array(items.iter().map(|i| self.value(i)).collect()),
-            GqlValue::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), self.value(v)))
-                    .collect(),
-            ),
-        }
+/// A selection set that uses no variable, built once; otherwise kept as a template.
+fn fixed_if_possible(fields: Vec<TField>) -> TSelection {
+    let fixed = fields.iter().all(|f| {
+        matches!(f.selection, TSelection::Fixed(_))
+            && !f.args.iter().any(|(_, v)| uses_variables(v))
+    });
+    if fixed {
+        TSelection::Fixed(instantiate(&fields, &Map::new()).into())
+    } else {
+        TSelection::Templated(fields)
     }
 }
 
 /// Cuts `value` down to `selection`: objects keep the selected keys (under their aliases,
-/// missing ones as null), lists are projected element-wise, scalars pass through.
-pub fn project(value: &Value, selection: &[Field]) -> Value {
+/// missing ones as null), lists are projected element-wise, scalars pass through. Values are
+/// moved, not copied, unless a field is selected again later.
+pub fn project(value: Value, selection: &[Field]) -> Value {
     if selection.is_empty() {
-        return value.clone();
+        return value;
     }
     match value {
-        Value::Array(items) => Value::Array(items.iter().map(|v| project(v, selection)).collect()),
-        Value::Object(map) => {
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(|v| project(v, selection)).collect())
+        }
+        Value::Object(mut map) => {
             let mut out = Map::new();
             for f in selection {
-                let v = map.get(&f.name).unwrap_or(&Value::Null);
-                let projected = project(v, &f.selection);
+                let v = if f.reused {
+                    map.get(&f.name).cloned()
+                } else {
+                    map.remove(&f.name)
+                };
+                let projected = project(v.unwrap_or(Value::Null), &f.selection);
                 // A field selected twice merges its sub-selections.
                 match (out.get_mut(f.key()), projected) {
                     (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
@@ -248,7 +350,7 @@ pub fn project(value: &Value, selection: &[Field]) -> Value {
             }
             Value::Object(out)
         }
-        other => other.clone(),
+        other => other,
     }
 }
 
@@ -269,7 +371,7 @@ mod tests {
         let user = json!({"id": "u1", "phoneCountryCode": "+86", "password": "h",
             "customData": [{"key": "k", "value": "v", "dataType": "STRING"}]});
         assert_eq!(
-            project(&user, &f.selection),
+            project(user, &f.selection),
             json!({"id": "u1", "phoneCountryCode": "+86", "customData": [{"key": "k", "value": "v"}]})
         );
     }
@@ -285,7 +387,7 @@ mod tests {
     fn aliases_and_fragments() {
         let q = "query { a: user { ...F } } fragment F on User { id }";
         let op = parse(q, None, &Map::new()).unwrap();
-        let out = project(&json!({"id": "1", "x": 2}), &op.fields[0].selection);
+        let out = project(json!({"id": "1", "x": 2}), &op.fields[0].selection);
         assert_eq!(op.fields[0].key(), "a");
         assert_eq!(out, json!({"id": "1"}));
     }
@@ -303,6 +405,25 @@ mod tests {
         assert!(
             parse("query {", None, &Map::new()).is_err(),
             "errors are not cached as documents"
+        );
+    }
+
+    #[test]
+    fn nested_variables_are_per_request_and_fixed_parts_are_shared() {
+        let q = "query u($ns: String) { user { id a: id roles(namespace: $ns) { code } photo } }";
+        let one = json!({ "ns": "n1" });
+        let two = json!({ "ns": "n2" });
+        let a = parse(q, None, one.as_object().unwrap()).unwrap();
+        let b = parse(q, None, two.as_object().unwrap()).unwrap();
+        let roles = |op: &Operation| op.fields[0].child("roles").unwrap().clone();
+        assert_eq!(roles(&a).args["namespace"], "n1");
+        assert_eq!(roles(&b).args["namespace"], "n2");
+        assert!(Arc::ptr_eq(&roles(&a).selection, &roles(&b).selection));
+        // `id` is selected twice (once aliased): both keys get the value.
+        let user = json!({"id": "u1", "photo": "p", "roles": [{"code": "r", "x": 1}]});
+        assert_eq!(
+            project(user, &a.fields[0].selection),
+            json!({"id": "u1", "a": "u1", "roles": [{"code": "r"}], "photo": "p"})
         );
     }
 

@@ -212,14 +212,14 @@ async fn check_login_status(ctx: &V2Ctx, a: &Map<String, Value>) -> Value {
         return json!({"code": errors::code(&e), "message": errors::message(&e, ctx.lang),
                       "status": false, "exp": null, "iat": null, "data": null});
     };
-    match ctx.session_for(&token).await {
+    match ctx.session_status_for(&token).await {
         Ok(s) => json!({
             "code": 200,
             "message": message(ctx.lang, "已登录", "Logged in"),
             "status": true,
-            "exp": s.subject().exp,
-            "iat": s.subject().iat,
-            "data": {"id": s.user().id, "userPoolId": s.pool().id, "arn": s.user().arn()},
+            "exp": s.exp,
+            "iat": s.iat,
+            "data": {"id": s.user_id, "userPoolId": s.pool_id, "arn": s.user_arn()},
         }),
         Err(e) => {
             let e = match e {

@@ -13,9 +13,10 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::principal::{
-    BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
+    presented_kind, BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
 };
 use tessera_core::service::account::Session;
+use tessera_core::service::tokens::TokenSubject;
 use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Result};
 
@@ -185,6 +186,26 @@ impl V2Ctx {
         match &self.pool {
             Ok(Some(p)) => self.state.core.session_in_pool(token, p).await,
             _ => self.state.core.session(token, None).await,
+        }
+    }
+
+    /// Whether `token` is a live session ([`Self::session_for`] reading only what decides
+    /// it: a status check needs no user row).
+    pub async fn session_status_for(&self, token: &str) -> Result<TokenSubject> {
+        match &self.pool {
+            Ok(Some(p)) => self.state.core.session_status_in_pool(token, p).await,
+            _ => self.session_for(token).await.map(|s| s.subject().clone()),
+        }
+    }
+
+    /// Whether the caller is a verified administrator of the request's pool. A Bearer that
+    /// does not even present itself as a management token cannot verify as one, so it is
+    /// answered without verifying it (or reading its user): operations that never need
+    /// the caller's session, such as `checkLoginStatus`, do not pay for one.
+    pub async fn is_pool_admin(&self) -> bool {
+        match self.bearer.as_deref().map(presented_kind) {
+            Some(Some(TokenKind::Management)) => self.principal().await.pool_admin().is_some(),
+            _ => false,
         }
     }
 

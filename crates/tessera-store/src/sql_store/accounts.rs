@@ -26,14 +26,7 @@ fn code(row: &sqlx::any::AnyRow) -> Result<CodeRecord> {
 }
 
 fn udf_definition(row: &sqlx::any::AnyRow) -> Result<UdfDefinition> {
-    Ok(UdfDefinition {
-        pool_id: col(row, "pool_id")?,
-        target_type: col(row, "target_type")?,
-        key: col(row, "key")?,
-        data_type: col(row, "data_type")?,
-        label: col(row, "label")?,
-        options: col(row, "options")?,
-    })
+    crate::rows::udf_definition_at(row, 0)
 }
 
 /// `$from, $from+1, …` for an IN list of `n` values.
@@ -387,18 +380,18 @@ impl AccountStore for SqlStore {
         pool_id: &str,
         target_type: &str,
     ) -> Result<Vec<UdfDefinition>> {
-        sqlx::query(
-            "SELECT pool_id, target_type, key, data_type, label, options FROM udf_definitions \
-             WHERE pool_id = $1 AND target_type = $2 ORDER BY created_at, key",
-        )
-        .bind(pool_id)
-        .bind(target_type)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(udf_definition)
-        .collect()
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.list_udf_definitions(pool_id, target_type);
+        }
+        sqlx::query(crate::request_reads::UDF_DEFINITIONS_SQL)
+            .bind(pool_id)
+            .bind(target_type)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(udf_definition)
+            .collect()
     }
 
     async fn udf_values(

@@ -2,17 +2,22 @@
 //! statement writes (so SQLite takes its write lock up front instead of failing to upgrade a
 //! read lock under contention).
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use tessera_core::model::keys::secret_names;
 use tessera_core::model::{
     AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, SigningKey, User,
     UserPool,
 };
-use tessera_core::store::{LoginUpdate, NewPool, Store, UserLookup};
+use tessera_core::store::{LoginUpdate, NewPool, SessionValidity, Store, UserLookup};
 use tessera_core::{clock, Error, Result, UniqueField};
 
 use crate::connect::{Backend, Pool};
+use crate::request_reads::{self, LookupKey};
 use crate::rows::{self, col, to_json};
+use crate::settings_memo::SettingsMemo;
+use crate::sqlite_reads::SqliteReads;
 
 /// Runs `$body` (a block that may use `?` and `return`, and ends in `Ok(…)`) in one
 /// transaction named `$tx`, ended by [`finish`].
@@ -42,6 +47,9 @@ mod user_admin;
 pub struct SqlStore {
     pool: Pool,
     backend: Backend,
+    /// On SQLite (a database file), the per-request reads run here (see `sqlite_reads`).
+    sqlite_reads: Option<Arc<SqliteReads>>,
+    settings: Arc<SettingsMemo>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -53,8 +61,13 @@ impl std::fmt::Debug for SqlStore {
 }
 
 impl SqlStore {
-    pub(crate) fn new(pool: Pool, backend: Backend) -> SqlStore {
-        SqlStore { pool, backend }
+    pub(crate) fn new(pool: Pool, backend: Backend, sqlite_reads: Option<SqliteReads>) -> SqlStore {
+        SqlStore {
+            pool,
+            backend,
+            sqlite_reads: sqlite_reads.map(Arc::new),
+            settings: Arc::new(SettingsMemo::new()),
+        }
     }
 
     pub fn backend(&self) -> Backend {
@@ -426,20 +439,21 @@ impl Store for SqlStore {
     }
 
     async fn get_app_and_pool(&self, id: &str) -> Result<Option<(Application, Option<UserPool>)>> {
-        let Some(row) = sqlx::query(&format!(
-            "SELECT {}, {} FROM applications a LEFT JOIN user_pools p ON p.id = a.pool_id \
-             WHERE a.id = $1",
-            rows::APP_COLUMNS_AS_A,
-            rows::POOL_COLUMNS_AS_P
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        else {
-            return Ok(None);
-        };
-        Ok(Some((rows::app(&row)?, rows::pool_p(&row)?)))
+        let memo = &self.settings;
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.app_and_pool(memo, id);
+        }
+        sqlx::query(&request_reads::APP_AND_POOL_SQL)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .map(|row| {
+                rows::app_and_pool(&row, &|id, text| memo.app_oidc(id, text), &|id, text| {
+                    memo.pool_settings(id, text)
+                })
+            })
+            .transpose()
     }
 
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>> {
@@ -474,28 +488,15 @@ impl Store for SqlStore {
     }
 
     async fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>> {
-        let (condition, a, b) = match by {
-            UserLookup::Id(id) => ("id = $2", id, None),
-            UserLookup::Email(key) => ("email_key = $2", key, None),
-            UserLookup::Username(u) => ("username = $2", u, None),
-            UserLookup::ExternalId(x) => ("external_id = $2", x, None),
-            UserLookup::Phone {
-                country_code,
-                number,
-            } => (
-                "phone_country_code = $2 AND phone = $3",
-                country_code,
-                Some(number),
-            ),
-        };
-        let sql = format!(
-            "SELECT {} FROM users WHERE pool_id = $1 AND {condition}",
-            rows::USER_COLUMNS
-        );
-        let mut q = sqlx::query(&sql).bind(pool_id).bind(a);
-        if let Some(b) = b {
-            q = q.bind(b);
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.find_user(pool_id, by);
         }
+        let (i, key) = request_reads::find_user_sql(by);
+        let q = sqlx::query(&request_reads::FIND_USER_SQL[i]).bind(pool_id);
+        let q = match key {
+            LookupKey::One(a) => q.bind(a),
+            LookupKey::Two(a, b) => q.bind(a).bind(b),
+        };
         q.fetch_optional(&self.pool)
             .await
             .map_err(db_err)?
@@ -552,18 +553,18 @@ impl Store for SqlStore {
     }
 
     async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>> {
-        sqlx::query(&format!(
-            "SELECT {} FROM external_identities WHERE pool_id = $1 AND user_id = $2 ORDER BY created_at, id",
-            rows::IDENTITY_COLUMNS
-        ))
-        .bind(pool_id)
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(rows::identity)
-        .collect()
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.list_identities(pool_id, user_id);
+        }
+        sqlx::query(&request_reads::IDENTITIES_SQL)
+            .bind(pool_id)
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::identity)
+            .collect()
     }
 
     async fn find_user_by_identity(
@@ -613,29 +614,43 @@ impl Store for SqlStore {
         user_id: &str,
         jti: &str,
     ) -> Result<(Option<User>, bool)> {
-        let row = sqlx::query(&format!(
-            "SELECT {}, (SELECT COUNT(*) FROM revoked_tokens WHERE revoked_tokens.jti = $3) \
-             AS revoked_count FROM users WHERE pool_id = $1 AND id = $2",
-            rows::USER_COLUMNS
-        ))
-        .bind(pool_id)
-        .bind(user_id)
-        .bind(jti)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?;
-        match row {
-            Some(row) => {
-                let revoked = rows::col::<i64>(&row, "revoked_count")? > 0;
-                Ok((Some(rows::user(&row)?), revoked))
-            }
-            // No such user (rare): the revocation is still answered.
-            None => Ok((None, self.is_token_revoked(jti).await?)),
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.session_user(pool_id, user_id, jti);
         }
+        let row = sqlx::query(&request_reads::SESSION_USER_SQL)
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        request_reads::session_user_row(&row)
+    }
+
+    async fn session_validity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<SessionValidity>, bool)> {
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.session_validity(pool_id, user_id, jti);
+        }
+        let row = sqlx::query(request_reads::SESSION_VALIDITY_SQL)
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(jti)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        request_reads::session_validity_row(&row)
     }
 
     async fn is_token_revoked(&self, jti: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM revoked_tokens WHERE jti = $1")
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.is_token_revoked(jti);
+        }
+        let row = sqlx::query(request_reads::REVOKED_SQL)
             .bind(jti)
             .fetch_optional(&self.pool)
             .await

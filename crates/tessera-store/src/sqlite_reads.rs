@@ -1,0 +1,298 @@
+//! The SQLite read path of the per-request reads (an application with its pool, a session's
+//! user with its token's revocation, a user, identities, custom-field definitions).
+//!
+//! sqlx runs each SQLite connection on a worker thread of its own: every statement was a hand-off
+//! to that thread and back (two thread switches, each a kernel wake-up), and its `Any` driver
+//! copied every column into an intermediate row. Here the statements run on rusqlite
+//! connections (the same `libsqlite3-sys`, so one SQLite in the binary), on the calling
+//! thread, and decode straight from SQLite's row into the model (`rows::Cols`).
+//!
+//! Running on the calling (async worker) thread is sound because each statement is a read
+//! through an index that returns at most a few rows, and in WAL mode a reader never waits for
+//! the writer: it costs microseconds, less than the thread switches a hand-off would. Writes
+//! stay on sqlx's pool. Nothing is kept between calls but open connections and prepared
+//! statements: every call reads the database, so a change by another process is seen at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Row};
+use tessera_core::model::{Application, ExternalIdentity, User, UserPool};
+use tessera_core::store::{SessionValidity, UdfDefinition, UserLookup};
+use tessera_core::{Error, Result};
+
+use crate::request_reads::{
+    find_user_sql, session_user_row, session_validity_row, LookupKey, APP_AND_POOL_SQL,
+    FIND_USER_SQL, IDENTITIES_SQL, REVOKED_SQL, SESSION_USER_SQL, SESSION_VALIDITY_SQL,
+    UDF_DEFINITIONS_SQL,
+};
+use crate::rows::{self, Cols};
+use crate::settings_memo::SettingsMemo;
+
+/// Idle connections kept for reuse. Calls run on the async workers (one per core) and, rarely,
+/// on a blocking thread; more idle connections than that would only hold memory.
+const MAX_IDLE: usize = 4;
+
+/// How long a read waits on a lock before failing. A WAL reader only meets one while another
+/// connection recovers the WAL index after a crash, which is brief.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn read_err(e: rusqlite::Error) -> Error {
+    Error::Storage(format!("sqlite read: {e}"))
+}
+
+impl Cols for Row<'_> {
+    fn text(&self, i: usize) -> Result<String> {
+        self.get(i).map_err(read_err)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>> {
+        self.get(i).map_err(read_err)
+    }
+    fn int(&self, i: usize) -> Result<i64> {
+        self.get(i).map_err(read_err)
+    }
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        self.get(i).map_err(read_err)
+    }
+    fn with_text<T>(&self, i: usize, f: &dyn Fn(&str) -> Result<T>) -> Result<T> {
+        let value = self.get_ref(i).map_err(read_err)?;
+        f(value.as_str().map_err(|e| {
+            read_err(rusqlite::Error::FromSqlConversionFailure(
+                i,
+                value.data_type(),
+                Box::new(e),
+            ))
+        })?)
+    }
+}
+
+/// A few read-only connections to one SQLite database file, lent out one call at a time.
+pub(crate) struct SqliteReads {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    sql: Statements,
+}
+
+/// The shared statements (`request_reads`) with SQLite's numbered parameters: `$n` is a
+/// *named* parameter to SQLite, numbered by first appearance, while `?n` is parameter `n`.
+struct Statements {
+    app_and_pool: String,
+    session_user: String,
+    session_validity: String,
+    find_user: [String; 5],
+    revoked: String,
+    identities: String,
+    udf_definitions: String,
+}
+
+/// `sql` with each `$n` written `?n`.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl Statements {
+    fn new() -> Statements {
+        Statements {
+            app_and_pool: numbered(&APP_AND_POOL_SQL),
+            session_user: numbered(&SESSION_USER_SQL),
+            session_validity: numbered(SESSION_VALIDITY_SQL),
+            find_user: FIND_USER_SQL.each_ref().map(|s| numbered(s)),
+            revoked: numbered(REVOKED_SQL),
+            identities: numbered(&IDENTITIES_SQL),
+            udf_definitions: numbered(UDF_DEFINITIONS_SQL),
+        }
+    }
+}
+
+impl std::fmt::Debug for SqliteReads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteReads")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// The database file of a `sqlite:` URL, or `None` for an in-memory database (which another
+/// connection cannot open: its reads stay on sqlx's pool).
+pub(crate) fn database_file(url: &str) -> Option<PathBuf> {
+    use std::str::FromStr;
+    if url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    let file = options.get_filename();
+    (!file.as_os_str().is_empty()).then(|| file.to_path_buf())
+}
+
+impl SqliteReads {
+    /// Reads from `path`, a database already created and migrated (connections open lazily).
+    pub(crate) fn new(path: &Path) -> SqliteReads {
+        SqliteReads {
+            path: path.to_path_buf(),
+            idle: Mutex::new(Vec::new()),
+            sql: Statements::new(),
+        }
+    }
+
+    fn idle(&self) -> MutexGuard<'_, Vec<Connection>> {
+        // The list only ever holds whole connections, so a poisoned lock is still consistent.
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn open(&self) -> Result<Connection> {
+        // Read-write, not read-only: a WAL reader may need to create the shared-memory index.
+        // `query_only` makes any write through this connection fail instead.
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(read_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(read_err)?;
+        conn.pragma_update(None, "query_only", "ON")
+            .map_err(read_err)?;
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (or a new one), then keeps it for the next call.
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let reused = self.idle().pop();
+        let conn = match reused {
+            Some(c) => c,
+            None => self.open()?,
+        };
+        let out = f(&conn);
+        let mut idle = self.idle();
+        if idle.len() < MAX_IDLE {
+            idle.push(conn);
+        }
+        out
+    }
+
+    /// One row of `sql` with `params`, decoded by `decode`, or `None`.
+    fn one<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        decode: impl FnOnce(&Row<'_>) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
+            let mut rows = stmt.query(params).map_err(read_err)?;
+            match rows.next().map_err(read_err)? {
+                Some(row) => decode(row).map(Some),
+                None => Ok(None),
+            }
+        })
+    }
+
+    /// Every row of `sql` with `params`, decoded by `decode`.
+    fn all<T, P: rusqlite::Params>(
+        &self,
+        sql: &str,
+        params: P,
+        decode: impl Fn(&Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
+            let mut rows = stmt.query(params).map_err(read_err)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(read_err)? {
+                out.push(decode(row)?);
+            }
+            Ok(out)
+        })
+    }
+
+    pub(crate) fn app_and_pool(
+        &self,
+        memo: &SettingsMemo,
+        app_id: &str,
+    ) -> Result<Option<(Application, Option<UserPool>)>> {
+        self.one(&self.sql.app_and_pool, [app_id], |row| {
+            rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
+                memo.pool_settings(id, text)
+            })
+        })
+    }
+
+    pub(crate) fn session_user(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<User>, bool)> {
+        self.one(&self.sql.session_user, [pool_id, user_id, jti], |row| {
+            session_user_row(row)
+        })?
+        .ok_or_else(|| Error::Storage("session read returned no row".into()))
+    }
+
+    pub(crate) fn session_validity(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        jti: &str,
+    ) -> Result<(Option<SessionValidity>, bool)> {
+        self.one(&self.sql.session_validity, [pool_id, user_id, jti], |row| {
+            session_validity_row(row)
+        })?
+        .ok_or_else(|| Error::Storage("session read returned no row".into()))
+    }
+
+    pub(crate) fn find_user(&self, pool_id: &str, by: UserLookup<'_>) -> Result<Option<User>> {
+        let (i, key) = find_user_sql(by);
+        let sql = &self.sql.find_user[i];
+        let decode = |row: &Row<'_>| rows::user_at(row, 0);
+        match key {
+            LookupKey::One(a) => self.one(sql, [pool_id, a], decode),
+            LookupKey::Two(a, b) => self.one(sql, [pool_id, a, b], decode),
+        }
+    }
+
+    pub(crate) fn is_token_revoked(&self, jti: &str) -> Result<bool> {
+        Ok(self.one(&self.sql.revoked, [jti], |_| Ok(()))?.is_some())
+    }
+
+    pub(crate) fn list_identities(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+    ) -> Result<Vec<ExternalIdentity>> {
+        self.all(&self.sql.identities, [pool_id, user_id], |row| {
+            rows::identity_at(row, 0)
+        })
+    }
+
+    pub(crate) fn list_udf_definitions(
+        &self,
+        pool_id: &str,
+        target_type: &str,
+    ) -> Result<Vec<UdfDefinition>> {
+        self.all(&self.sql.udf_definitions, [pool_id, target_type], |row| {
+            rows::udf_definition_at(row, 0)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::numbered;
+
+    #[test]
+    fn parameters_are_numbered_for_sqlite() {
+        assert_eq!(
+            numbered("SELECT $3, '$' FROM t WHERE a = $1 AND b = $12"),
+            "SELECT ?3, '$' FROM t WHERE a = ?1 AND b = ?12"
+        );
+    }
+}
