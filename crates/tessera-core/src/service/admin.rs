@@ -122,8 +122,9 @@ impl Core {
     /// True when `token` claims to be a management token (unverified), so a façade can route
     /// operations whose names the end-user and management APIs share.
     pub fn looks_like_management_token(token: &str) -> bool {
-        // Asked of every request with a Bearer: only the payload is decoded, and only the
-        // token kind is read from it.
+        // Asked of every request with a Bearer: only the payload is decoded, and its claims
+        // are read only if the kind's name appears in it at all (never in a user's token,
+        // whose claims are all read later by its own check).
         #[derive(Deserialize)]
         struct Kind {
             data: KindData,
@@ -133,6 +134,30 @@ impl Core {
             #[serde(rename = "type")]
             kind: String,
         }
-        jwt::claims_unverified::<Kind>(token).is_some_and(|c| c.data.kind == MANAGEMENT_TOKEN_TYPE)
+        jwt::claims_unverified_if::<Kind>(token, MANAGEMENT_TOKEN_TYPE)
+            .is_some_and(|c| c.data.kind == MANAGEMENT_TOKEN_TYPE)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_management_tokens_look_like_one() {
+        let token =
+            |data: serde_json::Value| jwt::sign_hs256(&json!({ "data": data }), b"k").unwrap();
+        assert!(Core::looks_like_management_token(&token(
+            json!({"type": "management", "userPoolId": "p"})
+        )));
+        // The word elsewhere in a user's token does not make it one.
+        assert!(!Core::looks_like_management_token(&token(
+            json!({"type": "user", "nickname": "\"type\":\"management\""})
+        )));
+        assert!(!Core::looks_like_management_token(&token(
+            json!({"type": "user"})
+        )));
+        assert!(!Core::looks_like_management_token("not.a.token"));
+        assert!(!Core::looks_like_management_token(""));
     }
 }
