@@ -95,13 +95,13 @@ enum TSelection {
     Templated(Vec<TField>),
 }
 
-/// Operation templates by document text and operation name. The SDKs send a fixed set of
+/// Operation templates by document text, then operation name. The SDKs send a fixed set of
 /// documents, and parsing one (and building its field tree) costs far more than reading its
 /// variables, so each is prepared once per process. Nothing in it depends on the store or the
 /// caller. Bounded: when full it starts over, so arbitrary documents cannot grow it.
-type TemplateKey = (Box<str>, Option<Box<str>>);
+type Templates = HashMap<Box<str>, Vec<(Option<Box<str>>, Arc<Template>)>>;
 
-static TEMPLATES: std::sync::LazyLock<Mutex<HashMap<TemplateKey, Arc<Template>>>> =
+static TEMPLATES: std::sync::LazyLock<Mutex<Templates>> =
     std::sync::LazyLock::new(|| Mutex::new(HashMap::new()));
 
 const TEMPLATES_MAX: usize = 512;
@@ -114,9 +114,13 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 fn template(query: &str, operation_name: Option<&str>) -> Result<Arc<Template>, ParseError> {
     let cacheable = query.len() <= TEMPLATE_MAX_LEN;
-    let key: TemplateKey = (query.into(), operation_name.map(Into::into));
     if cacheable {
-        if let Some(t) = lock(&TEMPLATES).get(&key) {
+        let templates = lock(&TEMPLATES);
+        let known = templates.get(query).and_then(|ops| {
+            ops.iter()
+                .find(|(name, _)| name.as_deref() == operation_name)
+        });
+        if let Some((_, t)) = known {
             return Ok(Arc::clone(t));
         }
     }
@@ -126,7 +130,18 @@ fn template(query: &str, operation_name: Option<&str>) -> Result<Arc<Template>, 
         if templates.len() >= TEMPLATES_MAX {
             templates.clear();
         }
-        templates.insert(key, Arc::clone(&t));
+        let ops = templates.entry(query.into()).or_default();
+        // A document names few operations; a client cycling through made-up names must
+        // not grow one entry without bound either.
+        if ops.len() >= 16 {
+            ops.clear();
+        }
+        if !ops
+            .iter()
+            .any(|(name, _)| name.as_deref() == operation_name)
+        {
+            ops.push((operation_name.map(Into::into), Arc::clone(&t)));
+        }
     }
     Ok(t)
 }

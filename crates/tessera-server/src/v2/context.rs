@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::principal::{
-    presented_kind, BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
+    presents_management, BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
 };
 use tessera_core::service::account::Session;
 use tessera_core::service::tokens::TokenSubject;
@@ -203,8 +203,10 @@ impl V2Ctx {
     /// answered without verifying it (or reading its user): operations that never need
     /// the caller's session, such as `checkLoginStatus`, do not pay for one.
     pub async fn is_pool_admin(&self) -> bool {
-        match self.bearer.as_deref().map(presented_kind) {
-            Some(Some(TokenKind::Management)) => self.principal().await.pool_admin().is_some(),
+        match self.bearer.as_deref() {
+            Some(token) if presents_management(token) => {
+                self.principal().await.pool_admin().is_some()
+            }
             _ => false,
         }
     }
