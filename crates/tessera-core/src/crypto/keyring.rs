@@ -178,7 +178,7 @@ mod tests {
     fn a_reload_keeps_unchanged_keys_and_parses_changed_ones() {
         let a = generate_signing_key(1_000).unwrap();
         let b = generate_signing_key(2_000).unwrap();
-        let first = KeySet::from_stored(&[a.clone()], 5_000).unwrap();
+        let first = KeySet::from_stored(std::slice::from_ref(&a), 5_000).unwrap();
         let mut a_retiring = a.clone();
         a_retiring.retire_at = Some(9_000);
         let next = KeySet::reload(&[a_retiring, b.clone()], 5_000, Some(&first)).unwrap();
