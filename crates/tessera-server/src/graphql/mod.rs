@@ -349,17 +349,25 @@ pub fn project(value: Value, selection: &[Field]) -> Value {
         Value::Object(mut map) => {
             let mut out = Map::new();
             for f in selection {
-                let v = if f.reused {
-                    map.get(&f.name).cloned()
+                // The value's own key is kept for the answer when it is the response key.
+                let (key, v) = if f.reused {
+                    (None, map.get(&f.name).cloned())
                 } else {
-                    map.remove(&f.name)
+                    match map.remove_entry(&f.name) {
+                        Some((k, v)) => (Some(k), Some(v)),
+                        None => (None, None),
+                    }
                 };
                 let projected = project(v.unwrap_or(Value::Null), &f.selection);
                 // A field selected twice merges its sub-selections.
                 match (out.get_mut(f.key()), projected) {
                     (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
                     (_, p) => {
-                        out.insert(f.key().to_owned(), p);
+                        let key = match key {
+                            Some(k) if f.alias.is_none() => k,
+                            _ => f.key().to_owned(),
+                        };
+                        out.insert(key, p);
                     }
                 }
             }

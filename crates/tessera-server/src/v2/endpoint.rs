@@ -2,6 +2,7 @@
 //! whose `message` is the object `{code, message, data}` the SDKs read (`v2-wire.md` §2.1).
 
 use axum::body::Bytes;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Map, Value};
@@ -33,16 +34,16 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
     if body.len() > MAX_BODY {
         return failure(Error::InvalidParameter("body"), lang);
     }
-    let Ok(Value::Object(req)) = serde_json::from_slice::<Value>(&body) else {
+    let Ok(Value::Object(mut req)) = serde_json::from_slice::<Value>(&body) else {
         return failure(Error::InvalidParameter("body"), lang);
+    };
+    let variables = match req.remove("variables") {
+        Some(Value::Object(v)) => v,
+        None | Some(Value::Null) => Map::new(),
+        Some(_) => return failure(Error::InvalidParameter("variables"), lang),
     };
     let Some(query) = req.get("query").and_then(Value::as_str) else {
         return failure(Error::MissingParameter("query"), lang);
-    };
-    let variables = match req.get("variables") {
-        Some(Value::Object(v)) => v.clone(),
-        None | Some(Value::Null) => Map::new(),
-        Some(_) => return failure(Error::InvalidParameter("variables"), lang),
     };
     let op_name = req.get("operationName").and_then(Value::as_str);
     let op = match graphql::parse(query, op_name, &variables) {
@@ -73,7 +74,18 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
         out.insert("errors".into(), Value::Array(errors));
     }
     out.insert("data".into(), Value::Object(data));
-    Json(Value::Object(out)).into_response()
+    answer(&Value::Object(out))
+}
+
+/// The answer as JSON, written into a buffer sized for a user object: axum's `Json` starts at
+/// 128 bytes and grows by copying, several times for most answers.
+fn answer(v: &Value) -> Response {
+    let mut buf = Vec::with_capacity(2048);
+    match serde_json::to_writer(&mut buf, v) {
+        Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
+        // A `Value` always serialises; should that change, axum's own path reports it.
+        Err(_) => Json(v).into_response(),
+    }
 }
 
 /// Some operation names (`refreshToken`, `updateUser`, `udv`…) exist in both SDK clients
