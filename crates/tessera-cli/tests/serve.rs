@@ -378,6 +378,8 @@ async fn a_corrupt_key_stops_start_up_with_one_line() {
     sqlx::any::install_default_drivers();
     let url = format!("sqlite://{}/tessera.db", d);
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    // Test fixture: a deliberately broken PEM (no key material), to prove a corrupt stored
+    // key stops start-up. Real keys are generated at first start, never committed.
     pool.execute("UPDATE signing_keys SET private_pem = '-----BEGIN PRIVATE KEY-----\nbroken\n-----END PRIVATE KEY-----'")
         .await
         .unwrap();

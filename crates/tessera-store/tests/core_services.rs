@@ -289,6 +289,8 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     store
         .put_secret(
             tessera_core::model::keys::secret_names::PASSWORD_RSA_KEY,
+            // Test fixture: a PEM frame around garbage, not a key (real keys are generated
+            // at first start, never committed).
             "-----BEGIN PRIVATE KEY-----\ngarbage\n-----END PRIVATE KEY-----",
         )
         .await

@@ -249,6 +249,8 @@ mod tests {
 
     #[test]
     fn a_corrupt_key_is_refused_with_a_clear_message() {
+        // Test fixture: a PEM frame around no key material, not a key. Real keys are
+        // generated at first start, never committed.
         let err = TransportKey::from_pem(
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         )
