@@ -497,7 +497,7 @@ async fn pool_lists_fields_and_env(db: &TestDb) {
 
     // A refused pool update changes nothing.
     let before = fx.core.pool_admin_by_secret(&pid, &secret).await.unwrap();
-    let input = json!({"name": "new", "tokenExpiresAfter": 1});
+    let input = json!({"name": "new", "tokenExpiresAfter": 0});
     assert!(fx
         .core
         .update_pool(&before, input.as_object().unwrap())

@@ -158,7 +158,8 @@ fn apply_settings(current: &PoolSettings, input: &Map<String, Value>) -> Result<
     }
     let s: PoolSettings = serde_json::from_value(json).map_err(|_| bad("input"))?;
     let window_ok = |c: &crate::model::RateCheck| c.time_interval > 0 && c.limit > 0;
-    if s.token_expires_after < 60
+    // Any positive lifetime is the administrator's choice (Authing accepts a few seconds).
+    if s.token_expires_after < 1
         || s.token_expires_after > 10 * 365 * 24 * 3600
         || s.password_strength > 4
         || !(4..=10).contains(&s.verify_code_length)
@@ -348,6 +349,7 @@ impl Core {
             UdfTarget::Node => s.get_node(&pool.id, id).await?.is_some(),
             UdfTarget::Org => s.get_org(&pool.id, id).await?.is_some(),
             UdfTarget::Application => s.get_app(id).await?.is_some_and(|a| a.pool_id == pool.id),
+            UdfTarget::UserPool => id == pool.id,
         };
         if found {
             Ok(())

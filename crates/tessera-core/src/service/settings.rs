@@ -53,7 +53,7 @@ impl Core {
         pool_id: &str,
         settings: PoolSettings,
     ) -> Result<UserPool> {
-        if settings.token_expires_after < 60 || settings.password_strength > 4 {
+        if settings.token_expires_after < 1 || settings.password_strength > 4 {
             return Err(Error::InvalidParameter("settings"));
         }
         self.modify_pool(pool_id, |p| {

@@ -170,7 +170,7 @@ impl Core {
         user: &User,
     ) -> Result<IssuedToken> {
         let iat = clock::now_secs();
-        let exp = iat + pool.settings.token_expires_after.max(60);
+        let exp = iat + pool.settings.token_expires_after.max(1);
         let jti = ids::new_url_token(16);
         let app_id = app.map(|a| a.id.as_str());
         let p = &user.profile;

@@ -22,6 +22,9 @@ pub enum UdfTarget {
     Node,
     Org,
     Application,
+    /// The pool itself (the SDK's `UdfTargetType.Userpool`); its values' target id is the
+    /// pool id.
+    UserPool,
 }
 
 impl UdfTarget {
@@ -33,6 +36,7 @@ impl UdfTarget {
             UdfTarget::Node => "NODE",
             UdfTarget::Org => "ORG",
             UdfTarget::Application => "APPLICATION",
+            UdfTarget::UserPool => "USERPOOL",
         }
     }
 
@@ -44,6 +48,7 @@ impl UdfTarget {
             "NODE" => UdfTarget::Node,
             "ORG" => UdfTarget::Org,
             "APPLICATION" => UdfTarget::Application,
+            "USERPOOL" => UdfTarget::UserPool,
             _ => return None,
         })
     }

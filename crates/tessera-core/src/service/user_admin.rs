@@ -290,7 +290,7 @@ impl Core {
             .login_events(&pool.id, &q, Page { page: 1, limit: 1 })
             .await?;
         let now = clock::now_ms();
-        let lifetime_ms = pool.settings.token_expires_after.max(60) * 1000;
+        let lifetime_ms = pool.settings.token_expires_after.max(1) * 1000;
         let is_login = last.list.first().is_some_and(|e| {
             e.at > user.tokens_valid_after && e.at + lifetime_ms > now && !user.blocked
         }) && !user.is_deleted;

@@ -4,7 +4,7 @@
 // access policies and programmatic access accounts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mgmt, pool, newEmailUser, rand, rejectsWith } from './helpers.mjs';
+import { mgmt, pool, client, newEmailUser, rand, rejectsWith, uniqueUsername, PASSWORD } from './helpers.mjs';
 
 const P = 'mgmtAcl';
 const mc = mgmt(P);
@@ -332,6 +332,32 @@ test('application access policy: allow, deny, disable, enable, revoke, records, 
   await rejectsWith(mc.acl.enableApplicationAccessPolicy({ appId, targetType: 'USER', targetIdentifiers: [deniedUser.user.id] }), 404);
   await rejectsWith(mc.acl.getApplicationAccessPolicies({ appId: 'ffffffffffffffffffffffff' }), 2011);
   await rejectsWith(mc.acl.updateDefaultApplicationAccessPolicy({ appId, defaultStrategy: 'SOMETIMES' }), 2231);
+});
+
+test('the application access policy decides loginByUsername: DENY_ALL keeps out users without an allow rule, ALLOW_ALL + deny keeps out the denied', async () => {
+  const loginAs = username => client(P).loginByUsername(username, PASSWORD);
+  const register = async prefix => {
+    const username = uniqueUsername(prefix);
+    const user = await client(P).registerByUsername(username, PASSWORD);
+    return { username, user };
+  };
+  const plain = await register('pol');
+  const allowed = await register('polok');
+  const denied = await register('polno');
+  try {
+    await mc.acl.updateDefaultApplicationAccessPolicy({ appId, defaultStrategy: 'DENY_ALL' });
+    await mc.acl.allowAccessApplication({ appId, targetType: 'USER', targetIdentifiers: [allowed.user.id] });
+    await rejectsWith(loginAs(plain.username), 1001, 'DENY_ALL, no allow rule:');
+    assert.equal((await loginAs(allowed.username)).id, allowed.user.id, 'DENY_ALL, allowed user');
+
+    await mc.acl.updateDefaultApplicationAccessPolicy({ appId, defaultStrategy: 'ALLOW_ALL' });
+    await mc.acl.denyAccessApplication({ appId, targetType: 'USER', targetIdentifiers: [denied.user.id] });
+    await rejectsWith(loginAs(denied.username), 1001, 'ALLOW_ALL, denied user:');
+    assert.equal((await loginAs(plain.username)).id, plain.user.id, 'ALLOW_ALL, no rule');
+  } finally {
+    await mc.acl.updateDefaultApplicationAccessPolicy({ appId, defaultStrategy: 'ALLOW_ALL' });
+    await mc.acl.deleteApplicationAccessPolicy({ appId, targetType: 'USER', targetIdentifiers: [allowed.user.id, denied.user.id] });
+  }
 });
 
 test('programmatic access accounts: create, list, refresh secret, disable, enable, delete', async () => {

@@ -51,13 +51,27 @@ test('userpool.detail and partial updates keep what they do not name', async () 
 
 test('invalid settings are refused and change nothing', async () => {
   const before = await mc.userpool.detail();
-  await rejectsWith(mc.userpool.update({ tokenExpiresAfter: 1, name: 'never' }), 2231);
+  await rejectsWith(mc.userpool.update({ tokenExpiresAfter: 0, name: 'never' }), 2231);
+  await rejectsWith(mc.userpool.update({ tokenExpiresAfter: -5, name: 'never' }), 2231);
   await rejectsWith(mc.userpool.update({ loginFailCheck: { enabled: true, limit: -1, timeInterval: 60 } }), 2231);
   await rejectsWith(mc.userpool.update({ verifyCodeLength: 99 }), 2231);
   await rejectsWith(mc.userpool.update({ noSuchSetting: true }), 2231);
   await rejectsWith(mc.userpool.update({ customSMSProvider: { enabled: true, provider: 'webhook', config: '{"url":"ftp://x"}' } }), 2231);
   const after = await mc.userpool.detail();
   assert.deepEqual(after, before);
+});
+
+test('any positive token lifetime is accepted: tokenExpiresAfter 2 → tokens live 2 s', async () => {
+  const before = await mc.userpool.detail();
+  try {
+    const u = await mc.userpool.update({ tokenExpiresAfter: 2 });
+    assert.equal(u.tokenExpiresAfter, 2);
+    const { token } = await newEmailUser(P);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.exp - claims.iat, 2);
+  } finally {
+    await mc.userpool.update({ tokenExpiresAfter: before.tokenExpiresAfter });
+  }
 });
 
 test('password strength set by the admin applies to the next registration', async () => {
@@ -119,6 +133,20 @@ test('udf: set, list, remove; values checked against their type', async () => {
   assert.ok(!(await mc.udf.list('USER')).some(d => d.key === key));
   assert.ok(!(await mc.udf.listUdv('USER', user.id)).some(v => v.key === key), 'values go with their field');
   await rejectsWith(mc.udf.remove('USER', key), 404);
+});
+
+test("udf on the USERPOOL target (the SDK's UdfTargetType.Userpool): define, set and read values of the pool", async () => {
+  const key = `pk${Date.now()}`;
+  const poolId = pool(P).userPoolId;
+  const def = await mc.udf.set('USERPOOL', key, 'STRING', 'Pool label');
+  assert.deepEqual([def.key, def.targetType], [key, 'USERPOOL']);
+  assert.ok((await mc.udf.list('USERPOOL')).some(d => d.key === key));
+  await mc.udf.setUdvBatch('USERPOOL', poolId, [{ key, value: 'blue' }]);
+  assert.ok((await mc.udf.listUdv('USERPOOL', poolId)).some(v => v.key === key && v.value === 'blue'));
+  // Only this pool is a USERPOOL target here.
+  await rejectsWith(mc.udf.setUdvBatch('USERPOOL', pool('mgmtOther').userPoolId, [{ key, value: 'x' }]), 'numeric');
+  await mc.udf.remove('USERPOOL', key);
+  assert.ok(!(await mc.udf.list('USERPOOL')).some(d => d.key === key));
 });
 
 test("the pool's own SMS webhook and SMTP server carry its codes", async () => {
