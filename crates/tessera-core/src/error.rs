@@ -36,6 +36,9 @@ pub enum Error {
     UserNotFound,
     #[error("user blocked")]
     UserBlocked,
+    /// Locked for a while by the pool's `block-account` login-failure strategy.
+    #[error("account locked after repeated login failures")]
+    AccountLocked,
     #[error("wrong password")]
     WrongPassword,
     #[error("application not found")]

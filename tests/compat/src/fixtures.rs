@@ -100,7 +100,15 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
     // main: defaults (no strength rule, verify old email/phone on) + UDF definitions. Every
     // pool's code resend interval is short (RESEND_INTERVAL) so that tests needing two codes
     // for one address wait seconds, not a minute.
-    let main = pool(core, "main", |_| {}).await?;
+    //
+    // The main pool keeps the login-failure check on, with a limit ten times the default:
+    // the whole suite is one client (127.0.0.1), so its per-address count (twice the limit)
+    // sees every test's wrong passwords, as an office behind one address would. The guard
+    // pools below keep the defaults.
+    let main = pool(core, "main", |s| {
+        s.login_fail_check.limit = 50;
+    })
+    .await?;
     let udfs = [
         ("school", UdfDataType::String, "学校"),
         ("age", UdfDataType::Number, "年龄"),
@@ -157,6 +165,13 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         s.verify_old_phone = false;
     })
     .await?;
+
+    // Login-guard pools (`guard.test.mjs`): every setting at its default, so the tests see
+    // what a new pool does; one pool per case whose counters would disturb the others.
+    let mut guard_pools = Vec::new();
+    for name in ["guardDefaults", "guardSpray", "guardLock", "guardCaptcha"] {
+        guard_pools.push(pool(core, name, |_| {}).await?);
+    }
 
     // Management pools: each ManagementClient test file works in a pool of its own so that
     // list counts are exact; `mgmtOther` is the other pool of the cross-pool isolation cases.
@@ -297,6 +312,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
     ]
     .into_iter()
     .chain(mgmt_pools.iter())
+    .chain(guard_pools.iter())
     {
         let name = p.json["name"].as_str().unwrap_or_default().to_owned();
         pools.insert(name, p.json.clone());

@@ -9,6 +9,12 @@
 //! rejection", a deterministic pseudo-random password derived from the ciphertext is returned,
 //! so the login simply fails as a wrong password would. Only inputs that cannot be ciphertext at
 //! all (not base64, longer than the modulus) are [`Error::PasswordDecrypt`].
+//!
+//! Implicit rejection is right where the password is *checked* (a login: the made-up password
+//! fails like a wrong one). Where a password is *set* (registration, reset, update), it would
+//! store a password nobody knows, so [`TransportKey::decrypt_new`] says the decryption failed;
+//! the core answers that only within a per-client budget (`service::guard`), so the answer
+//! cannot serve as a padding oracle.
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;
@@ -74,8 +80,26 @@ impl TransportKey {
         &self.public_pem
     }
 
-    /// Decrypts a password the SDK encrypted. See the module docs for failure behaviour.
+    /// Decrypts a password the SDK encrypted, to check it. See the module docs for failure
+    /// behaviour.
     pub fn decrypt(&self, ciphertext_b64: &str) -> Result<String> {
+        let block = self.block(ciphertext_b64)?;
+        match self.private_decrypt(&block) {
+            Some(plain) => Ok(plain),
+            None => self.implicit_rejection(&block),
+        }
+    }
+
+    /// Decrypts a password that is about to be set: a ciphertext that is not valid for this
+    /// key (plain text, or encrypted with another deployment's key) is
+    /// [`Error::PasswordDecrypt`], never a made-up password.
+    pub fn decrypt_new(&self, ciphertext_b64: &str) -> Result<String> {
+        let block = self.block(ciphertext_b64)?;
+        self.private_decrypt(&block).ok_or(Error::PasswordDecrypt)
+    }
+
+    /// The ciphertext as one modulus-sized block (left-padded: see the module docs).
+    fn block(&self, ciphertext_b64: &str) -> Result<Vec<u8>> {
         let trimmed = ciphertext_b64.trim();
         let raw = STANDARD
             .decode(trimmed)
@@ -87,14 +111,17 @@ impl TransportKey {
         }
         let mut block = vec![0u8; k];
         block[k - raw.len()..].copy_from_slice(&raw);
-        let mut out = vec![0u8; k];
-        match self.rsa.private_decrypt(&block, &mut out, Padding::PKCS1) {
-            Ok(n) => {
-                out.truncate(n);
-                Ok(decode_cesu8_lenient(&out))
-            }
-            Err(_) => self.implicit_rejection(&block),
-        }
+        Ok(block)
+    }
+
+    fn private_decrypt(&self, block: &[u8]) -> Option<String> {
+        let mut out = vec![0u8; block.len()];
+        let n = self
+            .rsa
+            .private_decrypt(block, &mut out, Padding::PKCS1)
+            .ok()?;
+        out.truncate(n);
+        Some(decode_cesu8_lenient(&out))
     }
 
     fn implicit_rejection(&self, block: &[u8]) -> Result<String> {
@@ -245,6 +272,31 @@ mod tests {
         let b = k.decrypt(&garbage).unwrap();
         assert_eq!(a, b, "implicit rejection is deterministic");
         assert!(a.starts_with('\u{1}'));
+    }
+
+    #[test]
+    fn a_password_to_set_must_decrypt_for_this_key() {
+        let k = key();
+        let c = TransportKey::encrypt_like_sdk(k.public_pem(), "n3w-pass").unwrap();
+        assert_eq!(k.decrypt_new(&c).unwrap(), "n3w-pass");
+        // Plain text that happens to be base64, and a ciphertext for another key (a client
+        // that kept Authing's cloud key): both are refused, not turned into passwords.
+        assert!(matches!(
+            k.decrypt_new("cGFzc3cwcmQ="),
+            Err(Error::PasswordDecrypt)
+        ));
+        let other = TransportKey::from_pem(&TransportKey::generate_pem().unwrap()).unwrap();
+        let foreign = TransportKey::encrypt_like_sdk(other.public_pem(), "n3w-pass").unwrap();
+        assert!(matches!(
+            k.decrypt_new(&foreign),
+            Err(Error::PasswordDecrypt)
+        ));
+        assert!(matches!(
+            k.decrypt_new("passw0rd!"),
+            Err(Error::PasswordDecrypt)
+        ));
+        // Checking a password keeps implicit rejection.
+        assert!(k.decrypt(&foreign).unwrap().starts_with('\u{1}'));
     }
 
     #[test]

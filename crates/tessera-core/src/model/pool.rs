@@ -132,10 +132,16 @@ impl Default for PoolSettings {
                 time_interval: 300,
                 limit: 3,
             },
+            // On for every new pool: 5 failures of one account within 15 minutes and its
+            // logins need a captcha (`service::guard` also counts per client address and
+            // pool-wide). Without solving captchas that allows 20 guesses an hour on an
+            // account, within OWASP ASVS 4.0 V2.2.1 ("no more than 100 failed attempts per
+            // hour is possible on a single account"), while a user who mistypes a few times
+            // is never stopped. Pools stored with the check off keep it off.
             login_fail_check: RateCheck {
-                enabled: false,
-                time_interval: 300,
-                limit: 3,
+                enabled: true,
+                time_interval: 15 * 60,
+                limit: 5,
             },
             login_fail_strategy: LoginFailStrategy::Captcha,
             login_password_fail_check: RateCheck {
@@ -179,6 +185,21 @@ mod tests {
         assert!(partial.register_disabled);
         assert!(partial.verify_old_email);
         assert_eq!(partial.token_expires_after, DEFAULT_TOKEN_EXPIRES_AFTER);
+        // A new pool (or a stored document without the key) checks login failures.
+        assert_eq!(
+            partial.login_fail_check,
+            RateCheck {
+                enabled: true,
+                time_interval: 900,
+                limit: 5
+            }
+        );
+        assert_eq!(partial.login_fail_strategy, LoginFailStrategy::Captcha);
+        let off: PoolSettings = serde_json::from_str(
+            r#"{"loginFailCheck":{"enabled":false,"timeInterval":300,"limit":3}}"#,
+        )
+        .unwrap();
+        assert!(!off.login_fail_check.enabled, "a stored choice is kept");
     }
 
     /// A document as databases hold it today: its names must keep loading.

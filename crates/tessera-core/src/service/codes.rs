@@ -22,7 +22,8 @@ pub type CaptchaHook = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
 const CAPTCHA_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CAPTCHA_LEN: usize = 4;
-const CAPTCHA_LIFETIME_MS: i64 = 5 * 60 * 1000;
+/// Long enough to read and type an image, short enough that an answer cannot be stockpiled.
+const CAPTCHA_LIFETIME_MS: i64 = 2 * 60 * 1000;
 
 /// The SMS scenes the SDKs send (`SceneType`); an SMS sent without one serves any purpose.
 pub const SMS_SCENES: [&str; 9] = [

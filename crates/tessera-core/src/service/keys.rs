@@ -184,10 +184,32 @@ impl Core {
         Ok(self.keys.transport().await?.public_pem())
     }
 
-    /// Decrypts a password as the official SDKs send it. On a first start this waits until
-    /// the key exists.
+    /// Decrypts a password as the official SDKs send it, to check it (a login, an old
+    /// password): a ciphertext not valid for our key becomes a password that cannot match
+    /// (implicit rejection). On a first start this waits until the key exists.
     pub async fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
         self.keys.transport().await?.decrypt(ciphertext)
+    }
+
+    /// Decrypts a password that is about to be set (registration, reset, update, an
+    /// administrator's create or update): a ciphertext not valid for our key is
+    /// [`Error::PasswordDecrypt`] (2016 on the Authing wire). Failures count against the
+    /// client's budget ([`DECRYPT_FAILURE_BUDGET`] per [`DECRYPT_FAILURE_WINDOW_SECS`]); once
+    /// it is spent, every password to set from that client is refused the same way without
+    /// being decrypted, so the distinct answer cannot be used as a padding oracle.
+    ///
+    /// [`DECRYPT_FAILURE_BUDGET`]: super::guard::DECRYPT_FAILURE_BUDGET
+    /// [`DECRYPT_FAILURE_WINDOW_SECS`]: super::guard::DECRYPT_FAILURE_WINDOW_SECS
+    pub async fn decrypt_new_password(&self, ciphertext: &str, ip: Option<&str>) -> Result<String> {
+        self.check_decrypt_budget(ip).await?;
+        let key = self.keys.transport().await?;
+        match key.decrypt_new(ciphertext) {
+            Err(Error::PasswordDecrypt) => {
+                self.record_decrypt_failure(ip).await?;
+                Err(Error::PasswordDecrypt)
+            }
+            other => other,
+        }
     }
 
     /// Returns once both deployment keys exist (at once unless a first start is still

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
+use super::guard::AttemptOutcome;
 use super::register::{RegisterOptions, Registration};
 use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
@@ -171,19 +172,25 @@ impl Core {
     ) -> Result<User> {
         let account = account_key(id);
         let ip = opts.client.ip.as_deref();
-        self.check_login_guard(pool, &account, ip, opts.captcha_code.as_deref())
+        let attempt = self
+            .login_attempt(pool, &account, ip, opts.captcha_code.as_deref())
             .await?;
         let user = match self.verify_password(pool, id, password.to_owned()).await {
             Ok(u) => u,
             Err(e @ (Error::WrongPassword | Error::UserNotFound | Error::NoPassword)) => {
-                if !(matches!(e, Error::UserNotFound) && opts.auto_register) {
-                    self.record_login_failure(pool, &account, ip).await?;
-                }
+                // An unknown account that the login is about to register is no failure.
+                let outcome = if matches!(e, Error::UserNotFound) && opts.auto_register {
+                    AttemptOutcome::Forget
+                } else {
+                    AttemptOutcome::Failure
+                };
+                self.login_attempt_done(pool, attempt, outcome).await?;
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
-        self.clear_login_failures(pool, &account).await?;
+        self.login_attempt_done(pool, attempt, AttemptOutcome::Success)
+            .await?;
         if pool.settings.login_require_email_verified
             && user.email.is_some()
             && !user.email_verified

@@ -97,6 +97,15 @@ pub trait AccountStore: Send + Sync {
         key: &str,
         since: i64,
     ) -> Result<i64>;
+    /// [`AccountStore::count_rate_events`] for several keys of one kind in one read: the
+    /// counts in the order of `keys` (0 for a key without events).
+    async fn count_rate_events_by_key(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        keys: &[&str],
+        since: i64,
+    ) -> Result<Vec<i64>>;
     async fn clear_rate_events(&self, pool_id: &str, kind: &str, key: &str) -> Result<()>;
 
     // --- whitelist ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ pub fn code(e: &Error) -> i64 {
         Error::CaptchaWrong | Error::CodeWrong => 2001,
         Error::InvalidEmail => 2003,
         Error::UserNotFound => 2004,
-        Error::UserBlocked => 2005,
+        Error::UserBlocked | Error::AccountLocked => 2005,
         Error::WrongPassword => 2006,
         Error::AppNotFound => 2011,
         Error::PasswordDecrypt => 2016,
@@ -109,7 +109,7 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::EmailAlreadyBound
         | Error::DomainTaken
         | Error::ConcurrentChange => 409,
-        Error::RegisterTooFrequent | Error::CodeSentTooRecently => 429,
+        Error::RegisterTooFrequent | Error::CodeSentTooRecently | Error::AccountLocked => 429,
         Error::FileTooLarge => 413,
         _ => 400,
     }
@@ -144,6 +144,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::InvalidEmail => ("邮箱格式不正确", "Invalid email format"),
         Error::UserNotFound => ("用户不存在", "User does not exist"),
         Error::UserBlocked => ("用户已被锁定", "User is locked"),
+        Error::AccountLocked => (
+            "登录失败次数过多，账号已被锁定，请稍后再试",
+            "Too many failed logins: the account is locked, try again later",
+        ),
         Error::WrongPassword => ("密码不正确", "Incorrect password"),
         Error::AppNotFound => ("应用不存在", "Application does not exist"),
         Error::PasswordDecrypt => (

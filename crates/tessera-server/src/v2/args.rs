@@ -38,7 +38,8 @@ pub fn obj<'a>(args: &'a Map<String, Value>, key: &'static str) -> Result<&'a Ma
     }
 }
 
-/// A password as the SDKs send it: RSA-encrypted (PKCS#1 v1.5, base64).
+/// A password to check, as the SDKs send it: RSA-encrypted (PKCS#1 v1.5, base64). A
+/// ciphertext not valid for our key becomes a password that cannot match.
 pub async fn password(core: &Core, obj: &Map<String, Value>, key: &'static str) -> Result<String> {
     core.decrypt_password(&req_str(obj, key)?).await
 }
@@ -50,6 +51,30 @@ pub async fn opt_password(
 ) -> Result<Option<String>> {
     match opt_str(obj, key)?.filter(|s| !s.is_empty()) {
         Some(c) => core.decrypt_password(&c).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// A password to set (registration, reset, update): one that does not decrypt with our key
+/// is 2016, within the client's budget (`Core::decrypt_new_password`). `ip` is the client
+/// the budget is counted for.
+pub async fn new_password(
+    core: &Core,
+    obj: &Map<String, Value>,
+    key: &'static str,
+    ip: Option<&str>,
+) -> Result<String> {
+    core.decrypt_new_password(&req_str(obj, key)?, ip).await
+}
+
+pub async fn opt_new_password(
+    core: &Core,
+    obj: &Map<String, Value>,
+    key: &'static str,
+    ip: Option<&str>,
+) -> Result<Option<String>> {
+    match opt_str(obj, key)?.filter(|s| !s.is_empty()) {
+        Some(c) => core.decrypt_new_password(&c, ip).await.map(Some),
         None => Ok(None),
     }
 }

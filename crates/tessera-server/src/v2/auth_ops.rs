@@ -82,20 +82,22 @@ async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let pool = ctx.pool()?;
     let input = obj(&f.args, "input")?;
+    let client = ctx.client(opt_str(input, "clientIp")?).await;
+    let ip = client.ip.as_deref();
     let reg = match f.name.as_str() {
         "registerByEmail" => Registration::Email {
             email: req_str(input, "email")?,
-            password: args::password(core, input, "password").await?,
+            password: args::new_password(core, input, "password", ip).await?,
         },
         "registerByUsername" => Registration::Username {
             username: req_str(input, "username")?,
-            password: args::password(core, input, "password").await?,
+            password: args::new_password(core, input, "password", ip).await?,
         },
         _ => Registration::PhoneCode {
             phone: req_str(input, "phone")?,
             country_code: opt_str(input, "phoneCountryCode")?,
             code: req_str(input, "code")?,
-            password: args::opt_password(core, input, "password").await?,
+            password: args::opt_new_password(core, input, "password", ip).await?,
         },
     };
     // `forceLogin` counts a login and returns a token; `generateToken` only returns one.
@@ -104,7 +106,7 @@ async fn register(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let opts = RegisterOptions {
         profile: args::profile(input)?,
         force_login,
-        client: ctx.client(opt_str(input, "clientIp")?).await,
+        client,
         custom_data: args::custom_data(input)?,
     };
     let out = core.register(pool, ctx.app(), reg, opts).await?;
@@ -322,7 +324,8 @@ async fn reset_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let pool = ctx.pool()?;
     let code = req_str(a, "code")?;
-    let new_password = args::password(core, a, "newPassword").await?;
+    let ip = ctx.client(None).await.ip;
+    let new_password = args::new_password(core, a, "newPassword", ip.as_deref()).await?;
     let target = match (opt_str(a, "phone")?, opt_str(a, "email")?) {
         (Some(phone), _) if !phone.is_empty() => {
             CodeTarget::phone(pool, &phone, opt_str(a, "phoneCountryCode")?.as_deref())?
@@ -338,13 +341,15 @@ async fn reset_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn reset_by_token(ctx: &V2Ctx, a: &Map<String, Value>, force: bool) -> Result<Value> {
     let core = &ctx.state.core;
     let token = req_str(a, "token")?;
+    let ip = ctx.client(None).await.ip;
+    let ip = ip.as_deref();
     let (old, new) = if force {
         (
             Some(args::password(core, a, "oldPassword").await?),
-            args::password(core, a, "newPassword").await?,
+            args::new_password(core, a, "newPassword", ip).await?,
         )
     } else {
-        (None, args::password(core, a, "password").await?)
+        (None, args::new_password(core, a, "password", ip).await?)
     };
     core.reset_password_by_token(&token, old.as_deref(), &new)
         .await?;
@@ -367,7 +372,8 @@ async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
 async fn update_password(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let s = ctx.session().await?;
-    let new = args::password(core, a, "newPassword").await?;
+    let ip = ctx.client(None).await.ip;
+    let new = args::new_password(core, a, "newPassword", ip.as_deref()).await?;
     let old = args::opt_password(core, a, "oldPassword").await?;
     let user = core
         .update_password(s.pool(), &s.user().id, &new, old.as_deref())

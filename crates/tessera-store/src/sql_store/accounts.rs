@@ -302,6 +302,39 @@ impl AccountStore for SqlStore {
         col(&row, "n")
     }
 
+    async fn count_rate_events_by_key(
+        &self,
+        pool_id: &str,
+        kind: &str,
+        keys: &[&str],
+        since: i64,
+    ) -> Result<Vec<i64>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT key, COUNT(*) AS n FROM rate_events \
+             WHERE pool_id = $1 AND kind = $2 AND at > $3 AND key IN ({}) GROUP BY key",
+            placeholders(4, keys.len())
+        );
+        let mut q = sqlx::query(&sql).bind(pool_id).bind(kind).bind(since);
+        for k in keys {
+            q = q.bind(*k);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(db_err)?;
+        let mut counts = vec![0i64; keys.len()];
+        for row in &rows {
+            let key: String = col(row, "key")?;
+            let n: i64 = col(row, "n")?;
+            for (i, k) in keys.iter().enumerate() {
+                if *k == key {
+                    counts[i] = n;
+                }
+            }
+        }
+        Ok(counts)
+    }
+
     async fn clear_rate_events(&self, pool_id: &str, kind: &str, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM rate_events WHERE pool_id = $1 AND kind = $2 AND key = $3")
             .bind(pool_id)

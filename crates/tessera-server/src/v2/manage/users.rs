@@ -184,6 +184,7 @@ async fn create_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let a = &f.args;
     let info = obj(a, "userInfo")?;
+    let ip = ctx.client(None).await.ip;
     let register_source = match info.get("registerSource") {
         None | Some(Value::Null) => vec!["import:manual".to_owned()],
         Some(_) => str_list(info, "registerSource")?,
@@ -193,7 +194,7 @@ async fn create_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         email: opt_str(info, "email")?.filter(|s| !s.is_empty()),
         phone: opt_str(info, "phone")?.filter(|s| !s.is_empty()),
         phone_country_code: opt_str(info, "phoneCountryCode")?,
-        password: args::opt_password(core, info, "password").await?,
+        password: args::opt_new_password(core, info, "password", ip.as_deref()).await?,
         password_hash: None,
         external_id: opt_str(info, "externalId")?.filter(|s| !s.is_empty()),
         email_verified: match info.get("emailVerified") {
@@ -241,7 +242,8 @@ async fn update_user(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let core = &ctx.state.core;
     let id = req_str(a, "id")?;
     let input = obj(a, "input")?;
-    let password = args::opt_password(core, input, "password").await?;
+    let ip = ctx.client(None).await.ip;
+    let password = args::opt_new_password(core, input, "password", ip.as_deref()).await?;
     let user = core.admin_update_user(pool, &id, input, password).await?;
     let mut v = user_json(&user, None);
     v["expiredAt"] = Value::Null;
