@@ -17,6 +17,7 @@ use tessera_core::notify::Outbox;
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
+use tessera_core::service::guard::CLIENT_FACTOR;
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -26,6 +27,10 @@ const PASSWORD: &str = "Correct-Horse-9";
 const LOGIN: &str = "mutation loginByEmail($input: LoginByEmailInput!) { loginByEmail(input: $input) { id lastIP } }";
 /// `CaptchaRequired`: the failure check's answer once a client has failed too often.
 const CAPTCHA_REQUIRED: i64 = 2000;
+/// The pool's `limit` (3) and the failures one client address may have before its logins
+/// need a captcha (`tessera_core::service::guard`).
+const LIMIT: i64 = 3;
+const ADDRESS_LIMIT: usize = (CLIENT_FACTOR * LIMIT) as usize;
 
 struct Server {
     url: String,
@@ -37,7 +42,7 @@ struct Server {
 }
 
 /// A served core with one pool whose login-failure check needs a captcha after 3 failures
-/// (by account or by client address), and one user.
+/// of one account, or [`ADDRESS_LIMIT`] from one client address, and one user.
 async fn start(dir: &Path, trusted: &[&str]) -> (Server, String) {
     let store = SqlStore::open_data_dir(&dir.join("data")).await.unwrap();
     let store: Arc<dyn Store> = Arc::new(store);
@@ -59,7 +64,7 @@ async fn start(dir: &Path, trusted: &[&str]) -> (Server, String) {
         login_fail_check: RateCheck {
             enabled: true,
             time_interval: 600,
-            limit: 3,
+            limit: LIMIT,
         },
         ..PoolSettings::default()
     };
@@ -182,8 +187,13 @@ impl Server {
 
     /// Three failed logins, each for another unknown account: only the client address
     /// they are counted under can trip the failure check afterwards.
-    async fn fail_three_times(&self, http: &reqwest::Client, login: impl Fn(usize) -> Login) {
-        for i in 0..3 {
+    /// Fails once on each of [`ADDRESS_LIMIT`] accounts (so no account is limited).
+    async fn fail_to_the_address_limit(
+        &self,
+        http: &reqwest::Client,
+        login: impl Fn(usize) -> Login,
+    ) {
+        for i in 0..ADDRESS_LIMIT {
             let code = self.login(http, login(i)).await.unwrap_err();
             assert_ne!(code, CAPTCHA_REQUIRED, "attempt {i} is not limited yet");
         }
@@ -204,13 +214,13 @@ async fn an_anonymous_caller_cannot_pick_its_address() {
     assert_eq!(s.last_ip(&direct, l, &ann).await, "127.0.0.2");
 
     // Counted under the peer too: failures that each claim another address add up.
-    s.fail_three_times(&direct, |i| {
+    s.fail_to_the_address_limit(&direct, |i| {
         Login::unknown("anon", i)
             .client_ip(&format!("10.9.8.{i}"))
             .forwarded_for(&format!("10.7.6.{i}"))
     })
     .await;
-    let fourth = Login::unknown("anon", 3).client_ip("10.9.8.99");
+    let fourth = Login::unknown("anon", 100).client_ip("10.9.8.99");
     assert_eq!(
         s.login(&direct, fourth).await.unwrap_err(),
         CAPTCHA_REQUIRED
@@ -244,13 +254,13 @@ async fn a_trusted_proxy_reports_the_client() {
     assert_eq!(s.last_ip(&proxy, l, &ann).await, "127.0.0.1");
 
     // Failures count per reported client: one client's failures do not limit another.
-    s.fail_three_times(&proxy, |i| {
+    s.fail_to_the_address_limit(&proxy, |i| {
         Login::unknown("proxied", i).forwarded_for("198.51.100.1")
     })
     .await;
-    let other = Login::unknown("proxied", 3).forwarded_for("198.51.100.2");
+    let other = Login::unknown("proxied", 100).forwarded_for("198.51.100.2");
     assert_ne!(s.login(&proxy, other).await.unwrap_err(), CAPTCHA_REQUIRED);
-    let same = Login::unknown("proxied", 4).forwarded_for("198.51.100.1");
+    let same = Login::unknown("proxied", 101).forwarded_for("198.51.100.1");
     assert_eq!(s.login(&proxy, same).await.unwrap_err(), CAPTCHA_REQUIRED);
 }
 
@@ -289,20 +299,20 @@ async fn a_pool_administrator_states_its_users_address() {
     assert_eq!(s.last_ip(&backend, l, &ann).await, "127.0.0.1");
 
     // Failures a backend reports for different end users are counted apart.
-    s.fail_three_times(&backend, |i| {
+    s.fail_to_the_address_limit(&backend, |i| {
         Login::unknown("backend", i)
             .client_ip("192.0.2.1")
             .bearer(&mgmt)
     })
     .await;
-    let other_user = Login::unknown("backend", 3)
+    let other_user = Login::unknown("backend", 100)
         .client_ip("192.0.2.2")
         .bearer(&mgmt);
     assert_ne!(
         s.login(&backend, other_user).await.unwrap_err(),
         CAPTCHA_REQUIRED
     );
-    let same_user = Login::unknown("backend", 4)
+    let same_user = Login::unknown("backend", 101)
         .client_ip("192.0.2.1")
         .bearer(&mgmt);
     assert_eq!(

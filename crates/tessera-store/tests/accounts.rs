@@ -10,7 +10,10 @@ use common::TestDb;
 use serde_json::json;
 use sqlx::Row;
 use tessera_core::crypto::password::HashParams;
-use tessera_core::model::pool::RateCheck;
+use tessera_core::crypto::transport::TransportKey;
+use tessera_core::model::pool::{LoginFailStrategy, RateCheck};
+use tessera_core::model::{PoolSettings, UserPool};
+use tessera_core::service::guard::{DECRYPT_FAILURE_BUDGET, SPRAY_FACTOR};
 use tessera_core::notify::Outbox;
 use tessera_core::service::authn::AuthMethod;
 use tessera_core::service::codes::{CodePurpose, CodeTarget};
@@ -290,7 +293,180 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
     ));
 }
 
+async fn guarded_pool(core: &Core, edit: impl FnOnce(&mut PoolSettings)) -> UserPool {
+    let pool_id = core.create_pool("g").await.unwrap().user_pool_id;
+    let mut settings = core.pool(&pool_id).await.unwrap().settings;
+    edit(&mut settings);
+    let pool = core.update_pool_settings(&pool_id, settings).await.unwrap();
+    core.register(
+        &pool,
+        None,
+        Registration::Email {
+            email: "g@example.com".into(),
+            password: "right-pass".into(),
+        },
+        RegisterOptions::default(),
+    )
+    .await
+    .unwrap();
+    pool
+}
+
+async fn login_as(
+    core: &Core,
+    pool: &UserPool,
+    email: &str,
+    password: &str,
+    ip: &str,
+) -> Result<(), Error> {
+    core.authenticate(
+        pool,
+        None,
+        Credential::Password {
+            id: LoginId::Email(email.into()),
+            password: password.into(),
+        },
+        LoginOptions {
+            client: LoginContext {
+                ip: Some(ip.into()),
+                ..LoginContext::default()
+            },
+            ..LoginOptions::default()
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Concurrent wrong passwords on one account: at most `limit` of them reach the password
+/// check, however they interleave (each takes its place in the count before checking).
+async fn concurrent_attempts_stay_within_the_limit(db: &TestDb) {
+    let a = Arc::new(env(db).await.core);
+    let pool = guarded_pool(&a, |s| {
+        s.login_fail_check = RateCheck {
+            enabled: true,
+            time_interval: 300,
+            limit: 3,
+        }
+    })
+    .await;
+    let attempts = (0..16).map(|i| {
+        let (core, pool) = (a.clone(), pool.clone());
+        tokio::spawn(async move {
+            login_as(&core, &pool, "g@example.com", "wrong", &format!("10.2.0.{i}")).await
+        })
+    });
+    let mut checked = 0;
+    for r in futures_util::future::join_all(attempts).await {
+        match r.unwrap() {
+            Err(Error::WrongPassword) => checked += 1,
+            Err(Error::CaptchaRequired) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // A burst may be refused whole (every place was taken before any was counted): the
+    // guarantee is the bound, not who gets through.
+    assert!(checked <= 3, "{checked} of 16 concurrent attempts were checked");
+}
+
+/// `block-account`: at the limit the account is locked for every process on the database,
+/// even for the right password and with a captcha, and unlocks when its failures leave the
+/// window. The pool-wide spray count sees accounts, not attempts.
+async fn block_account_locks_and_unlocks(db: &TestDb) {
+    let a = env(db).await;
+    let b = env(db).await;
+    let pool = guarded_pool(&a.core, |s| {
+        s.login_fail_strategy = LoginFailStrategy::BlockAccount;
+        s.login_fail_check = RateCheck {
+            enabled: true,
+            time_interval: 2,
+            limit: 2,
+        };
+    })
+    .await;
+    for ip in ["10.3.0.1", "10.3.0.2"] {
+        let r = login_as(&a.core, &pool, "g@example.com", "wrong", ip).await;
+        assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
+    }
+    // Locked, on the other process too, whatever the password.
+    let r = login_as(&b.core, &pool, "g@example.com", "right-pass", "10.3.0.3").await;
+    assert!(matches!(r, Err(Error::AccountLocked)), "{r:?}");
+    let r = login_as(&a.core, &pool, "g@example.com", "wrong", "10.3.0.4").await;
+    assert!(matches!(r, Err(Error::AccountLocked)), "{r:?}");
+    // Another account is not locked by it.
+    let r = login_as(&b.core, &pool, "other@example.com", "x", "10.3.0.5").await;
+    assert!(matches!(r, Err(Error::UserNotFound)), "{r:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
+    login_as(&b.core, &pool, "g@example.com", "right-pass", "10.3.0.6")
+        .await
+        .expect("unlocked after the window");
+}
+
+/// Spraying: one guess on each of many accounts, each from its own address. At
+/// `SPRAY_FACTOR × limit` accounts with failures every password login of the pool needs a
+/// captcha; many failures of one account count once.
+async fn spraying_is_seen_pool_wide(db: &TestDb) {
+    let a = env(db).await;
+    let limit = 2;
+    let pool = guarded_pool(&a.core, |s| {
+        s.login_fail_check = RateCheck {
+            enabled: true,
+            time_interval: 300,
+            limit,
+        }
+    })
+    .await;
+    // One account failing many times is one account.
+    for i in 0..4 {
+        let _ = login_as(&a.core, &pool, "g@example.com", "wrong", &format!("10.4.1.{i}")).await;
+    }
+    let accounts = (SPRAY_FACTOR * limit) as usize;
+    for i in 1..accounts {
+        let r = login_as(
+            &a.core,
+            &pool,
+            &format!("s{i}@example.com"),
+            "Summer2024!",
+            &format!("10.4.2.{i}"),
+        )
+        .await;
+        assert!(matches!(r, Err(Error::UserNotFound)), "account {i}: {r:?}");
+    }
+    let r = login_as(&a.core, &pool, "late@example.com", "x", "10.4.3.1").await;
+    assert!(matches!(r, Err(Error::CaptchaRequired)), "{r:?}");
+}
+
+/// Passwords to set that do not decrypt: 2016 (never a made-up password), within a budget
+/// per client address shared by every process; once spent, even a good ciphertext from that
+/// address is refused the same way. Checking a password keeps implicit rejection.
+async fn decryption_failures_are_budgeted(db: &TestDb) {
+    let a = env(db).await;
+    let b = env(db).await;
+    let public = b.core.password_public_key_pem().await.unwrap().to_owned();
+    let good = TransportKey::encrypt_like_sdk(&public, "n3w-pass").unwrap();
+    assert_eq!(
+        a.core.decrypt_new_password(&good, Some("10.5.0.1")).await.unwrap(),
+        "n3w-pass"
+    );
+    for _ in 0..DECRYPT_FAILURE_BUDGET {
+        let r = a.core.decrypt_new_password("cGFzc3cwcmQ=", Some("10.5.0.1")).await;
+        assert!(matches!(r, Err(Error::PasswordDecrypt)), "{r:?}");
+    }
+    let r = b.core.decrypt_new_password(&good, Some("10.5.0.1")).await;
+    assert!(matches!(r, Err(Error::PasswordDecrypt)), "budget spent: {r:?}");
+    assert_eq!(
+        b.core.decrypt_new_password(&good, Some("10.5.0.2")).await.unwrap(),
+        "n3w-pass"
+    );
+    // Logins are not affected: a password to check still decrypts.
+    assert_eq!(b.core.decrypt_password(&good).await.unwrap(), "n3w-pass");
+}
+
 backend_tests! {
+    concurrent_attempts => concurrent_attempts_stay_within_the_limit;
+    block_account => block_account_locks_and_unlocks;
+    spraying => spraying_is_seen_pool_wide;
+    decrypt_budget => decryption_failures_are_budgeted;
     sms_codes => sms_codes_are_hashed_single_use_and_shared;
     code_attempts => codes_have_an_attempt_budget;
     login_captcha => login_failures_require_a_captcha;

@@ -9,7 +9,7 @@ pub mod codes;
 mod core;
 pub mod directory;
 pub mod directory_admin;
-mod guard;
+pub mod guard;
 pub mod import;
 pub mod keys;
 pub mod login;
