@@ -13,10 +13,10 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::crypto::transport::TransportKey;
 use tessera_core::model::pool::{LoginFailStrategy, RateCheck};
 use tessera_core::model::{PoolSettings, UserPool};
-use tessera_core::service::guard::{DECRYPT_FAILURE_BUDGET, SPRAY_FACTOR};
 use tessera_core::notify::Outbox;
 use tessera_core::service::authn::AuthMethod;
 use tessera_core::service::codes::{CodePurpose, CodeTarget};
+use tessera_core::service::guard::{DECRYPT_FAILURE_BUDGET, SPRAY_FACTOR};
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::settings::WhitelistType;
@@ -353,7 +353,14 @@ async fn concurrent_attempts_stay_within_the_limit(db: &TestDb) {
     let attempts = (0..16).map(|i| {
         let (core, pool) = (a.clone(), pool.clone());
         tokio::spawn(async move {
-            login_as(&core, &pool, "g@example.com", "wrong", &format!("10.2.0.{i}")).await
+            login_as(
+                &core,
+                &pool,
+                "g@example.com",
+                "wrong",
+                &format!("10.2.0.{i}"),
+            )
+            .await
         })
     });
     let mut checked = 0;
@@ -366,7 +373,10 @@ async fn concurrent_attempts_stay_within_the_limit(db: &TestDb) {
     }
     // A burst may be refused whole (every place was taken before any was counted): the
     // guarantee is the bound, not who gets through.
-    assert!(checked <= 3, "{checked} of 16 concurrent attempts were checked");
+    assert!(
+        checked <= 3,
+        "{checked} of 16 concurrent attempts were checked"
+    );
 }
 
 /// `block-account`: at the limit the account is locked for every process on the database,
@@ -418,7 +428,14 @@ async fn spraying_is_seen_pool_wide(db: &TestDb) {
     .await;
     // One account failing many times is one account.
     for i in 0..4 {
-        let _ = login_as(&a.core, &pool, "g@example.com", "wrong", &format!("10.4.1.{i}")).await;
+        let _ = login_as(
+            &a.core,
+            &pool,
+            "g@example.com",
+            "wrong",
+            &format!("10.4.1.{i}"),
+        )
+        .await;
     }
     let accounts = (SPRAY_FACTOR * limit) as usize;
     for i in 1..accounts {
@@ -445,17 +462,29 @@ async fn decryption_failures_are_budgeted(db: &TestDb) {
     let public = b.core.password_public_key_pem().await.unwrap().to_owned();
     let good = TransportKey::encrypt_like_sdk(&public, "n3w-pass").unwrap();
     assert_eq!(
-        a.core.decrypt_new_password(&good, Some("10.5.0.1")).await.unwrap(),
+        a.core
+            .decrypt_new_password(&good, Some("10.5.0.1"))
+            .await
+            .unwrap(),
         "n3w-pass"
     );
     for _ in 0..DECRYPT_FAILURE_BUDGET {
-        let r = a.core.decrypt_new_password("cGFzc3cwcmQ=", Some("10.5.0.1")).await;
+        let r = a
+            .core
+            .decrypt_new_password("cGFzc3cwcmQ=", Some("10.5.0.1"))
+            .await;
         assert!(matches!(r, Err(Error::PasswordDecrypt)), "{r:?}");
     }
     let r = b.core.decrypt_new_password(&good, Some("10.5.0.1")).await;
-    assert!(matches!(r, Err(Error::PasswordDecrypt)), "budget spent: {r:?}");
+    assert!(
+        matches!(r, Err(Error::PasswordDecrypt)),
+        "budget spent: {r:?}"
+    );
     assert_eq!(
-        b.core.decrypt_new_password(&good, Some("10.5.0.2")).await.unwrap(),
+        b.core
+            .decrypt_new_password(&good, Some("10.5.0.2"))
+            .await
+            .unwrap(),
         "n3w-pass"
     );
     // Logins are not affected: a password to check still decrypts.

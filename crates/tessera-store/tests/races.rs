@@ -21,7 +21,7 @@ use tessera_core::model::UserPool;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::login::{Credential, LoginOptions};
-use tessera_core::service::users::{CreatedBy, LoginId, NewUser};
+use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::store::{Store, UserChange, UserField, UserLookup};
 use tessera_core::{Core, CoreConfig, Error, UniqueField};
 
@@ -176,7 +176,15 @@ async fn admin_password_reset_survives_update_password(db: &TestDb) {
                     id: LoginId::Email(email.clone()),
                     password: pw.to_owned(),
                 },
-                LoginOptions::default(),
+                // An address per round: the pool's login guard (on by default) counts each
+                // round's wrong password against it.
+                LoginOptions {
+                    client: LoginContext {
+                        ip: Some(format!("10.8.{round}.1")),
+                        ..LoginContext::default()
+                    },
+                    ..LoginOptions::default()
+                },
             )
         };
         assert!(
