@@ -466,12 +466,17 @@ mod tests {
     }
 
     /// The solver reads upright glyphs (so it is a working solver), and reads almost
-    /// nothing of real captchas. Figures: `cargo test -p tessera-server captcha -- --nocapture`.
+    /// nothing of real captchas. Figures: `cargo test -p tessera-server --lib captcha --
+    /// --nocapture`.
     #[test]
     fn a_template_matching_solver_reads_upright_glyphs_but_not_captchas() {
         let mut rng = rand::thread_rng();
         let templates = templates();
-        let n = 30;
+        // More rounds for a report: CAPTCHA_SOLVER_ROUNDS=200.
+        let n = std::env::var("CAPTCHA_SOLVER_ROUNDS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(30usize);
         let (mut plain_ok, mut solved, mut chars_right) = (0, 0, 0);
         for _ in 0..n {
             let answer = random_answer(&mut rng);
