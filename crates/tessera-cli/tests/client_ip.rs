@@ -24,6 +24,7 @@ use tessera_store::SqlStore;
 use tokio::sync::oneshot;
 
 const PASSWORD: &str = "Correct-Horse-9";
+const REGISTER: &str = "mutation registerByEmail($input: RegisterByEmailInput!) { registerByEmail(input: $input) { id } }";
 const LOGIN: &str = "mutation loginByEmail($input: LoginByEmailInput!) { loginByEmail(input: $input) { id lastIP } }";
 /// `CaptchaRequired`: the failure check's answer once a client has failed too often.
 const CAPTCHA_REQUIRED: i64 = 2000;
@@ -65,6 +66,11 @@ async fn start(dir: &Path, trusted: &[&str]) -> (Server, String) {
             enabled: true,
             time_interval: 600,
             limit: LIMIT,
+        },
+        frequent_register_check: RateCheck {
+            enabled: true,
+            time_interval: 600,
+            limit: 2,
         },
         ..PoolSettings::default()
     };
@@ -177,6 +183,31 @@ impl Server {
         }
     }
 
+    /// Registers `user-<i>@example.com` stating `client_ip`; returns the error code if any.
+    async fn register(&self, http: &reqwest::Client, i: usize, client_ip: &str) -> Result<(), i64> {
+        let key = self.core.password_public_key_pem().await.unwrap();
+        let password = TransportKey::encrypt_like_sdk(key, PASSWORD).unwrap();
+        let input = json!({
+            "email": format!("user-{i}@example.com"),
+            "password": password,
+            "clientIp": client_ip,
+        });
+        let body: Value = http
+            .post(format!("{}/graphql/v2", self.url))
+            .header("x-authing-app-id", &self.app_id)
+            .json(&json!({ "query": REGISTER, "variables": { "input": input } }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        match body["errors"][0]["message"]["code"].as_i64() {
+            Some(code) => Err(code),
+            None => Ok(()),
+        }
+    }
+
     /// Logs Ann in and returns her `lastIP`, as the login answered it and as it is stored.
     async fn last_ip(&self, http: &reqwest::Client, l: Login, user_id: &str) -> String {
         let answered = self.login(http, l).await.expect("login succeeds");
@@ -185,9 +216,8 @@ impl Server {
         stored.login.last_ip.unwrap_or_default()
     }
 
-    /// Three failed logins, each for another unknown account: only the client address
-    /// they are counted under can trip the failure check afterwards.
-    /// Fails once on each of [`ADDRESS_LIMIT`] accounts (so no account is limited).
+    /// Failed logins, each for another unknown account, up to [`ADDRESS_LIMIT`]: only the
+    /// client address they are counted under can trip the failure check afterwards.
     async fn fail_to_the_address_limit(
         &self,
         http: &reqwest::Client,
@@ -232,6 +262,24 @@ async fn an_anonymous_caller_cannot_pick_its_address() {
     let token = s.core.issue_user_token(&pool, None, &user).await.unwrap();
     let l = Login::of(ANN).client_ip("1.2.3.4").bearer(&token.token);
     assert_eq!(s.last_ip(&client("127.0.0.3"), l, &ann).await, "127.0.0.3");
+}
+
+/// `frequentRegisterCheck` (2 per address here): registrations that each state another
+/// `clientIp` still add up for an anonymous caller; a trusted proxy's backend speaks for
+/// its users.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_anonymous_caller_cannot_spread_its_registrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = start(dir.path(), &["127.0.0.1"]).await;
+    let direct = client("127.0.0.2");
+    for i in 0..2 {
+        s.register(&direct, i, &format!("10.1.1.{i}"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(s.register(&direct, 2, "10.1.1.2").await, Err(2100));
+    let proxy = client("127.0.0.1");
+    s.register(&proxy, 3, "10.1.1.3").await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
