@@ -21,7 +21,7 @@ use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::settings::WhitelistType;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
-use tessera_core::service::users::{LoginContext, LoginId};
+use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig, Error};
 use tessera_store::SqlStore;
@@ -293,23 +293,26 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
     ));
 }
 
-async fn guarded_pool(core: &Core, edit: impl FnOnce(&mut PoolSettings)) -> UserPool {
+/// A pool with `edit` applied and one user, g@example.com (password `right-pass`); the
+/// pool and the user's id.
+async fn guarded_pool(core: &Core, edit: impl FnOnce(&mut PoolSettings)) -> (UserPool, String) {
     let pool_id = core.create_pool("g").await.unwrap().user_pool_id;
     let mut settings = core.pool(&pool_id).await.unwrap().settings;
     edit(&mut settings);
     let pool = core.update_pool_settings(&pool_id, settings).await.unwrap();
-    core.register(
-        &pool,
-        None,
-        Registration::Email {
-            email: "g@example.com".into(),
-            password: "right-pass".into(),
-        },
-        RegisterOptions::default(),
-    )
-    .await
-    .unwrap();
-    pool
+    let user = core
+        .register(
+            &pool,
+            None,
+            Registration::Email {
+                email: "g@example.com".into(),
+                password: "right-pass".into(),
+            },
+            RegisterOptions::default(),
+        )
+        .await
+        .unwrap();
+    (pool, user.user.id)
 }
 
 async fn login_as(
@@ -342,7 +345,7 @@ async fn login_as(
 /// check, however they interleave (each takes its place in the count before checking).
 async fn concurrent_attempts_stay_within_the_limit(db: &TestDb) {
     let a = Arc::new(env(db).await.core);
-    let pool = guarded_pool(&a, |s| {
+    let (pool, _) = guarded_pool(&a, |s| {
         s.login_fail_check = RateCheck {
             enabled: true,
             time_interval: 300,
@@ -385,7 +388,7 @@ async fn concurrent_attempts_stay_within_the_limit(db: &TestDb) {
 async fn block_account_locks_and_unlocks(db: &TestDb) {
     let a = env(db).await;
     let b = env(db).await;
-    let pool = guarded_pool(&a.core, |s| {
+    let (pool, user) = guarded_pool(&a.core, |s| {
         s.login_fail_strategy = LoginFailStrategy::BlockAccount;
         s.login_fail_check = RateCheck {
             enabled: true,
@@ -406,10 +409,98 @@ async fn block_account_locks_and_unlocks(db: &TestDb) {
     // Another account is not locked by it.
     let r = login_as(&b.core, &pool, "other@example.com", "x", "10.3.0.5").await;
     assert!(matches!(r, Err(Error::UserNotFound)), "{r:?}");
+    // An administrator's unblock ends the lock.
+    let admin = a
+        .core
+        .pool_admin_by_secret(&pool.id, &pool.secret)
+        .await
+        .unwrap();
+    let unblock = json!({"blocked": false});
+    b.core
+        .admin_update_user(&admin, &user, unblock.as_object().unwrap(), None)
+        .await
+        .unwrap();
+    login_as(&a.core, &pool, "g@example.com", "right-pass", "10.3.0.3")
+        .await
+        .expect("unlocked by the administrator");
+    // Locked again; this time it ends with the window.
+    for ip in ["10.3.1.1", "10.3.1.2"] {
+        let r = login_as(&a.core, &pool, "g@example.com", "wrong", ip).await;
+        assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
+    }
+    let r = login_as(&b.core, &pool, "g@example.com", "right-pass", "10.3.1.3").await;
+    assert!(matches!(r, Err(Error::AccountLocked)), "{r:?}");
     tokio::time::sleep(std::time::Duration::from_millis(2300)).await;
     login_as(&b.core, &pool, "g@example.com", "right-pass", "10.3.0.6")
         .await
         .expect("unlocked after the window");
+}
+
+/// One account spelled differently (a phone with or without its country code, an email
+/// in another case) is one count.
+async fn one_account_is_one_count_however_spelled(db: &TestDb) {
+    let a = env(db).await;
+    let (pool, _) = guarded_pool(&a.core, |s| {
+        s.login_fail_check = RateCheck {
+            enabled: true,
+            time_interval: 300,
+            limit: 2,
+        }
+    })
+    .await;
+    a.core
+        .create_user(
+            &pool,
+            NewUser {
+                phone: Some("13800138000".into()),
+                phone_country_code: Some("+86".into()),
+                password: Some("right-pass".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    let by_phone = |cc: Option<&str>, pw: &str, ip: &str| {
+        a.core.authenticate(
+            &pool,
+            None,
+            Credential::Password {
+                id: LoginId::Phone {
+                    number: "13800138000".into(),
+                    country_code: cc.map(str::to_owned),
+                },
+                password: pw.into(),
+            },
+            LoginOptions {
+                client: LoginContext {
+                    ip: Some(ip.into()),
+                    ..LoginContext::default()
+                },
+                ..LoginOptions::default()
+            },
+        )
+    };
+    assert!(matches!(
+        by_phone(Some("+86"), "wrong", "10.6.0.1").await,
+        Err(Error::WrongPassword)
+    ));
+    assert!(matches!(
+        by_phone(None, "wrong", "10.6.0.2").await,
+        Err(Error::WrongPassword)
+    ));
+    let r = by_phone(None, "right-pass", "10.6.0.3").await;
+    assert!(
+        matches!(r, Err(Error::CaptchaRequired)),
+        "{:?}",
+        r.map(|_| ())
+    );
+    for (i, email) in ["g@example.com", "G@Example.COM"].iter().enumerate() {
+        let r = login_as(&a.core, &pool, email, "wrong", &format!("10.6.1.{i}")).await;
+        assert!(matches!(r, Err(Error::WrongPassword)), "{r:?}");
+    }
+    let r = login_as(&a.core, &pool, "g@EXAMPLE.com", "right-pass", "10.6.1.9").await;
+    assert!(matches!(r, Err(Error::CaptchaRequired)), "{r:?}");
 }
 
 /// Spraying: one guess on each of many accounts, each from its own address. At
@@ -418,7 +509,7 @@ async fn block_account_locks_and_unlocks(db: &TestDb) {
 async fn spraying_is_seen_pool_wide(db: &TestDb) {
     let a = env(db).await;
     let limit = 2;
-    let pool = guarded_pool(&a.core, |s| {
+    let (pool, _) = guarded_pool(&a.core, |s| {
         s.login_fail_check = RateCheck {
             enabled: true,
             time_interval: 300,
@@ -495,6 +586,7 @@ backend_tests! {
     concurrent_attempts => concurrent_attempts_stay_within_the_limit;
     block_account => block_account_locks_and_unlocks;
     spraying => spraying_is_seen_pool_wide;
+    account_spellings => one_account_is_one_count_however_spelled;
     decrypt_budget => decryption_failures_are_budgeted;
     sms_codes => sms_codes_are_hashed_single_use_and_shared;
     code_attempts => codes_have_an_attempt_budget;

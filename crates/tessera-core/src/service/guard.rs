@@ -26,7 +26,7 @@ use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::pool::LoginFailStrategy;
-use crate::model::UserPool;
+use crate::model::{User, UserPool};
 
 const LOGIN_FAIL: &str = "login-fail";
 const REGISTER: &str = "register";
@@ -176,6 +176,17 @@ impl Core {
                 Ok(())
             }
         }
+    }
+
+    /// Forgives every login failure counted against `user`'s accounts, which ends a
+    /// `block-account` lock: an administrator's unblock or new password.
+    pub(crate) async fn forgive_login_failures(&self, pool: &UserPool, user: &User) -> Result<()> {
+        for key in super::login::account_keys_of(user) {
+            self.store
+                .clear_rate_events(&pool.id, LOGIN_FAIL, &account_key(&key))
+                .await?;
+        }
+        Ok(())
     }
 
     pub(crate) async fn check_register_rate(

@@ -13,6 +13,7 @@ use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use super::Core;
 use crate::error::{Error, Result};
 use crate::model::{Application, User, UserPool, UserStatus};
+use crate::rules::identifiers;
 use crate::store::{UserChange, UserField};
 
 /// Purpose-token kind that lets a user set a new password at the first login.
@@ -49,16 +50,56 @@ pub struct LoginOptions {
     pub custom_data: Vec<(String, Value)>,
 }
 
-fn account_key(id: &LoginId) -> String {
+/// The account a password login names, for the login guard's counts: the identifier as the
+/// lookup normalises it, so that spelling one account differently (case of an email, a phone
+/// with or without its country code) does not start a fresh count.
+fn account_key(pool: &UserPool, id: &LoginId) -> String {
     match id {
-        LoginId::Email(e) => format!("email:{}", crate::rules::identifiers::email_key(e)),
-        LoginId::Username(u) => format!("username:{u}"),
+        LoginId::Email(e) => email_account(e),
+        LoginId::Username(u) => username_account(u),
         LoginId::Phone {
             number,
             country_code,
-        } => format!("phone:{}{number}", country_code.as_deref().unwrap_or("")),
-        LoginId::Account(a) => format!("account:{a}"),
+        } => match identifiers::phone(
+            number,
+            country_code.as_deref(),
+            &pool.settings.default_phone_country_code,
+        ) {
+            Ok((cc, n)) => phone_account(&cc, &n),
+            Err(_) => format!("phone:{number}"),
+        },
+        LoginId::Account(a) => format!("account:{}", a.trim()),
     }
+}
+
+fn email_account(email: &str) -> String {
+    format!("email:{}", identifiers::email_key(email))
+}
+
+fn username_account(username: &str) -> String {
+    format!("username:{}", username.trim())
+}
+
+fn phone_account(country_code: &str, number: &str) -> String {
+    format!("phone:{country_code} {number}")
+}
+
+/// Every account key under which logins of `user` are counted.
+pub(crate) fn account_keys_of(user: &User) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(e) = &user.email {
+        keys.push(email_account(e));
+        keys.push(format!("account:{}", e.trim()));
+    }
+    if let Some(u) = &user.username {
+        keys.push(username_account(u));
+        keys.push(format!("account:{}", u.trim()));
+    }
+    if let (Some(cc), Some(n)) = (&user.phone_country_code, &user.phone) {
+        keys.push(phone_account(cc, n));
+        keys.push(format!("account:{n}"));
+    }
+    keys
 }
 
 impl Credential {
@@ -170,7 +211,7 @@ impl Core {
         password: &str,
         opts: &LoginOptions,
     ) -> Result<User> {
-        let account = account_key(id);
+        let account = account_key(pool, id);
         let ip = opts.client.ip.as_deref();
         let attempt = self
             .login_attempt(pool, &account, ip, opts.captcha_code.as_deref())

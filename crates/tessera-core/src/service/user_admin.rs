@@ -181,9 +181,17 @@ impl Core {
         if expire_sessions {
             user.tokens_valid_after = clock::now_ms();
         }
+        let new_password = user.password_hash != before.password_hash;
         // The profile part is the same rule set a user's own update follows.
-        self.update_profile_of(&before, user, changes, CreatedBy::Admin)
-            .await
+        let user = self
+            .update_profile_of(&before, user, changes, CreatedBy::Admin)
+            .await?;
+        // Unblocking (`blocked: false`) or a new password also ends a lock the login guard
+        // put on the account, and forgives its failures.
+        if new_password || changes.get("blocked") == Some(&Value::Bool(false)) {
+            self.forgive_login_failures(pool, &user).await?;
+        }
+        Ok(user)
     }
 
     /// One page of the pool's users (or archived users), newest first.

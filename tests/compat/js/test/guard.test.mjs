@@ -81,7 +81,7 @@ test('spraying from many addresses: after 50 accounts with failures every passwo
   assert.equal(me.id, user.id);
 });
 
-test('block-account: the account is locked, even for the right password, until its failures age out', async () => {
+test('block-account: the account is locked, even for the right password, until an administrator unblocks it or its failures age out', async () => {
   const P = 'guardLock';
   const mc = mgmt(P);
   const updated = await mc.userpool.update({
@@ -98,6 +98,12 @@ test('block-account: the account is locked, even for the right password, until i
   // A captcha does not open a lock.
   const { answer } = await captcha(P, clientIp);
   await rejectsWith(c.loginByEmail(email, PASSWORD, { clientIp, captchaCode: answer }), 2005);
+  // An administrator's unblock ends it.
+  await mc.users.update(user.id, { blocked: false });
+  assert.equal((await c.loginByEmail(email, PASSWORD, { clientIp })).id, user.id, 'unblocked');
+  // Locked again, it ends with the window.
+  const again = await tally(4, () => c.loginByEmail(email, 'wrong-pass', { clientIp: uniqueIp() }));
+  assert.deepEqual(again, { 2006: 3, 2005: 1 });
   await sleep(3300);
   const me = await c.loginByEmail(email, PASSWORD, { clientIp });
   assert.equal(me.id, user.id, 'unlocked once the window has passed');
