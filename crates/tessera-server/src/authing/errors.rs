@@ -418,6 +418,8 @@ mod tests {
         assert_eq!(code(&Error::AlreadyExists(UniqueField::Username)), 2034);
         assert_eq!(code(&Error::AlreadyExists(UniqueField::Phone)), 2035);
         assert_eq!(code(&Error::PasswordDecrypt), 2016);
+        assert_eq!(code(&Error::AccountLocked), 2005);
+        assert_eq!(http_status(&Error::AccountLocked), 429);
         assert_eq!(code(&Error::TokenExpired), 2206);
         assert_eq!(code(&Error::TokenInvalid), 2207);
         assert_eq!(code(&Error::PoolNotFound), 2224);

@@ -478,12 +478,16 @@ mod tests {
             .and_then(|v| v.parse().ok())
             .unwrap_or(30usize);
         let (mut plain_ok, mut solved, mut chars_right) = (0, 0, 0);
+        let mut drawing = std::time::Duration::ZERO;
         for _ in 0..n {
             let answer = random_answer(&mut rng);
             if solve(&draw(&answer, &mut rng, false), &templates) == answer {
                 plain_ok += 1;
             }
-            let guess = solve(&render(&answer, &mut rng), &templates);
+            let started = std::time::Instant::now();
+            let image = render(&answer, &mut rng);
+            drawing += started.elapsed();
+            let guess = solve(&image, &templates);
             chars_right += guess
                 .chars()
                 .zip(answer.chars())
@@ -494,8 +498,9 @@ mod tests {
             }
         }
         eprintln!(
-            "template solver: upright {plain_ok}/{n}, captchas {solved}/{n} (characters {chars_right}/{})",
-            4 * n
+            "template solver: upright {plain_ok}/{n}, captchas {solved}/{n} (characters {chars_right}/{}); {:?} per drawing",
+            4 * n,
+            drawing / n as u32
         );
         assert!(plain_ok >= n * 9 / 10, "the solver works on upright glyphs");
         assert!(solved <= n / 10, "captchas solved: {solved}/{n}");
