@@ -178,10 +178,11 @@ impl Core {
         }
     }
 
-    /// Forgives every login failure counted against `user`'s accounts, which ends a
-    /// `block-account` lock: an administrator's unblock or new password.
-    pub(crate) async fn forgive_login_failures(&self, pool: &UserPool, user: &User) -> Result<()> {
-        for key in super::login::account_keys_of(user) {
+    /// Forgives every login failure counted against the accounts of `whose` (a user),
+    /// which ends a `block-account` lock: an administrator's unblock or new password. Only
+    /// counters are deleted; the user row is not written here.
+    pub(crate) async fn forgive_login_failures(&self, pool: &UserPool, whose: &User) -> Result<()> {
+        for key in super::login::account_keys_of(whose) {
             self.store
                 .clear_rate_events(&pool.id, LOGIN_FAIL, &account_key(&key))
                 .await?;
