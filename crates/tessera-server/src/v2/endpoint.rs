@@ -50,7 +50,7 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
         Ok(op) => op,
         Err(e) => {
             tracing::debug!(error = %e, "GraphQL document refused");
-            return failure(Error::InvalidParameter("query"), lang);
+            return failure(Error::InvalidParameter(e.parameter()), lang);
         }
     };
     let mut data = Map::new();
