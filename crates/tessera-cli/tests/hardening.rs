@@ -190,7 +190,8 @@ async fn a_request_buys_at_most_one_password_check() {
 async fn a_fragment_bomb_is_refused_at_once_in_the_caller_s_language() {
     let dir = tempfile::tempdir().unwrap();
     let s = start(dir.path(), ConnectionLimits::default()).await;
-    let n = 40;
+    // 2^20 fields; deeper chains were already refused by the inliner's depth limit (32).
+    let n = 20;
     let mut query = String::from("query { user { ...F0 } }\n");
     for i in 0..n {
         query.push_str(&format!(
@@ -210,8 +211,8 @@ async fn a_fragment_bomb_is_refused_at_once_in_the_caller_s_language() {
         .json()
         .await
         .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(graphql_code(&body), Some(INVALID), "{body}");
+    assert!(started.elapsed() < Duration::from_secs(1));
     assert_eq!(
         body["errors"][0]["message"]["message"],
         "Parameter query is invalid"
