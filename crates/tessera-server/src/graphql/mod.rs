@@ -14,6 +14,8 @@ use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+mod limits;
+
 /// One selected field with its arguments already evaluated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
@@ -69,6 +71,19 @@ pub enum ParseError {
     Subscription,
     #[error("the document is nested too deeply")]
     TooDeep,
+    /// Over a limit on what one request may cost ([`limits`]).
+    #[error(transparent)]
+    Limit(#[from] limits::Refused),
+}
+
+impl ParseError {
+    /// The request member at fault, as the wire names it.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            ParseError::Limit(refused) => refused.parameter(),
+            _ => "query",
+        }
+    }
 }
 
 const MAX_DEPTH: usize = 32;
@@ -80,6 +95,8 @@ struct Template {
     kind: OperationKind,
     name: Option<String>,
     fields: Vec<TField>,
+    /// What each request's variables are checked against.
+    shape: limits::Shape,
 }
 
 struct TField {
@@ -189,6 +206,8 @@ fn prepare(query: &str, operation_name: Option<&str>) -> Result<Template, ParseE
         OperationDefinition::Mutation(m) => (OperationKind::Mutation, &m.selection_set),
         OperationDefinition::Subscription(_) => return Err(ParseError::Subscription),
     };
+    // Measured before anything is inlined: inlining is what a fragment bomb exploits.
+    let shape = limits::measure(&doc, op)?;
     let cx = Cx {
         fragments: &fragments,
     };
@@ -196,6 +215,7 @@ fn prepare(query: &str, operation_name: Option<&str>) -> Result<Template, ParseE
         kind,
         name,
         fields: cx.fields(set, 0)?,
+        shape,
     })
 }
 
@@ -205,6 +225,7 @@ pub fn parse(
     variables: &Map<String, Value>,
 ) -> Result<Operation, ParseError> {
     let t = template(query, operation_name)?;
+    t.shape.check_variables(variables)?;
     Ok(Operation {
         kind: t.kind,
         name: t.name.clone(),

@@ -50,7 +50,7 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
         Ok(op) => op,
         Err(e) => {
             tracing::debug!(error = %e, "GraphQL document refused");
-            return failure(Error::InvalidParameter("query"), lang);
+            return failure(Error::InvalidParameter(e.parameter()), lang);
         }
     };
     // Every root field is resolved first (errors are known only then); the answer is then
