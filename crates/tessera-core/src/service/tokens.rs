@@ -293,7 +293,7 @@ impl Core {
                     && app.pool_id == claims.data.user_pool_id
                     && parsed.verify_hs256(app.secret.as_bytes())
             }
-            None => self.rs256_valid(&parsed).await?,
+            None => self.rs256_valid(parsed).await?,
         };
         if !valid || claims.data.kind != USER_TOKEN_TYPE || claims.sub != claims.data.id {
             return Err(Error::TokenInvalid);
