@@ -123,12 +123,14 @@ fn facades_never_reach_the_store() {
             || l.contains("store::Store")
             || [
                 "AccountStore",
-                "AppsAdminStore",
-                "BulkStore",
+                "AppsStore",
+                "AuthorizationStore",
                 "DirectoryStore",
-                "DirectoryAdminStore",
+                "DirectoryTx",
                 "PoolAdminStore",
-                "UserAdminStore",
+                "TenantsStore",
+                "UsersStore",
+                "WriteTx",
             ]
             .iter()
             .any(|t| l.contains(t))

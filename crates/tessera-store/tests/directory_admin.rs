@@ -20,8 +20,8 @@ use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::directory_admin::Order;
-use tessera_core::store::{DirectoryAdminStore, Store};
+use tessera_core::store::directory::Order;
+use tessera_core::store::{DirectoryStore, Store};
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 

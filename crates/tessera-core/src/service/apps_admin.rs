@@ -20,7 +20,7 @@ use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::user_admin::UserQuery;
+use crate::store::users::UserQuery;
 
 /// `applications.config` key holding the application type.
 pub const APP_TYPE_KEY: &str = "appType";

@@ -18,7 +18,7 @@ use crate::model::directory::{
     ResourceGrant, ResourceNamespace, ResourceType, Role, Subjects, TargetType, UserDepartment,
 };
 use crate::model::Application;
-use crate::store::directory::NewGrant;
+use crate::store::authorization::NewGrant;
 
 /// The namespace of a role created without one.
 pub const DEFAULT_NAMESPACE: &str = "default";

@@ -25,8 +25,8 @@ use crate::error::{Entity, Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::User;
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::Order;
-use crate::store::unit::RoleFields;
+use crate::store::directory::Order;
+use crate::store::directory::RoleFields;
 
 /// What `updateRole` changes. `parent_code: Some("")` removes the parent.
 #[derive(Debug, Clone, Default)]

@@ -21,7 +21,7 @@ use crate::model::directory::{Node, NodeView, Org};
 use crate::model::directory_admin::{NodeChange, OrgRecord};
 use crate::model::User;
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::Order;
+use crate::store::directory::Order;
 
 /// Most nodes one JSON import may create, and deepest nesting it may have.
 pub const MAX_IMPORT_NODES: usize = 10_000;

@@ -16,7 +16,7 @@ use crate::ids;
 use crate::model::directory::TargetType;
 use crate::model::directory_admin::{Policy, PolicyAssignment, PolicyStatement};
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::AssignmentFilter;
+use crate::store::authorization::AssignmentFilter;
 
 /// Most statements one policy may hold.
 pub const MAX_STATEMENTS: usize = 100;

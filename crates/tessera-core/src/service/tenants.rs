@@ -16,8 +16,8 @@ use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use crate::model::User;
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::apps_admin::MemberFlag;
-use crate::store::user_admin::UserKey;
+use crate::store::tenants::MemberFlag;
+use crate::store::users::UserKey;
 use crate::store::UserLookup;
 
 /// The login-page settings a tenant keeps in its `config` document (`TenantInfo`).

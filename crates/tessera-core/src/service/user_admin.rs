@@ -13,7 +13,7 @@ use crate::ids;
 use crate::model::{ExternalIdentity, User, UserPool};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::user_admin::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
+use crate::store::users::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
 use crate::store::UserLookup;
 
 /// At most this many users in one batch lookup, as Authing ([`Error::TooManyUsers`]).

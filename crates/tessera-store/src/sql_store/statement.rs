@@ -4,9 +4,12 @@
 //! the text; `push`/`text_arg`/`int_arg`/`list` append in place.
 
 use sqlx::any::AnyRow;
+use tessera_core::service::paging::Page;
+use tessera_core::store::directory::Order;
 use tessera_core::Result;
 
 use super::db_err;
+use crate::rows::col;
 
 /// A parameter in placeholder order.
 #[derive(Debug, Clone)]
@@ -83,4 +86,47 @@ impl Sql {
     pub(super) async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
         self.query().fetch_all(pool).await.map_err(db_err)
     }
+}
+
+/// ` LIMIT n OFFSET m` of a validated page (numbers, never caller text).
+pub(super) fn page_sql(p: Page) -> String {
+    format!(" LIMIT {} OFFSET {}", p.limit, p.offset())
+}
+
+pub(super) fn direction(o: Order) -> &'static str {
+    match o {
+        Order::Oldest => "",
+        Order::Newest => " DESC",
+    }
+}
+
+/// A case-insensitive "contains" pattern for `LOWER(col) LIKE … ESCAPE '\'`.
+pub(super) fn contains_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching every string that starts with `prefix`.
+pub(super) fn prefix_pattern(prefix: &str) -> String {
+    let mut out = String::new();
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+pub(super) async fn count(conn: &sqlx::AnyPool, sql: &Sql) -> Result<i64> {
+    let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
+    col::<i64>(&row, "n")
 }

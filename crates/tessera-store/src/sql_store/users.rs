@@ -1,17 +1,22 @@
-//! [`UserAdminStore`] on SQL. Queries are assembled from fixed fragments with numbered
+//! [`UsersStore`] on SQL: admin views, the bulk import (multi-row inserts in one
+//! transaction), deletion, archiving, MFA factors. Queries are assembled from fixed fragments with numbered
 //! placeholders; caller values are only ever bound, never spliced into the text.
 
 use async_trait::async_trait;
 use tessera_core::model::{ExternalIdentity, User};
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::user_admin::{
-    LoginEvent, LoginEventQuery, SearchField, UserAdminStore, UserKey, UserQuery,
-};
+use tessera_core::store::users::{LoginEvent, LoginEventQuery, SearchField, UserKey, UserQuery};
 use tessera_core::{Error, Result};
 
 use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col};
+
+use crate::connect::Backend;
+use crate::rows::flag;
+use sqlx::any::AnyRow;
+use tessera_core::model::tenant::{MfaFactor, MfaType};
+use tessera_core::store::users::UsersStore;
 
 /// The largest code point: `k || MAX_CHAR` bounds every string that starts with `k`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -262,8 +267,59 @@ fn distinct(ids: &[String]) -> Vec<String> {
     v
 }
 
+/// Rows per `INSERT` statement. On PostgreSQL each statement is a network round trip, so it
+/// is large: 500 × 51 columns = 25,500 bind parameters, under the protocol's 65,535. On
+/// SQLite a statement costs no round trip, but naming a bind parameter scans the statement's
+/// parameter list, so binding is quadratic in the parameters of one statement: 32 rows
+/// (1,632 parameters) keeps that negligible.
+fn rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => 500,
+        Backend::Sqlite => 32,
+    }
+}
+
+fn multi_row_insert(rows_in_statement: usize) -> String {
+    let n = rows::USER_COLUMN_COUNT;
+    let mut sql = format!("INSERT INTO users ({}) VALUES ", rows::USER_COLUMNS);
+    for r in 0..rows_in_statement {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..n {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * n + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+const MFA_COLUMNS: &str = "id, pool_id, user_id, type, secret, recovery, enabled, created_at";
+
+fn mfa(row: &AnyRow) -> Result<MfaFactor> {
+    let kind: String = col(row, "type")?;
+    Ok(MfaFactor {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        user_id: col(row, "user_id")?,
+        kind: MfaType::parse(&kind)
+            .ok_or_else(|| Error::Storage(format!("mfa_factors.type {kind} is unknown")))?,
+        secret: col(row, "secret")?,
+        recovery: col(row, "recovery")?,
+        enabled: flag(row, "enabled")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
 #[async_trait]
-impl UserAdminStore for SqlStore {
+impl UsersStore for SqlStore {
+    // --- admin views ------------------------------------------------------------------
+
     async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>> {
         let unfiltered = UserQuery {
             archived: q.archived,
@@ -364,6 +420,97 @@ impl UserAdminStore for SqlStore {
         Ok(out)
     }
 
+    async fn login_events(
+        &self,
+        pool_id: &str,
+        q: &LoginEventQuery,
+        page: Page,
+    ) -> Result<Paged<LoginEvent>> {
+        let conditions = |sql: &mut Sql| {
+            sql.push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND success = 1 AND user_id IS NOT NULL");
+            if !q.user_ids.is_empty() {
+                sql.push(" AND user_id IN ").list(&q.user_ids);
+            }
+            if !q.app_ids.is_empty() {
+                sql.push(" AND app_id IN ").list(&q.app_ids);
+            }
+            if let Some(ip) = &q.ip {
+                sql.push(" AND ip = ").text_arg(ip);
+            }
+            if let Some(s) = q.start {
+                sql.push(" AND created_at >= ").int_arg(s);
+            }
+            if let Some(e) = q.end {
+                sql.push(" AND created_at <= ").int_arg(e);
+            }
+        };
+        let mut count = Sql::default();
+        count.push("SELECT COUNT(*) AS n FROM login_history");
+        conditions(&mut count);
+        let total_count: i64 = col(
+            &count.query().fetch_one(&self.pool).await.map_err(db_err)?,
+            "n",
+        )?;
+        let mut list = Sql::default();
+        list.push("SELECT id, user_id, app_id, ip, user_agent, created_at FROM login_history");
+        conditions(&mut list);
+        list.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .int_arg(page.limit)
+            .push(" OFFSET ")
+            .int_arg(page.offset());
+        let events = list
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok(LoginEvent {
+                    id: col(r, "id")?,
+                    user_id: col(r, "user_id")?,
+                    app_id: col(r, "app_id")?,
+                    ip: col(r, "ip")?,
+                    user_agent: col(r, "user_agent")?,
+                    at: col(r, "created_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Paged {
+            total_count,
+            list: events,
+        })
+    }
+
+    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(DISTINCT user_id) AS n FROM login_history \
+             WHERE pool_id = $1 AND app_id = $2 AND success = 1",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM udf_values \
+             WHERE pool_id = $1 AND target_type = 'USER' AND key = $2",
+        )
+        .bind(pool_id)
+        .bind(key)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    // --- writes -----------------------------------------------------------------------
+
     async fn insert_user_with_identity(
         &self,
         user: &User,
@@ -375,6 +522,33 @@ impl UserAdminStore for SqlStore {
                 super::insert_identity_with(&mut *tx, i).await?;
             }
             Ok(())
+        })
+    }
+
+    async fn insert_users_bulk(&self, users: &[User]) -> Result<u64> {
+        if users.is_empty() {
+            return Ok(0);
+        }
+        let per = rows_per_statement(self.backend);
+        let full_sql = multi_row_insert(per.min(users.len()));
+        atomically!(self, tx, {
+            let mut inserted = 0;
+            for chunk in users.chunks(per) {
+                // Every chunk but the last has the full size and reuses one prepared statement.
+                let partial;
+                let sql = if chunk.len() == per.min(users.len()) {
+                    &full_sql
+                } else {
+                    partial = multi_row_insert(chunk.len());
+                    &partial
+                };
+                let mut q = sqlx::query(sql);
+                for u in chunk {
+                    q = rows::bind_user(q, u)?;
+                }
+                inserted += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            }
+            Ok(inserted)
         })
     }
 
@@ -492,95 +666,6 @@ impl UserAdminStore for SqlStore {
         })
     }
 
-    async fn login_events(
-        &self,
-        pool_id: &str,
-        q: &LoginEventQuery,
-        page: Page,
-    ) -> Result<Paged<LoginEvent>> {
-        let conditions = |sql: &mut Sql| {
-            sql.push(" WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND success = 1 AND user_id IS NOT NULL");
-            if !q.user_ids.is_empty() {
-                sql.push(" AND user_id IN ").list(&q.user_ids);
-            }
-            if !q.app_ids.is_empty() {
-                sql.push(" AND app_id IN ").list(&q.app_ids);
-            }
-            if let Some(ip) = &q.ip {
-                sql.push(" AND ip = ").text_arg(ip);
-            }
-            if let Some(s) = q.start {
-                sql.push(" AND created_at >= ").int_arg(s);
-            }
-            if let Some(e) = q.end {
-                sql.push(" AND created_at <= ").int_arg(e);
-            }
-        };
-        let mut count = Sql::default();
-        count.push("SELECT COUNT(*) AS n FROM login_history");
-        conditions(&mut count);
-        let total_count: i64 = col(
-            &count.query().fetch_one(&self.pool).await.map_err(db_err)?,
-            "n",
-        )?;
-        let mut list = Sql::default();
-        list.push("SELECT id, user_id, app_id, ip, user_agent, created_at FROM login_history");
-        conditions(&mut list);
-        list.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .int_arg(page.limit)
-            .push(" OFFSET ")
-            .int_arg(page.offset());
-        let events = list
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
-                Ok(LoginEvent {
-                    id: col(r, "id")?,
-                    user_id: col(r, "user_id")?,
-                    app_id: col(r, "app_id")?,
-                    ip: col(r, "ip")?,
-                    user_agent: col(r, "user_agent")?,
-                    at: col(r, "created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(Paged {
-            total_count,
-            list: events,
-        })
-    }
-
-    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(DISTINCT user_id) AS n FROM login_history \
-             WHERE pool_id = $1 AND app_id = $2 AND success = 1",
-        )
-        .bind(pool_id)
-        .bind(app_id)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_err)?;
-        col(&row, "n")
-    }
-
-    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64> {
-        let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM udf_values \
-             WHERE pool_id = $1 AND target_type = 'USER' AND key = $2",
-        )
-        .bind(pool_id)
-        .bind(key)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db_err)?;
-        col(&row, "n")
-    }
-
     async fn delete_identity(
         &self,
         pool_id: &str,
@@ -601,5 +686,54 @@ impl UserAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         Ok(n > 0)
+    }
+
+    // --- MFA factors ------------------------------------------------------------------
+
+    async fn mfa_factors(&self, pool_id: &str, user_id: &str) -> Result<Vec<MfaFactor>> {
+        sqlx::query(&format!(
+            "SELECT {MFA_COLUMNS} FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(mfa)
+        .collect()
+    }
+
+    async fn delete_mfa_factors(&self, pool_id: &str, user_id: &str, kind: MfaType) -> Result<u64> {
+        sqlx::query("DELETE FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 AND type = $3")
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(kind.as_str())
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err)
+    }
+
+    async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (pool_id, user_id, type) DO UPDATE SET id = excluded.id, \
+             secret = excluded.secret, recovery = excluded.recovery, \
+             enabled = excluded.enabled, created_at = excluded.created_at"
+        ))
+        .bind(&f.id)
+        .bind(&f.pool_id)
+        .bind(&f.user_id)
+        .bind(f.kind.as_str())
+        .bind(&f.secret)
+        .bind(&f.recovery)
+        .bind(i64::from(f.enabled))
+        .bind(f.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

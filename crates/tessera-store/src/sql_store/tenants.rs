@@ -1,38 +1,33 @@
-//! [`AppsAdminStore`] on SQL. Every transaction starts with a write (an `UPDATE` of the
+//! [`TenantsStore`] on SQL. Every transaction starts with a write (an `UPDATE` of the
 //! parent row doubles as the "exists in this pool" check), so SQLite takes its write lock up
 //! front; returning early drops the transaction, which rolls it back.
 
 use async_trait::async_trait;
-use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
-use tessera_core::model::tenant::{
-    Agreement, ExtIdp, ExtIdpConn, MfaFactor, MfaType, Tenant, TenantMember,
-};
-use tessera_core::model::Application;
+use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::apps_admin::{AppWithConfig, AppsAdminStore, MemberFlag};
+use tessera_core::store::tenants::{MemberFlag, TenantsStore};
 use tessera_core::{Entity, Error, Result};
 
-use super::{db_err, insert_app_query, SqlStore, APP_INSERT};
-use crate::rows::{self, col, flag, to_json};
+use super::{db_err, SqlStore};
+use crate::rows::{col, flag, to_json};
 
-type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
-const TENANT_COLUMNS: &str =
+pub(super) const TENANT_COLUMNS: &str =
     "id, pool_id, name, description, logo, app_ids, config, created_at, updated_at";
-const AGREEMENT_COLUMNS: &str =
-    "id, pool_id, app_id, title, lang, required, sort_order, created_at, updated_at";
+
 const IDP_COLUMNS: &str = "id, pool_id, tenant_id, name, type, created_at, updated_at";
+
 const CONN_COLUMNS: &str = "id, pool_id, ext_idp_id, type, identifier, display_name, fields, \
      user_match_fields, logo, enabled, created_at, updated_at";
-const MFA_COLUMNS: &str = "id, pool_id, user_id, type, secret, recovery, enabled, created_at";
 
-fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, name: &str) -> Result<T> {
+pub(super) fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, name: &str) -> Result<T> {
     let text: String = col(row, name)?;
     serde_json::from_str(&text).map_err(|e| Error::Storage(format!("column {name}: {e}")))
 }
 
-fn tenant(row: &AnyRow) -> Result<Tenant> {
+pub(super) fn tenant(row: &AnyRow) -> Result<Tenant> {
     Ok(Tenant {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
@@ -41,23 +36,6 @@ fn tenant(row: &AnyRow) -> Result<Tenant> {
         logo: col(row, "logo")?,
         app_ids: json_col(row, "app_ids")?,
         config: json_col(row, "config")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
-    })
-}
-
-fn agreement(row: &AnyRow) -> Result<Agreement> {
-    let id: String = col(row, "id")?;
-    Ok(Agreement {
-        id: id
-            .parse()
-            .map_err(|_| Error::Storage(format!("app_agreements.id {id} is not a number")))?,
-        pool_id: col(row, "pool_id")?,
-        app_id: col(row, "app_id")?,
-        title: col(row, "title")?,
-        lang: col(row, "lang")?,
-        required: flag(row, "required")?,
-        order: col(row, "sort_order")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
     })
@@ -93,23 +71,8 @@ fn conn(row: &AnyRow) -> Result<ExtIdpConn> {
     })
 }
 
-fn mfa(row: &AnyRow) -> Result<MfaFactor> {
-    let kind: String = col(row, "type")?;
-    Ok(MfaFactor {
-        id: col(row, "id")?,
-        pool_id: col(row, "pool_id")?,
-        user_id: col(row, "user_id")?,
-        kind: MfaType::parse(&kind)
-            .ok_or_else(|| Error::Storage(format!("mfa_factors.type {kind} is unknown")))?,
-        secret: col(row, "secret")?,
-        recovery: col(row, "recovery")?,
-        enabled: flag(row, "enabled")?,
-        created_at: col(row, "created_at")?,
-    })
-}
-
 /// A unique violation becomes `err`; anything else is a storage failure.
-fn unique_as(e: sqlx::Error, err: Error) -> Error {
+pub(super) fn unique_as(e: sqlx::Error, err: Error) -> Error {
     match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => err,
         _ => db_err(e),
@@ -118,7 +81,7 @@ fn unique_as(e: sqlx::Error, err: Error) -> Error {
 
 /// Touches a row of `table` in the pool (the transaction's first write) and fails with
 /// `missing` if there is none.
-async fn touch(
+pub(super) async fn touch(
     tx: &mut Tx<'_>,
     table: &'static str,
     pool_id: &str,
@@ -204,332 +167,8 @@ impl SqlStore {
 }
 
 #[async_trait]
-impl AppsAdminStore for SqlStore {
-    async fn list_apps_page(&self, pool_id: &str, page: Page) -> Result<Paged<AppWithConfig>> {
-        let total_count: i64 = col(
-            &sqlx::query("SELECT COUNT(*) AS n FROM applications WHERE pool_id = $1")
-                .bind(pool_id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_err)?,
-            "n",
-        )?;
-        let list = sqlx::query(&format!(
-            "SELECT {}, config FROM applications WHERE pool_id = $1 ORDER BY created_at, id \
-             LIMIT $2 OFFSET $3",
-            rows::APP_COLUMNS
-        ))
-        .bind(pool_id)
-        .bind(page.limit)
-        .bind(page.offset())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|r| Ok((rows::app(r)?, json_col(r, "config")?)))
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Paged { total_count, list })
-    }
-
-    async fn app_with_config(&self, pool_id: &str, app_id: &str) -> Result<Option<AppWithConfig>> {
-        let row = sqlx::query(&format!(
-            "SELECT {}, config FROM applications WHERE pool_id = $1 AND id = $2",
-            rows::APP_COLUMNS
-        ))
-        .bind(pool_id)
-        .bind(app_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?;
-        match row {
-            None => Ok(None),
-            Some(r) => Ok(Some((rows::app(&r)?, json_col(&r, "config")?))),
-        }
-    }
-
-    async fn insert_app_checked(&self, app: &Application) -> Result<()> {
-        insert_app_query(&APP_INSERT, app)?
-            .execute(&self.pool)
-            .await
-            // The identifier is the only unique column besides the random primary key.
-            .map_err(|e| unique_as(e, Error::DomainTaken))?;
-        Ok(())
-    }
-
-    async fn delete_app(&self, pool_id: &str, app_id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                pool_id,
-                app_id,
-                tessera_core::clock::now_ms(),
-                Error::AppNotFound,
-            )
-            .await?;
-            // The foreign keys would cascade too; deleting explicitly keeps the rule visible here
-            // and independent of the backend's foreign-key setting.
-            for sql in [
-                "DELETE FROM app_agreements WHERE pool_id = $1 AND app_id = $2",
-                "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2",
-                "DELETE FROM access_keys WHERE pool_id = $1 AND app_id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(pool_id)
-                    .bind(app_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            // The application's own permission namespace (its code is the app id) goes with it.
-            sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
-                .bind(pool_id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            super::directory_admin::delete_namespace_contents(&mut tx, pool_id, app_id).await?;
-            // Tenants list their applications in a JSON array: drop the id from each.
-            let pattern = format!("%{}%", serde_json::Value::from(app_id));
-            let using = sqlx::query(&format!(
-                "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2"
-            ))
-            .bind(pool_id)
-            .bind(&pattern)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(tenant)
-            .collect::<Result<Vec<_>>>()?;
-            for t in using {
-                let kept: Vec<&String> = t.app_ids.iter().filter(|a| *a != app_id).collect();
-                if kept.len() != t.app_ids.len() {
-                    sqlx::query("UPDATE tenants SET app_ids = $1 WHERE id = $2")
-                        .bind(to_json(&kept)?)
-                        .bind(&t.id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-            }
-            sqlx::query("DELETE FROM applications WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
-    }
-
-    async fn set_app_secret(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        secret: &str,
-        at: i64,
-    ) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE applications SET secret = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
-        )
-        .bind(secret)
-        .bind(at)
-        .bind(pool_id)
-        .bind(app_id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::AppNotFound);
-        }
-        Ok(())
-    }
-
-    async fn set_app_config_value(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        key: &str,
-        value: Value,
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            // Writing first locks the row, so a concurrent change of another key is not lost
-            // between our read and our write.
-            touch(
-                &mut tx,
-                "applications",
-                pool_id,
-                app_id,
-                at,
-                Error::AppNotFound,
-            )
-            .await?;
-            let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
-                .bind(app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let mut config: Map<String, Value> = json_col(&row, "config")?;
-            config.insert(key.to_owned(), value);
-            sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
-                .bind(to_json(&config)?)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
-    }
-
-    async fn insert_agreement(&self, a: &Agreement) -> Result<i64> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                &a.pool_id,
-                &a.app_id,
-                a.created_at,
-                Error::AppNotFound,
-            )
-            .await?;
-            let last: i64 = col(
-                &sqlx::query(
-                    "SELECT COALESCE(MAX(sort_order), 0) AS n FROM app_agreements WHERE app_id = $1",
-                )
-                .bind(&a.app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?,
-                "n",
-            )?;
-            let order = last + 1;
-            sqlx::query(&format!(
-                "INSERT INTO app_agreements ({AGREEMENT_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ))
-            .bind(a.id.to_string())
-            .bind(&a.pool_id)
-            .bind(&a.app_id)
-            .bind(&a.title)
-            .bind(&a.lang)
-            .bind(i64::from(a.required))
-            .bind(order)
-            .bind(a.created_at)
-            .bind(a.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_as(e, Error::Duplicate(Entity::Agreement)))?;
-            Ok(order)
-        })
-    }
-
-    async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>> {
-        sqlx::query(&format!(
-            "SELECT {AGREEMENT_COLUMNS} FROM app_agreements WHERE pool_id = $1 AND app_id = $2 \
-             ORDER BY sort_order, created_at, id"
-        ))
-        .bind(pool_id)
-        .bind(app_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(agreement)
-        .collect()
-    }
-
-    async fn update_agreement(&self, a: &Agreement) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE app_agreements SET title = $1, lang = $2, required = $3, updated_at = $4 \
-             WHERE pool_id = $5 AND app_id = $6 AND id = $7",
-        )
-        .bind(&a.title)
-        .bind(&a.lang)
-        .bind(i64::from(a.required))
-        .bind(a.updated_at)
-        .bind(&a.pool_id)
-        .bind(&a.app_id)
-        .bind(a.id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Agreement));
-        }
-        Ok(())
-    }
-
-    async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()> {
-        let n = sqlx::query(
-            "DELETE FROM app_agreements WHERE pool_id = $1 AND app_id = $2 AND id = $3",
-        )
-        .bind(pool_id)
-        .bind(app_id)
-        .bind(id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Agreement));
-        }
-        Ok(())
-    }
-
-    async fn sort_agreements(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        ids: &[i64],
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                pool_id,
-                app_id,
-                at,
-                Error::AppNotFound,
-            )
-            .await?;
-            let mut existing: Vec<i64> = Vec::new();
-            for r in sqlx::query("SELECT id FROM app_agreements WHERE app_id = $1")
-                .bind(app_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-            {
-                let id: String = col(&r, "id")?;
-                existing.push(id.parse().map_err(|_| {
-                    Error::Storage(format!("app_agreements.id {id} is not a number"))
-                })?);
-            }
-            let mut given = ids.to_vec();
-            given.sort_unstable();
-            existing.sort_unstable();
-            // A partial or repeated list would leave two agreements at one position.
-            if given != existing {
-                return Err(Error::AgreementOrderMismatch);
-            }
-            for (i, id) in ids.iter().enumerate() {
-                sqlx::query(
-                    "UPDATE app_agreements SET sort_order = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(i as i64 + 1)
-                .bind(at)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            }
-            Ok(())
-        })
-    }
+impl TenantsStore for SqlStore {
+    // --- tenants ----------------------------------------------------------------------
 
     async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
         atomically!(self, tx, {
@@ -691,6 +330,8 @@ impl AppsAdminStore for SqlStore {
         .collect()
     }
 
+    // --- members ----------------------------------------------------------------------
+
     async fn tenant_members(
         &self,
         pool_id: &str,
@@ -836,6 +477,8 @@ impl AppsAdminStore for SqlStore {
         }
         Ok(())
     }
+
+    // --- external identity providers --------------------------------------------------
 
     async fn insert_ext_idp(&self, idp: &ExtIdp) -> Result<()> {
         atomically!(self, tx, {
@@ -1085,52 +728,5 @@ impl AppsAdminStore for SqlStore {
             .map_err(db_err)?;
             Ok(())
         })
-    }
-
-    async fn mfa_factors(&self, pool_id: &str, user_id: &str) -> Result<Vec<MfaFactor>> {
-        sqlx::query(&format!(
-            "SELECT {MFA_COLUMNS} FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 \
-             ORDER BY created_at, id"
-        ))
-        .bind(pool_id)
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(mfa)
-        .collect()
-    }
-
-    async fn delete_mfa_factors(&self, pool_id: &str, user_id: &str, kind: MfaType) -> Result<u64> {
-        sqlx::query("DELETE FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 AND type = $3")
-            .bind(pool_id)
-            .bind(user_id)
-            .bind(kind.as_str())
-            .execute(&self.pool)
-            .await
-            .map(|r| r.rows_affected())
-            .map_err(db_err)
-    }
-
-    async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-             ON CONFLICT (pool_id, user_id, type) DO UPDATE SET id = excluded.id, \
-             secret = excluded.secret, recovery = excluded.recovery, \
-             enabled = excluded.enabled, created_at = excluded.created_at"
-        ))
-        .bind(&f.id)
-        .bind(&f.pool_id)
-        .bind(&f.user_id)
-        .bind(f.kind.as_str())
-        .bind(&f.secret)
-        .bind(&f.recovery)
-        .bind(i64::from(f.enabled))
-        .bind(f.created_at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
     }
 }

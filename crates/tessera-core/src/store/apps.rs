@@ -1,0 +1,78 @@
+//! Storage of the applications aggregate: a pool's applications (with their `config`
+//! documents and secrets) and their sign-in agreements. Signing keys and the pool's access
+//! key stay with [`super::Store`], on the request path.
+//!
+//! Every method takes the pool it acts in and treats a row of another pool as absent, so a
+//! management token of one pool can never reach another pool's rows through an id. Every
+//! write that touches several rows runs in one transaction and writes nothing on error.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use crate::error::Result;
+use crate::model::tenant::Agreement;
+use crate::model::Application;
+use crate::service::paging::{Page, Paged};
+
+#[async_trait]
+pub trait AppsStore: Send + Sync {
+    // --- applications -----------------------------------------------------------------
+
+    /// The pool's applications with their `config` documents, oldest first (ties by id).
+    async fn list_apps_page(&self, pool_id: &str, page: Page) -> Result<Paged<AppWithConfig>>;
+
+    /// An application of the pool with its `config` document.
+    async fn app_with_config(&self, pool_id: &str, app_id: &str) -> Result<Option<AppWithConfig>>;
+
+    /// Inserts an application; a taken identifier is [`crate::Error::DomainTaken`].
+    async fn insert_app_checked(&self, app: &Application) -> Result<()>;
+
+    /// Deletes an application with its agreements, access rules, access keys and resource
+    /// namespace, and removes it from its tenants, in one transaction.
+    async fn delete_app(&self, pool_id: &str, app_id: &str) -> Result<()>;
+
+    async fn set_app_secret(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        secret: &str,
+        at: i64,
+    ) -> Result<()>;
+
+    /// Sets one key of the application's `config` document, keeping the others.
+    async fn set_app_config_value(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        key: &str,
+        value: Value,
+        at: i64,
+    ) -> Result<()>;
+
+    // --- agreements -------------------------------------------------------------------
+
+    /// Inserts an agreement after the application's last one (its `order` is assigned here
+    /// and returned).
+    async fn insert_agreement(&self, a: &Agreement) -> Result<i64>;
+
+    /// The application's agreements in display order.
+    async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>>;
+
+    /// Updates title, lang and required of an agreement of that application.
+    async fn update_agreement(&self, a: &Agreement) -> Result<()>;
+
+    async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()>;
+
+    /// Gives the agreements the order of `ids`, which must name every agreement of the
+    /// application exactly once.
+    async fn sort_agreements(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        ids: &[i64],
+        at: i64,
+    ) -> Result<()>;
+}
+
+/// An application and its `config` document (settings kept as JSON keys).
+pub type AppWithConfig = (Application, Map<String, Value>);

@@ -1,0 +1,278 @@
+//! Storage of the authorization aggregate: resource namespaces, resources, grants, policies
+//! and their assignments, who may use which application (access rules and each
+//! application's default), and programmatic access accounts.
+//!
+//! Every method is scoped by `pool_id` (another pool's row is absent) and is one
+//! transaction. A write naming a target checks it in the same transaction and names a
+//! missing one ([`Error::UserNotFound`], [`Error::NotFound`], [`Error::AppNotFound`]); a code
+//! collision is [`Error::Duplicate`].
+//!
+//! [`Error::UserNotFound`]: crate::Error::UserNotFound
+//! [`Error::NotFound`]: crate::Error::NotFound
+//! [`Error::AppNotFound`]: crate::Error::AppNotFound
+//! [`Error::Duplicate`]: crate::Error::Duplicate
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::model::directory::{
+    AppAccessRule, Resource, ResourceGrant, ResourceNamespace, ResourceType, TargetType,
+};
+use crate::model::directory_admin::{
+    AppAccessRecord, GrantWrite, Policy, PolicyAssignment, ProgrammaticAccount,
+};
+use crate::model::Application;
+use crate::service::paging::{Page, Paged};
+
+/// A grant to write: replaces the actions of an existing grant of the same resource to the
+/// same target.
+#[derive(Debug, Clone)]
+pub struct NewGrant {
+    pub id: String,
+    pub pool_id: String,
+    pub namespace: String,
+    pub resource: String,
+    pub resource_type: ResourceType,
+    pub target_type: TargetType,
+    pub target_id: String,
+    pub actions: Vec<String>,
+    pub at: i64,
+}
+
+/// Which policy assignments to list.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub policy_id: Option<String>,
+    pub target_type: Option<TargetType>,
+    pub target_id: Option<String>,
+}
+
+#[async_trait]
+pub trait AuthorizationStore: Send + Sync {
+    // --- namespaces -------------------------------------------------------------------
+
+    async fn insert_namespace(&self, namespace: &ResourceNamespace) -> Result<()>;
+
+    async fn list_namespaces(&self, pool_id: &str, page: Page) -> Result<Paged<ResourceNamespace>>;
+
+    async fn find_namespace(&self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>>;
+
+    /// Writes the namespace (matched by pool and id); a new code is carried over to the
+    /// roles, resources, grants and policies of the old one.
+    async fn update_namespace(&self, ns: &ResourceNamespace, old_code: &str) -> Result<()>;
+
+    /// Deletes the namespace with its roles, resources, grants and policies.
+    async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()>;
+
+    // --- resources --------------------------------------------------------------------
+
+    async fn insert_resource(&self, resource: &Resource) -> Result<()>;
+
+    async fn find_resource(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        code: &str,
+    ) -> Result<Option<Resource>>;
+
+    async fn get_resource(&self, pool_id: &str, id: &str) -> Result<Option<Resource>>;
+
+    async fn list_resources(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        resource_type: Option<crate::model::directory::ResourceType>,
+        page: Page,
+    ) -> Result<Paged<Resource>>;
+
+    /// Writes type, description, actions and API identifier (matched by pool and id).
+    async fn update_resource(&self, resource: &Resource) -> Result<()>;
+
+    /// Deletes the resource and the grants on it and on its instances (`code:…`).
+    async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()>;
+
+    // --- grants -----------------------------------------------------------------------
+
+    /// Inserts the grant or replaces the actions (and recorded type) of the existing one.
+    async fn upsert_grant(&self, grant: &NewGrant) -> Result<()>;
+
+    /// Applies every write or none (a missing target names itself).
+    async fn apply_grants(&self, pool_id: &str, writes: &[GrantWrite], at: i64) -> Result<()>;
+
+    /// Every grant to one of `targets`, optionally of one namespace, ordered by (namespace,
+    /// resource, created_at, target).
+    async fn grants_for_targets(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+        namespace: Option<&str>,
+    ) -> Result<Vec<ResourceGrant>>;
+
+    /// The grants on exactly this resource code, optionally to one type of target, ordered by
+    /// (created_at, target type, target id).
+    async fn grants_on_resource(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        resource: &str,
+        target_type: Option<TargetType>,
+    ) -> Result<Vec<ResourceGrant>>;
+
+    // --- policies ---------------------------------------------------------------------
+
+    async fn insert_policy(&self, policy: &Policy) -> Result<()>;
+
+    async fn find_policy(
+        &self,
+        pool_id: &str,
+        namespace: &str,
+        code: &str,
+    ) -> Result<Option<Policy>>;
+
+    async fn list_policies(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Policy>>;
+
+    /// Writes code, description and statements (matched by pool and id).
+    async fn update_policy(&self, policy: &Policy) -> Result<()>;
+
+    async fn delete_policies(&self, pool_id: &str, policy_ids: &[String]) -> Result<()>;
+
+    /// How many assignments each policy has.
+    async fn policy_assignment_counts(
+        &self,
+        pool_id: &str,
+        policy_ids: &[String],
+    ) -> Result<Vec<(String, i64)>>;
+
+    /// Assigns every policy to every target (enabled), or nothing if a target is missing.
+    async fn add_policy_assignments(
+        &self,
+        pool_id: &str,
+        policy_ids: &[String],
+        targets: &[(TargetType, String)],
+        at: i64,
+    ) -> Result<()>;
+
+    async fn remove_policy_assignments(
+        &self,
+        pool_id: &str,
+        policy_ids: &[String],
+        targets: &[(TargetType, String)],
+    ) -> Result<()>;
+
+    /// Returns whether the assignment exists (and so was changed).
+    async fn set_policy_assignment_enabled(
+        &self,
+        pool_id: &str,
+        policy_id: &str,
+        target: &(TargetType, String),
+        enabled: bool,
+    ) -> Result<bool>;
+
+    /// Ordered by (policy created_at, policy id, assignment created_at, target).
+    async fn policy_assignments(
+        &self,
+        pool_id: &str,
+        filter: &AssignmentFilter,
+        page: Page,
+    ) -> Result<Paged<PolicyAssignment>>;
+
+    // --- application access -----------------------------------------------------------
+
+    /// Inserts or replaces the rule of (app, target), enabled.
+    async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()>;
+
+    /// Records the default of the app's access policy in its `config` document, keeping
+    /// the other keys.
+    async fn set_app_default_access(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        allow_all: bool,
+        at: i64,
+    ) -> Result<()>;
+
+    /// Every application of the pool with its default (`true`: allow all), ordered by
+    /// (created_at, id).
+    async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>>;
+
+    /// The enabled access rules of any application of the pool naming one of `targets`.
+    async fn app_access_rules(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<Vec<AppAccessRule>>;
+
+    async fn app_access_records(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        page: Page,
+    ) -> Result<Paged<AppAccessRecord>>;
+
+    /// Allows or denies the app to every target (enabled), or writes nothing.
+    async fn set_app_access_rules(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        allow: bool,
+        at: i64,
+    ) -> Result<()>;
+
+    /// Enables or disables the existing rules of the targets; a target without a rule is
+    /// [`crate::Error::NotFound`] and nothing changes.
+    async fn set_app_access_enabled(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        enabled: bool,
+        at: i64,
+    ) -> Result<()>;
+
+    async fn delete_app_access_rules(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+    ) -> Result<()>;
+
+    /// The application with its default (`true`: allow all).
+    async fn app_with_default_access(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+    ) -> Result<Option<(Application, bool)>>;
+
+    // --- programmatic access accounts -------------------------------------------------
+
+    async fn insert_programmatic_account(&self, account: &ProgrammaticAccount) -> Result<()>;
+
+    async fn programmatic_accounts(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        page: Page,
+    ) -> Result<Paged<ProgrammaticAccount>>;
+
+    /// Changes the secret and/or the enabled flag; `None` if there is no such account.
+    async fn update_programmatic_account(
+        &self,
+        pool_id: &str,
+        id: &str,
+        secret: Option<&str>,
+        enabled: Option<bool>,
+        at: i64,
+    ) -> Result<Option<ProgrammaticAccount>>;
+
+    /// Returns whether an account was deleted.
+    async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<bool>;
+}
