@@ -20,6 +20,7 @@ use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
+use crate::store::apps::AgreementFields;
 use crate::store::users::UserQuery;
 
 /// `applications.config` key holding the application type.
@@ -215,7 +216,11 @@ impl Core {
 
     /// Deletes an application and everything that hangs off it, in one transaction.
     pub async fn admin_delete_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<()> {
-        self.store.delete_app(&pool.id, app_id).await
+        let (pool, app_id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
+        self.pool_write(&pool.clone(), move |tx| {
+            Box::pin(async move { super::cascade::delete_app(tx, &pool, &app_id, at).await })
+        })
+        .await
     }
 
     /// Replaces the application's secret. Tokens signed with the old one (HS256) stop
@@ -320,21 +325,21 @@ impl Core {
         id: i64,
         patch: AgreementPatch,
     ) -> Result<Agreement> {
-        let mut a = self.agreement(pool, app_id, id).await?;
-        if let Some(title) = patch.title {
-            check_agreement_title(&title)?;
-            a.title = title;
+        let a = self.agreement(pool, app_id, id).await?;
+        if let Some(title) = &patch.title {
+            check_agreement_title(title)?;
         }
-        if let Some(lang) = patch.lang {
-            check_agreement_lang(&lang)?;
-            a.lang = lang;
+        if let Some(lang) = &patch.lang {
+            check_agreement_lang(lang)?;
         }
-        if let Some(required) = patch.required {
-            a.required = required;
-        }
-        a.updated_at = clock::now_ms();
-        self.store.update_agreement(&a).await?;
-        Ok(a)
+        let fields = AgreementFields {
+            title: patch.title,
+            lang: patch.lang,
+            required: patch.required,
+        };
+        self.store
+            .update_agreement(&pool.id, app_id, a.id, &fields, clock::now_ms())
+            .await
     }
 
     pub async fn delete_agreement(&self, pool: &PoolAdmin, app_id: &str, id: i64) -> Result<()> {

@@ -5,6 +5,7 @@ pub mod acl_admin;
 pub mod admin;
 pub mod apps_admin;
 pub mod authn;
+mod cascade;
 pub mod codes;
 mod core;
 pub mod directory;

@@ -289,8 +289,17 @@ impl Core {
 
     /// Deletes an organization with all its nodes, memberships and what names them.
     pub async fn delete_org(&self, pool: &PoolAdmin, org_id: &str) -> Result<()> {
-        let pool_id = pool.pool_id();
-        self.store.delete_org(pool_id, org_id.trim()).await
+        let (pool_id, org_id) = (pool.pool_id(), org_id.trim().to_owned());
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pool, &org_id).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                super::cascade::delete_org(tx, &pool, &org_id).await
+            })
+        })
+        .await
     }
 
     /// `addNodeV2`: a node under `parent_node_id`, or under the root when none is named.
@@ -403,9 +412,30 @@ impl Core {
         node_id: &str,
     ) -> Result<()> {
         let pool_id = pool.pool_id();
-        self.store
-            .delete_node(pool_id, org_id.trim(), node_id.trim())
-            .await
+        let (pool, org_id, node_id) = (
+            pool_id.to_owned(),
+            org_id.trim().to_owned(),
+            node_id.trim().to_owned(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pool, &org_id).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                let node = tx
+                    .node(&pool, &node_id)
+                    .await?
+                    .filter(|n| n.org_id == org_id)
+                    .ok_or(Error::NotFound(Entity::OrgNode))?;
+                // The root goes only with its organization (`deleteOrg`): an org has one root.
+                if node.parent_id.is_none() {
+                    return Err(Error::RootNodeDelete);
+                }
+                let subtree = tx.node_subtree(&pool, &node.id).await?;
+                super::cascade::delete_nodes(tx, &pool, &subtree).await
+            })
+        })
+        .await
     }
 
     pub async fn node_by_id(&self, pool: &PoolAdmin, node_id: &str) -> Result<Option<NodeView>> {

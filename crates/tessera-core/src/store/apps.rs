@@ -27,10 +27,6 @@ pub trait AppsStore: Send + Sync {
     /// Inserts an application; a taken identifier is [`crate::Error::DomainTaken`].
     async fn insert_app_checked(&self, app: &Application) -> Result<()>;
 
-    /// Deletes an application with its agreements, access rules, access keys and resource
-    /// namespace, and removes it from its tenants, in one transaction.
-    async fn delete_app(&self, pool_id: &str, app_id: &str) -> Result<()>;
-
     async fn set_app_secret(
         &self,
         pool_id: &str,
@@ -58,8 +54,16 @@ pub trait AppsStore: Send + Sync {
     /// The application's agreements in display order.
     async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>>;
 
-    /// Updates title, lang and required of an agreement of that application.
-    async fn update_agreement(&self, a: &Agreement) -> Result<()>;
+    /// Writes the named columns and `updated_at` of an agreement of that application;
+    /// returns it as stored, or [`crate::Error::NotFound`].
+    async fn update_agreement(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        id: i64,
+        fields: &AgreementFields,
+        at: i64,
+    ) -> Result<Agreement>;
 
     async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()>;
 
@@ -76,3 +80,28 @@ pub trait AppsStore: Send + Sync {
 
 /// An application and its `config` document (settings kept as JSON keys).
 pub type AppWithConfig = (Application, Map<String, Value>);
+
+/// Changes to one agreement's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgreementFields {
+    pub title: Option<String>,
+    pub lang: Option<String>,
+    pub required: Option<bool>,
+}
+
+/// Rows that belong to one application and go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppRows {
+    Agreements,
+    AccessRules,
+    AccessKeys,
+}
+
+/// The applications aggregate inside a unit of work (see `service::cascade`).
+#[async_trait]
+pub trait AppsTx: Send {
+    async fn app_exists(&mut self, pool_id: &str, app_id: &str) -> Result<bool>;
+    /// Deletes the application's rows of one kind.
+    async fn delete_app_rows(&mut self, pool_id: &str, app_id: &str, rows: AppRows) -> Result<()>;
+    async fn delete_app(&mut self, pool_id: &str, app_id: &str) -> Result<()>;
+}

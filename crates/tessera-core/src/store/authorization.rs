@@ -16,10 +16,11 @@ use async_trait::async_trait;
 
 use crate::error::Result;
 use crate::model::directory::{
-    AppAccessRule, Resource, ResourceGrant, ResourceNamespace, ResourceType, TargetType,
+    AppAccessRule, Resource, ResourceAction, ResourceGrant, ResourceNamespace, ResourceType,
+    TargetType,
 };
 use crate::model::directory_admin::{
-    AppAccessRecord, GrantWrite, Policy, PolicyAssignment, ProgrammaticAccount,
+    AppAccessRecord, GrantWrite, Policy, PolicyAssignment, PolicyStatement, ProgrammaticAccount,
 };
 use crate::model::Application;
 use crate::service::paging::{Page, Paged};
@@ -57,13 +58,6 @@ pub trait AuthorizationStore: Send + Sync {
 
     async fn find_namespace(&self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>>;
 
-    /// Writes the namespace (matched by pool and id); a new code is carried over to the
-    /// roles, resources, grants and policies of the old one.
-    async fn update_namespace(&self, ns: &ResourceNamespace, old_code: &str) -> Result<()>;
-
-    /// Deletes the namespace with its roles, resources, grants and policies.
-    async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()>;
-
     // --- resources --------------------------------------------------------------------
 
     async fn insert_resource(&self, resource: &Resource) -> Result<()>;
@@ -85,19 +79,20 @@ pub trait AuthorizationStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<Resource>>;
 
-    /// Writes type, description, actions and API identifier (matched by pool and id).
-    async fn update_resource(&self, resource: &Resource) -> Result<()>;
-
-    /// Deletes the resource and the grants on it and on its instances (`code:…`).
-    async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the resource as stored, or
+    /// [`crate::Error::NotFound`].
+    async fn update_resource(
+        &self,
+        pool_id: &str,
+        resource_id: &str,
+        fields: &ResourceFields,
+        at: i64,
+    ) -> Result<Resource>;
 
     // --- grants -----------------------------------------------------------------------
 
     /// Inserts the grant or replaces the actions (and recorded type) of the existing one.
     async fn upsert_grant(&self, grant: &NewGrant) -> Result<()>;
-
-    /// Applies every write or none (a missing target names itself).
-    async fn apply_grants(&self, pool_id: &str, writes: &[GrantWrite], at: i64) -> Result<()>;
 
     /// Every grant to one of `targets`, optionally of one namespace, ordered by (namespace,
     /// resource, created_at, target).
@@ -136,10 +131,16 @@ pub trait AuthorizationStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<Policy>>;
 
-    /// Writes code, description and statements (matched by pool and id).
-    async fn update_policy(&self, policy: &Policy) -> Result<()>;
-
-    async fn delete_policies(&self, pool_id: &str, policy_ids: &[String]) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the policy as stored. A code taken
+    /// in the namespace is [`crate::Error::Duplicate`], a missing policy
+    /// [`crate::Error::NotFound`].
+    async fn update_policy(
+        &self,
+        pool_id: &str,
+        policy_id: &str,
+        fields: &PolicyFields,
+        at: i64,
+    ) -> Result<Policy>;
 
     /// How many assignments each policy has.
     async fn policy_assignment_counts(
@@ -275,4 +276,136 @@ pub trait AuthorizationStore: Send + Sync {
 
     /// Returns whether an account was deleted.
     async fn delete_programmatic_account(&self, pool_id: &str, id: &str) -> Result<bool>;
+}
+
+/// Changes to one namespace's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamespaceFields {
+    pub code: Option<String>,
+    pub name: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+}
+
+/// Changes to one resource's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResourceFields {
+    pub resource_type: Option<ResourceType>,
+    pub description: Option<Option<String>>,
+    pub actions: Option<Vec<ResourceAction>>,
+    pub api_identifier: Option<Option<String>>,
+}
+
+/// Changes to one policy's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PolicyFields {
+    pub code: Option<String>,
+    pub description: Option<Option<String>>,
+    pub statements: Option<Vec<PolicyStatement>>,
+}
+
+/// Rows of the pool keyed by a namespace code: they follow a namespace whose code changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NamespaceRows {
+    Roles,
+    Resources,
+    Grants,
+    Policies,
+}
+
+/// Which grants of a namespace a delete takes, by resource code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantsOn<'a> {
+    /// Grants on exactly this resource code.
+    Resource(&'a str),
+    /// Grants on instances of the resource (`code:…`).
+    InstancesOf(&'a str),
+    /// Every grant of the namespace.
+    Namespace,
+}
+
+/// The authorization aggregate inside a unit of work: the reads a rule needs and the writes
+/// it decides (grant merging, namespace renames, cascades; see `service::cascade`).
+#[async_trait]
+pub trait AuthorizationTx: Send {
+    /// The actions of the grant of `w.resource` to `w`'s target, if there is one.
+    async fn grant_actions(&mut self, pool_id: &str, w: &GrantWrite)
+        -> Result<Option<Vec<String>>>;
+    /// Inserts the grant with `actions` (and `w.resource_type`) or replaces the actions of
+    /// the existing one; a missing target is its not-found error.
+    async fn put_grant(
+        &mut self,
+        pool_id: &str,
+        w: &GrantWrite,
+        actions: &[String],
+        at: i64,
+    ) -> Result<()>;
+    async fn drop_grant(&mut self, pool_id: &str, w: &GrantWrite) -> Result<()>;
+    /// Deletes grants of the namespace, chosen by `on`.
+    async fn delete_grants_on(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+        on: GrantsOn<'_>,
+    ) -> Result<()>;
+    /// Deletes every grant whose holder is one of `ids`, of type `target`.
+    async fn delete_grants_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()>;
+
+    async fn namespace(&mut self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>>;
+    /// Writes the named columns and `updated_at`; returns the namespace as stored. A code
+    /// taken in the pool is [`crate::Error::Duplicate`].
+    async fn update_namespace_fields(
+        &mut self,
+        pool_id: &str,
+        namespace_id: &str,
+        fields: &NamespaceFields,
+        at: i64,
+    ) -> Result<ResourceNamespace>;
+    /// Moves the rows of `rows` from namespace `from` to namespace `to`.
+    async fn move_namespace_rows(
+        &mut self,
+        pool_id: &str,
+        rows: NamespaceRows,
+        from: &str,
+        to: &str,
+    ) -> Result<()>;
+    /// Deletes the namespace row; whether there was one.
+    async fn delete_namespace(&mut self, pool_id: &str, code: &str) -> Result<bool>;
+    /// Deletes the namespace's resources.
+    async fn delete_resources_in(&mut self, pool_id: &str, namespace: &str) -> Result<()>;
+    /// Deletes one resource; whether there was one.
+    async fn delete_resource(&mut self, pool_id: &str, namespace: &str, code: &str)
+        -> Result<bool>;
+
+    async fn policy_ids_in_namespace(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+    ) -> Result<Vec<String>>;
+    /// Deletes every assignment of these policies.
+    async fn delete_assignments_of_policies(
+        &mut self,
+        pool_id: &str,
+        policy_ids: &[String],
+    ) -> Result<()>;
+    /// Deletes every policy assignment whose holder is one of `ids`, of type `target`.
+    async fn delete_policy_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()>;
+    async fn delete_policies(&mut self, pool_id: &str, policy_ids: &[String]) -> Result<()>;
+
+    /// Deletes every application access rule naming one of `ids`, of type `target`.
+    async fn delete_access_rules_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()>;
 }

@@ -108,9 +108,6 @@ pub trait DirectoryStore: Send + Sync {
     /// `role_ids` and all their ancestors along `parent_id`.
     async fn role_lineage(&self, pool_id: &str, role_ids: &[String]) -> Result<Vec<String>>;
 
-    /// Deletes the roles and everything naming them; children lose their parent.
-    async fn delete_roles(&self, pool_id: &str, role_ids: &[String]) -> Result<()>;
-
     // --- groups -----------------------------------------------------------------------
 
     async fn insert_group(&self, group: &Group) -> Result<()>;
@@ -123,10 +120,15 @@ pub trait DirectoryStore: Send + Sync {
 
     async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>>;
 
-    /// Writes code, name and description of the group (matched by pool and id).
-    async fn update_group(&self, group: &Group) -> Result<()>;
-
-    async fn delete_groups(&self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
+    /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group>;
 
     /// Adds every user or none (one unknown user rolls the whole call back).
     async fn add_group_members(
@@ -175,8 +177,6 @@ pub trait DirectoryStore: Send + Sync {
 
     async fn orgs_of_tenant(&self, pool_id: &str, tenant_id: &str) -> Result<Vec<OrgRecord>>;
 
-    async fn delete_org(&self, pool_id: &str, org_id: &str) -> Result<()>;
-
     /// Adds a node under `node.parent_id`, which must be a node of `node.org_id`.
     async fn insert_node(&self, node: &Node) -> Result<()>;
 
@@ -196,6 +196,7 @@ pub trait DirectoryStore: Send + Sync {
     /// Every node of the given organizations.
     async fn org_nodes(&self, pool_id: &str, org_ids: &[String]) -> Result<Vec<Node>>;
 
+    /// Writes the columns `change` names and `updated_at`; returns the node as stored.
     async fn update_node(
         &self,
         pool_id: &str,
@@ -203,9 +204,6 @@ pub trait DirectoryStore: Send + Sync {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node>;
-
-    /// Deletes a node that is not the root, with its whole subtree.
-    async fn delete_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()>;
 
     async fn find_node_by_code(
         &self,
@@ -297,7 +295,17 @@ pub struct RoleFields {
     pub parent_id: Option<Option<String>>,
 }
 
-/// The directory aggregate (roles, org tree) inside a unit of work.
+/// Changes to one group's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFields {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+/// The directory aggregate (roles, groups, org tree) inside a unit of work. Besides the
+/// reads a rule needs, it offers the deletes a cascade is made of; which of them run when a
+/// role, group, node or organization goes is decided by the core (`service::cascade`).
 #[async_trait]
 pub trait DirectoryTx: Send {
     async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>>;
@@ -326,4 +334,38 @@ pub trait DirectoryTx: Send {
         parent_id: &str,
         at: i64,
     ) -> Result<()>;
+
+    /// The ids of the namespace's roles.
+    async fn role_ids_in_namespace(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+    ) -> Result<Vec<String>>;
+    /// Clears `parent_id` of every role whose parent is one of `parent_ids`.
+    async fn unparent_roles(&mut self, pool_id: &str, parent_ids: &[String]) -> Result<()>;
+    /// Deletes every assignment of these roles (to anyone).
+    async fn delete_assignments_of_roles(
+        &mut self,
+        pool_id: &str,
+        role_ids: &[String],
+    ) -> Result<()>;
+    /// Deletes every role assignment whose holder is one of `ids`, of type `target`.
+    async fn delete_role_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()>;
+    async fn delete_roles(&mut self, pool_id: &str, role_ids: &[String]) -> Result<()>;
+
+    async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+    async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+
+    /// The ids of every node of the organization.
+    async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>>;
+    /// `node_id` and every node below it.
+    async fn node_subtree(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>>;
+    async fn delete_node_members(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
+    async fn delete_nodes(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
+    async fn delete_org(&mut self, pool_id: &str, org_id: &str) -> Result<()>;
 }

@@ -19,12 +19,12 @@ pub mod users;
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
-pub use apps::AppsStore;
-pub use authorization::AuthorizationStore;
+pub use apps::{AppsStore, AppsTx};
+pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use directory::{DirectoryStore, DirectoryTx};
 pub use pool_admin::PoolAdminStore;
-pub use tenants::TenantsStore;
-pub use unit::{Units, WriteTx};
+pub use tenants::{TenantsStore, TenantsTx};
+pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
 pub use users::UsersStore;
 

@@ -7,6 +7,8 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
+use serde_json::{Map, Value};
+
 use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use crate::service::paging::{Page, Paged};
 
@@ -21,12 +23,6 @@ pub trait TenantsStore: Send + Sync {
 
     /// The pool's tenants, oldest first (ties by id).
     async fn list_tenants(&self, pool_id: &str, page: Page) -> Result<Paged<Tenant>>;
-
-    /// Overwrites name, description, logo, app ids and config of an existing tenant.
-    async fn update_tenant(&self, t: &Tenant) -> Result<()>;
-
-    /// Deletes a tenant with its members and external identity providers.
-    async fn delete_tenant(&self, pool_id: &str, id: &str) -> Result<()>;
 
     /// The tenants that use an application, oldest first.
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
@@ -93,8 +89,15 @@ pub trait TenantsStore: Send + Sync {
 
     async fn get_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdpConn>>;
 
-    /// Overwrites display name, fields, user match fields and logo.
-    async fn update_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the connection as stored, or
+    /// [`crate::Error::NotFound`].
+    async fn update_ext_idp_conn(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        fields: &ExtIdpConnFields,
+        at: i64,
+    ) -> Result<ExtIdpConn>;
 
     async fn delete_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<()>;
 
@@ -124,4 +127,57 @@ pub trait TenantsStore: Send + Sync {
 pub enum MemberFlag {
     Admin,
     Enabled,
+}
+
+/// Changes to one tenant's own columns; `None` leaves a column as it is. `config` is the
+/// whole document to store: the core merges a patch into the stored one inside the unit of
+/// work that writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantFields {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub logo: Option<Option<String>>,
+    /// Every id must be an application of the pool ([`crate::Error::AppNotFound`]).
+    pub app_ids: Option<Vec<String>>,
+    pub config: Option<Map<String, Value>>,
+}
+
+/// Changes to one external IdP connection's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtIdpConnFields {
+    pub display_name: Option<String>,
+    pub fields: Option<Map<String, Value>>,
+    pub user_match_fields: Option<Vec<String>>,
+    pub logo: Option<Option<String>>,
+}
+
+/// Rows that belong to one tenant and go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantRows {
+    /// The connections of the tenant's providers.
+    ExtIdpConns,
+    ExtIdps,
+    Members,
+}
+
+/// The tenants aggregate inside a unit of work.
+#[async_trait]
+pub trait TenantsTx: Send {
+    async fn tenant(&mut self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
+    /// Writes the named columns and `updated_at`; returns the tenant as stored.
+    async fn update_tenant_fields(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        fields: &TenantFields,
+        at: i64,
+    ) -> Result<Tenant>;
+    /// The tenants whose application list names `app_id`.
+    async fn tenants_using_app(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
+    /// Deletes the tenant's rows of one kind.
+    async fn delete_tenant_rows(&mut self, pool_id: &str, id: &str, rows: TenantRows)
+        -> Result<()>;
+    /// Organizations outlive their tenant: they stop naming it.
+    async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()>;
+    async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()>;
 }

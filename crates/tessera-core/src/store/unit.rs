@@ -16,7 +16,10 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 
+use super::apps::AppsTx;
+use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
+use super::tenants::TenantsTx;
 use crate::error::Result;
 
 /// The future a unit-of-work closure returns; it may borrow the transaction only.
@@ -35,7 +38,22 @@ pub trait Units: Send + Sync {
 /// An open write transaction. Dropped without [`WriteTx::commit`], it writes nothing; the
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
-pub trait WriteTx: DirectoryTx + Send {
+pub trait WriteTx:
+    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + CustomDataTx + Send
+{
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
+}
+
+/// Custom-field values inside a unit of work: they name their target by id, so they go
+/// when the target goes.
+#[async_trait]
+pub trait CustomDataTx: Send {
+    /// Deletes the values of these targets of one UDF target kind (`"ROLE"`, `"ORG"`, …).
+    async fn delete_custom_data(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        ids: &[String],
+    ) -> Result<()>;
 }

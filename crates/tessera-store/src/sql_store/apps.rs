@@ -8,10 +8,12 @@ use sqlx::any::AnyRow;
 use tessera_core::model::tenant::Agreement;
 use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::apps::{AppWithConfig, AppsStore};
+use tessera_core::store::apps::{AgreementFields, AppRows, AppWithConfig, AppsStore, AppsTx};
 use tessera_core::{Entity, Error, Result};
 
-use super::tenants::{json_col, tenant, touch, unique_as, TENANT_COLUMNS};
+use super::statement::Sql;
+use super::tenants::{json_col, touch, unique_as};
+use super::unit::SqlWriteTx;
 use super::{db_err, insert_app_query, SqlStore, APP_INSERT};
 use crate::rows::{self, col, flag, to_json};
 
@@ -88,73 +90,6 @@ impl AppsStore for SqlStore {
             // The identifier is the only unique column besides the random primary key.
             .map_err(|e| unique_as(e, Error::DomainTaken))?;
         Ok(())
-    }
-
-    async fn delete_app(&self, pool_id: &str, app_id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                pool_id,
-                app_id,
-                tessera_core::clock::now_ms(),
-                Error::AppNotFound,
-            )
-            .await?;
-            // The foreign keys would cascade too; deleting explicitly keeps the rule visible here
-            // and independent of the backend's foreign-key setting.
-            for sql in [
-                "DELETE FROM app_agreements WHERE pool_id = $1 AND app_id = $2",
-                "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2",
-                "DELETE FROM access_keys WHERE pool_id = $1 AND app_id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(pool_id)
-                    .bind(app_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            // The application's own permission namespace (its code is the app id) goes with it.
-            sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
-                .bind(pool_id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            super::authorization::delete_namespace_contents(&mut tx, pool_id, app_id).await?;
-            // Tenants list their applications in a JSON array: drop the id from each.
-            let pattern = format!("%{}%", serde_json::Value::from(app_id));
-            let using = sqlx::query(&format!(
-                "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2"
-            ))
-            .bind(pool_id)
-            .bind(&pattern)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(tenant)
-            .collect::<Result<Vec<_>>>()?;
-            for t in using {
-                let kept: Vec<&String> = t.app_ids.iter().filter(|a| *a != app_id).collect();
-                if kept.len() != t.app_ids.len() {
-                    sqlx::query("UPDATE tenants SET app_ids = $1 WHERE id = $2")
-                        .bind(to_json(&kept)?)
-                        .bind(&t.id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-            }
-            sqlx::query("DELETE FROM applications WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
     }
 
     async fn set_app_secret(
@@ -277,26 +212,45 @@ impl AppsStore for SqlStore {
         .collect()
     }
 
-    async fn update_agreement(&self, a: &Agreement) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE app_agreements SET title = $1, lang = $2, required = $3, updated_at = $4 \
-             WHERE pool_id = $5 AND app_id = $6 AND id = $7",
-        )
-        .bind(&a.title)
-        .bind(&a.lang)
-        .bind(i64::from(a.required))
-        .bind(a.updated_at)
-        .bind(&a.pool_id)
-        .bind(&a.app_id)
-        .bind(a.id.to_string())
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Agreement));
+    async fn update_agreement(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        id: i64,
+        fields: &AgreementFields,
+        at: i64,
+    ) -> Result<Agreement> {
+        // Column names come from this list; values are bound. `updated_at` is always set.
+        let mut sql = Sql::default();
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.title {
+            sets.push(format!("title = {}", sql.bind(v)));
         }
-        Ok(())
+        if let Some(v) = &fields.lang {
+            sets.push(format!("lang = {}", sql.bind(v)));
+        }
+        if let Some(v) = fields.required {
+            sets.push(format!("required = {}", sql.bind_int(i64::from(v))));
+        }
+        sets.push(format!("updated_at = {}", sql.bind_int(at)));
+        let (p, a, i) = (
+            sql.bind(pool_id),
+            sql.bind(app_id),
+            sql.bind(&id.to_string()),
+        );
+        sql.text = format!(
+            "UPDATE app_agreements SET {} WHERE pool_id = {p} AND app_id = {a} AND id = {i} \
+             RETURNING {AGREEMENT_COLUMNS}",
+            sets.join(", ")
+        );
+        sql.query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(agreement)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Agreement))
     }
 
     async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()> {
@@ -365,5 +319,37 @@ impl AppsStore for SqlStore {
             }
             Ok(())
         })
+    }
+}
+
+#[async_trait]
+impl AppsTx for SqlWriteTx {
+    async fn app_exists(&mut self, pool_id: &str, app_id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM applications WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(app_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
+    }
+
+    async fn delete_app_rows(&mut self, pool_id: &str, app_id: &str, rows: AppRows) -> Result<()> {
+        let table = match rows {
+            AppRows::Agreements => "app_agreements",
+            AppRows::AccessRules => "app_access_policies",
+            AppRows::AccessKeys => "access_keys",
+        };
+        self.delete_in(table, "app_id", pool_id, &[app_id.to_owned()])
+            .await
+            .map(drop)
+    }
+
+    async fn delete_app(&mut self, pool_id: &str, app_id: &str) -> Result<()> {
+        self.delete_in("applications", "id", pool_id, &[app_id.to_owned()])
+            .await
+            .map(drop)
     }
 }

@@ -12,18 +12,22 @@ use tessera_core::model::directory::{
     TargetType, ACCESS_POLICY_ALLOW_ALL, ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL,
 };
 use tessera_core::model::directory_admin::{
-    AppAccessRecord, GrantOp, GrantWrite, Policy, PolicyAssignment, ProgrammaticAccount,
+    AppAccessRecord, GrantWrite, Policy, PolicyAssignment, ProgrammaticAccount,
 };
 use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::authorization::{AssignmentFilter, AuthorizationStore, NewGrant};
+use tessera_core::store::authorization::{
+    AssignmentFilter, AuthorizationStore, AuthorizationTx, GrantsOn, NamespaceFields,
+    NamespaceRows, NewGrant, PolicyFields, ResourceFields,
+};
 use tessera_core::{ids, Entity, Error, Result};
 
 use super::directory::{
-    by_type, delete_roles_in, dir_err, link_all, lock_pool, missing_end, parse_target_key,
-    target_key, target_table, unlink_all, Assignments,
+    by_type, dir_err, link_all, missing_end, parse_target_key, target_key, target_table,
+    unlink_all, Assignments,
 };
-use super::statement::{count, page_sql, prefix_pattern, Sql};
+use super::statement::{count, page_sql, prefix_pattern, targeted_update, SetValue, Sql};
+use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag, to_json};
 
@@ -78,42 +82,6 @@ const POLICY_ASSIGNMENTS: Assignments = Assignments {
     extra_cols: ", enabled",
     extra_vals: ", 1",
 };
-
-/// Deletes everything in a namespace — its roles (with their assignments), policies,
-/// grants and resources — inside the caller's transaction. An application's namespace has
-/// the application's id as its code, so deleting the application calls this too.
-pub(super) async fn delete_namespace_contents(
-    tx: &mut Tx<'_>,
-    pool_id: &str,
-    code: &str,
-) -> Result<()> {
-    let role_ids: Vec<String> =
-        sqlx::query("SELECT id FROM roles WHERE pool_id = $1 AND namespace = $2")
-            .bind(pool_id)
-            .bind(code)
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| col(r, "id"))
-            .collect::<Result<_>>()?;
-    delete_roles_in(tx, pool_id, &role_ids).await?;
-    for stmt in [
-        "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN \
-         (SELECT id FROM policies WHERE pool_id = $1 AND namespace = $2)",
-        "DELETE FROM policies WHERE pool_id = $1 AND namespace = $2",
-        "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
-        "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2",
-    ] {
-        sqlx::query(stmt)
-            .bind(pool_id)
-            .bind(code)
-            .execute(&mut **tx)
-            .await
-            .map_err(db_err)?;
-    }
-    Ok(())
-}
 
 pub(super) const NAMESPACE_COLUMNS: &str =
     "id, pool_id, code, name, description, app_id, created_at, updated_at";
@@ -355,58 +323,6 @@ impl AuthorizationStore for SqlStore {
         .transpose()
     }
 
-    async fn update_namespace(&self, ns: &ResourceNamespace, old_code: &str) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query(
-                "UPDATE resource_namespaces SET code = $1, name = $2, description = $3, \
-                 updated_at = $4 WHERE pool_id = $5 AND id = $6",
-            )
-            .bind(&ns.code)
-            .bind(&ns.name)
-            .bind(&ns.description)
-            .bind(ns.updated_at)
-            .bind(&ns.pool_id)
-            .bind(&ns.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(dir_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Namespace));
-            }
-            if ns.code != old_code {
-                for table in ["roles", "resources", "resource_grants", "policies"] {
-                    sqlx::query(&format!(
-                        "UPDATE {table} SET namespace = $1 WHERE pool_id = $2 AND namespace = $3"
-                    ))
-                    .bind(&ns.code)
-                    .bind(&ns.pool_id)
-                    .bind(old_code)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(admin_err)?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    async fn delete_namespace(&self, pool_id: &str, code: &str) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
-                .bind(pool_id)
-                .bind(code)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Namespace));
-            }
-            delete_namespace_contents(&mut tx, pool_id, code).await
-        })
-    }
-
     // --- resources --------------------------------------------------------------------
 
     async fn insert_resource(&self, r: &Resource) -> Result<()> {
@@ -497,56 +413,42 @@ impl AuthorizationStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
-    async fn update_resource(&self, r: &Resource) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE resources SET type = $1, description = $2, actions = $3, \
-             api_identifier = $4, updated_at = $5 WHERE pool_id = $6 AND id = $7",
+    async fn update_resource(
+        &self,
+        pool_id: &str,
+        resource_id: &str,
+        fields: &ResourceFields,
+        at: i64,
+    ) -> Result<Resource> {
+        let mut sets = Vec::new();
+        if let Some(v) = fields.resource_type {
+            sets.push(("type", SetValue::Text(v.as_str().to_owned())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.actions {
+            sets.push(("actions", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.api_identifier {
+            sets.push(("api_identifier", SetValue::OptText(v.clone())));
+        }
+        targeted_update(
+            "resources",
+            sets,
+            at,
+            pool_id,
+            resource_id,
+            RESOURCE_COLUMNS,
         )
-        .bind(r.resource_type.as_str())
-        .bind(&r.description)
-        .bind(to_json(&r.actions)?)
-        .bind(&r.api_identifier)
-        .bind(r.updated_at)
-        .bind(&r.pool_id)
-        .bind(&r.id)
-        .execute(&self.pool)
+        .query()
+        .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Resource));
-        }
-        Ok(())
-    }
-
-    async fn delete_resource(&self, pool_id: &str, namespace: &str, code: &str) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query(
-                "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2 AND code = $3",
-            )
-            .bind(pool_id)
-            .bind(namespace)
-            .bind(code)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Resource));
-            }
-            sqlx::query(
-                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
-                 AND (resource = $3 OR resource LIKE $4 ESCAPE '\\')",
-            )
-            .bind(pool_id)
-            .bind(namespace)
-            .bind(code)
-            .bind(prefix_pattern(&format!("{code}:")))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            Ok(())
-        })
+        .as_ref()
+        .map(resource)
+        .transpose()?
+        .ok_or(Error::NotFound(Entity::Resource))
     }
 
     // --- grants -----------------------------------------------------------------------
@@ -579,42 +481,6 @@ impl AuthorizationStore for SqlStore {
             return Err(target_missing);
         }
         Ok(())
-    }
-
-    async fn apply_grants(&self, pool_id: &str, writes: &[GrantWrite], at: i64) -> Result<()> {
-        atomically!(self, tx, {
-            lock_pool(&mut tx, pool_id).await?;
-            for w in writes {
-                match &w.op {
-                    GrantOp::Replace(actions) => {
-                        put_grant(&mut tx, pool_id, w, actions, at).await?
-                    }
-                    GrantOp::Add(actions) => {
-                        let mut merged = grant_actions(&mut tx, pool_id, w)
-                            .await?
-                            .unwrap_or_default();
-                        for a in actions {
-                            if !merged.contains(a) {
-                                merged.push(a.clone());
-                            }
-                        }
-                        put_grant(&mut tx, pool_id, w, &merged, at).await?;
-                    }
-                    GrantOp::Remove(actions) => {
-                        if let Some(mut left) = grant_actions(&mut tx, pool_id, w).await? {
-                            left.retain(|a| !actions.contains(a));
-                            if left.is_empty() {
-                                drop_grant(&mut tx, pool_id, w).await?;
-                            } else {
-                                put_grant(&mut tx, pool_id, w, &left, at).await?;
-                            }
-                        }
-                    }
-                    GrantOp::Delete => drop_grant(&mut tx, pool_id, w).await?,
-                }
-            }
-            Ok(())
-        })
     }
 
     async fn grants_for_targets(
@@ -786,45 +652,32 @@ impl AuthorizationStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
-    async fn update_policy(&self, p: &Policy) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE policies SET code = $1, description = $2, statements = $3, updated_at = $4 \
-             WHERE pool_id = $5 AND id = $6",
-        )
-        .bind(&p.code)
-        .bind(&p.description)
-        .bind(to_json(&p.statements)?)
-        .bind(p.updated_at)
-        .bind(&p.pool_id)
-        .bind(&p.id)
-        .execute(&self.pool)
-        .await
-        .map_err(admin_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Policy));
+    async fn update_policy(
+        &self,
+        pool_id: &str,
+        policy_id: &str,
+        fields: &PolicyFields,
+        at: i64,
+    ) -> Result<Policy> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.code {
+            sets.push(("code", SetValue::Text(v.clone())));
         }
-        Ok(())
-    }
-
-    async fn delete_policies(&self, pool_id: &str, policy_ids: &[String]) -> Result<()> {
-        if policy_ids.is_empty() {
-            return Ok(());
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
         }
-        atomically!(self, tx, {
-            let mut sql = Sql::new(vec![pool_id.to_owned()]);
-            let list = sql.bind_list(policy_ids);
-            for stmt in [
-                format!(
-                    "DELETE FROM policy_assignments WHERE pool_id = $1 AND policy_id IN ({list})"
-                ),
-                format!("DELETE FROM policies WHERE pool_id = $1 AND id IN ({list})"),
-            ] {
-                sql.text = stmt;
-                sql.query().execute(&mut *tx).await.map_err(db_err)?;
-            }
-            Ok(())
-        })
+        if let Some(v) = &fields.statements {
+            sets.push(("statements", SetValue::Text(to_json(v)?)));
+        }
+        targeted_update("policies", sets, at, pool_id, policy_id, POLICY_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(admin_err)?
+            .as_ref()
+            .map(policy)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Policy))
     }
 
     async fn policy_assignment_counts(
@@ -1397,5 +1250,234 @@ impl AuthorizationStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         Ok(n > 0)
+    }
+}
+
+/// The table of rows keyed by a namespace code.
+fn namespace_table(rows: NamespaceRows) -> &'static str {
+    match rows {
+        NamespaceRows::Roles => "roles",
+        NamespaceRows::Resources => "resources",
+        NamespaceRows::Grants => "resource_grants",
+        NamespaceRows::Policies => "policies",
+    }
+}
+
+#[async_trait]
+impl AuthorizationTx for SqlWriteTx {
+    async fn grant_actions(
+        &mut self,
+        pool_id: &str,
+        w: &GrantWrite,
+    ) -> Result<Option<Vec<String>>> {
+        grant_actions(&mut self.tx, pool_id, w).await
+    }
+
+    async fn put_grant(
+        &mut self,
+        pool_id: &str,
+        w: &GrantWrite,
+        actions: &[String],
+        at: i64,
+    ) -> Result<()> {
+        put_grant(&mut self.tx, pool_id, w, actions, at).await
+    }
+
+    async fn drop_grant(&mut self, pool_id: &str, w: &GrantWrite) -> Result<()> {
+        drop_grant(&mut self.tx, pool_id, w).await
+    }
+
+    async fn delete_grants_on(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+        on: GrantsOn<'_>,
+    ) -> Result<()> {
+        let (sql, resource) = match on {
+            GrantsOn::Resource(code) => (
+                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
+                 AND resource = $3",
+                Some(code.to_owned()),
+            ),
+            GrantsOn::InstancesOf(code) => (
+                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2 \
+                 AND resource LIKE $3 ESCAPE '\\'",
+                Some(prefix_pattern(&format!("{code}:"))),
+            ),
+            GrantsOn::Namespace => (
+                "DELETE FROM resource_grants WHERE pool_id = $1 AND namespace = $2",
+                None,
+            ),
+        };
+        let mut q = sqlx::query(sql).bind(pool_id).bind(namespace);
+        if let Some(r) = resource {
+            q = q.bind(r);
+        }
+        q.execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_grants_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        self.delete_naming("resource_grants", pool_id, target, ids)
+            .await
+    }
+
+    async fn namespace(&mut self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>> {
+        sqlx::query(&format!(
+            "SELECT {NAMESPACE_COLUMNS} FROM resource_namespaces WHERE pool_id = $1 AND code = $2"
+        ))
+        .bind(pool_id)
+        .bind(code)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(namespace)
+        .transpose()
+    }
+
+    async fn update_namespace_fields(
+        &mut self,
+        pool_id: &str,
+        namespace_id: &str,
+        fields: &NamespaceFields,
+        at: i64,
+    ) -> Result<ResourceNamespace> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.code {
+            sets.push(("code", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        targeted_update(
+            "resource_namespaces",
+            sets,
+            at,
+            pool_id,
+            namespace_id,
+            NAMESPACE_COLUMNS,
+        )
+        .query()
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(dir_err)?
+        .as_ref()
+        .map(namespace)
+        .transpose()?
+        .ok_or(Error::NotFound(Entity::Namespace))
+    }
+
+    async fn move_namespace_rows(
+        &mut self,
+        pool_id: &str,
+        rows: NamespaceRows,
+        from: &str,
+        to: &str,
+    ) -> Result<()> {
+        let table = namespace_table(rows);
+        sqlx::query(&format!(
+            "UPDATE {table} SET namespace = $1 WHERE pool_id = $2 AND namespace = $3"
+        ))
+        .bind(to)
+        .bind(pool_id)
+        .bind(from)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(admin_err)?;
+        Ok(())
+    }
+
+    async fn delete_namespace(&mut self, pool_id: &str, code: &str) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM resource_namespaces WHERE pool_id = $1 AND code = $2")
+            .bind(pool_id)
+            .bind(code)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn delete_resources_in(&mut self, pool_id: &str, namespace: &str) -> Result<()> {
+        sqlx::query("DELETE FROM resources WHERE pool_id = $1 AND namespace = $2")
+            .bind(pool_id)
+            .bind(namespace)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_resource(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+        code: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM resources WHERE pool_id = $1 AND namespace = $2 AND code = $3",
+        )
+        .bind(pool_id)
+        .bind(namespace)
+        .bind(code)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn policy_ids_in_namespace(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+    ) -> Result<Vec<String>> {
+        self.ids_where("policies", "namespace", pool_id, namespace)
+            .await
+    }
+
+    async fn delete_assignments_of_policies(
+        &mut self,
+        pool_id: &str,
+        policy_ids: &[String],
+    ) -> Result<()> {
+        self.delete_in("policy_assignments", "policy_id", pool_id, policy_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_policy_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        self.delete_naming("policy_assignments", pool_id, target, ids)
+            .await
+    }
+
+    async fn delete_policies(&mut self, pool_id: &str, policy_ids: &[String]) -> Result<()> {
+        self.delete_in("policies", "id", pool_id, policy_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_access_rules_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        self.delete_naming("app_access_policies", pool_id, target, ids)
+            .await
     }
 }

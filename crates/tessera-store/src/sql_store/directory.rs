@@ -20,12 +20,12 @@ use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag};
 
-use super::statement::{contains_pattern, count, direction, page_sql};
+use super::statement::{contains_pattern, count, direction, page_sql, targeted_update, SetValue};
 use super::unit::SqlWriteTx;
 use tessera_core::model::directory_admin::{NodeChange, OrgRecord};
 use tessera_core::model::User;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::directory::{DirectoryStore, DirectoryTx, Order, RoleFields};
+use tessera_core::store::directory::{DirectoryStore, DirectoryTx, GroupFields, Order, RoleFields};
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// How a target type is spelled in `role_assignments`, `resource_grants` and
@@ -256,64 +256,6 @@ pub(super) async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) ->
         .map_err(dir_err)
 }
 
-/// Serializes the transaction against every other one that locks the same pool (see the
-/// module header). A pool that does not exist has nothing to change.
-pub(super) async fn lock_pool(tx: &mut Tx<'_>, pool_id: &str) -> Result<()> {
-    let n = sqlx::query("UPDATE user_pools SET updated_at = updated_at WHERE id = $1")
-        .bind(pool_id)
-        .execute(&mut **tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-    if n == 0 {
-        return Err(Error::PoolNotFound);
-    }
-    Ok(())
-}
-
-/// How `udf_values.target_type` spells a directory target (the UDF target names).
-pub(super) fn udf_kind(t: TargetType) -> &'static str {
-    match t {
-        TargetType::User => "USER",
-        TargetType::Role => "ROLE",
-        TargetType::Group => "GROUP",
-        TargetType::OrgNode => "NODE",
-    }
-}
-
-/// Deletes every row that names one of `ids` as a target of type `t`: role assignments,
-/// resource grants, application access rules, policy assignments and custom data.
-pub(super) async fn delete_target_rows(
-    tx: &mut Tx<'_>,
-    pool_id: &str,
-    t: TargetType,
-    ids: &[String],
-) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    for table in [
-        "role_assignments",
-        "resource_grants",
-        "app_access_policies",
-        "policy_assignments",
-    ] {
-        let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
-        let list = sql.bind_list(ids);
-        sql.text = format!(
-            "DELETE FROM {table} WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
-        );
-        sql.query().execute(&mut **tx).await.map_err(db_err)?;
-    }
-    let mut sql = Sql::new(vec![pool_id.to_owned(), udf_kind(t).to_owned()]);
-    let list = sql.bind_list(ids);
-    sql.text = format!(
-        "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
-    );
-    sql.query().execute(&mut **tx).await.map_err(db_err)?;
-    Ok(())
-}
-
 /// Deletes roles of the pool and everything naming them; children lose their parent.
 /// A table linking a role or a policy to targets: both are written the same way.
 pub(super) struct Assignments {
@@ -407,47 +349,6 @@ pub(super) async fn unlink_all(
     Ok(())
 }
 
-pub(super) async fn delete_roles_in(
-    tx: &mut Tx<'_>,
-    pool_id: &str,
-    role_ids: &[String],
-) -> Result<()> {
-    if role_ids.is_empty() {
-        return Ok(());
-    }
-    delete_target_rows(tx, pool_id, TargetType::Role, role_ids).await?;
-    let mut sql = Sql::new(vec![pool_id.to_owned()]);
-    let list = sql.bind_list(role_ids);
-    for stmt in [
-        format!("UPDATE roles SET parent_id = NULL WHERE pool_id = $1 AND parent_id IN ({list})"),
-        format!("DELETE FROM role_assignments WHERE pool_id = $1 AND role_id IN ({list})"),
-        format!("DELETE FROM roles WHERE pool_id = $1 AND id IN ({list})"),
-    ] {
-        sql.text = stmt;
-        sql.query().execute(&mut **tx).await.map_err(db_err)?;
-    }
-    Ok(())
-}
-
-/// Deletes nodes of the pool with their memberships and everything naming them.
-async fn delete_nodes_in(tx: &mut Tx<'_>, pool_id: &str, node_ids: &[String]) -> Result<()> {
-    if node_ids.is_empty() {
-        return Ok(());
-    }
-    delete_target_rows(tx, pool_id, TargetType::OrgNode, node_ids).await?;
-    let mut sql = Sql::new(vec![pool_id.to_owned()]);
-    let list = sql.bind_list(node_ids);
-    for stmt in [
-        format!("DELETE FROM node_members WHERE pool_id = $1 AND node_id IN ({list})"),
-        // Children first is not needed: the parent key cascades, and every id is listed.
-        format!("DELETE FROM org_nodes WHERE pool_id = $1 AND id IN ({list})"),
-    ] {
-        sql.text = stmt;
-        sql.query().execute(&mut **tx).await.map_err(db_err)?;
-    }
-    Ok(())
-}
-
 /// The users with these ids, in the order of `ids` (a page computed by another query).
 async fn users_in_order(
     pool: &sqlx::AnyPool,
@@ -508,31 +409,6 @@ fn org_record(row: &AnyRow) -> Result<OrgRecord> {
         },
         tenant_id: col(row, "tenant_id")?,
     })
-}
-
-/// The ids of the subtree under `node_id` (itself included) in one organization.
-async fn subtree(
-    tx: &mut Tx<'_>,
-    pool_id: &str,
-    org_id: &str,
-    node_id: &str,
-) -> Result<Vec<String>> {
-    sqlx::query(
-        "WITH RECURSIVE sub(id) AS ( \
-            SELECT id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3 \
-            UNION \
-            SELECT c.id FROM sub JOIN org_nodes c ON c.org_id = $2 AND c.parent_id = sub.id) \
-         SELECT id FROM sub",
-    )
-    .bind(pool_id)
-    .bind(org_id)
-    .bind(node_id)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db_err)?
-    .iter()
-    .map(|r| col(r, "id"))
-    .collect()
 }
 
 #[async_trait]
@@ -881,14 +757,6 @@ impl DirectoryStore for SqlStore {
         Ok(ids)
     }
 
-    async fn delete_roles(&self, pool_id: &str, role_ids: &[String]) -> Result<()> {
-        atomically!(self, tx, {
-            lock_pool(&mut tx, pool_id).await?;
-            delete_roles_in(&mut tx, pool_id, role_ids).await?;
-            Ok(())
-        })
-    }
-
     // --- groups -----------------------------------------------------------------------
 
     async fn insert_group(&self, g: &Group) -> Result<()> {
@@ -976,42 +844,32 @@ impl DirectoryStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
-    async fn update_group(&self, g: &Group) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE user_groups SET code = $1, name = $2, description = $3, updated_at = $4 \
-             WHERE pool_id = $5 AND id = $6",
-        )
-        .bind(&g.code)
-        .bind(&g.name)
-        .bind(&g.description)
-        .bind(g.updated_at)
-        .bind(&g.pool_id)
-        .bind(&g.id)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::Group));
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.code {
+            sets.push(("code", SetValue::Text(v.clone())));
         }
-        Ok(())
-    }
-
-    async fn delete_groups(&self, pool_id: &str, group_ids: &[String]) -> Result<()> {
-        if group_ids.is_empty() {
-            return Ok(());
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::Text(v.clone())));
         }
-        atomically!(self, tx, {
-            let mut sql = Sql::new(vec![pool_id.to_owned()]);
-            let list = sql.bind_list(group_ids);
-            sql.text =
-                format!("DELETE FROM group_members WHERE pool_id = $1 AND group_id IN ({list})");
-            sql.query().execute(&mut *tx).await.map_err(db_err)?;
-            delete_target_rows(&mut tx, pool_id, TargetType::Group, group_ids).await?;
-            sql.text = format!("DELETE FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
-            sql.query().execute(&mut *tx).await.map_err(db_err)?;
-            Ok(())
-        })
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(group)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Group))
     }
 
     async fn add_group_members(
@@ -1241,47 +1099,6 @@ impl DirectoryStore for SqlStore {
         .collect()
     }
 
-    async fn delete_org(&self, pool_id: &str, org_id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query(
-                "UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2",
-            )
-            .bind(pool_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Org));
-            }
-            // Read the nodes before the org row goes: its delete cascades to them.
-            let node_ids: Vec<String> =
-                sqlx::query("SELECT id FROM org_nodes WHERE pool_id = $1 AND org_id = $2")
-                    .bind(pool_id)
-                    .bind(org_id)
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .iter()
-                    .map(|r| col(r, "id"))
-                    .collect::<Result<_>>()?;
-            delete_nodes_in(&mut tx, pool_id, &node_ids).await?;
-            for stmt in [
-                "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'ORG' AND target_id = $2",
-                "DELETE FROM orgs WHERE pool_id = $1 AND id = $2",
-            ] {
-                sqlx::query(stmt)
-                    .bind(pool_id)
-                    .bind(org_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Ok(())
-        })
-    }
-
     async fn insert_node(&self, n: &Node) -> Result<()> {
         let Some(parent_id) = &n.parent_id else {
             return Err(Error::NodeWithoutParent);
@@ -1386,101 +1203,34 @@ impl DirectoryStore for SqlStore {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node> {
-        atomically!(self, tx, {
-            let n =
-                sqlx::query("UPDATE org_nodes SET updated_at = $1 WHERE pool_id = $2 AND id = $3")
-                    .bind(at)
-                    .bind(pool_id)
-                    .bind(node_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::OrgNode));
-            }
-            let mut current = sqlx::query(&format!(
-                "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND id = $2"
-            ))
-            .bind(pool_id)
-            .bind(node_id)
-            .fetch_one(&mut *tx)
+        let mut sets = Vec::new();
+        if let Some(v) = &change.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &change.code {
+            sets.push(("code", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &change.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = change.order {
+            sets.push(("sort_order", SetValue::Int(v)));
+        }
+        if let Some(v) = &change.name_i18n {
+            sets.push(("name_i18n", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &change.description_i18n {
+            sets.push(("description_i18n", SetValue::OptText(v.clone())));
+        }
+        targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
             .await
-            .map_err(db_err)
-            .and_then(|r| node(&r))?;
-            if let Some(v) = &change.name {
-                current.name = v.clone();
-            }
-            if let Some(v) = &change.code {
-                current.code = v.clone();
-            }
-            if let Some(v) = &change.description {
-                current.description = v.clone();
-            }
-            if let Some(v) = change.order {
-                current.order = v;
-            }
-            if let Some(v) = &change.name_i18n {
-                current.name_i18n = v.clone();
-            }
-            if let Some(v) = &change.description_i18n {
-                current.description_i18n = v.clone();
-            }
-            current.updated_at = at;
-            sqlx::query(
-                "UPDATE org_nodes SET name = $1, code = $2, description = $3, sort_order = $4, \
-                 name_i18n = $5, description_i18n = $6 WHERE pool_id = $7 AND id = $8",
-            )
-            .bind(&current.name)
-            .bind(&current.code)
-            .bind(&current.description)
-            .bind(current.order)
-            .bind(&current.name_i18n)
-            .bind(&current.description_i18n)
-            .bind(pool_id)
-            .bind(node_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(dir_err)?;
-            Ok(current)
-        })
-    }
-
-    async fn delete_node(&self, pool_id: &str, org_id: &str, node_id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query(
-                "UPDATE orgs SET updated_at = updated_at WHERE pool_id = $1 AND id = $2",
-            )
-            .bind(pool_id)
-            .bind(org_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Org));
-            }
-            let parent: Option<Option<String>> = sqlx::query(
-                "SELECT parent_id FROM org_nodes WHERE pool_id = $1 AND org_id = $2 AND id = $3",
-            )
-            .bind(pool_id)
-            .bind(org_id)
-            .bind(node_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .map(|r| col(&r, "parent_id"))
-            .transpose()?;
-            match parent {
-                None => return Err(Error::NotFound(Entity::OrgNode)),
-                // The root goes only with its organization (`deleteOrg`): an org has one root.
-                Some(None) => return Err(Error::RootNodeDelete),
-                Some(Some(_)) => {}
-            }
-            let ids = subtree(&mut tx, pool_id, org_id, node_id).await?;
-            delete_nodes_in(&mut tx, pool_id, &ids).await?;
-            Ok(())
-        })
+            .map_err(dir_err)?
+            .as_ref()
+            .map(node)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     async fn find_node_by_code(
@@ -1941,5 +1691,108 @@ impl DirectoryTx for SqlWriteTx {
             return Err(Error::NotFound(Entity::OrgNode));
         }
         Ok(())
+    }
+
+    async fn role_ids_in_namespace(
+        &mut self,
+        pool_id: &str,
+        namespace: &str,
+    ) -> Result<Vec<String>> {
+        self.ids_where("roles", "namespace", pool_id, namespace)
+            .await
+    }
+
+    async fn unparent_roles(&mut self, pool_id: &str, parent_ids: &[String]) -> Result<()> {
+        if parent_ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(parent_ids);
+        sql.text = format!(
+            "UPDATE roles SET parent_id = NULL WHERE pool_id = $1 AND parent_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_assignments_of_roles(
+        &mut self,
+        pool_id: &str,
+        role_ids: &[String],
+    ) -> Result<()> {
+        self.delete_in("role_assignments", "role_id", pool_id, role_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_role_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        self.delete_naming("role_assignments", pool_id, target, ids)
+            .await
+    }
+
+    async fn delete_roles(&mut self, pool_id: &str, role_ids: &[String]) -> Result<()> {
+        self.delete_in("roles", "id", pool_id, role_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()> {
+        self.delete_in("group_members", "group_id", pool_id, group_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()> {
+        self.delete_in("user_groups", "id", pool_id, group_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>> {
+        self.ids_where("org_nodes", "org_id", pool_id, org_id).await
+    }
+
+    async fn node_subtree(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>> {
+        // `UNION` drops rows already seen, so a corrupt loop ends.
+        sqlx::query(
+            "WITH RECURSIVE sub(id) AS ( \
+                SELECT id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
+                UNION \
+                SELECT c.id FROM sub JOIN org_nodes c ON c.parent_id = sub.id) \
+             SELECT id FROM sub",
+        )
+        .bind(pool_id)
+        .bind(node_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect()
+    }
+
+    async fn delete_node_members(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()> {
+        self.delete_in("node_members", "node_id", pool_id, node_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_nodes(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()> {
+        // Every id is listed, so the order of parents and children does not matter: the
+        // parent key cascades within the list.
+        self.delete_in("org_nodes", "id", pool_id, node_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_org(&mut self, pool_id: &str, org_id: &str) -> Result<()> {
+        self.delete_in("orgs", "id", pool_id, &[org_id.to_owned()])
+            .await
+            .map(drop)
     }
 }

@@ -6,9 +6,13 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::tenants::{MemberFlag, TenantsStore};
+use tessera_core::store::tenants::{
+    ExtIdpConnFields, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
+};
 use tessera_core::{Entity, Error, Result};
 
+use super::statement::{targeted_update, SetValue};
+use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag, to_json};
 
@@ -229,63 +233,6 @@ impl TenantsStore for SqlStore {
         .map(tenant)
         .collect::<Result<Vec<_>>>()?;
         Ok(Paged { total_count, list })
-    }
-
-    async fn update_tenant(&self, t: &Tenant) -> Result<()> {
-        atomically!(self, tx, {
-            let n = sqlx::query(
-                "UPDATE tenants SET name = $1, description = $2, logo = $3, app_ids = $4, \
-                 config = $5, updated_at = $6 WHERE pool_id = $7 AND id = $8",
-            )
-            .bind(&t.name)
-            .bind(&t.description)
-            .bind(&t.logo)
-            .bind(to_json(&t.app_ids)?)
-            .bind(to_json(&t.config)?)
-            .bind(t.updated_at)
-            .bind(&t.pool_id)
-            .bind(&t.id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::NotFound(Entity::Tenant));
-            }
-            check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
-            Ok(())
-        })
-    }
-
-    async fn delete_tenant(&self, pool_id: &str, id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "tenants",
-                pool_id,
-                id,
-                tessera_core::clock::now_ms(),
-                Error::NotFound(Entity::Tenant),
-            )
-            .await?;
-            for sql in [
-                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id IN \
-                 (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)",
-                "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
-                "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2",
-                // Organizations outlive their tenant; they just stop naming it.
-                "UPDATE orgs SET tenant_id = NULL WHERE pool_id = $1 AND tenant_id = $2",
-                "DELETE FROM tenants WHERE pool_id = $1 AND id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(pool_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Ok(())
-        })
     }
 
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
@@ -626,26 +573,35 @@ impl TenantsStore for SqlStore {
         .transpose()
     }
 
-    async fn update_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE ext_idp_conns SET display_name = $1, fields = $2, user_match_fields = $3, \
-             logo = $4, updated_at = $5 WHERE pool_id = $6 AND id = $7",
-        )
-        .bind(&c.display_name)
-        .bind(to_json(&c.fields)?)
-        .bind(to_json(&c.user_match_fields)?)
-        .bind(&c.logo)
-        .bind(c.updated_at)
-        .bind(&c.pool_id)
-        .bind(&c.id)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::ExtIdpConn));
+    async fn update_ext_idp_conn(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        fields: &ExtIdpConnFields,
+        at: i64,
+    ) -> Result<ExtIdpConn> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.display_name {
+            sets.push(("display_name", SetValue::Text(v.clone())));
         }
-        Ok(())
+        if let Some(v) = &fields.fields {
+            sets.push(("fields", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.user_match_fields {
+            sets.push(("user_match_fields", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.logo {
+            sets.push(("logo", SetValue::OptText(v.clone())));
+        }
+        targeted_update("ext_idp_conns", sets, at, pool_id, conn_id, CONN_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(conn)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::ExtIdpConn))
     }
 
     async fn delete_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<()> {
@@ -728,5 +684,109 @@ impl TenantsStore for SqlStore {
             .map_err(db_err)?;
             Ok(())
         })
+    }
+}
+
+#[async_trait]
+impl TenantsTx for SqlWriteTx {
+    async fn tenant(&mut self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {
+        self.by_id("tenants", TENANT_COLUMNS, pool_id, id, tenant)
+            .await
+    }
+
+    async fn update_tenant_fields(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        fields: &TenantFields,
+        at: i64,
+    ) -> Result<Tenant> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.logo {
+            sets.push(("logo", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.app_ids {
+            check_apps(&mut self.tx, pool_id, v).await?;
+            sets.push(("app_ids", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.config {
+            sets.push(("config", SetValue::Text(to_json(v)?)));
+        }
+        targeted_update("tenants", sets, at, pool_id, id, TENANT_COLUMNS)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(tenant)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Tenant))
+    }
+
+    async fn tenants_using_app(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
+        // The LIKE narrows the pool's tenants to candidates; the exact test is on the array.
+        let pattern = format!("%{}%", serde_json::Value::from(app_id));
+        Ok(sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(&pattern)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(tenant)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|t| t.app_ids.iter().any(|a| a == app_id))
+        .collect())
+    }
+
+    async fn delete_tenant_rows(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        rows: TenantRows,
+    ) -> Result<()> {
+        let sql = match rows {
+            TenantRows::ExtIdpConns => {
+                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id IN \
+                 (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)"
+            }
+            TenantRows::ExtIdps => "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
+            TenantRows::Members => {
+                "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2"
+            }
+        };
+        sqlx::query(sql)
+            .bind(pool_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()> {
+        sqlx::query("UPDATE orgs SET tenant_id = NULL WHERE pool_id = $1 AND tenant_id = $2")
+            .bind(pool_id)
+            .bind(tenant_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()> {
+        self.delete_in("tenants", "id", pool_id, &[id.to_owned()])
+            .await
+            .map(drop)
     }
 }

@@ -4,9 +4,12 @@
 //! PostgreSQL the row lock serializes units of the same pool and leaves other pools alone.
 
 use async_trait::async_trait;
-use tessera_core::store::unit::{Units, WriteTx};
+use tessera_core::model::directory::TargetType;
+use tessera_core::store::unit::{CustomDataTx, Units, WriteTx};
 use tessera_core::{Error, Result};
 
+use super::directory::target_key;
+use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::col;
 
@@ -96,5 +99,90 @@ impl SqlWriteTx {
             .iter()
             .map(|r| col(r, "id"))
             .collect()
+    }
+
+    /// `DELETE FROM table WHERE pool_id = … AND column IN (ids)`; how many rows went.
+    /// `table` and `column` are the caller's constants; an empty list deletes nothing.
+    pub(super) async fn delete_in(
+        &mut self,
+        table: &str,
+        column: &str,
+        pool_id: &str,
+        ids: &[String],
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!("DELETE FROM {table} WHERE pool_id = $1 AND {column} IN ({list})");
+        Ok(sql
+            .query()
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+    }
+
+    /// Deletes the rows of `table` that name one of `ids` (of type `t`) as their target.
+    pub(super) async fn delete_naming(
+        &mut self,
+        table: &str,
+        pool_id: &str,
+        t: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!(
+            "DELETE FROM {table} WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The `id` column of every row of `table` with `column = value` in the pool.
+    pub(super) async fn ids_where(
+        &mut self,
+        table: &str,
+        column: &str,
+        pool_id: &str,
+        value: &str,
+    ) -> Result<Vec<String>> {
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE pool_id = $1 AND {column} = $2"
+        ))
+        .bind(pool_id)
+        .bind(value)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect()
+    }
+}
+
+#[async_trait]
+impl CustomDataTx for SqlWriteTx {
+    async fn delete_custom_data(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        ids: &[String],
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_kind.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!(
+            "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
     }
 }
