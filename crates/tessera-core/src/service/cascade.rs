@@ -11,7 +11,8 @@
 //! grants and resources; a resource takes the grants on it and on its instances. An
 //! application takes its agreements, access rules, access keys and its own namespace (code =
 //! application id) with its contents, and leaves the tenants that used it; a tenant takes its
-//! members and providers (with their connections), and its organizations stop naming it.
+//! members and providers (with their connections), and its organizations stop naming it. A
+//! user takes what names it and its sub-accounts (with what names them).
 
 use crate::error::{Error, Result};
 use crate::model::directory::TargetType;
@@ -188,4 +189,28 @@ pub(crate) async fn delete_tenant(tx: &mut dyn WriteTx, pool_id: &str, id: &str)
     }
     tx.detach_orgs(pool_id, id).await?;
     tx.delete_tenant(pool_id, id).await
+}
+
+/// Deletes every user or none ([`Error::UserNotFound`] if one is not in the pool), with
+/// what names them and their sub-accounts.
+pub(crate) async fn delete_users(
+    tx: &mut dyn WriteTx,
+    pool_id: &str,
+    ids: &[String],
+) -> Result<()> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if tx.count_users_in(pool_id, &ids).await? != ids.len() as u64 {
+        return Err(Error::UserNotFound);
+    }
+    // Sub-accounts go with their primary user (the foreign key cascades), so what names
+    // them must go too.
+    let mut named = tx.sub_account_ids(pool_id, &ids).await?;
+    named.extend(ids.iter().cloned());
+    forget_targets(tx, pool_id, TargetType::User, &named).await?;
+    tx.delete_users(pool_id, &ids).await
 }

@@ -626,9 +626,19 @@ impl Core {
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
-        self.store
-            .add_node_members(pool_id, node_id, user_ids, is_main, clock::now_ms())
-            .await
+        let (pool, node_id, user_ids, at) = (
+            pool_id.to_owned(),
+            node_id.to_owned(),
+            user_ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::add_node_members(tx, &pool, &node_id, &user_ids, is_main, at)
+                    .await
+            })
+        })
+        .await
     }
 
     pub async fn create_namespace(

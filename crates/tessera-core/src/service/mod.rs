@@ -14,6 +14,7 @@ mod guard;
 pub mod import;
 pub mod keys;
 pub mod login;
+mod membership;
 pub mod mfa_admin;
 pub mod org_admin;
 pub mod paging;

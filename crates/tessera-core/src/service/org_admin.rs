@@ -560,15 +560,18 @@ impl Core {
             return Err(Error::MissingParameter("userIds"));
         }
         let user_ids = unique(batch(user_ids, "userIds")?);
-        self.store
-            .move_node_members(
-                pool_id,
-                &user_ids,
-                source_node_id.trim(),
-                target_node_id.trim(),
-                clock::now_ms(),
-            )
-            .await
+        let (pool, from, to, at) = (
+            pool_id.to_owned(),
+            source_node_id.trim().to_owned(),
+            target_node_id.trim().to_owned(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::move_node_members(tx, &pool, &user_ids, &from, &to, at).await
+            })
+        })
+        .await
     }
 
     /// A page of a node's members (with those of its descendants, each once, when asked).
@@ -594,9 +597,17 @@ impl Core {
         node_id: Option<&str>,
     ) -> Result<()> {
         let pool_id = pool.pool_id();
-        let node_id = node_id.map(str::trim).filter(|n| !n.is_empty());
-        self.store
-            .set_main_department(pool_id, user_id.trim(), node_id)
-            .await
+        let node_id = node_id
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        let (pool, user_id) = (pool_id.to_owned(), user_id.trim().to_owned());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::set_main_department(tx, &pool, &user_id, node_id.as_deref())
+                    .await
+            })
+        })
+        .await
     }
 }

@@ -247,7 +247,11 @@ impl Core {
         if ids.is_empty() {
             return Err(Error::MissingParameter("ids"));
         }
-        self.store.delete_users(&pool.id, ids).await
+        let (pool_id, ids) = (pool.id.clone(), ids.to_vec());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move { super::cascade::delete_users(tx, &pool_id, &ids).await })
+        })
+        .await
     }
 
     /// `resignUser`: archives users (they can no longer log in; their sessions end) and

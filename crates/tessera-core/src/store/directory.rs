@@ -219,33 +219,11 @@ pub trait DirectoryStore: Send + Sync {
     /// (name, id).
     async fn search_nodes(&self, pool_id: &str, keyword: &str, limit: i64) -> Result<Vec<Node>>;
 
-    /// Adds every user or none. With `is_main`, the node becomes each user's main
-    /// department (and no other node of the pool stays main for that user).
-    async fn add_node_members(
-        &self,
-        pool_id: &str,
-        node_id: &str,
-        user_ids: &[String],
-        is_main: bool,
-        at: i64,
-    ) -> Result<()>;
-
     async fn remove_node_members(
         &self,
         pool_id: &str,
         node_id: &str,
         user_ids: &[String],
-    ) -> Result<()>;
-
-    /// Moves the users from one node to another; a user who had `from` as main department
-    /// gets `to` as main department.
-    async fn move_node_members(
-        &self,
-        pool_id: &str,
-        user_ids: &[String],
-        from: &str,
-        to: &str,
-        at: i64,
     ) -> Result<()>;
 
     /// The members of the node (and of its descendants with `with_descendants`, each user
@@ -257,15 +235,6 @@ pub trait DirectoryStore: Send + Sync {
         with_descendants: bool,
         page: Page,
     ) -> Result<Paged<User>>;
-
-    /// Makes `node_id` the user's main department (the user must be a member), or with
-    /// `None` leaves the user without one.
-    async fn set_main_department(
-        &self,
-        pool_id: &str,
-        user_id: &str,
-        node_id: Option<&str>,
-    ) -> Result<()>;
 
     /// The user's departments, optionally of one organization: main department first, then
     /// by (joined_at, node id).
@@ -368,4 +337,42 @@ pub trait DirectoryTx: Send {
     async fn delete_node_members(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
     async fn delete_nodes(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
     async fn delete_org(&mut self, pool_id: &str, org_id: &str) -> Result<()>;
+
+    async fn user_exists(&mut self, pool_id: &str, user_id: &str) -> Result<bool>;
+    /// Whether the user is a member of the node, and if so whether it is their main one.
+    async fn node_membership(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>>;
+    /// Makes the user a member of the node (not main); already a member, nothing changes.
+    async fn add_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
+    async fn remove_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<()>;
+    /// Sets the main flag of one membership.
+    async fn set_member_main(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        is_main: bool,
+    ) -> Result<()>;
+    /// Clears the main flag of every membership of the user except the one in `keep`.
+    async fn clear_main_except(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<()>;
 }

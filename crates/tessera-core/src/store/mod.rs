@@ -26,7 +26,7 @@ pub use pool_admin::PoolAdminStore;
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
-pub use users::UsersStore;
+pub use users::{UsersStore, UsersTx};
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};

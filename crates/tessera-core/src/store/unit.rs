@@ -20,6 +20,7 @@ use super::apps::AppsTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::tenants::TenantsTx;
+use super::users::UsersTx;
 use crate::error::Result;
 
 /// The future a unit-of-work closure returns; it may borrow the transaction only.
@@ -39,7 +40,7 @@ pub trait Units: Send + Sync {
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
 pub trait WriteTx:
-    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + CustomDataTx + Send
+    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + CustomDataTx + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;

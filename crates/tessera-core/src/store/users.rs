@@ -137,11 +137,6 @@ pub trait UsersStore: Send + Sync {
     /// [`crate::Error::AlreadyExists`] naming the field. Returns how many were inserted.
     async fn insert_users_bulk(&self, users: &[User]) -> Result<u64>;
 
-    /// Deletes every user or none ([`crate::Error::UserNotFound`] if one is not in the pool),
-    /// with everything assigned to them (roles, grants, memberships, access rules, policy
-    /// assignments, custom values) and their sub-accounts, in one transaction.
-    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()>;
-
     /// Archives (or restores) every user or none; archiving also ends their sessions.
     async fn set_archived(
         &self,
@@ -172,4 +167,16 @@ pub trait UsersStore: Send + Sync {
 
     /// Stores the factor, replacing the user's factor of the same kind.
     async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()>;
+}
+
+/// The users aggregate inside a unit of work (deletion; see `service::cascade`).
+#[async_trait]
+pub trait UsersTx: Send {
+    /// How many of `ids` (distinct) are users of the pool.
+    async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
+    /// The sub-accounts whose primary user is one of `ids`.
+    async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Deletes the users; their memberships and sub-accounts go with them through the
+    /// schema's foreign keys.
+    async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;
 }

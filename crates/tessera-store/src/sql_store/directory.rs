@@ -1285,65 +1285,6 @@ impl DirectoryStore for SqlStore {
         .collect()
     }
 
-    async fn add_node_members(
-        &self,
-        pool_id: &str,
-        node_id: &str,
-        user_ids: &[String],
-        is_main: bool,
-        at: i64,
-    ) -> Result<()> {
-        let on_conflict = if is_main {
-            "DO UPDATE SET is_main = 1"
-        } else {
-            "DO NOTHING"
-        };
-        let insert = format!(
-            "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
-             SELECT n.id, u.id, n.pool_id, $4, $5 FROM org_nodes n \
-             JOIN users u ON u.pool_id = n.pool_id AND u.id = $3 \
-             WHERE n.pool_id = $1 AND n.id = $2 \
-             ON CONFLICT (node_id, user_id) {on_conflict}"
-        );
-        atomically!(self, tx, {
-            for user_id in user_ids {
-                let n = sqlx::query(&insert)
-                    .bind(pool_id)
-                    .bind(node_id)
-                    .bind(user_id)
-                    .bind(i64::from(is_main))
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
-                        ("users", user_id.as_str(), Error::UserNotFound),
-                    ];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
-                    }
-                }
-                if is_main {
-                    // A user has one main department.
-                    sqlx::query(
-                        "UPDATE node_members SET is_main = 0 \
-                         WHERE user_id = $1 AND pool_id = $2 AND node_id <> $3 AND is_main <> 0",
-                    )
-                    .bind(user_id)
-                    .bind(pool_id)
-                    .bind(node_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-            }
-            Ok(())
-        })
-    }
-
     async fn remove_node_members(
         &self,
         pool_id: &str,
@@ -1360,68 +1301,6 @@ impl DirectoryStore for SqlStore {
         );
         sql.query().execute(&self.pool).await.map_err(db_err)?;
         Ok(())
-    }
-
-    async fn move_node_members(
-        &self,
-        pool_id: &str,
-        user_ids: &[String],
-        from: &str,
-        to: &str,
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            for user_id in user_ids {
-                let removed = sqlx::query(
-                    "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3 \
-                     RETURNING is_main",
-                )
-                .bind(pool_id)
-                .bind(from)
-                .bind(user_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err)?;
-                let Some(removed) = removed else {
-                    // Not a member of the source: say which end is wrong.
-                    let ends = vec![
-                        ("org_nodes", from, Error::NotFound(Entity::OrgNode)),
-                        ("users", user_id.as_str(), Error::UserNotFound),
-                    ];
-                    return Err(missing_end(&mut tx, pool_id, ends)
-                        .await?
-                        .unwrap_or(Error::MoveOfNonMember));
-                };
-                let was_main = flag(&removed, "is_main")?;
-                let on_conflict = if was_main {
-                    "DO UPDATE SET is_main = 1"
-                } else {
-                    "DO NOTHING"
-                };
-                let n = sqlx::query(&format!(
-                    "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
-                     SELECT n.id, $3, n.pool_id, $4, $5 FROM org_nodes n \
-                     WHERE n.pool_id = $1 AND n.id = $2 \
-                     ON CONFLICT (node_id, user_id) {on_conflict}"
-                ))
-                .bind(pool_id)
-                .bind(to)
-                .bind(user_id)
-                .bind(i64::from(was_main))
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![("org_nodes", to, Error::NotFound(Entity::OrgNode))];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
-                    }
-                }
-            }
-            Ok(())
-        })
     }
 
     async fn node_users(
@@ -1481,56 +1360,6 @@ impl DirectoryStore for SqlStore {
         .map_err(db_err)?;
         let list = users_in_order(&self.pool, pool_id, user_ids(&rows)?).await?;
         Ok(Paged { total_count, list })
-    }
-
-    async fn set_main_department(
-        &self,
-        pool_id: &str,
-        user_id: &str,
-        node_id: Option<&str>,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            if let Some(node_id) = node_id {
-                let n = sqlx::query(
-                    "UPDATE node_members SET is_main = 1 \
-                     WHERE pool_id = $1 AND user_id = $2 AND node_id = $3",
-                )
-                .bind(pool_id)
-                .bind(user_id)
-                .bind(node_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("users", user_id, Error::UserNotFound),
-                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
-                    ];
-                    // Both exist: the user is not a member of that department.
-                    return Err(missing_end(&mut tx, pool_id, ends)
-                        .await?
-                        .unwrap_or(Error::MainDepartmentNotJoined));
-                }
-            }
-            sqlx::query(
-                "UPDATE node_members SET is_main = 0 WHERE pool_id = $1 AND user_id = $2 \
-                 AND node_id <> $3 AND is_main <> 0",
-            )
-            .bind(pool_id)
-            .bind(user_id)
-            .bind(node_id.unwrap_or(""))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if node_id.is_none() {
-                let ends = vec![("users", user_id, Error::UserNotFound)];
-                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                    return Err(e);
-                }
-            }
-            Ok(())
-        })
     }
 
     async fn user_memberships(
@@ -1794,5 +1623,116 @@ impl DirectoryTx for SqlWriteTx {
         self.delete_in("orgs", "id", pool_id, &[org_id.to_owned()])
             .await
             .map(drop)
+    }
+
+    async fn user_exists(&mut self, pool_id: &str, user_id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM users WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(user_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
+    }
+
+    async fn node_membership(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>> {
+        sqlx::query(
+            "SELECT is_main FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| flag(&r, "is_main"))
+        .transpose()
+    }
+
+    async fn add_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (node_id, user_id) DO NOTHING",
+        )
+        .bind(node_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remove_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_member_main(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        is_main: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE node_members SET is_main = $1 \
+             WHERE pool_id = $2 AND node_id = $3 AND user_id = $4",
+        )
+        .bind(i64::from(is_main))
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn clear_main_except(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        // No node id is empty, so `''` keeps none.
+        sqlx::query(
+            "UPDATE node_members SET is_main = 0 WHERE pool_id = $1 AND user_id = $2 \
+             AND node_id <> $3 AND is_main <> 0",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

@@ -16,7 +16,9 @@ use crate::connect::Backend;
 use crate::rows::flag;
 use sqlx::any::AnyRow;
 use tessera_core::model::tenant::{MfaFactor, MfaType};
-use tessera_core::store::users::UsersStore;
+use tessera_core::store::users::{UsersStore, UsersTx};
+
+use super::unit::SqlWriteTx;
 
 /// The largest code point: `k || MAX_CHAR` bounds every string that starts with `k`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -234,16 +236,6 @@ fn key_column(k: UserKey) -> &'static str {
         UserKey::ExternalId => "external_id",
     }
 }
-
-/// Rows of other tables that point at users by id without a foreign key (the target columns
-/// are shared by several target types), deleted with the users.
-const USER_TARGET_CLEANUP: [&str; 5] = [
-    "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM resource_grants WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM app_access_policies WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-];
 
 /// Runs a write meant to touch one row per id; whether it did (every id was found).
 async fn affects_all(
@@ -552,58 +544,6 @@ impl UsersStore for SqlStore {
         })
     }
 
-    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()> {
-        let ids = distinct(ids);
-        if ids.is_empty() {
-            return Ok(());
-        }
-        atomically!(self, tx, {
-            // The first statement writes (SQLite takes the write lock up front) and tells at
-            // once whether every id is a user of the pool.
-            let mut touch = Sql::default();
-            touch
-                .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            if !affects_all(&mut tx, &touch, ids.len()).await? {
-                return Err(Error::UserNotFound);
-            }
-            // Sub-accounts go with their primary user (the foreign key cascades), so their
-            // assignments must go too.
-            let mut sql = Sql::default();
-            sql.push("SELECT id FROM users WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND primary_user_id IN ")
-                .list(&ids);
-            let subs: Vec<String> = sql
-                .query()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| col(r, "id"))
-                .collect::<Result<_>>()?;
-            for id in ids.iter().chain(subs.iter()) {
-                for stmt in USER_TARGET_CLEANUP {
-                    sqlx::query(stmt)
-                        .bind(pool_id)
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-            }
-            let mut del = Sql::default();
-            del.push("DELETE FROM users WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            del.query().execute(&mut *tx).await.map_err(db_err)?;
-            Ok(())
-        })
-    }
-
     async fn set_archived(
         &self,
         pool_id: &str,
@@ -735,5 +675,43 @@ impl UsersStore for SqlStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+}
+
+#[async_trait]
+impl UsersTx for SqlWriteTx {
+    async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::default();
+        sql.push("SELECT COUNT(*) AS n FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(ids);
+        let row = sql.query().fetch_one(&mut *self.tx).await.map_err(db_err)?;
+        Ok(u64::try_from(col::<i64>(&row, "n")?).unwrap_or(0))
+    }
+
+    async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::default();
+        sql.push("SELECT id FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND primary_user_id IN ")
+            .list(ids);
+        sql.query()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect()
+    }
+
+    async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()> {
+        self.delete_in("users", "id", pool_id, ids).await.map(drop)
     }
 }
