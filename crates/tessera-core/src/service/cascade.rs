@@ -11,7 +11,8 @@
 //! grants and resources; a resource takes the grants on it and on its instances. An
 //! application takes its agreements, access rules, access keys and its own namespace (code =
 //! application id) with its contents, and leaves the tenants that used it; a tenant takes its
-//! members and providers (with their connections), and its organizations stop naming it. A
+//! members and providers (with their connections), and its organizations stop naming it; a
+//! provider takes its connections. A
 //! user takes what names it and its sub-accounts (with what names them).
 
 use crate::error::{Error, Result};
@@ -213,4 +214,13 @@ pub(crate) async fn delete_users(
     named.extend(ids.iter().cloned());
     forget_targets(tx, pool_id, TargetType::User, &named).await?;
     tx.delete_users(pool_id, &ids).await
+}
+
+pub(crate) async fn delete_ext_idp(tx: &mut dyn WriteTx, pool_id: &str, id: &str) -> Result<()> {
+    tx.delete_ext_idp_conns_of(pool_id, id).await?;
+    if tx.delete_ext_idp(pool_id, id).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(crate::error::Entity::ExtIdp))
+    }
 }

@@ -390,7 +390,11 @@ impl Core {
     }
 
     pub async fn delete_ext_idp(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
-        self.store.delete_ext_idp(&pool.id, id).await
+        let (pool_id, id) = (pool.id.clone(), id.to_owned());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move { super::cascade::delete_ext_idp(tx, &pool_id, &id).await })
+        })
+        .await
     }
 
     pub async fn create_ext_idp_conn(

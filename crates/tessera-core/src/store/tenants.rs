@@ -82,9 +82,6 @@ pub trait TenantsStore: Send + Sync {
 
     async fn rename_ext_idp(&self, pool_id: &str, id: &str, name: &str, at: i64) -> Result<()>;
 
-    /// Deletes a provider with its connections.
-    async fn delete_ext_idp(&self, pool_id: &str, id: &str) -> Result<()>;
-
     async fn insert_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()>;
 
     async fn get_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdpConn>>;
@@ -177,6 +174,10 @@ pub trait TenantsTx: Send {
     /// Deletes the tenant's rows of one kind.
     async fn delete_tenant_rows(&mut self, pool_id: &str, id: &str, rows: TenantRows)
         -> Result<()>;
+    /// Deletes the connections of one provider.
+    async fn delete_ext_idp_conns_of(&mut self, pool_id: &str, ext_idp_id: &str) -> Result<()>;
+    /// Deletes one provider row; whether there was one.
+    async fn delete_ext_idp(&mut self, pool_id: &str, id: &str) -> Result<bool>;
     /// Organizations outlive their tenant: they stop naming it.
     async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()>;
     async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()>;

@@ -517,32 +517,6 @@ impl TenantsStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_ext_idp(&self, pool_id: &str, id: &str) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "ext_idps",
-                pool_id,
-                id,
-                tessera_core::clock::now_ms(),
-                Error::NotFound(Entity::ExtIdp),
-            )
-            .await?;
-            for sql in [
-                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id = $2",
-                "DELETE FROM ext_idps WHERE pool_id = $1 AND id = $2",
-            ] {
-                sqlx::query(sql)
-                    .bind(pool_id)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
-            Ok(())
-        })
-    }
-
     async fn insert_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()> {
         atomically!(self, tx, {
             touch(
@@ -772,6 +746,24 @@ impl TenantsTx for SqlWriteTx {
             .await
             .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn delete_ext_idp_conns_of(&mut self, pool_id: &str, ext_idp_id: &str) -> Result<()> {
+        self.delete_in(
+            "ext_idp_conns",
+            "ext_idp_id",
+            pool_id,
+            &[ext_idp_id.to_owned()],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn delete_ext_idp(&mut self, pool_id: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .delete_in("ext_idps", "id", pool_id, &[id.to_owned()])
+            .await?
+            > 0)
     }
 
     async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()> {
