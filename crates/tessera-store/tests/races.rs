@@ -535,6 +535,33 @@ async fn tenant_config_keys_both_land(db: &TestDb) {
     }
 }
 
+/// Two administrators each `allow` one more action on one resource to the same user at
+/// once; the user ends up with both. The merge (keep the grant's actions, append the new
+/// one) runs in the core inside a unit of work holding the pool's lock, so neither merge
+/// starts from actions the other is about to replace.
+async fn grant_additions_both_land(db: &TestDb) {
+    let (a, b, pool, admin) = setup(db).await;
+    let user = new_user(&a, &pool, 0, "pass-word1").await;
+    for round in 0..ROUNDS {
+        let resource = format!("books{round}");
+        let users = [user.clone()];
+        let (x, y) = tokio::join!(
+            a.allow_action(&admin, None, &resource, "read", &users, &[]),
+            b.allow_action(&admin, None, &resource, "write", &users, &[]),
+        );
+        x.unwrap();
+        y.unwrap();
+        for action in ["read", "write"] {
+            assert!(
+                a.is_allowed(&pool.id, &user, None, &resource, action)
+                    .await
+                    .unwrap(),
+                "round {round}: {action} was lost"
+            );
+        }
+    }
+}
+
 backend_tests! {
     block_vs_update_password => block_survives_update_password;
     block_vs_update_profile => block_survives_update_profile;
@@ -547,4 +574,5 @@ backend_tests! {
     group_fields => group_edits_of_different_fields_both_land;
     resource_fields => resource_edits_of_different_fields_both_land;
     tenant_config => tenant_config_keys_both_land;
+    grant_additions => grant_additions_both_land;
 }

@@ -300,8 +300,19 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        a.order = self.store.insert_agreement(&a).await?;
-        Ok(a)
+        let pool_id = pool.id.clone();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if !tx.app_exists(&pool_id, &a.app_id).await? {
+                    return Err(Error::AppNotFound);
+                }
+                // A new agreement comes after the application's last one.
+                a.order = tx.last_agreement_order(&pool_id, &a.app_id).await? + 1;
+                tx.insert_agreement(&a).await?;
+                Ok(a)
+            })
+        })
+        .await
     }
 
     /// The application's agreements in display order.
@@ -349,9 +360,33 @@ impl Core {
 
     /// Puts the agreements in the order of `ids`, which must list each of them once.
     pub async fn sort_agreements(&self, pool: &PoolAdmin, app_id: &str, ids: &[i64]) -> Result<()> {
-        self.store
-            .sort_agreements(&pool.id, app_id, ids, clock::now_ms())
-            .await
+        let (pool_id, app_id, ids, at) = (
+            pool.id.clone(),
+            app_id.to_owned(),
+            ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if !tx.app_exists(&pool_id, &app_id).await? {
+                    return Err(Error::AppNotFound);
+                }
+                // A partial or repeated list would leave two agreements at one position.
+                let mut existing = tx.agreement_ids(&pool_id, &app_id).await?;
+                let mut given = ids.clone();
+                existing.sort_unstable();
+                given.sort_unstable();
+                if given != existing {
+                    return Err(Error::AgreementOrderMismatch);
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    tx.set_agreement_order(&pool_id, &app_id, *id, i as i64 + 1, at)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }
 

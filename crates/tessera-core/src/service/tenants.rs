@@ -256,6 +256,42 @@ impl Core {
         })
     }
 
+    /// Adds users to a tenant, all or none ([`Error::UserNotFound`] if one is not in the
+    /// pool); with `admin` each becomes (or stays) an admin, members already there included.
+    async fn put_tenant_members(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: &str,
+        user_ids: &[String],
+        admin: bool,
+    ) -> Result<()> {
+        let (pool_id, tenant_id, user_ids, at) = (
+            pool.id.clone(),
+            tenant_id.to_owned(),
+            user_ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if tx.tenant(&pool_id, &tenant_id).await?.is_none() {
+                    return Err(Error::NotFound(Entity::Tenant));
+                }
+                for user_id in &user_ids {
+                    if !tx.user_exists(&pool_id, user_id).await? {
+                        return Err(Error::UserNotFound);
+                    }
+                    tx.add_tenant_member(&pool_id, &tenant_id, user_id, at)
+                        .await?;
+                    if admin {
+                        tx.set_tenant_admin(&pool_id, &tenant_id, user_id).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Adds users to a tenant: all of them or none ([`Error::UserNotFound`] if one is not in
     /// the pool).
     pub async fn add_tenant_members(
@@ -265,8 +301,7 @@ impl Core {
         user_ids: &[String],
     ) -> Result<()> {
         check_members_batch(user_ids)?;
-        self.store
-            .add_tenant_members(&pool.id, tenant_id, user_ids, false, clock::now_ms())
+        self.put_tenant_members(pool, tenant_id, user_ids, false)
             .await
     }
 
@@ -290,8 +325,7 @@ impl Core {
         user_ids: &[String],
     ) -> Result<()> {
         check_members_batch(user_ids)?;
-        self.store
-            .add_tenant_members(&pool.id, tenant_id, user_ids, true, clock::now_ms())
+        self.put_tenant_members(pool, tenant_id, user_ids, true)
             .await
     }
 

@@ -47,10 +47,6 @@ pub trait AppsStore: Send + Sync {
 
     // --- agreements -------------------------------------------------------------------
 
-    /// Inserts an agreement after the application's last one (its `order` is assigned here
-    /// and returned).
-    async fn insert_agreement(&self, a: &Agreement) -> Result<i64>;
-
     /// The application's agreements in display order.
     async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>>;
 
@@ -66,16 +62,6 @@ pub trait AppsStore: Send + Sync {
     ) -> Result<Agreement>;
 
     async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()>;
-
-    /// Gives the agreements the order of `ids`, which must name every agreement of the
-    /// application exactly once.
-    async fn sort_agreements(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        ids: &[i64],
-        at: i64,
-    ) -> Result<()>;
 }
 
 /// An application and its `config` document (settings kept as JSON keys).
@@ -104,4 +90,20 @@ pub trait AppsTx: Send {
     /// Deletes the application's rows of one kind.
     async fn delete_app_rows(&mut self, pool_id: &str, app_id: &str, rows: AppRows) -> Result<()>;
     async fn delete_app(&mut self, pool_id: &str, app_id: &str) -> Result<()>;
+
+    /// The largest `order` of the application's agreements, 0 without any.
+    async fn last_agreement_order(&mut self, pool_id: &str, app_id: &str) -> Result<i64>;
+    /// Inserts the agreement as given (its `order` included); a taken id is
+    /// [`crate::Error::Duplicate`].
+    async fn insert_agreement(&mut self, a: &Agreement) -> Result<()>;
+    /// The ids of the application's agreements, in no particular order.
+    async fn agreement_ids(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<i64>>;
+    async fn set_agreement_order(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        id: i64,
+        order: i64,
+        at: i64,
+    ) -> Result<()>;
 }

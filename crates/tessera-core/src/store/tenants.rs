@@ -40,17 +40,6 @@ pub trait TenantsStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<TenantMember>>;
 
-    /// Adds users to a tenant (as admins if `admin`, which also promotes existing members);
-    /// every user or none ([`crate::Error::UserNotFound`] if one is not in the pool).
-    async fn add_tenant_members(
-        &self,
-        pool_id: &str,
-        tenant_id: &str,
-        user_ids: &[String],
-        admin: bool,
-        at: i64,
-    ) -> Result<()>;
-
     async fn remove_tenant_member(
         &self,
         pool_id: &str,
@@ -174,6 +163,21 @@ pub trait TenantsTx: Send {
     /// Deletes the tenant's rows of one kind.
     async fn delete_tenant_rows(&mut self, pool_id: &str, id: &str, rows: TenantRows)
         -> Result<()>;
+    /// Makes the user a member (not an admin, enabled); already a member, nothing changes.
+    async fn add_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
+    /// Makes a member an admin of the tenant.
+    async fn set_tenant_admin(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()>;
     /// Deletes the connections of one provider.
     async fn delete_ext_idp_conns_of(&mut self, pool_id: &str, ext_idp_id: &str) -> Result<()>;
     /// Deletes one provider row; whether there was one.

@@ -155,48 +155,6 @@ impl AppsStore for SqlStore {
 
     // --- agreements -------------------------------------------------------------------
 
-    async fn insert_agreement(&self, a: &Agreement) -> Result<i64> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                &a.pool_id,
-                &a.app_id,
-                a.created_at,
-                Error::AppNotFound,
-            )
-            .await?;
-            let last: i64 = col(
-                &sqlx::query(
-                    "SELECT COALESCE(MAX(sort_order), 0) AS n FROM app_agreements WHERE app_id = $1",
-                )
-                .bind(&a.app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?,
-                "n",
-            )?;
-            let order = last + 1;
-            sqlx::query(&format!(
-                "INSERT INTO app_agreements ({AGREEMENT_COLUMNS}) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ))
-            .bind(a.id.to_string())
-            .bind(&a.pool_id)
-            .bind(&a.app_id)
-            .bind(&a.title)
-            .bind(&a.lang)
-            .bind(i64::from(a.required))
-            .bind(order)
-            .bind(a.created_at)
-            .bind(a.updated_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| unique_as(e, Error::Duplicate(Entity::Agreement)))?;
-            Ok(order)
-        })
-    }
-
     async fn list_agreements(&self, pool_id: &str, app_id: &str) -> Result<Vec<Agreement>> {
         sqlx::query(&format!(
             "SELECT {AGREEMENT_COLUMNS} FROM app_agreements WHERE pool_id = $1 AND app_id = $2 \
@@ -269,57 +227,6 @@ impl AppsStore for SqlStore {
         }
         Ok(())
     }
-
-    async fn sort_agreements(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        ids: &[i64],
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "applications",
-                pool_id,
-                app_id,
-                at,
-                Error::AppNotFound,
-            )
-            .await?;
-            let mut existing: Vec<i64> = Vec::new();
-            for r in sqlx::query("SELECT id FROM app_agreements WHERE app_id = $1")
-                .bind(app_id)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-            {
-                let id: String = col(&r, "id")?;
-                existing.push(id.parse().map_err(|_| {
-                    Error::Storage(format!("app_agreements.id {id} is not a number"))
-                })?);
-            }
-            let mut given = ids.to_vec();
-            given.sort_unstable();
-            existing.sort_unstable();
-            // A partial or repeated list would leave two agreements at one position.
-            if given != existing {
-                return Err(Error::AgreementOrderMismatch);
-            }
-            for (i, id) in ids.iter().enumerate() {
-                sqlx::query(
-                    "UPDATE app_agreements SET sort_order = $1, updated_at = $2 WHERE id = $3",
-                )
-                .bind(i as i64 + 1)
-                .bind(at)
-                .bind(id.to_string())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            }
-            Ok(())
-        })
-    }
 }
 
 #[async_trait]
@@ -351,5 +258,79 @@ impl AppsTx for SqlWriteTx {
         self.delete_in("applications", "id", pool_id, &[app_id.to_owned()])
             .await
             .map(drop)
+    }
+
+    async fn last_agreement_order(&mut self, pool_id: &str, app_id: &str) -> Result<i64> {
+        col(
+            &sqlx::query(
+                "SELECT COALESCE(MAX(sort_order), 0) AS n FROM app_agreements \
+                 WHERE pool_id = $1 AND app_id = $2",
+            )
+            .bind(pool_id)
+            .bind(app_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(db_err)?,
+            "n",
+        )
+    }
+
+    async fn insert_agreement(&mut self, a: &Agreement) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO app_agreements ({AGREEMENT_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(a.id.to_string())
+        .bind(&a.pool_id)
+        .bind(&a.app_id)
+        .bind(&a.title)
+        .bind(&a.lang)
+        .bind(i64::from(a.required))
+        .bind(a.order)
+        .bind(a.created_at)
+        .bind(a.updated_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|e| unique_as(e, Error::Duplicate(Entity::Agreement)))?;
+        Ok(())
+    }
+
+    async fn agreement_ids(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<i64>> {
+        sqlx::query("SELECT id FROM app_agreements WHERE pool_id = $1 AND app_id = $2")
+            .bind(pool_id)
+            .bind(app_id)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                let id: String = col(r, "id")?;
+                id.parse()
+                    .map_err(|_| Error::Storage(format!("app_agreements.id {id} is not a number")))
+            })
+            .collect()
+    }
+
+    async fn set_agreement_order(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        id: i64,
+        order: i64,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE app_agreements SET sort_order = $1, updated_at = $2 \
+             WHERE pool_id = $3 AND app_id = $4 AND id = $5",
+        )
+        .bind(order)
+        .bind(at)
+        .bind(pool_id)
+        .bind(app_id)
+        .bind(id.to_string())
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

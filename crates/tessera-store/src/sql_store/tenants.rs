@@ -322,57 +322,6 @@ impl TenantsStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
-    async fn add_tenant_members(
-        &self,
-        pool_id: &str,
-        tenant_id: &str,
-        user_ids: &[String],
-        admin: bool,
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            touch(
-                &mut tx,
-                "tenants",
-                pool_id,
-                tenant_id,
-                at,
-                Error::NotFound(Entity::Tenant),
-            )
-            .await?;
-            let on_conflict = if admin {
-                "DO UPDATE SET is_admin = 1"
-            } else {
-                "DO NOTHING"
-            };
-            for user_id in user_ids {
-                let found = sqlx::query("SELECT id FROM users WHERE pool_id = $1 AND id = $2")
-                    .bind(pool_id)
-                    .bind(user_id)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                if found.is_none() {
-                    return Err(Error::UserNotFound);
-                }
-                sqlx::query(&format!(
-                    "INSERT INTO tenant_members (tenant_id, user_id, pool_id, is_admin, enabled, \
-                     created_at) VALUES ($1, $2, $3, $4, 1, $5) \
-                     ON CONFLICT (tenant_id, user_id) {on_conflict}"
-                ))
-                .bind(tenant_id)
-                .bind(user_id)
-                .bind(pool_id)
-                .bind(i64::from(admin))
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            }
-            Ok(())
-        })
-    }
-
     async fn remove_tenant_member(
         &self,
         pool_id: &str,
@@ -745,6 +694,47 @@ impl TenantsTx for SqlWriteTx {
             .execute(&mut *self.tx)
             .await
             .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn add_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tenant_members (tenant_id, user_id, pool_id, is_admin, enabled, \
+             created_at) VALUES ($1, $2, $3, 0, 1, $4) \
+             ON CONFLICT (tenant_id, user_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_tenant_admin(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE tenant_members SET is_admin = 1 \
+             WHERE pool_id = $1 AND tenant_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         Ok(())
     }
 
