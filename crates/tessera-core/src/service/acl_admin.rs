@@ -622,10 +622,13 @@ impl Core {
     /// The application if it is one of the pool's (another pool's is "not found").
     pub async fn pool_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<(Application, bool)> {
         let pool_id = pool.pool_id();
-        self.store
-            .app_with_default_access(pool_id, app_id.trim())
+        let (app, config) = self
+            .store
+            .app_with_config(pool_id, app_id.trim())
             .await?
-            .ok_or(Error::AppNotFound)
+            .ok_or(Error::AppNotFound)?;
+        let allow = crate::model::directory::default_access_allows(&config);
+        Ok((app, allow))
     }
 
     pub async fn app_access_rules_page(

@@ -15,7 +15,7 @@ use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
-use crate::model::directory::{ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL};
+use crate::model::directory::default_access_allows;
 use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
 use crate::principal::PoolAdmin;
@@ -77,10 +77,7 @@ impl AppView {
                 .and_then(Value::as_str)
                 .and_then(AppType::parse)
                 .unwrap_or_default(),
-            allow_all_by_default: config
-                .get(ACCESS_POLICY_DEFAULT_KEY)
-                .and_then(Value::as_str)
-                != Some(ACCESS_POLICY_DENY_ALL),
+            allow_all_by_default: default_access_allows(config),
         }
     }
 }

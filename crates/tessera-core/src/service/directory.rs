@@ -14,8 +14,9 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{
-    AppAccessRule, AuthorizedResource, Group, Node, NodeView, Org, Resource, ResourceAction,
-    ResourceGrant, ResourceNamespace, ResourceType, Role, Subjects, TargetType, UserDepartment,
+    default_access_allows, AppAccessRule, AuthorizedResource, Group, Node, NodeView, Org, Resource,
+    ResourceAction, ResourceGrant, ResourceNamespace, ResourceType, Role, Subjects, TargetType,
+    UserDepartment, ACCESS_POLICY_ALLOW_ALL, ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL,
 };
 use crate::model::Application;
 use crate::store::authorization::NewGrant;
@@ -396,12 +397,12 @@ impl Core {
         }
         let allowed: Vec<Application> = self
             .store
-            .apps_with_default_access(pool_id)
+            .apps_with_config(pool_id)
             .await?
             .into_iter()
-            .filter(|(app, default_allow)| {
+            .filter(|(app, config)| {
                 let rules = by_app.get(app.id.as_str()).map_or(&[][..], Vec::as_slice);
-                app_allowed(*default_allow, rules)
+                app_allowed(default_access_allows(config), rules)
             })
             .map(|(app, _)| app)
             .collect();
@@ -430,10 +431,10 @@ impl Core {
     /// [`Core::allowed_apps`] for one application (a deny naming the user or one of their
     /// roles, groups or nodes wins, then an allow, then the application's default).
     pub async fn may_use_app(&self, pool_id: &str, user_id: &str, app_id: &str) -> Result<bool> {
-        let Some((_, default_allow)) = self.store.app_with_default_access(pool_id, app_id).await?
-        else {
+        let Some((_, config)) = self.store.app_with_config(pool_id, app_id).await? else {
             return Err(Error::AppNotFound);
         };
+        let default_allow = default_access_allows(&config);
         let subjects = self.subjects(pool_id, user_id).await?;
         let rules = self
             .store
@@ -807,8 +808,19 @@ impl Core {
         app_id: &str,
         allow_all: bool,
     ) -> Result<()> {
+        let value = if allow_all {
+            ACCESS_POLICY_ALLOW_ALL
+        } else {
+            ACCESS_POLICY_DENY_ALL
+        };
         self.store
-            .set_app_default_access(pool_id, app_id, allow_all, clock::now_ms())
+            .set_app_config_value(
+                pool_id,
+                app_id,
+                ACCESS_POLICY_DEFAULT_KEY,
+                value.into(),
+                clock::now_ms(),
+            )
             .await
     }
 }

@@ -261,7 +261,8 @@ impl Core {
             return Err(Error::MissingParameter("userIds"));
         }
         self.store
-            .set_archived(&pool.id, ids, true, clock::now_ms())
+            // An archived user can no longer log in, so the sessions they have end too.
+            .set_archived(&pool.id, ids, true, true, clock::now_ms())
             .await
     }
 

@@ -21,6 +21,9 @@ pub trait AppsStore: Send + Sync {
     /// The pool's applications with their `config` documents, oldest first (ties by id).
     async fn list_apps_page(&self, pool_id: &str, page: Page) -> Result<Paged<AppWithConfig>>;
 
+    /// Every application of the pool with its `config` document, oldest first (ties by id).
+    async fn apps_with_config(&self, pool_id: &str) -> Result<Vec<AppWithConfig>>;
+
     /// An application of the pool with its `config` document.
     async fn app_with_config(&self, pool_id: &str, app_id: &str) -> Result<Option<AppWithConfig>>;
 

@@ -22,7 +22,6 @@ use crate::model::directory::{
 use crate::model::directory_admin::{
     AppAccessRecord, GrantWrite, Policy, PolicyAssignment, PolicyStatement, ProgrammaticAccount,
 };
-use crate::model::Application;
 use crate::service::paging::{Page, Paged};
 
 /// A grant to write: replaces the actions of an existing grant of the same resource to the
@@ -187,20 +186,6 @@ pub trait AuthorizationStore: Send + Sync {
     /// Inserts or replaces the rule of (app, target), enabled.
     async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()>;
 
-    /// Records the default of the app's access policy in its `config` document, keeping
-    /// the other keys.
-    async fn set_app_default_access(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        allow_all: bool,
-        at: i64,
-    ) -> Result<()>;
-
-    /// Every application of the pool with its default (`true`: allow all), ordered by
-    /// (created_at, id).
-    async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>>;
-
     /// The enabled access rules of any application of the pool naming one of `targets`.
     async fn app_access_rules(
         &self,
@@ -245,13 +230,6 @@ pub trait AuthorizationStore: Send + Sync {
         target_type: TargetType,
         target_ids: &[String],
     ) -> Result<()>;
-
-    /// The application with its default (`true`: allow all).
-    async fn app_with_default_access(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-    ) -> Result<Option<(Application, bool)>>;
 
     // --- programmatic access accounts -------------------------------------------------
 

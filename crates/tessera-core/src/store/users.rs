@@ -137,12 +137,14 @@ pub trait UsersStore: Send + Sync {
     /// [`crate::Error::AlreadyExists`] naming the field. Returns how many were inserted.
     async fn insert_users_bulk(&self, users: &[User]) -> Result<u64>;
 
-    /// Archives (or restores) every user or none; archiving also ends their sessions.
+    /// Archives (or restores) every user or none ([`crate::Error::UserNotFound`]); with
+    /// `end_sessions` their tokens issued up to `at` stop verifying too.
     async fn set_archived(
         &self,
         pool_id: &str,
         ids: &[String],
         archived: bool,
+        end_sessions: bool,
         at: i64,
     ) -> Result<()>;
 

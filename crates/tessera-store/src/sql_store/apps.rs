@@ -67,6 +67,20 @@ impl AppsStore for SqlStore {
         Ok(Paged { total_count, list })
     }
 
+    async fn apps_with_config(&self, pool_id: &str) -> Result<Vec<AppWithConfig>> {
+        sqlx::query(&format!(
+            "SELECT {}, config FROM applications WHERE pool_id = $1 ORDER BY created_at, id",
+            rows::APP_COLUMNS
+        ))
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| Ok((rows::app(r)?, json_col(r, "config")?)))
+        .collect()
+    }
+
     async fn app_with_config(&self, pool_id: &str, app_id: &str) -> Result<Option<AppWithConfig>> {
         let row = sqlx::query(&format!(
             "SELECT {}, config FROM applications WHERE pool_id = $1 AND id = $2",

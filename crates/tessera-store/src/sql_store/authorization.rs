@@ -9,12 +9,11 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::model::directory::{
     AppAccessRule, Resource, ResourceAction, ResourceGrant, ResourceNamespace, ResourceType,
-    TargetType, ACCESS_POLICY_ALLOW_ALL, ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL,
+    TargetType,
 };
 use tessera_core::model::directory_admin::{
     AppAccessRecord, GrantWrite, Policy, PolicyAssignment, ProgrammaticAccount,
 };
-use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::authorization::{
     AssignmentFilter, AuthorizationStore, AuthorizationTx, GrantsOn, NamespaceFields,
@@ -29,7 +28,7 @@ use super::directory::{
 use super::statement::{count, page_sql, prefix_pattern, targeted_update, SetValue, Sql};
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
-use crate::rows::{self, col, flag, to_json};
+use crate::rows::{col, flag, to_json};
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
@@ -851,83 +850,6 @@ impl AuthorizationStore for SqlStore {
         })
     }
 
-    async fn set_app_default_access(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-        allow_all: bool,
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            // Writing first locks the row (the database on SQLite), so a concurrent change of
-            // another config key cannot be lost between our read and our write.
-            let n = sqlx::query(
-                "UPDATE applications SET updated_at = $1 WHERE pool_id = $2 AND id = $3",
-            )
-            .bind(at)
-            .bind(pool_id)
-            .bind(app_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::AppNotFound);
-            }
-            let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
-                .bind(app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let text: String = col(&row, "config")?;
-            let mut config = match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(serde_json::Value::Object(map)) => map,
-                _ => {
-                    return Err(Error::Storage(format!(
-                        "applications.config of {app_id} is not a JSON object"
-                    )))
-                }
-            };
-            let value = if allow_all {
-                ACCESS_POLICY_ALLOW_ALL
-            } else {
-                ACCESS_POLICY_DENY_ALL
-            };
-            config.insert(ACCESS_POLICY_DEFAULT_KEY.to_owned(), value.into());
-            sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
-                .bind(to_json(&config)?)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
-    }
-
-    async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>> {
-        sqlx::query(&format!(
-            "SELECT {}, config FROM applications WHERE pool_id = $1 ORDER BY created_at, id",
-            rows::APP_COLUMNS
-        ))
-        .bind(pool_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|r| {
-            let text: String = col(r, "config")?;
-            let config: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| Error::Storage(format!("column config: {e}")))?;
-            // Absent means allow: apps made before access rules existed stay usable.
-            let allow_all = config
-                .get(ACCESS_POLICY_DEFAULT_KEY)
-                .and_then(|v| v.as_str())
-                != Some(ACCESS_POLICY_DENY_ALL);
-            Ok((rows::app(r)?, allow_all))
-        })
-        .collect()
-    }
-
     async fn app_access_rules(
         &self,
         pool_id: &str,
@@ -1116,34 +1038,6 @@ impl AuthorizationStore for SqlStore {
         );
         sql.query().execute(&self.pool).await.map_err(db_err)?;
         Ok(())
-    }
-
-    async fn app_with_default_access(
-        &self,
-        pool_id: &str,
-        app_id: &str,
-    ) -> Result<Option<(Application, bool)>> {
-        let row = sqlx::query(&format!(
-            "SELECT {}, config FROM applications WHERE pool_id = $1 AND id = $2",
-            rows::APP_COLUMNS
-        ))
-        .bind(pool_id)
-        .bind(app_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?;
-        let Some(r) = row else {
-            return Ok(None);
-        };
-        let text: String = col(&r, "config")?;
-        let config: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| Error::Storage(format!("column config: {e}")))?;
-        // Absent means allow, as for `apps_with_default_access`.
-        let allow_all = config
-            .get(ACCESS_POLICY_DEFAULT_KEY)
-            .and_then(|v| v.as_str())
-            != Some(ACCESS_POLICY_DENY_ALL);
-        Ok(Some((rows::app(&r)?, allow_all)))
     }
 
     // --- programmatic access accounts -------------------------------------------------

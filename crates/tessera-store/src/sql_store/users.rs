@@ -549,6 +549,7 @@ impl UsersStore for SqlStore {
         pool_id: &str,
         ids: &[String],
         archived: bool,
+        end_sessions: bool,
         at: i64,
     ) -> Result<()> {
         let ids = distinct(ids);
@@ -564,7 +565,7 @@ impl UsersStore for SqlStore {
                 .text_arg(status)
                 .push(", updated_at = ")
                 .int_arg(at);
-            if archived {
+            if end_sessions {
                 sql.push(", tokens_valid_after = ").int_arg(at);
             }
             sql.push(" WHERE pool_id = ")
