@@ -15,7 +15,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::import::MAX_IMPORT_BATCH;
 use tessera_core::service::paging::Page;
 use tessera_core::service::users::{LoginId, NewUser};
-use tessera_core::store::user_admin::UserQuery;
+use tessera_core::store::users::UserQuery;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_store::SqlStore;

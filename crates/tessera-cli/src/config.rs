@@ -6,10 +6,12 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use tessera_core::crypto::password::HashParams;
 use tessera_server::client_ip::{CidrError, TrustedProxies};
+use tessera_server::ConnectionLimits;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 pub const DEFAULT_DATA_DIR: &str = "./tessera-data";
@@ -31,6 +33,10 @@ pub enum ConfigError {
     HashParams(String),
     #[error(transparent)]
     TrustedProxy(#[from] CidrError),
+    #[error("invalid {0}: {1} (expected seconds between 0.01 and 3600)")]
+    Timeout(&'static str, f64),
+    #[error("invalid max-connections {0}: expected at least 1")]
+    MaxConnections(usize),
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -49,6 +55,9 @@ pub struct FileConfig {
     pub mail_from: Option<String>,
     pub upload_dir: Option<PathBuf>,
     pub trusted_proxies: Option<Vec<String>>,
+    pub header_read_timeout: Option<f64>,
+    pub body_read_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
 }
 
 /// The flags of `tessera serve`.
@@ -70,7 +79,25 @@ pub struct ServeArgs {
     )]
     pub trusted_proxies: Vec<String>,
     #[command(flatten)]
+    pub connections: ConnectionArgs,
+    #[command(flatten)]
     pub delivery: DeliveryArgs,
+}
+
+/// How long clients may take and how many may be connected (`tessera serve` only).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConnectionArgs {
+    /// Seconds a client has to send a request's headers, and an idle keep-alive connection
+    /// stays open (default 10).
+    #[arg(long, value_name = "SECONDS", env = "TESSERA_HEADER_READ_TIMEOUT")]
+    pub header_read_timeout: Option<f64>,
+    /// Seconds a client has to send a request's body once its headers arrived (default 30).
+    #[arg(long, value_name = "SECONDS", env = "TESSERA_BODY_READ_TIMEOUT")]
+    pub body_read_timeout: Option<f64>,
+    /// Connections open at once; beyond it new ones wait to be accepted (default 1024; keep
+    /// it below the process's open-file limit).
+    #[arg(long, value_name = "N", env = "TESSERA_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
 }
 
 /// Where outgoing messages and uploads go (`tessera serve` only).
@@ -141,6 +168,7 @@ pub struct ServeConfig {
     pub delivery: Delivery,
     pub upload_dir: PathBuf,
     pub trusted_proxies: TrustedProxies,
+    pub connections: ConnectionLimits,
 }
 
 pub fn store_location(
@@ -169,6 +197,7 @@ pub fn resolve_serve(
         listen,
         log_format,
         trusted_proxies,
+        connections,
         delivery,
     } = args;
     let listen_text = listen
@@ -197,6 +226,7 @@ pub fn resolve_serve(
     } else {
         TrustedProxies::parse(&trusted_proxies)?
     };
+    let connections = connection_limits(connections, file)?;
     Ok(ServeConfig {
         listen,
         public_url: public_url.trim_end_matches('/').to_owned(),
@@ -213,8 +243,41 @@ pub fn resolve_serve(
         },
         upload_dir,
         trusted_proxies,
+        connections,
         log_format: log_format.or(file.log_format).unwrap_or_default(),
         hash_params,
+    })
+}
+
+fn connection_limits(
+    args: ConnectionArgs,
+    file: &FileConfig,
+) -> Result<ConnectionLimits, ConfigError> {
+    let defaults = ConnectionLimits::default();
+    let seconds = |name: &'static str, v: Option<f64>, default: Duration| match v {
+        None => Ok(default),
+        Some(s) if (0.01..=3600.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
+        Some(s) => Err(ConfigError::Timeout(name, s)),
+    };
+    let max_connections = args
+        .max_connections
+        .or(file.max_connections)
+        .unwrap_or(defaults.max_connections);
+    if max_connections == 0 {
+        return Err(ConfigError::MaxConnections(max_connections));
+    }
+    Ok(ConnectionLimits {
+        header_read_timeout: seconds(
+            "header-read-timeout",
+            args.header_read_timeout.or(file.header_read_timeout),
+            defaults.header_read_timeout,
+        )?,
+        body_read_timeout: seconds(
+            "body-read-timeout",
+            args.body_read_timeout.or(file.body_read_timeout),
+            defaults.body_read_timeout,
+        )?,
+        max_connections,
     })
 }
 
@@ -327,6 +390,56 @@ mod tests {
         let weak =
             file("[password-hash]\nmemory-kib = 1\niterations = 0\nparallelism = 1\n").unwrap();
         assert!(resolve_serve(ServeArgs::default(), None, None, None, &weak).is_err());
+    }
+
+    #[test]
+    fn connection_limits_come_from_flags_then_the_file_then_defaults() {
+        let d = resolve_serve(
+            ServeArgs::default(),
+            None,
+            None,
+            None,
+            &FileConfig::default(),
+        )
+        .unwrap()
+        .connections;
+        assert_eq!(d.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(d.body_read_timeout, Duration::from_secs(30));
+        assert_eq!(d.max_connections, 1024);
+        let f = file("header-read-timeout = 2.5\nbody-read-timeout = 5\nmax-connections = 64\n")
+            .unwrap();
+        let c = resolve_serve(ServeArgs::default(), None, None, None, &f)
+            .unwrap()
+            .connections;
+        assert_eq!(c.header_read_timeout, Duration::from_millis(2500));
+        assert_eq!(c.body_read_timeout, Duration::from_secs(5));
+        assert_eq!(c.max_connections, 64);
+        let flags = ServeArgs {
+            connections: ConnectionArgs {
+                header_read_timeout: Some(1.0),
+                body_read_timeout: None,
+                max_connections: Some(8),
+            },
+            ..ServeArgs::default()
+        };
+        let c = resolve_serve(flags, None, None, None, &f)
+            .unwrap()
+            .connections;
+        assert_eq!(c.header_read_timeout, Duration::from_secs(1));
+        assert_eq!(c.body_read_timeout, Duration::from_secs(5), "the file's");
+        assert_eq!(c.max_connections, 8);
+        for bad in [
+            "header-read-timeout = 0\n",
+            "body-read-timeout = -1\n",
+            "body-read-timeout = 86400\n",
+            "max-connections = 0\n",
+        ] {
+            let f = file(bad).unwrap();
+            assert!(
+                resolve_serve(ServeArgs::default(), None, None, None, &f).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -335,6 +335,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     tracing::info!(%addr, public_url = %cfg.public_url, backend = ?store.backend(), "tessera listening");
     let mut options = ServerOptions::new(cfg.upload_dir.clone());
     options.trusted_proxies = cfg.trusted_proxies.clone();
+    options.connections = cfg.connections;
     let serving = async {
         tessera_server::serve(
             listener,

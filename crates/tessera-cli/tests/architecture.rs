@@ -123,12 +123,14 @@ fn facades_never_reach_the_store() {
             || l.contains("store::Store")
             || [
                 "AccountStore",
-                "AppsAdminStore",
-                "BulkStore",
+                "AppsStore",
+                "AuthorizationStore",
                 "DirectoryStore",
-                "DirectoryAdminStore",
+                "DirectoryTx",
                 "PoolAdminStore",
-                "UserAdminStore",
+                "TenantsStore",
+                "UsersStore",
+                "WriteTx",
             ]
             .iter()
             .any(|t| l.contains(t))
@@ -206,4 +208,154 @@ fn core_knows_no_wire() {
             || l.contains("StatusCode")
     });
     assert!(wire.is_empty(), "wire in the core:\n{}", wire.join("\n"));
+}
+
+/// The names of the core's stored rows: the `pub struct`s under `tessera-core/src/model/`
+/// with an `id` field (a change struct of `Option`s such as `NodeChange` has none).
+fn model_types() -> Vec<String> {
+    let root = workspace().join("crates/tessera-core/src/model");
+    let mut out = Vec::new();
+    for f in rust_files(&root) {
+        let text = std::fs::read_to_string(&f).expect("read model");
+        let mut open: Option<String> = None;
+        for line in text.lines() {
+            if let Some(rest) = line.trim_start().strip_prefix("pub struct ") {
+                open = Some(
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect(),
+                );
+            } else if line.starts_with('}') {
+                open = None;
+            } else if line.trim_start().starts_with("pub id:") {
+                if let Some(name) = open.take() {
+                    out.push(name);
+                }
+            }
+        }
+    }
+    assert!(out.iter().any(|t| t == "Group"), "model types not found");
+    out
+}
+
+/// The function a line starts, if it starts one: `fn name`, `async fn name`, `pub(…) fn …`.
+fn fn_name(line: &str) -> Option<String> {
+    let mut rest = line.trim_start();
+    for prefix in ["pub(crate) ", "pub(super) ", "pub ", "async "] {
+        rest = rest.strip_prefix(prefix).unwrap_or(rest);
+    }
+    let rest = rest.strip_prefix("async ").unwrap_or(rest);
+    let rest = rest.strip_prefix("fn ")?;
+    Some(
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect(),
+    )
+}
+
+/// Every write is a targeted change: no storage method that updates takes a whole model
+/// struct (which writes back every column of a row read earlier, undoing a concurrent edit
+/// of another column). It takes a `…Fields` change of `Option`s and writes only those
+/// columns, or carries a version check (`expected_version`).
+#[test]
+fn store_updates_name_their_fields() {
+    let models = model_types();
+    let lines = source_lines("tessera-core");
+    let store: Vec<&(String, usize, String)> = lines
+        .iter()
+        .filter(|(f, _, _)| f.contains("tessera-core/src/store/"))
+        .collect();
+    let mut bad = Vec::new();
+    for (i, (file, n, line)) in store.iter().enumerate() {
+        let Some(name) = fn_name(line) else { continue };
+        if !name.starts_with("update_") {
+            continue;
+        }
+        // The signature runs to the first `;` or `{`.
+        let mut sig = String::new();
+        for (f, _, l) in &store[i..] {
+            if f != file {
+                break;
+            }
+            sig.push_str(l.trim());
+            sig.push(' ');
+            if l.contains(';') || l.contains('{') {
+                break;
+            }
+        }
+        let params = sig.split("->").next().unwrap_or("");
+        let whole_row = params.split(',').any(|p| {
+            p.split_once(':').is_some_and(|(_, ty)| {
+                let ty = ty
+                    .trim()
+                    .trim_start_matches('&')
+                    .trim_end_matches(')')
+                    .trim();
+                models.iter().any(|m| m == ty)
+            })
+        });
+        if whole_row && !params.contains("expected_version") {
+            bad.push(format!("{file}:{n}: {}", sig.trim()));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "storage updates that take a whole row:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// Cascades are decided in the core (`service/cascade.rs`, inside one unit of work): no
+/// function of the SQL store deletes from two tables, so which rows go with a role, group,
+/// node, namespace, application or tenant is never a rule hidden in a statement list.
+/// Exceptions, each one statement per table for a reason that is not a cascade:
+/// `purge_expired` (housekeeping of expired rows), `remove_udf_definition` (the pool
+/// aggregate, not split yet) and `delete_tenant_rows` (one statement per call, chosen by the
+/// core's `TenantRows`).
+#[test]
+fn cascades_are_decided_in_the_core() {
+    let allowed = [
+        "purge_expired",
+        "remove_udf_definition",
+        "delete_tenant_rows",
+    ];
+    let lines = source_lines("tessera-store");
+    let mut bad = Vec::new();
+    let mut current: Option<(String, String, usize)> = None;
+    let mut tables: Vec<String> = Vec::new();
+    let mut flush = |current: &Option<(String, String, usize)>, tables: &mut Vec<String>| {
+        if let Some((name, file, n)) = current {
+            tables.sort();
+            tables.dedup();
+            if tables.len() > 1 && !allowed.contains(&name.as_str()) {
+                bad.push(format!("{file}:{n}: fn {name} deletes from {tables:?}"));
+            }
+        }
+        tables.clear();
+    };
+    for (file, n, line) in &lines {
+        if let Some(name) = fn_name(line) {
+            flush(&current, &mut tables);
+            current = Some((name, file.clone(), *n));
+        }
+        let upper = line.to_ascii_uppercase();
+        let mut rest = upper.as_str();
+        while let Some(i) = rest.find("DELETE FROM ") {
+            rest = &rest[i + "DELETE FROM ".len()..];
+            let table: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            // `{table}`: a helper deleting from a table its caller names.
+            if !table.is_empty() {
+                tables.push(table);
+            }
+        }
+    }
+    flush(&current, &mut tables);
+    assert!(
+        bad.is_empty(),
+        "cascades written in SQL instead of the core:\n{}",
+        bad.join("\n")
+    );
 }

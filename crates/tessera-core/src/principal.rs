@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::model::{Application, UserPool};
 use crate::service::account::Session;
 use crate::service::admin::MANAGEMENT_TOKEN_TYPE;
+use crate::service::tokens::parse_user_token;
 use crate::service::users::LoginContext;
 use crate::Core;
 
@@ -245,17 +246,26 @@ impl Core {
         token: &str,
         scope: BearerScope<'_>,
     ) -> std::result::Result<Principal, Refused> {
-        let kind = presented_kind(token);
-        let verified = match kind {
-            Some(TokenKind::Management) => self
+        // The token is decoded once: read as a user token's claims, which also tell its
+        // kind; only a token without that shape is looked at again to tell it.
+        let as_user = parse_user_token(token);
+        let kind = match &as_user {
+            Ok((_, claims)) if claims.kind() == MANAGEMENT_TOKEN_TYPE => {
+                Some(TokenKind::Management)
+            }
+            Ok(_) => Some(TokenKind::User),
+            Err(_) => presented_kind(token),
+        };
+        let verified = match (kind, as_user) {
+            (Some(TokenKind::Management), _) => self
                 .verify_management_token(token, scope.pool_header, scope.pool)
                 .await
                 .map(|a| Principal::PoolAdmin(Box::new(a))),
-            Some(TokenKind::User) | None => match scope.pool {
-                Some(pool) => self.session_in_pool(token, pool).await,
-                None => self.session(token, None).await,
-            }
-            .map(|s| Principal::User(Box::new(s))),
+            (_, Ok((parsed, claims))) => self
+                .session_of_parsed(token, &parsed, claims, scope.pool)
+                .await
+                .map(|s| Principal::User(Box::new(s))),
+            (_, Err(e)) => Err(e),
         };
         verified.map_err(|error| Refused {
             presented_as: kind,

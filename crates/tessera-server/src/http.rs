@@ -1,24 +1,18 @@
-//! Cross-cutting HTTP plumbing: path normalisation, CORS, request tracing.
-
-use std::time::Duration;
+//! Cross-cutting HTTP plumbing: path normalisation, request tracing (CORS and nosniff:
+//! `cors.rs`; connection limits: `connections.rs`).
 
 use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{header, HeaderName, Method, Uri};
+use axum::http::Uri;
 use axum::Router;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 /// Collapses `//` in paths before routing: the ManagementClient does not normalise its
 /// `host`, so `https://x/` yields `https://x//graphql/v2` (`v2-wire.md` §1.1).
-pub fn normalize_paths(
-    router: Router,
-) -> axum::extract::connect_info::IntoMakeServiceWithConnectInfo<Router, std::net::SocketAddr> {
-    Router::new()
-        .fallback_service(tower::ServiceExt::map_request(router, collapse_slashes))
-        .into_make_service_with_connect_info::<std::net::SocketAddr>()
+pub fn normalize_paths(router: Router) -> Router {
+    Router::new().fallback_service(tower::ServiceExt::map_request(router, collapse_slashes))
 }
 
 fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {
@@ -46,38 +40,6 @@ fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {
         }
     }
     req
-}
-
-const AUTHING_HEADERS: [&str; 8] = [
-    "x-authing-app-id",
-    "x-authing-userpool-id",
-    "x-authing-app-tenant-id",
-    "x-authing-request-from",
-    "x-authing-sdk-version",
-    "x-authing-lang",
-    "x-authing-sdk-type",
-    "x-authing-tenant-id",
-];
-
-/// The SDKs run axios with `withCredentials`, so the origin is echoed (never `*`) and
-/// credentials allowed. Pool-level `allowedOrigins` narrows this in the façades that know
-/// the pool.
-pub fn cors() -> CorsLayer {
-    let mut headers: Vec<HeaderName> = vec![header::AUTHORIZATION, header::CONTENT_TYPE];
-    headers.extend(AUTHING_HEADERS.iter().map(|h| HeaderName::from_static(h)));
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_credentials(true)
-        .allow_methods([
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allow_headers(headers)
-        .max_age(Duration::from_secs(600))
 }
 
 /// One span per request with method and path only: query strings and headers can carry

@@ -5,6 +5,8 @@
 
 pub mod authing;
 pub mod client_ip;
+mod connections;
+mod cors;
 pub mod envelope;
 mod graphql;
 mod http;
@@ -18,6 +20,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use client_ip::TrustedProxies;
+pub use connections::ConnectionLimits;
 use tessera_core::Core;
 use tokio::net::TcpListener;
 
@@ -31,6 +34,8 @@ pub struct ServerOptions {
     /// Proxies whose `X-Forwarded-For`, and whose callers' stated `clientIp`, are believed
     /// (`--trusted-proxy`). Empty: the socket peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// Header- and body-read timeouts and the connection cap.
+    pub connections: ConnectionLimits,
 }
 
 impl ServerOptions {
@@ -39,6 +44,7 @@ impl ServerOptions {
             upload_dir,
             max_upload_bytes: 2 * 1024 * 1024,
             trusted_proxies: TrustedProxies::default(),
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -67,7 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(v2::routes(max_upload))
         .merge(oidc::routes())
         .fallback(envelope::not_found)
-        .layer(http::cors())
+        .layer(axum::middleware::from_fn(envelope::wire_rejections))
+        .layer(axum::middleware::from_fn(cors::headers))
         .layer(http::trace())
         .with_state(state)
 }
@@ -77,8 +84,7 @@ pub async fn serve<F>(listener: TcpListener, state: AppState, shutdown: F) -> st
 where
     F: Future<Output = ()> + Send + 'static,
 {
+    let limits = state.options.connections;
     let app = http::normalize_paths(router(state));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    connections::serve(listener, app, limits, shutdown).await
 }

@@ -18,7 +18,7 @@ use tessera_core::service::apps_admin::{AppType, NewApp};
 use tessera_core::service::paging::Page;
 use tessera_core::service::tenants::{NewConn, NewExtIdp, NewTenant, TenantPatch};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::{AppsAdminStore, Store};
+use tessera_core::store::{Store, UsersStore};
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 

@@ -20,8 +20,8 @@ use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::directory_admin::Order;
-use tessera_core::store::{DirectoryAdminStore, Store};
+use tessera_core::store::directory::Order;
+use tessera_core::store::{Store, Units};
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
@@ -772,11 +772,12 @@ async fn other_pools_rows_are_absent(db: &TestDb) {
         .delete_roles(&other_admin, None, &["r".into()])
         .await;
     assert!(matches!(e, Err(Error::NotFound(Entity::Role))), "{e:?}");
-    let e = fx
-        .store
-        .delete_roles(&op, std::slice::from_ref(&role))
-        .await;
-    assert!(e.is_ok());
+    // A unit of work of their pool deletes nothing of ours when handed our id.
+    let mut tx = fx.store.begin_pool_write(&op).await.unwrap();
+    tx.delete_roles(&op, std::slice::from_ref(&role))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     assert!(
         fx.core.role_by_id(&fx.admin, &role).await.is_ok(),
         "a foreign id deletes nothing"

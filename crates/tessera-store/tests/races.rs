@@ -17,10 +17,15 @@ use common::TestDb;
 use rand::Rng;
 use serde_json::{json, Map, Value};
 use tessera_core::crypto::password::HashParams;
+use tessera_core::model::directory::ResourceAction;
 use tessera_core::model::UserPool;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
+use tessera_core::service::acl_admin::ResourceInput;
+use tessera_core::service::directory::NewGroup;
+use tessera_core::service::directory_admin::GroupUpdate;
 use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::tenants::{NewTenant, TenantPatch};
 use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::store::{Store, UserChange, UserField, UserLookup};
 use tessera_core::{Core, CoreConfig, Error, UniqueField};
@@ -403,6 +408,168 @@ async fn status_email_and_phone_survive_user_writes(db: &TestDb) {
     }
 }
 
+/// Two administrators, on two processes, edit different fields of one group at once; both
+/// changes land. With whole-row writes each rewrote the group as it had read it, so the
+/// later write undid the earlier one whenever both read first (nearly every round here).
+async fn group_edits_of_different_fields_both_land(db: &TestDb) {
+    let (a, b, pool, admin) = setup(db).await;
+    for round in 0..ROUNDS {
+        let code = format!("g{round}");
+        a.create_group(
+            &pool.id,
+            NewGroup {
+                code: code.clone(),
+                name: "before".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+        let (name, desc) = (format!("name-{round}"), format!("desc-{round}"));
+        let (x, y) = tokio::join!(
+            a.update_group(
+                &admin,
+                &code,
+                GroupUpdate {
+                    name: Some(name.clone()),
+                    ..GroupUpdate::default()
+                }
+            ),
+            b.update_group(
+                &admin,
+                &code,
+                GroupUpdate {
+                    description: Some(desc.clone()),
+                    ..GroupUpdate::default()
+                }
+            ),
+        );
+        x.unwrap();
+        y.unwrap();
+        let g = a.group_required(&admin, &code).await.unwrap();
+        assert_eq!(g.name, name, "round {round}: the name was lost");
+        assert_eq!(
+            g.description,
+            Some(desc),
+            "round {round}: the description was lost"
+        );
+    }
+}
+
+/// The same for a resource: one administrator changes its description while another
+/// changes its actions.
+async fn resource_edits_of_different_fields_both_land(db: &TestDb) {
+    let (a, b, _pool, admin) = setup(db).await;
+    a.create_namespace_full(&admin, "ns", None, None)
+        .await
+        .unwrap();
+    let action = |name: &str| ResourceAction {
+        name: name.into(),
+        description: None,
+    };
+    for round in 0..ROUNDS {
+        let input =
+            |description: Option<String>, actions: Option<Vec<ResourceAction>>| ResourceInput {
+                namespace: "ns".into(),
+                code: format!("books{round}"),
+                resource_type: None,
+                description,
+                actions,
+                api_identifier: None,
+            };
+        a.create_resource_full(&admin, input(None, Some(vec![action("read")])))
+            .await
+            .unwrap();
+        let desc = format!("desc-{round}");
+        let (x, y) = tokio::join!(
+            a.update_resource(&admin, input(Some(desc.clone()), None)),
+            b.update_resource(
+                &admin,
+                input(None, Some(vec![action("read"), action("write")]))
+            ),
+        );
+        x.unwrap();
+        y.unwrap();
+        let r = a
+            .resource_by_code(&admin, "ns", &format!("books{round}"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            r.description,
+            Some(desc),
+            "round {round}: the description was lost"
+        );
+        assert_eq!(r.actions.len(), 2, "round {round}: the actions were lost");
+    }
+}
+
+/// Two administrators set different keys of one tenant's login-page config at once; both
+/// keys are kept (the patch is merged into the stored document inside the unit of work).
+async fn tenant_config_keys_both_land(db: &TestDb) {
+    let (a, b, _pool, admin) = setup(db).await;
+    for round in 0..ROUNDS {
+        let t = a
+            .create_tenant(
+                &admin,
+                NewTenant {
+                    name: format!("t{round}"),
+                    ..NewTenant::default()
+                },
+            )
+            .await
+            .unwrap();
+        let patch = |key: &str, value: &str| TenantPatch {
+            config: obj(json!({ key: value })),
+            ..TenantPatch::default()
+        };
+        let (x, y) = tokio::join!(
+            a.update_tenant(&admin, &t.id, patch("css", "body{}")),
+            b.update_tenant(&admin, &t.id, patch("defaultLoginTab", "password")),
+        );
+        x.unwrap();
+        y.unwrap();
+        let stored = a.tenant(&admin, &t.id).await.unwrap();
+        assert_eq!(
+            stored.config.get("css"),
+            Some(&json!("body{}")),
+            "round {round}"
+        );
+        assert_eq!(
+            stored.config.get("defaultLoginTab"),
+            Some(&json!("password")),
+            "round {round}"
+        );
+    }
+}
+
+/// Two administrators each `allow` one more action on one resource to the same user at
+/// once; the user ends up with both. The merge (keep the grant's actions, append the new
+/// one) runs in the core inside a unit of work holding the pool's lock, so neither merge
+/// starts from actions the other is about to replace.
+async fn grant_additions_both_land(db: &TestDb) {
+    let (a, b, pool, admin) = setup(db).await;
+    let user = new_user(&a, &pool, 0, "pass-word1").await;
+    for round in 0..ROUNDS {
+        let resource = format!("books{round}");
+        let users = [user.clone()];
+        let (x, y) = tokio::join!(
+            a.allow_action(&admin, None, &resource, "read", &users, &[]),
+            b.allow_action(&admin, None, &resource, "write", &users, &[]),
+        );
+        x.unwrap();
+        y.unwrap();
+        for action in ["read", "write"] {
+            assert!(
+                a.is_allowed(&pool.id, &user, None, &resource, action)
+                    .await
+                    .unwrap(),
+                "round {round}: {action} was lost"
+            );
+        }
+    }
+}
+
 backend_tests! {
     block_vs_update_password => block_survives_update_password;
     block_vs_update_profile => block_survives_update_profile;
@@ -412,4 +579,8 @@ backend_tests! {
     targeted_change => change_user_writes_only_what_it_names;
     pool_updates => pool_updates_and_secret_rotation_all_land;
     status_email_phone => status_email_and_phone_survive_user_writes;
+    group_fields => group_edits_of_different_fields_both_land;
+    resource_fields => resource_edits_of_different_fields_both_land;
+    tenant_config => tenant_config_keys_both_land;
+    grant_additions => grant_additions_both_land;
 }

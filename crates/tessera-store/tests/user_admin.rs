@@ -17,7 +17,7 @@ use tessera_core::service::paging::Page;
 use tessera_core::service::settings::WhitelistType;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, LoginContext, NewUser};
-use tessera_core::store::user_admin::{LoginEventQuery, SearchField, UserQuery};
+use tessera_core::store::users::{LoginEventQuery, SearchField, UserQuery};
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig, Error};
 use tessera_store::SqlStore;

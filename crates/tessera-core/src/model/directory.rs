@@ -279,3 +279,12 @@ pub struct AppAccessRule {
 pub const ACCESS_POLICY_DEFAULT_KEY: &str = "accessPolicyDefault";
 pub const ACCESS_POLICY_ALLOW_ALL: &str = "ALLOW_ALL";
 pub const ACCESS_POLICY_DENY_ALL: &str = "DENY_ALL";
+
+/// Whether an application's `config` lets in the users no access rule names. Absent means
+/// allow, so applications made before access rules existed stay usable.
+pub fn default_access_allows(config: &serde_json::Map<String, serde_json::Value>) -> bool {
+    config
+        .get(ACCESS_POLICY_DEFAULT_KEY)
+        .and_then(serde_json::Value::as_str)
+        != Some(ACCESS_POLICY_DENY_ALL)
+}

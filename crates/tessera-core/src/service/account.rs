@@ -127,11 +127,39 @@ impl Core {
         self.session_of(subject, pool.clone(), token).await
     }
 
+    /// [`Core::session`] (`pool` given: [`Core::session_in_pool`]) for a token already parsed
+    /// by [`parse_user_token`](super::tokens::parse_user_token).
+    pub(crate) async fn session_of_parsed(
+        &self,
+        token: &str,
+        parsed: &crate::crypto::jwt::Unverified<'_>,
+        claims: super::tokens::UserClaims,
+        pool: Option<&UserPool>,
+    ) -> Result<Session> {
+        let subject = self.verify_parsed_user_token(parsed, claims).await?;
+        let subject = self
+            .subject_in_pool(subject, pool.map(|p| p.id.as_str()))
+            .await?;
+        let pool = match pool {
+            Some(p) => p.clone(),
+            None => self.pool(&subject.pool_id).await?,
+        };
+        self.session_of(subject, pool, token).await
+    }
+
     /// The token's signature, expiry and pool; its revocation is read with the user in
     /// [`Core::session_of`]. A token of another pool is checked for revocation first, so the
     /// answer is the one [`Core::verify_user_token_in_pool`] gives.
     async fn session_subject(&self, token: &str, pool_id: Option<&str>) -> Result<TokenSubject> {
         let subject = self.verify_user_token_unrevoked(token).await?;
+        self.subject_in_pool(subject, pool_id).await
+    }
+
+    async fn subject_in_pool(
+        &self,
+        subject: TokenSubject,
+        pool_id: Option<&str>,
+    ) -> Result<TokenSubject> {
         if pool_id.is_some_and(|p| p != subject.pool_id) {
             if self.store.is_token_revoked(&subject.jti).await? {
                 return Err(Error::TokenExpired);

@@ -2,8 +2,9 @@
 //! resources, grants (authorize, revoke, allow), who holds a resource, an application's
 //! access policy and its programmatic access accounts.
 //!
-//! Grants are written by [`crate::store::DirectoryAdminStore::apply_grants`], one
-//! transaction per call however many targets and resources it names; targets are named as
+//! Grants are written by [`Core::apply_grants`], one unit of work per call however many
+//! targets and resources it names, which merges actions there (the store only puts and
+//! drops whole grants); targets are named as
 //! the wire names them and resolved by [`Core::target_id`] first, so an unknown one fails
 //! the call before anything is written. Reading permissions back goes through the one
 //! resolver ([`Core::is_allowed`], [`Core::target_resources`]).
@@ -24,6 +25,7 @@ use crate::model::directory::{
 use crate::model::directory_admin::{AppAccessRecord, GrantOp, GrantWrite, ProgrammaticAccount};
 use crate::model::Application;
 use crate::principal::PoolAdmin;
+use crate::store::authorization::{NamespaceFields, NamespaceRows, ResourceFields};
 
 /// The token lifetime of a programmatic access account made without one (the SDK's
 /// default), and the longest accepted.
@@ -159,30 +161,62 @@ impl Core {
         desc: Option<String>,
     ) -> Result<ResourceNamespace> {
         let pool_id = pool.pool_id();
-        let mut ns = self
-            .store
-            .find_namespace(pool_id, code.trim())
-            .await?
-            .ok_or(Error::NotFound(Entity::Namespace))?;
-        let old_code = ns.code.clone();
-        if let Some(c) = new_code.filter(|c| !c.trim().is_empty()) {
-            ns.code = check_code(&c, "code")?;
-        }
-        if let Some(n) = name {
-            ns.name = optional(Some(n), "name", MAX_NAME_LEN)?;
-        }
-        if let Some(d) = desc {
-            ns.description = description(Some(d))?;
-        }
-        ns.updated_at = clock::now_ms();
-        self.store.update_namespace(&ns, &old_code).await?;
-        Ok(ns)
+        let fields = NamespaceFields {
+            code: match new_code.filter(|c| !c.trim().is_empty()) {
+                Some(c) => Some(check_code(&c, "code")?),
+                None => None,
+            },
+            name: match name {
+                Some(n) => Some(optional(Some(n), "name", MAX_NAME_LEN)?),
+                None => None,
+            },
+            description: match desc {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+        };
+        let (pool, code, at) = (pool_id.to_owned(), code.trim().to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                let ns = tx
+                    .namespace(&pool, &code)
+                    .await?
+                    .ok_or(Error::NotFound(Entity::Namespace))?;
+                let updated = tx
+                    .update_namespace_fields(&pool, &ns.id, &fields, at)
+                    .await?;
+                // Roles, resources, grants and policies name their namespace by code: a new
+                // code takes them along, in the same unit as the rename.
+                if updated.code != ns.code {
+                    for rows in [
+                        NamespaceRows::Roles,
+                        NamespaceRows::Resources,
+                        NamespaceRows::Grants,
+                        NamespaceRows::Policies,
+                    ] {
+                        tx.move_namespace_rows(&pool, rows, &ns.code, &updated.code)
+                            .await?;
+                    }
+                }
+                Ok(updated)
+            })
+        })
+        .await
     }
 
     /// Deletes a namespace with its roles, resources, grants and policies.
     pub async fn delete_namespace(&self, pool: &PoolAdmin, code: &str) -> Result<()> {
-        let pool_id = pool.pool_id();
-        self.store.delete_namespace(pool_id, code.trim()).await
+        let (pool_id, code) = (pool.pool_id(), code.trim().to_owned());
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.delete_namespace(&pool, &code).await? {
+                    return Err(Error::NotFound(Entity::Namespace));
+                }
+                super::cascade::delete_namespace_contents(tx, &pool, &code).await
+            })
+        })
+        .await
     }
 
     // --- resources -------------------------------------------------------------------------
@@ -252,26 +286,29 @@ impl Core {
     ) -> Result<Resource> {
         let pool_id = pool.pool_id();
         let ns = check_code(&input.namespace, "namespace")?;
-        let mut r = self
+        let r = self
             .store
             .find_resource(pool_id, &ns, input.code.trim())
             .await?
             .ok_or(Error::NotFound(Entity::Resource))?;
-        if let Some(t) = input.resource_type {
-            r.resource_type = t;
-        }
-        if let Some(d) = input.description {
-            r.description = description(Some(d))?;
-        }
-        if let Some(a) = input.actions {
-            r.actions = resource_actions(a)?;
-        }
-        if let Some(api) = input.api_identifier {
-            r.api_identifier = optional(Some(api), "apiIdentifier", MAX_DESCRIPTION_LEN)?;
-        }
-        r.updated_at = clock::now_ms();
-        self.store.update_resource(&r).await?;
-        Ok(r)
+        let fields = ResourceFields {
+            resource_type: input.resource_type,
+            description: match input.description {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+            actions: match input.actions {
+                Some(a) => Some(resource_actions(a)?),
+                None => None,
+            },
+            api_identifier: match input.api_identifier {
+                Some(api) => Some(optional(Some(api), "apiIdentifier", MAX_DESCRIPTION_LEN)?),
+                None => None,
+            },
+        };
+        self.store
+            .update_resource(pool_id, &r.id, &fields, clock::now_ms())
+            .await
     }
 
     /// Deletes a resource and every grant on it or on its instances.
@@ -284,7 +321,17 @@ impl Core {
         let pool_id = pool.pool_id();
         let ns = check_code(namespace, "namespace")?;
         let code = check_code(code, "code")?;
-        self.store.delete_resource(pool_id, &ns, &code).await
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if super::cascade::delete_resource(tx, &pool, &ns, &code).await? {
+                    Ok(())
+                } else {
+                    Err(Error::NotFound(Entity::Resource))
+                }
+            })
+        })
+        .await
     }
 
     // --- grants ----------------------------------------------------------------------------
@@ -311,6 +358,46 @@ impl Core {
             target_id: target.1,
             op,
         })
+    }
+
+    /// Applies every grant write or none, in one unit of work. The merge is decided here:
+    /// `Replace` sets the actions, `Add` keeps the grant's actions and appends new ones in
+    /// order, `Remove` takes actions away and drops the grant when none are left, `Delete`
+    /// drops it. The pool's lock is held from the read of a grant's actions to the write, so
+    /// two racing `allow`s cannot both start from the same actions and lose one.
+    pub(crate) async fn apply_grants(&self, pool_id: &str, writes: Vec<GrantWrite>) -> Result<()> {
+        let (pool, at) = (pool_id.to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                for w in &writes {
+                    match &w.op {
+                        GrantOp::Replace(actions) => tx.put_grant(&pool, w, actions, at).await?,
+                        GrantOp::Add(actions) => {
+                            let mut merged = tx.grant_actions(&pool, w).await?.unwrap_or_default();
+                            for a in actions {
+                                if !merged.contains(a) {
+                                    merged.push(a.clone());
+                                }
+                            }
+                            tx.put_grant(&pool, w, &merged, at).await?;
+                        }
+                        GrantOp::Remove(actions) => {
+                            if let Some(mut left) = tx.grant_actions(&pool, w).await? {
+                                left.retain(|a| !actions.contains(a));
+                                if left.is_empty() {
+                                    tx.drop_grant(&pool, w).await?;
+                                } else {
+                                    tx.put_grant(&pool, w, &left, at).await?;
+                                }
+                            }
+                        }
+                        GrantOp::Delete => tx.drop_grant(&pool, w).await?,
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// `authorizeResource`: gives each target exactly the listed actions on one resource.
@@ -347,9 +434,7 @@ impl Core {
                 .await?,
             );
         }
-        self.store
-            .apply_grants(pool_id, &writes, clock::now_ms())
-            .await
+        self.apply_grants(pool_id, writes).await
     }
 
     /// `authorizeResources` (`revoke: false`: each target gets exactly the listed actions on
@@ -400,9 +485,7 @@ impl Core {
                 }
             }
         }
-        self.store
-            .apply_grants(pool_id, &writes, clock::now_ms())
-            .await
+        self.apply_grants(pool_id, writes).await
     }
 
     /// `revokeResource`: every named target loses its whole grant on one resource.
@@ -438,9 +521,7 @@ impl Core {
                 .await?,
             );
         }
-        self.store
-            .apply_grants(pool_id, &writes, clock::now_ms())
-            .await
+        self.apply_grants(pool_id, writes).await
     }
 
     /// `allow`: adds one action on one resource to users (by id) and roles (by code),
@@ -485,9 +566,7 @@ impl Core {
                 .await?,
             );
         }
-        self.store
-            .apply_grants(pool_id, &writes, clock::now_ms())
-            .await
+        self.apply_grants(pool_id, writes).await
     }
 
     /// `authorizedTargets`: who holds a grant on exactly this resource code, optionally of
@@ -543,10 +622,13 @@ impl Core {
     /// The application if it is one of the pool's (another pool's is "not found").
     pub async fn pool_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<(Application, bool)> {
         let pool_id = pool.pool_id();
-        self.store
-            .app_with_default_access(pool_id, app_id.trim())
+        let (app, config) = self
+            .store
+            .app_with_config(pool_id, app_id.trim())
             .await?
-            .ok_or(Error::AppNotFound)
+            .ok_or(Error::AppNotFound)?;
+        let allow = crate::model::directory::default_access_allows(&config);
+        Ok((app, allow))
     }
 
     pub async fn app_access_rules_page(

@@ -15,12 +15,13 @@ use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
-use crate::model::directory::{ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL};
+use crate::model::directory::default_access_allows;
 use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::user_admin::UserQuery;
+use crate::store::apps::AgreementFields;
+use crate::store::users::UserQuery;
 
 /// `applications.config` key holding the application type.
 pub const APP_TYPE_KEY: &str = "appType";
@@ -76,10 +77,7 @@ impl AppView {
                 .and_then(Value::as_str)
                 .and_then(AppType::parse)
                 .unwrap_or_default(),
-            allow_all_by_default: config
-                .get(ACCESS_POLICY_DEFAULT_KEY)
-                .and_then(Value::as_str)
-                != Some(ACCESS_POLICY_DENY_ALL),
+            allow_all_by_default: default_access_allows(config),
         }
     }
 }
@@ -215,7 +213,11 @@ impl Core {
 
     /// Deletes an application and everything that hangs off it, in one transaction.
     pub async fn admin_delete_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<()> {
-        self.store.delete_app(&pool.id, app_id).await
+        let (pool, app_id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
+        self.pool_write(&pool.clone(), move |tx| {
+            Box::pin(async move { super::cascade::delete_app(tx, &pool, &app_id, at).await })
+        })
+        .await
     }
 
     /// Replaces the application's secret. Tokens signed with the old one (HS256) stop
@@ -295,8 +297,19 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        a.order = self.store.insert_agreement(&a).await?;
-        Ok(a)
+        let pool_id = pool.id.clone();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if !tx.app_exists(&pool_id, &a.app_id).await? {
+                    return Err(Error::AppNotFound);
+                }
+                // A new agreement comes after the application's last one.
+                a.order = tx.last_agreement_order(&pool_id, &a.app_id).await? + 1;
+                tx.insert_agreement(&a).await?;
+                Ok(a)
+            })
+        })
+        .await
     }
 
     /// The application's agreements in display order.
@@ -320,21 +333,21 @@ impl Core {
         id: i64,
         patch: AgreementPatch,
     ) -> Result<Agreement> {
-        let mut a = self.agreement(pool, app_id, id).await?;
-        if let Some(title) = patch.title {
-            check_agreement_title(&title)?;
-            a.title = title;
+        let a = self.agreement(pool, app_id, id).await?;
+        if let Some(title) = &patch.title {
+            check_agreement_title(title)?;
         }
-        if let Some(lang) = patch.lang {
-            check_agreement_lang(&lang)?;
-            a.lang = lang;
+        if let Some(lang) = &patch.lang {
+            check_agreement_lang(lang)?;
         }
-        if let Some(required) = patch.required {
-            a.required = required;
-        }
-        a.updated_at = clock::now_ms();
-        self.store.update_agreement(&a).await?;
-        Ok(a)
+        let fields = AgreementFields {
+            title: patch.title,
+            lang: patch.lang,
+            required: patch.required,
+        };
+        self.store
+            .update_agreement(&pool.id, app_id, a.id, &fields, clock::now_ms())
+            .await
     }
 
     pub async fn delete_agreement(&self, pool: &PoolAdmin, app_id: &str, id: i64) -> Result<()> {
@@ -344,9 +357,33 @@ impl Core {
 
     /// Puts the agreements in the order of `ids`, which must list each of them once.
     pub async fn sort_agreements(&self, pool: &PoolAdmin, app_id: &str, ids: &[i64]) -> Result<()> {
-        self.store
-            .sort_agreements(&pool.id, app_id, ids, clock::now_ms())
-            .await
+        let (pool_id, app_id, ids, at) = (
+            pool.id.clone(),
+            app_id.to_owned(),
+            ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if !tx.app_exists(&pool_id, &app_id).await? {
+                    return Err(Error::AppNotFound);
+                }
+                // A partial or repeated list would leave two agreements at one position.
+                let mut existing = tx.agreement_ids(&pool_id, &app_id).await?;
+                let mut given = ids.clone();
+                existing.sort_unstable();
+                given.sort_unstable();
+                if given != existing {
+                    return Err(Error::AgreementOrderMismatch);
+                }
+                for (i, id) in ids.iter().enumerate() {
+                    tx.set_agreement_order(&pool_id, &app_id, *id, i as i64 + 1, at)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 }
 

@@ -14,11 +14,12 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{
-    AppAccessRule, AuthorizedResource, Group, Node, NodeView, Org, Resource, ResourceAction,
-    ResourceGrant, ResourceNamespace, ResourceType, Role, Subjects, TargetType, UserDepartment,
+    default_access_allows, AppAccessRule, AuthorizedResource, Group, Node, NodeView, Org, Resource,
+    ResourceAction, ResourceGrant, ResourceNamespace, ResourceType, Role, Subjects, TargetType,
+    UserDepartment, ACCESS_POLICY_ALLOW_ALL, ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL,
 };
 use crate::model::Application;
-use crate::store::directory::NewGrant;
+use crate::store::authorization::NewGrant;
 
 /// The namespace of a role created without one.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -396,12 +397,12 @@ impl Core {
         }
         let allowed: Vec<Application> = self
             .store
-            .apps_with_default_access(pool_id)
+            .apps_with_config(pool_id)
             .await?
             .into_iter()
-            .filter(|(app, default_allow)| {
+            .filter(|(app, config)| {
                 let rules = by_app.get(app.id.as_str()).map_or(&[][..], Vec::as_slice);
-                app_allowed(*default_allow, rules)
+                app_allowed(default_access_allows(config), rules)
             })
             .map(|(app, _)| app)
             .collect();
@@ -430,10 +431,10 @@ impl Core {
     /// [`Core::allowed_apps`] for one application (a deny naming the user or one of their
     /// roles, groups or nodes wins, then an allow, then the application's default).
     pub async fn may_use_app(&self, pool_id: &str, user_id: &str, app_id: &str) -> Result<bool> {
-        let Some((_, default_allow)) = self.store.app_with_default_access(pool_id, app_id).await?
-        else {
+        let Some((_, config)) = self.store.app_with_config(pool_id, app_id).await? else {
             return Err(Error::AppNotFound);
         };
+        let default_allow = default_access_allows(&config);
         let subjects = self.subjects(pool_id, user_id).await?;
         let rules = self
             .store
@@ -626,9 +627,19 @@ impl Core {
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
-        self.store
-            .add_node_members(pool_id, node_id, user_ids, is_main, clock::now_ms())
-            .await
+        let (pool, node_id, user_ids, at) = (
+            pool_id.to_owned(),
+            node_id.to_owned(),
+            user_ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::add_node_members(tx, &pool, &node_id, &user_ids, is_main, at)
+                    .await
+            })
+        })
+        .await
     }
 
     pub async fn create_namespace(
@@ -797,8 +808,19 @@ impl Core {
         app_id: &str,
         allow_all: bool,
     ) -> Result<()> {
+        let value = if allow_all {
+            ACCESS_POLICY_ALLOW_ALL
+        } else {
+            ACCESS_POLICY_DENY_ALL
+        };
         self.store
-            .set_app_default_access(pool_id, app_id, allow_all, clock::now_ms())
+            .set_app_config_value(
+                pool_id,
+                app_id,
+                ACCESS_POLICY_DEFAULT_KEY,
+                value.into(),
+                clock::now_ms(),
+            )
             .await
     }
 }

@@ -25,8 +25,8 @@ use crate::error::{Entity, Error, Result};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::User;
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::Order;
-use crate::store::unit::RoleFields;
+use crate::store::directory::Order;
+use crate::store::directory::{GroupFields, RoleFields};
 
 /// What `updateRole` changes. `parent_code: Some("")` removes the parent.
 #[derive(Debug, Clone, Default)]
@@ -380,7 +380,11 @@ impl Core {
         for code in unique(batch(codes, "codeList")?) {
             ids.push(self.role_required(pool, namespace, &code).await?.id);
         }
-        self.store.delete_roles(pool_id, &ids).await
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move { super::cascade::delete_roles(tx, &pool, &ids).await })
+        })
+        .await
     }
 
     /// Gives (or takes back) every named role to (from) every named holder, all or nothing.
@@ -483,19 +487,24 @@ impl Core {
         code: &str,
         update: GroupUpdate,
     ) -> Result<Group> {
-        let mut group = self.group_required(pool, code).await?;
-        if let Some(c) = update.new_code.filter(|c| !c.trim().is_empty()) {
-            group.code = check_code(&c, "newCode")?;
-        }
-        if let Some(n) = update.name.filter(|n| !n.trim().is_empty()) {
-            group.name = checked(&n, "name", MAX_NAME_LEN)?;
-        }
-        if let Some(d) = update.description {
-            group.description = description(Some(d))?;
-        }
-        group.updated_at = clock::now_ms();
-        self.store.update_group(&group).await?;
-        Ok(group)
+        let group = self.group_required(pool, code).await?;
+        let fields = GroupFields {
+            code: match update.new_code.filter(|c| !c.trim().is_empty()) {
+                Some(c) => Some(check_code(&c, "newCode")?),
+                None => None,
+            },
+            name: match update.name.filter(|n| !n.trim().is_empty()) {
+                Some(n) => Some(checked(&n, "name", MAX_NAME_LEN)?),
+                None => None,
+            },
+            description: match update.description {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+        };
+        self.store
+            .update_group(pool.pool_id(), &group.id, &fields, clock::now_ms())
+            .await
     }
 
     /// Deletes groups by code with their memberships and everything naming them; one
@@ -509,7 +518,11 @@ impl Core {
         for code in unique(batch(codes, "codeList")?) {
             ids.push(self.group_required(pool, &code).await?.id);
         }
-        self.store.delete_groups(pool_id, &ids).await
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move { super::cascade::delete_groups(tx, &pool, &ids).await })
+        })
+        .await
     }
 
     /// Removes users from a group; every user must exist in the pool.

@@ -21,7 +21,7 @@ use crate::model::directory::{Node, NodeView, Org};
 use crate::model::directory_admin::{NodeChange, OrgRecord};
 use crate::model::User;
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::Order;
+use crate::store::directory::Order;
 
 /// Most nodes one JSON import may create, and deepest nesting it may have.
 pub const MAX_IMPORT_NODES: usize = 10_000;
@@ -289,8 +289,17 @@ impl Core {
 
     /// Deletes an organization with all its nodes, memberships and what names them.
     pub async fn delete_org(&self, pool: &PoolAdmin, org_id: &str) -> Result<()> {
-        let pool_id = pool.pool_id();
-        self.store.delete_org(pool_id, org_id.trim()).await
+        let (pool_id, org_id) = (pool.pool_id(), org_id.trim().to_owned());
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pool, &org_id).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                super::cascade::delete_org(tx, &pool, &org_id).await
+            })
+        })
+        .await
     }
 
     /// `addNodeV2`: a node under `parent_node_id`, or under the root when none is named.
@@ -403,9 +412,30 @@ impl Core {
         node_id: &str,
     ) -> Result<()> {
         let pool_id = pool.pool_id();
-        self.store
-            .delete_node(pool_id, org_id.trim(), node_id.trim())
-            .await
+        let (pool, org_id, node_id) = (
+            pool_id.to_owned(),
+            org_id.trim().to_owned(),
+            node_id.trim().to_owned(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pool, &org_id).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                let node = tx
+                    .node(&pool, &node_id)
+                    .await?
+                    .filter(|n| n.org_id == org_id)
+                    .ok_or(Error::NotFound(Entity::OrgNode))?;
+                // The root goes only with its organization (`deleteOrg`): an org has one root.
+                if node.parent_id.is_none() {
+                    return Err(Error::RootNodeDelete);
+                }
+                let subtree = tx.node_subtree(&pool, &node.id).await?;
+                super::cascade::delete_nodes(tx, &pool, &subtree).await
+            })
+        })
+        .await
     }
 
     pub async fn node_by_id(&self, pool: &PoolAdmin, node_id: &str) -> Result<Option<NodeView>> {
@@ -530,15 +560,18 @@ impl Core {
             return Err(Error::MissingParameter("userIds"));
         }
         let user_ids = unique(batch(user_ids, "userIds")?);
-        self.store
-            .move_node_members(
-                pool_id,
-                &user_ids,
-                source_node_id.trim(),
-                target_node_id.trim(),
-                clock::now_ms(),
-            )
-            .await
+        let (pool, from, to, at) = (
+            pool_id.to_owned(),
+            source_node_id.trim().to_owned(),
+            target_node_id.trim().to_owned(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::move_node_members(tx, &pool, &user_ids, &from, &to, at).await
+            })
+        })
+        .await
     }
 
     /// A page of a node's members (with those of its descendants, each once, when asked).
@@ -564,9 +597,17 @@ impl Core {
         node_id: Option<&str>,
     ) -> Result<()> {
         let pool_id = pool.pool_id();
-        let node_id = node_id.map(str::trim).filter(|n| !n.is_empty());
-        self.store
-            .set_main_department(pool_id, user_id.trim(), node_id)
-            .await
+        let node_id = node_id
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned);
+        let (pool, user_id) = (pool_id.to_owned(), user_id.trim().to_owned());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::set_main_department(tx, &pool, &user_id, node_id.as_deref())
+                    .await
+            })
+        })
+        .await
     }
 }

@@ -16,7 +16,7 @@ use crate::ids;
 use crate::model::directory::TargetType;
 use crate::model::directory_admin::{Policy, PolicyAssignment, PolicyStatement};
 use crate::principal::PoolAdmin;
-use crate::store::directory_admin::AssignmentFilter;
+use crate::store::authorization::{AssignmentFilter, PolicyFields};
 
 /// Most statements one policy may hold.
 pub const MAX_STATEMENTS: usize = 100;
@@ -116,19 +116,24 @@ impl Core {
         statements: Option<Vec<PolicyStatement>>,
         new_code: Option<String>,
     ) -> Result<Policy> {
-        let mut policy = self.policy_required(pool, namespace, code).await?;
-        if let Some(c) = new_code.filter(|c| !c.trim().is_empty()) {
-            policy.code = check_code(&c, "newCode")?;
-        }
-        if let Some(d) = desc {
-            policy.description = description(Some(d))?;
-        }
-        if let Some(s) = statements {
-            policy.statements = checked_statements(s)?;
-        }
-        policy.updated_at = clock::now_ms();
-        self.store.update_policy(&policy).await?;
-        Ok(policy)
+        let policy = self.policy_required(pool, namespace, code).await?;
+        let fields = PolicyFields {
+            code: match new_code.filter(|c| !c.trim().is_empty()) {
+                Some(c) => Some(check_code(&c, "newCode")?),
+                None => None,
+            },
+            description: match desc {
+                Some(d) => Some(description(Some(d))?),
+                None => None,
+            },
+            statements: match statements {
+                Some(s) => Some(checked_statements(s)?),
+                None => None,
+            },
+        };
+        self.store
+            .update_policy(pool.pool_id(), &policy.id, &fields, clock::now_ms())
+            .await
     }
 
     /// Deletes policies by code with their assignments; one unknown code deletes none.
@@ -146,7 +151,11 @@ impl Core {
         for code in unique(batch(codes, "codeList")?) {
             ids.push(self.policy_required(pool, namespace, &code).await?.id);
         }
-        self.store.delete_policies(pool_id, &ids).await
+        let pool = pool_id.to_owned();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move { super::cascade::delete_policies(tx, &pool, &ids).await })
+        })
+        .await
     }
 
     pub async fn list_policies(

@@ -16,8 +16,8 @@ use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use crate::model::User;
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::apps_admin::MemberFlag;
-use crate::store::user_admin::UserKey;
+use crate::store::tenants::{ExtIdpConnFields, MemberFlag, TenantFields};
+use crate::store::users::UserKey;
 use crate::store::UserLookup;
 
 /// The login-page settings a tenant keeps in its `config` document (`TenantInfo`).
@@ -182,37 +182,53 @@ impl Core {
         id: &str,
         patch: TenantPatch,
     ) -> Result<Tenant> {
-        let mut t = self.tenant(pool, id).await?;
-        if let Some(name) = patch.name {
-            t.name = required_text("name", &name)?;
-        }
-        if let Some(app_ids) = patch.app_ids {
-            t.app_ids = dedup(app_ids);
-        }
-        if let Some(logo) = optional_text("logo", patch.logo)? {
-            t.logo = Some(logo);
-        }
-        if let Some(d) = optional_text("description", patch.description)? {
-            t.description = Some(d);
-        }
-        for (k, v) in patch.config {
+        let t = self.tenant(pool, id).await?;
+        let mut fields = TenantFields {
+            name: match patch.name {
+                Some(name) => Some(required_text("name", &name)?),
+                None => None,
+            },
+            app_ids: patch.app_ids.map(dedup),
+            logo: optional_text("logo", patch.logo)?.map(Some),
+            description: optional_text("description", patch.description)?.map(Some),
+            config: None,
+        };
+        for (k, v) in &patch.config {
             if !TENANT_CONFIG_KEYS.contains(&k.as_str()) {
                 return Err(Error::InvalidParameter("config"));
             }
-            let size = serde_json::to_string(&v).map_or(usize::MAX, |s| s.len());
+            let size = serde_json::to_string(v).map_or(usize::MAX, |s| s.len());
             if size > identifiers::MAX_TEXT_LEN {
                 return Err(Error::InvalidParameter("config"));
             }
-            t.config.insert(k, v);
         }
-        t.updated_at = clock::now_ms();
-        self.store.update_tenant(&t).await?;
-        Ok(t)
+        let (pool_id, at) = (pool.id.clone(), clock::now_ms());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                // The config patch is merged into the document as stored now, under the
+                // pool's lock, so a concurrent change of another key is kept.
+                if !patch.config.is_empty() {
+                    let mut config = tx
+                        .tenant(&pool_id, &t.id)
+                        .await?
+                        .ok_or(Error::NotFound(Entity::Tenant))?
+                        .config;
+                    config.extend(patch.config);
+                    fields.config = Some(config);
+                }
+                tx.update_tenant_fields(&pool_id, &t.id, &fields, at).await
+            })
+        })
+        .await
     }
 
     /// Deletes a tenant with its members and external identity providers.
     pub async fn delete_tenant(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
-        self.store.delete_tenant(&pool.id, id).await
+        let (pool_id, id) = (pool.id.clone(), id.to_owned());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move { super::cascade::delete_tenant(tx, &pool_id, &id).await })
+        })
+        .await
     }
 
     /// One page of a tenant's members with their users, in the order they joined.
@@ -240,6 +256,42 @@ impl Core {
         })
     }
 
+    /// Adds users to a tenant, all or none ([`Error::UserNotFound`] if one is not in the
+    /// pool); with `admin` each becomes (or stays) an admin, members already there included.
+    async fn put_tenant_members(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: &str,
+        user_ids: &[String],
+        admin: bool,
+    ) -> Result<()> {
+        let (pool_id, tenant_id, user_ids, at) = (
+            pool.id.clone(),
+            tenant_id.to_owned(),
+            user_ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if tx.tenant(&pool_id, &tenant_id).await?.is_none() {
+                    return Err(Error::NotFound(Entity::Tenant));
+                }
+                for user_id in &user_ids {
+                    if !tx.user_exists(&pool_id, user_id).await? {
+                        return Err(Error::UserNotFound);
+                    }
+                    tx.add_tenant_member(&pool_id, &tenant_id, user_id, at)
+                        .await?;
+                    if admin {
+                        tx.set_tenant_admin(&pool_id, &tenant_id, user_id).await?;
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     /// Adds users to a tenant: all of them or none ([`Error::UserNotFound`] if one is not in
     /// the pool).
     pub async fn add_tenant_members(
@@ -249,8 +301,7 @@ impl Core {
         user_ids: &[String],
     ) -> Result<()> {
         check_members_batch(user_ids)?;
-        self.store
-            .add_tenant_members(&pool.id, tenant_id, user_ids, false, clock::now_ms())
+        self.put_tenant_members(pool, tenant_id, user_ids, false)
             .await
     }
 
@@ -274,8 +325,7 @@ impl Core {
         user_ids: &[String],
     ) -> Result<()> {
         check_members_batch(user_ids)?;
-        self.store
-            .add_tenant_members(&pool.id, tenant_id, user_ids, true, clock::now_ms())
+        self.put_tenant_members(pool, tenant_id, user_ids, true)
             .await
     }
 
@@ -374,7 +424,11 @@ impl Core {
     }
 
     pub async fn delete_ext_idp(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
-        self.store.delete_ext_idp(&pool.id, id).await
+        let (pool_id, id) = (pool.id.clone(), id.to_owned());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move { super::cascade::delete_ext_idp(tx, &pool_id, &id).await })
+        })
+        .await
     }
 
     pub async fn create_ext_idp_conn(
@@ -401,25 +455,24 @@ impl Core {
         id: &str,
         patch: ConnPatch,
     ) -> Result<ExtIdpConn> {
-        let mut c = self.ext_idp_conn(pool, id).await?;
-        if let Some(d) = patch.display_name {
-            c.display_name = required_text("displayName", &d)?;
-        }
-        if let Some(f) = patch.fields {
-            c.fields = f;
-        }
-        if let Some(m) = patch.user_match_fields {
-            for f in &m {
+        let c = self.ext_idp_conn(pool, id).await?;
+        if let Some(m) = &patch.user_match_fields {
+            for f in m {
                 identifiers::text("userMatchFields", f)?;
             }
-            c.user_match_fields = m;
         }
-        if let Some(logo) = optional_text("logo", patch.logo)? {
-            c.logo = Some(logo);
-        }
-        c.updated_at = clock::now_ms();
-        self.store.update_ext_idp_conn(&c).await?;
-        Ok(c)
+        let fields = ExtIdpConnFields {
+            display_name: match patch.display_name {
+                Some(d) => Some(required_text("displayName", &d)?),
+                None => None,
+            },
+            fields: patch.fields,
+            user_match_fields: patch.user_match_fields,
+            logo: optional_text("logo", patch.logo)?.map(Some),
+        };
+        self.store
+            .update_ext_idp_conn(&pool.id, &c.id, &fields, clock::now_ms())
+            .await
     }
 
     pub async fn delete_ext_idp_conn(&self, pool: &PoolAdmin, id: &str) -> Result<()> {

@@ -70,6 +70,26 @@ struct DataIn {
     id: String,
 }
 
+/// The claims of a token read as a user token's, not yet verified: only
+/// [`Core::verify_parsed_user_token`] turns them into a [`TokenSubject`].
+pub(crate) struct UserClaims(ClaimsIn);
+
+impl UserClaims {
+    /// `data.type` as the token states it (unverified).
+    pub(crate) fn kind(&self) -> &str {
+        &self.0.data.kind
+    }
+}
+
+/// Splits and decodes a token and reads its claims as a user token's, checking nothing.
+/// Malformed tokens and claims that are not a user token's shape are
+/// [`Error::TokenInvalid`].
+pub(crate) fn parse_user_token(token: &str) -> Result<(jwt::Unverified<'_>, UserClaims)> {
+    let parsed = jwt::parse(token)?;
+    let claims: ClaimsIn = parsed.claims_unverified()?;
+    Ok((parsed, UserClaims(claims)))
+}
+
 /// The claims of a user token as issued, borrowed from the user (serialised once, straight
 /// into the token). Absent optional values are `null`, as Authing's tokens carry them.
 #[derive(Serialize)]
@@ -249,8 +269,18 @@ impl Core {
     /// revocation together with something else (a session reads it with the user). Never
     /// enough on its own to accept a token.
     pub(crate) async fn verify_user_token_unrevoked(&self, token: &str) -> Result<TokenSubject> {
-        let parsed = jwt::parse(token)?;
-        let claims: ClaimsIn = parsed.claims_unverified()?;
+        let (parsed, claims) = parse_user_token(token)?;
+        self.verify_parsed_user_token(&parsed, claims).await
+    }
+
+    /// [`Core::verify_user_token_unrevoked`] for a token already parsed by
+    /// [`parse_user_token`] (a Bearer is parsed once per request, also to tell its kind).
+    pub(crate) async fn verify_parsed_user_token(
+        &self,
+        parsed: &jwt::Unverified<'_>,
+        claims: UserClaims,
+    ) -> Result<TokenSubject> {
+        let UserClaims(claims) = claims;
         let hs_app = match claims.data.app_id.as_deref().or(claims.aud.as_deref()) {
             Some(app_id) if parsed.header.alg == "HS256" => {
                 Some(self.app(app_id).await.map_err(|_| Error::TokenInvalid)?)
@@ -263,7 +293,7 @@ impl Core {
                     && app.pool_id == claims.data.user_pool_id
                     && parsed.verify_hs256(app.secret.as_bytes())
             }
-            None => self.rs256_valid(&parsed).await?,
+            None => self.rs256_valid(parsed).await?,
         };
         if !valid || claims.data.kind != USER_TOKEN_TYPE || claims.sub != claims.data.id {
             return Err(Error::TokenInvalid);

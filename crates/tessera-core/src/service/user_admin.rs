@@ -13,7 +13,7 @@ use crate::ids;
 use crate::model::{ExternalIdentity, User, UserPool};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::user_admin::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
+use crate::store::users::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
 use crate::store::UserLookup;
 
 /// At most this many users in one batch lookup, as Authing ([`Error::TooManyUsers`]).
@@ -255,7 +255,11 @@ impl Core {
         if ids.is_empty() {
             return Err(Error::MissingParameter("ids"));
         }
-        self.store.delete_users(&pool.id, ids).await
+        let (pool_id, ids) = (pool.id.clone(), ids.to_vec());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move { super::cascade::delete_users(tx, &pool_id, &ids).await })
+        })
+        .await
     }
 
     /// `resignUser`: archives users (they can no longer log in; their sessions end) and
@@ -265,7 +269,8 @@ impl Core {
             return Err(Error::MissingParameter("userIds"));
         }
         self.store
-            .set_archived(&pool.id, ids, true, clock::now_ms())
+            // An archived user can no longer log in, so the sessions they have end too.
+            .set_archived(&pool.id, ids, true, true, clock::now_ms())
             .await
     }
 

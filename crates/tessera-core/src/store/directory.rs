@@ -1,56 +1,51 @@
-//! Storage of the directory: roles, groups, organizations, resources and grants, and who
-//! may use which application. Split from [`super::Store`] so the directory can grow without
-//! touching the user and credential methods.
+//! Storage of the directory aggregate: roles, groups and organization trees, their members
+//! and assignments, and what the permission resolver reads about a user
+//! ([`DirectoryStore::user_subjects`]). [`DirectoryTx`] is the same aggregate inside a unit
+//! of work (see [`super::unit`]).
 //!
 //! Every method is scoped by `pool_id`: a row of another pool is treated as absent. Methods
-//! that link two rows (an assignment, a membership, a grant, an access rule) check both ends
-//! in the same transaction and name the missing one: [`Error::UserNotFound`] for a user,
-//! [`Error::NotFound`] (a role, group, node or org) for the others,
-//! [`Error::AppNotFound`] for an application. A code collision is [`Error::Duplicate`].
+//! that link two rows (an assignment, a membership) check both ends in the same transaction
+//! and name the missing one: [`Error::UserNotFound`] for a user, [`Error::NotFound`] (a role,
+//! group, node or org) for the others. A code collision is [`Error::Duplicate`]. Lists are
+//! ordered by a unique key and come with their total.
 //!
 //! [`Error::UserNotFound`]: crate::Error::UserNotFound
 //! [`Error::NotFound`]: crate::Error::NotFound
-//! [`Error::AppNotFound`]: crate::Error::AppNotFound
 //! [`Error::Duplicate`]: crate::Error::Duplicate
 
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::model::directory::{
-    AppAccessRule, Group, Node, NodeMembership, Org, Resource, ResourceGrant, ResourceNamespace,
-    ResourceType, Role, Subjects, TargetType,
-};
-use crate::model::Application;
+use crate::model::directory::{Group, Node, NodeMembership, Org, Role, Subjects, TargetType};
+use crate::model::directory_admin::{NodeChange, OrgRecord};
+use crate::model::User;
+use crate::service::paging::{Page, Paged};
 
-/// A grant to write: replaces the actions of an existing grant of the same resource to the
-/// same target.
-#[derive(Debug, Clone)]
-pub struct NewGrant {
-    pub id: String,
-    pub pool_id: String,
-    pub namespace: String,
-    pub resource: String,
-    pub resource_type: ResourceType,
-    pub target_type: TargetType,
-    pub target_id: String,
-    pub actions: Vec<String>,
-    pub at: i64,
+/// Which end of the list comes first: creation order or its reverse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    Oldest,
+    Newest,
 }
 
 #[async_trait]
 pub trait DirectoryStore: Send + Sync {
-    // --- the resolver's input --------------------------------------------------------------
+    // --- the resolver's input ---------------------------------------------------------
 
     /// The user's groups, nodes (with ancestors) and roles (direct and through groups and
     /// nodes, with and without role ancestors), read in one statement. `None` if the user
     /// is not in the pool.
     async fn user_subjects(&self, pool_id: &str, user_id: &str) -> Result<Option<Subjects>>;
 
-    // --- roles -----------------------------------------------------------------------------
+    // --- roles ------------------------------------------------------------------------
 
     async fn insert_role(&self, role: &Role) -> Result<()>;
+
     async fn get_role(&self, pool_id: &str, id: &str) -> Result<Option<Role>>;
+
     async fn find_role(&self, pool_id: &str, namespace: &str, code: &str) -> Result<Option<Role>>;
+
     /// The roles with these ids, optionally of one namespace, ordered by (created_at, id).
     async fn roles_by_ids(
         &self,
@@ -58,6 +53,15 @@ pub trait DirectoryStore: Send + Sync {
         ids: &[String],
         namespace: Option<&str>,
     ) -> Result<Vec<Role>>;
+
+    async fn list_roles(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Role>>;
+
     /// Gives the role to a user, group or node; assigning twice is not an error.
     async fn assign_role(
         &self,
@@ -68,10 +72,64 @@ pub trait DirectoryStore: Send + Sync {
         at: i64,
     ) -> Result<()>;
 
-    // --- groups ----------------------------------------------------------------------------
+    /// Gives every role to every target, or nothing if one end is missing.
+    async fn assign_roles(
+        &self,
+        pool_id: &str,
+        role_ids: &[String],
+        targets: &[(TargetType, String)],
+        at: i64,
+    ) -> Result<()>;
+
+    async fn revoke_roles(
+        &self,
+        pool_id: &str,
+        role_ids: &[String],
+        targets: &[(TargetType, String)],
+    ) -> Result<()>;
+
+    /// The users a role is given to directly, in the order they got it; `search` matches a
+    /// part of the username, email, phone, nickname or name.
+    async fn role_users(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<User>>;
+
+    /// The roles given directly to any of `targets`, each once.
+    async fn roles_of_targets(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<Vec<String>>;
+
+    /// `role_ids` and all their ancestors along `parent_id`.
+    async fn role_lineage(&self, pool_id: &str, role_ids: &[String]) -> Result<Vec<String>>;
+
+    // --- groups -----------------------------------------------------------------------
 
     async fn insert_group(&self, group: &Group) -> Result<()>;
+
     async fn get_group(&self, pool_id: &str, id: &str) -> Result<Option<Group>>;
+
+    async fn find_group(&self, pool_id: &str, code: &str) -> Result<Option<Group>>;
+
+    async fn groups_by_ids(&self, pool_id: &str, ids: &[String]) -> Result<Vec<Group>>;
+
+    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>>;
+
+    /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
+    /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group>;
+
     /// Adds every user or none (one unknown user rolls the whole call back).
     async fn add_group_members(
         &self,
@@ -80,19 +138,53 @@ pub trait DirectoryStore: Send + Sync {
         user_ids: &[String],
         at: i64,
     ) -> Result<()>;
+
+    /// Removes the users from the group; users who are not members are ignored.
+    async fn remove_group_members(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+    ) -> Result<()>;
+
+    /// The members, in the order they joined.
+    async fn group_users(&self, pool_id: &str, group_id: &str, page: Page) -> Result<Paged<User>>;
+
     /// The user's groups, ordered by (created_at, id) of the group.
     async fn user_groups(&self, pool_id: &str, user_id: &str) -> Result<Vec<Group>>;
 
-    // --- organizations ---------------------------------------------------------------------
+    // --- organizations ----------------------------------------------------------------
 
     /// Creates the organization with its root node.
     async fn insert_org(&self, org: &Org, root: &Node) -> Result<()>;
+
+    /// Creates an organization with a whole tree: `nodes[0]` is the root, every other node
+    /// comes after its parent. A tenant, if named, must be a tenant of the pool.
+    async fn insert_org_tree(
+        &self,
+        org: &crate::model::directory::Org,
+        tenant_id: Option<&str>,
+        nodes: &[Node],
+    ) -> Result<()>;
+
+    async fn get_org(&self, pool_id: &str, id: &str) -> Result<Option<Org>>;
+
+    async fn get_org_record(&self, pool_id: &str, org_id: &str) -> Result<Option<OrgRecord>>;
+
+    async fn list_orgs(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<OrgRecord>>;
+
+    async fn count_orgs(&self, pool_id: &str) -> Result<i64>;
+
+    async fn orgs_of_tenant(&self, pool_id: &str, tenant_id: &str) -> Result<Vec<OrgRecord>>;
+
     /// Adds a node under `node.parent_id`, which must be a node of `node.org_id`.
     async fn insert_node(&self, node: &Node) -> Result<()>;
-    async fn get_org(&self, pool_id: &str, id: &str) -> Result<Option<Org>>;
+
     async fn get_node(&self, pool_id: &str, id: &str) -> Result<Option<Node>>;
+
     /// The given nodes and all their ancestors, each once, in no particular order.
     async fn node_lineage(&self, pool_id: &str, node_ids: &[String]) -> Result<Vec<Node>>;
+
     /// `(parent id, child id)` for every direct child of the given nodes, in sibling order
     /// (sort order, created_at, id).
     async fn node_children(
@@ -100,16 +192,50 @@ pub trait DirectoryStore: Send + Sync {
         pool_id: &str,
         node_ids: &[String],
     ) -> Result<Vec<(String, String)>>;
-    /// Adds every user or none. With `is_main`, the node becomes each user's main
-    /// department (and no other node of the pool stays main for that user).
-    async fn add_node_members(
+
+    /// Every node of the given organizations.
+    async fn org_nodes(&self, pool_id: &str, org_ids: &[String]) -> Result<Vec<Node>>;
+
+    /// Writes the columns `change` names and `updated_at`; returns the node as stored.
+    async fn update_node(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node>;
+
+    async fn find_node_by_code(
+        &self,
+        pool_id: &str,
+        org_id: &str,
+        code: &str,
+    ) -> Result<Option<Node>>;
+
+    /// Every node of the pool with exactly this code (codes are unique per organization).
+    async fn nodes_with_code(&self, pool_id: &str, code: &str) -> Result<Vec<Node>>;
+
+    /// Nodes of the pool whose name or code contains `keyword`, at most `limit`, ordered by
+    /// (name, id).
+    async fn search_nodes(&self, pool_id: &str, keyword: &str, limit: i64) -> Result<Vec<Node>>;
+
+    async fn remove_node_members(
         &self,
         pool_id: &str,
         node_id: &str,
         user_ids: &[String],
-        is_main: bool,
-        at: i64,
     ) -> Result<()>;
+
+    /// The members of the node (and of its descendants with `with_descendants`, each user
+    /// once), in the order they joined.
+    async fn node_users(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        with_descendants: bool,
+        page: Page,
+    ) -> Result<Paged<User>>;
+
     /// The user's departments, optionally of one organization: main department first, then
     /// by (joined_at, node id).
     async fn user_memberships(
@@ -119,47 +245,134 @@ pub trait DirectoryStore: Send + Sync {
         org_id: Option<&str>,
     ) -> Result<Vec<NodeMembership>>;
 
-    // --- resources and grants --------------------------------------------------------------
+    // --- custom data of several targets -----------------------------------------------
 
-    async fn insert_namespace(&self, namespace: &ResourceNamespace) -> Result<()>;
-    async fn insert_resource(&self, resource: &Resource) -> Result<()>;
-    async fn find_resource(
+    /// `(target id, key, stored value)` of every value of the given targets.
+    async fn udf_values_of(
         &self,
         pool_id: &str,
-        namespace: &str,
-        code: &str,
-    ) -> Result<Option<Resource>>;
-    /// Inserts the grant or replaces the actions (and recorded type) of the existing one.
-    async fn upsert_grant(&self, grant: &NewGrant) -> Result<()>;
-    /// Every grant to one of `targets`, optionally of one namespace, ordered by (namespace,
-    /// resource, created_at, target).
-    async fn grants_for_targets(
-        &self,
-        pool_id: &str,
-        targets: &[(TargetType, String)],
-        namespace: Option<&str>,
-    ) -> Result<Vec<ResourceGrant>>;
+        target_type: &str,
+        target_ids: &[String],
+    ) -> Result<Vec<(String, String, String)>>;
+}
 
-    // --- application access ----------------------------------------------------------------
+/// Changes to one role's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFields {
+    pub code: Option<String>,
+    pub description: Option<Option<String>>,
+    pub parent_id: Option<Option<String>>,
+}
 
-    /// Inserts or replaces the rule of (app, target), enabled.
-    async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()>;
-    /// Records the default of the app's access policy in its `config` document, keeping
-    /// the other keys.
-    async fn set_app_default_access(
-        &self,
+/// Changes to one group's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFields {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+}
+
+/// The directory aggregate (roles, groups, org tree) inside a unit of work. Besides the
+/// reads a rule needs, it offers the deletes a cascade is made of; which of them run when a
+/// role, group, node or organization goes is decided by the core (`service::cascade`).
+#[async_trait]
+pub trait DirectoryTx: Send {
+    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>>;
+    /// `role_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
+    /// a root or at a role already seen (so a corrupt loop cannot make it run forever).
+    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>>;
+    /// Writes the named columns and `updated_at`; returns the role as stored. A code taken
+    /// in the namespace is [`crate::Error::Duplicate`].
+    async fn update_role_fields(
+        &mut self,
         pool_id: &str,
-        app_id: &str,
-        allow_all: bool,
+        role_id: &str,
+        fields: &RoleFields,
+        at: i64,
+    ) -> Result<Role>;
+
+    async fn org_exists(&mut self, pool_id: &str, org_id: &str) -> Result<bool>;
+    async fn node(&mut self, pool_id: &str, node_id: &str) -> Result<Option<Node>>;
+    /// `node_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
+    /// the root or at a node already seen.
+    async fn node_lineage(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>>;
+    async fn set_node_parent(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        parent_id: &str,
         at: i64,
     ) -> Result<()>;
-    /// Every application of the pool with its default (`true`: allow all), ordered by
-    /// (created_at, id).
-    async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>>;
-    /// The enabled access rules of any application of the pool naming one of `targets`.
-    async fn app_access_rules(
-        &self,
+
+    /// The ids of the namespace's roles.
+    async fn role_ids_in_namespace(
+        &mut self,
         pool_id: &str,
-        targets: &[(TargetType, String)],
-    ) -> Result<Vec<AppAccessRule>>;
+        namespace: &str,
+    ) -> Result<Vec<String>>;
+    /// Clears `parent_id` of every role whose parent is one of `parent_ids`.
+    async fn unparent_roles(&mut self, pool_id: &str, parent_ids: &[String]) -> Result<()>;
+    /// Deletes every assignment of these roles (to anyone).
+    async fn delete_assignments_of_roles(
+        &mut self,
+        pool_id: &str,
+        role_ids: &[String],
+    ) -> Result<()>;
+    /// Deletes every role assignment whose holder is one of `ids`, of type `target`.
+    async fn delete_role_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()>;
+    async fn delete_roles(&mut self, pool_id: &str, role_ids: &[String]) -> Result<()>;
+
+    async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+    async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+
+    /// The ids of every node of the organization.
+    async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>>;
+    /// `node_id` and every node below it.
+    async fn node_subtree(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>>;
+    async fn delete_node_members(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
+    async fn delete_nodes(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()>;
+    async fn delete_org(&mut self, pool_id: &str, org_id: &str) -> Result<()>;
+
+    async fn user_exists(&mut self, pool_id: &str, user_id: &str) -> Result<bool>;
+    /// Whether the user is a member of the node, and if so whether it is their main one.
+    async fn node_membership(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>>;
+    /// Makes the user a member of the node (not main); already a member, nothing changes.
+    async fn add_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
+    async fn remove_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<()>;
+    /// Sets the main flag of one membership.
+    async fn set_member_main(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        is_main: bool,
+    ) -> Result<()>;
+    /// Clears the main flag of every membership of the user except the one in `keep`.
+    async fn clear_main_except(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<()>;
 }

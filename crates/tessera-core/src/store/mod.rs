@@ -7,26 +7,26 @@
 //! registrations cannot both win.
 
 pub mod accounts;
-pub mod apps_admin;
-pub mod bulk;
+pub mod apps;
+pub mod authorization;
 pub mod directory;
-pub mod directory_admin;
 pub mod pool_admin;
+pub mod tenants;
 pub mod unit;
-pub mod user_admin;
 pub mod user_change;
+pub mod users;
 
 use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
-pub use apps_admin::AppsAdminStore;
-pub use bulk::BulkStore;
-pub use directory::DirectoryStore;
-pub use directory_admin::DirectoryAdminStore;
+pub use apps::{AppsStore, AppsTx};
+pub use authorization::{AuthorizationStore, AuthorizationTx};
+pub use directory::{DirectoryStore, DirectoryTx};
 pub use pool_admin::PoolAdminStore;
-pub use unit::{Units, WriteTx};
-pub use user_admin::UserAdminStore;
+pub use tenants::{TenantsStore, TenantsTx};
+pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
+pub use users::{UsersStore, UsersTx};
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -85,12 +85,12 @@ pub struct LoginUpdate {
 #[async_trait]
 pub trait Store:
     AccountStore
-    + AppsAdminStore
-    + BulkStore
+    + AppsStore
+    + AuthorizationStore
     + DirectoryStore
-    + DirectoryAdminStore
-    + UserAdminStore
     + PoolAdminStore
+    + TenantsStore
+    + UsersStore
     + Units
     + Send
     + Sync

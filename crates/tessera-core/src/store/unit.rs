@@ -7,7 +7,8 @@
 //! about, so two racing edits of one pool's directory run one after the other and cannot
 //! close a loop between them (each sees the other's committed change).
 //!
-//! Repositories are split by aggregate: [`DirectoryTx`] (roles, org tree) is the first;
+//! Repositories are split by aggregate, and each aggregate's module holds its transactional
+//! repository next to its store trait: [`DirectoryTx`] (roles, org tree) is the first;
 //! others follow the same shape.
 
 use std::future::Future;
@@ -15,8 +16,12 @@ use std::pin::Pin;
 
 use async_trait::async_trait;
 
+use super::apps::AppsTx;
+use super::authorization::AuthorizationTx;
+use super::directory::DirectoryTx;
+use super::tenants::TenantsTx;
+use super::users::UsersTx;
 use crate::error::Result;
-use crate::model::directory::{Node, Role};
 
 /// The future a unit-of-work closure returns; it may borrow the transaction only.
 pub type UnitFuture<'t, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 't>>;
@@ -34,46 +39,22 @@ pub trait Units: Send + Sync {
 /// An open write transaction. Dropped without [`WriteTx::commit`], it writes nothing; the
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
-pub trait WriteTx: DirectoryTx + Send {
+pub trait WriteTx:
+    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + CustomDataTx + Send
+{
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
 }
 
-/// Changes to one role's own columns; `None` leaves a column as it is.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RoleFields {
-    pub code: Option<String>,
-    pub description: Option<Option<String>>,
-    pub parent_id: Option<Option<String>>,
-}
-
-/// The directory aggregate (roles, org tree) inside a unit of work.
+/// Custom-field values inside a unit of work: they name their target by id, so they go
+/// when the target goes.
 #[async_trait]
-pub trait DirectoryTx: Send {
-    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>>;
-    /// `role_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
-    /// a root or at a role already seen (so a corrupt loop cannot make it run forever).
-    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>>;
-    /// Writes the named columns and `updated_at`; returns the role as stored. A code taken
-    /// in the namespace is [`crate::Error::Duplicate`].
-    async fn update_role_fields(
+pub trait CustomDataTx: Send {
+    /// Deletes the values of these targets of one UDF target kind (`"ROLE"`, `"ORG"`, …).
+    async fn delete_custom_data(
         &mut self,
         pool_id: &str,
-        role_id: &str,
-        fields: &RoleFields,
-        at: i64,
-    ) -> Result<Role>;
-
-    async fn org_exists(&mut self, pool_id: &str, org_id: &str) -> Result<bool>;
-    async fn node(&mut self, pool_id: &str, node_id: &str) -> Result<Option<Node>>;
-    /// `node_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
-    /// the root or at a node already seen.
-    async fn node_lineage(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>>;
-    async fn set_node_parent(
-        &mut self,
-        pool_id: &str,
-        node_id: &str,
-        parent_id: &str,
-        at: i64,
+        target_kind: &str,
+        ids: &[String],
     ) -> Result<()>;
 }

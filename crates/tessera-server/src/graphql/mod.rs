@@ -14,6 +14,8 @@ use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+mod limits;
+
 /// One selected field with its arguments already evaluated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Field {
@@ -22,9 +24,11 @@ pub struct Field {
     pub args: Map<String, Value>,
     /// Shared by every request of the same document when nothing in it depends on variables.
     pub selection: Arc<[Field]>,
-    /// The same name is selected again later in this selection set ([`project`] then copies
-    /// the value instead of moving it).
-    reused: bool,
+    /// No earlier field of this selection set has the same response key: the answer holds
+    /// each key once, written where the key first appears.
+    first: bool,
+    /// A later field with the same response key has a sub-selection to merge with this one's.
+    merge_later: bool,
 }
 
 impl Field {
@@ -67,6 +71,19 @@ pub enum ParseError {
     Subscription,
     #[error("the document is nested too deeply")]
     TooDeep,
+    /// Over a limit on what one request may cost ([`limits`]).
+    #[error(transparent)]
+    Limit(#[from] limits::Refused),
+}
+
+impl ParseError {
+    /// The request member at fault, as the wire names it.
+    pub fn parameter(&self) -> &'static str {
+        match self {
+            ParseError::Limit(refused) => refused.parameter(),
+            _ => "query",
+        }
+    }
 }
 
 const MAX_DEPTH: usize = 32;
@@ -78,6 +95,8 @@ struct Template {
     kind: OperationKind,
     name: Option<String>,
     fields: Vec<TField>,
+    /// What each request's variables are checked against.
+    shape: limits::Shape,
 }
 
 struct TField {
@@ -85,7 +104,8 @@ struct TField {
     name: String,
     args: Vec<(String, GqlValue<'static, String>)>,
     selection: TSelection,
-    reused: bool,
+    first: bool,
+    merge_later: bool,
 }
 
 enum TSelection {
@@ -186,6 +206,8 @@ fn prepare(query: &str, operation_name: Option<&str>) -> Result<Template, ParseE
         OperationDefinition::Mutation(m) => (OperationKind::Mutation, &m.selection_set),
         OperationDefinition::Subscription(_) => return Err(ParseError::Subscription),
     };
+    // Measured before anything is inlined: inlining is what a fragment bomb exploits.
+    let shape = limits::measure(&doc, op)?;
     let cx = Cx {
         fragments: &fragments,
     };
@@ -193,6 +215,7 @@ fn prepare(query: &str, operation_name: Option<&str>) -> Result<Template, ParseE
         kind,
         name,
         fields: cx.fields(set, 0)?,
+        shape,
     })
 }
 
@@ -202,6 +225,7 @@ pub fn parse(
     variables: &Map<String, Value>,
 ) -> Result<Operation, ParseError> {
     let t = template(query, operation_name)?;
+    t.shape.check_variables(variables)?;
     Ok(Operation {
         kind: t.kind,
         name: t.name.clone(),
@@ -221,7 +245,32 @@ fn instantiate(template: &[TField], variables: &Map<String, Value>) -> Vec<Field
                 TSelection::Fixed(fields) => Arc::clone(fields),
                 TSelection::Templated(fields) => instantiate(fields, variables).into(),
             },
-            reused: t.reused,
+            first: t.first,
+            merge_later: t.merge_later,
+        })
+        .collect()
+}
+
+/// How a field relates to the others of its selection set with the same name or key.
+struct Marks {
+    first: bool,
+    merge_later: bool,
+}
+
+/// [`Marks`] for each of `fields`, given each one's (response key, has a sub-selection). Quadratic, so it runs once per document (templates) or on the rare merged
+/// selection, never per field of every answer.
+fn duplicates<T>(fields: &[T], facts: impl Fn(&T) -> (&str, bool)) -> Vec<Marks> {
+    let facts: Vec<_> = fields.iter().map(facts).collect();
+    facts
+        .iter()
+        .enumerate()
+        .map(|(i, &(key, nested))| {
+            let later = &facts[i + 1..];
+            let first = !facts[..i].iter().any(|&(k, _)| k == key);
+            Marks {
+                first,
+                merge_later: first && nested && later.iter().any(|&(k, n)| k == key && n),
+            }
         })
         .collect()
 }
@@ -277,10 +326,17 @@ impl Cx<'_> {
     ) -> Result<Vec<TField>, ParseError> {
         let mut out = Vec::new();
         self.collect(set, depth, &mut out)?;
-        // Names are known before any variable: mark each field selected again later.
-        for i in 0..out.len() {
-            let (head, tail) = out.split_at_mut(i + 1);
-            head[i].reused = tail.iter().any(|g| g.name == head[i].name);
+        // Keys are known before any variable: mark each key selected again.
+        let marks = duplicates(&out, |f| {
+            let key = f.alias.as_deref().unwrap_or(&f.name);
+            let nested = match &f.selection {
+                TSelection::Fixed(fields) => !fields.is_empty(),
+                TSelection::Templated(fields) => !fields.is_empty(),
+            };
+            (key, nested)
+        });
+        for (f, m) in out.iter_mut().zip(marks) {
+            (f.first, f.merge_later) = (m.first, m.merge_later);
         }
         Ok(out)
     }
@@ -303,7 +359,8 @@ impl Cx<'_> {
                         name: f.name.clone(),
                         args: f.arguments.clone(),
                         selection: fixed_if_possible(children),
-                        reused: false,
+                        first: true,
+                        merge_later: false,
                     });
                 }
                 // Type conditions are not checked: every field the SDKs select exists on the
@@ -335,52 +392,90 @@ fn fixed_if_possible(fields: Vec<TField>) -> TSelection {
     }
 }
 
-/// Cuts `value` down to `selection`: objects keep the selected keys (under their aliases,
-/// missing ones as null), lists are projected element-wise, scalars pass through. Values are
-/// moved, not copied, unless a field is selected again later.
-pub fn project(value: Value, selection: &[Field]) -> Value {
+/// Writes `value` cut down to `selection` as JSON: objects keep the selected keys (under
+/// their aliases, missing ones as null, each key once, in selection order as GraphQL orders
+/// an answer; the sub-selections of a key selected twice merge), lists are projected
+/// element-wise, scalars pass through. Nothing is copied or rebuilt on the way: an answer's
+/// objects are read in place and written once.
+pub fn write_projected(value: &Value, selection: &[Field], out: &mut Vec<u8>) {
     if selection.is_empty() {
-        return value;
+        write_value(value, out);
+        return;
     }
     match value {
         Value::Array(items) => {
-            Value::Array(items.into_iter().map(|v| project(v, selection)).collect())
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_projected(item, selection, out);
+            }
+            out.push(b']');
         }
-        Value::Object(mut map) => {
-            let mut out = Map::new();
-            for f in selection {
-                // The value's own key is kept for the answer when it is the response key.
-                let (key, v) = if f.reused {
-                    (None, map.get(&f.name).cloned())
+        Value::Object(map) => {
+            out.push(b'{');
+            let mut comma = false;
+            for (i, f) in selection.iter().enumerate() {
+                if !f.first {
+                    continue;
+                }
+                if comma {
+                    out.push(b',');
+                }
+                comma = true;
+                write_str(f.key(), out);
+                out.push(b':');
+                let v = map.get(&f.name).unwrap_or(&Value::Null);
+                if f.merge_later {
+                    write_projected(v, &merged_selection(&selection[i..]), out);
                 } else {
-                    match map.remove_entry(&f.name) {
-                        Some((k, v)) => (Some(k), Some(v)),
-                        None => (None, None),
-                    }
-                };
-                let projected = project(v.unwrap_or(Value::Null), &f.selection);
-                // A field selected twice merges its sub-selections.
-                match (out.get_mut(f.key()), projected) {
-                    (Some(Value::Object(existing)), Value::Object(more)) => existing.extend(more),
-                    (_, p) => {
-                        let key = match key {
-                            Some(k) if f.alias.is_none() => k,
-                            _ => f.key().to_owned(),
-                        };
-                        out.insert(key, p);
-                    }
+                    write_projected(v, &f.selection, out);
                 }
             }
-            Value::Object(out)
+            out.push(b'}');
         }
-        other => other,
+        scalar => write_value(scalar, out),
     }
+}
+
+/// The sub-selections of `fields[0]` and of every later field with its response key, as one
+/// selection set.
+fn merged_selection(fields: &[Field]) -> Vec<Field> {
+    let key = fields[0].key();
+    let mut merged: Vec<Field> = fields
+        .iter()
+        .filter(|g| g.key() == key)
+        .flat_map(|g| g.selection.iter().cloned())
+        .collect();
+    let marks = duplicates(&merged, |f| (f.key(), !f.selection.is_empty()));
+    for (f, m) in merged.iter_mut().zip(marks) {
+        (f.first, f.merge_later) = (m.first, m.merge_later);
+    }
+    merged
+}
+
+/// `v` as JSON.
+pub fn write_value(v: &Value, out: &mut Vec<u8>) {
+    // Writing JSON into a Vec cannot fail: a Value has only string keys.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// `s` as a JSON string.
+pub fn write_str(s: &str, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn project(value: Value, selection: &[Field]) -> Value {
+        let mut out = Vec::new();
+        write_projected(&value, selection, &mut out);
+        serde_json::from_slice(&out).unwrap()
+    }
 
     #[test]
     fn sdk_documents_parse_with_duplicates_and_nested_arguments() {
@@ -404,6 +499,41 @@ mod tests {
         let q = "query user($id: String) { user(id: $id) { id } }";
         let op = parse(q, None, &Map::new()).unwrap();
         assert!(op.fields[0].args.is_empty());
+    }
+
+    /// Duplicates, aliases, merged sub-selections (in lists too), lists, missing keys and
+    /// scalars under a selection.
+    #[test]
+    fn projection_writes_each_key_once_in_selection_order() {
+        let q = "query { u: user { id id a: id phone phone missing \
+                 roles { code } roles { description code } tags { x } \
+                 customData { key } customData { value } n { m { k } } scalar { y } } }";
+        let op = parse(q, None, &Map::new()).unwrap();
+        let sel = &op.fields[0].selection;
+        let value = json!({"id": "u1", "phone": null, "extra": 1,
+            "roles": [{"code": "r1", "description": "d", "x": 1}, {"code": "r2"}],
+            "tags": [], "customData": [{"key": "k", "value": "v", "label": "l"}],
+            "n": {"m": {"k": [1, 2], "z": true}}, "scalar": 5});
+        let mut out = Vec::new();
+        write_projected(&value, sel, &mut out);
+        let written: Value = serde_json::from_slice(&out).unwrap();
+        // Sub-selections of a key selected twice merge, in lists too.
+        assert_eq!(
+            written,
+            json!({"id": "u1", "a": "u1", "phone": null, "missing": null,
+                "roles": [{"code": "r1", "description": "d"}, {"code": "r2", "description": null}],
+                "tags": [], "customData": [{"key": "k", "value": "v"}],
+                "n": {"m": {"k": [1, 2]}}, "scalar": 5})
+        );
+        // Each key once, in selection order.
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with(r#"{"id":"u1","a":"u1","phone":null,"missing":null,"roles":"#));
+        assert_eq!(text.matches("\"code\"").count(), 2, "{text}");
+        // A list at the top, projected element-wise.
+        let listed = project(json!([{"id": 1, "q": 2}]), sel);
+        assert_eq!(listed[0]["id"], 1);
+        assert_eq!(listed[0]["a"], 1);
+        assert!(listed[0].get("q").is_none());
     }
 
     #[test]

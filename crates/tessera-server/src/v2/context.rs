@@ -22,6 +22,7 @@ use tessera_core::{Error, Result};
 
 use crate::authing::Lang;
 use crate::client_ip::Origin;
+use crate::cors::RequestPool;
 use crate::AppState;
 
 pub struct V2Ctx {
@@ -88,6 +89,10 @@ impl FromRequestParts<AppState> for V2Ctx {
             (None, Some(id)) => (Ok(None), core.pool(id).await.map(Some)),
             (None, None) => (Ok(None), Ok(None)),
         };
+        // The answer's CORS headers follow this pool's allowed origins (`cors`).
+        if let (Some(slot), Ok(Some(p))) = (parts.extensions.get::<RequestPool>(), &pool) {
+            slot.record(p);
+        }
         // Served without connect info (only in-process tests do that), nothing is known.
         let origin = parts
             .extensions

@@ -50,42 +50,48 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
         Ok(op) => op,
         Err(e) => {
             tracing::debug!(error = %e, "GraphQL document refused");
-            return failure(Error::InvalidParameter("query"), lang);
+            return failure(Error::InvalidParameter(e.parameter()), lang);
         }
     };
-    let mut data = Map::new();
-    let mut errors = Vec::new();
+    // Every root field is resolved first (errors are known only then); the answer is then
+    // written straight from the resolvers' values, cut to each field's selection on the way.
+    let mut results = Vec::with_capacity(op.fields.len());
     for field in &op.fields {
-        match resolve(&ctx, field).await {
-            Ok(v) => {
-                data.insert(
-                    field.key().to_owned(),
-                    graphql::project(v, &field.selection),
-                );
-            }
-            Err(e) => {
-                errors.push(error_json(&e, lang, Some(field.key())));
-                data.insert(field.key().to_owned(), Value::Null);
-            }
-        }
+        results.push(resolve(&ctx, field).await);
     }
-    let mut out = Map::new();
-    if !errors.is_empty() {
-        out.insert("errors".into(), Value::Array(errors));
-    }
-    out.insert("data".into(), Value::Object(data));
-    answer(&Value::Object(out))
-}
-
-/// The answer as JSON, written into a buffer sized for a user object: axum's `Json` starts at
-/// 128 bytes and grows by copying, several times for most answers.
-fn answer(v: &Value) -> Response {
+    let mut errors = Vec::new();
     let mut buf = Vec::with_capacity(2048);
-    match serde_json::to_writer(&mut buf, v) {
-        Ok(()) => ([(header::CONTENT_TYPE, "application/json")], buf).into_response(),
-        // A `Value` always serialises; should that change, axum's own path reports it.
-        Err(_) => Json(v).into_response(),
+    buf.extend_from_slice(b"{\"data\":{");
+    let mut comma = false;
+    let mut written: Vec<&str> = Vec::with_capacity(op.fields.len());
+    for (field, result) in op.fields.iter().zip(&results) {
+        let value = match result {
+            Ok(v) => v,
+            Err(e) => {
+                errors.push(error_json(e, lang, Some(field.key())));
+                &Value::Null
+            }
+        };
+        // A response key answered twice at the root is written once (the first answer).
+        if written.contains(&field.key()) {
+            continue;
+        }
+        written.push(field.key());
+        if comma {
+            buf.push(b',');
+        }
+        comma = true;
+        graphql::write_str(field.key(), &mut buf);
+        buf.push(b':');
+        graphql::write_projected(value, &field.selection, &mut buf);
     }
+    buf.push(b'}');
+    if !errors.is_empty() {
+        buf.extend_from_slice(b",\"errors\":");
+        graphql::write_value(&Value::Array(errors), &mut buf);
+    }
+    buf.push(b'}');
+    ([(header::CONTENT_TYPE, "application/json")], buf).into_response()
 }
 
 /// Some operation names (`refreshToken`, `updateUser`, `udv`…) exist in both SDK clients

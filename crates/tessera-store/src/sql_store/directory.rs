@@ -1,4 +1,4 @@
-//! [`DirectoryStore`] on SQL.
+//! [`DirectoryStore`] and [`DirectoryTx`] on SQL: roles, groups, organization trees.
 //!
 //! Writes that link two rows are `INSERT … SELECT … WHERE EXISTS`: the statement that writes
 //! is also the one that checks both ends, so it runs first in its transaction (SQLite takes
@@ -9,18 +9,24 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
+
 use tessera_core::model::directory::{
-    AppAccessRule, Group, Node, NodeMembership, Org, Resource, ResourceAction, ResourceGrant,
-    ResourceNamespace, ResourceType, Role, Subjects, TargetType, ACCESS_POLICY_ALLOW_ALL,
-    ACCESS_POLICY_DEFAULT_KEY, ACCESS_POLICY_DENY_ALL,
+    Group, Node, NodeMembership, Org, Role, Subjects, TargetType,
 };
-use tessera_core::model::Application;
-use tessera_core::store::directory::{DirectoryStore, NewGrant};
-use tessera_core::{ids, Entity, Error, Result};
+use tessera_core::{Entity, Error, Result};
 
 use super::statement::Sql;
 use super::{db_err, SqlStore};
-use crate::rows::{self, col, flag, to_json};
+use crate::rows::{self, col, flag};
+
+use super::statement::{contains_pattern, count, direction, page_sql, targeted_update, SetValue};
+use super::unit::SqlWriteTx;
+use tessera_core::model::directory_admin::{NodeChange, OrgRecord};
+use tessera_core::model::User;
+use tessera_core::service::paging::{Page, Paged};
+use tessera_core::store::directory::{DirectoryStore, DirectoryTx, GroupFields, Order, RoleFields};
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// How a target type is spelled in `role_assignments`, `resource_grants` and
 /// `app_access_policies` (the schema's names, not the wire's).
@@ -109,17 +115,6 @@ pub(super) fn by_type(targets: &[(TargetType, String)]) -> BTreeMap<TargetType, 
         }
     }
     out
-}
-
-/// The order the resolver merges grants in: per resource, oldest grant first.
-fn grant_order(g: &ResourceGrant) -> (&str, &str, i64, TargetType, &str) {
-    (
-        &g.namespace,
-        &g.resource,
-        g.created_at,
-        g.target_type,
-        &g.target_id,
-    )
 }
 
 pub(super) fn prefixed(columns: &str, alias: &str) -> String {
@@ -227,36 +222,6 @@ pub(super) fn node(row: &AnyRow) -> Result<Node> {
     })
 }
 
-pub(super) const NAMESPACE_COLUMNS: &str =
-    "id, pool_id, code, name, description, app_id, created_at, updated_at";
-
-pub(super) const RESOURCE_COLUMNS: &str =
-    "id, pool_id, namespace, code, type, description, actions, \
-    api_identifier, created_at, updated_at";
-
-pub(super) fn resource_type(row: &AnyRow, name: &str) -> Result<ResourceType> {
-    let text: String = col(row, name)?;
-    ResourceType::parse(&text)
-        .ok_or_else(|| Error::Storage(format!("column {name}: unknown resource type {text:?}")))
-}
-
-pub(super) fn resource(row: &AnyRow) -> Result<Resource> {
-    let actions: String = col(row, "actions")?;
-    Ok(Resource {
-        id: col(row, "id")?,
-        pool_id: col(row, "pool_id")?,
-        namespace: col(row, "namespace")?,
-        code: col(row, "code")?,
-        resource_type: resource_type(row, "type")?,
-        description: col(row, "description")?,
-        actions: serde_json::from_str::<Vec<ResourceAction>>(&actions)
-            .map_err(|e| Error::Storage(format!("column actions: {e}")))?,
-        api_identifier: col(row, "api_identifier")?,
-        created_at: col(row, "created_at")?,
-        updated_at: col(row, "updated_at")?,
-    })
-}
-
 pub(super) async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) -> Result<u64> {
     // The parent row supplies pool and org, so a node can only join a tree of its own pool.
     let (parent_filter, parent_id) = match &n.parent_id {
@@ -291,8 +256,165 @@ pub(super) async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) ->
         .map_err(dir_err)
 }
 
+/// Deletes roles of the pool and everything naming them; children lose their parent.
+/// A table linking a role or a policy to targets: both are written the same way.
+pub(super) struct Assignments {
+    pub(super) table: &'static str,
+    /// The column naming the role or policy.
+    pub(super) owner_col: &'static str,
+    /// The table of roles or policies, and the error naming a missing one.
+    pub(super) owners: &'static str,
+    pub(super) owner_missing: Error,
+    /// Extra columns written on insert (with their constant values), after `pool_id`.
+    pub(super) extra_cols: &'static str,
+    pub(super) extra_vals: &'static str,
+}
+
+const ROLE_ASSIGNMENTS: Assignments = Assignments {
+    table: "role_assignments",
+    owner_col: "role_id",
+    owners: "roles",
+    owner_missing: Error::NotFound(Entity::Role),
+    extra_cols: "",
+    extra_vals: "",
+};
+
+/// Links every owner to every target, all or nothing: the insert itself checks that both
+/// ends exist in the pool, and only when it wrote nothing do we look at which one is missing.
+pub(super) async fn link_all(
+    tx: &mut Tx<'_>,
+    a: &Assignments,
+    pool_id: &str,
+    owner_ids: &[String],
+    targets: &[(TargetType, String)],
+    at: i64,
+) -> Result<()> {
+    for owner_id in owner_ids {
+        for (t, target_id) in targets {
+            let (table, target_missing) = target_table(*t);
+            let n = sqlx::query(&format!(
+                "INSERT INTO {tbl} ({owner}, target_type, target_id, pool_id{xc}, created_at) \
+                 SELECT o.id, $3, $4, o.pool_id{xv}, $5 FROM {owners} o \
+                 WHERE o.pool_id = $1 AND o.id = $2 \
+                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
+                 ON CONFLICT ({owner}, target_type, target_id) DO NOTHING",
+                tbl = a.table,
+                owner = a.owner_col,
+                owners = a.owners,
+                xc = a.extra_cols,
+                xv = a.extra_vals,
+            ))
+            .bind(pool_id)
+            .bind(owner_id)
+            .bind(target_key(*t))
+            .bind(target_id)
+            .bind(at)
+            .execute(&mut **tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+            if n == 0 {
+                let ends = vec![
+                    (a.owners, owner_id.as_str(), a.owner_missing.clone()),
+                    (table, target_id.as_str(), target_missing),
+                ];
+                if let Some(e) = missing_end(tx, pool_id, ends).await? {
+                    return Err(e);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Removes the links of these owners to these targets.
+pub(super) async fn unlink_all(
+    tx: &mut Tx<'_>,
+    a: &Assignments,
+    pool_id: &str,
+    owner_ids: &[String],
+    targets: &[(TargetType, String)],
+) -> Result<()> {
+    for (t, ids) in by_type(targets) {
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+        let owners = sql.bind_list(owner_ids);
+        let list = sql.bind_list(&ids);
+        sql.text = format!(
+            "DELETE FROM {} WHERE pool_id = $1 AND target_type = $2 \
+             AND {} IN ({owners}) AND target_id IN ({list})",
+            a.table, a.owner_col
+        );
+        sql.query().execute(&mut **tx).await.map_err(db_err)?;
+    }
+    Ok(())
+}
+
+/// The users with these ids, in the order of `ids` (a page computed by another query).
+async fn users_in_order(
+    pool: &sqlx::AnyPool,
+    pool_id: &str,
+    ids: Vec<String>,
+) -> Result<Vec<User>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::new(vec![pool_id.to_owned()]);
+    let list = sql.bind_list(&ids);
+    sql.text = format!(
+        "SELECT {} FROM users WHERE pool_id = $1 AND id IN ({list})",
+        rows::USER_COLUMNS
+    );
+    let mut by_id: HashMap<String, User> = sql
+        .query()
+        .fetch_all(pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| rows::user(r).map(|u| (u.id.clone(), u)))
+        .collect::<Result<_>>()?;
+    Ok(ids.iter().filter_map(|id| by_id.remove(id)).collect())
+}
+
+fn user_ids(rows: &[AnyRow]) -> Result<Vec<String>> {
+    rows.iter().map(|r| col(r, "user_id")).collect()
+}
+
+/// The part of a users query that keeps users matching `search` (`u` is the users alias).
+fn user_search(sql: &mut Sql, search: Option<&str>) -> String {
+    match search.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => {
+            let p = sql.bind(&contains_pattern(s));
+            format!(
+                " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
+                 OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
+            )
+        }
+        None => String::new(),
+    }
+}
+
+const ORG_RECORD_COLUMNS: &str = "id, pool_id, root_node_id, created_at, updated_at, tenant_id";
+
+fn org_record(row: &AnyRow) -> Result<OrgRecord> {
+    Ok(OrgRecord {
+        org: Org {
+            id: col(row, "id")?,
+            pool_id: col(row, "pool_id")?,
+            root_node_id: col(row, "root_node_id")?,
+            created_at: col(row, "created_at")?,
+            updated_at: col(row, "updated_at")?,
+        },
+        tenant_id: col(row, "tenant_id")?,
+    })
+}
+
 #[async_trait]
 impl DirectoryStore for SqlStore {
+    // --- the resolver's input ---------------------------------------------------------
+
     async fn user_subjects(&self, pool_id: &str, user_id: &str) -> Result<Option<Subjects>> {
         // One statement, so the answer is one consistent snapshot. UNION (not UNION ALL) in
         // the recursive parts stops at rows already seen, so even a corrupt cycle ends.
@@ -373,6 +495,8 @@ impl DirectoryStore for SqlStore {
         Ok(Some(subjects))
     }
 
+    // --- roles ------------------------------------------------------------------------
+
     async fn insert_role(&self, r: &Role) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO roles ({ROLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -442,6 +566,36 @@ impl DirectoryStore for SqlStore {
         sql.fetch_all(&self.pool).await?.iter().map(role).collect()
     }
 
+    async fn list_roles(
+        &self,
+        pool_id: &str,
+        namespace: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Role>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let ns = namespace
+            .map(|n| format!(" AND namespace = {}", sql.bind(n)))
+            .unwrap_or_default();
+        let filter = format!("FROM roles WHERE pool_id = $1{ns}");
+        sql.text = format!("SELECT COUNT(*) AS n {filter}");
+        let total_count = count(&self.pool, &sql).await?;
+        let d = direction(order);
+        sql.text = format!(
+            "SELECT {ROLE_COLUMNS} {filter} ORDER BY created_at{d}, id{d}{}",
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(role)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
     async fn assign_role(
         &self,
         pool_id: &str,
@@ -481,6 +635,130 @@ impl DirectoryStore for SqlStore {
         })
     }
 
+    async fn assign_roles(
+        &self,
+        pool_id: &str,
+        role_ids: &[String],
+        targets: &[(TargetType, String)],
+        at: i64,
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            link_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
+        })
+    }
+
+    async fn revoke_roles(
+        &self,
+        pool_id: &str,
+        role_ids: &[String],
+        targets: &[(TargetType, String)],
+    ) -> Result<()> {
+        if role_ids.is_empty() || targets.is_empty() {
+            return Ok(());
+        }
+        atomically!(self, tx, {
+            unlink_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets).await
+        })
+    }
+
+    async fn role_users(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        let mut sql = Sql::new(vec![
+            pool_id.to_owned(),
+            role_id.to_owned(),
+            target_key(TargetType::User).to_owned(),
+        ]);
+        let filter = user_search(&mut sql, search);
+        let from = format!(
+            "FROM role_assignments ra JOIN users u ON u.id = ra.target_id AND u.pool_id = ra.pool_id \
+             WHERE ra.role_id = $2 AND ra.target_type = $3 AND ra.pool_id = $1{filter}"
+        );
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT {} {from} ORDER BY ra.created_at, ra.target_id{}",
+            prefixed(rows::USER_COLUMNS, "u"),
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn roles_of_targets(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<Vec<String>> {
+        let grouped = by_type(targets);
+        if grouped.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let parts: Vec<String> = grouped
+            .iter()
+            .map(|(t, ids)| {
+                let kind = sql.bind(target_key(*t));
+                let list = sql.bind_list(ids);
+                format!(
+                    "SELECT role_id FROM role_assignments WHERE pool_id = $1 \
+                     AND target_type = {kind} AND target_id IN ({list})"
+                )
+            })
+            .collect();
+        sql.text = parts.join(" UNION ");
+        let mut ids: Vec<String> = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "role_id"))
+            .collect::<Result<_>>()?;
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    async fn role_lineage(&self, pool_id: &str, role_ids: &[String]) -> Result<Vec<String>> {
+        if role_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(role_ids);
+        sql.text = format!(
+            "WITH RECURSIVE chain(id, parent_id) AS ( \
+                SELECT id, parent_id FROM roles WHERE pool_id = $1 AND id IN ({list}) \
+                UNION \
+                SELECT r.id, r.parent_id FROM chain c JOIN roles r ON r.id = c.parent_id) \
+             SELECT id FROM chain"
+        );
+        let mut ids: Vec<String> = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect::<Result<_>>()?;
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    // --- groups -----------------------------------------------------------------------
+
     async fn insert_group(&self, g: &Group) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
@@ -510,6 +788,88 @@ impl DirectoryStore for SqlStore {
         .as_ref()
         .map(group)
         .transpose()
+    }
+
+    async fn find_group(&self, pool_id: &str, code: &str) -> Result<Option<Group>> {
+        sqlx::query(&format!(
+            "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 AND code = $2"
+        ))
+        .bind(pool_id)
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(group)
+        .transpose()
+    }
+
+    async fn groups_by_ids(&self, pool_id: &str, ids: &[String]) -> Result<Vec<Group>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!(
+            "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 AND id IN ({list}) \
+             ORDER BY created_at, id"
+        );
+        sql.query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(group)
+            .collect()
+    }
+
+    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        sql.text = "SELECT COUNT(*) AS n FROM user_groups WHERE pool_id = $1".into();
+        let total_count = count(&self.pool, &sql).await?;
+        let d = direction(order);
+        sql.text = format!(
+            "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 \
+             ORDER BY created_at{d}, id{d}{}",
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(group)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn update_group(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.code {
+            sets.push(("code", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(group)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Group))
     }
 
     async fn add_group_members(
@@ -550,6 +910,46 @@ impl DirectoryStore for SqlStore {
         })
     }
 
+    async fn remove_group_members(
+        &self,
+        pool_id: &str,
+        group_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), group_id.to_owned()]);
+        let list = sql.bind_list(user_ids);
+        sql.text = format!(
+            "DELETE FROM group_members WHERE pool_id = $1 AND group_id = $2 AND user_id IN ({list})"
+        );
+        sql.query().execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn group_users(&self, pool_id: &str, group_id: &str, page: Page) -> Result<Paged<User>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned(), group_id.to_owned()]);
+        let from = "FROM group_members m JOIN users u ON u.id = m.user_id \
+                    WHERE m.group_id = $2 AND m.pool_id = $1";
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT {} {from} ORDER BY m.created_at, m.user_id{}",
+            prefixed(rows::USER_COLUMNS, "u"),
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(rows::user)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
     async fn user_groups(&self, pool_id: &str, user_id: &str) -> Result<Vec<Group>> {
         sqlx::query(&format!(
             "SELECT {} FROM group_members m JOIN user_groups g ON g.id = m.group_id \
@@ -565,6 +965,8 @@ impl DirectoryStore for SqlStore {
         .map(group)
         .collect()
     }
+
+    // --- organizations ----------------------------------------------------------------
 
     async fn insert_org(&self, o: &Org, root: &Node) -> Result<()> {
         atomically!(self, tx, {
@@ -588,6 +990,115 @@ impl DirectoryStore for SqlStore {
         })
     }
 
+    async fn insert_org_tree(
+        &self,
+        o: &Org,
+        tenant_id: Option<&str>,
+        nodes: &[Node],
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            sqlx::query(&format!(
+                "INSERT INTO orgs ({ORG_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6)"
+            ))
+            .bind(&o.id)
+            .bind(&o.pool_id)
+            .bind(&o.root_node_id)
+            .bind(o.created_at)
+            .bind(o.updated_at)
+            .bind(tenant_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            if let Some(t) = tenant_id {
+                let found =
+                    sqlx::query("SELECT 1 AS one FROM tenants WHERE pool_id = $1 AND id = $2")
+                        .bind(&o.pool_id)
+                        .bind(t)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db_err)?;
+                if found.is_none() {
+                    return Err(Error::NotFound(Entity::Tenant));
+                }
+            }
+            for n in nodes {
+                if insert_node_row(&mut tx, n).await? == 0 {
+                    return Err(Error::Internal(
+                        "an imported node does not follow its parent".into(),
+                    ));
+                }
+            }
+            Ok(())
+        })
+    }
+
+    async fn get_org(&self, pool_id: &str, id: &str) -> Result<Option<Org>> {
+        sqlx::query(&format!(
+            "SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1 AND pool_id = $2"
+        ))
+        .bind(id)
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(org)
+        .transpose()
+    }
+
+    async fn get_org_record(&self, pool_id: &str, org_id: &str) -> Result<Option<OrgRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ORG_RECORD_COLUMNS} FROM orgs WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(org_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(org_record)
+        .transpose()
+    }
+
+    async fn list_orgs(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<OrgRecord>> {
+        let total_count = self.count_orgs(pool_id).await?;
+        let d = direction(order);
+        let list = sqlx::query(&format!(
+            "SELECT {ORG_RECORD_COLUMNS} FROM orgs WHERE pool_id = $1 \
+             ORDER BY created_at{d}, id{d}{}",
+            page_sql(page)
+        ))
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(org_record)
+        .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn count_orgs(&self, pool_id: &str) -> Result<i64> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        sql.text = "SELECT COUNT(*) AS n FROM orgs WHERE pool_id = $1".into();
+        count(&self.pool, &sql).await
+    }
+
+    async fn orgs_of_tenant(&self, pool_id: &str, tenant_id: &str) -> Result<Vec<OrgRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ORG_RECORD_COLUMNS} FROM orgs WHERE pool_id = $1 AND tenant_id = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(tenant_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(org_record)
+        .collect()
+    }
+
     async fn insert_node(&self, n: &Node) -> Result<()> {
         let Some(parent_id) = &n.parent_id else {
             return Err(Error::NodeWithoutParent);
@@ -609,20 +1120,6 @@ impl DirectoryStore for SqlStore {
             }
             Ok(())
         })
-    }
-
-    async fn get_org(&self, pool_id: &str, id: &str) -> Result<Option<Org>> {
-        sqlx::query(&format!(
-            "SELECT {ORG_COLUMNS} FROM orgs WHERE id = $1 AND pool_id = $2"
-        ))
-        .bind(id)
-        .bind(pool_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(org)
-        .transpose()
     }
 
     async fn get_node(&self, pool_id: &str, id: &str) -> Result<Option<Node>> {
@@ -680,63 +1177,189 @@ impl DirectoryStore for SqlStore {
             .collect()
     }
 
-    async fn add_node_members(
+    async fn org_nodes(&self, pool_id: &str, org_ids: &[String]) -> Result<Vec<Node>> {
+        if org_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(org_ids);
+        sql.text = format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND org_id IN ({list}) \
+             ORDER BY org_id, sort_order, created_at, id"
+        );
+        sql.query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(node)
+            .collect()
+    }
+
+    async fn update_node(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node> {
+        let mut sets = Vec::new();
+        if let Some(v) = &change.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &change.code {
+            sets.push(("code", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &change.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = change.order {
+            sets.push(("sort_order", SetValue::Int(v)));
+        }
+        if let Some(v) = &change.name_i18n {
+            sets.push(("name_i18n", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &change.description_i18n {
+            sets.push(("description_i18n", SetValue::OptText(v.clone())));
+        }
+        targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(node)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::OrgNode))
+    }
+
+    async fn find_node_by_code(
+        &self,
+        pool_id: &str,
+        org_id: &str,
+        code: &str,
+    ) -> Result<Option<Node>> {
+        sqlx::query(&format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE org_id = $1 AND code = $2 AND pool_id = $3"
+        ))
+        .bind(org_id)
+        .bind(code)
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(node)
+        .transpose()
+    }
+
+    async fn nodes_with_code(&self, pool_id: &str, code: &str) -> Result<Vec<Node>> {
+        sqlx::query(&format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND code = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(code)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(node)
+        .collect()
+    }
+
+    async fn search_nodes(&self, pool_id: &str, keyword: &str, limit: i64) -> Result<Vec<Node>> {
+        let pattern = contains_pattern(keyword);
+        sqlx::query(&format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 \
+             AND (LOWER(name) LIKE $2 ESCAPE '\\' OR LOWER(COALESCE(code, '')) LIKE $2 ESCAPE '\\') \
+             ORDER BY name, id LIMIT {limit}"
+        ))
+        .bind(pool_id)
+        .bind(pattern)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(node)
+        .collect()
+    }
+
+    async fn remove_node_members(
         &self,
         pool_id: &str,
         node_id: &str,
         user_ids: &[String],
-        is_main: bool,
-        at: i64,
     ) -> Result<()> {
-        let on_conflict = if is_main {
-            "DO UPDATE SET is_main = 1"
-        } else {
-            "DO NOTHING"
-        };
-        let insert = format!(
-            "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
-             SELECT n.id, u.id, n.pool_id, $4, $5 FROM org_nodes n \
-             JOIN users u ON u.pool_id = n.pool_id AND u.id = $3 \
-             WHERE n.pool_id = $1 AND n.id = $2 \
-             ON CONFLICT (node_id, user_id) {on_conflict}"
+        if user_ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), node_id.to_owned()]);
+        let list = sql.bind_list(user_ids);
+        sql.text = format!(
+            "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id IN ({list})"
         );
-        atomically!(self, tx, {
-            for user_id in user_ids {
-                let n = sqlx::query(&insert)
-                    .bind(pool_id)
-                    .bind(node_id)
-                    .bind(user_id)
-                    .bind(i64::from(is_main))
-                    .bind(at)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?
-                    .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("org_nodes", node_id, Error::NotFound(Entity::OrgNode)),
-                        ("users", user_id.as_str(), Error::UserNotFound),
-                    ];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
-                    }
-                }
-                if is_main {
-                    // A user has one main department.
-                    sqlx::query(
-                        "UPDATE node_members SET is_main = 0 \
-                         WHERE user_id = $1 AND pool_id = $2 AND node_id <> $3 AND is_main <> 0",
-                    )
-                    .bind(user_id)
-                    .bind(pool_id)
-                    .bind(node_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-                }
-            }
-            Ok(())
-        })
+        sql.query().execute(&self.pool).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn node_users(
+        &self,
+        pool_id: &str,
+        node_id: &str,
+        with_descendants: bool,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        if !with_descendants {
+            let mut sql = Sql::new(vec![pool_id.to_owned(), node_id.to_owned()]);
+            let from = "FROM node_members m JOIN users u ON u.id = m.user_id \
+                        WHERE m.node_id = $2 AND m.pool_id = $1";
+            sql.text = format!("SELECT COUNT(*) AS n {from}");
+            let total_count = count(&self.pool, &sql).await?;
+            sql.text = format!(
+                "SELECT {} {from} ORDER BY m.joined_at, m.user_id{}",
+                prefixed(rows::USER_COLUMNS, "u"),
+                page_sql(page)
+            );
+            let list = sql
+                .query()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(rows::user)
+                .collect::<Result<_>>()?;
+            return Ok(Paged { total_count, list });
+        }
+        // Each user once, placed by their earliest membership in the subtree.
+        let sub = "WITH RECURSIVE sub(id, org_id) AS ( \
+                SELECT id, org_id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
+                UNION \
+                SELECT c.id, c.org_id FROM sub JOIN org_nodes c \
+                ON c.org_id = sub.org_id AND c.parent_id = sub.id)";
+        let members = "FROM node_members m WHERE m.pool_id = $1 \
+                       AND m.node_id IN (SELECT id FROM sub)";
+        let total_count = sqlx::query(&format!(
+            "{sub} SELECT COUNT(DISTINCT m.user_id) AS n {members}"
+        ))
+        .bind(pool_id)
+        .bind(node_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err)
+        .and_then(|r| col::<i64>(&r, "n"))?;
+        let rows = sqlx::query(&format!(
+            "{sub} SELECT m.user_id AS user_id, MIN(m.joined_at) AS joined {members} \
+             GROUP BY m.user_id ORDER BY joined, m.user_id{}",
+            page_sql(page)
+        ))
+        .bind(pool_id)
+        .bind(node_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let list = users_in_order(&self.pool, pool_id, user_ids(&rows)?).await?;
+        Ok(Paged { total_count, list })
     }
 
     async fn user_memberships(
@@ -769,317 +1392,347 @@ impl DirectoryStore for SqlStore {
             .collect()
     }
 
-    async fn insert_namespace(&self, ns: &ResourceNamespace) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO resource_namespaces ({NAMESPACE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        ))
-        .bind(&ns.id)
-        .bind(&ns.pool_id)
-        .bind(&ns.code)
-        .bind(&ns.name)
-        .bind(&ns.description)
-        .bind(&ns.app_id)
-        .bind(ns.created_at)
-        .bind(ns.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
-    }
+    // --- custom data of several targets -----------------------------------------------
 
-    async fn insert_resource(&self, r: &Resource) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO resources ({RESOURCE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        ))
-        .bind(&r.id)
-        .bind(&r.pool_id)
-        .bind(&r.namespace)
-        .bind(&r.code)
-        .bind(r.resource_type.as_str())
-        .bind(&r.description)
-        .bind(to_json(&r.actions)?)
-        .bind(&r.api_identifier)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
-    }
-
-    async fn find_resource(
+    async fn udf_values_of(
         &self,
         pool_id: &str,
-        namespace: &str,
-        code: &str,
-    ) -> Result<Option<Resource>> {
-        sqlx::query(&format!(
-            "SELECT {RESOURCE_COLUMNS} FROM resources \
-             WHERE pool_id = $1 AND namespace = $2 AND code = $3"
-        ))
-        .bind(pool_id)
-        .bind(namespace)
-        .bind(code)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(resource)
-        .transpose()
+        target_type: &str,
+        target_ids: &[String],
+    ) -> Result<Vec<(String, String, String)>> {
+        if target_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_type.to_owned()]);
+        let list = sql.bind_list(target_ids);
+        sql.text = format!(
+            "SELECT target_id, key, value FROM udf_values WHERE pool_id = $1 \
+             AND target_type = $2 AND target_id IN ({list})"
+        );
+        sql.query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| Ok((col(r, "target_id")?, col(r, "key")?, col(r, "value")?)))
+            .collect()
+    }
+}
+
+#[async_trait]
+impl DirectoryTx for SqlWriteTx {
+    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>> {
+        self.by_id("roles", ROLE_COLUMNS, pool_id, role_id, role)
+            .await
     }
 
-    async fn upsert_grant(&self, g: &NewGrant) -> Result<()> {
-        let (table, target_missing) = target_table(g.target_type);
-        let n = sqlx::query(&format!(
-            "INSERT INTO resource_grants (id, pool_id, namespace, resource, resource_type, \
-             target_type, target_id, actions, effect, created_at) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, 'ALLOW', $9 \
-             WHERE EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $7) \
-             ON CONFLICT (pool_id, namespace, resource, target_type, target_id) \
-             DO UPDATE SET actions = excluded.actions, resource_type = excluded.resource_type"
-        ))
-        .bind(&g.id)
-        .bind(&g.pool_id)
-        .bind(&g.namespace)
-        .bind(&g.resource)
-        .bind(g.resource_type.as_str())
-        .bind(target_key(g.target_type))
-        .bind(&g.target_id)
-        .bind(to_json(&g.actions)?)
-        .bind(g.at)
-        .execute(&self.pool)
+    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>> {
+        self.lineage("roles", pool_id, role_id).await
+    }
+
+    async fn update_role_fields(
+        &mut self,
+        pool_id: &str,
+        role_id: &str,
+        fields: &RoleFields,
+        at: i64,
+    ) -> Result<Role> {
+        // Column names come from this list; values are bound. `updated_at` is always set, so
+        // the statement is never empty.
+        let mut sets = Vec::new();
+        let mut texts: Vec<Option<String>> = Vec::new();
+        if let Some(code) = &fields.code {
+            texts.push(Some(code.clone()));
+            sets.push(format!("code = ${}", texts.len()));
+        }
+        if let Some(d) = &fields.description {
+            texts.push(d.clone());
+            sets.push(format!("description = ${}", texts.len()));
+        }
+        if let Some(p) = &fields.parent_id {
+            texts.push(p.clone());
+            sets.push(format!("parent_id = ${}", texts.len()));
+        }
+        let n = texts.len();
+        sets.push(format!("updated_at = ${}", n + 1));
+        let sql = format!(
+            "UPDATE roles SET {} WHERE pool_id = ${} AND id = ${} RETURNING {ROLE_COLUMNS}",
+            sets.join(", "),
+            n + 2,
+            n + 3
+        );
+        let mut q = sqlx::query(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.bind(at)
+            .bind(pool_id)
+            .bind(role_id)
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(role)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Role))
+    }
+
+    async fn org_exists(&mut self, pool_id: &str, org_id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM orgs WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(org_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
+    }
+
+    async fn node(&mut self, pool_id: &str, node_id: &str) -> Result<Option<Node>> {
+        self.by_id("org_nodes", NODE_COLUMNS, pool_id, node_id, node)
+            .await
+    }
+
+    async fn node_lineage(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>> {
+        self.lineage("org_nodes", pool_id, node_id).await
+    }
+
+    async fn set_node_parent(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        parent_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
+        )
+        .bind(parent_id)
+        .bind(at)
+        .bind(pool_id)
+        .bind(node_id)
+        .execute(&mut *self.tx)
         .await
         .map_err(db_err)?
         .rows_affected();
-        // One statement: the only way to write nothing is a missing target.
         if n == 0 {
-            return Err(target_missing);
+            return Err(Error::NotFound(Entity::OrgNode));
         }
         Ok(())
     }
 
-    async fn grants_for_targets(
-        &self,
+    async fn role_ids_in_namespace(
+        &mut self,
         pool_id: &str,
-        targets: &[(TargetType, String)],
-        namespace: Option<&str>,
-    ) -> Result<Vec<ResourceGrant>> {
-        let grouped = by_type(targets);
-        if grouped.is_empty() {
-            return Ok(Vec::new());
+        namespace: &str,
+    ) -> Result<Vec<String>> {
+        self.ids_where("roles", "namespace", pool_id, namespace)
+            .await
+    }
+
+    async fn unparent_roles(&mut self, pool_id: &str, parent_ids: &[String]) -> Result<()> {
+        if parent_ids.is_empty() {
+            return Ok(());
         }
         let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        let ns = namespace
-            .map(|n| format!(" AND g.namespace = {}", sql.bind(n)))
-            .unwrap_or_default();
-        // One indexed (pool_id, target_type, target_id) probe per target type.
-        let parts: Vec<String> = grouped
-            .iter()
-            .map(|(t, ids)| {
-                let kind = sql.bind(target_key(*t));
-                let list = sql.bind_list(ids);
-                format!(
-                    "SELECT g.namespace AS namespace, g.resource AS resource, \
-                     g.resource_type AS grant_type, g.target_type AS target_type, \
-                     g.target_id AS target_id, g.actions AS actions, g.created_at AS created_at, \
-                     r.type AS resource_type, r.api_identifier AS api_identifier \
-                     FROM resource_grants g LEFT JOIN resources r \
-                     ON r.pool_id = g.pool_id AND r.namespace = g.namespace AND r.code = g.resource \
-                     WHERE g.pool_id = $1 AND g.target_type = {kind} AND g.target_id IN ({list})\
-                     {ns}"
-                )
-            })
-            .collect();
-        // Sorted here: an ORDER BY on the union makes SQLite walk the pool's grants in
-        // (namespace, resource) index order instead of probing the target index.
-        sql.text = parts.join(" UNION ALL ");
-        let mut grants = sql
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                let own_type: Option<String> = col(r, "resource_type")?;
-                let grant_type: Option<String> = col(r, "grant_type")?;
-                let resource_type = own_type
-                    .or(grant_type)
-                    .as_deref()
-                    .and_then(ResourceType::parse)
-                    .unwrap_or_default();
-                let actions: String = col(r, "actions")?;
-                let target_type: String = col(r, "target_type")?;
-                Ok(ResourceGrant {
-                    namespace: col(r, "namespace")?,
-                    resource: col(r, "resource")?,
-                    resource_type,
-                    api_identifier: col(r, "api_identifier")?,
-                    target_type: parse_target_key(&target_type)?,
-                    target_id: col(r, "target_id")?,
-                    actions: serde_json::from_str(&actions)
-                        .map_err(|e| Error::Storage(format!("column actions: {e}")))?,
-                    created_at: col(r, "created_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        grants.sort_by(|a, b| grant_order(a).cmp(&grant_order(b)));
-        Ok(grants)
+        let list = sql.bind_list(parent_ids);
+        sql.text = format!(
+            "UPDATE roles SET parent_id = NULL WHERE pool_id = $1 AND parent_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
     }
 
-    async fn set_app_access(&self, pool_id: &str, rule: &AppAccessRule, at: i64) -> Result<()> {
-        let (table, target_missing) = target_table(rule.target_type);
-        let effect = if rule.allow { "ALLOW" } else { "DENY" };
-        atomically!(self, tx, {
-            let n = sqlx::query(&format!(
-                "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
-                 effect, enabled, created_at, updated_at) \
-                 SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
-                 WHERE a.pool_id = $2 AND a.id = $3 \
-                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
-                 ON CONFLICT (app_id, target_type, target_id) \
-                 DO UPDATE SET effect = excluded.effect, enabled = 1, updated_at = excluded.updated_at"
-            ))
-            .bind(ids::new_id())
-            .bind(pool_id)
-            .bind(&rule.app_id)
-            .bind(target_key(rule.target_type))
-            .bind(&rule.target_id)
-            .bind(effect)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("applications", rule.app_id.as_str(), Error::AppNotFound),
-                    (table, rule.target_id.as_str(), target_missing),
-                ];
-                return Err(missing_end(&mut tx, pool_id, ends)
-                    .await?
-                    .unwrap_or_else(|| Error::Internal("access rule not written".into())));
-            }
-            Ok(())
-        })
-    }
-
-    async fn set_app_default_access(
-        &self,
+    async fn delete_assignments_of_roles(
+        &mut self,
         pool_id: &str,
-        app_id: &str,
-        allow_all: bool,
-        at: i64,
+        role_ids: &[String],
     ) -> Result<()> {
-        atomically!(self, tx, {
-            // Writing first locks the row (the database on SQLite), so a concurrent change of
-            // another config key cannot be lost between our read and our write.
-            let n = sqlx::query(
-                "UPDATE applications SET updated_at = $1 WHERE pool_id = $2 AND id = $3",
-            )
-            .bind(at)
-            .bind(pool_id)
-            .bind(app_id)
-            .execute(&mut *tx)
+        self.delete_in("role_assignments", "role_id", pool_id, role_ids)
             .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                return Err(Error::AppNotFound);
-            }
-            let row = sqlx::query("SELECT config FROM applications WHERE id = $1")
-                .bind(app_id)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            let text: String = col(&row, "config")?;
-            let mut config = match serde_json::from_str::<serde_json::Value>(&text) {
-                Ok(serde_json::Value::Object(map)) => map,
-                _ => {
-                    return Err(Error::Storage(format!(
-                        "applications.config of {app_id} is not a JSON object"
-                    )))
-                }
-            };
-            let value = if allow_all {
-                ACCESS_POLICY_ALLOW_ALL
-            } else {
-                ACCESS_POLICY_DENY_ALL
-            };
-            config.insert(ACCESS_POLICY_DEFAULT_KEY.to_owned(), value.into());
-            sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
-                .bind(to_json(&config)?)
-                .bind(app_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-            Ok(())
-        })
+            .map(drop)
     }
 
-    async fn apps_with_default_access(&self, pool_id: &str) -> Result<Vec<(Application, bool)>> {
-        sqlx::query(&format!(
-            "SELECT {}, config FROM applications WHERE pool_id = $1 ORDER BY created_at, id",
-            rows::APP_COLUMNS
-        ))
+    async fn delete_role_assignments_to(
+        &mut self,
+        pool_id: &str,
+        target: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        self.delete_naming("role_assignments", pool_id, target, ids)
+            .await
+    }
+
+    async fn delete_roles(&mut self, pool_id: &str, role_ids: &[String]) -> Result<()> {
+        self.delete_in("roles", "id", pool_id, role_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()> {
+        self.delete_in("group_members", "group_id", pool_id, group_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()> {
+        self.delete_in("user_groups", "id", pool_id, group_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>> {
+        self.ids_where("org_nodes", "org_id", pool_id, org_id).await
+    }
+
+    async fn node_subtree(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>> {
+        // `UNION` drops rows already seen, so a corrupt loop ends.
+        sqlx::query(
+            "WITH RECURSIVE sub(id) AS ( \
+                SELECT id FROM org_nodes WHERE pool_id = $1 AND id = $2 \
+                UNION \
+                SELECT c.id FROM sub JOIN org_nodes c ON c.parent_id = sub.id) \
+             SELECT id FROM sub",
+        )
         .bind(pool_id)
-        .fetch_all(&self.pool)
+        .bind(node_id)
+        .fetch_all(&mut *self.tx)
         .await
         .map_err(db_err)?
         .iter()
-        .map(|r| {
-            let text: String = col(r, "config")?;
-            let config: serde_json::Value = serde_json::from_str(&text)
-                .map_err(|e| Error::Storage(format!("column config: {e}")))?;
-            // Absent means allow: apps made before access rules existed stay usable.
-            let allow_all = config
-                .get(ACCESS_POLICY_DEFAULT_KEY)
-                .and_then(|v| v.as_str())
-                != Some(ACCESS_POLICY_DENY_ALL);
-            Ok((rows::app(r)?, allow_all))
-        })
+        .map(|r| col(r, "id"))
         .collect()
     }
 
-    async fn app_access_rules(
-        &self,
+    async fn delete_node_members(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()> {
+        self.delete_in("node_members", "node_id", pool_id, node_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_nodes(&mut self, pool_id: &str, node_ids: &[String]) -> Result<()> {
+        // Every id is listed, so the order of parents and children does not matter: the
+        // parent key cascades within the list.
+        self.delete_in("org_nodes", "id", pool_id, node_ids)
+            .await
+            .map(drop)
+    }
+
+    async fn delete_org(&mut self, pool_id: &str, org_id: &str) -> Result<()> {
+        self.delete_in("orgs", "id", pool_id, &[org_id.to_owned()])
+            .await
+            .map(drop)
+    }
+
+    async fn user_exists(&mut self, pool_id: &str, user_id: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT 1 AS one FROM users WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(user_id)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
+    }
+
+    async fn node_membership(
+        &mut self,
         pool_id: &str,
-        targets: &[(TargetType, String)],
-    ) -> Result<Vec<AppAccessRule>> {
-        let grouped = by_type(targets);
-        if grouped.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        // Through the pool's applications, each rule is a probe of the unique
-        // (app_id, target_type, target_id) index.
-        let parts: Vec<String> = grouped
-            .iter()
-            .map(|(t, ids)| {
-                let kind = sql.bind(target_key(*t));
-                let list = sql.bind_list(ids);
-                format!(
-                    "SELECT p.app_id AS app_id, p.target_type AS target_type, \
-                     p.target_id AS target_id, p.effect AS effect \
-                     FROM applications a JOIN app_access_policies p ON p.app_id = a.id \
-                     AND p.target_type = {kind} AND p.target_id IN ({list}) \
-                     WHERE a.pool_id = $1 AND p.enabled = 1"
-                )
-            })
-            .collect();
-        sql.text = parts.join(" UNION ALL ");
-        sql.fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                let target_type: String = col(r, "target_type")?;
-                let effect: String = col(r, "effect")?;
-                Ok(AppAccessRule {
-                    app_id: col(r, "app_id")?,
-                    target_type: parse_target_key(&target_type)?,
-                    target_id: col(r, "target_id")?,
-                    allow: effect != "DENY",
-                })
-            })
-            .collect()
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<Option<bool>> {
+        sqlx::query(
+            "SELECT is_main FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .map(|r| flag(&r, "is_main"))
+        .transpose()
+    }
+
+    async fn add_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO node_members (node_id, user_id, pool_id, is_main, joined_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (node_id, user_id) DO NOTHING",
+        )
+        .bind(node_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn remove_node_member(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM node_members WHERE pool_id = $1 AND node_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_member_main(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        user_id: &str,
+        is_main: bool,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE node_members SET is_main = $1 \
+             WHERE pool_id = $2 AND node_id = $3 AND user_id = $4",
+        )
+        .bind(i64::from(is_main))
+        .bind(pool_id)
+        .bind(node_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn clear_main_except(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        keep: Option<&str>,
+    ) -> Result<()> {
+        // No node id is empty, so `''` keeps none.
+        sqlx::query(
+            "UPDATE node_members SET is_main = 0 WHERE pool_id = $1 AND user_id = $2 \
+             AND node_id <> $3 AND is_main <> 0",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

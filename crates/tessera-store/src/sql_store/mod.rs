@@ -34,14 +34,14 @@ macro_rules! atomically {
 }
 
 mod accounts;
-mod apps_admin;
-mod bulk;
+mod apps;
+mod authorization;
 mod directory;
-mod directory_admin;
 mod pool_admin;
 mod statement;
+mod tenants;
 mod unit;
-mod user_admin;
+mod users;
 
 #[derive(Clone)]
 pub struct SqlStore {

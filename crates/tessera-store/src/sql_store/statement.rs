@@ -4,14 +4,19 @@
 //! the text; `push`/`text_arg`/`int_arg`/`list` append in place.
 
 use sqlx::any::AnyRow;
+use tessera_core::service::paging::Page;
+use tessera_core::store::directory::Order;
 use tessera_core::Result;
 
 use super::db_err;
+use crate::rows::col;
 
 /// A parameter in placeholder order.
 #[derive(Debug, Clone)]
 enum Arg {
     Text(String),
+    /// A text that may be NULL.
+    OptText(Option<String>),
     Int(i64),
 }
 
@@ -35,6 +40,18 @@ impl Sql {
     /// Adds a text parameter and returns its placeholder.
     pub(super) fn bind(&mut self, value: &str) -> String {
         self.args.push(Arg::Text(value.to_owned()));
+        format!("${}", self.args.len())
+    }
+
+    /// Adds a text parameter that may be NULL and returns its placeholder.
+    pub(super) fn bind_opt(&mut self, value: Option<&str>) -> String {
+        self.args.push(Arg::OptText(value.map(str::to_owned)));
+        format!("${}", self.args.len())
+    }
+
+    /// Adds an integer parameter and returns its placeholder.
+    pub(super) fn bind_int(&mut self, value: i64) -> String {
+        self.args.push(Arg::Int(value));
         format!("${}", self.args.len())
     }
 
@@ -74,6 +91,7 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::Text(s) => q.bind(s.as_str()),
+                Arg::OptText(s) => q.bind(s.as_deref()),
                 Arg::Int(i) => q.bind(*i),
             };
         }
@@ -83,4 +101,87 @@ impl Sql {
     pub(super) async fn fetch_all(&self, pool: &sqlx::AnyPool) -> Result<Vec<AnyRow>> {
         self.query().fetch_all(pool).await.map_err(db_err)
     }
+}
+
+/// ` LIMIT n OFFSET m` of a validated page (numbers, never caller text).
+pub(super) fn page_sql(p: Page) -> String {
+    format!(" LIMIT {} OFFSET {}", p.limit, p.offset())
+}
+
+pub(super) fn direction(o: Order) -> &'static str {
+    match o {
+        Order::Oldest => "",
+        Order::Newest => " DESC",
+    }
+}
+
+/// A case-insensitive "contains" pattern for `LOWER(col) LIKE … ESCAPE '\'`.
+pub(super) fn contains_pattern(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// A `LIKE … ESCAPE '\'` pattern matching every string that starts with `prefix`.
+pub(super) fn prefix_pattern(prefix: &str) -> String {
+    let mut out = String::new();
+    for c in prefix.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+pub(super) async fn count(conn: &sqlx::AnyPool, sql: &Sql) -> Result<i64> {
+    let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
+    col::<i64>(&row, "n")
+}
+
+/// A value a targeted update writes into one column.
+pub(super) enum SetValue {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+}
+
+/// `UPDATE table SET <named columns>, updated_at = … WHERE pool_id = … AND id = … RETURNING
+/// <returning>`: a write of exactly the columns a change names, never a whole row read
+/// earlier, so two edits of different columns of one row both survive. `table`, the column
+/// names and `returning` are the caller's constants; values are bound. `updated_at` is always
+/// set, so the statement is never empty.
+pub(super) fn targeted_update(
+    table: &str,
+    sets: Vec<(&'static str, SetValue)>,
+    at: i64,
+    pool_id: &str,
+    id: &str,
+    returning: &str,
+) -> Sql {
+    let mut sql = Sql::default();
+    let mut parts = Vec::with_capacity(sets.len() + 1);
+    for (column, value) in sets {
+        let p = match value {
+            SetValue::Text(v) => sql.bind(&v),
+            SetValue::OptText(v) => sql.bind_opt(v.as_deref()),
+            SetValue::Int(v) => sql.bind_int(v),
+        };
+        parts.push(format!("{column} = {p}"));
+    }
+    parts.push(format!("updated_at = {}", sql.bind_int(at)));
+    let pool = sql.bind(pool_id);
+    let row = sql.bind(id);
+    sql.text = format!(
+        "UPDATE {table} SET {} WHERE pool_id = {pool} AND id = {row} RETURNING {returning}",
+        parts.join(", ")
+    );
+    sql
 }

@@ -4,17 +4,18 @@
 //! PostgreSQL the row lock serializes units of the same pool and leaves other pools alone.
 
 use async_trait::async_trait;
-use tessera_core::model::directory::{Node, Role};
-use tessera_core::store::unit::{DirectoryTx, RoleFields, Units, WriteTx};
-use tessera_core::{Entity, Error, Result};
+use tessera_core::model::directory::TargetType;
+use tessera_core::store::unit::{CustomDataTx, Units, WriteTx};
+use tessera_core::{Error, Result};
 
-use super::directory::{dir_err, node, role, NODE_COLUMNS, ROLE_COLUMNS};
+use super::directory::target_key;
+use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::col;
 
 /// An open unit of work.
 pub(crate) struct SqlWriteTx {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
+    pub(super) tx: sqlx::Transaction<'static, sqlx::Any>,
 }
 
 #[async_trait]
@@ -53,7 +54,7 @@ impl WriteTx for SqlWriteTx {
 impl SqlWriteTx {
     /// One row of `table` by pool and id, mapped by `map`. `table` and `columns` are this
     /// module's constants, never caller input.
-    async fn by_id<T>(
+    pub(super) async fn by_id<T>(
         &mut self,
         table: &str,
         columns: &str,
@@ -76,7 +77,12 @@ impl SqlWriteTx {
     /// `id` and its ancestors in a `(id, parent_id)` table: `WITH RECURSIVE` from the row
     /// upwards, where `UNION` (not `UNION ALL`) drops rows already seen, so a corrupt loop
     /// ends.
-    async fn lineage(&mut self, table: &str, pool_id: &str, id: &str) -> Result<Vec<String>> {
+    pub(super) async fn lineage(
+        &mut self,
+        table: &str,
+        pool_id: &str,
+        id: &str,
+    ) -> Result<Vec<String>> {
         let sql = format!(
             "WITH RECURSIVE up(id, parent_id) AS ( \
                 SELECT id, parent_id FROM {table} WHERE pool_id = $1 AND id = $2 \
@@ -94,108 +100,89 @@ impl SqlWriteTx {
             .map(|r| col(r, "id"))
             .collect()
     }
+
+    /// `DELETE FROM table WHERE pool_id = … AND column IN (ids)`; how many rows went.
+    /// `table` and `column` are the caller's constants; an empty list deletes nothing.
+    pub(super) async fn delete_in(
+        &mut self,
+        table: &str,
+        column: &str,
+        pool_id: &str,
+        ids: &[String],
+    ) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!("DELETE FROM {table} WHERE pool_id = $1 AND {column} IN ({list})");
+        Ok(sql
+            .query()
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .rows_affected())
+    }
+
+    /// Deletes the rows of `table` that name one of `ids` (of type `t`) as their target.
+    pub(super) async fn delete_naming(
+        &mut self,
+        table: &str,
+        pool_id: &str,
+        t: TargetType,
+        ids: &[String],
+    ) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_key(t).to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!(
+            "DELETE FROM {table} WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
+        Ok(())
+    }
+
+    /// The `id` column of every row of `table` with `column = value` in the pool.
+    pub(super) async fn ids_where(
+        &mut self,
+        table: &str,
+        column: &str,
+        pool_id: &str,
+        value: &str,
+    ) -> Result<Vec<String>> {
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE pool_id = $1 AND {column} = $2"
+        ))
+        .bind(pool_id)
+        .bind(value)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col(r, "id"))
+        .collect()
+    }
 }
 
 #[async_trait]
-impl DirectoryTx for SqlWriteTx {
-    async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>> {
-        self.by_id("roles", ROLE_COLUMNS, pool_id, role_id, role)
-            .await
-    }
-
-    async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>> {
-        self.lineage("roles", pool_id, role_id).await
-    }
-
-    async fn update_role_fields(
+impl CustomDataTx for SqlWriteTx {
+    async fn delete_custom_data(
         &mut self,
         pool_id: &str,
-        role_id: &str,
-        fields: &RoleFields,
-        at: i64,
-    ) -> Result<Role> {
-        // Column names come from this list; values are bound. `updated_at` is always set, so
-        // the statement is never empty.
-        let mut sets = Vec::new();
-        let mut texts: Vec<Option<String>> = Vec::new();
-        if let Some(code) = &fields.code {
-            texts.push(Some(code.clone()));
-            sets.push(format!("code = ${}", texts.len()));
-        }
-        if let Some(d) = &fields.description {
-            texts.push(d.clone());
-            sets.push(format!("description = ${}", texts.len()));
-        }
-        if let Some(p) = &fields.parent_id {
-            texts.push(p.clone());
-            sets.push(format!("parent_id = ${}", texts.len()));
-        }
-        let n = texts.len();
-        sets.push(format!("updated_at = ${}", n + 1));
-        let sql = format!(
-            "UPDATE roles SET {} WHERE pool_id = ${} AND id = ${} RETURNING {ROLE_COLUMNS}",
-            sets.join(", "),
-            n + 2,
-            n + 3
-        );
-        let mut q = sqlx::query(&sql);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.bind(at)
-            .bind(pool_id)
-            .bind(role_id)
-            .fetch_optional(&mut *self.tx)
-            .await
-            .map_err(dir_err)?
-            .as_ref()
-            .map(role)
-            .transpose()?
-            .ok_or(Error::NotFound(Entity::Role))
-    }
-
-    async fn org_exists(&mut self, pool_id: &str, org_id: &str) -> Result<bool> {
-        Ok(
-            sqlx::query("SELECT 1 AS one FROM orgs WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
-                .bind(org_id)
-                .fetch_optional(&mut *self.tx)
-                .await
-                .map_err(db_err)?
-                .is_some(),
-        )
-    }
-
-    async fn node(&mut self, pool_id: &str, node_id: &str) -> Result<Option<Node>> {
-        self.by_id("org_nodes", NODE_COLUMNS, pool_id, node_id, node)
-            .await
-    }
-
-    async fn node_lineage(&mut self, pool_id: &str, node_id: &str) -> Result<Vec<String>> {
-        self.lineage("org_nodes", pool_id, node_id).await
-    }
-
-    async fn set_node_parent(
-        &mut self,
-        pool_id: &str,
-        node_id: &str,
-        parent_id: &str,
-        at: i64,
+        target_kind: &str,
+        ids: &[String],
     ) -> Result<()> {
-        let n = sqlx::query(
-            "UPDATE org_nodes SET parent_id = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
-        )
-        .bind(parent_id)
-        .bind(at)
-        .bind(pool_id)
-        .bind(node_id)
-        .execute(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .rows_affected();
-        if n == 0 {
-            return Err(Error::NotFound(Entity::OrgNode));
+        if ids.is_empty() {
+            return Ok(());
         }
+        let mut sql = Sql::new(vec![pool_id.to_owned(), target_kind.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!(
+            "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND target_id IN ({list})"
+        );
+        sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory_admin::parse_resource_type;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::udf::UdfTarget;
-use tessera_core::store::directory_admin::Order;
+use tessera_core::store::directory::Order;
 use tessera_core::{Core, Error, Result};
 
 use super::super::args::{opt_int, opt_str};

@@ -13,9 +13,7 @@ use tessera_core::service::paging::Page;
 use tessera_core::service::udf::UdfTarget;
 use tessera_core::service::user_admin::{AdminCreate, NewIdentity};
 use tessera_core::service::users::NewUser;
-use tessera_core::store::user_admin::{
-    LoginEventQuery, SearchField, UdfCondition, UserKey, UserQuery,
-};
+use tessera_core::store::users::{LoginEventQuery, SearchField, UdfCondition, UserKey, UserQuery};
 use tessera_core::{Core, Error, Result};
 
 use super::super::args::{self, obj, opt_bool, opt_int, opt_str, req_str, str_list};

@@ -1,17 +1,24 @@
-//! [`UserAdminStore`] on SQL. Queries are assembled from fixed fragments with numbered
+//! [`UsersStore`] on SQL: admin views, the bulk import (multi-row inserts in one
+//! transaction), deletion, archiving, MFA factors. Queries are assembled from fixed fragments with numbered
 //! placeholders; caller values are only ever bound, never spliced into the text.
 
 use async_trait::async_trait;
 use tessera_core::model::{ExternalIdentity, User};
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::user_admin::{
-    LoginEvent, LoginEventQuery, SearchField, UserAdminStore, UserKey, UserQuery,
-};
+use tessera_core::store::users::{LoginEvent, LoginEventQuery, SearchField, UserKey, UserQuery};
 use tessera_core::{Error, Result};
 
 use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col};
+
+use crate::connect::Backend;
+use crate::rows::flag;
+use sqlx::any::AnyRow;
+use tessera_core::model::tenant::{MfaFactor, MfaType};
+use tessera_core::store::users::{UsersStore, UsersTx};
+
+use super::unit::SqlWriteTx;
 
 /// The largest code point: `k || MAX_CHAR` bounds every string that starts with `k`.
 const MAX_CHAR: char = '\u{10FFFF}';
@@ -230,16 +237,6 @@ fn key_column(k: UserKey) -> &'static str {
     }
 }
 
-/// Rows of other tables that point at users by id without a foreign key (the target columns
-/// are shared by several target types), deleted with the users.
-const USER_TARGET_CLEANUP: [&str; 5] = [
-    "DELETE FROM role_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM resource_grants WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM app_access_policies WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM policy_assignments WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-    "DELETE FROM udf_values WHERE pool_id = $1 AND target_type = 'USER' AND target_id = $2",
-];
-
 /// Runs a write meant to touch one row per id; whether it did (every id was found).
 async fn affects_all(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
@@ -262,8 +259,59 @@ fn distinct(ids: &[String]) -> Vec<String> {
     v
 }
 
+/// Rows per `INSERT` statement. On PostgreSQL each statement is a network round trip, so it
+/// is large: 500 × 51 columns = 25,500 bind parameters, under the protocol's 65,535. On
+/// SQLite a statement costs no round trip, but naming a bind parameter scans the statement's
+/// parameter list, so binding is quadratic in the parameters of one statement: 32 rows
+/// (1,632 parameters) keeps that negligible.
+fn rows_per_statement(backend: Backend) -> usize {
+    match backend {
+        Backend::Postgres => 500,
+        Backend::Sqlite => 32,
+    }
+}
+
+fn multi_row_insert(rows_in_statement: usize) -> String {
+    let n = rows::USER_COLUMN_COUNT;
+    let mut sql = format!("INSERT INTO users ({}) VALUES ", rows::USER_COLUMNS);
+    for r in 0..rows_in_statement {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..n {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * n + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+const MFA_COLUMNS: &str = "id, pool_id, user_id, type, secret, recovery, enabled, created_at";
+
+fn mfa(row: &AnyRow) -> Result<MfaFactor> {
+    let kind: String = col(row, "type")?;
+    Ok(MfaFactor {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        user_id: col(row, "user_id")?,
+        kind: MfaType::parse(&kind)
+            .ok_or_else(|| Error::Storage(format!("mfa_factors.type {kind} is unknown")))?,
+        secret: col(row, "secret")?,
+        recovery: col(row, "recovery")?,
+        enabled: flag(row, "enabled")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
 #[async_trait]
-impl UserAdminStore for SqlStore {
+impl UsersStore for SqlStore {
+    // --- admin views ------------------------------------------------------------------
+
     async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>> {
         let unfiltered = UserQuery {
             archived: q.archived,
@@ -364,134 +412,6 @@ impl UserAdminStore for SqlStore {
         Ok(out)
     }
 
-    async fn insert_user_with_identity(
-        &self,
-        user: &User,
-        identity: Option<&ExternalIdentity>,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            super::insert_user_with(&mut *tx, user).await?;
-            if let Some(i) = identity {
-                super::insert_identity_with(&mut *tx, i).await?;
-            }
-            Ok(())
-        })
-    }
-
-    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()> {
-        let ids = distinct(ids);
-        if ids.is_empty() {
-            return Ok(());
-        }
-        atomically!(self, tx, {
-            // The first statement writes (SQLite takes the write lock up front) and tells at
-            // once whether every id is a user of the pool.
-            let mut touch = Sql::default();
-            touch
-                .push("UPDATE users SET updated_at = updated_at WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            if !affects_all(&mut tx, &touch, ids.len()).await? {
-                return Err(Error::UserNotFound);
-            }
-            // Sub-accounts go with their primary user (the foreign key cascades), so their
-            // assignments must go too.
-            let mut sql = Sql::default();
-            sql.push("SELECT id FROM users WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND primary_user_id IN ")
-                .list(&ids);
-            let subs: Vec<String> = sql
-                .query()
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .iter()
-                .map(|r| col(r, "id"))
-                .collect::<Result<_>>()?;
-            for id in ids.iter().chain(subs.iter()) {
-                for stmt in USER_TARGET_CLEANUP {
-                    sqlx::query(stmt)
-                        .bind(pool_id)
-                        .bind(id.as_str())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(db_err)?;
-                }
-            }
-            let mut del = Sql::default();
-            del.push("DELETE FROM users WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            del.query().execute(&mut *tx).await.map_err(db_err)?;
-            Ok(())
-        })
-    }
-
-    async fn set_archived(
-        &self,
-        pool_id: &str,
-        ids: &[String],
-        archived: bool,
-        at: i64,
-    ) -> Result<()> {
-        let ids = distinct(ids);
-        if ids.is_empty() {
-            return Ok(());
-        }
-        atomically!(self, tx, {
-            let status = if archived { "Resigned" } else { "Activated" };
-            let mut sql = Sql::default();
-            sql.push("UPDATE users SET is_deleted = ")
-                .int_arg(i64::from(archived))
-                .push(", status = ")
-                .text_arg(status)
-                .push(", updated_at = ")
-                .int_arg(at);
-            if archived {
-                sql.push(", tokens_valid_after = ").int_arg(at);
-            }
-            sql.push(" WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            if !affects_all(&mut tx, &sql, ids.len()).await? {
-                return Err(Error::UserNotFound);
-            }
-            Ok(())
-        })
-    }
-
-    async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()> {
-        let ids = distinct(ids);
-        if ids.is_empty() {
-            return Ok(());
-        }
-        atomically!(self, tx, {
-            let mut sql = Sql::default();
-            sql.push("UPDATE users SET tokens_valid_after = ")
-                .int_arg(at)
-                .push(" WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND id IN ")
-                .list(&ids);
-            if !affects_all(&mut tx, &sql, ids.len()).await? {
-                return Err(Error::UserNotFound);
-            }
-            let mut s = Sql::default();
-            s.push("UPDATE sessions SET revoked_at = ")
-                .int_arg(at)
-                .push(" WHERE pool_id = ")
-                .text_arg(pool_id)
-                .push(" AND revoked_at IS NULL AND user_id IN ")
-                .list(&ids);
-            s.query().execute(&mut *tx).await.map_err(db_err)?;
-            Ok(())
-        })
-    }
-
     async fn login_events(
         &self,
         pool_id: &str,
@@ -581,6 +501,112 @@ impl UserAdminStore for SqlStore {
         col(&row, "n")
     }
 
+    // --- writes -----------------------------------------------------------------------
+
+    async fn insert_user_with_identity(
+        &self,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            super::insert_user_with(&mut *tx, user).await?;
+            if let Some(i) = identity {
+                super::insert_identity_with(&mut *tx, i).await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn insert_users_bulk(&self, users: &[User]) -> Result<u64> {
+        if users.is_empty() {
+            return Ok(0);
+        }
+        let per = rows_per_statement(self.backend);
+        let full_sql = multi_row_insert(per.min(users.len()));
+        atomically!(self, tx, {
+            let mut inserted = 0;
+            for chunk in users.chunks(per) {
+                // Every chunk but the last has the full size and reuses one prepared statement.
+                let partial;
+                let sql = if chunk.len() == per.min(users.len()) {
+                    &full_sql
+                } else {
+                    partial = multi_row_insert(chunk.len());
+                    &partial
+                };
+                let mut q = sqlx::query(sql);
+                for u in chunk {
+                    q = rows::bind_user(q, u)?;
+                }
+                inserted += q.execute(&mut *tx).await.map_err(db_err)?.rows_affected();
+            }
+            Ok(inserted)
+        })
+    }
+
+    async fn set_archived(
+        &self,
+        pool_id: &str,
+        ids: &[String],
+        archived: bool,
+        end_sessions: bool,
+        at: i64,
+    ) -> Result<()> {
+        let ids = distinct(ids);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        atomically!(self, tx, {
+            let status = if archived { "Resigned" } else { "Activated" };
+            let mut sql = Sql::default();
+            sql.push("UPDATE users SET is_deleted = ")
+                .int_arg(i64::from(archived))
+                .push(", status = ")
+                .text_arg(status)
+                .push(", updated_at = ")
+                .int_arg(at);
+            if end_sessions {
+                sql.push(", tokens_valid_after = ").int_arg(at);
+            }
+            sql.push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            if !affects_all(&mut tx, &sql, ids.len()).await? {
+                return Err(Error::UserNotFound);
+            }
+            Ok(())
+        })
+    }
+
+    async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()> {
+        let ids = distinct(ids);
+        if ids.is_empty() {
+            return Ok(());
+        }
+        atomically!(self, tx, {
+            let mut sql = Sql::default();
+            sql.push("UPDATE users SET tokens_valid_after = ")
+                .int_arg(at)
+                .push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND id IN ")
+                .list(&ids);
+            if !affects_all(&mut tx, &sql, ids.len()).await? {
+                return Err(Error::UserNotFound);
+            }
+            let mut s = Sql::default();
+            s.push("UPDATE sessions SET revoked_at = ")
+                .int_arg(at)
+                .push(" WHERE pool_id = ")
+                .text_arg(pool_id)
+                .push(" AND revoked_at IS NULL AND user_id IN ")
+                .list(&ids);
+            s.query().execute(&mut *tx).await.map_err(db_err)?;
+            Ok(())
+        })
+    }
+
     async fn delete_identity(
         &self,
         pool_id: &str,
@@ -601,5 +627,92 @@ impl UserAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         Ok(n > 0)
+    }
+
+    // --- MFA factors ------------------------------------------------------------------
+
+    async fn mfa_factors(&self, pool_id: &str, user_id: &str) -> Result<Vec<MfaFactor>> {
+        sqlx::query(&format!(
+            "SELECT {MFA_COLUMNS} FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(mfa)
+        .collect()
+    }
+
+    async fn delete_mfa_factors(&self, pool_id: &str, user_id: &str, kind: MfaType) -> Result<u64> {
+        sqlx::query("DELETE FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 AND type = $3")
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(kind.as_str())
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected())
+            .map_err(db_err)
+    }
+
+    async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (pool_id, user_id, type) DO UPDATE SET id = excluded.id, \
+             secret = excluded.secret, recovery = excluded.recovery, \
+             enabled = excluded.enabled, created_at = excluded.created_at"
+        ))
+        .bind(&f.id)
+        .bind(&f.pool_id)
+        .bind(&f.user_id)
+        .bind(f.kind.as_str())
+        .bind(&f.secret)
+        .bind(&f.recovery)
+        .bind(i64::from(f.enabled))
+        .bind(f.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl UsersTx for SqlWriteTx {
+    async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut sql = Sql::default();
+        sql.push("SELECT COUNT(*) AS n FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND id IN ")
+            .list(ids);
+        let row = sql.query().fetch_one(&mut *self.tx).await.map_err(db_err)?;
+        Ok(u64::try_from(col::<i64>(&row, "n")?).unwrap_or(0))
+    }
+
+    async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::default();
+        sql.push("SELECT id FROM users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND primary_user_id IN ")
+            .list(ids);
+        sql.query()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect()
+    }
+
+    async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()> {
+        self.delete_in("users", "id", pool_id, ids).await.map(drop)
     }
 }

@@ -1,14 +1,18 @@
-//! Storage for the administrator's view of users: paged queries over the whole pool, batch
-//! lookups, deletion with every assignment, archiving, "log out everywhere" and the login
-//! history. Split from [`super::Store`] like the directory.
+//! Storage of the users aggregate as administrators see it: paged queries over the whole
+//! pool, batch lookups, the bulk import, deletion with every assignment, archiving, "log out
+//! everywhere", the login history, linked identities and MFA factors. The one-row user
+//! methods of the request path stay with [`super::Store`] and [`super::AccountStore`].
 //!
 //! Every query is scoped by `pool_id` and answered from indexes: list and search order by
 //! `(created_at DESC, id DESC)`, which the `(pool_id, is_deleted, created_at, id)` index
-//! serves; keyword search is a prefix match on indexed columns.
+//! serves; keyword search is a prefix match on indexed columns. The bulk insert is one
+//! transaction of multi-row statements, so a million users load in minutes instead of hours
+//! of one-row round trips.
 
 use async_trait::async_trait;
 
 use crate::error::Result;
+use crate::model::tenant::{MfaFactor, MfaType};
 use crate::model::{ExternalIdentity, User};
 use crate::service::paging::{Page, Paged};
 
@@ -90,8 +94,11 @@ pub struct LoginEventQuery {
 }
 
 #[async_trait]
-pub trait UserAdminStore: Send + Sync {
+pub trait UsersStore: Send + Sync {
+    // --- admin views ------------------------------------------------------------------
+
     async fn query_users(&self, pool_id: &str, q: &UserQuery, page: Page) -> Result<Paged<User>>;
+
     /// The users whose `key` is one of `values`, in the order of `values`; unknown values
     /// are skipped.
     async fn users_by_key(
@@ -100,6 +107,22 @@ pub trait UserAdminStore: Send + Sync {
         key: UserKey,
         values: &[String],
     ) -> Result<Vec<User>>;
+
+    async fn login_events(
+        &self,
+        pool_id: &str,
+        q: &LoginEventQuery,
+        page: Page,
+    ) -> Result<Paged<LoginEvent>>;
+
+    /// How many distinct users have logged in to the application.
+    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64>;
+
+    /// How many users have a value for the custom field.
+    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64>;
+
+    // --- writes -----------------------------------------------------------------------
+
     /// Inserts a user and, in the same transaction, the identity linking it to an external
     /// provider, so a collision on either writes nothing.
     async fn insert_user_with_identity(
@@ -107,30 +130,27 @@ pub trait UserAdminStore: Send + Sync {
         user: &User,
         identity: Option<&ExternalIdentity>,
     ) -> Result<()>;
-    /// Deletes every user or none ([`crate::Error::UserNotFound`] if one is not in the pool),
-    /// with everything assigned to them (roles, grants, memberships, access rules, policy
-    /// assignments, custom values) and their sub-accounts, in one transaction.
-    async fn delete_users(&self, pool_id: &str, ids: &[String]) -> Result<()>;
-    /// Archives (or restores) every user or none; archiving also ends their sessions.
+
+    /// Inserts `users` in one transaction with multi-row `INSERT`s: all of them or none.
+    /// Uniqueness is enforced by the database exactly as for one insert, so a collision (with
+    /// a stored user or inside the batch) fails the whole batch with
+    /// [`crate::Error::AlreadyExists`] naming the field. Returns how many were inserted.
+    async fn insert_users_bulk(&self, users: &[User]) -> Result<u64>;
+
+    /// Archives (or restores) every user or none ([`crate::Error::UserNotFound`]); with
+    /// `end_sessions` their tokens issued up to `at` stop verifying too.
     async fn set_archived(
         &self,
         pool_id: &str,
         ids: &[String],
         archived: bool,
+        end_sessions: bool,
         at: i64,
     ) -> Result<()>;
+
     /// Ends every token of these users issued up to `at` (ms); every user or none.
     async fn end_sessions(&self, pool_id: &str, ids: &[String], at: i64) -> Result<()>;
-    async fn login_events(
-        &self,
-        pool_id: &str,
-        q: &LoginEventQuery,
-        page: Page,
-    ) -> Result<Paged<LoginEvent>>;
-    /// How many distinct users have logged in to the application.
-    async fn app_login_user_count(&self, pool_id: &str, app_id: &str) -> Result<i64>;
-    /// How many users have a value for the custom field.
-    async fn udf_user_count(&self, pool_id: &str, key: &str) -> Result<i64>;
+
     /// Removes the link of a user to an external identity; whether one was removed.
     async fn delete_identity(
         &self,
@@ -139,4 +159,26 @@ pub trait UserAdminStore: Send + Sync {
         provider: &str,
         user_id_in_idp: &str,
     ) -> Result<bool>;
+
+    // --- MFA factors ------------------------------------------------------------------
+
+    async fn mfa_factors(&self, pool_id: &str, user_id: &str) -> Result<Vec<MfaFactor>>;
+
+    /// Removes the user's factors of one kind; how many were removed.
+    async fn delete_mfa_factors(&self, pool_id: &str, user_id: &str, kind: MfaType) -> Result<u64>;
+
+    /// Stores the factor, replacing the user's factor of the same kind.
+    async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()>;
+}
+
+/// The users aggregate inside a unit of work (deletion; see `service::cascade`).
+#[async_trait]
+pub trait UsersTx: Send {
+    /// How many of `ids` (distinct) are users of the pool.
+    async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
+    /// The sub-accounts whose primary user is one of `ids`.
+    async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Deletes the users; their memberships and sub-accounts go with them through the
+    /// schema's foreign keys.
+    async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;
 }

@@ -1,0 +1,188 @@
+//! Storage of the tenants aggregate: tenants and the applications they use, their members
+//! and admins, and external identity providers with their connections.
+//!
+//! Every method takes the pool it acts in and treats a row of another pool as absent. Every
+//! write that touches several rows runs in one transaction and writes nothing on error.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use serde_json::{Map, Value};
+
+use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
+use crate::service::paging::{Page, Paged};
+
+#[async_trait]
+pub trait TenantsStore: Send + Sync {
+    // --- tenants ----------------------------------------------------------------------
+
+    /// Inserts a tenant; every app id must be an application of the pool.
+    async fn insert_tenant(&self, t: &Tenant) -> Result<()>;
+
+    async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
+
+    /// The pool's tenants, oldest first (ties by id).
+    async fn list_tenants(&self, pool_id: &str, page: Page) -> Result<Paged<Tenant>>;
+
+    /// The tenants that use an application, oldest first.
+    async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
+
+    /// The tenants a user is a member of, oldest membership first.
+    async fn tenants_of_user(&self, pool_id: &str, user_id: &str) -> Result<Vec<Tenant>>;
+
+    // --- members ----------------------------------------------------------------------
+
+    /// One page of a tenant's members, oldest first (ties by user id).
+    async fn tenant_members(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        page: Page,
+    ) -> Result<Paged<TenantMember>>;
+
+    async fn remove_tenant_member(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()>;
+
+    /// Changes one flag of a member: `is_admin` or `enabled`.
+    async fn set_tenant_member_flag(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        flag: MemberFlag,
+        value: bool,
+    ) -> Result<()>;
+
+    // --- external identity providers --------------------------------------------------
+
+    /// Inserts a provider with its connections; a connection identifier already used in the
+    /// pool is [`crate::Error::Duplicate`] and writes nothing.
+    async fn insert_ext_idp(&self, idp: &ExtIdp) -> Result<()>;
+
+    async fn get_ext_idp(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdp>>;
+
+    /// The providers of a tenant, or every provider of the pool when `tenant_id` is `None`,
+    /// oldest first, with their connections.
+    async fn list_ext_idps(&self, pool_id: &str, tenant_id: Option<&str>) -> Result<Vec<ExtIdp>>;
+
+    async fn rename_ext_idp(&self, pool_id: &str, id: &str, name: &str, at: i64) -> Result<()>;
+
+    async fn insert_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()>;
+
+    async fn get_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdpConn>>;
+
+    /// Writes the named columns and `updated_at`; returns the connection as stored, or
+    /// [`crate::Error::NotFound`].
+    async fn update_ext_idp_conn(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        fields: &ExtIdpConnFields,
+        at: i64,
+    ) -> Result<ExtIdpConn>;
+
+    async fn delete_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<()>;
+
+    async fn ext_idp_conn_identifier_taken(&self, pool_id: &str, identifier: &str) -> Result<bool>;
+
+    /// Enables or disables one connection.
+    async fn set_ext_idp_conn_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<()>;
+
+    /// Enables or disables every connection of a provider.
+    async fn set_ext_idp_conns_enabled(
+        &self,
+        pool_id: &str,
+        ext_idp_id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<()>;
+}
+
+/// A flag of a tenant membership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberFlag {
+    Admin,
+    Enabled,
+}
+
+/// Changes to one tenant's own columns; `None` leaves a column as it is. `config` is the
+/// whole document to store: the core merges a patch into the stored one inside the unit of
+/// work that writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TenantFields {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub logo: Option<Option<String>>,
+    /// Every id must be an application of the pool ([`crate::Error::AppNotFound`]).
+    pub app_ids: Option<Vec<String>>,
+    pub config: Option<Map<String, Value>>,
+}
+
+/// Changes to one external IdP connection's own columns; `None` leaves a column as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExtIdpConnFields {
+    pub display_name: Option<String>,
+    pub fields: Option<Map<String, Value>>,
+    pub user_match_fields: Option<Vec<String>>,
+    pub logo: Option<Option<String>>,
+}
+
+/// Rows that belong to one tenant and go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantRows {
+    /// The connections of the tenant's providers.
+    ExtIdpConns,
+    ExtIdps,
+    Members,
+}
+
+/// The tenants aggregate inside a unit of work.
+#[async_trait]
+pub trait TenantsTx: Send {
+    async fn tenant(&mut self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
+    /// Writes the named columns and `updated_at`; returns the tenant as stored.
+    async fn update_tenant_fields(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        fields: &TenantFields,
+        at: i64,
+    ) -> Result<Tenant>;
+    /// The tenants whose application list names `app_id`.
+    async fn tenants_using_app(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
+    /// Deletes the tenant's rows of one kind.
+    async fn delete_tenant_rows(&mut self, pool_id: &str, id: &str, rows: TenantRows)
+        -> Result<()>;
+    /// Makes the user a member (not an admin, enabled); already a member, nothing changes.
+    async fn add_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
+    /// Makes a member an admin of the tenant.
+    async fn set_tenant_admin(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()>;
+    /// Deletes the connections of one provider.
+    async fn delete_ext_idp_conns_of(&mut self, pool_id: &str, ext_idp_id: &str) -> Result<()>;
+    /// Deletes one provider row; whether there was one.
+    async fn delete_ext_idp(&mut self, pool_id: &str, id: &str) -> Result<bool>;
+    /// Organizations outlive their tenant: they stop naming it.
+    async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()>;
+    async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()>;
+}

@@ -1,0 +1,774 @@
+//! [`TenantsStore`] on SQL. Every transaction starts with a write (an `UPDATE` of the
+//! parent row doubles as the "exists in this pool" check), so SQLite takes its write lock up
+//! front; returning early drops the transaction, which rolls it back.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
+use tessera_core::service::paging::{Page, Paged};
+use tessera_core::store::tenants::{
+    ExtIdpConnFields, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
+};
+use tessera_core::{Entity, Error, Result};
+
+use super::statement::{targeted_update, SetValue};
+use super::unit::SqlWriteTx;
+use super::{db_err, SqlStore};
+use crate::rows::{col, flag, to_json};
+
+pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
+
+pub(super) const TENANT_COLUMNS: &str =
+    "id, pool_id, name, description, logo, app_ids, config, created_at, updated_at";
+
+const IDP_COLUMNS: &str = "id, pool_id, tenant_id, name, type, created_at, updated_at";
+
+const CONN_COLUMNS: &str = "id, pool_id, ext_idp_id, type, identifier, display_name, fields, \
+     user_match_fields, logo, enabled, created_at, updated_at";
+
+pub(super) fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, name: &str) -> Result<T> {
+    let text: String = col(row, name)?;
+    serde_json::from_str(&text).map_err(|e| Error::Storage(format!("column {name}: {e}")))
+}
+
+pub(super) fn tenant(row: &AnyRow) -> Result<Tenant> {
+    Ok(Tenant {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        name: col(row, "name")?,
+        description: col(row, "description")?,
+        logo: col(row, "logo")?,
+        app_ids: json_col(row, "app_ids")?,
+        config: json_col(row, "config")?,
+        created_at: col(row, "created_at")?,
+        updated_at: col(row, "updated_at")?,
+    })
+}
+
+fn idp(row: &AnyRow) -> Result<ExtIdp> {
+    Ok(ExtIdp {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        tenant_id: col(row, "tenant_id")?,
+        name: col(row, "name")?,
+        kind: col(row, "type")?,
+        connections: Vec::new(),
+        created_at: col(row, "created_at")?,
+        updated_at: col(row, "updated_at")?,
+    })
+}
+
+fn conn(row: &AnyRow) -> Result<ExtIdpConn> {
+    Ok(ExtIdpConn {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        ext_idp_id: col(row, "ext_idp_id")?,
+        kind: col(row, "type")?,
+        identifier: col(row, "identifier")?,
+        display_name: col(row, "display_name")?,
+        fields: json_col(row, "fields")?,
+        user_match_fields: json_col(row, "user_match_fields")?,
+        logo: col(row, "logo")?,
+        enabled: flag(row, "enabled")?,
+        created_at: col(row, "created_at")?,
+        updated_at: col(row, "updated_at")?,
+    })
+}
+
+/// A unique violation becomes `err`; anything else is a storage failure.
+pub(super) fn unique_as(e: sqlx::Error, err: Error) -> Error {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => err,
+        _ => db_err(e),
+    }
+}
+
+/// Touches a row of `table` in the pool (the transaction's first write) and fails with
+/// `missing` if there is none.
+pub(super) async fn touch(
+    tx: &mut Tx<'_>,
+    table: &'static str,
+    pool_id: &str,
+    id: &str,
+    at: i64,
+    missing: Error,
+) -> Result<()> {
+    let n = sqlx::query(&format!(
+        "UPDATE {table} SET updated_at = $1 WHERE pool_id = $2 AND id = $3"
+    ))
+    .bind(at)
+    .bind(pool_id)
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?
+    .rows_affected();
+    if n == 0 {
+        return Err(missing);
+    }
+    Ok(())
+}
+
+/// Fails with [`Error::AppNotFound`] unless every id is an application of the pool.
+async fn check_apps(tx: &mut Tx<'_>, pool_id: &str, app_ids: &[String]) -> Result<()> {
+    for app_id in app_ids {
+        let found = sqlx::query("SELECT id FROM applications WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(app_id)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db_err)?;
+        if found.is_none() {
+            return Err(Error::AppNotFound);
+        }
+    }
+    Ok(())
+}
+
+async fn insert_conn(tx: &mut Tx<'_>, c: &ExtIdpConn) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO ext_idp_conns ({CONN_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&c.id)
+    .bind(&c.pool_id)
+    .bind(&c.ext_idp_id)
+    .bind(&c.kind)
+    .bind(&c.identifier)
+    .bind(&c.display_name)
+    .bind(to_json(&c.fields)?)
+    .bind(to_json(&c.user_match_fields)?)
+    .bind(&c.logo)
+    .bind(i64::from(c.enabled))
+    .bind(c.created_at)
+    .bind(c.updated_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| unique_as(e, Error::Duplicate(Entity::ExtIdpConnIdentifier)))?;
+    Ok(())
+}
+
+impl SqlStore {
+    async fn conns_of(&self, pool_id: &str, ext_idp_id: &str) -> Result<Vec<ExtIdpConn>> {
+        sqlx::query(&format!(
+            "SELECT {CONN_COLUMNS} FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(ext_idp_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(conn)
+        .collect()
+    }
+
+    async fn with_conns(&self, mut idp: ExtIdp) -> Result<ExtIdp> {
+        idp.connections = self.conns_of(&idp.pool_id, &idp.id).await?;
+        Ok(idp)
+    }
+}
+
+#[async_trait]
+impl TenantsStore for SqlStore {
+    // --- tenants ----------------------------------------------------------------------
+
+    async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
+        atomically!(self, tx, {
+            sqlx::query(&format!(
+                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            ))
+            .bind(&t.id)
+            .bind(&t.pool_id)
+            .bind(&t.name)
+            .bind(&t.description)
+            .bind(&t.logo)
+            .bind(to_json(&t.app_ids)?)
+            .bind(to_json(&t.config)?)
+            .bind(t.created_at)
+            .bind(t.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
+            Ok(())
+        })
+    }
+
+    async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {
+        sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(tenant)
+        .transpose()
+    }
+
+    async fn list_tenants(&self, pool_id: &str, page: Page) -> Result<Paged<Tenant>> {
+        let total_count: i64 = col(
+            &sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE pool_id = $1")
+                .bind(pool_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(db_err)?,
+            "n",
+        )?;
+        let list = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 ORDER BY created_at, id \
+             LIMIT $2 OFFSET $3"
+        ))
+        .bind(pool_id)
+        .bind(page.limit)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(tenant)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
+        // The LIKE narrows the pool's tenants to candidates; the exact test is on the array.
+        let pattern = format!("%{}%", serde_json::Value::from(app_id));
+        let all = sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(&pattern)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(tenant)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(all
+            .into_iter()
+            .filter(|t| t.app_ids.iter().any(|a| a == app_id))
+            .collect())
+    }
+
+    async fn tenants_of_user(&self, pool_id: &str, user_id: &str) -> Result<Vec<Tenant>> {
+        sqlx::query(&format!(
+            "SELECT {} FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id \
+             WHERE m.user_id = $1 AND m.pool_id = $2 AND t.pool_id = $2 \
+             ORDER BY m.created_at, t.id",
+            TENANT_COLUMNS
+                .split(", ")
+                .map(|c| format!("t.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(user_id)
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(tenant)
+        .collect()
+    }
+
+    // --- members ----------------------------------------------------------------------
+
+    async fn tenant_members(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        page: Page,
+    ) -> Result<Paged<TenantMember>> {
+        let total_count: i64 = col(
+            &sqlx::query(
+                "SELECT COUNT(*) AS n FROM tenant_members WHERE tenant_id = $1 AND pool_id = $2",
+            )
+            .bind(tenant_id)
+            .bind(pool_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?,
+            "n",
+        )?;
+        let list = sqlx::query(
+            "SELECT tenant_id, user_id, is_admin, enabled, created_at FROM tenant_members \
+             WHERE tenant_id = $1 AND pool_id = $2 ORDER BY created_at, user_id \
+             LIMIT $3 OFFSET $4",
+        )
+        .bind(tenant_id)
+        .bind(pool_id)
+        .bind(page.limit)
+        .bind(page.offset())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(TenantMember {
+                tenant_id: col(r, "tenant_id")?,
+                user_id: col(r, "user_id")?,
+                is_admin: flag(r, "is_admin")?,
+                enabled: flag(r, "enabled")?,
+                created_at: col(r, "created_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn remove_tenant_member(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Entity::TenantMember));
+        }
+        Ok(())
+    }
+
+    async fn set_tenant_member_flag(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        which: MemberFlag,
+        value: bool,
+    ) -> Result<()> {
+        let column = match which {
+            MemberFlag::Admin => "is_admin",
+            MemberFlag::Enabled => "enabled",
+        };
+        let n = sqlx::query(&format!(
+            "UPDATE tenant_members SET {column} = $1 \
+             WHERE pool_id = $2 AND tenant_id = $3 AND user_id = $4"
+        ))
+        .bind(i64::from(value))
+        .bind(pool_id)
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Entity::TenantMember));
+        }
+        Ok(())
+    }
+
+    // --- external identity providers --------------------------------------------------
+
+    async fn insert_ext_idp(&self, idp: &ExtIdp) -> Result<()> {
+        atomically!(self, tx, {
+            // The tenant's row is touched first: it proves the tenant is of this pool before the
+            // foreign key would turn a bad id into a storage error, and takes the write lock.
+            if let Some(tenant_id) = &idp.tenant_id {
+                touch(
+                    &mut tx,
+                    "tenants",
+                    &idp.pool_id,
+                    tenant_id,
+                    idp.created_at,
+                    Error::NotFound(Entity::Tenant),
+                )
+                .await?;
+            }
+            sqlx::query(&format!(
+                "INSERT INTO ext_idps ({IDP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            ))
+            .bind(&idp.id)
+            .bind(&idp.pool_id)
+            .bind(&idp.tenant_id)
+            .bind(&idp.name)
+            .bind(&idp.kind)
+            .bind(idp.created_at)
+            .bind(idp.updated_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            for c in &idp.connections {
+                insert_conn(&mut tx, c).await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn get_ext_idp(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdp>> {
+        let row = sqlx::query(&format!(
+            "SELECT {IDP_COLUMNS} FROM ext_idps WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some(self.with_conns(idp(&r)?).await?)),
+        }
+    }
+
+    async fn list_ext_idps(&self, pool_id: &str, tenant_id: Option<&str>) -> Result<Vec<ExtIdp>> {
+        let by_tenant = format!(
+            "SELECT {IDP_COLUMNS} FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2 \
+             ORDER BY created_at, id"
+        );
+        let all = format!(
+            "SELECT {IDP_COLUMNS} FROM ext_idps WHERE pool_id = $1 ORDER BY created_at, id"
+        );
+        let rows = match tenant_id {
+            Some(t) => sqlx::query(&by_tenant).bind(pool_id).bind(t),
+            None => sqlx::query(&all).bind(pool_id),
+        }
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(self.with_conns(idp(r)?).await?);
+        }
+        Ok(out)
+    }
+
+    async fn rename_ext_idp(&self, pool_id: &str, id: &str, name: &str, at: i64) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE ext_idps SET name = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
+        )
+        .bind(name)
+        .bind(at)
+        .bind(pool_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Entity::ExtIdp));
+        }
+        Ok(())
+    }
+
+    async fn insert_ext_idp_conn(&self, c: &ExtIdpConn) -> Result<()> {
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idps",
+                &c.pool_id,
+                &c.ext_idp_id,
+                c.created_at,
+                Error::NotFound(Entity::ExtIdp),
+            )
+            .await?;
+            insert_conn(&mut tx, c).await?;
+            Ok(())
+        })
+    }
+
+    async fn get_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<Option<ExtIdpConn>> {
+        sqlx::query(&format!(
+            "SELECT {CONN_COLUMNS} FROM ext_idp_conns WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(conn)
+        .transpose()
+    }
+
+    async fn update_ext_idp_conn(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        fields: &ExtIdpConnFields,
+        at: i64,
+    ) -> Result<ExtIdpConn> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.display_name {
+            sets.push(("display_name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.fields {
+            sets.push(("fields", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.user_match_fields {
+            sets.push(("user_match_fields", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.logo {
+            sets.push(("logo", SetValue::OptText(v.clone())));
+        }
+        targeted_update("ext_idp_conns", sets, at, pool_id, conn_id, CONN_COLUMNS)
+            .query()
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(conn)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::ExtIdpConn))
+    }
+
+    async fn delete_ext_idp_conn(&self, pool_id: &str, id: &str) -> Result<()> {
+        let n = sqlx::query("DELETE FROM ext_idp_conns WHERE pool_id = $1 AND id = $2")
+            .bind(pool_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?
+            .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Entity::ExtIdpConn));
+        }
+        Ok(())
+    }
+
+    async fn ext_idp_conn_identifier_taken(&self, pool_id: &str, identifier: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT id FROM ext_idp_conns WHERE pool_id = $1 AND identifier = $2")
+                .bind(pool_id)
+                .bind(identifier)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
+    }
+
+    async fn set_ext_idp_conn_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<()> {
+        let n = sqlx::query(
+            "UPDATE ext_idp_conns SET enabled = $1, updated_at = $2 WHERE pool_id = $3 AND id = $4",
+        )
+        .bind(i64::from(enabled))
+        .bind(at)
+        .bind(pool_id)
+        .bind(conn_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::NotFound(Entity::ExtIdpConn));
+        }
+        Ok(())
+    }
+
+    async fn set_ext_idp_conns_enabled(
+        &self,
+        pool_id: &str,
+        ext_idp_id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idps",
+                pool_id,
+                ext_idp_id,
+                at,
+                Error::NotFound(Entity::ExtIdp),
+            )
+            .await?;
+            sqlx::query(
+                "UPDATE ext_idp_conns SET enabled = $1, updated_at = $2 \
+                 WHERE pool_id = $3 AND ext_idp_id = $4",
+            )
+            .bind(i64::from(enabled))
+            .bind(at)
+            .bind(pool_id)
+            .bind(ext_idp_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            Ok(())
+        })
+    }
+}
+
+#[async_trait]
+impl TenantsTx for SqlWriteTx {
+    async fn tenant(&mut self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {
+        self.by_id("tenants", TENANT_COLUMNS, pool_id, id, tenant)
+            .await
+    }
+
+    async fn update_tenant_fields(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        fields: &TenantFields,
+        at: i64,
+    ) -> Result<Tenant> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.logo {
+            sets.push(("logo", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.app_ids {
+            check_apps(&mut self.tx, pool_id, v).await?;
+            sets.push(("app_ids", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.config {
+            sets.push(("config", SetValue::Text(to_json(v)?)));
+        }
+        targeted_update("tenants", sets, at, pool_id, id, TENANT_COLUMNS)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(tenant)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Tenant))
+    }
+
+    async fn tenants_using_app(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
+        // The LIKE narrows the pool's tenants to candidates; the exact test is on the array.
+        let pattern = format!("%{}%", serde_json::Value::from(app_id));
+        Ok(sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND app_ids LIKE $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(&pattern)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(tenant)
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .filter(|t| t.app_ids.iter().any(|a| a == app_id))
+        .collect())
+    }
+
+    async fn delete_tenant_rows(
+        &mut self,
+        pool_id: &str,
+        id: &str,
+        rows: TenantRows,
+    ) -> Result<()> {
+        let sql = match rows {
+            TenantRows::ExtIdpConns => {
+                "DELETE FROM ext_idp_conns WHERE pool_id = $1 AND ext_idp_id IN \
+                 (SELECT id FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2)"
+            }
+            TenantRows::ExtIdps => "DELETE FROM ext_idps WHERE pool_id = $1 AND tenant_id = $2",
+            TenantRows::Members => {
+                "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2"
+            }
+        };
+        sqlx::query(sql)
+            .bind(pool_id)
+            .bind(id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn add_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO tenant_members (tenant_id, user_id, pool_id, is_admin, enabled, \
+             created_at) VALUES ($1, $2, $3, 0, 1, $4) \
+             ON CONFLICT (tenant_id, user_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn set_tenant_admin(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE tenant_members SET is_admin = 1 \
+             WHERE pool_id = $1 AND tenant_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_ext_idp_conns_of(&mut self, pool_id: &str, ext_idp_id: &str) -> Result<()> {
+        self.delete_in(
+            "ext_idp_conns",
+            "ext_idp_id",
+            pool_id,
+            &[ext_idp_id.to_owned()],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn delete_ext_idp(&mut self, pool_id: &str, id: &str) -> Result<bool> {
+        Ok(self
+            .delete_in("ext_idps", "id", pool_id, &[id.to_owned()])
+            .await?
+            > 0)
+    }
+
+    async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()> {
+        sqlx::query("UPDATE orgs SET tenant_id = NULL WHERE pool_id = $1 AND tenant_id = $2")
+            .bind(pool_id)
+            .bind(tenant_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()> {
+        self.delete_in("tenants", "id", pool_id, &[id.to_owned()])
+            .await
+            .map(drop)
+    }
+}
