@@ -25,7 +25,9 @@ use super::directory::{
     by_type, dir_err, link_all, missing_end, parse_target_key, target_key, target_table,
     unlink_all, Assignments,
 };
-use super::statement::{count, page_sql, prefix_pattern, targeted_update, SetValue, Sql};
+use super::statement::{
+    count, fetch_page, page_sql, prefix_pattern, targeted_update, SetValue, Sql,
+};
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag, to_json};
@@ -395,21 +397,16 @@ impl AuthorizationStore for SqlStore {
         if let Some(t) = resource_type {
             filter.push_str(&format!(" AND type = {}", sql.bind(t.as_str())));
         }
-        sql.text = format!("SELECT COUNT(*) AS n {filter}");
-        let total_count = count(&self.pool, &sql).await?;
-        sql.text = format!(
-            "SELECT {RESOURCE_COLUMNS} {filter} ORDER BY created_at, id{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(resource)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            RESOURCE_COLUMNS,
+            &filter,
+            "created_at, id",
+            page,
+            resource,
+        )
+        .await
     }
 
     async fn update_resource(
@@ -634,21 +631,16 @@ impl AuthorizationStore for SqlStore {
             .map(|n| format!(" AND namespace = {}", sql.bind(n)))
             .unwrap_or_default();
         let filter = format!("FROM policies WHERE pool_id = $1{ns}");
-        sql.text = format!("SELECT COUNT(*) AS n {filter}");
-        let total_count = count(&self.pool, &sql).await?;
-        sql.text = format!(
-            "SELECT {POLICY_COLUMNS} {filter} ORDER BY created_at, id{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(policy)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            POLICY_COLUMNS,
+            &filter,
+            "created_at, id",
+            page,
+            policy,
+        )
+        .await
     }
 
     async fn update_policy(
@@ -901,20 +893,15 @@ impl AuthorizationStore for SqlStore {
     ) -> Result<Paged<AppAccessRecord>> {
         let mut sql = Sql::new(vec![pool_id.to_owned(), app_id.to_owned()]);
         let filter = "FROM app_access_policies WHERE app_id = $2 AND pool_id = $1";
-        sql.text = format!("SELECT COUNT(*) AS n {filter}");
-        let total_count = count(&self.pool, &sql).await?;
-        sql.text = format!(
-            "SELECT id, app_id, target_type, target_id, effect, enabled, created_at, updated_at \
-             {filter} ORDER BY created_at, id{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| {
+        let columns = "id, app_id, target_type, target_id, effect, enabled, created_at, updated_at";
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            columns,
+            filter,
+            "created_at, id",
+            page,
+            |r| {
                 let target_type: String = col(r, "target_type")?;
                 let effect: String = col(r, "effect")?;
                 Ok(AppAccessRecord {
@@ -927,9 +914,9 @@ impl AuthorizationStore for SqlStore {
                     created_at: col(r, "created_at")?,
                     updated_at: col(r, "updated_at")?,
                 })
-            })
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+            },
+        )
+        .await
     }
 
     async fn set_app_access_rules(
@@ -1076,21 +1063,16 @@ impl AuthorizationStore for SqlStore {
     ) -> Result<Paged<ProgrammaticAccount>> {
         let mut sql = Sql::new(vec![pool_id.to_owned(), app_id.to_owned()]);
         let filter = "FROM access_keys WHERE app_id = $2 AND pool_id = $1";
-        sql.text = format!("SELECT COUNT(*) AS n {filter}");
-        let total_count = count(&self.pool, &sql).await?;
-        sql.text = format!(
-            "SELECT {ACCOUNT_COLUMNS} {filter} ORDER BY created_at, id{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(account)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            ACCOUNT_COLUMNS,
+            &filter,
+            "created_at, id",
+            page,
+            account,
+        )
+        .await
     }
 
     async fn update_programmatic_account(

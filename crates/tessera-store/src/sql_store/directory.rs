@@ -20,7 +20,9 @@ use super::statement::Sql;
 use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag};
 
-use super::statement::{contains_pattern, count, direction, page_sql, targeted_update, SetValue};
+use super::statement::{
+    contains_pattern, count, direction, fetch_page, page_sql, targeted_update, SetValue,
+};
 use super::unit::SqlWriteTx;
 use tessera_core::model::directory_admin::{NodeChange, OrgRecord};
 use tessera_core::model::User;
@@ -578,22 +580,18 @@ impl DirectoryStore for SqlStore {
             .map(|n| format!(" AND namespace = {}", sql.bind(n)))
             .unwrap_or_default();
         let filter = format!("FROM roles WHERE pool_id = $1{ns}");
-        sql.text = format!("SELECT COUNT(*) AS n {filter}");
-        let total_count = count(&self.pool, &sql).await?;
         let d = direction(order);
-        sql.text = format!(
-            "SELECT {ROLE_COLUMNS} {filter} ORDER BY created_at{d}, id{d}{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(role)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        let order_by = format!("created_at{d}, id{d}");
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            ROLE_COLUMNS,
+            &filter,
+            &order_by,
+            page,
+            role,
+        )
+        .await
     }
 
     async fn assign_role(

@@ -4,7 +4,7 @@
 //! the text; `push`/`text_arg`/`int_arg`/`list` append in place.
 
 use sqlx::any::AnyRow;
-use tessera_core::service::paging::Page;
+use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::directory::Order;
 use tessera_core::Result;
 
@@ -144,6 +144,35 @@ pub(super) fn prefix_pattern(prefix: &str) -> String {
 pub(super) async fn count(conn: &sqlx::AnyPool, sql: &Sql) -> Result<i64> {
     let row = sql.query().fetch_one(conn).await.map_err(db_err)?;
     col::<i64>(&row, "n")
+}
+
+/// One page of the rows `filter` (`FROM … WHERE …`, its values bound in `sql`) selects, in
+/// `order_by` order, and how many it selects in all: the count and the page are read with
+/// the same bound values, so they describe the same rows.
+pub(super) async fn fetch_page<T>(
+    conn: &sqlx::AnyPool,
+    sql: &mut Sql,
+    columns: &str,
+    filter: &str,
+    order_by: &str,
+    page: Page,
+    map: impl Fn(&AnyRow) -> Result<T>,
+) -> Result<Paged<T>> {
+    sql.text = format!("SELECT COUNT(*) AS n {filter}");
+    let total_count = count(conn, sql).await?;
+    sql.text = format!(
+        "SELECT {columns} {filter} ORDER BY {order_by}{}",
+        page_sql(page)
+    );
+    let list = sql
+        .query()
+        .fetch_all(conn)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(map)
+        .collect::<Result<_>>()?;
+    Ok(Paged { total_count, list })
 }
 
 /// A value a targeted update writes into one column.
