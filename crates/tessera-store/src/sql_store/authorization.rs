@@ -1067,7 +1067,7 @@ impl AuthorizationStore for SqlStore {
             &self.pool,
             &mut sql,
             ACCOUNT_COLUMNS,
-            &filter,
+            filter,
             "created_at, id",
             page,
             account,
