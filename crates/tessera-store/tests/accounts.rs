@@ -22,7 +22,7 @@ use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::settings::WhitelistType;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
-use tessera_core::store::Store;
+use tessera_core::store::{AccountStore, Store};
 use tessera_core::{Core, CoreConfig, Error};
 use tessera_store::SqlStore;
 
@@ -206,9 +206,27 @@ async fn login_failures_require_a_captcha(db: &TestDb) {
         attempt("right-pass", Some("ZZZZ9".into())).await,
         Err(Error::CaptchaWrong)
     ));
+    // A client asking again and again keeps one live captcha: only the newest answers.
+    a.core.issue_captcha(&pool, Some("10.0.0.9")).await.unwrap();
+    let (_, earlier) = seen.lock().unwrap().last().cloned().unwrap();
     a.core.issue_captcha(&pool, Some("10.0.0.9")).await.unwrap();
     let (key, answer) = seen.lock().unwrap().last().cloned().unwrap();
     assert_eq!(key, format!("{pool_id}:10.0.0.9"));
+    let live = a
+        .store
+        .recent_codes(&pool_id, "captcha", "ip:10.0.0.9", &["login"], 10)
+        .await
+        .unwrap();
+    assert_eq!(live.len(), 1, "one live captcha per client");
+    if earlier.to_lowercase() != answer.to_lowercase() {
+        assert!(matches!(
+            attempt("right-pass", Some(earlier)).await,
+            Err(Error::CaptchaWrong)
+        ));
+        // The wrong answer used the captcha up: a new one is needed.
+        a.core.issue_captcha(&pool, Some("10.0.0.9")).await.unwrap();
+    }
+    let (_, answer) = seen.lock().unwrap().last().cloned().unwrap();
     let ok = attempt("right-pass", Some(answer.to_lowercase()))
         .await
         .unwrap();

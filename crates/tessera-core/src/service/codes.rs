@@ -341,7 +341,9 @@ impl Core {
             expires_at: now + CAPTCHA_LIFETIME_MS,
             created_at: now,
         };
-        self.store.insert_code(&record, i64::MAX).await?;
+        // The client's earlier captchas go: only the newest one answers, and a client asking
+        // for images in a loop keeps one row, not one per request.
+        self.store.replace_code(&record).await?;
         if let Some(hook) = &self.captcha_hook {
             hook(&format!("{}:{}", pool.id, ip.unwrap_or("unknown")), &answer);
         }

@@ -73,6 +73,10 @@ pub trait AccountStore: Send + Sync {
     /// Stores `code` unless a code for the same pool, channel, target and scene was created
     /// after `not_since` (the resend interval). Returns whether it was stored.
     async fn insert_code(&self, code: &CodeRecord, not_since: i64) -> Result<bool>;
+    /// Stores `code` and deletes every other unconsumed code of the same pool, channel,
+    /// target and scene, in one transaction: the target holds one live code at a time, so
+    /// asking for codes again and again cannot pile up rows.
+    async fn replace_code(&self, code: &CodeRecord) -> Result<()>;
     /// Unconsumed codes for the target in any of `scenes`, newest first, including expired
     /// and exhausted ones so the caller can say which.
     async fn recent_codes(

@@ -216,6 +216,39 @@ impl AccountStore for SqlStore {
         Ok(true)
     }
 
+    async fn replace_code(&self, c: &CodeRecord) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "DELETE FROM verification_codes WHERE pool_id = $1 AND channel = $2 \
+             AND target = $3 AND scene = $4 AND consumed_at IS NULL",
+        )
+        .bind(&c.pool_id)
+        .bind(&c.channel)
+        .bind(&c.target)
+        .bind(&c.scene)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        sqlx::query(
+            "INSERT INTO verification_codes (id, pool_id, channel, target, scene, code_hash, \
+             attempts, max_attempts, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9)",
+        )
+        .bind(&c.id)
+        .bind(&c.pool_id)
+        .bind(&c.channel)
+        .bind(&c.target)
+        .bind(&c.scene)
+        .bind(&c.code_hash)
+        .bind(c.max_attempts)
+        .bind(c.expires_at)
+        .bind(c.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
     async fn recent_codes(
         &self,
         pool_id: &str,
