@@ -191,7 +191,11 @@ async fn postgres_outage_answers_busy_and_recovers_without_a_restart() {
         client.public_config("en-US"),
         reqwest::get(format!("{}/ready", server.url)),
     );
-    assert_eq!(ready.unwrap().status(), 503, "/ready says the store is gone");
+    assert_eq!(
+        ready.unwrap().status(),
+        503,
+        "/ready says the store is gone"
+    );
     for (a, lang, what) in [
         (w_zh, "zh-CN", "a registration during the outage"),
         (w_en, "en-US", "a registration during the outage"),
