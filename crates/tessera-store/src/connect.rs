@@ -1,8 +1,8 @@
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::migrate;
 use crate::sql_store::SqlStore;
@@ -29,6 +29,11 @@ pub enum ConnectError {
     Connect { url: String, reason: String },
     #[error("database migration failed on {url}: {reason}")]
     Migrate { url: String, reason: String },
+    #[error("database {path} is read-only ({source}): tessera must be able to write it")]
+    ReadOnly {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Hides a password in a database URL for messages and logs.
@@ -81,6 +86,9 @@ impl SqlStore {
                     url: shown.clone(),
                     reason: e.to_string(),
                 })?;
+        if backend == Backend::Sqlite {
+            check_sqlite_writable(url, &options, &shown).await?;
+        }
         let max = match backend {
             // SQLite has one writer; a few readers beside it are plenty.
             Backend::Sqlite => 8,
@@ -89,7 +97,7 @@ impl SqlStore {
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .min_connections(0)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout(backend))
             // sqlx pings an idle connection before lending it out. A SQLite connection is a
             // file handle on a worker thread and cannot have gone away; its ping was a full
             // extra round trip to that thread before every statement. A PostgreSQL connection
@@ -98,13 +106,7 @@ impl SqlStore {
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; busy_timeout makes writers
-                        // from other processes (the CLI beside a server) wait, not fail.
-                        conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                        )
-                        .await?;
+                        conn.execute(SQLITE_PRAGMAS).await?;
                     }
                     Ok(())
                 })
@@ -127,6 +129,88 @@ impl SqlStore {
             Backend::Postgres => None,
         };
         Ok(SqlStore::new(pool, backend, sqlite_reads))
+    }
+}
+
+/// Every SQLite connection's settings. WAL lets readers run beside the writer;
+/// busy_timeout makes writers from other processes (the CLI beside a server) wait, not fail.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+/// Opens one connection to a SQLite file and takes the write lock for a moment, so that a
+/// database Tessera cannot write stops start-up at once, saying why. Through the pool the
+/// same failure is retried until the acquire timeout and then reported as a timeout; and
+/// SQLite opens a write-protected file read-only without complaint, reporting "attempt to
+/// write a readonly database" only at the first write, or "unable to open database file"
+/// when the WAL index cannot be created beside it.
+async fn check_sqlite_writable(
+    url: &str,
+    options: &AnyConnectOptions,
+    shown: &str,
+) -> Result<(), ConnectError> {
+    let Some(file) = sqlite_reads::database_file(url) else {
+        return Ok(()); // in memory: nothing on disk to be read-only
+    };
+    let probe = async {
+        let mut conn: AnyConnection = options.connect().await?;
+        conn.execute(SQLITE_PRAGMAS).await?;
+        conn.execute("BEGIN IMMEDIATE").await?;
+        conn.execute("ROLLBACK").await?;
+        conn.close().await
+    };
+    let Err(e) = probe.await else {
+        return Ok(());
+    };
+    Err(match read_only_reason(&file) {
+        Some((path, source)) => ConnectError::ReadOnly {
+            path: path.display().to_string(),
+            source,
+        },
+        None => ConnectError::Connect {
+            url: shown.to_owned(),
+            reason: one_line(&e.to_string()),
+        },
+    })
+}
+
+/// Why a SQLite database cannot be written, if the file system says so: the file, its WAL
+/// and index files, or the directory SQLite creates them in. Called only after SQLite failed.
+fn read_only_reason(file: &Path) -> Option<(PathBuf, std::io::Error)> {
+    let mut files = vec![file.to_path_buf()];
+    for suffix in ["-wal", "-shm"] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        files.push(PathBuf::from(name));
+    }
+    for f in files.into_iter().filter(|f| f.exists()) {
+        if let Err(e) = std::fs::OpenOptions::new().append(true).open(&f) {
+            return Some((f, e));
+        }
+    }
+    let dir = file.parent()?;
+    let probe = dir.join(".tessera-write-check");
+    match std::fs::File::create(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => Some((dir.to_path_buf(), e)),
+    }
+}
+
+/// How long a request waits for a connection before it fails with a storage error (the
+/// wire's "system busy").
+///
+/// While PostgreSQL is down, sqlx retries a refused connection until this deadline, so it is
+/// how long every request takes to fail during an outage. The v1 and v3 SDKs give up after
+/// 10 s (their `timeout` default), so the answer must come well before that to be seen at
+/// all: 5 s. A healthy server lends a connection in milliseconds; a queue of 5 s for one of
+/// 16 connections means the database is gone or hopelessly overloaded. On SQLite, waits are
+/// for the one writer behind `busy_timeout` (10 s), which this does not shorten.
+fn acquire_timeout(backend: Backend) -> Duration {
+    match backend {
+        Backend::Sqlite => Duration::from_secs(10),
+        Backend::Postgres => Duration::from_secs(5),
     }
 }
 
