@@ -486,6 +486,36 @@ mod tests {
     }
 
     #[test]
+    fn metrics_settings_come_from_flags_then_the_file_and_are_off_by_default() {
+        let resolve = |args: ServeArgs, f: &FileConfig| resolve_serve(args, None, None, None, f);
+        let d = resolve(ServeArgs::default(), &FileConfig::default()).unwrap();
+        assert_eq!((d.metrics_listen, d.metrics_token), (None, None));
+        let f = file("metrics-listen = \"127.0.0.1:9100\"\nmetrics-token = \"0123456789abcdef\"\n")
+            .unwrap();
+        let c = resolve(ServeArgs::default(), &f).unwrap();
+        assert_eq!(c.metrics_listen.unwrap().to_string(), "127.0.0.1:9100");
+        assert_eq!(c.metrics_token.as_deref(), Some("0123456789abcdef"));
+        let flags = ServeArgs {
+            metrics: MetricsArgs {
+                metrics_listen: Some("[::1]:9200".into()),
+                metrics_token: None,
+            },
+            ..ServeArgs::default()
+        };
+        let c = resolve(flags, &f).unwrap();
+        assert_eq!(c.metrics_listen.unwrap().to_string(), "[::1]:9200");
+        assert_eq!(
+            c.metrics_token.as_deref(),
+            Some("0123456789abcdef"),
+            "the file's"
+        );
+        for bad in ["metrics-listen = \"9100\"\n", "metrics-token = \"short\"\n"] {
+            let f = file(bad).unwrap();
+            assert!(resolve(ServeArgs::default(), &f).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn public_url_keeps_its_path_without_trailing_slash() {
         let c = resolve_serve(
             ServeArgs::default(),
