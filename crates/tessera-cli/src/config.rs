@@ -37,6 +37,10 @@ pub enum ConfigError {
     Timeout(&'static str, f64),
     #[error("invalid max-connections {0}: expected at least 1")]
     MaxConnections(usize),
+    #[error("invalid metrics listen address {0:?}: expected HOST:PORT, e.g. 127.0.0.1:9100")]
+    MetricsListen(String),
+    #[error("invalid metrics token: expected at least 16 characters")]
+    MetricsToken,
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -58,6 +62,8 @@ pub struct FileConfig {
     pub header_read_timeout: Option<f64>,
     pub body_read_timeout: Option<f64>,
     pub max_connections: Option<usize>,
+    pub metrics_listen: Option<String>,
+    pub metrics_token: Option<String>,
 }
 
 /// The flags of `tessera serve`.
@@ -82,6 +88,21 @@ pub struct ServeArgs {
     pub connections: ConnectionArgs,
     #[command(flatten)]
     pub delivery: DeliveryArgs,
+    #[command(flatten)]
+    pub metrics: MetricsArgs,
+}
+
+/// Where `/metrics` is served (`tessera serve` only). Neither set: nowhere.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MetricsArgs {
+    /// Serve Prometheus metrics at /metrics on this separate address (HOST:PORT), and
+    /// nothing else there. Keep it off the public network.
+    #[arg(long, value_name = "ADDR", env = "TESSERA_METRICS_LISTEN")]
+    pub metrics_listen: Option<String>,
+    /// Also serve /metrics on the public listener, to callers sending this token as
+    /// `Authorization: Bearer` (at least 16 characters).
+    #[arg(long, env = "TESSERA_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// How long clients may take and how many may be connected (`tessera serve` only).
@@ -169,6 +190,10 @@ pub struct ServeConfig {
     pub upload_dir: PathBuf,
     pub trusted_proxies: TrustedProxies,
     pub connections: ConnectionLimits,
+    /// The separate listener serving `/metrics` only.
+    pub metrics_listen: Option<SocketAddr>,
+    /// The Bearer token that opens `/metrics` on the public listener.
+    pub metrics_token: Option<String>,
 }
 
 pub fn store_location(
@@ -199,6 +224,7 @@ pub fn resolve_serve(
         trusted_proxies,
         connections,
         delivery,
+        metrics,
     } = args;
     let listen_text = listen
         .or_else(|| file.listen.clone())
@@ -227,7 +253,24 @@ pub fn resolve_serve(
         TrustedProxies::parse(&trusted_proxies)?
     };
     let connections = connection_limits(connections, file)?;
+    let metrics_listen = match metrics
+        .metrics_listen
+        .or_else(|| file.metrics_listen.clone())
+    {
+        Some(text) => Some(
+            text.parse::<SocketAddr>()
+                .map_err(|_| ConfigError::MetricsListen(text))?,
+        ),
+        None => None,
+    };
+    let metrics_token = metrics.metrics_token.or_else(|| file.metrics_token.clone());
+    // A short token could be guessed; there is no lockout on this endpoint.
+    if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
+        return Err(ConfigError::MetricsToken);
+    }
     Ok(ServeConfig {
+        metrics_listen,
+        metrics_token,
         listen,
         public_url: public_url.trim_end_matches('/').to_owned(),
         store,
@@ -439,6 +482,36 @@ mod tests {
                 resolve_serve(ServeArgs::default(), None, None, None, &f).is_err(),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn metrics_settings_come_from_flags_then_the_file_and_are_off_by_default() {
+        let resolve = |args: ServeArgs, f: &FileConfig| resolve_serve(args, None, None, None, f);
+        let d = resolve(ServeArgs::default(), &FileConfig::default()).unwrap();
+        assert_eq!((d.metrics_listen, d.metrics_token), (None, None));
+        let f = file("metrics-listen = \"127.0.0.1:9100\"\nmetrics-token = \"0123456789abcdef\"\n")
+            .unwrap();
+        let c = resolve(ServeArgs::default(), &f).unwrap();
+        assert_eq!(c.metrics_listen.unwrap().to_string(), "127.0.0.1:9100");
+        assert_eq!(c.metrics_token.as_deref(), Some("0123456789abcdef"));
+        let flags = ServeArgs {
+            metrics: MetricsArgs {
+                metrics_listen: Some("[::1]:9200".into()),
+                metrics_token: None,
+            },
+            ..ServeArgs::default()
+        };
+        let c = resolve(flags, &f).unwrap();
+        assert_eq!(c.metrics_listen.unwrap().to_string(), "[::1]:9200");
+        assert_eq!(
+            c.metrics_token.as_deref(),
+            Some("0123456789abcdef"),
+            "the file's"
+        );
+        for bad in ["metrics-listen = \"9100\"\n", "metrics-token = \"short\"\n"] {
+            let f = file(bad).unwrap();
+            assert!(resolve(ServeArgs::default(), &f).is_err(), "{bad}");
         }
     }
 

@@ -49,6 +49,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run: the size of the `serve` variant's flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Run the server.
@@ -307,6 +309,13 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| Fatal::runtime(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let metrics_listener =
+        match cfg.metrics_listen {
+            Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                Fatal::runtime(format!("cannot listen for metrics on {addr}: {e}"))
+            })?),
+            None => None,
+        };
     let delivery = Delivery {
         email: match &cfg.delivery.smtp_url {
             Some(url) => {
@@ -336,14 +345,34 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     let mut options = ServerOptions::new(cfg.upload_dir.clone());
     options.trusted_proxies = cfg.trusted_proxies.clone();
     options.connections = cfg.connections;
+    options.metrics_token = cfg.metrics_token.clone();
+    let state = AppState::new(Arc::clone(&core), options);
+    // One signal stops both listeners.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let metrics = async {
+        let Some(listener) = metrics_listener else {
+            return Ok(());
+        };
+        let addr = listener.local_addr().map_err(Fatal::runtime)?;
+        tracing::info!(%addr, "metrics listening");
+        tessera_server::serve_metrics(listener, state.clone(), until_stopped())
+            .await
+            .map_err(|e| Fatal::runtime(format!("metrics server failed: {e}")))
+    };
     let serving = async {
-        tessera_server::serve(
-            listener,
-            AppState::new(Arc::clone(&core), options),
-            shutdown_signal(),
-        )
-        .await
-        .map_err(|e| Fatal::runtime(format!("server failed: {e}")))
+        tessera_server::serve(listener, state.clone(), until_stopped())
+            .await
+            .map_err(|e| Fatal::runtime(format!("server failed: {e}")))
     };
     // The default pool's credentials include the password-encryption key, which a first start
     // may still be generating: bootstrap runs beside the server instead of before it. A pool
@@ -362,7 +391,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
         malloc::release_free_memory();
         Ok(())
     };
-    tokio::try_join!(serving, bootstrap)?;
+    tokio::try_join!(serving, metrics, bootstrap)?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod principal;
 pub mod rules;
 pub mod service;
+pub mod stats;
 pub mod store;
 
 pub use error::{Entity, Error, PasswordRule, Result, UniqueField};

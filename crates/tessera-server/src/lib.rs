@@ -10,6 +10,7 @@ mod cors;
 pub mod envelope;
 mod graphql;
 mod http;
+pub mod metrics;
 mod oidc;
 mod ops;
 mod v2;
@@ -36,6 +37,9 @@ pub struct ServerOptions {
     pub trusted_proxies: TrustedProxies,
     /// Header- and body-read timeouts and the connection cap.
     pub connections: ConnectionLimits,
+    /// With a token, `/metrics` is also served on the public listener to a caller with it as
+    /// Bearer token (`--metrics-token`); without, it is not there (404).
+    pub metrics_token: Option<String>,
 }
 
 impl ServerOptions {
@@ -45,6 +49,7 @@ impl ServerOptions {
             max_upload_bytes: 2 * 1024 * 1024,
             trusted_proxies: TrustedProxies::default(),
             connections: ConnectionLimits::default(),
+            metrics_token: None,
         }
     }
 }
@@ -54,6 +59,8 @@ impl ServerOptions {
 pub struct AppState {
     pub core: Arc<Core>,
     pub options: Arc<ServerOptions>,
+    /// Requests by route, status and latency, for `/metrics`.
+    pub requests: Arc<metrics::requests::RequestStats>,
 }
 
 impl AppState {
@@ -61,6 +68,7 @@ impl AppState {
         AppState {
             core,
             options: Arc::new(options),
+            requests: Arc::default(),
         }
     }
 }
@@ -68,15 +76,40 @@ impl AppState {
 /// The whole HTTP surface.
 pub fn router(state: AppState) -> Router {
     let max_upload = state.options.max_upload_bytes;
-    Router::new()
+    let mut routes = Router::new()
         .merge(ops::routes())
         .merge(v2::routes(max_upload))
-        .merge(oidc::routes())
+        .merge(oidc::routes());
+    if state.options.metrics_token.is_some() {
+        routes = routes.merge(metrics::public_routes());
+    }
+    let requests = Arc::clone(&state.requests);
+    routes
+        .route_layer(axum::middleware::from_fn(metrics::label_route))
         .fallback(envelope::not_found)
         .layer(axum::middleware::from_fn(envelope::wire_rejections))
         .layer(axum::middleware::from_fn(cors::headers))
         .layer(http::trace())
+        .layer(axum::middleware::from_fn_with_state(
+            requests,
+            metrics::count_requests,
+        ))
         .with_state(state)
+}
+
+/// Serves `/metrics` alone on `listener` (`--metrics-listen`) until `shutdown` resolves,
+/// with the same connection limits as the public listener. `state` is the public
+/// listener's, so its request counts are the ones shown.
+pub async fn serve_metrics<F>(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: F,
+) -> std::io::Result<()>
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let limits = state.options.connections;
+    connections::serve(listener, metrics::private_router(state), limits, shutdown).await
 }
 
 /// Serves until `shutdown` resolves, then stops accepting and lets in-flight requests finish.

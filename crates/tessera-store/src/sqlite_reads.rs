@@ -14,6 +14,7 @@
 //! statements: every call reads the database, so a change by another process is seen at once.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -71,6 +72,8 @@ impl Cols for Row<'_> {
 pub(crate) struct SqliteReads {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Connections lent out now, for `Store::pool_usage`.
+    in_use: AtomicU64,
     sql: Statements,
 }
 
@@ -140,6 +143,7 @@ impl SqliteReads {
         SqliteReads {
             path: path.to_path_buf(),
             idle: Mutex::new(Vec::new()),
+            in_use: AtomicU64::new(0),
             sql: Statements::new(),
         }
     }
@@ -163,6 +167,17 @@ impl SqliteReads {
         Ok(conn)
     }
 
+    /// Connections lent out and kept idle now. There is no cap on lent-out connections
+    /// (each call on its own thread needs one), so `max` is the most kept idle.
+    pub(crate) fn usage(&self) -> tessera_core::stats::PoolUsage {
+        tessera_core::stats::PoolUsage {
+            name: "sqlite-reads",
+            in_use: self.in_use.load(Ordering::Relaxed),
+            idle: self.idle().len() as u64,
+            max: MAX_IDLE as u64,
+        }
+    }
+
     /// Runs `f` on an idle connection (or a new one), then keeps it for the next call.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let reused = self.idle().pop();
@@ -170,7 +185,9 @@ impl SqliteReads {
             Some(c) => c,
             None => self.open()?,
         };
+        self.in_use.fetch_add(1, Ordering::Relaxed);
         let out = f(&conn);
+        self.in_use.fetch_sub(1, Ordering::Relaxed);
         let mut idle = self.idle();
         if idle.len() < MAX_IDLE {
             idle.push(conn);

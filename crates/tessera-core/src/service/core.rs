@@ -27,6 +27,10 @@ pub struct Core {
     /// One permit per core for argon2 work: more hashes at once would only time-slice the
     /// cores (every login slower, none sooner) and hold more 19 MiB working areas.
     pub(crate) hash_slots: tokio::sync::Semaphore,
+    /// How many permits `hash_slots` started with.
+    pub(crate) hash_slot_count: usize,
+    /// Login outcomes and the hash queue, for operators (`stats.rs`).
+    pub(crate) stats: crate::stats::CoreStats,
 }
 
 impl std::fmt::Debug for Core {
@@ -75,6 +79,9 @@ impl Core {
         config.public_url = config.public_url.trim_end_matches('/').to_owned();
         let hasher = PasswordHasher::new(config.hash_params)?;
         let keys = DeploymentKeys::open(Arc::clone(&store)).await?;
+        let hash_slot_count = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1);
         Ok(Core {
             store,
             config,
@@ -82,11 +89,9 @@ impl Core {
             keys,
             notifier,
             captcha_hook: None,
-            hash_slots: tokio::sync::Semaphore::new(
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(1),
-            ),
+            hash_slots: tokio::sync::Semaphore::new(hash_slot_count),
+            hash_slot_count,
+            stats: crate::stats::CoreStats::default(),
         })
     }
 
@@ -151,12 +156,29 @@ impl Core {
         F: FnOnce() -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
+        let waiting = self.stats.hash_queued();
         let _slot = self
             .hash_slots
             .acquire()
             .await
             .map_err(|_| Error::Internal("hash slots closed".into()))?;
+        let _running = waiting.running();
         Core::blocking(f).await
+    }
+
+    /// Logins of this process so far that ended with `outcome`.
+    pub fn login_count(&self, outcome: crate::stats::LoginOutcome) -> u64 {
+        self.stats.logins(outcome)
+    }
+
+    /// The password-hash queue of this process now.
+    pub fn hash_queue(&self) -> crate::stats::HashQueue {
+        self.stats.hash_queue(self.hash_slot_count)
+    }
+
+    /// How the store's connection pools are used now.
+    pub fn pool_usage(&self) -> Vec<crate::stats::PoolUsage> {
+        self.store.pool_usage()
     }
 
     /// Runs CPU-heavy work (password hashing) off the async runtime's worker threads.

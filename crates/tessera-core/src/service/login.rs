@@ -14,6 +14,7 @@ use super::Core;
 use crate::error::{Error, Result};
 use crate::model::{Application, User, UserPool, UserStatus};
 use crate::rules::identifiers;
+use crate::stats::LoginOutcome;
 use crate::store::{UserChange, UserField};
 
 /// Purpose-token kind that lets a user set a new password at the first login.
@@ -117,6 +118,21 @@ impl Core {
     /// history. Yields the authentication event; issuing tokens for it is the caller's
     /// second step, in the caller's token profile.
     pub async fn authenticate(
+        &self,
+        pool: &UserPool,
+        app: Option<&Application>,
+        credential: Credential,
+        opts: LoginOptions,
+    ) -> Result<AuthEvent> {
+        let result = self
+            .authenticate_uncounted(pool, app, credential, opts)
+            .await;
+        self.stats.login(LoginOutcome::of(&result));
+        result
+    }
+
+    /// [`Core::authenticate`] without counting its outcome.
+    async fn authenticate_uncounted(
         &self,
         pool: &UserPool,
         app: Option<&Application>,

@@ -99,6 +99,12 @@ pub trait Store:
     /// Cheap round trip to the database, for `/ready`.
     async fn ping(&self) -> Result<()>;
 
+    /// How the store's connection pools are used now, for operators. Cheap and lock-free
+    /// or nearly: it is read on every metrics scrape. A store without pools has none.
+    fn pool_usage(&self) -> Vec<crate::stats::PoolUsage> {
+        Vec::new()
+    }
+
     // --- deployment secrets and keys -------------------------------------------------------
 
     async fn get_secret(&self, name: &str) -> Result<Option<String>>;

@@ -12,6 +12,8 @@ use super::context::V2Ctx;
 use crate::authing::{errors, ErrorBody, Lang};
 use crate::envelope::log_error;
 use crate::graphql::{self, Field};
+use crate::metrics::requests::graphql_operation;
+use crate::metrics::GraphqlOperation;
 
 /// Largest accepted request body; the SDK's documents are a few kilobytes.
 pub const MAX_BODY: usize = 1024 * 1024 + 64 * 1024;
@@ -30,6 +32,14 @@ fn failure(e: Error, lang: Lang) -> Response {
 }
 
 pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
+    // A request refused before its document is read is counted as `invalid`.
+    let mut operation = "invalid";
+    let mut res = answer(ctx, body, &mut operation).await;
+    res.extensions_mut().insert(GraphqlOperation(operation));
+    res
+}
+
+async fn answer(ctx: V2Ctx, body: Bytes, operation: &mut &'static str) -> Response {
     let lang = ctx.lang;
     if body.len() > MAX_BODY {
         return failure(Error::InvalidParameter("body"), lang);
@@ -53,6 +63,10 @@ pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
             return failure(Error::InvalidParameter(e.parameter()), lang);
         }
     };
+    *operation = op
+        .fields
+        .first()
+        .map_or("other", |f| graphql_operation(&f.name));
     // Every root field is resolved first (errors are known only then); the answer is then
     // written straight from the resolvers' values, cut to each field's selection on the way.
     let mut results = Vec::with_capacity(op.fields.len());

@@ -203,6 +203,22 @@ async fn insert_pool_rows(tx: &mut sqlx::Transaction<'_, sqlx::Any>, new: &NewPo
 
 #[async_trait]
 impl Store for SqlStore {
+    fn pool_usage(&self) -> Vec<tessera_core::stats::PoolUsage> {
+        // `size` counts open connections, idle ones included; both are atomics in sqlx.
+        let size = u64::from(self.pool.size());
+        let idle = self.pool.num_idle() as u64;
+        let mut usage = vec![tessera_core::stats::PoolUsage {
+            name: "main",
+            in_use: size.saturating_sub(idle),
+            idle,
+            max: u64::from(self.pool.options().get_max_connections()),
+        }];
+        if let Some(reads) = &self.sqlite_reads {
+            usage.push(reads.usage());
+        }
+        usage
+    }
+
     async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1")
             .execute(&self.pool)
