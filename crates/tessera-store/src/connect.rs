@@ -151,6 +151,15 @@ async fn check_sqlite_writable(
     let Some(file) = sqlite_reads::database_file(url) else {
         return Ok(()); // in memory: nothing on disk to be read-only
     };
+    // The file system is asked first: when the WAL and its index were left behind
+    // write-protected, SQLite can take the write lock in the index without writing to disk
+    // and fails only at the first real write, so the probe below alone would pass.
+    if let Some((path, source)) = read_only_reason(&file) {
+        return Err(ConnectError::ReadOnly {
+            path: path.display().to_string(),
+            source,
+        });
+    }
     let probe = async {
         let mut conn: AnyConnection = options.connect().await?;
         conn.execute(SQLITE_PRAGMAS).await?;
@@ -174,7 +183,7 @@ async fn check_sqlite_writable(
 }
 
 /// Why a SQLite database cannot be written, if the file system says so: the file, its WAL
-/// and index files, or the directory SQLite creates them in. Called only after SQLite failed.
+/// and index files, or the directory SQLite creates them in.
 fn read_only_reason(file: &Path) -> Option<(PathBuf, std::io::Error)> {
     let mut files = vec![file.to_path_buf()];
     for suffix in ["-wal", "-shm"] {
