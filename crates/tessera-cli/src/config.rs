@@ -164,8 +164,13 @@ impl FileConfig {
             path: shown.clone(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Malformed {
-            path: shown,
+        FileConfig::parse(&text, &shown)
+    }
+
+    /// The settings in a config file's `text`; `path` only names the file in the error.
+    pub fn parse(text: &str, path: &str) -> Result<FileConfig, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Malformed {
+            path: path.to_owned(),
             reason: e.message().to_owned(),
         })
     }

@@ -1,6 +1,5 @@
 //! The `tessera` binary.
 
-mod config;
 mod malloc;
 mod output;
 
@@ -17,8 +16,9 @@ use tessera_notify::{Delivery, LogNotifier, SmsWebhook, SmtpMailer};
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 
-use config::{FileConfig, LogFormat, StoreLocation};
 use output::{CredentialsJson, PoolJson, RotationJson};
+use tessera_cli::config;
+use tessera_cli::config::{FileConfig, LogFormat, StoreLocation};
 
 #[derive(Parser)]
 #[command(

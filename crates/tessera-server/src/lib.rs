@@ -8,7 +8,9 @@ pub mod client_ip;
 mod connections;
 mod cors;
 pub mod envelope;
-mod graphql;
+/// Public only so that `fuzz/` can drive the document parser and the projection directly.
+#[doc(hidden)]
+pub mod graphql;
 mod http;
 pub mod metrics;
 mod oidc;
