@@ -438,6 +438,12 @@ mod tests {
         let weak =
             file("[password-hash]\nmemory-kib = 1\niterations = 0\nparallelism = 1\n").unwrap();
         assert!(resolve_serve(ServeArgs::default(), None, None, None, &weak).is_err());
+        // Found by fuzzing: argon2 took 4,000,000,000 KiB, and the server died at its first
+        // login. Refused when the configuration is read.
+        let huge =
+            file("[password-hash]\nmemory-kib = 4000000000\niterations = 2\nparallelism = 1\n")
+                .unwrap();
+        assert!(resolve_serve(ServeArgs::default(), None, None, None, &huge).is_err());
     }
 
     #[test]

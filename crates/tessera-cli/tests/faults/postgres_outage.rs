@@ -125,6 +125,7 @@ impl Drop for PrivatePostgres {
 }
 
 /// One call's outcome, stamped with when it ended.
+#[derive(Debug)]
 struct Outcome {
     email: String,
     ended: Instant,
@@ -212,6 +213,9 @@ async fn postgres_outage_answers_busy_and_recovers_without_a_restart() {
     server.assert_running();
     let outage = stopped.elapsed();
 
+    // Calls waiting for a connection may be served while PostgreSQL comes up, before
+    // `start` returns: the outage ends when the restart begins.
+    let restarting = Instant::now();
     pg.start();
     let restarted = Instant::now();
     let recovered = loop {
@@ -242,10 +246,19 @@ async fn postgres_outage_answers_busy_and_recovers_without_a_restart() {
     let outcomes = std::mem::take(&mut *outcomes.lock().unwrap());
     let during: Vec<&Outcome> = outcomes
         .iter()
-        .filter(|o| o.ended > stopped + Duration::from_millis(100) && o.ended < restarted)
+        // A statement already running when the stop was asked for may still finish while
+        // PostgreSQL shuts down (slower when the machine is busy): a second of margin.
+        .filter(|o| o.ended > stopped + Duration::from_secs(1) && o.ended < restarting)
         .collect();
     assert!(!during.is_empty(), "the load ran during the outage");
-    assert!(during.iter().all(|o| !o.ok && o.code == Some(BUSY)));
+    let unexpected: Vec<_> = during
+        .iter()
+        .filter(|o| o.ok || o.code != Some(BUSY))
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "answers during the outage: {unexpected:?}"
+    );
     let slowest = outcomes.iter().map(|o| o.took).max().unwrap();
     assert!(
         slowest < OUTAGE_ANSWER_BOUND,

@@ -107,8 +107,20 @@ impl std::fmt::Debug for PasswordHasher {
     }
 }
 
+/// The most memory one hash may use (1 GiB).
+pub const MAX_MEMORY_KIB: u32 = 1024 * 1024;
+
 impl PasswordHasher {
     pub fn new(params: HashParams) -> Result<PasswordHasher> {
+        // argon2 accepts up to 4 TiB per hash and allocates it only at the first hash, so a
+        // typo would start a server that dies at its first login. Each of the `cores` hash
+        // slots holds this much at once; 1 GiB per hash is 20 times OWASP's advice.
+        if params.memory_kib > MAX_MEMORY_KIB {
+            return Err(Error::Internal(format!(
+                "invalid argon2 parameters: memory {} KiB is over the {MAX_MEMORY_KIB} KiB limit",
+                params.memory_kib
+            )));
+        }
         let p = Params::new(
             params.memory_kib,
             params.iterations,
