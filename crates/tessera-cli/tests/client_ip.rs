@@ -5,22 +5,20 @@
 //! Every connection comes from the loopback network: 127.0.0.1 is the configured trusted
 //! proxy, and a client bound to 127.0.0.2 is an untrusted caller.
 
+mod common;
+
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use tessera_core::crypto::password::HashParams;
 use tessera_core::crypto::transport::TransportKey;
 use tessera_core::model::{PoolSettings, RateCheck};
-use tessera_core::notify::Outbox;
 use tessera_core::service::guard::CLIENT_FACTOR;
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::Store;
-use tessera_core::{Core, CoreConfig};
+use tessera_core::Core;
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
-use tessera_store::SqlStore;
 use tokio::sync::oneshot;
 
 const PASSWORD: &str = "Correct-Horse-9";
@@ -45,21 +43,9 @@ struct Server {
 /// A served core with one pool whose login-failure check needs a captcha after 3 failures
 /// of one account, or [`ADDRESS_LIMIT`] from one client address, and one user.
 async fn start(dir: &Path, trusted: &[&str]) -> (Server, String) {
-    let store = SqlStore::open_data_dir(&dir.join("data")).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let core = Core::open(
-        store,
-        CoreConfig {
-            public_url: url.clone(),
-            hash_params: HashParams::default(),
-        },
-        Arc::new(Outbox::default()),
-    )
-    .await
-    .unwrap();
-    let core = Arc::new(core);
+    let core = common::open_core(dir, &url).await;
     let creds = core.create_pool("ip").await.unwrap();
     let settings = PoolSettings {
         login_fail_check: RateCheck {

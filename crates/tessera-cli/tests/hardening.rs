@@ -3,20 +3,18 @@
 //! limit answered in the wire's envelope, slow clients cut off while others are served,
 //! and the headers every answer carries (nosniff, CORS by the pool's `allowedOrigins`).
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tessera_core::crypto::password::HashParams;
 use tessera_core::crypto::transport::TransportKey;
 use tessera_core::model::{PoolSettings, RateCheck};
-use tessera_core::notify::Outbox;
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::Store;
-use tessera_core::{Core, CoreConfig};
+use tessera_core::Core;
 use tessera_server::{AppState, ConnectionLimits, ServerOptions};
-use tessera_store::SqlStore;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
@@ -41,22 +39,10 @@ struct Server {
 
 /// A served core with one pool (a captcha after 3 failed logins of an account) and Ann.
 async fn start(dir: &Path, limits: ConnectionLimits) -> Server {
-    let store = SqlStore::open_data_dir(&dir.join("data")).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
     let url = format!("http://{addr}");
-    let core = Core::open(
-        store,
-        CoreConfig {
-            public_url: url.clone(),
-            hash_params: HashParams::default(),
-        },
-        Arc::new(Outbox::default()),
-    )
-    .await
-    .unwrap();
-    let core = Arc::new(core);
+    let core = common::open_core(dir, &url).await;
     let creds = core.create_pool("hardening").await.unwrap();
     let settings = PoolSettings {
         login_fail_check: RateCheck {

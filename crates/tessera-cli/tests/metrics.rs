@@ -1,6 +1,8 @@
 //! `/metrics` over real HTTP: not on the public listener unless configured, served on the
 //! metrics listener, parsed as Prometheus text and checked to count exactly what was done.
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -8,14 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tessera_core::crypto::password::HashParams;
 use tessera_core::crypto::transport::TransportKey;
-use tessera_core::notify::Outbox;
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::Store;
-use tessera_core::{Core, CoreConfig};
+use tessera_core::Core;
 use tessera_server::{AppState, ServerOptions};
-use tessera_store::SqlStore;
 use tokio::sync::watch;
 
 const PASSWORD: &str = "Correct-Horse-9";
@@ -266,23 +264,11 @@ struct Server {
 
 /// A served core with one pool and Ann, its public listener and its metrics listener.
 async fn start(dir: &Path, metrics_token: Option<&str>) -> Server {
-    let store = SqlStore::open_data_dir(&dir.join("data")).await.unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let metrics_url = format!("http://{}/metrics", metrics_listener.local_addr().unwrap());
-    let core = Core::open(
-        store,
-        CoreConfig {
-            public_url: url.clone(),
-            hash_params: HashParams::default(),
-        },
-        Arc::new(Outbox::default()),
-    )
-    .await
-    .unwrap();
-    let core = Arc::new(core);
+    let core = common::open_core(dir, &url).await;
     let creds = core.create_pool("metrics").await.unwrap();
     let pool = core.pool(&creds.user_pool_id).await.unwrap();
     core.create_user(
