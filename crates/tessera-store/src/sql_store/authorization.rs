@@ -518,28 +518,7 @@ impl AuthorizationStore for SqlStore {
             .fetch_all(&self.pool)
             .await?
             .iter()
-            .map(|r| {
-                let own_type: Option<String> = col(r, "resource_type")?;
-                let grant_type: Option<String> = col(r, "grant_type")?;
-                let resource_type = own_type
-                    .or(grant_type)
-                    .as_deref()
-                    .and_then(ResourceType::parse)
-                    .unwrap_or_default();
-                let actions: String = col(r, "actions")?;
-                let target_type: String = col(r, "target_type")?;
-                Ok(ResourceGrant {
-                    namespace: col(r, "namespace")?,
-                    resource: col(r, "resource")?,
-                    resource_type,
-                    api_identifier: col(r, "api_identifier")?,
-                    target_type: parse_target_key(&target_type)?,
-                    target_id: col(r, "target_id")?,
-                    actions: serde_json::from_str(&actions)
-                        .map_err(|e| Error::Storage(format!("column actions: {e}")))?,
-                    created_at: col(r, "created_at")?,
-                })
-            })
+            .map(grant)
             .collect::<Result<Vec<_>>>()?;
         grants.sort_by(|a, b| grant_order(a).cmp(&grant_order(b)));
         Ok(grants)
