@@ -6,6 +6,7 @@ use sqlx::{AnyConnection, AnyPool, ConnectOptions, Connection, Executor};
 
 use crate::migrate;
 use crate::sql_store::SqlStore;
+use crate::sqlite_read_only::{ReadOnlyOpens, MAX_LIFETIME};
 use crate::sqlite_reads::{self, SqliteReads};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,23 +95,37 @@ impl SqlStore {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         };
-        let pool = AnyPoolOptions::new()
+        let pool_options = AnyPoolOptions::new()
             .max_connections(max)
             .min_connections(0)
+            .max_lifetime(MAX_LIFETIME)
             .acquire_timeout(acquire_timeout(backend))
             // sqlx pings an idle connection before lending it out. A SQLite connection is a
             // file handle on a worker thread and cannot have gone away; its ping was a full
             // extra round trip to that thread before every statement. A PostgreSQL connection
             // can (server restart), so it keeps the check.
-            .test_before_acquire(backend != Backend::Sqlite)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute(SQLITE_PRAGMAS).await?;
-                    }
-                    Ok(())
-                })
-            })
+            .test_before_acquire(backend != Backend::Sqlite);
+        let pool_options = match backend {
+            Backend::Postgres => pool_options,
+            Backend::Sqlite => {
+                let opens = ReadOnlyOpens::new();
+                let on_acquire = opens.clone();
+                pool_options
+                    .after_connect(move |conn, _meta| {
+                        let opens = opens.clone();
+                        Box::pin(async move {
+                            conn.execute(SQLITE_PRAGMAS).await?;
+                            conn.execute(SQLITE_BUSY_TIMEOUT).await?;
+                            opens.after_connect(conn).await
+                        })
+                    })
+                    .before_acquire(move |conn, _meta| {
+                        let opens = on_acquire.clone();
+                        Box::pin(async move { opens.before_acquire(conn).await })
+                    })
+            }
+        };
+        let pool = pool_options
             .connect_with(options)
             .await
             .map_err(|e| ConnectError::Connect {
@@ -132,10 +147,13 @@ impl SqlStore {
     }
 }
 
-/// Every SQLite connection's settings. WAL lets readers run beside the writer;
-/// busy_timeout makes writers from other processes (the CLI beside a server) wait, not fail.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+/// Every SQLite connection's settings. WAL lets readers run beside the writer.
+const SQLITE_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+
+/// Makes writers from other processes (the CLI beside a server) wait, not fail; set after
+/// `SQLITE_PRAGMAS`, and again after the read-only probe, which clears it.
+pub(crate) const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 
 /// Opens one connection to a SQLite file and takes the write lock for a moment, so that a
 /// database Tessera cannot write stops start-up at once, saying why. Through the pool the
@@ -163,6 +181,7 @@ async fn check_sqlite_writable(
     let probe = async {
         let mut conn: AnyConnection = options.connect().await?;
         conn.execute(SQLITE_PRAGMAS).await?;
+        conn.execute(SQLITE_BUSY_TIMEOUT).await?;
         conn.execute("BEGIN IMMEDIATE").await?;
         conn.execute("ROLLBACK").await?;
         conn.close().await

@@ -12,6 +12,7 @@ mod request_reads;
 mod rows;
 mod settings_memo;
 mod sql_store;
+mod sqlite_read_only;
 mod sqlite_reads;
 
 pub use connect::{Backend, ConnectError};

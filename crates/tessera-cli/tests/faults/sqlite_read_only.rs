@@ -72,6 +72,16 @@ async fn a_read_only_sqlite_database_refuses_writes_clearly_and_keeps_serving_re
         assert_eq!(r.error_code(), None, "reads keep working: {}", r.body);
         assert_eq!(r.body["data"]["id"], client.creds.app_id.as_str());
     }
+    // Concurrent writes make the pool open new connections while the files are immutable.
+    // SQLite opens such a connection (or its WAL) read-only without saying so; it must not
+    // outlive the outage in the pool, or writes keep failing after the disk is writable.
+    let emails: Vec<String> = (0..12)
+        .map(|i| format!("refused-{i}@example.com"))
+        .collect();
+    let burst: Vec<_> = emails.iter().map(|e| client.register(e, "en-US")).collect();
+    for a in futures_util::future::join_all(burst).await {
+        a.assert_busy("en-US", "a registration in a burst on a read-only database");
+    }
     server.assert_running();
     let log = server.log();
     assert!(
@@ -82,7 +92,23 @@ async fn a_read_only_sqlite_database_refuses_writes_clearly_and_keeps_serving_re
     // Writable again: the same process takes writes again.
     drop(locked);
     let after = client.register("after@example.com", "zh-CN").await;
-    assert!(registered(&after).is_some(), "{}", after.body);
+    assert!(
+        registered(&after).is_some(),
+        "{}\n{}",
+        after.body,
+        server.log()
+    );
+    // Every connection of the pool takes writes again: as many concurrent writes as it has.
+    let emails: Vec<String> = (0..12).map(|i| format!("after-{i}@example.com")).collect();
+    let burst: Vec<_> = emails.iter().map(|e| client.register(e, "en-US")).collect();
+    for a in futures_util::future::join_all(burst).await {
+        assert!(
+            registered(&a).is_some(),
+            "after the outage: {}\n{}",
+            a.body,
+            server.log()
+        );
+    }
     let status = server.stop_within(Duration::from_secs(10));
     assert!(status.success(), "{status}");
 
