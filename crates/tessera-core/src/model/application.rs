@@ -36,6 +36,35 @@ pub struct OidcSettings {
     pub id_token_lifetime: i64,
     pub access_token_lifetime: i64,
     pub refresh_token_lifetime: i64,
+    /// The authorization code flow demands PKCE (RFC 7636) of this client. A client that
+    /// authenticates with `none` (a public client) always needs it.
+    pub require_pkce: bool,
+    /// `code_challenge_method=plain` is accepted; otherwise only `S256`.
+    pub allow_plain_pkce: bool,
+    /// The user is not asked to consent to this (first-party) application's scopes.
+    pub skip_consent: bool,
+}
+
+impl OidcSettings {
+    /// Whether the client proves itself with a secret at the token endpoint.
+    pub fn is_public(&self) -> bool {
+        self.token_endpoint_auth_method == "none"
+    }
+
+    pub fn allows_grant(&self, grant: &str) -> bool {
+        self.grant_types.iter().any(|g| g == grant)
+    }
+
+    /// `response_type` values are sets of words: `code id_token` equals `id_token code`.
+    pub fn allows_response_type(&self, response_type: &str) -> bool {
+        let mut asked: Vec<&str> = response_type.split_whitespace().collect();
+        asked.sort_unstable();
+        self.response_types.iter().any(|r| {
+            let mut have: Vec<&str> = r.split_whitespace().collect();
+            have.sort_unstable();
+            have == asked
+        })
+    }
 }
 
 impl Default for OidcSettings {
@@ -50,6 +79,9 @@ impl Default for OidcSettings {
             id_token_lifetime: 1_209_600,
             access_token_lifetime: 1_209_600,
             refresh_token_lifetime: 2_592_000,
+            require_pkce: false,
+            allow_plain_pkce: false,
+            skip_consent: false,
         }
     }
 }
