@@ -11,6 +11,7 @@ pub mod envelope;
 /// Public only so that `fuzz/` can drive the document parser and the projection directly.
 #[doc(hidden)]
 pub mod graphql;
+pub mod hosted;
 mod http;
 pub mod metrics;
 mod oidc;
