@@ -9,3 +9,12 @@
 pub mod csp;
 pub mod html;
 pub mod i18n;
+pub mod pages;
+mod parts;
+
+pub use parts::logo_url;
+
+#[cfg(test)]
+mod inspect;
+#[cfg(test)]
+mod samples;
