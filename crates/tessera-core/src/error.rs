@@ -159,6 +159,52 @@ pub enum Error {
     /// A new agreement order does not list each agreement of the application exactly once.
     #[error("agreement order does not match the agreements")]
     AgreementOrderMismatch,
+    /// An OAuth 2.0 / OpenID Connect refusal: which one (RFC 6749 §4.1.2.1 and §5.2, OIDC
+    /// Core §3.1.2.6, RFC 8628 §3.5, RFC 6750 §3.1) and why, for the client's developer.
+    #[error("{0:?}: {1}")]
+    Protocol(ProtocolError, std::borrow::Cow<'static, str>),
+}
+
+/// The OAuth/OIDC refusals, by meaning. The OIDC façade words them as the RFCs' `error`
+/// values; whether the user's browser may be sent back to the client with one is the
+/// façade's to decide from [`ProtocolError::redirectable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtocolError {
+    /// The client is unknown, so nothing may be redirected to.
+    UnknownClient,
+    /// The redirect URI is missing or not one the client registered: never redirect to it.
+    BadRedirectUri,
+    InvalidRequest,
+    /// Client authentication failed.
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    UnsupportedResponseType,
+    InvalidScope,
+    AccessDenied,
+    LoginRequired,
+    ConsentRequired,
+    AuthorizationPending,
+    SlowDown,
+    ExpiredToken,
+    /// A bearer token that is missing, expired, revoked or not ours.
+    InvalidToken,
+}
+
+impl ProtocolError {
+    /// Whether the refusal may be sent to the client's redirect URI (it was validated).
+    pub fn redirectable(self) -> bool {
+        !matches!(
+            self,
+            ProtocolError::UnknownClient | ProtocolError::BadRedirectUri
+        )
+    }
+}
+
+/// Shorthand for a protocol refusal with a fixed description.
+pub fn protocol(kind: ProtocolError, why: &'static str) -> Error {
+    Error::Protocol(kind, std::borrow::Cow::Borrowed(why))
 }
 
 /// What a request named that does not exist ([`Error::NotFound`]) or that already exists

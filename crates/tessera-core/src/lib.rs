@@ -16,5 +16,5 @@ pub mod service;
 pub mod stats;
 pub mod store;
 
-pub use error::{Entity, Error, PasswordRule, Result, UniqueField};
+pub use error::{protocol, Entity, Error, PasswordRule, ProtocolError, Result, UniqueField};
 pub use service::{Core, CoreConfig};

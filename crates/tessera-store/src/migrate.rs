@@ -56,6 +56,7 @@ const MIGRATIONS: &[(i64, Sql)] = &[
             postgres: include_str!("../migrations/0007_user_counts.postgres.sql"),
         },
     ),
+    (8, Sql::Both(include_str!("../migrations/0008_oidc.sql"))),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

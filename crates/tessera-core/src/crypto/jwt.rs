@@ -144,10 +144,20 @@ fn encode_parts<C: Serialize>(header: &Header, claims: &C) -> Result<String> {
 }
 
 pub fn sign_rs256<C: Serialize>(claims: &C, kid: &str, key: &PKey<Private>) -> Result<String> {
+    sign_rs256_typed(claims, kid, key, "JWT")
+}
+
+/// [`sign_rs256`] with a `typ` header of the caller's (RFC 9068's `at+jwt`).
+pub fn sign_rs256_typed<C: Serialize>(
+    claims: &C,
+    kid: &str,
+    key: &PKey<Private>,
+    typ: &str,
+) -> Result<String> {
     let header = Header {
         alg: "RS256".into(),
         kid: Some(kid.to_owned()),
-        typ: Some("JWT".into()),
+        typ: Some(typ.to_owned()),
     };
     let input = encode_parts(&header, claims)?;
     let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(ossl)?;

@@ -13,3 +13,34 @@ pub mod transport;
 pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && openssl::memcmp::eq(a, b)
 }
+
+/// SHA-256 of `s`, as lowercase hex: how secrets handed to browsers and clients (cookies,
+/// codes, refresh tokens) are stored, so a copy of the database holds no usable one.
+pub fn digest(s: &str) -> String {
+    crate::ids::hex(&openssl::sha::sha256(s.as_bytes()))
+}
+
+/// base64url (no padding) of SHA-256 of `s`: PKCE's S256 challenge (RFC 7636 §4.2).
+pub fn sha256_b64url(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(openssl::sha::sha256(s.as_bytes()))
+}
+
+/// OIDC's `at_hash` / `c_hash` for RS256 and HS256: base64url of the left half of the SHA-256
+/// of the token's ASCII (OIDC Core §3.1.3.6, §3.3.2.11).
+pub fn half_sha256_b64url(s: &str) -> String {
+    use base64::Engine;
+    let h = openssl::sha::sha256(s.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&h[..16])
+}
+
+#[cfg(test)]
+mod digest_tests {
+    #[test]
+    fn pkce_s256_matches_rfc_7636_appendix_b() {
+        assert_eq!(
+            super::sha256_b64url("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}

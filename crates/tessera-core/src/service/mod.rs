@@ -16,6 +16,7 @@ pub mod keys;
 pub mod login;
 mod membership;
 pub mod mfa_admin;
+pub mod oidc;
 pub mod org_admin;
 pub mod paging;
 pub mod policies;

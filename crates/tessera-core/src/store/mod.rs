@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod apps;
 pub mod authorization;
 pub mod directory;
+pub mod oidc;
 pub mod pool_admin;
 pub mod tenants;
 pub mod unit;
@@ -22,6 +23,7 @@ pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps::{AppsStore, AppsTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use directory::{DirectoryStore, DirectoryTx};
+pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
@@ -88,6 +90,7 @@ pub trait Store:
     + AppsStore
     + AuthorizationStore
     + DirectoryStore
+    + OidcStore
     + PoolAdminStore
     + TenantsStore
     + UsersStore

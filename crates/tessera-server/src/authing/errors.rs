@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::{Entity, Error, PasswordRule, UniqueField};
+use tessera_core::{Entity, Error, PasswordRule, ProtocolError, UniqueField};
 
 use super::lang::Lang;
 
@@ -94,6 +94,10 @@ pub fn code(e: &Error) -> i64 {
         | Error::MoveOfNonMember
         | Error::MainDepartmentNotJoined
         | Error::AgreementOrderMismatch => 2231,
+        // An OAuth refusal reaching an Authing wire (the v3 sign-in's token profile): a bad
+        // token is Authing's invalid token, anything else an invalid argument.
+        Error::Protocol(ProtocolError::InvalidToken | ProtocolError::InvalidGrant, _) => 2207,
+        Error::Protocol(..) => 2231,
     }
 }
 
@@ -202,6 +206,8 @@ pub fn message(e: &Error, lang: Lang) -> String {
         ),
         Error::MissingParameter(name) => return missing_parameter(name, lang),
         Error::InvalidParameter(name) => return invalid_parameter(name, lang),
+        // The protocol's own description (English, as the RFCs word theirs).
+        Error::Protocol(_, why) => return why.to_string(),
         Error::CodeExpired => ("验证码过期", "Verification code has expired"),
         Error::CodeSentTooRecently => (
             "已发送验证码，还未失效，请稍后再试",

@@ -1,18 +1,72 @@
-//! The OIDC/OAuth2 façade. For now: the JWKS, which every token verifier needs.
+//! The OIDC/OAuth2 façade: parses the protocol, calls `tessera_core::service::oidc`, and
+//! formats (JSON with the RFCs' statuses, redirects, hosted pages). Served under `/oidc`
+//! (issuer `PUBLIC_URL/oidc`) and, for the SDK's `protocol: 'oauth'`, the same endpoints
+//! under `/oauth`.
 
-use axum::extract::State;
+mod browser;
+mod endpoints;
+mod wire;
+
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::envelope::V2Error;
 use crate::AppState;
 
+/// Bodies of the provider's endpoints: forms of a few fields. Larger ones are refused with
+/// an OAuth error by the handlers (`wire::bounded`) below this hard cap.
+const BODY_CAP: usize = 256 * 1024;
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/oidc/.well-known/jwks.json", get(jwks))
+    let mut r = Router::new()
+        .route("/", get(browser::landing))
         .route("/.well-known/jwks.json", get(jwks))
+        .route("/{app_id}/oidc/.well-known/jwks.json", get(jwks))
+        .route(
+            "/api/v2/oidc/validate_token",
+            get(endpoints::validate_token),
+        )
+        .route("/interaction/oidc/{id}", get(browser::interaction))
+        .route("/interaction/oidc/{id}/login", post(browser::login))
+        .route("/interaction/oidc/{id}/send-code", post(browser::send_code))
+        .route("/interaction/oidc/{id}/confirm", post(browser::confirm));
+    for base in ["/oidc", "/oauth"] {
+        r = r
+            .route(
+                &format!("{base}/.well-known/openid-configuration"),
+                get(endpoints::discovery),
+            )
+            .route(&format!("{base}/.well-known/jwks.json"), get(jwks))
+            .route(
+                &format!("{base}/auth"),
+                get(browser::authorize).post(browser::authorize),
+            )
+            .route(&format!("{base}/token"), post(endpoints::token))
+            .route(
+                &format!("{base}/me"),
+                get(endpoints::userinfo).post(endpoints::userinfo),
+            )
+            .route(
+                &format!("{base}/token/introspection"),
+                post(endpoints::introspection),
+            )
+            .route(
+                &format!("{base}/token/revocation"),
+                post(endpoints::revocation),
+            )
+            .route(
+                &format!("{base}/device/auth"),
+                post(endpoints::device_authorization),
+            )
+            .route(
+                &format!("{base}/session/end"),
+                get(browser::end_session).post(browser::end_session),
+            );
+    }
+    r.layer(DefaultBodyLimit::max(BODY_CAP))
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {

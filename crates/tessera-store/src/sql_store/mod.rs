@@ -37,6 +37,7 @@ mod accounts;
 mod apps;
 mod authorization;
 mod directory;
+mod oidc;
 mod pool_admin;
 mod statement;
 mod tenants;
@@ -676,8 +677,25 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 4] = [
+        let statements: [(&str, i64); 10] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
+            // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
+            // lives as long as anything issued under it.
+            ("DELETE FROM oidc_grants WHERE expires_at < $1", now_ms),
+            ("DELETE FROM oidc_codes WHERE expires_at < $1", now_ms - day),
+            (
+                "DELETE FROM oidc_refresh_tokens WHERE expires_at < $1",
+                now_ms,
+            ),
+            ("DELETE FROM oidc_sessions WHERE expires_at < $1", now_ms),
+            (
+                "DELETE FROM oidc_interactions WHERE expires_at < $1",
+                now_ms,
+            ),
+            (
+                "DELETE FROM oidc_device_codes WHERE expires_at < $1",
+                now_ms,
+            ),
             (
                 "DELETE FROM verification_codes WHERE expires_at < $1",
                 now_ms - day,

@@ -1,0 +1,807 @@
+//! The OpenID Provider over real HTTP, on SQLite and PostgreSQL: discovery, the hosted
+//! login and consent, the code flow with PKCE, SSO to a second request, refresh rotation
+//! with reuse detection, userinfo in every place, introspection, revocation, client
+//! credentials (application and access key), logout, and the refusals the RFCs name.
+
+#[path = "../../tessera-store/tests/common/mod.rs"]
+mod dbs;
+
+use std::sync::Arc;
+
+use base64::Engine;
+use reqwest::header::{HeaderMap, COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
+use reqwest::redirect::Policy;
+use serde_json::Value;
+use tessera_core::crypto::password::HashParams;
+use tessera_core::model::{Application, OidcSettings};
+use tessera_core::notify::Outbox;
+use tessera_core::service::users::{CreatedBy, NewUser};
+use tessera_core::store::Store;
+use tessera_core::{Core, CoreConfig};
+use tessera_server::{AppState, ServerOptions};
+
+const PASSWORD: &str = "Correct-Horse-9";
+const ANN: &str = "ann@example.com";
+const CB: &str = "https://rp.example/cb";
+const BYE: &str = "https://rp.example/bye";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+struct Rp {
+    url: String,
+    http: reqwest::Client,
+    core: Arc<Core>,
+    store: Arc<dyn Store>,
+    app: Application,
+    pool_id: String,
+    access_key: (String, String),
+    pool_secret: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(db: &dbs::TestDb) -> Rp {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let store: Arc<dyn Store> = db.open().await;
+    let core = Arc::new(
+        Core::open(
+            Arc::clone(&store),
+            CoreConfig {
+                public_url: url.clone(),
+                hash_params: HashParams::default(),
+            },
+            Arc::new(Outbox::default()),
+        )
+        .await
+        .unwrap(),
+    );
+    let creds = core.create_pool("oidc").await.unwrap();
+    let pool = core.pool(&creds.user_pool_id).await.unwrap();
+    let now = tessera_core::clock::now_ms();
+    let app = Application {
+        id: tessera_core::ids::new_id(),
+        pool_id: pool.id.clone(),
+        name: "Relying party".into(),
+        identifier: "rp".into(),
+        description: None,
+        logo: None,
+        secret: tessera_core::ids::new_secret(16),
+        oidc: OidcSettings {
+            redirect_uris: vec![CB.into()],
+            post_logout_redirect_uris: vec![BYE.into()],
+            grant_types: vec![
+                "authorization_code".into(),
+                "refresh_token".into(),
+                "client_credentials".into(),
+                "password".into(),
+            ],
+            response_types: vec![
+                "code".into(),
+                "code id_token".into(),
+                "id_token token".into(),
+            ],
+            ..OidcSettings::default()
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    store.insert_app(&app).await.unwrap();
+    core.create_user(
+        &pool,
+        NewUser {
+            email: Some(ANN.into()),
+            password: Some(PASSWORD.into()),
+            ..NewUser::default()
+        },
+        CreatedBy::Admin,
+    )
+    .await
+    .unwrap();
+    tokio::spawn(tessera_server::serve(
+        listener,
+        AppState::new(Arc::clone(&core), ServerOptions::new(dir.path().join("up"))),
+        std::future::pending(),
+    ));
+    Rp {
+        url,
+        http: reqwest::Client::builder()
+            .redirect(Policy::none())
+            .build()
+            .unwrap(),
+        core,
+        store,
+        app,
+        pool_id: pool.id,
+        access_key: (creds.access_key_id, creds.access_key_secret),
+        pool_secret: creds.secret,
+        _dir: dir,
+    }
+}
+
+/// A browser's cookie jar, by hand: name → value.
+#[derive(Default, Clone)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn take(&mut self, h: &HeaderMap) {
+        for v in h.get_all(SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (kv, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = kv.split_once('=').unwrap();
+            self.0.retain(|(n, _)| n != k);
+            if !attrs.contains("Max-Age=0") {
+                self.0.push((k.to_owned(), val.to_owned()));
+            }
+            assert!(
+                attrs.contains("HttpOnly") && attrs.contains("SameSite=Lax"),
+                "{v}"
+            );
+        }
+    }
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers()
+        .get(LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+fn query_of(uri: &str) -> Vec<(String, String)> {
+    let q = uri.split_once(['?', '#']).map(|(_, q)| q).unwrap_or("");
+    serde_urlencoded::from_str(q).unwrap()
+}
+
+fn param(pairs: &[(String, String)], k: &str) -> Option<String> {
+    pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"csrf\"").expect("a csrf input");
+    let rest = &html[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..v + rest[v..].find('"').unwrap()].to_owned()
+}
+
+fn claims(jwt: &str) -> Value {
+    let p = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+impl Rp {
+    fn auth_url(&self, extra: &[(&str, &str)]) -> String {
+        let mut q = vec![
+            ("client_id", self.app.id.as_str()),
+            ("redirect_uri", CB),
+            ("response_type", "code"),
+            ("scope", "openid profile email offline_access"),
+            ("state", "st-1"),
+            ("nonce", "n-1"),
+            ("code_challenge", CHALLENGE),
+            ("code_challenge_method", "S256"),
+        ];
+        for (k, v) in extra {
+            q.retain(|(n, _)| n != k);
+            q.push((k, v));
+        }
+        format!(
+            "{}/oidc/auth?{}",
+            self.url,
+            serde_urlencoded::to_string(&q).unwrap()
+        )
+    }
+
+    async fn get(&self, url: &str, jar: &mut Jar) -> reqwest::Response {
+        let url = if url.starts_with('/') {
+            format!("{}{url}", self.url)
+        } else {
+            url.to_owned()
+        };
+        let r = self
+            .http
+            .get(url)
+            .header(COOKIE, jar.header())
+            .send()
+            .await
+            .unwrap();
+        jar.take(r.headers());
+        r
+    }
+
+    async fn post_form(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        jar: &mut Jar,
+    ) -> reqwest::Response {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .header(COOKIE, jar.header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        jar.take(r.headers());
+        r
+    }
+
+    async fn token(&self, form: &[(&str, &str)]) -> (u16, Value) {
+        let mut f = form.to_vec();
+        f.push(("client_id", &self.app.id));
+        f.push(("client_secret", &self.app.secret));
+        let r = self
+            .http
+            .post(format!("{}/oidc/token", self.url))
+            .form(&f)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        (status, r.json().await.unwrap())
+    }
+
+    async fn userinfo(&self, at: &str) -> (u16, Value) {
+        let r = self
+            .http
+            .get(format!("{}/oidc/me", self.url))
+            .bearer_auth(at)
+            .send()
+            .await
+            .unwrap();
+        let s = r.status().as_u16();
+        (s, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The whole browser flow to a code: login page, login, consent when asked.
+    async fn code_flow(&self, jar: &mut Jar, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+        let r = self.get(&self.auth_url(extra), jar).await;
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let mut next = location(&r);
+        for _ in 0..4 {
+            if next.starts_with(CB) {
+                return query_of(&next);
+            }
+            let page = self.get(&next, jar).await;
+            if page.status() == 303 {
+                next = location(&page);
+                continue;
+            }
+            assert_eq!(page.status(), 200);
+            let html = page.text().await.unwrap();
+            let csrf = csrf_of(&html);
+            let r = if html.contains("name=\"password\"") {
+                self.post_form(
+                    &format!("{next}/login"),
+                    &[
+                        ("csrf", &csrf),
+                        ("mode", "password"),
+                        ("account", ANN),
+                        ("password", PASSWORD),
+                    ],
+                    jar,
+                )
+                .await
+            } else {
+                assert!(html.contains("name=\"decision\""), "{html}");
+                self.post_form(
+                    &format!("{next}/confirm"),
+                    &[("csrf", &csrf), ("decision", "allow")],
+                    jar,
+                )
+                .await
+            };
+            if r.status() == 303 {
+                next = location(&r);
+                continue;
+            }
+            // A page in answer to a post: the consent page after the login.
+            assert_eq!(r.status(), 200);
+            let html = r.text().await.unwrap();
+            let csrf = csrf_of(&html);
+            let r = self
+                .post_form(
+                    &format!("{next}/confirm"),
+                    &[("csrf", &csrf), ("decision", "allow")],
+                    jar,
+                )
+                .await;
+            assert_eq!(r.status(), 303);
+            next = location(&r);
+        }
+        panic!("no code after four steps: {next}");
+    }
+}
+
+async fn provider_end_to_end(db: &dbs::TestDb) {
+    let rp = start(db).await;
+    let http = &rp.http;
+
+    // Discovery names this server's endpoints.
+    let d: Value = http
+        .get(format!("{}/oidc/.well-known/openid-configuration", rp.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["issuer"], format!("{}/oidc", rp.url));
+    assert_eq!(d["token_endpoint"], format!("{}/oidc/token", rp.url));
+    let jwks: Value = http
+        .get(d["jwks_uri"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!jwks["keys"].as_array().unwrap().is_empty());
+
+    // Unknown client and unregistered redirect: the error page, never a redirect.
+    let mut jar = Jar::default();
+    for url in [
+        rp.auth_url(&[("client_id", "nope")]),
+        rp.auth_url(&[("redirect_uri", "https://evil.example/cb")]),
+    ] {
+        let r = rp.get(&url, &mut jar).await;
+        assert_eq!(r.status(), 400);
+        assert!(r.headers().get(LOCATION).is_none());
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'"));
+    }
+    // A valid client with a bad request: told at its redirect URI, with the state.
+    let r = rp
+        .get(&rp.auth_url(&[("response_type", "token")]), &mut jar)
+        .await;
+    let q = query_of(&location(&r));
+    assert!(location(&r).starts_with(CB));
+    assert_eq!(param(&q, "error").as_deref(), Some("unauthorized_client"));
+    assert_eq!(param(&q, "state").as_deref(), Some("st-1"));
+    let r = rp
+        .get(
+            &rp.auth_url(&[("code_challenge_method", "plain")]),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("invalid_request")
+    );
+    // prompt=none without a session: login_required.
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("login_required")
+    );
+
+    // The login page: a wrong password is shown there, counted, and nothing is issued.
+    let r = rp.get(&rp.auth_url(&[]), &mut jar).await;
+    let page = location(&r);
+    assert!(page.starts_with("/interaction/oidc/"), "{page}");
+    let html = rp.get(&page, &mut jar).await.text().await.unwrap();
+    assert!(html.contains("autocomplete=\"current-password\""));
+    let csrf = csrf_of(&html);
+    let bad = rp
+        .post_form(
+            &format!("{page}/login"),
+            &[
+                ("csrf", &csrf),
+                ("mode", "password"),
+                ("account", ANN),
+                ("password", "wrong-Pass-1"),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("role=\"alert\""));
+    // A form without its csrf, or from another browser (no interaction cookie), is refused.
+    let forged = rp
+        .post_form(
+            &format!("{page}/login"),
+            &[
+                ("mode", "password"),
+                ("account", ANN),
+                ("password", PASSWORD),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(forged.status(), 400);
+    assert!(forged.headers().get(SET_COOKIE).is_none());
+    let mut other = Jar::default();
+    let r = rp
+        .post_form(
+            &format!("{page}/login"),
+            &[
+                ("csrf", &csrf),
+                ("mode", "password"),
+                ("account", ANN),
+                ("password", PASSWORD),
+            ],
+            &mut other,
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+
+    // The whole flow: login, consent, code.
+    let mut jar = Jar::default();
+    let q = rp.code_flow(&mut jar, &[]).await;
+    assert_eq!(param(&q, "state").as_deref(), Some("st-1"));
+    let code = param(&q, "code").unwrap();
+    assert!(jar
+        .0
+        .iter()
+        .any(|(k, _)| k == &format!("tsso_{}", rp.pool_id)));
+
+    // Wrong verifier, then the right one.
+    let (s, e) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", "x".repeat(43).as_str()),
+        ])
+        .await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+    // That attempt spent the code: the right verifier now finds it used, and the grant is
+    // revoked. A new flow (silent: the SSO session and the consent are remembered).
+    let (s, e) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+    let r = rp.get(&rp.auth_url(&[]), &mut jar).await;
+    let q = query_of(&location(&r));
+    let code = param(&q, "code").expect("silent SSO gives a code at once");
+    let (s, set) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!(s, 200, "{set}");
+    let at = set["access_token"].as_str().unwrap().to_owned();
+    let rt = set["refresh_token"].as_str().unwrap().to_owned();
+    let id = claims(set["id_token"].as_str().unwrap());
+    assert_eq!(id["nonce"], "n-1");
+    assert_eq!(id["email"], ANN);
+    assert_eq!(id["aud"], rp.app.id.as_str());
+    assert_eq!(id["amr"], serde_json::json!(["pwd"]));
+    assert_eq!(
+        id["at_hash"],
+        tessera_core::crypto::half_sha256_b64url(&at).as_str()
+    );
+    assert!(id["auth_time"].as_i64().unwrap() > 0 && id["sid"].is_string());
+
+    // The code is single use: a replay is refused and revokes what it issued.
+    let (s, e) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(rp.userinfo(&at).await.0, 401);
+    let (s, _) = rp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+        .await;
+    assert_eq!(
+        s, 400,
+        "the replayed code's refresh token died with its grant"
+    );
+
+    // A fresh grant: userinfo in every place the SDK puts the token.
+    let q = query_of(&location(&rp.get(&rp.auth_url(&[]), &mut jar).await));
+    let (_, set) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&q, "code").unwrap()),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    let at = set["access_token"].as_str().unwrap().to_owned();
+    let rt = set["refresh_token"].as_str().unwrap().to_owned();
+    let (s, me) = rp.userinfo(&at).await;
+    assert_eq!((s, me["email"].as_str()), (200, Some(ANN)));
+    let me2: Value = http
+        .get(format!("{}/oidc/me?access_token={at}", rp.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let me3: Value = http
+        .post(format!("{}/oidc/me", rp.url))
+        .form(&[("access_token", &at)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me, me2);
+    assert_eq!(me, me3);
+
+    // Refresh rotation; the old refresh token replayed ends the family.
+    let (s, set2) = rp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+        .await;
+    assert_eq!(s, 200, "{set2}");
+    let rt2 = set2["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(rt, rt2);
+    let (s, e) = rp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &rt)])
+        .await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+    let (s, _) = rp
+        .token(&[("grant_type", "refresh_token"), ("refresh_token", &rt2)])
+        .await;
+    assert_eq!(s, 400, "reuse revoked the whole family");
+    assert_eq!(
+        rp.userinfo(set2["access_token"].as_str().unwrap()).await.0,
+        401
+    );
+
+    // Introspection and revocation of a live token.
+    let q = query_of(&location(&rp.get(&rp.auth_url(&[]), &mut jar).await));
+    let (_, set) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&q, "code").unwrap()),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    let at = set["access_token"].as_str().unwrap().to_owned();
+    let intro = |token: String| {
+        let rp = &rp;
+        async move {
+            rp.http
+                .post(format!("{}/oidc/token/introspection", rp.url))
+                .basic_auth(&rp.app.id, Some(&rp.app.secret))
+                .form(&[("token", token)])
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let i = intro(at.clone()).await;
+    assert_eq!(i["active"], true);
+    assert_eq!(i["sub"], id["sub"]);
+    assert_eq!(
+        intro("garbage".into()).await,
+        serde_json::json!({"active": false})
+    );
+    let r = http
+        .post(format!("{}/oidc/token/revocation", rp.url))
+        .form(&[
+            ("token", at.as_str()),
+            ("client_id", &rp.app.id),
+            ("client_secret", &rp.app.secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(intro(at.clone()).await["active"], false);
+    let (s, _) = rp.userinfo(&at).await;
+    assert_eq!(s, 401);
+
+    // Client authentication failures: 401 invalid_client with a challenge.
+    let r = http
+        .post(format!("{}/oidc/token", rp.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &rp.app.id),
+            ("client_secret", "wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert!(r.headers().get(WWW_AUTHENTICATE).is_some());
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    let r = http
+        .post(format!("{}/oidc/token", rp.url))
+        .form(&[
+            ("grant_type", "magic"),
+            ("client_id", &rp.app.id),
+            ("client_secret", &rp.app.secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+    let big = "x".repeat(1 << 20);
+    let r = http
+        .post(format!("{}/oidc/token", rp.url))
+        .form(&[("grant_type", "authorization_code"), ("code", big.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+
+    // Client credentials: the application's secret, and the pool's access key.
+    let (s, cc) = rp
+        .token(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "read:books"),
+        ])
+        .await;
+    assert_eq!(s, 200, "{cc}");
+    assert_eq!(
+        claims(cc["access_token"].as_str().unwrap())["sub"],
+        rp.app.id.as_str()
+    );
+    assert!(cc.get("refresh_token").is_none() && cc.get("id_token").is_none());
+    let r = http
+        .post(format!("{}/oidc/token", rp.url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &rp.access_key.0),
+            ("client_secret", &rp.access_key.1),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Password grant through the one core login.
+    let (s, set) = rp
+        .token(&[
+            ("grant_type", "password"),
+            ("username", ANN),
+            ("password", PASSWORD),
+            ("scope", "openid email"),
+        ])
+        .await;
+    assert_eq!(s, 200, "{set}");
+    let (s, e) = rp
+        .token(&[
+            ("grant_type", "password"),
+            ("username", ANN),
+            ("password", "nope-Nope-1"),
+        ])
+        .await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("invalid_grant")));
+
+    // RP-initiated logout with a hint: back to the registered URI with the state, the SSO
+    // session over (prompt=none now needs a login).
+    let hint = set["id_token"].as_str().unwrap();
+    let q = query_of(&location(&rp.get(&rp.auth_url(&[]), &mut jar).await));
+    let (_, set) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&q, "code").unwrap()),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    let browser_hint = set["id_token"].as_str().unwrap().to_owned();
+    let _ = hint;
+    let bad = rp
+        .get(
+            &format!(
+                "/oidc/session/end?{}",
+                serde_urlencoded::to_string([
+                    ("id_token_hint", browser_hint.as_str()),
+                    ("post_logout_redirect_uri", "https://evil.example/")
+                ])
+                .unwrap()
+            ),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    let r = rp
+        .get(
+            &format!(
+                "/oidc/session/end?{}",
+                serde_urlencoded::to_string([
+                    ("id_token_hint", browser_hint.as_str()),
+                    ("post_logout_redirect_uri", BYE),
+                    ("state", "bye-1")
+                ])
+                .unwrap()
+            ),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(location(&r), format!("{BYE}?state=bye-1"));
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("login_required")
+    );
+    // Logout revoked the session's grants (not offline ones: this one asked offline_access,
+    // so its refresh token still works, as OIDC Core §11 intends).
+    let (s, _) = rp
+        .token(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", set["refresh_token"].as_str().unwrap()),
+        ])
+        .await;
+    assert_eq!(s, 200);
+
+    // A blocked user's SSO session stops counting at once.
+    let mut jar = Jar::default();
+    rp.code_flow(&mut jar, &[]).await;
+    let pool = rp.core.pool(&rp.pool_id).await.unwrap();
+    let ann = rp
+        .store
+        .find_user(&pool.id, tessera_core::store::UserLookup::Email(ANN))
+        .await
+        .unwrap()
+        .unwrap();
+    let admin = rp
+        .core
+        .pool_admin_by_secret(&pool.id, &rp.pool_secret)
+        .await
+        .unwrap();
+    rp.core
+        .end_user_sessions(&admin, std::slice::from_ref(&ann.id))
+        .await
+        .unwrap();
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("login_required")
+    );
+
+    // The landing page links to the pool's application.
+    let home = http.get(&rp.url).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    let home = home.text().await.unwrap();
+    assert!(
+        home.contains("Relying party") && home.contains("/oidc/auth?"),
+        "{home}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_end_to_end_sqlite() {
+    let db = dbs::TestDb::sqlite().await;
+    provider_end_to_end(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_end_to_end_postgres() {
+    let db = dbs::TestDb::postgres().await;
+    provider_end_to_end(&db).await;
+    db.cleanup().await;
+}

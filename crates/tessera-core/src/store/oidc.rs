@@ -1,0 +1,222 @@
+//! The OpenID Provider's state: SSO sessions, pending interactions, grants with their codes
+//! and refresh tokens, consents and device codes. Secrets appear here only as digests
+//! (`crate::crypto::digest`), never as the value a browser or client holds.
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+
+/// A browser's single sign-on session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    /// Digest of the cookie value.
+    pub id: String,
+    pub pool_id: String,
+    pub user_id: String,
+    /// Public session id (`sid` claim).
+    pub sid: String,
+    /// ms.
+    pub auth_time: i64,
+    /// RFC 8176 values.
+    pub amr: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+/// An authorization request parked while the user logs in or consents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interaction {
+    pub id: String,
+    pub pool_id: String,
+    pub app_id: String,
+    /// The validated request, as the core serialised it.
+    pub request: String,
+    pub csrf: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// What was granted to a client, for a user or (client credentials) for itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub id: String,
+    pub pool_id: String,
+    pub app_id: String,
+    pub user_id: Option<String>,
+    pub sid: Option<String>,
+    pub scope: String,
+    /// ms.
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// An authorization code's row (its grant is stored beside it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRow {
+    /// Digest of the code.
+    pub id: String,
+    pub grant_id: String,
+    pub redirect_uri: String,
+    pub nonce: Option<String>,
+    pub code_challenge: Option<String>,
+    pub challenge_method: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// The outcome of spending a single-use secret (code, refresh token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Spend<T> {
+    /// Unknown or expired: nothing happened.
+    Missing,
+    /// This call spent it; the row and its grant as they were.
+    Spent(T, Grant),
+    /// It had been spent before: a replay. The grant is returned so the caller can revoke it.
+    Replayed(Grant),
+}
+
+/// A device authorization (RFC 8628).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceCode {
+    /// Digest of the device code.
+    pub id: String,
+    pub user_code: String,
+    pub pool_id: String,
+    pub app_id: String,
+    pub scope: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub interval_s: i64,
+    pub last_poll_at: Option<i64>,
+    pub status: DeviceStatus,
+    pub user_id: Option<String>,
+    pub sid: Option<String>,
+    pub auth_time: Option<i64>,
+    pub amr: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Denied,
+    Used,
+}
+
+impl DeviceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStatus::Pending => "pending",
+            DeviceStatus::Approved => "approved",
+            DeviceStatus::Denied => "denied",
+            DeviceStatus::Used => "used",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeviceStatus> {
+        Some(match s {
+            "pending" => DeviceStatus::Pending,
+            "approved" => DeviceStatus::Approved,
+            "denied" => DeviceStatus::Denied,
+            "used" => DeviceStatus::Used,
+            _ => return None,
+        })
+    }
+}
+
+/// The user's decision on a device code, written only while it is pending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceDecision {
+    pub approved: bool,
+    pub user_id: String,
+    pub sid: Option<String>,
+    pub auth_time: i64,
+    pub amr: Vec<String>,
+}
+
+/// What a poll of the token endpoint found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePoll {
+    Missing,
+    /// Polled again before `interval_s` passed since the last poll.
+    TooFast(DeviceCode),
+    /// As stored; if `Approved`, this poll has marked it `Used` (only one poll gets it).
+    Found(DeviceCode),
+}
+
+/// What a token check reads about an access token's grant, in one statement: the grant and
+/// what decides whether its user may still hold tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantValidity {
+    pub grant: Grant,
+    /// `None` for a grant without user (client credentials), or a user since deleted.
+    pub user: Option<crate::store::SessionValidity>,
+}
+
+#[async_trait]
+pub trait OidcStore: Send + Sync {
+    // --- SSO sessions ----------------------------------------------------------------------
+    async fn insert_sso_session(&self, s: &SsoSession) -> Result<()>;
+    /// The session with this cookie digest, ended or not.
+    async fn get_sso_session(&self, id: &str) -> Result<Option<SsoSession>>;
+    async fn get_sso_session_by_sid(&self, sid: &str) -> Result<Option<SsoSession>>;
+    /// Ends the session and revokes every grant issued from it, in one transaction.
+    async fn end_sso_session(&self, sid: &str, at: i64) -> Result<()>;
+
+    // --- interactions -------------------------------------------------------------------
+    async fn insert_interaction(&self, i: &Interaction) -> Result<()>;
+    async fn get_interaction(&self, id: &str) -> Result<Option<Interaction>>;
+    /// Deletes it; returns whether this call did (a finished interaction is finished once).
+    async fn finish_interaction(&self, id: &str) -> Result<bool>;
+
+    // --- grants, codes, refresh tokens ---------------------------------------------------
+    /// Stores a grant, with its authorization code if one is issued under it.
+    async fn insert_grant(&self, grant: &Grant, code: Option<&CodeRow>) -> Result<()>;
+    /// Adds a refresh token (digest, expiry) to a grant.
+    async fn add_refresh_token(&self, grant_id: &str, id: &str, expires_at: i64) -> Result<()>;
+    async fn grant_validity(&self, grant_id: &str) -> Result<Option<GrantValidity>>;
+    /// Revokes the grant (and so every token under it); idempotent.
+    async fn revoke_grant(&self, grant_id: &str, at: i64) -> Result<()>;
+    /// Marks the code used if it was not, in one statement; expired codes are `Missing`.
+    async fn spend_code(&self, id: &str, now: i64) -> Result<Spend<CodeRow>>;
+    /// Marks the refresh token used and stores its successor (`next` digest and expiry) in
+    /// one transaction, if it was unused, unexpired and its grant unrevoked.
+    async fn rotate_refresh(&self, id: &str, next: (&str, i64), now: i64) -> Result<Spend<()>>;
+    /// The grant of an unexpired refresh token, spent or not (for introspection and
+    /// revocation, which do not spend it).
+    async fn refresh_grant(&self, id: &str, now: i64) -> Result<Option<(Grant, bool)>>;
+
+    // --- consents --------------------------------------------------------------------------
+    async fn get_consent(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        app_id: &str,
+    ) -> Result<Option<String>>;
+    async fn put_consent(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        app_id: &str,
+        scope: &str,
+        at: i64,
+    ) -> Result<()>;
+
+    // --- device codes -------------------------------------------------------------------
+    /// Stores it unless its user code is taken (then `Ok(false)`: draw another).
+    async fn insert_device_code(&self, d: &DeviceCode) -> Result<bool>;
+    async fn device_by_user_code(&self, user_code: &str, now: i64) -> Result<Option<DeviceCode>>;
+    /// Records the user's decision if the code is still pending; returns whether it was.
+    async fn decide_device_code(
+        &self,
+        user_code: &str,
+        d: &DeviceDecision,
+        now: i64,
+    ) -> Result<bool>;
+    /// One poll by the device, rate-checked and, when approved, spent, in one transaction.
+    async fn poll_device_code(&self, id: &str, now: i64) -> Result<DevicePoll>;
+}

@@ -1,0 +1,850 @@
+//! The provider's browser side: the authorization endpoint, the hosted login and consent
+//! pages of a parked request (`/interaction/oidc/{id}`), RP-initiated logout and the
+//! landing page. Every login goes through the one core login (`Core::authenticate`), so the
+//! pool's rules (captcha after failures, blocked users, the application's access policy)
+//! hold here as on every wire.
+//!
+//! CSRF: each parked request has a random `csrf` that its forms carry, and a cookie binding
+//! it to the browser that started it; a form posted without both is refused. Pages are
+//! served with a CSP (`frame-ancestors 'none'`) and `no-store`.
+
+use std::net::SocketAddr;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::oidc::authorize::{AuthorizeParams, Next, Refusal, ValidRequest};
+use tessera_core::service::oidc::session::{ActiveSession, LogoutRequest};
+use tessera_core::service::oidc::{AuthorizationResponse, ReplyTo, ResponseMode};
+use tessera_core::service::users::{LoginContext, LoginId};
+use tessera_core::store::oidc::Interaction;
+use tessera_core::{Error, ProtocolError};
+
+use super::wire::{cookie, error_code, error_description, set_cookie, Peer};
+use crate::authing::errors::message as authing_message;
+use crate::client_ip::Origin;
+use crate::hosted::html::CSP;
+use crate::hosted::i18n::{pick, t, Lang, Text};
+use crate::hosted::pages::{self, AppInfo, LoginMethods, LoginMode};
+use crate::AppState;
+
+/// The SSO cookie of a pool: one per pool, so a browser can be logged in to several.
+fn sso_cookie_name(pool_id: &str) -> String {
+    format!("tsso_{pool_id}")
+}
+
+/// The cookie binding a parked request to the browser that started it.
+const INTERACTION_COOKIE: &str = "tix";
+
+fn secure(state: &AppState) -> bool {
+    state.core.issuer().starts_with("https://")
+}
+
+fn accept_language(h: &HeaderMap) -> Option<&str> {
+    h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
+}
+
+fn authing_lang(lang: Lang) -> crate::authing::Lang {
+    match lang {
+        Lang::ZhCn => crate::authing::Lang::ZhCn,
+        Lang::EnUs => crate::authing::Lang::EnUs,
+    }
+}
+
+/// An HTML page with the hosted pages' headers.
+fn page(status: StatusCode, csp: &str, html: String) -> Response {
+    let mut res = (status, html).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    res
+}
+
+/// The error page, for refusals that must not go to the client.
+fn error_page(lang: Lang, e: &Error) -> Response {
+    let status = match e {
+        Error::Internal(_) | Error::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    if matches!(e, Error::Internal(_) | Error::Storage(_)) {
+        tracing::error!(error = %e, "hosted page failed");
+    }
+    let description = error_description(e);
+    let html = pages::render_error(&pages::ErrorPage {
+        lang,
+        title: t(lang, Text::ErrorTitle),
+        description: &description,
+        error_code: Some(error_code(e)),
+    });
+    page(status, CSP, html)
+}
+
+/// Sends the browser back to the client with `params` (and `state`), as the request's
+/// response mode says.
+fn respond(to: &ReplyTo, mut params: Vec<(String, String)>, lang: Lang) -> Response {
+    if let Some(s) = &to.state {
+        params.push(("state".into(), s.clone()));
+    }
+    match to.mode {
+        ResponseMode::FormPost => {
+            let nonce = tessera_core::ids::new_url_token(16);
+            let pairs: Vec<(&str, &str)> = params
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let html = pages::render_form_post(&pages::FormPostPage {
+                lang,
+                redirect_uri: &to.redirect_uri,
+                params: &pairs,
+                nonce: &nonce,
+            });
+            let csp = crate::hosted::csp::form_post(&nonce, &to.redirect_uri)
+                .unwrap_or_else(|_| CSP.to_owned());
+            page(StatusCode::OK, &csp, html)
+        }
+        mode => {
+            let encoded = serde_urlencoded::to_string(&params).unwrap_or_default();
+            let sep = match mode {
+                ResponseMode::Fragment => '#',
+                _ if to.redirect_uri.contains('?') => '&',
+                _ => '?',
+            };
+            let location = format!("{}{sep}{encoded}", to.redirect_uri);
+            redirect(&location)
+        }
+    }
+}
+
+fn redirect(location: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A refusal: to the client when it may be told, else the error page.
+fn refuse(r: Refusal, lang: Lang) -> Response {
+    match r.to {
+        Some(to) if matches!(&r.error, Error::Protocol(k, _) if k.redirectable()) => {
+            let params = vec![
+                ("error".to_owned(), error_code(&r.error).to_owned()),
+                ("error_description".to_owned(), error_description(&r.error)),
+            ];
+            respond(&to, params, lang)
+        }
+        _ => error_page(lang, &r.error),
+    }
+}
+
+fn success(resp: AuthorizationResponse, lang: Lang) -> Response {
+    respond(&resp.to, resp.params, lang)
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuthorizeQuery {
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    response_type: Option<String>,
+    response_mode: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    prompt: Option<String>,
+    max_age: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+    ui_locales: Option<String>,
+    login_hint: Option<String>,
+}
+
+/// The browser's SSO session in the request's pool, if any.
+async fn active_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    pool_id: &str,
+) -> Result<Option<ActiveSession>, Error> {
+    match cookie(headers, &sso_cookie_name(pool_id)) {
+        Some(c) => state.core.oidc_session(pool_id, c).await,
+        None => Ok(None),
+    }
+}
+
+/// The authorization endpoint (GET, or POST with a form: OIDC Core §3.1.2.1).
+pub async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AuthorizeQuery>,
+    body: Bytes,
+) -> Response {
+    let q = if body.is_empty() || body.len() > super::wire::MAX_FORM {
+        q
+    } else {
+        serde_urlencoded::from_bytes(&body).unwrap_or(q)
+    };
+    let lang = pick(q.ui_locales.as_deref(), accept_language(&headers));
+    let params = AuthorizeParams {
+        client_id: q.client_id,
+        redirect_uri: q.redirect_uri,
+        response_type: q.response_type,
+        response_mode: q.response_mode,
+        scope: q.scope,
+        state: q.state,
+        nonce: q.nonce,
+        prompt: q.prompt,
+        max_age: q.max_age,
+        code_challenge: q.code_challenge,
+        code_challenge_method: q.code_challenge_method,
+        ui_locales: q.ui_locales,
+        login_hint: q.login_hint,
+    };
+    let v = match state.core.oidc_validate(params).await {
+        Ok(v) => v,
+        Err(r) => return refuse(r, lang),
+    };
+    let session = match active_session(&state, &headers, &v.pool.id).await {
+        Ok(s) => s,
+        Err(e) => return error_page(lang, &e),
+    };
+    let now = tessera_core::clock::now_ms();
+    match state.core.oidc_next(&v, session.as_ref(), now).await {
+        Ok(Next::Respond(resp)) => success(resp, lang),
+        Ok(Next::Login | Next::Consent { .. }) => match state.core.oidc_park(&v).await {
+            Ok(i) => {
+                let mut res = redirect(&format!("/interaction/oidc/{}", i.id));
+                let c = set_cookie(
+                    INTERACTION_COOKIE,
+                    &i.id,
+                    "/interaction/oidc",
+                    tessera_core::service::oidc::INTERACTION_TTL_MS / 1000,
+                    secure(&state),
+                );
+                if let Ok(v) = HeaderValue::from_str(&c) {
+                    res.headers_mut().append(header::SET_COOKIE, v);
+                }
+                res
+            }
+            Err(e) => error_page(lang, &e),
+        },
+        Err(r) => refuse(r, lang),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct PageQuery {
+    mode: Option<String>,
+}
+
+/// A parked request bound to this browser, or the error page.
+async fn parked(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(ValidRequest, Interaction, Lang), Response> {
+    let fallback = pick(None, accept_language(headers));
+    let found = match state.core.oidc_resume(id).await {
+        Ok(f) => f,
+        Err(e) => return Err(error_page(fallback, &e)),
+    };
+    let expired = tessera_core::protocol(
+        ProtocolError::InvalidRequest,
+        "this sign-in request has expired or is not from this browser: start again from the application",
+    );
+    let Some((v, i)) = found else {
+        return Err(error_page(fallback, &expired));
+    };
+    if cookie(headers, INTERACTION_COOKIE) != Some(i.id.as_str()) {
+        return Err(error_page(fallback, &expired));
+    }
+    let lang = pick(v.req.ui_locales.as_deref(), accept_language(headers));
+    Ok((v, i, lang))
+}
+
+struct LoginView<'a> {
+    identifier: &'a str,
+    error: Option<String>,
+    notice: Option<String>,
+    mode: LoginMode,
+    captcha: bool,
+}
+
+fn login_page(v: &ValidRequest, i: &Interaction, lang: Lang, view: LoginView) -> Response {
+    let action = format!("/interaction/oidc/{}/login", i.id);
+    let send = format!("/interaction/oidc/{}/send-code", i.id);
+    let captcha = format!(
+        "/api/v2/security/captcha?app_id={}&r={}",
+        v.app.id,
+        tessera_core::ids::new_url_token(6)
+    );
+    let base = format!("/interaction/oidc/{}", i.id);
+    let switch = move |m: LoginMode| format!("{base}?mode={}", m.param());
+    let html = pages::render_login(&pages::LoginPage {
+        lang,
+        app: AppInfo {
+            name: &v.app.name,
+            logo: v.app.logo.as_deref(),
+        },
+        action: &action,
+        csrf: &i.csrf,
+        identifier: view.identifier,
+        error: view.error.as_deref(),
+        captcha_url: view.captcha.then_some(captcha.as_str()),
+        methods: LoginMethods {
+            password: true,
+            sms_code: true,
+            email_code: true,
+        },
+        register_url: None,
+        reset_url: None,
+        send_code_action: Some(&send),
+        mode: view.mode,
+        notice: view.notice.as_deref(),
+        switch_url: &switch,
+    });
+    let status = if view.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(
+        status,
+        &crate::hosted::csp::with_redirect_target(&v.req.to.redirect_uri),
+        html,
+    )
+}
+
+fn consent_page(
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    s: &ActiveSession,
+    scopes: &[String],
+) -> Response {
+    let action = format!("/interaction/oidc/{}/confirm", i.id);
+    let user = &s.user;
+    let display = user
+        .email
+        .clone()
+        .or_else(|| user.username.clone())
+        .or_else(|| user.phone.clone())
+        .unwrap_or_else(|| user.id.clone());
+    let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
+    let html = pages::render_consent(&pages::ConsentPage {
+        lang,
+        app: AppInfo {
+            name: &v.app.name,
+            logo: v.app.logo.as_deref(),
+        },
+        action: &action,
+        csrf: &i.csrf,
+        user_display: &display,
+        scopes: &scopes,
+    });
+    page(
+        StatusCode::OK,
+        &crate::hosted::csp::with_redirect_target(&v.req.to.redirect_uri),
+        html,
+    )
+}
+
+/// Continues a parked request after a login or consent: the next page, or the response.
+async fn continue_parked(
+    state: &AppState,
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    session: Option<&ActiveSession>,
+) -> Response {
+    match state.core.oidc_next(v, session, i.created_at).await {
+        Ok(Next::Login) => login_page(
+            v,
+            i,
+            lang,
+            LoginView {
+                identifier: v.req.login_hint.as_deref().unwrap_or(""),
+                error: None,
+                notice: None,
+                mode: LoginMode::Password,
+                captcha: false,
+            },
+        ),
+        Ok(Next::Consent { scopes }) => match session {
+            Some(s) => consent_page(v, i, lang, s, &scopes),
+            None => error_page(lang, &Error::NotLoggedIn),
+        },
+        Ok(Next::Respond(resp)) => {
+            // The request is answered once: a second tab or a back button finds it gone.
+            match state.core.oidc_finish(&i.id).await {
+                Ok(true) => success(resp, lang),
+                Ok(false) => error_page(
+                    lang,
+                    &tessera_core::protocol(
+                        ProtocolError::InvalidRequest,
+                        "this sign-in request was already completed",
+                    ),
+                ),
+                Err(e) => error_page(lang, &e),
+            }
+        }
+        Err(r) => {
+            let _ = state.core.oidc_finish(&i.id).await;
+            refuse(r, lang)
+        }
+    }
+}
+
+/// `GET /interaction/oidc/{id}`: the page the parked request needs now.
+pub async fn interaction(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let session = match active_session(&state, &headers, &v.pool.id).await {
+        Ok(s) => s,
+        Err(e) => return error_page(lang, &e),
+    };
+    if let Some(mode) = q.mode.as_deref().and_then(LoginMode::from_param) {
+        if session.is_none() || v.req.prompt_login {
+            return login_page(
+                &v,
+                &i,
+                lang,
+                LoginView {
+                    identifier: v.req.login_hint.as_deref().unwrap_or(""),
+                    error: None,
+                    notice: None,
+                    mode,
+                    captcha: false,
+                },
+            );
+        }
+    }
+    continue_parked(&state, &v, &i, lang, session.as_ref()).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginForm {
+    csrf: Option<String>,
+    mode: Option<String>,
+    account: Option<String>,
+    password: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    code: Option<String>,
+    captcha: Option<String>,
+    decision: Option<String>,
+}
+
+fn csrf_ok(i: &Interaction, f: &LoginForm) -> bool {
+    f.csrf
+        .as_deref()
+        .is_some_and(|c| tessera_core::crypto::ct_eq(c.as_bytes(), i.csrf.as_bytes()))
+}
+
+fn client_context(
+    state: &AppState,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+    app_id: &str,
+) -> LoginContext {
+    LoginContext {
+        app_id: Some(app_id.to_owned()),
+        ip: peer.map(|p| {
+            Origin::of(p.ip(), headers, &state.options.trusted_proxies)
+                .client_ip
+                .to_string()
+        }),
+        device: None,
+        browser: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect()),
+    }
+}
+
+fn forbidden_form(lang: Lang) -> Response {
+    error_page(
+        lang,
+        &tessera_core::protocol(
+            ProtocolError::InvalidRequest,
+            "the form has expired: reload the page",
+        ),
+    )
+}
+
+/// `POST /interaction/oidc/{id}/login`: a login through the one core login.
+pub async fn login(
+    State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !csrf_ok(&i, &f) {
+        return forbidden_form(lang);
+    }
+    let mode = f
+        .mode
+        .as_deref()
+        .and_then(LoginMode::from_param)
+        .unwrap_or(LoginMode::Password);
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let identifier = match mode {
+        LoginMode::Password => text(&f.account),
+        LoginMode::SmsCode => text(&f.phone),
+        LoginMode::EmailCode => text(&f.email),
+    };
+    let credential = match mode {
+        LoginMode::Password => Credential::Password {
+            id: if identifier.contains('@') {
+                LoginId::Email(identifier.clone())
+            } else {
+                LoginId::Account(identifier.clone())
+            },
+            password: f.password.clone().unwrap_or_default(),
+        },
+        LoginMode::SmsCode => Credential::PhoneCode {
+            phone: identifier.clone(),
+            country_code: None,
+            code: text(&f.code),
+        },
+        LoginMode::EmailCode => Credential::EmailCode {
+            email: identifier.clone(),
+            code: text(&f.code),
+        },
+    };
+    let opts = LoginOptions {
+        captcha_code: f.captcha.clone().filter(|c| !c.is_empty()),
+        client: client_context(&state, peer, &headers, &v.app.id),
+        ..LoginOptions::default()
+    };
+    let event = match state
+        .core
+        .authenticate(&v.pool, Some(&v.app), credential, opts)
+        .await
+    {
+        Ok(e) => e,
+        Err(e) => {
+            let captcha = matches!(e, Error::CaptchaRequired | Error::CaptchaWrong);
+            return login_page(
+                &v,
+                &i,
+                lang,
+                LoginView {
+                    identifier: &identifier,
+                    error: Some(authing_message(&e, authing_lang(lang))),
+                    notice: None,
+                    mode,
+                    captcha,
+                },
+            );
+        }
+    };
+    let (cookie_value, session) = match state.core.oidc_start_session(&event).await {
+        Ok(s) => s,
+        Err(e) => return error_page(lang, &e),
+    };
+    let active = ActiveSession {
+        session,
+        user: event.user.clone(),
+    };
+    let mut res = continue_parked(&state, &v, &i, lang, Some(&active)).await;
+    let c = set_cookie(
+        &sso_cookie_name(&v.pool.id),
+        &cookie_value,
+        "/",
+        tessera_core::service::oidc::SSO_SESSION_TTL_MS / 1000,
+        secure(&state),
+    );
+    if let Ok(hv) = HeaderValue::from_str(&c) {
+        res.headers_mut().append(header::SET_COOKIE, hv);
+    }
+    res
+}
+
+/// `POST /interaction/oidc/{id}/send-code`: sends a login code by SMS or email.
+pub async fn send_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !csrf_ok(&i, &f) {
+        return forbidden_form(lang);
+    }
+    let (mode, target, sent) = match (f.phone.as_deref(), f.email.as_deref()) {
+        (Some(phone), _) => (
+            LoginMode::SmsCode,
+            phone.trim().to_owned(),
+            state
+                .core
+                .send_sms_code(&v.pool, phone.trim(), None, Some("login"))
+                .await,
+        ),
+        (None, Some(email)) => (
+            LoginMode::EmailCode,
+            email.trim().to_owned(),
+            state
+                .core
+                .send_email_code(&v.pool, email.trim(), "LOGIN_VERIFY_CODE")
+                .await,
+        ),
+        (None, None) => return forbidden_form(lang),
+    };
+    let (error, notice) = match sent {
+        Ok(()) => (None, Some(t(lang, Text::CodeSent).to_owned())),
+        Err(e) => (Some(authing_message(&e, authing_lang(lang))), None),
+    };
+    login_page(
+        &v,
+        &i,
+        lang,
+        LoginView {
+            identifier: &target,
+            error,
+            notice,
+            mode,
+            captcha: false,
+        },
+    )
+}
+
+/// `POST /interaction/oidc/{id}/confirm`: the consent page's answer.
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !csrf_ok(&i, &f) {
+        return forbidden_form(lang);
+    }
+    let session = match active_session(&state, &headers, &v.pool.id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return continue_parked(&state, &v, &i, lang, None).await,
+        Err(e) => return error_page(lang, &e),
+    };
+    let allow = f.decision.as_deref() == Some("allow");
+    if let Err(r) = state.core.oidc_consent(&v, &session.user.id, allow).await {
+        let _ = state.core.oidc_finish(&i.id).await;
+        return refuse(r, lang);
+    }
+    continue_parked(&state, &v, &i, lang, Some(&session)).await
+}
+
+#[derive(Deserialize, Default)]
+pub struct LogoutQuery {
+    id_token_hint: Option<String>,
+    post_logout_redirect_uri: Option<String>,
+    client_id: Option<String>,
+    state: Option<String>,
+    ui_locales: Option<String>,
+    csrf: Option<String>,
+    decision: Option<String>,
+}
+
+/// The browser's session in any pool it has a cookie for (a logout names no pool).
+async fn any_session(state: &AppState, headers: &HeaderMap) -> Option<ActiveSession> {
+    let names: Vec<(String, String)> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .filter_map(|(k, v)| {
+            k.strip_prefix("tsso_")
+                .map(|pool| (pool.to_owned(), v.to_owned()))
+        })
+        .collect();
+    for (pool, value) in names {
+        if let Ok(Some(s)) = state.core.oidc_session(&pool, &value).await {
+            return Some(s);
+        }
+    }
+    None
+}
+
+/// RP-initiated logout (`GET|POST /oidc/session/end`).
+pub async fn end_session(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LogoutQuery>,
+    body: Bytes,
+) -> Response {
+    let q: LogoutQuery = if body.is_empty() || body.len() > super::wire::MAX_FORM {
+        q
+    } else {
+        serde_urlencoded::from_bytes(&body).unwrap_or(q)
+    };
+    let lang = pick(q.ui_locales.as_deref(), accept_language(&headers));
+    let session = any_session(&state, &headers).await;
+    let req = LogoutRequest {
+        id_token_hint: q.id_token_hint.clone(),
+        post_logout_redirect_uri: q.post_logout_redirect_uri.clone(),
+        client_id: q.client_id.clone(),
+        state: q.state.clone(),
+    };
+    let plan = match state.core.oidc_logout_plan(&req, session.as_ref()).await {
+        Ok(p) => p,
+        Err(e) => return error_page(lang, &e),
+    };
+    // The confirmation's csrf: the digest of the session cookie's id, which only this
+    // browser's page knows.
+    let csrf = session
+        .as_ref()
+        .map(|s| tessera_core::crypto::digest(&format!("logout:{}", s.session.id)));
+    let confirmed = match (&csrf, &q.csrf) {
+        (Some(c), Some(sent)) => {
+            q.decision.as_deref() == Some("logout")
+                && tessera_core::crypto::ct_eq(c.as_bytes(), sent.as_bytes())
+        }
+        _ => false,
+    };
+    if q.decision.as_deref() == Some("stay") {
+        return landing_redirect();
+    }
+    if let Some(s) = &session {
+        if plan.confirm && !confirmed {
+            let query = serde_urlencoded::to_string([
+                ("id_token_hint", q.id_token_hint.as_deref().unwrap_or("")),
+                (
+                    "post_logout_redirect_uri",
+                    q.post_logout_redirect_uri.as_deref().unwrap_or(""),
+                ),
+                ("client_id", q.client_id.as_deref().unwrap_or("")),
+                ("state", q.state.as_deref().unwrap_or("")),
+            ])
+            .unwrap_or_default();
+            let action = format!("/oidc/session/end?{query}");
+            let html = pages::render_logout(&pages::LogoutPage {
+                lang,
+                app: plan.app.as_ref().map(|a| AppInfo {
+                    name: &a.name,
+                    logo: a.logo.as_deref(),
+                }),
+                action: &action,
+                csrf: csrf.as_deref().unwrap_or(""),
+            });
+            return page(StatusCode::OK, CSP, html);
+        }
+        if let Err(e) = state.core.oidc_end_session(&s.session.sid).await {
+            return error_page(lang, &e);
+        }
+    }
+    let mut res = match &plan.redirect {
+        Some(uri) => {
+            let mut location = uri.clone();
+            if let Some(st) = &plan.state {
+                let sep = if uri.contains('?') { '&' } else { '?' };
+                location = format!(
+                    "{location}{sep}{}",
+                    serde_urlencoded::to_string([("state", st)]).unwrap_or_default()
+                );
+            }
+            redirect(&location)
+        }
+        None => page(
+            StatusCode::OK,
+            CSP,
+            pages::render_error(&pages::ErrorPage {
+                lang,
+                title: logged_out(lang).0,
+                description: logged_out(lang).1,
+                error_code: None,
+            }),
+        ),
+    };
+    if let Some(s) = &session {
+        let c = set_cookie(
+            &sso_cookie_name(&s.session.pool_id),
+            "",
+            "/",
+            0,
+            secure(&state),
+        );
+        if let Ok(hv) = HeaderValue::from_str(&c) {
+            res.headers_mut().append(header::SET_COOKIE, hv);
+        }
+    }
+    res
+}
+
+/// The page after a logout with nowhere to return to.
+fn logged_out(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::ZhCn => ("已退出登录", "你已退出登录。可以关闭此页面。"),
+        Lang::EnUs => ("Signed out", "You are signed out. You can close this page."),
+    }
+}
+
+fn landing_redirect() -> Response {
+    redirect("/")
+}
+
+/// `GET /`: what this server is, and each pool's applications' sign-in links.
+pub async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = pick(None, accept_language(&headers));
+    let pools = match state.core.landing_directory().await {
+        Ok(p) => p,
+        Err(e) => return error_page(lang, &e),
+    };
+    let listed: Vec<pages::LandingPool> = pools
+        .iter()
+        .map(|(pool, apps)| pages::LandingPool {
+            name: &pool.name,
+            apps: apps
+                .iter()
+                .filter_map(|a| {
+                    let uri = a.oidc.redirect_uris.first()?;
+                    let q = serde_urlencoded::to_string([
+                        ("client_id", a.id.as_str()),
+                        ("redirect_uri", uri.as_str()),
+                        ("response_type", "code"),
+                        ("scope", "openid profile"),
+                    ])
+                    .ok()?;
+                    Some((a.name.as_str(), format!("/oidc/auth?{q}")))
+                })
+                .collect(),
+        })
+        .collect();
+    let html = pages::render_landing(&pages::LandingPage {
+        lang,
+        pools: &listed,
+        version: env!("CARGO_PKG_VERSION"),
+    });
+    page(StatusCode::OK, CSP, html)
+}
