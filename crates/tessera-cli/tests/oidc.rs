@@ -647,13 +647,14 @@ async fn provider_end_to_end(db: &dbs::TestDb) {
         "unsupported_grant_type"
     );
     let big = "x".repeat(1 << 20);
-    let r = http
+    let r = reqwest::Client::new()
         .post(format!("{}/oidc/token", rp.url))
         .form(&[("grant_type", "authorization_code"), ("code", big.as_str())])
         .send()
         .await
         .unwrap();
-    assert!(r.status().is_client_error(), "{}", r.status());
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
 
     // Client credentials: the application's secret, and the pool's access key.
     let (s, cc) = rp

@@ -82,6 +82,28 @@ pub async fn not_found() -> Response {
 pub async fn wire_rejections(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let graphql = path == "/graphql/v2";
+    // The provider's endpoints answer such a rejection as an OAuth error (RFC 6749 §5.2).
+    let oauth = path.starts_with("/oidc/") || path.starts_with("/oauth/");
+    if oauth {
+        let res = next.run(req).await;
+        let plain_text = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"));
+        if !res.status().is_client_error() || !plain_text {
+            return res;
+        }
+        let status = res.status();
+        return (
+            status,
+            Json(json!({
+                "error": "invalid_request",
+                "error_description": "the request could not be read (too large or malformed)",
+            })),
+        )
+            .into_response();
+    }
     if !graphql && !path.starts_with("/api/v2/") {
         return next.run(req).await;
     }

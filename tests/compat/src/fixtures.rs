@@ -80,6 +80,8 @@ async fn pool(core: &Core, name: &str, edit: impl FnOnce(&mut PoolSettings)) -> 
             "appId": creds.app_id,
             "appHost": creds.app_host,
             "secret": creds.secret,
+            "accessKeyId": creds.access_key_id,
+            "accessKeySecret": creds.access_key_secret,
         }),
     })
 }
@@ -186,6 +188,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "mgmtOrg",
         "mgmtOther",
         "mgmtQuick",
+        // The OpenID Provider's tests (`oidc.test.mjs`) create their applications here.
+        "oidc",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

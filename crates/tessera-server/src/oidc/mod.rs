@@ -16,9 +16,10 @@ use axum::Router;
 use crate::envelope::V2Error;
 use crate::AppState;
 
-/// Bodies of the provider's endpoints: forms of a few fields. Larger ones are refused with
-/// an OAuth error by the handlers (`wire::bounded`) below this hard cap.
-const BODY_CAP: usize = 256 * 1024;
+/// Bodies of the provider's endpoints are forms of a few fields. Up to this cap a body is
+/// read whole and an oversized one refused by the handler with an OAuth error
+/// (`wire::bounded`), leaving the connection usable; above it, the server stops reading.
+const BODY_CAP: usize = 2 * 1024 * 1024;
 
 pub fn routes() -> Router<AppState> {
     let mut r = Router::new()

@@ -107,4 +107,20 @@ impl Core {
             pool: Box::new(pool),
         })
     }
+
+    /// The application a request names by `client_id` alone, unauthenticated (marked
+    /// not confidential), for grants whose own credential proves the caller.
+    pub(crate) async fn oidc_client_named(&self, auth: &ClientAuth) -> Result<Client> {
+        let id = auth
+            .client_id
+            .as_deref()
+            .filter(|s| !s.is_empty())
+            .ok_or_else(invalid_client)?;
+        let (app, pool) = self.app_and_pool(id).await.map_err(|_| invalid_client())?;
+        Ok(Client::App {
+            app,
+            pool,
+            confidential: false,
+        })
+    }
 }

@@ -127,9 +127,15 @@ impl Core {
                 "this grant type is not supported",
             ));
         }
-        let client = self
-            .oidc_client(&auth, grant_type == "client_credentials")
-            .await?;
+        // The SDK's token exchange (`getAccessTokenByIdToken`) names the client without a
+        // secret: the Authing token it carries is the proof, and the application must have
+        // opted into this grant (`app_for_grant`).
+        let client = if grant_type == AUTHING_TOKEN_GRANT && auth.client_secret.is_none() {
+            self.oidc_client_named(&auth).await?
+        } else {
+            self.oidc_client(&auth, grant_type == "client_credentials")
+                .await?
+        };
         match grant_type.as_str() {
             "authorization_code" => self.grant_code(&client, &req).await,
             "refresh_token" => self.grant_refresh(&client, &req).await,
@@ -357,6 +363,13 @@ impl Core {
         let user = self.user_in_pool(&app.pool_id, &subject.user_id).await?;
         if user.blocked || user.tokens_valid_after >= subject.iat * 1000 {
             return Err(invalid_grant("the token is no longer valid"));
+        }
+        // The application's access policy, as at every login.
+        if !self.may_use_app(&app.pool_id, &user.id, &app.id).await? {
+            return Err(protocol(
+                ProtocolError::AccessDenied,
+                "the user may not use this application",
+            ));
         }
         let scope = match req.scope.as_deref().filter(|s| !s.is_empty()) {
             Some(s) => s.to_owned(),
