@@ -1,5 +1,6 @@
 //! The `tessera` binary.
 
+mod apps;
 mod malloc;
 mod output;
 
@@ -62,6 +63,11 @@ enum Command {
     Pool {
         #[command(subcommand)]
         command: PoolCommand,
+    },
+    /// Manage a pool's applications (its OAuth/OIDC clients).
+    App {
+        #[command(subcommand)]
+        command: apps::AppCommand,
     },
     /// Manage token signing keys.
     Keys {
@@ -188,6 +194,12 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
                     })
                 }
             }
+        }
+        Command::App { command } => {
+            init_logging(LogFormat::Text, "warn");
+            let location = config::store_location(cli.data_dir, cli.database_url, &file);
+            let core = open_cli_core(&location, cli.public_url, &file).await?;
+            apps::run(&core, command).await
         }
         Command::Keys {
             command: KeysCommand::Rotate { json },

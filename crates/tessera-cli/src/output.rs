@@ -3,6 +3,7 @@
 //! the SDKs' options, so the output can be pasted into a client's configuration.
 
 use serde::Serialize;
+use tessera_core::model::Application;
 use tessera_core::service::keys::Rotation;
 use tessera_core::service::pools::{PoolCredentials, PoolSummary};
 
@@ -55,6 +56,65 @@ impl<'a> From<&'a PoolSummary> for PoolJson<'a> {
             app_ids: &p.app_ids,
             user_count: p.user_count,
             created_at: &p.created_at,
+        }
+    }
+}
+
+/// An application as `tessera app create|update|list --json` print it: the OAuth client id
+/// and its settings under the names the management API uses. The secret only at creation.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppJson<'a> {
+    pub id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<&'a str>,
+    pub name: &'a str,
+    pub identifier: &'a str,
+    pub user_pool_id: &'a str,
+    pub redirect_uris: &'a [String],
+    pub logout_redirect_uris: &'a [String],
+    pub grant_types: &'a [String],
+    pub response_types: &'a [String],
+    pub token_endpoint_auth_method: &'a str,
+    pub id_token_signed_response_alg: &'a str,
+    pub id_token_expires_in: i64,
+    pub access_token_expires_in: i64,
+    pub refresh_token_expires_in: i64,
+    pub require_pkce: bool,
+    pub allow_plain_pkce: bool,
+    pub skip_consent: bool,
+}
+
+impl<'a> From<&'a Application> for AppJson<'a> {
+    fn from(a: &'a Application) -> Self {
+        let o = &a.oidc;
+        AppJson {
+            id: &a.id,
+            secret: None,
+            name: &a.name,
+            identifier: &a.identifier,
+            user_pool_id: &a.pool_id,
+            redirect_uris: &o.redirect_uris,
+            logout_redirect_uris: &o.post_logout_redirect_uris,
+            grant_types: &o.grant_types,
+            response_types: &o.response_types,
+            token_endpoint_auth_method: &o.token_endpoint_auth_method,
+            id_token_signed_response_alg: o.id_token_signing_alg.as_str(),
+            id_token_expires_in: o.id_token_lifetime,
+            access_token_expires_in: o.access_token_lifetime,
+            refresh_token_expires_in: o.refresh_token_lifetime,
+            require_pkce: o.require_pkce,
+            allow_plain_pkce: o.allow_plain_pkce,
+            skip_consent: o.skip_consent,
+        }
+    }
+}
+
+impl<'a> AppJson<'a> {
+    pub fn with_secret(a: &'a Application) -> Self {
+        AppJson {
+            secret: Some(&a.secret),
+            ..AppJson::from(a)
         }
     }
 }

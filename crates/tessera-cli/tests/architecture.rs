@@ -142,6 +142,21 @@ fn facades_never_reach_the_store() {
     );
 }
 
+/// The operator's proof of pool administration is the `tessera` command's alone: no façade
+/// builds a `PoolAdmin` without the pool's secret or a management token.
+#[test]
+fn facades_never_act_as_the_operator() {
+    let lines = source_lines("tessera-server");
+    let bad = offenders(&lines, |l| {
+        l.contains("operator_pool_admin") || l.contains("AdminProof::Operator")
+    });
+    assert!(
+        bad.is_empty(),
+        "the server acts as the operator:\n{}",
+        bad.join("\n")
+    );
+}
+
 /// Only the store crate knows SQL: no other crate's code uses sqlx or writes a statement.
 #[test]
 fn only_the_store_knows_sql() {

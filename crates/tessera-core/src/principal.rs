@@ -72,6 +72,9 @@ pub enum AdminProof {
     PoolSecret,
     /// A management token bought with the secret (`v2-wire.md` §3.1).
     ManagementToken,
+    /// The operator of the deployment, who reaches the database itself (the `tessera`
+    /// command's administration subcommands); no wire request ever carries this proof.
+    Operator,
     // A request signed with an access key (v3 AK/SK) will be a third proof.
 }
 

@@ -1,6 +1,7 @@
 //! Business rules that need no storage: validation, normalisation, password strength, a
-//! pool's allowed origins.
+//! pool's allowed origins, an application's OAuth/OIDC client settings.
 
+pub mod client_settings;
 pub mod identifiers;
 pub mod origins;
 pub mod password_strength;

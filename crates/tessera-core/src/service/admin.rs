@@ -91,6 +91,17 @@ impl Core {
         }
     }
 
+    /// The administrator of a pool for the deployment's operator: a command run with the
+    /// database's location in hand, which could read the pool's secret anyway. Façades never
+    /// call it (checked by `crates/tessera-cli/tests/architecture.rs`); they prove a caller
+    /// with the secret or a management token.
+    pub async fn operator_pool_admin(&self, pool_id: &str) -> Result<PoolAdmin> {
+        Ok(PoolAdmin::new(
+            self.pool(pool_id).await?,
+            AdminProof::Operator,
+        ))
+    }
+
     /// Checks a management token and returns the administrator of the pool it manages. `expected_pool`, when the
     /// request names one, must be that pool: a token of pool A never acts on pool B. Any
     /// other token kind (a user's) is [`Error::Forbidden`], not treated as a login problem.

@@ -1,6 +1,7 @@
-//! The administrator's applications (`mc.applications`): list, create, delete, detail,
-//! secret rotation, application type, the users who signed in, the tenants using an
-//! application, and the agreements shown at sign-in.
+//! The administrator's applications (`mc.applications`): list, create, update (name, logo,
+//! description and the OAuth/OIDC client settings), delete, detail, secret rotation,
+//! application type, the users who signed in, the tenants using an application, and the
+//! agreements shown at sign-in.
 //!
 //! Every method takes the pool the management token manages and answers an application of
 //! another pool as not found ([`Error::AppNotFound`]), so ids never leak across pools.
@@ -9,6 +10,7 @@ use rand::rngs::OsRng;
 use rand::RngCore;
 use serde_json::{Map, Value};
 
+use super::app_settings::OidcPatch;
 use super::paging::{Page, Paged};
 use super::pools::MAX_POOL_NAME_LEN;
 use super::Core;
@@ -20,7 +22,7 @@ use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::apps::AgreementFields;
+use crate::store::apps::{AgreementFields, AppFields};
 use crate::store::users::UserQuery;
 
 /// `applications.config` key holding the application type.
@@ -88,8 +90,20 @@ pub struct NewApp {
     pub name: String,
     /// The domain label; the application id when absent.
     pub identifier: Option<String>,
-    pub redirect_uris: Vec<String>,
+    pub description: Option<String>,
     pub logo: Option<String>,
+    /// Settings not given take `OidcSettings::default()`.
+    pub oidc: OidcPatch,
+}
+
+/// An application update: only the fields given change. An empty `description` or `logo`
+/// clears it.
+#[derive(Debug, Clone, Default)]
+pub struct AppUpdate {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub logo: Option<String>,
+    pub oidc: OidcPatch,
 }
 
 /// The changes of `modifyAgreement`; absent fields keep their value.
@@ -127,13 +141,16 @@ fn check_identifier(s: &str) -> Result<String> {
     Ok(s)
 }
 
-fn check_redirect_uri(uri: &str) -> Result<()> {
-    identifiers::text("redirectUris", uri)?;
-    let scheme_ok = uri.starts_with("https://") || uri.starts_with("http://");
-    if !scheme_ok || uri.len() <= "http://".len() || uri.chars().any(char::is_whitespace) {
-        return Err(Error::InvalidParameter("redirectUris"));
+/// A free text that may be cleared: `Some(None)` for an empty one.
+fn clearable_text(field: &'static str, value: Option<String>) -> Result<Option<Option<String>>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() => Ok(Some(None)),
+        Some(v) => {
+            identifiers::text(field, &v)?;
+            Ok(Some(Some(v)))
+        }
     }
-    Ok(())
 }
 
 fn check_agreement_title(title: &str) -> Result<()> {
@@ -184,12 +201,9 @@ impl Core {
             .as_deref()
             .map(check_identifier)
             .transpose()?;
-        for uri in &new.redirect_uris {
-            check_redirect_uri(uri)?;
-        }
-        if let Some(logo) = &new.logo {
-            identifiers::text("logo", logo)?;
-        }
+        let description = clearable_text("description", new.description)?.flatten();
+        let logo = clearable_text("logo", new.logo)?.flatten();
+        let oidc = new.oidc.apply(OidcSettings::default())?;
         let now = clock::now_ms();
         let id = ids::new_id();
         let app = Application {
@@ -197,18 +211,51 @@ impl Core {
             id,
             pool_id: pool.id.clone(),
             name,
-            description: None,
-            logo: new.logo.filter(|l| !l.is_empty()),
+            description,
+            logo,
             secret: ids::new_secret(16),
-            oidc: OidcSettings {
-                redirect_uris: new.redirect_uris,
-                ..OidcSettings::default()
-            },
+            oidc,
             created_at: now,
             updated_at: now,
         };
         self.store.insert_app_checked(&app).await?;
         Ok(AppView::from_parts(app, &Map::new()))
+    }
+
+    /// Changes the fields `update` gives and keeps the others. The OIDC settings are one
+    /// stored document: the patch is laid over the document as stored now, inside a unit of
+    /// work holding the pool's lock, so two updates of different settings both land. A bad
+    /// value writes nothing.
+    pub async fn admin_update_app(
+        &self,
+        pool: &PoolAdmin,
+        app_id: &str,
+        update: AppUpdate,
+    ) -> Result<AppView> {
+        let mut fields = AppFields {
+            name: update.name.as_deref().map(check_name).transpose()?,
+            description: clearable_text("description", update.description)?,
+            logo: clearable_text("logo", update.logo)?,
+            oidc: None,
+        };
+        let patch = update.oidc;
+        if fields.is_empty() && patch.is_empty() {
+            return self.admin_app(pool, app_id).await;
+        }
+        // Checked before the lock is taken; applied again to the stored document below.
+        patch.clone().apply(OidcSettings::default())?;
+        let (pool_id, id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if !patch.is_empty() {
+                    let stored = tx.app(&pool_id, &id).await?.ok_or(Error::AppNotFound)?;
+                    fields.oidc = Some(patch.apply(stored.oidc)?);
+                }
+                tx.update_app_fields(&pool_id, &id, &fields, at).await
+            })
+        })
+        .await?;
+        self.admin_app(pool, app_id).await
     }
 
     /// Deletes an application and everything that hangs off it, in one transaction.

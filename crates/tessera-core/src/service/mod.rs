@@ -3,6 +3,7 @@
 pub mod account;
 pub mod acl_admin;
 pub mod admin;
+pub mod app_settings;
 pub mod apps_admin;
 pub mod authn;
 mod cascade;

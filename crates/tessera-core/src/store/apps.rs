@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Result;
 use crate::model::tenant::Agreement;
-use crate::model::Application;
+use crate::model::{Application, OidcSettings};
 use crate::service::paging::{Page, Paged};
 
 #[async_trait]
@@ -78,6 +78,23 @@ pub struct AgreementFields {
     pub required: Option<bool>,
 }
 
+/// Changes to one application's own columns; `None` leaves a column as it is. `oidc` is the
+/// whole settings document to store: the core merges a patch into the stored one inside the
+/// unit of work that writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppFields {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub logo: Option<Option<String>>,
+    pub oidc: Option<OidcSettings>,
+}
+
+impl AppFields {
+    pub fn is_empty(&self) -> bool {
+        *self == AppFields::default()
+    }
+}
+
 /// Rows that belong to one application and go with it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppRows {
@@ -90,6 +107,17 @@ pub enum AppRows {
 #[async_trait]
 pub trait AppsTx: Send {
     async fn app_exists(&mut self, pool_id: &str, app_id: &str) -> Result<bool>;
+    /// The pool's application `app_id` as stored now.
+    async fn app(&mut self, pool_id: &str, app_id: &str) -> Result<Option<Application>>;
+    /// Writes the named columns and `updated_at`; returns the application as stored, or
+    /// [`crate::Error::AppNotFound`].
+    async fn update_app_fields(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        fields: &AppFields,
+        at: i64,
+    ) -> Result<Application>;
     /// Deletes the application's rows of one kind.
     async fn delete_app_rows(&mut self, pool_id: &str, app_id: &str, rows: AppRows) -> Result<()>;
     async fn delete_app(&mut self, pool_id: &str, app_id: &str) -> Result<()>;

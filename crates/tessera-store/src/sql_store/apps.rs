@@ -8,10 +8,12 @@ use sqlx::any::AnyRow;
 use tessera_core::model::tenant::Agreement;
 use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::store::apps::{AgreementFields, AppRows, AppWithConfig, AppsStore, AppsTx};
+use tessera_core::store::apps::{
+    AgreementFields, AppFields, AppRows, AppWithConfig, AppsStore, AppsTx,
+};
 use tessera_core::{Entity, Error, Result};
 
-use super::statement::Sql;
+use super::statement::{targeted_update, SetValue, Sql};
 use super::tenants::{json_col, touch, unique_as};
 use super::unit::SqlWriteTx;
 use super::{db_err, insert_app_query, SqlStore, APP_INSERT};
@@ -255,6 +257,48 @@ impl AppsTx for SqlWriteTx {
                 .map_err(db_err)?
                 .is_some(),
         )
+    }
+
+    async fn app(&mut self, pool_id: &str, app_id: &str) -> Result<Option<Application>> {
+        self.by_id(
+            "applications",
+            rows::APP_COLUMNS,
+            pool_id,
+            app_id,
+            rows::app,
+        )
+        .await
+    }
+
+    async fn update_app_fields(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        fields: &AppFields,
+        at: i64,
+    ) -> Result<Application> {
+        let mut sets = Vec::new();
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::Text(v.clone())));
+        }
+        if let Some(v) = &fields.description {
+            sets.push(("description", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.logo {
+            sets.push(("logo", SetValue::OptText(v.clone())));
+        }
+        if let Some(v) = &fields.oidc {
+            sets.push(("oidc", SetValue::Text(to_json(v)?)));
+        }
+        targeted_update("applications", sets, at, pool_id, app_id, rows::APP_COLUMNS)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(rows::app)
+            .transpose()?
+            .ok_or(Error::AppNotFound)
     }
 
     async fn delete_app_rows(&mut self, pool_id: &str, app_id: &str, rows: AppRows) -> Result<()> {

@@ -1,10 +1,10 @@
-// mc.applications through the official ManagementClient: list, create, findById, delete,
-// refreshApplicationSecret, changeApplicationType, activeUsers, applicationTenants and the
-// agreements, with bad input and cross-pool isolation. Only this file creates applications
+// mc.applications through the official ManagementClient: list, create (with the OIDC client
+// settings), findById, update, delete, refreshApplicationSecret, changeApplicationType,
+// activeUsers, applicationTenants and the agreements, with bad input and cross-pool isolation. Only this file creates applications
 // in the `mgmtApps` pool, so its counts are exact.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mgmt, pool, client, rejectsWith, newEmailUser, rand, HAS_CJK } from './helpers.mjs';
+import { mgmt, pool, client, rejectsWith, newEmailUser, rand, HAS_CJK, TESSERA_URL } from './helpers.mjs';
 
 const mc = () => mgmt('mgmtApps');
 const other = () => mgmt('mgmtOther');
@@ -65,6 +65,154 @@ test('create: bad input is refused and writes nothing', async () => {
   );
   const after = (await mc().applications.list({ page: 1, limit: 1000 })).totalCount;
   assert.equal(after, before + 1, 'only the valid application was added');
+});
+
+// Every OIDC client setting, under the names Authing's console uses.
+const OIDC = {
+  redirectUris: ['https://shop.example.com/cb', 'http://127.0.0.1:8080/cb', 'com.example.shop:/cb'],
+  logoutRedirectUris: ['https://shop.example.com/bye'],
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  responseTypes: ['code', 'code id_token'],
+  tokenEndpointAuthMethod: 'client_secret_basic',
+  idTokenSignedResponseAlg: 'HS256',
+  idTokenExpiresIn: 600,
+  accessTokenExpiresIn: 3600,
+  refreshTokenExpiresIn: 86400,
+  requirePkce: true,
+  allowPlainPkce: true,
+  skipConsent: true
+};
+
+/** The settings of an application object under the OIDC names. */
+function oidcOf(app) {
+  return Object.fromEntries(Object.keys(OIDC).map(k => [k, app[k]]));
+}
+
+test('create: every OIDC setting is kept; findById shows it, also in oidcConfig', async () => {
+  const a = await mc().applications.create({
+    name: `oidc-${rand(6)}`,
+    identifier: `oidc-${rand(10)}`,
+    ...OIDC
+  });
+  assert.deepEqual(oidcOf(a), OIDC);
+  const found = await mc().applications.findById(a.id);
+  assert.deepEqual(oidcOf(found), OIDC);
+  const c = found.oidcConfig;
+  assert.equal(c.client_id, a.id);
+  assert.deepEqual(c.redirect_uris, OIDC.redirectUris);
+  assert.deepEqual(c.post_logout_redirect_uris, OIDC.logoutRedirectUris);
+  assert.deepEqual(c.grant_types, OIDC.grantTypes);
+  assert.deepEqual(c.response_types, OIDC.responseTypes);
+  assert.equal(c.token_endpoint_auth_method, 'client_secret_basic');
+  assert.equal(c.id_token_signed_response_alg, 'HS256');
+  assert.equal(c.id_token_expire, 600);
+  assert.equal(c.access_token_expire, 3600);
+  assert.equal(c.refresh_token_expire, 86400);
+  assert.equal(c.require_pkce, true);
+  assert.equal(c.allow_plain_pkce, true);
+  assert.equal(c.skip_consent, true);
+
+  // Settings not given take the defaults.
+  const d = await mc().applications.findById((await newApp({ skipConsent: true })).id);
+  assert.deepEqual(d.grantTypes, ['authorization_code', 'refresh_token']);
+  assert.deepEqual(d.responseTypes, ['code']);
+  assert.deepEqual(d.logoutRedirectUris, []);
+  assert.equal(d.tokenEndpointAuthMethod, 'client_secret_post');
+  assert.equal(d.idTokenSignedResponseAlg, 'RS256');
+  assert.equal(d.requirePkce, false);
+  assert.equal(d.skipConsent, true);
+});
+
+test('create: bad OIDC settings give 2231 and create nothing', async () => {
+  const before = (await mc().applications.list({ page: 1, limit: 1000 })).totalCount;
+  const bad = [
+    { redirectUris: ['http://shop.example.com/cb'] },
+    { redirectUris: ['https://shop.example.com/cb#fragment'] },
+    { redirectUris: ['myapp:/cb'] },
+    { redirectUris: [42] },
+    { logoutRedirectUris: ['/relative'] },
+    { grantTypes: ['authorization_code', 'made_up'] },
+    { grantTypes: [] },
+    { responseTypes: ['code none'] },
+    { responseTypes: ['code code'] },
+    { tokenEndpointAuthMethod: 'private_key_jwt' },
+    { idTokenSignedResponseAlg: 'none' },
+    { idTokenExpiresIn: 0 },
+    { accessTokenExpiresIn: 1.5 },
+    { refreshTokenExpiresIn: 11 * 365 * 24 * 3600 },
+    { requirePkce: 'yes' },
+    { skipConsent: 1 }
+  ];
+  for (const b of bad) {
+    const e = await rejectsWith(
+      mc().applications.create({ name: 'bad', identifier: `bad-${rand(10)}`, ...b }),
+      2231,
+      JSON.stringify(b)
+    );
+    const field = Object.keys(b)[0];
+    assert.ok(e.message.includes(field), `${JSON.stringify(b)}: the message names ${field}: ${e.message}`);
+  }
+  const after = (await mc().applications.list({ page: 1, limit: 1000 })).totalCount;
+  assert.equal(after, before, 'no application was created');
+});
+
+test('update: POST and PUT /api/v2/applications/<id> change only what they are given', async () => {
+  const a = await mc().applications.create({ name: 'before', identifier: `upd-${rand(10)}`, ...OIDC });
+  // The SDK has no method for it; its own HTTP client sends the request as the SDK would.
+  const http = mc().applications.httpClient;
+  const url = `${TESSERA_URL}/api/v2/applications/${a.id}`;
+  const put = await http.request({
+    method: 'PUT',
+    url,
+    data: { name: 'after', redirectUris: ['https://new.example.com/cb'], skipConsent: false }
+  });
+  assert.equal(put.name, 'after');
+  assert.deepEqual(put.redirectUris, ['https://new.example.com/cb']);
+  const expected = { ...OIDC, redirectUris: ['https://new.example.com/cb'], skipConsent: false };
+  assert.deepEqual(oidcOf(put), expected);
+
+  const post = await http.request({
+    method: 'POST',
+    url,
+    data: { appType: 'BOTH', accessTokenExpiresIn: 120, grantTypes: ['client_credentials'] }
+  });
+  assert.equal(post.appType, 'BOTH');
+  Object.assign(expected, { accessTokenExpiresIn: 120, grantTypes: ['client_credentials'] });
+  assert.deepEqual(oidcOf(post), expected);
+
+  const found = await mc().applications.findById(a.id);
+  assert.deepEqual(oidcOf(found), expected);
+  assert.equal(found.name, 'after');
+  assert.equal(found.secret, a.secret);
+  assert.deepEqual(found.oidcConfig.grant_types, ['client_credentials']);
+
+  // A bad value (or type) beside good ones writes nothing.
+  await rejectsWith(
+    http.request({ method: 'PUT', url, data: { name: 'x', skipConsent: true, grantTypes: ['nope'] } }),
+    2231
+  );
+  await rejectsWith(http.request({ method: 'POST', url, data: { name: 'x', appType: 'NOPE' } }), 2231);
+  await rejectsWith(http.request({ method: 'PUT', url, data: { requirePkce: 'no' } }), 2231);
+  const unchanged = await mc().applications.findById(a.id);
+  assert.deepEqual(oidcOf(unchanged), expected);
+  assert.equal(unchanged.name, 'after');
+  assert.equal(unchanged.appType, 'BOTH');
+
+  // changeApplicationType still works alone, and keeps the settings.
+  const t = await mc().applications.changeApplicationType(a.id, 'Tenant');
+  assert.equal(t.appType, 'Tenant');
+  assert.deepEqual(oidcOf(t), expected);
+
+  // Another pool's token reaches nothing.
+  await rejectsWith(
+    other().applications.httpClient.request({ method: 'PUT', url, data: { name: 'stolen' } }),
+    2011
+  );
+  await rejectsWith(
+    http.request({ method: 'PUT', url: `${TESSERA_URL}/api/v2/applications/000000000000000000000000`, data: { name: 'x' } }),
+    2011
+  );
+  assert.equal((await mc().applications.findById(a.id)).name, 'after');
 });
 
 test('list: pages in a stable order with the total count', async () => {

@@ -1,5 +1,10 @@
 //! `mc.applications` (`v2-wire.md` §6.5): the pool's applications and their agreements,
 //! all REST. Each handler parses, calls one core service and shapes what the SDK reads.
+//!
+//! An application's OAuth/OIDC client settings travel under the names Authing's console
+//! uses (`redirectUris`, `grantTypes`, `idTokenExpiresIn`, …): create keeps every one it is
+//! given, `POST` / `PUT /api/v2/applications/<id>` change the ones given, and the application
+//! object answers them under the same names as well as in the SDK's `oidcConfig`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery};
@@ -8,10 +13,11 @@ use axum::Router;
 use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::tenant::Agreement;
-use tessera_core::service::apps_admin::{AgreementPatch, AppType, AppView, NewApp};
+use tessera_core::service::app_settings::OidcPatch;
+use tessera_core::service::apps_admin::{AgreementPatch, AppType, AppUpdate, AppView, NewApp};
 use tessera_core::{Entity, Error, Result};
 
-use super::super::args::{opt_str, req_str, str_list};
+use super::super::args::{opt_int, opt_str, req_str, str_list};
 use super::super::user_json::user_json;
 use super::tenants::tenant_json;
 use super::{body, done, page_of, paged_json, query_pairs, Admin, Reply};
@@ -22,7 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v2/applications", get(list).post(create))
         .route(
             "/api/v2/applications/{app_id}",
-            get(find_by_id).post(change_type).delete(delete),
+            get(find_by_id).post(update).put(update).delete(delete),
         )
         .route(
             "/api/v2/applications/{app_id}/active-users",
@@ -61,6 +67,16 @@ pub fn app_json(v: &AppView) -> Value {
         "secret": a.secret,
         "redirectUris": o.redirect_uris,
         "logoutRedirectUris": o.post_logout_redirect_uris,
+        "grantTypes": o.grant_types,
+        "responseTypes": o.response_types,
+        "tokenEndpointAuthMethod": o.token_endpoint_auth_method,
+        "idTokenSignedResponseAlg": o.id_token_signing_alg.as_str(),
+        "idTokenExpiresIn": o.id_token_lifetime,
+        "accessTokenExpiresIn": o.access_token_lifetime,
+        "refreshTokenExpiresIn": o.refresh_token_lifetime,
+        "requirePkce": o.require_pkce,
+        "allowPlainPkce": o.allow_plain_pkce,
+        "skipConsent": o.skip_consent,
         "protocol": "oidc",
         "appType": v.app_type.as_str(),
         "oidcConfig": {
@@ -74,6 +90,9 @@ pub fn app_json(v: &AppView) -> Value {
             "id_token_expire": o.id_token_lifetime,
             "access_token_expire": o.access_token_lifetime,
             "refresh_token_expire": o.refresh_token_lifetime,
+            "require_pkce": o.require_pkce,
+            "allow_plain_pkce": o.allow_plain_pkce,
+            "skip_consent": o.skip_consent,
         },
         "permissionStrategy": {
             "defaultStrategy": if v.allow_all_by_default { "ALLOW_ALL" } else { "DENY_ALL" },
@@ -107,6 +126,32 @@ fn tri_bool(b: &Map<String, Value>, key: &'static str) -> Result<Option<bool>> {
     }
 }
 
+/// A list of strings that keeps "absent" apart from empty (which clears the list).
+fn opt_str_list(b: &Map<String, Value>, key: &'static str) -> Result<Option<Vec<String>>> {
+    match b.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(_) => str_list(b, key).map(Some),
+    }
+}
+
+/// The OIDC client settings a create or update body gives, by the console's names.
+fn oidc_patch(b: &Map<String, Value>) -> Result<OidcPatch> {
+    Ok(OidcPatch {
+        redirect_uris: opt_str_list(b, "redirectUris")?,
+        post_logout_redirect_uris: opt_str_list(b, "logoutRedirectUris")?,
+        grant_types: opt_str_list(b, "grantTypes")?,
+        response_types: opt_str_list(b, "responseTypes")?,
+        token_endpoint_auth_method: opt_str(b, "tokenEndpointAuthMethod")?,
+        id_token_signing_alg: opt_str(b, "idTokenSignedResponseAlg")?,
+        id_token_lifetime: opt_int(b, "idTokenExpiresIn")?,
+        access_token_lifetime: opt_int(b, "accessTokenExpiresIn")?,
+        refresh_token_lifetime: opt_int(b, "refreshTokenExpiresIn")?,
+        require_pkce: tri_bool(b, "requirePkce")?,
+        allow_plain_pkce: tri_bool(b, "allowPlainPkce")?,
+        skip_consent: tri_bool(b, "skipConsent")?,
+    })
+}
+
 /// An agreement id from the path; anything but a number names no agreement.
 fn agreement_id(raw: &str) -> Result<i64> {
     raw.parse::<i64>()
@@ -130,8 +175,9 @@ async fn create(admin: Admin, bytes: Bytes) -> Reply {
             let new = NewApp {
                 name: req_str(&b, "name")?,
                 identifier: opt_str(&b, "identifier")?.filter(|s| !s.is_empty()),
-                redirect_uris: str_list(&b, "redirectUris")?,
+                description: opt_str(&b, "description")?,
                 logo: opt_str(&b, "logo")?,
+                oidc: oidc_patch(&b)?,
             };
             let app = admin.core().admin_create_app(&admin.pool, new).await?;
             Ok(done(admin.lang(), app_json(&app)))
@@ -148,7 +194,9 @@ async fn find_by_id(admin: Admin, Path(app_id): Path<String>) -> Reply {
         .await
 }
 
-async fn change_type(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) -> Reply {
+/// `POST` (and `PUT`) `/api/v2/applications/<id>`: `changeApplicationType`'s `{appType}`,
+/// the ACL's `{permissionStrategy}`, and the application's own fields, each optional.
+async fn update(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) -> Reply {
     admin
         .reply(async {
             let b = body(&bytes)?;
@@ -161,12 +209,21 @@ async fn change_type(admin: Admin, Path(app_id): Path<String>, bytes: Bytes) -> 
                 let app = admin.core().admin_app(&admin.pool, &app_id).await?;
                 return Ok(done(admin.lang(), app_json(&app)));
             }
-            let t = AppType::parse(&req_str(&b, "appType")?)
-                .ok_or(Error::InvalidParameter("appType"))?;
-            let app = admin
-                .core()
-                .change_app_type(&admin.pool, &app_id, t)
-                .await?;
+            // Everything is read before anything is written, so a bad type writes nothing.
+            let app_type = opt_str(&b, "appType")?
+                .map(|t| AppType::parse(&t).ok_or(Error::InvalidParameter("appType")))
+                .transpose()?;
+            let change = AppUpdate {
+                name: opt_str(&b, "name")?,
+                description: opt_str(&b, "description")?,
+                logo: opt_str(&b, "logo")?,
+                oidc: oidc_patch(&b)?,
+            };
+            let core = admin.core();
+            let mut app = core.admin_update_app(&admin.pool, &app_id, change).await?;
+            if let Some(t) = app_type {
+                app = core.change_app_type(&admin.pool, &app_id, t).await?;
+            }
             Ok(done(admin.lang(), app_json(&app)))
         })
         .await
