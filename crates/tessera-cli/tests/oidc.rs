@@ -516,6 +516,11 @@ async fn provider_end_to_end(db: &dbs::TestDb) {
         "the replayed code's refresh token died with its grant"
     );
 
+    // prompt=consent asks again although consent is remembered, once: answering it ends
+    // the request with a code.
+    let q = rp.code_flow(&mut jar, &[("prompt", "consent")]).await;
+    assert!(param(&q, "code").is_some());
+
     // A fresh grant: userinfo in every place the SDK puts the token.
     let q = query_of(&location(&rp.get(&rp.auth_url(&[]), &mut jar).await));
     let (_, set) = rp

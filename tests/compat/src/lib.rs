@@ -213,7 +213,12 @@ fn test_files(js: &Path) -> Result<Vec<PathBuf>, String> {
 
 /// Installs the pinned SDK (`npm ci`) when `node_modules` is missing.
 async fn ensure_node_modules(js: &Path) -> Result<(), String> {
-    if js.join("node_modules/authing-js-sdk/package.json").exists() {
+    // Every package of the lock file's top level: a new one added to the suite is installed
+    // too, not only the SDK.
+    let installed = ["authing-js-sdk", "openid-client", "puppeteer-core"]
+        .iter()
+        .all(|p| js.join(format!("node_modules/{p}/package.json")).exists());
+    if installed {
         return Ok(());
     }
     eprintln!(

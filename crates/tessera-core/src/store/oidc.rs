@@ -191,12 +191,13 @@ pub trait OidcStore: Send + Sync {
     async fn refresh_grant(&self, id: &str, now: i64) -> Result<Option<(Grant, bool)>>;
 
     // --- consents --------------------------------------------------------------------------
+    /// The scopes consented to and when (ms).
     async fn get_consent(
         &self,
         pool_id: &str,
         user_id: &str,
         app_id: &str,
-    ) -> Result<Option<String>>;
+    ) -> Result<Option<(String, i64)>>;
     async fn put_consent(
         &self,
         pool_id: &str,

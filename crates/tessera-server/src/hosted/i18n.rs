@@ -207,7 +207,7 @@ texts! {
     LandingDiscovery => "OpenID Connect 发现文档", "OpenID Connect discovery";
     LandingPools => "用户池与应用", "User pools and applications";
     LandingNoPools => "还没有用户池。", "No user pools yet.";
-    LandingNoApps => "此用户池还没有应用。", "This pool has no applications yet.";
+    LandingNoApps => "此用户池还没有可从这里登录的应用。", "No application of this pool can be signed in to from here yet.";
     Version => "版本", "Version";
 
     // form_post response mode

@@ -80,7 +80,7 @@ fn error_page(lang: Lang, e: &Error) -> Response {
     if matches!(e, Error::Internal(_) | Error::Storage(_)) {
         tracing::error!(error = %e, "hosted page failed");
     }
-    let description = error_description(e);
+    let description = page_error_text(lang, e);
     let html = pages::render_error(&pages::ErrorPage {
         lang,
         title: t(lang, Text::ErrorTitle),
@@ -88,6 +88,37 @@ fn error_page(lang: Lang, e: &Error) -> Response {
         error_code: Some(error_code(e)),
     });
     page(status, CSP, html)
+}
+
+/// What the error page tells the user, in their language; the protocol's own (English)
+/// description follows for the developer where it says more.
+fn page_error_text(lang: Lang, e: &Error) -> String {
+    let zh = lang == Lang::ZhCn;
+    let said = match e {
+        Error::Protocol(ProtocolError::UnknownClient, _) => Some(if zh {
+            "找不到这个应用：登录链接中的 client_id 无效。"
+        } else {
+            "The application is unknown: the sign-in link's client_id is not valid."
+        }),
+        Error::Protocol(ProtocolError::BadRedirectUri, _) => Some(if zh {
+            "回调地址没有在应用中登记，为安全起见不会跳转。"
+        } else {
+            "The redirect URI is not registered for this application, so you are not sent there."
+        }),
+        Error::Internal(_) | Error::Storage(_) => Some(if zh {
+            "系统繁忙，请稍后再试。"
+        } else {
+            "The server is busy, please try again later."
+        }),
+        Error::Protocol(..) => None,
+        _ => None,
+    };
+    match said {
+        Some(text) if matches!(e, Error::Internal(_) | Error::Storage(_)) => text.to_owned(),
+        Some(text) => format!("{text} ({})", error_description(e)),
+        None if zh => format!("请求无效：{}", error_description(e)),
+        None => format!("The request is not valid: {}", error_description(e)),
+    }
 }
 
 /// Sends the browser back to the client with `params` (and `state`), as the request's

@@ -443,9 +443,10 @@ impl OidcStore for SqlStore {
         pool_id: &str,
         user_id: &str,
         app_id: &str,
-    ) -> Result<Option<String>> {
+    ) -> Result<Option<(String, i64)>> {
         let row = sqlx::query(
-            "SELECT scope FROM oidc_consents WHERE pool_id = $1 AND user_id = $2 AND app_id = $3",
+            "SELECT scope, updated_at FROM oidc_consents \
+             WHERE pool_id = $1 AND user_id = $2 AND app_id = $3",
         )
         .bind(pool_id)
         .bind(user_id)
@@ -453,7 +454,8 @@ impl OidcStore for SqlStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?;
-        row.map(|r| col(&r, "scope")).transpose()
+        row.map(|r| Ok((col(&r, "scope")?, col(&r, "updated_at")?)))
+            .transpose()
     }
 
     async fn put_consent(

@@ -367,8 +367,10 @@ impl Core {
                 ),
             ));
         }
-        let needs_consent = !v.app.oidc.skip_consent
-            && (r.prompt_consent || !self.consented(v, &s.user.id).await?);
+        // `prompt=consent` asks anew: only a consent given since the request arrived counts.
+        let since = if r.prompt_consent { started_ms } else { 0 };
+        let needs_consent =
+            !v.app.oidc.skip_consent && !self.consented(v, &s.user.id, since).await?;
         if needs_consent {
             if r.prompt_none {
                 return Err(Refusal::at(
@@ -387,9 +389,9 @@ impl Core {
         ))
     }
 
-    /// Whether the user consented before to every scope asked.
-    async fn consented(&self, v: &ValidRequest, user_id: &str) -> Result<bool> {
-        let Some(stored) = self
+    /// Whether the user consented, at `since` (ms) or later, to every scope asked.
+    async fn consented(&self, v: &ValidRequest, user_id: &str, since: i64) -> Result<bool> {
+        let Some((stored, at)) = self
             .store
             .get_consent(&v.pool.id, user_id, &v.app.id)
             .await?
@@ -397,7 +399,7 @@ impl Core {
             return Ok(false);
         };
         let have: Vec<&str> = stored.split_whitespace().collect();
-        Ok(v.req.scopes.iter().all(|s| have.contains(&s.as_str())))
+        Ok(at >= since && v.req.scopes.iter().all(|s| have.contains(&s.as_str())))
     }
 
     /// Records the user's answer on the consent page. A refusal goes to the client as
@@ -419,6 +421,7 @@ impl Core {
             .store
             .get_consent(&v.pool.id, user_id, &v.app.id)
             .await?
+            .map(|(scope, _)| scope)
             .unwrap_or_default()
             .split_whitespace()
             .map(str::to_owned)
