@@ -36,6 +36,7 @@ struct Rp {
     pool_id: String,
     access_key: (String, String),
     pool_secret: String,
+    outbox: Arc<Outbox>,
     _dir: tempfile::TempDir,
 }
 
@@ -44,6 +45,7 @@ async fn start(db: &dbs::TestDb) -> Rp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let store: Arc<dyn Store> = db.open().await;
+    let outbox = Arc::new(Outbox::default());
     let core = Arc::new(
         Core::open(
             Arc::clone(&store),
@@ -51,7 +53,7 @@ async fn start(db: &dbs::TestDb) -> Rp {
                 public_url: url.clone(),
                 hash_params: HashParams::default(),
             },
-            Arc::new(Outbox::default()),
+            outbox.clone(),
         )
         .await
         .unwrap(),
@@ -75,6 +77,7 @@ async fn start(db: &dbs::TestDb) -> Rp {
                 "refresh_token".into(),
                 "client_credentials".into(),
                 "password".into(),
+                "urn:ietf:params:oauth:grant-type:device_code".into(),
             ],
             response_types: vec![
                 "code".into(),
@@ -115,6 +118,7 @@ async fn start(db: &dbs::TestDb) -> Rp {
         pool_id: pool.id,
         access_key: (creds.access_key_id, creds.access_key_secret),
         pool_secret: creds.secret,
+        outbox,
         _dir: dir,
     }
 }
@@ -796,6 +800,230 @@ async fn provider_end_to_end(db: &dbs::TestDb) {
         home.contains("Relying party") && home.contains("/oidc/auth?"),
         "{home}"
     );
+}
+
+/// The hosted registration and password reset, and the device flow (RFC 8628).
+async fn hosted_accounts_and_devices(db: &dbs::TestDb) {
+    let rp = start(db).await;
+    let html_of = |r: reqwest::Response| async move { r.text().await.unwrap() };
+
+    // Registration from the login page: the new user is logged in and the request goes on.
+    let mut jar = Jar::default();
+    let page = location(&rp.get(&rp.auth_url(&[]), &mut jar).await);
+    let login = html_of(rp.get(&page, &mut jar).await).await;
+    assert!(
+        login.contains(&format!("{page}/register")),
+        "a registration link"
+    );
+    let reg = html_of(rp.get(&format!("{page}/register"), &mut jar).await).await;
+    assert!(reg.contains("autocomplete=\"new-password\""));
+    let csrf = csrf_of(&reg);
+    let bob = "bob@example.com";
+    let r = rp
+        .post_form(
+            &format!("{page}/register"),
+            &[
+                ("csrf", &csrf),
+                ("email", bob),
+                ("password", PASSWORD),
+                ("password2", "other-Pass-2"),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 400, "passwords that differ");
+    let r = rp
+        .post_form(
+            &format!("{page}/register"),
+            &[
+                ("csrf", &csrf),
+                ("email", bob),
+                ("password", PASSWORD),
+                ("password2", PASSWORD),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let consent = r.text().await.unwrap();
+    assert!(consent.contains("name=\"decision\""), "{consent}");
+    let r = rp
+        .post_form(
+            &format!("{page}/confirm"),
+            &[("csrf", &csrf_of(&consent)), ("decision", "allow")],
+            &mut jar,
+        )
+        .await;
+    assert!(param(&query_of(&location(&r)), "code").is_some());
+
+    // Password reset by an emailed code, then a login with the new password.
+    let mut jar = Jar::default();
+    let page = location(&rp.get(&rp.auth_url(&[]), &mut jar).await);
+    let reset = html_of(rp.get(&format!("{page}/reset"), &mut jar).await).await;
+    let csrf = csrf_of(&reset);
+    let r = rp
+        .post_form(
+            &format!("{page}/reset/send"),
+            &[("csrf", &csrf), ("account", bob)],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let code = rp
+        .outbox
+        .emails
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|m| m.to == bob)
+        .map(|m| m.code.clone())
+        .expect("a reset code was sent");
+    let new_password = "Another-Horse-7";
+    let r = rp
+        .post_form(
+            &format!("{page}/reset"),
+            &[
+                ("csrf", &csrf),
+                ("account", bob),
+                ("code", "000000"),
+                ("password", new_password),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a wrong code");
+    let r = rp
+        .post_form(
+            &format!("{page}/reset"),
+            &[
+                ("csrf", &csrf),
+                ("account", bob),
+                ("code", &code),
+                ("password", new_password),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = rp
+        .post_form(
+            &format!("{page}/login"),
+            &[
+                ("csrf", &csrf),
+                ("mode", "password"),
+                ("account", bob),
+                ("password", new_password),
+            ],
+            &mut jar,
+        )
+        .await;
+    // Bob consented when he registered: logged in, he goes straight back with a code.
+    assert_eq!(r.status(), 303, "logged in with the new password");
+    assert!(param(&query_of(&location(&r)), "code").is_some());
+
+    // The device flow.
+    let device: Value = rp
+        .http
+        .post(format!("{}/oidc/device/auth", rp.url))
+        .form(&[
+            ("client_id", rp.app.id.as_str()),
+            ("client_secret", &rp.app.secret),
+            ("scope", "openid email"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let device_code = device["device_code"].as_str().unwrap().to_owned();
+    let user_code = device["user_code"].as_str().unwrap().to_owned();
+    assert_eq!(
+        device["verification_uri"],
+        format!("{}/oidc/device", rp.url)
+    );
+    let poll_form = [
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("device_code", device_code.as_str()),
+    ];
+    let poll = || rp.token(&poll_form);
+    assert_eq!(poll().await.1["error"], "authorization_pending");
+    assert_eq!(poll().await.1["error"], "slow_down");
+    let mut jar = Jar::default();
+    let entry = html_of(rp.get("/oidc/device", &mut jar).await).await;
+    let csrf = csrf_of(&entry);
+    let r = rp
+        .post_form(
+            "/oidc/device",
+            &[("csrf", &csrf), ("user_code", "BCDF-GHJK")],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 400, "an unknown code");
+    let r = rp
+        .post_form(
+            "/oidc/device",
+            &[("csrf", "forged"), ("user_code", &user_code)],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 400, "a forged form");
+    let typed = user_code.to_lowercase().replace('-', " ");
+    let login = rp
+        .post_form(
+            "/oidc/device",
+            &[("csrf", &csrf), ("user_code", &typed)],
+            &mut jar,
+        )
+        .await;
+    assert!(login.text().await.unwrap().contains("name=\"password\""));
+    let q = serde_urlencoded::to_string([("user_code", typed.as_str())]).unwrap();
+    let approve = rp
+        .post_form(
+            &format!("/oidc/device?{q}"),
+            &[
+                ("csrf", &csrf),
+                ("mode", "password"),
+                ("account", ANN),
+                ("password", PASSWORD),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert!(approve.text().await.unwrap().contains("value=\"allow\""));
+    let done = rp
+        .post_form(
+            &format!("/oidc/device?{q}"),
+            &[("csrf", &csrf), ("decision", "allow")],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+    let (s, set) = poll().await;
+    assert_eq!(s, 200, "{set}");
+    assert_eq!(claims(set["id_token"].as_str().unwrap())["email"], ANN);
+    tokio::time::sleep(std::time::Duration::from_millis(5_100)).await;
+    assert_eq!(
+        poll().await.1["error"],
+        "invalid_grant",
+        "a device code is spent once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_accounts_and_devices_sqlite() {
+    let db = dbs::TestDb::sqlite().await;
+    hosted_accounts_and_devices(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hosted_accounts_and_devices_postgres() {
+    let db = dbs::TestDb::postgres().await;
+    hosted_accounts_and_devices(&db).await;
+    db.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

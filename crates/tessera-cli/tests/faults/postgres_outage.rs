@@ -211,6 +211,23 @@ async fn postgres_outage_answers_busy_and_recovers_without_a_restart() {
         );
     }
     server.assert_running();
+    // The outage lasts until the load has met it: at least one answer past the second of
+    // margin below (the four calls above may all be answered in less).
+    let met = || {
+        outcomes
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|o| o.ended > stopped + Duration::from_secs(1))
+    };
+    let wait_until = Instant::now() + Duration::from_secs(20);
+    while !met() {
+        assert!(
+            Instant::now() < wait_until,
+            "the load stalled during the outage"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let outage = stopped.elapsed();
 
     // Calls waiting for a connection may be served while PostgreSQL comes up, before

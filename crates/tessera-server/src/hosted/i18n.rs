@@ -200,6 +200,8 @@ texts! {
     ErrorTryAgain => "请返回应用重新登录。", "Please go back to the application and sign in again.";
     CodeSent => "验证码已发送", "We sent you a code";
     PasswordsDiffer => "两次输入的密码不一致", "The passwords do not match";
+    PasswordResetDone => "密码已重置，请用新密码登录。", "Your password was reset: sign in with the new one.";
+    DeviceCodeUnknown => "这个代码无效或已过期，请检查设备上显示的代码。", "This code is not valid or has expired: check the code on your device.";
 
     // Landing page
     LandingHeading => "Tessera — 身份服务器", "Tessera — an identity server";

@@ -32,22 +32,22 @@ use crate::hosted::pages::{self, AppInfo, LoginMethods, LoginMode};
 use crate::AppState;
 
 /// The SSO cookie of a pool: one per pool, so a browser can be logged in to several.
-fn sso_cookie_name(pool_id: &str) -> String {
+pub(super) fn sso_cookie_name(pool_id: &str) -> String {
     format!("tsso_{pool_id}")
 }
 
 /// The cookie binding a parked request to the browser that started it.
-const INTERACTION_COOKIE: &str = "tix";
+pub(super) const INTERACTION_COOKIE: &str = "tix";
 
-fn secure(state: &AppState) -> bool {
+pub(super) fn secure(state: &AppState) -> bool {
     state.core.issuer().starts_with("https://")
 }
 
-fn accept_language(h: &HeaderMap) -> Option<&str> {
+pub(super) fn accept_language(h: &HeaderMap) -> Option<&str> {
     h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
 }
 
-fn authing_lang(lang: Lang) -> crate::authing::Lang {
+pub(super) fn authing_lang(lang: Lang) -> crate::authing::Lang {
     match lang {
         Lang::ZhCn => crate::authing::Lang::ZhCn,
         Lang::EnUs => crate::authing::Lang::EnUs,
@@ -55,7 +55,7 @@ fn authing_lang(lang: Lang) -> crate::authing::Lang {
 }
 
 /// An HTML page with the hosted pages' headers.
-fn page(status: StatusCode, csp: &str, html: String) -> Response {
+pub(super) fn page(status: StatusCode, csp: &str, html: String) -> Response {
     let mut res = (status, html).into_response();
     let h = res.headers_mut();
     h.insert(
@@ -72,7 +72,7 @@ fn page(status: StatusCode, csp: &str, html: String) -> Response {
 }
 
 /// The error page, for refusals that must not go to the client.
-fn error_page(lang: Lang, e: &Error) -> Response {
+pub(super) fn error_page(lang: Lang, e: &Error) -> Response {
     let status = match e {
         Error::Internal(_) | Error::Storage(_) => StatusCode::SERVICE_UNAVAILABLE,
         _ => StatusCode::BAD_REQUEST,
@@ -157,7 +157,7 @@ fn respond(to: &ReplyTo, mut params: Vec<(String, String)>, lang: Lang) -> Respo
     }
 }
 
-fn redirect(location: &str) -> Response {
+pub(super) fn redirect(location: &str) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
@@ -203,7 +203,7 @@ pub struct AuthorizeQuery {
 }
 
 /// The browser's SSO session in the request's pool, if any.
-async fn active_session(
+pub(super) async fn active_session(
     state: &AppState,
     headers: &HeaderMap,
     pool_id: &str,
@@ -280,7 +280,7 @@ pub struct PageQuery {
 }
 
 /// A parked request bound to this browser, or the error page.
-async fn parked(
+pub(super) async fn parked(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
@@ -304,15 +304,20 @@ async fn parked(
     Ok((v, i, lang))
 }
 
-struct LoginView<'a> {
-    identifier: &'a str,
-    error: Option<String>,
-    notice: Option<String>,
-    mode: LoginMode,
-    captcha: bool,
+pub(super) struct LoginView<'a> {
+    pub identifier: &'a str,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub mode: LoginMode,
+    pub captcha: bool,
 }
 
-fn login_page(v: &ValidRequest, i: &Interaction, lang: Lang, view: LoginView) -> Response {
+pub(super) fn login_page(
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    view: LoginView,
+) -> Response {
     let action = format!("/interaction/oidc/{}/login", i.id);
     let send = format!("/interaction/oidc/{}/send-code", i.id);
     let captcha = format!(
@@ -321,6 +326,8 @@ fn login_page(v: &ValidRequest, i: &Interaction, lang: Lang, view: LoginView) ->
         tessera_core::ids::new_url_token(6)
     );
     let base = format!("/interaction/oidc/{}", i.id);
+    let register = format!("{base}/register");
+    let reset = format!("{base}/reset");
     let switch = move |m: LoginMode| format!("{base}?mode={}", m.param());
     let html = pages::render_login(&pages::LoginPage {
         lang,
@@ -338,8 +345,8 @@ fn login_page(v: &ValidRequest, i: &Interaction, lang: Lang, view: LoginView) ->
             sms_code: true,
             email_code: true,
         },
-        register_url: None,
-        reset_url: None,
+        register_url: (!v.pool.settings.register_disabled).then_some(register.as_str()),
+        reset_url: Some(&reset),
         send_code_action: Some(&send),
         mode: view.mode,
         notice: view.notice.as_deref(),
@@ -357,7 +364,7 @@ fn login_page(v: &ValidRequest, i: &Interaction, lang: Lang, view: LoginView) ->
     )
 }
 
-fn consent_page(
+pub(super) fn consent_page(
     v: &ValidRequest,
     i: &Interaction,
     lang: Lang,
@@ -392,7 +399,7 @@ fn consent_page(
 }
 
 /// Continues a parked request after a login or consent: the next page, or the response.
-async fn continue_parked(
+pub(super) async fn continue_parked(
     state: &AppState,
     v: &ValidRequest,
     i: &Interaction,
@@ -473,24 +480,26 @@ pub async fn interaction(
 
 #[derive(Deserialize, Default)]
 pub struct LoginForm {
-    csrf: Option<String>,
-    mode: Option<String>,
-    account: Option<String>,
-    password: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    code: Option<String>,
-    captcha: Option<String>,
-    decision: Option<String>,
+    pub csrf: Option<String>,
+    pub mode: Option<String>,
+    pub account: Option<String>,
+    pub password: Option<String>,
+    pub password2: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub code: Option<String>,
+    pub captcha: Option<String>,
+    pub decision: Option<String>,
+    pub user_code: Option<String>,
 }
 
-fn csrf_ok(i: &Interaction, f: &LoginForm) -> bool {
+pub(super) fn csrf_ok(i: &Interaction, f: &LoginForm) -> bool {
     f.csrf
         .as_deref()
         .is_some_and(|c| tessera_core::crypto::ct_eq(c.as_bytes(), i.csrf.as_bytes()))
 }
 
-fn client_context(
+pub(super) fn client_context(
     state: &AppState,
     peer: Option<SocketAddr>,
     headers: &HeaderMap,
@@ -511,7 +520,7 @@ fn client_context(
     }
 }
 
-fn forbidden_form(lang: Lang) -> Response {
+pub(super) fn forbidden_form(lang: Lang) -> Response {
     error_page(
         lang,
         &tessera_core::protocol(

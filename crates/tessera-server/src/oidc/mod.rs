@@ -3,6 +3,7 @@
 //! (issuer `PUBLIC_URL/oidc`) and, for the SDK's `protocol: 'oauth'`, the same endpoints
 //! under `/oauth`.
 
+mod account_pages;
 mod browser;
 mod endpoints;
 mod wire;
@@ -33,7 +34,19 @@ pub fn routes() -> Router<AppState> {
         .route("/interaction/oidc/{id}", get(browser::interaction))
         .route("/interaction/oidc/{id}/login", post(browser::login))
         .route("/interaction/oidc/{id}/send-code", post(browser::send_code))
-        .route("/interaction/oidc/{id}/confirm", post(browser::confirm));
+        .route("/interaction/oidc/{id}/confirm", post(browser::confirm))
+        .route(
+            "/interaction/oidc/{id}/register",
+            get(account_pages::register_form).post(account_pages::register),
+        )
+        .route(
+            "/interaction/oidc/{id}/reset",
+            get(account_pages::reset_form).post(account_pages::reset),
+        )
+        .route(
+            "/interaction/oidc/{id}/reset/send",
+            post(account_pages::reset_send),
+        );
     for base in ["/oidc", "/oauth"] {
         r = r
             .route(
@@ -61,6 +74,10 @@ pub fn routes() -> Router<AppState> {
             .route(
                 &format!("{base}/device/auth"),
                 post(endpoints::device_authorization),
+            )
+            .route(
+                &format!("{base}/device"),
+                get(account_pages::device_form).post(account_pages::device_submit),
             )
             .route(
                 &format!("{base}/session/end"),
