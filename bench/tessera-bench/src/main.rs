@@ -362,8 +362,28 @@ async fn run(a: Args) -> Result<String> {
         details.insert(k, v);
     }
 
-    // The endpoints Tessera shares with the peers, on the same generator.
-    let tessera_peer = peers::measure_tessera(&plan, addr, &server, rss_idle).await?;
+    // The endpoints Tessera shares with the peers, on the same generator: an OIDC client
+    // allowed client credentials, and a user's access token for userinfo.
+    let (client_id, client_secret) = dep.create_oidc_app(&creds.user_pool_id)?;
+    let access_token =
+        tessera::oidc_access_token(addr, (&client_id, &client_secret), &emails[0], password)
+            .await?;
+    let oidc = tessera::OidcClient {
+        client_id,
+        client_secret,
+        access_token,
+    };
+    let tessera_peer = peers::measure_tessera(&plan, addr, &server, rss_idle, &oidc).await?;
+    // `client_credentials` costs one signature: its rate against the raw signing rate.
+    let cc = tessera_peer["client_credentials"]["per_s"].as_f64();
+    out.insert(
+        "client_credentials_per_s".into(),
+        json!(cc.map(|v| round(v, 1))),
+    );
+    out.insert(
+        "client_credentials_ratio".into(),
+        ratio(cc, Some(sign.per_s)),
+    );
 
     // 3. Admin reads at scale on the server's own SQLite store.
     say(&format!("bulk import of {} users into SQLite", plan.users));
@@ -517,11 +537,6 @@ async fn token_figures(
     out.insert(
         "token_ratio".into(),
         ratio(Some(refresh.per_s), Some(sign_per_s)),
-    );
-    out.insert("client_credentials_per_s".into(), Value::Null);
-    out.insert(
-        "client_credentials_reason".into(),
-        json!(peers::NO_TOKEN_ENDPOINT),
     );
     details.insert("refresh_token".into(), load_json(&refresh));
 

@@ -24,11 +24,6 @@ use crate::load::{self, LoadResult, Req};
 use crate::proc::{self, Server};
 use crate::{checked, load_json, say, Plan};
 
-pub const NO_TOKEN_ENDPOINT: &str =
-    "Tessera has no OIDC token endpoint yet (client_credentials arrives with the OIDC façade)";
-const NO_USERINFO: &str = "Tessera has no OIDC userinfo endpoint yet";
-const NO_DISCOVERY: &str = "Tessera has no OIDC discovery document yet";
-
 /// The peers, with the path that answers once each is ready (glewlwyd's OIDC routes only
 /// exist once `credentials` has added the plugin, so its readiness is its `/config`).
 const PEERS: [(&str, &str); 2] = [
@@ -59,14 +54,22 @@ async fn endpoint(
     }
 }
 
-/// Tessera's entry in the side-by-side table: JWKS is measured here, the endpoints it does
-/// not have yet are null with the reason.
+/// Tessera's entry in the side-by-side table: the same four endpoints as the peers'.
 pub async fn measure_tessera(
     plan: &Plan,
     addr: SocketAddr,
     server: &Server,
     rss_idle_kb: Option<u64>,
+    oidc: &crate::tessera::OidcClient,
 ) -> Result<Value> {
+    let discovery = endpoint(
+        plan,
+        addr,
+        "tessera discovery",
+        Req::get("/oidc/.well-known/openid-configuration"),
+        load::ok_status(),
+    )
+    .await;
     let jwks = endpoint(
         plan,
         addr,
@@ -75,14 +78,38 @@ pub async fn measure_tessera(
         load::ok_status(),
     )
     .await;
+    let basic = STANDARD.encode(format!("{}:{}", oidc.client_id, oidc.client_secret));
+    let token_req = Req::post(
+        "/oidc/token",
+        "application/x-www-form-urlencoded",
+        Bytes::from("grant_type=client_credentials"),
+    )
+    .header("authorization", &format!("Basic {basic}"));
+    let client_credentials = endpoint(
+        plan,
+        addr,
+        "tessera client_credentials",
+        token_req,
+        Arc::new(|s, b| s == 200 && String::from_utf8_lossy(b).contains("access_token")),
+    )
+    .await;
+    let userinfo = endpoint(
+        plan,
+        addr,
+        "tessera userinfo",
+        Req::get("/oidc/me").header("authorization", &format!("Bearer {}", oidc.access_token)),
+        load::ok_status(),
+    )
+    .await;
     Ok(json!({
         "version": env!("CARGO_PKG_VERSION"),
         "start_ready_ms": server.start_ready_ms,
         "rss_idle_kb": rss_idle_kb,
-        "discovery": missing(NO_DISCOVERY),
+        "discovery": discovery,
         "jwks": jwks,
-        "client_credentials": missing(NO_TOKEN_ENDPOINT),
-        "userinfo": missing(NO_USERINFO),
+        "client_credentials": client_credentials,
+        "client_credentials_token_format": "jwt",
+        "userinfo": userinfo,
     }))
 }
 

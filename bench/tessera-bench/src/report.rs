@@ -58,6 +58,13 @@ pub fn targets(out: &Map<String, Value>) -> Value {
         ),
         target(
             out,
+            "client_credentials_ratio",
+            ">=",
+            0.8,
+            "OIDC client_credentials tokens/s ≥ 80% of raw RS256 signatures/s",
+        ),
+        target(
+            out,
             "lookup_p99_ms_sqlite",
             "<=",
             2.0,
@@ -172,6 +179,7 @@ pub fn markdown(out: &Map<String, Value>) -> String {
         "start_ready_ms",
         "start_ready_ms_restart",
         "client_credentials_per_s",
+        "client_credentials_ratio",
     ] {
         s.push_str(&format!("| `{k}` | {} |\n", g(k)));
     }

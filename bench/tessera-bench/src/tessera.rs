@@ -74,6 +74,94 @@ impl Deployment {
     }
 }
 
+/// An OIDC client of the bench pool: its credentials and a user's access token.
+#[derive(Debug, Clone)]
+pub struct OidcClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub access_token: String,
+}
+
+impl Deployment {
+    /// Adds an application allowed client credentials and the password grant
+    /// (`tessera app create`), as an operator would.
+    pub fn create_oidc_app(&self, pool_id: &str) -> Result<(String, String)> {
+        let out = proc::output(Command::new(&self.bin).args(&self.store_args).args([
+            "app",
+            "create",
+            "--pool",
+            pool_id,
+            "--name",
+            "bench-rp",
+            "--redirect-uri",
+            "https://bench.example/cb",
+            "--grant-type",
+            "client_credentials",
+            "--grant-type",
+            "password",
+            "--json",
+        ]))?;
+        let v: Value = serde_json::from_str(out.trim())?;
+        let field = |k: &str| {
+            v[k].as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| BenchError::answer("tessera app create", format!("no {k}")))
+        };
+        Ok((field("id")?, field("secret")?))
+    }
+}
+
+/// A user's OIDC access token by the password grant (one login, not timed).
+pub async fn oidc_access_token(
+    addr: SocketAddr,
+    client: (&str, &str),
+    email: &str,
+    password: &str,
+) -> Result<String> {
+    let form = serde_urlencoded_pairs(&[
+        ("grant_type", "password"),
+        ("username", email),
+        ("password", password),
+        ("scope", "openid profile email"),
+        ("client_id", client.0),
+        ("client_secret", client.1),
+    ]);
+    let v = load::once_json(
+        addr,
+        &Req::post(
+            "/oidc/token",
+            "application/x-www-form-urlencoded",
+            Bytes::from(form),
+        ),
+    )
+    .await?;
+    v["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| BenchError::answer("/oidc/token (password)", v))
+}
+
+/// `application/x-www-form-urlencoded` of a few pairs.
+pub fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn enc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// A v2 GraphQL request with the headers the SDK sends.
 pub fn gql(creds: &PoolCreds, query: &str, variables: Value, bearer: Option<&str>) -> Req {
     let body = json!({ "query": query, "variables": variables }).to_string();

@@ -428,6 +428,7 @@ fn scope_text(scope: &str) -> Option<Text> {
         "phone" => Text::ScopePhone,
         "address" => Text::ScopeAddress,
         "offline_access" => Text::ScopeOfflineAccess,
+        "user" => Text::ScopeProfile,
         _ => return None,
     })
 }

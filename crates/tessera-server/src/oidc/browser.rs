@@ -888,3 +888,34 @@ pub async fn landing(State(state): State<AppState>, headers: HeaderMap) -> Respo
     });
     page(StatusCode::OK, CSP, html)
 }
+
+/// `POST /interaction/oidc/{id}/abort`: the user gives up; the client hears `access_denied`.
+pub async fn abort(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    if !csrf_ok(&i, &f) {
+        return forbidden_form(lang);
+    }
+    match state.core.oidc_finish(&i.id).await {
+        Ok(true) => refuse(
+            Refusal {
+                error: tessera_core::protocol(
+                    ProtocolError::AccessDenied,
+                    "the user cancelled the sign-in",
+                ),
+                to: Some(v.req.to.clone()),
+            },
+            lang,
+        ),
+        Ok(false) => forbidden_form(lang),
+        Err(e) => error_page(lang, &e),
+    }
+}

@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/interaction/oidc/{id}/login", post(browser::login))
         .route("/interaction/oidc/{id}/send-code", post(browser::send_code))
         .route("/interaction/oidc/{id}/confirm", post(browser::confirm))
+        .route("/interaction/oidc/{id}/abort", post(browser::abort))
         .route(
             "/interaction/oidc/{id}/register",
             get(account_pages::register_form).post(account_pages::register),

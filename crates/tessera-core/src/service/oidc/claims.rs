@@ -58,7 +58,8 @@ pub fn user_claims(user: &User, scopes: &[String]) -> Map<String, Value> {
         }
     };
     let p = &user.profile;
-    if has_scope(scopes, "profile") {
+    let oauth_user = has_scope(scopes, "user");
+    if has_scope(scopes, "profile") || oauth_user {
         put(&mut m, "name", p.name.as_ref());
         put(&mut m, "family_name", p.family_name.as_ref());
         put(&mut m, "given_name", p.given_name.as_ref());
@@ -78,13 +79,13 @@ pub fn user_claims(user: &User, scopes: &[String]) -> Map<String, Value> {
         put(&mut m, "locale", p.locale.as_ref());
         m.insert("updated_at".into(), json!(user.updated_at / 1000));
     }
-    if has_scope(scopes, "email") {
+    if has_scope(scopes, "email") || oauth_user {
         if let Some(e) = &user.email {
             m.insert("email".into(), json!(e));
             m.insert("email_verified".into(), json!(user.email_verified));
         }
     }
-    if has_scope(scopes, "phone") {
+    if has_scope(scopes, "phone") || oauth_user {
         if let Some(n) = &user.phone {
             let full = match &user.phone_country_code {
                 Some(cc) => format!("{cc}{n}"),
@@ -229,10 +230,10 @@ impl Core {
             ));
         };
         let scopes: Vec<String> = claims.scope.split_whitespace().map(str::to_owned).collect();
-        if !has_scope(&scopes, "openid") {
+        if !has_scope(&scopes, "openid") && !has_scope(&scopes, "user") {
             return Err(protocol(
                 ProtocolError::InvalidToken,
-                "the access token was not granted the openid scope",
+                "the access token was granted neither the openid nor the user scope",
             ));
         }
         let user_id = grant.user_id.as_deref().ok_or(Error::UserNotFound)?;
