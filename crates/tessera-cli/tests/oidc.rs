@@ -354,7 +354,12 @@ async fn provider_end_to_end(db: &dbs::TestDb) {
         .json()
         .await
         .unwrap();
-    assert!(!jwks["keys"].as_array().unwrap().is_empty());
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.iter().any(|k| k["kty"] == "RSA"));
+    assert!(
+        keys.iter().any(|k| k["kty"] == "EC" && k["crv"] == "P-256"),
+        "the ES256 key is published: {jwks}"
+    );
 
     // Unknown client and unregistered redirect: the error page, never a redirect.
     let mut jar = Jar::default();
@@ -1010,6 +1015,396 @@ async fn hosted_accounts_and_devices(db: &dbs::TestDb) {
         "invalid_grant",
         "a device code is spent once"
     );
+}
+
+/// One login through the hosted page of a fresh browser: the answer to the login POST.
+async fn login_once(
+    rp: &Rp,
+    jar: &mut Jar,
+    auth: &str,
+    account: &str,
+    password: &str,
+) -> reqwest::Response {
+    let r = rp.get(auth, jar).await;
+    let page = location(&r);
+    assert!(
+        page.starts_with("/interaction/oidc/"),
+        "a login page, not {page}"
+    );
+    let html = rp.get(&page, jar).await.text().await.unwrap();
+    rp.post_form(
+        &format!("{page}/login"),
+        &[
+            ("csrf", &csrf_of(&html)),
+            ("mode", "password"),
+            ("account", account),
+            ("password", password),
+        ],
+        jar,
+    )
+    .await
+}
+
+/// Every application setting and pool rule the provider obeys, each shown by its effect.
+async fn settings_and_rules_take_effect(db: &dbs::TestDb) {
+    use tessera_core::service::app_settings::OidcPatch;
+    use tessera_core::service::apps_admin::AppUpdate;
+    let rp = start(db).await;
+    let admin = rp
+        .core
+        .pool_admin_by_secret(&rp.pool_id, &rp.pool_secret)
+        .await
+        .unwrap();
+    let set = |patch: OidcPatch| {
+        let (core, admin, id) = (rp.core.clone(), admin.clone(), rp.app.id.clone());
+        async move {
+            core.admin_update_app(
+                &admin,
+                &id,
+                AppUpdate {
+                    oidc: patch,
+                    ..AppUpdate::default()
+                },
+            )
+            .await
+            .unwrap();
+        }
+    };
+
+    // skip_consent, the lifetimes and HS256: no consent page; expires_in and the ID token's
+    // life as configured; the ID token signed with the application's secret.
+    set(OidcPatch {
+        skip_consent: Some(true),
+        access_token_lifetime: Some(120),
+        id_token_lifetime: Some(300),
+        id_token_signing_alg: Some("HS256".into()),
+        ..OidcPatch::default()
+    })
+    .await;
+    let mut jar = Jar::default();
+    let r = login_once(&rp, &mut jar, &rp.auth_url(&[]), ANN, PASSWORD).await;
+    assert_eq!(r.status(), 303, "no consent page");
+    let q = query_of(&location(&r));
+    let (s, set1) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&q, "code").unwrap()),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .await;
+    assert_eq!(s, 200, "{set1}");
+    assert_eq!(set1["expires_in"], 120);
+    let id_token = set1["id_token"].as_str().unwrap();
+    let header: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(id_token.split('.').next().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(header["alg"], "HS256");
+    let id = claims(id_token);
+    assert_eq!(
+        id["exp"].as_i64().unwrap() - id["iat"].as_i64().unwrap(),
+        300
+    );
+    let v: Value = rp
+        .http
+        .get(format!(
+            "{}/api/v2/oidc/validate_token?id_token={id_token}",
+            rp.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        v["sub"], id["sub"],
+        "an HS256 ID token validates with the app's secret"
+    );
+
+    // prompt=login and max_age=0 ask for the password again despite the session.
+    for extra in [("prompt", "login"), ("max_age", "0")] {
+        let r = rp.get(&rp.auth_url(&[extra]), &mut jar).await;
+        assert!(location(&r).starts_with("/interaction/oidc/"), "{extra:?}");
+    }
+
+    // The implicit flow (`id_token token`) answers in the fragment, at_hash binding the two.
+    let r = rp
+        .get(
+            &rp.auth_url(&[("response_type", "id_token token")]),
+            &mut jar,
+        )
+        .await;
+    let loc = location(&r);
+    assert!(loc.starts_with(&format!("{CB}#")), "{loc}");
+    let q = query_of(&loc);
+    let at = param(&q, "access_token").unwrap();
+    assert_eq!(
+        claims(&param(&q, "id_token").unwrap())["at_hash"],
+        tessera_core::crypto::half_sha256_b64url(&at).as_str()
+    );
+    assert_eq!(rp.userinfo(&at).await.0, 200);
+
+    // PKCE: required → a request without a challenge is refused; plain only when allowed.
+    set(OidcPatch {
+        require_pkce: Some(true),
+        ..OidcPatch::default()
+    })
+    .await;
+    let r = rp
+        .get(
+            &rp.auth_url(&[("code_challenge", ""), ("code_challenge_method", "")]),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("invalid_request")
+    );
+    set(OidcPatch {
+        allow_plain_pkce: Some(true),
+        ..OidcPatch::default()
+    })
+    .await;
+    let plain = "p".repeat(50);
+    let r = rp
+        .get(
+            &rp.auth_url(&[
+                ("code_challenge", &plain),
+                ("code_challenge_method", "plain"),
+            ]),
+            &mut jar,
+        )
+        .await;
+    let q = query_of(&location(&r));
+    let (s, _) = rp
+        .token(&[
+            ("grant_type", "authorization_code"),
+            ("code", &param(&q, "code").unwrap()),
+            ("redirect_uri", CB),
+            ("code_verifier", &plain),
+        ])
+        .await;
+    assert_eq!(s, 200, "a plain challenge when the app allows it");
+
+    // A public client (auth method none): PKCE always, no secret at the token endpoint, no
+    // client credentials.
+    set(OidcPatch {
+        token_endpoint_auth_method: Some("none".into()),
+        require_pkce: Some(false),
+        ..OidcPatch::default()
+    })
+    .await;
+    let r = rp
+        .get(
+            &rp.auth_url(&[("code_challenge", ""), ("code_challenge_method", "")]),
+            &mut jar,
+        )
+        .await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("invalid_request")
+    );
+    let q = query_of(&location(&rp.get(&rp.auth_url(&[]), &mut jar).await));
+    let public_token = |form: Vec<(&'static str, String)>| {
+        let rp = &rp;
+        async move {
+            let mut f = form;
+            f.push(("client_id", rp.app.id.clone()));
+            let r = rp
+                .http
+                .post(format!("{}/oidc/token", rp.url))
+                .form(&f)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, _) = public_token(vec![
+        ("grant_type", "authorization_code".into()),
+        ("code", param(&q, "code").unwrap()),
+        ("redirect_uri", CB.into()),
+        ("code_verifier", VERIFIER.into()),
+    ])
+    .await;
+    assert_eq!(s, 200, "a public client redeems its code with PKCE alone");
+    let (s, e) = public_token(vec![("grant_type", "client_credentials".into())]).await;
+    assert_eq!((s, e["error"].as_str()), (400, Some("unauthorized_client")));
+    set(OidcPatch {
+        token_endpoint_auth_method: Some("client_secret_post".into()),
+        skip_consent: Some(false),
+        ..OidcPatch::default()
+    })
+    .await;
+
+    // Pool rules at the hosted login. The captcha after repeated failures:
+    let mut settings = rp.core.pool(&rp.pool_id).await.unwrap().settings;
+    settings.login_fail_check.enabled = true;
+    settings.login_fail_check.limit = 2;
+    rp.core
+        .update_pool_settings(&rp.pool_id, settings.clone())
+        .await
+        .unwrap();
+    let mut jar = Jar::default();
+    let mut last = String::new();
+    for _ in 0..3 {
+        let r = login_once(&rp, &mut jar, &rp.auth_url(&[]), ANN, "Wrong-pass-9").await;
+        assert_eq!(r.status(), 400);
+        last = r.text().await.unwrap();
+    }
+    assert!(
+        last.contains("/api/v2/security/captcha"),
+        "a captcha is demanded"
+    );
+    settings.login_fail_check.enabled = false;
+    rp.core
+        .update_pool_settings(&rp.pool_id, settings.clone())
+        .await
+        .unwrap();
+
+    // The application's access policy, deny all: the login is refused on the page (the user
+    // may try another account), and a browser already logged in is sent back to the client
+    // with access_denied.
+    let mut jar = Jar::default();
+    rp.code_flow(&mut jar, &[]).await;
+    rp.core
+        .set_app_default_strategy(&admin, &rp.app.id, false)
+        .await
+        .unwrap();
+    let r = login_once(&rp, &mut Jar::default(), &rp.auth_url(&[]), ANN, PASSWORD).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("role=\"alert\""));
+    let r = rp.get(&rp.auth_url(&[]), &mut jar).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("access_denied")
+    );
+    rp.core
+        .set_app_default_strategy(&admin, &rp.app.id, true)
+        .await
+        .unwrap();
+
+    // A blocked user: refused at the login page, and their SSO session no longer counts.
+    let mut jar = Jar::default();
+    rp.code_flow(&mut jar, &[]).await;
+    let ann = rp
+        .store
+        .find_user(&rp.pool_id, tessera_core::store::UserLookup::Email(ANN))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut blocked = serde_json::Map::new();
+    blocked.insert("blocked".into(), Value::Bool(true));
+    rp.core
+        .admin_update_user(&admin, &ann.id, &blocked, None)
+        .await
+        .unwrap();
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("login_required")
+    );
+    let r = login_once(&rp, &mut Jar::default(), &rp.auth_url(&[]), ANN, PASSWORD).await;
+    assert_eq!(r.status(), 400, "a blocked user cannot log in");
+    blocked.insert("blocked".into(), Value::Bool(false));
+    rp.core
+        .admin_update_user(&admin, &ann.id, &blocked, None)
+        .await
+        .unwrap();
+
+    // Registration disabled: no link, and the page refuses.
+    settings.register_disabled = true;
+    rp.core
+        .update_pool_settings(&rp.pool_id, settings.clone())
+        .await
+        .unwrap();
+    let mut jar = Jar::default();
+    let page = location(&rp.get(&rp.auth_url(&[]), &mut jar).await);
+    let html = rp.get(&page, &mut jar).await.text().await.unwrap();
+    assert!(!html.contains("/register"), "no registration link");
+    assert_eq!(
+        rp.get(&format!("{page}/register"), &mut jar).await.status(),
+        400
+    );
+
+    // The SMS code login of the hosted page.
+    let pool = rp.core.pool(&rp.pool_id).await.unwrap();
+    rp.core
+        .create_user(
+            &pool,
+            NewUser {
+                phone: Some("13800138000".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    let html = rp
+        .get(&format!("{page}?mode=sms"), &mut jar)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("autocomplete=\"one-time-code\""));
+    let csrf = csrf_of(&html);
+    let sent = rp
+        .post_form(
+            &format!("{page}/send-code"),
+            &[
+                ("csrf", &csrf),
+                ("channel", "sms"),
+                ("phone", "13800138000"),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(sent.status(), 200);
+    let code = rp
+        .outbox
+        .sms
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|m| m.phone == "13800138000")
+        .map(|m| m.code.clone())
+        .expect("an SMS code");
+    let r = rp
+        .post_form(
+            &format!("{page}/login"),
+            &[
+                ("csrf", &csrf),
+                ("mode", "sms"),
+                ("phone", "13800138000"),
+                ("code", &code),
+            ],
+            &mut jar,
+        )
+        .await;
+    let consent = r.text().await.unwrap();
+    assert!(
+        consent.contains("name=\"decision\""),
+        "logged in by SMS code: {consent}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_rules_take_effect_sqlite() {
+    let db = dbs::TestDb::sqlite().await;
+    settings_and_rules_take_effect(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_rules_take_effect_postgres() {
+    let db = dbs::TestDb::postgres().await;
+    settings_and_rules_take_effect(&db).await;
+    db.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

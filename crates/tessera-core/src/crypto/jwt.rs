@@ -71,6 +71,13 @@ impl Unverified<'_> {
         opened[..n] == [&SHA256_DIGEST_INFO[..], &digest[..]].concat()
     }
 
+    /// ES256 against the deployment's P-256 key, only for a token naming that key.
+    pub fn verify_es256(&self, key: &super::ec::EcSigningKey) -> bool {
+        self.header.alg == "ES256"
+            && self.header.kid.as_deref() == Some(key.kid.as_str())
+            && key.verify(self.signing_input.as_bytes(), &self.signature)
+    }
+
     pub fn verify_hs256(&self, secret: &[u8]) -> bool {
         if self.header.alg != "HS256" {
             return false;
@@ -162,6 +169,18 @@ pub fn sign_rs256_typed<C: Serialize>(
     let input = encode_parts(&header, claims)?;
     let mut signer = Signer::new(MessageDigest::sha256(), key).map_err(ossl)?;
     let sig = signer.sign_oneshot_to_vec(input.as_bytes()).map_err(ossl)?;
+    Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+/// ES256 with the deployment's P-256 key.
+pub fn sign_es256<C: Serialize>(claims: &C, key: &super::ec::EcSigningKey) -> Result<String> {
+    let header = Header {
+        alg: "ES256".into(),
+        kid: Some(key.kid.clone()),
+        typ: Some("JWT".into()),
+    };
+    let input = encode_parts(&header, claims)?;
+    let sig = key.sign(input.as_bytes())?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig)))
 }
 

@@ -10,6 +10,8 @@ pub enum SigningAlg {
     RS256,
     /// With the application's secret, for back ends that verify with a shared secret.
     HS256,
+    /// With the deployment's P-256 key (published in the JWKS).
+    ES256,
 }
 
 impl SigningAlg {
@@ -17,6 +19,7 @@ impl SigningAlg {
         match self {
             SigningAlg::RS256 => "RS256",
             SigningAlg::HS256 => "HS256",
+            SigningAlg::ES256 => "ES256",
         }
     }
 }

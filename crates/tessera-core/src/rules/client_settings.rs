@@ -176,6 +176,7 @@ pub fn signing_alg(alg: &str) -> Result<SigningAlg> {
     match alg.trim() {
         "RS256" => Ok(SigningAlg::RS256),
         "HS256" => Ok(SigningAlg::HS256),
+        "ES256" => Ok(SigningAlg::ES256),
         _ => Err(Error::InvalidParameter("idTokenSignedResponseAlg")),
     }
 }

@@ -15,7 +15,7 @@ pub struct OidcPatch {
     pub response_types: Option<Vec<String>>,
     /// `client_secret_post`, `client_secret_basic` or `none`.
     pub token_endpoint_auth_method: Option<String>,
-    /// `RS256` or `HS256`.
+    /// `RS256`, `ES256` or `HS256`.
     pub id_token_signing_alg: Option<String>,
     /// Seconds.
     pub id_token_lifetime: Option<i64>,

@@ -11,6 +11,7 @@ use tokio::sync::OnceCell;
 
 use super::Core;
 use crate::clock;
+use crate::crypto::ec::EcSigningKey;
 use crate::crypto::keyring::{generate_signing_key, KeySet};
 use crate::crypto::transport::TransportKey;
 use crate::error::{Error, Result};
@@ -40,6 +41,7 @@ const UNKNOWN_KID_RELOAD_MS: i64 = 1_000;
 pub(crate) struct DeploymentKeys {
     store: Arc<dyn Store>,
     transport: OnceCell<TransportKey>,
+    es256: OnceCell<EcSigningKey>,
     /// Set once the ring below holds the stored keys (at least one that signs).
     ring_loaded: OnceCell<()>,
     ring: RwLock<Arc<KeySet>>,
@@ -52,6 +54,7 @@ impl DeploymentKeys {
         let keys = DeploymentKeys {
             store,
             transport: OnceCell::new(),
+            es256: OnceCell::new(),
             ring_loaded: OnceCell::new(),
             ring: RwLock::new(Arc::new(KeySet::from_stored(&[], 0)?)),
             ring_loaded_at: AtomicI64::new(0),
@@ -63,6 +66,9 @@ impl DeploymentKeys {
         {
             // Nothing else can have set the cell yet: it was created above.
             let _ = keys.transport.set(TransportKey::from_pem(&pem)?);
+        }
+        if let Some(pem) = keys.store.get_secret(secret_names::ES256_KEY).await? {
+            let _ = keys.es256.set(EcSigningKey::from_pem(&pem)?);
         }
         let stored = keys.store.list_signing_keys().await?;
         if !stored.is_empty() {
@@ -76,6 +82,24 @@ impl DeploymentKeys {
     pub(crate) async fn transport(&self) -> Result<&TransportKey> {
         self.transport
             .get_or_try_init(|| load_or_create_transport_key(self.store.as_ref()))
+            .await
+    }
+
+    /// The ES256 key, generated and stored first if the store has none (cheap: P-256).
+    pub(crate) async fn es256(&self) -> Result<&EcSigningKey> {
+        self.es256
+            .get_or_try_init(|| async {
+                let pem = match self.store.get_secret(secret_names::ES256_KEY).await? {
+                    Some(pem) => pem,
+                    None => {
+                        let fresh = EcSigningKey::generate_pem()?;
+                        self.store
+                            .put_secret_if_absent(secret_names::ES256_KEY, &fresh)
+                            .await?
+                    }
+                };
+                EcSigningKey::from_pem(&pem)
+            })
             .await
     }
 
@@ -94,7 +118,7 @@ impl DeploymentKeys {
 
     /// Generates whatever the store lacks, both keys at once, and returns when done.
     pub(crate) async fn complete(&self) -> Result<()> {
-        tokio::try_join!(self.transport(), self.ring())?;
+        tokio::try_join!(self.transport(), self.ring(), self.es256())?;
         Ok(())
     }
 
@@ -102,13 +126,17 @@ impl DeploymentKeys {
     /// after the other, so the generation keeps at most one core busy and start-up keeps the
     /// others. A failure is logged; the next use of the key tries again.
     pub(crate) fn complete_in_background(self: &Arc<Self>) {
-        if self.transport.initialized() && self.ring_loaded.initialized() {
+        if self.transport.initialized()
+            && self.ring_loaded.initialized()
+            && self.es256.initialized()
+        {
             return;
         }
         let keys = Arc::clone(self);
         tokio::spawn(async move {
             let done = async {
                 keys.transport().await?;
+                keys.es256().await?;
                 keys.ring().await
             };
             if let Err(e) = done.await {
@@ -248,7 +276,22 @@ impl Core {
 
     /// The JWKS document (`/oidc/.well-known/jwks.json`).
     pub async fn jwks_json(&self) -> Result<String> {
-        Ok(self.key_set().await?.jwks_json().to_owned())
+        let ring = self.key_set().await?;
+        let es256 = self.keys.es256().await?;
+        // The ring's document is `{"keys":[…]}`; the ES256 key joins its list.
+        let rsa = ring.jwks_json();
+        let Some(head) = rsa.strip_suffix("]}") else {
+            return Err(Error::Internal(
+                "JWKS document of an unexpected shape".into(),
+            ));
+        };
+        let sep = if head.ends_with('[') { "" } else { "," };
+        Ok(format!("{head}{sep}{}]}}", es256.jwk))
+    }
+
+    /// The deployment's ES256 key.
+    pub(crate) async fn es256_key(&self) -> Result<&EcSigningKey> {
+        self.keys.es256().await
     }
 
     /// Adds a new signing key; the previous ones keep verifying until every token they signed

@@ -44,7 +44,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
             "http://authing.cn/oidc/grant_type/authing_token"
         ],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256", "HS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
         "token_endpoint_auth_methods_supported":
             ["client_secret_post", "client_secret_basic", "none"],
         "introspection_endpoint_auth_methods_supported":

@@ -355,3 +355,31 @@ test('bad input: unknown client and unregistered redirect get the error page, ne
   });
   assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
 });
+
+test('openid-client: an application signing ID tokens with ES256 (P-256 key in the JWKS)', async () => {
+  const app = await newApp({ idTokenSignedResponseAlg: 'ES256' });
+  assert.equal(app.idTokenSignedResponseAlg ?? app.oidcConfig?.id_token_signed_response_alg, 'ES256');
+  const user = await newUser();
+  const issuer = await Issuer.discover(`${TESSERA_URL}/oidc`);
+  assert.ok(issuer.id_token_signing_alg_values_supported.includes('ES256'));
+  const client = new issuer.Client({
+    client_id: app.id,
+    client_secret: app.secret,
+    redirect_uris: [CB],
+    response_types: ['code'],
+    id_token_signed_response_alg: 'ES256',
+    token_endpoint_auth_method: 'client_secret_post'
+  });
+  const nonce = generators.nonce();
+  const state = generators.state();
+  const params = await new Browser().authorize(
+    client.authorizationUrl({ scope: 'openid email', nonce, state }),
+    user.email
+  );
+  const tokens = await client.callback(CB, params, { nonce, state });
+  const header = JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url').toString());
+  assert.equal(header.alg, 'ES256');
+  assert.equal(tokens.claims().email, user.email);
+  const ac = sdk(app);
+  assert.equal((await ac.validateToken({ idToken: tokens.id_token })).sub, user.id);
+});

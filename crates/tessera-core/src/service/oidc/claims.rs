@@ -145,6 +145,7 @@ impl Core {
         }
         match f.app.oidc.id_token_signing_alg {
             SigningAlg::HS256 => jwt::sign_hs256(&Value::Object(c), f.app.secret.as_bytes()),
+            SigningAlg::ES256 => jwt::sign_es256(&Value::Object(c), self.es256_key().await?),
             SigningAlg::RS256 => self.sign_rs256_current(&Value::Object(c)).await,
         }
     }
@@ -255,12 +256,12 @@ impl Core {
         }
         let claims: Map<String, Value> = parsed.claims_unverified().map_err(|_| bad())?;
         let aud = claims.get("aud").and_then(Value::as_str).ok_or_else(bad)?;
-        let valid = if parsed.header.alg == "HS256" {
-            let app = self.app(aud).await.map_err(|_| bad())?;
-            app.oidc.id_token_signing_alg == SigningAlg::HS256
-                && parsed.verify_hs256(app.secret.as_bytes())
-        } else {
-            self.rs256_valid(&parsed).await.map_err(|_| bad())?
+        // The algorithm the application is configured for, never the one the token names.
+        let app = self.app(aud).await.map_err(|_| bad())?;
+        let valid = match app.oidc.id_token_signing_alg {
+            SigningAlg::HS256 => parsed.verify_hs256(app.secret.as_bytes()),
+            SigningAlg::ES256 => parsed.verify_es256(self.es256_key().await?),
+            SigningAlg::RS256 => self.rs256_valid(&parsed).await.map_err(|_| bad())?,
         };
         let iss_ok = claims.get("iss").and_then(Value::as_str) == Some(self.issuer().as_str());
         let exp = claims.get("exp").and_then(Value::as_i64).ok_or_else(bad)?;
