@@ -41,6 +41,10 @@ pub enum ConfigError {
     MetricsListen(String),
     #[error("invalid metrics token: expected at least 16 characters")]
     MetricsToken,
+    #[error(
+        "invalid frame-ancestors {0:?}: expected 'self' and origins (https://portal.example.com), separated by spaces"
+    )]
+    FrameAncestors(String),
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -64,6 +68,7 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<String>,
     pub metrics_token: Option<String>,
+    pub frame_ancestors: Option<String>,
 }
 
 /// The flags of `tessera serve`.
@@ -84,6 +89,10 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// Sites that may show the hosted sign-in pages in a frame: 'self' and origins
+    /// (https://portal.example.com), separated by spaces. Default: none (clickjacking).
+    #[arg(long, value_name = "SOURCES", env = "TESSERA_FRAME_ANCESTORS")]
+    pub frame_ancestors: Option<String>,
     #[command(flatten)]
     pub connections: ConnectionArgs,
     #[command(flatten)]
@@ -199,6 +208,34 @@ pub struct ServeConfig {
     pub metrics_listen: Option<SocketAddr>,
     /// The Bearer token that opens `/metrics` on the public listener.
     pub metrics_token: Option<String>,
+    /// The hosted pages' `frame-ancestors` sources; `None` forbids framing.
+    pub frame_ancestors: Option<String>,
+}
+
+/// The `frame-ancestors` sources, normalised to single spaces: each `'self'` or an http(s)
+/// origin with no path, so nothing else can be spliced into the pages' CSP.
+fn check_frame_ancestors(text: &str) -> Result<String, ConfigError> {
+    let bad = || ConfigError::FrameAncestors(text.to_owned());
+    let mut out = Vec::new();
+    for source in text.split_whitespace() {
+        let ok = source == "'self'"
+            || ["https://", "http://"].iter().any(|scheme| {
+                source.strip_prefix(scheme).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest.chars().all(|c| {
+                            c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '*')
+                        })
+                })
+            });
+        if !ok {
+            return Err(bad());
+        }
+        out.push(source);
+    }
+    if out.is_empty() {
+        return Err(bad());
+    }
+    Ok(out.join(" "))
 }
 
 pub fn store_location(
@@ -227,6 +264,7 @@ pub fn resolve_serve(
         listen,
         log_format,
         trusted_proxies,
+        frame_ancestors,
         connections,
         delivery,
         metrics,
@@ -273,7 +311,12 @@ pub fn resolve_serve(
     if metrics_token.as_ref().is_some_and(|t| t.len() < 16) {
         return Err(ConfigError::MetricsToken);
     }
+    let frame_ancestors = match frame_ancestors.or_else(|| file.frame_ancestors.clone()) {
+        Some(text) => Some(check_frame_ancestors(&text)?),
+        None => None,
+    };
     Ok(ServeConfig {
+        frame_ancestors,
         metrics_listen,
         metrics_token,
         listen,
@@ -501,6 +544,20 @@ mod tests {
         let resolve = |args: ServeArgs, f: &FileConfig| resolve_serve(args, None, None, None, f);
         let d = resolve(ServeArgs::default(), &FileConfig::default()).unwrap();
         assert_eq!((d.metrics_listen, d.metrics_token), (None, None));
+        assert_eq!(d.frame_ancestors, None);
+        assert_eq!(
+            check_frame_ancestors("'self'  https://portal.example.com").unwrap(),
+            "'self' https://portal.example.com"
+        );
+        for bad in [
+            "",
+            "*",
+            "https://a.example/path",
+            "https://a; script-src *",
+            "'unsafe-inline'",
+        ] {
+            assert!(check_frame_ancestors(bad).is_err(), "{bad}");
+        }
         let f = file("metrics-listen = \"127.0.0.1:9100\"\nmetrics-token = \"0123456789abcdef\"\n")
             .unwrap();
         let c = resolve(ServeArgs::default(), &f).unwrap();

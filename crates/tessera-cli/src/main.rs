@@ -358,6 +358,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     options.trusted_proxies = cfg.trusted_proxies.clone();
     options.connections = cfg.connections;
     options.metrics_token = cfg.metrics_token.clone();
+    options.frame_ancestors = cfg.frame_ancestors.clone();
     let state = AppState::new(Arc::clone(&core), options);
     // One signal stops both listeners.
     let (stop, stopped) = tokio::sync::watch::channel(false);

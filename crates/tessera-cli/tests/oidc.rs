@@ -41,6 +41,11 @@ struct Rp {
 }
 
 async fn start(db: &dbs::TestDb) -> Rp {
+    start_framed(db, None).await
+}
+
+/// [`start`] with the hosted pages' `frame-ancestors` configured.
+async fn start_framed(db: &dbs::TestDb, frame_ancestors: Option<&str>) -> Rp {
     let dir = tempfile::tempdir().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -103,7 +108,11 @@ async fn start(db: &dbs::TestDb) -> Rp {
     .unwrap();
     tokio::spawn(tessera_server::serve(
         listener,
-        AppState::new(Arc::clone(&core), ServerOptions::new(dir.path().join("up"))),
+        AppState::new(Arc::clone(&core), {
+            let mut o = ServerOptions::new(dir.path().join("up"));
+            o.frame_ancestors = frame_ancestors.map(str::to_owned);
+            o
+        }),
         std::future::pending(),
     ));
     Rp {
@@ -1331,6 +1340,47 @@ async fn settings_and_rules_take_effect(db: &dbs::TestDb) {
         400
     );
 
+    // A logout that does not prove its client (no hint) asks the user first; confirming
+    // (with the page's csrf) ends the session, staying keeps it.
+    settings.register_disabled = false;
+    rp.core
+        .update_pool_settings(&rp.pool_id, settings.clone())
+        .await
+        .unwrap();
+    let mut jar2 = Jar::default();
+    rp.code_flow(&mut jar2, &[]).await;
+    let ask = rp.get("/oidc/session/end", &mut jar2).await;
+    assert_eq!(ask.status(), 200);
+    let html = ask.text().await.unwrap();
+    assert!(html.contains("value=\"logout\""), "{html}");
+    let csrf = csrf_of(&html);
+    let r = rp
+        .post_form(
+            "/oidc/session/end",
+            &[("csrf", "forged"), ("decision", "logout")],
+            &mut jar2,
+        )
+        .await;
+    assert_eq!(r.status(), 200, "a forged confirmation asks again");
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar2).await;
+    assert!(
+        param(&query_of(&location(&r)), "code").is_some(),
+        "still logged in"
+    );
+    let r = rp
+        .post_form(
+            "/oidc/session/end",
+            &[("csrf", &csrf), ("decision", "logout")],
+            &mut jar2,
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = rp.get(&rp.auth_url(&[("prompt", "none")]), &mut jar2).await;
+    assert_eq!(
+        param(&query_of(&location(&r)), "error").as_deref(),
+        Some("login_required")
+    );
+
     // The SMS code login of the hosted page.
     let pool = rp.core.pool(&rp.pool_id).await.unwrap();
     rp.core
@@ -1419,6 +1469,37 @@ async fn hosted_accounts_and_devices_postgres() {
     let db = dbs::TestDb::postgres().await;
     hosted_accounts_and_devices(&db).await;
     db.cleanup().await;
+}
+
+/// The pages refuse to be framed unless the deployment names who may frame them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frame_ancestors_are_configurable() {
+    let db = dbs::TestDb::sqlite().await;
+    let closed = start(&db).await;
+    let r = closed.http.get(&closed.url).send().await.unwrap();
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    let db2 = dbs::TestDb::sqlite().await;
+    let open = start_framed(&db2, Some("https://portal.example")).await;
+    let mut jar = Jar::default();
+    let page = location(&open.get(&open.auth_url(&[]), &mut jar).await);
+    let r = open.get(&page, &mut jar).await;
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("frame-ancestors https://portal.example"),
+        "{csp}"
+    );
+    assert!(!csp.contains("frame-ancestors 'none'"));
+    assert!(r.headers().get("x-frame-options").is_none());
+    db.cleanup().await;
+    db2.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

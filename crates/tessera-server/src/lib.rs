@@ -43,6 +43,9 @@ pub struct ServerOptions {
     /// With a token, `/metrics` is also served on the public listener to a caller with it as
     /// Bearer token (`--metrics-token`); without, it is not there (404).
     pub metrics_token: Option<String>,
+    /// Who may frame the hosted pages (CSP `frame-ancestors` sources, checked by the
+    /// configuration); `None` forbids framing.
+    pub frame_ancestors: Option<String>,
 }
 
 impl ServerOptions {
@@ -53,6 +56,7 @@ impl ServerOptions {
             trusted_proxies: TrustedProxies::default(),
             connections: ConnectionLimits::default(),
             metrics_token: None,
+            frame_ancestors: None,
         }
     }
 }
@@ -82,7 +86,7 @@ pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .merge(ops::routes())
         .merge(v2::routes(max_upload))
-        .merge(oidc::routes());
+        .merge(oidc::routes(state.options.frame_ancestors.clone()));
     if state.options.metrics_token.is_some() {
         routes = routes.merge(metrics::public_routes());
     }

@@ -22,7 +22,9 @@ use crate::AppState;
 /// (`wire::bounded`), leaving the connection usable; above it, the server stops reading.
 const BODY_CAP: usize = 2 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
+/// The provider's routes. `frame_ancestors` (from the configuration) lets the named sites
+/// frame the hosted pages; by default none may.
+pub fn routes(frame_ancestors: Option<String>) -> Router<AppState> {
     let mut r = Router::new()
         .route("/", get(browser::landing))
         .route("/.well-known/jwks.json", get(jwks))
@@ -85,7 +87,37 @@ pub fn routes() -> Router<AppState> {
                 get(browser::end_session).post(browser::end_session),
             );
     }
-    r.layer(DefaultBodyLimit::max(BODY_CAP))
+    let r = r.layer(DefaultBodyLimit::max(BODY_CAP));
+    match frame_ancestors {
+        None => r,
+        Some(sources) => {
+            let sources: std::sync::Arc<str> = sources.into();
+            r.layer(axum::middleware::map_response(move |res: Response| {
+                let sources = sources.clone();
+                async move { allow_framing(res, &sources) }
+            }))
+        }
+    }
+}
+
+/// Replaces the pages' `frame-ancestors 'none'` with the configured sources, and drops
+/// `X-Frame-Options: DENY`, which cannot name them.
+fn allow_framing(mut res: Response, sources: &str) -> Response {
+    let h = res.headers_mut();
+    let csp = h
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.replace(
+                "frame-ancestors 'none'",
+                &format!("frame-ancestors {sources}"),
+            )
+        });
+    if let Some(v) = csp.and_then(|c| axum::http::HeaderValue::from_str(&c).ok()) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+        h.remove("x-frame-options");
+    }
+    res
 }
 
 async fn jwks(State(state): State<AppState>) -> Response {
