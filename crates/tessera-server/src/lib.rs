@@ -86,7 +86,10 @@ pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .merge(ops::routes())
         .merge(v2::routes(max_upload))
-        .merge(oidc::routes(state.options.frame_ancestors.clone()));
+        .merge(oidc::routes(
+            state.options.frame_ancestors.clone(),
+            &state.core.issuer(),
+        ));
     if state.options.metrics_token.is_some() {
         routes = routes.merge(metrics::public_routes());
     }

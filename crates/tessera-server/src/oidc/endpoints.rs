@@ -19,9 +19,20 @@ use super::wire::{bounded, client_auth, form, no_store, OAuthError, Peer};
 use crate::client_ip::Origin;
 use crate::AppState;
 
-/// OpenID Provider metadata (OIDC Discovery §3, RFC 8414).
-pub async fn discovery(State(state): State<AppState>) -> Response {
-    let iss = state.core.issuer();
+/// OpenID Provider metadata (OIDC Discovery §3, RFC 8414), answered from the document the
+/// router wrote once ([`discovery_document`]: it depends only on the issuer).
+pub fn discovery(doc: Bytes) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "public, max-age=60"),
+        ],
+        doc,
+    )
+        .into_response()
+}
+
+pub fn discovery_document(iss: &str) -> String {
     let doc = json!({
         "issuer": iss,
         "authorization_endpoint": format!("{iss}/auth"),
@@ -64,7 +75,7 @@ pub async fn discovery(State(state): State<AppState>) -> Response {
         "request_uri_parameter_supported": false,
         "ui_locales_supported": ["zh-CN", "en-US"],
     });
-    ([(header::CACHE_CONTROL, "public, max-age=60")], Json(doc)).into_response()
+    doc.to_string()
 }
 
 #[derive(Deserialize, Default)]

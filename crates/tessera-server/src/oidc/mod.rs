@@ -24,7 +24,9 @@ const BODY_CAP: usize = 2 * 1024 * 1024;
 
 /// The provider's routes. `frame_ancestors` (from the configuration) lets the named sites
 /// frame the hosted pages; by default none may.
-pub fn routes(frame_ancestors: Option<String>) -> Router<AppState> {
+pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState> {
+    // A clone of `Bytes` shares the one copy.
+    let doc = axum::body::Bytes::from(endpoints::discovery_document(issuer));
     let mut r = Router::new()
         .route("/", get(browser::landing))
         .route("/.well-known/jwks.json", get(jwks))
@@ -52,10 +54,13 @@ pub fn routes(frame_ancestors: Option<String>) -> Router<AppState> {
         );
     for base in ["/oidc", "/oauth"] {
         r = r
-            .route(
-                &format!("{base}/.well-known/openid-configuration"),
-                get(endpoints::discovery),
-            )
+            .route(&format!("{base}/.well-known/openid-configuration"), {
+                let doc = doc.clone();
+                get(move || {
+                    let doc = doc.clone();
+                    async move { endpoints::discovery(doc) }
+                })
+            })
             .route(&format!("{base}/.well-known/jwks.json"), get(jwks))
             .route(
                 &format!("{base}/auth"),
