@@ -275,7 +275,11 @@ async fn rotation_keeps_old_tokens_valid_across_processes(db: &TestDb) {
         .await
         .expect("old key still verifies");
     let jwks: serde_json::Value = serde_json::from_str(&b.jwks_json().await.unwrap()).unwrap();
-    assert_eq!(jwks["keys"].as_array().unwrap().len(), 2);
+    let keys = jwks["keys"].as_array().unwrap();
+    let rsa = keys.iter().filter(|k| k["kty"] == "RSA").count();
+    assert_eq!(rsa, 2, "both RSA keys verify until the old one retires");
+    // Beside the ring, the deployment's ES256 key.
+    assert_eq!(keys.iter().filter(|k| k["kty"] == "EC").count(), 1);
 }
 
 // Test fixture: the "PRIVATE KEY" PEM below is deliberately garbage (no key material), written
