@@ -303,6 +303,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn add_rate_event(&self, pool_id: &str, kind: &str, key: &str, at: i64) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("INSERT INTO rate_events (pool_id, kind, key, at) VALUES ($1, $2, $3, $4)")
             .bind(pool_id)
             .bind(kind)
@@ -369,6 +370,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn clear_rate_events(&self, pool_id: &str, kind: &str, key: &str) -> Result<()> {
+        let _turn = self.write_turn().await;
         sqlx::query("DELETE FROM rate_events WHERE pool_id = $1 AND kind = $2 AND key = $3")
             .bind(pool_id)
             .bind(kind)

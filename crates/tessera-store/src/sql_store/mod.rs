@@ -51,6 +51,9 @@ pub struct SqlStore {
     /// On SQLite (a database file), the per-request reads run here (see `sqlite_reads`).
     sqlite_reads: Option<Arc<SqliteReads>>,
     settings: Arc<SettingsMemo>,
+    /// On SQLite, this process's writers of the login path take turns here
+    /// ([`SqlStore::write_turn`]).
+    write_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for SqlStore {
@@ -68,6 +71,21 @@ impl SqlStore {
             backend,
             sqlite_reads: sqlite_reads.map(Arc::new),
             settings: Arc::new(SettingsMemo::new()),
+            write_gate: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// A turn to write, on SQLite. SQLite has one writer; two connections of this process
+    /// writing at once meet in its busy handler, which sleeps 1, 2, 5, 10… ms between tries
+    /// (`sqliteDefaultBusyCallback`), so concurrent logins spent milliseconds asleep with
+    /// the lock long free. Queued here, a writer gets the lock the moment the previous one
+    /// is done. Only self-contained writes take a turn (one statement, or one transaction that
+    /// calls nothing else that takes one), so a turn never waits on itself; other processes
+    /// still meet in the busy handler. PostgreSQL locks rows, not the database: no turn.
+    pub(crate) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_gate.lock().await),
+            Backend::Postgres => None,
         }
     }
 
@@ -523,6 +541,7 @@ impl Store for SqlStore {
     }
 
     async fn record_login(&self, pool_id: &str, user_id: &str, u: &LoginUpdate) -> Result<()> {
+        let _turn = self.write_turn().await;
         // The counters and the history row (the user action log) change together.
         atomically!(self, tx, {
             sqlx::query(
