@@ -14,8 +14,8 @@ use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::Error;
 
 use super::browser::{
-    accept_language, active_session, authing_lang, client_context, continue_parked, csrf_ok,
-    error_page, forbidden_form, login_page, page, parked, secure, sso_cookie_name, LoginForm,
+    accept_language, active_session, authing_lang, client_context, error_page, forbidden_form,
+    logged_in, login_page, page, parked, parked_form, secure, with_sso_cookie, LoginForm,
     LoginView,
 };
 use super::wire::{cookie, set_cookie, Peer};
@@ -89,14 +89,10 @@ pub async fn register(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let email = text(&f.email);
     let password = f.password.clone().unwrap_or_default();
     if f.password2.as_deref() != Some(password.as_str()) {
@@ -133,26 +129,7 @@ pub async fn register(
             return register_page(&v, &i.id, &i.csrf, lang, &email, Some(&msg));
         }
     };
-    let (cookie_value, session) = match state.core.oidc_start_session(&event).await {
-        Ok(s) => s,
-        Err(e) => return error_page(lang, &e),
-    };
-    let active = ActiveSession {
-        session,
-        user: event.user.clone(),
-    };
-    let mut res = continue_parked(&state, &v, &i, lang, Some(&active)).await;
-    let c = set_cookie(
-        &sso_cookie_name(&v.pool.id),
-        &cookie_value,
-        "/",
-        tessera_core::service::oidc::SSO_SESSION_TTL_MS / 1000,
-        secure(&state),
-    );
-    if let Ok(hv) = HeaderValue::from_str(&c) {
-        res.headers_mut().append(header::SET_COOKIE, hv);
-    }
-    res
+    logged_in(&state, &v, &i, lang, event).await
 }
 
 struct ResetView<'a> {
@@ -235,14 +212,10 @@ pub async fn reset_send(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let account = text(&f.account);
     let sent = if account.contains('@') {
         state
@@ -279,14 +252,10 @@ pub async fn reset(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let account = text(&f.account);
     let done = match reset_target(&v.pool, &account) {
         Ok(target) => {
@@ -505,20 +474,7 @@ pub async fn device_submit(
         }
     };
     match new_cookie {
-        Some(value) => {
-            let mut res = res;
-            let c = set_cookie(
-                &sso_cookie_name(&device.pool_id),
-                &value,
-                "/",
-                tessera_core::service::oidc::SSO_SESSION_TTL_MS / 1000,
-                secure(&state),
-            );
-            if let Ok(hv) = HeaderValue::from_str(&c) {
-                res.headers_mut().append(header::SET_COOKIE, hv);
-            }
-            res
-        }
+        Some(value) => with_sso_cookie(res, &state, &device.pool_id, &value),
         None => res,
     }
 }

@@ -493,6 +493,22 @@ pub struct LoginForm {
     pub user_code: Option<String>,
 }
 
+/// A form posted to a parked request: the request (bound to this browser) and the form,
+/// whose csrf must be the request's.
+pub(super) async fn parked_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    body: &[u8],
+) -> Result<(ValidRequest, Interaction, Lang, LoginForm), Response> {
+    let (v, i, lang) = parked(state, headers, id).await?;
+    let f: LoginForm = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    if !csrf_ok(&i, &f) {
+        return Err(forbidden_form(lang));
+    }
+    Ok((v, i, lang, f))
+}
+
 pub(super) fn csrf_ok(i: &Interaction, f: &LoginForm) -> bool {
     f.csrf
         .as_deref()
@@ -538,14 +554,10 @@ pub async fn login(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let mode = f
         .mode
         .as_deref()
@@ -603,21 +615,43 @@ pub async fn login(
             );
         }
     };
+    logged_in(&state, &v, &i, lang, event).await
+}
+
+/// After a login or registration in a parked request: an SSO session for the browser (its
+/// cookie on the answer), then the request's next step.
+pub(super) async fn logged_in(
+    state: &AppState,
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    event: tessera_core::service::authn::AuthEvent,
+) -> Response {
     let (cookie_value, session) = match state.core.oidc_start_session(&event).await {
         Ok(s) => s,
         Err(e) => return error_page(lang, &e),
     };
     let active = ActiveSession {
         session,
-        user: event.user.clone(),
+        user: event.user,
     };
-    let mut res = continue_parked(&state, &v, &i, lang, Some(&active)).await;
+    let res = continue_parked(state, v, i, lang, Some(&active)).await;
+    with_sso_cookie(res, state, &v.pool.id, &cookie_value)
+}
+
+/// The answer with the pool's SSO cookie set to `value`.
+pub(super) fn with_sso_cookie(
+    mut res: Response,
+    state: &AppState,
+    pool_id: &str,
+    value: &str,
+) -> Response {
     let c = set_cookie(
-        &sso_cookie_name(&v.pool.id),
-        &cookie_value,
+        &sso_cookie_name(pool_id),
+        value,
         "/",
         tessera_core::service::oidc::SSO_SESSION_TTL_MS / 1000,
-        secure(&state),
+        secure(state),
     );
     if let Ok(hv) = HeaderValue::from_str(&c) {
         res.headers_mut().append(header::SET_COOKIE, hv);
@@ -632,14 +666,10 @@ pub async fn send_code(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let (mode, target, sent) = match (f.phone.as_deref(), f.email.as_deref()) {
         (Some(phone), _) => (
             LoginMode::SmsCode,
@@ -684,14 +714,10 @@ pub async fn confirm(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     let session = match active_session(&state, &headers, &v.pool.id).await {
         Ok(Some(s)) => s,
         Ok(None) => return continue_parked(&state, &v, &i, lang, None).await,
@@ -716,6 +742,9 @@ pub struct LogoutQuery {
     decision: Option<String>,
 }
 
+/// How many pools' SSO cookies a logout looks at.
+const MAX_SSO_COOKIES: usize = 8;
+
 /// The browser's session in any pool it has a cookie for (a logout names no pool).
 async fn any_session(state: &AppState, headers: &HeaderMap) -> Option<ActiveSession> {
     let names: Vec<(String, String)> = headers
@@ -728,6 +757,9 @@ async fn any_session(state: &AppState, headers: &HeaderMap) -> Option<ActiveSess
             k.strip_prefix("tsso_")
                 .map(|pool| (pool.to_owned(), v.to_owned()))
         })
+        // A browser logged in to a handful of pools at most; a request stuffed with cookies
+        // costs no more than that many reads.
+        .take(MAX_SSO_COOKIES)
         .collect();
     for (pool, value) in names {
         if let Ok(Some(s)) = state.core.oidc_session(&pool, &value).await {
@@ -896,14 +928,10 @@ pub async fn abort(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let (v, i, lang) = match parked(&state, &headers, &id).await {
+    let (v, i, lang, _) = match parked_form(&state, &headers, &id, &body).await {
         Ok(p) => p,
         Err(res) => return res,
     };
-    let f: LoginForm = serde_urlencoded::from_bytes(&body).unwrap_or_default();
-    if !csrf_ok(&i, &f) {
-        return forbidden_form(lang);
-    }
     match state.core.oidc_finish(&i.id).await {
         Ok(true) => refuse(
             Refusal {
