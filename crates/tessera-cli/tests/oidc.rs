@@ -1024,6 +1024,44 @@ async fn hosted_accounts_and_devices(db: &dbs::TestDb) {
         "invalid_grant",
         "a device code is spent once"
     );
+
+    // Guessing user codes is bounded per address: after 20 wrong entries in the window even
+    // a live code is refused from there.
+    let fresh: Value = rp
+        .http
+        .post(format!("{}/oidc/device/auth", rp.url))
+        .form(&[
+            ("client_id", rp.app.id.as_str()),
+            ("client_secret", &rp.app.secret),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for _ in 0..19 {
+        let r = rp
+            .post_form(
+                "/oidc/device",
+                &[("csrf", &csrf), ("user_code", "BCDF-GHJK")],
+                &mut jar,
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+    }
+    let r = rp
+        .post_form(
+            "/oidc/device",
+            &[
+                ("csrf", &csrf),
+                ("user_code", fresh["user_code"].as_str().unwrap()),
+            ],
+            &mut jar,
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("too many wrong codes"));
 }
 
 /// One login through the hosted page of a fresh browser: the answer to the login POST.

@@ -46,6 +46,11 @@ pub const SPRAY_FACTOR: i64 = 10;
 /// password to set from it is refused undecrypted.
 pub const DECRYPT_FAILURE_BUDGET: i64 = 10;
 pub const DECRYPT_FAILURE_WINDOW_SECS: i64 = 3600;
+/// Wrong device user codes per client address and window before its entries are refused:
+/// 20 guesses in 10 minutes against 20^8 codes alive for 10 minutes.
+pub const DEVICE_MISS_BUDGET: i64 = 20;
+pub const DEVICE_MISS_WINDOW_SECS: i64 = 600;
+const DEVICE_MISS: &str = "device-code-miss";
 
 /// The client a login or registration comes from, for counting.
 pub(crate) fn client_key(ip: Option<&str>) -> String {
@@ -240,6 +245,29 @@ impl Core {
     pub(crate) async fn record_decrypt_failure(&self, ip: Option<&str>) -> Result<()> {
         self.store
             .add_rate_event(DEPLOYMENT, DECRYPT_FAIL, &client_key(ip), clock::now_ms())
+            .await
+    }
+
+    /// Refuses a device user code from a client that has entered too many wrong ones: user
+    /// codes are short enough to type (RFC 8628 §5.1), so guessing is bounded per client.
+    pub(crate) async fn check_device_code_budget(&self, ip: Option<&str>) -> Result<()> {
+        let since = clock::now_ms() - DEVICE_MISS_WINDOW_SECS * 1000;
+        let n = self
+            .store
+            .count_rate_events(DEPLOYMENT, DEVICE_MISS, &client_key(ip), since)
+            .await?;
+        if n >= DEVICE_MISS_BUDGET {
+            return Err(crate::error::protocol(
+                crate::error::ProtocolError::SlowDown,
+                "too many wrong codes from this address: wait a few minutes",
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn record_device_code_miss(&self, ip: Option<&str>) -> Result<()> {
+        self.store
+            .add_rate_event(DEPLOYMENT, DEVICE_MISS, &client_key(ip), clock::now_ms())
             .await
     }
 }

@@ -367,7 +367,8 @@ pub async fn device_submit(
     }
     // The entry form sends the code in the body; the login and approval forms in the URL.
     let typed = text(&f.user_code.clone().or(q.user_code));
-    let found = match state.core.oidc_device_lookup(&typed).await {
+    let ip = client_context(&state, peer, &headers, "").ip;
+    let found = match state.core.oidc_device_lookup(&typed, ip.as_deref()).await {
         Ok(found) => found,
         Err(e) => return error_page(lang, &e),
     };

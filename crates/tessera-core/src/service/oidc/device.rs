@@ -23,8 +23,8 @@ pub const DEVICE_CODE_TTL_S: i64 = 600;
 pub const POLL_INTERVAL_S: i64 = 5;
 
 /// User codes avoid letters people confuse (RFC 8628 §6.1): 20 consonants, 8 of them, about
-/// 34 bits — with the 10-minute life and the per-browser failure limit of the entry page,
-/// far beyond guessing.
+/// 34 bits — with the 10-minute life and the per-address budget of wrong entries
+/// (`guard::DEVICE_MISS_BUDGET`), far beyond guessing.
 const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// The device authorization response (RFC 8628 §3.2), minus the URIs the façade adds.
@@ -118,21 +118,24 @@ impl Core {
     pub async fn oidc_device_lookup(
         &self,
         typed: &str,
+        ip: Option<&str>,
     ) -> Result<Option<(DeviceCode, Application)>> {
+        // Wrong codes are counted against the client's address; over the budget every entry
+        // is refused.
+        self.check_device_code_budget(ip).await?;
         let code = normalize_user_code(typed);
-        if code.len() != 8 {
-            return Ok(None);
-        }
-        let Some(d) = self
-            .store
-            .device_by_user_code(&code, clock::now_ms())
-            .await?
-        else {
+        let found = if code.len() == 8 {
+            self.store
+                .device_by_user_code(&code, clock::now_ms())
+                .await?
+                .filter(|d| d.status == DeviceStatus::Pending)
+        } else {
+            None
+        };
+        let Some(d) = found else {
+            self.record_device_code_miss(ip).await?;
             return Ok(None);
         };
-        if d.status != DeviceStatus::Pending {
-            return Ok(None);
-        }
         let Ok((app, _)) = self.app_and_pool(&d.app_id).await else {
             return Ok(None);
         };
