@@ -255,11 +255,14 @@ pub async fn authorize(
         Ok(Next::Respond(resp)) => success(resp, lang),
         Ok(Next::Login | Next::Consent { .. }) => match state.core.oidc_park(&v).await {
             Ok(i) => {
-                let mut res = redirect(&format!("/interaction/oidc/{}", i.id));
+                let page = format!("/interaction/oidc/{}", i.id);
+                let mut res = redirect(&page);
+                // Scoped to this request's pages: sign-ins started in two tabs each keep
+                // their own binding.
                 let c = set_cookie(
                     INTERACTION_COOKIE,
                     &i.id,
-                    "/interaction/oidc",
+                    &page,
                     tessera_core::service::oidc::INTERACTION_TTL_MS / 1000,
                     secure(&state),
                 );

@@ -144,3 +144,23 @@ test('Chromium: login, consent, SSO to a second app, prompt=none, logout', async
   await shot(zh, 'landing-zh');
   console.log(`screenshots: ${SHOTS}`);
 });
+
+test('Chromium: sign-ins started in two tabs each complete (the binding cookie is per request)', async () => {
+  const email = uniqueEmail('tabs');
+  await mc().users.create({ email, password: PASSWORD });
+  const a = await newApp('Two Tabs A');
+  const ctx = await browser.createBrowserContext();
+  const first = await ctx.newPage();
+  const second = await ctx.newPage();
+  await first.goto(sdk(a).buildAuthorizeUrl({ scope: 'openid', state: 't1' }));
+  await second.goto(sdk(a).buildAuthorizeUrl({ scope: 'openid', state: 't2' }));
+  // The first tab, opened before the second, still signs in.
+  await first.bringToFront();
+  await first.type('input[name="account"]', email);
+  await first.type('input[name="password"]', PASSWORD);
+  await Promise.all([first.waitForNavigation(), first.keyboard.press('Enter')]);
+  assert.ok(await first.$('button[name="decision"][value="allow"]'), `consent in the first tab: ${first.url()}`);
+  await Promise.all([first.waitForNavigation(), first.click('button[name="decision"][value="allow"]')]);
+  assert.equal(new URL(first.url()).searchParams.get('state'), 't1');
+  await ctx.close();
+});
