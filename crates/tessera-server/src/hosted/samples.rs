@@ -1,5 +1,5 @@
-//! Every page rendered once with plausible values, for looking at: the ignored test
-//! `write_samples` writes them to /tmp/hosted-shots/<page>-<lang>.html for screenshots.
+//! Every page rendered once with plausible values, for looking at: the test `write_samples`
+//! writes them to $TMPDIR/hosted-shots/<page>-<lang>.html for screenshots.
 
 use super::i18n::{t, Lang, Text};
 use super::pages::*;
@@ -197,15 +197,21 @@ pub fn all(lang: Lang) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Writes the samples of both languages for screenshots (run by hand:
-/// `cargo test -p tessera-server --lib hosted::samples -- --ignored`).
+/// Writes the samples of both languages for screenshots, to `$TMPDIR/hosted-shots/`
+/// (`cargo test -p tessera-server --lib hosted::samples`, then open them in Chromium), and
+/// checks that each is a whole document in its language.
 #[test]
-#[ignore]
 fn write_samples() {
-    let dir = std::path::Path::new("/tmp/hosted-shots");
-    std::fs::create_dir_all(dir).expect("create /tmp/hosted-shots");
+    let dir = std::env::temp_dir().join("hosted-shots");
+    std::fs::create_dir_all(&dir).expect("create the samples directory");
     for lang in [Lang::ZhCn, Lang::EnUs] {
         for (stem, html) in all(lang) {
+            assert!(
+                html.starts_with("<!doctype html>") || html.starts_with("<!DOCTYPE html>"),
+                "{stem}"
+            );
+            assert!(html.contains(&format!("lang=\"{}\"", lang.tag())), "{stem}");
+            assert!(html.trim_end().ends_with("</html>"), "{stem}");
             let path = dir.join(format!("{stem}-{}.html", lang.tag()));
             std::fs::write(&path, html).expect("write sample");
         }
