@@ -43,6 +43,22 @@ pub struct Harness {
 }
 
 impl Harness {
+    /// Where the JS tests write, a line each, the protocol secrets they were handed (OIDC
+    /// codes and tokens), for the check that none reaches the server's log.
+    pub fn secrets_path(&self) -> PathBuf {
+        self.fixtures_path.with_file_name("secrets.txt")
+    }
+
+    /// The secrets the JS tests recorded (see [`Harness::secrets_path`]).
+    pub fn recorded_secrets(&self) -> Vec<String> {
+        std::fs::read_to_string(self.secrets_path())
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// Starts everything. The returned future is not `Send` (the store's open is not): await
     /// it directly in the test body.
     pub async fn start() -> Result<Harness, String> {
@@ -154,6 +170,7 @@ impl Harness {
             .current_dir(&js)
             .env("TESSERA_URL", &self.tessera_url)
             .env("COMPAT_FIXTURES", &self.fixtures_path)
+            .env("COMPAT_SECRETS", self.secrets_path())
             .env("MAILBOX_URL", &self.mailbox_url)
             .stdin(Stdio::null())
             .stdout(Stdio::inherit())

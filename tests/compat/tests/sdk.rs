@@ -75,6 +75,8 @@ async fn authing_js_sdk_authentication_client() {
         .collect();
     secrets.extend(harness.mailbox.sms().into_iter().map(|s| s.code));
     secrets.extend(harness.mailbox.captchas().into_iter().map(|c| c.answer));
+    // OIDC codes and tokens the JS tests were handed.
+    let protocol_secrets = harness.recorded_secrets();
     let password = harness.fixtures["defaultPassword"]
         .as_str()
         .unwrap_or("Passw0rd!")
@@ -100,6 +102,12 @@ async fn authing_js_sdk_authentication_client() {
         assert!(
             !contains_token(&text, s),
             "a delivered code appears in the server log"
+        );
+    }
+    for s in &protocol_secrets {
+        assert!(
+            !text.contains(s.as_str()),
+            "an OIDC code or token appears in the server log"
         );
     }
 }

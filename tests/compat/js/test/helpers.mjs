@@ -1,7 +1,7 @@
 // Shared helpers for the compatibility suite. The Rust harness (tests/compat/src/lib.rs)
 // sets TESSERA_URL, COMPAT_FIXTURES and MAILBOX_URL before running `node --test`.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { randomBytes, randomInt } from 'node:crypto';
 import { AuthenticationClient, ManagementClient } from 'authing-js-sdk';
 
@@ -283,4 +283,15 @@ export const HAS_CJK = /[\u3400-\u9fff]/;
 export function mgmt(poolName = 'mgmtUsers', extra = {}) {
   const p = pool(poolName);
   return new ManagementClient({ userPoolId: p.userPoolId, secret: p.secret, host: TESSERA_URL, ...extra });
+}
+
+/**
+ * Records protocol secrets the server handed out (OIDC codes and tokens), a line each, for
+ * the harness's check that none of them reaches the server's log.
+ */
+export function rememberSecrets(...secrets) {
+  const path = process.env.COMPAT_SECRETS;
+  if (!path) return;
+  const lines = secrets.filter(s => typeof s === 'string' && s.length >= 16);
+  if (lines.length) appendFileSync(path, lines.join('\n') + '\n');
 }

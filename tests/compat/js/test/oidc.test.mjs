@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthenticationClient } from 'authing-js-sdk';
 import { Issuer, generators } from 'openid-client';
-import { mgmt, pool, rand, TESSERA_URL, PASSWORD, uniqueEmail } from './helpers.mjs';
+import { mgmt, pool, rand, TESSERA_URL, PASSWORD, uniqueEmail, rememberSecrets } from './helpers.mjs';
 
 const CB = 'https://rp.example/cb';
 const BYE = 'https://rp.example/bye';
@@ -134,6 +134,7 @@ test('SDK: buildAuthorizeUrl → hosted login → getAccessTokenByCode, userinfo
   const q = await b.authorize(url, user.email);
   assert.equal(q.state, 'st-sdk');
   const set = await ac.getAccessTokenByCode(q.code);
+  rememberSecrets(q.code, set.access_token, set.id_token, set.refresh_token);
   assert.equal(set.token_type, 'Bearer');
   assert.ok(set.access_token && set.id_token && set.refresh_token);
   const id = payload(set.id_token);
@@ -156,6 +157,7 @@ test('SDK: buildAuthorizeUrl → hosted login → getAccessTokenByCode, userinfo
   }
 
   const next = await ac.getNewAccessTokenByRefreshToken(set.refresh_token);
+  rememberSecrets(next.access_token, next.refresh_token);
   assert.ok(next.access_token && next.refresh_token);
   assert.notEqual(next.refresh_token, set.refresh_token, 'refresh tokens rotate');
   await assert.rejects(ac.getNewAccessTokenByRefreshToken(set.refresh_token), 'a used refresh token is refused');
@@ -211,6 +213,7 @@ test('SDK: client credentials with the pool access key, and the Authing token ex
     accessKey: p.accessKeyId,
     accessSecret: p.accessKeySecret
   });
+  rememberSecrets(cc.access_token, app.secret, p.accessKeySecret);
   assert.ok(cc.access_token);
   assert.equal(payload(cc.access_token).sub, p.accessKeyId);
   await assert.rejects(
