@@ -50,6 +50,18 @@ pub enum LoginId {
     Account(String),
 }
 
+impl LoginId {
+    /// What a single "account" field holds: an email when it has an `@` (usernames and phone
+    /// numbers never do, `rules::identifiers`), else a username or phone, whichever matches.
+    pub fn typed(account: &str) -> LoginId {
+        if account.contains('@') {
+            LoginId::Email(account.to_owned())
+        } else {
+            LoginId::Account(account.to_owned())
+        }
+    }
+}
+
 /// Where a login came from, recorded on the user.
 #[derive(Debug, Clone, Default)]
 pub struct LoginContext {

@@ -5,7 +5,7 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use tessera_core::service::codes::CodeTarget;
@@ -18,7 +18,7 @@ use super::browser::{
     logged_in, login_page, page, parked, parked_form, secure, with_sso_cookie, LoginForm,
     LoginView,
 };
-use super::wire::{cookie, set_cookie, Peer};
+use super::wire::{add_cookie, cookie, Peer};
 use crate::authing::errors::message as authing_message;
 use crate::hosted::csp;
 use crate::hosted::html::CSP;
@@ -326,10 +326,14 @@ fn device_entry(lang: Lang, csrf: &str, user_code: &str, error: Option<&str>) ->
 }
 
 fn with_device_cookie(mut res: Response, state: &AppState, value: &str) -> Response {
-    let c = set_cookie(DEVICE_COOKIE, value, "/oidc/device", 1800, secure(state));
-    if let Ok(hv) = HeaderValue::from_str(&c) {
-        res.headers_mut().append(header::SET_COOKIE, hv);
-    }
+    add_cookie(
+        &mut res,
+        DEVICE_COOKIE,
+        value,
+        "/oidc/device",
+        1800,
+        secure(state),
+    );
     res
 }
 
@@ -388,11 +392,7 @@ pub async fn device_submit(
         };
         let account = text(&f.account);
         let credential = tessera_core::service::login::Credential::Password {
-            id: if account.contains('@') {
-                tessera_core::service::users::LoginId::Email(account.clone())
-            } else {
-                tessera_core::service::users::LoginId::Account(account.clone())
-            },
+            id: tessera_core::service::users::LoginId::typed(&account),
             password: f.password.clone().unwrap_or_default(),
         };
         let opts = tessera_core::service::login::LoginOptions {

@@ -23,7 +23,7 @@ use tessera_core::service::users::{LoginContext, LoginId};
 use tessera_core::store::oidc::Interaction;
 use tessera_core::{Error, ProtocolError};
 
-use super::wire::{cookie, error_code, error_description, set_cookie, Peer};
+use super::wire::{add_cookie, cookie, cookies, error_code, error_description, Peer};
 use crate::authing::errors::message as authing_message;
 use crate::client_ip::Origin;
 use crate::hosted::html::CSP;
@@ -259,16 +259,14 @@ pub async fn authorize(
                 let mut res = redirect(&page);
                 // Scoped to this request's pages: sign-ins started in two tabs each keep
                 // their own binding.
-                let c = set_cookie(
+                add_cookie(
+                    &mut res,
                     INTERACTION_COOKIE,
                     &i.id,
                     &page,
                     tessera_core::service::oidc::INTERACTION_TTL_MS / 1000,
                     secure(&state),
                 );
-                if let Ok(v) = HeaderValue::from_str(&c) {
-                    res.headers_mut().append(header::SET_COOKIE, v);
-                }
                 res
             }
             Err(e) => error_page(lang, &e),
@@ -574,11 +572,7 @@ pub async fn login(
     };
     let credential = match mode {
         LoginMode::Password => Credential::Password {
-            id: if identifier.contains('@') {
-                LoginId::Email(identifier.clone())
-            } else {
-                LoginId::Account(identifier.clone())
-            },
+            id: LoginId::typed(&identifier),
             password: f.password.clone().unwrap_or_default(),
         },
         LoginMode::SmsCode => Credential::PhoneCode {
@@ -649,16 +643,14 @@ pub(super) fn with_sso_cookie(
     pool_id: &str,
     value: &str,
 ) -> Response {
-    let c = set_cookie(
+    add_cookie(
+        &mut res,
         &sso_cookie_name(pool_id),
         value,
         "/",
         tessera_core::service::oidc::SSO_SESSION_TTL_MS / 1000,
         secure(state),
     );
-    if let Ok(hv) = HeaderValue::from_str(&c) {
-        res.headers_mut().append(header::SET_COOKIE, hv);
-    }
     res
 }
 
@@ -750,12 +742,7 @@ const MAX_SSO_COOKIES: usize = 8;
 
 /// The browser's session in any pool it has a cookie for (a logout names no pool).
 async fn any_session(state: &AppState, headers: &HeaderMap) -> Option<ActiveSession> {
-    let names: Vec<(String, String)> = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
+    let names: Vec<(String, String)> = cookies(headers)
         .filter_map(|(k, v)| {
             k.strip_prefix("tsso_")
                 .map(|pool| (pool.to_owned(), v.to_owned()))
@@ -863,16 +850,14 @@ pub async fn end_session(
         ),
     };
     if let Some(s) = &session {
-        let c = set_cookie(
+        add_cookie(
+            &mut res,
             &sso_cookie_name(&s.session.pool_id),
             "",
             "/",
             0,
             secure(&state),
         );
-        if let Ok(hv) = HeaderValue::from_str(&c) {
-            res.headers_mut().append(header::SET_COOKIE, hv);
-        }
     }
     res
 }

@@ -205,26 +205,42 @@ pub fn client_auth(
     })
 }
 
-/// A cookie's value from the `Cookie` header.
-pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+/// Every `name=value` of the `Cookie` headers.
+pub fn cookies(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
+}
+
+/// A cookie's value from the `Cookie` header.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    cookies(headers)
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax (the login's redirect back from another
-/// site must carry it; cross-site posts must not), Secure when served over https.
-pub fn set_cookie(name: &str, value: &str, path: &str, max_age_s: i64, secure: bool) -> String {
-    format!(
+/// Adds a `Set-Cookie` to `res`: HttpOnly, SameSite=Lax (the login's redirect back from
+/// another site must carry it; cross-site posts must not), Secure when served over https.
+/// `max_age_s` 0 deletes the cookie.
+pub fn add_cookie(
+    res: &mut axum::response::Response,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age_s: i64,
+    secure: bool,
+) {
+    let c = format!(
         "{name}={value}; Path={path}; Max-Age={max_age_s}; HttpOnly; SameSite=Lax{}",
         if secure { "; Secure" } else { "" }
-    )
+    );
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
 }
 
 #[cfg(test)]

@@ -306,11 +306,7 @@ impl Core {
         let username = required(&req.username, "username is missing")?;
         let password = required(&req.password, "password is missing")?;
         let pool = client.pool().clone();
-        let id = if username.contains('@') {
-            LoginId::Email(username.to_owned())
-        } else {
-            LoginId::Account(username.to_owned())
-        };
+        let id = LoginId::typed(username);
         let event = self
             .authenticate(
                 &pool,
