@@ -159,10 +159,34 @@ pub enum Error {
     /// A new agreement order does not list each agreement of the application exactly once.
     #[error("agreement order does not match the agreements")]
     AgreementOrderMismatch,
+    /// A signed management request that does not prove its key (`v3-wire.md` §3.1).
+    #[error("signed request refused: {0:?}")]
+    Signature(SignatureProblem),
     /// An OAuth 2.0 / OpenID Connect refusal: which one (RFC 6749 §4.1.2.1 and §5.2, OIDC
     /// Core §3.1.2.6, RFC 8628 §3.5, RFC 6750 §3.1) and why, for the client's developer.
     #[error("{0:?}: {1}")]
     Protocol(ProtocolError, std::borrow::Cow<'static, str>),
+}
+
+/// Why a signed management request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignatureProblem {
+    /// Unknown key, or a signature that is not the key's over this request. One answer for
+    /// both, so the refusal does not tell which access key ids exist.
+    Invalid,
+    /// A signature method other than HMAC-SHA1.
+    UnsupportedMethod,
+    /// A signature version other than 1.0.
+    UnsupportedVersion,
+    /// A `date` that is neither an HTTP date nor epoch milliseconds.
+    BadDate,
+    MissingDate,
+    /// A `date` too far from the server's clock.
+    Skewed,
+    /// A nonce the key already signed with.
+    NonceReplayed,
+    /// The key exists but was disabled.
+    KeyDisabled,
 }
 
 /// The OAuth/OIDC refusals, by meaning. The OIDC façade words them as the RFCs' `error`

@@ -16,5 +16,7 @@ pub mod service;
 pub mod stats;
 pub mod store;
 
-pub use error::{protocol, Entity, Error, PasswordRule, ProtocolError, Result, UniqueField};
+pub use error::{
+    protocol, Entity, Error, PasswordRule, ProtocolError, Result, SignatureProblem, UniqueField,
+};
 pub use service::{Core, CoreConfig};

@@ -75,7 +75,9 @@ pub enum AdminProof {
     /// The operator of the deployment, who reaches the database itself (the `tessera`
     /// command's administration subcommands); no wire request ever carries this proof.
     Operator,
-    // A request signed with an access key (v3 AK/SK) will be a third proof.
+    /// A request signed with an access key, or a management token bought with one
+    /// (`v3-wire.md` §3.1, §3.2). The pool's own id and secret are one such key.
+    AccessKey,
 }
 
 /// Proof that the caller administers one pool. Only the core's verification functions

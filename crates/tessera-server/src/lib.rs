@@ -17,6 +17,7 @@ pub mod metrics;
 mod oidc;
 mod ops;
 mod v2;
+mod v3;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let mut routes = Router::new()
         .merge(ops::routes())
         .merge(v2::routes(max_upload))
+        .merge(v3::routes())
         .merge(oidc::routes(
             state.options.frame_ancestors.clone(),
             &state.core.issuer(),

@@ -57,6 +57,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         },
     ),
     (8, Sql::Both(include_str!("../migrations/0008_oidc.sql"))),
+    (
+        9,
+        Sql::Both(include_str!("../migrations/0009_signature_nonces.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -190,6 +190,17 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "mgmtQuick",
         // The OpenID Provider's tests (`oidc.test.mjs`) create their applications here.
         "oidc",
+        // The v3 ManagementClient's tests (`v3-*.test.mjs`), one pool per family file.
+        "v3Users",
+        "v3Sign",
+        "v3Directory",
+        "v3Org",
+        "v3Apps",
+        "v3Tenants",
+        "v3Security",
+        "v3Risk",
+        "v3Audit",
+        "v3Posts",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

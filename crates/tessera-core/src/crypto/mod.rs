@@ -15,6 +15,21 @@ pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && openssl::memcmp::eq(a, b)
 }
 
+/// base64 (standard alphabet, padded) of HMAC-SHA1(`key`, `data`): the v3 management
+/// request signature (`v3-wire.md` §3.1).
+pub fn hmac_sha1_b64(key: &[u8], data: &[u8]) -> crate::error::Result<String> {
+    use base64::Engine;
+    use openssl::hash::MessageDigest;
+    use openssl::pkey::PKey;
+    use openssl::sign::Signer;
+    let internal =
+        |e: openssl::error::ErrorStack| crate::error::Error::Internal(format!("openssl: {e}"));
+    let key = PKey::hmac(key).map_err(internal)?;
+    let mut signer = Signer::new(MessageDigest::sha1(), &key).map_err(internal)?;
+    let mac = signer.sign_oneshot_to_vec(data).map_err(internal)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(mac))
+}
+
 /// SHA-256 of `s`, as lowercase hex: how secrets handed to browsers and clients (cookies,
 /// codes, refresh tokens) are stored, so a copy of the database holds no usable one.
 pub fn digest(s: &str) -> String {

@@ -44,10 +44,13 @@ struct Data {
     user_pool_id: String,
     #[serde(default)]
     secret_fp: String,
+    /// Set on tokens bought with an access key other than the pool's own.
+    #[serde(default)]
+    key_id: Option<String>,
 }
 
 /// A short digest of the secret: enough to tell secrets apart, useless for recovering one.
-fn secret_fingerprint(secret: &str) -> String {
+pub(crate) fn secret_fingerprint(secret: &str) -> String {
     ids::hex(&openssl::sha::sha256(secret.as_bytes())[..12])
 }
 
@@ -70,6 +73,8 @@ impl Core {
             "iat": iat,
             "exp": exp,
             "jti": ids::new_url_token(16),
+            // What the v3 token-mode SDKs read to fill `x-authing-userpool-id` (§3.2).
+            "scoped_userpool_id": pool.id,
             "data": {
                 "type": MANAGEMENT_TOKEN_TYPE,
                 "userPoolId": pool.id,
@@ -132,10 +137,17 @@ impl Core {
             Some(p) if p.id == claims.data.user_pool_id => p.clone(),
             _ => self.pool(&claims.data.user_pool_id).await?,
         };
-        let current = secret_fingerprint(&pool.secret);
+        let (secret, proof) = match claims.data.key_id.as_deref() {
+            Some(key) if key != pool.id => (
+                self.access_key_current_secret(key, &pool.id).await?,
+                AdminProof::AccessKey,
+            ),
+            _ => (pool.secret.clone(), AdminProof::ManagementToken),
+        };
+        let current = secret_fingerprint(&secret);
         if !ct_eq(current.as_bytes(), claims.data.secret_fp.as_bytes()) {
             return Err(Error::TokenExpired);
         }
-        Ok(PoolAdmin::new(pool, AdminProof::ManagementToken))
+        Ok(PoolAdmin::new(pool, proof))
     }
 }

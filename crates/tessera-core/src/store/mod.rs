@@ -150,6 +150,9 @@ pub trait Store:
     }
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;
+    /// Records that key `key_id` signed a request with `nonce`, remembered until
+    /// `expires_at` (ms). `false` when that key already used that nonce (a replay).
+    async fn remember_nonce(&self, key_id: &str, nonce: &str, expires_at: i64) -> Result<bool>;
 
     // --- users -----------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::{Entity, Error, PasswordRule, ProtocolError, UniqueField};
+use tessera_core::{Entity, Error, PasswordRule, ProtocolError, SignatureProblem, UniqueField};
 
 use super::lang::Lang;
 
@@ -98,6 +98,16 @@ pub fn code(e: &Error) -> i64 {
         // token is Authing's invalid token, anything else an invalid argument.
         Error::Protocol(ProtocolError::InvalidToken | ProtocolError::InvalidGrant, _) => 2207,
         Error::Protocol(..) => 2231,
+        // `v3-wire.md` §2.1: 1300–1306.
+        Error::Signature(p) => match p {
+            SignatureProblem::Invalid | SignatureProblem::KeyDisabled => 1300,
+            SignatureProblem::UnsupportedMethod => 1301,
+            SignatureProblem::UnsupportedVersion => 1302,
+            SignatureProblem::BadDate => 1303,
+            SignatureProblem::MissingDate => 1304,
+            SignatureProblem::Skewed => 1305,
+            SignatureProblem::NonceReplayed => 1306,
+        },
     }
 }
 
@@ -106,6 +116,7 @@ pub fn http_status(e: &Error) -> u16 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 500,
         Error::Forbidden => 403,
+        Error::Signature(_) => 401,
         Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
         Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
         Error::AlreadyExists(_)
@@ -208,6 +219,28 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::InvalidParameter(name) => return invalid_parameter(name, lang),
         // The protocol's own description (English, as the RFCs word theirs).
         Error::Protocol(_, why) => return why.to_string(),
+        Error::Signature(p) => match p {
+            SignatureProblem::Invalid => ("签名校验失败", "Signature verification failed"),
+            SignatureProblem::KeyDisabled => ("AccessKey 已被禁用", "The access key is disabled"),
+            SignatureProblem::UnsupportedMethod => (
+                "不支持的签名方法，请使用 HMAC-SHA1",
+                "Unsupported signature method: use HMAC-SHA1",
+            ),
+            SignatureProblem::UnsupportedVersion => (
+                "不支持的签名版本，请使用 1.0",
+                "Unsupported signature version: use 1.0",
+            ),
+            SignatureProblem::BadDate => ("date 请求头格式不正确", "Malformed date header"),
+            SignatureProblem::MissingDate => ("缺少 date 请求头", "Missing date header"),
+            SignatureProblem::Skewed => (
+                "请求时间与服务器时间相差过大",
+                "Request date is too far from the server's clock",
+            ),
+            SignatureProblem::NonceReplayed => (
+                "签名随机数已被使用，请勿重放请求",
+                "Signature nonce already used: the request was replayed",
+            ),
+        },
         Error::CodeExpired => ("验证码过期", "Verification code has expired"),
         Error::CodeSentTooRecently => (
             "已发送验证码，还未失效，请稍后再试",

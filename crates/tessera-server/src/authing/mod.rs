@@ -5,6 +5,7 @@
 
 pub mod errors;
 pub mod lang;
+pub mod profile;
 
 pub use errors::{ErrorBody, LogLabel};
 pub use lang::Lang;

@@ -518,6 +518,30 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn remember_nonce(&self, key_id: &str, nonce: &str, expires_at: i64) -> Result<bool> {
+        let now = clock::now_ms();
+        // Expired nonces go now and then, not on every call: about one call in 64 (by the
+        // clock's low bits, which are as good as random for spreading the purge).
+        if now % 64 == 0 {
+            sqlx::query("DELETE FROM signature_nonces WHERE expires_at < $1")
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(db_err)?;
+        }
+        let done = sqlx::query(
+            "INSERT INTO signature_nonces (key_id, nonce, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (key_id, nonce) DO NOTHING",
+        )
+        .bind(key_id)
+        .bind(nonce)
+        .bind(expires_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
     async fn insert_user(&self, user: &User) -> Result<()> {
         insert_user_with(&self.pool, user).await
     }

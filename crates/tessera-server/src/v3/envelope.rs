@@ -1,0 +1,133 @@
+//! The v3 envelope (`v3-wire.md` §2.1): always HTTP 200, `{statusCode, message, data}` on
+//! success and `{statusCode, apiCode, message, requestId}` on failure; the SDK never checks
+//! the HTTP status except to throw on ≥ 400, so business errors never use it.
+
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+use serde_json::json;
+use tessera_core::Error;
+
+use super::params::ParamError;
+use crate::authing::{errors, Lang};
+use crate::envelope::log_error;
+
+/// A successful answer with `data`.
+pub fn ok<T: Serialize>(lang: Lang, data: T) -> Response {
+    Json(json!({
+        "statusCode": 200,
+        "message": lang.pick("操作成功", "Success"),
+        "apiCode": 0,
+        "data": data,
+    }))
+    .into_response()
+}
+
+/// A successful answer without `data` (`CommonResponseDto`).
+#[allow(dead_code)] // answered by the families landing next
+pub fn done(lang: Lang) -> Response {
+    Json(json!({
+        "statusCode": 200,
+        "message": lang.pick("操作成功", "Success"),
+        "apiCode": 0,
+    }))
+    .into_response()
+}
+
+/// `IsSuccessRespDto`: `data: {success: true}`.
+pub fn success(lang: Lang) -> Response {
+    ok(lang, json!({ "success": true }))
+}
+
+/// What went wrong with a v3 request.
+#[derive(Debug)]
+pub enum Failure {
+    /// A core refusal, worded by `authing::errors`.
+    Core(Error),
+    /// Parameters that could not be read into the request struct.
+    Params(ParamError),
+    /// A path segment that is the SDK's unsubstituted placeholder (`%7Bid%7D`, §9.1): the
+    /// id the caller meant never reached the wire.
+    #[allow(dead_code)] // the risk-list routes
+    Placeholder(&'static str),
+    /// A method of the SDK that this server does not implement.
+    Unsupported { method: String, family: String },
+    /// No v3 endpoint at this verb and path.
+    UnknownEndpoint,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Core(e)
+    }
+}
+
+impl From<ParamError> for Failure {
+    fn from(e: ParamError) -> Failure {
+        Failure::Params(e)
+    }
+}
+
+/// A failure in the caller's language.
+pub struct V3Error(pub Failure, pub Lang);
+
+impl IntoResponse for V3Error {
+    fn into_response(self) -> Response {
+        let V3Error(failure, lang) = self;
+        let (status, api_code, message): (u16, i64, String) = match &failure {
+            Failure::Core(e) => {
+                log_error(e);
+                (
+                    errors::http_status(e),
+                    errors::code(e),
+                    errors::message(e, lang),
+                )
+            }
+            Failure::Params(p) => (
+                400,
+                2231,
+                format!("{}{p}", lang.pick("参数错误：", "Invalid parameter: ")),
+            ),
+            Failure::Placeholder(name) => (
+                400,
+                2231,
+                format!(
+                    "{}{name}",
+                    lang.pick(
+                        "路径参数未被替换（SDK 发送了字面量占位符）：",
+                        "Path parameter was not substituted (the SDK sent a literal placeholder): "
+                    )
+                ),
+            ),
+            Failure::Unsupported { method, family } => (
+                501,
+                501,
+                match lang {
+                    Lang::ZhCn => format!("Tessera 暂不支持此方法：{method}（{family}）"),
+                    Lang::EnUs => {
+                        format!("Tessera does not support this method: {method} ({family})")
+                    }
+                },
+            ),
+            Failure::UnknownEndpoint => (
+                404,
+                404,
+                lang.pick("接口不存在", "No such endpoint").to_owned(),
+            ),
+        };
+        let mut body = json!({
+            "statusCode": status,
+            "apiCode": api_code,
+            "message": message,
+            "requestId": tessera_core::ids::new_id(),
+        });
+        if let Failure::Core(e) = &failure {
+            if let Some(d) = errors::data(e) {
+                body["data"] = d;
+            }
+        }
+        Json(body).into_response()
+    }
+}
+
+pub type Reply = Result<Response, V3Error>;

@@ -1,0 +1,818 @@
+//! Users (`v3-wire.md` §4 "Users"): `mc.listUsers`, `getUser`, `createUser`, … over the core
+//! services the v2 ManagementClient uses (`user_admin`, `account`, `directory`).
+
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use tessera_core::model::User;
+use tessera_core::service::paging::{Page, Paged};
+use tessera_core::service::udf::UdfTarget;
+use tessera_core::service::user_admin::{AdminCreate, NewIdentity};
+use tessera_core::service::users::NewUser;
+use tessera_core::store::users::{SearchField, UserKey, UserQuery};
+use tessera_core::Error;
+
+use super::call::Mgmt;
+use super::envelope::{ok, success, Failure, Reply};
+use super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts};
+use crate::authing::profile::ProfileInput;
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v3/list-users",
+            post(list_users).get(list_users_legacy),
+        )
+        .route("/api/v3/get-user", get(get_user))
+        .route("/api/v3/get-user-batch", get(get_user_batch))
+        .route("/api/v3/create-user", post(create_user))
+        .route("/api/v3/create-users-batch", post(create_users_batch))
+        .route("/api/v3/update-user", post(update_user))
+        .route("/api/v3/update-user-batch", post(update_user_batch))
+        .route("/api/v3/delete-users-batch", post(delete_users_batch))
+        .route("/api/v3/is-user-exists", post(is_user_exists))
+        .route("/api/v3/get-user-identities", get(get_user_identities))
+        .route("/api/v3/list-archived-users", get(list_archived_users))
+        .route("/api/v3/kick-users", post(kick_users))
+}
+
+fn paged(p: Paged<Value>) -> Value {
+    json!({ "totalCount": p.total_count, "list": p.list })
+}
+
+// --- lists ---------------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Pagination {
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct ListOptions {
+    #[serde(default)]
+    pagination: Pagination,
+    #[serde(default)]
+    fuzzy_search_on: Vec<String>,
+    #[serde(default)]
+    with_custom_data: bool,
+    #[serde(default)]
+    with_identities: bool,
+    #[serde(default)]
+    with_department_ids: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilterItem {
+    field: String,
+    operator: String,
+    #[serde(default)]
+    value: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListUsersRequest {
+    keywords: Option<String>,
+    #[serde(default)]
+    advanced_filter: Vec<FilterItem>,
+    #[serde(default)]
+    options: ListOptions,
+}
+
+fn search_field(name: &str) -> Result<Option<SearchField>, Error> {
+    Ok(Some(match name {
+        "username" => SearchField::Username,
+        "email" => SearchField::Email,
+        "phone" => SearchField::Phone,
+        "nickname" => SearchField::Nickname,
+        "name" => SearchField::Name,
+        "externalId" => SearchField::ExternalId,
+        // The user id is matched whole by `get-user`; a keyword never finds by it.
+        "id" => return Ok(None),
+        _ => return Err(Error::InvalidParameter("options.fuzzySearchOn")),
+    }))
+}
+
+/// The strings of a filter value: one string or a list of strings.
+fn filter_values(v: &Value) -> Result<Vec<String>, Error> {
+    match v {
+        Value::String(s) => Ok(vec![s.clone()]),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .map(str::to_owned)
+                    .ok_or(Error::InvalidParameter("advancedFilter.value"))
+            })
+            .collect(),
+        _ => Err(Error::InvalidParameter("advancedFilter.value")),
+    }
+}
+
+/// `advancedFilter` items the core's user query can answer: membership of departments,
+/// groups and roles. Any other field is refused rather than ignored, so a filter never
+/// silently widens to the whole pool.
+fn apply_filter(q: &mut UserQuery, f: &FilterItem) -> Result<(), Error> {
+    if !matches!(f.operator.as_str(), "EQUAL" | "IN" | "CONTAINS") {
+        return Err(Error::InvalidParameter("advancedFilter.operator"));
+    }
+    let values = filter_values(&f.value)?;
+    match f.field.as_str() {
+        "department" => q.node_ids.extend(values),
+        "group" => q.group_codes.extend(values),
+        "role" => q
+            .roles
+            .extend(values.into_iter().map(|code| match code.split_once(':') {
+                Some((ns, c)) => (ns.to_owned(), c.to_owned()),
+                None => ("default".to_owned(), code),
+            })),
+        _ => return Err(Error::InvalidParameter("advancedFilter.field")),
+    }
+    Ok(())
+}
+
+async fn page_of_users(m: &Mgmt, q: &UserQuery, page: Page, parts: UserParts) -> Reply {
+    let core = m.core();
+    let p = core
+        .query_users(&m.admin, q, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list = users_dto(core, &m.admin, &p.list, parts)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(
+        m.lang,
+        paged(Paged {
+            total_count: p.total_count,
+            list,
+        }),
+    ))
+}
+
+async fn list_users(m: Mgmt) -> Reply {
+    let r: ListUsersRequest = m.args().map_err(|e| m.fail(e))?;
+    let mut q = UserQuery {
+        keyword: r.keywords.filter(|k| !k.trim().is_empty()),
+        ..UserQuery::default()
+    };
+    for name in &r.options.fuzzy_search_on {
+        if let Some(f) = search_field(name).map_err(|e| m.fail(e))? {
+            q.fields.push(f);
+        }
+    }
+    for f in &r.advanced_filter {
+        apply_filter(&mut q, f).map_err(|e| m.fail(e))?;
+    }
+    let o = &r.options;
+    let page = Page::new(o.pagination.page, o.pagination.limit).map_err(|e| m.fail(e))?;
+    let parts = UserParts {
+        custom_data: o.with_custom_data,
+        identities: o.with_identities,
+        department_ids: o.with_department_ids,
+    };
+    page_of_users(&m, &q, page, parts).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LegacyList {
+    page: Option<i64>,
+    limit: Option<i64>,
+    #[serde(default)]
+    with_custom_data: bool,
+    #[serde(default)]
+    with_identities: bool,
+    #[serde(default)]
+    with_department_ids: bool,
+}
+
+async fn list_users_legacy(m: Mgmt) -> Reply {
+    let r: LegacyList = m.args().map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let parts = UserParts {
+        custom_data: r.with_custom_data,
+        identities: r.with_identities,
+        department_ids: r.with_department_ids,
+    };
+    page_of_users(&m, &UserQuery::default(), page, parts).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ArchivedList {
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn list_archived_users(m: Mgmt) -> Reply {
+    let r: ArchivedList = m.args().map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let q = UserQuery {
+        archived: true,
+        ..UserQuery::default()
+    };
+    let p = m
+        .core()
+        .query_users(&m.admin, &q, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list = p
+        .list
+        .iter()
+        .map(|u| json!({ "userId": u.id, "archivedAt": u.updated_at }))
+        .collect();
+    Ok(ok(
+        m.lang,
+        paged(Paged {
+            total_count: p.total_count,
+            list,
+        }),
+    ))
+}
+
+// --- one user ------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetUser {
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+    #[serde(default)]
+    with_custom_data: bool,
+    #[serde(default)]
+    with_identities: bool,
+    #[serde(default)]
+    with_department_ids: bool,
+}
+
+async fn one_user(m: &Mgmt, u: User, parts: UserParts) -> Reply {
+    let mut list = users_dto(m.core(), &m.admin, std::slice::from_ref(&u), parts)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, list.pop().unwrap_or(Value::Null)))
+}
+
+async fn get_user(m: Mgmt) -> Reply {
+    let r: GetUser = m.args().map_err(|e| m.fail(e))?;
+    let u = resolve_user(m.core(), &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let parts = UserParts {
+        custom_data: r.with_custom_data,
+        identities: r.with_identities,
+        department_ids: r.with_department_ids,
+    };
+    one_user(&m, u, parts).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetUserBatch {
+    user_ids: Vec<String>,
+    #[serde(default)]
+    user_id_type: UserIdType,
+    #[serde(default)]
+    with_custom_data: bool,
+    #[serde(default)]
+    with_identities: bool,
+    #[serde(default)]
+    with_department_ids: bool,
+}
+
+async fn get_user_batch(m: Mgmt) -> Reply {
+    let r: GetUserBatch = m.args().map_err(|e| m.fail(e))?;
+    let key = match r.user_id_type {
+        UserIdType::UserId => UserKey::Id,
+        UserIdType::ExternalId => UserKey::ExternalId,
+        UserIdType::Phone => UserKey::Phone,
+        UserIdType::Email => UserKey::Email,
+        UserIdType::Username => UserKey::Username,
+        _ => return Err(m.fail(Error::InvalidParameter("userIdType"))),
+    };
+    let users = m
+        .core()
+        .users_by_key(&m.admin, key, &r.user_ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let parts = UserParts {
+        custom_data: r.with_custom_data,
+        identities: r.with_identities,
+        department_ids: r.with_department_ids,
+    };
+    let list = users_dto(m.core(), &m.admin, &users, parts)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, list))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserRef {
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+async fn get_user_identities(m: Mgmt) -> Reply {
+    let r: UserRef = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let ids = super::shapes::identities_dto(core, &m.admin.id, &u.id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, ids))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IsUserExists {
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    external_id: Option<String>,
+}
+
+async fn is_user_exists(m: Mgmt) -> Reply {
+    let r: IsUserExists = m.args().map_err(|e| m.fail(e))?;
+    let mut exists = false;
+    for (key, v) in [
+        (UserKey::Username, r.username),
+        (UserKey::Email, r.email),
+        (UserKey::Phone, r.phone),
+        (UserKey::ExternalId, r.external_id),
+    ] {
+        if let Some(v) = v.filter(|s| !s.is_empty()) {
+            exists |= m
+                .core()
+                .find_user_by(&m.admin, key, &v)
+                .await
+                .map_err(|e| m.fail(e))?
+                .is_some();
+        }
+    }
+    Ok(ok(m.lang, json!({ "exists": exists })))
+}
+
+// --- create / update / delete ----------------------------------------------------------------
+
+/// `PwdEnc`: how a password in the request is protected in transit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PasswordEncryption {
+    #[default]
+    None,
+    Rsa,
+    Sm2,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct CreateOptions {
+    #[serde(default)]
+    keep_password: bool,
+    #[serde(default)]
+    reset_password_on_first_login: bool,
+    #[serde(default)]
+    password_encrypt_type: PasswordEncryption,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateIdentity {
+    ext_idp_id: Option<String>,
+    provider: String,
+    user_id_in_idp: String,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// `CreateUserInfoDto` (the create and batch-create item).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUserInfo {
+    status: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    phone_country_code: Option<String>,
+    username: Option<String>,
+    external_id: Option<String>,
+    email_verified: Option<bool>,
+    #[serde(default)]
+    phone_verified: bool,
+    password: Option<String>,
+    #[serde(default)]
+    custom_data: Option<Map<String, Value>>,
+    #[serde(default)]
+    identities: Vec<CreateIdentity>,
+    #[serde(default)]
+    department_ids: Vec<String>,
+    #[serde(default)]
+    tenant_ids: Vec<String>,
+    #[serde(flatten)]
+    profile: ProfileInput,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUser {
+    #[serde(flatten)]
+    info: CreateUserInfo,
+    #[serde(default)]
+    options: CreateOptions,
+}
+
+fn nonempty(s: Option<String>) -> Option<String> {
+    s.filter(|v| !v.trim().is_empty())
+}
+
+/// A password as sent: plain, or RSA-encrypted with the deployment key. SM2 needs the SM2
+/// key pair of the v3 authentication API, which this server does not have yet.
+async fn password_of(
+    m: &Mgmt,
+    pw: Option<String>,
+    enc: PasswordEncryption,
+) -> Result<Option<String>, Failure> {
+    let Some(pw) = nonempty(pw) else {
+        return Ok(None);
+    };
+    match enc {
+        PasswordEncryption::None => Ok(Some(pw)),
+        PasswordEncryption::Rsa => {
+            let ip = m.facts.client_ip.map(|i| i.to_string());
+            Ok(Some(
+                m.core().decrypt_new_password(&pw, ip.as_deref()).await?,
+            ))
+        }
+        PasswordEncryption::Sm2 => Err(Error::InvalidParameter("passwordEncryptType").into()),
+    }
+}
+
+/// The core's new user from a `CreateUserInfoDto`, and what goes with it.
+async fn new_user(
+    m: &Mgmt,
+    info: CreateUserInfo,
+    opts: &CreateOptions,
+) -> Result<(NewUser, AdminCreate, Map<String, Value>, Vec<String>), Failure> {
+    if !info.tenant_ids.is_empty() {
+        // Tenants are joined through the tenant member API; a create that names them would
+        // otherwise claim a membership it did not make.
+        return Err(Error::InvalidParameter("tenantIds").into());
+    }
+    if info.identities.len() > 1 {
+        return Err(Error::InvalidParameter("identities").into());
+    }
+    let blocked = match info.status.as_deref() {
+        None | Some("Activated") => false,
+        Some("Suspended") => true,
+        Some(_) => return Err(Error::InvalidParameter("status").into()),
+    };
+    let password = password_of(m, info.password, opts.password_encrypt_type).await?;
+    let identity = info.identities.into_iter().next().map(|i| NewIdentity {
+        provider: i.provider,
+        user_id_in_idp: i.user_id_in_idp,
+        openid: None,
+        is_social: i.kind.as_deref() != Some("enterprise"),
+        connection_id: i.ext_idp_id,
+        access_token: i.access_token,
+        refresh_token: i.refresh_token,
+    });
+    let new = NewUser {
+        username: nonempty(info.username),
+        email: nonempty(info.email),
+        phone: nonempty(info.phone),
+        phone_country_code: nonempty(info.phone_country_code),
+        password,
+        password_hash: None,
+        external_id: nonempty(info.external_id),
+        email_verified: info.email_verified,
+        phone_verified: info.phone_verified,
+        register_source: vec!["adminCreated".to_owned()],
+        profile: info.profile.into(),
+        primary_user_id: None,
+        reset_password_on_next_login: opts.reset_password_on_first_login,
+    };
+    let admin = AdminCreate {
+        keep_password: opts.keep_password,
+        blocked,
+        identity,
+        ..AdminCreate::default()
+    };
+    Ok((
+        new,
+        admin,
+        info.custom_data.unwrap_or_default(),
+        info.department_ids,
+    ))
+}
+
+async fn create_user(m: Mgmt) -> Reply {
+    let r: CreateUser = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let (new, opts, custom, departments) = new_user(&m, r.info, &r.options)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let custom: Vec<(String, Value)> = custom.into_iter().collect();
+    // Everything that can be refused is checked before the user exists.
+    core.validate_udf_values(&m.admin.id, UdfTarget::User, &custom)
+        .await
+        .map_err(|e| m.fail(e))?;
+    for d in &departments {
+        core.node_required(&m.admin, d)
+            .await
+            .map_err(|e| m.fail(e))?;
+    }
+    let user = core
+        .admin_create_user(&m.admin, new, opts)
+        .await
+        .map_err(|e| m.fail(e))?;
+    if !custom.is_empty() {
+        core.set_udf_values(&m.admin.id, UdfTarget::User, &user.id, &custom)
+            .await
+            .map_err(|e| m.fail(e))?;
+    }
+    for (i, d) in departments.iter().enumerate() {
+        core.add_node_members(&m.admin.id, d, std::slice::from_ref(&user.id), i == 0)
+            .await
+            .map_err(|e| m.fail(e))?;
+    }
+    let parts = UserParts {
+        custom_data: true,
+        identities: false,
+        department_ids: !departments.is_empty(),
+    };
+    one_user(&m, user, parts).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateUsersBatch {
+    list: Vec<CreateUserInfo>,
+    #[serde(default)]
+    options: CreateOptions,
+}
+
+/// Most users one batch creates: Authing's batch limit for user lookups, kept for creation
+/// so one call stays one short transaction.
+const MAX_CREATE_BATCH: usize = 80;
+
+async fn create_users_batch(m: Mgmt) -> Reply {
+    let r: CreateUsersBatch = m.args().map_err(|e| m.fail(e))?;
+    if r.list.is_empty() {
+        return Err(m.fail(Error::MissingParameter("list")));
+    }
+    if r.list.len() > MAX_CREATE_BATCH {
+        return Err(m.fail(Error::TooManyUsers));
+    }
+    if r.options.keep_password {
+        return Err(m.fail(Error::InvalidParameter("options.keepPassword")));
+    }
+    let mut news = Vec::with_capacity(r.list.len());
+    for info in r.list {
+        let (new, opts, custom, departments) = new_user(&m, info, &r.options)
+            .await
+            .map_err(|e| m.fail(e))?;
+        // One transaction writes users only: the extras of a single create are refused
+        // rather than half-applied.
+        if !custom.is_empty() {
+            return Err(m.fail(Error::InvalidParameter("list.customData")));
+        }
+        if !departments.is_empty() {
+            return Err(m.fail(Error::InvalidParameter("list.departmentIds")));
+        }
+        if opts.identity.is_some() {
+            return Err(m.fail(Error::InvalidParameter("list.identities")));
+        }
+        if opts.blocked {
+            return Err(m.fail(Error::InvalidParameter("list.status")));
+        }
+        news.push(new);
+    }
+    let users = m
+        .core()
+        .import_users(m.admin.pool(), news)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list: Vec<Value> = users.iter().map(user_dto).collect();
+    Ok(ok(m.lang, list))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct UpdateOptions {
+    #[serde(default)]
+    user_id_type: UserIdType,
+    #[serde(default)]
+    reset_password_on_next_login: Option<bool>,
+    #[serde(default)]
+    password_encrypt_type: PasswordEncryption,
+}
+
+/// The `UpdateUserReqDto` members the core's admin update reads, by their shared names.
+const UPDATABLE: &[&str] = &[
+    "email",
+    "phone",
+    "phoneCountryCode",
+    "username",
+    "externalId",
+    "emailVerified",
+    "phoneVerified",
+    "nickname",
+    "photo",
+    "company",
+    "name",
+    "givenName",
+    "familyName",
+    "middleName",
+    "profile",
+    "preferredUsername",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "address",
+    "formatted",
+    "streetAddress",
+    "locality",
+    "region",
+    "postalCode",
+    "city",
+    "province",
+    "country",
+    "browser",
+    "device",
+];
+
+async fn update_one(
+    m: &Mgmt,
+    item: &Map<String, Value>,
+    opts: &UpdateOptions,
+) -> Result<User, Failure> {
+    let user_id = item
+        .get("userId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or(Error::MissingParameter("userId"))?;
+    let core = m.core();
+    let user = resolve_user(core, &m.admin, user_id, opts.user_id_type).await?;
+    let mut changes = Map::new();
+    for key in UPDATABLE {
+        if let Some(v) = item.get(*key) {
+            changes.insert((*key).to_owned(), v.clone());
+        }
+    }
+    match item.get("status") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == "Suspended" => {
+            changes.insert("blocked".into(), Value::Bool(true));
+        }
+        Some(Value::String(s)) if s == "Activated" => {
+            changes.insert("blocked".into(), Value::Bool(false));
+        }
+        Some(_) => return Err(Error::InvalidParameter("status").into()),
+    }
+    let password = password_of(
+        m,
+        match item.get("password") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => return Err(Error::InvalidParameter("password").into()),
+        },
+        opts.password_encrypt_type,
+    )
+    .await?;
+    let custom: Vec<(String, Value)> = match item.get("customData") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(o)) => o.clone().into_iter().collect(),
+        Some(_) => return Err(Error::InvalidParameter("customData").into()),
+    };
+    core.validate_udf_values(&m.admin.id, UdfTarget::User, &custom)
+        .await?;
+    if let Some(reset) = opts.reset_password_on_next_login {
+        changes.insert("resetPasswordOnNextLogin".into(), Value::Bool(reset));
+    }
+    let updated = core
+        .admin_update_user(&m.admin, &user.id, &changes, password)
+        .await?;
+    if !custom.is_empty() {
+        core.set_udf_values(&m.admin.id, UdfTarget::User, &user.id, &custom)
+            .await?;
+    }
+    Ok(updated)
+}
+
+async fn update_user(m: Mgmt) -> Reply {
+    let opts: UpdateOptions = match m.raw_args().get("options") {
+        None | Some(Value::Null) => UpdateOptions::default(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| m.fail(super::params::ParamError::Shape(e.to_string())))?,
+    };
+    let user = update_one(&m, m.raw_args(), &opts)
+        .await
+        .map_err(|e| m.fail(e))?;
+    one_user(
+        &m,
+        user,
+        UserParts {
+            custom_data: true,
+            ..UserParts::default()
+        },
+    )
+    .await
+}
+
+async fn update_user_batch(m: Mgmt) -> Reply {
+    let a = m.raw_args();
+    let opts: UpdateOptions = match a.get("options") {
+        None | Some(Value::Null) => UpdateOptions::default(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| m.fail(super::params::ParamError::Shape(e.to_string())))?,
+    };
+    let Some(Value::Array(list)) = a.get("list") else {
+        return Err(m.fail(Error::MissingParameter("list")));
+    };
+    if list.len() > MAX_CREATE_BATCH {
+        return Err(m.fail(Error::TooManyUsers));
+    }
+    let mut items = Vec::with_capacity(list.len());
+    for v in list {
+        let Value::Object(o) = v else {
+            return Err(m.fail(Error::InvalidParameter("list")));
+        };
+        items.push(o);
+    }
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        out.push(user_dto(
+            &update_one(&m, item, &opts).await.map_err(|e| m.fail(e))?,
+        ));
+    }
+    Ok(ok(m.lang, out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteUsers {
+    user_ids: Vec<String>,
+    #[serde(default)]
+    options: DeleteOptions,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct DeleteOptions {
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+async fn delete_users_batch(m: Mgmt) -> Reply {
+    let r: DeleteUsers = m.args().map_err(|e| m.fail(e))?;
+    let mut ids = Vec::with_capacity(r.user_ids.len());
+    for id in &r.user_ids {
+        let u = resolve_user(m.core(), &m.admin, id, r.options.user_id_type)
+            .await
+            .map_err(|e| m.fail(e))?;
+        ids.push(u.id);
+    }
+    m.core()
+        .delete_users(&m.admin, &ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KickUsers {
+    user_id: String,
+    #[serde(default)]
+    app_ids: Vec<String>,
+    #[serde(default)]
+    options: DeleteOptions,
+}
+
+/// `kickUsers`: the user's sessions end. Tessera's sessions are per user, not per app: a
+/// kick from any app ends them all, which is the safe reading of "log this user out".
+async fn kick_users(m: Mgmt) -> Reply {
+    let r: KickUsers = m.args().map_err(|e| m.fail(e))?;
+    let u = resolve_user(m.core(), &m.admin, &r.user_id, r.options.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let _ = r.app_ids;
+    m.core()
+        .end_user_sessions(&m.admin, &[u.id])
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}

@@ -1,0 +1,61 @@
+// Helpers for the v3 ManagementClient tests (authing-node-sdk@4.0.1, seed 003), built as the
+// seed shows: `new ManagementClient({accessKeyId, accessKeySecret, host})`.
+import assert from 'node:assert/strict';
+import { ManagementClient } from 'authing-node-sdk';
+import { TESSERA_URL, pool } from './helpers.mjs';
+
+/** A v3 ManagementClient signing with the pool's own key (its id and secret). */
+export function v3(poolName, extra = {}) {
+  const p = pool(poolName);
+  return new ManagementClient({
+    accessKeyId: p.userPoolId,
+    accessKeySecret: p.secret,
+    host: TESSERA_URL,
+    ...extra,
+  });
+}
+
+/** A v3 ManagementClient signing with the access key created with the pool. */
+export function v3Key(poolName, extra = {}) {
+  const p = pool(poolName);
+  return new ManagementClient({
+    accessKeyId: p.accessKeyId,
+    accessKeySecret: p.accessKeySecret,
+    host: TESSERA_URL,
+    ...extra,
+  });
+}
+
+/** The `data` of a successful envelope; fails with the whole answer otherwise. */
+export function data(res) {
+  assert.equal(typeof res, 'object', `an envelope: ${res}`);
+  assert.equal(res.statusCode, 200, `success expected: ${JSON.stringify(res)}`);
+  return res.data;
+}
+
+/**
+ * A refusal: a non-200 statusCode with a message (and the apiCode when one is expected).
+ * Returns the envelope.
+ */
+export function refused(res, { statusCode, apiCode, message } = {}) {
+  const shown = JSON.stringify(res);
+  assert.equal(typeof res, 'object', shown);
+  assert.notEqual(res.statusCode, 200, `a refusal expected: ${shown}`);
+  assert.equal(typeof res.message, 'string', shown);
+  assert.ok(res.message.length > 0, shown);
+  if (statusCode !== undefined) assert.equal(res.statusCode, statusCode, shown);
+  if (apiCode !== undefined) assert.equal(res.apiCode, apiCode, shown);
+  if (message !== undefined) assert.match(res.message, message, shown);
+  return res;
+}
+
+/** Raw v3 call, for what the SDK cannot send (bad signatures, malformed bodies). */
+export async function raw(path, { method = 'POST', headers = {}, body } = {}) {
+  const r = await fetch(`${TESSERA_URL}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  assert.equal(r.status, 200, `HTTP 200 expected for ${path}, got ${r.status}`);
+  return r.json();
+}
