@@ -278,6 +278,8 @@ pub enum Entity {
     EnvVar,
     /// A pool's domain label.
     PoolDomain,
+    /// A user's bound MFA factor (a TOTP secret).
+    MfaFactor,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -312,6 +314,7 @@ impl fmt::Display for Entity {
             Entity::ExternalIdentity => "external identity",
             Entity::EnvVar => "environment variable",
             Entity::PoolDomain => "pool domain",
+            Entity::MfaFactor => "MFA factor",
         })
     }
 }

@@ -78,3 +78,17 @@ impl Core {
         Ok(f)
     }
 }
+
+impl Core {
+    /// The user's TOTP secret, as bound or imported (`getOtpSecretByUser`): an
+    /// administrator moving users to another system needs it, as with `import_totp` the
+    /// other way. `None` when the user has no TOTP factor.
+    pub async fn otp_secret(&self, pool: &PoolAdmin, user_id: &str) -> Result<Option<String>> {
+        self.check_user(pool, user_id).await?;
+        let factors = self.store.mfa_factors(&pool.id, user_id).await?;
+        Ok(factors
+            .into_iter()
+            .find(|f| f.kind == MfaType::Otp && f.enabled)
+            .and_then(|f| f.secret))
+    }
+}

@@ -434,6 +434,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::ExternalIdentity => ("identity", "identity"),
         Entity::EnvVar => ("env", "env"),
         Entity::PoolDomain => ("domain", "domain"),
+        Entity::MfaFactor => ("MFA 因素", "MFA factor"),
     }
 }
 

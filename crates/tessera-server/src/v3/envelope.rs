@@ -73,8 +73,16 @@ pub struct V3Error(pub Failure, pub Lang);
 
 impl IntoResponse for V3Error {
     fn into_response(self) -> Response {
+        Json(self.body()).into_response()
+    }
+}
+
+impl V3Error {
+    /// The failure envelope.
+    pub fn body(&self) -> serde_json::Value {
         let V3Error(failure, lang) = self;
-        let (status, api_code, message): (u16, i64, String) = match &failure {
+        let lang = *lang;
+        let (status, api_code, message): (u16, i64, String) = match failure {
             Failure::Core(e) => {
                 log_error(e);
                 (
@@ -121,13 +129,34 @@ impl IntoResponse for V3Error {
             "message": message,
             "requestId": tessera_core::ids::new_id(),
         });
-        if let Failure::Core(e) = &failure {
+        if let Failure::Core(e) = failure {
             if let Some(d) = errors::data(e) {
                 body["data"] = d;
             }
         }
-        Json(body).into_response()
+        body
     }
+}
+
+/// For the few `/api/v3/*` routes the v2 SDK (authing-js-sdk 4.x) calls too, with its
+/// management token: the v3 envelope plus the `code` member the v2 SDK checks (`v2-wire.md`
+/// §2.2), so one route serves both SDKs.
+pub fn dual(lang: Lang, r: Result<serde_json::Value, V3Error>) -> Response {
+    let body = match r {
+        Ok(data) => json!({
+            "statusCode": 200,
+            "code": 200,
+            "apiCode": 0,
+            "message": lang.pick("操作成功", "Success"),
+            "data": data,
+        }),
+        Err(e) => {
+            let mut b = e.body();
+            b["code"] = b["apiCode"].clone();
+            b
+        }
+    };
+    Json(body).into_response()
 }
 
 pub type Reply = Result<Response, V3Error>;

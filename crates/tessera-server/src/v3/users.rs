@@ -5,11 +5,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use tessera_core::clock::iso8601;
 use tessera_core::model::User;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::udf::UdfTarget;
 use tessera_core::service::user_admin::{AdminCreate, NewIdentity};
 use tessera_core::service::users::NewUser;
+use tessera_core::store::users::LoginEventQuery;
 use tessera_core::store::users::{SearchField, UserKey, UserQuery};
 use tessera_core::Error;
 
@@ -36,6 +38,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-user-identities", get(get_user_identities))
         .route("/api/v3/list-archived-users", get(list_archived_users))
         .route("/api/v3/kick-users", post(kick_users))
+        .route("/api/v3/resign-user", post(resign_user))
+        .route("/api/v3/resign-user-batch", post(resign_user_batch))
+        .route("/api/v3/get-user-login-history", get(login_history))
+        .route("/api/v3/get-user-mfa-info", get(mfa_info))
+        .route("/api/v3/get-mfa-status", get(mfa_status))
+        .route("/api/v3/import-otp", post(import_otp))
+        .route("/api/v3/get-otp-secret-by-user", get(otp_secret))
 }
 
 fn paged(p: Paged<Value>) -> Value {
@@ -225,7 +234,7 @@ async fn list_archived_users(m: Mgmt) -> Reply {
     let list = p
         .list
         .iter()
-        .map(|u| json!({ "userId": u.id, "archivedAt": u.updated_at }))
+        .map(|u| json!({ "userId": u.id, "archivedAt": iso8601(u.updated_at) }))
         .collect();
     Ok(ok(
         m.lang,
@@ -815,4 +824,261 @@ async fn kick_users(m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))
+}
+
+// --- login history and MFA ------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LoginHistory {
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+    app_id: Option<String>,
+    client_ip: Option<String>,
+    start: Option<i64>,
+    end: Option<i64>,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `getUserLoginHistory`: the user's successful logins, newest first, as the core records
+/// them at every login (`UserLoginHistoryDto`).
+async fn login_history(m: Mgmt) -> Reply {
+    let r: LoginHistory = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let q = LoginEventQuery {
+        user_ids: vec![u.id],
+        app_ids: r.app_id.into_iter().collect(),
+        ip: r.client_ip,
+        start: r.start,
+        end: r.end,
+    };
+    let events = core
+        .login_events(&m.admin, &q, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let mut list = Vec::with_capacity(events.list.len());
+    for e in &events.list {
+        let app = match &e.app_id {
+            Some(id) => core.app(id).await.ok().filter(|a| a.pool_id == m.admin.id),
+            None => None,
+        };
+        list.push(json!({
+            "appId": e.app_id,
+            "appName": app.as_ref().map(|a| a.name.clone()),
+            "appLogo": app.as_ref().and_then(|a| a.logo.clone()),
+            "appLoginUrl": app.as_ref().map(|a| format!("{}/oidc/auth?client_id={}", core.public_url(), a.id)),
+            "clientIp": e.ip,
+            "userAgent": e.user_agent,
+            "time": iso8601(e.at),
+        }));
+    }
+    Ok(ok(
+        m.lang,
+        paged(Paged {
+            total_count: events.total_count,
+            list,
+        }),
+    ))
+}
+
+/// `getUserMfaInfo`: which factors the user has bound. Tessera binds TOTP and face factors;
+/// SMS and email MFA use the user's verified phone and email, so they read as enabled when
+/// those are.
+async fn mfa_info(m: Mgmt) -> Reply {
+    let r: UserRef = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let st = core
+        .mfa_status(&m.admin, &u.id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let word = |on: bool| if on { "ENABLED" } else { "DISABLED" };
+    Ok(ok(
+        m.lang,
+        json!({
+            "totpStatus": word(st.otp),
+            "faceMfaStatus": word(st.face),
+            "smsMfaStatus": word(u.phone.is_some() && u.phone_verified),
+            "emailMfaStatus": word(u.email.is_some() && u.email_verified),
+        }),
+    ))
+}
+
+/// `getUserMfaStatus` (`GetMfaInfoDataDto`): the factors and the contacts MFA would use.
+async fn mfa_status(m: Mgmt) -> Reply {
+    let r: UserRef = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let st = core
+        .mfa_status(&m.admin, &u.id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(
+        m.lang,
+        json!({
+            "mfaToken": "",
+            "mfaPhone": if u.phone_verified { u.phone.clone() } else { None },
+            "mfaPhoneCountryCode": if u.phone_verified { u.phone_country_code.clone() } else { None },
+            "mfaEmail": if u.email_verified { u.email.clone() } else { None },
+            "nickname": u.profile.nickname,
+            "username": u.username,
+            "phone": u.phone,
+            "phoneCountryCode": u.phone_country_code,
+            "faceMfaEnabled": st.face,
+            "totpMfaEnabled": st.otp,
+            "applicationMfa": [],
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OtpData {
+    secret: String,
+    recovery_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OtpItem {
+    user_id: String,
+    otp: OtpData,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ImportOtp {
+    list: Vec<OtpItem>,
+}
+
+/// `importOtp`: every user is checked before the first secret is stored, so a list naming
+/// an unknown user imports nothing.
+async fn import_otp(m: Mgmt) -> Reply {
+    let r: ImportOtp = m.args().map_err(|e| m.fail(e))?;
+    if r.list.is_empty() {
+        return Err(m.fail(Error::MissingParameter("list")));
+    }
+    if r.list.len() > MAX_CREATE_BATCH {
+        return Err(m.fail(Error::TooManyUsers));
+    }
+    let core = m.core();
+    for item in &r.list {
+        if item.otp.secret.is_empty() {
+            return Err(m.fail(Error::MissingParameter("otp.secret")));
+        }
+        resolve_user(core, &m.admin, &item.user_id, UserIdType::UserId)
+            .await
+            .map_err(|e| m.fail(e))?;
+    }
+    for item in &r.list {
+        core.import_totp(
+            &m.admin,
+            &item.user_id,
+            &item.otp.secret,
+            item.otp.recovery_code.as_deref(),
+        )
+        .await
+        .map_err(|e| m.fail(e))?;
+    }
+    Ok(super::envelope::done(m.lang))
+}
+
+async fn otp_secret(m: Mgmt) -> Reply {
+    let r: UserRef = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let secret = core
+        .otp_secret(&m.admin, &u.id)
+        .await
+        .map_err(|e| m.fail(e))?
+        .ok_or_else(|| m.fail(Error::NotFound(tessera_core::Entity::MfaFactor)))?;
+    Ok(ok(m.lang, json!({ "secret": secret })))
+}
+
+// --- resignation -----------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Resign {
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResignBatch {
+    user_ids: Vec<String>,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+/// Archives the users (`resignUser`): they can no longer log in and are listed by
+/// `listArchivedUsers`. Every id is resolved before the first is archived.
+async fn resign(
+    m: &Mgmt,
+    ids: &[String],
+    ty: UserIdType,
+) -> Result<Value, super::envelope::V3Error> {
+    let mut resolved = Vec::with_capacity(ids.len());
+    for id in ids {
+        resolved.push(
+            resolve_user(m.core(), &m.admin, id, ty)
+                .await
+                .map_err(|e| m.fail(e))?
+                .id,
+        );
+    }
+    m.core()
+        .archive_users(&m.admin, &resolved)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(json!({ "success": true }))
+}
+
+/// Served to both SDKs: authing-js-sdk 4.x's `users.resignUser` calls this v3 path with its
+/// v2 management token and reads the v2 `code` (`envelope::dual`).
+async fn resign_user(m: Result<Mgmt, super::envelope::V3Error>) -> axum::response::Response {
+    match m {
+        Err(e) => {
+            let lang = e.1;
+            super::envelope::dual(lang, Err(e))
+        }
+        Ok(m) => {
+            let r = match m.args::<Resign>() {
+                Ok(r) => resign(&m, std::slice::from_ref(&r.user_id), r.user_id_type).await,
+                Err(e) => Err(m.fail(e)),
+            };
+            super::envelope::dual(m.lang, r)
+        }
+    }
+}
+
+async fn resign_user_batch(m: Result<Mgmt, super::envelope::V3Error>) -> axum::response::Response {
+    match m {
+        Err(e) => {
+            let lang = e.1;
+            super::envelope::dual(lang, Err(e))
+        }
+        Ok(m) => {
+            let r = match m.args::<ResignBatch>() {
+                Ok(r) if r.user_ids.is_empty() => Err(m.fail(Error::MissingParameter("userIds"))),
+                Ok(r) => resign(&m, &r.user_ids, r.user_id_type).await,
+                Err(e) => Err(m.fail(e)),
+            };
+            super::envelope::dual(m.lang, r)
+        }
+    }
 }

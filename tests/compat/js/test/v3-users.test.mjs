@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient as V2Management } from 'authing-js-sdk';
-import { TESSERA_URL, pool, uniqueEmail, uniqueUsername, cnPhone } from './helpers.mjs';
+import { TESSERA_URL, pool, client, uniqueEmail, uniqueUsername, cnPhone } from './helpers.mjs';
 import { v3, data, refused } from './v3-helpers.mjs';
 
 const P = 'v3Users';
@@ -99,4 +99,59 @@ test('bad input: wrong types, missing fields, unknown enums, another pool\'s use
   refused(await mc.updateUser({ userId: theirs.userId, nickname: 'changed' }), { statusCode: 404 });
   refused(await mc.deleteUsersBatch({ userIds: [theirs.userId] }), { statusCode: 404 });
   assert.equal(data(await other.getUser({ userId: theirs.userId })).nickname, 'keep');
+});
+
+test('login history, kick and resignation: what a v2 login records, v3 reads and ends', async () => {
+  const username = uniqueUsername('hist');
+  const u = data(await mc.createUser({ username, password: 'passw0rd!' }));
+  const auth = client(P);
+  const logged = await auth.loginByUsername(username, 'passw0rd!');
+  const hist = data(await mc.getUserLoginHistory({ userId: u.userId }));
+  assert.equal(hist.totalCount, 1);
+  assert.equal(hist.list[0].appId, pool(P).appId);
+  assert.match(hist.list[0].time, /^\d{4}-\d{2}-\d{2}T/);
+  const st = await auth.checkLoginStatus(logged.token);
+  assert.equal(st.status, true);
+  assert.deepEqual(data(await mc.kickUsers({ userId: u.userId, appIds: [pool(P).appId] })), { success: true });
+  const after = await auth.checkLoginStatus(logged.token);
+  assert.equal(after.status, false, 'a kicked user\'s token no longer counts');
+  assert.deepEqual(data(await mc.resignUser({ userId: u.userId })), { success: true });
+  const archived = data(await mc.listArchivedUsers({ page: 1, limit: 50 }));
+  assert.ok(archived.list.some(a => a.userId === u.userId));
+  await assert.rejects(auth.loginByUsername(username, 'passw0rd!'));
+  const a = data(await mc.createUser({ username: uniqueUsername('rb') }));
+  const b = data(await mc.createUser({ username: uniqueUsername('rb') }));
+  refused(await mc.resignUserBatch({ userIds: [a.userId, 'nobody'] }), { statusCode: 404, apiCode: 2004 });
+  assert.equal(data(await mc.getUser({ userId: a.userId })).status, 'Activated', 'nothing archived');
+  data(await mc.resignUserBatch({ userIds: [a.userId, b.userId] }));
+});
+
+test('importOtp then getOtpSecretByUser and the MFA views', async () => {
+  const u = data(await mc.createUser({ username: uniqueUsername('otp') }));
+  refused(await mc.getOtpSecretByUser({ userId: u.userId }), { statusCode: 404 });
+  const before = data(await mc.getUserMfaInfo({ userId: u.userId }));
+  assert.equal(before.totpStatus, 'DISABLED');
+  refused(await mc.importOtp({ list: [{ userId: u.userId, otp: { secret: 'JBSWY3DPEHPK3PXP' } }, { userId: 'nobody', otp: { secret: 'X' } }] }), { statusCode: 404 });
+  refused(await mc.getOtpSecretByUser({ userId: u.userId }), { statusCode: 404 });
+  const r = await mc.importOtp({ list: [{ userId: u.userId, otp: { secret: 'JBSWY3DPEHPK3PXP', recoveryCode: 'r-1' } }] });
+  assert.equal(r.statusCode, 200, JSON.stringify(r));
+  assert.equal(data(await mc.getOtpSecretByUser({ userId: u.userId })).secret, 'JBSWY3DPEHPK3PXP');
+  assert.equal(data(await mc.getUserMfaInfo({ userId: u.userId })).totpStatus, 'ENABLED');
+  const st = data(await mc.getUserMfaStatus({ userId: u.userId }));
+  assert.equal(st.totpMfaEnabled, true);
+  assert.equal(st.username, u.username);
+});
+
+test('updateUserBatch and identities', async () => {
+  const a = data(await mc.createUser({ username: uniqueUsername('ub'),
+    identities: [{ extIdpId: 'idp-1', provider: 'github', type: 'social', userIdInIdp: 'gh-1', userInfoInIdp: {}, originConnIds: [] }] }));
+  const b = data(await mc.createUser({ username: uniqueUsername('ub') }));
+  const out = data(await mc.updateUserBatch({ list: [{ userId: a.userId, nickname: 'A' }, { userId: b.userId, nickname: 'B' }] }));
+  assert.deepEqual(out.map(u => u.nickname), ['A', 'B']);
+  const ids = data(await mc.getUserIdentities({ userId: a.userId }));
+  assert.equal(ids.length, 1);
+  assert.equal(ids[0].provider, 'github');
+  assert.equal(ids[0].userIdInIdp, 'gh-1');
+  const found = data(await mc.getUser({ userId: 'github:gh-1', userIdType: 'identity' }));
+  assert.equal(found.userId, a.userId);
 });

@@ -64,8 +64,6 @@ pub fn routes() -> Router<AppState> {
             "/api/v2/analysis/exist-defined-field-count",
             get(udf_user_count),
         )
-        .route("/api/v3/resign-user", post(resign_user))
-        .route("/api/v3/resign-user-batch", post(resign_users))
         .route("/api/v2/password/check", post(password_check))
 }
 
@@ -773,32 +771,6 @@ async fn udf_user_count(admin: Admin, RawQuery(q): RawQuery) -> Reply {
                 .ok_or(Error::MissingParameter("definedFieldKey"))?;
             let n = admin.core().udf_user_count(&admin.pool, key).await?;
             Ok(done(admin.lang(), json!({ "key": key, "count": n })))
-        })
-        .await
-}
-
-async fn resign_user(admin: Admin, bytes: Bytes) -> Reply {
-    admin
-        .reply(async {
-            let b = body(&bytes)?;
-            admin
-                .core()
-                .archive_users(&admin.pool, &[req_str(&b, "userId")?])
-                .await?;
-            Ok(done(admin.lang(), Value::Null))
-        })
-        .await
-}
-
-async fn resign_users(admin: Admin, bytes: Bytes) -> Reply {
-    admin
-        .reply(async {
-            let b = body(&bytes)?;
-            admin
-                .core()
-                .archive_users(&admin.pool, &str_list(&b, "userIds")?)
-                .await?;
-            Ok(done(admin.lang(), Value::Null))
         })
         .await
 }
