@@ -88,6 +88,10 @@ struct FilterItem {
 #[serde(rename_all = "camelCase")]
 struct ListUsersRequest {
     keywords: Option<String>,
+    /// Seed 003's quick-start passes `{page, limit}` at the top level rather than in
+    /// `options.pagination`; either is read, `options` first.
+    page: Option<i64>,
+    limit: Option<i64>,
     #[serde(default)]
     advanced_filter: Vec<FilterItem>,
     #[serde(default)]
@@ -179,7 +183,11 @@ async fn list_users(m: Mgmt) -> Reply {
         apply_filter(&mut q, f).map_err(|e| m.fail(e))?;
     }
     let o = &r.options;
-    let page = Page::new(o.pagination.page, o.pagination.limit).map_err(|e| m.fail(e))?;
+    let page = Page::new(
+        o.pagination.page.or(r.page),
+        o.pagination.limit.or(r.limit),
+    )
+    .map_err(|e| m.fail(e))?;
     let parts = UserParts {
         custom_data: o.with_custom_data,
         identities: o.with_identities,
