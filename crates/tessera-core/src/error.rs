@@ -254,6 +254,10 @@ pub enum Entity {
     EnvVar,
     /// A pool's domain label.
     PoolDomain,
+    /// A post (job position).
+    Post,
+    /// A post's code, unique per pool.
+    PostCode,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -288,6 +292,8 @@ impl fmt::Display for Entity {
             Entity::ExternalIdentity => "external identity",
             Entity::EnvVar => "environment variable",
             Entity::PoolDomain => "pool domain",
+            Entity::Post => "post",
+            Entity::PostCode => "post code",
         })
     }
 }

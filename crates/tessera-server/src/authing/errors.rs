@@ -401,6 +401,8 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::ExternalIdentity => ("identity", "identity"),
         Entity::EnvVar => ("env", "env"),
         Entity::PoolDomain => ("domain", "domain"),
+        Entity::Post => ("岗位", "post"),
+        Entity::PostCode => ("岗位 code", "post code"),
     }
 }
 
