@@ -1,7 +1,10 @@
 -- Version 12: posts (job positions) of a pool, and their links to departments (org nodes)
 -- and users. Which links go with a deleted post, user or node is decided by the core
--- (service/cascade.rs); the foreign keys' ON DELETE CASCADE is the schema's own guarantee
--- for deletes that do not pass through it (a pool, a user merged into another on linking).
+-- (service/cascade.rs). The foreign keys keep links to rows that exist: posts and nodes are
+-- deleted only through the core's cascade, so their keys have no ON DELETE action, and a
+-- delete that left links behind would be refused rather than leave them dangling. A user is
+-- also deleted past the cascade, when merged into another on account linking, so its links
+-- go with it by the schema; and everything goes with its pool.
 
 CREATE TABLE posts (
     id           TEXT PRIMARY KEY,
@@ -20,18 +23,18 @@ CREATE INDEX posts_list_idx ON posts (pool_id, created_at, id);
 -- The primary keys serve "the links of a post" (listing and counting); the second indexes
 -- serve "the posts of a user / department" and the cascades of a deleted user or node.
 CREATE TABLE post_departments (
-    post_id     TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
-    node_id     TEXT NOT NULL REFERENCES org_nodes (id) ON DELETE CASCADE,
-    pool_id     TEXT NOT NULL,
+    post_id     TEXT NOT NULL REFERENCES posts (id),
+    node_id     TEXT NOT NULL REFERENCES org_nodes (id),
+    pool_id     TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (post_id, node_id)
 );
 CREATE INDEX post_departments_node_idx ON post_departments (node_id);
 
 CREATE TABLE post_users (
-    post_id     TEXT NOT NULL REFERENCES posts (id) ON DELETE CASCADE,
+    post_id     TEXT NOT NULL REFERENCES posts (id),
     user_id     TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-    pool_id     TEXT NOT NULL,
+    pool_id     TEXT NOT NULL REFERENCES user_pools (id) ON DELETE CASCADE,
     created_at  BIGINT NOT NULL,
     PRIMARY KEY (post_id, user_id)
 );

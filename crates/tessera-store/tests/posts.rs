@@ -17,7 +17,7 @@ use tessera_core::service::directory::NewNode;
 use tessera_core::service::paging::Page;
 use tessera_core::service::posts::{NewPost, PostFilter, PostPatch, MAX_POST_BATCH};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::{PostsTx, Store, Units};
+use tessera_core::store::{AccountStore, Store, Units};
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
@@ -685,6 +685,14 @@ async fn user_and_department_posts(db: &TestDb) {
     expected.sort();
     assert_eq!(pairs, expected);
 
+    // A page's worth of users is read in parts, none left out.
+    let mut page_ids: Vec<String> = (0..MAX_POST_BATCH + 50).map(|i| format!("x{i}")).collect();
+    page_ids.push(bob.clone());
+    assert_eq!(
+        fx.core.user_post_ids(&fx.admin, &page_ids).await.unwrap(),
+        vec![(bob.clone(), p2.clone())]
+    );
+
     // An empty list leaves every post.
     fx.core.set_user_posts(&fx.admin, &user, &[]).await.unwrap();
     assert!(fx.user_post_codes(&user).await.is_empty());
@@ -778,6 +786,17 @@ async fn cascades(db: &TestDb) {
     let mut left = fx.user_post_codes(&u2).await;
     left.sort();
     assert_eq!(left, ["dev", "ops"]);
+
+    // A user merged into another on account linking (deleted past the core's cascade)
+    // takes its links too.
+    let u3 = fx.user("u3").await;
+    fx.core
+        .connect_user_post(&fx.admin, &u3, &ops)
+        .await
+        .unwrap();
+    assert_eq!(fx.rows("post_users").await, 3);
+    fx.store.merge_user_into(&fx.pool, &u3, &u2).await.unwrap();
+    assert_eq!(fx.rows("post_users").await, 2);
 
     // A deleted node takes its subtree's department links.
     fx.core
@@ -947,6 +966,27 @@ async fn other_pools_posts_are_absent(db: &TestDb) {
     tx.commit().await.unwrap();
     assert_eq!(fx.post("dev").await.post.id, our_post);
     assert_eq!(fx.user_post_codes(&our_user).await, ["dev"]);
+
+    // A pool's rows, links included, go with the pool (the schema's keys allow it).
+    let again = fx
+        .core
+        .create_post(&them, new_post("ops", "Ops", &[&theirs.b]))
+        .await
+        .unwrap()
+        .post
+        .id;
+    fx.core
+        .connect_user_post(&them, &their_user, &again)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM user_pools WHERE id = $1")
+        .bind(&op)
+        .execute(fx.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fx.rows("posts").await, 1);
+    assert_eq!(fx.rows("post_users").await, 1);
+    assert_eq!(fx.rows("post_departments").await, 1);
 }
 
 backend_tests! {

@@ -203,7 +203,8 @@ impl Core {
             Some(ids) => Some(id_list(&ids, "departmentIdList")?),
             None => None,
         };
-        let (pool_id, code, at) = (pool.pool_id().to_owned(), code.to_owned(), clock::now_ms());
+        let code = check_code(code, "code")?;
+        let (pool_id, at) = (pool.pool_id().to_owned(), clock::now_ms());
         let post_id = self
             .pool_write(pool.pool_id(), move |tx| {
                 Box::pin(async move {
@@ -225,7 +226,7 @@ impl Core {
 
     /// Removes the post with this code and its links to users and departments.
     pub async fn remove_post(&self, pool: &PoolAdmin, code: &str) -> Result<()> {
-        let (pool_id, code) = (pool.pool_id().to_owned(), code.to_owned());
+        let (pool_id, code) = (pool.pool_id().to_owned(), check_code(code, "code")?);
         self.pool_write(pool.pool_id(), move |tx| {
             Box::pin(async move {
                 let post = tx
@@ -242,7 +243,7 @@ impl Core {
     pub async fn post(&self, pool: &PoolAdmin, code: &str) -> Result<PostDetail> {
         let post = self
             .store
-            .find_post(pool.pool_id(), code.trim())
+            .find_post(pool.pool_id(), &check_code(code, "code")?)
             .await?
             .ok_or(Error::NotFound(Entity::Post))?;
         self.with_departments(pool, post).await
@@ -324,16 +325,14 @@ impl Core {
             .await
     }
 
-    /// `(user id, post id)` for every post these users hold (a `UserDto`'s `postIdList`).
+    /// `(user id, post id)` for every post these users hold (a `UserDto`'s `postIdList`),
+    /// each user's oldest link first.
     pub async fn user_post_ids(
         &self,
         pool: &PoolAdmin,
         user_ids: &[String],
     ) -> Result<Vec<(String, String)>> {
-        let ids = id_list(user_ids, "userIds")?;
-        self.store
-            .links_to(pool.pool_id(), PostLink::User, &ids)
-            .await
+        self.links_to(pool, PostLink::User, user_ids).await
     }
 
     /// `(node id, post id)` for every post these departments offer (a `DepartmentDto`'s
@@ -343,10 +342,23 @@ impl Core {
         pool: &PoolAdmin,
         node_ids: &[String],
     ) -> Result<Vec<(String, String)>> {
-        let ids = id_list(node_ids, "departmentIds")?;
-        self.store
-            .links_to(pool.pool_id(), PostLink::Department, &ids)
-            .await
+        self.links_to(pool, PostLink::Department, node_ids).await
+    }
+
+    /// The links to these users or nodes, read [`MAX_POST_BATCH`] ids at a time: the ids
+    /// come from a page the façade already read (up to a page's size), not from a caller's
+    /// list, so a long one is read in parts rather than refused.
+    async fn links_to(
+        &self,
+        pool: &PoolAdmin,
+        link: PostLink,
+        other_ids: &[String],
+    ) -> Result<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        for part in unique(other_ids).chunks(MAX_POST_BATCH) {
+            out.extend(self.store.links_to(pool.pool_id(), link, part).await?);
+        }
+        Ok(out)
     }
 
     /// The user holds exactly these posts afterwards: posts not listed are left, new ones
