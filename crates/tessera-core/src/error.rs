@@ -280,6 +280,10 @@ pub enum Entity {
     PoolDomain,
     /// A user's bound MFA factor (a TOTP secret).
     MfaFactor,
+    /// A post (job position).
+    Post,
+    /// A post's code, unique per pool.
+    PostCode,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -315,6 +319,8 @@ impl fmt::Display for Entity {
             Entity::EnvVar => "environment variable",
             Entity::PoolDomain => "pool domain",
             Entity::MfaFactor => "MFA factor",
+            Entity::Post => "post",
+            Entity::PostCode => "post code",
         })
     }
 }

@@ -13,10 +13,13 @@
 //! application id) with its contents, and leaves the tenants that used it; a tenant takes its
 //! members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
-//! user takes what names it and its sub-accounts (with what names them).
+//! user takes what names it and its sub-accounts (with what names them). A post takes its
+//! links to users and departments; a user (sub-accounts included) or a node takes its post
+//! links, never the post.
 
 use crate::error::{Error, Result};
 use crate::model::directory::TargetType;
+use crate::model::post::PostLink;
 use crate::service::udf::UdfTarget;
 use crate::store::apps::AppRows;
 use crate::store::authorization::GrantsOn;
@@ -88,6 +91,8 @@ pub(crate) async fn delete_nodes(
         return Ok(());
     }
     forget_targets(tx, pool_id, TargetType::OrgNode, ids).await?;
+    tx.delete_post_links_to(pool_id, PostLink::Department, ids)
+        .await?;
     tx.delete_node_members(pool_id, ids).await?;
     tx.delete_nodes(pool_id, ids).await
 }
@@ -213,7 +218,25 @@ pub(crate) async fn delete_users(
     let mut named = tx.sub_account_ids(pool_id, &ids).await?;
     named.extend(ids.iter().cloned());
     forget_targets(tx, pool_id, TargetType::User, &named).await?;
+    tx.delete_post_links_to(pool_id, PostLink::User, &named)
+        .await?;
     tx.delete_users(pool_id, &ids).await
+}
+
+/// Deletes these posts (every id a post of the pool: the caller's to check) with their
+/// links to users and departments.
+pub(crate) async fn delete_posts(
+    tx: &mut dyn WriteTx,
+    pool_id: &str,
+    ids: &[String],
+) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    for link in [PostLink::User, PostLink::Department] {
+        tx.delete_links_of_posts(pool_id, link, ids).await?;
+    }
+    tx.delete_posts(pool_id, ids).await
 }
 
 pub(crate) async fn delete_ext_idp(tx: &mut dyn WriteTx, pool_id: &str, id: &str) -> Result<()> {

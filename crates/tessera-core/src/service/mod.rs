@@ -24,6 +24,7 @@ pub mod paging;
 pub mod policies;
 pub mod pool_admin;
 pub mod pools;
+pub mod posts;
 pub mod register;
 pub mod settings;
 pub mod tenants;

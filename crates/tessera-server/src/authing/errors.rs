@@ -435,6 +435,8 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::EnvVar => ("env", "env"),
         Entity::PoolDomain => ("domain", "domain"),
         Entity::MfaFactor => ("MFA 因素", "MFA factor"),
+        Entity::Post => ("岗位", "post"),
+        Entity::PostCode => ("岗位 code", "post code"),
     }
 }
 

@@ -39,6 +39,7 @@ mod authorization;
 mod directory;
 mod oidc;
 mod pool_admin;
+mod posts;
 mod statement;
 mod tenants;
 mod unit;
