@@ -11,6 +11,7 @@ mod call;
 mod catalog;
 mod envelope;
 mod params;
+mod posts;
 mod shapes;
 mod signature;
 mod token;
@@ -26,5 +27,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(posts::routes())
         .merge(unsupported::routes())
 }

@@ -65,6 +65,8 @@ pub struct UserParts {
     pub custom_data: bool,
     pub identities: bool,
     pub department_ids: bool,
+    /// `withPost`: `postIdList`, the posts the user holds.
+    pub posts: bool,
 }
 
 /// `UserDto` (Appendix A). A blocked user reads as `Suspended`, Authing's status for an
@@ -177,6 +179,18 @@ pub async fn users_dto(
                 }
             }
             v["customData"] = Value::Object(data);
+        }
+    }
+    if parts.posts && !users.is_empty() {
+        let ids: Vec<String> = users.iter().map(|u| u.id.clone()).collect();
+        let links = core.user_post_ids(admin, &ids).await?;
+        for (v, u) in out.iter_mut().zip(users) {
+            let held: Vec<&String> = links
+                .iter()
+                .filter(|(user, _)| *user == u.id)
+                .map(|(_, post)| post)
+                .collect();
+            v["postIdList"] = json!(held);
         }
     }
     for (v, u) in out.iter_mut().zip(users) {

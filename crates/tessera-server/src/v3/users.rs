@@ -73,6 +73,8 @@ struct ListOptions {
     with_identities: bool,
     #[serde(default)]
     with_department_ids: bool,
+    #[serde(default)]
+    with_post: bool,
 }
 
 #[derive(Deserialize)]
@@ -183,15 +185,13 @@ async fn list_users(m: Mgmt) -> Reply {
         apply_filter(&mut q, f).map_err(|e| m.fail(e))?;
     }
     let o = &r.options;
-    let page = Page::new(
-        o.pagination.page.or(r.page),
-        o.pagination.limit.or(r.limit),
-    )
-    .map_err(|e| m.fail(e))?;
+    let page = Page::new(o.pagination.page.or(r.page), o.pagination.limit.or(r.limit))
+        .map_err(|e| m.fail(e))?;
     let parts = UserParts {
         custom_data: o.with_custom_data,
         identities: o.with_identities,
         department_ids: o.with_department_ids,
+        posts: o.with_post,
     };
     page_of_users(&m, &q, page, parts).await
 }
@@ -207,6 +207,8 @@ struct LegacyList {
     with_identities: bool,
     #[serde(default)]
     with_department_ids: bool,
+    #[serde(default)]
+    with_post: bool,
 }
 
 async fn list_users_legacy(m: Mgmt) -> Reply {
@@ -216,6 +218,7 @@ async fn list_users_legacy(m: Mgmt) -> Reply {
         custom_data: r.with_custom_data,
         identities: r.with_identities,
         department_ids: r.with_department_ids,
+        posts: r.with_post,
     };
     page_of_users(&m, &UserQuery::default(), page, parts).await
 }
@@ -267,6 +270,8 @@ struct GetUser {
     with_identities: bool,
     #[serde(default)]
     with_department_ids: bool,
+    #[serde(default)]
+    with_post: bool,
 }
 
 async fn one_user(m: &Mgmt, u: User, parts: UserParts) -> Reply {
@@ -285,6 +290,7 @@ async fn get_user(m: Mgmt) -> Reply {
         custom_data: r.with_custom_data,
         identities: r.with_identities,
         department_ids: r.with_department_ids,
+        posts: r.with_post,
     };
     one_user(&m, u, parts).await
 }
@@ -301,6 +307,8 @@ struct GetUserBatch {
     with_identities: bool,
     #[serde(default)]
     with_department_ids: bool,
+    #[serde(default)]
+    with_post: bool,
 }
 
 async fn get_user_batch(m: Mgmt) -> Reply {
@@ -322,6 +330,7 @@ async fn get_user_batch(m: Mgmt) -> Reply {
         custom_data: r.with_custom_data,
         identities: r.with_identities,
         department_ids: r.with_department_ids,
+        posts: r.with_post,
     };
     let list = users_dto(m.core(), &m.admin, &users, parts)
         .await
@@ -567,6 +576,7 @@ async fn create_user(m: Mgmt) -> Reply {
         custom_data: true,
         identities: false,
         department_ids: !departments.is_empty(),
+        posts: false,
     };
     one_user(&m, user, parts).await
 }
