@@ -57,6 +57,9 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         },
     ),
     (8, Sql::Both(include_str!("../migrations/0008_oidc.sql"))),
+    // Versions increase but need not be consecutive (there is no 2): each is applied if
+    // it is not recorded as applied.
+    (11, Sql::Both(include_str!("../migrations/0011_audit.sql"))),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.
