@@ -87,11 +87,29 @@ pub enum AdminProof {
 pub struct PoolAdmin {
     pool: UserPool,
     proof: AdminProof,
+    /// Where the request came from, for the audit log; empty unless the façade attached it.
+    facts: RequestFacts,
 }
 
 impl PoolAdmin {
     pub(crate) fn new(pool: UserPool, proof: AdminProof) -> PoolAdmin {
-        PoolAdmin { pool, proof }
+        PoolAdmin {
+            pool,
+            proof,
+            facts: RequestFacts::default(),
+        }
+    }
+
+    /// The same administrator, acting from the request `facts` describe: the audit log
+    /// records its changes with that client address and user agent. The facts prove
+    /// nothing, so attaching them is open to every façade.
+    pub fn with_facts(self, facts: RequestFacts) -> PoolAdmin {
+        PoolAdmin { facts, ..self }
+    }
+
+    /// Where the request came from, as the façade attached it.
+    pub fn facts(&self) -> &RequestFacts {
+        &self.facts
     }
 
     /// The pool this administrator manages, as read when the proof was checked.

@@ -1,6 +1,7 @@
 //! Domain types. Plain data: no I/O, no wire formats.
 
 pub mod application;
+pub mod audit;
 pub mod directory;
 pub mod directory_admin;
 pub mod keys;

@@ -7,10 +7,11 @@ use serde_json::{Map, Value};
 use super::codes::{CodePurpose, CodeTarget};
 use super::login::FIRST_LOGIN_TOKEN;
 use super::tokens::TokenSubject;
-use super::users::{validate_profile, CreatedBy};
+use super::users::{validate_profile, CreatedBy, LoginContext};
 use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
+use crate::model::audit::UserEvent;
 use crate::model::{Profile, User, UserPool};
 use crate::rules::{identifiers, password_strength};
 use crate::store::{SessionValidity, UserChange, UserField, UserLookup};
@@ -207,8 +208,21 @@ impl Core {
         Ok(subject)
     }
 
+    /// Revokes the session's token, and records the logout in the user action log under
+    /// the application the token was issued for.
     pub async fn logout(&self, session: &Session) -> Result<()> {
-        self.revoke_user_token(&session.subject).await
+        self.revoke_user_token(&session.subject).await?;
+        let client = LoginContext {
+            app_id: session.subject.app_id.clone(),
+            ..LoginContext::default()
+        };
+        self.record_user_action(
+            &session.pool.id,
+            &session.user.id,
+            UserEvent::Logout,
+            &client,
+        )
+        .await
     }
 
     pub async fn user_by_id(&self, pool_id: &str, user_id: &str) -> Result<User> {
@@ -339,7 +353,8 @@ impl Core {
     }
 
     /// Sets a user's own new password: only the password columns, and only while the stored
-    /// password is still the one `user` was read with.
+    /// password is still the one `user` was read with. Every way a user sets their own
+    /// password comes here, and is recorded in the user action log.
     async fn set_password(&self, pool: &UserPool, user: &User, password: &str) -> Result<User> {
         password_strength::enforce(&pool.settings, password)?;
         let hash = self.hash_password(password.to_owned()).await?;
@@ -351,10 +366,15 @@ impl Core {
             ],
             expect_password: Some(user.password_hash.clone()),
         };
-        self.store
+        let changed = self
+            .store
             .change_user(&pool.id, &user.id, &change, clock::now_ms())
             .await?
-            .ok_or(Error::ConcurrentChange)
+            .ok_or(Error::ConcurrentChange)?;
+        let client = LoginContext::default();
+        self.record_user_action(&pool.id, &user.id, UserEvent::PasswordChange, &client)
+            .await?;
+        Ok(changed)
     }
 
     /// `updatePassword`: the old password is required when one is set.

@@ -11,12 +11,14 @@ use rand::RngCore;
 use serde_json::{Map, Value};
 
 use super::app_settings::OidcPatch;
+use super::audit::AuditEntry;
 use super::paging::{Page, Paged};
 use super::pools::MAX_POOL_NAME_LEN;
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
+use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::directory::default_access_allows;
 use crate::model::tenant::{Agreement, Tenant};
 use crate::model::{Application, OidcSettings, User};
@@ -194,7 +196,16 @@ impl Core {
     }
 
     /// Creates an application with a random secret. A taken identifier is [`Error::DomainTaken`].
+    /// Audited with the name and identifier given.
     pub async fn admin_create_app(&self, pool: &PoolAdmin, new: NewApp) -> Result<AppView> {
+        let entry = AuditEntry::new(OperationType::Create, ResourceKind::Application)
+            .param("name", &new.name)
+            .opt_param("identifier", new.identifier.as_deref());
+        let created = self.insert_new_app(pool, new).await;
+        self.audit(pool, entry, created).await
+    }
+
+    async fn insert_new_app(&self, pool: &PoolAdmin, new: NewApp) -> Result<AppView> {
         let name = check_name(&new.name)?;
         let identifier = new
             .identifier
@@ -244,8 +255,17 @@ impl Core {
         }
         // Checked before the lock is taken; applied again to the stored document below.
         patch.clone().apply(OidcSettings::default())?;
+        let changed = [
+            ("name", fields.name.is_some()),
+            ("description", fields.description.is_some()),
+            ("logo", fields.logo.is_some()),
+            ("oidc", !patch.is_empty()),
+        ];
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::Application)
+            .target(app_id)
+            .fields(changed.iter().filter(|(_, c)| *c).map(|(name, _)| *name));
         let (pool_id, id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
-        self.pool_write(&pool.id, move |tx| {
+        self.audited_write(pool, entry, move |tx| {
             Box::pin(async move {
                 if !patch.is_empty() {
                     let stored = tx.app(&pool_id, &id).await?.ok_or(Error::AppNotFound)?;
@@ -260,9 +280,11 @@ impl Core {
 
     /// Deletes an application and everything that hangs off it, in one transaction.
     pub async fn admin_delete_app(&self, pool: &PoolAdmin, app_id: &str) -> Result<()> {
-        let (pool, app_id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
-        self.pool_write(&pool.clone(), move |tx| {
-            Box::pin(async move { super::cascade::delete_app(tx, &pool, &app_id, at).await })
+        let entry =
+            AuditEntry::new(OperationType::Delete, ResourceKind::Application).target(app_id);
+        let (pool_id, app_id, at) = (pool.id.clone(), app_id.to_owned(), clock::now_ms());
+        self.audited_write(pool, entry, move |tx| {
+            Box::pin(async move { super::cascade::delete_app(tx, &pool_id, &app_id, at).await })
         })
         .await
     }
@@ -270,9 +292,13 @@ impl Core {
     /// Replaces the application's secret. Tokens signed with the old one (HS256) stop
     /// verifying at once, because verification reads the secret from the store.
     pub async fn refresh_app_secret(&self, pool: &PoolAdmin, app_id: &str) -> Result<AppView> {
-        self.store
+        let entry =
+            AuditEntry::new(OperationType::Refresh, ResourceKind::Application).target(app_id);
+        let set = self
+            .store
             .set_app_secret(&pool.id, app_id, &ids::new_secret(16), clock::now_ms())
-            .await?;
+            .await;
+        self.audit(pool, entry, set).await?;
         self.admin_app(pool, app_id).await
     }
 

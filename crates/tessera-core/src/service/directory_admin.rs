@@ -13,15 +13,17 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::audit::AuditEntry;
 use super::directory::{
-    check_code, checked, description, namespace_or_default, optional, DEFAULT_NAMESPACE,
-    MAX_CODE_LEN, MAX_NAME_LEN,
+    check_code, checked, description, namespace_or_default, optional, NewGroup, NewRole,
+    DEFAULT_NAMESPACE, MAX_CODE_LEN, MAX_NAME_LEN,
 };
 use super::paging::{Page, Paged};
 use super::udf::{UdfTarget, UdfValue};
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
+use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::directory::{AuthorizedResource, Group, ResourceType, Role, TargetType};
 use crate::model::User;
 use crate::principal::PoolAdmin;
@@ -226,6 +228,15 @@ impl Core {
 
     // --- roles -----------------------------------------------------------------------------
 
+    /// `createRole` by an administrator: [`Core::create_role`], audited.
+    pub async fn admin_create_role(&self, pool: &PoolAdmin, new: NewRole) -> Result<Role> {
+        let entry = AuditEntry::new(OperationType::Create, ResourceKind::Role)
+            .opt_param("namespace", new.namespace.as_deref())
+            .param("code", &new.code);
+        let created = self.create_role(pool.pool_id(), new).await;
+        self.audit(pool, entry, created).await
+    }
+
     /// A role by code in `namespace` (default: the default namespace); a role made without a
     /// namespace is also found from another one, as SDK callers pass their app namespace.
     pub async fn role_in(
@@ -380,9 +391,13 @@ impl Core {
         for code in unique(batch(codes, "codeList")?) {
             ids.push(self.role_required(pool, namespace, &code).await?.id);
         }
-        let pool = pool_id.to_owned();
-        self.pool_write(pool_id, move |tx| {
-            Box::pin(async move { super::cascade::delete_roles(tx, &pool, &ids).await })
+        let entry = AuditEntry::new(OperationType::Delete, ResourceKind::Role)
+            .targets(&ids)
+            .opt_param("namespace", namespace)
+            .param("codes", &codes.join(","));
+        let pool_id = pool_id.to_owned();
+        self.audited_write(pool, entry, move |tx| {
+            Box::pin(async move { super::cascade::delete_roles(tx, &pool_id, &ids).await })
         })
         .await
     }
@@ -460,6 +475,14 @@ impl Core {
 
     // --- groups ----------------------------------------------------------------------------
 
+    /// `createGroup` by an administrator: [`Core::create_group`], audited.
+    pub async fn admin_create_group(&self, pool: &PoolAdmin, new: NewGroup) -> Result<Group> {
+        let entry =
+            AuditEntry::new(OperationType::Create, ResourceKind::Group).param("code", &new.code);
+        let created = self.create_group(pool.pool_id(), new).await;
+        self.audit(pool, entry, created).await
+    }
+
     pub async fn group_by_code(&self, pool: &PoolAdmin, code: &str) -> Result<Option<Group>> {
         let pool_id = pool.pool_id();
         self.store.find_group(pool_id, code.trim()).await
@@ -518,9 +541,12 @@ impl Core {
         for code in unique(batch(codes, "codeList")?) {
             ids.push(self.group_required(pool, &code).await?.id);
         }
-        let pool = pool_id.to_owned();
-        self.pool_write(pool_id, move |tx| {
-            Box::pin(async move { super::cascade::delete_groups(tx, &pool, &ids).await })
+        let entry = AuditEntry::new(OperationType::Delete, ResourceKind::Group)
+            .targets(&ids)
+            .param("codes", &codes.join(","));
+        let pool_id = pool_id.to_owned();
+        self.audited_write(pool, entry, move |tx| {
+            Box::pin(async move { super::cascade::delete_groups(tx, &pool_id, &ids).await })
         })
         .await
     }

@@ -12,6 +12,7 @@ use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use super::Core;
 use crate::error::{Error, Result};
+use crate::model::audit::UserEvent;
 use crate::model::{Application, User, UserPool, UserStatus};
 use crate::rules::identifiers;
 use crate::stats::LoginOutcome;
@@ -179,13 +180,13 @@ impl Core {
                 let target = CodeTarget::phone(pool, &phone, country_code.as_deref())?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target).await?
+                self.code_login_user(pool, &target, &opts.client).await?
             }
             Credential::EmailCode { email, code } => {
                 let target = CodeTarget::email(&email)?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target).await?
+                self.code_login_user(pool, &target, &opts.client).await?
             }
         };
         // An archived (resigned) user no longer exists for logins.
@@ -264,8 +265,13 @@ impl Core {
     }
 
     /// The user a verified code logs in: the one with that phone/email (now verified), or a
-    /// new one when the pool lets people register.
-    async fn code_login_user(&self, pool: &UserPool, target: &CodeTarget) -> Result<(User, bool)> {
+    /// new one when the pool lets people register (a registration in the user action log).
+    async fn code_login_user(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        client: &LoginContext,
+    ) -> Result<(User, bool)> {
         if let Some(user) = self.find_by_address(pool, target).await? {
             let verified = match target {
                 CodeTarget::Phone { .. } => user.phone_verified,
@@ -311,6 +317,8 @@ impl Core {
             }
         }
         let user = self.create_user(pool, new, CreatedBy::SelfService).await?;
+        self.record_user_action(&pool.id, &user.id, UserEvent::Register, client)
+            .await?;
         Ok((user, true))
     }
 }

@@ -6,6 +6,7 @@ pub mod acl_admin;
 pub mod admin;
 pub mod app_settings;
 pub mod apps_admin;
+pub mod audit;
 pub mod authn;
 mod cascade;
 pub mod codes;

@@ -4,11 +4,13 @@
 
 use serde_json::{Map, Value};
 
+use super::audit::AuditEntry;
 use super::settings::{whitelist_key, WhitelistType};
 use super::udf::UdfTarget;
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
+use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::{PoolSettings, ProviderSettings, UserPool};
 use crate::notify::EmailRoute;
 use crate::principal::PoolAdmin;
@@ -184,13 +186,20 @@ fn apply_settings(current: &PoolSettings, input: &Map<String, Value>) -> Result<
 
 impl Core {
     /// `updateUserpool`: a partial update; anything refused leaves the pool as it was.
+    /// Audited with the names of the settings given (their values may be the pool's own
+    /// SMTP or webhook credentials).
     pub async fn update_pool(
         &self,
         pool: &PoolAdmin,
         input: &Map<String, Value>,
     ) -> Result<UserPool> {
-        self.modify_pool(&pool.id, |p| self.apply_pool_input(p.clone(), input))
-            .await
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::UserPool)
+            .target(pool.pool_id())
+            .fields(input.keys().map(String::as_str));
+        let updated = self
+            .modify_pool(&pool.id, |p| self.apply_pool_input(p.clone(), input))
+            .await;
+        self.audit(pool, entry, updated).await
     }
 
     /// The partial update of `updateUserpool` applied to a copy of the pool as stored.
@@ -246,9 +255,14 @@ impl Core {
     /// old one stops working at once, in every process (they carry its fingerprint).
     pub async fn refresh_pool_secret(&self, pool: &PoolAdmin) -> Result<String> {
         let secret = crate::ids::new_secret(32);
-        self.store
+        let entry =
+            AuditEntry::new(OperationType::Refresh, ResourceKind::UserPool).target(pool.pool_id());
+        let set = self
+            .store
             .set_pool_secret(&pool.id, &secret, clock::now_ms())
-            .await?;
+            .await;
+        // The record names the pool, never the secret.
+        self.audit(pool, entry, set).await?;
         Ok(secret)
     }
 

@@ -10,6 +10,7 @@ use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, NewUser};
 use super::Core;
 use crate::error::{Error, Result};
+use crate::model::audit::UserEvent;
 use crate::model::{Application, Profile, User, UserPool};
 use crate::rules::identifiers;
 use crate::store::UserLookup;
@@ -155,6 +156,8 @@ impl Core {
                 .await?;
         }
         self.record_registration(pool, ip).await?;
+        self.record_user_action(&pool.id, &user.id, UserEvent::Register, &opts.client)
+            .await?;
         let at_ms = if opts.force_login {
             self.record_login(pool, &mut user, &opts.client).await?
         } else {

@@ -4,12 +4,14 @@
 
 use serde_json::{Map, Value};
 
+use super::audit::AuditEntry;
 use super::paging::{Page, Paged};
 use super::users::{CreatedBy, LoginId, NewUser};
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
+use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::{ExternalIdentity, User, UserPool};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
@@ -100,8 +102,23 @@ fn opt_text(key: &'static str, v: &Option<String>) -> Result<()> {
 
 impl Core {
     /// `createUser`: an administrator's user. The pool's password policy does not apply (an
-    /// administrator may set any password); uniqueness does, as for everyone.
+    /// administrator may set any password); uniqueness does, as for everyone. Audited: the
+    /// record names the new user's identifiers, never its password.
     pub async fn admin_create_user(
+        &self,
+        pool: &PoolAdmin,
+        new: NewUser,
+        opts: AdminCreate,
+    ) -> Result<User> {
+        let entry = AuditEntry::new(OperationType::Create, ResourceKind::User)
+            .opt_param("username", new.username.as_deref())
+            .opt_param("email", new.email.as_deref())
+            .opt_param("phone", new.phone.as_deref());
+        let created = self.insert_admin_user(pool, new, opts).await;
+        self.audit(pool, entry, created).await
+    }
+
+    async fn insert_admin_user(
         &self,
         pool: &PoolAdmin,
         mut new: NewUser,
@@ -143,8 +160,31 @@ impl Core {
 
     /// `updateUser` by an administrator: any profile field, the unique identifiers, the
     /// verification and block flags, a new password (no strength rule) and `tokenExpiredAt`
-    /// (a past instant ends every session).
+    /// (a past instant ends every session). Audited as a block (`disable`), an unblock
+    /// (`enable`) or an update, with the names of the fields given (`password` for a reset).
     pub async fn admin_update_user(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+        changes: &Map<String, Value>,
+        password: Option<String>,
+    ) -> Result<User> {
+        let operation = match changes.get("blocked") {
+            Some(Value::Bool(true)) => OperationType::Disable,
+            Some(Value::Bool(false)) => OperationType::Enable,
+            _ => OperationType::Update,
+        };
+        let fields = changes.keys().map(String::as_str);
+        let entry = AuditEntry::new(operation, ResourceKind::User)
+            .target(user_id)
+            .fields(fields.chain(password.is_some().then_some("password")));
+        let updated = self
+            .update_user_as_admin(pool, user_id, changes, password)
+            .await;
+        self.audit(pool, entry, updated).await
+    }
+
+    async fn update_user_as_admin(
         &self,
         pool: &PoolAdmin,
         user_id: &str,
@@ -255,8 +295,9 @@ impl Core {
         if ids.is_empty() {
             return Err(Error::MissingParameter("ids"));
         }
+        let entry = AuditEntry::new(OperationType::Delete, ResourceKind::User).targets(ids);
         let (pool_id, ids) = (pool.id.clone(), ids.to_vec());
-        self.pool_write(&pool.id, move |tx| {
+        self.audited_write(pool, entry, move |tx| {
             Box::pin(async move { super::cascade::delete_users(tx, &pool_id, &ids).await })
         })
         .await

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod audit;
 pub mod authorization;
 pub mod directory;
 pub mod oidc;
@@ -22,6 +23,7 @@ use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps::{AppsStore, AppsTx};
+pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use directory::{DirectoryStore, DirectoryTx};
 pub use oidc::OidcStore;
@@ -90,6 +92,7 @@ pub struct LoginUpdate {
 pub trait Store:
     AccountStore
     + AppsStore
+    + AuditStore
     + AuthorizationStore
     + DirectoryStore
     + OidcStore

@@ -17,6 +17,7 @@ use std::pin::Pin;
 use async_trait::async_trait;
 
 use super::apps::AppsTx;
+use super::audit::AuditTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::posts::PostsTx;
@@ -41,7 +42,7 @@ pub trait Units: Send + Sync {
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
 pub trait WriteTx:
-    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + PostsTx + CustomDataTx + Send
+    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + PostsTx + CustomDataTx + AuditTx + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;

@@ -152,6 +152,14 @@ impl V2Ctx {
                     pool_header: self.pool_header.as_deref(),
                 };
                 match self.state.core.authenticate_bearer(token, scope).await {
+                    // An administrator's changes are audited with where the request came
+                    // from.
+                    Ok(Principal::PoolAdmin(admin)) => Caller {
+                        principal: Principal::PoolAdmin(Box::new(
+                            admin.with_facts(self.facts.clone()),
+                        )),
+                        refused: None,
+                    },
                     Ok(principal) => Caller {
                         principal,
                         refused: None,

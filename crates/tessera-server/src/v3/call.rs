@@ -107,14 +107,16 @@ impl FromRequest<AppState> for Mgmt {
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| Origin::of(c.0.ip(), h, &state.options.trusted_proxies));
+        let facts = RequestFacts {
+            client_ip: origin.map(|o| o.client_ip),
+            user_agent: header(h, &["user-agent"]).map(|s| s.chars().take(256).collect()),
+        };
         Ok(Mgmt {
             state: state.clone(),
-            admin,
+            // The audit log records where an administrator's change came from.
+            admin: admin.with_facts(facts.clone()),
             lang,
-            facts: RequestFacts {
-                client_ip: origin.map(|o| o.client_ip),
-                user_agent: header(h, &["user-agent"]).map(|s| s.chars().take(256).collect()),
-            },
+            facts,
             tenant_id: header(
                 h,
                 &[

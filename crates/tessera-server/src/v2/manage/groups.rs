@@ -42,8 +42,8 @@ async fn create(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let group = ctx
         .state
         .core
-        .create_group(
-            &pool.id,
+        .admin_create_group(
+            pool,
             NewGroup {
                 code: req_str(a, "code")?,
                 name: req_str(a, "name")?,

@@ -44,8 +44,8 @@ async fn create(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
     let pool = ctx.admin().await?;
     let core = &ctx.state.core;
     let role = core
-        .create_role(
-            &pool.id,
+        .admin_create_role(
+            pool,
             NewRole {
                 namespace: opt_str(a, "namespace")?,
                 code: req_str(a, "code")?,
