@@ -42,7 +42,15 @@ pub trait Units: Send + Sync {
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
 pub trait WriteTx:
-    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + PostsTx + CustomDataTx + AuditTx + Send
+    DirectoryTx
+    + AuthorizationTx
+    + AppsTx
+    + TenantsTx
+    + UsersTx
+    + PostsTx
+    + CustomDataTx
+    + AuditTx
+    + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;

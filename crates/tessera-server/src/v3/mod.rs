@@ -7,6 +7,7 @@
 //! family. Methods of the SDK that Tessera does not serve answer an envelope naming the
 //! method (`unsupported`), never an HTML 404.
 
+mod audit;
 mod call;
 mod catalog;
 mod envelope;
@@ -28,5 +29,6 @@ pub fn routes() -> Router<AppState> {
         .merge(token::routes())
         .merge(users::routes())
         .merge(posts::routes())
+        .merge(audit::routes())
         .merge(unsupported::routes())
 }
