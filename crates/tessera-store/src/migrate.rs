@@ -57,6 +57,9 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         },
     ),
     (8, Sql::Both(include_str!("../migrations/0008_oidc.sql"))),
+    // Version 9 belongs to a change made alongside; versions apply in list order and need
+    // not be consecutive.
+    (10, Sql::Both(include_str!("../migrations/0010_risk.sql"))),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

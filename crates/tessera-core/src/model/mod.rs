@@ -5,6 +5,7 @@ pub mod directory;
 pub mod directory_admin;
 pub mod keys;
 pub mod pool;
+pub mod risk;
 pub mod tenant;
 pub mod user;
 

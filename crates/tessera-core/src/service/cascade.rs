@@ -13,7 +13,8 @@
 //! application id) with its contents, and leaves the tenants that used it; a tenant takes its
 //! members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
-//! user takes what names it and its sub-accounts (with what names them).
+//! user takes what names it, its risk-list entries and its sub-accounts (with what names
+//! them and their entries).
 
 use crate::error::{Error, Result};
 use crate::model::directory::TargetType;
@@ -213,6 +214,7 @@ pub(crate) async fn delete_users(
     let mut named = tx.sub_account_ids(pool_id, &ids).await?;
     named.extend(ids.iter().cloned());
     forget_targets(tx, pool_id, TargetType::User, &named).await?;
+    tx.delete_user_entries_of(pool_id, &named).await?;
     tx.delete_users(pool_id, &ids).await
 }
 

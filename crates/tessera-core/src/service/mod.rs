@@ -24,6 +24,7 @@ pub mod policies;
 pub mod pool_admin;
 pub mod pools;
 pub mod register;
+pub mod risk;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;

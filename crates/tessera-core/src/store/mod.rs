@@ -12,6 +12,7 @@ pub mod authorization;
 pub mod directory;
 pub mod oidc;
 pub mod pool_admin;
+pub mod risk;
 pub mod tenants;
 pub mod unit;
 pub mod user_change;
@@ -25,6 +26,7 @@ pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use directory::{DirectoryStore, DirectoryTx};
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
+pub use risk::{RiskStore, RiskTx};
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
@@ -92,6 +94,7 @@ pub trait Store:
     + DirectoryStore
     + OidcStore
     + PoolAdminStore
+    + RiskStore
     + TenantsStore
     + UsersStore
     + Units

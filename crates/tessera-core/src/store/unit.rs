@@ -19,6 +19,7 @@ use async_trait::async_trait;
 use super::apps::AppsTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
+use super::risk::RiskTx;
 use super::tenants::TenantsTx;
 use super::users::UsersTx;
 use crate::error::Result;
@@ -40,7 +41,7 @@ pub trait Units: Send + Sync {
 /// core always ends it explicitly (see `Core::pool_write`) so that no lock outlives the unit.
 #[async_trait]
 pub trait WriteTx:
-    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + CustomDataTx + Send
+    DirectoryTx + AuthorizationTx + AppsTx + TenantsTx + UsersTx + RiskTx + CustomDataTx + Send
 {
     async fn commit(self: Box<Self>) -> Result<()>;
     async fn rollback(self: Box<Self>) -> Result<()>;
