@@ -273,6 +273,7 @@ impl Core {
                 self.login_attempt_done(pool, attempt, outcome).await?;
                 if outcome == AttemptOutcome::Failure {
                     let failure = LoginFailure {
+                        // An account without a password exists: no password of it is right.
                         event: match e {
                             Error::UserNotFound => EventState::AccountWrong,
                             _ => EventState::PasswordWrong,
@@ -312,7 +313,8 @@ impl Core {
         ip: &IpStanding,
     ) -> Result<(User, bool)> {
         if let Some(user) = self.find_by_address(pool, target).await? {
-            // The code was the user's own: refusing after it tells nobody else anything.
+            // Checked once the code is verified: only the address's owner learns that the
+            // account is refused.
             self.refuse_listed_user(&pool.id, &user.id).await?;
             let verified = match target {
                 CodeTarget::Phone { .. } => user.phone_verified,
