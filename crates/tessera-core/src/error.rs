@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+pub use crate::model::risk::RiskRefusal;
 pub use crate::rules::password_strength::PasswordRule;
 
 /// Which unique field of a user collided.
@@ -162,6 +163,10 @@ pub enum Error {
     /// A signed management request that does not prove its key (`v3-wire.md` §3.1).
     #[error("signed request refused: {0:?}")]
     Signature(SignatureProblem),
+    /// A risk list refused the request: the client address or the account is on the pool's
+    /// blacklist with a limit forbidding it.
+    #[error("refused by a risk list: {0}")]
+    RiskListed(RiskRefusal),
     /// An OAuth 2.0 / OpenID Connect refusal: which one (RFC 6749 §4.1.2.1 and §5.2, OIDC
     /// Core §3.1.2.6, RFC 8628 §3.5, RFC 6750 §3.1) and why, for the client's developer.
     #[error("{0:?}: {1}")]
@@ -284,6 +289,12 @@ pub enum Entity {
     Post,
     /// A post's code, unique per pool.
     PostCode,
+    /// An entry of a pool's IP blacklist or whitelist.
+    IpListEntry,
+    /// An entry of a pool's user blacklist or whitelist.
+    UserListEntry,
+    /// An automatic risk-list policy.
+    RiskPolicy,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -321,6 +332,9 @@ impl fmt::Display for Entity {
             Entity::MfaFactor => "MFA factor",
             Entity::Post => "post",
             Entity::PostCode => "post code",
+            Entity::IpListEntry => "IP list entry",
+            Entity::UserListEntry => "user list entry",
+            Entity::RiskPolicy => "risk policy",
         })
     }
 }

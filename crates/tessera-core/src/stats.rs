@@ -10,7 +10,7 @@
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
-use crate::error::Error;
+use crate::error::{Error, RiskRefusal};
 
 /// How one login ended, as decided by [`crate::Core::authenticate`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,9 +26,10 @@ pub enum LoginOutcome {
     CaptchaWrong,
     /// `block-account`: too many failures, refused even with the right password.
     Locked,
-    /// Blocked or suspended by an administrator.
+    /// Blocked or suspended by an administrator, or on the pool's user blacklist.
     Blocked,
-    /// The application's access policy keeps the user out.
+    /// The application's access policy keeps the user out, or the client address is on
+    /// the pool's IP blacklist.
     Denied,
     /// A wrong or expired SMS/email code.
     CodeWrong,
@@ -65,8 +66,10 @@ impl LoginOutcome {
                 Error::CaptchaRequired => LoginOutcome::CaptchaRequired,
                 Error::CaptchaWrong => LoginOutcome::CaptchaWrong,
                 Error::AccountLocked => LoginOutcome::Locked,
-                Error::UserBlocked => LoginOutcome::Blocked,
-                Error::Forbidden => LoginOutcome::Denied,
+                Error::UserBlocked | Error::RiskListed(RiskRefusal::UserLogin) => {
+                    LoginOutcome::Blocked
+                }
+                Error::Forbidden | Error::RiskListed(_) => LoginOutcome::Denied,
                 Error::CodeWrong | Error::CodeExpired => LoginOutcome::CodeWrong,
                 Error::EmailNotVerified | Error::PasswordResetRequired { .. } => {
                     LoginOutcome::ActionRequired

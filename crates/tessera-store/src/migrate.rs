@@ -61,8 +61,9 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         9,
         Sql::Both(include_str!("../migrations/0009_signature_nonces.sql")),
     ),
-    // Versions increase but need not be consecutive (there is no 2, and 10 is landing
-    // separately): each is applied if it is not recorded as applied.
+    // Versions increase but need not be consecutive (there is no 2): each is applied if it
+    // is not recorded as applied.
+    (10, Sql::Both(include_str!("../migrations/0010_risk.sql"))),
     (11, Sql::Both(include_str!("../migrations/0011_audit.sql"))),
     (12, Sql::Both(include_str!("../migrations/0012_posts.sql"))),
 ];

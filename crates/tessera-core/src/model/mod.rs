@@ -7,6 +7,7 @@ pub mod directory_admin;
 pub mod keys;
 pub mod pool;
 pub mod post;
+pub mod risk;
 pub mod tenant;
 pub mod user;
 

@@ -13,9 +13,9 @@
 //! application id) with its contents, and leaves the tenants that used it; a tenant takes its
 //! members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
-//! user takes what names it and its sub-accounts (with what names them). A post takes its
-//! links to users and departments; a user (sub-accounts included) or a node takes its post
-//! links, never the post.
+//! user takes what names it, its risk-list entries and its sub-accounts (with what names
+//! them and their entries). A post takes its links to users and departments; a user
+//! (sub-accounts included) or a node takes its post links, never the post.
 
 use crate::error::{Error, Result};
 use crate::model::directory::TargetType;
@@ -220,6 +220,7 @@ pub(crate) async fn delete_users(
     forget_targets(tx, pool_id, TargetType::User, &named).await?;
     tx.delete_post_links_to(pool_id, PostLink::User, &named)
         .await?;
+    tx.delete_user_entries_of(pool_id, &named).await?;
     tx.delete_users(pool_id, &ids).await
 }
 

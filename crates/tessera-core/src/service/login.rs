@@ -8,11 +8,13 @@ use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
 use super::guard::AttemptOutcome;
 use super::register::{RegisterOptions, Registration};
+use super::risk::{IpStanding, LoginFailure};
 use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use super::Core;
 use crate::error::{Error, Result};
 use crate::model::audit::UserEvent;
+use crate::model::risk::{EventState, Limit};
 use crate::model::{Application, User, UserPool, UserStatus};
 use crate::rules::identifiers;
 use crate::stats::LoginOutcome;
@@ -140,13 +142,18 @@ impl Core {
         credential: Credential,
         opts: LoginOptions,
     ) -> Result<AuthEvent> {
+        // A blacklisted client address is refused before anything else is read or counted.
+        let ip = self
+            .ip_standing(&pool.id, opts.client.ip.as_deref())
+            .await?;
+        ip.refuse(Limit::ForbidLogin)?;
         let custom = self
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
         let method = credential.method();
         let (mut user, newly_created) = match credential {
             Credential::Password { id, password } => {
-                match self.password_step(pool, &id, &password, &opts).await {
+                match self.password_step(pool, &id, &password, &opts, &ip).await {
                     Err(Error::UserNotFound) if opts.auto_register => {
                         let reg = match id {
                             LoginId::Email(email) => Registration::Email { email, password },
@@ -166,7 +173,7 @@ impl Core {
             }
             Credential::SubAccount { account, password } => {
                 let id = LoginId::Account(account);
-                let user = self.password_step(pool, &id, &password, &opts).await?;
+                let user = self.password_step(pool, &id, &password, &opts, &ip).await?;
                 if user.primary_user_id.is_none() {
                     return Err(Error::UserNotFound);
                 }
@@ -180,13 +187,15 @@ impl Core {
                 let target = CodeTarget::phone(pool, &phone, country_code.as_deref())?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target, &opts.client).await?
+                self.code_login_user(pool, &target, &opts.client, &ip)
+                    .await?
             }
             Credential::EmailCode { email, code } => {
                 let target = CodeTarget::email(&email)?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target, &opts.client).await?
+                self.code_login_user(pool, &target, &opts.client, &ip)
+                    .await?
             }
         };
         // An archived (resigned) user no longer exists for logins.
@@ -219,21 +228,43 @@ impl Core {
         })
     }
 
-    /// The password part of a login: captcha gate, hash check, failure counting, and the
-    /// account states that stop a correct password.
+    /// The password part of a login: the account's blacklist, captcha gate, hash check,
+    /// failure counting (the login guard's and the risk policies'), and the account states
+    /// that stop a correct password.
     async fn password_step(
         &self,
         pool: &UserPool,
         id: &LoginId,
         password: &str,
         opts: &LoginOptions,
+        ip_standing: &IpStanding,
     ) -> Result<User> {
         let account = account_key(pool, id);
         let ip = opts.client.ip.as_deref();
+        // A blacklisted account is refused before its password is checked, the same way
+        // whatever password came: after the check, "refused" against "wrong password" would
+        // tell a guesser which password was right. It also spends no hash and takes no
+        // place in the guard's counts. A lookup error (a malformed identifier) is answered
+        // where it always was, after the guard.
+        let found = self.find_login_user(pool, id).await;
+        if let Ok(Some(user)) = &found {
+            self.refuse_listed_user(&pool.id, &user.id).await?;
+        }
+        let found_id = match &found {
+            Ok(Some(user)) => Some(user.id.clone()),
+            _ => None,
+        };
         let attempt = self
             .login_attempt(pool, &account, ip, opts.captcha_code.as_deref())
             .await?;
-        let user = match self.verify_password(pool, id, password.to_owned()).await {
+        let checked = match found {
+            Ok(found) => {
+                self.check_password_of(pool, found, password.to_owned())
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let user = match checked {
             Ok(u) => u,
             Err(e @ (Error::WrongPassword | Error::UserNotFound | Error::NoPassword)) => {
                 // An unknown account that the login is about to register is no failure.
@@ -243,6 +274,18 @@ impl Core {
                     AttemptOutcome::Failure
                 };
                 self.login_attempt_done(pool, attempt, outcome).await?;
+                if outcome == AttemptOutcome::Failure {
+                    let failure = LoginFailure {
+                        // An account without a password exists: no password of it is right.
+                        event: match e {
+                            Error::UserNotFound => EventState::AccountWrong,
+                            _ => EventState::PasswordWrong,
+                        },
+                        account: &account,
+                        user_id: found_id.as_deref(),
+                    };
+                    self.count_login_failure(pool, ip_standing, failure).await?;
+                }
                 return Err(e);
             }
             Err(e) => return Err(e),
@@ -265,14 +308,19 @@ impl Core {
     }
 
     /// The user a verified code logs in: the one with that phone/email (now verified), or a
-    /// new one when the pool lets people register (a registration in the user action log).
+    /// new one when the pool lets people register and the client address may (a
+    /// registration in the user action log).
     async fn code_login_user(
         &self,
         pool: &UserPool,
         target: &CodeTarget,
         client: &LoginContext,
+        ip: &IpStanding,
     ) -> Result<(User, bool)> {
         if let Some(user) = self.find_by_address(pool, target).await? {
+            // Checked once the code is verified: only the address's owner learns that the
+            // account is refused.
+            self.refuse_listed_user(&pool.id, &user.id).await?;
             let verified = match target {
                 CodeTarget::Phone { .. } => user.phone_verified,
                 CodeTarget::Email(_) => user.email_verified,
@@ -296,6 +344,7 @@ impl Core {
         if pool.settings.register_disabled {
             return Err(Error::RegisterDisabled);
         }
+        ip.refuse(Limit::ForbidRegister)?;
         let mut new = NewUser::default();
         match target {
             CodeTarget::Phone {

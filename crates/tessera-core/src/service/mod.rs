@@ -27,6 +27,7 @@ pub mod pool_admin;
 pub mod pools;
 pub mod posts;
 pub mod register;
+pub mod risk;
 pub mod settings;
 pub mod tenants;
 pub mod tokens;

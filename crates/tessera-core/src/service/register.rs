@@ -63,6 +63,11 @@ impl Core {
             return Err(Error::RegisterDisabled);
         }
         let ip = opts.client.ip.as_deref();
+        // A blacklisted client address registers nothing: refused before any code is spent
+        // or row written.
+        self.ip_standing(&pool.id, ip)
+            .await?
+            .refuse(crate::model::risk::Limit::ForbidRegister)?;
         let mut new = NewUser {
             profile: opts.profile.clone(),
             ..NewUser::default()

@@ -323,6 +323,17 @@ impl Core {
         password: String,
     ) -> Result<User> {
         let user = self.find_login_user(pool, id).await?;
+        self.check_password_of(pool, user, password).await
+    }
+
+    /// [`Core::verify_password`] for the user a login names, already looked up (`None`: no
+    /// such account), so a login can apply a rule to the account before its password.
+    pub(crate) async fn check_password_of(
+        &self,
+        pool: &UserPool,
+        user: Option<User>,
+        password: String,
+    ) -> Result<User> {
         let Some(mut user) = user else {
             let hasher = self.hasher.clone();
             self.hashing(move || {

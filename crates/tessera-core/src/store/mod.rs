@@ -14,6 +14,7 @@ pub mod directory;
 pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
+pub mod risk;
 pub mod tenants;
 pub mod unit;
 pub mod user_change;
@@ -29,6 +30,7 @@ pub use directory::{DirectoryStore, DirectoryTx};
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
+pub use risk::{RiskStore, RiskTx};
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
@@ -98,6 +100,7 @@ pub trait Store:
     + OidcStore
     + PoolAdminStore
     + PostsStore
+    + RiskStore
     + TenantsStore
     + UsersStore
     + Units

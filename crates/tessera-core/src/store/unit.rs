@@ -21,6 +21,7 @@ use super::audit::AuditTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::posts::PostsTx;
+use super::risk::RiskTx;
 use super::tenants::TenantsTx;
 use super::users::UsersTx;
 use crate::error::Result;
@@ -48,6 +49,7 @@ pub trait WriteTx:
     + TenantsTx
     + UsersTx
     + PostsTx
+    + RiskTx
     + CustomDataTx
     + AuditTx
     + Send

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
+use tessera_core::error::RiskRefusal;
 use tessera_core::{Entity, Error, PasswordRule, ProtocolError, SignatureProblem, UniqueField};
 
 use super::lang::Lang;
@@ -35,6 +36,9 @@ pub fn code(e: &Error) -> i64 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 1000,
         Error::Forbidden => 1001,
+        // The table has no code of its own for a risk-list refusal; "no permission to
+        // perform this operation" is what it is (the message says which list refused).
+        Error::RiskListed(_) => 1001,
         Error::CaptchaRequired => 2000,
         Error::CaptchaWrong | Error::CodeWrong => 2001,
         Error::InvalidEmail => 2003,
@@ -115,7 +119,7 @@ pub fn code(e: &Error) -> i64 {
 pub fn http_status(e: &Error) -> u16 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 500,
-        Error::Forbidden => 403,
+        Error::Forbidden | Error::RiskListed(_) => 403,
         Error::Signature(_) => 401,
         Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
         Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
@@ -149,6 +153,18 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::Forbidden => (
             "无权限执行此项操作",
             "No permission to perform this operation",
+        ),
+        Error::RiskListed(RiskRefusal::IpLogin) => (
+            "当前 IP 已被禁止登录",
+            "Logins from this IP address are not allowed",
+        ),
+        Error::RiskListed(RiskRefusal::IpRegister) => (
+            "当前 IP 已被禁止注册",
+            "Registration from this IP address is not allowed",
+        ),
+        Error::RiskListed(RiskRefusal::UserLogin) => (
+            "该账号已被禁止登录",
+            "This account is not allowed to log in",
         ),
         Error::CaptchaRequired => (
             "账号异常，需要输入验证码",
@@ -437,6 +453,9 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::MfaFactor => ("MFA 因素", "MFA factor"),
         Entity::Post => ("岗位", "post"),
         Entity::PostCode => ("岗位 code", "post code"),
+        Entity::IpListEntry => ("ipList", "ipList"),
+        Entity::UserListEntry => ("userList", "userList"),
+        Entity::RiskPolicy => ("riskListPolicy", "riskListPolicy"),
     }
 }
 
@@ -554,6 +573,25 @@ mod tests {
         assert!(!message(&e, Lang::EnUs).contains("10.0.0.1"));
         assert_eq!(http_status(&e), 500);
         assert_eq!(ErrorBody::new(&e, Lang::EnUs).code, 1000);
+    }
+
+    #[test]
+    fn risk_list_refusals_say_which_list() {
+        let ip = Error::RiskListed(RiskRefusal::IpLogin);
+        assert_eq!((code(&ip), http_status(&ip)), (1001, 403));
+        assert_eq!(message(&ip, Lang::ZhCn), "当前 IP 已被禁止登录");
+        assert_eq!(
+            message(&Error::RiskListed(RiskRefusal::IpRegister), Lang::EnUs),
+            "Registration from this IP address is not allowed"
+        );
+        assert_eq!(
+            message(&Error::RiskListed(RiskRefusal::UserLogin), Lang::ZhCn),
+            "该账号已被禁止登录"
+        );
+        assert_eq!(
+            message(&Error::NotFound(Entity::RiskPolicy), Lang::EnUs),
+            "riskListPolicy does not exist"
+        );
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod directory;
 mod oidc;
 mod pool_admin;
 mod posts;
+mod risk;
 mod statement;
 mod tenants;
 mod unit;
@@ -722,7 +723,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 10] = [
+        let statements: [(&str, i64); 12] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -747,6 +748,15 @@ impl Store for SqlStore {
             ),
             ("DELETE FROM sessions WHERE expires_at < $1", now_ms),
             ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
+            // Risk-list entries whose scheduled removal has come (0 = never).
+            (
+                "DELETE FROM risk_ip_entries WHERE expire_at > 0 AND expire_at < $1",
+                now_ms,
+            ),
+            (
+                "DELETE FROM risk_user_entries WHERE expire_at > 0 AND expire_at < $1",
+                now_ms,
+            ),
         ];
         let mut total = 0;
         for (sql, cutoff) in statements {
