@@ -24,7 +24,6 @@ pub fn ok<T: Serialize>(lang: Lang, data: T) -> Response {
 }
 
 /// A successful answer without `data` (`CommonResponseDto`).
-#[allow(dead_code)] // answered by the families landing next
 pub fn done(lang: Lang) -> Response {
     Json(json!({
         "statusCode": 200,
@@ -48,7 +47,6 @@ pub enum Failure {
     Params(ParamError),
     /// A path segment that is the SDK's unsubstituted placeholder (`%7Bid%7D`, §9.1): the
     /// id the caller meant never reached the wire.
-    #[allow(dead_code)] // the risk-list routes
     Placeholder(&'static str),
     /// A method of the SDK that this server does not implement.
     Unsupported { method: String, family: String },

@@ -13,6 +13,7 @@ mod catalog;
 mod envelope;
 mod params;
 mod posts;
+mod risk;
 mod shapes;
 mod signature;
 mod token;
@@ -30,5 +31,6 @@ pub fn routes() -> Router<AppState> {
         .merge(users::routes())
         .merge(posts::routes())
         .merge(audit::routes())
+        .merge(risk::routes())
         .merge(unsupported::routes())
 }

@@ -1,6 +1,7 @@
 // Helpers for the v3 ManagementClient tests (authing-node-sdk@4.0.1, seed 003), built as the
 // seed shows: `new ManagementClient({accessKeyId, accessKeySecret, host})`.
 import assert from 'node:assert/strict';
+import { createHmac, randomBytes } from 'node:crypto';
 import { ManagementClient } from 'authing-node-sdk';
 import { TESSERA_URL, pool } from './helpers.mjs';
 
@@ -59,3 +60,25 @@ export async function raw(path, { method = 'POST', headers = {}, body } = {}) {
   assert.equal(r.status, 200, `HTTP 200 expected for ${path}, got ${r.status}`);
   return r.json();
 }
+
+/** Signs like §3.1 describes, independently of the SDK, for requests the SDK cannot make. */
+export function signed(method, path, params, { key, secret, family = 'authing', date, nonce, lang = 'zh-CN' } = {}) {
+  const h = {
+    date: date ?? new Date().toUTCString(),
+    [`x-${family}-signature-nonce`]: nonce ?? randomBytes(16).toString('hex'),
+    [`x-${family}-signature-method`]: 'HMAC-SHA1',
+    [`x-${family}-signature-version`]: '1.0',
+    [`x-${family}-sdk-version`]: 'tessera-test:1',
+    [`x-${family}-lang`]: lang,
+  };
+  const names = Object.keys(h).sort();
+  const canon = names.map(n => `${n}:${h[n]}\n`).join('');
+  const keys = Object.keys(params).sort();
+  const res = keys.length
+    ? `${path}?${keys.map(k => `${k}=${typeof params[k] === 'object' && params[k] !== null ? JSON.stringify(params[k]) : String(params[k])}`).join('&')}`
+    : path;
+  const sig = createHmac('sha1', secret).update(`${method}\n${canon}${res}`).digest('base64');
+  const scheme = family === 'genauth' ? 'GenAuth' : 'authing';
+  return { ...h, authorization: `${scheme} ${key}:${sig}` };
+}
+

@@ -3,33 +3,11 @@
 // and every refusal (wrong key, wrong signature, skewed date, replayed nonce, foreign pool).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomBytes } from 'node:crypto';
 import { ManagementClient } from 'authing-node-sdk';
 import { TESSERA_URL, pool } from './helpers.mjs';
-import { v3, v3Key, data, refused, raw } from './v3-helpers.mjs';
+import { v3, v3Key, data, refused, raw, signed } from './v3-helpers.mjs';
 
 const P = 'v3Sign';
-
-/** Signs like §3.1 describes, independently of the SDK, for requests the SDK cannot make. */
-function signed(method, path, params, { key, secret, family = 'authing', date, nonce, lang = 'zh-CN' } = {}) {
-  const h = {
-    date: date ?? new Date().toUTCString(),
-    [`x-${family}-signature-nonce`]: nonce ?? randomBytes(16).toString('hex'),
-    [`x-${family}-signature-method`]: 'HMAC-SHA1',
-    [`x-${family}-signature-version`]: '1.0',
-    [`x-${family}-sdk-version`]: 'tessera-test:1',
-    [`x-${family}-lang`]: lang,
-  };
-  const names = Object.keys(h).sort();
-  const canon = names.map(n => `${n}:${h[n]}\n`).join('');
-  const keys = Object.keys(params).sort();
-  const res = keys.length
-    ? `${path}?${keys.map(k => `${k}=${typeof params[k] === 'object' && params[k] !== null ? JSON.stringify(params[k]) : String(params[k])}`).join('&')}`
-    : path;
-  const sig = createHmac('sha1', secret).update(`${method}\n${canon}${res}`).digest('base64');
-  const scheme = family === 'genauth' ? 'GenAuth' : 'authing';
-  return { ...h, authorization: `${scheme} ${key}:${sig}` };
-}
 
 test('the seed example: a pool key lists users through the SDK, in both languages', async () => {
   const mc = v3(P);
