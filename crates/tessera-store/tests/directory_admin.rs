@@ -1031,6 +1031,142 @@ async fn orgs_of_a_tenant(db: &TestDb) {
         .is_empty());
 }
 
+/// The v3 wire's organization codes and department sets: a code names one organization,
+/// a set of departments replaces the user's memberships in one unit (all or nothing), and
+/// members page newest first when asked.
+async fn coded_orgs_and_department_sets(db: &TestDb) {
+    let fx = setup(db).await;
+    let (u, v) = (fx.user("u").await, fx.user("v").await);
+    let tree = fx
+        .core
+        .create_coded_org(&fx.admin, node("Corp", Some("corp")), None)
+        .await
+        .unwrap();
+    let org = tree.record.org.id.clone();
+    let e = fx
+        .core
+        .create_coded_org(&fx.admin, node("Corp 2", Some("corp")), None)
+        .await;
+    assert!(matches!(e, Err(Error::Duplicate(Entity::OrgCode))), "{e:?}");
+    let e = fx
+        .core
+        .create_coded_org(&fx.admin, node("No code", None), None)
+        .await;
+    assert!(matches!(e, Err(Error::MissingParameter(_))), "{e:?}");
+    assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 1);
+    // A department's code is not an organization's.
+    let a = fx
+        .core
+        .add_org_node(&fx.admin, &org, None, node("A", Some("a")))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let e = fx.core.org_by_code(&fx.admin, "a").await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
+    assert_eq!(
+        fx.core
+            .org_by_code(&fx.admin, "corp")
+            .await
+            .unwrap()
+            .record
+            .org
+            .id,
+        org
+    );
+    let b = fx
+        .core
+        .add_org_node(&fx.admin, &org, None, node("B", None))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let root = tree.root().unwrap().node.id.clone();
+    fx.core
+        .set_user_departments(&fx.admin, &u, vec![(a.clone(), false), (b.clone(), true)])
+        .await
+        .unwrap();
+    let deps = fx.core.user_departments(&fx.pool, &u, None).await.unwrap();
+    let ids: Vec<&str> = deps.iter().map(|d| d.node.node.id.as_str()).collect();
+    assert_eq!(ids, vec![b.as_str(), a.as_str()]);
+    assert!(deps[0].is_main && !deps[1].is_main);
+    // An unknown node refuses the whole set: nothing changes.
+    let e = fx
+        .core
+        .set_user_departments(
+            &fx.admin,
+            &u,
+            vec![(root.clone(), true), ("nope".into(), false)],
+        )
+        .await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
+    assert_eq!(
+        fx.core
+            .user_departments(&fx.pool, &u, None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let e = fx
+        .core
+        .set_user_departments(&fx.admin, &u, vec![(root.clone(), true), (a.clone(), true)])
+        .await;
+    assert!(matches!(e, Err(Error::InvalidParameter(_))), "{e:?}");
+    // Replaced: b left, a kept, root joined and main.
+    fx.core
+        .set_user_departments(
+            &fx.admin,
+            &u,
+            vec![(a.clone(), false), (root.clone(), true)],
+        )
+        .await
+        .unwrap();
+    let deps = fx.core.user_departments(&fx.pool, &u, None).await.unwrap();
+    let ids: Vec<&str> = deps.iter().map(|d| d.node.node.id.as_str()).collect();
+    assert_eq!(ids, vec![root.as_str(), a.as_str()]);
+    fx.core
+        .set_user_departments(&fx.admin, &u, Vec::new())
+        .await
+        .unwrap();
+    assert!(fx
+        .core
+        .user_departments(&fx.pool, &u, None)
+        .await
+        .unwrap()
+        .is_empty());
+    // Newest first.
+    fx.core
+        .add_node_members(&fx.pool, &a, std::slice::from_ref(&u), false)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    fx.core
+        .add_node_members(&fx.pool, &a, std::slice::from_ref(&v), false)
+        .await
+        .unwrap();
+    let page = Page::new(Some(1), Some(10)).unwrap();
+    for descendants in [false, true] {
+        let node = if descendants { &root } else { &a };
+        let oldest = fx
+            .core
+            .node_users(&fx.admin, node, descendants, false, page)
+            .await
+            .unwrap();
+        let newest = fx
+            .core
+            .node_users(&fx.admin, node, descendants, true, page)
+            .await
+            .unwrap();
+        let ids = |p: &tessera_core::service::paging::Paged<tessera_core::model::User>| {
+            p.list.iter().map(|x| x.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&oldest), vec![u.clone(), v.clone()]);
+        assert_eq!(ids(&newest), vec![v.clone(), u.clone()]);
+        assert_eq!(newest.total_count, 2);
+    }
+}
+
 backend_tests! {
     role_delete_cascade => deleting_a_role_removes_everything_naming_it;
     role_parent_loops => role_parent_loops_are_refused;
@@ -1043,4 +1179,5 @@ backend_tests! {
     imports => imports_are_all_or_nothing;
     namespaces => namespaces_carry_their_contents;
     tenants => orgs_of_a_tenant;
+    coded_orgs => coded_orgs_and_department_sets;
 }

@@ -580,11 +580,12 @@ impl Core {
         pool: &PoolAdmin,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>> {
         let pool_id = pool.pool_id();
         self.store
-            .node_users(pool_id, node_id, with_descendants, page)
+            .node_users(pool_id, node_id, with_descendants, newest_first, page)
             .await
     }
 
@@ -606,6 +607,122 @@ impl Core {
             Box::pin(async move {
                 super::membership::set_main_department(tx, &pool, &user_id, node_id.as_deref())
                     .await
+            })
+        })
+        .await
+    }
+
+    /// The organization whose root department carries `code` (the v3 wire names an
+    /// organization by it). Should two roots share a code (written before codes were
+    /// checked), the oldest is the one meant.
+    pub async fn org_by_code(&self, pool: &PoolAdmin, code: &str) -> Result<OrgTree> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::MissingParameter("organizationCode"));
+        }
+        let roots = self.store.nodes_with_code(pool.pool_id(), code).await?;
+        let root = roots
+            .into_iter()
+            .find(|n| n.parent_id.is_none())
+            .ok_or(Error::NotFound(Entity::Org))?;
+        self.org_tree(pool, &root.org_id).await
+    }
+
+    /// Refuses a code another organization's root already carries (`except` is the org
+    /// being recoded).
+    async fn org_code_free(
+        &self,
+        pool: &PoolAdmin,
+        code: &str,
+        except: Option<&str>,
+    ) -> Result<()> {
+        let taken = self
+            .store
+            .nodes_with_code(pool.pool_id(), code.trim())
+            .await?
+            .iter()
+            .any(|n| n.parent_id.is_none() && Some(n.org_id.as_str()) != except);
+        if taken {
+            return Err(Error::Duplicate(Entity::OrgCode));
+        }
+        Ok(())
+    }
+
+    /// `createOrganization`: an organization named by a code no other organization of the
+    /// pool has (the code is its root department's).
+    pub async fn create_coded_org(
+        &self,
+        pool: &PoolAdmin,
+        root: NewNode,
+        tenant_id: Option<String>,
+    ) -> Result<OrgTree> {
+        let code = root
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or(Error::MissingParameter("organizationCode"))?
+            .to_owned();
+        self.org_code_free(pool, &code, None).await?;
+        self.create_org_tree(pool, root, tenant_id).await
+    }
+
+    /// Updates an organization's root department; a new code must be free among the
+    /// pool's organizations.
+    pub async fn update_coded_org(
+        &self,
+        pool: &PoolAdmin,
+        org: &OrgTree,
+        update: NodeUpdate,
+    ) -> Result<OrgTree> {
+        let root = org.root().ok_or(Error::NotFound(Entity::Org))?;
+        if let Some(code) = &update.code {
+            if code.trim().is_empty() {
+                // An organization is found by its code: it cannot lose it.
+                return Err(Error::InvalidParameter("organizationNewCode"));
+            }
+            self.org_code_free(pool, code, Some(&org.record.org.id))
+                .await?;
+        }
+        self.update_org_node(pool, &root.node.id, update).await?;
+        self.org_tree(pool, &org.record.org.id).await
+    }
+
+    /// Replaces the user's departments with `departments` (node id, main?) in one unit of
+    /// work: joined ones are kept (with their join time), missing ones joined, others left.
+    /// At most one may be main; with none named main, a kept main department stays main.
+    pub async fn set_user_departments(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+        departments: Vec<(String, bool)>,
+    ) -> Result<()> {
+        let pool_id = pool.pool_id();
+        let mut wanted: Vec<(String, bool)> = Vec::with_capacity(departments.len());
+        for (id, main) in departments {
+            let id = id.trim().to_owned();
+            if id.is_empty() {
+                return Err(Error::MissingParameter("departmentId"));
+            }
+            match wanted.iter_mut().find(|(w, _)| *w == id) {
+                Some(w) => w.1 |= main,
+                None => wanted.push((id, main)),
+            }
+        }
+        if wanted.len() > super::directory_admin::MAX_BATCH {
+            return Err(Error::InvalidParameter("departments"));
+        }
+        if wanted.iter().filter(|(_, m)| *m).count() > 1 {
+            return Err(Error::InvalidParameter("isMainDepartment"));
+        }
+        let (pool, user_id, at) = (
+            pool_id.to_owned(),
+            user_id.trim().to_owned(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::set_user_departments(tx, &pool, &user_id, &wanted, at).await
             })
         })
         .await

@@ -227,12 +227,13 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<()>;
 
     /// The members of the node (and of its descendants with `with_descendants`, each user
-    /// once), in the order they joined.
+    /// once), in the order they joined (latest first with `newest_first`).
     async fn node_users(
         &self,
         pool_id: &str,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>>;
 
@@ -375,4 +376,6 @@ pub trait DirectoryTx: Send {
         user_id: &str,
         keep: Option<&str>,
     ) -> Result<()>;
+    /// The ids of every node the user is a member of, in id order.
+    async fn user_node_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Vec<String>>;
 }

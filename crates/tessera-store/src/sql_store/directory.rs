@@ -1306,8 +1306,11 @@ impl DirectoryStore for SqlStore {
         pool_id: &str,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>> {
+        // The direction is one of two fixed words, never caller text.
+        let dir = if newest_first { "DESC" } else { "ASC" };
         if !with_descendants {
             let mut sql = Sql::new(vec![pool_id.to_owned(), node_id.to_owned()]);
             let from = "FROM node_members m JOIN users u ON u.id = m.user_id \
@@ -1315,7 +1318,7 @@ impl DirectoryStore for SqlStore {
             sql.text = format!("SELECT COUNT(*) AS n {from}");
             let total_count = count(&self.pool, &sql).await?;
             sql.text = format!(
-                "SELECT {} {from} ORDER BY m.joined_at, m.user_id{}",
+                "SELECT {} {from} ORDER BY m.joined_at {dir}, m.user_id {dir}{}",
                 prefixed(rows::USER_COLUMNS, "u"),
                 page_sql(page)
             );
@@ -1348,7 +1351,7 @@ impl DirectoryStore for SqlStore {
         .and_then(|r| col::<i64>(&r, "n"))?;
         let rows = sqlx::query(&format!(
             "{sub} SELECT m.user_id AS user_id, MIN(m.joined_at) AS joined {members} \
-             GROUP BY m.user_id ORDER BY joined, m.user_id{}",
+             GROUP BY m.user_id ORDER BY joined {dir}, m.user_id {dir}{}",
             page_sql(page)
         ))
         .bind(pool_id)
@@ -1732,5 +1735,20 @@ impl DirectoryTx for SqlWriteTx {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn user_node_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Vec<String>> {
+        sqlx::query(
+            "SELECT node_id FROM node_members WHERE pool_id = $1 AND user_id = $2 \
+             ORDER BY node_id",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col::<String>(r, "node_id"))
+        .collect()
     }
 }
