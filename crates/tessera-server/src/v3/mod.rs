@@ -10,6 +10,9 @@
 mod call;
 mod catalog;
 mod envelope;
+mod org;
+mod org_departments;
+mod org_members;
 mod params;
 mod shapes;
 mod signature;
@@ -26,5 +29,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(org::routes())
+        .merge(org_departments::routes())
+        .merge(org_members::routes())
         .merge(unsupported::routes())
 }
