@@ -13,6 +13,7 @@ mod envelope;
 mod org;
 mod org_departments;
 mod org_members;
+mod org_tenant;
 mod params;
 mod shapes;
 mod signature;
@@ -32,5 +33,6 @@ pub fn routes() -> Router<AppState> {
         .merge(org::routes())
         .merge(org_departments::routes())
         .merge(org_members::routes())
+        .merge(org_tenant::routes())
         .merge(unsupported::routes())
 }

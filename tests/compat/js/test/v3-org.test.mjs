@@ -3,7 +3,7 @@
 // (one core, two wires), and the bad inputs of issue 13 (each refused, writing nothing).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mgmt, rand, uniqueUsername } from './helpers.mjs';
+import { mgmt, pool, rand, uniqueUsername } from './helpers.mjs';
 import { v3, data, refused } from './v3-helpers.mjs';
 
 const P = 'v3Org';
@@ -418,4 +418,45 @@ test('getUserDepartments / setUserDepartments round trip with v2 users.listDepar
 
   data(await mc.setUserDepartments({ userId: u.userId, departments: [] }));
   assert.equal(data(await mc.getUserDepartments({ userId: u.userId })).totalCount, 0);
+});
+
+test('tenant departments: the tenant\'s members join and leave a department of its organization', async () => {
+  const tenant = await v2.tenant.create({ name: `t-${rand(6)}`, appIds: pool(P).appId });
+  const orgCode = code('t');
+  const org = data(await mc.createOrganization({ organizationName: 'Tenant org', organizationCode: orgCode, tenantId: tenant.id }));
+  assert.equal(org.tenantId, tenant.id);
+  const dept = data(await mc.createDepartment({
+    organizationCode: orgCode, name: 'D', parentDepartmentId: org.departmentId, tenantId: tenant.id,
+  }));
+  const plain = await smallOrg();
+  // An organization of a tenant is found with that tenant, another is not.
+  assert.equal(data(await mc.getOrganization({ organizationCode: orgCode, tenantId: tenant.id })).departmentId, org.departmentId);
+  refused(await mc.getOrganization({ organizationCode: plain.orgCode, tenantId: tenant.id }), { statusCode: 404 });
+  const listed = data(await mc.listOrganizations({ tenantId: tenant.id }));
+  assert.deepEqual(listed.list.map(o => o.organizationCode), [orgCode]);
+
+  const [u1, u2, outsider] = [await newUser('t1'), await newUser('t2'), await newUser('t3')];
+  await v2.tenant.addMembers(tenant.id, [u1.userId, u2.userId]);
+  const body = { organizationCode: orgCode, departmentId: dept.departmentId, tenantId: tenant.id };
+  const ids = async () => data(await mc.listDepartmentMemberIds({ organizationCode: orgCode, departmentId: dept.departmentId })).sort();
+
+  // Refusals add no one: a user outside the tenant (with one inside), an organization not
+  // of the tenant, no tenant, no users, another pool.
+  refused(await mc.addTenantDepartmentMembers({ ...body, linkUserIds: [u1.userId, outsider.userId] }), { statusCode: 404 });
+  refused(await mc.addTenantDepartmentMembers({
+    organizationCode: plain.orgCode, departmentId: plain.a.departmentId, tenantId: tenant.id, linkUserIds: [u1.userId],
+  }), { statusCode: 404 });
+  refused(await mc.addTenantDepartmentMembers({ organizationCode: orgCode, departmentId: dept.departmentId, linkUserIds: [u1.userId] }));
+  refused(await mc.addTenantDepartmentMembers(body));
+  refused(await mc.addTenantDepartmentMembers({ ...body, linkUserIds: 'x' }), { statusCode: 400 });
+  refused(await mc.addTenantDepartmentMembers({ ...body, tenantId: 'no-such-tenant', linkUserIds: [u1.userId] }), { statusCode: 404 });
+  refused(await stranger.addTenantDepartmentMembers({ ...body, linkUserIds: [u1.userId] }), { statusCode: 404 });
+  assert.deepEqual(await ids(), []);
+
+  assert.deepEqual(data(await mc.addTenantDepartmentMembers({ ...body, linkUserIds: [u1.userId], memberIds: [u2.userId] })), { success: true });
+  assert.deepEqual(await ids(), [u1.userId, u2.userId].sort());
+  assert.equal((await v2.org.listMembers(dept.departmentId)).totalCount, 2);
+  refused(await mc.removeTenantDepartmentMembers({ ...body, memberIds: [outsider.userId] }), { statusCode: 404 });
+  assert.deepEqual(data(await mc.removeTenantDepartmentMembers({ ...body, memberIds: [u2.userId] })), { success: true });
+  assert.deepEqual(await ids(), [u1.userId]);
 });
