@@ -1054,6 +1054,40 @@ async fn coded_orgs_and_department_sets(db: &TestDb) {
         .await;
     assert!(matches!(e, Err(Error::MissingParameter(_))), "{e:?}");
     assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 1);
+    // Racing creates of one code leave at most one organization with it.
+    for i in 0..4 {
+        let c = format!("race{i}");
+        let (x, y) = tokio::join!(
+            fx.core
+                .create_coded_org(&fx.admin, node("X", Some(&c)), None),
+            fx.core
+                .create_coded_org(&fx.admin, node("Y", Some(&c)), None),
+        );
+        assert!(x.is_err() || y.is_err(), "{x:?} {y:?}");
+        let roots = fx
+            .count(&format!(
+                "SELECT COUNT(*) FROM org_nodes WHERE code = '{c}' AND parent_id IS NULL"
+            ))
+            .await;
+        assert!(roots <= 1, "{roots} organizations named {c}");
+        let orgs = fx.count("SELECT COUNT(*) FROM orgs").await;
+        assert_eq!(orgs, 1 + roots);
+        if roots == 1 {
+            fx.core
+                .delete_org(
+                    &fx.admin,
+                    &fx.core
+                        .org_by_code(&fx.admin, &c)
+                        .await
+                        .unwrap()
+                        .record
+                        .org
+                        .id,
+                )
+                .await
+                .unwrap();
+        }
+    }
     // A department's code is not an organization's.
     let a = fx
         .core

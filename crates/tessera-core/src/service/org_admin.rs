@@ -664,7 +664,16 @@ impl Core {
             .ok_or(Error::MissingParameter("organizationCode"))?
             .to_owned();
         self.org_code_free(pool, &code, None).await?;
-        self.create_org_tree(pool, root, tenant_id).await
+        let tree = self.create_org_tree(pool, root, tenant_id).await?;
+        // Two creates racing past the check above both inserted: each one that sees
+        // another root with its code withdraws, so a code never names two organizations
+        // (at worst both are refused and a retry succeeds).
+        let ours = tree.record.org.id.clone();
+        if let Err(e) = self.org_code_free(pool, &code, Some(&ours)).await {
+            self.delete_org(pool, &ours).await?;
+            return Err(e);
+        }
+        Ok(tree)
     }
 
     /// Updates an organization's root department; a new code must be free among the
@@ -684,7 +693,22 @@ impl Core {
             self.org_code_free(pool, code, Some(&org.record.org.id))
                 .await?;
         }
+        let new_code = update.code.clone();
         self.update_org_node(pool, &root.node.id, update).await?;
+        if let Some(code) = new_code {
+            // As in `create_coded_org`: a racing recode to the same code is undone here.
+            if let Err(e) = self
+                .org_code_free(pool, &code, Some(&org.record.org.id))
+                .await
+            {
+                let back = NodeUpdate {
+                    code: root.node.code.clone(),
+                    ..NodeUpdate::default()
+                };
+                self.update_org_node(pool, &root.node.id, back).await?;
+                return Err(e);
+            }
+        }
         self.org_tree(pool, &org.record.org.id).await
     }
 
