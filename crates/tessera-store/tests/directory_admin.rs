@@ -17,6 +17,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::{GrantBatch, GrantTarget, ResourceInput};
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
+use tessera_core::service::org_admin::NodeUpdate;
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
@@ -1116,6 +1117,71 @@ async fn coded_orgs_and_department_sets(db: &TestDb) {
         .node
         .id;
     let root = tree.root().unwrap().node.id.clone();
+    // An edit's fields and move land together or not at all.
+    let a1 = fx
+        .core
+        .add_org_node(&fx.admin, &org, Some(&a), node("A1", Some("a1")))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let rename = |name: &str, code: Option<&str>| NodeUpdate {
+        name: Some(name.into()),
+        code: code.map(Into::into),
+        ..NodeUpdate::default()
+    };
+    let e = fx
+        .core
+        .edit_org_node(&fx.admin, &org, &a, rename("A renamed", None), Some(&a1))
+        .await;
+    assert!(matches!(e, Err(Error::NodeMoveLoop)), "{e:?}");
+    let e = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", Some("a")),
+            Some(&b),
+        )
+        .await;
+    assert!(matches!(e, Err(Error::Duplicate(_))), "{e:?}");
+    let e = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", None),
+            Some("nope"),
+        )
+        .await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
+    let still = fx.core.org_tree(&fx.admin, &org).await.unwrap();
+    let find = |t: &tessera_core::service::org_admin::OrgTree, id: &str| {
+        t.nodes.iter().find(|n| n.node.id == id).unwrap().clone()
+    };
+    assert_eq!(find(&still, &a).node.name, "A");
+    assert_eq!(find(&still, &a1).node.name, "A1");
+    assert_eq!(
+        find(&still, &a1).node.parent_id.as_deref(),
+        Some(a.as_str())
+    );
+    let moved = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", Some("a1x")),
+            Some(&b),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.node.name, "A1 renamed");
+    assert_eq!(moved.node.code.as_deref(), Some("a1x"));
+    assert_eq!(moved.node.parent_id.as_deref(), Some(b.as_str()));
+    fx.core.delete_org_node(&fx.admin, &org, &a1).await.unwrap();
     fx.core
         .set_user_departments(&fx.admin, &u, vec![(a.clone(), false), (b.clone(), true)])
         .await

@@ -139,6 +139,36 @@ fn import_node(v: &Value) -> Result<(NewNode, &[Value])> {
     ))
 }
 
+/// The checked columns of a node update: a blank name keeps the name, a blank code
+/// removes the code.
+fn node_change(update: NodeUpdate) -> Result<NodeChange> {
+    Ok(NodeChange {
+        name: match update.name {
+            Some(n) if !n.trim().is_empty() => {
+                Some(super::directory::checked(&n, "name", MAX_NAME_LEN)?)
+            }
+            _ => None,
+        },
+        code: match update.code {
+            Some(c) => Some(optional(Some(c), "code", MAX_CODE_LEN)?),
+            None => None,
+        },
+        description: match update.description {
+            Some(d) => Some(description(Some(d))?),
+            None => None,
+        },
+        order: update.order,
+        name_i18n: match update.name_i18n {
+            Some(v) => Some(super::directory::optional_json(Some(v), "nameI18n")?),
+            None => None,
+        },
+        description_i18n: match update.description_i18n {
+            Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
+            None => None,
+        },
+    })
+}
+
 impl Core {
     async fn org_trees(&self, pool_id: &str, records: Vec<OrgRecord>) -> Result<Vec<OrgTree>> {
         let ids: Vec<String> = records.iter().map(|r| r.org.id.clone()).collect();
@@ -330,36 +360,64 @@ impl Core {
         update: NodeUpdate,
     ) -> Result<NodeView> {
         let pool_id = pool.pool_id();
-        let change = NodeChange {
-            name: match update.name {
-                Some(n) if !n.trim().is_empty() => {
-                    Some(super::directory::checked(&n, "name", MAX_NAME_LEN)?)
-                }
-                _ => None,
-            },
-            code: match update.code {
-                Some(c) => Some(optional(Some(c), "code", MAX_CODE_LEN)?),
-                None => None,
-            },
-            description: match update.description {
-                Some(d) => Some(description(Some(d))?),
-                None => None,
-            },
-            order: update.order,
-            name_i18n: match update.name_i18n {
-                Some(v) => Some(super::directory::optional_json(Some(v), "nameI18n")?),
-                None => None,
-            },
-            description_i18n: match update.description_i18n {
-                Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
-                None => None,
-            },
-        };
+        let change = node_change(update)?;
         let node = self
             .store
             .update_node(pool_id, node_id.trim(), &change, clock::now_ms())
             .await?;
         self.node_view(pool_id, &node.id).await
+    }
+
+    /// Updates a node's fields and moves it under `new_parent` (a node of the same
+    /// organization, never in its own subtree) in one unit of work: both land or neither.
+    pub async fn edit_org_node(
+        &self,
+        pool: &PoolAdmin,
+        org_id: &str,
+        node_id: &str,
+        update: NodeUpdate,
+        new_parent: Option<&str>,
+    ) -> Result<NodeView> {
+        let pool_id = pool.pool_id();
+        let change = node_change(update)?;
+        let (pid, org, id, parent, at) = (
+            pool_id.to_owned(),
+            org_id.trim().to_owned(),
+            node_id.trim().to_owned(),
+            new_parent.map(|p| p.trim().to_owned()),
+            clock::now_ms(),
+        );
+        let node_id = id.clone();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pid, &org).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                let node = tx
+                    .node(&pid, &id)
+                    .await?
+                    .filter(|n| n.org_id == org)
+                    .ok_or(Error::NotFound(Entity::OrgNode))?;
+                if let Some(p) = parent.filter(|p| node.parent_id.as_deref() != Some(p)) {
+                    let in_org = tx.node(&pid, &p).await?.is_some_and(|n| n.org_id == org);
+                    if !in_org {
+                        return Err(Error::NotFound(Entity::OrgNode));
+                    }
+                    // As in `move_org_node`: the new parent's lineage holding the node
+                    // means a cycle (and the root, everyone's ancestor, never moves).
+                    if tx.node_lineage(&pid, &p).await?.contains(&id) {
+                        return Err(Error::NodeMoveLoop);
+                    }
+                    tx.set_node_parent(&pid, &id, &p, at).await?;
+                }
+                if change != NodeChange::default() {
+                    tx.update_node_fields(&pid, &id, &change, at).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        self.node_view(pool_id, &node_id).await
     }
 
     /// Moves a node (with its subtree) under another node of the same organization; a move

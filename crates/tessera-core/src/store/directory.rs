@@ -304,6 +304,14 @@ pub trait DirectoryTx: Send {
         parent_id: &str,
         at: i64,
     ) -> Result<()>;
+    /// Writes only the fields `change` names (and `updated_at`); the node as stored after.
+    async fn update_node_fields(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node>;
 
     /// The ids of the namespace's roles.
     async fn role_ids_in_namespace(

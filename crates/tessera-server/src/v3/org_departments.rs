@@ -337,8 +337,6 @@ struct SearchDepartmentsList {
     organization_code: String,
     #[serde(default)]
     with_custom_data: bool,
-    #[serde(default)]
-    with_post: bool,
     page: Option<i64>,
     limit: Option<i64>,
     #[serde(default)]
@@ -472,10 +470,6 @@ fn filter_and_sort(
 /// filters (answered as the list itself, as the SDK's `DepartmentListRespDto` says).
 async fn search_departments_list(m: Mgmt) -> Reply {
     let r: SearchDepartmentsList = m.args().map_err(|e| m.fail(e))?;
-    if r.with_post {
-        // Posts are not part of Tessera's departments yet.
-        return Err(m.fail(Error::InvalidParameter("withPost")));
-    }
     let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
     let tree = org_of(&m, &r.organization_code, r.tenant_id.as_deref())
         .await
@@ -594,9 +588,9 @@ struct UpdateDepartment {
     tenant_id: Option<String>,
 }
 
-/// `updateDepartment`: the fields named, a move under another department of the same
-/// organization, and custom values. Everything refusable (unknown parent, a move into the
-/// department's own subtree, a bad custom value) is checked before the first write.
+/// `updateDepartment`: the fields named and a move under another department of the same
+/// organization (one unit of work in the core), then custom values, which are checked
+/// before anything is written.
 async fn update_department(m: Mgmt) -> Reply {
     let r: UpdateDepartment = m.args().map_err(|e| m.fail(e))?;
     let (update, custom) = (|| {
@@ -631,37 +625,38 @@ async fn update_department(m: Mgmt) -> Reply {
     let is_root = node.root;
     let new_parent = match r.parent_department_id.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(p) => {
-            let parent = department(&tree, p, r.department_id_type).map_err(|e| m.fail(e))?;
-            if node.node.parent_id.as_deref() == Some(parent.node.id.as_str()) {
-                None
-            } else if parent.path.contains(&id) {
-                // Under itself (the root is above everyone, so it never moves).
-                return Err(m.fail(Error::NodeMoveLoop));
-            } else {
-                Some(parent.node.id.clone())
-            }
-        }
+        Some(p) => Some(
+            department(&tree, p, r.department_id_type)
+                .map_err(|e| m.fail(e))?
+                .node
+                .id
+                .clone(),
+        ),
     };
     core.validate_udf_values(&m.admin.id, UdfTarget::Node, &custom)
         .await
         .map_err(|e| m.fail(e))?;
-    let changes_fields = update.name.is_some()
-        || update.code.is_some()
-        || update.description.is_some()
-        || update.name_i18n.is_some();
+    let org_id = tree.record.org.id.clone();
     if is_root && update.code.is_some() {
         // The root's code is the organization's: it stays unique among organizations.
+        // (A root never moves: asking for it is refused by the core first.)
+        if new_parent.is_some() {
+            core.edit_org_node(
+                &m.admin,
+                &org_id,
+                &id,
+                NodeUpdate::default(),
+                new_parent.as_deref(),
+            )
+            .await
+            .map_err(|e| m.fail(e))?;
+        }
         core.update_coded_org(&m.admin, &tree, update)
             .await
             .map_err(|e| m.fail(e))?;
-    } else if changes_fields {
-        core.update_org_node(&m.admin, &id, update)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
-    if let Some(p) = new_parent {
-        core.move_org_node(&m.admin, &tree.record.org.id, &id, &p)
+    } else {
+        // Fields and move in one unit of work: a refused move changes no field.
+        core.edit_org_node(&m.admin, &org_id, &id, update, new_parent.as_deref())
             .await
             .map_err(|e| m.fail(e))?;
     }

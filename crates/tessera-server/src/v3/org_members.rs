@@ -549,3 +549,71 @@ async fn set_user_departments(m: Mgmt) -> Reply {
         .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::model::directory::{Node, NodeView};
+
+    fn dep(id: &str, name: &str, code: Option<&str>, created: i64, joined: i64) -> UserDepartment {
+        UserDepartment {
+            node: NodeView {
+                node: Node {
+                    id: id.into(),
+                    pool_id: "p".into(),
+                    org_id: "o".into(),
+                    parent_id: None,
+                    name: name.into(),
+                    name_i18n: None,
+                    description: None,
+                    description_i18n: None,
+                    code: code.map(Into::into),
+                    order: 0,
+                    created_at: created,
+                    updated_at: created,
+                },
+                root: false,
+                depth: None,
+                path: vec![],
+                code_path: vec![],
+                name_path: vec![],
+                children: vec![],
+            },
+            is_main: false,
+            joined_at: joined,
+        }
+    }
+
+    fn order(by: UserDepartmentSort, dir: Direction) -> Vec<String> {
+        let mut deps = vec![
+            dep("a", "Ops", Some("z"), 3, 10),
+            dep("b", "Admin", None, 1, 30),
+            dep("c", "Sales", Some("m"), 2, 20),
+        ];
+        sort_departments(&mut deps, by, dir);
+        deps.into_iter().map(|d| d.node.node.id).collect()
+    }
+
+    #[test]
+    fn sorts_a_users_departments_as_asked() {
+        use Direction::{Asc, Desc};
+        use UserDepartmentSort::*;
+        assert_eq!(order(JoinDepartmentAt, Desc), ["b", "c", "a"]);
+        assert_eq!(order(JoinDepartmentAt, Asc), ["a", "c", "b"]);
+        assert_eq!(order(DepartmentCreatedAt, Asc), ["b", "c", "a"]);
+        assert_eq!(order(DepartmentName, Asc), ["b", "a", "c"]);
+        // No code sorts before any code.
+        assert_eq!(order(DepartmemtCode, Asc), ["b", "c", "a"]);
+    }
+
+    #[test]
+    fn member_ids_are_unique_and_present() {
+        let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            unique(&ids(&["u1", " u1", "u2"])).ok(),
+            Some(ids(&["u1", "u2"]))
+        );
+        assert!(unique(&[]).is_err());
+        assert!(unique(&ids(&["u1", " "])).is_err());
+    }
+}

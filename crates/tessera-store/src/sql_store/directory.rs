@@ -91,6 +91,31 @@ const DUPLICATES: [(&str, &str, Entity); 5] = [
     ),
 ];
 
+/// The targeted update of the node fields `change` names (and `updated_at`), returning the
+/// row as stored.
+fn node_change_sql(pool_id: &str, node_id: &str, change: &NodeChange, at: i64) -> Sql {
+    let mut sets = Vec::new();
+    if let Some(v) = &change.name {
+        sets.push(("name", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &change.code {
+        sets.push(("code", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = &change.description {
+        sets.push(("description", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = change.order {
+        sets.push(("sort_order", SetValue::Int(v)));
+    }
+    if let Some(v) = &change.name_i18n {
+        sets.push(("name_i18n", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = &change.description_i18n {
+        sets.push(("description_i18n", SetValue::OptText(v.clone())));
+    }
+    targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+}
+
 pub(super) fn dir_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
@@ -1201,26 +1226,7 @@ impl DirectoryStore for SqlStore {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node> {
-        let mut sets = Vec::new();
-        if let Some(v) = &change.name {
-            sets.push(("name", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &change.code {
-            sets.push(("code", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = &change.description {
-            sets.push(("description", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = change.order {
-            sets.push(("sort_order", SetValue::Int(v)));
-        }
-        if let Some(v) = &change.name_i18n {
-            sets.push(("name_i18n", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = &change.description_i18n {
-            sets.push(("description_i18n", SetValue::OptText(v.clone())));
-        }
-        targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+        node_change_sql(pool_id, node_id, change, at)
             .query()
             .fetch_optional(&self.pool)
             .await
@@ -1521,6 +1527,24 @@ impl DirectoryTx for SqlWriteTx {
             return Err(Error::NotFound(Entity::OrgNode));
         }
         Ok(())
+    }
+
+    async fn update_node_fields(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node> {
+        node_change_sql(pool_id, node_id, change, at)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(node)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     async fn role_ids_in_namespace(

@@ -251,7 +251,9 @@ test('updateDepartment: fields, moves (no loops), custom data (v2 udf), root cod
   const same = data(await mc.getDepartment({ organizationCode: orgCode, departmentId: a.departmentId }));
   assert.equal(same.name, 'A');
   assert.equal(same.code, a.code);
-  assert.equal(data(await mc.getDepartment({ organizationCode: orgCode, departmentId: b.departmentId })).parentDepartmentId, root);
+  const bNow = data(await mc.getDepartment({ organizationCode: orgCode, departmentId: b.departmentId }));
+  assert.equal(bNow.parentDepartmentId, root);
+  assert.equal(bNow.name, 'B', 'a refused move changes no field');
 
   // The root's code is the organization's code, unique among organizations.
   const other = await smallOrg();
