@@ -462,3 +462,32 @@ test('tenant departments: the tenant\'s members join and leave a department of i
   assert.deepEqual(data(await mc.removeTenantDepartmentMembers({ ...body, memberIds: [u2.userId] })), { success: true });
   assert.deepEqual(await ids(), [u1.userId]);
 });
+
+test('organization custom data set through v2 udf is read through v3', async () => {
+  const { orgCode, root } = await smallOrg();
+  const key = `region${rand(6)}`;
+  await v2.udf.set('ORG', key, 'STRING', 'Region');
+  const old = await v2Org(root);
+  await v2.udf.setUdvBatch('ORG', old.id, [{ key, value: 'north' }]);
+  const org = data(await mc.getOrganization({ organizationCode: orgCode, withCustomData: true }));
+  assert.deepEqual(org.customData, { [key]: 'north' });
+  const plain = data(await mc.getOrganization({ organizationCode: orgCode }));
+  assert.equal(plain.customData, undefined, 'only when asked');
+  const listed = data(await mc.getOrganizationsBatch({ organizationCodeList: [orgCode], withCustomData: true }));
+  assert.deepEqual(listed[0].customData, { [key]: 'north' });
+});
+
+test('methods Tessera cannot serve answer a 501 envelope naming them', async () => {
+  const cases = [
+    ['updateOrganizationStatus', () => mc.updateOrganizationStatus({ rootNodeId: 'x', status: 'enabled' })],
+    ['updateNodeStatus', () => mc.updateNodeStatus({ departmentId: 'x', status: false })],
+    ['getDepartmentSyncRelations', () => mc.getDepartmentSyncRelations({ organizationCode: 'x', departmentId: 'x' })],
+    ['deleteDepartmentSyncRelations', () => mc.deleteDepartmentSyncRelations({ organizationCode: 'x', departmentId: 'x', provider: 'wechatwork' })],
+    ['createDepartmentTree', () => mc.createDepartmentTree({ name: 'x', children: [] })],
+    ['getDepartmentAllApp', () => mc.getDepartmentAllApp({ departmentId: 'x' })],
+  ];
+  for (const [name, call] of cases) {
+    const res = refused(await call(), { statusCode: 501 });
+    assert.match(res.message, new RegExp(name));
+  }
+});
