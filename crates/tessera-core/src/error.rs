@@ -250,6 +250,8 @@ pub enum Entity {
     /// A node's code, unique per organization.
     OrgNodeCode,
     Org,
+    /// An organization's code (its root department's code), unique per pool.
+    OrgCode,
     Namespace,
     NamespaceCode,
     Resource,
@@ -308,6 +310,7 @@ impl fmt::Display for Entity {
             Entity::OrgNode => "org node",
             Entity::OrgNodeCode => "org node code",
             Entity::Org => "organization",
+            Entity::OrgCode => "organization code",
             Entity::Namespace => "namespace",
             Entity::NamespaceCode => "namespace code",
             Entity::Resource => "resource",

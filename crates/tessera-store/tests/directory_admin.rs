@@ -17,6 +17,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::{GrantBatch, GrantTarget, ResourceInput};
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
+use tessera_core::service::org_admin::NodeUpdate;
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
@@ -1031,6 +1032,241 @@ async fn orgs_of_a_tenant(db: &TestDb) {
         .is_empty());
 }
 
+/// The v3 wire's organization codes and department sets: a code names one organization,
+/// a set of departments replaces the user's memberships in one unit (all or nothing), and
+/// members page newest first when asked.
+async fn coded_orgs_and_department_sets(db: &TestDb) {
+    let fx = setup(db).await;
+    let (u, v) = (fx.user("u").await, fx.user("v").await);
+    let tree = fx
+        .core
+        .create_coded_org(&fx.admin, node("Corp", Some("corp")), None)
+        .await
+        .unwrap();
+    let org = tree.record.org.id.clone();
+    let e = fx
+        .core
+        .create_coded_org(&fx.admin, node("Corp 2", Some("corp")), None)
+        .await;
+    assert!(matches!(e, Err(Error::Duplicate(Entity::OrgCode))), "{e:?}");
+    let e = fx
+        .core
+        .create_coded_org(&fx.admin, node("No code", None), None)
+        .await;
+    assert!(matches!(e, Err(Error::MissingParameter(_))), "{e:?}");
+    assert_eq!(fx.count("SELECT COUNT(*) FROM orgs").await, 1);
+    // Racing creates of one code leave at most one organization with it.
+    for i in 0..4 {
+        let c = format!("race{i}");
+        let (x, y) = tokio::join!(
+            fx.core
+                .create_coded_org(&fx.admin, node("X", Some(&c)), None),
+            fx.core
+                .create_coded_org(&fx.admin, node("Y", Some(&c)), None),
+        );
+        assert!(x.is_err() || y.is_err(), "{x:?} {y:?}");
+        let roots = fx
+            .count(&format!(
+                "SELECT COUNT(*) FROM org_nodes WHERE code = '{c}' AND parent_id IS NULL"
+            ))
+            .await;
+        assert!(roots <= 1, "{roots} organizations named {c}");
+        let orgs = fx.count("SELECT COUNT(*) FROM orgs").await;
+        assert_eq!(orgs, 1 + roots);
+        if roots == 1 {
+            fx.core
+                .delete_org(
+                    &fx.admin,
+                    &fx.core
+                        .org_by_code(&fx.admin, &c)
+                        .await
+                        .unwrap()
+                        .record
+                        .org
+                        .id,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    // A department's code is not an organization's.
+    let a = fx
+        .core
+        .add_org_node(&fx.admin, &org, None, node("A", Some("a")))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let e = fx.core.org_by_code(&fx.admin, "a").await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::Org))), "{e:?}");
+    assert_eq!(
+        fx.core
+            .org_by_code(&fx.admin, "corp")
+            .await
+            .unwrap()
+            .record
+            .org
+            .id,
+        org
+    );
+    let b = fx
+        .core
+        .add_org_node(&fx.admin, &org, None, node("B", None))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let root = tree.root().unwrap().node.id.clone();
+    // An edit's fields and move land together or not at all.
+    let a1 = fx
+        .core
+        .add_org_node(&fx.admin, &org, Some(&a), node("A1", Some("a1")))
+        .await
+        .unwrap()
+        .node
+        .id;
+    let rename = |name: &str, code: Option<&str>| NodeUpdate {
+        name: Some(name.into()),
+        code: code.map(Into::into),
+        ..NodeUpdate::default()
+    };
+    let e = fx
+        .core
+        .edit_org_node(&fx.admin, &org, &a, rename("A renamed", None), Some(&a1))
+        .await;
+    assert!(matches!(e, Err(Error::NodeMoveLoop)), "{e:?}");
+    let e = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", Some("a")),
+            Some(&b),
+        )
+        .await;
+    assert!(matches!(e, Err(Error::Duplicate(_))), "{e:?}");
+    let e = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", None),
+            Some("nope"),
+        )
+        .await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
+    let still = fx.core.org_tree(&fx.admin, &org).await.unwrap();
+    let find = |t: &tessera_core::service::org_admin::OrgTree, id: &str| {
+        t.nodes.iter().find(|n| n.node.id == id).unwrap().clone()
+    };
+    assert_eq!(find(&still, &a).node.name, "A");
+    assert_eq!(find(&still, &a1).node.name, "A1");
+    assert_eq!(
+        find(&still, &a1).node.parent_id.as_deref(),
+        Some(a.as_str())
+    );
+    let moved = fx
+        .core
+        .edit_org_node(
+            &fx.admin,
+            &org,
+            &a1,
+            rename("A1 renamed", Some("a1x")),
+            Some(&b),
+        )
+        .await
+        .unwrap();
+    assert_eq!(moved.node.name, "A1 renamed");
+    assert_eq!(moved.node.code.as_deref(), Some("a1x"));
+    assert_eq!(moved.node.parent_id.as_deref(), Some(b.as_str()));
+    fx.core.delete_org_node(&fx.admin, &org, &a1).await.unwrap();
+    fx.core
+        .set_user_departments(&fx.admin, &u, vec![(a.clone(), false), (b.clone(), true)])
+        .await
+        .unwrap();
+    let deps = fx.core.user_departments(&fx.pool, &u, None).await.unwrap();
+    let ids: Vec<&str> = deps.iter().map(|d| d.node.node.id.as_str()).collect();
+    assert_eq!(ids, vec![b.as_str(), a.as_str()]);
+    assert!(deps[0].is_main && !deps[1].is_main);
+    // An unknown node refuses the whole set: nothing changes.
+    let e = fx
+        .core
+        .set_user_departments(
+            &fx.admin,
+            &u,
+            vec![(root.clone(), true), ("nope".into(), false)],
+        )
+        .await;
+    assert!(matches!(e, Err(Error::NotFound(Entity::OrgNode))), "{e:?}");
+    assert_eq!(
+        fx.core
+            .user_departments(&fx.pool, &u, None)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    let e = fx
+        .core
+        .set_user_departments(&fx.admin, &u, vec![(root.clone(), true), (a.clone(), true)])
+        .await;
+    assert!(matches!(e, Err(Error::InvalidParameter(_))), "{e:?}");
+    // Replaced: b left, a kept, root joined and main.
+    fx.core
+        .set_user_departments(
+            &fx.admin,
+            &u,
+            vec![(a.clone(), false), (root.clone(), true)],
+        )
+        .await
+        .unwrap();
+    let deps = fx.core.user_departments(&fx.pool, &u, None).await.unwrap();
+    let ids: Vec<&str> = deps.iter().map(|d| d.node.node.id.as_str()).collect();
+    assert_eq!(ids, vec![root.as_str(), a.as_str()]);
+    fx.core
+        .set_user_departments(&fx.admin, &u, Vec::new())
+        .await
+        .unwrap();
+    assert!(fx
+        .core
+        .user_departments(&fx.pool, &u, None)
+        .await
+        .unwrap()
+        .is_empty());
+    // Newest first.
+    fx.core
+        .add_node_members(&fx.pool, &a, std::slice::from_ref(&u), false)
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    fx.core
+        .add_node_members(&fx.pool, &a, std::slice::from_ref(&v), false)
+        .await
+        .unwrap();
+    let page = Page::new(Some(1), Some(10)).unwrap();
+    for descendants in [false, true] {
+        let node = if descendants { &root } else { &a };
+        let oldest = fx
+            .core
+            .node_users(&fx.admin, node, descendants, false, page)
+            .await
+            .unwrap();
+        let newest = fx
+            .core
+            .node_users(&fx.admin, node, descendants, true, page)
+            .await
+            .unwrap();
+        let ids = |p: &tessera_core::service::paging::Paged<tessera_core::model::User>| {
+            p.list.iter().map(|x| x.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&oldest), vec![u.clone(), v.clone()]);
+        assert_eq!(ids(&newest), vec![v.clone(), u.clone()]);
+        assert_eq!(newest.total_count, 2);
+    }
+}
+
 backend_tests! {
     role_delete_cascade => deleting_a_role_removes_everything_naming_it;
     role_parent_loops => role_parent_loops_are_refused;
@@ -1043,4 +1279,5 @@ backend_tests! {
     imports => imports_are_all_or_nothing;
     namespaces => namespaces_carry_their_contents;
     tenants => orgs_of_a_tenant;
+    coded_orgs => coded_orgs_and_department_sets;
 }

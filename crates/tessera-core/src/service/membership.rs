@@ -91,3 +91,41 @@ pub(crate) async fn set_main_department(
     }
     tx.clear_main_except(pool_id, user_id, node_id).await
 }
+
+/// Makes `wanted` (node id, main?) the user's departments: every node must exist; the
+/// memberships not named are left, the new ones joined at `at`.
+pub(crate) async fn set_user_departments(
+    tx: &mut dyn WriteTx,
+    pool_id: &str,
+    user_id: &str,
+    wanted: &[(String, bool)],
+    at: i64,
+) -> Result<()> {
+    if !tx.user_exists(pool_id, user_id).await? {
+        return Err(Error::UserNotFound);
+    }
+    for (node_id, _) in wanted {
+        if tx.node(pool_id, node_id).await?.is_none() {
+            return Err(Error::NotFound(Entity::OrgNode));
+        }
+    }
+    for joined in tx.user_node_ids(pool_id, user_id).await? {
+        if !wanted.iter().any(|(w, _)| *w == joined) {
+            tx.remove_node_member(pool_id, &joined, user_id).await?;
+        }
+    }
+    for (node_id, _) in wanted {
+        if tx
+            .node_membership(pool_id, node_id, user_id)
+            .await?
+            .is_none()
+        {
+            tx.add_node_member(pool_id, node_id, user_id, at).await?;
+        }
+    }
+    if let Some((main, _)) = wanted.iter().find(|(_, m)| *m) {
+        tx.set_member_main(pool_id, main, user_id, true).await?;
+        tx.clear_main_except(pool_id, user_id, Some(main)).await?;
+    }
+    Ok(())
+}

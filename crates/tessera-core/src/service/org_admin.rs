@@ -139,6 +139,36 @@ fn import_node(v: &Value) -> Result<(NewNode, &[Value])> {
     ))
 }
 
+/// The checked columns of a node update: a blank name keeps the name, a blank code
+/// removes the code.
+fn node_change(update: NodeUpdate) -> Result<NodeChange> {
+    Ok(NodeChange {
+        name: match update.name {
+            Some(n) if !n.trim().is_empty() => {
+                Some(super::directory::checked(&n, "name", MAX_NAME_LEN)?)
+            }
+            _ => None,
+        },
+        code: match update.code {
+            Some(c) => Some(optional(Some(c), "code", MAX_CODE_LEN)?),
+            None => None,
+        },
+        description: match update.description {
+            Some(d) => Some(description(Some(d))?),
+            None => None,
+        },
+        order: update.order,
+        name_i18n: match update.name_i18n {
+            Some(v) => Some(super::directory::optional_json(Some(v), "nameI18n")?),
+            None => None,
+        },
+        description_i18n: match update.description_i18n {
+            Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
+            None => None,
+        },
+    })
+}
+
 impl Core {
     async fn org_trees(&self, pool_id: &str, records: Vec<OrgRecord>) -> Result<Vec<OrgTree>> {
         let ids: Vec<String> = records.iter().map(|r| r.org.id.clone()).collect();
@@ -330,36 +360,64 @@ impl Core {
         update: NodeUpdate,
     ) -> Result<NodeView> {
         let pool_id = pool.pool_id();
-        let change = NodeChange {
-            name: match update.name {
-                Some(n) if !n.trim().is_empty() => {
-                    Some(super::directory::checked(&n, "name", MAX_NAME_LEN)?)
-                }
-                _ => None,
-            },
-            code: match update.code {
-                Some(c) => Some(optional(Some(c), "code", MAX_CODE_LEN)?),
-                None => None,
-            },
-            description: match update.description {
-                Some(d) => Some(description(Some(d))?),
-                None => None,
-            },
-            order: update.order,
-            name_i18n: match update.name_i18n {
-                Some(v) => Some(super::directory::optional_json(Some(v), "nameI18n")?),
-                None => None,
-            },
-            description_i18n: match update.description_i18n {
-                Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
-                None => None,
-            },
-        };
+        let change = node_change(update)?;
         let node = self
             .store
             .update_node(pool_id, node_id.trim(), &change, clock::now_ms())
             .await?;
         self.node_view(pool_id, &node.id).await
+    }
+
+    /// Updates a node's fields and moves it under `new_parent` (a node of the same
+    /// organization, never in its own subtree) in one unit of work: both land or neither.
+    pub async fn edit_org_node(
+        &self,
+        pool: &PoolAdmin,
+        org_id: &str,
+        node_id: &str,
+        update: NodeUpdate,
+        new_parent: Option<&str>,
+    ) -> Result<NodeView> {
+        let pool_id = pool.pool_id();
+        let change = node_change(update)?;
+        let (pid, org, id, parent, at) = (
+            pool_id.to_owned(),
+            org_id.trim().to_owned(),
+            node_id.trim().to_owned(),
+            new_parent.map(|p| p.trim().to_owned()),
+            clock::now_ms(),
+        );
+        let node_id = id.clone();
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                if !tx.org_exists(&pid, &org).await? {
+                    return Err(Error::NotFound(Entity::Org));
+                }
+                let node = tx
+                    .node(&pid, &id)
+                    .await?
+                    .filter(|n| n.org_id == org)
+                    .ok_or(Error::NotFound(Entity::OrgNode))?;
+                if let Some(p) = parent.filter(|p| node.parent_id.as_deref() != Some(p)) {
+                    let in_org = tx.node(&pid, &p).await?.is_some_and(|n| n.org_id == org);
+                    if !in_org {
+                        return Err(Error::NotFound(Entity::OrgNode));
+                    }
+                    // As in `move_org_node`: the new parent's lineage holding the node
+                    // means a cycle (and the root, everyone's ancestor, never moves).
+                    if tx.node_lineage(&pid, &p).await?.contains(&id) {
+                        return Err(Error::NodeMoveLoop);
+                    }
+                    tx.set_node_parent(&pid, &id, &p, at).await?;
+                }
+                if change != NodeChange::default() {
+                    tx.update_node_fields(&pid, &id, &change, at).await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        self.node_view(pool_id, &node_id).await
     }
 
     /// Moves a node (with its subtree) under another node of the same organization; a move
@@ -580,11 +638,12 @@ impl Core {
         pool: &PoolAdmin,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>> {
         let pool_id = pool.pool_id();
         self.store
-            .node_users(pool_id, node_id, with_descendants, page)
+            .node_users(pool_id, node_id, with_descendants, newest_first, page)
             .await
     }
 
@@ -606,6 +665,146 @@ impl Core {
             Box::pin(async move {
                 super::membership::set_main_department(tx, &pool, &user_id, node_id.as_deref())
                     .await
+            })
+        })
+        .await
+    }
+
+    /// The organization whose root department carries `code` (the v3 wire names an
+    /// organization by it). Should two roots share a code (written before codes were
+    /// checked), the oldest is the one meant.
+    pub async fn org_by_code(&self, pool: &PoolAdmin, code: &str) -> Result<OrgTree> {
+        let code = code.trim();
+        if code.is_empty() {
+            return Err(Error::MissingParameter("organizationCode"));
+        }
+        let roots = self.store.nodes_with_code(pool.pool_id(), code).await?;
+        let root = roots
+            .into_iter()
+            .find(|n| n.parent_id.is_none())
+            .ok_or(Error::NotFound(Entity::Org))?;
+        self.org_tree(pool, &root.org_id).await
+    }
+
+    /// Refuses a code another organization's root already carries (`except` is the org
+    /// being recoded).
+    async fn org_code_free(
+        &self,
+        pool: &PoolAdmin,
+        code: &str,
+        except: Option<&str>,
+    ) -> Result<()> {
+        let taken = self
+            .store
+            .nodes_with_code(pool.pool_id(), code.trim())
+            .await?
+            .iter()
+            .any(|n| n.parent_id.is_none() && Some(n.org_id.as_str()) != except);
+        if taken {
+            return Err(Error::Duplicate(Entity::OrgCode));
+        }
+        Ok(())
+    }
+
+    /// `createOrganization`: an organization named by a code no other organization of the
+    /// pool has (the code is its root department's).
+    pub async fn create_coded_org(
+        &self,
+        pool: &PoolAdmin,
+        root: NewNode,
+        tenant_id: Option<String>,
+    ) -> Result<OrgTree> {
+        let code = root
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .ok_or(Error::MissingParameter("organizationCode"))?
+            .to_owned();
+        self.org_code_free(pool, &code, None).await?;
+        let tree = self.create_org_tree(pool, root, tenant_id).await?;
+        // Two creates racing past the check above both inserted: each one that sees
+        // another root with its code withdraws, so a code never names two organizations
+        // (at worst both are refused and a retry succeeds).
+        let ours = tree.record.org.id.clone();
+        if let Err(e) = self.org_code_free(pool, &code, Some(&ours)).await {
+            self.delete_org(pool, &ours).await?;
+            return Err(e);
+        }
+        Ok(tree)
+    }
+
+    /// Updates an organization's root department; a new code must be free among the
+    /// pool's organizations.
+    pub async fn update_coded_org(
+        &self,
+        pool: &PoolAdmin,
+        org: &OrgTree,
+        update: NodeUpdate,
+    ) -> Result<OrgTree> {
+        let root = org.root().ok_or(Error::NotFound(Entity::Org))?;
+        if let Some(code) = &update.code {
+            if code.trim().is_empty() {
+                // An organization is found by its code: it cannot lose it.
+                return Err(Error::InvalidParameter("organizationNewCode"));
+            }
+            self.org_code_free(pool, code, Some(&org.record.org.id))
+                .await?;
+        }
+        let new_code = update.code.clone();
+        self.update_org_node(pool, &root.node.id, update).await?;
+        if let Some(code) = new_code {
+            // As in `create_coded_org`: a racing recode to the same code is undone here.
+            if let Err(e) = self
+                .org_code_free(pool, &code, Some(&org.record.org.id))
+                .await
+            {
+                let back = NodeUpdate {
+                    code: root.node.code.clone(),
+                    ..NodeUpdate::default()
+                };
+                self.update_org_node(pool, &root.node.id, back).await?;
+                return Err(e);
+            }
+        }
+        self.org_tree(pool, &org.record.org.id).await
+    }
+
+    /// Replaces the user's departments with `departments` (node id, main?) in one unit of
+    /// work: joined ones are kept (with their join time), missing ones joined, others left.
+    /// At most one may be main; with none named main, a kept main department stays main.
+    pub async fn set_user_departments(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+        departments: Vec<(String, bool)>,
+    ) -> Result<()> {
+        let pool_id = pool.pool_id();
+        let mut wanted: Vec<(String, bool)> = Vec::with_capacity(departments.len());
+        for (id, main) in departments {
+            let id = id.trim().to_owned();
+            if id.is_empty() {
+                return Err(Error::MissingParameter("departmentId"));
+            }
+            match wanted.iter_mut().find(|(w, _)| *w == id) {
+                Some(w) => w.1 |= main,
+                None => wanted.push((id, main)),
+            }
+        }
+        if wanted.len() > super::directory_admin::MAX_BATCH {
+            return Err(Error::InvalidParameter("departments"));
+        }
+        if wanted.iter().filter(|(_, m)| *m).count() > 1 {
+            return Err(Error::InvalidParameter("isMainDepartment"));
+        }
+        let (pool, user_id, at) = (
+            pool_id.to_owned(),
+            user_id.trim().to_owned(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                super::membership::set_user_departments(tx, &pool, &user_id, &wanted, at).await
             })
         })
         .await

@@ -227,12 +227,13 @@ pub trait DirectoryStore: Send + Sync {
     ) -> Result<()>;
 
     /// The members of the node (and of its descendants with `with_descendants`, each user
-    /// once), in the order they joined.
+    /// once), in the order they joined (latest first with `newest_first`).
     async fn node_users(
         &self,
         pool_id: &str,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>>;
 
@@ -303,6 +304,14 @@ pub trait DirectoryTx: Send {
         parent_id: &str,
         at: i64,
     ) -> Result<()>;
+    /// Writes only the fields `change` names (and `updated_at`); the node as stored after.
+    async fn update_node_fields(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node>;
 
     /// The ids of the namespace's roles.
     async fn role_ids_in_namespace(
@@ -375,4 +384,6 @@ pub trait DirectoryTx: Send {
         user_id: &str,
         keep: Option<&str>,
     ) -> Result<()>;
+    /// The ids of every node the user is a member of, in id order.
+    async fn user_node_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Vec<String>>;
 }

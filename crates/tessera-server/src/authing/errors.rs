@@ -429,6 +429,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::OrgNode => ("部门", "node"),
         Entity::OrgNodeCode => ("部门 code", "department code"),
         Entity::Org => ("组织机构", "org"),
+        Entity::OrgCode => ("组织机构 code", "organization code"),
         Entity::Namespace => ("权限分组", "namespace"),
         Entity::NamespaceCode => ("权限分组 code", "namespace code"),
         Entity::Resource => ("资源", "resource"),

@@ -11,6 +11,10 @@ mod audit;
 mod call;
 mod catalog;
 mod envelope;
+mod org;
+mod org_departments;
+mod org_members;
+mod org_tenant;
 mod params;
 mod posts;
 mod risk;
@@ -32,5 +36,9 @@ pub fn routes() -> Router<AppState> {
         .merge(posts::routes())
         .merge(audit::routes())
         .merge(risk::routes())
+        .merge(org::routes())
+        .merge(org_departments::routes())
+        .merge(org_members::routes())
+        .merge(org_tenant::routes())
         .merge(unsupported::routes())
 }

@@ -91,6 +91,31 @@ const DUPLICATES: [(&str, &str, Entity); 5] = [
     ),
 ];
 
+/// The targeted update of the node fields `change` names (and `updated_at`), returning the
+/// row as stored.
+fn node_change_sql(pool_id: &str, node_id: &str, change: &NodeChange, at: i64) -> Sql {
+    let mut sets = Vec::new();
+    if let Some(v) = &change.name {
+        sets.push(("name", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &change.code {
+        sets.push(("code", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = &change.description {
+        sets.push(("description", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = change.order {
+        sets.push(("sort_order", SetValue::Int(v)));
+    }
+    if let Some(v) = &change.name_i18n {
+        sets.push(("name_i18n", SetValue::OptText(v.clone())));
+    }
+    if let Some(v) = &change.description_i18n {
+        sets.push(("description_i18n", SetValue::OptText(v.clone())));
+    }
+    targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+}
+
 pub(super) fn dir_err(e: sqlx::Error) -> Error {
     if let sqlx::Error::Database(db) = &e {
         if db.is_unique_violation() {
@@ -1201,26 +1226,7 @@ impl DirectoryStore for SqlStore {
         change: &NodeChange,
         at: i64,
     ) -> Result<Node> {
-        let mut sets = Vec::new();
-        if let Some(v) = &change.name {
-            sets.push(("name", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &change.code {
-            sets.push(("code", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = &change.description {
-            sets.push(("description", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = change.order {
-            sets.push(("sort_order", SetValue::Int(v)));
-        }
-        if let Some(v) = &change.name_i18n {
-            sets.push(("name_i18n", SetValue::OptText(v.clone())));
-        }
-        if let Some(v) = &change.description_i18n {
-            sets.push(("description_i18n", SetValue::OptText(v.clone())));
-        }
-        targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
+        node_change_sql(pool_id, node_id, change, at)
             .query()
             .fetch_optional(&self.pool)
             .await
@@ -1306,8 +1312,11 @@ impl DirectoryStore for SqlStore {
         pool_id: &str,
         node_id: &str,
         with_descendants: bool,
+        newest_first: bool,
         page: Page,
     ) -> Result<Paged<User>> {
+        // The direction is one of two fixed words, never caller text.
+        let dir = if newest_first { "DESC" } else { "ASC" };
         if !with_descendants {
             let mut sql = Sql::new(vec![pool_id.to_owned(), node_id.to_owned()]);
             let from = "FROM node_members m JOIN users u ON u.id = m.user_id \
@@ -1315,7 +1324,7 @@ impl DirectoryStore for SqlStore {
             sql.text = format!("SELECT COUNT(*) AS n {from}");
             let total_count = count(&self.pool, &sql).await?;
             sql.text = format!(
-                "SELECT {} {from} ORDER BY m.joined_at, m.user_id{}",
+                "SELECT {} {from} ORDER BY m.joined_at {dir}, m.user_id {dir}{}",
                 prefixed(rows::USER_COLUMNS, "u"),
                 page_sql(page)
             );
@@ -1348,7 +1357,7 @@ impl DirectoryStore for SqlStore {
         .and_then(|r| col::<i64>(&r, "n"))?;
         let rows = sqlx::query(&format!(
             "{sub} SELECT m.user_id AS user_id, MIN(m.joined_at) AS joined {members} \
-             GROUP BY m.user_id ORDER BY joined, m.user_id{}",
+             GROUP BY m.user_id ORDER BY joined {dir}, m.user_id {dir}{}",
             page_sql(page)
         ))
         .bind(pool_id)
@@ -1518,6 +1527,24 @@ impl DirectoryTx for SqlWriteTx {
             return Err(Error::NotFound(Entity::OrgNode));
         }
         Ok(())
+    }
+
+    async fn update_node_fields(
+        &mut self,
+        pool_id: &str,
+        node_id: &str,
+        change: &NodeChange,
+        at: i64,
+    ) -> Result<Node> {
+        node_change_sql(pool_id, node_id, change, at)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(node)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::OrgNode))
     }
 
     async fn role_ids_in_namespace(
@@ -1732,5 +1759,20 @@ impl DirectoryTx for SqlWriteTx {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn user_node_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Vec<String>> {
+        sqlx::query(
+            "SELECT node_id FROM node_members WHERE pool_id = $1 AND user_id = $2 \
+             ORDER BY node_id",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col::<String>(r, "node_id"))
+        .collect()
     }
 }

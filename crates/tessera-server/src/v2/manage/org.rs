@@ -91,7 +91,13 @@ async fn node_full(ctx: &V2Ctx, pool: &PoolAdmin, n: &NodeView, f: &Field) -> Re
         }
         let with_children = opt_bool(&users.args, "includeChildrenNodes")?;
         let found = core
-            .node_users(pool, &n.node.id, with_children, sub_page(Some(users))?)
+            .node_users(
+                pool,
+                &n.node.id,
+                with_children,
+                false,
+                sub_page(Some(users))?,
+            )
             .await?;
         let cd = selects(users, &["list", "customData"]);
         v["users"] = users_page(core, pool, found, cd).await?;
