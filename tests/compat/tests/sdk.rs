@@ -89,11 +89,15 @@ async fn authing_js_sdk_authentication_client() {
     let text =
         String::from_utf8_lossy(&logs.0.lock().map(|v| v.clone()).unwrap_or_default()).into_owned();
     assert!(text.contains("request"), "the server log was captured");
-    assert!(
-        secrets.len() > 20,
-        "the suite delivered codes ({})",
-        secrets.len()
-    );
+    // The whole suite delivers many codes; a check that found none would prove nothing. A
+    // run narrowed to a few files (`COMPAT_JS_FILES`) may deliver none.
+    if std::env::var_os("COMPAT_JS_FILES").is_none() {
+        assert!(
+            secrets.len() > 20,
+            "the suite delivered codes ({})",
+            secrets.len()
+        );
+    }
     assert!(
         !text.contains(&password),
         "a password appears in the server log"
