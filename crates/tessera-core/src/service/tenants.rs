@@ -513,13 +513,7 @@ impl Core {
             .into_iter()
             .filter(|i| social.is_none_or(|s| is_social_provider(&i.kind) == s))
             .collect();
-        let total_count = i64::try_from(all.len()).unwrap_or(i64::MAX);
-        let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
-        let take = usize::try_from(page.limit).unwrap_or(0);
-        Ok(Paged {
-            total_count,
-            list: all.into_iter().skip(skip).take(take).collect(),
-        })
+        Ok(page.slice(&all))
     }
 
     /// Creates a provider with its connections; one taken identifier writes nothing.

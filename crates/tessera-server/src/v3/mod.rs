@@ -10,10 +10,13 @@
 mod call;
 mod catalog;
 mod envelope;
+mod ext_idp;
 mod params;
 mod shapes;
 mod signature;
+mod tenants;
 mod token;
+mod udf;
 mod unsupported;
 mod users;
 
@@ -26,5 +29,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(tenants::routes())
+        .merge(ext_idp::routes())
+        .merge(udf::routes())
         .merge(unsupported::routes())
 }
