@@ -27,6 +27,41 @@ pub struct UdfSpec {
     pub options: Option<Vec<(String, String)>>,
 }
 
+/// The user's built-in fields the v3 base-field API lists, each with whether the pool keeps
+/// it unique. They are all text here.
+pub const USER_BASE_FIELDS: [(&str, bool); 26] = [
+    ("username", true),
+    ("email", true),
+    ("phone", true),
+    ("externalId", true),
+    ("name", false),
+    ("nickname", false),
+    ("photo", false),
+    ("gender", false),
+    ("birthdate", false),
+    ("country", false),
+    ("province", false),
+    ("city", false),
+    ("address", false),
+    ("streetAddress", false),
+    ("postalCode", false),
+    ("company", false),
+    ("givenName", false),
+    ("familyName", false),
+    ("middleName", false),
+    ("preferredUsername", false),
+    ("profile", false),
+    ("website", false),
+    ("zoneinfo", false),
+    ("locale", false),
+    ("formatted", false),
+    ("region", false),
+];
+
+/// Where a pool's own labels of built-in user fields are kept: definitions of a target kind
+/// no custom value can have (no [`UdfTarget`] names it), so they never carry values.
+const USER_BASE_TARGET: &str = "USER_BASE";
+
 /// A field key: not blank, short, no control characters.
 fn checked_key(key: &str) -> Result<String> {
     let key = key.trim();
@@ -327,6 +362,67 @@ impl Core {
             self.store
                 .remove_udf_definition(&pool.id, target.as_str(), key)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// The pool's own labels of built-in user fields, by key (fields it never relabelled are
+    /// absent).
+    pub async fn user_base_field_labels(&self, pool: &PoolAdmin) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_udf_definitions(&pool.id, USER_BASE_TARGET)
+            .await?
+            .into_iter()
+            .filter_map(|d| Some((d.key, d.label?)))
+            .collect())
+    }
+
+    /// Relabels built-in user fields; every key must be one of [`USER_BASE_FIELDS`] and every
+    /// label a short text, or nothing is written. An empty label restores the default.
+    pub async fn set_user_base_field_labels(
+        &self,
+        pool: &PoolAdmin,
+        labels: &[(String, Option<String>)],
+    ) -> Result<()> {
+        if labels.is_empty() {
+            return Err(Error::MissingParameter("list"));
+        }
+        if labels.len() > MAX_UDF_BATCH {
+            return Err(Error::InvalidParameter("list"));
+        }
+        for (i, (key, label)) in labels.iter().enumerate() {
+            if !USER_BASE_FIELDS.iter().any(|(k, _)| k == key) {
+                return Err(Error::InvalidParameter("key"));
+            }
+            if labels[..i].iter().any(|(k, _)| k == key) {
+                return Err(Error::InvalidParameter("list"));
+            }
+            if let Some(l) = label {
+                identifiers::text("label", l)?;
+            }
+        }
+        for (key, label) in labels {
+            let label = label.clone().filter(|l| !l.trim().is_empty());
+            match label {
+                Some(label) => {
+                    self.store
+                        .put_udf_definition(&UdfDefinition {
+                            pool_id: pool.id.clone(),
+                            target_type: USER_BASE_TARGET.to_owned(),
+                            key: key.clone(),
+                            data_type: UdfDataType::String.as_str().to_owned(),
+                            label: Some(label),
+                            options: None,
+                        })
+                        .await?
+                }
+                None => {
+                    self.store
+                        .remove_udf_definition(&pool.id, USER_BASE_TARGET, key)
+                        .await?;
+                }
+            }
         }
         Ok(())
     }

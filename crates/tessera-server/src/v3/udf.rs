@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::model::directory::TargetType;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::service::udf::{select_options, UdfDataType, UdfSpec, UdfTarget};
+use tessera_core::service::udf::{
+    select_options, UdfDataType, UdfSpec, UdfTarget, USER_BASE_FIELDS,
+};
 use tessera_core::store::UdfDefinition;
 use tessera_core::Error;
 
@@ -22,6 +24,7 @@ use super::call::Mgmt;
 use super::envelope::{ok, success, Failure, Reply};
 use super::shapes::typed_value;
 use super::tenants::{given, not_kept, paged, tenant_context};
+use crate::authing::Lang;
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -32,6 +35,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/delete-custom-fields", post(delete_custom_fields))
         .route("/api/v3/set-custom-data", post(set_custom_data))
         .route("/api/v3/get-custom-data", get(get_custom_data))
+        .route("/api/v3/get-user-base-fields", get(get_user_base_fields))
+        .route("/api/v3/list-user-base-fields", get(list_user_base_fields))
+        .route("/api/v3/set-user-base-fields", post(set_user_base_fields))
 }
 
 /// `TargetType` of the custom-field DTOs.
@@ -428,9 +434,178 @@ async fn get_custom_data(m: Mgmt) -> Reply {
     Ok(ok(m.lang, Value::Object(data)))
 }
 
+// --- built-in user fields ------------------------------------------------------------------
+
+/// The default label of a built-in user field in the caller's language.
+fn base_label(key: &str, lang: Lang) -> &'static str {
+    let (zh, en) = match key {
+        "username" => ("用户名", "Username"),
+        "email" => ("邮箱", "Email"),
+        "phone" => ("手机号", "Phone"),
+        "externalId" => ("外部 ID", "External ID"),
+        "name" => ("姓名", "Name"),
+        "nickname" => ("昵称", "Nickname"),
+        "photo" => ("头像", "Photo"),
+        "gender" => ("性别", "Gender"),
+        "birthdate" => ("生日", "Birthdate"),
+        "country" => ("国家", "Country"),
+        "province" => ("省份", "Province"),
+        "city" => ("城市", "City"),
+        "address" => ("地址", "Address"),
+        "streetAddress" => ("街道地址", "Street address"),
+        "postalCode" => ("邮政编码", "Postal code"),
+        "company" => ("公司", "Company"),
+        "givenName" => ("名", "Given name"),
+        "familyName" => ("姓", "Family name"),
+        "middleName" => ("中间名", "Middle name"),
+        "preferredUsername" => ("希望被称呼的名字", "Preferred username"),
+        "profile" => ("个人资料", "Profile"),
+        "website" => ("个人网站", "Website"),
+        "zoneinfo" => ("时区", "Time zone"),
+        "locale" => ("区域", "Locale"),
+        "formatted" => ("标准完整地址", "Formatted address"),
+        "region" => ("地域", "Region"),
+        _ => ("", ""),
+    };
+    lang.pick(zh, en)
+}
+
+/// Every built-in user field as a `CustomFieldDto`, with the pool's own label where it set
+/// one. Identifiers are changed through their own flows, so users edit only the profile.
+async fn base_fields(m: &Mgmt) -> Result<Vec<Value>, Failure> {
+    let labels = m.core().user_base_field_labels(&m.admin).await?;
+    Ok(USER_BASE_FIELDS
+        .iter()
+        .map(|(key, unique)| {
+            let label = labels
+                .iter()
+                .find(|(k, _)| k == key)
+                .map_or_else(|| base_label(key, m.lang).to_owned(), |(_, l)| l.clone());
+            json!({
+                "targetType": "USER",
+                "dataType": "STRING",
+                "key": key,
+                "label": label,
+                "description": null,
+                "encrypted": false,
+                "isUnique": unique,
+                "userEditable": !unique,
+                "visibleInAdminConsole": true,
+                "visibleInUserCenter": true,
+                "options": [],
+            })
+        })
+        .collect())
+}
+
+async fn get_user_base_fields(m: Mgmt) -> Reply {
+    let list = base_fields(&m).await.map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, list))
+}
+
+/// `listUserBaseFields`: one page of the built-in fields, which are the user's and all text;
+/// the answer is a page of `CustomFieldDto`s, as for `listCustFields`.
+async fn list_user_base_fields(m: Mgmt) -> Reply {
+    let r: ListFields = m.args().map_err(|e| m.fail(e))?;
+    let ty = data_type(&r.data_type).map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    tenant_in_pool(&m, tenant_context(&m, &r.tenant_id).as_deref())
+        .await
+        .map_err(|e| m.fail(e))?;
+    let none_match = r.target_type != FieldTarget::User
+        || ty != UdfDataType::String
+        || r.user_visible == Some(false)
+        || r.admin_visible == Some(false)
+        || r.access_control == Some(true);
+    let keyword = given(r.keyword).map(|k| k.to_lowercase());
+    let all: Vec<Value> = if none_match {
+        Vec::new()
+    } else {
+        base_fields(&m)
+            .await
+            .map_err(|e| m.fail(e))?
+            .into_iter()
+            .filter(|f| {
+                keyword.as_deref().is_none_or(|k| {
+                    ["key", "label"]
+                        .iter()
+                        .any(|n| f[*n].as_str().is_some_and(|s| s.to_lowercase().contains(k)))
+                })
+            })
+            .collect()
+    };
+    Ok(ok(m.lang, paged(page.slice(&all))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetBaseField {
+    key: String,
+    label: Option<String>,
+    description: Option<String>,
+    user_editable: Option<bool>,
+    visible_in_admin_console: Option<bool>,
+    visible_in_user_center: Option<bool>,
+    i18n: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetBaseFields {
+    list: Vec<SetBaseField>,
+}
+
+/// `setUserBaseFields`: a pool relabels built-in fields (an empty label restores the
+/// default). Their type, uniqueness, editability and visibility are Tessera's and cannot be
+/// changed, so asking for another value is refused by name.
+async fn set_user_base_fields(m: Mgmt) -> Reply {
+    let r: SetBaseFields = m.args().map_err(|e| m.fail(e))?;
+    let mut labels = Vec::with_capacity(r.list.len());
+    for f in r.list {
+        let unique = USER_BASE_FIELDS
+            .iter()
+            .find(|(k, _)| *k == f.key)
+            .map(|(_, u)| *u)
+            .ok_or_else(|| m.fail(Error::InvalidParameter("key")))?;
+        let unkept = [
+            ("description", given(f.description.clone()).is_some()),
+            ("userEditable", f.user_editable.is_some_and(|e| e == unique)),
+            (
+                "visibleInAdminConsole",
+                f.visible_in_admin_console == Some(false),
+            ),
+            (
+                "visibleInUserCenter",
+                f.visible_in_user_center == Some(false),
+            ),
+            ("i18n", !matches!(&f.i18n, None | Some(Value::Null))),
+        ]
+        .into_iter()
+        .find_map(|(name, asked)| asked.then_some(name));
+        if let Some(name) = unkept {
+            return Err(m.fail(not_kept(name)));
+        }
+        labels.push((f.key, f.label));
+    }
+    m.core()
+        .set_user_base_field_labels(&m.admin, &labels)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list = base_fields(&m).await.map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, list))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_base_field_has_labels() {
+        for (key, _) in USER_BASE_FIELDS {
+            assert!(!base_label(key, Lang::ZhCn).is_empty(), "{key}");
+            assert!(!base_label(key, Lang::EnUs).is_empty(), "{key}");
+        }
+    }
 
     #[test]
     fn enum_is_select() {

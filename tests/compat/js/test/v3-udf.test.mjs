@@ -216,8 +216,48 @@ test('a tenant the caller names must be the pool\'s', async () => {
   refused(await mc.getCustomFields({}), { statusCode: 400 });
 });
 
-test('base-field methods Tessera does not serve answer a 501 naming them', async () => {
-  refused(await mc.getUserBaseFields(), { statusCode: 501, message: /getUserBaseFields/ });
-  refused(await mc.setUserBaseFields({ list: [{ key: 'nickname', label: 'x' }] }),
-    { statusCode: 501, message: /setUserBaseFields/ });
+test('getUserBaseFields / setUserBaseFields / listUserBaseFields: built-in fields, relabelled by the pool', async () => {
+  const base = data(await mc.getUserBaseFields());
+  const email = base.find(f => f.key === 'email');
+  assert.deepEqual([email.dataType, email.isUnique, email.targetType], ['STRING', true, 'USER']);
+  const nick = base.find(f => f.key === 'nickname');
+  assert.equal(nick.isUnique, false);
+  assert.equal(nick.label, '昵称');
+  assert.equal(data(await v3(P, { lang: 'en-US' }).getUserBaseFields()).find(f => f.key === 'nickname').label,
+    'Nickname');
+
+  const set = data(await mc.setUserBaseFields({ list: [{ key: 'nickname', label: '花名' }] }));
+  assert.equal(set.find(f => f.key === 'nickname').label, '花名');
+  assert.equal(data(await mc.getUserBaseFields()).find(f => f.key === 'nickname').label, '花名');
+  assert.ok(!(await v2().udf.list('USER')).some(d => d.key === 'nickname'), 'not a custom field');
+  assert.ok(!data(await mc.getCustomFields({ targetType: 'USER' })).some(f => f.key === 'nickname'));
+  // Another pool keeps its defaults.
+  assert.equal(data(await other.getUserBaseFields()).find(f => f.key === 'nickname').label, '昵称');
+
+  const found = data(await mc.listUserBaseFields({ targetType: 'USER', dataType: 'STRING', keyword: '花名' }));
+  assert.deepEqual(found.list.map(f => f.key), ['nickname']);
+  const p1 = data(await mc.listUserBaseFields({ targetType: 'USER', dataType: 'STRING', page: 1, limit: 5 }));
+  assert.equal(p1.totalCount, base.length);
+  assert.equal(p1.list.length, 5);
+  assert.equal(data(await mc.listUserBaseFields({ targetType: 'ROLE', dataType: 'STRING' })).totalCount, 0);
+  assert.equal(data(await mc.listUserBaseFields({ targetType: 'USER', dataType: 'NUMBER' })).totalCount, 0);
+
+  // Bad input writes nothing.
+  refused(await mc.setUserBaseFields({ list: [{ key: 'nickname', label: 'x' }, { key: 'shoeSize', label: 'y' }] }),
+    { statusCode: 400 });
+  refused(await mc.setUserBaseFields({ list: [{ key: 'email', label: 'x', userEditable: true }] }),
+    { statusCode: 400, message: /userEditable/ });
+  refused(await mc.setUserBaseFields({ list: [{ key: 'city', label: 'x', visibleInUserCenter: false }] }),
+    { statusCode: 400, message: /visibleInUserCenter/ });
+  refused(await mc.setUserBaseFields({ list: [] }), { statusCode: 400 });
+  refused(await mc.setUserBaseFields({ list: [{ key: 'city', label: 'x'.repeat(5000) }] }), { statusCode: 400 });
+  refused(await mc.listUserBaseFields({ targetType: 'USER', dataType: 'STRING', limit: 0 }), { statusCode: 400 });
+  refused(await mc.listUserBaseFields({ targetType: 'USER' }), { statusCode: 400 });
+  const now = data(await mc.getUserBaseFields());
+  assert.equal(now.find(f => f.key === 'nickname').label, '花名');
+  assert.equal(now.find(f => f.key === 'city').label, '城市');
+
+  // An empty label restores the default.
+  data(await mc.setUserBaseFields({ list: [{ key: 'nickname', label: '' }] }));
+  assert.equal(data(await mc.getUserBaseFields()).find(f => f.key === 'nickname').label, '昵称');
 });
