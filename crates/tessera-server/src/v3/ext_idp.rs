@@ -540,6 +540,15 @@ async fn change_conn_state(m: Mgmt) -> Reply {
 
 // --- users' identities ---------------------------------------------------------------------
 
+/// An identity's `type` (Authing's kind of id at the provider, `generic` when absent).
+/// Tessera keeps one kind of identity, so only `generic` can be linked or unlinked.
+fn generic_only(kind: Option<&str>) -> Result<(), Failure> {
+    match kind {
+        None | Some("generic") => Ok(()),
+        Some(_) => Err(not_kept("type")),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct LinkIdentity {
@@ -548,6 +557,8 @@ struct LinkIdentity {
     ext_idp_id: String,
     #[serde(rename = "type")]
     kind: Option<String>,
+    /// Deprecated by Authing ("may be anything"): the provider's type decides.
+    #[allow(dead_code)]
     is_social: Option<bool>,
 }
 
@@ -555,19 +566,17 @@ struct LinkIdentity {
 /// the identity's provider); an identity someone already has is refused.
 async fn link_identity(m: Mgmt) -> Reply {
     let r: LinkIdentity = m.args().map_err(|e| m.fail(e))?;
+    generic_only(r.kind.as_deref()).map_err(|e| m.fail(e))?;
     let core = m.core();
     let idp = core
         .ext_idp(&m.admin, &r.ext_idp_id)
         .await
         .map_err(|e| m.fail(e))?;
-    if r.kind.as_deref().is_some_and(|k| k != idp.kind) {
-        return Err(m.fail(Error::InvalidParameter("type")));
-    }
     let user = resolve_user(core, &m.admin, &r.user_id, UserIdType::UserId)
         .await
         .map_err(|e| m.fail(e))?;
     let identity = NewIdentity {
-        is_social: r.is_social.unwrap_or_else(|| is_social_provider(&idp.kind)),
+        is_social: is_social_provider(&idp.kind),
         provider: idp.kind,
         user_id_in_idp: r.user_id_in_idp,
         connection_id: Some(idp.id),
@@ -586,8 +595,8 @@ struct UnlinkIdentity {
     ext_idp_id: String,
     #[serde(rename = "type")]
     kind: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)] // the provider decides; the SDK's flag adds nothing
+    /// Deprecated by Authing ("may be anything").
+    #[allow(dead_code)]
     is_social: Option<bool>,
 }
 
@@ -595,14 +604,12 @@ struct UnlinkIdentity {
 /// of its connections) goes; a user with none is "identity not found".
 async fn unlink_identity(m: Mgmt) -> Reply {
     let r: UnlinkIdentity = m.args().map_err(|e| m.fail(e))?;
+    generic_only(r.kind.as_deref()).map_err(|e| m.fail(e))?;
     let core = m.core();
     let idp = core
         .ext_idp(&m.admin, &r.ext_idp_id)
         .await
         .map_err(|e| m.fail(e))?;
-    if r.kind.as_deref().is_some_and(|k| k != idp.kind) {
-        return Err(m.fail(Error::InvalidParameter("type")));
-    }
     let user = resolve_user(core, &m.admin, &r.user_id, UserIdType::UserId)
         .await
         .map_err(|e| m.fail(e))?;

@@ -418,13 +418,15 @@ test('linkIdentity → getUserIdentities / getUserLoggedinIdentities; unlinkIden
   const idp = data(await mc.createExtIdp({ name: 'Corp GitHub', type: 'github' }));
   const u = await newUser();
   const inIdp = `gh-${rand(8)}`;
-  assert.deepEqual(data(await mc.linkIdentity({ userId: u.userId, extIdpId: idp.id, userIdInIdp: inIdp })),
-    { success: true });
+  assert.deepEqual(data(await mc.linkIdentity({
+    userId: u.userId, extIdpId: idp.id, userIdInIdp: inIdp, type: 'generic', isSocial: false,
+  })), { success: true });
   const ids = data(await mc.getUserIdentities({ userId: u.userId }));
   assert.equal(ids.length, 1);
   assert.equal(ids[0].provider, 'github');
   assert.equal(ids[0].userIdInIdp, inIdp);
   assert.equal(ids[0].extIdpId, idp.id);
+  assert.equal(ids[0].type, 'social', 'the provider decides, not the deprecated isSocial');
   const logged = data(await mc.getUserLoggedinIdentities({ userId: u.userId }));
   assert.equal(logged.length, 1);
   assert.equal(logged[0].idpName, 'Corp GitHub');
@@ -450,8 +452,8 @@ test('identities: bad input and other pools', async () => {
   refused(await mc.linkIdentity({ userId: u.userId, extIdpId: idp.id }), { statusCode: 400 });
   refused(await mc.linkIdentity({ userId: u.userId, extIdpId: NOBODY, userIdInIdp: 'x' }), { statusCode: 404 });
   refused(await mc.linkIdentity({ userId: NOBODY, extIdpId: idp.id, userIdInIdp: 'x' }), { statusCode: 404 });
-  refused(await mc.linkIdentity({ userId: u.userId, extIdpId: idp.id, userIdInIdp: 'x', type: 'github' }),
-    { statusCode: 400 });
+  refused(await mc.linkIdentity({ userId: u.userId, extIdpId: idp.id, userIdInIdp: 'x', type: 'openid' }),
+    { statusCode: 400, message: /type/ });
   refused(await mc.linkIdentity({ userId: u.userId, extIdpId: idp.id, userIdInIdp: 42 }), { statusCode: 400 });
   assert.deepEqual(data(await mc.getUserIdentities({ userId: u.userId })), [], 'nothing linked');
   const theirs = data(await other.createUser({ username: uniqueUsername('idt') }));
