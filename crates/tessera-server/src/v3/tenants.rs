@@ -352,14 +352,18 @@ struct MemberBatch {
 }
 
 impl MemberBatch {
-    fn user_ids(&self) -> Vec<String> {
+    /// The users named, each once; none at all is refused by the SDK's field name.
+    fn user_ids(&self) -> Result<Vec<String>, Failure> {
         let mut out: Vec<String> = Vec::new();
         for id in self.link_user_ids.iter().chain(&self.member_ids) {
             if !out.contains(id) {
                 out.push(id.clone());
             }
         }
-        out
+        if out.is_empty() {
+            return Err(Error::MissingParameter("linkUserIds").into());
+        }
+        Ok(out)
     }
 }
 
@@ -415,8 +419,9 @@ async fn list_tenant_admin(m: Mgmt) -> Reply {
 
 async fn set_tenant_admin(m: Mgmt) -> Reply {
     let r: MemberBatch = m.args().map_err(|e| m.fail(e))?;
+    let ids = r.user_ids().map_err(|e| m.fail(e))?;
     m.core()
-        .set_tenant_admins(&m.admin, &r.tenant_id, &r.user_ids())
+        .set_tenant_admins(&m.admin, &r.tenant_id, &ids)
         .await
         .map_err(|e| m.fail(e))?;
     Ok(done(m.lang))
@@ -443,7 +448,7 @@ async fn delete_tenant_admin(m: Mgmt) -> Reply {
 async fn remove_members(m: &Mgmt) -> Result<(), Failure> {
     let r: MemberBatch = m.args()?;
     m.core()
-        .remove_tenant_members(&m.admin, &r.tenant_id, &r.user_ids())
+        .remove_tenant_members(&m.admin, &r.tenant_id, &r.user_ids()?)
         .await?;
     Ok(())
 }
@@ -467,6 +472,9 @@ struct AddTenantUsers {
 
 async fn add_tenant_users(m: Mgmt) -> Reply {
     let r: AddTenantUsers = m.args().map_err(|e| m.fail(e))?;
+    if r.link_user_ids.is_empty() {
+        return Err(m.fail(Error::MissingParameter("linkUserIds")));
+    }
     m.core()
         .add_tenant_members(&m.admin, &r.tenant_id, &r.link_user_ids)
         .await

@@ -171,7 +171,8 @@ test('v2 members are read through v3; removeTenantUsers / deleteTenantUser are a
   const left = await v2().tenant.members(t.tenantId, { page: 1, limit: 10 });
   assert.deepEqual(left.list.map(m => m.userId), [c.userId]);
   refused(await mc.getTenantUser({ tenantId: t.tenantId, linkUserId: a.userId }), { statusCode: 404 });
-  refused(await mc.removeTenantUsers({ tenantId: t.tenantId }), { statusCode: 400 });
+  refused(await mc.removeTenantUsers({ tenantId: t.tenantId }), { statusCode: 400, message: /linkUserIds/ });
+  refused(await mc.setTenantAdmin({ tenantId: t.tenantId, memberIds: [] }), { statusCode: 400, message: /linkUserIds/ });
 });
 
 test('setTenantAdmin / listTenantAdmin / deleteTenantAdmin agree with v2', async () => {
@@ -257,7 +258,7 @@ test('members: bad input and other pools', async () => {
   refused(await mc.addTenantUsers({ tenantId: t.tenantId, linkUserIds: [mine.userId, theirs.userId] }),
     { statusCode: 404 });
   assert.equal(data(await mc.listTenantUsers({ tenantId: t.tenantId })).totalCount, 0);
-  refused(await mc.addTenantUsers({ tenantId: t.tenantId, linkUserIds: [] }), { statusCode: 400 });
+  refused(await mc.addTenantUsers({ tenantId: t.tenantId, linkUserIds: [] }), { statusCode: 400, message: /linkUserIds/ });
   refused(await mc.addTenantUsers({ tenantId: t.tenantId }), { statusCode: 400 });
   refused(await mc.addTenantUsers({ tenantId: t.tenantId, linkUserIds: 'abc' }), { statusCode: 400 });
   refused(await mc.addTenantUsers({ tenantId: NOBODY, linkUserIds: [mine.userId] }), { statusCode: 404 });
