@@ -295,7 +295,8 @@ pub fn decode_wire_value(raw: &str) -> Value {
 }
 
 impl Core {
-    /// Defines or changes several fields: every one is checked before any is written.
+    /// Defines or changes several fields in one unit of work: each is decided against the
+    /// field as stored under the pool's lock, and one refusal writes none.
     pub async fn define_udfs(
         &self,
         pool: &PoolAdmin,
@@ -307,36 +308,40 @@ impl Core {
         if specs.len() > MAX_UDF_BATCH {
             return Err(Error::InvalidParameter("list"));
         }
-        let mut stored: Vec<(UdfTarget, Vec<UdfDefinition>)> = Vec::new();
-        let mut defs: Vec<UdfDefinition> = Vec::with_capacity(specs.len());
-        for spec in specs {
-            if !stored.iter().any(|(t, _)| *t == spec.target) {
-                let list = self
-                    .store
-                    .list_udf_definitions(&pool.id, spec.target.as_str())
-                    .await?;
-                stored.push((spec.target, list));
-            }
-            let existing = stored
-                .iter()
-                .find(|(t, _)| *t == spec.target)
-                .and_then(|(_, list)| list.iter().find(|d| d.key == spec.key.trim()));
-            let def = definition_of(&pool.id, spec, existing)?;
-            if defs
-                .iter()
-                .any(|d| d.key == def.key && d.target_type == def.target_type)
-            {
-                return Err(Error::InvalidParameter("list"));
-            }
-            defs.push(def);
-        }
-        for d in &defs {
-            self.store.put_udf_definition(d).await?;
-        }
-        Ok(defs)
+        let (pool_id, at) = (pool.id.clone(), clock::now_ms());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                let mut stored: Vec<(UdfTarget, Vec<UdfDefinition>)> = Vec::new();
+                let mut defs: Vec<UdfDefinition> = Vec::with_capacity(specs.len());
+                for spec in specs {
+                    if !stored.iter().any(|(t, _)| *t == spec.target) {
+                        let list = tx.udf_definitions(&pool_id, spec.target.as_str()).await?;
+                        stored.push((spec.target, list));
+                    }
+                    let existing = stored
+                        .iter()
+                        .find(|(t, _)| *t == spec.target)
+                        .and_then(|(_, list)| list.iter().find(|d| d.key == spec.key.trim()));
+                    let def = definition_of(&pool_id, spec, existing)?;
+                    if defs
+                        .iter()
+                        .any(|d| d.key == def.key && d.target_type == def.target_type)
+                    {
+                        return Err(Error::InvalidParameter("list"));
+                    }
+                    defs.push(def);
+                }
+                for d in &defs {
+                    tx.put_udf_definition(d, at).await?;
+                }
+                Ok(defs)
+            })
+        })
+        .await
     }
 
-    /// Removes several fields with their values; one unknown field removes none.
+    /// Removes several fields with their values in one unit of work; one unknown field
+    /// removes none.
     pub async fn remove_udfs(
         &self,
         pool: &PoolAdmin,
@@ -348,22 +353,27 @@ impl Core {
         if fields.len() > MAX_UDF_BATCH {
             return Err(Error::InvalidParameter("list"));
         }
-        for (target, key) in fields {
-            let defs = self
-                .store
-                .list_udf_definitions(&pool.id, target.as_str())
-                .await?;
-            if !defs.iter().any(|d| d.key == *key) {
-                return Err(Error::NotFound(Entity::UdfDefinition));
-            }
-        }
-        for (target, key) in fields {
-            // Named twice in the list: the first removal took it.
-            self.store
-                .remove_udf_definition(&pool.id, target.as_str(), key)
-                .await?;
-        }
-        Ok(())
+        let (pool_id, fields) = (pool.id.clone(), fields.to_vec());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                for (i, (target, key)) in fields.iter().enumerate() {
+                    // Named twice in the list: the first time removed it.
+                    if fields[..i].iter().any(|(t, k)| t == target && k == key) {
+                        continue;
+                    }
+                    tx.delete_udf_values_of(&pool_id, target.as_str(), key)
+                        .await?;
+                    if !tx
+                        .delete_udf_definition(&pool_id, target.as_str(), key)
+                        .await?
+                    {
+                        return Err(Error::NotFound(Entity::UdfDefinition));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The pool's own labels of built-in user fields, by key (fields it never relabelled are
@@ -378,8 +388,9 @@ impl Core {
             .collect())
     }
 
-    /// Relabels built-in user fields; every key must be one of [`USER_BASE_FIELDS`] and every
-    /// label a short text, or nothing is written. An empty label restores the default.
+    /// Relabels built-in user fields in one unit of work; every key must be one of
+    /// [`USER_BASE_FIELDS`] and every label a short text, or nothing is written. An empty
+    /// label restores the default.
     pub async fn set_user_base_field_labels(
         &self,
         pool: &PoolAdmin,
@@ -402,29 +413,33 @@ impl Core {
                 identifiers::text("label", l)?;
             }
         }
-        for (key, label) in labels {
-            let label = label.clone().filter(|l| !l.trim().is_empty());
-            match label {
-                Some(label) => {
-                    self.store
-                        .put_udf_definition(&UdfDefinition {
-                            pool_id: pool.id.clone(),
-                            target_type: USER_BASE_TARGET.to_owned(),
-                            key: key.clone(),
-                            data_type: UdfDataType::String.as_str().to_owned(),
-                            label: Some(label),
-                            options: None,
-                        })
-                        .await?
+        let (pool_id, at) = (pool.id.clone(), clock::now_ms());
+        let labels = labels.to_vec();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                for (key, label) in labels {
+                    match label.filter(|l| !l.trim().is_empty()) {
+                        Some(label) => {
+                            let def = UdfDefinition {
+                                pool_id: pool_id.clone(),
+                                target_type: USER_BASE_TARGET.to_owned(),
+                                key,
+                                data_type: UdfDataType::String.as_str().to_owned(),
+                                label: Some(label),
+                                options: None,
+                            };
+                            tx.put_udf_definition(&def, at).await?;
+                        }
+                        None => {
+                            tx.delete_udf_definition(&pool_id, USER_BASE_TARGET, &key)
+                                .await?;
+                        }
+                    }
                 }
-                None => {
-                    self.store
-                        .remove_udf_definition(&pool.id, USER_BASE_TARGET, key)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
+                Ok(())
+            })
+        })
+        .await
     }
 
     pub async fn define_udf(
