@@ -16,7 +16,7 @@ use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use crate::model::User;
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::tenants::{ExtIdpConnFields, MemberFlag, TenantFields};
+use crate::store::tenants::{ExtIdpConnFields, MemberFilter, MemberFlag, TenantFields};
 use crate::store::users::UserKey;
 use crate::store::UserLookup;
 
@@ -78,6 +78,32 @@ pub struct ConnPatch {
     pub fields: Option<Map<String, Value>>,
     pub user_match_fields: Option<Vec<String>>,
     pub logo: Option<String>,
+}
+
+/// Provider types that sign in a company's own directory (Authing's "enterprise" identity
+/// sources); every other provider is a consumer ("social") one.
+const ENTERPRISE_PROVIDERS: [&str; 16] = [
+    "oidc",
+    "oauth2",
+    "saml",
+    "ldap",
+    "ad",
+    "ad-kerberos",
+    "cas",
+    "azure-ad",
+    "wechatwork",
+    "dingtalk",
+    "lark",
+    "welink",
+    "sdbz",
+    "zjzwfw",
+    "zzding",
+    "seeyona8v5",
+];
+
+/// Whether a provider type (`ExtIdp::kind`) is a social one rather than an enterprise one.
+pub fn is_social_provider(kind: &str) -> bool {
+    !ENTERPRISE_PROVIDERS.contains(&kind)
 }
 
 /// A required short text: present, not blank, bounded.
@@ -155,7 +181,20 @@ impl Core {
     }
 
     pub async fn list_tenants(&self, pool: &PoolAdmin, page: Page) -> Result<Paged<Tenant>> {
-        self.store.list_tenants(&pool.id, page).await
+        self.store.list_tenants(&pool.id, None, page).await
+    }
+
+    /// The pool's tenants whose name contains `keyword` (all of them without one).
+    pub async fn search_tenants(
+        &self,
+        pool: &PoolAdmin,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Tenant>> {
+        if let Some(k) = keyword {
+            identifiers::text("keywords", k)?;
+        }
+        self.store.list_tenants(&pool.id, keyword, page).await
     }
 
     /// Creates a tenant; every app id must be an application of the pool ([`Error::AppNotFound`]).
@@ -238,8 +277,27 @@ impl Core {
         tenant_id: &str,
         page: Page,
     ) -> Result<Paged<(TenantMember, User)>> {
+        self.tenant_members_matching(pool, tenant_id, &MemberFilter::default(), page)
+            .await
+    }
+
+    /// One page of the members `filter` keeps (admins only, a keyword in the user's
+    /// identifiers or names) with their users, in the order they joined.
+    pub async fn tenant_members_matching(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: &str,
+        filter: &MemberFilter,
+        page: Page,
+    ) -> Result<Paged<(TenantMember, User)>> {
+        if let Some(k) = &filter.keyword {
+            identifiers::text("keywords", k)?;
+        }
         self.tenant(pool, tenant_id).await?;
-        let members = self.store.tenant_members(&pool.id, tenant_id, page).await?;
+        let members = self
+            .store
+            .tenant_members(&pool.id, tenant_id, filter, page)
+            .await?;
         let ids: Vec<String> = members.list.iter().map(|m| m.user_id.clone()).collect();
         let users = self.store.users_by_key(&pool.id, UserKey::Id, &ids).await?;
         let list = members
@@ -254,6 +312,28 @@ impl Core {
             total_count: members.total_count,
             list,
         })
+    }
+
+    /// One member of a tenant with the user ([`Entity::TenantMember`] if the user is not a
+    /// member, or not of the pool).
+    pub async fn tenant_member(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<(TenantMember, User)> {
+        self.tenant(pool, tenant_id).await?;
+        let m = self
+            .store
+            .tenant_member(&pool.id, tenant_id, user_id)
+            .await?
+            .ok_or(Error::NotFound(Entity::TenantMember))?;
+        let u = self
+            .store
+            .find_user(&pool.id, UserLookup::Id(user_id))
+            .await?
+            .ok_or(Error::NotFound(Entity::TenantMember))?;
+        Ok((m, u))
     }
 
     /// Adds users to a tenant, all or none ([`Error::UserNotFound`] if one is not in the
@@ -315,6 +395,37 @@ impl Core {
         self.store
             .remove_tenant_member(&pool.id, tenant_id, user_id)
             .await
+    }
+
+    /// Ends several memberships of a tenant: all of them, or none if one of the users is not
+    /// a member ([`Entity::TenantMember`]).
+    pub async fn remove_tenant_members(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: &str,
+        user_ids: &[String],
+    ) -> Result<()> {
+        check_members_batch(user_ids)?;
+        let (pool_id, tenant_id, user_ids) =
+            (pool.id.clone(), tenant_id.to_owned(), user_ids.to_vec());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                if tx.tenant(&pool_id, &tenant_id).await?.is_none() {
+                    return Err(Error::NotFound(Entity::Tenant));
+                }
+                for user_id in &user_ids {
+                    // A refusal drops the unit of work, so the removals before it roll back.
+                    if !tx
+                        .remove_tenant_member(&pool_id, &tenant_id, user_id)
+                        .await?
+                    {
+                        return Err(Error::NotFound(Entity::TenantMember));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// Makes users administrators of a tenant, adding those who are not members yet.
@@ -384,6 +495,25 @@ impl Core {
             self.tenant(pool, t).await?;
         }
         self.store.list_ext_idps(&pool.id, tenant_id).await
+    }
+
+    /// One page of a tenant's providers (or the pool's without a tenant id), only the
+    /// social or only the enterprise ones when `social` says so. A pool has a handful of
+    /// providers, so the page is cut from the whole list.
+    pub async fn ext_idps_page(
+        &self,
+        pool: &PoolAdmin,
+        tenant_id: Option<&str>,
+        social: Option<bool>,
+        page: Page,
+    ) -> Result<Paged<ExtIdp>> {
+        let all: Vec<ExtIdp> = self
+            .list_ext_idps(pool, tenant_id)
+            .await?
+            .into_iter()
+            .filter(|i| social.is_none_or(|s| is_social_provider(&i.kind) == s))
+            .collect();
+        Ok(page.slice(&all))
     }
 
     /// Creates a provider with its connections; one taken identifier writes nothing.
@@ -533,5 +663,19 @@ impl Core {
         self.store
             .set_ext_idp_conns_enabled(&pool.id, ext_idp_id, enabled, clock::now_ms())
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_social_provider;
+
+    #[test]
+    fn providers_are_social_or_enterprise() {
+        assert!(is_social_provider("wechat"));
+        assert!(is_social_provider("github"));
+        assert!(!is_social_provider("oidc"));
+        assert!(!is_social_provider("wechatwork"));
+        assert!(!is_social_provider("saml"));
     }
 }

@@ -8,8 +8,150 @@ use serde_json::Value;
 
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
+use crate::principal::PoolAdmin;
+use crate::rules::identifiers;
 use crate::store::UdfDefinition;
+
+/// Most fields one `setCustomFields` / `deleteCustomFields` call names.
+pub const MAX_UDF_BATCH: usize = 100;
+
+/// One field of a batch definition; absent parts keep the stored field's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UdfSpec {
+    pub target: UdfTarget,
+    pub key: String,
+    pub data_type: Option<UdfDataType>,
+    pub label: Option<String>,
+    /// The choices of a SELECT field as `(value, label)`.
+    pub options: Option<Vec<(String, String)>>,
+}
+
+/// The user's built-in fields the v3 base-field API lists, each with whether the pool keeps
+/// it unique. They are all text here.
+pub const USER_BASE_FIELDS: [(&str, bool); 26] = [
+    ("username", true),
+    ("email", true),
+    ("phone", true),
+    ("externalId", true),
+    ("name", false),
+    ("nickname", false),
+    ("photo", false),
+    ("gender", false),
+    ("birthdate", false),
+    ("country", false),
+    ("province", false),
+    ("city", false),
+    ("address", false),
+    ("streetAddress", false),
+    ("postalCode", false),
+    ("company", false),
+    ("givenName", false),
+    ("familyName", false),
+    ("middleName", false),
+    ("preferredUsername", false),
+    ("profile", false),
+    ("website", false),
+    ("zoneinfo", false),
+    ("locale", false),
+    ("formatted", false),
+    ("region", false),
+];
+
+/// Where a pool's own labels of built-in user fields are kept: definitions of a target kind
+/// no custom value can have (no [`UdfTarget`] names it), so they never carry values.
+const USER_BASE_TARGET: &str = "USER_BASE";
+
+/// A field key: not blank, short, no control characters.
+fn checked_key(key: &str) -> Result<String> {
+    let key = key.trim();
+    if key.is_empty() {
+        return Err(Error::MissingParameter("key"));
+    }
+    if key.len() > 64 || key.chars().any(char::is_control) {
+        return Err(Error::InvalidParameter("key"));
+    }
+    Ok(key.to_owned())
+}
+
+/// The definition `spec` makes of the stored one (if any): a new field needs its data type;
+/// choices belong to SELECT fields only and are kept as `[{value, label}]`, the form
+/// [`to_stored`] checks values against.
+fn definition_of(
+    pool_id: &str,
+    spec: UdfSpec,
+    stored: Option<&UdfDefinition>,
+) -> Result<UdfDefinition> {
+    let key = checked_key(&spec.key)?;
+    let data_type = match (spec.data_type, stored) {
+        (Some(t), _) => t,
+        (None, Some(d)) => UdfDataType::parse(&d.data_type).unwrap_or(UdfDataType::String),
+        (None, None) => return Err(Error::MissingParameter("dataType")),
+    };
+    let label = match spec.label {
+        Some(l) => {
+            identifiers::text("label", &l)?;
+            Some(l).filter(|l| !l.trim().is_empty())
+        }
+        None => stored.and_then(|d| d.label.clone()),
+    };
+    let options = match spec.options {
+        Some(_) if data_type != UdfDataType::Select => {
+            return Err(Error::InvalidParameter("options"))
+        }
+        Some(list) => {
+            let mut seen: Vec<&str> = Vec::with_capacity(list.len());
+            for (value, label) in &list {
+                if value.is_empty() || seen.contains(&value.as_str()) {
+                    return Err(Error::InvalidParameter("options"));
+                }
+                identifiers::text("options", value)?;
+                identifiers::text("options", label)?;
+                seen.push(value);
+            }
+            let json: Vec<Value> = list
+                .iter()
+                .map(|(value, label)| serde_json::json!({ "value": value, "label": label }))
+                .collect();
+            Some(Value::Array(json).to_string())
+        }
+        // A field that stops being a SELECT loses its choices.
+        None if data_type != UdfDataType::Select => None,
+        None => stored.and_then(|d| d.options.clone()),
+    };
+    Ok(UdfDefinition {
+        pool_id: pool_id.to_owned(),
+        target_type: spec.target.as_str().to_owned(),
+        key,
+        data_type: data_type.as_str().to_owned(),
+        label,
+        options,
+    })
+}
+
+/// The choices of a SELECT definition as `(value, label)`; a choice stored as a bare string
+/// is its own label.
+pub fn select_options(def: &UdfDefinition) -> Vec<(String, String)> {
+    def.options
+        .as_deref()
+        .and_then(|o| serde_json::from_str::<Vec<Value>>(o).ok())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| match o {
+            Value::String(s) => Some((s.clone(), s.clone())),
+            Value::Object(m) => {
+                let value = m.get("value")?.as_str()?.to_owned();
+                let label = m
+                    .get("label")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&value)
+                    .to_owned();
+                Some((value, label))
+            }
+            _ => None,
+        })
+        .collect()
+}
 
 /// Largest stored value; an OBJECT is a small document, not a blob store.
 pub const MAX_UDF_VALUE_LEN: usize = 16 * 1024;
@@ -153,6 +295,153 @@ pub fn decode_wire_value(raw: &str) -> Value {
 }
 
 impl Core {
+    /// Defines or changes several fields in one unit of work: each is decided against the
+    /// field as stored under the pool's lock, and one refusal writes none.
+    pub async fn define_udfs(
+        &self,
+        pool: &PoolAdmin,
+        specs: Vec<UdfSpec>,
+    ) -> Result<Vec<UdfDefinition>> {
+        if specs.is_empty() {
+            return Err(Error::MissingParameter("list"));
+        }
+        if specs.len() > MAX_UDF_BATCH {
+            return Err(Error::InvalidParameter("list"));
+        }
+        let (pool_id, at) = (pool.id.clone(), clock::now_ms());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                let mut stored: Vec<(UdfTarget, Vec<UdfDefinition>)> = Vec::new();
+                let mut defs: Vec<UdfDefinition> = Vec::with_capacity(specs.len());
+                for spec in specs {
+                    if !stored.iter().any(|(t, _)| *t == spec.target) {
+                        let list = tx.udf_definitions(&pool_id, spec.target.as_str()).await?;
+                        stored.push((spec.target, list));
+                    }
+                    let existing = stored
+                        .iter()
+                        .find(|(t, _)| *t == spec.target)
+                        .and_then(|(_, list)| list.iter().find(|d| d.key == spec.key.trim()));
+                    let def = definition_of(&pool_id, spec, existing)?;
+                    if defs
+                        .iter()
+                        .any(|d| d.key == def.key && d.target_type == def.target_type)
+                    {
+                        return Err(Error::InvalidParameter("list"));
+                    }
+                    defs.push(def);
+                }
+                for d in &defs {
+                    tx.put_udf_definition(d, at).await?;
+                }
+                Ok(defs)
+            })
+        })
+        .await
+    }
+
+    /// Removes several fields with their values in one unit of work; one unknown field
+    /// removes none.
+    pub async fn remove_udfs(
+        &self,
+        pool: &PoolAdmin,
+        fields: &[(UdfTarget, String)],
+    ) -> Result<()> {
+        if fields.is_empty() {
+            return Err(Error::MissingParameter("list"));
+        }
+        if fields.len() > MAX_UDF_BATCH {
+            return Err(Error::InvalidParameter("list"));
+        }
+        let (pool_id, fields) = (pool.id.clone(), fields.to_vec());
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                for (i, (target, key)) in fields.iter().enumerate() {
+                    // Named twice in the list: the first time removed it.
+                    if fields[..i].iter().any(|(t, k)| t == target && k == key) {
+                        continue;
+                    }
+                    tx.delete_udf_values_of(&pool_id, target.as_str(), key)
+                        .await?;
+                    if !tx
+                        .delete_udf_definition(&pool_id, target.as_str(), key)
+                        .await?
+                    {
+                        return Err(Error::NotFound(Entity::UdfDefinition));
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The pool's own labels of built-in user fields, by key (fields it never relabelled are
+    /// absent).
+    pub async fn user_base_field_labels(&self, pool: &PoolAdmin) -> Result<Vec<(String, String)>> {
+        Ok(self
+            .store
+            .list_udf_definitions(&pool.id, USER_BASE_TARGET)
+            .await?
+            .into_iter()
+            .filter_map(|d| Some((d.key, d.label?)))
+            .collect())
+    }
+
+    /// Relabels built-in user fields in one unit of work; every key must be one of
+    /// [`USER_BASE_FIELDS`] and every label a short text, or nothing is written. An empty
+    /// label restores the default.
+    pub async fn set_user_base_field_labels(
+        &self,
+        pool: &PoolAdmin,
+        labels: &[(String, Option<String>)],
+    ) -> Result<()> {
+        if labels.is_empty() {
+            return Err(Error::MissingParameter("list"));
+        }
+        if labels.len() > MAX_UDF_BATCH {
+            return Err(Error::InvalidParameter("list"));
+        }
+        for (i, (key, label)) in labels.iter().enumerate() {
+            if !USER_BASE_FIELDS.iter().any(|(k, _)| k == key) {
+                return Err(Error::InvalidParameter("key"));
+            }
+            if labels[..i].iter().any(|(k, _)| k == key) {
+                return Err(Error::InvalidParameter("list"));
+            }
+            if let Some(l) = label {
+                identifiers::text("label", l)?;
+            }
+        }
+        let (pool_id, at) = (pool.id.clone(), clock::now_ms());
+        let labels = labels.to_vec();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                for (key, label) in labels {
+                    match label.filter(|l| !l.trim().is_empty()) {
+                        Some(label) => {
+                            let def = UdfDefinition {
+                                pool_id: pool_id.clone(),
+                                target_type: USER_BASE_TARGET.to_owned(),
+                                key,
+                                data_type: UdfDataType::String.as_str().to_owned(),
+                                label: Some(label),
+                                options: None,
+                            };
+                            tx.put_udf_definition(&def, at).await?;
+                        }
+                        None => {
+                            tx.delete_udf_definition(&pool_id, USER_BASE_TARGET, &key)
+                                .await?;
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
     pub async fn define_udf(
         &self,
         pool_id: &str,
@@ -314,6 +603,53 @@ mod tests {
         assert!(to_stored(&def("BOOLEAN"), &json!(1)).is_err());
         assert!(to_stored(&def("OBJECT"), &json!("x")).is_err());
         assert!(to_stored(&def("STRING"), &json!("x".repeat(MAX_UDF_VALUE_LEN + 1))).is_err());
+    }
+
+    fn spec(ty: Option<UdfDataType>, options: Option<Vec<(String, String)>>) -> UdfSpec {
+        UdfSpec {
+            target: UdfTarget::User,
+            key: " school ".into(),
+            data_type: ty,
+            label: None,
+            options,
+        }
+    }
+
+    #[test]
+    fn batch_definitions_keep_what_they_do_not_name() {
+        let e = definition_of("p", spec(None, None), None).unwrap_err();
+        assert!(matches!(e, Error::MissingParameter("dataType")));
+        let choice = vec![("a".to_owned(), "A".to_owned())];
+        let made = definition_of("p", spec(Some(UdfDataType::Select), Some(choice)), None).unwrap();
+        assert_eq!(made.key, "school");
+        assert_eq!(
+            select_options(&made),
+            vec![("a".to_owned(), "A".to_owned())]
+        );
+        let stored = UdfDefinition {
+            label: Some("School".into()),
+            ..made
+        };
+        let relabelled = definition_of("p", spec(None, None), Some(&stored)).unwrap();
+        assert_eq!(relabelled.label.as_deref(), Some("School"));
+        assert_eq!(relabelled.options, stored.options);
+        let retyped = definition_of("p", spec(Some(UdfDataType::String), None), Some(&stored));
+        assert_eq!(retyped.unwrap().options, None);
+        let bad = definition_of(
+            "p",
+            spec(
+                Some(UdfDataType::Number),
+                Some(vec![("1".into(), "one".into())]),
+            ),
+            None,
+        );
+        assert!(matches!(bad, Err(Error::InvalidParameter("options"))));
+        let twice = vec![
+            ("a".to_owned(), "A".to_owned()),
+            ("a".to_owned(), "B".to_owned()),
+        ];
+        let dup = definition_of("p", spec(Some(UdfDataType::Select), Some(twice)), None);
+        assert!(matches!(dup, Err(Error::InvalidParameter("options"))));
     }
 
     #[test]

@@ -21,8 +21,14 @@ pub trait TenantsStore: Send + Sync {
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
 
-    /// The pool's tenants, oldest first (ties by id).
-    async fn list_tenants(&self, pool_id: &str, page: Page) -> Result<Paged<Tenant>>;
+    /// The pool's tenants, oldest first (ties by id); with a keyword, only those whose name
+    /// contains it (case-insensitive).
+    async fn list_tenants(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Tenant>>;
 
     /// The tenants that use an application, oldest first.
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
@@ -32,13 +38,22 @@ pub trait TenantsStore: Send + Sync {
 
     // --- members ----------------------------------------------------------------------
 
-    /// One page of a tenant's members, oldest first (ties by user id).
+    /// One page of the tenant's members `filter` keeps, oldest first (ties by user id).
     async fn tenant_members(
         &self,
         pool_id: &str,
         tenant_id: &str,
+        filter: &MemberFilter,
         page: Page,
     ) -> Result<Paged<TenantMember>>;
+
+    /// One membership, if the user is a member of the tenant.
+    async fn tenant_member(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<TenantMember>>;
 
     async fn remove_tenant_member(
         &self,
@@ -108,6 +123,16 @@ pub trait TenantsStore: Send + Sync {
     ) -> Result<()>;
 }
 
+/// Which members of a tenant a list keeps.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberFilter {
+    /// Only the tenant's administrators.
+    pub admins_only: bool,
+    /// Only members whose username, email, phone, nickname or name contains this text
+    /// (case-insensitive).
+    pub keyword: Option<String>,
+}
+
 /// A flag of a tenant membership.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberFlag {
@@ -171,6 +196,13 @@ pub trait TenantsTx: Send {
         user_id: &str,
         at: i64,
     ) -> Result<()>;
+    /// Ends one membership; whether there was one.
+    async fn remove_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<bool>;
     /// Makes a member an admin of the tenant.
     async fn set_tenant_admin(
         &mut self,

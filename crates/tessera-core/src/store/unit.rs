@@ -59,7 +59,8 @@ pub trait WriteTx:
 }
 
 /// Custom-field values inside a unit of work: they name their target by id, so they go
-/// when the target goes.
+/// when the target goes. Field definitions are read and written here when a batch of them
+/// must be decided against what is stored, under the pool's lock.
 #[async_trait]
 pub trait CustomDataTx: Send {
     /// Deletes the values of these targets of one UDF target kind (`"ROLE"`, `"ORG"`, …).
@@ -69,4 +70,27 @@ pub trait CustomDataTx: Send {
         target_kind: &str,
         ids: &[String],
     ) -> Result<()>;
+    /// The field definitions of one target kind, oldest first.
+    async fn udf_definitions(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+    ) -> Result<Vec<super::UdfDefinition>>;
+    /// Creates a definition or sets the type, label and choices of the stored one.
+    async fn put_udf_definition(&mut self, def: &super::UdfDefinition, at: i64) -> Result<()>;
+    /// Deletes every value of one field.
+    async fn delete_udf_values_of(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        key: &str,
+    ) -> Result<()>;
+    /// Deletes one definition (its values first, see [`CustomDataTx::delete_udf_values_of`]);
+    /// whether there was one.
+    async fn delete_udf_definition(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        key: &str,
+    ) -> Result<bool>;
 }

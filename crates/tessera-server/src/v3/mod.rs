@@ -11,6 +11,7 @@ mod audit;
 mod call;
 mod catalog;
 mod envelope;
+mod ext_idp;
 mod org;
 mod org_departments;
 mod org_members;
@@ -20,7 +21,9 @@ mod posts;
 mod risk;
 mod shapes;
 mod signature;
+mod tenants;
 mod token;
+mod udf;
 mod unsupported;
 mod users;
 
@@ -40,5 +43,8 @@ pub fn routes() -> Router<AppState> {
         .merge(org_departments::routes())
         .merge(org_members::routes())
         .merge(org_tenant::routes())
+        .merge(tenants::routes())
+        .merge(ext_idp::routes())
+        .merge(udf::routes())
         .merge(unsupported::routes())
 }

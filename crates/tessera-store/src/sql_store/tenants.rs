@@ -7,11 +7,11 @@ use sqlx::any::AnyRow;
 use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::tenants::{
-    ExtIdpConnFields, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
+    ExtIdpConnFields, MemberFilter, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
 };
 use tessera_core::{Entity, Error, Result};
 
-use super::statement::{targeted_update, SetValue};
+use super::statement::{contains_pattern, fetch_page, targeted_update, SetValue, Sql};
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag, to_json};
@@ -20,6 +20,18 @@ pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 pub(super) const TENANT_COLUMNS: &str =
     "id, pool_id, name, description, logo, app_ids, config, created_at, updated_at";
+
+const MEMBER_COLUMNS: &str = "m.tenant_id, m.user_id, m.is_admin, m.enabled, m.created_at";
+
+fn member(r: &AnyRow) -> Result<TenantMember> {
+    Ok(TenantMember {
+        tenant_id: col(r, "tenant_id")?,
+        user_id: col(r, "user_id")?,
+        is_admin: flag(r, "is_admin")?,
+        enabled: flag(r, "enabled")?,
+        created_at: col(r, "created_at")?,
+    })
+}
 
 const IDP_COLUMNS: &str = "id, pool_id, tenant_id, name, type, created_at, updated_at";
 
@@ -210,29 +222,28 @@ impl TenantsStore for SqlStore {
         .transpose()
     }
 
-    async fn list_tenants(&self, pool_id: &str, page: Page) -> Result<Paged<Tenant>> {
-        let total_count: i64 = col(
-            &sqlx::query("SELECT COUNT(*) AS n FROM tenants WHERE pool_id = $1")
-                .bind(pool_id)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(db_err)?,
-            "n",
-        )?;
-        let list = sqlx::query(&format!(
-            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 ORDER BY created_at, id \
-             LIMIT $2 OFFSET $3"
-        ))
-        .bind(pool_id)
-        .bind(page.limit)
-        .bind(page.offset())
-        .fetch_all(&self.pool)
+    async fn list_tenants(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Tenant>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let mut filter = "FROM tenants WHERE pool_id = $1".to_owned();
+        if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
+            let p = sql.bind(&contains_pattern(k));
+            filter.push_str(&format!(" AND LOWER(name) LIKE {p} ESCAPE '\\'"));
+        }
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            TENANT_COLUMNS,
+            &filter,
+            "created_at, id",
+            page,
+            tenant,
+        )
         .await
-        .map_err(db_err)?
-        .iter()
-        .map(tenant)
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Paged { total_count, list })
     }
 
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>> {
@@ -283,43 +294,63 @@ impl TenantsStore for SqlStore {
         &self,
         pool_id: &str,
         tenant_id: &str,
+        filter: &MemberFilter,
         page: Page,
     ) -> Result<Paged<TenantMember>> {
-        let total_count: i64 = col(
-            &sqlx::query(
-                "SELECT COUNT(*) AS n FROM tenant_members WHERE tenant_id = $1 AND pool_id = $2",
-            )
-            .bind(tenant_id)
-            .bind(pool_id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?,
-            "n",
-        )?;
-        let list = sqlx::query(
-            "SELECT tenant_id, user_id, is_admin, enabled, created_at FROM tenant_members \
-             WHERE tenant_id = $1 AND pool_id = $2 ORDER BY created_at, user_id \
-             LIMIT $3 OFFSET $4",
+        let mut sql = Sql::new(vec![pool_id.to_owned(), tenant_id.to_owned()]);
+        let mut from = "FROM tenant_members m".to_owned();
+        let mut cond = " WHERE m.tenant_id = $2 AND m.pool_id = $1".to_owned();
+        if filter.admins_only {
+            cond.push_str(" AND m.is_admin = 1");
+        }
+        if let Some(k) = filter
+            .keyword
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            // Only a keyword needs the users' columns.
+            from.push_str(" JOIN users u ON u.id = m.user_id AND u.pool_id = m.pool_id");
+            let p = sql.bind(&contains_pattern(k));
+            cond.push_str(&format!(
+                " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
+                 OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
+                 OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
+            ));
+        }
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            MEMBER_COLUMNS,
+            &format!("{from}{cond}"),
+            "m.created_at, m.user_id",
+            page,
+            member,
         )
-        .bind(tenant_id)
+        .await
+    }
+
+    async fn tenant_member(
+        &self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<Option<TenantMember>> {
+        sqlx::query(&format!(
+            "SELECT {MEMBER_COLUMNS} FROM tenant_members m \
+             WHERE m.pool_id = $1 AND m.tenant_id = $2 AND m.user_id = $3"
+        ))
         .bind(pool_id)
-        .bind(page.limit)
-        .bind(page.offset())
-        .fetch_all(&self.pool)
+        .bind(tenant_id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?
-        .iter()
-        .map(|r| {
-            Ok(TenantMember {
-                tenant_id: col(r, "tenant_id")?,
-                user_id: col(r, "user_id")?,
-                is_admin: flag(r, "is_admin")?,
-                enabled: flag(r, "enabled")?,
-                created_at: col(r, "created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Paged { total_count, list })
+        .as_ref()
+        .map(member)
+        .transpose()
     }
 
     async fn remove_tenant_member(
@@ -717,6 +748,25 @@ impl TenantsTx for SqlWriteTx {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn remove_tenant_member(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        user_id: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM tenant_members WHERE pool_id = $1 AND tenant_id = $2 AND user_id = $3",
+        )
+        .bind(pool_id)
+        .bind(tenant_id)
+        .bind(user_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
     }
 
     async fn set_tenant_admin(

@@ -6,6 +6,7 @@
 use async_trait::async_trait;
 use tessera_core::model::directory::TargetType;
 use tessera_core::store::unit::{CustomDataTx, Units, WriteTx};
+use tessera_core::store::UdfDefinition;
 use tessera_core::{Error, Result};
 
 use super::directory::target_key;
@@ -184,5 +185,76 @@ impl CustomDataTx for SqlWriteTx {
         );
         sql.query().execute(&mut *self.tx).await.map_err(db_err)?;
         Ok(())
+    }
+
+    async fn udf_definitions(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+    ) -> Result<Vec<UdfDefinition>> {
+        sqlx::query(crate::request_reads::UDF_DEFINITIONS_SQL)
+            .bind(pool_id)
+            .bind(target_kind)
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| crate::rows::udf_definition_at(r, 0))
+            .collect()
+    }
+
+    async fn put_udf_definition(&mut self, d: &UdfDefinition, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO udf_definitions (pool_id, target_type, key, data_type, label, options, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (pool_id, target_type, key) DO UPDATE SET data_type = $4, label = $5, \
+             options = $6, updated_at = $7",
+        )
+        .bind(&d.pool_id)
+        .bind(&d.target_type)
+        .bind(&d.key)
+        .bind(&d.data_type)
+        .bind(&d.label)
+        .bind(&d.options)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_udf_values_of(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        key: &str,
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM udf_values WHERE pool_id = $1 AND target_type = $2 AND key = $3")
+            .bind(pool_id)
+            .bind(target_kind)
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_udf_definition(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        key: &str,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM udf_definitions WHERE pool_id = $1 AND target_type = $2 AND key = $3",
+        )
+        .bind(pool_id)
+        .bind(target_kind)
+        .bind(key)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
     }
 }
