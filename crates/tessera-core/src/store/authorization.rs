@@ -200,6 +200,9 @@ pub trait AuthorizationStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<AppAccessRecord>>;
 
+    /// One access rule of any of the pool's applications, by its id.
+    async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>>;
+
     /// Allows or denies the app to every target (enabled), or writes nothing.
     async fn set_app_access_rules(
         &self,

@@ -7,15 +7,22 @@
 //! family. Methods of the SDK that Tessera does not serve answer an envelope naming the
 //! method (`unsupported`), never an HTML 404.
 
+mod access_keys;
+mod apps;
+mod apps_access;
+mod apps_users;
 mod call;
 mod catalog;
 mod envelope;
+mod messaging;
 mod params;
+mod security;
 mod shapes;
 mod signature;
 mod token;
 mod unsupported;
 mod users;
+mod whitelist;
 
 use axum::Router;
 
@@ -26,5 +33,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(apps::routes())
+        .merge(apps_access::routes())
+        .merge(apps_users::routes())
+        .merge(access_keys::routes())
+        .merge(security::routes())
+        .merge(messaging::routes())
+        .merge(whitelist::routes())
         .merge(unsupported::routes())
 }

@@ -145,6 +145,24 @@ fn policy(row: &AnyRow) -> Result<Policy> {
     })
 }
 
+const ACCESS_RECORD_COLUMNS: &str =
+    "id, app_id, target_type, target_id, effect, enabled, created_at, updated_at";
+
+fn access_record(r: &AnyRow) -> Result<AppAccessRecord> {
+    let target_type: String = col(r, "target_type")?;
+    let effect: String = col(r, "effect")?;
+    Ok(AppAccessRecord {
+        id: col(r, "id")?,
+        app_id: col(r, "app_id")?,
+        target_type: parse_target_key(&target_type)?,
+        target_id: col(r, "target_id")?,
+        allow: effect != "DENY",
+        enabled: flag(r, "enabled")?,
+        created_at: col(r, "created_at")?,
+        updated_at: col(r, "updated_at")?,
+    })
+}
+
 const ACCOUNT_COLUMNS: &str = "id, pool_id, app_id, user_id, secret, enabled, remarks, \
     token_lifetime, created_at, updated_at";
 
@@ -872,30 +890,30 @@ impl AuthorizationStore for SqlStore {
     ) -> Result<Paged<AppAccessRecord>> {
         let mut sql = Sql::new(vec![pool_id.to_owned(), app_id.to_owned()]);
         let filter = "FROM app_access_policies WHERE app_id = $2 AND pool_id = $1";
-        let columns = "id, app_id, target_type, target_id, effect, enabled, created_at, updated_at";
         fetch_page(
             &self.pool,
             &mut sql,
-            columns,
+            ACCESS_RECORD_COLUMNS,
             filter,
             "created_at, id",
             page,
-            |r| {
-                let target_type: String = col(r, "target_type")?;
-                let effect: String = col(r, "effect")?;
-                Ok(AppAccessRecord {
-                    id: col(r, "id")?,
-                    app_id: col(r, "app_id")?,
-                    target_type: parse_target_key(&target_type)?,
-                    target_id: col(r, "target_id")?,
-                    allow: effect != "DENY",
-                    enabled: flag(r, "enabled")?,
-                    created_at: col(r, "created_at")?,
-                    updated_at: col(r, "updated_at")?,
-                })
-            },
+            access_record,
         )
         .await
+    }
+
+    async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ACCESS_RECORD_COLUMNS} FROM app_access_policies WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(access_record)
+        .transpose()
     }
 
     async fn set_app_access_rules(
