@@ -73,7 +73,10 @@ async fn apps_kinds_identifiers_and_search(db: &TestDb) {
     let mine = admin(&a, "p").await;
     let theirs = admin(&a, "q").await;
     let spa = a
-        .admin_create_app(&mine, app("Shop Front", "shop-front", Some(ClientKind::Spa)))
+        .admin_create_app(
+            &mine,
+            app("Shop Front", "shop-front", Some(ClientKind::Spa)),
+        )
         .await
         .unwrap();
     assert_eq!(spa.client_kind, ClientKind::Spa);
@@ -263,6 +266,22 @@ async fn access_rules_by_batch_and_by_id(db: &TestDb) {
     )
     .await
     .unwrap();
+    // The rules naming bob, on or off, in both applications; none for another pool.
+    let named = b
+        .target_access_rules(&mine, TargetType::User, &bob, None)
+        .await
+        .unwrap();
+    let mut seen: Vec<(String, bool)> =
+        named.iter().map(|(r, a)| (a.id.clone(), r.allow)).collect();
+    seen.sort();
+    let mut want = vec![(closed.clone(), true), (open.clone(), false)];
+    want.sort();
+    assert_eq!(seen, want);
+    let e = b
+        .target_access_rules(&theirs, TargetType::User, &bob, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::UserNotFound), "{e:?}");
     let bob_apps = b.user_app_access(&mine, &bob).await.unwrap();
     let o = bob_apps.iter().find(|d| d.app.id == open).unwrap();
     assert!(!o.accessible && !o.explicitly_allowed);
@@ -278,7 +297,9 @@ async fn pool_mfa_factors(db: &TestDb) {
     use MfaFactorKind::*;
     assert!(a.pool_mfa_factors(&mine).await.unwrap().is_empty());
     assert_eq!(
-        a.set_pool_mfa_factors(&mine, &[Sms, Otp, Sms]).await.unwrap(),
+        a.set_pool_mfa_factors(&mine, &[Sms, Otp, Sms])
+            .await
+            .unwrap(),
         vec![Sms, Otp]
     );
     assert_eq!(

@@ -821,6 +821,33 @@ impl Core {
         Ok(())
     }
 
+    /// The access rules naming one target (named as the wire names it: users and nodes by
+    /// id, roles and groups by code), each with its application, oldest first.
+    pub async fn target_access_rules(
+        &self,
+        pool: &PoolAdmin,
+        target_type: TargetType,
+        identifier: &str,
+        namespace: Option<&str>,
+    ) -> Result<Vec<(AppAccessRecord, Application)>> {
+        let pool_id = pool.pool_id();
+        let id = self
+            .target_id(pool, target_type, identifier, namespace)
+            .await?;
+        let records = self
+            .store
+            .access_records_of_target(pool_id, target_type, &id)
+            .await?;
+        let apps = self.store.apps_with_config(pool_id).await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|r| {
+                let app = apps.iter().find(|(a, _)| a.id == r.app_id)?.0.clone();
+                Some((r, app))
+            })
+            .collect())
+    }
+
     /// How the access policies of the pool's applications decide for one user: a deny
     /// naming the user or one of their roles, groups or nodes wins, then an allow, then
     /// the application's default (the login's rule, `directory::app_allowed`).

@@ -200,6 +200,15 @@ pub trait AuthorizationStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<AppAccessRecord>>;
 
+    /// Every access rule (on or off) of the pool's applications that names this target,
+    /// oldest first.
+    async fn access_records_of_target(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        target_id: &str,
+    ) -> Result<Vec<AppAccessRecord>>;
+
     /// One access rule of any of the pool's applications, by its id.
     async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>>;
 

@@ -4,7 +4,9 @@
 //! user it keeps out), which the v2 `mc.acl` edits too.
 //!
 //! Targets are named as the SDK names them: users and departments (`ORG`) by id, roles by
-//! code (in `namespaceCode`, or the default namespace), groups by code. A rule on a
+//! code (in `namespaceCode`, or the default namespace), groups by code — `targetId` of
+//! `listAuthSubject` too. `AK_SK` targets are refused: Tessera's access rules name users,
+//! roles, groups and departments only. A rule on a
 //! department applies to its sub-departments too (the resolver walks a user's departments
 //! up to the root), so `inheritByChildren: false` is refused rather than ignored.
 
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/list-applications-auth", post(list_rules))
         .route("/api/v3/update-auth-enabled", post(enable_rule))
         .route("/api/v3/batch-applications-auth", delete(delete_rules))
+        .route("/api/v3/list-subject-auth", post(list_subject_rules))
 }
 
 /// `USER | ROLE | GROUP | ORG` (serde refuses others, naming them).
@@ -365,4 +368,66 @@ async fn delete_rules(RawQuery(q): RawQuery, m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))
+}
+
+// --- the rules of one target -----------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SubjectRulesRequest {
+    target_type: Target,
+    target_id: String,
+    app_name: Option<String>,
+    #[serde(default)]
+    app_type_list: Vec<String>,
+    #[serde(default)]
+    effect: Vec<Effect>,
+    enabled: Option<bool>,
+}
+
+/// The applications whose access rules name the target itself (`ListApplicationSubjectDataDto`
+/// plus the application's name); every Tessera application is `SELFBUILT`.
+async fn list_subject_rules(m: Mgmt) -> Reply {
+    let r: SubjectRulesRequest = m.args().map_err(|e| m.fail(e))?;
+    for t in &r.app_type_list {
+        if !matches!(t.as_str(), "INTEGRATED" | "SELFBUILT" | "APP_PANEL") {
+            return Err(m.fail(Error::InvalidParameter("appTypeList")));
+        }
+    }
+    let self_built = r.app_type_list.is_empty() || r.app_type_list.iter().any(|t| t == "SELFBUILT");
+    let rules = m
+        .core()
+        .target_access_rules(&m.admin, r.target_type.into(), &r.target_id, None)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let name = r
+        .app_name
+        .as_deref()
+        .map(str::to_lowercase)
+        .filter(|n| !n.is_empty());
+    let list: Vec<Value> = rules
+        .iter()
+        .filter(|_| self_built)
+        .filter(|(rec, _)| r.enabled.is_none_or(|e| e == rec.enabled))
+        .filter(|(rec, _)| {
+            r.effect.is_empty() || r.effect.iter().any(|e| (*e == Effect::Allow) == rec.allow)
+        })
+        .filter(|(_, app)| {
+            name.as_deref()
+                .is_none_or(|n| app.name.to_lowercase().contains(n))
+        })
+        .map(|(rec, app)| {
+            json!({
+                "appId": app.id,
+                "appName": app.name,
+                "logo": app.logo.clone().unwrap_or_default(),
+                "ext": "",
+                "template": "",
+                "appType": "SELFBUILT",
+                "effect": if rec.allow { "ALLOW" } else { "DENY" },
+                "enabled": rec.enabled,
+            })
+        })
+        .collect();
+    Ok(ok(m.lang, json!({ "list": list })))
 }

@@ -87,8 +87,9 @@ fn valid_host(h: &str) -> bool {
 
 /// The core's provider setting for an SMTP configuration: `smtps://` for `secure` (TLS from
 /// the first byte), `smtp://` otherwise; the sender is the `from` address and, with a
-/// password, the login.
-fn smtp_setting(c: &SmtpConfig) -> Result<Value, Error> {
+/// password, the login. A password given as the mask the answers carry means "the stored
+/// one": `kept` is the stored URL's password, still percent-encoded.
+fn smtp_setting(c: &SmtpConfig, kept: Option<&str>) -> Result<Value, Error> {
     let host = c.smtp_host.trim();
     if !valid_host(host) {
         return Err(Error::InvalidParameter("smtpConfig.smtp_host"));
@@ -103,15 +104,31 @@ fn smtp_setting(c: &SmtpConfig) -> Result<Value, Error> {
         .filter(|s| !s.is_empty())
         .ok_or(Error::MissingParameter("smtpConfig.sender"))?;
     let scheme = if c.secure { "smtps" } else { "smtp" };
-    let login = if c.sender_pass.is_empty() {
+    let password = if c.sender_pass == MASK {
+        kept.ok_or(Error::InvalidParameter("smtpConfig.senderPass"))?
+            .to_owned()
+    } else {
+        userinfo(&c.sender_pass)
+    };
+    let login = if password.is_empty() {
         String::new()
     } else {
-        format!("{}:{}@", userinfo(sender), userinfo(&c.sender_pass))
+        format!("{}:{password}@", userinfo(sender))
     };
     Ok(json!({
         "url": format!("{scheme}://{login}{host}:{}", c.smtp_port),
         "from": sender,
     }))
+}
+
+/// The password of a stored `smtp(s)://user:pass@host` URL, as stored (percent-encoded).
+fn stored_password(p: &ProviderSettings) -> Option<String> {
+    let config: Value = serde_json::from_str(&p.config).ok()?;
+    let url = config.get("url")?.as_str()?;
+    let (_, rest) = url.split_once("://")?;
+    let (creds, _) = rest.rsplit_once('@')?;
+    let (_, pass) = creds.split_once(':')?;
+    Some(pass.to_owned())
 }
 
 /// Reads `smtp(s)://[user[:pass]@]host[:port]` back into the DTO's SMTP fields.
@@ -176,25 +193,22 @@ async fn config_provider(m: Mgmt) -> Reply {
     {
         return Err(m.fail(Error::InvalidParameter("type")));
     }
+    let stored = m
+        .core()
+        .pool(m.admin.pool_id())
+        .await
+        .map_err(|e| m.fail(e))?
+        .settings
+        .custom_email_provider;
     let setting = match (&r.smtp_config, r.enabled) {
         (Some(c), _) => {
-            let config = smtp_setting(c).map_err(|e| m.fail(e))?;
+            let kept = stored_password(&stored);
+            let config = smtp_setting(c, kept.as_deref()).map_err(|e| m.fail(e))?;
             json!({ "enabled": r.enabled, "provider": "smtp", "config": config })
         }
         (None, true) => return Err(m.fail(Error::MissingParameter("smtpConfig"))),
         // Switched off without a new configuration: the stored one is kept for later.
-        (None, false) => {
-            let pool = m
-                .core()
-                .pool(m.admin.pool_id())
-                .await
-                .map_err(|e| m.fail(e))?;
-            json!({
-                "enabled": false,
-                "provider": "smtp",
-                "config": pool.settings.custom_email_provider.config,
-            })
-        }
+        (None, false) => json!({ "enabled": false, "provider": "smtp", "config": stored.config }),
     };
     let mut input = Map::new();
     input.insert("customEmailProvider".into(), setting);
@@ -225,7 +239,7 @@ mod tests {
 
     #[test]
     fn smtp_settings_round_trip_without_the_password() {
-        let s = smtp_setting(&cfg("p@ss:word", true)).unwrap();
+        let s = smtp_setting(&cfg("p@ss:word", true), None).unwrap();
         assert_eq!(
             s["url"],
             "smtps://a%20b%40example.com:p%40ss%3Aword@mail.example.com:587"
@@ -236,24 +250,35 @@ mod tests {
         assert_eq!(back["secure"], true);
         assert_eq!(back["senderPass"], MASK);
         assert_eq!(back["sender"], "a b@example.com");
-        let open = smtp_setting(&cfg("", false)).unwrap();
+        let open = smtp_setting(&cfg("", false), None).unwrap();
         assert_eq!(open["url"], "smtp://mail.example.com:587");
         assert_eq!(
             smtp_config_dto(open.as_object().unwrap()).unwrap()["senderPass"],
             ""
         );
+        // The mask sent back keeps the stored password; with none stored it is refused.
+        let stored = ProviderSettings {
+            enabled: true,
+            provider: "smtp".into(),
+            config: s.to_string(),
+        };
+        let kept = stored_password(&stored);
+        assert_eq!(kept.as_deref(), Some("p%40ss%3Aword"));
+        let again = smtp_setting(&cfg(MASK, true), kept.as_deref()).unwrap();
+        assert_eq!(again["url"], s["url"]);
+        assert!(smtp_setting(&cfg(MASK, true), None).is_err());
     }
 
     #[test]
     fn bad_hosts_and_ports_are_refused() {
         let mut c = cfg("", false);
         c.smtp_host = "evil.com/x?y".into();
-        assert!(smtp_setting(&c).is_err());
+        assert!(smtp_setting(&c, None).is_err());
         let mut c = cfg("", false);
         c.smtp_port = 0;
-        assert!(smtp_setting(&c).is_err());
+        assert!(smtp_setting(&c, None).is_err());
         let mut c = cfg("", false);
         c.sender = None;
-        assert!(smtp_setting(&c).is_err());
+        assert!(smtp_setting(&c, None).is_err());
     }
 }

@@ -902,6 +902,27 @@ impl AuthorizationStore for SqlStore {
         .await
     }
 
+    async fn access_records_of_target(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        target_id: &str,
+    ) -> Result<Vec<AppAccessRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ACCESS_RECORD_COLUMNS} FROM app_access_policies \
+             WHERE pool_id = $1 AND target_type = $2 AND target_id = $3 ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(target_key(target_type))
+        .bind(target_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(access_record)
+        .collect()
+    }
+
     async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>> {
         sqlx::query(&format!(
             "SELECT {ACCESS_RECORD_COLUMNS} FROM app_access_policies WHERE pool_id = $1 AND id = $2"

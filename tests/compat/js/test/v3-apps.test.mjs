@@ -351,3 +351,23 @@ test("a user's accessible, authorized and signed-in applications; session status
   refused(await mc.checkSessionStatus({ appId: open.appId }), { statusCode: 400 });
   refused(await mc.checkSessionStatus({ appId: open.appId, userId: 'no-such-user' }), { statusCode: 404 });
 });
+
+test('listAuthSubject: the applications whose rules name a target, filtered', async () => {
+  const a1 = await newApp();
+  const a2 = await newApp();
+  const user = await newUser();
+  data(await mc.authorizeApplicationAccess({ appId: a1.appId, list: [{ targetType: 'USER', targetIdentifier: [user.id], effect: 'ALLOW' }] }));
+  data(await mc.authorizeApplicationAccess({ appId: a2.appId, list: [{ targetType: 'USER', targetIdentifier: [user.id], effect: 'DENY' }] }));
+  const all = data(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id })).list;
+  assert.deepEqual(all.map(x => [x.appId, x.effect, x.appType]), [[a1.appId, 'ALLOW', 'SELFBUILT'], [a2.appId, 'DENY', 'SELFBUILT']]);
+  assert.deepEqual(data(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, effect: ['DENY'] })).list.map(x => x.appId), [a2.appId]);
+  assert.deepEqual(data(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, appName: a1.appName })).list.map(x => x.appId), [a1.appId]);
+  const rule = data(await mc.listAuthApplication({ appId: a1.appId })).list[0];
+  data(await mc.enabledAuth({ id: rule.id, enabled: false }));
+  assert.deepEqual(data(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, enabled: true })).list.map(x => x.appId), [a2.appId]);
+  assert.deepEqual(data(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, appTypeList: ['INTEGRATED'] })).list, []);
+  refused(await mc.listAuthSubject({ targetType: 'AK_SK', targetId: 'k' }), { statusCode: 400 });
+  refused(await mc.listAuthSubject({ targetType: 'USER', targetId: 'no-such-user' }), { statusCode: 404 });
+  refused(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, appTypeList: ['TOASTER'] }), { statusCode: 400 });
+  refused(await mc.listAuthSubject({ targetType: 'USER' }), { statusCode: 400 });
+});

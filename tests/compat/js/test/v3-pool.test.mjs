@@ -236,6 +236,9 @@ test("configEmailProvider: the pool's codes leave through its SMTP server; switc
   assert.equal(masked.smtpConfig.senderPass, '***');
   assert.equal(masked.smtpConfig.secure, true);
   assert.ok(!JSON.stringify(await mc.getEmailProvider()).includes('hunter2'));
+  // The answer written back (mask included) keeps the stored password.
+  const again = data(await mc.configEmailProvider({ type: 'custom', enabled: false, smtpConfig: masked.smtpConfig }));
+  assert.deepEqual(again, masked);
   assert.ok(!JSON.stringify(await mgmt(P).userpool.detail()).includes('hunter2'));
 
   const on = data(await mc.configEmailProvider({
@@ -276,6 +279,10 @@ test('configEmailProvider: bad inputs are refused and change nothing', async () 
     type: 'custom', enabled: true, smtpConfig: { smtp_host: 'evil.example/x?y', smtp_port: 25, sender: 'a@b.c', senderPass: '' },
   }), { statusCode: 400 });
   refused(await mc.configEmailProvider({ type: 'custom' }), { statusCode: 400 });
+  // The mask stands for a stored password; with none stored it is refused.
+  refused(await mc.configEmailProvider({
+    type: 'custom', enabled: true, smtpConfig: { smtp_host: 'h.example', smtp_port: 25, sender: 'a@b.c', senderPass: '***' },
+  }), { statusCode: 400 });
   assert.deepEqual(data(await mc.getEmailProvider()), before);
 });
 
