@@ -29,6 +29,17 @@ async function tokenOf(k) {
 const withToken = token =>
   raw('/api/v3/list-users?page=1&limit=1', { method: 'GET', headers: { authorization: `Bearer ${token}` } });
 
+/** The `Access-Control-Allow-Origin` a browser at `origin` gets from the pool's v2 API. */
+async function corsFrom(origin) {
+  const res = await fetch(`${TESSERA_URL}/graphql/v2`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin, 'x-authing-app-id': pool(P).appId },
+    body: JSON.stringify({ query: 'query { checkPasswordStrength(password: "abc") { valid } }' }),
+  });
+  assert.equal(res.status, 200);
+  return res.headers.get('access-control-allow-origin');
+}
+
 // --- access keys --------------------------------------------------------------------------
 
 test('createAccessKey: the key signs and buys tokens; disabled it does neither; deleted it is gone', async () => {
@@ -162,7 +173,10 @@ test('security settings: token lifetime, code length and login-failure rules tak
     assert.equal(d.changeEmailStrategy.verifyOldEmail, false);
     assert.equal(d.loginFailCheck.timeInterval, 600);
     assert.equal(d.frequentRegisterCheck.limit, 50);
-    // Effects: a login's token lives 7200 s, an SMS code has 4 digits.
+    // Effects: browsers of listed origins only get CORS answers, a login's token lives
+    // 7200 s, an SMS code has 4 digits.
+    assert.equal(await corsFrom('https://a.example'), 'https://a.example');
+    assert.equal(await corsFrom('https://evil.example'), null);
     const u = await client(P).loginByEmail(email, PASSWORD);
     const claims = jwtPayload(u.token);
     assert.equal(claims.exp - claims.iat, 7200);
@@ -180,6 +194,7 @@ test('security settings: token lifetime, code length and login-failure rules tak
   }
   const after = data(await mc.getSecuritySettings());
   assert.deepEqual(after, before, 'the settings answer read back and written again is a no-op');
+  assert.equal(await corsFrom('https://evil.example'), 'https://evil.example', 'an empty list allows every origin');
 });
 
 test('security settings: bad inputs are refused and change nothing', async () => {
