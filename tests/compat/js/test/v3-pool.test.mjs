@@ -197,6 +197,23 @@ test('security settings: token lifetime, code length and login-failure rules tak
   assert.equal(await corsFrom('https://evil.example'), 'https://evil.example', 'an empty list allows every origin');
 });
 
+test('loginAnomalyDetection: the failure limit set through v3 decides when v2 logins need a captcha', async () => {
+  const before = data(await mc.getSecuritySettings());
+  const email = uniqueEmail('guard');
+  data(await mc.createUser({ email, password: PASSWORD }));
+  data(await mc.updateSecuritySettings({
+    loginAnomalyDetection: { loginFailStrategy: 'captcha', loginFailCheck: { enabled: true, limit: 2, timeInterval: 5, unit: 'M' } },
+  }));
+  try {
+    const c = client(P);
+    await rejectsWith(c.loginByEmail(email, 'wrong-1'), 2006);
+    await rejectsWith(c.loginByEmail(email, 'wrong-2'), 2006);
+    await rejectsWith(c.loginByEmail(email, PASSWORD), 2000, 'after 2 failures the right password needs a captcha:');
+  } finally {
+    data(await mc.updateSecuritySettings({ loginAnomalyDetection: before.loginAnomalyDetection }));
+  }
+});
+
 test('security settings: bad inputs are refused and change nothing', async () => {
   const before = data(await mc.getSecuritySettings());
   refused(await mc.updateSecuritySettings({ verifyCodeLength: 'six' }), { statusCode: 400 });
