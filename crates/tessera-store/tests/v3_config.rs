@@ -198,6 +198,28 @@ async fn access_rules_by_batch_and_by_id(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(rules.total_count, 0);
+    // A failure inside the unit of work (switching on a rule that does not exist, after
+    // an allow was written) rolls the whole batch back.
+    let mut failing = batch(vec![ann.clone()], None);
+    failing.push(AccessItem {
+        target_type: TargetType::User,
+        identifiers: vec![bob.clone()],
+        namespace: None,
+        change: AccessChange::Enable,
+    });
+    let e = a
+        .change_app_access_batch(&mine, &closed, &failing)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessRule)), "{e:?}");
+    assert_eq!(
+        b.app_access_rules_page(&mine, &closed, Page::default())
+            .await
+            .unwrap()
+            .total_count,
+        0,
+        "the allow written before the failure was rolled back"
+    );
     a.change_app_access_batch(&mine, &closed, &batch(vec![ann.clone(), bob.clone()], None))
         .await
         .unwrap();

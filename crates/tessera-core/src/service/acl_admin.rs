@@ -756,12 +756,42 @@ impl Core {
                 .await?;
             resolved.push((item, ids));
         }
-        let at = clock::now_ms();
-        for (item, ids) in resolved {
-            self.write_access(pool_id, app_id, item.target_type, &ids, item.change, at)
-                .await?;
-        }
-        Ok(())
+        let writes: Vec<AccessWrite> = resolved
+            .into_iter()
+            .map(|(item, ids)| (item.target_type, ids, item.change))
+            .collect();
+        self.write_access_unit(pool_id, app_id, writes).await
+    }
+
+    /// Writes several access changes of one application in one unit of work holding the
+    /// pool's lock: all land or none does.
+    async fn write_access_unit(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        writes: Vec<AccessWrite>,
+    ) -> Result<()> {
+        let (pool, app, at) = (pool_id.to_owned(), app_id.to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                for (target_type, ids, change) in &writes {
+                    let (t, ids) = (*target_type, ids.as_slice());
+                    match change {
+                        AccessChange::Allow | AccessChange::Deny => {
+                            let allow = *change == AccessChange::Allow;
+                            tx.put_access_rules(&pool, &app, t, ids, allow, at).await?
+                        }
+                        AccessChange::Enable | AccessChange::Disable => {
+                            let on = *change == AccessChange::Enable;
+                            tx.set_access_enabled(&pool, &app, t, ids, on, at).await?
+                        }
+                        AccessChange::Revoke => tx.drop_access_rules(&pool, &app, t, ids).await?,
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// One access rule of the pool's applications, by id.
@@ -807,18 +837,19 @@ impl Core {
         for id in &ids {
             records.push(self.access_rule(pool, id).await?);
         }
-        for r in records {
-            self.write_access(
-                pool.pool_id(),
-                &r.app_id,
-                r.target_type,
-                &[r.target_id],
-                AccessChange::Revoke,
-                clock::now_ms(),
-            )
-            .await?;
-        }
-        Ok(())
+        // The rules may belong to several applications: one unit of work holds them all.
+        let pool_id = pool.pool_id().to_owned();
+        self.pool_write(pool.pool_id(), move |tx| {
+            Box::pin(async move {
+                for r in &records {
+                    let ids = std::slice::from_ref(&r.target_id);
+                    tx.drop_access_rules(&pool_id, &r.app_id, r.target_type, ids)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     /// The access rules naming one target (named as the wire names it: users and nodes by
@@ -981,6 +1012,9 @@ impl Core {
         }
     }
 }
+
+/// One write of a batch: targets of one type (ids) and what happens to their rules.
+type AccessWrite = (TargetType, Vec<String>, AccessChange);
 
 /// One item of [`Core::change_app_access_batch`]: targets of one type and what happens
 /// to their rules.
