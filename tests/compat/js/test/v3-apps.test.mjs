@@ -326,8 +326,14 @@ test("a user's accessible, authorized and signed-in applications; session status
 
   // Signed in through `open` only.
   assert.equal(data(await mc.checkSessionStatus({ appId: open.appId, userId: user.id })).active, false);
-  await loginThrough(open.appId, user.email);
+  const signedIn = new AuthenticationClient({ appId: open.appId, appHost: pool(P).appHost });
+  await signedIn.loginByEmail(user.email, PASSWORD);
   assert.equal(data(await mc.checkSessionStatus({ appId: open.appId, userId: user.id })).active, true);
+  // The v2 wires agree: the management client's login status, the user's own app list.
+  assert.equal((await mgmt(P).users.checkLoginStatus(user.id, open.appId)).isLogin, true);
+  const own = (await signedIn.listApplications({ page: 1, limit: 100 })).list.map(x => x.id).sort();
+  const v3Accessible = data(await mc.getUserAccessibleApps({ userId: user.id })).map(x => x.appId).sort();
+  assert.deepEqual(own, v3Accessible);
   assert.equal(data(await mc.checkSessionStatus({ appId: closed.appId, userId: user.id })).active, false);
   const loggedIn = data(await mc.getUserLoggedinApps({ userId: user.id }));
   assert.deepEqual(loggedIn.map(x => x.appId), [open.appId]);
@@ -370,4 +376,18 @@ test('listAuthSubject: the applications whose rules name a target, filtered', as
   refused(await mc.listAuthSubject({ targetType: 'USER', targetId: 'no-such-user' }), { statusCode: 404 });
   refused(await mc.listAuthSubject({ targetType: 'USER', targetId: user.id, appTypeList: ['TOASTER'] }), { statusCode: 400 });
   refused(await mc.listAuthSubject({ targetType: 'USER' }), { statusCode: 400 });
+});
+
+test('methods of the family Tessera does not serve answer a 501 envelope naming them', async () => {
+  const appId = pool(P).appId;
+  for (const [name, call] of [
+    ['listAsaAccount', () => mc.listAsaAccount({ appId })],
+    ['createAsaAccount', () => mc.createAsaAccount({ appId, accountInfo: { username: 'u' } })],
+    ['detailAuthSubject', () => mc.detailAuthSubject({ targetId: 'x', targetType: 'USER', appId })],
+    ['updateApplicationMfaSettings', () => mc.updateApplicationMfaSettings({ appId, enabledFactors: ['OTP'] })],
+    ['userpollTenantConfig', () => mc.userpollTenantConfig()],
+  ]) {
+    const r = refused(await call(), { statusCode: 501 });
+    assert.match(r.message, new RegExp(name));
+  }
 });
