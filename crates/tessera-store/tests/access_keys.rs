@@ -12,6 +12,7 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::AdminProof;
 use tessera_core::service::access_keys::{NewAccessKey, SignedRequest, SIGNATURE_WINDOW_MS};
+use tessera_core::service::paging::Page;
 use tessera_core::store::Store;
 use tessera_core::{clock, Core, CoreConfig, Entity, Error, SignatureProblem};
 
@@ -258,6 +259,43 @@ async fn created_keys_stop_working_when_disabled_or_deleted(db: &TestDb) {
     );
     assert!(b.verify_management_token(&token, None, None).await.is_err());
     let e = a.delete_pool_access_key(&admin, &key.id).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
+
+    // An application's programmatic access account is no key of the pool: it neither
+    // signs management requests nor buys management tokens, and is not listed.
+    let app = a
+        .admin_list_apps(&admin, Page::default())
+        .await
+        .unwrap()
+        .list
+        .remove(0)
+        .app
+        .id;
+    let account = a
+        .create_programmatic_account(&admin, &app, None, None)
+        .await
+        .unwrap();
+    let req = signed_by(&account.id, &account.secret, &text, &mut sig, "k-4");
+    let e = b.pool_admin_by_signature(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Signature(SignatureProblem::Invalid)),
+        "{e:?}"
+    );
+    let e = b
+        .issue_access_key_token(&account.id, &account.secret)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Forbidden), "{e:?}");
+    assert!(a
+        .pool_access_keys(&admin)
+        .await
+        .unwrap()
+        .iter()
+        .all(|k| k.id != account.id));
+    let e = a
+        .set_pool_access_key_enabled(&admin, &account.id, false)
+        .await
+        .unwrap_err();
     assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
 
     // A key for a user of another pool is refused and nothing is written.

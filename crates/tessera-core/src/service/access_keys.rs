@@ -229,7 +229,14 @@ impl Core {
             let secret = pool.secret.clone();
             return Ok(Key { pool, secret });
         }
-        let Some(key) = self.store.get_access_key(key_id).await? else {
+        // An application's programmatic account is a key of that application's client, not
+        // of the pool's administrator: it is no key here.
+        let Some(key) = self
+            .store
+            .get_access_key(key_id)
+            .await?
+            .filter(|k| k.app_id.is_none())
+        else {
             return Err(Error::Signature(SignatureProblem::Invalid));
         };
         if !key.enabled {
