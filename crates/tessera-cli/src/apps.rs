@@ -152,6 +152,7 @@ pub async fn run(core: &Core, command: AppCommand) -> Result<(), Fatal> {
                 description,
                 logo,
                 oidc,
+                client_kind: None,
             };
             let v = core
                 .admin_create_app(&admin, new)

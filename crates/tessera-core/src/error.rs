@@ -264,6 +264,8 @@ pub enum Entity {
     /// An application access rule.
     AccessRule,
     ProgrammaticAccessAccount,
+    /// An access key of the pool (v3 AK/SK).
+    AccessKey,
     Tenant,
     /// A user's membership of a tenant.
     TenantMember,
@@ -321,6 +323,7 @@ impl fmt::Display for Entity {
             Entity::PolicyAssignment => "policy assignment",
             Entity::AccessRule => "access rule",
             Entity::ProgrammaticAccessAccount => "programmatic access account",
+            Entity::AccessKey => "access key",
             Entity::Tenant => "tenant",
             Entity::TenantMember => "tenant member",
             Entity::ExtIdp => "external identity provider",

@@ -162,6 +162,7 @@ pub(crate) fn access_key(row: &AnyRow) -> Result<AccessKey> {
     Ok(AccessKey {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
+        app_id: col(row, "app_id")?,
         secret: col(row, "secret")?,
         enabled: flag(row, "enabled")?,
         created_at: col(row, "created_at")?,

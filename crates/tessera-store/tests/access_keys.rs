@@ -11,9 +11,10 @@ use tessera_core::crypto::hmac_sha1_b64;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::AdminProof;
-use tessera_core::service::access_keys::{SignedRequest, SIGNATURE_WINDOW_MS};
+use tessera_core::service::access_keys::{NewAccessKey, SignedRequest, SIGNATURE_WINDOW_MS};
+use tessera_core::service::paging::Page;
 use tessera_core::store::Store;
-use tessera_core::{clock, Core, CoreConfig, Error, SignatureProblem};
+use tessera_core::{clock, Core, CoreConfig, Entity, Error, SignatureProblem};
 
 async fn core(db: &TestDb) -> Core {
     let store: Arc<dyn Store> = db.open().await;
@@ -154,7 +155,165 @@ async fn access_key_tokens_verify_at_the_other_process(db: &TestDb) {
         .unwrap();
 }
 
+/// A signed request of `key` at `now` with a fresh nonce.
+fn signed_by<'a>(
+    key_id: &'a str,
+    secret: &str,
+    text: &'a [String],
+    sig: &'a mut String,
+    nonce: &'a str,
+) -> SignedRequest<'a> {
+    *sig = hmac_sha1_b64(secret.as_bytes(), text[0].as_bytes()).unwrap();
+    SignedRequest {
+        key_id,
+        candidates: text,
+        signature: sig,
+        nonce: Some(nonce),
+        signed_at_ms: Some(clock::now_ms()),
+    }
+}
+
+async fn created_keys_stop_working_when_disabled_or_deleted(db: &TestDb) {
+    let a = core(db).await;
+    let b = core(db).await;
+    let creds = a.create_pool("p").await.unwrap();
+    let other = a.create_pool("q").await.unwrap();
+    let admin = a.operator_pool_admin(&creds.user_pool_id).await.unwrap();
+    let other_admin = a.operator_pool_admin(&other.user_pool_id).await.unwrap();
+    let text = vec!["GET\n/api/v3/list-users".to_owned()];
+    let mut sig = String::new();
+
+    let key = a
+        .create_pool_access_key(&admin, NewAccessKey::default())
+        .await
+        .unwrap();
+    assert!(key.enabled);
+    // The pool's key made with the pool and the new one; the other pool sees neither.
+    let ids: Vec<String> = a
+        .pool_access_keys(&admin)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(ids, vec![creds.access_key_id.clone(), key.id.clone()]);
+    assert!(a
+        .pool_access_keys(&other_admin)
+        .await
+        .unwrap()
+        .iter()
+        .all(|k| k.id != key.id));
+    let e = a
+        .set_pool_access_key_enabled(&other_admin, &key.id, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
+    let e = a
+        .delete_pool_access_key(&other_admin, &key.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
+
+    // It signs and buys tokens for its pool.
+    let req = signed_by(&key.id, &key.secret, &text, &mut sig, "k-1");
+    let by_sig = b.pool_admin_by_signature(&req).await.unwrap();
+    assert_eq!(by_sig.pool_id(), creds.user_pool_id);
+    let token = a
+        .issue_access_key_token(&key.id, &key.secret)
+        .await
+        .unwrap()
+        .token;
+    b.verify_management_token(&token, None, None).await.unwrap();
+
+    // Disabled (in one process): the other process refuses its signatures and its token.
+    a.set_pool_access_key_enabled(&admin, &key.id, false)
+        .await
+        .unwrap();
+    assert!(!a.pool_access_key(&admin, &key.id).await.unwrap().enabled);
+    let req = signed_by(&key.id, &key.secret, &text, &mut sig, "k-2");
+    let e = b.pool_admin_by_signature(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Signature(SignatureProblem::KeyDisabled)),
+        "{e:?}"
+    );
+    assert!(b.verify_management_token(&token, None, None).await.is_err());
+    let e = b
+        .issue_access_key_token(&key.id, &key.secret)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Forbidden), "{e:?}");
+
+    // Enabled again: the same token verifies again (it was never revoked, only its key).
+    a.set_pool_access_key_enabled(&admin, &key.id, true)
+        .await
+        .unwrap();
+    b.verify_management_token(&token, None, None).await.unwrap();
+
+    // Deleted: nothing works any more, and deleting again names a missing key.
+    a.delete_pool_access_key(&admin, &key.id).await.unwrap();
+    let req = signed_by(&key.id, &key.secret, &text, &mut sig, "k-3");
+    let e = b.pool_admin_by_signature(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Signature(SignatureProblem::Invalid)),
+        "{e:?}"
+    );
+    assert!(b.verify_management_token(&token, None, None).await.is_err());
+    let e = a.delete_pool_access_key(&admin, &key.id).await.unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
+
+    // An application's programmatic access account is no key of the pool: it neither
+    // signs management requests nor buys management tokens, and is not listed.
+    let app = a
+        .admin_list_apps(&admin, Page::default())
+        .await
+        .unwrap()
+        .list
+        .remove(0)
+        .app
+        .id;
+    let account = a
+        .create_programmatic_account(&admin, &app, None, None)
+        .await
+        .unwrap();
+    let req = signed_by(&account.id, &account.secret, &text, &mut sig, "k-4");
+    let e = b.pool_admin_by_signature(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Signature(SignatureProblem::Invalid)),
+        "{e:?}"
+    );
+    let e = b
+        .issue_access_key_token(&account.id, &account.secret)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Forbidden), "{e:?}");
+    assert!(a
+        .pool_access_keys(&admin)
+        .await
+        .unwrap()
+        .iter()
+        .all(|k| k.id != account.id));
+    let e = a
+        .set_pool_access_key_enabled(&admin, &account.id, false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::AccessKey)), "{e:?}");
+
+    // A key for a user of another pool is refused and nothing is written.
+    let e = a
+        .create_pool_access_key(
+            &admin,
+            NewAccessKey {
+                user_id: Some("no-such-user".into()),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::UserNotFound), "{e:?}");
+    assert_eq!(a.pool_access_keys(&admin).await.unwrap().len(), 1);
+}
+
 backend_tests! {
     signatures => signatures_and_nonces_hold_across_processes;
     tokens => access_key_tokens_verify_at_the_other_process;
+    created_keys => created_keys_stop_working_when_disabled_or_deleted;
 }

@@ -119,6 +119,7 @@ async fn create_keeps_every_setting(db: &TestDb) {
                 description: Some("the shop".into()),
                 logo: None,
                 oidc: full_patch(),
+                client_kind: None,
             },
         )
         .await

@@ -46,6 +46,7 @@ fn new_pool(name: &str) -> NewPool {
         access_key: AccessKey {
             id: ids::new_id(),
             pool_id,
+            app_id: None,
             secret: ids::new_secret(16),
             enabled: true,
             created_at: 1,

@@ -109,6 +109,10 @@ pub struct Application {
 pub struct AccessKey {
     pub id: String,
     pub pool_id: String,
+    /// The application whose programmatic access account this is; `None` for a key of the
+    /// pool itself. Only a pool's keys administer the pool (v3 signatures and management
+    /// tokens); an application's account is a client of the provider and nothing more.
+    pub app_id: Option<String>,
     pub secret: String,
     pub enabled: bool,
     pub created_at: i64,

@@ -10,9 +10,12 @@ use super::admin::MANAGEMENT_TOKEN_TYPE;
 use super::Core;
 use crate::clock;
 use crate::crypto::{ct_eq, hmac_sha1_b64};
-use crate::error::{Error, Result, SignatureProblem};
+use crate::error::{Entity, Error, Result, SignatureProblem};
+use crate::ids;
 use crate::model::UserPool;
 use crate::principal::{AdminProof, PoolAdmin};
+use crate::store::pool_admin::PoolAccessKey;
+use crate::store::UserLookup;
 
 /// How far a signed request's `date` may be from the server's clock. Authing names the
 /// refusal (apiCode 1305) but not the window; 15 minutes absorbs client clock drift while a
@@ -36,6 +39,17 @@ pub struct SignedRequest<'a> {
     pub nonce: Option<&'a str>,
     /// The request's `date`, in ms; `None` when it was missing.
     pub signed_at_ms: Option<i64>,
+}
+
+/// The most keys one pool may hold: each one is a full administrator credential, so a
+/// script creating keys in a loop is stopped long before the list becomes unreadable.
+pub const MAX_POOL_ACCESS_KEYS: usize = 20;
+
+/// Whom a new key is for. Tessera has one kind of administrator per pool, so every key
+/// administers the whole pool; `user_id` only records the user it was handed to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewAccessKey {
+    pub user_id: Option<String>,
 }
 
 /// An access key resolved to its pool and secret.
@@ -136,13 +150,93 @@ impl Core {
         Ok(key.secret)
     }
 
+    // --- the pool's access keys (v3 `createAccessKey`, …) --------------------------------
+
+    /// Creates an enabled key for the pool with a random secret.
+    pub async fn create_pool_access_key(
+        &self,
+        pool: &PoolAdmin,
+        new: NewAccessKey,
+    ) -> Result<PoolAccessKey> {
+        if let Some(user_id) = &new.user_id {
+            self.store
+                .find_user(&pool.id, UserLookup::Id(user_id))
+                .await?
+                .ok_or(Error::UserNotFound)?;
+        }
+        if self.store.pool_access_keys(&pool.id).await?.len() >= MAX_POOL_ACCESS_KEYS {
+            return Err(Error::InvalidParameter("accessKeys"));
+        }
+        let now = clock::now_ms();
+        let key = PoolAccessKey {
+            id: ids::new_id(),
+            pool_id: pool.id.clone(),
+            secret: ids::new_secret(16),
+            enabled: true,
+            user_id: new.user_id,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store.insert_pool_access_key(&key).await?;
+        Ok(key)
+    }
+
+    /// The pool's keys, oldest first (its applications' programmatic accounts are not keys
+    /// of the pool and are listed with their application).
+    pub async fn pool_access_keys(&self, pool: &PoolAdmin) -> Result<Vec<PoolAccessKey>> {
+        self.store.pool_access_keys(&pool.id).await
+    }
+
+    /// One key of the pool, or [`Entity::AccessKey`] not found.
+    pub async fn pool_access_key(&self, pool: &PoolAdmin, id: &str) -> Result<PoolAccessKey> {
+        self.pool_access_keys(pool)
+            .await?
+            .into_iter()
+            .find(|k| k.id == id)
+            .ok_or(Error::NotFound(Entity::AccessKey))
+    }
+
+    /// Enables or disables a key. A disabled key signs nothing and the management tokens it
+    /// bought stop verifying on their next use, in every process (`access_key_secret` reads
+    /// the flag from the store on each request).
+    pub async fn set_pool_access_key_enabled(
+        &self,
+        pool: &PoolAdmin,
+        id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        if !self
+            .store
+            .set_pool_access_key_enabled(&pool.id, id, enabled, clock::now_ms())
+            .await?
+        {
+            return Err(Error::NotFound(Entity::AccessKey));
+        }
+        Ok(())
+    }
+
+    /// Deletes a key; its signatures and tokens stop working as a disabled key's do.
+    pub async fn delete_pool_access_key(&self, pool: &PoolAdmin, id: &str) -> Result<()> {
+        if !self.store.delete_pool_access_key(&pool.id, id).await? {
+            return Err(Error::NotFound(Entity::AccessKey));
+        }
+        Ok(())
+    }
+
     /// The pool's own key (its id and secret) or an enabled key created for the pool.
     async fn access_key_secret(&self, key_id: &str) -> Result<Key> {
         if let Some(pool) = self.store.get_pool(key_id).await? {
             let secret = pool.secret.clone();
             return Ok(Key { pool, secret });
         }
-        let Some(key) = self.store.get_access_key(key_id).await? else {
+        // An application's programmatic account is a key of that application's client, not
+        // of the pool's administrator: it is no key here.
+        let Some(key) = self
+            .store
+            .get_access_key(key_id)
+            .await?
+            .filter(|k| k.app_id.is_none())
+        else {
             return Err(Error::Signature(SignatureProblem::Invalid));
         };
         if !key.enabled {

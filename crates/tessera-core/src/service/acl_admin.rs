@@ -10,8 +10,8 @@
 //! resolver ([`Core::is_allowed`], [`Core::target_resources`]).
 
 use super::directory::{
-    action_matches, check_code, description, namespace_or_default, optional, NewResource,
-    MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
+    action_matches, app_allowed, check_code, description, namespace_or_default, optional,
+    NewResource, MAX_CODE_LEN, MAX_DESCRIPTION_LEN, MAX_NAME_LEN,
 };
 use super::directory_admin::{batch, unique, MAX_BATCH};
 use super::paging::{Page, Paged};
@@ -20,7 +20,8 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::directory::{
-    Resource, ResourceAction, ResourceGrant, ResourceNamespace, ResourceType, TargetType,
+    default_access_allows, Resource, ResourceAction, ResourceGrant, ResourceNamespace,
+    ResourceType, TargetType,
 };
 use crate::model::directory_admin::{AppAccessRecord, GrantOp, GrantWrite, ProgrammaticAccount};
 use crate::model::Application;
@@ -677,7 +678,19 @@ impl Core {
         let ids = self
             .target_ids(pool, target_type, identifiers, namespace)
             .await?;
-        let at = clock::now_ms();
+        self.write_access(pool_id, app_id, target_type, &ids, change, clock::now_ms())
+            .await
+    }
+
+    async fn write_access(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        ids: &[String],
+        change: AccessChange,
+        at: i64,
+    ) -> Result<()> {
         match change {
             AccessChange::Allow | AccessChange::Deny => {
                 self.store
@@ -685,7 +698,7 @@ impl Core {
                         pool_id,
                         app_id,
                         target_type,
-                        &ids,
+                        ids,
                         change == AccessChange::Allow,
                         at,
                     )
@@ -697,7 +710,7 @@ impl Core {
                         pool_id,
                         app_id,
                         target_type,
-                        &ids,
+                        ids,
                         change == AccessChange::Enable,
                         at,
                     )
@@ -705,10 +718,202 @@ impl Core {
             }
             AccessChange::Revoke => {
                 self.store
-                    .delete_app_access_rules(pool_id, app_id, target_type, &ids)
+                    .delete_app_access_rules(pool_id, app_id, target_type, ids)
                     .await
             }
         }
+    }
+
+    /// Several changes of one application's access policy (targets of several types).
+    /// Every target of every item is resolved before anything is written, so an unknown
+    /// one refuses the whole call and writes nothing.
+    pub async fn change_app_access_batch(
+        &self,
+        pool: &PoolAdmin,
+        app_id: &str,
+        items: &[AccessItem],
+    ) -> Result<()> {
+        let pool_id = pool.pool_id();
+        self.pool_app(pool, app_id).await?;
+        if items.is_empty() {
+            return Err(Error::MissingParameter("list"));
+        }
+        if items.len() > MAX_BATCH {
+            return Err(Error::InvalidParameter("list"));
+        }
+        let mut resolved = Vec::with_capacity(items.len());
+        for item in items {
+            if item.identifiers.is_empty() {
+                return Err(Error::MissingParameter("targetIdentifier"));
+            }
+            let ids = self
+                .target_ids(
+                    pool,
+                    item.target_type,
+                    &item.identifiers,
+                    item.namespace.as_deref(),
+                )
+                .await?;
+            resolved.push((item, ids));
+        }
+        let writes: Vec<AccessWrite> = resolved
+            .into_iter()
+            .map(|(item, ids)| (item.target_type, ids, item.change))
+            .collect();
+        self.write_access_unit(pool_id, app_id, writes).await
+    }
+
+    /// Writes several access changes of one application in one unit of work holding the
+    /// pool's lock: all land or none does.
+    async fn write_access_unit(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        writes: Vec<AccessWrite>,
+    ) -> Result<()> {
+        let (pool, app, at) = (pool_id.to_owned(), app_id.to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                for (target_type, ids, change) in &writes {
+                    let (t, ids) = (*target_type, ids.as_slice());
+                    match change {
+                        AccessChange::Allow | AccessChange::Deny => {
+                            let allow = *change == AccessChange::Allow;
+                            tx.put_access_rules(&pool, &app, t, ids, allow, at).await?
+                        }
+                        AccessChange::Enable | AccessChange::Disable => {
+                            let on = *change == AccessChange::Enable;
+                            tx.set_access_enabled(&pool, &app, t, ids, on, at).await?
+                        }
+                        AccessChange::Revoke => tx.drop_access_rules(&pool, &app, t, ids).await?,
+                    }
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// One access rule of the pool's applications, by id.
+    pub async fn access_rule(&self, pool: &PoolAdmin, id: &str) -> Result<AppAccessRecord> {
+        self.store
+            .app_access_record(pool.pool_id(), id.trim())
+            .await?
+            .ok_or(Error::NotFound(Entity::AccessRule))
+    }
+
+    /// Switches one access rule on or off (a rule switched off decides nothing).
+    pub async fn set_access_rule_enabled(
+        &self,
+        pool: &PoolAdmin,
+        id: &str,
+        enabled: bool,
+    ) -> Result<()> {
+        let r = self.access_rule(pool, id).await?;
+        let change = if enabled {
+            AccessChange::Enable
+        } else {
+            AccessChange::Disable
+        };
+        self.write_access(
+            pool.pool_id(),
+            &r.app_id,
+            r.target_type,
+            &[r.target_id],
+            change,
+            clock::now_ms(),
+        )
+        .await
+    }
+
+    /// Deletes access rules by id; one unknown id refuses the call before anything is
+    /// deleted.
+    pub async fn delete_access_rules(&self, pool: &PoolAdmin, ids: &[String]) -> Result<()> {
+        let ids = unique(batch(ids, "authIds")?);
+        if ids.is_empty() {
+            return Err(Error::MissingParameter("authIds"));
+        }
+        let mut records = Vec::with_capacity(ids.len());
+        for id in &ids {
+            records.push(self.access_rule(pool, id).await?);
+        }
+        // The rules may belong to several applications: one unit of work holds them all.
+        let pool_id = pool.pool_id().to_owned();
+        self.pool_write(pool.pool_id(), move |tx| {
+            Box::pin(async move {
+                for r in &records {
+                    let ids = std::slice::from_ref(&r.target_id);
+                    tx.drop_access_rules(&pool_id, &r.app_id, r.target_type, ids)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// The access rules naming one target (named as the wire names it: users and nodes by
+    /// id, roles and groups by code), each with its application, oldest first.
+    pub async fn target_access_rules(
+        &self,
+        pool: &PoolAdmin,
+        target_type: TargetType,
+        identifier: &str,
+        namespace: Option<&str>,
+    ) -> Result<Vec<(AppAccessRecord, Application)>> {
+        let pool_id = pool.pool_id();
+        let id = self
+            .target_id(pool, target_type, identifier, namespace)
+            .await?;
+        let records = self
+            .store
+            .access_records_of_target(pool_id, target_type, &id)
+            .await?;
+        let apps = self.store.apps_with_config(pool_id).await?;
+        Ok(records
+            .into_iter()
+            .filter_map(|r| {
+                let app = apps.iter().find(|(a, _)| a.id == r.app_id)?.0.clone();
+                Some((r, app))
+            })
+            .collect())
+    }
+
+    /// How the access policies of the pool's applications decide for one user: a deny
+    /// naming the user or one of their roles, groups or nodes wins, then an allow, then
+    /// the application's default (the login's rule, `directory::app_allowed`).
+    pub async fn user_app_access(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+    ) -> Result<Vec<UserAppAccess>> {
+        let pool_id = pool.pool_id();
+        let subjects = self
+            .store
+            .user_subjects(pool_id, user_id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        let rules = self
+            .store
+            .app_access_rules(pool_id, &subjects.targets(false))
+            .await?;
+        Ok(self
+            .store
+            .apps_with_config(pool_id)
+            .await?
+            .into_iter()
+            .map(|(app, config)| {
+                let mine: Vec<_> = rules.iter().filter(|r| r.app_id == app.id).collect();
+                let allow_all_by_default = default_access_allows(&config);
+                let accessible = app_allowed(allow_all_by_default, &mine);
+                UserAppAccess {
+                    explicitly_allowed: accessible && mine.iter().any(|r| r.allow),
+                    accessible,
+                    allow_all_by_default,
+                    app,
+                }
+            })
+            .collect())
     }
 
     /// Sets the default of the app's access policy and returns the app with it.
@@ -806,6 +1011,33 @@ impl Core {
             Err(Error::NotFound(Entity::ProgrammaticAccessAccount))
         }
     }
+}
+
+/// One write of a batch: targets of one type (ids) and what happens to their rules.
+type AccessWrite = (TargetType, Vec<String>, AccessChange);
+
+/// One item of [`Core::change_app_access_batch`]: targets of one type and what happens
+/// to their rules.
+#[derive(Debug, Clone)]
+pub struct AccessItem {
+    pub target_type: TargetType,
+    /// User or node ids, role or group codes.
+    pub identifiers: Vec<String>,
+    /// The namespace of role codes.
+    pub namespace: Option<String>,
+    pub change: AccessChange,
+}
+
+/// An application as its access policy decides it for one user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAppAccess {
+    pub app: Application,
+    pub allow_all_by_default: bool,
+    /// The user may sign in to it.
+    pub accessible: bool,
+    /// A rule naming the user (or a role, group or node of theirs) lets them in, rather
+    /// than the application's default.
+    pub explicitly_allowed: bool,
 }
 
 /// What a call does to an application's access rules.

@@ -30,6 +30,9 @@ use crate::store::users::UserQuery;
 /// `applications.config` key holding the application type.
 pub const APP_TYPE_KEY: &str = "appType";
 
+/// `applications.config` key holding the kind of client the application is.
+pub const CLIENT_KIND_KEY: &str = "clientKind";
+
 /// Longest identifier: one DNS label, since the identifier names the application's domain.
 const MAX_IDENTIFIER_LEN: usize = 63;
 
@@ -63,11 +66,52 @@ impl AppType {
     }
 }
 
+/// What kind of client an application is (a label the console shows and filters by; the
+/// OAuth behaviour comes from the client settings, not from this). The stored spellings
+/// are the v3 SDK's, kept in the `config` document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientKind {
+    #[default]
+    Web,
+    Spa,
+    Native,
+    Api,
+    Mfa,
+    MiniProgram,
+    GatewayApp,
+    GatewayAgent,
+}
+
+impl ClientKind {
+    const ALL: [(ClientKind, &'static str); 8] = [
+        (ClientKind::Web, "web"),
+        (ClientKind::Spa, "spa"),
+        (ClientKind::Native, "native"),
+        (ClientKind::Api, "api"),
+        (ClientKind::Mfa, "mfa"),
+        (ClientKind::MiniProgram, "mini-program"),
+        (ClientKind::GatewayApp, "gateway-app"),
+        (ClientKind::GatewayAgent, "gateway-agent"),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("web", |(_, s)| s)
+    }
+
+    pub fn parse(s: &str) -> Option<ClientKind> {
+        Self::ALL.iter().find(|(_, n)| *n == s).map(|(k, _)| *k)
+    }
+}
+
 /// An application with the settings its `config` document holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppView {
     pub app: Application,
     pub app_type: AppType,
+    pub client_kind: ClientKind,
     /// The access policy's default: `true` unless it was set to deny everyone.
     pub allow_all_by_default: bool,
 }
@@ -80,6 +124,11 @@ impl AppView {
                 .get(APP_TYPE_KEY)
                 .and_then(Value::as_str)
                 .and_then(AppType::parse)
+                .unwrap_or_default(),
+            client_kind: config
+                .get(CLIENT_KIND_KEY)
+                .and_then(Value::as_str)
+                .and_then(ClientKind::parse)
                 .unwrap_or_default(),
             allow_all_by_default: default_access_allows(config),
         }
@@ -96,6 +145,8 @@ pub struct NewApp {
     pub logo: Option<String>,
     /// Settings not given take `OidcSettings::default()`.
     pub oidc: OidcPatch,
+    /// Not stored when absent (reads as [`ClientKind::Web`]).
+    pub client_kind: Option<ClientKind>,
 }
 
 /// An application update: only the fields given change. An empty `description` or `logo`
@@ -229,8 +280,86 @@ impl Core {
             created_at: now,
             updated_at: now,
         };
-        self.store.insert_app_checked(&app).await?;
-        Ok(AppView::from_parts(app, &Map::new()))
+        let mut config = Map::new();
+        if let Some(kind) = new.client_kind {
+            config.insert(CLIENT_KIND_KEY.into(), Value::from(kind.as_str()));
+        }
+        self.store.insert_app_checked(&app, &config).await?;
+        Ok(AppView::from_parts(app, &config))
+    }
+
+    /// One page of the pool's applications whose name or identifier contains `keyword`
+    /// (any case), oldest first; without a keyword, every application.
+    pub async fn admin_search_apps(
+        &self,
+        pool: &PoolAdmin,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<AppView>> {
+        let Some(keyword) = keyword.map(str::trim).filter(|k| !k.is_empty()) else {
+            return self.admin_list_apps(pool, page).await;
+        };
+        let needle = keyword.to_lowercase();
+        let matching: Vec<AppView> = self
+            .store
+            .apps_with_config(&pool.id)
+            .await?
+            .into_iter()
+            .filter(|(app, _)| {
+                app.name.to_lowercase().contains(&needle)
+                    || app.identifier.to_lowercase().contains(&needle)
+            })
+            .map(|(app, config)| AppView::from_parts(app, &config))
+            .collect();
+        let total_count = matching.len() as i64;
+        let skip = usize::try_from(page.offset()).unwrap_or(usize::MAX);
+        let take = usize::try_from(page.limit).unwrap_or(0);
+        Ok(Paged {
+            total_count,
+            list: matching.into_iter().skip(skip).take(take).collect(),
+        })
+    }
+
+    /// Whether `identifier` could name a new application: a valid domain label that no
+    /// application of any pool uses (identifiers are unique across the deployment).
+    pub async fn app_identifier_available(&self, identifier: &str) -> Result<bool> {
+        let identifier = check_identifier(identifier)?;
+        Ok(!self.store.app_identifier_exists(&identifier).await?)
+    }
+
+    /// The applications of the pool in which the user holds a live login (see
+    /// [`Core::user_login_status`]), oldest application first.
+    pub async fn user_logged_in_apps(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+    ) -> Result<Vec<AppView>> {
+        self.user_by_id(&pool.id, user_id).await?;
+        let mut out = Vec::new();
+        for (app, config) in self.store.apps_with_config(&pool.id).await? {
+            if self
+                .user_login_status(pool, user_id, Some(&app.id))
+                .await?
+                .is_login
+            {
+                out.push(AppView::from_parts(app, &config));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the user holds a live login in the pool's application `app_id`.
+    pub async fn user_session_active(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+        app_id: &str,
+    ) -> Result<bool> {
+        self.admin_app(pool, app_id).await?;
+        Ok(self
+            .user_login_status(pool, user_id, Some(app_id))
+            .await?
+            .is_login)
     }
 
     /// Changes the fields `update` gives and keeps the others. The OIDC settings are one
@@ -482,6 +611,16 @@ mod tests {
         assert_eq!(AppType::parse("INDIVIDUAL"), Some(AppType::Individual));
         assert_eq!(AppType::parse("BOTH"), Some(AppType::Both));
         assert_eq!(AppType::parse("x"), None);
+    }
+
+    #[test]
+    fn client_kinds_round_trip() {
+        for (k, name) in ClientKind::ALL {
+            assert_eq!(k.as_str(), name);
+            assert_eq!(ClientKind::parse(name), Some(k));
+        }
+        assert_eq!(ClientKind::parse("WEB"), None);
+        assert_eq!(ClientKind::default().as_str(), "web");
     }
 
     #[test]

@@ -161,7 +161,7 @@ fn merge_grants(grants: Vec<ResourceGrant>) -> Vec<AuthorizedResource> {
 }
 
 /// Deny by any subject wins, then allow by any subject, then the application's default.
-fn app_allowed(default_allow: bool, rules: &[&AppAccessRule]) -> bool {
+pub(crate) fn app_allowed(default_allow: bool, rules: &[&AppAccessRule]) -> bool {
     if rules.iter().any(|r| !r.allow) {
         false
     } else if rules.iter().any(|r| r.allow) {

@@ -71,6 +71,7 @@ impl Core {
         let access_key = AccessKey {
             id: ids::new_id(),
             pool_id,
+            app_id: None,
             secret: ids::new_secret(16),
             enabled: true,
             created_at: now,

@@ -27,8 +27,17 @@ pub trait AppsStore: Send + Sync {
     /// An application of the pool with its `config` document.
     async fn app_with_config(&self, pool_id: &str, app_id: &str) -> Result<Option<AppWithConfig>>;
 
-    /// Inserts an application; a taken identifier is [`crate::Error::DomainTaken`].
-    async fn insert_app_checked(&self, app: &Application) -> Result<()>;
+    /// Inserts an application with its first `config` document (empty: the column's
+    /// default), in one transaction; a taken identifier is [`crate::Error::DomainTaken`].
+    async fn insert_app_checked(
+        &self,
+        app: &Application,
+        config: &Map<String, Value>,
+    ) -> Result<()>;
+
+    /// Whether any application (of any pool: identifiers name domains, unique across the
+    /// deployment) has this identifier.
+    async fn app_identifier_exists(&self, identifier: &str) -> Result<bool>;
 
     async fn set_app_secret(
         &self,

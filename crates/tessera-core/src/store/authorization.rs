@@ -200,6 +200,18 @@ pub trait AuthorizationStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<AppAccessRecord>>;
 
+    /// Every access rule (on or off) of the pool's applications that names this target,
+    /// oldest first.
+    async fn access_records_of_target(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        target_id: &str,
+    ) -> Result<Vec<AppAccessRecord>>;
+
+    /// One access rule of any of the pool's applications, by its id.
+    async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>>;
+
     /// Allows or denies the app to every target (enabled), or writes nothing.
     async fn set_app_access_rules(
         &self,
@@ -305,6 +317,34 @@ pub enum GrantsOn<'a> {
 /// it decides (grant merging, namespace renames, cascades; see `service::cascade`).
 #[async_trait]
 pub trait AuthorizationTx: Send {
+    /// [`AuthorizationStore::set_app_access_rules`] inside the unit of work.
+    async fn put_access_rules(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        allow: bool,
+        at: i64,
+    ) -> Result<()>;
+    /// [`AuthorizationStore::set_app_access_enabled`] inside the unit of work.
+    async fn set_access_enabled(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        enabled: bool,
+        at: i64,
+    ) -> Result<()>;
+    /// [`AuthorizationStore::delete_app_access_rules`] inside the unit of work.
+    async fn drop_access_rules(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+    ) -> Result<()>;
     /// The actions of the grant of `w.resource` to `w`'s target, if there is one.
     async fn grant_actions(&mut self, pool_id: &str, w: &GrantWrite)
         -> Result<Option<Vec<String>>>;

@@ -1,5 +1,5 @@
 //! Storage of a pool's own lists and variables that the management API edits: whitelist
-//! entries, custom-field definitions and environment variables.
+//! entries, custom-field definitions, environment variables and the pool's access keys.
 
 use async_trait::async_trait;
 
@@ -18,6 +18,20 @@ pub struct WhitelistEntry {
 pub struct EnvVar {
     pub key: String,
     pub value: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An access key of the pool itself (no application): its id and secret sign v3
+/// management requests or buy management tokens for the pool.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolAccessKey {
+    pub id: String,
+    pub pool_id: String,
+    pub secret: String,
+    pub enabled: bool,
+    /// The user of the pool the administrator handed the key to, if any.
+    pub user_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -46,4 +60,19 @@ pub trait PoolAdminStore: Send + Sync {
     /// Inserts or replaces one variable.
     async fn put_env(&self, pool_id: &str, key: &str, value: &str, at: i64) -> Result<()>;
     async fn remove_env(&self, pool_id: &str, key: &str) -> Result<bool>;
+
+    /// Adds a key of the pool (no application).
+    async fn insert_pool_access_key(&self, key: &PoolAccessKey) -> Result<()>;
+    /// The pool's own keys (not its applications' accounts), oldest first.
+    async fn pool_access_keys(&self, pool_id: &str) -> Result<Vec<PoolAccessKey>>;
+    /// Sets one key's enabled flag; `false` if the pool has no such key.
+    async fn set_pool_access_key_enabled(
+        &self,
+        pool_id: &str,
+        id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<bool>;
+    /// Removes one key of the pool; `false` if there was none.
+    async fn delete_pool_access_key(&self, pool_id: &str, id: &str) -> Result<bool>;
 }

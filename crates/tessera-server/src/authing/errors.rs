@@ -440,6 +440,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::PolicyAssignment => ("策略授权", "policy assignment"),
         Entity::AccessRule => ("应用访问控制策略", "access rule"),
         Entity::ProgrammaticAccessAccount => ("编程访问账号", "programmatic access account"),
+        Entity::AccessKey => ("AccessKey", "access key"),
         Entity::Tenant => ("租户", "tenant"),
         Entity::TenantMember => ("member", "member"),
         Entity::ExtIdp => ("extIdp", "extIdp"),

@@ -7,11 +7,16 @@
 //! family. Methods of the SDK that Tessera does not serve answer an envelope naming the
 //! method (`unsupported`), never an HTML 404.
 
+mod access_keys;
+mod apps;
+mod apps_access;
+mod apps_users;
 mod audit;
 mod call;
 mod catalog;
 mod envelope;
 mod ext_idp;
+mod messaging;
 mod org;
 mod org_departments;
 mod org_members;
@@ -19,6 +24,7 @@ mod org_tenant;
 mod params;
 mod posts;
 mod risk;
+mod security;
 mod shapes;
 mod signature;
 mod tenants;
@@ -26,6 +32,7 @@ mod token;
 mod udf;
 mod unsupported;
 mod users;
+mod whitelist;
 
 use axum::Router;
 
@@ -46,5 +53,12 @@ pub fn routes() -> Router<AppState> {
         .merge(tenants::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())
+        .merge(apps::routes())
+        .merge(apps_access::routes())
+        .merge(apps_users::routes())
+        .merge(access_keys::routes())
+        .merge(security::routes())
+        .merge(messaging::routes())
+        .merge(whitelist::routes())
         .merge(unsupported::routes())
 }

@@ -99,13 +99,38 @@ impl AppsStore for SqlStore {
         }
     }
 
-    async fn insert_app_checked(&self, app: &Application) -> Result<()> {
-        insert_app_query(&APP_INSERT, app)?
-            .execute(&self.pool)
-            .await
-            // The identifier is the only unique column besides the random primary key.
-            .map_err(|e| unique_as(e, Error::DomainTaken))?;
-        Ok(())
+    async fn insert_app_checked(
+        &self,
+        app: &Application,
+        config: &Map<String, Value>,
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            insert_app_query(&APP_INSERT, app)?
+                .execute(&mut *tx)
+                .await
+                // The identifier is the only unique column besides the random primary key.
+                .map_err(|e| unique_as(e, Error::DomainTaken))?;
+            if !config.is_empty() {
+                sqlx::query("UPDATE applications SET config = $1 WHERE id = $2")
+                    .bind(to_json(config)?)
+                    .bind(&app.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn app_identifier_exists(&self, identifier: &str) -> Result<bool> {
+        Ok(
+            sqlx::query("SELECT id FROM applications WHERE identifier = $1")
+                .bind(identifier)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?
+                .is_some(),
+        )
     }
 
     async fn set_app_secret(

@@ -145,6 +145,24 @@ fn policy(row: &AnyRow) -> Result<Policy> {
     })
 }
 
+const ACCESS_RECORD_COLUMNS: &str =
+    "id, app_id, target_type, target_id, effect, enabled, created_at, updated_at";
+
+fn access_record(r: &AnyRow) -> Result<AppAccessRecord> {
+    let target_type: String = col(r, "target_type")?;
+    let effect: String = col(r, "effect")?;
+    Ok(AppAccessRecord {
+        id: col(r, "id")?,
+        app_id: col(r, "app_id")?,
+        target_type: parse_target_key(&target_type)?,
+        target_id: col(r, "target_id")?,
+        allow: effect != "DENY",
+        enabled: flag(r, "enabled")?,
+        created_at: col(r, "created_at")?,
+        updated_at: col(r, "updated_at")?,
+    })
+}
+
 const ACCOUNT_COLUMNS: &str = "id, pool_id, app_id, user_id, secret, enabled, remarks, \
     token_lifetime, created_at, updated_at";
 
@@ -187,6 +205,114 @@ fn grant(r: &AnyRow) -> Result<ResourceGrant> {
             .map_err(|e| Error::Storage(format!("column actions: {e}")))?,
         created_at: col(r, "created_at")?,
     })
+}
+
+/// Allows or denies the app to every target (enabled); a missing application or target is
+/// its error.
+async fn put_access_rules(
+    tx: &mut Tx<'_>,
+    pool_id: &str,
+    app_id: &str,
+    target_type: TargetType,
+    target_ids: &[String],
+    allow: bool,
+    at: i64,
+) -> Result<()> {
+    let (table, target_missing) = target_table(target_type);
+    let effect = if allow { "ALLOW" } else { "DENY" };
+    for target_id in target_ids {
+        let n = sqlx::query(&format!(
+            "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
+             effect, enabled, created_at, updated_at) \
+             SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
+             WHERE a.pool_id = $2 AND a.id = $3 \
+             AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
+             ON CONFLICT (app_id, target_type, target_id) \
+             DO UPDATE SET effect = excluded.effect, enabled = 1, \
+             updated_at = excluded.updated_at"
+        ))
+        .bind(ids::new_id())
+        .bind(pool_id)
+        .bind(app_id)
+        .bind(target_key(target_type))
+        .bind(target_id)
+        .bind(effect)
+        .bind(at)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            let ends = vec![
+                ("applications", app_id, Error::AppNotFound),
+                (table, target_id.as_str(), target_missing.clone()),
+            ];
+            return Err(missing_end(tx, pool_id, ends)
+                .await?
+                .unwrap_or_else(|| Error::Internal("access rule not written".into())));
+        }
+    }
+    Ok(())
+}
+
+/// Switches the rules naming the targets on or off; a missing rule is its error.
+async fn set_access_enabled(
+    tx: &mut Tx<'_>,
+    pool_id: &str,
+    app_id: &str,
+    target_type: TargetType,
+    target_ids: &[String],
+    enabled: bool,
+    at: i64,
+) -> Result<()> {
+    for target_id in target_ids {
+        let n = sqlx::query(
+            "UPDATE app_access_policies SET enabled = $1, updated_at = $2 \
+             WHERE app_id = $3 AND target_type = $4 AND target_id = $5 AND pool_id = $6",
+        )
+        .bind(i64::from(enabled))
+        .bind(at)
+        .bind(app_id)
+        .bind(target_key(target_type))
+        .bind(target_id)
+        .bind(pool_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        if n == 0 {
+            let ends = vec![("applications", app_id, Error::AppNotFound)];
+            return Err(missing_end(tx, pool_id, ends)
+                .await?
+                .unwrap_or(Error::NotFound(Entity::AccessRule)));
+        }
+    }
+    Ok(())
+}
+
+/// Removes the rules naming the targets; absent ones are ignored.
+async fn drop_access_rules(
+    tx: &mut Tx<'_>,
+    pool_id: &str,
+    app_id: &str,
+    target_type: TargetType,
+    target_ids: &[String],
+) -> Result<()> {
+    if target_ids.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::new(vec![
+        pool_id.to_owned(),
+        app_id.to_owned(),
+        target_key(target_type).to_owned(),
+    ]);
+    let list = sql.bind_list(target_ids);
+    sql.text = format!(
+        "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2 \
+         AND target_type = $3 AND target_id IN ({list})"
+    );
+    sql.query().execute(&mut **tx).await.map_err(db_err)?;
+    Ok(())
 }
 
 /// The actions of one grant, if it exists.
@@ -872,30 +998,51 @@ impl AuthorizationStore for SqlStore {
     ) -> Result<Paged<AppAccessRecord>> {
         let mut sql = Sql::new(vec![pool_id.to_owned(), app_id.to_owned()]);
         let filter = "FROM app_access_policies WHERE app_id = $2 AND pool_id = $1";
-        let columns = "id, app_id, target_type, target_id, effect, enabled, created_at, updated_at";
         fetch_page(
             &self.pool,
             &mut sql,
-            columns,
+            ACCESS_RECORD_COLUMNS,
             filter,
             "created_at, id",
             page,
-            |r| {
-                let target_type: String = col(r, "target_type")?;
-                let effect: String = col(r, "effect")?;
-                Ok(AppAccessRecord {
-                    id: col(r, "id")?,
-                    app_id: col(r, "app_id")?,
-                    target_type: parse_target_key(&target_type)?,
-                    target_id: col(r, "target_id")?,
-                    allow: effect != "DENY",
-                    enabled: flag(r, "enabled")?,
-                    created_at: col(r, "created_at")?,
-                    updated_at: col(r, "updated_at")?,
-                })
-            },
+            access_record,
         )
         .await
+    }
+
+    async fn access_records_of_target(
+        &self,
+        pool_id: &str,
+        target_type: TargetType,
+        target_id: &str,
+    ) -> Result<Vec<AppAccessRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ACCESS_RECORD_COLUMNS} FROM app_access_policies \
+             WHERE pool_id = $1 AND target_type = $2 AND target_id = $3 ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(target_key(target_type))
+        .bind(target_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(access_record)
+        .collect()
+    }
+
+    async fn app_access_record(&self, pool_id: &str, id: &str) -> Result<Option<AppAccessRecord>> {
+        sqlx::query(&format!(
+            "SELECT {ACCESS_RECORD_COLUMNS} FROM app_access_policies WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(access_record)
+        .transpose()
     }
 
     async fn set_app_access_rules(
@@ -907,42 +1054,8 @@ impl AuthorizationStore for SqlStore {
         allow: bool,
         at: i64,
     ) -> Result<()> {
-        let (table, target_missing) = target_table(target_type);
-        let effect = if allow { "ALLOW" } else { "DENY" };
         atomically!(self, tx, {
-            for target_id in target_ids {
-                let n = sqlx::query(&format!(
-                    "INSERT INTO app_access_policies (id, pool_id, app_id, target_type, target_id, \
-                     effect, enabled, created_at, updated_at) \
-                     SELECT $1, a.pool_id, a.id, $4, $5, $6, 1, $7, $7 FROM applications a \
-                     WHERE a.pool_id = $2 AND a.id = $3 \
-                     AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $2 AND t.id = $5) \
-                     ON CONFLICT (app_id, target_type, target_id) \
-                     DO UPDATE SET effect = excluded.effect, enabled = 1, \
-                     updated_at = excluded.updated_at"
-                ))
-                .bind(ids::new_id())
-                .bind(pool_id)
-                .bind(app_id)
-                .bind(target_key(target_type))
-                .bind(target_id)
-                .bind(effect)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("applications", app_id, Error::AppNotFound),
-                        (table, target_id.as_str(), target_missing.clone()),
-                    ];
-                    return Err(missing_end(&mut tx, pool_id, ends)
-                        .await?
-                        .unwrap_or_else(|| Error::Internal("access rule not written".into())));
-                }
-            }
-            Ok(())
+            put_access_rules(&mut tx, pool_id, app_id, target_type, target_ids, allow, at).await
         })
     }
 
@@ -956,29 +1069,16 @@ impl AuthorizationStore for SqlStore {
         at: i64,
     ) -> Result<()> {
         atomically!(self, tx, {
-            for target_id in target_ids {
-                let n = sqlx::query(
-                    "UPDATE app_access_policies SET enabled = $1, updated_at = $2 \
-                     WHERE app_id = $3 AND target_type = $4 AND target_id = $5 AND pool_id = $6",
-                )
-                .bind(i64::from(enabled))
-                .bind(at)
-                .bind(app_id)
-                .bind(target_key(target_type))
-                .bind(target_id)
-                .bind(pool_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![("applications", app_id, Error::AppNotFound)];
-                    return Err(missing_end(&mut tx, pool_id, ends)
-                        .await?
-                        .unwrap_or(Error::NotFound(Entity::AccessRule)));
-                }
-            }
-            Ok(())
+            set_access_enabled(
+                &mut tx,
+                pool_id,
+                app_id,
+                target_type,
+                target_ids,
+                enabled,
+                at,
+            )
+            .await
         })
     }
 
@@ -989,21 +1089,9 @@ impl AuthorizationStore for SqlStore {
         target_type: TargetType,
         target_ids: &[String],
     ) -> Result<()> {
-        if target_ids.is_empty() {
-            return Ok(());
-        }
-        let mut sql = Sql::new(vec![
-            pool_id.to_owned(),
-            app_id.to_owned(),
-            target_key(target_type).to_owned(),
-        ]);
-        let list = sql.bind_list(target_ids);
-        sql.text = format!(
-            "DELETE FROM app_access_policies WHERE pool_id = $1 AND app_id = $2 \
-             AND target_type = $3 AND target_id IN ({list})"
-        );
-        sql.query().execute(&self.pool).await.map_err(db_err)?;
-        Ok(())
+        atomically!(self, tx, {
+            drop_access_rules(&mut tx, pool_id, app_id, target_type, target_ids).await
+        })
     }
 
     // --- programmatic access accounts -------------------------------------------------
@@ -1120,6 +1208,58 @@ fn namespace_table(rows: NamespaceRows) -> &'static str {
 
 #[async_trait]
 impl AuthorizationTx for SqlWriteTx {
+    async fn put_access_rules(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        allow: bool,
+        at: i64,
+    ) -> Result<()> {
+        put_access_rules(
+            &mut self.tx,
+            pool_id,
+            app_id,
+            target_type,
+            target_ids,
+            allow,
+            at,
+        )
+        .await
+    }
+
+    async fn set_access_enabled(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+        enabled: bool,
+        at: i64,
+    ) -> Result<()> {
+        set_access_enabled(
+            &mut self.tx,
+            pool_id,
+            app_id,
+            target_type,
+            target_ids,
+            enabled,
+            at,
+        )
+        .await
+    }
+
+    async fn drop_access_rules(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        target_type: TargetType,
+        target_ids: &[String],
+    ) -> Result<()> {
+        drop_access_rules(&mut self.tx, pool_id, app_id, target_type, target_ids).await
+    }
+
     async fn grant_actions(
         &mut self,
         pool_id: &str,

@@ -510,7 +510,7 @@ impl Store for SqlStore {
 
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>> {
         sqlx::query(
-            "SELECT id, pool_id, secret, enabled, created_at FROM access_keys WHERE id = $1",
+            "SELECT id, pool_id, app_id, secret, enabled, created_at FROM access_keys WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)

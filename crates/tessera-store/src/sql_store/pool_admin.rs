@@ -1,11 +1,27 @@
 //! [`PoolAdminStore`] on SQL.
 
 use async_trait::async_trait;
-use tessera_core::store::pool_admin::{EnvVar, PoolAdminStore, WhitelistEntry};
+use tessera_core::store::pool_admin::{EnvVar, PoolAccessKey, PoolAdminStore, WhitelistEntry};
 use tessera_core::{clock, Result};
 
 use super::{db_err, SqlStore};
-use crate::rows::col;
+use crate::rows::{col, flag};
+
+const POOL_KEY_COLUMNS: &str = "id, pool_id, user_id, secret, enabled, created_at, updated_at";
+
+fn pool_key(row: &sqlx::any::AnyRow) -> Result<PoolAccessKey> {
+    let created_at: i64 = col(row, "created_at")?;
+    let updated_at: Option<i64> = col(row, "updated_at")?;
+    Ok(PoolAccessKey {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        secret: col(row, "secret")?,
+        enabled: flag(row, "enabled")?,
+        user_id: col(row, "user_id")?,
+        created_at,
+        updated_at: updated_at.unwrap_or(created_at),
+    })
+}
 
 #[async_trait]
 impl PoolAdminStore for SqlStore {
@@ -154,6 +170,73 @@ impl PoolAdminStore for SqlStore {
             .await
             .map_err(db_err)?
             .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn insert_pool_access_key(&self, k: &PoolAccessKey) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO access_keys (id, pool_id, user_id, secret, enabled, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&k.id)
+        .bind(&k.pool_id)
+        .bind(&k.user_id)
+        .bind(&k.secret)
+        .bind(i64::from(k.enabled))
+        .bind(k.created_at)
+        .bind(k.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn pool_access_keys(&self, pool_id: &str) -> Result<Vec<PoolAccessKey>> {
+        sqlx::query(&format!(
+            "SELECT {POOL_KEY_COLUMNS} FROM access_keys \
+             WHERE pool_id = $1 AND app_id IS NULL ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(pool_key)
+        .collect()
+    }
+
+    async fn set_pool_access_key_enabled(
+        &self,
+        pool_id: &str,
+        id: &str,
+        enabled: bool,
+        at: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE access_keys SET enabled = $1, updated_at = $2 \
+             WHERE pool_id = $3 AND id = $4 AND app_id IS NULL",
+        )
+        .bind(i64::from(enabled))
+        .bind(at)
+        .bind(pool_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n > 0)
+    }
+
+    async fn delete_pool_access_key(&self, pool_id: &str, id: &str) -> Result<bool> {
+        let n = sqlx::query(
+            "DELETE FROM access_keys WHERE pool_id = $1 AND id = $2 AND app_id IS NULL",
+        )
+        .bind(pool_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
         Ok(n > 0)
     }
 }

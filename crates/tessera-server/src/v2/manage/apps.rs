@@ -178,6 +178,7 @@ async fn create(admin: Admin, bytes: Bytes) -> Reply {
                 description: opt_str(&b, "description")?,
                 logo: opt_str(&b, "logo")?,
                 oidc: oidc_patch(&b)?,
+                client_kind: None,
             };
             let app = admin.core().admin_create_app(&admin.pool, new).await?;
             Ok(done(admin.lang(), app_json(&app)))
