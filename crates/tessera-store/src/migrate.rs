@@ -61,6 +61,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         9,
         Sql::Both(include_str!("../migrations/0009_signature_nonces.sql")),
     ),
+    (
+        10,
+        Sql::Both(include_str!("../migrations/0010_resource_names.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -32,6 +32,8 @@ use crate::store::directory::{GroupFields, RoleFields};
 #[derive(Debug, Clone, Default)]
 pub struct RoleUpdate {
     pub new_code: Option<String>,
+    /// `Some("")` clears the name.
+    pub name: Option<String>,
     pub description: Option<String>,
     pub parent_code: Option<String>,
 }
@@ -297,7 +299,52 @@ impl Core {
         let pool_id = pool.pool_id();
         let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
         self.store
-            .list_roles(pool_id, ns.as_deref(), page, order)
+            .list_roles(pool_id, ns.as_deref(), None, page, order)
+            .await
+    }
+
+    /// Why `create_role` would refuse a role of this code in this namespace, if it would:
+    /// a code it does not accept, or one already taken there.
+    pub async fn new_role_refusal(
+        &self,
+        pool: &PoolAdmin,
+        namespace: Option<&str>,
+        code: &str,
+    ) -> Result<Option<Error>> {
+        let ns = match namespace_or_default(namespace.map(str::to_owned)) {
+            Ok(ns) => ns,
+            Err(e) => return Ok(Some(e)),
+        };
+        let code = match check_code(code, "code") {
+            Ok(c) => c,
+            Err(e) => return Ok(Some(e)),
+        };
+        Ok(self
+            .store
+            .find_role(pool.pool_id(), &ns, &code)
+            .await?
+            .map(|_| Error::Duplicate(Entity::RoleCode)))
+    }
+
+    /// Roles, optionally of one namespace, whose code or name contains `keyword` (blank:
+    /// every role).
+    pub async fn search_roles(
+        &self,
+        pool: &PoolAdmin,
+        namespace: Option<&str>,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Role>> {
+        let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
+        let keyword = optional(keyword.map(str::to_owned), "keywords", MAX_NAME_LEN)?;
+        self.store
+            .list_roles(
+                pool.pool_id(),
+                ns.as_deref(),
+                keyword.as_deref(),
+                page,
+                Order::Oldest,
+            )
             .await
     }
 
@@ -326,6 +373,10 @@ impl Core {
             )),
         };
         let fields = RoleFields {
+            name: match update.name {
+                Some(n) => Some(optional(Some(n), "name", MAX_NAME_LEN)?),
+                None => None,
+            },
             code: match update.new_code {
                 Some(c) if !c.trim().is_empty() => Some(check_code(&c, "newCode")?),
                 _ => None,
@@ -478,7 +529,20 @@ impl Core {
         order: Order,
     ) -> Result<Paged<Group>> {
         let pool_id = pool.pool_id();
-        self.store.list_groups(pool_id, page, order).await
+        self.store.list_groups(pool_id, None, page, order).await
+    }
+
+    /// Groups whose code or name contains `keyword` (blank: every group).
+    pub async fn search_groups(
+        &self,
+        pool: &PoolAdmin,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Group>> {
+        let keyword = optional(keyword.map(str::to_owned), "keywords", MAX_NAME_LEN)?;
+        self.store
+            .list_groups(pool.pool_id(), keyword.as_deref(), page, Order::Oldest)
+            .await
     }
 
     pub async fn update_group(

@@ -54,10 +54,13 @@ pub trait DirectoryStore: Send + Sync {
         namespace: Option<&str>,
     ) -> Result<Vec<Role>>;
 
+    /// Roles, optionally of one namespace and whose code or name contains `keyword`
+    /// (case-insensitive).
     async fn list_roles(
         &self,
         pool_id: &str,
         namespace: Option<&str>,
+        keyword: Option<&str>,
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>>;
@@ -118,7 +121,14 @@ pub trait DirectoryStore: Send + Sync {
 
     async fn groups_by_ids(&self, pool_id: &str, ids: &[String]) -> Result<Vec<Group>>;
 
-    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>>;
+    /// Groups, optionally those whose code or name contains `keyword` (case-insensitive).
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Group>>;
 
     /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
     /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
@@ -260,6 +270,7 @@ pub trait DirectoryStore: Send + Sync {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleFields {
     pub code: Option<String>,
+    pub name: Option<Option<String>>,
     pub description: Option<Option<String>>,
     pub parent_id: Option<Option<String>>,
 }
@@ -278,6 +289,10 @@ pub struct GroupFields {
 #[async_trait]
 pub trait DirectoryTx: Send {
     async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>>;
+    /// Inserts a role; a code taken in its namespace is [`crate::Error::Duplicate`].
+    async fn insert_role(&mut self, role: &Role) -> Result<()>;
+    /// Inserts a group; a code taken in the pool is [`crate::Error::Duplicate`].
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
     /// `role_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
     /// a root or at a role already seen (so a corrupt loop cannot make it run forever).
     async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>>;

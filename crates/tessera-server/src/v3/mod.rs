@@ -7,10 +7,14 @@
 //! family. Methods of the SDK that Tessera does not serve answer an envelope naming the
 //! method (`unsupported`), never an HTML 404.
 
+mod authz;
 mod call;
 mod catalog;
+mod directory_dto;
 mod envelope;
+mod groups;
 mod params;
+mod roles;
 mod shapes;
 mod signature;
 mod token;
@@ -26,5 +30,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(roles::routes())
+        .merge(groups::routes())
+        .merge(authz::routes())
         .merge(unsupported::routes())
 }

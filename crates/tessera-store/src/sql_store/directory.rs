@@ -413,6 +413,50 @@ fn org_record(row: &AnyRow) -> Result<OrgRecord> {
     })
 }
 
+/// Inserts a role row, on the pool or inside a unit of work.
+async fn insert_role_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    r: &Role,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO roles ({ROLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&r.id)
+    .bind(&r.pool_id)
+    .bind(&r.namespace)
+    .bind(&r.code)
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(&r.parent_id)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
+/// Inserts a group row, on the pool or inside a unit of work.
+async fn insert_group_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    g: &Group,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(&g.id)
+    .bind(&g.pool_id)
+    .bind(&g.code)
+    .bind(&g.name)
+    .bind(&g.description)
+    .bind(g.created_at)
+    .bind(g.updated_at)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl DirectoryStore for SqlStore {
     // --- the resolver's input ---------------------------------------------------------
@@ -500,22 +544,7 @@ impl DirectoryStore for SqlStore {
     // --- roles ------------------------------------------------------------------------
 
     async fn insert_role(&self, r: &Role) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO roles ({ROLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&r.id)
-        .bind(&r.pool_id)
-        .bind(&r.namespace)
-        .bind(&r.code)
-        .bind(&r.name)
-        .bind(&r.description)
-        .bind(&r.parent_id)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_role_row(&self.pool, r).await
     }
 
     async fn get_role(&self, pool_id: &str, id: &str) -> Result<Option<Role>> {
@@ -572,6 +601,7 @@ impl DirectoryStore for SqlStore {
         &self,
         pool_id: &str,
         namespace: Option<&str>,
+        keyword: Option<&str>,
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>> {
@@ -579,7 +609,16 @@ impl DirectoryStore for SqlStore {
         let ns = namespace
             .map(|n| format!(" AND namespace = {}", sql.bind(n)))
             .unwrap_or_default();
-        let filter = format!("FROM roles WHERE pool_id = $1{ns}");
+        let kw = keyword
+            .map(|k| {
+                let p = sql.bind(&contains_pattern(k));
+                format!(
+                    " AND (LOWER(code) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(name, '')) LIKE {p} ESCAPE '\\')"
+                )
+            })
+            .unwrap_or_default();
+        let filter = format!("FROM roles WHERE pool_id = $1{ns}{kw}");
         let d = direction(order);
         let order_by = format!("created_at{d}, id{d}");
         fetch_page(
@@ -758,20 +797,7 @@ impl DirectoryStore for SqlStore {
     // --- groups -----------------------------------------------------------------------
 
     async fn insert_group(&self, g: &Group) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(&g.id)
-        .bind(&g.pool_id)
-        .bind(&g.code)
-        .bind(&g.name)
-        .bind(&g.description)
-        .bind(g.created_at)
-        .bind(g.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_group_row(&self.pool, g).await
     }
 
     async fn get_group(&self, pool_id: &str, id: &str) -> Result<Option<Group>> {
@@ -821,25 +847,35 @@ impl DirectoryStore for SqlStore {
             .collect()
     }
 
-    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>> {
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Group>> {
         let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        sql.text = "SELECT COUNT(*) AS n FROM user_groups WHERE pool_id = $1".into();
-        let total_count = count(&self.pool, &sql).await?;
+        let kw = keyword
+            .map(|k| {
+                let p = sql.bind(&contains_pattern(k));
+                format!(
+                    " AND (LOWER(code) LIKE {p} ESCAPE '\\' OR LOWER(name) LIKE {p} ESCAPE '\\')"
+                )
+            })
+            .unwrap_or_default();
+        let filter = format!("FROM user_groups WHERE pool_id = $1{kw}");
         let d = direction(order);
-        sql.text = format!(
-            "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 \
-             ORDER BY created_at{d}, id{d}{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(group)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        let order_by = format!("created_at{d}, id{d}");
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            GROUP_COLUMNS,
+            &filter,
+            &order_by,
+            page,
+            group,
+        )
+        .await
     }
 
     async fn update_group(
@@ -1428,6 +1464,14 @@ impl DirectoryTx for SqlWriteTx {
         self.lineage("roles", pool_id, role_id).await
     }
 
+    async fn insert_role(&mut self, role: &Role) -> Result<()> {
+        insert_role_row(&mut *self.tx, role).await
+    }
+
+    async fn insert_group(&mut self, group: &Group) -> Result<()> {
+        insert_group_row(&mut *self.tx, group).await
+    }
+
     async fn update_role_fields(
         &mut self,
         pool_id: &str,
@@ -1442,6 +1486,10 @@ impl DirectoryTx for SqlWriteTx {
         if let Some(code) = &fields.code {
             texts.push(Some(code.clone()));
             sets.push(format!("code = ${}", texts.len()));
+        }
+        if let Some(n) = &fields.name {
+            texts.push(n.clone());
+            sets.push(format!("name = ${}", texts.len()));
         }
         if let Some(d) = &fields.description {
             texts.push(d.clone());
