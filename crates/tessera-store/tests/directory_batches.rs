@@ -368,7 +368,7 @@ async fn roles_are_given_to_targets_named_by_id(db: &TestDb) {
     let via_node = fx.user(&fx.admin, "vianode").await;
     let theirs = fx.user(&fx.other, "theirs").await;
     let g = c.create_group(&pool_id, group("g")).await.unwrap();
-    c.add_group_members(&pool_id, &g.id, &[via_group.clone()])
+    c.add_group_members(&pool_id, &g.id, std::slice::from_ref(&via_group))
         .await
         .unwrap();
     let (_, root) = c
@@ -381,9 +381,14 @@ async fn roles_are_given_to_targets_named_by_id(db: &TestDb) {
         )
         .await
         .unwrap();
-    c.add_node_members(&pool_id, &root.node.id, &[via_node.clone()], true)
-        .await
-        .unwrap();
+    c.add_node_members(
+        &pool_id,
+        &root.node.id,
+        std::slice::from_ref(&via_node),
+        true,
+    )
+    .await
+    .unwrap();
     let roles = [rref(None, "r"), rref(Some("ns"), "s")];
     let targets = vec![
         (TargetType::User, direct.clone()),
@@ -435,6 +440,18 @@ async fn roles_are_given_to_targets_named_by_id(db: &TestDb) {
             .await
             .unwrap());
     }
+    let r = c.role_required(&fx.admin, None, "r").await.unwrap();
+    let deps = c
+        .role_departments(&fx.admin, &r.id, page(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(deps.total_count, 1);
+    assert_eq!(deps.list[0].id, root.node.id);
+    let seen_from_other = c
+        .role_departments(&fx.other, &r.id, page(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(seen_from_other.total_count, 0);
     c.set_roles_of_targets(&fx.admin, &roles[..1], &targets[..2], false)
         .await
         .unwrap();

@@ -497,6 +497,16 @@ impl Core {
         }
     }
 
+    /// The departments a role is given to directly, in the order they got it.
+    pub async fn role_departments(
+        &self,
+        pool: &PoolAdmin,
+        role_id: &str,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory::Node>> {
+        self.store.role_nodes(pool.pool_id(), role_id, page).await
+    }
+
     /// The users a role is given to directly, optionally filtered by `search`.
     pub async fn role_users(
         &self,

@@ -101,6 +101,9 @@ pub trait DirectoryStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<User>>;
 
+    /// The departments (nodes) a role is given to directly, in the order they got it.
+    async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>>;
+
     /// The roles given directly to any of `targets`, each once.
     async fn roles_of_targets(
         &self,

@@ -3,8 +3,8 @@
 //!
 //! Not served (left to the 501 fallback): `createAdminRole` / `deleteAdminRolesBatch`
 //! (console administrator roles, which Tessera does not have), `checkMutualExclusion`
-//! (Tessera has no mutual-exclusion rules between roles), `listRoleAssignments` and
-//! `listRoleDepartments` (see the report of this family).
+//! (Tessera has no mutual-exclusion rules between roles) and `listRoleAssignments` (its
+//! `RolePermissionListDto` names no target, so what each item stands for is not known).
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
             get(role_authorized_resources),
         )
         .route("/api/v3/list-role-members", get(list_role_members))
+        .route("/api/v3/list-role-departments", get(list_role_departments))
         .route("/api/v3/create-role", post(create_role))
         .route("/api/v3/list-roles", get(list_roles))
         .route("/api/v3/delete-roles-batch", post(delete_roles_batch))
@@ -214,6 +215,31 @@ v3_handler!(
     let role = core.role_required(&m.admin, r.namespace.as_deref(), &r.code).await?;
     let found = core.role_users(&m.admin, &role.id, None, page).await?;
     Ok(ok(m.lang, users_page(&m, found, r.with.parts()).await?))
+});
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleDepartments {
+    code: String,
+    namespace: Option<String>,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+v3_handler!(
+    /// The departments the role is given to directly (`RoleDepartmentRespDto`).
+    list_role_departments(m) {
+    let r: RoleDepartments = m.args()?;
+    let page = Page::new(r.page, r.limit)?;
+    let core = m.core();
+    let role = core.role_required(&m.admin, r.namespace.as_deref(), &r.code).await?;
+    let found = core.role_departments(&m.admin, &role.id, page).await?;
+    Ok(ok(m.lang, paged(found.map(|n| json!({
+        "id": n.id,
+        "code": n.code.unwrap_or_default(),
+        "name": n.name,
+        "description": n.description.unwrap_or_default(),
+    })))))
 });
 
 #[derive(Deserialize)]

@@ -698,6 +698,33 @@ impl DirectoryStore for SqlStore {
         })
     }
 
+    async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>> {
+        let mut sql = Sql::new(vec![
+            pool_id.to_owned(),
+            role_id.to_owned(),
+            target_key(TargetType::OrgNode).to_owned(),
+        ]);
+        let from = "FROM role_assignments ra \
+             JOIN org_nodes n ON n.id = ra.target_id AND n.pool_id = ra.pool_id \
+             WHERE ra.role_id = $2 AND ra.target_type = $3 AND ra.pool_id = $1";
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT {} {from} ORDER BY ra.created_at, ra.target_id{}",
+            prefixed(NODE_COLUMNS, "n"),
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(node)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
     async fn role_users(
         &self,
         pool_id: &str,

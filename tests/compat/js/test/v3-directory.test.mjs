@@ -134,6 +134,13 @@ test('assignRole to users, groups and departments: members, getUserRoles, hasAny
   assert.equal(page.list.length, 1);
   assert.deepEqual(page.list[0].customData, {});
 
+  const depts = data(await mc.listRoleDepartments({ code: c }));
+  assert.equal(depts.totalCount, 1);
+  assert.equal(depts.list[0].id, org.rootNode.id);
+  assert.equal(typeof depts.list[0].name, 'string');
+  refused(await mc.listRoleDepartments({ code: c, limit: 1e9 }), { statusCode: 400 });
+  refused(await mc.listRoleDepartments({ code: 'no-such-role' }), { statusCode: 404 });
+
   for (const u of [direct, viaGroup, viaDept]) {
     const roles = data(await mc.getUserRoles({ userId: u.userId }));
     assert.ok(roles.list.some(r => r.code === c), `role reaches ${u.username}`);
@@ -162,6 +169,7 @@ test('assignRole to users, groups and departments: members, getUserRoles, hasAny
     ],
   }));
   assert.equal(data(await mc.listRoleMembers({ code: c })).totalCount, 0);
+  assert.equal(data(await mc.listRoleDepartments({ code: c })).totalCount, 1);
   assert.equal(data(await mc.hasAnyRole({ userId: viaGroup.userId, roles: [{ code: c }] })).hasAnyRole, false);
   assert.equal(data(await mc.hasAnyRole({ userId: viaDept.userId, roles: [{ code: c }] })).hasAnyRole, true);
 });
@@ -304,4 +312,5 @@ test('methods Tessera does not serve answer a 501 envelope naming them', async (
   refused(await mc.createAdminRole({ code: code('adm'), name: 'Admin' }), { statusCode: 501, message: /createAdminRole/ });
   refused(await mc.deleteAdminRolesBatch({ codeList: ['x'] }), { statusCode: 501, message: /deleteAdminRolesBatch/ });
   refused(await mc.checkMutualExclusion({ roles: [{ code: 'a' }] }), { statusCode: 501, message: /checkMutualExclusion/ });
+  refused(await mc.listRoleAssignments({ roleCode: 'a' }), { statusCode: 501, message: /listRoleAssignments/ });
 });
