@@ -10,6 +10,7 @@ mod common;
 use std::sync::Arc;
 
 use common::TestDb;
+use serde_json::json;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::directory::{ResourceAction, ResourceType, TargetType};
 use tessera_core::notify::Outbox;
@@ -17,8 +18,9 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::ResourceInput;
 use tessera_core::service::directory::{NewGroup, NewNode, NewResource, NewRole};
 use tessera_core::service::directory_admin::RoleUpdate;
-use tessera_core::service::directory_batches::{NewNamespace, RoleRef};
+use tessera_core::service::directory_batches::{NewGroupWithData, NewNamespace, RoleRef};
 use tessera_core::service::paging::Page;
+use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig, Entity, Error};
@@ -77,6 +79,14 @@ fn group(code: &str) -> NewGroup {
         code: code.into(),
         name: code.to_uppercase(),
         description: None,
+    }
+}
+
+/// A group for the batch, without custom values.
+fn gd(code: &str) -> NewGroupWithData {
+    NewGroupWithData {
+        group: group(code),
+        custom_data: Vec::new(),
     }
 }
 
@@ -188,16 +198,54 @@ async fn batch_creates_are_all_or_nothing(db: &TestDb) {
         .await
         .unwrap();
     let dup = c
-        .create_groups(&fx.admin, vec![group("g2"), group("g1")])
+        .create_groups(&fx.admin, vec![gd("g2"), gd("g1")])
         .await;
     assert!(
         matches!(dup, Err(Error::Duplicate(Entity::GroupCode))),
         "{dup:?}"
     );
     assert!(c.group_by_code(&fx.admin, "g2").await.unwrap().is_none());
-    c.create_groups(&fx.admin, vec![group("g2"), group("g3")])
+    // Custom values come with their groups, checked first: an undefined key or a value of
+    // the wrong type refuses the whole batch.
+    c.define_udf(
+        fx.admin.pool_id(),
+        UdfTarget::Group,
+        "level",
+        UdfDataType::Number,
+        "Level",
+    )
+    .await
+    .unwrap();
+    let with = |code: &str, key: &str, v: serde_json::Value| NewGroupWithData {
+        custom_data: vec![(key.to_owned(), v)],
+        ..gd(code)
+    };
+    for bad in [
+        with("g3", "nosuchkey", json!(1)),
+        with("g3", "level", json!("high")),
+    ] {
+        assert!(c
+            .create_groups(&fx.admin, vec![gd("g2"), bad])
+            .await
+            .is_err());
+        assert!(c.group_by_code(&fx.admin, "g2").await.unwrap().is_none());
+    }
+    let made = c
+        .create_groups(&fx.admin, vec![gd("g2"), with("g3", "level", json!(3))])
         .await
         .unwrap();
+    let values = c
+        .udf_values_batch(
+            &fx.admin,
+            UdfTarget::Group,
+            &[made[0].id.clone(), made[1].id.clone()],
+        )
+        .await
+        .unwrap();
+    assert!(values[0].1.is_empty());
+    assert_eq!(values[1].1.len(), 1);
+    assert_eq!(values[1].1[0].key, "level");
+    assert_eq!(values[1].1[0].value, "3");
     assert!(c.group_by_code(&fx.admin, "g3").await.unwrap().is_some());
 
     let ns = |code: &str| NewNamespace {
@@ -536,7 +584,7 @@ async fn searches_match_code_and_name_with_exact_totals(db: &TestDb) {
         .unwrap();
     assert_eq!(found.total_count, 5, "a blank keyword filters nothing");
 
-    c.create_groups(&fx.admin, vec![group("readers"), group("writers")])
+    c.create_groups(&fx.admin, vec![gd("readers"), gd("writers")])
         .await
         .unwrap();
     c.create_group(fx.other.pool_id(), group("readers2"))

@@ -11,6 +11,7 @@ use super::directory::{
     check_code, description, optional, NewGroup, NewResource, NewRole, MAX_NAME_LEN,
 };
 use super::directory_admin::{batch, MAX_BATCH};
+use super::udf::UdfTarget;
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
@@ -23,6 +24,13 @@ use crate::principal::PoolAdmin;
 pub struct RoleRef {
     pub namespace: Option<String>,
     pub code: String,
+}
+
+/// A new group with the custom values it starts with, `(key, value)` as given.
+#[derive(Debug, Clone, Default)]
+pub struct NewGroupWithData {
+    pub group: NewGroup,
+    pub custom_data: Vec<(String, serde_json::Value)>,
 }
 
 /// A new namespace as a caller describes it.
@@ -66,20 +74,37 @@ impl Core {
         .await
     }
 
-    /// Creates every group or none.
-    pub async fn create_groups(&self, pool: &PoolAdmin, list: Vec<NewGroup>) -> Result<Vec<Group>> {
+    /// Creates every group, with its custom values, or none. The values are checked against
+    /// the pool's group fields before anything is written, and written in the same unit as
+    /// the groups.
+    pub async fn create_groups(
+        &self,
+        pool: &PoolAdmin,
+        list: Vec<NewGroupWithData>,
+    ) -> Result<Vec<Group>> {
         let pool_id = pool.pool_id();
         sized(&list, "list")?;
         let now = clock::now_ms();
-        let rows = list
-            .into_iter()
-            .map(|g| Self::group_row(pool_id, g, now))
-            .collect::<Result<Vec<_>>>()?;
+        let mut rows = Vec::with_capacity(list.len());
+        let mut values: Vec<(String, String, String)> = Vec::new();
+        for item in list {
+            let g = Self::group_row(pool_id, item.group, now)?;
+            for (key, stored) in self
+                .validate_udf_values(pool_id, UdfTarget::Group, &item.custom_data)
+                .await?
+            {
+                values.push((g.id.clone(), key, stored));
+            }
+            rows.push(g);
+        }
+        let pool = pool_id.to_owned();
         self.pool_write(pool_id, move |tx| {
             Box::pin(async move {
                 for g in &rows {
                     tx.insert_group(g).await?;
                 }
+                tx.put_custom_data(&pool, UdfTarget::Group.as_str(), &values, now)
+                    .await?;
                 Ok(rows)
             })
         })

@@ -47,9 +47,18 @@ pub trait WriteTx:
 }
 
 /// Custom-field values inside a unit of work: they name their target by id, so they go
-/// when the target goes.
+/// when the target goes (and can come with it, in the unit that creates it).
 #[async_trait]
 pub trait CustomDataTx: Send {
+    /// Writes (inserts or replaces) values, each `(target id, key, stored value)`, of one
+    /// UDF target kind; the values were checked against the definitions by the core.
+    async fn put_custom_data(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        rows: &[(String, String, String)],
+        at: i64,
+    ) -> Result<()>;
     /// Deletes the values of these targets of one UDF target kind (`"ROLE"`, `"ORG"`, …).
     async fn delete_custom_data(
         &mut self,

@@ -11,9 +11,10 @@ use serde_json::{json, Value};
 use tessera_core::model::directory::{Group, TargetType};
 use tessera_core::service::directory::NewGroup;
 use tessera_core::service::directory_admin::GroupUpdate;
+use tessera_core::service::directory_batches::NewGroupWithData;
 use tessera_core::service::paging::{Page, Paged, MAX_PAGE_SIZE};
 use tessera_core::service::udf::UdfTarget;
-use tessera_core::Error;
+use tessera_core::{Entity, Error};
 
 use super::call::Mgmt;
 use super::directory_dto::{
@@ -178,30 +179,28 @@ fn static_kind(kind: &str) -> Result<(), Error> {
 }
 
 impl CreateGroup {
-    fn new_group(&self) -> Result<NewGroup, Error> {
+    /// The group and its custom values, as the core's batch takes them.
+    fn new_group(self) -> Result<NewGroupWithData, Error> {
         static_kind(&self.kind)?;
-        Ok(NewGroup {
-            code: self.code.clone(),
-            name: self.name.clone(),
-            description: self.description.clone(),
+        Ok(NewGroupWithData {
+            custom_data: custom_values(self.custom_data)?,
+            group: NewGroup {
+                code: self.code,
+                name: self.name,
+                description: self.description,
+            },
         })
     }
 }
 
-/// Creates a group and sets its custom values, which are checked first so that a bad
-/// value leaves no group behind.
+/// Creates one group with its custom values (one unit of work: a bad value leaves no group).
 async fn create_one(m: &Mgmt, r: CreateGroup) -> Result<Group, Failure> {
-    let new = r.new_group()?;
-    let values = custom_values(r.custom_data)?;
-    let core = m.core();
-    core.validate_udf_values(m.admin.pool_id(), UdfTarget::Group, &values)
+    let mut made = m
+        .core()
+        .create_groups(&m.admin, vec![r.new_group()?])
         .await?;
-    let g = core.create_group(m.admin.pool_id(), new).await?;
-    if !values.is_empty() {
-        core.set_udf_values(m.admin.pool_id(), UdfTarget::Group, &g.id, &values)
-            .await?;
-    }
-    Ok(g)
+    made.pop()
+        .ok_or(Failure::Core(Error::NotFound(Entity::Group)))
 }
 
 v3_handler!(create_group(m) {
@@ -240,19 +239,17 @@ struct CreateGroupsBatch {
 }
 
 v3_handler!(
-    /// Creates every group or none. Custom data is not taken here (the core's batch is one
-    /// unit of work over the directory only), so an item carrying some is refused.
+    /// Creates every group, with its custom values, or none.
     create_groups_batch(m) {
     let r: CreateGroupsBatch = m.args()?;
-    let mut list = Vec::with_capacity(r.list.len());
-    for item in &r.list {
-        if !custom_values(item.custom_data.clone())?.is_empty() {
-            return Err(Error::InvalidParameter("list.customData").into());
-        }
-        list.push(item.new_group()?);
-    }
+    let with_data = r.list.iter().any(|g| g.custom_data.is_some());
+    let list = r.list.into_iter().map(CreateGroup::new_group).collect::<Result<Vec<_>, _>>()?;
     let made = m.core().create_groups(&m.admin, list).await?;
-    Ok(ok(m.lang, made.iter().map(|g| group_dto(g, Vec::new())).collect::<Vec<_>>()))
+    let mut dtos: Vec<Value> = made.iter().map(|g| group_dto(g, Vec::new())).collect();
+    if with_data {
+        with_group_custom_data(m.core(), &m, &made, &mut dtos).await?;
+    }
+    Ok(ok(m.lang, dtos))
 });
 
 #[derive(Deserialize)]

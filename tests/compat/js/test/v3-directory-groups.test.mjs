@@ -164,6 +164,20 @@ test('custom data of groups: set at creation and update, read back', async () =>
   assert.deepEqual(upd.customData, { [key]: 'red' });
   const listed = data(await mc.listGroups({ keywords: c, withCustomData: true }));
   assert.deepEqual(listed.list[0].customData, { [key]: 'red' });
+  // A batch carries custom values too, all or nothing.
+  const b1 = code('cdb');
+  const b2 = code('cdb');
+  refused(await mc.createGroupsBatch({ list: [
+    { code: b1, name: 'B1', description: '', type: 'static', customData: { [key]: 'green' } },
+    { code: b2, name: 'B2', description: '', type: 'static', customData: { nosuchkey: 'x' } },
+  ] }), { statusCode: 400 });
+  refused(await mc.getGroup({ code: b1 }), { statusCode: 404 });
+  const batch = data(await mc.createGroupsBatch({ list: [
+    { code: b1, name: 'B1', description: '', type: 'static', customData: { [key]: 'green' } },
+    { code: b2, name: 'B2', description: '', type: 'static' },
+  ] }));
+  assert.deepEqual(batch.map(g => g.customData), [{ [key]: 'green' }, {}]);
+  assert.deepEqual(data(await mc.getGroup({ code: b1, withCustomData: true })).customData, { [key]: 'green' });
   // An undefined key is refused, and no group is left behind.
   const c2 = code('cd2');
   refused(await mc.createGroup({ code: c2, name: 'C', description: '', type: 'static', customData: { nosuchkey: 1 } }), { statusCode: 400 });
