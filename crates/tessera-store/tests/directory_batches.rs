@@ -197,9 +197,7 @@ async fn batch_creates_are_all_or_nothing(db: &TestDb) {
     c.create_group(fx.admin.pool_id(), group("g1"))
         .await
         .unwrap();
-    let dup = c
-        .create_groups(&fx.admin, vec![gd("g2"), gd("g1")])
-        .await;
+    let dup = c.create_groups(&fx.admin, vec![gd("g2"), gd("g1")]).await;
     assert!(
         matches!(dup, Err(Error::Duplicate(Entity::GroupCode))),
         "{dup:?}"

@@ -37,13 +37,18 @@ macro_rules! v3_handler {
 }
 pub(crate) use v3_handler;
 
-/// `TargetDto.targetType`: who a role or a grant is given to.
+/// `TargetDto.targetType`: who a role or a grant is given to (lower case is accepted too,
+/// as the core's own reading of target types does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WireTarget {
+    #[serde(alias = "user")]
     User,
+    #[serde(alias = "role")]
     Role,
+    #[serde(alias = "group")]
     Group,
+    #[serde(alias = "department")]
     Department,
 }
 
@@ -68,14 +73,19 @@ pub fn target_name(t: TargetType) -> &'static str {
     }
 }
 
-/// `ResourceType` as the v3 wire spells it.
+/// `ResourceType` as the v3 wire spells it (SDK callers send `data` as well as `DATA`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WireResourceType {
+    #[serde(alias = "data")]
     Data,
+    #[serde(alias = "api")]
     Api,
+    #[serde(alias = "menu")]
     Menu,
+    #[serde(alias = "button")]
     Button,
+    #[serde(alias = "ui")]
     Ui,
 }
 
@@ -261,4 +271,43 @@ pub async fn users_page(m: &Mgmt, p: Paged<User>, parts: UserParts) -> Result<Va
         total_count: p.total_count,
         list,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_department_is_a_node_both_ways() {
+        for t in [
+            WireTarget::User,
+            WireTarget::Role,
+            WireTarget::Group,
+            WireTarget::Department,
+        ] {
+            let name = target_name(t.core());
+            let back: WireTarget = serde_json::from_value(json!(name)).unwrap();
+            assert_eq!(back, t);
+        }
+        assert_eq!(target_name(TargetType::OrgNode), "DEPARTMENT");
+    }
+
+    #[test]
+    fn resource_types_are_the_catalog_enum() {
+        for (wire, core) in [
+            ("DATA", ResourceType::Data),
+            ("API", ResourceType::Api),
+            ("MENU", ResourceType::Menu),
+            ("BUTTON", ResourceType::Button),
+            ("UI", ResourceType::Ui),
+        ] {
+            let t: WireResourceType = serde_json::from_value(json!(wire)).unwrap();
+            assert_eq!(t.core(), core);
+            assert_eq!(core.as_str(), wire);
+        }
+        let lower: WireResourceType = serde_json::from_value(json!("menu")).unwrap();
+        assert_eq!(lower, WireResourceType::Menu);
+        assert!(serde_json::from_value::<WireResourceType>(json!("Data")).is_err());
+        assert!(serde_json::from_value::<WireResourceType>(json!("ROBOT")).is_err());
+    }
 }

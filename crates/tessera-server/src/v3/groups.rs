@@ -371,3 +371,31 @@ v3_handler!(get_user_groups(m) {
     let list: Vec<Value> = groups.iter().map(|g| group_dto(g, Vec::new())).collect();
     Ok(ok(m.lang, paged(Paged { total_count: list.len() as i64, list })))
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_static_groups_exist() {
+        assert!(static_kind("static").is_ok());
+        assert!(static_kind(" STATIC ").is_ok());
+        assert!(matches!(
+            static_kind("dynamic"),
+            Err(Error::InvalidParameter("type"))
+        ));
+        assert!(static_kind("").is_err());
+    }
+
+    #[test]
+    fn custom_data_is_an_object_or_nothing() {
+        assert!(custom_values(None).unwrap().is_empty());
+        assert!(custom_values(Some(Value::Null)).unwrap().is_empty());
+        assert_eq!(
+            custom_values(Some(json!({ "a": 1, "b": "x" }))).unwrap(),
+            [("a".to_owned(), json!(1)), ("b".to_owned(), json!("x"))]
+        );
+        assert!(custom_values(Some(json!("a=1"))).is_err());
+        assert!(custom_values(Some(json!([1]))).is_err());
+    }
+}

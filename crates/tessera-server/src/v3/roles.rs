@@ -479,3 +479,52 @@ v3_handler!(has_any_role(m) {
     let has = core.holds_any_role(m.admin.pool_id(), &u.id, &refs).await?;
     Ok(ok(m.lang, json!({ "hasAnyRole": has })))
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    #[test]
+    fn timed_assignments_are_refused_not_dropped() {
+        assert!(untimed(&None, &None).is_ok());
+        assert!(untimed(&Some(Value::Null), &Some(Value::Null)).is_ok());
+        assert!(matches!(
+            untimed(&Some(json!(1_893_456_000_000_i64)), &None),
+            Err(Error::InvalidParameter("endTime"))
+        ));
+        assert!(matches!(
+            untimed(&None, &Some(json!("2030-01-01"))),
+            Err(Error::InvalidParameter("enableTime"))
+        ));
+    }
+
+    #[test]
+    fn only_a_blank_disable_time_is_accepted() {
+        assert!(no_disable_time(&None).is_ok());
+        assert!(no_disable_time(&Some(json!(""))).is_ok());
+        assert!(no_disable_time(&Some(Value::Null)).is_ok());
+        assert!(no_disable_time(&Some(json!("1893456000000"))).is_err());
+        assert!(no_disable_time(&Some(json!(0))).is_err());
+    }
+
+    #[test]
+    fn targets_read_as_the_v3_wire_names_them() {
+        let list: Vec<TargetDto> = serde_json::from_value(json!([
+            { "targetType": "USER", "targetIdentifier": "u1" },
+            { "targetType": "DEPARTMENT", "targetIdentifier": "n1" },
+        ]))
+        .unwrap();
+        assert_eq!(
+            targets(&list),
+            [
+                (TargetType::User, "u1".to_owned()),
+                (TargetType::OrgNode, "n1".to_owned())
+            ]
+        );
+        assert!(serde_json::from_value::<TargetDto>(
+            json!({ "targetType": "ORG", "targetIdentifier": "n1" })
+        )
+        .is_err());
+    }
+}
