@@ -188,6 +188,19 @@ pub async fn with_group_custom_data(
     Ok(())
 }
 
+/// `flatCustomData`: the custom values as members of the DTO itself, where they do not
+/// shadow one of its own fields.
+pub fn flatten_custom_data(dto: &mut Value) {
+    let Some(obj) = dto.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(data)) = obj.remove("customData") {
+        for (k, v) in data {
+            obj.entry(k).or_insert(v);
+        }
+    }
+}
+
 /// `ResourceDto`.
 pub fn resource_dto(r: &Resource) -> Value {
     json!({
@@ -276,6 +289,16 @@ pub async fn users_page(m: &Mgmt, p: Paged<User>, parts: UserParts) -> Result<Va
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flat_custom_data_never_shadows_a_field() {
+        let mut dto = json!({ "code": "g", "customData": { "code": "x", "team": "blue" } });
+        flatten_custom_data(&mut dto);
+        assert_eq!(dto, json!({ "code": "g", "team": "blue" }));
+        let mut plain = json!({ "code": "g" });
+        flatten_custom_data(&mut plain);
+        assert_eq!(plain, json!({ "code": "g" }));
+    }
 
     #[test]
     fn a_department_is_a_node_both_ways() {

@@ -18,8 +18,8 @@ use tessera_core::{Entity, Error};
 
 use super::call::Mgmt;
 use super::directory_dto::{
-    authorized_dto, group_dto, paged, users_page, v3_handler, with_group_custom_data,
-    WireResourceType, WithFlags,
+    authorized_dto, flatten_custom_data, group_dto, paged, users_page, v3_handler,
+    with_group_custom_data, WireResourceType, WithFlags,
 };
 use super::envelope::{ok, success, Failure};
 use super::shapes::{resolve_user, users_dto, UserIdType, UserParts};
@@ -93,7 +93,6 @@ struct ListGroups {
     #[serde(default)]
     with_custom_data: bool,
     #[serde(default)]
-    #[allow(dead_code)] // custom data is always a flat object on v3
     flat_custom_data: bool,
 }
 
@@ -104,6 +103,9 @@ v3_handler!(list_groups(m) {
     let mut list: Vec<Value> = found.list.iter().map(|g| group_dto(g, Vec::new())).collect();
     if r.with_custom_data {
         with_group_custom_data(m.core(), &m, &found.list, &mut list).await?;
+        if r.flat_custom_data {
+            list.iter_mut().for_each(flatten_custom_data);
+        }
     }
     Ok(ok(m.lang, paged(Paged { total_count: found.total_count, list })))
 });

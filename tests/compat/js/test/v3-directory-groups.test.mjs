@@ -164,6 +164,10 @@ test('custom data of groups: set at creation and update, read back', async () =>
   assert.deepEqual(upd.customData, { [key]: 'red' });
   const listed = data(await mc.listGroups({ keywords: c, withCustomData: true }));
   assert.deepEqual(listed.list[0].customData, { [key]: 'red' });
+  const flat = data(await mc.listGroups({ keywords: c, withCustomData: true, flatCustomData: true }));
+  assert.equal(flat.list[0][key], 'red');
+  assert.equal(flat.list[0].customData, undefined);
+  assert.equal(flat.list[0].code, c);
   // A batch carries custom values too, all or nothing.
   const b1 = code('cdb');
   const b2 = code('cdb');
