@@ -17,7 +17,7 @@ use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::ResourceInput;
 use tessera_core::service::directory::{NewGroup, NewNode, NewResource, NewRole};
-use tessera_core::service::directory_admin::RoleUpdate;
+use tessera_core::service::directory_admin::{GroupUpdate, RoleUpdate};
 use tessera_core::service::directory_batches::{NewGroupWithData, NewNamespace, RoleRef};
 use tessera_core::service::paging::Page;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
@@ -245,6 +245,30 @@ async fn batch_creates_are_all_or_nothing(db: &TestDb) {
     assert_eq!(values[1].1[0].key, "level");
     assert_eq!(values[1].1[0].value, "3");
     assert!(c.group_by_code(&fx.admin, "g3").await.unwrap().is_some());
+    // An update and its custom values go together: a bad value changes neither.
+    let rename = || GroupUpdate {
+        name: Some("Renamed".into()),
+        ..GroupUpdate::default()
+    };
+    let bad = c
+        .update_group_with_data(&fx.admin, "g3", rename(), &[("level".into(), json!("x"))])
+        .await;
+    assert!(bad.is_err());
+    assert_eq!(c.group_required(&fx.admin, "g3").await.unwrap().name, "G3");
+    let g3 = c
+        .update_group_with_data(&fx.admin, "g3", rename(), &[("level".into(), json!(4))])
+        .await
+        .unwrap();
+    assert_eq!(g3.name, "Renamed");
+    let values = c
+        .udf_values_batch(&fx.admin, UdfTarget::Group, std::slice::from_ref(&g3.id))
+        .await
+        .unwrap();
+    assert_eq!(values[0].1[0].value, "4");
+    let theirs = c
+        .update_group_with_data(&fx.other, "g3", rename(), &[])
+        .await;
+    assert!(matches!(theirs, Err(Error::NotFound(Entity::Group))));
 
     let ns = |code: &str| NewNamespace {
         code: code.into(),

@@ -75,6 +75,24 @@ pub(crate) fn unique(items: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// The columns an update of a group writes, checked.
+fn group_fields(update: GroupUpdate) -> Result<GroupFields> {
+    Ok(GroupFields {
+        code: match update.new_code.filter(|c| !c.trim().is_empty()) {
+            Some(c) => Some(check_code(&c, "newCode")?),
+            None => None,
+        },
+        name: match update.name.filter(|n| !n.trim().is_empty()) {
+            Some(n) => Some(checked(&n, "name", MAX_NAME_LEN)?),
+            None => None,
+        },
+        description: match update.description {
+            Some(d) => Some(description(Some(d))?),
+            None => None,
+        },
+    })
+}
+
 /// `resourceType` as the wire sends it: blank is "any".
 pub fn parse_resource_type(value: Option<&str>) -> Result<Option<ResourceType>> {
     match value.map(str::trim) {
@@ -562,23 +580,42 @@ impl Core {
         update: GroupUpdate,
     ) -> Result<Group> {
         let group = self.group_required(pool, code).await?;
-        let fields = GroupFields {
-            code: match update.new_code.filter(|c| !c.trim().is_empty()) {
-                Some(c) => Some(check_code(&c, "newCode")?),
-                None => None,
-            },
-            name: match update.name.filter(|n| !n.trim().is_empty()) {
-                Some(n) => Some(checked(&n, "name", MAX_NAME_LEN)?),
-                None => None,
-            },
-            description: match update.description {
-                Some(d) => Some(description(Some(d))?),
-                None => None,
-            },
-        };
+        let fields = group_fields(update)?;
         self.store
             .update_group(pool.pool_id(), &group.id, &fields, clock::now_ms())
             .await
+    }
+
+    /// [`Core::update_group`] and new custom values (`(key, value)` as given, checked
+    /// against the pool's group fields first) in one unit of work.
+    pub async fn update_group_with_data(
+        &self,
+        pool: &PoolAdmin,
+        code: &str,
+        update: GroupUpdate,
+        custom_data: &[(String, serde_json::Value)],
+    ) -> Result<Group> {
+        let pool_id = pool.pool_id();
+        let group = self.group_required(pool, code).await?;
+        let fields = group_fields(update)?;
+        let values: Vec<(String, String, String)> = self
+            .validate_udf_values(pool_id, UdfTarget::Group, custom_data)
+            .await?
+            .into_iter()
+            .map(|(k, v)| (group.id.clone(), k, v))
+            .collect();
+        let (pool, at) = (pool_id.to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                let g = tx
+                    .update_group_fields(&pool, &group.id, &fields, at)
+                    .await?;
+                tx.put_custom_data(&pool, UdfTarget::Group.as_str(), &values, at)
+                    .await?;
+                Ok(g)
+            })
+        })
+        .await
     }
 
     /// Deletes groups by code with their memberships and everything naming them; one

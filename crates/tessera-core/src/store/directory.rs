@@ -296,6 +296,15 @@ pub trait DirectoryTx: Send {
     async fn insert_role(&mut self, role: &Role) -> Result<()>;
     /// Inserts a group; a code taken in the pool is [`crate::Error::Duplicate`].
     async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
+    /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
+    async fn update_group_fields(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group>;
     /// `role_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
     /// a root or at a role already seen (so a corrupt loop cannot make it run forever).
     async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>>;

@@ -13,7 +13,6 @@ use tessera_core::service::directory::NewGroup;
 use tessera_core::service::directory_admin::GroupUpdate;
 use tessera_core::service::directory_batches::NewGroupWithData;
 use tessera_core::service::paging::{Page, Paged, MAX_PAGE_SIZE};
-use tessera_core::service::udf::UdfTarget;
 use tessera_core::{Entity, Error};
 
 use super::call::Mgmt;
@@ -264,21 +263,13 @@ struct UpdateGroup {
     custom_data: Option<Value>,
 }
 
-v3_handler!(update_group(m) {
+v3_handler!(
+    /// Changes the group and sets its custom values together (one unit of work).
+    update_group(m) {
     let r: UpdateGroup = m.args()?;
-    let core = m.core();
     let values = custom_values(r.custom_data)?;
-    core.validate_udf_values(m.admin.pool_id(), UdfTarget::Group, &values).await?;
-    let g = core
-        .update_group(&m.admin, &r.code, GroupUpdate {
-            new_code: r.new_code,
-            name: r.name,
-            description: r.description,
-        })
-        .await?;
-    if !values.is_empty() {
-        core.set_udf_values(m.admin.pool_id(), UdfTarget::Group, &g.id, &values).await?;
-    }
+    let update = GroupUpdate { new_code: r.new_code, name: r.name, description: r.description };
+    let g = m.core().update_group_with_data(&m.admin, &r.code, update, &values).await?;
     Ok(ok(m.lang, one_group(&m, &g, !values.is_empty()).await?))
 });
 

@@ -436,6 +436,21 @@ async fn insert_role_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     Ok(())
 }
 
+/// The targeted update of a group's named columns.
+fn update_group_statement(pool_id: &str, group_id: &str, fields: &GroupFields, at: i64) -> Sql {
+    let mut sets = Vec::new();
+    if let Some(v) = &fields.code {
+        sets.push(("code", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &fields.name {
+        sets.push(("name", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &fields.description {
+        sets.push(("description", SetValue::OptText(v.clone())));
+    }
+    targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+}
+
 /// Inserts a group row, on the pool or inside a unit of work.
 async fn insert_group_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     conn: E,
@@ -912,17 +927,7 @@ impl DirectoryStore for SqlStore {
         fields: &GroupFields,
         at: i64,
     ) -> Result<Group> {
-        let mut sets = Vec::new();
-        if let Some(v) = &fields.code {
-            sets.push(("code", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &fields.name {
-            sets.push(("name", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &fields.description {
-            sets.push(("description", SetValue::OptText(v.clone())));
-        }
-        targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+        update_group_statement(pool_id, group_id, fields, at)
             .query()
             .fetch_optional(&self.pool)
             .await
@@ -1497,6 +1502,24 @@ impl DirectoryTx for SqlWriteTx {
 
     async fn insert_group(&mut self, group: &Group) -> Result<()> {
         insert_group_row(&mut *self.tx, group).await
+    }
+
+    async fn update_group_fields(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group> {
+        update_group_statement(pool_id, group_id, fields, at)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(group)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Group))
     }
 
     async fn update_role_fields(

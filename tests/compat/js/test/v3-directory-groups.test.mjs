@@ -162,6 +162,11 @@ test('custom data of groups: set at creation and update, read back', async () =>
   assert.deepEqual(data(await mc.getGroup({ code: c, withCustomData: true })).customData, { [key]: 'blue' });
   const upd = data(await mc.updateGroup({ code: c, description: '', customData: { [key]: 'red' } }));
   assert.deepEqual(upd.customData, { [key]: 'red' });
+  // A bad value changes neither the group nor its values.
+  refused(await mc.updateGroup({ code: c, name: 'Renamed', description: '', customData: { nosuchkey: 1 } }), { statusCode: 400 });
+  const same = data(await mc.getGroup({ code: c, withCustomData: true }));
+  assert.equal(same.name, 'C');
+  assert.deepEqual(same.customData, { [key]: 'red' });
   const listed = data(await mc.listGroups({ keywords: c, withCustomData: true }));
   assert.deepEqual(listed.list[0].customData, { [key]: 'red' });
   const flat = data(await mc.listGroups({ keywords: c, withCustomData: true, flatCustomData: true }));
