@@ -515,6 +515,30 @@ impl Core {
         }
     }
 
+    /// Who holds a role directly — users and/or departments (`kinds`, none: both) — in the
+    /// order they got it, optionally matching `search`.
+    pub async fn role_assignments(
+        &self,
+        pool: &PoolAdmin,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory_admin::RoleAssignment>> {
+        let all = [TargetType::User, TargetType::OrgNode];
+        let kinds = if kinds.is_empty() { &all[..] } else { kinds };
+        if kinds
+            .iter()
+            .any(|k| !matches!(k, TargetType::User | TargetType::OrgNode))
+        {
+            return Err(Error::InvalidParameter("targetType"));
+        }
+        let search = optional(search.map(str::to_owned), "query", MAX_NAME_LEN)?;
+        self.store
+            .role_assignments(pool.pool_id(), role_id, kinds, search.as_deref(), page)
+            .await
+    }
+
     /// The departments a role is given to directly, in the order they got it.
     pub async fn role_departments(
         &self,

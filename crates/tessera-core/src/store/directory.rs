@@ -101,6 +101,18 @@ pub trait DirectoryStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<User>>;
 
+    /// The users and/or departments (`kinds`) a role is given to directly, in the order
+    /// they got it; `search` matches a part of a user's username, email, phone, nickname
+    /// or name, or of a department's name.
+    async fn role_assignments(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory_admin::RoleAssignment>>;
+
     /// The departments (nodes) a role is given to directly, in the order they got it.
     async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>>;
 

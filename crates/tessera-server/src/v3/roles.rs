@@ -3,8 +3,7 @@
 //!
 //! Not served (left to the 501 fallback): `createAdminRole` / `deleteAdminRolesBatch`
 //! (console administrator roles, which Tessera does not have), `checkMutualExclusion`
-//! (Tessera has no mutual-exclusion rules between roles) and `listRoleAssignments` (its
-//! `RolePermissionListDto` names no target, so what each item stands for is not known).
+//! (Tessera has no mutual-exclusion rules between roles).
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -38,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v3/list-role-members", get(list_role_members))
         .route("/api/v3/list-role-departments", get(list_role_departments))
+        .route("/api/v3/list-role-assignments", get(list_role_assignments))
         .route("/api/v3/create-role", post(create_role))
         .route("/api/v3/list-roles", get(list_roles))
         .route("/api/v3/delete-roles-batch", post(delete_roles_batch))
@@ -240,6 +240,64 @@ v3_handler!(
         "name": n.name,
         "description": n.description.unwrap_or_default(),
     })))))
+});
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleAssignments {
+    page: Option<i64>,
+    limit: Option<i64>,
+    query: Option<String>,
+    role_code: String,
+    namespace_code: Option<String>,
+    #[serde(default)]
+    target_type: Vec<String>,
+}
+
+/// `targetType` of `listRoleAssignments`: users and/or departments (`ORG`).
+fn assignment_kinds(names: &[String]) -> Result<Vec<TargetType>, Error> {
+    names
+        .iter()
+        .map(|n| match n.trim() {
+            "USER" => Ok(TargetType::User),
+            "ORG" => Ok(TargetType::OrgNode),
+            _ => Err(Error::InvalidParameter("targetType")),
+        })
+        .collect()
+}
+
+v3_handler!(
+    /// The direct holders of a role, users and departments, one `RolePermissionListDto`
+    /// each: the role's fields with the time of the assignment, plus who holds it
+    /// (`targetType`, `targetIdentifier`, `targetName`), which that DTO leaves unnamed. The
+    /// page is `{totalCount, data}` (§2.2).
+    list_role_assignments(m) {
+    let r: RoleAssignments = m.args()?;
+    let page = Page::new(r.page, r.limit)?;
+    let kinds = assignment_kinds(&r.target_type)?;
+    let core = m.core();
+    let role = core.role_required(&m.admin, r.namespace_code.as_deref(), &r.role_code).await?;
+    let found = core
+        .role_assignments(&m.admin, &role.id, &kinds, r.query.as_deref(), page)
+        .await?;
+    let data: Vec<_> = found
+        .list
+        .iter()
+        .map(|a| json!({
+            "roleId": role.id,
+            "roleCode": role.code,
+            "roleName": role.name.clone().unwrap_or_default(),
+            "description": role.description.clone().unwrap_or_default(),
+            "status": "ENABLE",
+            "userPoolId": role.pool_id,
+            "createdAt": tessera_core::clock::iso8601(a.assigned_at),
+            "updatedAt": tessera_core::clock::iso8601(a.assigned_at),
+            "targetType": if a.target_type == TargetType::User { "USER" } else { "ORG" },
+            "targetIdentifier": a.target_id,
+            "targetName": a.target_name,
+        }))
+        .collect();
+    Ok(ok(m.lang, json!({ "totalCount": found.total_count, "data": data })))
 });
 
 #[derive(Deserialize)]
@@ -497,6 +555,17 @@ mod tests {
             untimed(&None, &Some(json!("2030-01-01"))),
             Err(Error::InvalidParameter("enableTime"))
         ));
+    }
+
+    #[test]
+    fn assignments_list_users_and_departments_only() {
+        let names = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            assignment_kinds(&names(&["USER", "ORG"])).unwrap(),
+            [TargetType::User, TargetType::OrgNode]
+        );
+        assert!(assignment_kinds(&[]).unwrap().is_empty());
+        assert!(assignment_kinds(&names(&["GROUP"])).is_err());
     }
 
     #[test]

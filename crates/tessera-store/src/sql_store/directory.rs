@@ -24,7 +24,7 @@ use super::statement::{
     contains_pattern, count, direction, fetch_page, page_sql, targeted_update, SetValue,
 };
 use super::unit::SqlWriteTx;
-use tessera_core::model::directory_admin::{NodeChange, OrgRecord};
+use tessera_core::model::directory_admin::{NodeChange, OrgRecord, RoleAssignment};
 use tessera_core::model::User;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::directory::{DirectoryStore, DirectoryTx, GroupFields, Order, RoleFields};
@@ -711,6 +711,77 @@ impl DirectoryStore for SqlStore {
         atomically!(self, tx, {
             unlink_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets).await
         })
+    }
+
+    async fn role_assignments(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<RoleAssignment>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned(), role_id.to_owned()]);
+        let keys: Vec<String> = kinds.iter().map(|k| target_key(*k).to_owned()).collect();
+        if keys.is_empty() {
+            return Ok(Paged {
+                total_count: 0,
+                list: Vec::new(),
+            });
+        }
+        let kinds = sql.bind_list(&keys);
+        let user = sql.bind(target_key(TargetType::User));
+        let node = sql.bind(target_key(TargetType::OrgNode));
+        let filter = match search.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                let p = sql.bind(&contains_pattern(s));
+                format!(
+                    " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
+                     OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(n.name, '')) LIKE {p} ESCAPE '\\')"
+                )
+            }
+            None => String::new(),
+        };
+        // A holder of another kind, or one deleted without its assignment, joins nothing and
+        // is left out.
+        let from = format!(
+            "FROM role_assignments ra \
+             LEFT JOIN users u ON ra.target_type = {user} AND u.id = ra.target_id \
+             AND u.pool_id = ra.pool_id \
+             LEFT JOIN org_nodes n ON ra.target_type = {node} AND n.id = ra.target_id \
+             AND n.pool_id = ra.pool_id \
+             WHERE ra.pool_id = $1 AND ra.role_id = $2 AND ra.target_type IN ({kinds}) \
+             AND (u.id IS NOT NULL OR n.id IS NOT NULL){filter}"
+        );
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT ra.target_type AS target_type, ra.target_id AS target_id, \
+             ra.created_at AS created_at, \
+             COALESCE(u.username, u.email, u.phone, u.name, n.name) AS target_name \
+             {from} ORDER BY ra.created_at, ra.target_id{}",
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok(RoleAssignment {
+                    target_type: parse_target_key(&col::<String>(r, "target_type")?)?,
+                    target_id: col(r, "target_id")?,
+                    target_name: col(r, "target_name")?,
+                    assigned_at: col(r, "created_at")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
     }
 
     async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>> {
