@@ -66,6 +66,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
     (10, Sql::Both(include_str!("../migrations/0010_risk.sql"))),
     (11, Sql::Both(include_str!("../migrations/0011_audit.sql"))),
     (12, Sql::Both(include_str!("../migrations/0012_posts.sql"))),
+    (
+        13,
+        Sql::Both(include_str!("../migrations/0013_resource_names.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

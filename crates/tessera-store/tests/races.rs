@@ -476,6 +476,7 @@ async fn resource_edits_of_different_fields_both_land(db: &TestDb) {
                 description,
                 actions,
                 api_identifier: None,
+                name: None,
             };
         a.create_resource_full(&admin, input(None, Some(vec![action("read")])))
             .await

@@ -196,6 +196,8 @@ pub struct Resource {
     pub description: Option<String>,
     pub actions: Vec<ResourceAction>,
     pub api_identifier: Option<String>,
+    /// A display name, distinct from the code.
+    pub name: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }

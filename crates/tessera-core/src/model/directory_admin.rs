@@ -145,3 +145,13 @@ pub struct NodeChange {
     pub name_i18n: Option<Option<String>>,
     pub description_i18n: Option<Option<String>>,
 }
+
+/// One holder of a role as the role's assignment list shows it: who, named how, since when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleAssignment {
+    pub target_type: crate::model::directory::TargetType,
+    pub target_id: String,
+    /// A user's username (else email, phone or name), a department's name.
+    pub target_name: Option<String>,
+    pub assigned_at: i64,
+}

@@ -42,6 +42,8 @@ pub struct ResourceInput {
     pub description: Option<String>,
     pub actions: Option<Vec<ResourceAction>>,
     pub api_identifier: Option<String>,
+    /// A display name; `Some("")` clears it on an update.
+    pub name: Option<String>,
 }
 
 /// One target of a grant call with what it gets: `(type, wire identifier, actions)`.
@@ -124,7 +126,28 @@ impl Core {
         page: Page,
     ) -> Result<Paged<ResourceNamespace>> {
         let pool_id = pool.pool_id();
-        self.store.list_namespaces(pool_id, page).await
+        self.store.list_namespaces(pool_id, None, page).await
+    }
+
+    /// Namespaces whose code or name contains `keyword` (blank: every namespace).
+    pub async fn search_namespaces(
+        &self,
+        pool: &PoolAdmin,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<ResourceNamespace>> {
+        let keyword = optional(keyword.map(str::to_owned), "keywords", MAX_NAME_LEN)?;
+        self.store
+            .list_namespaces(pool.pool_id(), keyword.as_deref(), page)
+            .await
+    }
+
+    pub async fn namespace_by_code(
+        &self,
+        pool: &PoolAdmin,
+        code: &str,
+    ) -> Result<Option<ResourceNamespace>> {
+        self.store.find_namespace(pool.pool_id(), code.trim()).await
     }
 
     pub async fn create_namespace_full(
@@ -232,7 +255,29 @@ impl Core {
         let pool_id = pool.pool_id();
         let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
         self.store
-            .list_resources(pool_id, ns.as_deref(), resource_type, page)
+            .list_resources(pool_id, &Vec::from_iter(ns), resource_type, None, page)
+            .await
+    }
+
+    /// Resources of some namespaces (none named: all), optionally of one type, whose code
+    /// contains `keyword`.
+    pub async fn search_resources(
+        &self,
+        pool: &PoolAdmin,
+        namespaces: &[String],
+        resource_type: Option<ResourceType>,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Resource>> {
+        let mut ns = Vec::with_capacity(namespaces.len());
+        for n in batch(namespaces, "namespace")? {
+            if let Some(n) = optional(Some(n.clone()), "namespace", MAX_CODE_LEN)? {
+                ns.push(n);
+            }
+        }
+        let keyword = optional(keyword.map(str::to_owned), "keyword", MAX_NAME_LEN)?;
+        self.store
+            .list_resources(pool.pool_id(), &ns, resource_type, keyword.as_deref(), page)
             .await
     }
 
@@ -273,6 +318,7 @@ impl Core {
                 description: input.description,
                 actions: resource_actions(actions)?,
                 api_identifier: input.api_identifier,
+                name: input.name,
             },
         )
         .await
@@ -304,6 +350,10 @@ impl Core {
             },
             api_identifier: match input.api_identifier {
                 Some(api) => Some(optional(Some(api), "apiIdentifier", MAX_DESCRIPTION_LEN)?),
+                None => None,
+            },
+            name: match input.name {
+                Some(n) => Some(optional(Some(n), "name", MAX_NAME_LEN)?),
                 None => None,
             },
         };

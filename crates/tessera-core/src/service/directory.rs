@@ -68,6 +68,8 @@ pub struct NewResource {
     pub description: Option<String>,
     pub actions: Vec<ResourceAction>,
     pub api_identifier: Option<String>,
+    /// A display name; blank is none.
+    pub name: Option<String>,
 }
 
 pub(crate) fn checked(value: &str, field: &'static str, max_len: usize) -> Result<String> {
@@ -243,6 +245,29 @@ impl Core {
         self.store
             .roles_by_ids(pool_id, &subjects.role_ids, namespace)
             .await
+    }
+
+    /// Whether the user holds (as [`Core::effective_roles`] finds) any of the roles, each
+    /// named by namespace (absent: the default one) and code.
+    pub async fn holds_any_role(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        roles: &[super::directory_batches::RoleRef],
+    ) -> Result<bool> {
+        let mut wanted = Vec::with_capacity(roles.len());
+        for r in roles {
+            wanted.push((
+                namespace_or_default(r.namespace.clone())?,
+                check_code(&r.code, "code")?,
+            ));
+        }
+        let held = self.effective_roles(pool_id, user_id, None).await?;
+        Ok(held.iter().any(|h| {
+            wanted
+                .iter()
+                .any(|(ns, code)| h.namespace == *ns && h.code == *code)
+        }))
     }
 
     /// Resources granted to the user, to an effective role or any of its parent roles, to
@@ -479,6 +504,13 @@ impl Core {
     /// parent exists before the child, no cycle can form.
     pub async fn create_role(&self, pool_id: &str, new: NewRole) -> Result<Role> {
         self.pool(pool_id).await?;
+        let role = self.role_row(pool_id, new, clock::now_ms()).await?;
+        self.store.insert_role(&role).await?;
+        Ok(role)
+    }
+
+    /// The row a new role is stored as, its fields checked and its parent found.
+    pub(crate) async fn role_row(&self, pool_id: &str, new: NewRole, now: i64) -> Result<Role> {
         let namespace = namespace_or_default(new.namespace)?;
         let code = check_code(&new.code, "code")?;
         let parent_id = match optional(new.parent_code, "parent", MAX_CODE_LEN)? {
@@ -491,8 +523,7 @@ impl Core {
             ),
             None => None,
         };
-        let now = clock::now_ms();
-        let role = Role {
+        Ok(Role {
             id: ids::new_id(),
             pool_id: pool_id.to_owned(),
             namespace,
@@ -502,9 +533,7 @@ impl Core {
             parent_id,
             created_at: now,
             updated_at: now,
-        };
-        self.store.insert_role(&role).await?;
-        Ok(role)
+        })
     }
 
     /// Gives a role to a user, group or node (a role cannot hold a role: parents do that).
@@ -525,8 +554,14 @@ impl Core {
 
     pub async fn create_group(&self, pool_id: &str, new: NewGroup) -> Result<Group> {
         self.pool(pool_id).await?;
-        let now = clock::now_ms();
-        let group = Group {
+        let group = Self::group_row(pool_id, new, clock::now_ms())?;
+        self.store.insert_group(&group).await?;
+        Ok(group)
+    }
+
+    /// The row a new group is stored as, its fields checked.
+    pub(crate) fn group_row(pool_id: &str, new: NewGroup, now: i64) -> Result<Group> {
+        Ok(Group {
             id: ids::new_id(),
             pool_id: pool_id.to_owned(),
             code: check_code(&new.code, "code")?,
@@ -534,9 +569,7 @@ impl Core {
             description: description(new.description)?,
             created_at: now,
             updated_at: now,
-        };
-        self.store.insert_group(&group).await?;
-        Ok(group)
+        })
     }
 
     /// Adds all the users to the group, or none of them if one is unknown.
@@ -666,6 +699,13 @@ impl Core {
 
     pub async fn create_resource(&self, pool_id: &str, new: NewResource) -> Result<Resource> {
         self.pool(pool_id).await?;
+        let resource = Self::resource_row(pool_id, new, clock::now_ms())?;
+        self.store.insert_resource(&resource).await?;
+        Ok(resource)
+    }
+
+    /// The row a new resource is stored as, its fields checked and its actions named once.
+    pub(crate) fn resource_row(pool_id: &str, new: NewResource, now: i64) -> Result<Resource> {
         let mut actions: Vec<ResourceAction> = Vec::with_capacity(new.actions.len());
         for a in new.actions {
             let name = check_code(&a.name, "actions")?;
@@ -677,8 +717,7 @@ impl Core {
                 description: description(a.description)?,
             });
         }
-        let now = clock::now_ms();
-        let resource = Resource {
+        Ok(Resource {
             id: ids::new_id(),
             pool_id: pool_id.to_owned(),
             namespace: check_code(&new.namespace, "namespace")?,
@@ -687,11 +726,10 @@ impl Core {
             description: description(new.description)?,
             actions,
             api_identifier: optional(new.api_identifier, "apiIdentifier", MAX_DESCRIPTION_LEN)?,
+            name: optional(new.name, "name", MAX_NAME_LEN)?,
             created_at: now,
             updated_at: now,
-        };
-        self.store.insert_resource(&resource).await?;
-        Ok(resource)
+        })
     }
 
     /// Grants `actions` on a resource to a target, replacing the actions of an earlier grant

@@ -34,6 +34,8 @@ use crate::store::directory::{GroupFields, RoleFields};
 #[derive(Debug, Clone, Default)]
 pub struct RoleUpdate {
     pub new_code: Option<String>,
+    /// `Some("")` clears the name.
+    pub name: Option<String>,
     pub description: Option<String>,
     pub parent_code: Option<String>,
 }
@@ -73,6 +75,24 @@ pub(crate) fn unique(items: &[String]) -> Vec<String> {
         .filter(|i| seen.insert(i.as_str()))
         .cloned()
         .collect()
+}
+
+/// The columns an update of a group writes, checked.
+fn group_fields(update: GroupUpdate) -> Result<GroupFields> {
+    Ok(GroupFields {
+        code: match update.new_code.filter(|c| !c.trim().is_empty()) {
+            Some(c) => Some(check_code(&c, "newCode")?),
+            None => None,
+        },
+        name: match update.name.filter(|n| !n.trim().is_empty()) {
+            Some(n) => Some(checked(&n, "name", MAX_NAME_LEN)?),
+            None => None,
+        },
+        description: match update.description {
+            Some(d) => Some(description(Some(d))?),
+            None => None,
+        },
+    })
 }
 
 /// `resourceType` as the wire sends it: blank is "any".
@@ -308,7 +328,52 @@ impl Core {
         let pool_id = pool.pool_id();
         let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
         self.store
-            .list_roles(pool_id, ns.as_deref(), page, order)
+            .list_roles(pool_id, ns.as_deref(), None, page, order)
+            .await
+    }
+
+    /// Why `create_role` would refuse a role of this code in this namespace, if it would:
+    /// a code it does not accept, or one already taken there.
+    pub async fn new_role_refusal(
+        &self,
+        pool: &PoolAdmin,
+        namespace: Option<&str>,
+        code: &str,
+    ) -> Result<Option<Error>> {
+        let ns = match namespace_or_default(namespace.map(str::to_owned)) {
+            Ok(ns) => ns,
+            Err(e) => return Ok(Some(e)),
+        };
+        let code = match check_code(code, "code") {
+            Ok(c) => c,
+            Err(e) => return Ok(Some(e)),
+        };
+        Ok(self
+            .store
+            .find_role(pool.pool_id(), &ns, &code)
+            .await?
+            .map(|_| Error::Duplicate(Entity::RoleCode)))
+    }
+
+    /// Roles, optionally of one namespace, whose code or name contains `keyword` (blank:
+    /// every role).
+    pub async fn search_roles(
+        &self,
+        pool: &PoolAdmin,
+        namespace: Option<&str>,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Role>> {
+        let ns = optional(namespace.map(str::to_owned), "namespace", MAX_CODE_LEN)?;
+        let keyword = optional(keyword.map(str::to_owned), "keywords", MAX_NAME_LEN)?;
+        self.store
+            .list_roles(
+                pool.pool_id(),
+                ns.as_deref(),
+                keyword.as_deref(),
+                page,
+                Order::Oldest,
+            )
             .await
     }
 
@@ -337,6 +402,10 @@ impl Core {
             )),
         };
         let fields = RoleFields {
+            name: match update.name {
+                Some(n) => Some(optional(Some(n), "name", MAX_NAME_LEN)?),
+                None => None,
+            },
             code: match update.new_code {
                 Some(c) if !c.trim().is_empty() => Some(check_code(&c, "newCode")?),
                 _ => None,
@@ -461,6 +530,40 @@ impl Core {
         }
     }
 
+    /// Who holds a role directly — users and/or departments (`kinds`, none: both) — in the
+    /// order they got it, optionally matching `search`.
+    pub async fn role_assignments(
+        &self,
+        pool: &PoolAdmin,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory_admin::RoleAssignment>> {
+        let all = [TargetType::User, TargetType::OrgNode];
+        let kinds = if kinds.is_empty() { &all[..] } else { kinds };
+        if kinds
+            .iter()
+            .any(|k| !matches!(k, TargetType::User | TargetType::OrgNode))
+        {
+            return Err(Error::InvalidParameter("targetType"));
+        }
+        let search = optional(search.map(str::to_owned), "query", MAX_NAME_LEN)?;
+        self.store
+            .role_assignments(pool.pool_id(), role_id, kinds, search.as_deref(), page)
+            .await
+    }
+
+    /// The departments a role is given to directly, in the order they got it.
+    pub async fn role_departments(
+        &self,
+        pool: &PoolAdmin,
+        role_id: &str,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory::Node>> {
+        self.store.role_nodes(pool.pool_id(), role_id, page).await
+    }
+
     /// The users a role is given to directly, optionally filtered by `search`.
     pub async fn role_users(
         &self,
@@ -501,7 +604,20 @@ impl Core {
         order: Order,
     ) -> Result<Paged<Group>> {
         let pool_id = pool.pool_id();
-        self.store.list_groups(pool_id, page, order).await
+        self.store.list_groups(pool_id, None, page, order).await
+    }
+
+    /// Groups whose code or name contains `keyword` (blank: every group).
+    pub async fn search_groups(
+        &self,
+        pool: &PoolAdmin,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<Group>> {
+        let keyword = optional(keyword.map(str::to_owned), "keywords", MAX_NAME_LEN)?;
+        self.store
+            .list_groups(pool.pool_id(), keyword.as_deref(), page, Order::Oldest)
+            .await
     }
 
     pub async fn update_group(
@@ -511,23 +627,42 @@ impl Core {
         update: GroupUpdate,
     ) -> Result<Group> {
         let group = self.group_required(pool, code).await?;
-        let fields = GroupFields {
-            code: match update.new_code.filter(|c| !c.trim().is_empty()) {
-                Some(c) => Some(check_code(&c, "newCode")?),
-                None => None,
-            },
-            name: match update.name.filter(|n| !n.trim().is_empty()) {
-                Some(n) => Some(checked(&n, "name", MAX_NAME_LEN)?),
-                None => None,
-            },
-            description: match update.description {
-                Some(d) => Some(description(Some(d))?),
-                None => None,
-            },
-        };
+        let fields = group_fields(update)?;
         self.store
             .update_group(pool.pool_id(), &group.id, &fields, clock::now_ms())
             .await
+    }
+
+    /// [`Core::update_group`] and new custom values (`(key, value)` as given, checked
+    /// against the pool's group fields first) in one unit of work.
+    pub async fn update_group_with_data(
+        &self,
+        pool: &PoolAdmin,
+        code: &str,
+        update: GroupUpdate,
+        custom_data: &[(String, serde_json::Value)],
+    ) -> Result<Group> {
+        let pool_id = pool.pool_id();
+        let group = self.group_required(pool, code).await?;
+        let fields = group_fields(update)?;
+        let values: Vec<(String, String, String)> = self
+            .validate_udf_values(pool_id, UdfTarget::Group, custom_data)
+            .await?
+            .into_iter()
+            .map(|(k, v)| (group.id.clone(), k, v))
+            .collect();
+        let (pool, at) = (pool_id.to_owned(), clock::now_ms());
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                let g = tx
+                    .update_group_fields(&pool, &group.id, &fields, at)
+                    .await?;
+                tx.put_custom_data(&pool, UdfTarget::Group.as_str(), &values, at)
+                    .await?;
+                Ok(g)
+            })
+        })
+        .await
     }
 
     /// Deletes groups by code with their memberships and everything naming them; one

@@ -13,6 +13,7 @@ pub mod codes;
 mod core;
 pub mod directory;
 pub mod directory_admin;
+pub mod directory_batches;
 pub mod guard;
 pub mod import;
 pub mod keys;

@@ -53,7 +53,14 @@ pub trait AuthorizationStore: Send + Sync {
 
     async fn insert_namespace(&self, namespace: &ResourceNamespace) -> Result<()>;
 
-    async fn list_namespaces(&self, pool_id: &str, page: Page) -> Result<Paged<ResourceNamespace>>;
+    /// Namespaces, optionally those whose code or name contains `keyword`
+    /// (case-insensitive).
+    async fn list_namespaces(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<ResourceNamespace>>;
 
     async fn find_namespace(&self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>>;
 
@@ -70,11 +77,14 @@ pub trait AuthorizationStore: Send + Sync {
 
     async fn get_resource(&self, pool_id: &str, id: &str) -> Result<Option<Resource>>;
 
+    /// Resources of the given namespaces (none: every namespace), optionally of one type
+    /// and whose code contains `keyword` (case-insensitive).
     async fn list_resources(
         &self,
         pool_id: &str,
-        namespace: Option<&str>,
+        namespaces: &[String],
         resource_type: Option<crate::model::directory::ResourceType>,
+        keyword: Option<&str>,
         page: Page,
     ) -> Result<Paged<Resource>>;
 
@@ -283,6 +293,7 @@ pub struct ResourceFields {
     pub description: Option<Option<String>>,
     pub actions: Option<Vec<ResourceAction>>,
     pub api_identifier: Option<Option<String>>,
+    pub name: Option<Option<String>>,
 }
 
 /// Changes to one policy's own columns; `None` leaves a column as it is.
@@ -374,6 +385,10 @@ pub trait AuthorizationTx: Send {
     ) -> Result<()>;
 
     async fn namespace(&mut self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>>;
+    /// Inserts a namespace; a code taken in the pool is [`crate::Error::Duplicate`].
+    async fn insert_namespace(&mut self, namespace: &ResourceNamespace) -> Result<()>;
+    /// Inserts a resource; a code taken in its namespace is [`crate::Error::Duplicate`].
+    async fn insert_resource(&mut self, resource: &Resource) -> Result<()>;
     /// Writes the named columns and `updated_at`; returns the namespace as stored. A code
     /// taken in the pool is [`crate::Error::Duplicate`].
     async fn update_namespace_fields(

@@ -54,10 +54,13 @@ pub trait DirectoryStore: Send + Sync {
         namespace: Option<&str>,
     ) -> Result<Vec<Role>>;
 
+    /// Roles, optionally of one namespace and whose code or name contains `keyword`
+    /// (case-insensitive).
     async fn list_roles(
         &self,
         pool_id: &str,
         namespace: Option<&str>,
+        keyword: Option<&str>,
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>>;
@@ -98,6 +101,21 @@ pub trait DirectoryStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<User>>;
 
+    /// The users and/or departments (`kinds`) a role is given to directly, in the order
+    /// they got it; `search` matches a part of a user's username, email, phone, nickname
+    /// or name, or of a department's name.
+    async fn role_assignments(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<crate::model::directory_admin::RoleAssignment>>;
+
+    /// The departments (nodes) a role is given to directly, in the order they got it.
+    async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>>;
+
     /// The roles given directly to any of `targets`, each once.
     async fn roles_of_targets(
         &self,
@@ -118,7 +136,14 @@ pub trait DirectoryStore: Send + Sync {
 
     async fn groups_by_ids(&self, pool_id: &str, ids: &[String]) -> Result<Vec<Group>>;
 
-    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>>;
+    /// Groups, optionally those whose code or name contains `keyword` (case-insensitive).
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Group>>;
 
     /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
     /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
@@ -261,6 +286,7 @@ pub trait DirectoryStore: Send + Sync {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RoleFields {
     pub code: Option<String>,
+    pub name: Option<Option<String>>,
     pub description: Option<Option<String>>,
     pub parent_id: Option<Option<String>>,
 }
@@ -279,6 +305,19 @@ pub struct GroupFields {
 #[async_trait]
 pub trait DirectoryTx: Send {
     async fn role(&mut self, pool_id: &str, role_id: &str) -> Result<Option<Role>>;
+    /// Inserts a role; a code taken in its namespace is [`crate::Error::Duplicate`].
+    async fn insert_role(&mut self, role: &Role) -> Result<()>;
+    /// Inserts a group; a code taken in the pool is [`crate::Error::Duplicate`].
+    async fn insert_group(&mut self, group: &Group) -> Result<()>;
+    /// Writes the named columns and `updated_at`; returns the group as stored. A code taken
+    /// in the pool is [`crate::Error::Duplicate`], a missing group [`crate::Error::NotFound`].
+    async fn update_group_fields(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group>;
     /// `role_id` and its ancestors by `parent_id`, in no particular order; the walk stops at
     /// a root or at a role already seen (so a corrupt loop cannot make it run forever).
     async fn role_lineage(&mut self, pool_id: &str, role_id: &str) -> Result<Vec<String>>;

@@ -59,10 +59,20 @@ pub trait WriteTx:
 }
 
 /// Custom-field values inside a unit of work: they name their target by id, so they go
-/// when the target goes. Field definitions are read and written here when a batch of them
-/// must be decided against what is stored, under the pool's lock.
+/// when the target goes (and can come with it, in the unit that creates it). Field
+/// definitions are read and written here when a batch of them must be decided against what
+/// is stored, under the pool's lock.
 #[async_trait]
 pub trait CustomDataTx: Send {
+    /// Writes (inserts or replaces) values, each `(target id, key, stored value)`, of one
+    /// UDF target kind; the values were checked against the definitions by the core.
+    async fn put_custom_data(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        rows: &[(String, String, String)],
+        at: i64,
+    ) -> Result<()>;
     /// Deletes the values of these targets of one UDF target kind (`"ROLE"`, `"ORG"`, …).
     async fn delete_custom_data(
         &mut self,

@@ -12,10 +12,13 @@ mod apps;
 mod apps_access;
 mod apps_users;
 mod audit;
+mod authz;
 mod call;
 mod catalog;
+mod directory_dto;
 mod envelope;
 mod ext_idp;
+mod groups;
 mod messaging;
 mod org;
 mod org_departments;
@@ -24,6 +27,7 @@ mod org_tenant;
 mod params;
 mod posts;
 mod risk;
+mod roles;
 mod security;
 mod shapes;
 mod signature;
@@ -60,5 +64,8 @@ pub fn routes() -> Router<AppState> {
         .merge(security::routes())
         .merge(messaging::routes())
         .merge(whitelist::routes())
+        .merge(roles::routes())
+        .merge(groups::routes())
+        .merge(authz::routes())
         .merge(unsupported::routes())
 }

@@ -26,7 +26,7 @@ use super::directory::{
     unlink_all, Assignments,
 };
 use super::statement::{
-    count, fetch_page, page_sql, prefix_pattern, targeted_update, SetValue, Sql,
+    contains_pattern, count, fetch_page, page_sql, prefix_pattern, targeted_update, SetValue, Sql,
 };
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
@@ -89,7 +89,7 @@ pub(super) const NAMESPACE_COLUMNS: &str =
 
 pub(super) const RESOURCE_COLUMNS: &str =
     "id, pool_id, namespace, code, type, description, actions, \
-    api_identifier, created_at, updated_at";
+    api_identifier, created_at, updated_at, name";
 
 pub(super) fn resource_type(row: &AnyRow, name: &str) -> Result<ResourceType> {
     let text: String = col(row, name)?;
@@ -109,6 +109,7 @@ pub(super) fn resource(row: &AnyRow) -> Result<Resource> {
         actions: serde_json::from_str::<Vec<ResourceAction>>(&actions)
             .map_err(|e| Error::Storage(format!("column actions: {e}")))?,
         api_identifier: col(row, "api_identifier")?,
+        name: col(row, "name")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
     })
@@ -393,47 +394,90 @@ async fn drop_grant(tx: &mut Tx<'_>, pool_id: &str, w: &GrantWrite) -> Result<()
     Ok(())
 }
 
+/// Inserts a namespace row, on the pool or inside a unit of work.
+async fn insert_namespace_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    ns: &ResourceNamespace,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO resource_namespaces ({NAMESPACE_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(&ns.id)
+    .bind(&ns.pool_id)
+    .bind(&ns.code)
+    .bind(&ns.name)
+    .bind(&ns.description)
+    .bind(&ns.app_id)
+    .bind(ns.created_at)
+    .bind(ns.updated_at)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
+/// Inserts a resource row, on the pool or inside a unit of work.
+async fn insert_resource_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    r: &Resource,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO resources ({RESOURCE_COLUMNS}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(&r.id)
+    .bind(&r.pool_id)
+    .bind(&r.namespace)
+    .bind(&r.code)
+    .bind(r.resource_type.as_str())
+    .bind(&r.description)
+    .bind(to_json(&r.actions)?)
+    .bind(&r.api_identifier)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .bind(&r.name)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl AuthorizationStore for SqlStore {
     // --- namespaces -------------------------------------------------------------------
 
     async fn insert_namespace(&self, ns: &ResourceNamespace) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO resource_namespaces ({NAMESPACE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-        ))
-        .bind(&ns.id)
-        .bind(&ns.pool_id)
-        .bind(&ns.code)
-        .bind(&ns.name)
-        .bind(&ns.description)
-        .bind(&ns.app_id)
-        .bind(ns.created_at)
-        .bind(ns.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_namespace_row(&self.pool, ns).await
     }
 
-    async fn list_namespaces(&self, pool_id: &str, page: Page) -> Result<Paged<ResourceNamespace>> {
+    async fn list_namespaces(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<ResourceNamespace>> {
         let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        sql.text = "SELECT COUNT(*) AS n FROM resource_namespaces WHERE pool_id = $1".into();
-        let total_count = count(&self.pool, &sql).await?;
-        sql.text = format!(
-            "SELECT {NAMESPACE_COLUMNS} FROM resource_namespaces WHERE pool_id = $1 \
-             ORDER BY created_at, id{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(namespace)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        let kw = keyword
+            .map(|k| {
+                let p = sql.bind(&contains_pattern(k));
+                format!(
+                    " AND (LOWER(code) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(name, '')) LIKE {p} ESCAPE '\\')"
+                )
+            })
+            .unwrap_or_default();
+        let filter = format!("FROM resource_namespaces WHERE pool_id = $1{kw}");
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            NAMESPACE_COLUMNS,
+            &filter,
+            "created_at, id",
+            page,
+            namespace,
+        )
+        .await
     }
 
     async fn find_namespace(&self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>> {
@@ -453,24 +497,7 @@ impl AuthorizationStore for SqlStore {
     // --- resources --------------------------------------------------------------------
 
     async fn insert_resource(&self, r: &Resource) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO resources ({RESOURCE_COLUMNS}) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        ))
-        .bind(&r.id)
-        .bind(&r.pool_id)
-        .bind(&r.namespace)
-        .bind(&r.code)
-        .bind(r.resource_type.as_str())
-        .bind(&r.description)
-        .bind(to_json(&r.actions)?)
-        .bind(&r.api_identifier)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_resource_row(&self.pool, r).await
     }
 
     async fn find_resource(
@@ -511,17 +538,25 @@ impl AuthorizationStore for SqlStore {
     async fn list_resources(
         &self,
         pool_id: &str,
-        namespace: Option<&str>,
+        namespaces: &[String],
         resource_type: Option<ResourceType>,
+        keyword: Option<&str>,
         page: Page,
     ) -> Result<Paged<Resource>> {
         let mut sql = Sql::new(vec![pool_id.to_owned()]);
         let mut filter = String::from("FROM resources WHERE pool_id = $1");
-        if let Some(n) = namespace {
-            filter.push_str(&format!(" AND namespace = {}", sql.bind(n)));
+        if !namespaces.is_empty() {
+            filter.push_str(&format!(
+                " AND namespace IN ({})",
+                sql.bind_list(namespaces)
+            ));
         }
         if let Some(t) = resource_type {
             filter.push_str(&format!(" AND type = {}", sql.bind(t.as_str())));
+        }
+        if let Some(k) = keyword {
+            let p = sql.bind(&contains_pattern(k));
+            filter.push_str(&format!(" AND LOWER(code) LIKE {p} ESCAPE '\\'"));
         }
         fetch_page(
             &self.pool,
@@ -551,6 +586,9 @@ impl AuthorizationStore for SqlStore {
         }
         if let Some(v) = &fields.actions {
             sets.push(("actions", SetValue::Text(to_json(v)?)));
+        }
+        if let Some(v) = &fields.name {
+            sets.push(("name", SetValue::OptText(v.clone())));
         }
         if let Some(v) = &fields.api_identifier {
             sets.push(("api_identifier", SetValue::OptText(v.clone())));
@@ -1320,6 +1358,14 @@ impl AuthorizationTx for SqlWriteTx {
     ) -> Result<()> {
         self.delete_naming("resource_grants", pool_id, target, ids)
             .await
+    }
+
+    async fn insert_namespace(&mut self, ns: &ResourceNamespace) -> Result<()> {
+        insert_namespace_row(&mut *self.tx, ns).await
+    }
+
+    async fn insert_resource(&mut self, r: &Resource) -> Result<()> {
+        insert_resource_row(&mut *self.tx, r).await
     }
 
     async fn namespace(&mut self, pool_id: &str, code: &str) -> Result<Option<ResourceNamespace>> {

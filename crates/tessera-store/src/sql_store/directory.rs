@@ -24,7 +24,7 @@ use super::statement::{
     contains_pattern, count, direction, fetch_page, page_sql, targeted_update, SetValue,
 };
 use super::unit::SqlWriteTx;
-use tessera_core::model::directory_admin::{NodeChange, OrgRecord};
+use tessera_core::model::directory_admin::{NodeChange, OrgRecord, RoleAssignment};
 use tessera_core::model::User;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::directory::{DirectoryStore, DirectoryTx, GroupFields, Order, RoleFields};
@@ -438,6 +438,65 @@ fn org_record(row: &AnyRow) -> Result<OrgRecord> {
     })
 }
 
+/// Inserts a role row, on the pool or inside a unit of work.
+async fn insert_role_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    r: &Role,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO roles ({ROLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&r.id)
+    .bind(&r.pool_id)
+    .bind(&r.namespace)
+    .bind(&r.code)
+    .bind(&r.name)
+    .bind(&r.description)
+    .bind(&r.parent_id)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
+/// The targeted update of a group's named columns.
+fn update_group_statement(pool_id: &str, group_id: &str, fields: &GroupFields, at: i64) -> Sql {
+    let mut sets = Vec::new();
+    if let Some(v) = &fields.code {
+        sets.push(("code", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &fields.name {
+        sets.push(("name", SetValue::Text(v.clone())));
+    }
+    if let Some(v) = &fields.description {
+        sets.push(("description", SetValue::OptText(v.clone())));
+    }
+    targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+}
+
+/// Inserts a group row, on the pool or inside a unit of work.
+async fn insert_group_row<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    conn: E,
+    g: &Group,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(&g.id)
+    .bind(&g.pool_id)
+    .bind(&g.code)
+    .bind(&g.name)
+    .bind(&g.description)
+    .bind(g.created_at)
+    .bind(g.updated_at)
+    .execute(conn)
+    .await
+    .map_err(dir_err)?;
+    Ok(())
+}
+
 #[async_trait]
 impl DirectoryStore for SqlStore {
     // --- the resolver's input ---------------------------------------------------------
@@ -525,22 +584,7 @@ impl DirectoryStore for SqlStore {
     // --- roles ------------------------------------------------------------------------
 
     async fn insert_role(&self, r: &Role) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO roles ({ROLE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&r.id)
-        .bind(&r.pool_id)
-        .bind(&r.namespace)
-        .bind(&r.code)
-        .bind(&r.name)
-        .bind(&r.description)
-        .bind(&r.parent_id)
-        .bind(r.created_at)
-        .bind(r.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_role_row(&self.pool, r).await
     }
 
     async fn get_role(&self, pool_id: &str, id: &str) -> Result<Option<Role>> {
@@ -597,6 +641,7 @@ impl DirectoryStore for SqlStore {
         &self,
         pool_id: &str,
         namespace: Option<&str>,
+        keyword: Option<&str>,
         page: Page,
         order: Order,
     ) -> Result<Paged<Role>> {
@@ -604,7 +649,16 @@ impl DirectoryStore for SqlStore {
         let ns = namespace
             .map(|n| format!(" AND namespace = {}", sql.bind(n)))
             .unwrap_or_default();
-        let filter = format!("FROM roles WHERE pool_id = $1{ns}");
+        let kw = keyword
+            .map(|k| {
+                let p = sql.bind(&contains_pattern(k));
+                format!(
+                    " AND (LOWER(code) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(name, '')) LIKE {p} ESCAPE '\\')"
+                )
+            })
+            .unwrap_or_default();
+        let filter = format!("FROM roles WHERE pool_id = $1{ns}{kw}");
         let d = direction(order);
         let order_by = format!("created_at{d}, id{d}");
         fetch_page(
@@ -682,6 +736,104 @@ impl DirectoryStore for SqlStore {
         atomically!(self, tx, {
             unlink_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets).await
         })
+    }
+
+    async fn role_assignments(
+        &self,
+        pool_id: &str,
+        role_id: &str,
+        kinds: &[TargetType],
+        search: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<RoleAssignment>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned(), role_id.to_owned()]);
+        let keys: Vec<String> = kinds.iter().map(|k| target_key(*k).to_owned()).collect();
+        if keys.is_empty() {
+            return Ok(Paged {
+                total_count: 0,
+                list: Vec::new(),
+            });
+        }
+        let kinds = sql.bind_list(&keys);
+        let user = sql.bind(target_key(TargetType::User));
+        let node = sql.bind(target_key(TargetType::OrgNode));
+        let filter = match search.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => {
+                let p = sql.bind(&contains_pattern(s));
+                format!(
+                    " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
+                     OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\' \
+                     OR LOWER(COALESCE(n.name, '')) LIKE {p} ESCAPE '\\')"
+                )
+            }
+            None => String::new(),
+        };
+        // A holder of another kind, or one deleted without its assignment, joins nothing and
+        // is left out.
+        let from = format!(
+            "FROM role_assignments ra \
+             LEFT JOIN users u ON ra.target_type = {user} AND u.id = ra.target_id \
+             AND u.pool_id = ra.pool_id \
+             LEFT JOIN org_nodes n ON ra.target_type = {node} AND n.id = ra.target_id \
+             AND n.pool_id = ra.pool_id \
+             WHERE ra.pool_id = $1 AND ra.role_id = $2 AND ra.target_type IN ({kinds}) \
+             AND (u.id IS NOT NULL OR n.id IS NOT NULL){filter}"
+        );
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT ra.target_type AS target_type, ra.target_id AS target_id, \
+             ra.created_at AS created_at, \
+             COALESCE(u.username, u.email, u.phone, u.name, n.name) AS target_name \
+             {from} ORDER BY ra.created_at, ra.target_id{}",
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| {
+                Ok(RoleAssignment {
+                    target_type: parse_target_key(&col::<String>(r, "target_type")?)?,
+                    target_id: col(r, "target_id")?,
+                    target_name: col(r, "target_name")?,
+                    assigned_at: col(r, "created_at")?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
+    }
+
+    async fn role_nodes(&self, pool_id: &str, role_id: &str, page: Page) -> Result<Paged<Node>> {
+        let mut sql = Sql::new(vec![
+            pool_id.to_owned(),
+            role_id.to_owned(),
+            target_key(TargetType::OrgNode).to_owned(),
+        ]);
+        let from = "FROM role_assignments ra \
+             JOIN org_nodes n ON n.id = ra.target_id AND n.pool_id = ra.pool_id \
+             WHERE ra.role_id = $2 AND ra.target_type = $3 AND ra.pool_id = $1";
+        sql.text = format!("SELECT COUNT(*) AS n {from}");
+        let total_count = count(&self.pool, &sql).await?;
+        sql.text = format!(
+            "SELECT {} {from} ORDER BY ra.created_at, ra.target_id{}",
+            prefixed(NODE_COLUMNS, "n"),
+            page_sql(page)
+        );
+        let list = sql
+            .query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(node)
+            .collect::<Result<_>>()?;
+        Ok(Paged { total_count, list })
     }
 
     async fn role_users(
@@ -783,20 +935,7 @@ impl DirectoryStore for SqlStore {
     // --- groups -----------------------------------------------------------------------
 
     async fn insert_group(&self, g: &Group) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO user_groups ({GROUP_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(&g.id)
-        .bind(&g.pool_id)
-        .bind(&g.code)
-        .bind(&g.name)
-        .bind(&g.description)
-        .bind(g.created_at)
-        .bind(g.updated_at)
-        .execute(&self.pool)
-        .await
-        .map_err(dir_err)?;
-        Ok(())
+        insert_group_row(&self.pool, g).await
     }
 
     async fn get_group(&self, pool_id: &str, id: &str) -> Result<Option<Group>> {
@@ -846,25 +985,35 @@ impl DirectoryStore for SqlStore {
             .collect()
     }
 
-    async fn list_groups(&self, pool_id: &str, page: Page, order: Order) -> Result<Paged<Group>> {
+    async fn list_groups(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+        order: Order,
+    ) -> Result<Paged<Group>> {
         let mut sql = Sql::new(vec![pool_id.to_owned()]);
-        sql.text = "SELECT COUNT(*) AS n FROM user_groups WHERE pool_id = $1".into();
-        let total_count = count(&self.pool, &sql).await?;
+        let kw = keyword
+            .map(|k| {
+                let p = sql.bind(&contains_pattern(k));
+                format!(
+                    " AND (LOWER(code) LIKE {p} ESCAPE '\\' OR LOWER(name) LIKE {p} ESCAPE '\\')"
+                )
+            })
+            .unwrap_or_default();
+        let filter = format!("FROM user_groups WHERE pool_id = $1{kw}");
         let d = direction(order);
-        sql.text = format!(
-            "SELECT {GROUP_COLUMNS} FROM user_groups WHERE pool_id = $1 \
-             ORDER BY created_at{d}, id{d}{}",
-            page_sql(page)
-        );
-        let list = sql
-            .query()
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(group)
-            .collect::<Result<_>>()?;
-        Ok(Paged { total_count, list })
+        let order_by = format!("created_at{d}, id{d}");
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            GROUP_COLUMNS,
+            &filter,
+            &order_by,
+            page,
+            group,
+        )
+        .await
     }
 
     async fn update_group(
@@ -874,17 +1023,7 @@ impl DirectoryStore for SqlStore {
         fields: &GroupFields,
         at: i64,
     ) -> Result<Group> {
-        let mut sets = Vec::new();
-        if let Some(v) = &fields.code {
-            sets.push(("code", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &fields.name {
-            sets.push(("name", SetValue::Text(v.clone())));
-        }
-        if let Some(v) = &fields.description {
-            sets.push(("description", SetValue::OptText(v.clone())));
-        }
-        targeted_update("user_groups", sets, at, pool_id, group_id, GROUP_COLUMNS)
+        update_group_statement(pool_id, group_id, fields, at)
             .query()
             .fetch_optional(&self.pool)
             .await
@@ -1437,6 +1576,32 @@ impl DirectoryTx for SqlWriteTx {
         self.lineage("roles", pool_id, role_id).await
     }
 
+    async fn insert_role(&mut self, role: &Role) -> Result<()> {
+        insert_role_row(&mut *self.tx, role).await
+    }
+
+    async fn insert_group(&mut self, group: &Group) -> Result<()> {
+        insert_group_row(&mut *self.tx, group).await
+    }
+
+    async fn update_group_fields(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        fields: &GroupFields,
+        at: i64,
+    ) -> Result<Group> {
+        update_group_statement(pool_id, group_id, fields, at)
+            .query()
+            .fetch_optional(&mut *self.tx)
+            .await
+            .map_err(dir_err)?
+            .as_ref()
+            .map(group)
+            .transpose()?
+            .ok_or(Error::NotFound(Entity::Group))
+    }
+
     async fn update_role_fields(
         &mut self,
         pool_id: &str,
@@ -1451,6 +1616,10 @@ impl DirectoryTx for SqlWriteTx {
         if let Some(code) = &fields.code {
             texts.push(Some(code.clone()));
             sets.push(format!("code = ${}", texts.len()));
+        }
+        if let Some(n) = &fields.name {
+            texts.push(n.clone());
+            sets.push(format!("name = ${}", texts.len()));
         }
         if let Some(d) = &fields.description {
             texts.push(d.clone());

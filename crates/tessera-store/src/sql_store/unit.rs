@@ -169,6 +169,33 @@ impl SqlWriteTx {
 
 #[async_trait]
 impl CustomDataTx for SqlWriteTx {
+    async fn put_custom_data(
+        &mut self,
+        pool_id: &str,
+        target_kind: &str,
+        rows: &[(String, String, String)],
+        at: i64,
+    ) -> Result<()> {
+        for (target_id, key, value) in rows {
+            sqlx::query(
+                "INSERT INTO udf_values (pool_id, target_type, target_id, key, value, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (pool_id, target_type, target_id, key) \
+                 DO UPDATE SET value = $5, updated_at = $6",
+            )
+            .bind(pool_id)
+            .bind(target_kind)
+            .bind(target_id)
+            .bind(key)
+            .bind(value)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     async fn delete_custom_data(
         &mut self,
         pool_id: &str,

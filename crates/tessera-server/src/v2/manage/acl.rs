@@ -402,6 +402,7 @@ fn resource_input(b: &Map<String, Value>, code: String) -> Result<ResourceInput>
         description: opt_str(b, "description")?,
         actions: resource_actions(b)?,
         api_identifier: opt_str(b, "apiIdentifier")?,
+        name: None,
     })
 }
 

@@ -74,6 +74,7 @@ async fn update(ctx: &V2Ctx, a: &Map<String, Value>) -> Result<Value> {
                 new_code: opt_str(a, "newCode")?,
                 description: opt_str(a, "description")?,
                 parent_code: opt_str(a, "parent")?,
+                ..RoleUpdate::default()
             },
         )
         .await?;
