@@ -184,8 +184,22 @@ async fn authenticate(
     } else {
         Signed::Body(&members.0)
     };
-    let candidates =
-        signature::strings_to_sign(parts.method.as_str(), h, &signed_path(parts), signed);
+    let path = signed_path(parts);
+    let mut candidates = signature::strings_to_sign(parts.method.as_str(), h, &path, signed);
+    if is_get {
+        // The SDK signs parameters axios then leaves out of the URL (§3.1 case b): one set
+        // to `null` (signed `k=null`) or an empty array (signed `k=[]` or `k=`). The
+        // catalog names the method's query fields, so each absent one is tried in those
+        // forms; a forger gains nothing, the HMAC still needs the key.
+        for variant in absent_field_variants(parts.method.as_str(), parts.uri.path(), query) {
+            candidates.extend(signature::strings_to_sign(
+                parts.method.as_str(),
+                h,
+                &path,
+                Signed::Query(&variant),
+            ));
+        }
+    }
     core.pool_admin_by_signature(&SignedRequest {
         key_id,
         candidates: &candidates,
@@ -194,6 +208,33 @@ async fn authenticate(
         signed_at_ms: signed_at,
     })
     .await
+}
+
+/// The query with one declared-but-absent field added as the SDK would have signed it.
+fn absent_field_variants(
+    verb: &str,
+    path: &str,
+    query: &[(String, QueryValue)],
+) -> Vec<Vec<(String, QueryValue)>> {
+    let Some(method) = super::catalog::find(verb, path) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, ty) in &method.query {
+        if query.iter().any(|(k, _)| k == name) {
+            continue;
+        }
+        let forms: &[&str] = match ty {
+            super::catalog::QueryType::List => &["[]", "", "null"],
+            _ => &["null"],
+        };
+        for form in forms {
+            let mut v = query.to_vec();
+            v.push((name.clone(), QueryValue::One((*form).to_owned())));
+            out.push(v);
+        }
+    }
+    out
 }
 
 impl Mgmt {

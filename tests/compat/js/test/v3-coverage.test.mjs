@@ -23,6 +23,7 @@ const FAMILIES = [
 
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
+  // Users
   userFieldDecrypt: 'Tessera stores no field encrypted with a customer key',
   getUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
   resetUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
@@ -31,6 +32,51 @@ const NOT_SERVED = {
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
   setUsersMfaStatus: 'no per-user MFA trigger data in Tessera',
+  // Organizations & departments
+  updateOrganizationStatus: 'organizations and departments have no enabled/disabled state',
+  updateNodeStatus: 'organizations and departments have no enabled/disabled state',
+  getDepartmentSyncRelations: 'no sync center',
+  deleteDepartmentSyncRelations: 'no sync center',
+  createDepartmentTree: 'the catalog shape (children as strings, one member object) describes no tree',
+  getDepartmentAllApp: 'declared to answer a DepartmentDto: no defined meaning',
+  // Roles, resources
+  createAdminRole: 'no console administrator roles',
+  deleteAdminRolesBatch: 'no console administrator roles',
+  checkMutualExclusion: 'no mutual-exclusion rules between roles',
+  associateTenantResource: 'tenants do not own resources in Tessera',
+  // Applications
+  createAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', createAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', updateAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
+  listAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
+  deleteAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', deleteAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', assignAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
+  unassignAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccountAssignedTargets: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAssignedAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
+  detailAuthSubject: 'the meaning of its authType values is not defined',
+  updateApplicationMfaSettings: 'no MFA step in the core login, so nothing would obey it',
+  getMfaTriggerData: 'no MFA step in the core login',
+  userpollTenantConfig: 'no pool-level tenant or login-page configuration in the core', updateUserPoolTenantConfig: 'no pool-level tenant or login-page configuration in the core',
+  updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
+  listTenantApplications: 'no pool-level tenant or login-page configuration in the core', updateLoginPageConfig: 'no pool-level tenant or login-page configuration in the core',
+  // Messaging, whitelist
+  getEmailTemplates: 'emails are worded by tessera-notify; a stored template would change nothing sent',
+  updateEmailTemplate: 'emails are worded by tessera-notify; a stored template would change nothing sent',
+  previewEmailTemplate: 'emails are worded by tessera-notify; a stored template would change nothing sent',
+  addWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
+  listWhitelistsOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
+  deleteWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
+  // Tenants, members, identity providers
+  importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
+  sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
+  generateInviteTenantUserLink: 'tenant invitations: the invitations family is not served', listInviteTennatUserRecords: 'tenant invitations: the invitations family is not served',
+  sendInviteTenantUserEmail: 'tenant invitations: the invitations family is not served',
+  listMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
+  getMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', listTenantCooperators: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
+  getTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
+  getTenantCooperatorMenu: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
+  createTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', getTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
+  updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
+  getTenantByCode: 'tenants have no code in Tessera',
+  changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
+  extIdpConnStateByApps: 'connection state is pool-wide, not per application',
+  getWechatMpAccessTokenInfo: 'needs outbound calls to WeChat (issue 14 adds the WeChat client)',
 };
 
 async function answer(m) {
@@ -61,6 +107,7 @@ test('every method of the issue\'s families is served or listed with its reason'
   }
   console.log('v3 management methods served per family:');
   for (const [f, c] of Object.entries(counts)) console.log(`  ${f}: ${c.served}/${c.total}`);
+  if (unlisted.length) console.log('UNLISTED ' + JSON.stringify(unlisted));
   assert.deepEqual(unlisted, [], 'unserved methods missing from NOT_SERVED');
   assert.deepEqual(stale, [], 'NOT_SERVED lists methods that are served');
 });
@@ -71,6 +118,8 @@ test('the other families answer an envelope naming the method, never an HTML 404
   for (const m of others) {
     const body = await answer(m);
     assert.equal(body.statusCode, 501, `${m.method}: ${JSON.stringify(body)}`);
-    assert.match(body.message, new RegExp(m.method));
+    // Two SDK methods may share a verb and path (`pub` and `verifyEvent`): either name.
+    const names = catalog.filter(c => c.verb === m.verb && c.path === m.path).map(c => c.method);
+    assert.ok(names.some(n => body.message.includes(n)), `${m.method}: ${body.message}`);
   }
 });
