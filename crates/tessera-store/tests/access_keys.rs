@@ -236,6 +236,14 @@ async fn created_keys_stop_working_when_disabled_or_deleted(db: &TestDb) {
         matches!(e, Error::Signature(SignatureProblem::KeyDisabled)),
         "{e:?}"
     );
+    // Without the secret, a disabled key is as unknown as any other id.
+    let mut wrong = String::new();
+    let forged = signed_by(&key.id, "not-the-secret", &text, &mut wrong, "k-3");
+    let e = b.pool_admin_by_signature(&forged).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Signature(SignatureProblem::Invalid)),
+        "{e:?}"
+    );
     assert!(b.verify_management_token(&token, None, None).await.is_err());
     let e = b
         .issue_access_key_token(&key.id, &key.secret)

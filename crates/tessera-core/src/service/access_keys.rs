@@ -56,6 +56,9 @@ pub struct NewAccessKey {
 struct Key {
     pool: UserPool,
     secret: String,
+    /// A disabled key is refused, but only to a caller that proved it holds the secret:
+    /// anyone else learns nothing about which key ids exist.
+    enabled: bool,
 }
 
 impl Core {
@@ -77,6 +80,9 @@ impl Core {
         }
         if !matched {
             return Err(Error::Signature(SignatureProblem::Invalid));
+        }
+        if !key.enabled {
+            return Err(Error::Signature(SignatureProblem::KeyDisabled));
         }
         let nonce = req
             .nonce
@@ -104,11 +110,10 @@ impl Core {
     ) -> Result<super::admin::ManagementToken> {
         let key = match self.access_key_secret(key_id).await {
             Ok(k) => k,
-            Err(Error::Signature(SignatureProblem::KeyDisabled)) => return Err(Error::Forbidden),
             Err(Error::Signature(_)) => return Err(Error::Forbidden),
             Err(e) => return Err(e),
         };
-        if !ct_eq(key.secret.as_bytes(), secret.as_bytes()) {
+        if !key.enabled || !ct_eq(key.secret.as_bytes(), secret.as_bytes()) {
             return Err(Error::Forbidden);
         }
         let iat = clock::now_secs();
@@ -146,6 +151,9 @@ impl Core {
         })?;
         if key.pool.id != pool_id {
             return Err(Error::Forbidden);
+        }
+        if !key.enabled {
+            return Err(Error::TokenExpired);
         }
         Ok(key.secret)
     }
@@ -223,11 +231,15 @@ impl Core {
         Ok(())
     }
 
-    /// The pool's own key (its id and secret) or an enabled key created for the pool.
+    /// The pool's own key (its id and secret) or a key created for the pool.
     async fn access_key_secret(&self, key_id: &str) -> Result<Key> {
         if let Some(pool) = self.store.get_pool(key_id).await? {
             let secret = pool.secret.clone();
-            return Ok(Key { pool, secret });
+            return Ok(Key {
+                pool,
+                secret,
+                enabled: true,
+            });
         }
         // An application's programmatic account is a key of that application's client, not
         // of the pool's administrator: it is no key here.
@@ -239,9 +251,6 @@ impl Core {
         else {
             return Err(Error::Signature(SignatureProblem::Invalid));
         };
-        if !key.enabled {
-            return Err(Error::Signature(SignatureProblem::KeyDisabled));
-        }
         let pool = self
             .store
             .get_pool(&key.pool_id)
@@ -250,6 +259,7 @@ impl Core {
         Ok(Key {
             pool,
             secret: key.secret,
+            enabled: key.enabled,
         })
     }
 }
