@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManagementClient } from 'authing-node-sdk';
-import { TESSERA_URL, pool } from './helpers.mjs';
+import { TESSERA_URL, pool, rememberSecrets } from './helpers.mjs';
 import { v3, v3Key, data, refused, raw, signed } from './v3-helpers.mjs';
 
 const P = 'v3Sign';
@@ -73,6 +73,7 @@ test('token mode: a key buys a token carrying scoped_userpool_id, used with or w
     body: JSON.stringify({ accessKeyId: p.accessKeyId, accessKeySecret: p.accessKeySecret }),
   });
   const { access_token: token, expires_in: expiresIn } = data(t);
+  rememberSecrets(token);
   assert.equal(expiresIn, 7200);
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64').toString());
   assert.equal(claims.scoped_userpool_id, p.userPoolId);
