@@ -345,7 +345,40 @@ async fn base_field_labels(db: &TestDb) {
         .is_empty());
 }
 
+/// Each tenant gets a code at creation, unique per pool, found by `tenant_by_code` in its own
+/// pool only.
+async fn tenants_are_found_by_code(db: &TestDb) {
+    let fx = setup(db).await;
+    let new = |name: &str| NewTenant {
+        name: name.into(),
+        ..NewTenant::default()
+    };
+    let a = fx.core.create_tenant(&fx.pool, new("A")).await.unwrap();
+    let b = fx.core.create_tenant(&fx.pool, new("B")).await.unwrap();
+    assert_eq!(a.code.len(), 10);
+    assert_ne!(a.code, b.code);
+    let found = fx.core.tenant_by_code(&fx.pool, &a.code).await.unwrap();
+    assert_eq!(found.id, a.id);
+    assert_eq!(found.code, a.code);
+    let e = fx
+        .core
+        .tenant_by_code(&fx.other, &a.code)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::Tenant)), "{e:?}");
+    let e = fx.core.tenant_by_code(&fx.pool, "nope").await.unwrap_err();
+    assert!(matches!(e, Error::NotFound(Entity::Tenant)), "{e:?}");
+    // The code survives an update of everything else.
+    let patch = tessera_core::service::tenants::TenantPatch {
+        name: Some("A2".into()),
+        ..Default::default()
+    };
+    let after = fx.core.update_tenant(&fx.pool, &a.id, patch).await.unwrap();
+    assert_eq!(after.code, a.code);
+}
+
 backend_tests! {
+    tenant_codes => tenants_are_found_by_code;
     tenant_keywords_and_member_filters => keywords_and_filters;
     udf_batches => custom_field_batches;
     user_base_labels => base_field_labels;

@@ -9,6 +9,8 @@ pub struct Tenant {
     pub id: String,
     pub pool_id: String,
     pub name: String,
+    /// Unique per pool; generated when the tenant is created (`getTenantByCode`).
+    pub code: String,
     pub description: Option<String>,
     pub logo: Option<String>,
     /// Applications of the same pool the tenant uses, in the order given.

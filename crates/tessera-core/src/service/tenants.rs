@@ -180,6 +180,14 @@ impl Core {
             .ok_or(Error::NotFound(Entity::Tenant))
     }
 
+    /// `getTenantByCode`.
+    pub async fn tenant_by_code(&self, pool: &PoolAdmin, code: &str) -> Result<Tenant> {
+        self.store
+            .tenant_by_code(&pool.id, code)
+            .await?
+            .ok_or(Error::NotFound(Entity::Tenant))
+    }
+
     pub async fn list_tenants(&self, pool: &PoolAdmin, page: Page) -> Result<Paged<Tenant>> {
         self.store.list_tenants(&pool.id, None, page).await
     }
@@ -204,6 +212,9 @@ impl Core {
             id: ids::new_id(),
             pool_id: pool.id.clone(),
             name: required_text("name", &new.name)?,
+            // 40 random bits as hex: a collision within one pool is vanishingly unlikely,
+            // and the store's unique index refuses one rather than let a code name two.
+            code: ids::new_secret(5),
             description: optional_text("description", new.description)?,
             logo: optional_text("logo", new.logo)?,
             app_ids: dedup(new.app_ids),

@@ -20,6 +20,8 @@ pub trait TenantsStore: Send + Sync {
     async fn insert_tenant(&self, t: &Tenant) -> Result<()>;
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
+    /// The tenant of `pool_id` with this code (codes are unique per pool).
+    async fn tenant_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Tenant>>;
 
     /// The pool's tenants, oldest first (ties by id); with a keyword, only those whose name
     /// contains it (case-insensitive).

@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/list-tenants", get(list_tenants))
         .route("/api/v3/get-tenant", get(get_tenant))
         .route("/api/v3/get-tenant-little-info", get(get_tenant))
+        .route("/api/v3/get-tenant-by-code", get(get_tenant_by_code))
         .route("/api/v3/list-tenant-admin", post(list_tenant_admin))
         .route("/api/v3/set-tenant-admin", post(set_tenant_admin))
         .route("/api/v3/delete-tenant-admin", post(delete_tenant_admin))
@@ -109,7 +110,7 @@ fn tenant_dto(t: &Tenant, members_count: Option<i64>) -> Value {
         "creator": null,
         "sourceAppId": null,
         "source": null,
-        "code": null,
+        "code": t.code,
         "host": null,
         "enterpriseDomains": [],
         "creatorDetail": null,
@@ -322,6 +323,22 @@ async fn get_tenant(m: Mgmt) -> Reply {
         None
     };
     Ok(ok(m.lang, tenant_dto(&t, count)))
+}
+
+#[derive(Deserialize)]
+struct ByCode {
+    code: String,
+}
+
+/// `getTenantByCode`: the code Tessera generated when the tenant was created.
+async fn get_tenant_by_code(m: Mgmt) -> Reply {
+    let r: ByCode = m.args().map_err(|e| m.fail(e))?;
+    let t = m
+        .core()
+        .tenant_by_code(&m.admin, &r.code)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, tenant_dto(&t, None)))
 }
 
 // --- members -------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ use crate::rows::{col, flag, to_json};
 pub(super) type Tx<'a> = sqlx::Transaction<'a, sqlx::Any>;
 
 pub(super) const TENANT_COLUMNS: &str =
-    "id, pool_id, name, description, logo, app_ids, config, created_at, updated_at";
+    "id, pool_id, name, description, logo, app_ids, config, created_at, updated_at, code";
 
 const MEMBER_COLUMNS: &str = "m.tenant_id, m.user_id, m.is_admin, m.enabled, m.created_at";
 
@@ -48,6 +48,7 @@ pub(super) fn tenant(row: &AnyRow) -> Result<Tenant> {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
         name: col(row, "name")?,
+        code: col(row, "code")?,
         description: col(row, "description")?,
         logo: col(row, "logo")?,
         app_ids: json_col(row, "app_ids")?,
@@ -189,7 +190,7 @@ impl TenantsStore for SqlStore {
     async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
         atomically!(self, tx, {
             sqlx::query(&format!(
-                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             ))
             .bind(&t.id)
             .bind(&t.pool_id)
@@ -200,12 +201,27 @@ impl TenantsStore for SqlStore {
             .bind(to_json(&t.config)?)
             .bind(t.created_at)
             .bind(t.updated_at)
+            .bind(&t.code)
             .execute(&mut *tx)
             .await
             .map_err(db_err)?;
             check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
             Ok(())
         })
+    }
+
+    async fn tenant_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Tenant>> {
+        sqlx::query(&format!(
+            "SELECT {TENANT_COLUMNS} FROM tenants WHERE pool_id = $1 AND code = $2"
+        ))
+        .bind(pool_id)
+        .bind(code)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(tenant)
+        .transpose()
     }
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {

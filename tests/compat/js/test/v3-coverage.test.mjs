@@ -73,7 +73,6 @@ const NOT_SERVED = {
   getTenantCooperatorMenu: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   createTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', getTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
-  getTenantByCode: 'tenants have no code in Tessera',
   changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
   extIdpConnStateByApps: 'connection state is pool-wide, not per application',
   getWechatMpAccessTokenInfo: 'needs outbound calls to WeChat (issue 14 adds the WeChat client)',

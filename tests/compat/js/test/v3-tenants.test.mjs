@@ -473,5 +473,15 @@ test('methods Tessera does not serve answer a 501 naming them', async () => {
     { statusCode: 501, message: /importTenant/ });
   refused(await mc.changeExtIdpConnAssociationState({ id: 'x', association: true }),
     { statusCode: 501, message: /changeExtIdpConnAssociationState/ });
-  refused(await mc.getTenantByCode({ code: 'x' }), { statusCode: 501, message: /getTenantByCode/ });
+});
+
+test('getTenantByCode finds a tenant by the code it was given at creation, in its pool only', async () => {
+  const t = await newTenant();
+  assert.match(t.code, /^[0-9a-f]{10}$/);
+  const found = data(await mc.getTenantByCode({ code: t.code }));
+  assert.equal(found.tenantId, t.tenantId);
+  assert.equal(found.code, t.code);
+  refused(await mc.getTenantByCode({ code: 'no-such-code' }), { statusCode: 404 });
+  refused(await other.getTenantByCode({ code: t.code }), { statusCode: 404 });
+  refused(await mc.getTenantByCode({}), { statusCode: 400 });
 });
