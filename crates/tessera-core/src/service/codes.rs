@@ -239,14 +239,19 @@ impl Core {
         let (address, _) = identifiers::email(email)?;
         let target = CodeTarget::email(email)?;
         let code = self.new_code(pool, &target, scene).await?;
+        let valid_minutes = pool.settings.verify_code_expires_after / 60;
+        let custom = self
+            .custom_code_email(pool, scene, &address, &code, valid_minutes)
+            .await?;
         self.notifier
             .send_email(&EmailMessage {
                 pool_id: pool.id.clone(),
                 to: address,
                 code,
-                valid_minutes: pool.settings.verify_code_expires_after / 60,
+                valid_minutes,
                 scene: scene.to_owned(),
                 route: crate::service::pool_admin::email_route(pool),
+                custom,
             })
             .await
     }
