@@ -107,7 +107,7 @@ async fn templates_store_render_and_isolate(db: &TestDb) {
     {
         let mails = outbox.emails.lock().unwrap();
         let custom = mails[0].custom.as_ref().expect("the template words it");
-        assert_eq!(custom.subject, "Join Mine &amp; Co");
+        assert_eq!(custom.subject, "Join Mine & Co");
         let minutes = pool.settings.verify_code_expires_after / 60;
         assert_eq!(
             custom.html,
@@ -183,7 +183,7 @@ async fn templates_store_render_and_isolate(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(p.html, "123456/3");
-    assert_eq!(p.subject, "Join Mine &amp; Co");
+    assert_eq!(p.subject, "Join Mine & Co");
     assert_eq!(b.email_templates(&mine).await.unwrap(), before);
 }
 

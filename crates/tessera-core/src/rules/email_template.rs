@@ -11,6 +11,19 @@ pub type Vars<'a> = &'a [(&'a str, &'a str)];
 /// from users (an email address) and must never become markup. A `{{` with no closing `}}`
 /// stays as written.
 pub fn render(text: &str, vars: Vars<'_>) -> String {
+    substitute(text, vars, escape_into)
+}
+
+/// `text` with its variables replaced for a plain-text line (an email's subject): values are
+/// not HTML-escaped, since nothing reads the line as markup, but lose their control
+/// characters, so a value cannot break the line.
+pub fn render_line(text: &str, vars: Vars<'_>) -> String {
+    substitute(text, vars, |out, v| {
+        out.extend(v.chars().filter(|c| !c.is_control()));
+    })
+}
+
+fn substitute(text: &str, vars: Vars<'_>, put: impl Fn(&mut String, &str)) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
@@ -30,7 +43,7 @@ pub fn render(text: &str, vars: Vars<'_>) -> String {
             }
         }
         if let Some((_, v)) = vars.iter().find(|(k, _)| *k == name) {
-            escape_into(&mut out, v);
+            put(&mut out, v);
         }
         rest = &after[skip..];
     }
@@ -53,7 +66,7 @@ fn escape_into(out: &mut String, v: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::render;
+    use super::{render, render_line};
 
     #[test]
     fn substitutes_escapes_and_drops_unknowns() {
@@ -70,6 +83,15 @@ mod tests {
         assert_eq!(render("open {{code", &vars), "open {{code");
         assert_eq!(render("", &vars), "");
         assert_eq!(render("\u{e9}{{code}}", &vars), "\u{e9}123456");
+    }
+
+    #[test]
+    fn a_line_keeps_characters_but_not_line_breaks() {
+        let vars = [("name", "Mine & <Co>\r\nBcc: x")];
+        assert_eq!(
+            render_line("Join {{name}}", &vars),
+            "Join Mine & <Co>Bcc: x"
+        );
     }
 
     #[test]

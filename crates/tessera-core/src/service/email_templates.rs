@@ -13,7 +13,7 @@ use crate::model::email_template::{
 };
 use crate::model::UserPool;
 use crate::principal::PoolAdmin;
-use crate::rules::email_template::render;
+use crate::rules::email_template::{render, render_line};
 
 /// Bounds on what an administrator stores: a template is read on every email sent.
 const MAX_CONTENT_BYTES: usize = 64 * 1024;
@@ -78,8 +78,8 @@ fn check_content(v: &str) -> Result<()> {
     Ok(())
 }
 
-/// Renders `t` for one email. `code` and `minutes` are absent from emails without a code.
-fn render_template(
+/// Renders `t` for one email (a code email, or a preview with sample values).
+pub(crate) fn render_template(
     t: &EmailTemplate,
     pool: &UserPool,
     email: &str,
@@ -98,7 +98,7 @@ fn render_template(
         ("redirectTo", t.redirect_to.as_deref().unwrap_or("")),
     ];
     RenderedEmail {
-        subject: render(&t.subject, &vars),
+        subject: render_line(&t.subject, &vars),
         html: render(&t.content, &vars),
         // The sender is a display name: rendered like the rest but never escaped into
         // markup, since it goes into a header, where the mailer quotes it.
@@ -199,16 +199,13 @@ impl Core {
         ))
     }
 
-    /// The pool's enabled template for a code email of `scene`, rendered; `None` when the
-    /// built-in text applies.
-    pub(crate) async fn custom_code_email(
+    /// The pool's enabled template for a code email of `scene`, if any: read before the
+    /// code is made, so a failed read leaves no code behind that was never sent.
+    pub(crate) async fn enabled_code_template(
         &self,
         pool: &UserPool,
         scene: &str,
-        email: &str,
-        code: &str,
-        minutes: i64,
-    ) -> Result<Option<RenderedEmail>> {
+    ) -> Result<Option<EmailTemplate>> {
         let Some(kind) = EmailTemplateKind::for_scene(scene) else {
             return Ok(None);
         };
@@ -216,7 +213,6 @@ impl Core {
             .store
             .email_template(&pool.id, kind)
             .await?
-            .filter(|t| t.customize_enabled)
-            .map(|t| render_template(&t, pool, email, code, minutes)))
+            .filter(|t| t.customize_enabled))
     }
 }
