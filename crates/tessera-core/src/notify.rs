@@ -19,6 +19,9 @@ pub struct EmailMessage {
     pub scene: String,
     /// The pool's own SMTP server, when it configured one; else the deployment's.
     pub route: Option<EmailRoute>,
+    /// The subject and HTML body from the pool's enabled template for this email, rendered
+    /// by the core; `None` sends the provider's built-in text.
+    pub custom: Option<crate::model::email_template::RenderedEmail>,
 }
 
 /// A pool's own SMTP server.

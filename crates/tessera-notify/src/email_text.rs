@@ -46,6 +46,7 @@ mod tests {
             valid_minutes: 5,
             scene: scene.into(),
             route: None,
+            custom: None,
         }
     }
 

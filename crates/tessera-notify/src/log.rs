@@ -11,10 +11,16 @@ pub struct LogNotifier;
 #[async_trait]
 impl Notifier for LogNotifier {
     async fn send_email(&self, msg: &EmailMessage) -> Result<()> {
-        let text = crate::email_text::render(msg);
+        let (subject, body) = match &msg.custom {
+            Some(c) => (c.subject.clone(), c.html.clone()),
+            None => {
+                let text = crate::email_text::render(msg);
+                (text.subject.to_owned(), text.body)
+            }
+        };
         tracing::info!(
             target: "tessera::dev_delivery",
-            to = %msg.to, scene = %msg.scene, subject = %text.subject, text = %text.body,
+            to = %msg.to, scene = %msg.scene, subject = %subject, text = %body,
             "email not sent (no SMTP configured)"
         );
         Ok(())

@@ -1,5 +1,7 @@
+use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tessera_core::model::email_template::RenderedEmail;
 use tessera_core::notify::EmailMessage;
 use tessera_core::{Error, Result};
 
@@ -41,10 +43,36 @@ impl SmtpMailer {
         Ok(SmtpMailer { transport, from })
     }
 
-    /// Sends a verification-code email in this crate's words ([`email_text::render`]).
+    /// Sends a verification-code email: the pool's template as the core rendered it, or
+    /// else this crate's words ([`email_text::render`]).
     pub async fn send(&self, msg: &EmailMessage) -> Result<()> {
+        if let Some(custom) = &msg.custom {
+            return self.send_custom(&msg.to, custom).await;
+        }
         let text = email_text::render(msg);
         self.send_text(&msg.to, text.subject, text.body).await
+    }
+
+    /// Sends a pool's rendered template as HTML. Its sender is a display name: the address
+    /// stays this mailer's, which the SMTP server accepts mail from.
+    async fn send_custom(&self, to: &str, custom: &RenderedEmail) -> Result<()> {
+        let to = to.parse::<Mailbox>().map_err(|_| Error::InvalidEmail)?;
+        let from = match custom.sender.trim() {
+            "" => self.from.clone(),
+            name => Mailbox::new(Some(name.to_owned()), self.from.email.clone()),
+        };
+        let email = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(custom.subject.as_str())
+            .header(ContentType::TEXT_HTML)
+            .body(custom.html.clone())
+            .map_err(|e| Error::Internal(format!("building email: {e}")))?;
+        self.transport
+            .send(email)
+            .await
+            .map_err(|e| Error::Internal(format!("SMTP delivery failed: {e}")))?;
+        Ok(())
     }
 
     /// Sends one plain-text email.

@@ -71,6 +71,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         Sql::Both(include_str!("../migrations/0013_resource_names.sql")),
     ),
     (
+        14,
+        Sql::Both(include_str!("../migrations/0014_email_templates.sql")),
+    ),
+    (
         16,
         Sql::Both(include_str!("../migrations/0016_tenant_codes.sql")),
     ),

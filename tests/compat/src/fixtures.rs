@@ -201,6 +201,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Risk",
         "v3Audit",
         "v3Posts",
+        "v3Templates",
         // `v3-sweep.test.mjs` sends every served method malformed parameters.
         "v3Sweep",
     ] {

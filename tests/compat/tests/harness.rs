@@ -49,6 +49,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             valid_minutes: 5,
             scene: "LOGIN_VERIFY_CODE".into(),
             route: None,
+            custom: None,
         })
         .await
         .expect("send email");

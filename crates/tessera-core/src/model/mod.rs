@@ -4,6 +4,7 @@ pub mod application;
 pub mod audit;
 pub mod directory;
 pub mod directory_admin;
+pub mod email_template;
 pub mod keys;
 pub mod pool;
 pub mod post;

@@ -2,6 +2,7 @@
 //! pool's allowed origins, an application's OAuth/OIDC client settings.
 
 pub mod client_settings;
+pub mod email_template;
 pub mod identifiers;
 pub mod origins;
 pub mod password_strength;

@@ -238,15 +238,27 @@ impl Core {
         }
         let (address, _) = identifiers::email(email)?;
         let target = CodeTarget::email(email)?;
+        let template = self.enabled_code_template(pool, scene).await?;
         let code = self.new_code(pool, &target, scene).await?;
+        let valid_minutes = pool.settings.verify_code_expires_after / 60;
+        let custom = template.map(|t| {
+            crate::service::email_templates::render_template(
+                &t,
+                pool,
+                &address,
+                &code,
+                valid_minutes,
+            )
+        });
         self.notifier
             .send_email(&EmailMessage {
                 pool_id: pool.id.clone(),
                 to: address,
                 code,
-                valid_minutes: pool.settings.verify_code_expires_after / 60,
+                valid_minutes,
                 scene: scene.to_owned(),
                 route: crate::service::pool_admin::email_route(pool),
+                custom,
             })
             .await
     }

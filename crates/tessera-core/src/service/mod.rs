@@ -14,6 +14,7 @@ mod core;
 pub mod directory;
 pub mod directory_admin;
 pub mod directory_batches;
+pub mod email_templates;
 pub mod guard;
 pub mod import;
 pub mod keys;

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
+use crate::model::email_template::{EmailTemplate, EmailTemplateKind};
 
 /// One whitelist entry as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,4 +76,15 @@ pub trait PoolAdminStore: Send + Sync {
     ) -> Result<bool>;
     /// Removes one key of the pool; `false` if there was none.
     async fn delete_pool_access_key(&self, pool_id: &str, id: &str) -> Result<bool>;
+
+    /// The pool's stored email templates (kinds never customized are absent).
+    async fn email_templates(&self, pool_id: &str) -> Result<Vec<EmailTemplate>>;
+    async fn email_template(
+        &self,
+        pool_id: &str,
+        kind: EmailTemplateKind,
+    ) -> Result<Option<EmailTemplate>>;
+    /// Inserts or replaces the pool's template of `t.kind`: the wire's update names every
+    /// field of a template, so its row is written whole, and no other row is touched.
+    async fn put_email_template(&self, pool_id: &str, t: &EmailTemplate) -> Result<()>;
 }

@@ -7,9 +7,7 @@
 //! `sendgrid`) name APIs or hosts Tessera does not speak to. The SMTP password never leaves
 //! the server: it is answered as `***`, as the v2 pool detail masks it.
 //!
-//! Email templates (`getEmailTemplates`, `updateEmailTemplate`, `previewEmailTemplate`)
-//! are not served: Tessera's emails are worded by `tessera-notify` and a stored template
-//! would change nothing that is sent.
+//! Email templates are served by `email_templates.rs`.
 
 use axum::routing::{get, post};
 use axum::Router;

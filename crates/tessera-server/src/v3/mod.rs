@@ -16,6 +16,7 @@ mod authz;
 mod call;
 mod catalog;
 mod directory_dto;
+mod email_templates;
 mod envelope;
 mod ext_idp;
 mod groups;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .merge(access_keys::routes())
         .merge(security::routes())
         .merge(messaging::routes())
+        .merge(email_templates::routes())
         .merge(whitelist::routes())
         .merge(roles::routes())
         .merge(groups::routes())

@@ -1,8 +1,9 @@
 //! [`PoolAdminStore`] on SQL.
 
 use async_trait::async_trait;
+use tessera_core::model::email_template::{EmailTemplate, EmailTemplateKind, TemplateEngine};
 use tessera_core::store::pool_admin::{EnvVar, PoolAccessKey, PoolAdminStore, WhitelistEntry};
-use tessera_core::{clock, Result};
+use tessera_core::{clock, Error, Result};
 
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag};
@@ -20,6 +21,30 @@ fn pool_key(row: &sqlx::any::AnyRow) -> Result<PoolAccessKey> {
         user_id: col(row, "user_id")?,
         created_at,
         updated_at: updated_at.unwrap_or(created_at),
+    })
+}
+
+const TEMPLATE_COLUMNS: &str = "type, customize_enabled, name, subject, sender, content, \
+     expires_in, redirect_to, tpl_engine, updated_at";
+
+fn email_template(row: &sqlx::any::AnyRow) -> Result<EmailTemplate> {
+    let kind: String = col(row, "type")?;
+    let engine: String = col(row, "tpl_engine")?;
+    Ok(EmailTemplate {
+        kind: EmailTemplateKind::parse(&kind)
+            .ok_or_else(|| Error::Storage(format!("column type: unknown {kind:?}")))?,
+        customize_enabled: flag(row, "customize_enabled")?,
+        name: col(row, "name")?,
+        subject: col(row, "subject")?,
+        sender: col(row, "sender")?,
+        content: col(row, "content")?,
+        expires_in: col(row, "expires_in")?,
+        redirect_to: col(row, "redirect_to")?,
+        engine: match engine.as_str() {
+            "handlebar" => TemplateEngine::Handlebar,
+            _ => return Err(Error::Storage(format!("column tpl_engine: {engine:?}"))),
+        },
+        updated_at: col(row, "updated_at")?,
     })
 }
 
@@ -238,5 +263,62 @@ impl PoolAdminStore for SqlStore {
         .map_err(db_err)?
         .rows_affected();
         Ok(n > 0)
+    }
+
+    async fn email_templates(&self, pool_id: &str) -> Result<Vec<EmailTemplate>> {
+        sqlx::query(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM email_templates WHERE pool_id = $1 ORDER BY type"
+        ))
+        .bind(pool_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(email_template)
+        .collect()
+    }
+
+    async fn email_template(
+        &self,
+        pool_id: &str,
+        kind: EmailTemplateKind,
+    ) -> Result<Option<EmailTemplate>> {
+        sqlx::query(&format!(
+            "SELECT {TEMPLATE_COLUMNS} FROM email_templates WHERE pool_id = $1 AND type = $2"
+        ))
+        .bind(pool_id)
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(email_template)
+        .transpose()
+    }
+
+    async fn put_email_template(&self, pool_id: &str, t: &EmailTemplate) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO email_templates (pool_id, type, customize_enabled, name, subject, \
+             sender, content, expires_in, redirect_to, tpl_engine, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (pool_id, type) DO UPDATE SET customize_enabled = $3, name = $4, \
+             subject = $5, sender = $6, content = $7, expires_in = $8, redirect_to = $9, \
+             tpl_engine = $10, updated_at = $11",
+        )
+        .bind(pool_id)
+        .bind(t.kind.as_str())
+        .bind(i64::from(t.customize_enabled))
+        .bind(&t.name)
+        .bind(&t.subject)
+        .bind(&t.sender)
+        .bind(&t.content)
+        .bind(t.expires_in)
+        .bind(t.redirect_to.as_deref())
+        .bind(t.engine.as_str())
+        .bind(t.updated_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
     }
 }

@@ -56,9 +56,6 @@ const NOT_SERVED = {
   updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
   listTenantApplications: 'no pool-level tenant or login-page configuration in the core', updateLoginPageConfig: 'no pool-level tenant or login-page configuration in the core',
   // Messaging, whitelist
-  getEmailTemplates: 'emails are worded by tessera-notify; a stored template would change nothing sent',
-  updateEmailTemplate: 'emails are worded by tessera-notify; a stored template would change nothing sent',
-  previewEmailTemplate: 'emails are worded by tessera-notify; a stored template would change nothing sent',
   addWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
   listWhitelistsOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
   deleteWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',

@@ -367,8 +367,6 @@ test('whitelist: bad inputs are refused and add nothing', async () => {
 
 test('methods of these families Tessera does not serve answer a 501 envelope naming them', async () => {
   for (const [name, call] of [
-    ['getEmailTemplates', () => mc.getEmailTemplates()],
-    ['updateEmailTemplate', () => mc.updateEmailTemplate({ type: 'WELCOME_EMAIL', customizeEnabled: true, name: 'n', subject: 's', sender: 'x', content: 'c' })],
     ['addWhitelistOfApp', () => mc.addWhitelistOfApp({ appId: pool(P).appId, type: 'EMAIL', list: ['a@b.c'] })],
     ['listWhitelistsOfApp', () => mc.listWhitelistsOfApp({ appId: pool(P).appId, type: 'EMAIL' })],
   ]) {
