@@ -70,6 +70,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         13,
         Sql::Both(include_str!("../migrations/0013_resource_names.sql")),
     ),
+    (
+        15,
+        Sql::Both(include_str!("../migrations/0015_app_whitelist.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.
