@@ -201,6 +201,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Risk",
         "v3Audit",
         "v3Posts",
+        "v3AppWhitelist",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

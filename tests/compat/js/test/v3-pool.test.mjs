@@ -369,8 +369,6 @@ test('methods of these families Tessera does not serve answer a 501 envelope nam
   for (const [name, call] of [
     ['getEmailTemplates', () => mc.getEmailTemplates()],
     ['updateEmailTemplate', () => mc.updateEmailTemplate({ type: 'WELCOME_EMAIL', customizeEnabled: true, name: 'n', subject: 's', sender: 'x', content: 'c' })],
-    ['addWhitelistOfApp', () => mc.addWhitelistOfApp({ appId: pool(P).appId, type: 'EMAIL', list: ['a@b.c'] })],
-    ['listWhitelistsOfApp', () => mc.listWhitelistsOfApp({ appId: pool(P).appId, type: 'EMAIL' })],
   ]) {
     const r = refused(await call(), { statusCode: 501 });
     assert.match(r.message, new RegExp(name));
