@@ -7,7 +7,9 @@
 // 'v3Sign' is only used to show another pool reaches nothing here and is never written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PASSWORD, client, mgmt, pool, rand, rejectsWith, uniqueEmail, uniqueUsername } from './helpers.mjs';
+import {
+  PASSWORD, client, cnPhone, mgmt, pool, rand, rejectsWith, smsCode, uniqueEmail, uniqueUsername,
+} from './helpers.mjs';
 import { v3, data, refused } from './v3-helpers.mjs';
 
 const P = 'v3AppWhitelist';
@@ -98,6 +100,21 @@ test('app whitelist: usernames are a list of their own', async () => {
     data(await mc.deleteWhitelistOfApp({ appId: APP, type: 'USERNAME', list: [name] }));
   }
   assert.deepEqual(await values('USERNAME'), []);
+});
+
+test('app whitelist: a phone-code login that would create a user obeys the phone list', async () => {
+  const listed = cnPhone();
+  const stranger = cnPhone();
+  data(await mc.addWhitelistOfApp({ appId: APP, type: 'PHONE', list: [listed] }));
+  try {
+    const c = through(APP);
+    await rejectsWith(c.loginByPhoneCode(stranger, await smsCode(c, stranger)), NOT_WHITELISTED, 'not listed');
+    const u = await c.loginByPhoneCode(listed, await smsCode(c, listed));
+    assert.equal(u.phone, listed);
+  } finally {
+    data(await mc.deleteWhitelistOfApp({ appId: APP, type: 'PHONE', list: [listed] }));
+  }
+  assert.deepEqual(await values('PHONE'), []);
 });
 
 test('app whitelist: bad inputs and other pools are refused and write nothing', async () => {
