@@ -75,6 +75,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         Sql::Both(include_str!("../migrations/0014_email_templates.sql")),
     ),
     (
+        15,
+        Sql::Both(include_str!("../migrations/0015_app_whitelist.sql")),
+    ),
+    (
         16,
         Sql::Both(include_str!("../migrations/0016_tenant_codes.sql")),
     ),

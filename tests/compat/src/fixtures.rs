@@ -204,6 +204,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Templates",
         // `v3-sweep.test.mjs` sends every served method malformed parameters.
         "v3Sweep",
+        "v3AppWhitelist",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

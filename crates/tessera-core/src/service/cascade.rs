@@ -9,9 +9,9 @@
 //! memberships and its subtree; an organization takes every node and its own custom data; a
 //! namespace takes its roles (as a role deletion), policies (with their assignments),
 //! grants and resources; a resource takes the grants on it and on its instances. An
-//! application takes its agreements, access rules, access keys and its own namespace (code =
-//! application id) with its contents, and leaves the tenants that used it; a tenant takes its
-//! members and providers (with their connections), and its organizations stop naming it; a
+//! application takes its agreements, access rules, access keys, registration whitelist
+//! entries and its own namespace (code = application id) with its contents, and leaves the
+//! tenants that used it; a tenant takes its members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
 //! user takes what names it, its risk-list entries and its sub-accounts (with what names
 //! them and their entries). A post takes its links to users and departments; a user
@@ -164,6 +164,7 @@ pub(crate) async fn delete_app(
         AppRows::Agreements,
         AppRows::AccessRules,
         AppRows::AccessKeys,
+        AppRows::Whitelist,
     ] {
         tx.delete_app_rows(pool_id, app_id, rows).await?;
     }

@@ -187,14 +187,14 @@ impl Core {
                 let target = CodeTarget::phone(pool, &phone, country_code.as_deref())?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target, &opts.client, &ip)
+                self.code_login_user(pool, app, &target, &opts.client, &ip)
                     .await?
             }
             Credential::EmailCode { email, code } => {
                 let target = CodeTarget::email(&email)?;
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
-                self.code_login_user(pool, &target, &opts.client, &ip)
+                self.code_login_user(pool, app, &target, &opts.client, &ip)
                     .await?
             }
         };
@@ -313,6 +313,7 @@ impl Core {
     async fn code_login_user(
         &self,
         pool: &UserPool,
+        app: Option<&Application>,
         target: &CodeTarget,
         client: &LoginContext,
         ip: &IpStanding,
@@ -351,7 +352,7 @@ impl Core {
                 country_code,
                 number,
             } => {
-                self.check_whitelist(pool, None, None, Some((country_code, number)))
+                self.check_whitelist(pool, app, None, None, Some((country_code, number)))
                     .await?;
                 new.phone = Some(number.clone());
                 new.phone_country_code = Some(country_code.clone());
@@ -359,7 +360,8 @@ impl Core {
                 new.register_source = vec!["basic:phone-code".into()];
             }
             CodeTarget::Email(email) => {
-                self.check_whitelist(pool, None, Some(email), None).await?;
+                self.check_whitelist(pool, app, None, Some(email), None)
+                    .await?;
                 new.email = Some(email.clone());
                 new.email_verified = Some(true);
                 new.register_source = vec!["basic:email-code".into()];

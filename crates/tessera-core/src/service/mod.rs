@@ -5,6 +5,7 @@ pub mod account;
 pub mod acl_admin;
 pub mod admin;
 pub mod app_settings;
+pub mod app_whitelist;
 pub mod apps_admin;
 pub mod audit;
 pub mod authn;

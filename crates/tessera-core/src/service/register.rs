@@ -131,6 +131,7 @@ impl Core {
         };
         self.check_whitelist(
             pool,
+            app,
             new.username.as_deref(),
             new.email.as_deref(),
             phone_pair,

@@ -3,8 +3,9 @@
 use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::model::{PoolSettings, UserPool};
+use crate::model::{Application, PoolSettings, UserPool};
 use crate::rules::identifiers;
+use crate::store::apps::AppListMatch;
 
 /// The kinds of whitelist entries (`domain-notes.md` §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,39 +108,54 @@ impl Core {
             .await
     }
 
-    /// Refuses a self-service registration whose identifier the pool's enabled whitelist
-    /// does not list. Administrators' creations never come through here.
+    /// Refuses a self-service registration whose identifier a list that applies does not
+    /// hold. Administrators' creations never come through here.
+    ///
+    /// The rule, per type of identifier the registration carries: the pool's list applies
+    /// when the pool's switch for that type is on; the application's list (when the
+    /// registration comes through an application) applies when it has at least one entry
+    /// of that type (`service::app_whitelist`). Every list that applies must hold the
+    /// identifier; with none applying, the identifier is free to register.
     pub(crate) async fn check_whitelist(
         &self,
         pool: &UserPool,
+        app: Option<&Application>,
         username: Option<&str>,
         email: Option<&str>,
         phone: Option<(&str, &str)>,
     ) -> Result<()> {
         let w = pool.settings.whitelist;
-        let mut checks: Vec<(WhitelistType, String)> = Vec::new();
-        if w.username_enabled {
-            if let Some(u) = username {
-                checks.push((WhitelistType::Username, u.to_owned()));
-            }
+        let mut checks: Vec<(WhitelistType, bool, String)> = Vec::new();
+        if let Some(u) = username {
+            checks.push((WhitelistType::Username, w.username_enabled, u.to_owned()));
         }
-        if w.email_enabled {
-            if let Some(e) = email {
-                checks.push((WhitelistType::Email, identifiers::email_key(e)));
-            }
+        if let Some(e) = email {
+            checks.push((
+                WhitelistType::Email,
+                w.email_enabled,
+                identifiers::email_key(e),
+            ));
         }
-        if w.phone_enabled {
-            if let Some((cc, n)) = phone {
-                checks.push((WhitelistType::Phone, format!("{cc} {n}")));
-            }
+        if let Some((cc, n)) = phone {
+            checks.push((WhitelistType::Phone, w.phone_enabled, format!("{cc} {n}")));
         }
-        for (kind, key) in checks {
-            if !self
-                .store
-                .is_whitelisted(&pool.id, kind.as_str(), &key)
-                .await?
+        for (kind, pool_enabled, key) in checks {
+            if pool_enabled
+                && !self
+                    .store
+                    .is_whitelisted(&pool.id, kind.as_str(), &key)
+                    .await?
             {
                 return Err(Error::NotWhitelisted);
+            }
+            if let Some(app) = app {
+                let standing = self
+                    .store
+                    .app_whitelist_match(&pool.id, &app.id, kind.as_str(), &key)
+                    .await?;
+                if standing == AppListMatch::NotListed {
+                    return Err(Error::NotWhitelisted);
+                }
             }
         }
         Ok(())

@@ -1,5 +1,5 @@
 //! Storage of the applications aggregate: a pool's applications (with their `config`
-//! documents and secrets) and their sign-in agreements. Signing keys and the pool's access
+//! documents and secrets), their sign-in agreements and their registration whitelists. Signing keys and the pool's access
 //! key stay with [`super::Store`], on the request path.
 //!
 //! Every method takes the pool it acts in and treats a row of another pool as absent, so a
@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::model::tenant::Agreement;
 use crate::model::{Application, OidcSettings};
 use crate::service::paging::{Page, Paged};
+use crate::store::pool_admin::WhitelistEntry;
 
 #[async_trait]
 pub trait AppsStore: Send + Sync {
@@ -74,6 +75,35 @@ pub trait AppsStore: Send + Sync {
     ) -> Result<Agreement>;
 
     async fn delete_agreement(&self, pool_id: &str, app_id: &str, id: i64) -> Result<()>;
+
+    // --- registration whitelists ------------------------------------------------------
+
+    /// The entries of one of the application's lists (`kind`: `USERNAME`, `EMAIL` or
+    /// `PHONE`), oldest first.
+    async fn app_whitelist(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+    ) -> Result<Vec<WhitelistEntry>>;
+
+    /// Where a normalised key stands with one of the application's lists.
+    async fn app_whitelist_match(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<AppListMatch>;
+}
+
+/// Where a value stands with one of an application's whitelists: an empty list restricts
+/// nothing, so "no list" and "not listed" are different answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppListMatch {
+    NoList,
+    Listed,
+    NotListed,
 }
 
 /// An application and its `config` document (settings kept as JSON keys).
@@ -110,6 +140,8 @@ pub enum AppRows {
     Agreements,
     AccessRules,
     AccessKeys,
+    /// Its registration whitelist entries, of every type.
+    Whitelist,
 }
 
 /// The applications aggregate inside a unit of work (see `service::cascade`).
@@ -137,6 +169,25 @@ pub trait AppsTx: Send {
     /// [`crate::Error::Duplicate`].
     async fn insert_agreement(&mut self, a: &Agreement) -> Result<()>;
     /// The ids of the application's agreements, in no particular order.
+    /// Adds `(value, normalised key)` entries to one of the application's lists; keys
+    /// already listed are kept as they are.
+    async fn add_app_whitelist(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        entries: &[(String, String)],
+        at: i64,
+    ) -> Result<()>;
+    /// Removes the entries with these normalised keys; absent ones are ignored.
+    async fn remove_app_whitelist(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        keys: &[String],
+    ) -> Result<()>;
+
     async fn agreement_ids(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<i64>>;
     async fn set_agreement_order(
         &mut self,

@@ -7,9 +7,11 @@
 //! `WhitelistListRespDto` declares one `WhitelistRespDto`, but a list has many entries:
 //! every answer is the list's entries, `[{value, createdAt}]`, oldest first.
 //!
-//! The per-application lists (`addWhitelistOfApp`, …) are not served: registration in
-//! Tessera is a pool rule, and an application-level list would need its own storage and
-//! rule.
+//! The per-application lists (`addWhitelistOfApp`, `listWhitelistsOfApp`,
+//! `deleteWhitelistOfApp`) are an application's own lists, over `service::app_whitelist`:
+//! an application with entries of a type admits only those values to register through it,
+//! on top of the pool's enforced list. They answer like the pool's: the list after an add,
+//! `{success}` after a delete. An application of another pool is not found.
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -27,6 +29,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/add-whitelist", post(add))
         .route("/api/v3/list-whitelist", get(list))
         .route("/api/v3/delete-whitelist", post(delete))
+        .route("/api/v3/add-whitelist-of-app", post(add_of_app))
+        .route("/api/v3/list-whitelist-of-app", get(list_of_app))
+        .route("/api/v3/delete-whitelist-of-app", post(delete_of_app))
 }
 
 /// `type`: `USERNAME`, `EMAIL` or `PHONE`; anything else is refused by serde, naming the
@@ -105,6 +110,71 @@ async fn delete(m: Mgmt) -> Reply {
     }
     m.core()
         .remove_whitelist(&m.admin, r.kind.into(), &r.list)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}
+
+// --- one application's lists ---------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AppEditRequest {
+    app_id: String,
+    #[serde(rename = "type")]
+    kind: Kind,
+    #[serde(default)]
+    list: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AppListRequest {
+    app_id: String,
+    #[serde(rename = "type")]
+    kind: Kind,
+}
+
+async fn app_entries(m: &Mgmt, app_id: &str, kind: WhitelistType) -> Reply {
+    let list = m
+        .core()
+        .app_whitelist(&m.admin, app_id, kind)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let dto: Vec<Value> = list
+        .iter()
+        .map(|e| json!({ "value": e.value, "createdAt": iso8601(e.created_at) }))
+        .collect();
+    Ok(ok(m.lang, dto))
+}
+
+/// Adds entries to the application's list (all or none); answers that list.
+async fn add_of_app(m: Mgmt) -> Reply {
+    let r: AppEditRequest = m.args().map_err(|e| m.fail(e))?;
+    let kind = WhitelistType::from(r.kind);
+    // An empty add would change nothing, and is more likely a caller's mistake.
+    if r.list.is_empty() {
+        return Err(m.fail(tessera_core::Error::MissingParameter("list")));
+    }
+    m.core()
+        .add_app_whitelist(&m.admin, &r.app_id, kind, &r.list)
+        .await
+        .map_err(|e| m.fail(e))?;
+    app_entries(&m, &r.app_id, kind).await
+}
+
+async fn list_of_app(m: Mgmt) -> Reply {
+    let r: AppListRequest = m.args().map_err(|e| m.fail(e))?;
+    app_entries(&m, &r.app_id, r.kind.into()).await
+}
+
+async fn delete_of_app(m: Mgmt) -> Reply {
+    let r: AppEditRequest = m.args().map_err(|e| m.fail(e))?;
+    if r.list.is_empty() {
+        return Err(m.fail(tessera_core::Error::MissingParameter("list")));
+    }
+    m.core()
+        .remove_app_whitelist(&m.admin, &r.app_id, r.kind.into(), &r.list)
         .await
         .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))

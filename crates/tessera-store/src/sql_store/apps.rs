@@ -9,8 +9,9 @@ use tessera_core::model::tenant::Agreement;
 use tessera_core::model::Application;
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::apps::{
-    AgreementFields, AppFields, AppRows, AppWithConfig, AppsStore, AppsTx,
+    AgreementFields, AppFields, AppListMatch, AppRows, AppWithConfig, AppsStore, AppsTx,
 };
+use tessera_core::store::pool_admin::WhitelistEntry;
 use tessera_core::{Entity, Error, Result};
 
 use super::statement::{targeted_update, SetValue, Sql};
@@ -268,6 +269,75 @@ impl AppsStore for SqlStore {
         }
         Ok(())
     }
+
+    async fn app_whitelist(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+    ) -> Result<Vec<WhitelistEntry>> {
+        sqlx::query(
+            "SELECT value, created_at, updated_at FROM app_whitelist_entries \
+             WHERE pool_id = $1 AND app_id = $2 AND type = $3 ORDER BY created_at, value_key",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| {
+            Ok(WhitelistEntry {
+                value: col(r, "value")?,
+                created_at: col(r, "created_at")?,
+                updated_at: col(r, "updated_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn app_whitelist_match(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<AppListMatch> {
+        // The key's own row first (the primary key); only a miss asks whether the list has
+        // any entry at all, one row of the same index.
+        let listed = sqlx::query(
+            "SELECT 1 AS one FROM app_whitelist_entries \
+             WHERE pool_id = $1 AND app_id = $2 AND type = $3 AND value_key = $4",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .bind(kind)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .is_some();
+        if listed {
+            return Ok(AppListMatch::Listed);
+        }
+        let any = sqlx::query(
+            "SELECT 1 AS one FROM app_whitelist_entries \
+             WHERE pool_id = $1 AND app_id = $2 AND type = $3 LIMIT 1",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .bind(kind)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .is_some();
+        Ok(if any {
+            AppListMatch::NotListed
+        } else {
+            AppListMatch::NoList
+        })
+    }
 }
 
 #[async_trait]
@@ -331,6 +401,7 @@ impl AppsTx for SqlWriteTx {
             AppRows::Agreements => "app_agreements",
             AppRows::AccessRules => "app_access_policies",
             AppRows::AccessKeys => "access_keys",
+            AppRows::Whitelist => "app_whitelist_entries",
         };
         self.delete_in(table, "app_id", pool_id, &[app_id.to_owned()])
             .await
@@ -341,6 +412,56 @@ impl AppsTx for SqlWriteTx {
         self.delete_in("applications", "id", pool_id, &[app_id.to_owned()])
             .await
             .map(drop)
+    }
+
+    async fn add_app_whitelist(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        entries: &[(String, String)],
+        at: i64,
+    ) -> Result<()> {
+        for (value, key) in entries {
+            sqlx::query(
+                "INSERT INTO app_whitelist_entries (pool_id, app_id, type, value, value_key, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+                 ON CONFLICT (pool_id, app_id, type, value_key) DO NOTHING",
+            )
+            .bind(pool_id)
+            .bind(app_id)
+            .bind(kind)
+            .bind(value)
+            .bind(key)
+            .bind(at)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn remove_app_whitelist(
+        &mut self,
+        pool_id: &str,
+        app_id: &str,
+        kind: &str,
+        keys: &[String],
+    ) -> Result<()> {
+        for key in keys {
+            sqlx::query(
+                "DELETE FROM app_whitelist_entries WHERE pool_id = $1 AND app_id = $2 \
+                 AND type = $3 AND value_key = $4",
+            )
+            .bind(pool_id)
+            .bind(app_id)
+            .bind(kind)
+            .bind(key)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
     }
 
     async fn last_agreement_order(&mut self, pool_id: &str, app_id: &str) -> Result<i64> {

@@ -55,10 +55,6 @@ const NOT_SERVED = {
   userpollTenantConfig: 'no pool-level tenant or login-page configuration in the core', updateUserPoolTenantConfig: 'no pool-level tenant or login-page configuration in the core',
   updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
   listTenantApplications: 'no pool-level tenant or login-page configuration in the core', updateLoginPageConfig: 'no pool-level tenant or login-page configuration in the core',
-  // Messaging, whitelist
-  addWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
-  listWhitelistsOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
-  deleteWhitelistOfApp: 'registration whitelists are per pool; a per-app list needs its own rule',
   // Tenants, members, identity providers
   importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
   sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',

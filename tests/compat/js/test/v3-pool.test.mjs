@@ -364,13 +364,3 @@ test('whitelist: bad inputs are refused and add nothing', async () => {
   data(await mc.deleteWhitelist({ type: 'PHONE', list: [phone] }));
   assert.ok(!data(await mc.listWhitelists({ type: 'PHONE' })).some(e => e.value === phone));
 });
-
-test('methods of these families Tessera does not serve answer a 501 envelope naming them', async () => {
-  for (const [name, call] of [
-    ['addWhitelistOfApp', () => mc.addWhitelistOfApp({ appId: pool(P).appId, type: 'EMAIL', list: ['a@b.c'] })],
-    ['listWhitelistsOfApp', () => mc.listWhitelistsOfApp({ appId: pool(P).appId, type: 'EMAIL' })],
-  ]) {
-    const r = refused(await call(), { statusCode: 501 });
-    assert.match(r.message, new RegExp(name));
-  }
-});
