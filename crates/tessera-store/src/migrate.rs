@@ -82,6 +82,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         16,
         Sql::Both(include_str!("../migrations/0016_tenant_codes.sql")),
     ),
+    (
+        17,
+        Sql::Both(include_str!("../migrations/0017_node_status.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -1267,7 +1267,67 @@ async fn coded_orgs_and_department_sets(db: &TestDb) {
     }
 }
 
+/// A department's enabled status: new nodes are enabled; disabling one is a targeted write
+/// (a rename of the same node in between survives), touches no other node, and another
+/// pool's administrator cannot reach it.
+async fn node_status_is_a_targeted_write(db: &TestDb) {
+    let fx = setup(db).await;
+    let tree = fx
+        .core
+        .create_coded_org(&fx.admin, node("Corp", Some("corp")), None)
+        .await
+        .unwrap();
+    let org = tree.record.org.id.clone();
+    let root = tree.root().unwrap().node.id.clone();
+    let a = fx
+        .core
+        .add_org_node(&fx.admin, &org, None, node("A", Some("a")))
+        .await
+        .unwrap();
+    assert!(a.node.enabled && tree.root().unwrap().node.enabled);
+    let a = a.node.id;
+    let rename = NodeUpdate {
+        name: Some("A renamed".into()),
+        ..NodeUpdate::default()
+    };
+    fx.core.update_org_node(&fx.admin, &a, rename).await.unwrap();
+    let disable = NodeUpdate {
+        enabled: Some(false),
+        ..NodeUpdate::default()
+    };
+    let v = fx
+        .core
+        .update_org_node(&fx.admin, &a, disable.clone())
+        .await
+        .unwrap();
+    assert!(!v.node.enabled);
+    assert_eq!(v.node.name, "A renamed");
+    assert_eq!(v.node.code.as_deref(), Some("a"));
+    let tree = fx.core.org_tree(&fx.admin, &org).await.unwrap();
+    let status = |id: &str| tree.nodes.iter().find(|n| n.node.id == id).unwrap().node.enabled;
+    assert!(!status(&a));
+    assert!(status(&root));
+    // Another pool's administrator does not find the node; nothing changes.
+    let other = fx.core.create_pool("other").await.unwrap();
+    let other = fx
+        .core
+        .pool_admin_by_secret(&other.user_pool_id, &other.secret)
+        .await
+        .unwrap();
+    let enable = NodeUpdate {
+        enabled: Some(true),
+        ..NodeUpdate::default()
+    };
+    let e = fx.core.update_org_node(&other, &a, enable.clone()).await;
+    assert!(matches!(e, Err(Error::NotFound(_))), "{e:?}");
+    assert!(!fx.core.node_required(&fx.admin, &a).await.unwrap().node.enabled);
+    // And back on.
+    let v = fx.core.update_org_node(&fx.admin, &a, enable).await.unwrap();
+    assert!(v.node.enabled);
+}
+
 backend_tests! {
+    node_status => node_status_is_a_targeted_write;
     role_delete_cascade => deleting_a_role_removes_everything_naming_it;
     role_parent_loops => role_parent_loops_are_refused;
     org_move_cycles => org_moves_refuse_cycles_even_when_racing;

@@ -130,6 +130,9 @@ pub struct Node {
     pub order: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// A disabled department (v3 `status: false`) is kept with its members; only its
+    /// status reads differently. New nodes are enabled.
+    pub enabled: bool,
 }
 
 /// A node with the tree facts the wire shapes carry, computed from its ancestors and

@@ -144,6 +144,8 @@ pub struct NodeChange {
     pub order: Option<i64>,
     pub name_i18n: Option<Option<String>>,
     pub description_i18n: Option<Option<String>>,
+    /// Enabled (`true`) or disabled.
+    pub enabled: Option<bool>,
 }
 
 /// One holder of a role as the role's assignment list shows it: who, named how, since when.

@@ -943,10 +943,35 @@ impl Core {
             .user_subjects(pool_id, user_id)
             .await?
             .ok_or(Error::UserNotFound)?;
-        let rules = self
-            .store
-            .app_access_rules(pool_id, &subjects.targets(false))
-            .await?;
+        self.app_access_of(pool_id, &subjects.targets(false)).await
+    }
+
+    /// How the access policies of the pool's applications decide for a member of one
+    /// department by what the department gives: the rules naming it or one of its
+    /// ancestors (a user's departments count with their ancestors, as in `user_subjects`),
+    /// then the application's default — the same decision as [`Self::user_app_access`],
+    /// without the member's own, role or group rules.
+    pub async fn node_app_access(
+        &self,
+        pool: &PoolAdmin,
+        node_id: &str,
+    ) -> Result<Vec<UserAppAccess>> {
+        let node = self.node_required(pool, node_id).await?;
+        let targets: Vec<(TargetType, String)> = node
+            .path
+            .iter()
+            .map(|id| (TargetType::OrgNode, id.clone()))
+            .collect();
+        self.app_access_of(pool.pool_id(), &targets).await
+    }
+
+    /// Every application of the pool with the decision for a subject holding `targets`.
+    async fn app_access_of(
+        &self,
+        pool_id: &str,
+        targets: &[(TargetType, String)],
+    ) -> Result<Vec<UserAppAccess>> {
+        let rules = self.store.app_access_rules(pool_id, targets).await?;
         Ok(self
             .store
             .apps_with_config(pool_id)

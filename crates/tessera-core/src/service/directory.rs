@@ -607,6 +607,7 @@ impl Core {
             order: new.order.unwrap_or(0),
             created_at: now,
             updated_at: now,
+            enabled: true,
         })
     }
 

@@ -52,6 +52,8 @@ pub struct NodeUpdate {
     pub order: Option<i64>,
     pub name_i18n: Option<String>,
     pub description_i18n: Option<String>,
+    /// Enables (`true`) or disables the department.
+    pub enabled: Option<bool>,
 }
 
 /// Builds the trees of `records` from all their nodes (sibling order as stored: order,
@@ -166,6 +168,7 @@ fn node_change(update: NodeUpdate) -> Result<NodeChange> {
             Some(v) => Some(super::directory::optional_json(Some(v), "descriptionI18n")?),
             None => None,
         },
+        enabled: update.enabled,
     })
 }
 

@@ -48,7 +48,7 @@ fn login_url(issuer: &str, app: &Application) -> String {
 }
 
 /// `AppDto` / `UserLoggedInAppsDto` (the latter without the strategy).
-fn app_dto(issuer: &str, app: &Application, default_allow: Option<bool>) -> Value {
+pub(super) fn app_dto(issuer: &str, app: &Application, default_allow: Option<bool>) -> Value {
     let mut v = json!({
         "appId": app.id,
         "appName": app.name,
@@ -87,7 +87,7 @@ async fn by_policy(m: Mgmt, explicit_only: bool) -> Reply {
 }
 
 /// The provider's base URL (its issuer), where its authorization endpoint lives.
-fn oidc_base(m: &Mgmt) -> String {
+pub(super) fn oidc_base(m: &Mgmt) -> String {
     m.core().issuer()
 }
 

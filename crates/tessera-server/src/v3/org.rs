@@ -7,8 +7,8 @@
 //! within that organization. The DTO shapes and the department handlers shared with
 //! [`super::org_departments`] and [`super::org_members`] live here.
 //!
-//! Tessera has no department leaders, virtual departments, open department ids, enabled /
-//! disabled status or posts: a request that would set one is refused rather than dropped,
+//! Tessera has no department leaders, virtual departments, open department ids or posts: a
+//! request that would set one is refused rather than dropped,
 //! and the DTOs leave those fields absent (`isVirtualNode`/`isLeader` are `false`, which is
 //! what every Tessera department is).
 
@@ -44,6 +44,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/update-organization", post(update_organization))
         .route("/api/v3/delete-organization", post(delete_organization))
         .route("/api/v3/search-organizations", get(search_organizations))
+        .route(
+            "/api/v3/update-organization-status",
+            post(update_organization_status),
+        )
 }
 
 // --- shared: finding and shaping -----------------------------------------------------------
@@ -233,6 +237,7 @@ pub async fn departments_dto(
             "membersCount": members_count(m, &n.id, false).await?,
             "hasChildren": !v.children.is_empty(),
             "isVirtualNode": false,
+            "status": n.enabled,
             "i18n": i18n(n.name_i18n.as_deref(), "name"),
         });
         if with_custom_data {
@@ -273,6 +278,7 @@ async fn orgs_dto(
             "hasChildren": !root.children.is_empty(),
             "membersCount": members_count(m, &n.id, true).await?,
             "isVirtualNode": false,
+            "status": n.enabled,
             "i18n": i18n(n.name_i18n.as_deref(), "organizationName"),
             "tenantId": t.record.tenant_id,
         });
@@ -374,11 +380,25 @@ async fn list_organizations(m: Mgmt) -> Reply {
         .as_deref()
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let trees = if r.status == Some(false) {
-        // Every Tessera organization is enabled: none is disabled.
-        Paged {
-            total_count: 0,
-            list: Vec::new(),
+    let trees = if let Some(want) = r.status {
+        // A status filter reads every organization (of the tenant) and pages what passes:
+        // the status is the root department's.
+        let all = match tenant {
+            Some(t) => core.orgs_of_tenant(&m.admin, t).await,
+            None => core.all_org_trees(&m.admin).await,
+        }
+        .map_err(|e| m.fail(e))?;
+        let kept: Vec<OrgTree> = all
+            .into_iter()
+            .filter(|t| t.root().is_some_and(|r| r.node.enabled == want))
+            .collect();
+        if r.fetch_all {
+            Paged {
+                total_count: kept.len() as i64,
+                list: kept,
+            }
+        } else {
+            page.slice(&kept)
         }
     } else if let Some(t) = tenant {
         let all = core
@@ -485,6 +505,7 @@ async fn update_organization(m: Mgmt) -> Reply {
             order: None,
             name_i18n: i18n_text(r.i18n.as_ref(), "organizationName", "i18n")?,
             description_i18n: None,
+            enabled: None,
         })
     })()
     .map_err(|e| m.fail(e))?;
@@ -571,4 +592,80 @@ async fn search_organizations(m: Mgmt) -> Reply {
             list,
         }),
     ))
+}
+
+// --- organization status -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateOrganizationStatus {
+    root_node_id: String,
+    status: Option<Value>,
+}
+
+/// `UpdateOrganizationStatusReqDto.status` is declared a string: `"true"` / `"false"` (any
+/// case, blanks trimmed) or a JSON boolean, which some callers send. Anything else —
+/// including a missing status, since there is then nothing to set — is refused.
+fn status_of(v: Option<&Value>) -> Result<bool, Error> {
+    match v {
+        None | Some(Value::Null) => Err(Error::MissingParameter("status")),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            "" => Err(Error::MissingParameter("status")),
+            _ => Err(Error::InvalidParameter("status")),
+        },
+        Some(_) => Err(Error::InvalidParameter("status")),
+    }
+}
+
+/// `updateOrganizationStatus`: enables or disables an organization, named by its root
+/// department's id (a department that is not a root is not an organization: not found).
+async fn update_organization_status(m: Mgmt) -> Reply {
+    let r: UpdateOrganizationStatus = m.args().map_err(|e| m.fail(e))?;
+    let enabled = status_of(r.status.as_ref()).map_err(|e| m.fail(e))?;
+    if r.root_node_id.trim().is_empty() {
+        return Err(m.fail(Error::MissingParameter("rootNodeId")));
+    }
+    let core = m.core();
+    let node = core
+        .node_required(&m.admin, &r.root_node_id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    if node.node.parent_id.is_some() {
+        return Err(m.fail(Error::NotFound(Entity::Org)));
+    }
+    let update = NodeUpdate {
+        enabled: Some(enabled),
+        ..NodeUpdate::default()
+    };
+    core.update_org_node(&m.admin, &node.node.id, update)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_status_reads_strings_and_booleans() {
+        assert_eq!(status_of(Some(&json!("true"))).ok(), Some(true));
+        assert_eq!(status_of(Some(&json!(" FALSE "))).ok(), Some(false));
+        assert_eq!(status_of(Some(&json!(false))).ok(), Some(false));
+        for bad in [json!("yes"), json!(1), json!(["true"])] {
+            assert!(matches!(
+                status_of(Some(&bad)),
+                Err(Error::InvalidParameter("status"))
+            ));
+        }
+        for missing in [None, Some(json!(null)), Some(json!("  "))] {
+            assert!(matches!(
+                status_of(missing.as_ref()),
+                Err(Error::MissingParameter("status"))
+            ));
+        }
+    }
 }

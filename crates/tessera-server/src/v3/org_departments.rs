@@ -13,8 +13,9 @@ use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::udf::UdfTarget;
 use tessera_core::{Entity, Error};
 
+use super::apps_users::{app_dto, oidc_base};
 use super::call::Mgmt;
-use super::envelope::{ok, success, Failure, Reply};
+use super::envelope::{done, ok, success, Failure, Reply};
 use super::org::{
     blank, custom_pairs, department, department_dto, departments_dto, i18n_text, none_of, org_of,
     paged, DeptIdType,
@@ -39,6 +40,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v3/get-all-departments", get(get_all_departments))
         .route("/api/v3/get-parent-department", get(get_parent_department))
+        .route("/api/v3/update-department-status", post(update_node_status))
+        .route(
+            "/api/v3/get-department-available-app",
+            post(get_department_all_app),
+        )
 }
 
 // --- reads ---------------------------------------------------------------------------------
@@ -159,14 +165,14 @@ async fn tree_and_node(m: &Mgmt, r: &InDepartment) -> Result<(OrgTree, String), 
 async fn list_children_departments(m: Mgmt) -> Reply {
     let r: InDepartment = m.args().map_err(|e| m.fail(e))?;
     let (tree, id) = tree_and_node(&m, &r).await.map_err(|e| m.fail(e))?;
-    // No Tessera department is virtual or disabled: asking only for those finds none.
-    let none = r.only_virtual_node || r.status == Some(false);
-    let children: Vec<NodeView> = if none {
+    // No Tessera department is virtual: asking only for those finds none.
+    let children: Vec<NodeView> = if r.only_virtual_node {
         Vec::new()
     } else {
         tree.nodes
             .iter()
             .filter(|n| n.node.parent_id.as_deref() == Some(id.as_str()))
+            .filter(|n| r.status.is_none_or(|want| n.node.enabled == want))
             .cloned()
             .collect()
     };
@@ -596,12 +602,8 @@ async fn update_department(m: Mgmt) -> Reply {
     let (update, custom) = (|| {
         none_of(&r.leader_user_ids, "leaderUserIds")?;
         none_of(&r.post_id_list, "postIdList")?;
-        if r.status == Some(false) {
-            // Departments cannot be disabled in Tessera.
-            return Err(Failure::from(Error::InvalidParameter("status")));
-        }
         if r.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
-            return Err(Error::InvalidParameter("name").into());
+            return Err(Failure::from(Error::InvalidParameter("name")));
         }
         Ok((
             NodeUpdate {
@@ -611,6 +613,7 @@ async fn update_department(m: Mgmt) -> Reply {
                 order: None,
                 name_i18n: i18n_text(r.i18n.as_ref(), "name", "i18n")?,
                 description_i18n: None,
+                enabled: r.status,
             },
             custom_pairs(r.custom_data.as_ref())?,
         ))
@@ -705,6 +708,99 @@ async fn delete_department(m: Mgmt) -> Reply {
     Ok(success(m.lang))
 }
 
+// --- the applications of a department -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DepartmentApps {
+    department_id: String,
+    tenant_id: Option<String>,
+    #[serde(default)]
+    app_type_list: Vec<String>,
+    /// Read for its type only: applications carry no custom data.
+    #[serde(default)]
+    #[allow(dead_code)]
+    with_custom_data: bool,
+}
+
+/// `getDepartmentAllApp`: the pool's applications a member of the department may use by
+/// what the department gives — the rules naming it or an ancestor, then each application's
+/// default (the core's one access decision, `Core::node_app_access`).
+///
+/// The SDK declares the answer a `DepartmentSingleRespDto`, which is a mistake of its spec
+/// (a department is not a list of applications): Authing answers a list of `AppDto`s
+/// `{appId, appName, appLogo, appLoginUrl, appDefaultLoginStrategy}`, and so does this.
+/// Every Tessera application is `SELFBUILT`: an `appTypeList` without it finds none.
+async fn get_department_all_app(m: Mgmt) -> Reply {
+    let r: DepartmentApps = m.args().map_err(|e| m.fail(e))?;
+    for t in &r.app_type_list {
+        if !matches!(t.as_str(), "INTEGRATED" | "SELFBUILT" | "APP_PANEL") {
+            return Err(m.fail(Error::InvalidParameter("appTypeList")));
+        }
+    }
+    let self_built = r.app_type_list.is_empty() || r.app_type_list.iter().any(|t| t == "SELFBUILT");
+    if r.department_id.trim().is_empty() {
+        return Err(m.fail(Error::MissingParameter("departmentId")));
+    }
+    let core = m.core();
+    if let Some(t) = r
+        .tenant_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let node = core
+            .node_required(&m.admin, &r.department_id)
+            .await
+            .map_err(|e| m.fail(e))?;
+        let tree = core
+            .org_tree(&m.admin, &node.node.org_id)
+            .await
+            .map_err(|e| m.fail(e))?;
+        if tree.record.tenant_id.as_deref() != Some(t) {
+            return Err(m.fail(Error::NotFound(Entity::OrgNode)));
+        }
+    }
+    let decided = core
+        .node_app_access(&m.admin, &r.department_id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let issuer = oidc_base(&m);
+    let list: Vec<Value> = decided
+        .iter()
+        .filter(|d| self_built && d.accessible)
+        .map(|d| app_dto(&issuer, &d.app, Some(d.allow_all_by_default)))
+        .collect();
+    Ok(ok(m.lang, list))
+}
+
+// --- status ----------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateNodeStatus {
+    department_id: String,
+    status: bool,
+}
+
+/// `updateNodeStatus`: enables or disables one department of any organization of the pool
+/// (its subdepartments keep their own status). Answers the envelope alone.
+async fn update_node_status(m: Mgmt) -> Reply {
+    let r: UpdateNodeStatus = m.args().map_err(|e| m.fail(e))?;
+    if r.department_id.trim().is_empty() {
+        return Err(m.fail(Error::MissingParameter("departmentId")));
+    }
+    let update = NodeUpdate {
+        enabled: Some(r.status),
+        ..NodeUpdate::default()
+    };
+    m.core()
+        .update_org_node(&m.admin, &r.department_id, update)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(done(m.lang))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,6 +822,7 @@ mod tests {
                 order: 0,
                 created_at: created,
                 updated_at: created,
+                enabled: true,
             },
             root: false,
             depth: Some(1),

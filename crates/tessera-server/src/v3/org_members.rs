@@ -577,6 +577,7 @@ mod tests {
                     order: 0,
                     created_at: created,
                     updated_at: created,
+                    enabled: true,
                 },
                 root: false,
                 depth: None,

@@ -113,6 +113,9 @@ fn node_change_sql(pool_id: &str, node_id: &str, change: &NodeChange, at: i64) -
     if let Some(v) = &change.description_i18n {
         sets.push(("description_i18n", SetValue::OptText(v.clone())));
     }
+    if let Some(v) = change.enabled {
+        sets.push(("enabled", SetValue::Int(i64::from(v))));
+    }
     targeted_update("org_nodes", sets, at, pool_id, node_id, NODE_COLUMNS)
 }
 
@@ -228,9 +231,13 @@ pub(super) fn org(row: &AnyRow) -> Result<Org> {
     })
 }
 
+/// The columns a new node is inserted with (`enabled` takes its default, enabled).
+const NODE_INSERT_COLUMNS: &str = "id, pool_id, org_id, parent_id, name, name_i18n, description, \
+    description_i18n, code, sort_order, created_at, updated_at";
+
 pub(super) const NODE_COLUMNS: &str =
     "id, pool_id, org_id, parent_id, name, name_i18n, description, \
-    description_i18n, code, sort_order, created_at, updated_at";
+    description_i18n, code, sort_order, created_at, updated_at, enabled";
 
 pub(super) fn node(row: &AnyRow) -> Result<Node> {
     Ok(Node {
@@ -246,6 +253,7 @@ pub(super) fn node(row: &AnyRow) -> Result<Node> {
         order: col(row, "sort_order")?,
         created_at: col(row, "created_at")?,
         updated_at: col(row, "updated_at")?,
+        enabled: flag(row, "enabled")?,
     })
 }
 
@@ -264,7 +272,7 @@ pub(super) async fn insert_node_row(conn: &mut sqlx::AnyConnection, n: &Node) ->
             n.id.clone(),
         ),
     };
-    let sql = format!("INSERT INTO org_nodes ({NODE_COLUMNS}) {parent_filter}",);
+    let sql = format!("INSERT INTO org_nodes ({NODE_INSERT_COLUMNS}) {parent_filter}",);
     sqlx::query(&sql)
         .bind(&n.id)
         .bind(&n.pool_id)

@@ -33,12 +33,9 @@ const NOT_SERVED = {
   deleteUserSyncRelations: 'no sync center',
   setUsersMfaStatus: 'no per-user MFA trigger data in Tessera',
   // Organizations & departments
-  updateOrganizationStatus: 'organizations and departments have no enabled/disabled state',
-  updateNodeStatus: 'organizations and departments have no enabled/disabled state',
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
   createDepartmentTree: 'the catalog shape (children as strings, one member object) describes no tree',
-  getDepartmentAllApp: 'declared to answer a DepartmentDto: no defined meaning',
   // Roles, resources
   createAdminRole: 'no console administrator roles',
   deleteAdminRolesBatch: 'no console administrator roles',

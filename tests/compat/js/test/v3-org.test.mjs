@@ -120,7 +120,11 @@ test('getOrganizationsBatch, listOrganizations and searchOrganizations', async (
   assert.equal(page.list.length, 1);
   const second = data(await mc.listOrganizations({ page: 2, limit: 1 }));
   assert.notEqual(second.list[0].departmentId, page.list[0].departmentId);
-  assert.equal(data(await mc.listOrganizations({ status: false })).totalCount, 0);
+  // Every organization is enabled or disabled: the two filters split the whole list.
+  const on = data(await mc.listOrganizations({ status: true, fetchAll: true }));
+  const off = data(await mc.listOrganizations({ status: false, fetchAll: true }));
+  assert.equal(on.totalCount + off.totalCount, all.totalCount);
+  assert.ok(on.list.every(o => o.status === true) && off.list.every(o => o.status === false));
   refused(await mc.listOrganizations({ page: 1, limit: 1e9 }), { statusCode: 400 });
   refused(await mc.listOrganizations({ page: -1, limit: 10 }), { statusCode: 400 });
 
@@ -245,7 +249,7 @@ test('updateDepartment: fields, moves (no loops), custom data (v2 udf), root cod
   refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, name: 'no', customData: { [key]: 'x' } }));
   refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, name: 'no', parentDepartmentId: 'nope' }), { statusCode: 404 });
   refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, leaderUserIds: ['u'] }));
-  refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, status: false }));
+  refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, name: 'no', status: 'off' }), { statusCode: 400 });
   refused(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, code: b.code }), { statusCode: 409 });
   refused(await stranger.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, name: 'mine' }), { statusCode: 404 });
   const same = data(await mc.getDepartment({ organizationCode: orgCode, departmentId: a.departmentId }));
@@ -479,15 +483,149 @@ test('organization custom data set through v2 udf is read through v3', async () 
 
 test('methods Tessera cannot serve answer a 501 envelope naming them', async () => {
   const cases = [
-    ['updateOrganizationStatus', () => mc.updateOrganizationStatus({ rootNodeId: 'x', status: 'enabled' })],
-    ['updateNodeStatus', () => mc.updateNodeStatus({ departmentId: 'x', status: false })],
     ['getDepartmentSyncRelations', () => mc.getDepartmentSyncRelations({ organizationCode: 'x', departmentId: 'x' })],
     ['deleteDepartmentSyncRelations', () => mc.deleteDepartmentSyncRelations({ organizationCode: 'x', departmentId: 'x', provider: 'wechatwork' })],
     ['createDepartmentTree', () => mc.createDepartmentTree({ name: 'x', children: [] })],
-    ['getDepartmentAllApp', () => mc.getDepartmentAllApp({ departmentId: 'x' })],
   ];
   for (const [name, call] of cases) {
     const res = refused(await call(), { statusCode: 501 });
     assert.match(res.message, new RegExp(name));
   }
+});
+
+test('updateNodeStatus / updateDepartment status: read back, filter children, refusals write nothing', async () => {
+  const { orgCode, root, a, a1, b } = await smallOrg();
+  const get = async d => data(await mc.getDepartment({ organizationCode: orgCode, departmentId: d.departmentId ?? d }));
+  assert.equal(a.status, true, 'new departments are enabled');
+  assert.equal((await get(root)).status, true);
+
+  const res = await mc.updateNodeStatus({ departmentId: a.departmentId, status: false });
+  assert.equal(res.statusCode, 200, JSON.stringify(res));
+  assert.equal(res.data, undefined, 'envelope only');
+  const off = await get(a);
+  assert.equal(off.status, false);
+  assert.equal(off.name, 'A', 'only the status changed');
+  assert.equal((await get(a1)).status, true, 'children keep their own status');
+  assert.equal((await get(b)).status, true);
+  assert.equal(data(await mc.getDepartmentById({ departmentId: a.departmentId })).status, false);
+
+  const children = async status => data(await mc.listChildrenDepartments({
+    organizationCode: orgCode, departmentId: root, ...(status === undefined ? {} : { status }),
+  })).list.map(d => d.departmentId).sort();
+  assert.deepEqual(await children(false), [a.departmentId]);
+  assert.deepEqual(await children(true), [b.departmentId]);
+  assert.deepEqual(await children(), [a.departmentId, b.departmentId].sort());
+
+  // updateDepartment applies status with other fields.
+  const on = data(await mc.updateDepartment({ organizationCode: orgCode, departmentId: a.departmentId, status: true, description: 'back' }));
+  assert.equal(on.status, true);
+  assert.equal(on.description, 'back');
+  const again = data(await mc.updateDepartment({ organizationCode: orgCode, departmentId: b.departmentId, status: false }));
+  assert.equal(again.status, false);
+  assert.equal(again.name, 'B');
+  assert.deepEqual(await children(false), [b.departmentId]);
+  // The v2 client still sees the disabled department with its fields.
+  const v2Tree = await v2Org(root);
+  assert.ok(v2Tree.nodes.some(n => n.id === b.departmentId && n.name === 'B'));
+
+  // Refusals write nothing.
+  refused(await mc.updateNodeStatus({ departmentId: a.departmentId }), { statusCode: 400 });
+  refused(await mc.updateNodeStatus({ departmentId: a.departmentId, status: 'off' }), { statusCode: 400 });
+  refused(await mc.updateNodeStatus({ status: false }), { statusCode: 400 });
+  refused(await mc.updateNodeStatus({ departmentId: 'nope', status: false }), { statusCode: 404 });
+  refused(await stranger.updateNodeStatus({ departmentId: a.departmentId, status: false }), { statusCode: 404 });
+  assert.equal((await get(a)).status, true);
+});
+
+test('updateOrganizationStatus: the root\'s status, read back and filtered by listOrganizations', async () => {
+  const { orgCode, root, a } = await smallOrg();
+  assert.equal(data(await mc.getOrganization({ organizationCode: orgCode })).status, true);
+  const inList = async status => data(await mc.listOrganizations({ status, fetchAll: true }))
+    .list.some(o => o.organizationCode === orgCode);
+  assert.equal(await inList(true), true);
+  assert.equal(await inList(false), false);
+
+  assert.deepEqual(data(await mc.updateOrganizationStatus({ rootNodeId: root, status: 'false' })), { success: true });
+  const org = data(await mc.getOrganization({ organizationCode: orgCode }));
+  assert.equal(org.status, false);
+  assert.equal(org.organizationName, `Corp ${orgCode}`, 'only the status changed');
+  assert.equal(data(await mc.getDepartment({ organizationCode: orgCode, departmentId: root })).status, false);
+  assert.equal(data(await mc.getDepartment({ organizationCode: orgCode, departmentId: a.departmentId })).status, true);
+  assert.equal(await inList(false), true);
+  assert.equal(await inList(true), false);
+  const paged = data(await mc.listOrganizations({ status: false, page: 1, limit: 1 }));
+  assert.ok(paged.totalCount >= 1);
+  assert.equal(paged.list.length, 1);
+  assert.equal(paged.list[0].status, false);
+
+  // Refusals write nothing: unknown status words, no status, a department that is not a
+  // root, an unknown node, another pool's caller.
+  refused(await mc.updateOrganizationStatus({ rootNodeId: root, status: 'enabled' }), { statusCode: 400 });
+  refused(await mc.updateOrganizationStatus({ rootNodeId: root }), { statusCode: 400 });
+  refused(await mc.updateOrganizationStatus({ status: 'true' }), { statusCode: 400 });
+  refused(await mc.updateOrganizationStatus({ rootNodeId: a.departmentId, status: 'true' }), { statusCode: 404 });
+  refused(await mc.updateOrganizationStatus({ rootNodeId: 'nope', status: 'true' }), { statusCode: 404 });
+  refused(await stranger.updateOrganizationStatus({ rootNodeId: root, status: 'true' }), { statusCode: 404 });
+  assert.equal(data(await mc.getOrganization({ organizationCode: orgCode })).status, false);
+  assert.equal(data(await mc.getDepartment({ organizationCode: orgCode, departmentId: a.departmentId })).status, true);
+
+  // "TRUE" (any case) and a JSON boolean enable it again.
+  data(await mc.updateOrganizationStatus({ rootNodeId: root, status: 'TRUE' }));
+  assert.equal(data(await mc.getOrganization({ organizationCode: orgCode })).status, true);
+  data(await mc.updateOrganizationStatus({ rootNodeId: root, status: false }));
+  assert.equal(data(await mc.getOrganization({ organizationCode: orgCode })).status, false);
+});
+
+test('getDepartmentAllApp: apps a department\'s members may use by its rules and the default', async () => {
+  const { root, a, a1, b } = await smallOrg();
+  const app = data(await mc.createApplication({
+    appName: `dept-app-${rand(6)}`, appIdentifier: `dept-app-${rand(10)}`, redirectUris: ['https://rp.example/cb'],
+  }));
+  data(await mc.updateApplicationPermissionStrategy({ appId: app.appId, permissionStrategy: 'DENY_ALL' }));
+  const appsOf = async d => data(await mc.getDepartmentAllApp({ departmentId: d.departmentId ?? d }));
+  const has = async d => (await appsOf(d)).some(x => x.appId === app.appId);
+  assert.equal(await has(a), false, 'deny default and no rule: not available');
+
+  data(await mc.authorizeApplicationAccess({
+    appId: app.appId, list: [{ targetType: 'ORG', targetIdentifier: [a.departmentId], effect: 'ALLOW' }],
+  }));
+  const list = await appsOf(a);
+  const mine = list.find(x => x.appId === app.appId);
+  assert.ok(mine, JSON.stringify(list));
+  assert.equal(mine.appName, app.appName);
+  assert.equal(mine.appDefaultLoginStrategy, 'DENY_ALL');
+  assert.equal(typeof mine.appLogo, 'string');
+  assert.match(mine.appLoginUrl, new RegExp(`client_id=${app.appId}`));
+  for (const x of list) assert.deepEqual(Object.keys(x).sort(), ['appDefaultLoginStrategy', 'appId', 'appLoginUrl', 'appLogo', 'appName']);
+  assert.equal(await has(a1), true, 'a rule on a department counts for its subdepartments');
+  assert.equal(await has(b), false);
+  assert.equal(await has(root), false);
+  // Only SELFBUILT applications exist in Tessera.
+  assert.equal((await mc.getDepartmentAllApp({ departmentId: a.departmentId, appTypeList: ['INTEGRATED'] })).data.length, 0);
+  assert.ok((await mc.getDepartmentAllApp({ departmentId: a.departmentId, appTypeList: ['SELFBUILT'] })).data.some(x => x.appId === app.appId));
+
+  // A deny on an ancestor wins over the allow (as at login).
+  data(await mc.authorizeApplicationAccess({
+    appId: app.appId, list: [{ targetType: 'ORG', targetIdentifier: [root], effect: 'DENY' }],
+  }));
+  assert.equal(await has(a), false);
+  // With an allow-all default, a department without rules sees the app; the deny still wins.
+  data(await mc.updateApplicationPermissionStrategy({ appId: app.appId, permissionStrategy: 'ALLOW_ALL' }));
+  const bApps = await appsOf(b);
+  assert.equal(bApps.some(x => x.appId === app.appId), false, 'root deny covers b');
+
+  // The v2 client's rule on a department is the same rule.
+  const { a: c } = await smallOrg();
+  data(await mc.updateApplicationPermissionStrategy({ appId: app.appId, permissionStrategy: 'DENY_ALL' }));
+  assert.equal(await has(c), false);
+  await v2.acl.allowAccessApplication({ appId: app.appId, targetType: 'ORG', targetIdentifiers: [c.departmentId] });
+  assert.equal(await has(c), true);
+
+  // Bad inputs, unknown departments, another pool's caller.
+  refused(await mc.getDepartmentAllApp({}), { statusCode: 400 });
+  refused(await mc.getDepartmentAllApp({ departmentId: a.departmentId, appTypeList: ['TOASTER'] }), { statusCode: 400 });
+  refused(await mc.getDepartmentAllApp({ departmentId: a.departmentId, appTypeList: 'SELFBUILT' }), { statusCode: 400 });
+  refused(await mc.getDepartmentAllApp({ departmentId: 'nope' }), { statusCode: 404 });
+  refused(await mc.getDepartmentAllApp({ departmentId: a.departmentId, tenantId: 'no-such-tenant' }), { statusCode: 404 });
+  refused(await stranger.getDepartmentAllApp({ departmentId: a.departmentId }), { statusCode: 404 });
 });

@@ -202,6 +202,7 @@ async fn update_node(ctx: &V2Ctx, f: &Field) -> Result<Value> {
                 order: opt_int(a, "order")?,
                 name_i18n: opt_str(a, "nameI18n")?,
                 description_i18n: opt_str(a, "descriptionI18n")?,
+                enabled: None,
             },
         )
         .await?;
