@@ -1290,7 +1290,10 @@ async fn node_status_is_a_targeted_write(db: &TestDb) {
         name: Some("A renamed".into()),
         ..NodeUpdate::default()
     };
-    fx.core.update_org_node(&fx.admin, &a, rename).await.unwrap();
+    fx.core
+        .update_org_node(&fx.admin, &a, rename)
+        .await
+        .unwrap();
     let disable = NodeUpdate {
         enabled: Some(false),
         ..NodeUpdate::default()
@@ -1304,7 +1307,14 @@ async fn node_status_is_a_targeted_write(db: &TestDb) {
     assert_eq!(v.node.name, "A renamed");
     assert_eq!(v.node.code.as_deref(), Some("a"));
     let tree = fx.core.org_tree(&fx.admin, &org).await.unwrap();
-    let status = |id: &str| tree.nodes.iter().find(|n| n.node.id == id).unwrap().node.enabled;
+    let status = |id: &str| {
+        tree.nodes
+            .iter()
+            .find(|n| n.node.id == id)
+            .unwrap()
+            .node
+            .enabled
+    };
     assert!(!status(&a));
     assert!(status(&root));
     // Another pool's administrator does not find the node; nothing changes.
@@ -1320,9 +1330,20 @@ async fn node_status_is_a_targeted_write(db: &TestDb) {
     };
     let e = fx.core.update_org_node(&other, &a, enable.clone()).await;
     assert!(matches!(e, Err(Error::NotFound(_))), "{e:?}");
-    assert!(!fx.core.node_required(&fx.admin, &a).await.unwrap().node.enabled);
+    assert!(
+        !fx.core
+            .node_required(&fx.admin, &a)
+            .await
+            .unwrap()
+            .node
+            .enabled
+    );
     // And back on.
-    let v = fx.core.update_org_node(&fx.admin, &a, enable).await.unwrap();
+    let v = fx
+        .core
+        .update_org_node(&fx.admin, &a, enable)
+        .await
+        .unwrap();
     assert!(v.node.enabled);
 }
 
