@@ -8,9 +8,11 @@
 //! [`super::org_departments`] and [`super::org_members`] live here.
 //!
 //! Tessera has no department leaders, virtual departments, open department ids or posts: a
-//! request that would set one is refused rather than dropped,
-//! and the DTOs leave those fields absent (`isVirtualNode`/`isLeader` are `false`, which is
-//! what every Tessera department is).
+//! request that would set one is refused rather than dropped, and the DTOs leave those
+//! fields absent (`isVirtualNode`/`isLeader` are `false`, which is what every Tessera
+//! department is). A department's (and an organization's, its root's) enabled `status` is
+//! stored and read back and filtered on; disabling one changes nothing else (its members,
+//! subdepartments and access rules stay as they are).
 
 use std::collections::HashSet;
 
