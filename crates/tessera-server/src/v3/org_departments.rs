@@ -354,10 +354,11 @@ struct SearchDepartmentsList {
     tenant_id: Option<String>,
 }
 
-/// A department field a filter may test: text or a time in epoch milliseconds.
+/// A department field a filter may test: text, a time in epoch milliseconds, or a flag.
 enum FieldValue<'a> {
     Text(Option<&'a str>),
     Time(i64),
+    Flag(bool),
 }
 
 fn field_of<'a>(n: &'a NodeView, field: &str) -> Result<FieldValue<'a>, Error> {
@@ -370,6 +371,7 @@ fn field_of<'a>(n: &'a NodeView, field: &str) -> Result<FieldValue<'a>, Error> {
         "parentDepartmentId" => FieldValue::Text(node.parent_id.as_deref()),
         "createdAt" => FieldValue::Time(node.created_at),
         "updatedAt" => FieldValue::Time(node.updated_at),
+        "status" => FieldValue::Flag(node.enabled),
         _ => return Err(Error::InvalidParameter("advancedFilter.field")),
     })
 }
@@ -429,6 +431,11 @@ fn passes(n: &NodeView, f: &FilterItem) -> Result<bool, Error> {
                 .collect::<Result<Vec<_>, _>>()?
                 .contains(&t),
             FilterOp::Contains => return Err(bad),
+        },
+        FieldValue::Flag(b) => match (f.operator, f.value.as_bool()) {
+            (FilterOp::Equal, Some(want)) => b == want,
+            (FilterOp::Equal, None) => return Err(Error::InvalidParameter("advancedFilter.value")),
+            _ => return Err(bad),
         },
     })
 }
@@ -872,6 +879,13 @@ mod tests {
             ids(&filter_and_sort(&nodes, &[contains], &[desc]).unwrap()),
             ["b", "a"]
         );
+        let mut off = nodes.clone();
+        off[1].node.enabled = false;
+        let disabled = filter(json!({"field": "status", "operator": "EQUAL", "value": false}));
+        assert_eq!(
+            ids(&filter_and_sort(&off, &[disabled], &[]).unwrap()),
+            ["b"]
+        );
     }
 
     #[test]
@@ -883,6 +897,8 @@ mod tests {
             json!({"field": "createdAt", "operator": "CONTAINS", "value": 1}),
             json!({"field": "createdAt", "operator": "BETWEEN", "value": [1]}),
             json!({"field": "name", "operator": "IN", "value": 3}),
+            json!({"field": "status", "operator": "EQUAL", "value": "false"}),
+            json!({"field": "status", "operator": "IN", "value": [true]}),
         ] {
             assert!(
                 filter_and_sort(&nodes, &[filter(f.clone())], &[]).is_err(),

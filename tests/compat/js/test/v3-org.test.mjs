@@ -524,6 +524,13 @@ test('updateNodeStatus / updateDepartment status: read back, filter children, re
   assert.equal(again.status, false);
   assert.equal(again.name, 'B');
   assert.deepEqual(await children(false), [b.departmentId]);
+  const filtered = data(await mc.searchDepartmentsList({
+    organizationCode: orgCode, advancedFilter: [{ field: 'status', operator: 'EQUAL', value: false }],
+  }));
+  assert.deepEqual(filtered.map(d => d.departmentId), [b.departmentId]);
+  refused(await mc.searchDepartmentsList({
+    organizationCode: orgCode, advancedFilter: [{ field: 'status', operator: 'EQUAL', value: 'no' }],
+  }), { statusCode: 400 });
   // The v2 client still sees the disabled department with its fields.
   const v2Tree = await v2Org(root);
   assert.ok(v2Tree.nodes.some(n => n.id === b.departmentId && n.name === 'B'));
