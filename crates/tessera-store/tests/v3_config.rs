@@ -12,7 +12,6 @@ use std::sync::Arc;
 use common::TestDb;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::directory::TargetType;
-use tessera_core::model::pool::MfaFactorKind;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::acl_admin::{AccessChange, AccessItem};
@@ -311,38 +310,7 @@ async fn access_rules_by_batch_and_by_id(db: &TestDb) {
     assert!(matches!(e, Error::UserNotFound), "{e:?}");
 }
 
-async fn pool_mfa_factors(db: &TestDb) {
-    let a = core(db).await;
-    let b = core(db).await;
-    let mine = admin(&a, "p").await;
-    let theirs = admin(&a, "q").await;
-    use MfaFactorKind::*;
-    assert!(a.pool_mfa_factors(&mine).await.unwrap().is_empty());
-    assert_eq!(
-        a.set_pool_mfa_factors(&mine, &[Sms, Otp, Sms])
-            .await
-            .unwrap(),
-        vec![Sms, Otp]
-    );
-    assert_eq!(
-        b.disable_pool_mfa_factors(&mine, &[Sms, Face])
-            .await
-            .unwrap(),
-        vec![Otp]
-    );
-    assert_eq!(a.pool_mfa_factors(&mine).await.unwrap(), vec![Otp]);
-    assert!(b.pool_mfa_factors(&theirs).await.unwrap().is_empty());
-    // Other settings are kept by the factor change and keep the factors in turn.
-    let mut input = serde_json::Map::new();
-    input.insert("registerDisabled".into(), true.into());
-    a.update_pool(&mine, &input).await.unwrap();
-    let pool = b.pool(mine.pool_id()).await.unwrap();
-    assert!(pool.settings.register_disabled);
-    assert_eq!(pool.settings.mfa_factors, vec![Otp]);
-}
-
 backend_tests! {
     apps => apps_kinds_identifiers_and_search;
     access_rules => access_rules_by_batch_and_by_id;
-    mfa => pool_mfa_factors;
 }

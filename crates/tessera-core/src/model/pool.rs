@@ -117,18 +117,6 @@ pub struct PoolSettings {
     #[serde(rename = "customSMSProvider")]
     pub custom_sms_provider: ProviderSettings,
     pub custom_email_provider: ProviderSettings,
-    /// The second factors the pool offers its users, each once, in the order enabled.
-    pub mfa_factors: Vec<MfaFactorKind>,
-}
-
-/// A second factor a pool can offer (`MFASettingsDto.enabledFactors`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
-pub enum MfaFactorKind {
-    Otp,
-    Sms,
-    Email,
-    Face,
 }
 
 impl Default for PoolSettings {
@@ -176,7 +164,6 @@ impl Default for PoolSettings {
             default_phone_country_code: "+86".to_owned(),
             custom_sms_provider: ProviderSettings::default(),
             custom_email_provider: ProviderSettings::default(),
-            mfa_factors: Vec::new(),
         }
     }
 }

@@ -6,7 +6,6 @@ use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::model::pool::MfaFactorKind;
 use crate::model::tenant::{MfaFactor, MfaType};
 use crate::model::UserPool;
 use crate::principal::PoolAdmin;
@@ -92,82 +91,5 @@ impl Core {
             .into_iter()
             .find(|f| f.kind == MfaType::Otp && f.enabled)
             .and_then(|f| f.secret))
-    }
-}
-
-/// The pool's factors after enabling `enable` (in their order, after the ones already on)
-/// and then disabling `disable`.
-fn next_factors(
-    current: &[MfaFactorKind],
-    enable: &[MfaFactorKind],
-    disable: &[MfaFactorKind],
-) -> Vec<MfaFactorKind> {
-    let mut out: Vec<MfaFactorKind> = Vec::with_capacity(4);
-    for f in current.iter().chain(enable) {
-        if !out.contains(f) && !disable.contains(f) {
-            out.push(*f);
-        }
-    }
-    out
-}
-
-impl Core {
-    /// The second factors the pool offers.
-    pub async fn pool_mfa_factors(&self, pool: &PoolAdmin) -> Result<Vec<MfaFactorKind>> {
-        Ok(self.pool(&pool.id).await?.settings.mfa_factors)
-    }
-
-    /// Sets the pool's factors to exactly `factors` (each once, in the order given).
-    pub async fn set_pool_mfa_factors(
-        &self,
-        pool: &PoolAdmin,
-        factors: &[MfaFactorKind],
-    ) -> Result<Vec<MfaFactorKind>> {
-        let wanted = next_factors(&[], factors, &[]);
-        self.change_pool_mfa_factors(pool, move |_| wanted.clone())
-            .await
-    }
-
-    /// Stops offering `factors`; the others stay as they are.
-    pub async fn disable_pool_mfa_factors(
-        &self,
-        pool: &PoolAdmin,
-        factors: &[MfaFactorKind],
-    ) -> Result<Vec<MfaFactorKind>> {
-        let off = factors.to_vec();
-        self.change_pool_mfa_factors(pool, move |current| next_factors(current, &[], &off))
-            .await
-    }
-
-    /// The read-modify-write of the pool's factors, retried on a concurrent pool change.
-    async fn change_pool_mfa_factors(
-        &self,
-        pool: &PoolAdmin,
-        change: impl Fn(&[MfaFactorKind]) -> Vec<MfaFactorKind>,
-    ) -> Result<Vec<MfaFactorKind>> {
-        let p = self
-            .modify_pool(&pool.id, |p| {
-                let mut next = p.clone();
-                next.settings.mfa_factors = change(&p.settings.mfa_factors);
-                async move { Ok(next) }
-            })
-            .await?;
-        Ok(p.settings.mfa_factors)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use MfaFactorKind::*;
-
-    #[test]
-    fn factors_are_enabled_once_and_disabled_by_kind() {
-        assert_eq!(next_factors(&[], &[Sms, Otp, Sms], &[]), vec![Sms, Otp]);
-        assert_eq!(
-            next_factors(&[Sms, Otp], &[Email], &[Sms]),
-            vec![Otp, Email]
-        );
-        assert_eq!(next_factors(&[Otp], &[], &[Face]), vec![Otp]);
     }
 }

@@ -1,8 +1,9 @@
 //! Security settings & MFA (`v3-wire.md` §4 "Security settings & MFA"): the pool's login
 //! and registration rules under the v3 names, over the same partial pool update the v2
 //! `updateUserpool` uses (`Core::update_pool`: read-modify-write with a version check, every
-//! value checked, a refused update writes nothing), and the second factors the pool offers
-//! (`Core::set_pool_mfa_factors`).
+//! value checked, a refused update writes nothing). The global MFA settings are not served:
+//! the core login has no second-factor step, so a pool's list of factors would be stored
+//! and obeyed by nothing.
 //!
 //! Only settings the core enforces are accepted. Features Tessera does not have (cookie
 //! lifetimes, QR-code login, self-service unlock, account switching, completing a password
@@ -13,21 +14,18 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tessera_core::model::pool::{LoginFailStrategy, MfaFactorKind};
+use tessera_core::model::pool::LoginFailStrategy;
 use tessera_core::model::{PoolSettings, RateCheck};
 use tessera_core::Error;
 
 use super::call::Mgmt;
-use super::envelope::{ok, Failure, Reply};
+use super::envelope::{ok, Reply};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v3/get-security-settings", get(get_settings))
         .route("/api/v3/update-security-settings", post(update_settings))
-        .route("/api/v3/get-global-mfa-settings", get(get_mfa))
-        .route("/api/v3/update-global-mfa-settings", post(update_mfa))
-        .route("/api/v3/disable-global-mfa-settings", post(disable_mfa))
 }
 
 // --- security settings ---------------------------------------------------------------------
@@ -257,88 +255,6 @@ async fn update_settings(m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     Ok(ok(m.lang, settings_dto(&pool.settings)))
-}
-
-// --- global MFA ----------------------------------------------------------------------------
-
-/// `'OTP' | 'SMS' | 'EMAIL' | 'FACE'`; serde refuses anything else, naming the variants.
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "UPPERCASE")]
-enum Factor {
-    Otp,
-    Sms,
-    Email,
-    Face,
-}
-
-impl From<Factor> for MfaFactorKind {
-    fn from(f: Factor) -> MfaFactorKind {
-        match f {
-            Factor::Otp => MfaFactorKind::Otp,
-            Factor::Sms => MfaFactorKind::Sms,
-            Factor::Email => MfaFactorKind::Email,
-            Factor::Face => MfaFactorKind::Face,
-        }
-    }
-}
-
-fn factor_name(f: MfaFactorKind) -> &'static str {
-    match f {
-        MfaFactorKind::Otp => "OTP",
-        MfaFactorKind::Sms => "SMS",
-        MfaFactorKind::Email => "EMAIL",
-        MfaFactorKind::Face => "FACE",
-    }
-}
-
-fn mfa_dto(factors: &[MfaFactorKind]) -> Value {
-    json!({ "enabledFactors": factors.iter().map(|f| factor_name(*f)).collect::<Vec<_>>() })
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MfaSettings {
-    enabled_factors: Vec<Factor>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct MfaDisable {
-    disable_factors: Vec<Factor>,
-}
-
-async fn get_mfa(m: Mgmt) -> Reply {
-    let f = m
-        .core()
-        .pool_mfa_factors(&m.admin)
-        .await
-        .map_err(|e| m.fail(e))?;
-    Ok(ok(m.lang, mfa_dto(&f)))
-}
-
-async fn update_mfa(m: Mgmt) -> Reply {
-    let r: MfaSettings = m.args().map_err(|e| m.fail(e))?;
-    let wanted: Vec<MfaFactorKind> = r.enabled_factors.into_iter().map(Into::into).collect();
-    let f = m
-        .core()
-        .set_pool_mfa_factors(&m.admin, &wanted)
-        .await
-        .map_err(|e| m.fail(e))?;
-    Ok(ok(m.lang, mfa_dto(&f)))
-}
-
-async fn disable_mfa(m: Mgmt) -> Reply {
-    let r: MfaDisable = m.args().map_err(|e| m.fail(e))?;
-    if r.disable_factors.is_empty() {
-        return Err(m.fail(Failure::Core(Error::MissingParameter("disableFactors"))));
-    }
-    let off: Vec<MfaFactorKind> = r.disable_factors.into_iter().map(Into::into).collect();
-    let f = m
-        .core()
-        .disable_pool_mfa_factors(&m.admin, &off)
-        .await
-        .map_err(|e| m.fail(e))?;
-    Ok(ok(m.lang, mfa_dto(&f)))
 }
 
 #[cfg(test)]

@@ -233,23 +233,15 @@ test('security settings: bad inputs are refused and change nothing', async () =>
 
 // --- global MFA ---------------------------------------------------------------------------
 
-test('global MFA settings: enable, disable some, read back; bad factors change nothing', async () => {
-  assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, []);
-  try {
-    const on = data(await mc.updateGlobalMfaSettings({ enabledFactors: ['SMS', 'OTP', 'SMS'] }));
-    assert.deepEqual(on.enabledFactors, ['SMS', 'OTP']);
-    const off = data(await mc.closeGlobalMfaSettings({ disableFactors: ['SMS'] }));
-    assert.deepEqual(off.enabledFactors, ['OTP']);
-    assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, ['OTP']);
-    refused(await mc.updateGlobalMfaSettings({ enabledFactors: ['OTP', 'PIGEON'] }), { statusCode: 400 });
-    refused(await mc.updateGlobalMfaSettings({}), { statusCode: 400 });
-    refused(await mc.closeGlobalMfaSettings({ disableFactors: [] }), { statusCode: 400 });
-    refused(await mc.closeGlobalMfaSettings({ disableFactors: 'OTP' }), { statusCode: 400 });
-    assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, ['OTP']);
-    // Only this pool changed.
-    assert.deepEqual(data(await v3('v3Sign').getGlobalMfaSettings()).enabledFactors, []);
-  } finally {
-    data(await mc.updateGlobalMfaSettings({ enabledFactors: [] }));
+test('global MFA settings are not served: no login step would obey them', async () => {
+  // The core login has no second-factor step yet, so a stored list of factors would change
+  // nothing; the methods answer a 501 naming them rather than store and ignore it.
+  for (const [name, call] of [
+    ['getGlobalMfaSettings', () => mc.getGlobalMfaSettings()],
+    ['updateGlobalMfaSettings', () => mc.updateGlobalMfaSettings({ enabledFactors: ['OTP'] })],
+    ['closeGlobalMfaSettings', () => mc.closeGlobalMfaSettings({ disableFactors: ['OTP'] })],
+  ]) {
+    refused(await call(), { statusCode: 501, message: new RegExp(name) });
   }
 });
 
