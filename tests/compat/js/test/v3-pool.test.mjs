@@ -356,3 +356,30 @@ test('whitelist: bad inputs are refused and add nothing', async () => {
   data(await mc.deleteWhitelist({ type: 'PHONE', list: [phone] }));
   assert.ok(!data(await mc.listWhitelists({ type: 'PHONE' })).some(e => e.value === phone));
 });
+
+test('loginRequireEmailVerified and registerAnomalyDetection set through v3 govern v2 logins and registrations', async () => {
+  const auth = client(P);
+  const email = uniqueEmail('unverified');
+  await auth.registerByEmail(email, 'passw0rd!');
+  try {
+    data(await mc.updateSecuritySettings({ loginRequireEmailVerified: true }));
+    await assert.rejects(auth.loginByEmail(email, 'passw0rd!'), e => e.code === 2023);
+    data(await mc.updateSecuritySettings({ loginRequireEmailVerified: false }));
+    assert.equal((await auth.loginByEmail(email, 'passw0rd!')).email, email);
+
+    data(await mc.updateSecuritySettings({
+      registerAnomalyDetection: { enabled: true, limit: 1, timeInterval: 10, unit: 'M' },
+    }));
+    const ip = `198.18.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
+    await auth.registerByEmail(uniqueEmail('freq'), 'passw0rd!', null, { clientIp: ip });
+    await assert.rejects(
+      auth.registerByEmail(uniqueEmail('freq'), 'passw0rd!', null, { clientIp: ip }),
+      e => e.code === 2100,
+    );
+  } finally {
+    data(await mc.updateSecuritySettings({
+      loginRequireEmailVerified: false,
+      registerAnomalyDetection: { enabled: false, limit: 50, timeInterval: 1, unit: 'M' },
+    }));
+  }
+});
