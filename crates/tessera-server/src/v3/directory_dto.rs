@@ -255,28 +255,7 @@ pub fn namespace_dto(n: &ResourceNamespace) -> Value {
     })
 }
 
-/// The parts of a `UserDto` list the SDK's `with*` flags ask for.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WithFlags {
-    #[serde(default)]
-    pub with_custom_data: bool,
-    #[serde(default)]
-    pub with_identities: bool,
-    #[serde(default)]
-    pub with_department_ids: bool,
-}
-
-impl WithFlags {
-    pub fn parts(self) -> UserParts {
-        UserParts {
-            custom_data: self.with_custom_data,
-            identities: self.with_identities,
-            department_ids: self.with_department_ids,
-            posts: false,
-        }
-    }
-}
+pub use super::shapes::WithFlags;
 
 /// A page of users as `{totalCount, list: UserDto[]}`.
 pub async fn users_page(m: &Mgmt, p: Paged<User>, parts: UserParts) -> Result<Value, Failure> {

@@ -19,7 +19,7 @@ use tessera_core::Error;
 use super::call::Mgmt;
 use super::envelope::{ok, success, Failure, Reply};
 use super::org::{custom_data, department, org_code, org_of, paged, DeptIdType};
-use super::shapes::{resolve_user, users_dto, UserIdType, UserParts};
+use super::shapes::{resolve_user, users_dto, UserIdType, WithFlags};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -97,12 +97,8 @@ struct ListMembers {
     include_children_departments: bool,
     page: Option<i64>,
     limit: Option<i64>,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
+    #[serde(flatten)]
+    with: WithFlags,
     tenant_id: Option<String>,
 }
 
@@ -138,14 +134,7 @@ async fn list_department_members(m: Mgmt) -> Reply {
         )
         .await
         .map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: r.with_custom_data,
-        identities: r.with_identities,
-        department_ids: r.with_department_ids,
-        // Members are listed with their posts by `getUser(withPost)`; these lists take no
-        // `withPost` of their own.
-        posts: false,
-    };
+    let parts = r.with.parts();
     let list = users_dto(core, &m.admin, &p.list, parts)
         .await
         .map_err(|e| m.fail(e))?;
@@ -214,12 +203,8 @@ struct SearchMembers {
     department_id_type: DeptIdType,
     #[serde(default)]
     include_children_departments: bool,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
+    #[serde(flatten)]
+    with: WithFlags,
     tenant_id: Option<String>,
 }
 
@@ -260,14 +245,7 @@ async fn search_department_members(m: Mgmt) -> Reply {
         .query_users(&m.admin, &q, page)
         .await
         .map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: r.with_custom_data,
-        identities: r.with_identities,
-        department_ids: r.with_department_ids,
-        // Members are listed with their posts by `getUser(withPost)`; these lists take no
-        // `withPost` of their own.
-        posts: false,
-    };
+    let parts = r.with.parts();
     let list = users_dto(core, &m.admin, &p.list, parts)
         .await
         .map_err(|e| m.fail(e))?;

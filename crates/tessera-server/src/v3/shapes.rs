@@ -69,6 +69,32 @@ pub struct UserParts {
     pub posts: bool,
 }
 
+/// The parts of a `UserDto` the SDK's `with*` flags ask for, as every list and lookup of
+/// users takes them (flattened into each request struct).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WithFlags {
+    #[serde(default)]
+    pub with_custom_data: bool,
+    #[serde(default)]
+    pub with_identities: bool,
+    #[serde(default)]
+    pub with_department_ids: bool,
+    #[serde(default)]
+    pub with_post: bool,
+}
+
+impl WithFlags {
+    pub fn parts(self) -> UserParts {
+        UserParts {
+            custom_data: self.with_custom_data,
+            identities: self.with_identities,
+            department_ids: self.with_department_ids,
+            posts: self.with_post,
+        }
+    }
+}
+
 /// `UserDto` (Appendix A). A blocked user reads as `Suspended`, Authing's status for an
 /// account an administrator disabled.
 pub fn user_dto(u: &User) -> Value {

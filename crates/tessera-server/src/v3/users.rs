@@ -17,7 +17,7 @@ use tessera_core::Error;
 
 use super::call::Mgmt;
 use super::envelope::{ok, success, Failure, Reply};
-use super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts};
+use super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts, WithFlags};
 use crate::authing::profile::ProfileInput;
 use crate::AppState;
 
@@ -67,14 +67,8 @@ struct ListOptions {
     pagination: Pagination,
     #[serde(default)]
     fuzzy_search_on: Vec<String>,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
-    #[serde(default)]
-    with_post: bool,
+    #[serde(flatten)]
+    with: WithFlags,
 }
 
 #[derive(Deserialize)]
@@ -187,12 +181,7 @@ async fn list_users(m: Mgmt) -> Reply {
     let o = &r.options;
     let page = Page::new(o.pagination.page.or(r.page), o.pagination.limit.or(r.limit))
         .map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: o.with_custom_data,
-        identities: o.with_identities,
-        department_ids: o.with_department_ids,
-        posts: o.with_post,
-    };
+    let parts = o.with.parts();
     page_of_users(&m, &q, page, parts).await
 }
 
@@ -201,25 +190,14 @@ async fn list_users(m: Mgmt) -> Reply {
 struct LegacyList {
     page: Option<i64>,
     limit: Option<i64>,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
-    #[serde(default)]
-    with_post: bool,
+    #[serde(flatten)]
+    with: WithFlags,
 }
 
 async fn list_users_legacy(m: Mgmt) -> Reply {
     let r: LegacyList = m.args().map_err(|e| m.fail(e))?;
     let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: r.with_custom_data,
-        identities: r.with_identities,
-        department_ids: r.with_department_ids,
-        posts: r.with_post,
-    };
+    let parts = r.with.parts();
     page_of_users(&m, &UserQuery::default(), page, parts).await
 }
 
@@ -264,14 +242,8 @@ struct GetUser {
     user_id: String,
     #[serde(default)]
     user_id_type: UserIdType,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
-    #[serde(default)]
-    with_post: bool,
+    #[serde(flatten)]
+    with: WithFlags,
 }
 
 async fn one_user(m: &Mgmt, u: User, parts: UserParts) -> Reply {
@@ -286,12 +258,7 @@ async fn get_user(m: Mgmt) -> Reply {
     let u = resolve_user(m.core(), &m.admin, &r.user_id, r.user_id_type)
         .await
         .map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: r.with_custom_data,
-        identities: r.with_identities,
-        department_ids: r.with_department_ids,
-        posts: r.with_post,
-    };
+    let parts = r.with.parts();
     one_user(&m, u, parts).await
 }
 
@@ -301,14 +268,8 @@ struct GetUserBatch {
     user_ids: Vec<String>,
     #[serde(default)]
     user_id_type: UserIdType,
-    #[serde(default)]
-    with_custom_data: bool,
-    #[serde(default)]
-    with_identities: bool,
-    #[serde(default)]
-    with_department_ids: bool,
-    #[serde(default)]
-    with_post: bool,
+    #[serde(flatten)]
+    with: WithFlags,
 }
 
 async fn get_user_batch(m: Mgmt) -> Reply {
@@ -326,12 +287,7 @@ async fn get_user_batch(m: Mgmt) -> Reply {
         .users_by_key(&m.admin, key, &r.user_ids)
         .await
         .map_err(|e| m.fail(e))?;
-    let parts = UserParts {
-        custom_data: r.with_custom_data,
-        identities: r.with_identities,
-        department_ids: r.with_department_ids,
-        posts: r.with_post,
-    };
+    let parts = r.with.parts();
     let list = users_dto(m.core(), &m.admin, &users, parts)
         .await
         .map_err(|e| m.fail(e))?;
