@@ -323,24 +323,20 @@ struct IsUserExists {
     external_id: Option<String>,
 }
 
+/// `isUserExists`: the same check as the v2 `isUserExists` (`Core::user_exists`).
 async fn is_user_exists(m: Mgmt) -> Reply {
     let r: IsUserExists = m.args().map_err(|e| m.fail(e))?;
-    let mut exists = false;
-    for (key, v) in [
-        (UserKey::Username, r.username),
-        (UserKey::Email, r.email),
-        (UserKey::Phone, r.phone),
-        (UserKey::ExternalId, r.external_id),
-    ] {
-        if let Some(v) = v.filter(|s| !s.is_empty()) {
-            exists |= m
-                .core()
-                .find_user_by(&m.admin, key, &v)
-                .await
-                .map_err(|e| m.fail(e))?
-                .is_some();
-        }
-    }
+    let exists = m
+        .core()
+        .user_exists(
+            m.admin.pool(),
+            r.username.as_deref(),
+            r.email.as_deref(),
+            r.phone.as_deref(),
+            r.external_id.as_deref(),
+        )
+        .await
+        .map_err(|e| m.fail(e))?;
     Ok(ok(m.lang, json!({ "exists": exists })))
 }
 
