@@ -33,7 +33,7 @@ struct UserRequest {
 
 /// Where the user signs in to the application: the provider's authorization endpoint for
 /// its first redirect URI (empty when it has none: nothing could receive the login).
-fn login_url(issuer: &str, app: &Application) -> String {
+pub(super) fn login_url(issuer: &str, app: &Application) -> String {
     let Some(redirect) = app.oidc.redirect_uris.first() else {
         return String::new();
     };

@@ -166,7 +166,7 @@ async fn action_dto(m: &Mgmt, a: &UserAction) -> Value {
         "appId": a.app_id.clone().unwrap_or_default(),
         "appName": app.as_ref().map(|x| x.name.clone()).unwrap_or_default(),
         "appLogo": app.as_ref().and_then(|x| x.logo.clone()).unwrap_or_default(),
-        "appLoginUrl": "",
+        "appLoginUrl": app.as_ref().map(|x| super::apps_users::login_url(&core.issuer(), x)).unwrap_or_default(),
         "clientIp": a.client_ip,
         "eventType": event_name(a.event),
         "success": a.success,

@@ -842,7 +842,7 @@ async fn login_history(m: Mgmt) -> Reply {
             "appId": e.app_id,
             "appName": app.as_ref().map(|a| a.name.clone()),
             "appLogo": app.as_ref().and_then(|a| a.logo.clone()),
-            "appLoginUrl": app.as_ref().map(|a| format!("{}/oidc/auth?client_id={}", core.public_url(), a.id)),
+            "appLoginUrl": app.as_ref().map(|a| super::apps_users::login_url(&core.issuer(), a)),
             "clientIp": e.ip,
             "userAgent": e.user_agent,
             "time": iso8601(e.at),
