@@ -69,13 +69,7 @@ struct ListPosts {
     post_codes: Vec<String>,
 }
 
-/// Authing's documented page-size maximum for v3 lists (`v3-wire.md` §2.2).
-const MAX_LIMIT: i64 = 50;
-
 async fn listed(m: &Mgmt, r: ListPosts) -> Reply {
-    if r.limit.is_some_and(|l| l > MAX_LIMIT) {
-        return Err(m.fail(Error::InvalidParameter("limit")));
-    }
     let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
     let filter = PostFilter {
         keywords: r.keywords,
