@@ -79,6 +79,7 @@ async fn pool(core: &Core, name: &str, edit: impl FnOnce(&mut PoolSettings)) -> 
             "userPoolId": creds.user_pool_id,
             "appId": creds.app_id,
             "appHost": creds.app_host,
+            "appSecret": creds.app_secret,
             "secret": creds.secret,
             "accessKeyId": creds.access_key_id,
             "accessKeySecret": creds.access_key_secret,
@@ -205,6 +206,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // `v3-sweep.test.mjs` sends every served method malformed parameters.
         "v3Sweep",
         "v3AppWhitelist",
+        // The v3 AuthenticationClient's tests (`v3-auth-*.test.mjs`).
+        "v3Auth",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -128,6 +128,46 @@ impl Core {
         self.session_of(subject, pool.clone(), token).await
     }
 
+    /// A session from either kind of user token this server issues, as the v3
+    /// authentication API receives them (`v3-wire.md` §5.1, §6.2: the access token of the
+    /// v3 sign-in, or a v1/v2 login's token, sent raw or after `Bearer`). An OIDC access
+    /// token passes every check of [`Core::oidc_check_access_token`] — signature, issuer,
+    /// expiry, its grant not revoked, its user not blocked or logged out since — and must
+    /// belong to `pool`; any failure is [`Error::TokenInvalid`].
+    pub async fn session_from_any_token(&self, token: &str, pool: &UserPool) -> Result<Session> {
+        let is_access_token = crate::crypto::jwt::parse(token)
+            .is_ok_and(|p| p.header.typ.as_deref() == Some(super::oidc::claims::ACCESS_TOKEN_TYP));
+        if !is_access_token {
+            return self.session_in_pool(token, pool).await;
+        }
+        let (claims, grant) = self
+            .oidc_check_access_token(token)
+            .await
+            .map_err(|_| Error::TokenInvalid)?;
+        // A client-credentials token speaks for no user.
+        let grant = grant.ok_or(Error::TokenInvalid)?;
+        if grant.pool_id != pool.id || grant.user_id.as_deref() != Some(claims.sub.as_str()) {
+            return Err(Error::TokenInvalid);
+        }
+        let user = self
+            .user_in_pool(&pool.id, &claims.sub)
+            .await
+            .map_err(|_| Error::TokenInvalid)?;
+        Ok(Session {
+            pool: pool.clone(),
+            user,
+            subject: TokenSubject {
+                user_id: claims.sub,
+                pool_id: grant.pool_id,
+                app_id: Some(claims.client_id),
+                jti: claims.jti,
+                iat: claims.iat,
+                exp: claims.exp,
+            },
+            token: token.to_owned(),
+        })
+    }
+
     /// [`Core::session`] (`pool` given: [`Core::session_in_pool`]) for a token already parsed
     /// by [`parse_user_token`](super::tokens::parse_user_token).
     pub(crate) async fn session_of_parsed(

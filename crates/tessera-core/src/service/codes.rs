@@ -26,7 +26,7 @@ const CAPTCHA_LEN: usize = 4;
 const CAPTCHA_LIFETIME_MS: i64 = 2 * 60 * 1000;
 
 /// The SMS scenes the SDKs send (`SceneType`); an SMS sent without one serves any purpose.
-pub const SMS_SCENES: [&str; 9] = [
+pub const SMS_SCENES: [&str; 10] = [
     "login",
     "register",
     "reset",
@@ -36,10 +36,11 @@ pub const SMS_SCENES: [&str; 9] = [
     "mfa-verify",
     "mfa-unbind",
     "complete-phone",
+    "delete-account",
 ];
 
 /// The `EmailScene` values of the v2 API.
-pub const EMAIL_SCENES: [&str; 14] = [
+pub const EMAIL_SCENES: [&str; 15] = [
     "RESET_PASSWORD",
     "RESET_PASSWORD_VERIFY_CODE",
     "VERIFY_EMAIL",
@@ -54,6 +55,7 @@ pub const EMAIL_SCENES: [&str; 14] = [
     "LOGIN_VERIFY_CODE",
     "MFA_VERIFY_CODE",
     "INFORMATION_COMPLETION_VERIFY_CODE",
+    "DELETE_ACCOUNT_VERIFY_CODE",
 ];
 
 /// What a code is being used for; decides which scenes' codes are accepted.
@@ -68,6 +70,8 @@ pub enum CodePurpose {
     /// Proving the current phone/email during an update.
     VerifyOld,
     Mfa,
+    /// Proving the account's phone/email before deleting it.
+    DeleteAccount,
 }
 
 impl CodePurpose {
@@ -80,6 +84,7 @@ impl CodePurpose {
             CodePurpose::Unbind => &["unbind", ""],
             CodePurpose::VerifyOld => &["unbind", "bind", ""],
             CodePurpose::Mfa => &["mfa-verify", "mfa-bind", "mfa-unbind"],
+            CodePurpose::DeleteAccount => &["delete-account"],
         }
     }
 
@@ -106,6 +111,7 @@ impl CodePurpose {
                 "VERIFY_CODE",
             ],
             CodePurpose::Mfa => &["MFA_VERIFY_CODE", "MFA_VERIFY"],
+            CodePurpose::DeleteAccount => &["DELETE_ACCOUNT_VERIFY_CODE"],
         }
     }
 }

@@ -2,7 +2,7 @@
 //! Handlers parse, call one core service and format; see `auth_ops` (GraphQL operations of
 //! the AuthenticationClient) and `auth_rest` (its REST routes).
 
-mod args;
+pub(crate) mod args;
 mod auth_ops;
 mod auth_rest;
 mod captcha;

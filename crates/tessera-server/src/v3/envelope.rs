@@ -52,6 +52,9 @@ pub enum Failure {
     Unsupported { method: String, family: String },
     /// No v3 endpoint at this verb and path.
     UnknownEndpoint,
+    /// A sign-in whose account is unknown or whose password is wrong: one answer for both,
+    /// so a sign-in cannot tell which accounts exist (§2.1's example, 403 / 2333).
+    BadCredentials,
 }
 
 impl From<Error> for Failure {
@@ -119,6 +122,15 @@ impl V3Error {
                 404,
                 404,
                 lang.pick("接口不存在", "No such endpoint").to_owned(),
+            ),
+            Failure::BadCredentials => (
+                403,
+                2333,
+                lang.pick(
+                    "账号不存在或密码错误",
+                    "Account not exists or password is incorrect.",
+                )
+                .to_owned(),
             ),
         };
         let mut body = json!({

@@ -12,6 +12,7 @@ mod apps;
 mod apps_access;
 mod apps_users;
 mod audit;
+mod auth;
 mod authz;
 mod call;
 mod catalog;
@@ -69,5 +70,6 @@ pub fn routes() -> Router<AppState> {
         .merge(roles::routes())
         .merge(groups::routes())
         .merge(authz::routes())
+        .merge(auth::routes())
         .merge(unsupported::routes())
 }

@@ -2,7 +2,7 @@
 // seed shows: `new ManagementClient({accessKeyId, accessKeySecret, host})`.
 import assert from 'node:assert/strict';
 import { createHmac, randomBytes } from 'node:crypto';
-import { ManagementClient } from 'authing-node-sdk';
+import { AuthenticationClient, ManagementClient } from 'authing-node-sdk';
 import { TESSERA_URL, pool } from './helpers.mjs';
 
 /** A v3 ManagementClient signing with the pool's own key (its id and secret). */
@@ -82,3 +82,17 @@ export function signed(method, path, params, { key, secret, family = 'authing', 
   return { ...h, authorization: `${scheme} ${key}:${sig}` };
 }
 
+
+/**
+ * A v3 AuthenticationClient for a seeded pool's application, as seed 003 builds one:
+ * `new AuthenticationClient({appId, appSecret, appHost})` plus any extra options.
+ */
+export function v3Auth(poolName, extra = {}) {
+  const p = pool(poolName);
+  return new AuthenticationClient({
+    appId: p.appId,
+    appSecret: p.appSecret,
+    appHost: p.appHost,
+    ...extra,
+  });
+}

@@ -11,6 +11,7 @@ use crate::crypto::{ct_eq, digest, jwt, sha256_b64url};
 use crate::error::{protocol, Error, ProtocolError, Result};
 use crate::ids;
 use crate::model::{Application, User, UserPool};
+use crate::service::authn::AuthEvent;
 use crate::service::login::{Credential, LoginOptions};
 use crate::service::users::{LoginContext, LoginId};
 use crate::store::oidc::{DevicePoll, DeviceStatus, Grant, Spend};
@@ -437,6 +438,39 @@ impl Core {
                 self.token_set(app, &grant, &user, None, true).await
             }
         }
+    }
+
+    /// Tokens for an authentication that happened outside the browser flow — the v3
+    /// sign-in API (`/api/v3/signin`, `signin-by-mobile`), whose answer is the token set an
+    /// authorization code would have bought (`v3-wire.md` §5.4). It is a grant like any
+    /// other: its access token is checked, refreshed and revoked by the same rules. The
+    /// scope defaults to the SDKs' `openid profile`; only the OIDC scopes are kept.
+    pub async fn oidc_tokens_for_event(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+        event: &AuthEvent,
+        scope: Option<&str>,
+    ) -> Result<TokenSet> {
+        if app.pool_id != pool.id || event.user.pool_id != pool.id {
+            return Err(Error::Forbidden);
+        }
+        let scope = scope
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("openid profile");
+        let grant = self
+            .new_grant(
+                pool,
+                app,
+                &event.user,
+                None,
+                scope,
+                event.at_ms,
+                event.methods.iter().map(|m| m.amr().to_owned()).collect(),
+            )
+            .await?;
+        self.token_set(app, &grant, &event.user, None, true).await
     }
 
     /// A new grant for a user, stored.

@@ -1,0 +1,28 @@
+//! The v3 authentication façade (`v3-wire.md` §5–§7): `/api/v3/*` as authing-node-sdk
+//! 4.x's AuthenticationClient and the mini-program SDK 5.x call it.
+//!
+//! Every handler takes an [`call::AuthCall`] — the pool and application the request names,
+//! the user token or client credentials it presents, its language and parameters — calls
+//! one core service and shapes the answer in the v3 envelope. A sign-in is the one core
+//! login; its tokens are the OpenID Provider's (`Core::oidc_tokens_for_event`), so
+//! `/oidc/token` refreshes them and `/oidc/token/revocation` ends them.
+
+mod call;
+mod codes;
+mod password;
+mod profile;
+mod signin;
+mod system;
+
+use axum::Router;
+
+use crate::AppState;
+
+/// Every v3 authentication route.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(system::routes())
+        .merge(signin::routes())
+        .merge(codes::routes())
+        .merge(profile::routes())
+}
