@@ -9,6 +9,7 @@
 
 mod call;
 mod codes;
+mod mfa_token;
 mod password;
 mod profile;
 mod signin;
@@ -25,4 +26,5 @@ pub fn routes() -> Router<AppState> {
         .merge(signin::routes())
         .merge(codes::routes())
         .merge(profile::routes())
+        .merge(mfa_token::routes())
 }

@@ -1,0 +1,18 @@
+//! `POST /mfa/token/introspection` (`verifyMfaToken`, `v3-wire.md` §9.2): whether an MFA
+//! token is active. The SDK posts no body (its argument is ignored), and Tessera's logins
+//! issue no MFA token — no sign-in of any façade stops at an MFA step — so the honest answer
+//! to every request is RFC 7662's inactive token.
+
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/mfa/token/introspection", post(introspect))
+}
+
+async fn introspect() -> Json<Value> {
+    Json(json!({ "active": false }))
+}
