@@ -299,6 +299,8 @@ pub enum Entity {
     UserListEntry,
     /// An automatic risk-list policy.
     RiskPolicy,
+    /// A QR-code login (unknown, expired, or another user's).
+    QrLogin,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -341,6 +343,7 @@ impl fmt::Display for Entity {
             Entity::IpListEntry => "IP list entry",
             Entity::UserListEntry => "user list entry",
             Entity::RiskPolicy => "risk policy",
+            Entity::QrLogin => "QR-code login",
         })
     }
 }

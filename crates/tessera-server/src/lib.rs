@@ -16,6 +16,7 @@ mod http;
 pub mod metrics;
 mod oidc;
 mod ops;
+mod png;
 mod v2;
 mod v3;
 

@@ -86,6 +86,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         17,
         Sql::Both(include_str!("../migrations/0017_node_status.sql")),
     ),
+    (
+        20,
+        Sql::Both(include_str!("../migrations/0020_qr_logins.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -20,6 +20,9 @@ pub enum AuthMethod {
     SmsCode,
     /// A one-time code sent by email.
     EmailCode,
+    /// Approved on another device where the user is signed in (a QR code scanned and
+    /// confirmed in the mobile app).
+    OtherDevice,
 }
 
 impl AuthMethod {
@@ -29,6 +32,9 @@ impl AuthMethod {
             AuthMethod::Password => "pwd",
             AuthMethod::SmsCode => "sms",
             AuthMethod::EmailCode => "otp",
+            // RFC 8176 §2: "mca", multiple-channel authentication — the browser's session is
+            // vouched for over the app's channel.
+            AuthMethod::OtherDevice => "mca",
         }
     }
 }

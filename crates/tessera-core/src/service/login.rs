@@ -18,7 +18,7 @@ use crate::model::risk::{EventState, Limit};
 use crate::model::{Application, User, UserPool, UserStatus};
 use crate::rules::identifiers;
 use crate::stats::LoginOutcome;
-use crate::store::{UserChange, UserField};
+use crate::store::{UserChange, UserField, UserLookup};
 
 /// Purpose-token kind that lets a user set a new password at the first login.
 pub const FIRST_LOGIN_TOKEN: &str = "first-login";
@@ -43,6 +43,11 @@ pub enum Credential {
     EmailCode {
         email: String,
         code: String,
+    },
+    /// A login the user approved on another device where they are signed in (a QR code
+    /// scanned and confirmed in the mobile app); the user is the one who confirmed.
+    ApprovedOnDevice {
+        user_id: String,
     },
 }
 
@@ -112,6 +117,7 @@ impl Credential {
             Credential::Password { .. } | Credential::SubAccount { .. } => AuthMethod::Password,
             Credential::PhoneCode { .. } => AuthMethod::SmsCode,
             Credential::EmailCode { .. } => AuthMethod::EmailCode,
+            Credential::ApprovedOnDevice { .. } => AuthMethod::OtherDevice,
         }
     }
 }
@@ -196,6 +202,15 @@ impl Core {
                     .await?;
                 self.code_login_user(pool, app, &target, &opts.client, &ip)
                     .await?
+            }
+            Credential::ApprovedOnDevice { user_id } => {
+                let user = self
+                    .store
+                    .find_user(&pool.id, UserLookup::Id(&user_id))
+                    .await?
+                    .ok_or(Error::UserNotFound)?;
+                self.refuse_listed_user(&pool.id, &user.id).await?;
+                (user, false)
             }
         };
         // An archived (resigned) user no longer exists for logins.

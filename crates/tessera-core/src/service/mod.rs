@@ -29,6 +29,7 @@ pub mod policies;
 pub mod pool_admin;
 pub mod pools;
 pub mod posts;
+pub mod qr_login;
 pub mod register;
 pub mod risk;
 pub mod settings;

@@ -128,6 +128,58 @@ impl DeviceStatus {
     }
 }
 
+/// A QR-code login (`v3-wire.md` §5.6 Sign-in: `geneQrCode` and friends): a browser shows a
+/// QR code, the user's mobile app — where they are signed in — scans and confirms it, and the
+/// browser's poll then receives a one-time ticket it exchanges for tokens. The id is in the
+/// QR image (public to whoever sees it); the ticket is stored only as a digest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrLogin {
+    pub id: String,
+    pub pool_id: String,
+    pub app_id: String,
+    pub status: QrStatus,
+    /// The user who scanned it.
+    pub user_id: Option<String>,
+    pub ticket_digest: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// When the user confirmed: the login's time.
+    pub authorized_at: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QrStatus {
+    Pending,
+    Scanned,
+    Authorized,
+    Cancelled,
+    /// Its ticket was exchanged.
+    Used,
+}
+
+impl QrStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QrStatus::Pending => "pending",
+            QrStatus::Scanned => "scanned",
+            QrStatus::Authorized => "authorized",
+            QrStatus::Cancelled => "cancelled",
+            QrStatus::Used => "used",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<QrStatus> {
+        Some(match s {
+            "pending" => QrStatus::Pending,
+            "scanned" => QrStatus::Scanned,
+            "authorized" => QrStatus::Authorized,
+            "cancelled" => QrStatus::Cancelled,
+            "used" => QrStatus::Used,
+            _ => return None,
+        })
+    }
+}
+
 /// The user's decision on a device code, written only while it is pending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceDecision {
@@ -220,4 +272,33 @@ pub trait OidcStore: Send + Sync {
     ) -> Result<bool>;
     /// One poll by the device, rate-checked and, when approved, spent, in one transaction.
     async fn poll_device_code(&self, id: &str, now: i64) -> Result<DevicePoll>;
+
+    // --- QR-code logins -----------------------------------------------------------------
+    async fn insert_qr_login(&self, q: &QrLogin) -> Result<()>;
+    /// The login of the pool with this id, expired or not.
+    async fn qr_login(&self, pool_id: &str, id: &str) -> Result<Option<QrLogin>>;
+    /// Moves an unexpired login from `from` to `to` in one statement, only while it is in
+    /// `from` and its user is `user_id` or none yet (then `user_id` becomes its user);
+    /// `Authorized` also records `now` as `authorized_at`. Whether it moved.
+    async fn advance_qr_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        from: QrStatus,
+        to: QrStatus,
+        user_id: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// Gives an authorized, unexpired login without a ticket this ticket's digest; whether
+    /// it did (a second poll finds the ticket already handed out).
+    async fn attach_qr_ticket(
+        &self,
+        pool_id: &str,
+        id: &str,
+        digest: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// Spends a ticket: the authorized, unexpired login holding it becomes used, in one
+    /// statement, and is returned; a second exchange finds nothing.
+    async fn spend_qr_ticket(&self, digest: &str, now: i64) -> Result<Option<QrLogin>>;
 }

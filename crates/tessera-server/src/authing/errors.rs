@@ -458,6 +458,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::IpListEntry => ("ipList", "ipList"),
         Entity::UserListEntry => ("userList", "userList"),
         Entity::RiskPolicy => ("riskListPolicy", "riskListPolicy"),
+        Entity::QrLogin => ("二维码", "QR code"),
     }
 }
 

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::store::oidc::{
     CodeRow, DeviceCode, DeviceDecision, DevicePoll, DeviceStatus, Grant, GrantValidity,
-    Interaction, OidcStore, Spend, SsoSession,
+    Interaction, OidcStore, QrLogin, QrStatus, Spend, SsoSession,
 };
 use tessera_core::store::SessionValidity;
 use tessera_core::{Error, Result};
@@ -22,6 +22,25 @@ const CODE_COLUMNS: &str = "id, grant_id, redirect_uri, nonce, code_challenge, c
                             created_at, expires_at";
 const DEVICE_COLUMNS: &str = "id, user_code, pool_id, app_id, scope, created_at, expires_at, \
                               interval_s, last_poll_at, status, user_id, sid, auth_time, amr";
+
+const QR_COLUMNS: &str = "id, pool_id, app_id, status, user_id, ticket_digest, created_at, \
+                          expires_at, authorized_at";
+
+fn qr_login(row: &AnyRow) -> Result<QrLogin> {
+    let status: String = col(row, "status")?;
+    Ok(QrLogin {
+        id: col(row, "id")?,
+        pool_id: col(row, "pool_id")?,
+        app_id: col(row, "app_id")?,
+        status: QrStatus::parse(&status)
+            .ok_or_else(|| Error::Storage(format!("qr_logins.status: unknown value {status:?}")))?,
+        user_id: col(row, "user_id")?,
+        ticket_digest: col(row, "ticket_digest")?,
+        created_at: col(row, "created_at")?,
+        expires_at: col(row, "expires_at")?,
+        authorized_at: col(row, "authorized_at")?,
+    })
+}
 
 fn amr_json(amr: &[String]) -> Result<String> {
     serde_json::to_string(amr).map_err(|e| Error::Internal(e.to_string()))
@@ -604,5 +623,102 @@ impl OidcStore for SqlStore {
         } else {
             DevicePoll::Found(d)
         })
+    }
+    async fn insert_qr_login(&self, q: &QrLogin) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO qr_logins ({QR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(&q.id)
+        .bind(&q.pool_id)
+        .bind(&q.app_id)
+        .bind(q.status.as_str())
+        .bind(&q.user_id)
+        .bind(&q.ticket_digest)
+        .bind(q.created_at)
+        .bind(q.expires_at)
+        .bind(q.authorized_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn qr_login(&self, pool_id: &str, id: &str) -> Result<Option<QrLogin>> {
+        sqlx::query(&format!(
+            "SELECT {QR_COLUMNS} FROM qr_logins WHERE pool_id = $1 AND id = $2"
+        ))
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .map(|r| qr_login(&r))
+        .transpose()
+    }
+
+    async fn advance_qr_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        from: QrStatus,
+        to: QrStatus,
+        user_id: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let authorized_at = (to == QrStatus::Authorized).then_some(now);
+        let moved = sqlx::query(
+            "UPDATE qr_logins SET status = $4, user_id = $5, \
+             authorized_at = COALESCE($6, authorized_at) \
+             WHERE pool_id = $1 AND id = $2 AND status = $3 AND expires_at > $7 \
+             AND (user_id IS NULL OR user_id = $5)",
+        )
+        .bind(pool_id)
+        .bind(id)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(user_id)
+        .bind(authorized_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(moved > 0)
+    }
+
+    async fn attach_qr_ticket(
+        &self,
+        pool_id: &str,
+        id: &str,
+        digest: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE qr_logins SET ticket_digest = $3 WHERE pool_id = $1 AND id = $2 \
+             AND status = 'authorized' AND ticket_digest IS NULL AND expires_at > $4",
+        )
+        .bind(pool_id)
+        .bind(id)
+        .bind(digest)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(done > 0)
+    }
+
+    async fn spend_qr_ticket(&self, digest: &str, now: i64) -> Result<Option<QrLogin>> {
+        sqlx::query(&format!(
+            "UPDATE qr_logins SET status = 'used' WHERE ticket_digest = $1 \
+             AND status = 'authorized' AND expires_at > $2 RETURNING {QR_COLUMNS}"
+        ))
+        .bind(digest)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .map(|r| qr_login(&r))
+        .transpose()
     }
 }

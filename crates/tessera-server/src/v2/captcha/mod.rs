@@ -1,9 +1,8 @@
 //! The login captcha image (`GET /api/v2/security/captcha`): a PNG drawn with per-request
-//! random distortion (`raster`), encoded by `png`. The answer is issued and checked by the
+//! random distortion (`raster`), encoded by `crate::png`. The answer is issued and checked by the
 //! core (`Core::issue_captcha`): stored hashed in the database, bound to the pool and the
 //! client address, single use, short-lived.
 
-mod png;
 mod raster;
 
 use axum::extract::Query;
@@ -57,7 +56,7 @@ pub async fn handler(ctx: V2Ctx, Query(q): Query<CaptchaQuery>) -> Result<Respon
 /// The PNG of `answer`, drawn anew.
 pub fn image(answer: &str) -> Vec<u8> {
     let pixels = raster::render(answer, &mut rand::thread_rng());
-    png::encode_grey(raster::WIDTH, raster::HEIGHT, &pixels)
+    crate::png::encode_grey(raster::WIDTH, raster::HEIGHT, &pixels)
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod codes;
 mod mfa_token;
 mod password;
 mod profile;
+mod qrcode;
 mod signin;
 mod system;
 
@@ -27,4 +28,5 @@ pub fn routes() -> Router<AppState> {
         .merge(codes::routes())
         .merge(profile::routes())
         .merge(mfa_token::routes())
+        .merge(qrcode::routes())
 }

@@ -1,5 +1,5 @@
-//! A minimal PNG encoder for 8-bit greyscale images: the captcha needs nothing more, and
-//! the workspace has no zlib or image crate. The image data goes into zlib *stored* (not
+//! A minimal PNG encoder for 8-bit greyscale images: the captcha and the login QR codes
+//! need nothing more, and the workspace has no zlib or image crate. The image data goes into zlib *stored* (not
 //! compressed) blocks, which every PNG decoder reads (RFC 1950/1951); a 160×60 captcha is
 //! under 10 KiB that way.
 

@@ -1,0 +1,249 @@
+//! QR-code login with the pool's own mobile app (`v3-wire.md` §5.6 Sign-in): the browser's
+//! `geneQrCode` and `checkQrCodeStatus` (alias `getQrCodeStatus`), the app's
+//! `changeQrCodeStatus` (alias `setQrCodeStatus`), and the backend's
+//! `exchangeTokenSetWithQrCodeTicket`. The rules are the core's (`Core::qr_login_*`); the
+//! exchange is the one core login.
+//!
+//! The code's image is served at `url` (`GET /api/v3/qrcode-image/{pool}/{id}`, PNG); what it
+//! encodes is JSON the app reads, `{"scene":"APP_AUTH","qrcodeId":…,"userPoolId":…,
+//! "appId":…}`: the app sends `qrcodeId` back with the user's token.
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tessera_core::service::qr_login::{QrAction, QrState};
+use tessera_core::Error;
+
+use super::super::call::lang_of;
+use super::super::envelope::{done, ok, success, Failure, Reply, V3Error};
+use super::call::AuthCall;
+use super::signin::{login_failure, LoginTokens};
+use crate::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v3/gene-qrcode", post(generate))
+        .route("/api/v3/check-qrcode-status", get(status))
+        .route("/api/v3/get-qrcode-status", get(status))
+        .route("/api/v3/change-qrcode-status", post(change))
+        .route("/api/v3/set-qrcode-status", post(set))
+        .route(
+            "/api/v3/exchange-tokenset-with-qrcode-ticket",
+            post(exchange),
+        )
+        .route("/api/v3/qrcode-image/{pool_id}/{id}", get(image))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+enum QrType {
+    #[serde(rename = "MOBILE_APP")]
+    MobileApp,
+    #[serde(rename = "WECHAT_MINIPROGRAM")]
+    WechatMiniprogram,
+    #[serde(rename = "WECHAT_OFFICIAL_ACCOUNT")]
+    WechatOfficialAccount,
+}
+
+#[derive(Debug, Deserialize)]
+struct Generate {
+    #[serde(rename = "type")]
+    kind: QrType,
+}
+
+/// What the image encodes: the scene and the ids the app needs.
+fn payload(pool_id: &str, app_id: &str, id: &str) -> String {
+    json!({"scene": "APP_AUTH", "qrcodeId": id, "userPoolId": pool_id, "appId": app_id}).to_string()
+}
+
+async fn generate(call: AuthCall) -> Reply {
+    let req: Generate = call.args()?;
+    match req.kind {
+        QrType::MobileApp => {}
+        // A WeChat code is drawn by WeChat for a configured mini-program or official
+        // account; no such connection takes part in QR logins here.
+        QrType::WechatMiniprogram | QrType::WechatOfficialAccount => {
+            return Err(call.fail(Error::IdentitySourceNotConfigured))
+        }
+    }
+    let (pool, app) = (call.pool()?, call.app()?);
+    let q = call
+        .core()
+        .qr_login_create(pool, app)
+        .await
+        .map_err(|e| call.fail(e))?;
+    let url = format!(
+        "{}/api/v3/qrcode-image/{}/{}",
+        call.core().public_url(),
+        q.pool_id,
+        q.id
+    );
+    Ok(ok(call.lang, json!({ "qrcodeId": q.id, "url": url })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ById {
+    qrcode_id: String,
+}
+
+async fn status(call: AuthCall) -> Reply {
+    let req: ById = call.args()?;
+    let view = call
+        .core()
+        .qr_login_status(call.pool()?, &req.qrcode_id)
+        .await
+        .map_err(|e| call.fail(e))?;
+    let status = match view.state {
+        QrState::Pending => "PENDING",
+        QrState::Scanned => "SCANNED",
+        QrState::Authorized => "AUTHORIZED",
+        QrState::Cancelled => "CANCELLED",
+        QrState::Expired => "EXPIRED",
+    };
+    let mut data = json!({ "status": status });
+    if let Some(u) = view.user {
+        data["briefUserInfo"] = json!({
+            "displayName": u.display_name,
+            "photo": u.photo.unwrap_or_default(),
+        });
+    }
+    if let Some(t) = view.ticket {
+        data["ticket"] = Value::String(t);
+    }
+    Ok(ok(call.lang, data))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Change {
+    qrcode_id: String,
+    action: Action,
+}
+
+#[derive(Debug, Deserialize, Clone, Copy)]
+#[serde(rename_all = "UPPERCASE")]
+enum Action {
+    Scan,
+    Confirm,
+    Cancel,
+}
+
+async fn act(call: &AuthCall) -> Result<(), V3Error> {
+    let req: Change = call.args()?;
+    let s = call.session().await?;
+    let action = match req.action {
+        Action::Scan => QrAction::Scan,
+        Action::Confirm => QrAction::Confirm,
+        Action::Cancel => QrAction::Cancel,
+    };
+    call.core()
+        .qr_login_act(&s, &req.qrcode_id, action)
+        .await
+        .map_err(|e| call.fail(e))
+}
+
+/// `changeQrCodeStatus`: the envelope only.
+async fn change(call: AuthCall) -> Reply {
+    act(&call).await?;
+    Ok(done(call.lang))
+}
+
+/// `setQrCodeStatus`: `IsSuccessDto`.
+async fn set(call: AuthCall) -> Reply {
+    act(&call).await?;
+    Ok(success(call.lang))
+}
+
+#[derive(Debug, Deserialize)]
+struct Exchange {
+    ticket: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+/// The ticket for the token set. The application authenticates as it does at its token
+/// endpoint: a confidential one with its secret (body or Basic), a public one by its id.
+async fn exchange(call: AuthCall) -> Reply {
+    let req: Exchange = call.args()?;
+    let (pool, app) = (call.pool()?.clone(), call.app()?.clone());
+    let proved =
+        call.client_authenticated(req.client_id.as_deref(), req.client_secret.as_deref())?;
+    if !proved && !app.oidc.is_public() {
+        return Err(call.fail(Error::Forbidden));
+    }
+    let core = call.core();
+    let event = core
+        .qr_login_exchange(&pool, &app, &req.ticket, call.login_context(None, proved))
+        .await
+        .map_err(|e| call.fail(login_failure(e)))?;
+    let tokens = core
+        .oidc_tokens_for_event(&pool, &app, &event, None)
+        .await
+        .map_err(|e| call.fail(e))?;
+    Ok(ok(call.lang, LoginTokens::from(tokens)))
+}
+
+/// The code's image: a PNG of the JSON payload, 6 pixels a module with the standard quiet
+/// zone of 4 modules.
+async fn image(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let found = match state.core.qr_login_shown(&pool_id, &id).await {
+        Ok(q) => q,
+        Err(e) => return V3Error(Failure::Core(e), lang).into_response(),
+    };
+    let text = payload(&found.pool_id, &found.app_id, &found.id);
+    match render(&text) {
+        Some(png) => (
+            [
+                (header::CONTENT_TYPE, "image/png"),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
+            png,
+        )
+            .into_response(),
+        None => V3Error(Failure::Core(Error::Internal("QR encoding".into())), lang).into_response(),
+    }
+}
+
+fn render(text: &str) -> Option<Vec<u8>> {
+    const SCALE: usize = 6;
+    const QUIET: usize = 4;
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    let n = code.width();
+    let side = (n + 2 * QUIET) * SCALE;
+    let mut pixels = vec![255u8; side * side];
+    for y in 0..n {
+        for x in 0..n {
+            if code[(x, y)] == qrcode::Color::Dark {
+                for dy in 0..SCALE {
+                    let row = (y + QUIET) * SCALE + dy;
+                    let start = row * side + (x + QUIET) * SCALE;
+                    pixels[start..start + SCALE].fill(0);
+                }
+            }
+        }
+    }
+    let side = u32::try_from(side).ok()?;
+    Some(crate::png::encode_grey(side, side, &pixels))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_image_is_a_png_of_the_expected_size() {
+        let png = super::render(&super::payload("pool", "app", "abcdef")).expect("encodes");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+        let width = u32::from_be_bytes([png[16], png[17], png[18], png[19]]);
+        // Version 4 or 5 for this payload: 33 or 37 modules, plus 8 of quiet zone, times 6.
+        assert!(width == (33 + 8) * 6 || width == (37 + 8) * 6, "{width}");
+    }
+}
