@@ -84,9 +84,9 @@ pub async fn upload(
 ) -> Result<Response, UploadError> {
     let err = |e: Error| UploadError(e, lang);
     let folder = q.folder.unwrap_or_else(|| "avatar".to_owned());
-    if !matches!(folder.as_str(), "avatar" | "photos" | "face-photo") {
-        return Err(err(Error::InvalidParameter("folder")));
-    }
+    // Judged once the body is read: a refusal answered while the client is still sending
+    // breaks its connection (EPIPE) instead of reaching it.
+    let folder_ok = matches!(folder.as_str(), "avatar" | "photos" | "face-photo");
     let mut multipart = multipart.map_err(|_| err(Error::InvalidParameter("file")))?;
     let max = state.options.max_upload_bytes;
     let mut data: Option<Vec<u8>> = None;
@@ -127,6 +127,9 @@ pub async fn upload(
         }
         data = Some(buf);
         break;
+    }
+    if !folder_ok {
+        return Err(err(Error::InvalidParameter("folder")));
     }
     let data = data
         .filter(|d| !d.is_empty())
