@@ -14,7 +14,7 @@ import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { client, cnPhone, mailboxSeq, pool, rand, uniqueUsername, waitSms, TESSERA_URL } from './helpers.mjs';
+import { client, cnPhone, mailboxSeq, pool, rand, uniqueUsername, waitMail, waitSms, TESSERA_URL } from './helpers.mjs';
 import { data, v3, v3Auth } from './v3-helpers.mjs';
 import { miniapp, taro } from '../miniapp/load.mjs';
 import { rsaEncryptFunction, sm2EncryptFunction } from '../miniapp/encrypt.mjs';
@@ -255,6 +255,19 @@ test('sendSms then loginByPassCode: the code the SMS carried signs in (and regis
   refusal(failed(await sdk.sendSms({ phoneNumber: phone, channel: 'CHANNEL_NOPE' }), 'an unknown channel'));
 });
 
+test('sendEmailCode then loginByPassCode by email', async () => {
+  const sdk = device();
+  const email = `mp-${rand(10)}@example.com`;
+  const since = await mailboxSeq();
+  ok(await sdk.sendEmailCode({ email, channel: 'CHANNEL_LOGIN' }));
+  assert.equal(taro.requests[0].headers['x-authing-userpool-id'], MP.userPoolId);
+  const { code } = await waitMail(email, since);
+  ok(await sdk.loginByPassCode({ passCodePayload: { passCode: code, email } }));
+  const me = ok(await sdk.getUserInfo());
+  assert.equal(me.email, email);
+  assert.equal(me.emailVerified, true);
+});
+
 test('refreshToken: a form with no client_id, the app named by x-authing-app-id; the old refresh token is spent', async () => {
   const sdk = device();
   const { state } = await newUser(sdk, { scope: OFFLINE });
@@ -492,6 +505,44 @@ test('one core: a user made through the mini-program logs in through v2 and v3; 
   const stale = await profileWith(state.access_token);
   assert.notEqual(stale.statusCode, 200, `the blocked user's token: ${JSON.stringify(stale)}`);
   assert.ok(stale.statusCode < 500, JSON.stringify(stale));
+});
+
+test('bad input on the mini-program paths: OAuth errors at /oidc, envelopes elsewhere, never a 5xx', async () => {
+  const app = { 'x-authing-app-id': MP.appId };
+  for (const form of [{}, { grant_type: 'refresh_token' }, { grant_type: 'refresh_token', refresh_token: 'nope' }, { grant_type: 'nope' }]) {
+    const r = await tokenEndpoint(form, app);
+    assert.equal(r.status, 400, JSON.stringify(form));
+    assert.equal(typeof r.body.error, 'string');
+  }
+  const revoke = await fetch(`${TESSERA_URL}/oidc/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `client_id=${MP.appId}`,
+  });
+  assert.equal(revoke.status, 400);
+  // An unknown token is answered as revoked (RFC 7009 §2.2).
+  const unknown = await fetch(`${TESSERA_URL}/oidc/token/revocation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `client_id=${MP.appId}&token=nope`,
+  });
+  assert.equal(unknown.status, 200);
+  const noFile = await (await fetch(`${TESSERA_URL}/api/v2/upload?folder=avatar`, { method: 'POST', body: new FormData() })).json();
+  assert.notEqual(noFile.statusCode, 200);
+  assert.ok(noFile.statusCode < 500);
+  const badFolder = new FormData();
+  badFolder.append('file', new Blob([PNG]), 'a.png');
+  const folder = await (await fetch(`${TESSERA_URL}/api/v2/upload?folder=../etc`, { method: 'POST', body: badFolder })).json();
+  assert.notEqual(folder.statusCode, 200);
+  const sdk = device();
+  for (const [args, what] of [
+    [{ passCodePayload: { passCode: '000000', phone: cnPhone() } }, 'a code never sent'],
+    [{ passCodePayload: { passCode: '000000' } }, 'no phone or email'],
+  ]) {
+    refusal(failed(await sdk.loginByPassCode(args), what));
+  }
+  refusal(failed(await sdk.loginByPassword({ passwordPayload: { password: PASSWORD } }), 'no account'));
+  refusal(failed(await sdk.sendSms({ phoneNumber: '', channel: 'CHANNEL_LOGIN' }), 'no phone number'));
 });
 
 test('loginByCode: a wx.login code through the WeChat mini-program identity source', { skip: CODE_SKIP }, async () => {
