@@ -208,6 +208,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3AppWhitelist",
         // The v3 AuthenticationClient's tests (`v3-auth-*.test.mjs`).
         "v3Auth",
+        // The mini-program SDK's tests (`miniapp*.test.mjs`); they add the pool's
+        // mini-program application (a public client) through the v3 ManagementClient.
+        "miniapp",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

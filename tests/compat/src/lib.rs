@@ -232,9 +232,17 @@ fn test_files(js: &Path) -> Result<Vec<PathBuf>, String> {
 async fn ensure_node_modules(js: &Path) -> Result<(), String> {
     // Every package of the lock file's top level: a new one added to the suite is installed
     // too, not only the SDK.
-    let installed = ["authing-js-sdk", "openid-client", "puppeteer-core"]
-        .iter()
-        .all(|p| js.join(format!("node_modules/{p}/package.json")).exists());
+    let installed = [
+        "authing-js-sdk",
+        "authing-node-sdk",
+        "@authing/miniapp-taro",
+        "jsencrypt",
+        "sm-crypto",
+        "openid-client",
+        "puppeteer-core",
+    ]
+    .iter()
+    .all(|p| js.join(format!("node_modules/{p}/package.json")).exists());
     if installed {
         return Ok(());
     }

@@ -155,8 +155,25 @@ pub fn bounded(body: &Bytes) -> Result<&[u8], OAuthError> {
     Ok(body)
 }
 
+/// The application an Authing SDK names in its `x-authing-app-id` header (`x-genauth-app-id`
+/// for the GenAuth rebrand).
+fn header_app_id(headers: &HeaderMap) -> Option<String> {
+    ["x-authing-app-id", "x-genauth-app-id"]
+        .iter()
+        .find_map(|n| headers.get(*n))
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+}
+
 /// The client's credentials: `Authorization: Basic` (its parts form-decoded, RFC 6749
 /// §2.3.1) or `client_id`/`client_secret` in the form. Both at once is refused (§2.3).
+///
+/// Without either, the client is the application `x-authing-app-id` names: the
+/// mini-program SDK refreshes with no `client_id` in the form (`v3-wire.md` §9.10). A name
+/// is no proof: the core accepts a client named this way without a secret only if it is a
+/// public one (`token_endpoint_auth_method: none`), exactly as a bare form `client_id`.
 pub fn client_auth(
     headers: &HeaderMap,
     form_id: Option<String>,
@@ -170,8 +187,12 @@ pub fn client_auth(
                 .or_else(|| v.strip_prefix("basic "))
         });
     let Some(b64) = basic else {
+        // `client_id=` (empty) is no name either (§9.11: empty strings are absent).
+        let client_id = form_id
+            .filter(|id| !id.is_empty())
+            .or_else(|| header_app_id(headers));
         return Ok(ClientAuth {
-            client_id: form_id,
+            client_id,
             client_secret: form_secret,
             basic: false,
         });
@@ -257,6 +278,32 @@ mod tests {
         assert_eq!(a.client_secret.as_deref(), Some("s:cret"));
         assert!(a.basic);
         assert!(client_auth(&h, None, Some("x".into())).is_err());
+    }
+
+    #[test]
+    fn the_app_header_names_the_client_only_when_nothing_else_does() {
+        let mut h = HeaderMap::new();
+        h.insert("x-authing-app-id", "header-app".parse().unwrap());
+        let named = |id: Option<&str>| {
+            client_auth(&h, id.map(str::to_owned), None)
+                .ok()
+                .and_then(|a| a.client_id)
+        };
+        assert_eq!(named(None).as_deref(), Some("header-app"));
+        assert_eq!(named(Some("")).as_deref(), Some("header-app"));
+        assert_eq!(named(Some("form-app")).as_deref(), Some("form-app"));
+        // Basic credentials win over the header, which never adds a secret.
+        let v = format!("Basic {}", STANDARD.encode("basic-app:s"));
+        h.insert(header::AUTHORIZATION, v.parse().unwrap());
+        let a = client_auth(&h, None, None).ok().unwrap();
+        assert_eq!(a.client_id.as_deref(), Some("basic-app"));
+        let mut none = HeaderMap::new();
+        none.insert("x-authing-app-id", " ".parse().unwrap());
+        assert!(client_auth(&none, None, None)
+            .ok()
+            .unwrap()
+            .client_id
+            .is_none());
     }
 
     #[test]

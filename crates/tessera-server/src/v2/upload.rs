@@ -1,21 +1,50 @@
 //! Avatar upload (`POST /api/v2/upload?folder=avatar`, multipart field `file`) and serving
 //! uploads back (`GET /uploads/{name}`).
 //!
-//! The SDK uploads with a bare XHR: no token, no app header (`v2-wire.md` §1.2), so uploads
-//! cannot be tied to a user. They are therefore limited hard instead: images only, judged by
+//! Two SDKs call it: authing-js-sdk's `updateAvatar` (a bare XHR reading v2's `code`,
+//! `v2-wire.md` §1.2) and the mini-program SDK's (`wx.uploadFile`, which reads the v3
+//! `statusCode` and `data.url`, `v3-wire.md` §6.2), so every answer carries both. Neither
+//! sends a token or an app header, so uploads cannot be tied to a user. They are therefore limited hard instead: images only, judged by
 //! their bytes (never by the client's content type), bounded in size, stored under random
 //! names, and served with `nosniff`.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use tessera_core::Error;
 
-use crate::authing::Lang;
-use crate::envelope::{ok, RequestLang, V2Error};
+use crate::authing::{errors, Lang};
+use crate::envelope::{log_error, RequestLang};
 use crate::AppState;
+
+/// A refused upload: v2's `code` (the Authing code) beside v3's `statusCode` and `apiCode`,
+/// always HTTP 200 like both envelopes.
+pub struct UploadError(Error, Lang);
+
+impl IntoResponse for UploadError {
+    fn into_response(self) -> Response {
+        let UploadError(err, lang) = self;
+        log_error(&err);
+        let code = errors::code(&err);
+        Json(json!({
+            "code": code,
+            "statusCode": errors::http_status(&err),
+            "apiCode": code,
+            "message": errors::message(&err, lang),
+            "data": null,
+        }))
+        .into_response()
+    }
+}
+
+/// A stored upload: `{code: 200, statusCode: 200, message, data: {key, url}}`.
+fn uploaded(message: &str, data: Value) -> Response {
+    Json(json!({ "code": 200, "statusCode": 200, "message": message, "data": data }))
+        .into_response()
+}
 
 #[derive(Deserialize)]
 pub struct UploadQuery {
@@ -52,12 +81,12 @@ pub async fn upload(
     RequestLang(lang): RequestLang,
     Query(q): Query<UploadQuery>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, V2Error> {
-    let err = |e: Error| V2Error(e, lang);
+) -> Result<Response, UploadError> {
+    let err = |e: Error| UploadError(e, lang);
     let folder = q.folder.unwrap_or_else(|| "avatar".to_owned());
-    if !matches!(folder.as_str(), "avatar" | "photos" | "face-photo") {
-        return Err(err(Error::InvalidParameter("folder")));
-    }
+    // Judged once the body is read: a refusal answered while the client is still sending
+    // breaks its connection (EPIPE) instead of reaching it.
+    let folder_ok = matches!(folder.as_str(), "avatar" | "photos" | "face-photo");
     let mut multipart = multipart.map_err(|_| err(Error::InvalidParameter("file")))?;
     let max = state.options.max_upload_bytes;
     let mut data: Option<Vec<u8>> = None;
@@ -99,6 +128,9 @@ pub async fn upload(
         data = Some(buf);
         break;
     }
+    if !folder_ok {
+        return Err(err(Error::InvalidParameter("folder")));
+    }
     let data = data
         .filter(|d| !d.is_empty())
         .ok_or_else(|| err(Error::MissingParameter("file")))?;
@@ -121,7 +153,7 @@ pub async fn upload(
         Lang::ZhCn => "上传成功",
         Lang::EnUs => "Uploaded",
     };
-    Ok(ok(
+    Ok(uploaded(
         msg,
         json!({ "key": format!("{folder}/{name}"), "url": url }),
     ))

@@ -138,6 +138,8 @@ async fn signin(call: AuthCall) -> Reply {
     let app_proved =
         call.client_authenticated(req.client_id.as_deref(), req.client_secret.as_deref())?;
     let opts = req.options.unwrap_or_default();
+    let auto_register = opts.auto_register.unwrap_or(false);
+    let client = call.login_context(opts.client_ip.as_deref(), app_proved);
     let core = call.core();
     let credential = match req.connection {
         Connection::Password => {
@@ -159,11 +161,18 @@ async fn signin(call: AuthCall) -> Reply {
                 return Err(call.fail(Error::MissingParameter("account")));
             };
             let enc = opts.password_encrypt_type.unwrap_or_default();
+            // A sign-in that may register the account may also set its password, so a
+            // ciphertext that does not decrypt is refused as at sign-up (2016, within the
+            // address's budget) instead of becoming, by implicit rejection, the unknown
+            // password of a new account.
+            let password = if auto_register {
+                password::to_set(core, enc, &p.password, client.ip.as_deref()).await
+            } else {
+                password::to_check(core, enc, &p.password).await
+            };
             Credential::Password {
                 id,
-                password: password::to_check(core, enc, &p.password)
-                    .await
-                    .map_err(|e| call.fail(e))?,
+                password: password.map_err(|e| call.fail(e))?,
             }
         }
         Connection::Passcode => {
@@ -191,9 +200,9 @@ async fn signin(call: AuthCall) -> Reply {
         }
     };
     let login = LoginOptions {
-        auto_register: opts.auto_register.unwrap_or(false),
+        auto_register,
         captcha_code: non_empty(opts.captcha_code),
-        client: call.login_context(opts.client_ip.as_deref(), app_proved),
+        client,
         custom_data: custom_data(opts.custom_data).map_err(|e| call.fail(e))?,
     };
     let event = core
