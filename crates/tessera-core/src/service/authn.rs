@@ -20,6 +20,8 @@ pub enum AuthMethod {
     SmsCode,
     /// A one-time code sent by email.
     EmailCode,
+    /// An external identity provider (a WeChat mini-program login).
+    External,
 }
 
 impl AuthMethod {
@@ -29,6 +31,8 @@ impl AuthMethod {
             AuthMethod::Password => "pwd",
             AuthMethod::SmsCode => "sms",
             AuthMethod::EmailCode => "otp",
+            // RFC 8176 has no value for a federated login; "fed" is the one in use.
+            AuthMethod::External => "fed",
         }
     }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
+use super::external_login::ExternalLogin;
 use super::guard::AttemptOutcome;
 use super::register::{RegisterOptions, Registration};
 use super::risk::{IpStanding, LoginFailure};
@@ -44,6 +45,9 @@ pub enum Credential {
         email: String,
         code: String,
     },
+    /// An identity an external provider vouched for to the core itself (a WeChat
+    /// mini-program login, `wechat_login.rs`); only the core can build one.
+    External(Box<ExternalLogin>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,6 +116,7 @@ impl Credential {
             Credential::Password { .. } | Credential::SubAccount { .. } => AuthMethod::Password,
             Credential::PhoneCode { .. } => AuthMethod::SmsCode,
             Credential::EmailCode { .. } => AuthMethod::EmailCode,
+            Credential::External(_) => AuthMethod::External,
         }
     }
 }
@@ -195,6 +200,10 @@ impl Core {
                 self.verify_code(pool, &target, CodePurpose::Login, &code)
                     .await?;
                 self.code_login_user(pool, app, &target, &opts.client, &ip)
+                    .await?
+            }
+            Credential::External(login) => {
+                self.external_login_user(pool, app, *login, &opts.client, &ip)
                     .await?
             }
         };
