@@ -345,10 +345,9 @@ pub fn message(e: &Error, lang: Lang) -> String {
             "微信服务暂不可用，请稍后再试",
             "The WeChat service is unavailable; try again later",
         ),
-        Error::Provider(ProviderFailure::NotConfigured) => (
-            "未配置微信接口",
-            "No WeChat API client is configured",
-        ),
+        Error::Provider(ProviderFailure::NotConfigured) => {
+            ("未配置微信接口", "No WeChat API client is configured")
+        }
         Error::IdentityLinkedElsewhere => (
             "该身份已绑定其他账号",
             "This identity is already bound to another account",
