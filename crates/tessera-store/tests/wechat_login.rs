@@ -494,6 +494,30 @@ async fn blocked_and_listed_users_are_refused(db: &TestDb) {
         fx.login("mp", "wx-bob").await,
         Err(Error::RiskListed(_))
     ));
+    // A blocked user WeChat vouches the phone of is refused, and not linked.
+    let cleo = fx
+        .core
+        .create_user(
+            fx.pool(),
+            NewUser {
+                phone: Some("13500000005".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    fx.core
+        .admin_update_user(&fx.admin, &cleo.id, &block, None)
+        .await
+        .unwrap();
+    let users = fx.users().await;
+    assert!(matches!(
+        fx.login_with_phone("wx-cleo", "phone-13500000005").await,
+        Err(Error::UserBlocked)
+    ));
+    assert!(fx.identities(&cleo.id).await.is_empty());
+    assert_eq!(fx.users().await, users);
     // A blacklisted address asks WeChat nothing.
     fx.core
         .add_ip_list_entries(

@@ -77,6 +77,24 @@ fn identity(pool_id: &str, user_id: &str, provider: &str, id: &str) -> ExternalI
     }
 }
 
+/// The user an external login names, and the identities of the login to link to it once
+/// the login's other rules let it through.
+pub(crate) struct ExternalUser {
+    pub user: User,
+    pub newly_created: bool,
+    pub links: Vec<ExternalIdentity>,
+}
+
+impl ExternalUser {
+    fn found(user: User, links: Vec<ExternalIdentity>) -> ExternalUser {
+        ExternalUser {
+            user,
+            newly_created: false,
+            links,
+        }
+    }
+}
+
 /// Who the login's identities already name.
 struct Linked {
     by_subject: Option<User>,
@@ -122,7 +140,7 @@ impl Core {
 
     /// Links what is missing to a user the login found. A link another login made meanwhile
     /// (two first logins at once) is no failure: the identity is linked either way.
-    async fn link_missing(&self, links: &[ExternalIdentity]) -> Result<()> {
+    pub(crate) async fn link_missing(&self, links: &[ExternalIdentity]) -> Result<()> {
         if links.is_empty() {
             return Ok(());
         }
@@ -132,8 +150,9 @@ impl Core {
         }
     }
 
-    /// The user `login` names, found, linked or registered; `true` when registered. Nothing
-    /// is written for a refused login.
+    /// The user `login` names: found (by identity or vouched phone, with the links still to
+    /// make) or registered (linked in the same transaction). A refusal here writes nothing;
+    /// the caller makes the links only once the login passed its other rules.
     pub(crate) async fn external_login_user(
         &self,
         pool: &UserPool,
@@ -141,7 +160,7 @@ impl Core {
         login: ExternalLogin,
         client: &LoginContext,
         ip: &IpStanding,
-    ) -> Result<(User, bool)> {
+    ) -> Result<ExternalUser> {
         let linked = self.linked_users(&pool.id, &login).await?;
         // The union id names the person across the provider's apps, so it wins over an
         // openid another app's login may have linked to someone else.
@@ -152,8 +171,7 @@ impl Core {
         {
             self.refuse_listed_user(&pool.id, &user.id).await?;
             let links = self.missing_links(&user, &login, &linked);
-            self.link_missing(&links).await?;
-            return Ok((user, false));
+            return Ok(ExternalUser::found(user, links));
         }
         if let Some(phone) = &login.phone {
             let lookup = UserLookup::Phone {
@@ -163,9 +181,8 @@ impl Core {
             if let Some(user) = self.store.find_user(&pool.id, lookup).await? {
                 self.refuse_listed_user(&pool.id, &user.id).await?;
                 let links = self.missing_links(&user, &login, &linked);
-                self.link_missing(&links).await?;
                 if user.phone_verified {
-                    return Ok((user, false));
+                    return Ok(ExternalUser::found(user, links));
                 }
                 // The provider proved the number: mark it verified, and nothing else.
                 let change = UserChange::new().set(UserField::PhoneVerified(true));
@@ -174,7 +191,7 @@ impl Core {
                     .change_user(&pool.id, &user.id, &change, clock::now_ms())
                     .await?
                     .ok_or(Error::ConcurrentChange)?;
-                return Ok((user, false));
+                return Ok(ExternalUser::found(user, links));
             }
         }
         self.register_external(pool, app, &login, client, ip).await
@@ -189,7 +206,7 @@ impl Core {
         login: &ExternalLogin,
         client: &LoginContext,
         ip: &IpStanding,
-    ) -> Result<(User, bool)> {
+    ) -> Result<ExternalUser> {
         if pool.settings.register_disabled {
             return Err(Error::RegisterDisabled);
         }
@@ -220,13 +237,17 @@ impl Core {
                     .or(again.by_subject)
                     .ok_or(Error::ConcurrentChange)?;
                 self.refuse_listed_user(&pool.id, &user.id).await?;
-                return Ok((user, false));
+                return Ok(ExternalUser::found(user, Vec::new()));
             }
             Err(e) => return Err(e),
         }
         self.record_user_action(&pool.id, &user.id, UserEvent::Register, client)
             .await?;
-        Ok((user, true))
+        Ok(ExternalUser {
+            user,
+            newly_created: true,
+            links: Vec::new(),
+        })
     }
 
     /// Links `login`'s identities to `user` (a logged-in user binding the provider), refusing

@@ -156,6 +156,9 @@ impl Core {
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
         let method = credential.method();
+        // Identities an external login links to a user it found: written only once every
+        // rule below let the login through.
+        let mut pending_links = Vec::new();
         let (mut user, newly_created) = match credential {
             Credential::Password { id, password } => {
                 match self.password_step(pool, &id, &password, &opts, &ip).await {
@@ -203,8 +206,11 @@ impl Core {
                     .await?
             }
             Credential::External(login) => {
-                self.external_login_user(pool, app, *login, &opts.client, &ip)
-                    .await?
+                let found = self
+                    .external_login_user(pool, app, *login, &opts.client, &ip)
+                    .await?;
+                pending_links = found.links;
+                (found.user, found.newly_created)
             }
         };
         // An archived (resigned) user no longer exists for logins.
@@ -225,6 +231,7 @@ impl Core {
                 .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
                 .await?;
         }
+        self.link_missing(&pending_links).await?;
         let at_ms = self.record_login(pool, &mut user, &opts.client).await?;
         Ok(AuthEvent {
             user,
