@@ -45,6 +45,10 @@ pub enum ConfigError {
         "invalid frame-ancestors {0:?}: expected 'self' and origins (https://portal.example.com), separated by spaces"
     )]
     FrameAncestors(String),
+    #[error(
+        "invalid WeChat API base {0:?}: expected an http(s) URL such as https://api.weixin.qq.com"
+    )]
+    WechatApiBase(String),
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -61,6 +65,9 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
     pub mail_from: Option<String>,
+    /// `wechat-api-base` (the spelling `wechat_api_base` is accepted too).
+    #[serde(alias = "wechat_api_base")]
+    pub wechat_api_base: Option<String>,
     pub upload_dir: Option<PathBuf>,
     pub trusted_proxies: Option<Vec<String>>,
     pub header_read_timeout: Option<f64>,
@@ -144,6 +151,10 @@ pub struct DeliveryArgs {
     /// Sender of verification emails (default "Tessera <no-reply@localhost>").
     #[arg(long, env = "TESSERA_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Base URL of WeChat's server APIs for mini-program logins (default
+    /// https://api.weixin.qq.com; tests point it at a mock).
+    #[arg(long, env = "TESSERA_WECHAT_API_BASE")]
+    pub wechat_api_base: Option<String>,
     /// Directory for uploaded avatars (default: DATA_DIR/uploads, or ./tessera-uploads with a
     /// database URL).
     #[arg(long, env = "TESSERA_UPLOAD_DIR")]
@@ -156,6 +167,8 @@ pub struct Delivery {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
     pub mail_from: String,
+    /// WeChat's API host, or a mock's URL; no trailing slash.
+    pub wechat_api_base: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -214,6 +227,19 @@ pub struct ServeConfig {
 
 /// The `frame-ancestors` sources, normalised to single spaces: each `'self'` or an http(s)
 /// origin with no path, so nothing else can be spliced into the pages' CSP.
+/// An http(s) URL with a host, without a trailing slash: the calls append their paths.
+fn check_wechat_api_base(text: String) -> Result<String, ConfigError> {
+    let rest = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"));
+    match rest {
+        Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ']) => {
+            Ok(text.trim_end_matches('/').to_owned())
+        }
+        _ => Err(ConfigError::WechatApiBase(text)),
+    }
+}
+
 fn check_frame_ancestors(text: &str) -> Result<String, ConfigError> {
     let bad = || ConfigError::FrameAncestors(text.to_owned());
     let mut out = Vec::new();
@@ -331,6 +357,12 @@ pub fn resolve_serve(
                 .mail_from
                 .or_else(|| file.mail_from.clone())
                 .unwrap_or_else(|| "Tessera <no-reply@localhost>".to_owned()),
+            wechat_api_base: check_wechat_api_base(
+                delivery
+                    .wechat_api_base
+                    .or_else(|| file.wechat_api_base.clone())
+                    .unwrap_or_else(|| tessera_notify::DEFAULT_WECHAT_API_BASE.to_owned()),
+            )?,
         },
         upload_dir,
         trusted_proxies,
@@ -401,6 +433,40 @@ mod tests {
 
     fn proxies(args: ServeArgs, f: &FileConfig) -> Result<TrustedProxies, ConfigError> {
         resolve_serve(args, None, None, None, f).map(|c| c.trusted_proxies)
+    }
+
+    #[test]
+    fn wechat_api_base_comes_from_flags_then_the_file_then_wechat() {
+        let base = |args: ServeArgs, f: &FileConfig| {
+            resolve_serve(args, None, None, None, f).map(|c| c.delivery.wechat_api_base)
+        };
+        let none = FileConfig::default();
+        assert_eq!(
+            base(ServeArgs::default(), &none).unwrap(),
+            "https://api.weixin.qq.com"
+        );
+        let f = file("wechat-api-base = \"http://127.0.0.1:9/wx/\"\n").unwrap();
+        assert_eq!(
+            base(ServeArgs::default(), &f).unwrap(),
+            "http://127.0.0.1:9/wx"
+        );
+        let snake = file("wechat_api_base = \"http://mock:1\"\n").unwrap();
+        assert_eq!(base(ServeArgs::default(), &snake).unwrap(), "http://mock:1");
+        let flag = |v: &str| {
+            let mut a = ServeArgs::default();
+            a.delivery.wechat_api_base = Some(v.into());
+            a
+        };
+        assert_eq!(
+            base(flag("https://wx.example"), &f).unwrap(),
+            "https://wx.example"
+        );
+        for bad in ["api.weixin.qq.com", "ftp://x", "https://", "http://x?y=1"] {
+            assert!(
+                matches!(base(flag(bad), &none), Err(ConfigError::WechatApiBase(_))),
+                "{bad} accepted"
+            );
+        }
     }
 
     #[test]

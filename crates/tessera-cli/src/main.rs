@@ -12,8 +12,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
+use tessera_core::wechat::WechatApi;
 use tessera_core::{Core, CoreConfig};
-use tessera_notify::{Delivery, LogNotifier, SmsWebhook, SmtpMailer};
+use tessera_notify::{Delivery, LogNotifier, SmsWebhook, SmtpMailer, WechatHttp};
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 
@@ -244,9 +245,11 @@ async fn open_cli_core(
         hash_params: file.password_hash.unwrap_or_default(),
     };
     // Administrative commands send no messages, and use the keys at once.
-    Ok(open_core(store, cfg, Arc::new(LogNotifier), Keys::Now)
-        .await?
-        .0)
+    Ok(
+        open_core(store, cfg, Arc::new(LogNotifier), Keys::Now, None)
+            .await?
+            .0,
+    )
 }
 
 fn pretty<T: serde::Serialize>(v: &T) -> String {
@@ -302,9 +305,10 @@ async fn open_core(
     cfg: CoreConfig,
     notifier: Arc<dyn Notifier>,
     keys: Keys,
+    wechat: Option<Arc<dyn WechatApi>>,
 ) -> Result<(Arc<Core>, Arc<SqlStore>), Fatal> {
     let dyn_store: Arc<dyn Store> = store.clone();
-    let core = match keys {
+    let mut core = match keys {
         Keys::Now => Core::open(dyn_store, cfg, notifier).await,
         Keys::InBackground => Core::open_for_serving(dyn_store, cfg, notifier).await,
     }
@@ -312,6 +316,9 @@ async fn open_core(
         tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
         other => Fatal::runtime(other),
     })?;
+    if let Some(api) = wechat {
+        core.set_wechat(api);
+    }
     Ok((Arc::new(core), store))
 }
 
@@ -347,6 +354,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
         },
         Arc::new(delivery),
         Keys::InBackground,
+        Some(Arc::new(WechatHttp::new(&cfg.delivery.wechat_api_base))),
     )
     .await?;
     // Before serving: a CLI command run once the server is ready prints this URL as `appHost`.

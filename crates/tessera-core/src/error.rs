@@ -171,6 +171,25 @@ pub enum Error {
     /// Core §3.1.2.6, RFC 8628 §3.5, RFC 6750 §3.1) and why, for the client's developer.
     #[error("{0:?}: {1}")]
     Protocol(ProtocolError, std::borrow::Cow<'static, str>),
+    /// An external identity provider (WeChat) refused the request or could not be asked;
+    /// nothing was written.
+    #[error("identity provider failed: {0:?}")]
+    Provider(ProviderFailure),
+    /// The external identity is already linked to another user of the pool.
+    #[error("external identity linked to another user")]
+    IdentityLinkedElsewhere,
+}
+
+/// How an external identity provider failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderFailure {
+    /// The provider answered with an error of its own (a wrong, used or expired code, a
+    /// wrong secret): its error number, for the log and for the façade to word.
+    Refused { provider_code: i64 },
+    /// The provider could not be reached, timed out or answered something unreadable.
+    Unavailable,
+    /// This deployment has no client for the provider.
+    NotConfigured,
 }
 
 /// Why a signed management request was refused.

@@ -15,8 +15,10 @@ pub mod rules;
 pub mod service;
 pub mod stats;
 pub mod store;
+pub mod wechat;
 
 pub use error::{
-    protocol, Entity, Error, PasswordRule, ProtocolError, Result, SignatureProblem, UniqueField,
+    protocol, Entity, Error, PasswordRule, ProtocolError, ProviderFailure, Result,
+    SignatureProblem, UniqueField,
 };
 pub use service::{Core, CoreConfig};

@@ -1,11 +1,13 @@
 //! Delivery of the core's outgoing messages. The core decides what to send
 //! ([`tessera_core::notify`]); this crate knows how: email over SMTP (lettre), SMS through an
-//! HTTP webhook, or, for local development, the server log.
+//! HTTP webhook, or, for local development, the server log. It also holds the core's other
+//! outbound client, WeChat's server APIs for mini-program logins ([`WechatHttp`]).
 
 pub mod email_text;
 mod log;
 mod smtp;
 mod webhook;
+pub mod wechat;
 
 use async_trait::async_trait;
 use std::collections::HashMap;
@@ -17,6 +19,7 @@ use tessera_core::{Error, Result};
 pub use log::LogNotifier;
 pub use smtp::{SmtpError, SmtpMailer};
 pub use webhook::SmsWebhook;
+pub use wechat::{WechatHttp, DEFAULT_WECHAT_API_BASE};
 
 /// How the deployment delivers messages: each channel has its own provider, and a channel
 /// without one writes to the log.

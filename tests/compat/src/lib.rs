@@ -2,15 +2,18 @@
 //! Node's test runner against a live Tessera server started in this process.
 //!
 //! [`Harness::start`] starts an SMTP sink, an SMS webhook receiver and the "mailbox" HTTP API
-//! ([`mailbox`]), opens a SQLite store in a temporary directory, opens the core with those
-//! sinks as its notifier, seeds the fixtures ([`fixtures`]), writes them to a JSON file and
+//! ([`mailbox`]) and a WeChat API mock ([`wechat_mock`]), opens a SQLite store in a temporary
+//! directory, opens the core with those sinks as its notifier and the mock behind its WeChat
+//! client, seeds the fixtures ([`fixtures`]), writes them to a JSON file and
 //! serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
-//! `tests/compat/js/test/` with `TESSERA_URL`, `COMPAT_FIXTURES` and `MAILBOX_URL` set.
+//! `tests/compat/js/test/` with `TESSERA_URL`, `COMPAT_FIXTURES`, `MAILBOX_URL` and
+//! `WECHAT_MOCK_URL` set.
 
 pub mod directory_seed;
 pub mod fixtures;
 pub mod mailbox;
 pub mod mime;
+pub mod wechat_mock;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -20,7 +23,7 @@ use std::time::Duration;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
-use tessera_notify::{Delivery, SmsWebhook, SmtpMailer};
+use tessera_notify::{Delivery, SmsWebhook, SmtpMailer, WechatHttp};
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -33,6 +36,8 @@ pub use mailbox::Mailbox;
 pub struct Harness {
     pub tessera_url: String,
     pub mailbox_url: String,
+    /// The WeChat mock's base URL ([`wechat_mock`]).
+    pub wechat_mock_url: String,
     pub fixtures_path: PathBuf,
     pub fixtures: serde_json::Value,
     pub mailbox: Mailbox,
@@ -71,6 +76,10 @@ impl Harness {
             .await
             .map_err(|e| format!("mailbox API: {e}"))?;
         let mailbox_url = format!("http://{mailbox_addr}");
+        let wechat_addr = wechat_mock::start()
+            .await
+            .map_err(|e| format!("WeChat mock: {e}"))?;
+        let wechat_mock_url = format!("http://{wechat_addr}");
 
         // Bind first: the public URL (every appHost) needs the port.
         let listener = TcpListener::bind("127.0.0.1:0")
@@ -104,6 +113,8 @@ impl Harness {
         .await
         .map_err(|e| format!("open core: {e}"))?;
         let captchas = mailbox.clone();
+        // The server's WeChat client, as `--wechat-api-base` would configure it.
+        core.set_wechat(Arc::new(WechatHttp::new(&wechat_mock_url)));
         core.set_captcha_hook(Arc::new(move |key: &str, answer: &str| {
             captchas.push_captcha(key, answer)
         }));
@@ -117,6 +128,7 @@ impl Harness {
         directory_seed::seed_directory(&core, &main.pool.id, &dir_user).await?;
         fixtures["tesseraUrl"] = serde_json::Value::String(tessera_url.clone());
         fixtures["mailboxUrl"] = serde_json::Value::String(mailbox_url.clone());
+        fixtures["wechatMockUrl"] = serde_json::Value::String(wechat_mock_url.clone());
         fixtures["smtpUrl"] = serde_json::Value::String(format!("smtp://{smtp}"));
         let fixtures_path = dir.path().join("fixtures.json");
         let text = serde_json::to_string_pretty(&fixtures).map_err(|e| e.to_string())?;
@@ -137,6 +149,7 @@ impl Harness {
         Ok(Harness {
             tessera_url,
             mailbox_url,
+            wechat_mock_url,
             fixtures_path,
             fixtures,
             mailbox,
@@ -172,6 +185,7 @@ impl Harness {
             .env("COMPAT_FIXTURES", &self.fixtures_path)
             .env("COMPAT_SECRETS", self.secrets_path())
             .env("MAILBOX_URL", &self.mailbox_url)
+            .env("WECHAT_MOCK_URL", &self.wechat_mock_url)
             .stdin(Stdio::null())
             .stdout(Stdio::inherit())
             .stderr(Stdio::inherit())

@@ -8,6 +8,7 @@ pub mod keyring;
 pub mod password;
 pub mod rsa_check;
 pub mod transport;
+pub mod wechat_data;
 
 /// Constant-time equality of secrets. Unequal lengths answer false at once: lengths of our
 /// secrets are public.

@@ -23,6 +23,8 @@ pub enum AuthMethod {
     /// Approved on another device where the user is signed in (a QR code scanned and
     /// confirmed in the mobile app).
     OtherDevice,
+    /// An external identity provider (a WeChat mini-program login).
+    External,
 }
 
 impl AuthMethod {
@@ -35,6 +37,8 @@ impl AuthMethod {
             // RFC 8176 §2: "mca", multiple-channel authentication — the browser's session is
             // vouched for over the app's channel.
             AuthMethod::OtherDevice => "mca",
+            // RFC 8176 has no value for a federated login; "fed" is the one in use.
+            AuthMethod::External => "fed",
         }
     }
 }

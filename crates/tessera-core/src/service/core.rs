@@ -5,6 +5,7 @@ use crate::crypto::password::{HashParams, PasswordHasher};
 use crate::error::{Error, Result};
 use crate::notify::Notifier;
 use crate::store::Store;
+use crate::wechat::{NoWechat, WechatApi};
 
 /// Settings of the core that come from the deployment's configuration.
 #[derive(Debug, Clone)]
@@ -23,6 +24,9 @@ pub struct Core {
     /// The password-encryption key and the signing key ring (`keys.rs`).
     pub(crate) keys: Arc<DeploymentKeys>,
     pub(crate) notifier: Arc<dyn Notifier>,
+    /// WeChat's server APIs for mini-program logins; [`crate::wechat::NoWechat`] (every
+    /// call refused) until [`Core::set_wechat`] gives a client.
+    pub(crate) wechat: Arc<dyn WechatApi>,
     pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
     /// One permit per core for argon2 work: more hashes at once would only time-slice the
     /// cores (every login slower, none sooner) and hold more 19 MiB working areas.
@@ -88,11 +92,19 @@ impl Core {
             hasher,
             keys,
             notifier,
+            wechat: Arc::new(NoWechat),
             captcha_hook: None,
             hash_slots: tokio::sync::Semaphore::new(hash_slot_count),
             hash_slot_count,
             stats: crate::stats::CoreStats::default(),
         })
+    }
+
+    /// Gives the core a WeChat client, like the notifier but optional: a deployment without
+    /// one refuses mini-program logins instead of failing to start. Set before the core is
+    /// shared.
+    pub fn set_wechat(&mut self, api: Arc<dyn WechatApi>) {
+        self.wechat = api;
     }
 
     pub fn config(&self) -> &CoreConfig {

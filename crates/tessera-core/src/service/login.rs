@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::authn::{AuthEvent, AuthMethod};
 use super::codes::{CodePurpose, CodeTarget};
+use super::external_login::ExternalLogin;
 use super::guard::AttemptOutcome;
 use super::register::{RegisterOptions, Registration};
 use super::risk::{IpStanding, LoginFailure};
@@ -45,10 +46,24 @@ pub enum Credential {
         code: String,
     },
     /// A login the user approved on another device where they are signed in (a QR code
-    /// scanned and confirmed in the mobile app); the user is the one who confirmed.
-    ApprovedOnDevice {
-        user_id: String,
-    },
+    /// scanned and confirmed in the mobile app); only the core can build the approval.
+    ApprovedOnDevice(DeviceApproval),
+    /// An identity an external provider vouched for to the core itself (a WeChat
+    /// mini-program login, `wechat_login.rs`); only the core can build one.
+    External(Box<ExternalLogin>),
+}
+
+/// The user who approved a login on another device (`qr_login.rs`). Its field is private:
+/// a façade cannot name a user and have them logged in.
+#[derive(Debug, Clone)]
+pub struct DeviceApproval {
+    user_id: String,
+}
+
+impl DeviceApproval {
+    pub(crate) fn of(user_id: String) -> DeviceApproval {
+        DeviceApproval { user_id }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -117,7 +132,8 @@ impl Credential {
             Credential::Password { .. } | Credential::SubAccount { .. } => AuthMethod::Password,
             Credential::PhoneCode { .. } => AuthMethod::SmsCode,
             Credential::EmailCode { .. } => AuthMethod::EmailCode,
-            Credential::ApprovedOnDevice { .. } => AuthMethod::OtherDevice,
+            Credential::ApprovedOnDevice(_) => AuthMethod::OtherDevice,
+            Credential::External(_) => AuthMethod::External,
         }
     }
 }
@@ -157,6 +173,9 @@ impl Core {
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
         let method = credential.method();
+        // Identities an external login links to a user it found: written only once every
+        // rule below let the login through.
+        let mut pending_links = Vec::new();
         let (mut user, newly_created) = match credential {
             Credential::Password { id, password } => {
                 match self.password_step(pool, &id, &password, &opts, &ip).await {
@@ -203,14 +222,21 @@ impl Core {
                 self.code_login_user(pool, app, &target, &opts.client, &ip)
                     .await?
             }
-            Credential::ApprovedOnDevice { user_id } => {
+            Credential::ApprovedOnDevice(approval) => {
                 let user = self
                     .store
-                    .find_user(&pool.id, UserLookup::Id(&user_id))
+                    .find_user(&pool.id, UserLookup::Id(&approval.user_id))
                     .await?
                     .ok_or(Error::UserNotFound)?;
                 self.refuse_listed_user(&pool.id, &user.id).await?;
                 (user, false)
+            }
+            Credential::External(login) => {
+                let found = self
+                    .external_login_user(pool, app, *login, &opts.client, &ip)
+                    .await?;
+                pending_links = found.links;
+                (found.user, found.newly_created)
             }
         };
         // An archived (resigned) user no longer exists for logins.
@@ -231,6 +257,7 @@ impl Core {
                 .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
                 .await?;
         }
+        self.link_missing(&pending_links).await?;
         let at_ms = self.record_login(pool, &mut user, &opts.client).await?;
         Ok(AuthEvent {
             user,

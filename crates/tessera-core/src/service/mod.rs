@@ -16,6 +16,7 @@ pub mod directory;
 pub mod directory_admin;
 pub mod directory_batches;
 pub mod email_templates;
+pub mod external_login;
 pub mod guard;
 pub mod import;
 pub mod keys;
@@ -38,5 +39,6 @@ pub mod tokens;
 pub mod udf;
 pub mod user_admin;
 pub mod users;
+pub mod wechat_login;
 
 pub use self::core::{Core, CoreConfig};

@@ -13,7 +13,7 @@
 //! digest, handed out once and spendable once.
 
 use super::authn::AuthEvent;
-use super::login::{Credential, LoginOptions};
+use super::login::{Credential, DeviceApproval, LoginOptions};
 use super::users::LoginContext;
 use super::Core;
 use crate::clock;
@@ -227,7 +227,7 @@ impl Core {
         self.authenticate(
             pool,
             Some(app),
-            Credential::ApprovedOnDevice { user_id },
+            Credential::ApprovedOnDevice(DeviceApproval::of(user_id)),
             LoginOptions {
                 client,
                 ..LoginOptions::default()

@@ -517,10 +517,14 @@ fn apply_admin_fields(pool: &UserPool, user: &mut User, c: &Map<String, Value>) 
         }
         Some(_) => return Err(Error::InvalidParameter("registerSource")),
     }
+    // A user a social login registered (a WeChat mini-program's) logs in by its linked
+    // identity, recorded in `openid`/`unionid`: it needs no identifier of its own.
     if user.username.is_none()
         && user.email.is_none()
         && user.phone.is_none()
         && user.external_id.is_none()
+        && user.openid.is_none()
+        && user.unionid.is_none()
         && text("username")?.flatten().is_none()
     {
         return Err(Error::OnlyLoginMethod);

@@ -134,6 +134,23 @@ pub(crate) fn prepare_user(
     by: CreatedBy,
     now: i64,
 ) -> Result<(User, Option<String>)> {
+    prepare(pool, new, by, now, true)
+}
+
+/// [`prepare_user`] for a user who signs in through a linked external identity (a WeChat
+/// mini-program user): it may have no username, email, phone or external id of its own.
+pub(crate) fn prepare_linked_user(pool: &UserPool, new: NewUser, now: i64) -> Result<User> {
+    let (user, _) = prepare(pool, new, CreatedBy::SelfService, now, false)?;
+    Ok(user)
+}
+
+fn prepare(
+    pool: &UserPool,
+    new: NewUser,
+    by: CreatedBy,
+    now: i64,
+    needs_identifier: bool,
+) -> Result<(User, Option<String>)> {
     let username = new
         .username
         .as_deref()
@@ -160,7 +177,12 @@ pub(crate) fn prepare_user(
         identifiers::text("externalId", x)?;
     }
     validate_profile(&new.profile)?;
-    if username.is_none() && email.is_none() && phone.is_none() && new.external_id.is_none() {
+    if needs_identifier
+        && username.is_none()
+        && email.is_none()
+        && phone.is_none()
+        && new.external_id.is_none()
+    {
         return Err(Error::MissingParameter("username/email/phone"));
     }
 

@@ -106,6 +106,16 @@ pub trait TenantsStore: Send + Sync {
 
     async fn ext_idp_conn_identifier_taken(&self, pool_id: &str, identifier: &str) -> Result<bool>;
 
+    /// The pool's connection with this identifier (unique in the pool), if any.
+    async fn ext_idp_conn_by_identifier(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> Result<Option<ExtIdpConn>>;
+
+    /// The pool's connections of one kind (`wechat:miniprogram:default`…), oldest first.
+    async fn ext_idp_conns_of_kind(&self, pool_id: &str, kind: &str) -> Result<Vec<ExtIdpConn>>;
+
     /// Enables or disables one connection.
     async fn set_ext_idp_conn_enabled(
         &self,

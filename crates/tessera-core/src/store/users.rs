@@ -131,6 +131,18 @@ pub trait UsersStore: Send + Sync {
         identity: Option<&ExternalIdentity>,
     ) -> Result<()>;
 
+    /// Inserts a user and the identities linking it to external providers in one
+    /// transaction: a collision on any of them writes nothing.
+    async fn insert_user_with_identities(
+        &self,
+        user: &User,
+        identities: &[ExternalIdentity],
+    ) -> Result<()>;
+
+    /// Links identities to existing users, all in one transaction or none (a taken identity
+    /// is [`crate::Error::AlreadyExists`] with [`crate::UniqueField::ExternalId`]).
+    async fn insert_identities(&self, identities: &[ExternalIdentity]) -> Result<()>;
+
     /// Inserts `users` in one transaction with multi-row `INSERT`s: all of them or none.
     /// Uniqueness is enforced by the database exactly as for one insert, so a collision (with
     /// a stored user or inside the batch) fails the whole batch with

@@ -9,7 +9,9 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 use tessera_core::error::RiskRefusal;
-use tessera_core::{Entity, Error, PasswordRule, ProtocolError, SignatureProblem, UniqueField};
+use tessera_core::{
+    Entity, Error, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem, UniqueField,
+};
 
 use super::lang::Lang;
 
@@ -82,6 +84,11 @@ pub fn code(e: &Error) -> i64 {
         Error::NoPhoneBound => 2219,
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured => 1001,
+        // WeChat refused the code or could not be asked: an invalid argument for the
+        // caller (never a 5xx, issue 14); the message says which.
+        Error::Provider(_) => 2231,
+        // `error-codes.md`: "the account to bind is already bound (to someone)".
+        Error::IdentityLinkedElsewhere => 2215,
         Error::PasswordResetRequired { .. } => 1639,
         Error::FileTooLarge | Error::FileTypeRefused => 2231,
         Error::NotWhitelisted => 2031,
@@ -124,6 +131,7 @@ pub fn http_status(e: &Error) -> u16 {
         Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
         Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
         Error::AlreadyExists(_)
+        | Error::IdentityLinkedElsewhere
         | Error::Duplicate(_)
         | Error::EmailAlreadyBound
         | Error::DomainTaken
@@ -329,6 +337,21 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::IdentitySourceNotConfigured => {
             ("该身份源未配置", "This identity source is not configured")
         }
+        Error::Provider(ProviderFailure::Refused { .. }) => (
+            "微信拒绝了请求，请重新获取 code",
+            "WeChat refused the request; get a new code and try again",
+        ),
+        Error::Provider(ProviderFailure::Unavailable) => (
+            "微信服务暂不可用，请稍后再试",
+            "The WeChat service is unavailable; try again later",
+        ),
+        Error::Provider(ProviderFailure::NotConfigured) => {
+            ("未配置微信接口", "No WeChat API client is configured")
+        }
+        Error::IdentityLinkedElsewhere => (
+            "该身份已绑定其他账号",
+            "This identity is already bound to another account",
+        ),
         Error::PasswordResetRequired { .. } => (
             "首次登录请先修改密码",
             "Please change your password before the first login",

@@ -600,6 +600,39 @@ impl TenantsStore for SqlStore {
         )
     }
 
+    async fn ext_idp_conn_by_identifier(
+        &self,
+        pool_id: &str,
+        identifier: &str,
+    ) -> Result<Option<ExtIdpConn>> {
+        sqlx::query(&format!(
+            "SELECT {CONN_COLUMNS} FROM ext_idp_conns WHERE pool_id = $1 AND identifier = $2"
+        ))
+        .bind(pool_id)
+        .bind(identifier)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(conn)
+        .transpose()
+    }
+
+    async fn ext_idp_conns_of_kind(&self, pool_id: &str, kind: &str) -> Result<Vec<ExtIdpConn>> {
+        sqlx::query(&format!(
+            "SELECT {CONN_COLUMNS} FROM ext_idp_conns WHERE pool_id = $1 AND type = $2 \
+             ORDER BY created_at, id"
+        ))
+        .bind(pool_id)
+        .bind(kind)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(conn)
+        .collect()
+    }
+
     async fn set_ext_idp_conn_enabled(
         &self,
         pool_id: &str,

@@ -517,6 +517,29 @@ impl UsersStore for SqlStore {
         })
     }
 
+    async fn insert_user_with_identities(
+        &self,
+        user: &User,
+        identities: &[ExternalIdentity],
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            super::insert_user_with(&mut *tx, user).await?;
+            for i in identities {
+                super::insert_identity_with(&mut *tx, i).await?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn insert_identities(&self, identities: &[ExternalIdentity]) -> Result<()> {
+        atomically!(self, tx, {
+            for i in identities {
+                super::insert_identity_with(&mut *tx, i).await?;
+            }
+            Ok(())
+        })
+    }
+
     async fn insert_users_bulk(&self, users: &[User]) -> Result<u64> {
         if users.is_empty() {
             return Ok(0);
