@@ -86,6 +86,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         17,
         Sql::Both(include_str!("../migrations/0017_node_status.sql")),
     ),
+    (
+        18,
+        Sql::Both(include_str!("../migrations/0018_mfa_enrollment.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -74,6 +74,9 @@ impl Core {
             recovery: recovery_code.map(str::to_owned),
             enabled: true,
             created_at: clock::now_ms(),
+            target: None,
+            recovery_hash: None,
+            last_step: None,
         };
         self.store.put_mfa_factor(&f).await?;
         Ok(f)
