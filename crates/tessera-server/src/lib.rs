@@ -16,6 +16,9 @@ mod http;
 pub mod metrics;
 mod oidc;
 mod ops;
+mod png;
+/// Public for the v3 MFA handlers' `qrCodeDataUrl` (and reachable from tests and tools).
+pub mod qr;
 mod v2;
 mod v3;
 

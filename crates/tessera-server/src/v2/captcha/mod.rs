@@ -1,9 +1,8 @@
 //! The login captcha image (`GET /api/v2/security/captcha`): a PNG drawn with per-request
-//! random distortion (`raster`), encoded by `png`. The answer is issued and checked by the
+//! random distortion (`raster`), encoded by `crate::png`. The answer is issued and checked by the
 //! core (`Core::issue_captcha`): stored hashed in the database, bound to the pool and the
 //! client address, single use, short-lived.
 
-mod png;
 mod raster;
 
 use axum::extract::Query;
@@ -13,6 +12,7 @@ use serde::Deserialize;
 
 use super::context::V2Ctx;
 use crate::envelope::V2Error;
+use crate::png;
 
 #[derive(Deserialize)]
 pub struct CaptchaQuery {

@@ -522,7 +522,7 @@ mod tests {
         if let Ok(dir) = std::env::var("CAPTCHA_SAMPLES") {
             for (i, ans) in ["AB23", "XK7M", "QR9S", "HNWE"].iter().enumerate() {
                 let px = render(ans, &mut rng);
-                let png = super::super::png::encode_grey(WIDTH, HEIGHT, &px);
+                let png = crate::png::encode_grey(WIDTH, HEIGHT, &px);
                 std::fs::write(format!("{dir}/captcha{i}_{ans}.png"), png).unwrap();
             }
         }
