@@ -108,7 +108,7 @@ fn now_step() -> i64 {
 }
 
 fn totp_at(secret: &[u8], step: i64) -> String {
-    totp::code(secret, step).unwrap()
+    totp::hotp(secret, step).unwrap()
 }
 
 /// A six-digit code that is none of the live ones.
@@ -379,6 +379,15 @@ async fn sms_and_email_enrollment_by_code(db: &TestDb) {
         .expect("an SMS");
     assert_eq!(sms.phone, "13800138000");
     assert_eq!(sms.scene, "mfa-bind");
+    // A resend inside the pool's interval is refused and keeps the pending enrollment.
+    let again = a
+        .core
+        .send_enroll_factor_request(&s, FactorKind::Sms, &phone)
+        .await;
+    assert!(
+        matches!(again, Err(Error::CodeSentTooRecently)),
+        "{again:?}"
+    );
     let wrong = if sms.code == "000000" {
         "111111"
     } else {
@@ -397,6 +406,8 @@ async fn sms_and_email_enrollment_by_code(db: &TestDb) {
         .unwrap();
     assert_eq!(f.kind, MfaType::Sms);
     assert_eq!(f.profile, phone);
+    let st = a.core.mfa_status(&fx.admin, &s.user().id).await.unwrap();
+    assert!(st.sms && !st.email && !st.otp);
 
     let mail = FactorProfile {
         email: Some("Ann.MFA@Example.com".into()),
@@ -426,14 +437,13 @@ async fn sms_and_email_enrollment_by_code(db: &TestDb) {
         a.core.list_factors_to_enroll(&s).await.unwrap(),
         vec![FactorKind::Otp]
     );
-    // A phone is required for SMS.
+    // A phone is required for SMS, an address for EMAIL.
+    let other = user_session(&a.core, &fx.pool, "bob@example.com").await;
     let e = a
         .core
-        .send_enroll_factor_request(&s, FactorKind::Otp, &none())
-        .await
-        .map(|_| ());
-    assert!(e.is_ok());
-    let other = user_session(&a.core, &fx.pool, "bob@example.com").await;
+        .send_enroll_factor_request(&other, FactorKind::Email, &none())
+        .await;
+    assert!(matches!(e, Err(Error::MissingParameter("email"))), "{e:?}");
     let e = a
         .core
         .send_enroll_factor_request(&other, FactorKind::Sms, &none())

@@ -18,8 +18,9 @@ pub fn step_at(epoch_secs: i64) -> i64 {
     epoch_secs.div_euclid(STEP_SECS)
 }
 
-/// The code of `step` for `secret` (raw bytes), zero-padded to [`DIGITS`].
-pub fn code(secret: &[u8], step: i64) -> Result<String> {
+/// HOTP (RFC 4226 §5) of `secret` (raw bytes) at counter `step`: the TOTP code of that
+/// step, zero-padded to [`DIGITS`].
+pub fn hotp(secret: &[u8], step: i64) -> Result<String> {
     use openssl::hash::MessageDigest;
     use openssl::pkey::PKey;
     use openssl::sign::Signer;
@@ -90,7 +91,7 @@ pub fn matching_step(secret: &[u8], given: &str, now_step: i64) -> Result<Option
     }
     let mut found = None;
     for step in [now_step - 1, now_step, now_step + 1] {
-        if super::ct_eq(code(secret, step)?.as_bytes(), given.as_bytes()) {
+        if super::ct_eq(hotp(secret, step)?.as_bytes(), given.as_bytes()) {
             // The newest matching step, so a code is never accepted again at a later one.
             found = Some(step);
         }
@@ -114,7 +115,7 @@ mod tests {
             (2_000_000_000, "279037"),
             (20_000_000_000, "353130"),
         ] {
-            assert_eq!(code(secret, step_at(t)).unwrap(), want, "t={t}");
+            assert_eq!(hotp(secret, step_at(t)).unwrap(), want, "t={t}");
         }
     }
 
@@ -133,9 +134,9 @@ mod tests {
     fn a_window_of_one_step_each_side() {
         let secret = b"12345678901234567890";
         let now = step_at(1_111_111_111);
-        let c = code(secret, now - 1).unwrap();
+        let c = hotp(secret, now - 1).unwrap();
         assert_eq!(matching_step(secret, &c, now).unwrap(), Some(now - 1));
-        let far = code(secret, now - 2).unwrap();
+        let far = hotp(secret, now - 2).unwrap();
         assert_eq!(matching_step(secret, &far, now).unwrap(), None);
         assert_eq!(matching_step(secret, "12345", now).unwrap(), None);
         assert_eq!(matching_step(secret, "abcdef", now).unwrap(), None);
