@@ -82,6 +82,9 @@ pub enum Error {
     CodeSentTooRecently,
     #[error("{0} already exists")]
     Duplicate(Entity),
+    /// Too many wrong MFA codes for this user lately: refused without checking the code.
+    #[error("too many wrong MFA codes")]
+    MfaAttemptsExceeded,
     #[error("{0} not found")]
     NotFound(Entity),
     #[error("profile update may not change the email")]

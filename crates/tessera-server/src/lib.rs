@@ -17,6 +17,8 @@ pub mod metrics;
 mod oidc;
 mod ops;
 mod png;
+/// Public for the v3 MFA handlers' `qrCodeDataUrl` (and reachable from tests and tools).
+pub mod qr;
 mod v2;
 mod v3;
 

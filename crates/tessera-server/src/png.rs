@@ -1,25 +1,48 @@
-//! A minimal PNG encoder for 8-bit greyscale images: the captcha and the login QR codes
-//! need nothing more, and the workspace has no zlib or image crate. The image data goes into zlib *stored* (not
-//! compressed) blocks, which every PNG decoder reads (RFC 1950/1951); a 160×60 captcha is
-//! under 10 KiB that way.
+//! A minimal PNG encoder for greyscale images: 8-bit for the captcha, 1-bit for QR codes;
+//! nothing more is needed, and the workspace has no zlib or image crate. The image data goes
+//! into zlib *stored* (not compressed) blocks, which every PNG decoder reads (RFC 1950/1951);
+//! a 160×60 captcha is under 10 KiB that way, a QR code of an `otpauth://` URI about 7 KiB.
 
 /// Encodes `pixels` (row-major, `width * height` bytes, 0 black … 255 white).
 pub fn encode_grey(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
-    let (w, h) = (width as usize, height as usize);
-    debug_assert_eq!(pixels.len(), w * h);
+    let w = width as usize;
+    debug_assert_eq!(pixels.len(), w * height as usize);
+    let rows = pixels.chunks(w.max(1)).take(height as usize);
+    encode(width, height, 8, rows.map(<[u8]>::to_vec))
+}
+
+/// Encodes a black-and-white image, one bit per pixel (`dark`, row-major, `width * height`
+/// values, true for black).
+pub fn encode_bilevel(width: u32, height: u32, dark: &[bool]) -> Vec<u8> {
+    let w = width as usize;
+    debug_assert_eq!(dark.len(), w * height as usize);
+    let rows = dark.chunks(w.max(1)).take(height as usize).map(|row| {
+        // Most significant bit first; 1 is white in a 1-bit greyscale PNG.
+        let mut packed = vec![0u8; w.div_ceil(8)];
+        for (x, &d) in row.iter().enumerate() {
+            if !d {
+                packed[x / 8] |= 0x80 >> (x % 8);
+            }
+        }
+        packed
+    });
+    encode(width, height, 1, rows)
+}
+
+fn encode(width: u32, height: u32, depth: u8, rows: impl Iterator<Item = Vec<u8>>) -> Vec<u8> {
     // Each scanline starts with its filter type: 0, none.
-    let mut raw = Vec::with_capacity((w + 1) * h);
-    for row in pixels.chunks(w.max(1)).take(h) {
+    let mut raw = Vec::new();
+    for row in rows {
         raw.push(0);
-        raw.extend_from_slice(row);
+        raw.extend_from_slice(&row);
     }
     let mut png = Vec::with_capacity(raw.len() + raw.len() / 65535 * 5 + 64);
     png.extend_from_slice(b"\x89PNG\r\n\x1a\n");
     let mut ihdr = Vec::with_capacity(13);
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
-    // Bit depth 8, colour type 0 (greyscale), deflate, adaptive filtering, no interlace.
-    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+    // Bit depth, colour type 0 (greyscale), deflate, adaptive filtering, no interlace.
+    ihdr.extend_from_slice(&[depth, 0, 0, 0, 0]);
     chunk(&mut png, b"IHDR", &ihdr);
     chunk(&mut png, b"IDAT", &zlib_stored(&raw));
     chunk(&mut png, b"IEND", &[]);
@@ -94,7 +117,7 @@ impl Crc32 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -110,15 +133,12 @@ mod tests {
     }
 
     /// Reads the image back the way a decoder does (chunk CRCs, zlib header, stored
-    /// blocks, Adler-32, filter bytes) and compares the pixels.
-    #[test]
-    fn an_encoded_image_decodes_to_its_pixels() {
-        let (w, h) = (300u32, 250u32); // more than one stored block
-        let pixels: Vec<u8> = (0..w * h).map(|i| (i * 7 % 251) as u8).collect();
-        let png = encode_grey(w, h, &pixels);
+    /// blocks, Adler-32) and returns IHDR and the raw scanlines.
+    pub(crate) fn decode_raw(png: &[u8]) -> (Vec<u8>, Vec<u8>) {
         assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
         let mut at = 8;
         let mut idat = Vec::new();
+        let mut ihdr = Vec::new();
         let mut kinds = Vec::new();
         while at < png.len() {
             let len = u32::from_be_bytes(png[at..at + 4].try_into().unwrap()) as usize;
@@ -135,7 +155,7 @@ mod tests {
                 std::str::from_utf8(kind)
             );
             if kind == b"IHDR" {
-                assert_eq!(&data[..8], [w.to_be_bytes(), h.to_be_bytes()].concat());
+                ihdr = data.to_vec();
             }
             if kind == b"IDAT" {
                 idat.extend_from_slice(data);
@@ -162,11 +182,49 @@ mod tests {
             u32::from_be_bytes(idat[p..p + 4].try_into().unwrap()),
             adler32(&raw)
         );
+        (ihdr, raw)
+    }
+
+    /// A 1-bit image read back: `(width, height, dark)`.
+    pub(crate) fn decode_bilevel(png: &[u8]) -> (u32, u32, Vec<bool>) {
+        let (ihdr, raw) = decode_raw(png);
+        let w = u32::from_be_bytes(ihdr[0..4].try_into().unwrap());
+        let h = u32::from_be_bytes(ihdr[4..8].try_into().unwrap());
+        assert_eq!(&ihdr[8..], [1, 0, 0, 0, 0], "1-bit greyscale");
+        let stride = (w as usize).div_ceil(8) + 1;
+        assert_eq!(raw.len(), stride * h as usize);
+        let mut dark = Vec::new();
+        for row in raw.chunks(stride) {
+            assert_eq!(row[0], 0, "filter type none");
+            for x in 0..w as usize {
+                dark.push(row[1 + x / 8] & (0x80 >> (x % 8)) == 0);
+            }
+        }
+        (w, h, dark)
+    }
+
+    #[test]
+    fn an_encoded_image_decodes_to_its_pixels() {
+        let (w, h) = (300u32, 250u32); // more than one stored block
+        let pixels: Vec<u8> = (0..w * h).map(|i| (i * 7 % 251) as u8).collect();
+        let png = encode_grey(w, h, &pixels);
+        let (ihdr, raw) = decode_raw(&png);
+        assert_eq!(&ihdr[..8], [w.to_be_bytes(), h.to_be_bytes()].concat());
+        assert_eq!(&ihdr[8..], [8, 0, 0, 0, 0]);
         let mut back = Vec::new();
         for row in raw.chunks(w as usize + 1) {
             assert_eq!(row[0], 0, "filter type none");
             back.extend_from_slice(&row[1..]);
         }
         assert_eq!(back, pixels);
+    }
+
+    #[test]
+    fn a_bilevel_image_decodes_to_its_pixels() {
+        // A width that is not a multiple of 8, so the last byte of a row is partly padding.
+        let (w, h) = (13u32, 5u32);
+        let dark: Vec<bool> = (0..w * h).map(|i| i % 3 == 0 || i % 7 == 1).collect();
+        let png = encode_bilevel(w, h, &dark);
+        assert_eq!(decode_bilevel(&png), (w, h, dark));
     }
 }

@@ -87,6 +87,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         Sql::Both(include_str!("../migrations/0017_node_status.sql")),
     ),
     (
+        18,
+        Sql::Both(include_str!("../migrations/0018_mfa_enrollment.sql")),
+    ),
+    (
         20,
         Sql::Both(include_str!("../migrations/0020_qr_logins.sql")),
     ),

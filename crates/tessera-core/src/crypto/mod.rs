@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod keyring;
 pub mod password;
 pub mod rsa_check;
+pub mod totp;
 pub mod transport;
 pub mod wechat_data;
 

@@ -78,11 +78,14 @@ pub struct Agreement {
     pub updated_at: i64,
 }
 
-/// The MFA factor kinds an administrator manages (`UserMfaType`).
+/// The MFA factor kinds: what an administrator manages (`UserMfaType`: OTP, FACE) and what a
+/// user enrolls for themselves (OTP, SMS, EMAIL).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MfaType {
     Otp,
     Face,
+    Sms,
+    Email,
 }
 
 impl MfaType {
@@ -90,6 +93,8 @@ impl MfaType {
         match self {
             MfaType::Otp => "OTP",
             MfaType::Face => "FACE",
+            MfaType::Sms => "SMS",
+            MfaType::Email => "EMAIL",
         }
     }
 
@@ -97,13 +102,17 @@ impl MfaType {
         match s {
             "OTP" => Some(MfaType::Otp),
             "FACE" => Some(MfaType::Face),
+            "SMS" => Some(MfaType::Sms),
+            "EMAIL" => Some(MfaType::Email),
             _ => None,
         }
     }
 }
 
-/// A bound MFA factor. The TOTP secret and recovery code are kept as given, because a later
-/// MFA login must check codes against them; they never appear in logs.
+/// A bound MFA factor. The TOTP secret is kept as given, because a later MFA login must
+/// check codes against it; an imported recovery code is kept as given too (`recovery`, the
+/// admin API echoes it), one shown to the user at enrollment only as its digest
+/// (`recovery_hash`). None of it appears in logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct MfaFactor {
     pub id: String,
@@ -114,6 +123,41 @@ pub struct MfaFactor {
     pub recovery: Option<String>,
     pub enabled: bool,
     pub created_at: i64,
+    /// Where SMS or EMAIL codes go: `+cc number` or the lower-cased address.
+    pub target: Option<String>,
+    /// SHA-256 (hex) of the recovery code shown once at self-enrollment; cleared when used.
+    pub recovery_hash: Option<String>,
+    /// The newest TOTP step accepted, so one step's code is accepted once (RFC 6238 §5.2).
+    pub last_step: Option<i64>,
+}
+
+/// A factor a user asked to enroll and has not yet proved: what the enrollment token,
+/// stored as its digest, stands for until it is used once or expires.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaEnrollment {
+    /// SHA-256 (hex) of the enrollment token.
+    pub token_hash: String,
+    pub pool_id: String,
+    pub user_id: String,
+    pub kind: MfaType,
+    /// OTP: the pending secret (base32).
+    pub secret: Option<String>,
+    /// SMS/EMAIL: where the code went.
+    pub target: Option<String>,
+    /// OTP: the digest of the recovery code shown with the secret.
+    pub recovery_hash: Option<String>,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for MfaEnrollment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MfaEnrollment")
+            .field("user_id", &self.user_id)
+            .field("kind", &self.kind)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for MfaFactor {

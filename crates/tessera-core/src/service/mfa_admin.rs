@@ -12,11 +12,14 @@ use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::UserLookup;
 
-/// Which factors a user has bound (`{OTP, FACE}` on the wire).
+/// Which factors a user has bound (`{OTP, FACE}` on the v2 wire; SMS and EMAIL factors are
+/// the ones the user enrolled for themselves, `mfa_factors`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MfaStatus {
     pub otp: bool,
     pub face: bool,
+    pub sms: bool,
+    pub email: bool,
 }
 
 impl Core {
@@ -35,6 +38,8 @@ impl Core {
         Ok(MfaStatus {
             otp: bound(MfaType::Otp),
             face: bound(MfaType::Face),
+            sms: bound(MfaType::Sms),
+            email: bound(MfaType::Email),
         })
     }
 
@@ -74,6 +79,9 @@ impl Core {
             recovery: recovery_code.map(str::to_owned),
             enabled: true,
             created_at: clock::now_ms(),
+            target: None,
+            recovery_hash: None,
+            last_step: None,
         };
         self.store.put_mfa_factor(&f).await?;
         Ok(f)

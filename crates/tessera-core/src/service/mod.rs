@@ -23,6 +23,7 @@ pub mod keys;
 pub mod login;
 mod membership;
 pub mod mfa_admin;
+pub mod mfa_factors;
 pub mod oidc;
 pub mod org_admin;
 pub mod paging;

@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::model::tenant::{MfaFactor, MfaType};
+use crate::model::tenant::{MfaEnrollment, MfaFactor, MfaType};
 use crate::model::{ExternalIdentity, User};
 use crate::service::paging::{Page, Paged};
 
@@ -181,15 +181,55 @@ pub trait UsersStore: Send + Sync {
 
     /// Stores the factor, replacing the user's factor of the same kind.
     async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()>;
+
+    /// Removes the user's factor with this id; whether one was removed.
+    async fn delete_mfa_factor(&self, pool_id: &str, user_id: &str, id: &str) -> Result<bool>;
+
+    /// Records the factor's newest accepted TOTP step if `step` is newer than the stored one
+    /// (compare-and-set); false when this step or a later one was already accepted.
+    async fn advance_mfa_step(&self, pool_id: &str, id: &str, step: i64) -> Result<bool>;
+
+    /// Clears the factor's recovery code while it is still the one checked (its digest, or
+    /// an imported code as given); false when another request used it first.
+    async fn spend_mfa_recovery(
+        &self,
+        pool_id: &str,
+        id: &str,
+        recovery_hash: Option<&str>,
+        recovery: Option<&str>,
+    ) -> Result<bool>;
+
+    /// Records a pending enrollment, replacing the user's earlier one of the same kind, in
+    /// one transaction.
+    async fn put_mfa_enrollment(&self, e: &MfaEnrollment) -> Result<()>;
+
+    /// The pool's pending enrollment whose token has this digest, expired or not.
+    async fn mfa_enrollment(
+        &self,
+        pool_id: &str,
+        token_hash: &str,
+    ) -> Result<Option<MfaEnrollment>>;
 }
 
-/// The users aggregate inside a unit of work (deletion; see `service::cascade`).
+/// The users aggregate inside a unit of work (deletion, see `service::cascade`; MFA
+/// enrollment, see `service::mfa_factors`).
 #[async_trait]
 pub trait UsersTx: Send {
     /// How many of `ids` (distinct) are users of the pool.
     async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
     /// The sub-accounts whose primary user is one of `ids`.
     async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Deletes the user's pending enrollment with this token digest if it is still live at
+    /// `now`; whether it was there. Two requests with one token: one gets true.
+    async fn take_mfa_enrollment(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// Adds a factor unless the user has one of its kind; whether it was added.
+    async fn insert_mfa_factor(&mut self, f: &MfaFactor) -> Result<bool>;
     /// Deletes the users; their memberships and sub-accounts go with them through the
     /// schema's foreign keys.
     async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;

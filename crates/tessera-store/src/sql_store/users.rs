@@ -15,7 +15,7 @@ use crate::rows::{self, col};
 use crate::connect::Backend;
 use crate::rows::flag;
 use sqlx::any::AnyRow;
-use tessera_core::model::tenant::{MfaFactor, MfaType};
+use tessera_core::model::tenant::{MfaEnrollment, MfaFactor, MfaType};
 use tessera_core::store::users::{UsersStore, UsersTx};
 
 use super::unit::SqlWriteTx;
@@ -291,20 +291,63 @@ fn multi_row_insert(rows_in_statement: usize) -> String {
     sql
 }
 
-const MFA_COLUMNS: &str = "id, pool_id, user_id, type, secret, recovery, enabled, created_at";
+const MFA_COLUMNS: &str = "id, pool_id, user_id, type, secret, recovery, enabled, created_at, \
+                           target, recovery_hash, last_step";
+const MFA_VALUES: &str = "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+
+const ENROLLMENT_COLUMNS: &str =
+    "token_hash, pool_id, user_id, type, secret, target, recovery_hash, expires_at, created_at";
+
+fn mfa_type(row: &AnyRow, table: &str) -> Result<MfaType> {
+    let kind: String = col(row, "type")?;
+    MfaType::parse(&kind).ok_or_else(|| Error::Storage(format!("{table}.type {kind} is unknown")))
+}
+
+fn enrollment(row: &AnyRow) -> Result<MfaEnrollment> {
+    Ok(MfaEnrollment {
+        token_hash: col(row, "token_hash")?,
+        pool_id: col(row, "pool_id")?,
+        user_id: col(row, "user_id")?,
+        kind: mfa_type(row, "mfa_enrollments")?,
+        secret: col(row, "secret")?,
+        target: col(row, "target")?,
+        recovery_hash: col(row, "recovery_hash")?,
+        expires_at: col(row, "expires_at")?,
+        created_at: col(row, "created_at")?,
+    })
+}
+
+/// Binds a factor's columns in [`MFA_COLUMNS`] order.
+fn bind_mfa<'q>(
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    f: &'q MfaFactor,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&f.id)
+        .bind(&f.pool_id)
+        .bind(&f.user_id)
+        .bind(f.kind.as_str())
+        .bind(&f.secret)
+        .bind(&f.recovery)
+        .bind(i64::from(f.enabled))
+        .bind(f.created_at)
+        .bind(&f.target)
+        .bind(&f.recovery_hash)
+        .bind(f.last_step)
+}
 
 fn mfa(row: &AnyRow) -> Result<MfaFactor> {
-    let kind: String = col(row, "type")?;
     Ok(MfaFactor {
         id: col(row, "id")?,
         pool_id: col(row, "pool_id")?,
         user_id: col(row, "user_id")?,
-        kind: MfaType::parse(&kind)
-            .ok_or_else(|| Error::Storage(format!("mfa_factors.type {kind} is unknown")))?,
+        kind: mfa_type(row, "mfa_factors")?,
         secret: col(row, "secret")?,
         recovery: col(row, "recovery")?,
         enabled: flag(row, "enabled")?,
         created_at: col(row, "created_at")?,
+        target: col(row, "target")?,
+        recovery_hash: col(row, "recovery_hash")?,
+        last_step: col(row, "last_step")?,
     })
 }
 
@@ -681,24 +724,115 @@ impl UsersStore for SqlStore {
     }
 
     async fn put_mfa_factor(&self, f: &MfaFactor) -> Result<()> {
-        sqlx::query(&format!(
-            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+        let sql = format!(
+            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES {MFA_VALUES} \
              ON CONFLICT (pool_id, user_id, type) DO UPDATE SET id = excluded.id, \
              secret = excluded.secret, recovery = excluded.recovery, \
-             enabled = excluded.enabled, created_at = excluded.created_at"
-        ))
-        .bind(&f.id)
-        .bind(&f.pool_id)
-        .bind(&f.user_id)
-        .bind(f.kind.as_str())
-        .bind(&f.secret)
-        .bind(&f.recovery)
-        .bind(i64::from(f.enabled))
-        .bind(f.created_at)
+             enabled = excluded.enabled, created_at = excluded.created_at, \
+             target = excluded.target, recovery_hash = excluded.recovery_hash, \
+             last_step = excluded.last_step"
+        );
+        bind_mfa(sqlx::query(&sql), f)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn delete_mfa_factor(&self, pool_id: &str, user_id: &str, id: &str) -> Result<bool> {
+        sqlx::query("DELETE FROM mfa_factors WHERE pool_id = $1 AND user_id = $2 AND id = $3")
+            .bind(pool_id)
+            .bind(user_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(db_err)
+    }
+
+    async fn advance_mfa_step(&self, pool_id: &str, id: &str, step: i64) -> Result<bool> {
+        sqlx::query(
+            "UPDATE mfa_factors SET last_step = $1 WHERE pool_id = $2 AND id = $3 \
+             AND (last_step IS NULL OR last_step < $1)",
+        )
+        .bind(step)
+        .bind(pool_id)
+        .bind(id)
         .execute(&self.pool)
         .await
+        .map(|r| r.rows_affected() > 0)
+        .map_err(db_err)
+    }
+
+    async fn spend_mfa_recovery(
+        &self,
+        pool_id: &str,
+        id: &str,
+        recovery_hash: Option<&str>,
+        recovery: Option<&str>,
+    ) -> Result<bool> {
+        // A NULL bound here compares as unknown, so only the value the caller matched counts.
+        sqlx::query(
+            "UPDATE mfa_factors SET recovery = NULL, recovery_hash = NULL \
+             WHERE pool_id = $1 AND id = $2 AND (recovery_hash = $3 OR recovery = $4)",
+        )
+        .bind(pool_id)
+        .bind(id)
+        .bind(recovery_hash)
+        .bind(recovery)
+        .execute(&self.pool)
+        .await
+        .map(|r| r.rows_affected() > 0)
+        .map_err(db_err)
+    }
+
+    async fn put_mfa_enrollment(&self, e: &MfaEnrollment) -> Result<()> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        sqlx::query(
+            "DELETE FROM mfa_enrollments WHERE pool_id = $1 AND user_id = $2 AND type = $3",
+        )
+        .bind(&e.pool_id)
+        .bind(&e.user_id)
+        .bind(e.kind.as_str())
+        .execute(&mut *tx)
+        .await
         .map_err(db_err)?;
-        Ok(())
+        sqlx::query(&format!(
+            "INSERT INTO mfa_enrollments ({ENROLLMENT_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ))
+        .bind(&e.token_hash)
+        .bind(&e.pool_id)
+        .bind(&e.user_id)
+        .bind(e.kind.as_str())
+        .bind(&e.secret)
+        .bind(&e.target)
+        .bind(&e.recovery_hash)
+        .bind(e.expires_at)
+        .bind(e.created_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn mfa_enrollment(
+        &self,
+        pool_id: &str,
+        token_hash: &str,
+    ) -> Result<Option<MfaEnrollment>> {
+        sqlx::query(&format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM mfa_enrollments \
+             WHERE token_hash = $1 AND pool_id = $2"
+        ))
+        .bind(token_hash)
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(enrollment)
+        .transpose()
     }
 }
 
@@ -737,5 +871,38 @@ impl UsersTx for SqlWriteTx {
 
     async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()> {
         self.delete_in("users", "id", pool_id, ids).await.map(drop)
+    }
+
+    async fn take_mfa_enrollment(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        token_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        sqlx::query(
+            "DELETE FROM mfa_enrollments WHERE token_hash = $1 AND pool_id = $2 \
+             AND user_id = $3 AND expires_at > $4",
+        )
+        .bind(token_hash)
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map(|r| r.rows_affected() > 0)
+        .map_err(db_err)
+    }
+
+    async fn insert_mfa_factor(&mut self, f: &MfaFactor) -> Result<bool> {
+        let sql = format!(
+            "INSERT INTO mfa_factors ({MFA_COLUMNS}) VALUES {MFA_VALUES} \
+             ON CONFLICT (pool_id, user_id, type) DO NOTHING"
+        );
+        bind_mfa(sqlx::query(&sql), f)
+            .execute(&mut *self.tx)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(db_err)
     }
 }
