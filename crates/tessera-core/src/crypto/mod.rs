@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod keyring;
 pub mod password;
 pub mod rsa_check;
+pub mod sm2;
 pub mod transport;
 
 /// Constant-time equality of secrets. Unequal lengths answer false at once: lengths of our
