@@ -253,7 +253,7 @@ fn parse(ciphertext_hex: &str) -> Result<Vec<u8>> {
 /// Hex (either case) to bytes; `None` for an odd length or a non-hex character.
 fn unhex(s: &str) -> Option<Vec<u8>> {
     let s = s.as_bytes();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
