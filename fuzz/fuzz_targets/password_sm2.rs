@@ -45,8 +45,14 @@ fuzz_target!(|data: &[u8]| {
             }
             let sent = Sm2Key::encrypt(key.public_hex(), rest).expect("encrypt");
             assert_eq!(key.decrypt(&sent).ok().as_deref(), Some(rest));
-            assert_eq!(key.decrypt(&format!("sm2:{sent}")).ok().as_deref(), Some(rest));
-            assert_eq!(key.decrypt(&format!("04{sent}")).ok().as_deref(), Some(rest));
+            assert_eq!(
+                key.decrypt(&format!("sm2:{sent}")).ok().as_deref(),
+                Some(rest)
+            );
+            assert_eq!(
+                key.decrypt(&format!("04{sent}")).ok().as_deref(),
+                Some(rest)
+            );
         }
         _ => {
             let sent = Sm2Key::encrypt(key.public_hex(), b"password").expect("encrypt");
@@ -58,7 +64,10 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
             let mangled = String::from_utf8(hex).expect("hex");
-            assert!(key.decrypt_password(&mangled).is_ok(), "a login must get an answer");
+            assert!(
+                key.decrypt_password(&mangled).is_ok(),
+                "a login must get an answer"
+            );
             let _ = key.decrypt_new(&mangled);
         }
     }
