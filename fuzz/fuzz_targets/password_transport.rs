@@ -1,5 +1,5 @@
-//! The SDK password transport decoder (RSA PKCS#1 v1.5, `crypto/transport.rs`). Tessera has
-//! no SM2 decoder yet, so there is nothing else to fuzz here.
+//! The SDK password transport decoder (RSA PKCS#1 v1.5, `crypto/transport.rs`). SM2 has its
+//! own target, `password_sm2`.
 //!
 //! The first byte picks a mode; the rest is the input:
 //! - 0: the rest as the base64 text a client sends, to `decrypt` and `decrypt_new`;

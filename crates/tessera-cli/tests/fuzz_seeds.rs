@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Map, Value};
 use tessera_cli::config::{resolve_serve, FileConfig, ServeArgs};
 use tessera_core::crypto::jwt;
+use tessera_core::crypto::sm2::Sm2Key;
 use tessera_core::crypto::transport::{decode_cesu8_lenient, TransportKey};
 use tessera_core::rules::identifiers;
 use tessera_server::graphql;
@@ -103,6 +104,51 @@ fn password_transport_seeds_decode() {
             }
             _ => {
                 let _ = decode_cesu8_lenient(rest);
+            }
+        }
+    }
+}
+
+#[test]
+fn password_sm2_seeds_decode() {
+    // The target's key: `sm2.rs`'s throwaway interop fixture, so `sm-crypto`'s ciphertexts
+    // among the seeds decrypt.
+    let key = Sm2Key::from_hex("af760ee4977807da8dd58daf8085b97bd531509fd572bcf737fe578509c13eeb")
+        .expect("fixture key");
+    for (name, bytes) in seeds("password_sm2") {
+        let (mode, rest) = bytes.split_first().expect("mode byte");
+        match mode {
+            0 => {
+                let text = String::from_utf8_lossy(rest);
+                let checked = key.decrypt_password(&text);
+                if name.starts_with("decrypt-sm-crypto") {
+                    let set = key.decrypt_new(&text).expect(&name);
+                    assert_eq!(checked.expect(&name), set, "{name}");
+                } else {
+                    assert!(
+                        matches!(checked, Ok(_) | Err(tessera_core::Error::PasswordDecrypt)),
+                        "{name}"
+                    );
+                }
+            }
+            1 => {
+                let sent = Sm2Key::encrypt(key.public_hex(), rest).expect("encrypt");
+                assert_eq!(key.decrypt(&sent).expect(&name), rest, "{name}");
+            }
+            _ => {
+                let sent = Sm2Key::encrypt(key.public_hex(), b"password").expect("encrypt");
+                let mut hex = sent.into_bytes();
+                for pair in rest.chunks(2) {
+                    if let [at, digit] = pair {
+                        let i = usize::from(*at) % hex.len();
+                        hex[i] = b"0123456789abcdef"[usize::from(*digit) % 16];
+                    }
+                }
+                let mangled = String::from_utf8(hex).expect("hex");
+                assert!(
+                    key.decrypt_password(&mangled).is_ok(),
+                    "{name}: a login gets an answer"
+                );
             }
         }
     }

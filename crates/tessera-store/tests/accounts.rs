@@ -10,7 +10,9 @@ use common::TestDb;
 use serde_json::json;
 use sqlx::Row;
 use tessera_core::crypto::password::HashParams;
+use tessera_core::crypto::sm2::Sm2Key;
 use tessera_core::crypto::transport::TransportKey;
+use tessera_core::crypto::PasswordEncryption;
 use tessera_core::model::pool::{LoginFailStrategy, RateCheck};
 use tessera_core::model::{PoolSettings, UserPool};
 use tessera_core::notify::Outbox;
@@ -598,6 +600,80 @@ async fn decryption_failures_are_budgeted(db: &TestDb) {
     );
     // Logins are not affected: a password to check still decrypts.
     assert_eq!(b.core.decrypt_password(&good).await.unwrap(), "n3w-pass");
+    // A plain password decrypts nothing: the spent budget does not refuse it.
+    assert_eq!(
+        b.core
+            .decrypt_new_password_as(PasswordEncryption::None, "n3w-pass", Some("10.5.0.1"))
+            .await
+            .unwrap(),
+        "n3w-pass"
+    );
+}
+
+/// SM2 failures count in the same budget as RSA ones: a client cannot double its tries by
+/// switching transports. A tampered SM2 ciphertext to check is a password that cannot match.
+async fn sm2_decryption_failures_share_the_budget(db: &TestDb) {
+    let a = env(db).await;
+    let b = env(db).await;
+    let sm2 = a.core.password_sm2_public_key().await.unwrap();
+    let good = Sm2Key::encrypt(&sm2, "n3w-pass".as_bytes()).unwrap();
+    // C3 changed in one digit.
+    let mut tampered = good.clone().into_bytes();
+    tampered[130] = if tampered[130] == b'0' { b'1' } else { b'0' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    let ip = Some("10.6.0.1");
+    assert_eq!(
+        b.core
+            .decrypt_new_password_as(PasswordEncryption::Sm2, &good, ip)
+            .await
+            .unwrap(),
+        "n3w-pass"
+    );
+    let made_up = a
+        .core
+        .decrypt_password_as(PasswordEncryption::Sm2, &tampered)
+        .await
+        .unwrap();
+    assert_ne!(made_up, "n3w-pass");
+    assert_eq!(
+        made_up,
+        b.core
+            .decrypt_password_as(PasswordEncryption::Sm2, &tampered)
+            .await
+            .unwrap(),
+        "every process rejects alike"
+    );
+    for i in 0..DECRYPT_FAILURE_BUDGET {
+        let (enc, text) = if i % 2 == 0 {
+            (PasswordEncryption::Sm2, tampered.as_str())
+        } else {
+            (PasswordEncryption::Rsa, "cGFzc3cwcmQ=")
+        };
+        let r = a.core.decrypt_new_password_as(enc, text, ip).await;
+        assert!(matches!(r, Err(Error::PasswordDecrypt)), "{i}: {r:?}");
+    }
+    let r = b
+        .core
+        .decrypt_new_password_as(PasswordEncryption::Sm2, &good, ip)
+        .await;
+    assert!(
+        matches!(r, Err(Error::PasswordDecrypt)),
+        "budget spent: {r:?}"
+    );
+    assert_eq!(
+        b.core
+            .decrypt_new_password_as(PasswordEncryption::Sm2, &good, Some("10.6.0.2"))
+            .await
+            .unwrap(),
+        "n3w-pass"
+    );
+    assert_eq!(
+        b.core
+            .decrypt_password_as(PasswordEncryption::Sm2, &good)
+            .await
+            .unwrap(),
+        "n3w-pass"
+    );
 }
 
 backend_tests! {
@@ -606,6 +682,7 @@ backend_tests! {
     spraying => spraying_is_seen_pool_wide;
     account_spellings => one_account_is_one_count_however_spelled;
     decrypt_budget => decryption_failures_are_budgeted;
+    sm2_decrypt_budget => sm2_decryption_failures_share_the_budget;
     sms_codes => sms_codes_are_hashed_single_use_and_shared;
     code_attempts => codes_have_an_attempt_budget;
     login_captcha => login_failures_require_a_captcha;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use common::TestDb;
 use tessera_core::crypto::password::HashParams;
+use tessera_core::crypto::sm2::Sm2Key;
+use tessera_core::crypto::PasswordEncryption;
 use tessera_core::model::SigningAlg;
 use tessera_core::notify::Outbox;
 use tessera_core::principal::{AdminProof, BearerScope, Principal, TokenKind};
@@ -290,6 +292,31 @@ async fn a_corrupt_stored_key_stops_the_core(db: &TestDb) {
     Core::open(dyn_store.clone(), config(), Arc::new(Outbox::default()))
         .await
         .unwrap();
+    // The SM2 key: anything but 64 hex digits of a valid scalar stops start-up, and a valid
+    // one written back lets it start again.
+    let sm2 = tessera_core::model::keys::secret_names::PASSWORD_SM2_KEY;
+    let good = store
+        .get_secret(sm2)
+        .await
+        .unwrap()
+        .expect("generated at first start");
+    for corrupt in ["not hex", &good[..62], &"0".repeat(64)] {
+        store.put_secret(sm2, corrupt).await.unwrap();
+        let err = Core::open(dyn_store.clone(), config(), Arc::new(Outbox::default()))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SM2 password encryption key"), "{err}");
+        let err = Core::open_for_serving(dyn_store.clone(), config(), Arc::new(Outbox::default()))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SM2 password encryption key"), "{err}");
+    }
+    store.put_secret(sm2, &good).await.unwrap();
+    Core::open(dyn_store.clone(), config(), Arc::new(Outbox::default()))
+        .await
+        .unwrap();
     store
         .put_secret(
             tessera_core::model::keys::secret_names::PASSWORD_RSA_KEY,
@@ -346,6 +373,32 @@ async fn serving_cores_generate_keys_in_the_background_and_agree(db: &TestDb) {
     )
     .unwrap();
     assert_eq!(b.decrypt_password(&secret).await.unwrap(), "pässword");
+
+    // One SM2 key too: what one process publishes, another decrypts.
+    let (sm2_a, sm2_b) = tokio::join!(a.password_sm2_public_key(), b.password_sm2_public_key());
+    let sm2_a = sm2_a.unwrap();
+    assert_eq!(sm2_a, sm2_b.unwrap(), "one SM2 key");
+    assert_eq!(c.password_sm2_public_key().await.unwrap(), sm2_a);
+    assert!(sm2_a.starts_with("04") && sm2_a.len() == 130, "{sm2_a}");
+    let secret = Sm2Key::encrypt(&sm2_a, "pässword".as_bytes()).unwrap();
+    assert_eq!(
+        b.decrypt_password_as(PasswordEncryption::Sm2, &secret)
+            .await
+            .unwrap(),
+        "pässword"
+    );
+    assert_eq!(
+        c.decrypt_new_password_as(PasswordEncryption::Sm2, &secret, None)
+            .await
+            .unwrap(),
+        "pässword"
+    );
+    // Each transport is its own: an SM2 ciphertext read as RSA is no password.
+    assert!(matches!(
+        b.decrypt_password_as(PasswordEncryption::Rsa, &secret)
+            .await,
+        Err(Error::PasswordDecrypt)
+    ));
 }
 
 async fn principals_come_only_from_verified_credentials(db: &TestDb) {

@@ -1,15 +1,29 @@
-//! Cryptography: password hashing, the SDKs' password transport encryption, JWS and the
-//! signing key ring. Everything here is synchronous and CPU-bound; services call the expensive
-//! parts from blocking threads.
+//! Cryptography: password hashing, the SDKs' password transport encryption (RSA and SM2), JWS
+//! and the signing key ring. Everything here is synchronous and CPU-bound; services call the
+//! expensive parts from blocking threads.
 
 pub mod ec;
 pub mod jwt;
 pub mod keyring;
 pub mod password;
 pub mod rsa_check;
+pub mod sm2;
 pub mod totp;
 pub mod transport;
 pub mod wechat_data;
+
+/// How a client encrypted a password for transport. The façades map their wire's flag onto
+/// it (v3's `passwordEncryptType`: absent means plain); the core decrypts accordingly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PasswordEncryption {
+    /// Sent as typed.
+    #[default]
+    None,
+    /// RSAES-PKCS1-v1_5 with the deployment's RSA key, base64 (`transport.rs`).
+    Rsa,
+    /// SM2 with the deployment's SM2 key, hex `C1 ‖ C3 ‖ C2` (`sm2.rs`).
+    Sm2,
+}
 
 /// Constant-time equality of secrets. Unequal lengths answer false at once: lengths of our
 /// secrets are public.

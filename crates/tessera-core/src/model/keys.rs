@@ -17,6 +17,9 @@ pub struct SigningKey {
 pub mod secret_names {
     /// PKCS#8 PEM of the RSA key the SDKs encrypt passwords with (`/api/v2/.well-known`).
     pub const PASSWORD_RSA_KEY: &str = "password_rsa_key";
+    /// The 64 hex digits of the SM2 private key the v3 SDKs may encrypt passwords with
+    /// (`passwordEncryptType: 'sm2'`; the public key is served by `/api/v3/system`).
+    pub const PASSWORD_SM2_KEY: &str = "password_sm2_key";
     /// The ES256 (P-256) key of applications that sign ID tokens with it.
     pub const ES256_KEY: &str = "es256_signing_key";
     /// Marks that first-start bootstrap ran, so a second process does not repeat it.

@@ -1,4 +1,5 @@
-//! Deployment keys: the SDKs' password-encryption key and the token signing key ring.
+//! Deployment keys: the SDKs' password-encryption keys (RSA and SM2), the ES256 key and the
+//! token signing key ring.
 //!
 //! Keys live in the store, not in a process: every server sharing a database uses the same
 //! keys, a rotation done by `tessera keys rotate` reaches running servers within
@@ -13,7 +14,9 @@ use super::Core;
 use crate::clock;
 use crate::crypto::ec::EcSigningKey;
 use crate::crypto::keyring::{generate_signing_key, KeySet};
+use crate::crypto::sm2::Sm2Key;
 use crate::crypto::transport::TransportKey;
+use crate::crypto::PasswordEncryption;
 use crate::error::{Error, Result};
 use crate::model::keys::secret_names;
 use crate::store::Store;
@@ -26,8 +29,8 @@ pub const ROTATION_GRACE_MS: i64 = 3_600_000;
 /// An unknown `kid` reloads the ring at most this often, so forged kids cannot flood the store.
 const UNKNOWN_KID_RELOAD_MS: i64 = 1_000;
 
-/// The deployment's keys as one process holds them: the password-encryption key and the
-/// signing key ring.
+/// The deployment's keys as one process holds them: the password-encryption keys (RSA, SM2),
+/// the ES256 key and the signing key ring.
 ///
 /// Opening reads whatever the store holds, so a corrupt stored key stops start-up. A key the
 /// store does not hold yet (first start) has to be generated: RSA-2048, 0.1 to 0.5 s of CPU
@@ -41,6 +44,7 @@ const UNKNOWN_KID_RELOAD_MS: i64 = 1_000;
 pub(crate) struct DeploymentKeys {
     store: Arc<dyn Store>,
     transport: OnceCell<TransportKey>,
+    sm2: OnceCell<Sm2Key>,
     es256: OnceCell<EcSigningKey>,
     /// Set once the ring below holds the stored keys (at least one that signs).
     ring_loaded: OnceCell<()>,
@@ -54,6 +58,7 @@ impl DeploymentKeys {
         let keys = DeploymentKeys {
             store,
             transport: OnceCell::new(),
+            sm2: OnceCell::new(),
             es256: OnceCell::new(),
             ring_loaded: OnceCell::new(),
             ring: RwLock::new(Arc::new(KeySet::from_stored(&[], 0)?)),
@@ -66,6 +71,13 @@ impl DeploymentKeys {
         {
             // Nothing else can have set the cell yet: it was created above.
             let _ = keys.transport.set(TransportKey::from_pem(&pem)?);
+        }
+        if let Some(hex) = keys
+            .store
+            .get_secret(secret_names::PASSWORD_SM2_KEY)
+            .await?
+        {
+            let _ = keys.sm2.set(Sm2Key::from_hex(&hex)?);
         }
         if let Some(pem) = keys.store.get_secret(secret_names::ES256_KEY).await? {
             let _ = keys.es256.set(EcSigningKey::from_pem(&pem)?);
@@ -82,6 +94,29 @@ impl DeploymentKeys {
     pub(crate) async fn transport(&self) -> Result<&TransportKey> {
         self.transport
             .get_or_try_init(|| load_or_create_transport_key(self.store.as_ref()))
+            .await
+    }
+
+    /// The SM2 password-encryption key, generated and stored first if the store has none
+    /// (cheap: one scalar multiplication).
+    pub(crate) async fn sm2(&self) -> Result<&Sm2Key> {
+        self.sm2
+            .get_or_try_init(|| async {
+                let hex = match self
+                    .store
+                    .get_secret(secret_names::PASSWORD_SM2_KEY)
+                    .await?
+                {
+                    Some(hex) => hex,
+                    None => {
+                        let fresh = Sm2Key::generate_hex()?;
+                        self.store
+                            .put_secret_if_absent(secret_names::PASSWORD_SM2_KEY, &fresh)
+                            .await?
+                    }
+                };
+                Sm2Key::from_hex(&hex)
+            })
             .await
     }
 
@@ -116,19 +151,20 @@ impl DeploymentKeys {
         Ok(())
     }
 
-    /// Generates whatever the store lacks, both keys at once, and returns when done.
+    /// Generates whatever the store lacks, every key at once, and returns when done.
     pub(crate) async fn complete(&self) -> Result<()> {
-        tokio::try_join!(self.transport(), self.ring(), self.es256())?;
+        tokio::try_join!(self.transport(), self.ring(), self.es256(), self.sm2())?;
         Ok(())
     }
 
-    /// Generates whatever the store lacks in a background task. The two keys are made one
+    /// Generates whatever the store lacks in a background task. The keys are made one
     /// after the other, so the generation keeps at most one core busy and start-up keeps the
     /// others. A failure is logged; the next use of the key tries again.
     pub(crate) fn complete_in_background(self: &Arc<Self>) {
         if self.transport.initialized()
             && self.ring_loaded.initialized()
             && self.es256.initialized()
+            && self.sm2.initialized()
         {
             return;
         }
@@ -137,6 +173,7 @@ impl DeploymentKeys {
             let done = async {
                 keys.transport().await?;
                 keys.es256().await?;
+                keys.sm2().await?;
                 keys.ring().await
             };
             if let Err(e) = done.await {
@@ -212,26 +249,69 @@ impl Core {
         Ok(self.keys.transport().await?.public_pem())
     }
 
-    /// Decrypts a password as the official SDKs send it, to check it (a login, an old
-    /// password): a ciphertext not valid for our key becomes a password that cannot match
-    /// (implicit rejection). On a first start this waits until the key exists.
+    /// The SM2 public key the v3 SDKs encrypt passwords with (`GET /api/v3/system`): `04` and
+    /// 128 lowercase hex characters. On a first start this waits until the key exists.
+    pub async fn password_sm2_public_key(&self) -> Result<String> {
+        Ok(self.keys.sm2().await?.public_hex().to_owned())
+    }
+
+    /// Decrypts an RSA-encrypted password as the official SDKs send it, to check it: see
+    /// [`Core::decrypt_password_as`] (v2 sends only RSA).
     pub async fn decrypt_password(&self, ciphertext: &str) -> Result<String> {
-        self.keys.transport().await?.decrypt(ciphertext)
+        self.decrypt_password_as(PasswordEncryption::Rsa, ciphertext)
+            .await
+    }
+
+    /// Decrypts a password to check it (a login, an old password), sent as `enc` says: a
+    /// well-formed ciphertext not valid for our key becomes a password that cannot match
+    /// (implicit rejection), so a wrong key or a tampered ciphertext fails as a wrong
+    /// password does; text that cannot be a ciphertext at all is [`Error::PasswordDecrypt`].
+    /// A plain password is returned as sent. On a first start this waits until the key
+    /// exists.
+    pub async fn decrypt_password_as(&self, enc: PasswordEncryption, text: &str) -> Result<String> {
+        match enc {
+            PasswordEncryption::None => Ok(text.to_owned()),
+            PasswordEncryption::Rsa => self.keys.transport().await?.decrypt(text),
+            PasswordEncryption::Sm2 => self.keys.sm2().await?.decrypt_password(text),
+        }
+    }
+
+    /// Decrypts an RSA-encrypted password that is about to be set: see
+    /// [`Core::decrypt_new_password_as`] (v2 sends only RSA).
+    pub async fn decrypt_new_password(&self, ciphertext: &str, ip: Option<&str>) -> Result<String> {
+        self.decrypt_new_password_as(PasswordEncryption::Rsa, ciphertext, ip)
+            .await
     }
 
     /// Decrypts a password that is about to be set (registration, reset, update, an
-    /// administrator's create or update): a ciphertext not valid for our key is
-    /// [`Error::PasswordDecrypt`] (2016 on the Authing wire). Failures count against the
-    /// client's budget ([`DECRYPT_FAILURE_BUDGET`] per [`DECRYPT_FAILURE_WINDOW_SECS`]); once
-    /// it is spent, every password to set from that client is refused the same way without
-    /// being decrypted, so the distinct answer cannot be used as a padding oracle.
+    /// administrator's create or update), sent as `enc` says: a ciphertext not valid for our
+    /// key is [`Error::PasswordDecrypt`] (2016 on the Authing wire). Failures of either
+    /// transport count against the client's one budget ([`DECRYPT_FAILURE_BUDGET`] per
+    /// [`DECRYPT_FAILURE_WINDOW_SECS`]); once it is spent, every encrypted password to set from
+    /// that client is refused the same way without being decrypted, so the distinct answer
+    /// cannot be used as a padding oracle. A plain password decrypts nothing and is returned
+    /// as sent, whatever the budget.
     ///
     /// [`DECRYPT_FAILURE_BUDGET`]: super::guard::DECRYPT_FAILURE_BUDGET
     /// [`DECRYPT_FAILURE_WINDOW_SECS`]: super::guard::DECRYPT_FAILURE_WINDOW_SECS
-    pub async fn decrypt_new_password(&self, ciphertext: &str, ip: Option<&str>) -> Result<String> {
-        self.check_decrypt_budget(ip).await?;
-        let key = self.keys.transport().await?;
-        match key.decrypt_new(ciphertext) {
+    pub async fn decrypt_new_password_as(
+        &self,
+        enc: PasswordEncryption,
+        text: &str,
+        ip: Option<&str>,
+    ) -> Result<String> {
+        let decrypted = match enc {
+            PasswordEncryption::None => return Ok(text.to_owned()),
+            PasswordEncryption::Rsa => {
+                self.check_decrypt_budget(ip).await?;
+                self.keys.transport().await?.decrypt_new(text)
+            }
+            PasswordEncryption::Sm2 => {
+                self.check_decrypt_budget(ip).await?;
+                self.keys.sm2().await?.decrypt_new(text)
+            }
+        };
+        match decrypted {
             Err(Error::PasswordDecrypt) => {
                 self.record_decrypt_failure(ip).await?;
                 Err(Error::PasswordDecrypt)
@@ -240,7 +320,7 @@ impl Core {
         }
     }
 
-    /// Returns once both deployment keys exist (at once unless a first start is still
+    /// Returns once every deployment key exists (at once unless a first start is still
     /// generating them).
     pub async fn wait_for_keys(&self) -> Result<()> {
         self.keys.complete().await

@@ -342,15 +342,9 @@ async fn is_user_exists(m: Mgmt) -> Reply {
 
 // --- create / update / delete ----------------------------------------------------------------
 
-/// `PwdEnc`: how a password in the request is protected in transit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum PasswordEncryption {
-    #[default]
-    None,
-    Rsa,
-    Sm2,
-}
+/// `PwdEnc`: how a password in the request is protected in transit (one reading for the
+/// management and the authentication APIs).
+use super::auth::password::Encryption as PasswordEncryption;
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
@@ -414,8 +408,7 @@ fn nonempty(s: Option<String>) -> Option<String> {
     s.filter(|v| !v.trim().is_empty())
 }
 
-/// A password as sent: plain, or RSA-encrypted with the deployment key. SM2 needs the SM2
-/// key pair of the v3 authentication API, which this server does not have yet.
+/// A password as sent: plain, or encrypted with the deployment's RSA or SM2 key.
 async fn password_of(
     m: &Mgmt,
     pw: Option<String>,
@@ -424,16 +417,10 @@ async fn password_of(
     let Some(pw) = nonempty(pw) else {
         return Ok(None);
     };
-    match enc {
-        PasswordEncryption::None => Ok(Some(pw)),
-        PasswordEncryption::Rsa => {
-            let ip = m.facts.client_ip.map(|i| i.to_string());
-            Ok(Some(
-                m.core().decrypt_new_password(&pw, ip.as_deref()).await?,
-            ))
-        }
-        PasswordEncryption::Sm2 => Err(Error::InvalidParameter("passwordEncryptType").into()),
-    }
+    let ip = m.facts.client_ip.map(|i| i.to_string());
+    Ok(Some(
+        super::auth::password::to_set(m.core(), enc, &pw, ip.as_deref()).await?,
+    ))
 }
 
 /// The core's new user from a `CreateUserInfoDto`, and what goes with it.

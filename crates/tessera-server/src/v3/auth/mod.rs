@@ -10,7 +10,7 @@
 mod call;
 mod codes;
 mod mfa_token;
-mod password;
+pub(super) mod password;
 mod profile;
 mod qrcode;
 mod signin;

@@ -2,6 +2,7 @@
 //! base64) or SM2 (hex C1‖C3‖C2), said by `passwordEncryptType`; absent means plain.
 
 use serde::Deserialize;
+use tessera_core::crypto::PasswordEncryption;
 use tessera_core::{Core, Error};
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, Default)]
@@ -13,14 +14,20 @@ pub enum Encryption {
     Sm2,
 }
 
+impl Encryption {
+    fn core(self) -> PasswordEncryption {
+        match self {
+            Encryption::None => PasswordEncryption::None,
+            Encryption::Rsa => PasswordEncryption::Rsa,
+            Encryption::Sm2 => PasswordEncryption::Sm2,
+        }
+    }
+}
+
 /// A password to check (a login, an old password). A ciphertext that does not decrypt is a
 /// password that cannot match, as the core's implicit rejection makes it.
 pub async fn to_check(core: &Core, enc: Encryption, text: &str) -> Result<String, Error> {
-    match enc {
-        Encryption::None => Ok(text.to_owned()),
-        Encryption::Rsa => core.decrypt_password(text).await,
-        Encryption::Sm2 => Err(Error::PasswordDecrypt),
-    }
+    core.decrypt_password_as(enc.core(), text).await
 }
 
 /// A password to set (sign-up, reset, update): one that does not decrypt is refused
@@ -31,11 +38,7 @@ pub async fn to_set(
     text: &str,
     ip: Option<&str>,
 ) -> Result<String, Error> {
-    match enc {
-        Encryption::None => Ok(text.to_owned()),
-        Encryption::Rsa => core.decrypt_new_password(text, ip).await,
-        Encryption::Sm2 => Err(Error::PasswordDecrypt),
-    }
+    core.decrypt_new_password_as(enc.core(), text, ip).await
 }
 
 /// Whether `text` has the shape of a ciphertext of `enc`: RSA, standard base64 of a

@@ -35,12 +35,18 @@ async fn country_list(headers: HeaderMap) -> Response {
 
 async fn system(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let lang = lang_of(&headers);
-    let rsa = match state.core.password_public_key_pem().await {
-        Ok(pem) => pem.to_owned(),
+    let keys = async {
+        let rsa = state.core.password_public_key_pem().await?.to_owned();
+        let sm2 = state.core.password_sm2_public_key().await?;
+        Ok::<_, tessera_core::Error>((rsa, sm2))
+    };
+    let (rsa, sm2) = match keys.await {
+        Ok(k) => k,
         Err(e) => return V3Error(Failure::Core(e), lang).into_response(),
     };
     let info = json!({
         "rsa": { "publicKey": rsa },
+        "sm2": { "publicKey": sm2 },
         "version": {
             "server": env!("CARGO_PKG_VERSION"),
             "console": env!("CARGO_PKG_VERSION"),
