@@ -118,6 +118,12 @@ fn phone_from_key(key: &str) -> Result<CodeTarget> {
     })
 }
 
+/// The user's bound phone number as a code target.
+fn own_phone(pool: &UserPool, user: &User) -> Result<CodeTarget> {
+    let number = user.phone.as_deref().ok_or(Error::NoPhoneBound)?;
+    CodeTarget::phone(pool, number, user.phone_country_code.as_deref())
+}
+
 impl Core {
     /// Issues a flow token of `kind` for one user (and address), and stores its single use.
     async fn issue_flow_token(
@@ -374,14 +380,7 @@ impl Core {
                         let mine = user.email.as_deref().ok_or(Error::NoEmailBound)?;
                         crate::rules::identifiers::email_key(mine) == *key
                     }
-                    CodeTarget::Phone {
-                        country_code,
-                        number,
-                    } => {
-                        let mine = user.phone.as_deref().ok_or(Error::NoPhoneBound)?;
-                        mine == number
-                            && user.phone_country_code.as_deref() == Some(country_code.as_str())
-                    }
+                    CodeTarget::Phone { .. } => own_phone(pool, &user)? == target,
                 };
                 // A code sent to someone else's address proves nothing about this account.
                 if !own {
@@ -413,6 +412,26 @@ impl Core {
             Box::pin(async move { super::cascade::delete_users(tx, &pool_id, &ids).await })
         })
         .await
+    }
+
+    /// `unbindEmail`: a code of channel `CHANNEL_UNBIND_EMAIL` sent to the bound address
+    /// proves the holder; the last way to log in is never unbound.
+    pub async fn unbind_my_email(&self, s: &Session, code: &str) -> Result<User> {
+        let user = self.current_user(s).await?;
+        let email = user.email.as_deref().ok_or(Error::NoEmailBound)?;
+        let target = CodeTarget::email(email)?;
+        self.verify_code(s.pool(), &target, CodePurpose::Unbind, code)
+            .await?;
+        self.unbind_email(s.pool(), &user.id).await
+    }
+
+    /// `unbindPhone`: a code of channel `CHANNEL_UNBIND_PHONE` sent to the bound number.
+    pub async fn unbind_my_phone(&self, s: &Session, code: &str) -> Result<User> {
+        let user = self.current_user(s).await?;
+        let target = own_phone(s.pool(), &user)?;
+        self.verify_code(s.pool(), &target, CodePurpose::Unbind, code)
+            .await?;
+        self.unbind_phone(s.pool(), &user.id).await
     }
 
     /// `validatePassword`: whether a password meets the pool's password rules. It checks no

@@ -6,10 +6,14 @@
 //! two views cannot disagree. Roles, groups, departments and resources need no service here:
 //! the directory resolver already answers them per user.
 
+use std::collections::HashMap;
+
 use super::account::Session;
+use super::directory::{granted_actions, grants_allow};
 use super::paging::{Page, Paged};
 use super::Core;
 use crate::error::{Entity, Error, Result};
+use crate::model::directory::AuthorizedResource;
 use crate::model::tenant::{ExtIdp, Tenant};
 use crate::model::Application;
 use crate::store::users::{LoginEvent, LoginEventQuery};
@@ -152,5 +156,109 @@ impl Core {
         }
         idps.retain(|i| !i.connections.is_empty());
         Ok(idps)
+    }
+
+    /// The names of the session pool's namespaces `codes` name, by code; a namespace
+    /// without a row (the default one before anyone created it) is named by its code.
+    pub async fn my_namespace_names(
+        &self,
+        s: &Session,
+        codes: &[String],
+    ) -> Result<HashMap<String, String>> {
+        let mut out = HashMap::new();
+        for code in codes {
+            if out.contains_key(code) {
+                continue;
+            }
+            let name = self
+                .store
+                .find_namespace(&s.pool().id, code)
+                .await?
+                .and_then(|n| n.name)
+                .unwrap_or_else(|| code.clone());
+            out.insert(code.clone(), name);
+        }
+        Ok(out)
+    }
+
+    /// The session user's resources in one namespace, from the one resolver.
+    pub async fn my_resources_in(
+        &self,
+        s: &Session,
+        namespace: &str,
+    ) -> Result<Vec<AuthorizedResource>> {
+        self.authorized_resources(&s.pool().id, &s.user().id, Some(namespace), None)
+            .await
+    }
+
+    /// `checkPermissionBy*Resource`: for each resource, whether the user may perform
+    /// `action` on it in `namespace` — [`Core::is_allowed`]'s decision, resolved once for
+    /// the whole list. A tree resource (`root/child/leaf`) is also allowed by a grant on
+    /// any of its ancestors (`root/child`, `root`): a grant on a node covers its subtree.
+    pub async fn check_my_permissions(
+        &self,
+        s: &Session,
+        namespace: &str,
+        resources: &[String],
+        action: &str,
+        tree: bool,
+    ) -> Result<Vec<bool>> {
+        if resources.is_empty() {
+            return Err(Error::MissingParameter("resources"));
+        }
+        if action.trim().is_empty() {
+            return Err(Error::MissingParameter("action"));
+        }
+        if resources.iter().any(|r| r.trim().is_empty()) {
+            return Err(Error::InvalidParameter("resources"));
+        }
+        let granted = self.my_resources_in(s, namespace).await?;
+        Ok(resources
+            .iter()
+            .map(|r| {
+                if tree {
+                    tree_prefixes(r).any(|p| grants_allow(&granted, p, action))
+                } else {
+                    grants_allow(&granted, r, action)
+                }
+            })
+            .collect())
+    }
+
+    /// `getUserAuthResourcePermissionList`: the actions granted on each resource.
+    pub async fn my_resource_actions(
+        &self,
+        s: &Session,
+        namespace: &str,
+        resources: &[String],
+    ) -> Result<Vec<Vec<String>>> {
+        if resources.is_empty() {
+            return Err(Error::MissingParameter("resources"));
+        }
+        let granted = self.my_resources_in(s, namespace).await?;
+        Ok(resources
+            .iter()
+            .map(|r| granted_actions(&granted, r))
+            .collect())
+    }
+}
+
+/// `a/b/c`, `a/b`, `a`: a tree path and its ancestors, longest first.
+fn tree_prefixes(path: &str) -> impl Iterator<Item = &str> {
+    let path = path.trim_matches('/');
+    std::iter::successors(Some(path), |p| p.rfind('/').map(|i| &p[..i]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tree_prefixes;
+
+    #[test]
+    fn a_tree_path_and_its_ancestors() {
+        assert_eq!(
+            tree_prefixes("/a/b/c").collect::<Vec<_>>(),
+            ["a/b/c", "a/b", "a"]
+        );
+        assert_eq!(tree_prefixes("a").collect::<Vec<_>>(), ["a"]);
     }
 }

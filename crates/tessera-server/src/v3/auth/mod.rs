@@ -7,9 +7,12 @@
 //! login; its tokens are the OpenID Provider's (`Core::oidc_tokens_for_event`), so
 //! `/oidc/token` refreshes them and `/oidc/token/revocation` ends them.
 
+mod account;
 mod call;
 mod codes;
+mod mine;
 mod password;
+mod permissions;
 mod profile;
 mod signin;
 mod system;
@@ -25,4 +28,7 @@ pub fn routes() -> Router<AppState> {
         .merge(signin::routes())
         .merge(codes::routes())
         .merge(profile::routes())
+        .merge(account::routes())
+        .merge(mine::routes())
+        .merge(permissions::routes())
 }
