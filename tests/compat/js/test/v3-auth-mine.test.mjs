@@ -114,7 +114,7 @@ test('getAuthorizedResources and the permission checks: one resolver, the applic
   const doc = code('doc');
   const tree = code('tree');
   data(await mc.createResource({ namespace: appNs, code: doc, type: 'DATA', actions: [{ name: 'read' }, { name: 'write' }] }));
-  data(await mc.createResource({ namespace: appNs, code: tree, type: 'DATA', actions: [{ name: 'read' }] }));
+  data(await mc.createResource({ namespace: appNs, code: `${tree}/a`, type: 'DATA', actions: [{ name: 'read' }] }));
   const role = code('role');
   data(await mc.createRole({ code: role, namespace: appNs }));
   data(await mc.assignRole({ code: role, namespace: appNs, targets: [{ targetType: 'USER', targetIdentifier: user.userId }] }));

@@ -427,15 +427,13 @@ async fn delete_account(call: AuthCall) -> Reply {
     Ok(success(call.lang))
 }
 
-/// `ValidatePasswordDto`: the account fields are accepted and not used (see
-/// `Core::validate_password`: the pool's rules, not an account's password).
+/// `ValidatePasswordDto`: its account fields (phone, email, username) are accepted and not
+/// used (see `Core::validate_password`: the pool's rules, not an account's password).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ValidatePassword {
     password: Option<String>,
     password_encrypt_type: Option<Encryption>,
-    #[serde(flatten)]
-    _account: serde_json::Map<String, serde_json::Value>,
 }
 
 async fn validate_password(call: AuthCall) -> Reply {
