@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::account::{EmailChange, PhoneChange, Session};
 use super::codes::{CodePurpose, CodeTarget};
+use super::guard::AttemptOutcome;
 use super::Core;
 use crate::clock;
 use crate::crypto::{ct_eq, jwt};
@@ -391,7 +392,21 @@ impl Core {
             }
             DeleteProof::Password(password) => {
                 let stored = user.password_hash.clone().ok_or(Error::NoPassword)?;
-                if !self.password_matches(&password, stored).await? {
+                // Counted as a login attempt of the account: a stolen session cannot guess
+                // the password here beyond the budget the login allows.
+                let account = super::login::account_keys_of(&user)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| user.id.clone());
+                let attempt = self.login_attempt(pool, &account, None, None).await?;
+                let matches = self.password_matches(&password, stored).await?;
+                let outcome = if matches {
+                    AttemptOutcome::Success
+                } else {
+                    AttemptOutcome::Failure
+                };
+                self.login_attempt_done(pool, attempt, outcome).await?;
+                if !matches {
                     return Err(Error::WrongPassword);
                 }
             }
