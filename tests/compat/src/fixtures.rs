@@ -211,9 +211,14 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // The mini-program SDK's tests (`miniapp*.test.mjs`); they add the pool's
         // mini-program application (a public client) through the v3 ManagementClient.
         "miniapp",
+        // The v3 AuthenticationClient's "my" resources tests (`v3-auth-mine.test.mjs`).
+        "v3Mine",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }
+    // The v3 AuthenticationClient's account tests (`v3-auth-account.test.mjs`): password
+    // rules that refuse something, for validatePassword and resetPassword.
+    mgmt_pools.push(pool(core, "v3Account", |s| s.password_strength = 2).await?);
     // Custom fields of roles, for the role custom-data tests (`mgmt-roles.test.mjs`).
     let role_udfs = [
         ("level", UdfDataType::Number, "级别"),

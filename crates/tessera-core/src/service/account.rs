@@ -395,7 +395,12 @@ impl Core {
     /// Sets a user's own new password: only the password columns, and only while the stored
     /// password is still the one `user` was read with. Every way a user sets their own
     /// password comes here, and is recorded in the user action log.
-    async fn set_password(&self, pool: &UserPool, user: &User, password: &str) -> Result<User> {
+    pub(crate) async fn set_password(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        password: &str,
+    ) -> Result<User> {
         password_strength::enforce(&pool.settings, password)?;
         let hash = self.hash_password(password.to_owned()).await?;
         let change = UserChange {
@@ -532,7 +537,19 @@ impl Core {
         change: &PhoneChange,
     ) -> Result<User> {
         let before = self.user_by_id(&pool.id, user_id).await?;
-        let mut user = before.clone();
+        let target = self.prove_phone_change(pool, &before, change).await?;
+        self.store_new_phone(&before, &target).await
+    }
+
+    /// The checks of [`Core::update_phone`] without the write: the new number is free and
+    /// proven by its code, the old one too when the pool requires it (both codes used up).
+    /// Returns the new number.
+    pub(crate) async fn prove_phone_change(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        change: &PhoneChange,
+    ) -> Result<CodeTarget> {
         let target = CodeTarget::phone(pool, &change.phone, change.country_code.as_deref())?;
         let old = match (&user.phone_country_code, &user.phone) {
             (Some(cc), Some(n)) => Some(CodeTarget::Phone {
@@ -565,8 +582,7 @@ impl Core {
         }
         self.verify_code(pool, &target, CodePurpose::Bind, &change.code)
             .await?;
-        set_phone(&mut user, &target);
-        self.save_user(&before, &user, CreatedBy::SelfService).await
+        Ok(target)
     }
 
     /// `bindEmail`: a first email, proven by a code.
@@ -616,7 +632,36 @@ impl Core {
         change: &EmailChange,
     ) -> Result<User> {
         let before = self.user_by_id(&pool.id, user_id).await?;
+        let address = self.prove_email_change(pool, &before, change).await?;
+        self.store_new_email(&before, address).await
+    }
+
+    /// Sets a proven new email on the user as read in `before`.
+    pub(crate) async fn store_new_email(&self, before: &User, address: String) -> Result<User> {
         let mut user = before.clone();
+        user.email = Some(address);
+        user.email_verified = true;
+        self.save_user(before, &user, CreatedBy::SelfService)
+            .await
+            .map_err(email_taken)
+    }
+
+    /// Sets a proven new phone number on the user as read in `before`.
+    pub(crate) async fn store_new_phone(&self, before: &User, target: &CodeTarget) -> Result<User> {
+        let mut user = before.clone();
+        set_phone(&mut user, target);
+        self.save_user(before, &user, CreatedBy::SelfService).await
+    }
+
+    /// The checks of [`Core::update_email`] without the write: the new address is free and
+    /// proven by its code, the old one too when the pool requires it (both codes used up).
+    /// Returns the new address as it will be stored.
+    pub(crate) async fn prove_email_change(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        change: &EmailChange,
+    ) -> Result<String> {
         let (address, key) = identifiers::email(&change.email)?;
         let target = CodeTarget::Email(key.clone());
         let current = user.email.as_deref().map(identifiers::email_key);
@@ -643,20 +688,20 @@ impl Core {
         }
         self.verify_code(pool, &target, CodePurpose::Bind, &change.code)
             .await?;
-        user.email = Some(address);
-        user.email_verified = true;
-        self.save_user(&before, &user, CreatedBy::SelfService)
-            .await
-            .map_err(email_taken)
+        Ok(address)
     }
 
-    async fn ensure_email_free(&self, pool: &UserPool, target: &CodeTarget) -> Result<()> {
+    pub(crate) async fn ensure_email_free(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+    ) -> Result<()> {
         self.ensure_address_free(pool, target)
             .await
             .map_err(email_taken)
     }
 
-    async fn has_identities(&self, user: &User) -> Result<bool> {
+    pub(crate) async fn has_identities(&self, user: &User) -> Result<bool> {
         Ok(!self
             .store
             .list_identities(&user.pool_id, &user.id)

@@ -282,10 +282,42 @@ impl Core {
             CodeTarget::Phone { .. } => purpose.sms_scenes(),
             CodeTarget::Email(_) => purpose.email_scenes(),
         };
-        self.check_code(pool, target.channel(), &target.key(), scenes, code, false)
-            .await
+        self.check_code(
+            pool,
+            target.channel(),
+            &target.key(),
+            scenes,
+            code,
+            false,
+            true,
+        )
+        .await
     }
 
+    /// Whether `code` is a live code of `target` sent for `scene`, without using it up
+    /// (`preCheckCode`: the flow that follows still needs it). A wrong guess uses an attempt
+    /// of the newest live code as in [`Core::verify_code`], so checking first is no cheaper
+    /// way to guess.
+    pub async fn peek_code(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        scene: &str,
+        code: &str,
+    ) -> Result<()> {
+        self.check_code(
+            pool,
+            target.channel(),
+            &target.key(),
+            &[scene],
+            code,
+            false,
+            false,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
     async fn check_code(
         &self,
         pool: &UserPool,
@@ -294,6 +326,7 @@ impl Core {
         scenes: &[&str],
         code: &str,
         newest_only: bool,
+        consume: bool,
     ) -> Result<()> {
         let code = code.trim();
         if code.is_empty() {
@@ -324,7 +357,7 @@ impl Core {
         let given = code.to_ascii_uppercase();
         for c in &live {
             if ct_eq(code_hash(&c.id, &given).as_bytes(), c.code_hash.as_bytes()) {
-                return if self.store.consume_code(&c.id, now).await? {
+                return if !consume || self.store.consume_code(&c.id, now).await? {
                     Ok(())
                 } else {
                     Err(Error::CodeWrong)
@@ -375,7 +408,7 @@ impl Core {
         client: &str,
         answer: &str,
     ) -> Result<()> {
-        self.check_code(pool, "captcha", client, &["login"], answer, true)
+        self.check_code(pool, "captcha", client, &["login"], answer, true, true)
             .await
             .map_err(|e| match e {
                 Error::CodeWrong | Error::CodeExpired | Error::MissingParameter(_) => {

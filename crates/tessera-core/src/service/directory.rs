@@ -133,6 +133,28 @@ pub fn action_matches(granted: &str, requested: &str) -> bool {
     resource_matches(granted, requested)
 }
 
+/// [`Core::is_allowed`]'s decision over resources [`Core::authorized_resources`] found: a
+/// matching code (or `books:*` pattern) granting the action, `*`, or a `books:*` action
+/// pattern. Callers deciding many resources at once resolve once and ask this per resource.
+pub fn grants_allow(resources: &[AuthorizedResource], resource: &str, action: &str) -> bool {
+    resources.iter().any(|r| {
+        resource_matches(&r.code, resource) && r.actions.iter().any(|a| action_matches(a, action))
+    })
+}
+
+/// The actions `resources` grant on `resource` (through its own code or a pattern
+/// covering it), deduplicated and sorted.
+pub fn granted_actions(resources: &[AuthorizedResource], resource: &str) -> Vec<String> {
+    let mut out: Vec<String> = resources
+        .iter()
+        .filter(|r| resource_matches(&r.code, resource))
+        .flat_map(|r| r.actions.iter().cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// Merges grants into one entry per (namespace, code), actions deduplicated and sorted: the
 /// grants reaching a user through several paths have no meaningful order among themselves
 /// (they may share a timestamp), and a stable answer matters more than grant order.
@@ -332,10 +354,7 @@ impl Core {
         let resources = self
             .authorized_resources(pool_id, user_id, namespace, None)
             .await?;
-        Ok(resources.iter().any(|r| {
-            resource_matches(&r.code, resource)
-                && r.actions.iter().any(|a| action_matches(a, action))
-        }))
+        Ok(grants_allow(&resources, resource, action))
     }
 
     /// The user's departments, optionally of one organization, with their tree facts: main

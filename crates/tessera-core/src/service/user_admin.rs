@@ -334,6 +334,23 @@ impl Core {
         app_id: Option<&str>,
     ) -> Result<LoginStatus> {
         let user = self.user_by_id(&pool.id, user_id).await?;
+        let is_login = self.login_is_live(pool, &user, app_id).await?;
+        Ok(LoginStatus {
+            is_login,
+            user,
+            app_id: app_id.map(str::to_owned),
+        })
+    }
+
+    /// Whether the user's last login (to one application, if given) is still live: made
+    /// since the last "log out everywhere", younger than the token lifetime, the user
+    /// neither blocked nor deleted. The administrator's and the user's own views share it.
+    pub(crate) async fn login_is_live(
+        &self,
+        pool: &UserPool,
+        user: &User,
+        app_id: Option<&str>,
+    ) -> Result<bool> {
         let q = LoginEventQuery {
             user_ids: vec![user.id.clone()],
             app_ids: app_id.map(|a| vec![a.to_owned()]).unwrap_or_default(),
@@ -345,14 +362,9 @@ impl Core {
             .await?;
         let now = clock::now_ms();
         let lifetime_ms = pool.settings.token_expires_after.max(1) * 1000;
-        let is_login = last.list.first().is_some_and(|e| {
+        Ok(last.list.first().is_some_and(|e| {
             e.at > user.tokens_valid_after && e.at + lifetime_ms > now && !user.blocked
-        }) && !user.is_deleted;
-        Ok(LoginStatus {
-            is_login,
-            user,
-            app_id: app_id.map(str::to_owned),
-        })
+        }) && !user.is_deleted)
     }
 
     pub async fn login_events(

@@ -63,7 +63,7 @@ async fn node_of(
 }
 
 #[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
-enum Direction {
+pub(crate) enum Direction {
     Asc,
     #[default]
     Desc,
@@ -368,7 +368,7 @@ async fn is_user_in_department(m: Mgmt) -> Reply {
 // --- a user's departments ------------------------------------------------------------------
 
 #[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
-enum UserDepartmentSort {
+pub(crate) enum UserDepartmentSort {
     DepartmentCreatedAt,
     #[default]
     JoinDepartmentAt,
@@ -395,7 +395,11 @@ struct GetUserDepartments {
     order_by: Direction,
 }
 
-fn sort_departments(deps: &mut [UserDepartment], by: UserDepartmentSort, dir: Direction) {
+pub(crate) fn sort_departments(
+    deps: &mut [UserDepartment],
+    by: UserDepartmentSort,
+    dir: Direction,
+) {
     deps.sort_by(|a, b| {
         let (x, y) = (&a.node.node, &b.node.node);
         let o = match by {

@@ -27,7 +27,7 @@ struct SendSms {
 
 /// The core's SMS scene for a v3 channel; `None` for a channel no flow here accepts a code
 /// of (identity verification), which is refused rather than sending a useless code.
-fn sms_scene(channel: &str) -> Option<&'static str> {
+pub(super) fn sms_scene(channel: &str) -> Option<&'static str> {
     Some(match channel {
         "CHANNEL_LOGIN" => "login",
         "CHANNEL_REGISTER" => "register",
@@ -43,7 +43,7 @@ fn sms_scene(channel: &str) -> Option<&'static str> {
     })
 }
 
-fn email_scene(channel: &str) -> Option<&'static str> {
+pub(super) fn email_scene(channel: &str) -> Option<&'static str> {
     Some(match channel {
         "CHANNEL_LOGIN" => "LOGIN_VERIFY_CODE",
         "CHANNEL_REGISTER" => "REGISTER_VERIFY_CODE",

@@ -7,10 +7,13 @@
 //! login; its tokens are the OpenID Provider's (`Core::oidc_tokens_for_event`), so
 //! `/oidc/token` refreshes them and `/oidc/token/revocation` ends them.
 
+mod account;
 mod call;
 mod codes;
 mod mfa_token;
+mod mine;
 pub(super) mod password;
+mod permissions;
 mod profile;
 mod qrcode;
 mod signin;
@@ -29,4 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(mfa_token::routes())
         .merge(qrcode::routes())
+        .merge(account::routes())
+        .merge(mine::routes())
+        .merge(permissions::routes())
 }

@@ -145,6 +145,8 @@ struct UpdatePassword {
     new_password: String,
     old_password: Option<String>,
     password_encrypt_type: Option<Encryption>,
+    /// From `verifyResetPasswordRequest`: proves the user instead of the old password.
+    password_reset_token: Option<String>,
 }
 
 async fn update_password(call: AuthCall) -> Reply {
@@ -156,6 +158,12 @@ async fn update_password(call: AuthCall) -> Reply {
     let new = password::to_set(core, enc, &req.new_password, ip.as_deref())
         .await
         .map_err(|e| call.fail(e))?;
+    if let Some(token) = req.password_reset_token.filter(|t| !t.is_empty()) {
+        core.update_password_with_reset_token(&s, &token, &new)
+            .await
+            .map_err(|e| call.fail(e))?;
+        return Ok(done(call.lang));
+    }
     // The mini-program encrypts only the new password (§6.2) while the Node SDK's caller may
     // encrypt both: an old password shaped like a ciphertext is decrypted, any other is
     // taken as sent.
