@@ -37,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/delete-ext-idp-conn", post(delete_conn))
         .route("/api/v3/change-ext-idp-conn-state", post(change_conn_state))
         .route("/api/v3/link-identity", post(link_identity))
+        .route("/api/v3/get-weixin-access-token", post(wechat_access_token))
         .route("/api/v3/unlink-identity", post(unlink_identity))
         .route(
             "/api/v3/get-user-logged-in-identities",
@@ -687,4 +688,28 @@ async fn logged_in_identities(m: Mgmt) -> Reply {
         })
         .collect();
     Ok(ok(m.lang, list))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WechatAccessTokenArgs {
+    app_id: String,
+    app_secret: String,
+}
+
+/// `getWechatMpAccessTokenInfo`: the access token of one of the pool's WeChat mini-program
+/// connections, for that connection's own id and secret (the core refuses any other pair
+/// without calling WeChat).
+async fn wechat_access_token(m: Mgmt) -> Reply {
+    let a: WechatAccessTokenArgs = m.args().map_err(|e| m.fail(e))?;
+    let t = m
+        .core()
+        .wechat_access_token(m.admin.pool(), &a.app_id, &a.app_secret)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let expires_at = tessera_core::clock::now_ms() + t.expires_in.saturating_mul(1000);
+    Ok(ok(
+        m.lang,
+        json!({ "accessToken": t.access_token, "expiresAt": expires_at }),
+    ))
 }

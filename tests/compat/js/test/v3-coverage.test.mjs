@@ -68,7 +68,6 @@ const NOT_SERVED = {
   updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
   extIdpConnStateByApps: 'connection state is pool-wide, not per application',
-  getWechatMpAccessTokenInfo: 'needs outbound calls to WeChat (issue 14 adds the WeChat client)',
 };
 
 async function answer(m) {

@@ -18,6 +18,7 @@ mod profile;
 mod qrcode;
 mod signin;
 mod system;
+mod wechat;
 
 use axum::Router;
 
@@ -35,4 +36,5 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(mine::routes())
         .merge(permissions::routes())
+        .merge(wechat::routes())
 }
