@@ -22,6 +22,42 @@ const FAMILIES = [
 
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
+  // Sign-in
+  signInByPush: 'push login needs a push channel to the user\'s app, which Tessera does not have',
+  checkPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
+  changePushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
+  setPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
+  getPushLoginRelationApps: 'push login needs a push channel to the user\'s app, which Tessera does not have',
+  initAuthenticationOptions: 'no WebAuthn (passkeys) in the core',
+  verifyAuthentication: 'no WebAuthn (passkeys) in the core',
+  getAlipayAuthInfo: 'no Alipay identity source',
+  geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
+  getFastpassParams: 'no Authing Fastpass client apps',
+  switchLoginByUser: 'no public (shared) accounts in Tessera',
+  qrCodeAppLogin: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
+  getAppLoginQrCodeStatus: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
+  geneCatchaCodeAndToken: 'the login captcha is bound to the client address and served as an image at /api/v2/security/captcha; no token-bound SVG captcha',
+  // Profile & account
+  listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
+  initRegisterOptions: 'no WebAuthn (passkeys) in the core',
+  verifyRegister: 'no WebAuthn (passkeys) in the core',
+  list: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
+  unbind: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
+  revoke: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
+  // Account linking
+  generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
+  authByCodeIdentity: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  registerNewUser: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  bindByEmailCode: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  bindByPhoneCode: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  bindByAccount: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  selectAccount: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  bindByAccountId: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
+  // WeChat / Douyin helpers
+  decryptDouyinMiniProgramData: 'no Douyin mini-program identity source',
+  // Miscellaneous
+  listSubjectAuth: 'no real-name (subject) authentication in Tessera',
+  pub: 'no event bus: events published by users would reach no subscriber',
 };
 
 async function answer(m) {
