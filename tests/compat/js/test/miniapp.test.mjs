@@ -1,9 +1,9 @@
 // The mini-program SDK (`@authing/miniapp-taro` 5.1.18, seed 004) against Tessera, inside the
-// Node shim of the Taro runtime (`../miniapp/`): every method that works without WeChat —
-// loginByPassword (none, rsa, sm2), sendSms + loginByPassCode, refreshToken, getUserInfo,
-// updateUserInfo, updatePassword, updateAvatar, logout, getLoginState, clearLoginState —,
-// the error shape the SDK returns, and one core: a user made through the mini-program logs in
-// through v2 and v3. loginByCode waits for `/api/v3/signin-by-mobile` and the WeChat mock.
+// Node shim of the Taro runtime (`../miniapp/`): loginByPassword (none, rsa, sm2), sendSms +
+// loginByPassCode, refreshToken, getUserInfo, updateUserInfo, updatePassword, updateAvatar,
+// logout, getLoginState, clearLoginState, and, against the harness's WeChat mock, loginByCode,
+// getPhone and loginByPhone; the error shape the SDK returns, and one core: a user made
+// through the mini-program logs in through v2 and v3.
 //
 // The pool `miniapp` gets a mini-program application of its own, a public client
 // (`token_endpoint_auth_method: none`, §5.2), through the v3 ManagementClient; the pool's
@@ -570,4 +570,44 @@ test('loginByCode: a wx.login code through the WeChat mini-program identity sour
   // An unknown connection is refused with the envelope.
   ok(await sdk.clearLoginState());
   refusal(failed(await sdk.loginByCode({ extIdpConnidentifier: 'no-such-connection' })));
+});
+
+test('getPhone and loginByPhone: the number the user shares is read from WeChat; an existing account with it is the one logged in', async () => {
+  const identifier = `wxmp-${rand(8)}`;
+  const mc = v3(P);
+  const idp = data(await mc.createExtIdp({ type: 'wechat', name: 'WeChat' }));
+  data(
+    await mc.createExtIdpConn({
+      extIdpId: idp.id,
+      type: 'wechat:miniprogram:default',
+      identifier,
+      displayName: 'Mini Program',
+      fields: { appId: 'wx-miniapp-phone', appSecret: 'wx-miniapp-secret' },
+    })
+  );
+  const phone = cnPhone();
+  const sdk = device();
+  // `code` comes from the getPhoneNumber button; the SDK returns `data.phone_info`.
+  const info = ok(await sdk.getPhone({ extIdpConnidentifier: identifier, code: `phone-${phone}` }));
+  assert.equal(info.purePhoneNumber, phone);
+  assert.equal(info.countryCode, '86');
+  assert.equal(info.watermark.appid, 'wx-miniapp-phone');
+  const req = taro.requests.find(r => r.url.endsWith('/api/v3/get-wechat-miniprogram-phone'));
+  assert.equal(req.headers['x-authing-userpool-id'], MP.userPoolId);
+
+  // A user who registered with that phone elsewhere: loginByPhone logs them in, linked.
+  const made = data(await v3(P).createUser({ phone, password: PASSWORD }));
+  taro.setLoginCode(() => `wx-${rand(8)}`);
+  const state = ok(
+    await sdk.loginByPhone({
+      extIdpConnidentifier: identifier,
+      wechatMiniProgramCodeAndPhonePayload: { wxPhoneInfo: { code: `phone-${phone}` } },
+    })
+  );
+  assert.equal(claims(state.access_token).sub, made.userId);
+  const body = JSON.parse(taro.requests.filter(r => r.url.endsWith('/api/v3/signin-by-mobile')).at(-1).body);
+  assert.equal(body.connection, 'wechat_mini_program_code_and_phone');
+  // A phone code WeChat refuses: the SDK sees the envelope, nothing is stored.
+  ok(await sdk.clearLoginState());
+  refusal(failed(await sdk.getPhone({ extIdpConnidentifier: identifier, code: 'bad-phone-code' })));
 });
