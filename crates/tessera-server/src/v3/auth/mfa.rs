@@ -219,3 +219,39 @@ async fn mfa_totp_verify(call: AuthCall) -> Reply {
         .map_err(|e| call.fail(e))?;
     Ok(ok(call.lang, json!({ "verified": verified })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tessera_core::model::tenant::MfaType;
+
+    #[test]
+    fn factor_dto_shows_only_the_profile_members_the_kind_has() {
+        let otp = EnrolledFactor {
+            id: "f1".into(),
+            kind: MfaType::Otp,
+            profile: FactorProfile::default(),
+        };
+        assert_eq!(
+            factor_dto(&otp),
+            json!({ "factorId": "f1", "factorType": "OTP", "profile": {} })
+        );
+        let sms = EnrolledFactor {
+            id: "f2".into(),
+            kind: MfaType::Sms,
+            profile: FactorProfile {
+                phone_number: Some("13800138000".into()),
+                phone_country_code: Some("+86".into()),
+                email: None,
+            },
+        };
+        assert_eq!(
+            factor_dto(&sms),
+            json!({
+                "factorId": "f2",
+                "factorType": "SMS",
+                "profile": { "phoneNumber": "13800138000", "phoneCountryCode": "+86" },
+            })
+        );
+    }
+}
