@@ -213,6 +213,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "miniapp",
         // The v3 AuthenticationClient's "my" resources tests (`v3-auth-mine.test.mjs`).
         "v3Mine",
+        // The v3 AuthenticationClient's MFA factor tests (`v3-auth-mfa.test.mjs`).
+        "v3Mfa",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

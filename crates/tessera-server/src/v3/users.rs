@@ -844,9 +844,9 @@ async fn login_history(m: Mgmt) -> Reply {
     ))
 }
 
-/// `getUserMfaInfo`: which factors the user has bound. Tessera binds TOTP and face factors;
-/// SMS and email MFA use the user's verified phone and email, so they read as enabled when
-/// those are.
+/// `getUserMfaInfo`: which factors the user has bound. SMS and email MFA read as enabled for
+/// a factor the user enrolled (`enroll-factor`) and also for a verified phone or email, which
+/// they would use.
 async fn mfa_info(m: Mgmt) -> Reply {
     let r: UserRef = m.args().map_err(|e| m.fail(e))?;
     let core = m.core();
@@ -863,8 +863,9 @@ async fn mfa_info(m: Mgmt) -> Reply {
         json!({
             "totpStatus": word(st.otp),
             "faceMfaStatus": word(st.face),
-            "smsMfaStatus": word(u.phone.is_some() && u.phone_verified),
-            "emailMfaStatus": word(u.email.is_some() && u.email_verified),
+            // An enrolled factor (the user's own `enroll-factor`) or a verified contact.
+            "smsMfaStatus": word(st.sms || (u.phone.is_some() && u.phone_verified)),
+            "emailMfaStatus": word(st.email || (u.email.is_some() && u.email_verified)),
         }),
     ))
 }

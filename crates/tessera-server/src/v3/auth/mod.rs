@@ -10,6 +10,7 @@
 mod account;
 mod call;
 mod codes;
+mod mfa;
 mod mfa_token;
 mod mine;
 pub(super) mod password;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .merge(signin::routes())
         .merge(codes::routes())
         .merge(profile::routes())
+        .merge(mfa::routes())
         .merge(mfa_token::routes())
         .merge(qrcode::routes())
         .merge(account::routes())
