@@ -97,6 +97,9 @@ test('OTP: enroll with a TOTP of the URI, QR code is a PNG, verify once per step
   assert.ok(png.length > 100);
   assert.match(recoveryCode, /^[A-Z0-9]{4}(-[A-Z0-9]{4}){3}$/);
 
+  const securityBefore = data(await a.auth.getSecurityLevel());
+  assert.equal(securityBefore.mfaEnrolled, false);
+
   // A code of another secret does not enroll, and leaves the token usable.
   const step = stepNow();
   const enrollCode = totpAt(secret, step);
@@ -116,6 +119,10 @@ test('OTP: enroll with a TOTP of the URI, QR code is a PNG, verify once per step
   assert.deepEqual(data(await a.auth.getFactor({ factorId: enrolled[0].factorId })), enrolled[0]);
   assert.deepEqual(types(data(await a.auth.listFactorsToEnroll())), ['EMAIL', 'SMS']);
   assert.equal((await mc.getUserMfaInfo({ userId: a.userId })).data.totpStatus, 'ENABLED');
+  // The security summary counts the factor.
+  const securityAfter = data(await a.auth.getSecurityLevel());
+  assert.equal(securityAfter.mfaEnrolled, true);
+  assert.ok(securityAfter.securityScore > securityBefore.securityScore, JSON.stringify(securityAfter));
 
   // The code that enrolled is not accepted again; the next step's is, once.
   assert.equal(data(await a.auth.mfaOtpVerify({ totp: enrollCode })).verified, false, 'replay of the enrollment code');
