@@ -734,11 +734,7 @@ impl Core {
         let phone = user.phone.is_some();
         let password = user.password_hash.is_some();
         // Any enrolled factor (TOTP, SMS, email) is a second factor.
-        let mfa = !self
-            .store
-            .mfa_factors(&pool.id, &user.id)
-            .await?
-            .is_empty();
+        let mfa = !self.store.mfa_factors(&pool.id, &user.id).await?.is_empty();
         let mut score = 20;
         score += if mfa { 20 } else { 0 };
         score += if email { 15 } else { 0 };
