@@ -538,6 +538,7 @@ mod tests {
             "00".repeat(32).as_str(),
             n_hex.as_str(),
             n_minus_1.as_str(),
+            // Test fixture: a PEM frame around no key material, to show a PEM is refused.
             "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
         ] {
             let err = Sm2Key::from_hex(stored).unwrap_err().to_string();
