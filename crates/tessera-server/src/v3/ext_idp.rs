@@ -707,9 +707,5 @@ async fn wechat_access_token(m: Mgmt) -> Reply {
         .wechat_access_token(m.admin.pool(), &a.app_id, &a.app_secret)
         .await
         .map_err(|e| m.fail(e))?;
-    let expires_at = tessera_core::clock::now_ms() + t.expires_in.saturating_mul(1000);
-    Ok(ok(
-        m.lang,
-        json!({ "accessToken": t.access_token, "expiresAt": expires_at }),
-    ))
+    Ok(ok(m.lang, super::auth::wechat_access_token_dto(&t)))
 }

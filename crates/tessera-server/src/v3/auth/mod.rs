@@ -23,6 +23,8 @@ mod wechat;
 
 use axum::Router;
 
+pub(super) use wechat::access_token_dto as wechat_access_token_dto;
+
 use crate::AppState;
 
 /// Every v3 authentication route.

@@ -108,11 +108,8 @@ async fn update_profile(call: AuthCall) -> Reply {
             _ => return Err(call.fail(Error::InvalidParameter("UpdateUserProfileDto"))),
         }
     }
-    let custom: Vec<(String, Value)> = match body.get("customData") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(m)) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        Some(_) => return Err(call.fail(Error::InvalidParameter("customData"))),
-    };
+    let custom =
+        super::signin::custom_data(body.get("customData").cloned()).map_err(|e| call.fail(e))?;
     // Custom values are validated before the profile is written, so a bad value changes
     // nothing.
     if !custom.is_empty() {

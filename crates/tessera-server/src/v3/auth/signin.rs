@@ -119,7 +119,9 @@ pub fn login_failure(e: Error) -> Failure {
     }
 }
 
-fn custom_data(v: Option<Value>) -> Result<Vec<(String, Value)>, Error> {
+/// `customData` of a sign-in's options (and a profile update): an object of custom-field
+/// values, checked against their definitions by the core.
+pub(super) fn custom_data(v: Option<Value>) -> Result<Vec<(String, Value)>, Error> {
     match v {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Object(m)) => Ok(m.into_iter().collect()),

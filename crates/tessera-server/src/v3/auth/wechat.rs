@@ -15,7 +15,7 @@ use tessera_core::Error;
 
 use super::super::envelope::{done, ok, Reply};
 use super::call::AuthCall;
-use super::signin::{login_failure, LoginTokens};
+use super::signin::{custom_data, login_failure, LoginTokens};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -67,14 +67,6 @@ struct SigninByMobile {
     client_id: Option<String>,
     #[serde(rename = "client_secret")]
     client_secret: Option<String>,
-}
-
-fn custom_data(v: Option<Value>) -> Result<Vec<(String, Value)>, Error> {
-    match v {
-        None | Some(Value::Null) => Ok(Vec::new()),
-        Some(Value::Object(m)) => Ok(m.into_iter().collect()),
-        Some(_) => Err(Error::InvalidParameter("customData")),
-    }
 }
 
 async fn signin_by_mobile(call: AuthCall) -> Reply {
@@ -195,6 +187,13 @@ struct AccessTokenRequest {
 /// pool's mini-program connections, for its own id and secret only (never a proxy to
 /// WeChat for credentials the pool does not hold). A caller naming no pool is not one of
 /// its clients.
+/// `GetWechatAccessTokenDataDto`, for this family and the management side's
+/// `getWechatMpAccessTokenInfo`.
+pub(in crate::v3) fn access_token_dto(t: &tessera_core::wechat::WechatAccessToken) -> Value {
+    let expires_at = tessera_core::clock::now_ms() + t.expires_in.saturating_mul(1000);
+    json!({ "accessToken": t.access_token, "expiresAt": expires_at })
+}
+
 async fn access_token(call: AuthCall) -> Reply {
     let pool = call.pool().map_err(|_| call.fail(Error::NotLoggedIn))?;
     let req: AccessTokenRequest = call.args()?;
@@ -203,11 +202,7 @@ async fn access_token(call: AuthCall) -> Reply {
         .wechat_access_token(pool, &req.app_id, &req.app_secret)
         .await
         .map_err(|e| call.fail(e))?;
-    let expires_at = tessera_core::clock::now_ms() + t.expires_in.saturating_mul(1000);
-    Ok(ok(
-        call.lang,
-        json!({ "accessToken": t.access_token, "expiresAt": expires_at }),
-    ))
+    Ok(ok(call.lang, access_token_dto(&t)))
 }
 
 #[derive(Debug, Deserialize)]
