@@ -81,7 +81,7 @@ pub async fn not_found() -> Response {
 /// extractor's.
 pub async fn wire_rejections(req: Request, next: Next) -> Response {
     let path = req.uri().path();
-    let graphql = path == "/graphql/v2";
+    let graphql = path == "/graphql/v2" || path == "/graphql";
     // The provider's endpoints answer such a rejection as an OAuth error (RFC 6749 §5.2).
     let oauth = path.starts_with("/oidc/") || path.starts_with("/oauth/");
     if oauth {

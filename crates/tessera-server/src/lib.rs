@@ -19,6 +19,7 @@ mod ops;
 mod png;
 /// Public for the v3 MFA handlers' `qrCodeDataUrl` (and reachable from tests and tools).
 pub mod qr;
+mod v1;
 mod v2;
 mod v3;
 
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let max_upload = state.options.max_upload_bytes;
     let mut routes = Router::new()
         .merge(ops::routes())
+        .merge(v1::routes())
         .merge(v2::routes(max_upload))
         .merge(v3::routes())
         .merge(oidc::routes(

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 mod limits;
+pub mod serve;
 
 /// One selected field with its arguments already evaluated.
 #[derive(Debug, Clone, PartialEq)]
