@@ -50,7 +50,7 @@ pub const MAX_SUBSTITUTED_BYTES: u64 = 2 * 1024 * 1024;
 
 /// Root fields that check a credential (a password, a code, the pool secret), send a code,
 /// or hash a password, in either SDK client's meaning of the name.
-const CREDENTIAL_FIELDS: [&str; 22] = [
+const CREDENTIAL_FIELDS: [&str; 33] = [
     "accessToken",
     "loginByEmail",
     "loginByUsername",
@@ -74,6 +74,18 @@ const CREDENTIAL_FIELDS: [&str; 22] = [
     "createUserWithCustomData",
     // The management meaning takes a password to hash.
     "updateUser",
+    // The legacy SDK's (`v1-legacy-wire.md` §9).
+    "getClientWhenSdkInit",
+    "login",
+    "register",
+    "checkPhoneCode",
+    "sendChangeEmailVerifyCode",
+    "sendResetPasswordEmail",
+    "verifyResetPasswordVerifyCode",
+    "changePassword",
+    "sendVerifyEmail",
+    "loginByAd",
+    "LoginByLDAP",
 ];
 
 /// Whether a root field of this name checks a credential, sends a code or hashes a password.

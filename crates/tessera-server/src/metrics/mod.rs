@@ -31,7 +31,7 @@ use text::Page;
 #[derive(Clone)]
 struct RouteLabel(MatchedPath);
 
-/// The GraphQL operation label a `/graphql/v2` answer carries (see
+/// The GraphQL operation label a `/graphql` or `/graphql/v2` answer carries (see
 /// [`requests::graphql_operation`]).
 #[derive(Clone, Copy)]
 pub(crate) struct GraphqlOperation(pub &'static str);

@@ -3,7 +3,7 @@
 //! A request is counted under its route *template* (`/api/v2/users/{id}`), never its raw
 //! path: paths are chosen by clients, and one label value per path would let anyone grow the
 //! table (and every scrape) without bound. Templates come from the router, so there are as
-//! many as it has routes; requests no route matched share `unmatched`. `/graphql/v2` is split
+//! many as it has routes; requests no route matched share `unmatched`. The GraphQL routes are split
 //! by its first root field, named only from a fixed allow-list (else `other`).
 //!
 //! The table is a fixed array of slots, each set once (`OnceLock`) and then only read: a
@@ -40,7 +40,7 @@ const STATUSES: usize = 500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct RouteKey<'a> {
     pub route: &'a str,
-    /// For `/graphql/v2`: the operation's label; `None` elsewhere.
+    /// For the GraphQL routes (`/graphql`, `/graphql/v2`): the operation's label; `None` elsewhere.
     pub operation: Option<&'static str>,
 }
 
@@ -173,6 +173,10 @@ const GRAPHQL_OPERATIONS: &[&str] = &[
     "accessToken",
     "users",
     "createUser",
+    // The legacy SDK's (`/graphql`).
+    "getClientWhenSdkInit",
+    "login",
+    "register",
 ];
 
 /// The label of a GraphQL operation whose first root field is `name`.

@@ -161,11 +161,18 @@ async fn register(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
     let some = |k: &'static str| -> Result<Option<String>> {
         Ok(opt_str(info, k)?.filter(|s| !s.is_empty()))
     };
+    // Every argument is read before the password is decrypted: a malformed one is refused
+    // without spending the client's decryption budget.
+    let (email, username, phone) = (some("email")?, some("username")?, some("phone")?);
+    let profile = serde_json::from_value::<ProfileInput>(Value::Object(info.clone()))
+        .map_err(|_| Error::InvalidParameter("userInfo"))?;
+    let force_login = opt_bool(info, "forceLogin")?;
+    let custom_data = custom_data(info)?;
     let password = match some("password")? {
         Some(c) => Some(core.decrypt_new_password(&c, ip).await?),
         None => None,
     };
-    let reg = match (some("email")?, some("username")?, some("phone")?, password) {
+    let reg = match (email, username, phone, password) {
         (_, _, Some(phone), password) if info.get("phoneCode").is_some_and(|v| !v.is_null()) => {
             Registration::PhoneCode {
                 phone,
@@ -180,14 +187,11 @@ async fn register(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
         (_, _, _, None) => return Err(Error::MissingParameter("password")),
         (None, None, None, Some(_)) => return Err(Error::MissingParameter("email")),
     };
-    let profile = serde_json::from_value::<ProfileInput>(Value::Object(info.clone()))
-        .map_err(|_| Error::InvalidParameter("userInfo"))?;
-    let force_login = opt_bool(info, "forceLogin")?;
     let opts = RegisterOptions {
         profile: profile.into(),
         force_login,
         client,
-        custom_data: custom_data(info)?,
+        custom_data,
     };
     let e = core.register(&pool, None, reg, opts).await?;
     event_json(ctx, &pool, &e, force_login).await
