@@ -202,7 +202,11 @@ async fn user_patch(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
 /// `populate` asked Authing to join the legacy groups, which Tessera does not have.
 async fn users(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
     let admin = admin_of(ctx, opt_str(a, "registerInClient")?.as_deref()).await?;
-    let page = Page::new(opt_int(a, "page")?, opt_int(a, "count")?)?;
+    // The page size is `count` on this wire: a refusal names it so.
+    let page = Page::new(opt_int(a, "page")?, opt_int(a, "count")?).map_err(|e| match e {
+        Error::InvalidParameter("limit") => Error::InvalidParameter("count"),
+        e => e,
+    })?;
     let _ = opt_bool(a, "populate")?;
     let p = ctx
         .state
