@@ -323,72 +323,7 @@ impl Core {
         changes: &Map<String, Value>,
         by: CreatedBy,
     ) -> Result<User> {
-        // A present key is a change: a string sets it, null clears it, anything else is wrong.
-        let text = |key: &str| -> Result<Option<Option<String>>> {
-            match changes.get(key) {
-                None => Ok(None),
-                Some(Value::Null) => Ok(Some(None)),
-                Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
-                Some(_) => Err(Error::InvalidParameter("UpdateUserInput")),
-            }
-        };
-        if by == CreatedBy::SelfService {
-            if let Some(Some(e)) = text("email")? {
-                if user.email.as_deref() != Some(e.as_str()) {
-                    return Err(Error::EmailChangeRefused);
-                }
-            }
-            if let Some(Some(p)) = text("phone")? {
-                if user.phone.as_deref() != Some(p.as_str()) {
-                    return Err(Error::PhoneChangeRefused);
-                }
-            }
-            for k in [
-                "unionid",
-                "openid",
-                "emailVerified",
-                "phoneVerified",
-                "blocked",
-            ] {
-                if changes.contains_key(k) {
-                    return Err(Error::Forbidden);
-                }
-            }
-        }
-        if let Some(u) = text("username")? {
-            user.username = match u {
-                Some(u) if !u.trim().is_empty() => Some(identifiers::username(&u)?),
-                _ => None,
-            };
-        }
-        let mut profile = serde_json::to_value(&user.profile)
-            .map_err(|e| Error::Internal(format!("profile: {e}")))?;
-        if let Value::Object(p) = &mut profile {
-            for key in p.clone().keys() {
-                if let Some(v) = text(key)? {
-                    p.insert(key.clone(), v.map_or(Value::Null, Value::String));
-                }
-            }
-        }
-        user.profile = serde_json::from_value::<Profile>(profile)
-            .map_err(|_| Error::InvalidParameter("profile"))?;
-        validate_profile(&user.profile)?;
-        for (key, slot) in [
-            ("device", &mut user.login.device),
-            ("browser", &mut user.login.browser),
-            ("lastIP", &mut user.login.last_ip),
-        ] {
-            if let Some(v) = text(key)? {
-                if let Some(s) = &v {
-                    identifiers::text(key, s)?;
-                }
-                *slot = v;
-            }
-        }
-        if let Some(v) = changes.get("lastIp").and_then(Value::as_str) {
-            identifiers::text("lastIp", v)?;
-            user.login.last_ip = Some(v.to_owned());
-        }
+        apply_profile_changes(&mut user, changes, by)?;
         self.save_user(before, &user, by).await
     }
 
@@ -823,4 +758,82 @@ fn set_phone(user: &mut User, target: &CodeTarget) {
         user.phone_country_code = Some(country_code.clone());
         user.phone_verified = true;
     }
+}
+
+/// The profile part of an update given as camelCase JSON (`UpdateUserInput`), applied to
+/// `user` in memory: every rule of [`Core::update_profile`] except the write, so a caller
+/// that changes more in the same write (a password, the end of the sessions) validates
+/// everything before anything is stored.
+pub(crate) fn apply_profile_changes(
+    user: &mut User,
+    changes: &Map<String, Value>,
+    by: CreatedBy,
+) -> Result<()> {
+    // A present key is a change: a string sets it, null clears it, anything else is wrong.
+    let text = |key: &str| -> Result<Option<Option<String>>> {
+        match changes.get(key) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(Value::String(s)) => Ok(Some(Some(s.clone()))),
+            Some(_) => Err(Error::InvalidParameter("UpdateUserInput")),
+        }
+    };
+    if by == CreatedBy::SelfService {
+        if let Some(Some(e)) = text("email")? {
+            if user.email.as_deref() != Some(e.as_str()) {
+                return Err(Error::EmailChangeRefused);
+            }
+        }
+        if let Some(Some(p)) = text("phone")? {
+            if user.phone.as_deref() != Some(p.as_str()) {
+                return Err(Error::PhoneChangeRefused);
+            }
+        }
+        for k in [
+            "unionid",
+            "openid",
+            "emailVerified",
+            "phoneVerified",
+            "blocked",
+        ] {
+            if changes.contains_key(k) {
+                return Err(Error::Forbidden);
+            }
+        }
+    }
+    if let Some(u) = text("username")? {
+        user.username = match u {
+            Some(u) if !u.trim().is_empty() => Some(identifiers::username(&u)?),
+            _ => None,
+        };
+    }
+    let mut profile = serde_json::to_value(&user.profile)
+        .map_err(|e| Error::Internal(format!("profile: {e}")))?;
+    if let Value::Object(p) = &mut profile {
+        for key in p.clone().keys() {
+            if let Some(v) = text(key)? {
+                p.insert(key.clone(), v.map_or(Value::Null, Value::String));
+            }
+        }
+    }
+    user.profile = serde_json::from_value::<Profile>(profile)
+        .map_err(|_| Error::InvalidParameter("profile"))?;
+    validate_profile(&user.profile)?;
+    for (key, slot) in [
+        ("device", &mut user.login.device),
+        ("browser", &mut user.login.browser),
+        ("lastIP", &mut user.login.last_ip),
+    ] {
+        if let Some(v) = text(key)? {
+            if let Some(s) = &v {
+                identifiers::text(key, s)?;
+            }
+            *slot = v;
+        }
+    }
+    if let Some(v) = changes.get("lastIp").and_then(Value::as_str) {
+        identifiers::text("lastIp", v)?;
+        user.login.last_ip = Some(v.to_owned());
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@ pub mod access_keys;
 pub mod account;
 pub mod account_flows;
 pub mod account_mine;
+pub mod account_update;
 pub mod acl_admin;
 pub mod admin;
 pub mod app_settings;

@@ -12,7 +12,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::audit::{OperationType, ResourceKind};
-use crate::model::{ExternalIdentity, User, UserPool};
+use crate::model::{ExternalIdentity, User, UserPool, UserStatus};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::users::{LoginEvent, LoginEventQuery, UserKey, UserQuery};
@@ -502,6 +502,21 @@ fn apply_admin_fields(pool: &UserPool, user: &mut User, c: &Map<String, Value>) 
     }
     if let Some(b) = flag("blocked")? {
         user.blocked = b;
+    }
+    // The legacy soft delete (`isDeleted`) is what archiving does ([`Core::archive_users`]):
+    // the user can no longer log in, its sessions end, its data stays for `archivedUsers`.
+    if let Some(b) = flag("isDeleted")? {
+        if b != user.is_deleted {
+            user.is_deleted = b;
+            user.status = if b {
+                UserStatus::Resigned
+            } else {
+                UserStatus::Activated
+            };
+            if b {
+                user.tokens_valid_after = clock::now_ms();
+            }
+        }
     }
     for (key, slot) in [
         ("unionid", &mut user.unionid),

@@ -297,11 +297,11 @@ pub fn message(e: &Error, lang: Lang) -> String {
             };
         }
         Error::EmailChangeRefused => (
-            "updateUser 接口不能直接修改邮箱，请使用 updateEmail 接口",
+            "updateUser 接口不能直接修改邮箱，请使用 updateEmail 接口。",
             "updateUser cannot change the email; use updateEmail",
         ),
         Error::PhoneChangeRefused => (
-            "updateUser 接口不能直接修改手机号，请使用 updatePhone 接口",
+            "updateUser 接口不能直接修改手机号，请使用 updatePhone 接口。",
             "updateUser cannot change the phone number; use updatePhone",
         ),
         Error::OldEmailRequired => (

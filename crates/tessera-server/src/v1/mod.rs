@@ -13,6 +13,7 @@
 
 mod account_ops;
 mod admin_ops;
+mod admin_update;
 mod args;
 mod auth_ops;
 mod context;
