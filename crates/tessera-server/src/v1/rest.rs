@@ -94,3 +94,34 @@ async fn send(
         Err(e) => V2Error(e, ctx.lang).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(phone: &str, pool: &str) -> std::result::Result<Path<(String, String)>, PathRejection> {
+        Ok(Path((phone.to_owned(), pool.to_owned())))
+    }
+
+    #[test]
+    fn path_segments_are_bounded_before_any_lookup() {
+        assert_eq!(
+            segments(path(" 13800138000 ", "pool1")).unwrap(),
+            ("13800138000".to_owned(), "pool1".to_owned())
+        );
+        let long_phone = "1".repeat(MAX_PHONE + 1);
+        let long_pool = "p".repeat(MAX_POOL_ID + 1);
+        assert!(matches!(
+            segments(path(&long_phone, "pool1")),
+            Err(Error::InvalidParameter("phone"))
+        ));
+        assert!(matches!(
+            segments(path("  ", "pool1")),
+            Err(Error::InvalidParameter("phone"))
+        ));
+        assert!(matches!(
+            segments(path("13800138000", &long_pool)),
+            Err(Error::InvalidParameter("userPoolId"))
+        ));
+    }
+}
