@@ -382,14 +382,14 @@ impl Core {
         }
     }
 
-    /// `resetPassword` by a phone or email code.
+    /// `resetPassword` by a phone or email code; returns the user as changed.
     pub async fn reset_password_by_code(
         &self,
         pool: &UserPool,
         target: &CodeTarget,
         code: &str,
         new_password: &str,
-    ) -> Result<()> {
+    ) -> Result<User> {
         password_strength::enforce(&pool.settings, new_password)?;
         self.verify_code(pool, target, CodePurpose::ResetPassword, code)
             .await?;
@@ -397,8 +397,7 @@ impl Core {
             .find_by_address(pool, target)
             .await?
             .ok_or(Error::UserNotFound)?;
-        self.set_password(pool, &user, new_password).await?;
-        Ok(())
+        self.set_password(pool, &user, new_password).await
     }
 
     /// `resetPasswordByFirstLoginToken` and `resetPasswordByForceResetToken` (which also
@@ -557,6 +556,25 @@ impl Core {
         user.email = None;
         user.email_verified = false;
         self.save_user(&before, &user, CreatedBy::SelfService).await
+    }
+
+    /// A `CHANGE_EMAIL` code for the user `user_id` (the legacy `sendChangeEmailVerifyCode`):
+    /// to the address he will change to, which must be free ([`Error::EmailAlreadyBound`]
+    /// otherwise, as [`Core::update_email`] would refuse it anyway), or to his current
+    /// address, whose code proves it when the pool verifies the old email.
+    pub async fn send_change_email_code(
+        &self,
+        pool: &UserPool,
+        user_id: &str,
+        email: &str,
+    ) -> Result<()> {
+        let user = self.user_by_id(&pool.id, user_id).await?;
+        let target = CodeTarget::email(email)?;
+        let own = user.email.as_deref().map(identifiers::email_key);
+        if own.as_deref() != Some(identifiers::email_key(email).as_str()) {
+            self.ensure_email_free(pool, &target).await?;
+        }
+        self.send_email_code(pool, email, "CHANGE_EMAIL").await
     }
 
     /// `updateEmail`: the new address's code, and the old one's when the pool requires it.

@@ -317,6 +317,33 @@ impl Core {
         .await
     }
 
+    /// Whether `code` is a live code of `target` that `purpose` would accept, without using
+    /// it up: a check before the step that spends it (the legacy SDK's `checkPhoneCode` and
+    /// `verifyResetPasswordVerifyCode`). A wrong guess uses an attempt as in
+    /// [`Core::verify_code`], so checking first is no cheaper way to guess.
+    pub async fn peek_code_for(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        purpose: CodePurpose,
+        code: &str,
+    ) -> Result<()> {
+        let scenes = match target {
+            CodeTarget::Phone { .. } => purpose.sms_scenes(),
+            CodeTarget::Email(_) => purpose.email_scenes(),
+        };
+        self.check_code(
+            pool,
+            target.channel(),
+            &target.key(),
+            scenes,
+            code,
+            false,
+            false,
+        )
+        .await
+    }
+
     #[allow(clippy::too_many_arguments)]
     async fn check_code(
         &self,

@@ -272,7 +272,7 @@ pub async fn reset(
         Err(e) => Err(e),
     };
     match done {
-        Ok(()) => login_page(
+        Ok(_) => login_page(
             &v,
             &i,
             lang,
