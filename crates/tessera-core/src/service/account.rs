@@ -102,7 +102,7 @@ fn still_valid(subject: &TokenSubject, user: Option<SessionValidity>, revoked: b
     if user.blocked || user.is_deleted {
         return Err(Error::TokenInvalid);
     }
-    if subject.iat * 1000 <= user.tokens_valid_after {
+    if subject.issued_ms <= user.tokens_valid_after {
         return Err(Error::TokenExpired);
     }
     Ok(())
@@ -163,6 +163,7 @@ impl Core {
                 jti: claims.jti,
                 iat: claims.iat,
                 exp: claims.exp,
+                issued_ms: claims.iat.saturating_mul(1000),
             },
             token: token.to_owned(),
         })

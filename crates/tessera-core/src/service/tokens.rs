@@ -38,6 +38,11 @@ pub struct TokenSubject {
     pub jti: String,
     pub iat: i64,
     pub exp: i64,
+    /// When the token was issued, in milliseconds: what ending a user's sessions compares
+    /// against (`User::tokens_valid_after`, in milliseconds). `iat` is whole seconds, so a
+    /// token issued in the same second as a logout would otherwise be dead on arrival.
+    /// Tokens issued before this claim existed count from the start of their `iat` second.
+    pub issued_ms: i64,
 }
 
 impl TokenSubject {
@@ -68,6 +73,8 @@ struct DataIn {
     #[serde(default)]
     app_id: Option<String>,
     id: String,
+    #[serde(default)]
+    iat_ms: Option<i64>,
 }
 
 /// The claims of a token read as a user token's, not yet verified: only
@@ -142,6 +149,9 @@ struct DataOut<'a> {
     openid: Option<&'a str>,
     #[serde(rename = "clientId")]
     client_id: &'a str,
+    /// The issue time in milliseconds (see [`TokenSubject::issued_ms`]).
+    #[serde(rename = "iatMs")]
+    iat_ms: i64,
 }
 
 impl Core {
@@ -189,7 +199,8 @@ impl Core {
         app: Option<&Application>,
         user: &User,
     ) -> Result<IssuedToken> {
-        let iat = clock::now_secs();
+        let iat_ms = clock::now_ms();
+        let iat = iat_ms.div_euclid(1000);
         let exp = iat + pool.settings.token_expires_after.max(1);
         let jti = ids::new_url_token(16);
         let app_id = app.map(|a| a.id.as_str());
@@ -238,6 +249,7 @@ impl Core {
                 unionid: user.unionid.as_deref(),
                 openid: user.openid.as_deref(),
                 client_id: &pool.id,
+                iat_ms,
             },
         };
         let token = match app.map(|a| a.oidc.id_token_signing_alg) {
@@ -309,6 +321,10 @@ impl Core {
             jti,
             iat: claims.iat,
             exp: claims.exp,
+            issued_ms: claims
+                .data
+                .iat_ms
+                .unwrap_or(claims.iat.saturating_mul(1000)),
         })
     }
 
