@@ -32,6 +32,12 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     pub scope: Option<String>,
     pub username: Option<String>,
+    /// The password grant's other identifiers (the legacy SDK's `loginByOidc`,
+    /// `v1-legacy-wire.md` §8): one of `username`, `email`, `phone` names the user.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Sent by the legacy SDK instead of a password; refused (see `password_login_id`).
+    pub unionid: Option<String>,
     pub password: Option<String>,
     /// The Authing token of the token-exchange grant.
     pub token: Option<String>,
@@ -101,6 +107,32 @@ fn app_for_grant<'c>(client: &'c Client, grant_type: &str) -> Result<(&'c Applic
         Client::AccessKey { .. } => Err(protocol(
             ProtocolError::UnauthorizedClient,
             "an access key may only use client_credentials",
+        )),
+    }
+}
+
+/// Who a password grant names: exactly one of `username` (an email, username or phone, as
+/// one account field), `email` or `phone`. A `unionid` (the legacy SDK may send it without
+/// a password) is an identifier, not a secret: it proves nothing and is refused.
+fn password_login_id(req: &TokenRequest) -> Result<LoginId> {
+    let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    if given(&req.unionid).is_some() {
+        return Err(invalid_grant("a unionid cannot log in"));
+    }
+    match (given(&req.username), given(&req.email), given(&req.phone)) {
+        (Some(u), None, None) => Ok(LoginId::typed(&u)),
+        (None, Some(e), None) => Ok(LoginId::Email(e)),
+        (None, None, Some(p)) => Ok(LoginId::Phone {
+            number: p,
+            country_code: None,
+        }),
+        (None, None, None) => Err(protocol(
+            ProtocolError::InvalidRequest,
+            "username is missing",
+        )),
+        _ => Err(protocol(
+            ProtocolError::InvalidRequest,
+            "send only one of username, email and phone",
         )),
     }
 }
@@ -304,10 +336,9 @@ impl Core {
         ctx: LoginContext,
     ) -> Result<TokenSet> {
         let (app, _) = app_for_grant(client, "password")?;
-        let username = required(&req.username, "username is missing")?;
+        let id = password_login_id(req)?;
         let password = required(&req.password, "password is missing")?;
         let pool = client.pool().clone();
-        let id = LoginId::typed(username);
         let event = self
             .authenticate(
                 &pool,
