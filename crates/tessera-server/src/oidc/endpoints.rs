@@ -311,3 +311,33 @@ pub async fn validate_token(
         None => Json(json!({"code": 400, "message": "id_token 不合法"})).into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legacy_grant_name_is_the_token_exchange() {
+        assert_eq!(
+            grant_type(Some("authingToken".into())).as_deref(),
+            Some(AUTHING_TOKEN_GRANT)
+        );
+        assert_eq!(
+            grant_type(Some("password".into())).as_deref(),
+            Some("password")
+        );
+        assert_eq!(grant_type(None), None);
+    }
+
+    #[test]
+    fn the_legacy_form_fields_are_read() {
+        let f: TokenForm =
+            form(b"grant_type=authingToken&authingToken=t1&email=a%40b.c&phone=138&unionid=u")
+                .ok()
+                .unwrap();
+        assert_eq!(f.authing_token.as_deref(), Some("t1"));
+        assert_eq!(f.email.as_deref(), Some("a@b.c"));
+        assert_eq!(f.phone.as_deref(), Some("138"));
+        assert_eq!(f.unionid.as_deref(), Some("u"));
+    }
+}

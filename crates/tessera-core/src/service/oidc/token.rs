@@ -700,3 +700,65 @@ impl Core {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(pairs: &[(&str, &str)]) -> TokenRequest {
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        TokenRequest {
+            username: get("username"),
+            email: get("email"),
+            phone: get("phone"),
+            unionid: get("unionid"),
+            ..TokenRequest::default()
+        }
+    }
+
+    fn refused_as(r: Result<LoginId>, kind: ProtocolError) -> bool {
+        matches!(r, Err(Error::Protocol(k, _)) if k == kind)
+    }
+
+    #[test]
+    fn the_password_grant_names_its_user_once() {
+        assert!(matches!(
+            password_login_id(&req(&[("username", "a@b.c")])),
+            Ok(LoginId::Email(e)) if e == "a@b.c"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("username", "alice")])),
+            Ok(LoginId::Account(a)) if a == "alice"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("email", "a@b.c"), ("username", "")])),
+            Ok(LoginId::Email(e)) if e == "a@b.c"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("phone", "13800000000")])),
+            Ok(LoginId::Phone { number, country_code: None }) if number == "13800000000"
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[("email", "a@b.c"), ("phone", "138")])),
+            ProtocolError::InvalidRequest
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[])),
+            ProtocolError::InvalidRequest
+        ));
+        // A unionid is not a secret: refused even beside a real identifier.
+        assert!(refused_as(
+            password_login_id(&req(&[("unionid", "u1")])),
+            ProtocolError::InvalidGrant
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[("unionid", "u1"), ("email", "a@b.c")])),
+            ProtocolError::InvalidGrant
+        ));
+    }
+}
