@@ -136,6 +136,9 @@ async function codeFlow(browser, user) {
   return set;
 }
 
+const LIST_QUERY =
+  'query GetUserAuthorizedApps($clientId: String, $userId: String, $page: Int, $count: Int) { GetUserAuthorizedApps(clientId: $clientId, userId: $userId, page: $page, count: $count) { totalCount OIDCApps { _id } } }';
+
 function payload(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 }
@@ -158,6 +161,9 @@ test('loginByOidc by username, email and phone: userinfo merged with the token s
     assert.equal(payload(r.id_token).aud, app.id, note);
     assert.equal(auth.tokenManager.userToken, r.access_token, `${note}: stored as the user token`);
   }
+  // The SDK's next "auto" calls go out with that access token: it is the user's session.
+  const mine = await auth.getAuthedAppList({ userId: u.id, page: 1, count: 10 });
+  assert.deepEqual(mine.OIDCApps.map((a) => a._id), [app.id], 'the password grants authorized the app');
   auth.tokenManager.userToken = null;
 });
 
@@ -293,6 +299,11 @@ test('getAuthedAppList after a consent, revokeAuthedApp ends the grant and the c
   await v1Rejects(auth.getAuthedAppList({ userId: someoneElse.id, page: 1, count: 10 }), 1001, 'another user');
   await v1Rejects(auth.revokeAuthedApp({ userId: someoneElse.id, appId: app.id }), 1001, 'revoke another user');
 
+  // The application's access token is the user's session on the legacy endpoint too.
+  const asApp = await v1Raw(LIST_QUERY, { clientId: pool('v1Oauth').userPoolId, userId: u.id, page: 1, count: 10 }, { token: set.access_token });
+  assert.equal(asApp.errors, undefined, JSON.stringify(asApp));
+  assert.equal(asApp.data.GetUserAuthorizedApps.totalCount, 1);
+
   // The user withdraws his authorization.
   const revoked = await auth.revokeAuthedApp({ userId: u.id, appId: app.id });
   assert.equal(revoked.isRevoked, true, JSON.stringify(revoked));
@@ -307,6 +318,8 @@ test('getAuthedAppList after a consent, revokeAuthedApp ends the grant and the c
   assert.equal((await refresh.json()).error, 'invalid_grant');
   const me = await post('/oauth/oidc/me', { access_token: set.access_token });
   assert.equal(me.status, 401);
+  const stale = await v1Raw(LIST_QUERY, { clientId: pool('v1Oauth').userPoolId, userId: u.id }, { token: set.access_token });
+  assert.ok([2206, 2207].includes(stale.errors?.[0]?.message?.code), JSON.stringify(stale));
   // ... the list no longer shows it, and a second revocation finds nothing.
   auth.tokenManager.userToken = null;
   const after = await auth.getAuthedAppList({ userId: u.id, page: 1, count: 10 });
@@ -357,8 +370,7 @@ test("another pool's owner token can neither list nor revoke this pool's authori
   const browser = new Browser();
   await codeFlow(browser, u);
   const otherOwner = other.tokenManager.ownerToken;
-  const listQuery =
-    'query GetUserAuthorizedApps($clientId: String, $userId: String, $page: Int, $count: Int) { GetUserAuthorizedApps(clientId: $clientId, userId: $userId, page: $page, count: $count) { totalCount OIDCApps { _id } } }';
+  const listQuery = LIST_QUERY;
   const cross = await v1Raw(listQuery, { clientId: pool('v1Oauth').userPoolId, userId: u.id, page: 1, count: 10 }, { token: otherOwner });
   assert.equal(cross.errors[0].message.code, 1001, JSON.stringify(cross));
   assert.equal(cross.data?.GetUserAuthorizedApps ?? null, null);
