@@ -180,6 +180,23 @@ impl QrStatus {
     }
 }
 
+/// What a user gave one application: a consent or a grant (its scope, and when, ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppAuthorization {
+    pub app_id: String,
+    pub scope: String,
+    pub at: i64,
+}
+
+/// What withdrawing a user's authorization of an application removed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Withdrawn {
+    /// The consent deleted, if there was one.
+    pub consent: Option<AppAuthorization>,
+    /// The grants revoked (those not revoked before), with the expiry of each.
+    pub grants: Vec<(AppAuthorization, i64)>,
+}
+
 /// The user's decision on a device code, written only while it is pending.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceDecision {
@@ -258,6 +275,27 @@ pub trait OidcStore: Send + Sync {
         scope: &str,
         at: i64,
     ) -> Result<()>;
+
+    // --- what a user authorized -------------------------------------------------------------
+    /// Every consent the user gave in the pool.
+    async fn user_consents(&self, pool_id: &str, user_id: &str) -> Result<Vec<AppAuthorization>>;
+    /// The user's grants not revoked and unexpired at `now`, one row per application and
+    /// scope, with the latest creation time.
+    async fn user_live_grants(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<AppAuthorization>>;
+    /// Deletes the user's consent to the application and revokes every grant of the user to
+    /// it (so every token under them), in one transaction.
+    async fn withdraw_app_authorization(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        app_id: &str,
+        at: i64,
+    ) -> Result<Withdrawn>;
 
     // --- device codes -------------------------------------------------------------------
     /// Stores it unless its user code is taken (then `Ok(false)`: draw another).

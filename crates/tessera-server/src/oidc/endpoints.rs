@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tessera_core::service::oidc::token::TokenRequest;
+use tessera_core::service::oidc::token::{TokenRequest, AUTHING_TOKEN_GRANT};
 use tessera_core::service::oidc::SUPPORTED_SCOPES;
 use tessera_core::service::users::LoginContext;
 use tessera_core::ProtocolError;
@@ -87,11 +87,26 @@ struct TokenForm {
     refresh_token: Option<String>,
     scope: Option<String>,
     username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    unionid: Option<String>,
     password: Option<String>,
     token: Option<String>,
+    /// The legacy SDK's name for `token` (`authingTokenToOidcToken`, `v1-legacy-wire.md` §8).
+    #[serde(rename = "authingToken")]
+    authing_token: Option<String>,
     device_code: Option<String>,
     client_id: Option<String>,
     client_secret: Option<String>,
+}
+
+/// The legacy SDK (3.22.3) names Authing's token exchange by the short `authingToken`
+/// (`v1-legacy-wire.md` §8); it is the same grant.
+fn grant_type(sent: Option<String>) -> Option<String> {
+    match sent.as_deref() {
+        Some("authingToken") => Some(AUTHING_TOKEN_GRANT.to_owned()),
+        _ => sent,
+    }
 }
 
 fn login_context(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> LoginContext {
@@ -120,15 +135,18 @@ pub async fn token(
     let f: TokenForm = form(bounded(&body)?)?;
     let auth = client_auth(&headers, f.client_id, f.client_secret)?;
     let req = TokenRequest {
-        grant_type: f.grant_type,
+        grant_type: grant_type(f.grant_type),
         code: f.code,
         redirect_uri: f.redirect_uri,
         code_verifier: f.code_verifier,
         refresh_token: f.refresh_token,
         scope: f.scope,
         username: f.username,
+        email: f.email,
+        phone: f.phone,
+        unionid: f.unionid,
         password: f.password,
-        token: f.token,
+        token: f.token.filter(|t| !t.is_empty()).or(f.authing_token),
         device_code: f.device_code,
     };
     let ctx = login_context(&state, peer, &headers);
@@ -291,5 +309,35 @@ pub async fn validate_token(
     match answer {
         Some(payload) => Json(payload).into_response(),
         None => Json(json!({"code": 400, "message": "id_token 不合法"})).into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_legacy_grant_name_is_the_token_exchange() {
+        assert_eq!(
+            grant_type(Some("authingToken".into())).as_deref(),
+            Some(AUTHING_TOKEN_GRANT)
+        );
+        assert_eq!(
+            grant_type(Some("password".into())).as_deref(),
+            Some("password")
+        );
+        assert_eq!(grant_type(None), None);
+    }
+
+    #[test]
+    fn the_legacy_form_fields_are_read() {
+        let f: TokenForm =
+            form(b"grant_type=authingToken&authingToken=t1&email=a%40b.c&phone=138&unionid=u")
+                .ok()
+                .unwrap();
+        assert_eq!(f.authing_token.as_deref(), Some("t1"));
+        assert_eq!(f.email.as_deref(), Some("a@b.c"));
+        assert_eq!(f.phone.as_deref(), Some("138"));
+        assert_eq!(f.unionid.as_deref(), Some("u"));
     }
 }

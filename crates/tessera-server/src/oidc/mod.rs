@@ -92,6 +92,12 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
                 get(browser::end_session).post(browser::end_session),
             );
     }
+    // The legacy SDK (3.22.3) posts its token and userinfo requests under `/oauth/oidc`
+    // (`v1-legacy-wire.md` §8): the same endpoints.
+    r = r.route("/oauth/oidc/token", post(endpoints::token)).route(
+        "/oauth/oidc/me",
+        get(endpoints::userinfo).post(endpoints::userinfo),
+    );
     let r = r.layer(DefaultBodyLimit::max(BODY_CAP));
     match frame_ancestors {
         None => r,

@@ -113,13 +113,30 @@ impl V1Ctx {
                         principal,
                         refused: None,
                     },
-                    Err(refused) => Caller {
-                        principal: Principal::Anonymous,
-                        refused: Some(refused),
+                    Err(refused) => match self.oidc_session(token).await {
+                        Some(s) => Caller {
+                            principal: Principal::User(Box::new(s)),
+                            refused: None,
+                        },
+                        None => Caller {
+                            principal: Principal::Anonymous,
+                            refused: Some(refused),
+                        },
                     },
                 }
             })
             .await
+    }
+
+    /// The session of a user's OIDC access token. `loginByOidc` and `refreshOidcToken` store
+    /// the access token as the SDK's user token (`v1-legacy-wire.md` §4), so every later
+    /// "auto" call carries it: it is that user's session, with every check of the provider
+    /// (signature, expiry, its grant not revoked, the user not blocked or logged out since).
+    async fn oidc_session(&self, token: &str) -> Option<Session> {
+        let core = &self.state.core;
+        let (_, grant) = core.oidc_check_access_token(token).await.ok()?;
+        let pool = core.pool(&grant?.pool_id).await.ok()?;
+        core.session_from_any_token(token, &pool).await.ok()
     }
 
     /// Who is calling: the verified owner of the Bearer token, or anonymous.

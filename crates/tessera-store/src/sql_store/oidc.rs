@@ -5,8 +5,8 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::store::oidc::{
-    CodeRow, DeviceCode, DeviceDecision, DevicePoll, DeviceStatus, Grant, GrantValidity,
-    Interaction, OidcStore, QrLogin, QrStatus, Spend, SsoSession,
+    AppAuthorization, CodeRow, DeviceCode, DeviceDecision, DevicePoll, DeviceStatus, Grant,
+    GrantValidity, Interaction, OidcStore, QrLogin, QrStatus, Spend, SsoSession, Withdrawn,
 };
 use tessera_core::store::SessionValidity;
 use tessera_core::{Error, Result};
@@ -73,6 +73,14 @@ fn grant(row: &AnyRow) -> Result<Grant> {
         created_at: col(row, "created_at")?,
         expires_at: col(row, "expires_at")?,
         revoked_at: col(row, "revoked_at")?,
+    })
+}
+
+fn authorization(row: &AnyRow) -> Result<AppAuthorization> {
+    Ok(AppAuthorization {
+        app_id: col(row, "app_id")?,
+        scope: col(row, "scope")?,
+        at: col(row, "at")?,
     })
 }
 
@@ -499,6 +507,79 @@ impl OidcStore for SqlStore {
         .await
         .map_err(db_err)?;
         Ok(())
+    }
+
+    async fn user_consents(&self, pool_id: &str, user_id: &str) -> Result<Vec<AppAuthorization>> {
+        let rows = sqlx::query(
+            "SELECT app_id, scope, updated_at AS at FROM oidc_consents \
+             WHERE pool_id = $1 AND user_id = $2",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(authorization).collect()
+    }
+
+    async fn user_live_grants(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        now: i64,
+    ) -> Result<Vec<AppAuthorization>> {
+        let rows = sqlx::query(
+            "SELECT app_id, scope, MAX(created_at) AS at FROM oidc_grants \
+             WHERE pool_id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3 \
+             GROUP BY app_id, scope",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(authorization).collect()
+    }
+
+    async fn withdraw_app_authorization(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        app_id: &str,
+        at: i64,
+    ) -> Result<Withdrawn> {
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let consent = sqlx::query(
+            "DELETE FROM oidc_consents WHERE pool_id = $1 AND user_id = $2 AND app_id = $3 \
+             RETURNING app_id, scope, updated_at AS at",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(app_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        let grants = sqlx::query(
+            "UPDATE oidc_grants SET revoked_at = $4 \
+             WHERE pool_id = $1 AND user_id = $2 AND app_id = $3 AND revoked_at IS NULL \
+             RETURNING app_id, scope, created_at AS at, expires_at",
+        )
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(app_id)
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db_err)?;
+        tx.commit().await.map_err(db_err)?;
+        Ok(Withdrawn {
+            consent: consent.as_ref().map(authorization).transpose()?,
+            grants: grants
+                .iter()
+                .map(|r| Ok((authorization(r)?, col(r, "expires_at")?)))
+                .collect::<Result<_>>()?,
+        })
     }
 
     async fn insert_device_code(&self, d: &DeviceCode) -> Result<bool> {

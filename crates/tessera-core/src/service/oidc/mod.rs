@@ -12,6 +12,7 @@
 //! device codes) is in the store, so several processes serve one provider.
 
 pub mod authorize;
+pub mod authorized_apps;
 pub mod claims;
 pub mod client;
 pub mod device;

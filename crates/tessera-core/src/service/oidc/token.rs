@@ -32,6 +32,12 @@ pub struct TokenRequest {
     pub refresh_token: Option<String>,
     pub scope: Option<String>,
     pub username: Option<String>,
+    /// The password grant's other identifiers (the legacy SDK's `loginByOidc`,
+    /// `v1-legacy-wire.md` §8): one of `username`, `email`, `phone` names the user.
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Sent by the legacy SDK instead of a password; refused (see `password_login_id`).
+    pub unionid: Option<String>,
     pub password: Option<String>,
     /// The Authing token of the token-exchange grant.
     pub token: Option<String>,
@@ -101,6 +107,32 @@ fn app_for_grant<'c>(client: &'c Client, grant_type: &str) -> Result<(&'c Applic
         Client::AccessKey { .. } => Err(protocol(
             ProtocolError::UnauthorizedClient,
             "an access key may only use client_credentials",
+        )),
+    }
+}
+
+/// Who a password grant names: exactly one of `username` (an email, username or phone, as
+/// one account field), `email` or `phone`. A `unionid` (the legacy SDK may send it without
+/// a password) is an identifier, not a secret: it proves nothing and is refused.
+fn password_login_id(req: &TokenRequest) -> Result<LoginId> {
+    let given = |v: &Option<String>| v.as_deref().filter(|s| !s.is_empty()).map(str::to_owned);
+    if given(&req.unionid).is_some() {
+        return Err(invalid_grant("a unionid cannot log in"));
+    }
+    match (given(&req.username), given(&req.email), given(&req.phone)) {
+        (Some(u), None, None) => Ok(LoginId::typed(&u)),
+        (None, Some(e), None) => Ok(LoginId::Email(e)),
+        (None, None, Some(p)) => Ok(LoginId::Phone {
+            number: p,
+            country_code: None,
+        }),
+        (None, None, None) => Err(protocol(
+            ProtocolError::InvalidRequest,
+            "username is missing",
+        )),
+        _ => Err(protocol(
+            ProtocolError::InvalidRequest,
+            "send only one of username, email and phone",
         )),
     }
 }
@@ -304,10 +336,9 @@ impl Core {
         ctx: LoginContext,
     ) -> Result<TokenSet> {
         let (app, _) = app_for_grant(client, "password")?;
-        let username = required(&req.username, "username is missing")?;
+        let id = password_login_id(req)?;
         let password = required(&req.password, "password is missing")?;
         let pool = client.pool().clone();
-        let id = LoginId::typed(username);
         let event = self
             .authenticate(
                 &pool,
@@ -667,5 +698,67 @@ impl Core {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req(pairs: &[(&str, &str)]) -> TokenRequest {
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        };
+        TokenRequest {
+            username: get("username"),
+            email: get("email"),
+            phone: get("phone"),
+            unionid: get("unionid"),
+            ..TokenRequest::default()
+        }
+    }
+
+    fn refused_as(r: Result<LoginId>, kind: ProtocolError) -> bool {
+        matches!(r, Err(Error::Protocol(k, _)) if k == kind)
+    }
+
+    #[test]
+    fn the_password_grant_names_its_user_once() {
+        assert!(matches!(
+            password_login_id(&req(&[("username", "a@b.c")])),
+            Ok(LoginId::Email(e)) if e == "a@b.c"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("username", "alice")])),
+            Ok(LoginId::Account(a)) if a == "alice"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("email", "a@b.c"), ("username", "")])),
+            Ok(LoginId::Email(e)) if e == "a@b.c"
+        ));
+        assert!(matches!(
+            password_login_id(&req(&[("phone", "13800000000")])),
+            Ok(LoginId::Phone { number, country_code: None }) if number == "13800000000"
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[("email", "a@b.c"), ("phone", "138")])),
+            ProtocolError::InvalidRequest
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[])),
+            ProtocolError::InvalidRequest
+        ));
+        // A unionid is not a secret: refused even beside a real identifier.
+        assert!(refused_as(
+            password_login_id(&req(&[("unionid", "u1")])),
+            ProtocolError::InvalidGrant
+        ));
+        assert!(refused_as(
+            password_login_id(&req(&[("unionid", "u1"), ("email", "a@b.c")])),
+            ProtocolError::InvalidGrant
+        ));
     }
 }
