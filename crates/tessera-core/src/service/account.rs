@@ -140,21 +140,43 @@ impl Core {
         if !is_access_token {
             return self.session_in_pool(token, pool).await;
         }
+        self.session_from_access_token(token, Some(pool)).await
+    }
+
+    /// The session of a user's OIDC access token, after every check of
+    /// [`Core::oidc_check_access_token`] (one verification and one read of its grant), then
+    /// its user. `pool`, when the request already holds one, must be the token's; without
+    /// it the grant's pool is read (the legacy wire names no pool: an SDK that logged in
+    /// through OIDC sends the access token as its user token). Any failure is
+    /// [`Error::TokenInvalid`].
+    pub async fn session_from_access_token(
+        &self,
+        token: &str,
+        pool: Option<&UserPool>,
+    ) -> Result<Session> {
         let (claims, grant) = self
             .oidc_check_access_token(token)
             .await
             .map_err(|_| Error::TokenInvalid)?;
         // A client-credentials token speaks for no user.
         let grant = grant.ok_or(Error::TokenInvalid)?;
-        if grant.pool_id != pool.id || grant.user_id.as_deref() != Some(claims.sub.as_str()) {
+        if grant.user_id.as_deref() != Some(claims.sub.as_str()) {
             return Err(Error::TokenInvalid);
         }
+        let pool = match pool {
+            Some(p) if p.id == grant.pool_id => p.clone(),
+            Some(_) => return Err(Error::TokenInvalid),
+            None => self
+                .pool(&grant.pool_id)
+                .await
+                .map_err(|_| Error::TokenInvalid)?,
+        };
         let user = self
             .user_in_pool(&pool.id, &claims.sub)
             .await
             .map_err(|_| Error::TokenInvalid)?;
         Ok(Session {
-            pool: pool.clone(),
+            pool,
             user,
             subject: TokenSubject {
                 user_id: claims.sub,

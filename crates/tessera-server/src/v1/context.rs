@@ -133,10 +133,11 @@ impl V1Ctx {
     /// "auto" call carries it: it is that user's session, with every check of the provider
     /// (signature, expiry, its grant not revoked, the user not blocked or logged out since).
     async fn oidc_session(&self, token: &str) -> Option<Session> {
-        let core = &self.state.core;
-        let (_, grant) = core.oidc_check_access_token(token).await.ok()?;
-        let pool = core.pool(&grant?.pool_id).await.ok()?;
-        core.session_from_any_token(token, &pool).await.ok()
+        self.state
+            .core
+            .session_from_access_token(token, None)
+            .await
+            .ok()
     }
 
     /// Who is calling: the verified owner of the Bearer token, or anonymous.
