@@ -495,6 +495,19 @@ async fn webauthn_ceremonies(db: &TestDb) {
         ),
         PasskeyProblem::TicketInvalid
     );
+    // Two processes finish one ceremony at once: exactly one login.
+    let o = a.passkey_authentication_options(&pool, &app).await.unwrap();
+    let x = key.get(&o.challenge, 1, &ok);
+    let (r1, r2) = tokio::join!(
+        a.passkey_authenticate(&pool, &app, &o.ticket, x.clone(), login()),
+        b.passkey_authenticate(&pool, &app, &o.ticket, x, login())
+    );
+    let (wins, losses): (Vec<_>, Vec<_>) = [r1, r2].into_iter().partition(Result::is_ok);
+    assert_eq!(wins.len(), 1);
+    assert_eq!(
+        problem(losses.into_iter().next().unwrap()),
+        PasskeyProblem::TicketInvalid
+    );
     // A registration ticket is no sign-in ticket.
     let reg = a
         .passkey_registration_options(&alice_s, Some(&app))
