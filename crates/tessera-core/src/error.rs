@@ -181,6 +181,45 @@ pub enum Error {
     /// The external identity is already linked to another user of the pool.
     #[error("external identity linked to another user")]
     IdentityLinkedElsewhere,
+    /// A WebAuthn (passkey) ceremony was refused; nothing was stored and nobody logged in.
+    #[error("passkey refused: {0:?}")]
+    Passkey(PasskeyProblem),
+}
+
+/// Why a WebAuthn registration or assertion was refused (W3C WebAuthn Level 2 §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasskeyProblem {
+    /// The deployment's public URL has no domain to be the relying party id (an IP
+    /// address other than loopback): browsers refuse such an RP id.
+    Unavailable,
+    /// The ticket is unknown, spent, expired, of another purpose, pool, application or user.
+    TicketInvalid,
+    /// The credential, its client data or authenticator data cannot be read.
+    Malformed,
+    /// A key type or algorithm other than ES256 (P-256) and RS256.
+    UnsupportedAlgorithm,
+    /// The client data is of the other ceremony (`webauthn.create` / `webauthn.get`).
+    WrongType,
+    /// The client data answers another challenge than the ticket's.
+    ChallengeMismatch,
+    /// The client data's origin is not one allowed for the relying party.
+    OriginRefused,
+    /// The authenticator data is scoped to another relying party id.
+    RpIdMismatch,
+    /// The authenticator did not test the user's presence (UP flag).
+    UserNotPresent,
+    /// The attestation statement does not verify.
+    AttestationInvalid,
+    /// The pool already has a credential with this id.
+    CredentialExists,
+    /// No credential of the pool has this id.
+    UnknownCredential,
+    /// The user handle returned is not the one the credential was registered with.
+    UserHandleMismatch,
+    /// The signature is not the credential key's over this assertion.
+    BadSignature,
+    /// The signature counter did not move forward: the authenticator may have been cloned.
+    SignCountRegressed,
 }
 
 /// How an external identity provider failed.

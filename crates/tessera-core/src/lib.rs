@@ -18,7 +18,7 @@ pub mod store;
 pub mod wechat;
 
 pub use error::{
-    protocol, Entity, Error, PasswordRule, ProtocolError, ProviderFailure, Result,
+    protocol, Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, Result,
     SignatureProblem, UniqueField,
 };
 pub use service::{Core, CoreConfig};

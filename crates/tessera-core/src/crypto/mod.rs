@@ -10,6 +10,7 @@ pub mod rsa_check;
 pub mod sm2;
 pub mod totp;
 pub mod transport;
+pub mod webauthn;
 pub mod wechat_data;
 
 /// How a client encrypted a password for transport. The façades map their wire's flag onto

@@ -74,6 +74,11 @@ stored_names! {
         /// A new password set by the user: `updatePassword`, or a reset by code or by a
         /// first-login token.
         PasswordChange => "password-change",
+        /// A passkey (WebAuthn credential) registered by the user.
+        PasskeyRegister => "passkey-register",
+        /// A passkey sign-in refused because the credential's signature counter went
+        /// backwards: the authenticator may have been cloned (WebAuthn §6.1.1).
+        PasskeyCloneSuspected => "passkey-clone-suspected",
     }
 }
 

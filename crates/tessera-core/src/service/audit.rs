@@ -318,13 +318,26 @@ impl Core {
         event: UserEvent,
         client: &LoginContext,
     ) -> Result<()> {
+        self.record_user_outcome(pool_id, user_id, event, client, true)
+            .await
+    }
+
+    /// [`Core::record_user_action`] for an action that may have been refused.
+    pub(crate) async fn record_user_outcome(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        event: UserEvent,
+        client: &LoginContext,
+        success: bool,
+    ) -> Result<()> {
         let action = UserAction {
             id: log_id(),
             pool_id: pool_id.to_owned(),
             user_id: user_id.to_owned(),
             app_id: client.app_id.clone(),
             event,
-            success: true,
+            success,
             client_ip: client.ip.clone(),
             user_agent: client
                 .browser

@@ -25,6 +25,10 @@ pub enum AuthMethod {
     OtherDevice,
     /// An external identity provider (a WeChat mini-program login).
     External,
+    /// A WebAuthn credential (passkey): proof of possession of a key an authenticator holds.
+    Passkey,
+    /// The authenticator tested that the user was present (WebAuthn's UP flag).
+    UserPresence,
 }
 
 impl AuthMethod {
@@ -39,6 +43,11 @@ impl AuthMethod {
             AuthMethod::OtherDevice => "mca",
             // RFC 8176 has no value for a federated login; "fed" is the one in use.
             AuthMethod::External => "fed",
+            // RFC 8176 §2: "hwk", proof of possession of a hardware-secured key, and "user",
+            // a user presence test. A platform authenticator may keep the key in software;
+            // WebAuthn does not say, and "swk" would understate a security key.
+            AuthMethod::Passkey => "hwk",
+            AuthMethod::UserPresence => "user",
         }
     }
 }

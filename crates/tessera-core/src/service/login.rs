@@ -51,6 +51,21 @@ pub enum Credential {
     /// An identity an external provider vouched for to the core itself (a WeChat
     /// mini-program login, `wechat_login.rs`); only the core can build one.
     External(Box<ExternalLogin>),
+    /// A WebAuthn assertion the core verified (`webauthn.rs`); only the core can build one.
+    Passkey(PasskeyAssertion),
+}
+
+/// The user whose passkey signed an assertion the core verified. Its field is private, as
+/// [`DeviceApproval`]'s.
+#[derive(Debug, Clone)]
+pub struct PasskeyAssertion {
+    user_id: String,
+}
+
+impl PasskeyAssertion {
+    pub(crate) fn of(user_id: String) -> PasskeyAssertion {
+        PasskeyAssertion { user_id }
+    }
 }
 
 /// The user who approved a login on another device (`qr_login.rs`). Its field is private:
@@ -127,13 +142,17 @@ pub(crate) fn account_keys_of(user: &User) -> Vec<String> {
 }
 
 impl Credential {
-    fn method(&self) -> AuthMethod {
+    fn methods(&self) -> Vec<AuthMethod> {
         match self {
-            Credential::Password { .. } | Credential::SubAccount { .. } => AuthMethod::Password,
-            Credential::PhoneCode { .. } => AuthMethod::SmsCode,
-            Credential::EmailCode { .. } => AuthMethod::EmailCode,
-            Credential::ApprovedOnDevice(_) => AuthMethod::OtherDevice,
-            Credential::External(_) => AuthMethod::External,
+            Credential::Password { .. } | Credential::SubAccount { .. } => {
+                vec![AuthMethod::Password]
+            }
+            Credential::PhoneCode { .. } => vec![AuthMethod::SmsCode],
+            Credential::EmailCode { .. } => vec![AuthMethod::EmailCode],
+            Credential::ApprovedOnDevice(_) => vec![AuthMethod::OtherDevice],
+            Credential::External(_) => vec![AuthMethod::External],
+            // The assertion's UP flag is required before one is built.
+            Credential::Passkey(_) => vec![AuthMethod::Passkey, AuthMethod::UserPresence],
         }
     }
 }
@@ -172,7 +191,7 @@ impl Core {
         let custom = self
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
-        let method = credential.method();
+        let methods = credential.methods();
         // Identities an external login links to a user it found: written only once every
         // rule below let the login through.
         let mut pending_links = Vec::new();
@@ -231,6 +250,15 @@ impl Core {
                 self.refuse_listed_user(&pool.id, &user.id).await?;
                 (user, false)
             }
+            Credential::Passkey(assertion) => {
+                let user = self
+                    .store
+                    .find_user(&pool.id, UserLookup::Id(&assertion.user_id))
+                    .await?
+                    .ok_or(Error::UserNotFound)?;
+                self.refuse_listed_user(&pool.id, &user.id).await?;
+                (user, false)
+            }
             Credential::External(login) => {
                 let found = self
                     .external_login_user(pool, app, *login, &opts.client, &ip)
@@ -261,7 +289,7 @@ impl Core {
         let at_ms = self.record_login(pool, &mut user, &opts.client).await?;
         Ok(AuthEvent {
             user,
-            methods: vec![method],
+            methods,
             at_ms,
             app_id: app.map(|a| a.id.clone()),
             client: opts.client,

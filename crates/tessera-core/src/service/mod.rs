@@ -43,6 +43,7 @@ pub mod tokens;
 pub mod udf;
 pub mod user_admin;
 pub mod users;
+pub mod webauthn;
 pub mod wechat_login;
 
 pub use self::core::{Core, CoreConfig};

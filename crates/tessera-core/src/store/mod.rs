@@ -19,6 +19,7 @@ pub mod tenants;
 pub mod unit;
 pub mod user_change;
 pub mod users;
+pub mod webauthn;
 
 use async_trait::async_trait;
 
@@ -35,6 +36,7 @@ pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
 pub use users::{UsersStore, UsersTx};
+pub use webauthn::WebauthnStore;
 
 use crate::error::Result;
 use crate::model::{AccessKey, Application, ExternalIdentity, SigningKey, User, UserPool};
@@ -103,6 +105,7 @@ pub trait Store:
     + RiskStore
     + TenantsStore
     + UsersStore
+    + WebauthnStore
     + Units
     + Send
     + Sync

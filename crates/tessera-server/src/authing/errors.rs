@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::Value;
 use tessera_core::error::RiskRefusal;
 use tessera_core::{
-    Entity, Error, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem, UniqueField,
+    Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem,
+    UniqueField,
 };
 
 use super::lang::Lang;
@@ -89,6 +90,12 @@ pub fn code(e: &Error) -> i64 {
         Error::Provider(_) => 2231,
         // `error-codes.md`: "the account to bind is already bound (to someone)".
         Error::IdentityLinkedElsewhere => 2215,
+        // `error-codes.md` has no WebAuthn codes: a credential the pool already has is a
+        // duplicate (2026); passkeys unavailable on this deployment a refusal (1001); every
+        // other refusal an invalid argument (2231), its message saying which check failed.
+        Error::Passkey(PasskeyProblem::CredentialExists) => 2026,
+        Error::Passkey(PasskeyProblem::Unavailable) => 1001,
+        Error::Passkey(_) => 2231,
         Error::PasswordResetRequired { .. } => 1639,
         Error::FileTooLarge | Error::FileTypeRefused => 2231,
         Error::NotWhitelisted => 2031,
@@ -144,6 +151,15 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::AccountLocked
         | Error::MfaAttemptsExceeded => 429,
         Error::FileTooLarge => 413,
+        Error::Passkey(PasskeyProblem::CredentialExists) => 409,
+        // A verified-looking assertion that does not prove the user: refused as a login is.
+        Error::Passkey(
+            PasskeyProblem::UnknownCredential
+            | PasskeyProblem::UserHandleMismatch
+            | PasskeyProblem::BadSignature
+            | PasskeyProblem::SignCountRegressed,
+        ) => 403,
+        Error::Passkey(PasskeyProblem::Unavailable) => 501,
         _ => 400,
     }
 }
@@ -362,6 +378,7 @@ pub fn message(e: &Error, lang: Lang) -> String {
             "该身份已绑定其他账号",
             "This identity is already bound to another account",
         ),
+        Error::Passkey(p) => passkey_message(*p),
         Error::PasswordResetRequired { .. } => (
             "首次登录请先修改密码",
             "Please change your password before the first login",
@@ -392,6 +409,70 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::AgreementOrderMismatch => return invalid_parameter("ids", lang),
     };
     lang.pick(zh, en).to_owned()
+}
+
+/// Which WebAuthn check refused, for the developer wiring a client (nothing here is
+/// secret: the checks are the public steps of WebAuthn §7).
+fn passkey_message(p: PasskeyProblem) -> (&'static str, &'static str) {
+    match p {
+        PasskeyProblem::Unavailable => (
+            "当前部署的公开地址不是域名，无法使用通行密钥（WebAuthn）",
+            "Passkeys (WebAuthn) need a domain as the deployment's public address",
+        ),
+        PasskeyProblem::TicketInvalid => (
+            "WebAuthn ticket 无效、已使用或已过期",
+            "The WebAuthn ticket is invalid, used or expired",
+        ),
+        PasskeyProblem::Malformed => (
+            "WebAuthn 凭证格式不正确",
+            "The WebAuthn credential is malformed",
+        ),
+        PasskeyProblem::UnsupportedAlgorithm => (
+            "不支持该认证器的密钥算法（仅支持 ES256 与 RS256）",
+            "Unsupported key algorithm (ES256 and RS256 are supported)",
+        ),
+        PasskeyProblem::WrongType => (
+            "clientDataJSON 的 type 不正确",
+            "The clientDataJSON type is wrong for this ceremony",
+        ),
+        PasskeyProblem::ChallengeMismatch => (
+            "WebAuthn challenge 不匹配",
+            "The WebAuthn challenge does not match",
+        ),
+        PasskeyProblem::OriginRefused => (
+            "WebAuthn 请求来源（origin）不被允许",
+            "The WebAuthn origin is not allowed",
+        ),
+        PasskeyProblem::RpIdMismatch => (
+            "WebAuthn RP ID 不匹配",
+            "The WebAuthn relying party id does not match",
+        ),
+        PasskeyProblem::UserNotPresent => (
+            "认证器未确认用户在场",
+            "The authenticator did not confirm user presence",
+        ),
+        PasskeyProblem::AttestationInvalid => (
+            "认证器证明（attestation）校验失败",
+            "The attestation statement does not verify",
+        ),
+        PasskeyProblem::CredentialExists => (
+            "该认证器凭证已绑定",
+            "This credential is already registered",
+        ),
+        PasskeyProblem::UnknownCredential => ("WebAuthn 凭证不存在", "Unknown WebAuthn credential"),
+        PasskeyProblem::UserHandleMismatch => (
+            "WebAuthn 用户标识不匹配",
+            "The WebAuthn user handle does not match the credential",
+        ),
+        PasskeyProblem::BadSignature => (
+            "WebAuthn 签名校验失败",
+            "The WebAuthn signature does not verify",
+        ),
+        PasskeyProblem::SignCountRegressed => (
+            "认证器签名计数异常，疑似被克隆，已拒绝登录",
+            "The authenticator's signature counter went backwards (possible clone): login refused",
+        ),
+    }
 }
 
 fn missing_parameter(name: &str, lang: Lang) -> String {

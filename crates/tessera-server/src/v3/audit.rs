@@ -64,6 +64,8 @@ fn event_name(e: UserEvent) -> &'static str {
         UserEvent::Logout => "logout",
         UserEvent::Register => "register",
         UserEvent::PasswordChange => "updateUserPassword",
+        UserEvent::PasskeyRegister => "bindWebAuthn",
+        UserEvent::PasskeyCloneSuspected => "webAuthnCloneSuspected",
     }
 }
 

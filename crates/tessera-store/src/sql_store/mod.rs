@@ -46,6 +46,7 @@ mod statement;
 mod tenants;
 mod unit;
 mod users;
+mod webauthn;
 
 #[derive(Clone)]
 pub struct SqlStore {
@@ -723,7 +724,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 13] = [
+        let statements: [(&str, i64); 14] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -748,6 +749,10 @@ impl Store for SqlStore {
             ),
             ("DELETE FROM sessions WHERE expires_at < $1", now_ms),
             ("DELETE FROM mfa_enrollments WHERE expires_at < $1", now_ms),
+            (
+                "DELETE FROM webauthn_ceremonies WHERE expires_at < $1",
+                now_ms,
+            ),
             ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
             // Risk-list entries whose scheduled removal has come (0 = never).
             (

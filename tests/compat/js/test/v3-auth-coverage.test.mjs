@@ -28,8 +28,6 @@ const NOT_SERVED = {
   changePushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
   setPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
   getPushLoginRelationApps: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  initAuthenticationOptions: 'no WebAuthn (passkeys) in the core',
-  verifyAuthentication: 'no WebAuthn (passkeys) in the core',
   getAlipayAuthInfo: 'no Alipay identity source',
   geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
   getFastpassParams: 'no Authing Fastpass client apps',
@@ -39,8 +37,6 @@ const NOT_SERVED = {
   geneCatchaCodeAndToken: 'the login captcha is bound to the client address and served as an image at /api/v2/security/captcha; no token-bound SVG captcha',
   // Profile & account
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
-  initRegisterOptions: 'no WebAuthn (passkeys) in the core',
-  verifyRegister: 'no WebAuthn (passkeys) in the core',
   list: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
   unbind: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
   revoke: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',

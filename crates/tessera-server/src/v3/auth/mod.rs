@@ -19,6 +19,7 @@ mod profile;
 mod qrcode;
 mod signin;
 mod system;
+mod webauthn;
 mod wechat;
 
 use axum::Router;
@@ -41,4 +42,5 @@ pub fn routes() -> Router<AppState> {
         .merge(mine::routes())
         .merge(permissions::routes())
         .merge(wechat::routes())
+        .merge(webauthn::routes())
 }
