@@ -94,6 +94,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         20,
         Sql::Both(include_str!("../migrations/0020_qr_logins.sql")),
     ),
+    (
+        21,
+        Sql::Both(include_str!("../migrations/0021_mfa_tickets.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

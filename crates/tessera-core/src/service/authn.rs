@@ -25,6 +25,10 @@ pub enum AuthMethod {
     OtherDevice,
     /// An external identity provider (a WeChat mini-program login).
     External,
+    /// A TOTP code of the user's authenticator app (the MFA step, `mfa_login`).
+    Totp,
+    /// The recovery code of the user's TOTP factor (the MFA step).
+    RecoveryCode,
 }
 
 impl AuthMethod {
@@ -39,7 +43,26 @@ impl AuthMethod {
             AuthMethod::OtherDevice => "mca",
             // RFC 8176 has no value for a federated login; "fed" is the one in use.
             AuthMethod::External => "fed",
+            // RFC 8176 §2: "otp", a one-time password (RFC 6238 included).
+            AuthMethod::Totp => "otp",
+            // RFC 8176 has no value for a recovery code; it is a single-use code the user
+            // holds, which "otp" describes.
+            AuthMethod::RecoveryCode => "otp",
         }
+    }
+
+    /// The method an `amr` value stands for, as stored with a login stopped at the MFA
+    /// step (its first factors). `otp` reads back as an email code, the only first factor
+    /// that writes it.
+    pub fn from_amr(amr: &str) -> Option<AuthMethod> {
+        Some(match amr {
+            "pwd" => AuthMethod::Password,
+            "sms" => AuthMethod::SmsCode,
+            "otp" => AuthMethod::EmailCode,
+            "mca" => AuthMethod::OtherDevice,
+            "fed" => AuthMethod::External,
+            _ => return None,
+        })
     }
 }
 

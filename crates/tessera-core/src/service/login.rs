@@ -136,6 +136,29 @@ impl Credential {
             Credential::External(_) => AuthMethod::External,
         }
     }
+
+    /// Whether a login with this credential goes through the MFA step (`mfa_login`) when
+    /// the pool or application asks for a second factor the user has enrolled.
+    fn needs_second_factor(&self) -> bool {
+        match self {
+            // Something the user knows or a code to an address: the factors a second one
+            // is meant to back up, since a stolen password or a taken-over mailbox or
+            // phone number is exactly what MFA guards against.
+            Credential::Password { .. }
+            | Credential::SubAccount { .. }
+            | Credential::PhoneCode { .. }
+            | Credential::EmailCode { .. } => true,
+            // The approving device holds a session of this user, and that session's login
+            // already went through this step: asking again would ask the same person for
+            // the same proof on the device that just vouched for them.
+            Credential::ApprovedOnDevice(_) => false,
+            // The provider authenticated the user with its own factors (a WeChat account
+            // bound to a phone and device) and Tessera checked no secret of its own; the
+            // step protects Tessera's first factors, and the mini-program wire it comes
+            // from has no way to show a second-factor prompt.
+            Credential::External(_) => false,
+        }
+    }
 }
 
 impl Core {
@@ -173,6 +196,7 @@ impl Core {
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
         let method = credential.method();
+        let second_factor = credential.needs_second_factor();
         // Identities an external login links to a user it found: written only once every
         // rule below let the login through.
         let mut pending_links = Vec::new();
@@ -251,6 +275,13 @@ impl Core {
             if !self.may_use_app(&pool.id, &user.id, &app.id).await? {
                 return Err(Error::Forbidden);
             }
+        }
+        // Every rule passed: the login stops here when it needs a second factor. Nothing
+        // of it is written (custom data, links, the login record) until that factor is
+        // given; `complete_mfa` records the login.
+        if second_factor {
+            self.mfa_gate(pool, app, &user, &[method], &opts.client)
+                .await?;
         }
         if !custom.is_empty() {
             self.store

@@ -30,7 +30,7 @@ pub const ENROLLMENT_TTL_MS: i64 = 10 * 60 * 1000;
 pub const TOTP_FAILURE_LIMIT: i64 = 5;
 pub const TOTP_FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// The `rate_events` kind of a TOTP attempt, keyed by user id.
-const TOTP_ATTEMPT: &str = "mfa-totp-attempt";
+pub(crate) const TOTP_ATTEMPT: &str = "mfa-totp-attempt";
 
 const RECOVERY_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// 16 characters of a 31-letter alphabet: 79 bits, shown as four groups of four.
@@ -149,7 +149,7 @@ fn target_key(t: &CodeTarget) -> String {
     }
 }
 
-fn stored_target(kind: MfaType, key: &str) -> Result<CodeTarget> {
+pub(crate) fn stored_target(kind: MfaType, key: &str) -> Result<CodeTarget> {
     match kind {
         MfaType::Sms => {
             let (cc, number) = key
@@ -472,7 +472,12 @@ impl Core {
         Ok(verified)
     }
 
-    async fn check_totp(&self, factor: &MfaFactor, code: &str, now_ms: i64) -> Result<bool> {
+    pub(crate) async fn check_totp(
+        &self,
+        factor: &MfaFactor,
+        code: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
         // An imported secret that is not base32 matches nothing.
         let Some(secret) = factor.secret.as_deref().and_then(totp::base32_decode) else {
             return Ok(false);
@@ -487,7 +492,7 @@ impl Core {
         }
     }
 
-    async fn spend_recovery(&self, factor: &MfaFactor, code: &str) -> Result<bool> {
+    pub(crate) async fn spend_recovery(&self, factor: &MfaFactor, code: &str) -> Result<bool> {
         let digest = recovery_digest(code);
         let by_digest = factor
             .recovery_hash
