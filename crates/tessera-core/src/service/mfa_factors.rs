@@ -110,6 +110,8 @@ pub struct EnrolledFactor {
     pub id: String,
     pub kind: MfaType,
     pub profile: FactorProfile,
+    /// When it was enrolled (ms).
+    pub created_at: i64,
 }
 
 impl EnrolledFactor {
@@ -133,6 +135,7 @@ impl EnrolledFactor {
             id: f.id.clone(),
             kind: f.kind,
             profile,
+            created_at: f.created_at,
         }
     }
 }
@@ -321,6 +324,41 @@ impl Core {
             .filter(|e| e.user_id == user.id)
             .filter(|e| e.kind == kind.as_type())
             .ok_or(Error::TokenInvalid)?;
+        self.finish_enrollment(session, kind, pending, pass_code)
+            .await
+    }
+
+    /// The v2 confirmation (`POST /api/v2/mfa/totp/associate/confirm`, `v2-wire.md` §5.6),
+    /// whose request carries no enrollment token: [`Core::enroll_factor`] of the user's own
+    /// pending enrollment of `kind` (there is one per user and kind).
+    pub async fn enroll_pending_factor(
+        &self,
+        session: &Session,
+        kind: FactorKind,
+        pass_code: &str,
+    ) -> Result<EnrolledFactor> {
+        let (pool, user) = (session.pool(), session.user());
+        if pass_code.trim().is_empty() {
+            return Err(Error::MissingParameter("totp"));
+        }
+        let pending = self
+            .store
+            .pending_mfa_enrollment(&pool.id, &user.id, kind.as_type())
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        self.finish_enrollment(session, kind, pending, pass_code)
+            .await
+    }
+
+    async fn finish_enrollment(
+        &self,
+        session: &Session,
+        kind: FactorKind,
+        pending: MfaEnrollment,
+        pass_code: &str,
+    ) -> Result<EnrolledFactor> {
+        let (pool, user) = (session.pool(), session.user());
+        let token_hash = pending.token_hash.clone();
         let now = clock::now_ms();
         if pending.expires_at <= now {
             return Err(Error::TokenExpired);

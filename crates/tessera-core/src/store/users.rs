@@ -210,6 +210,14 @@ pub trait UsersStore: Send + Sync {
         token_hash: &str,
     ) -> Result<Option<MfaEnrollment>>;
 
+    /// The user's pending enrollment of `kind`, expired or not (there is at most one).
+    async fn pending_mfa_enrollment(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        kind: MfaType,
+    ) -> Result<Option<MfaEnrollment>>;
+
     /// Records a login stopped at the MFA step (`service::mfa_login`).
     async fn put_mfa_ticket(&self, t: &MfaTicket) -> Result<()>;
 

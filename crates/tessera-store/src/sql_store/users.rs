@@ -872,6 +872,27 @@ impl UsersStore for SqlStore {
         .transpose()
     }
 
+    async fn pending_mfa_enrollment(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        kind: MfaType,
+    ) -> Result<Option<MfaEnrollment>> {
+        sqlx::query(&format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM mfa_enrollments \
+             WHERE pool_id = $1 AND user_id = $2 AND type = $3"
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(enrollment)
+        .transpose()
+    }
+
     async fn put_mfa_ticket(&self, t: &MfaTicket) -> Result<()> {
         sqlx::query(&format!(
             "INSERT INTO mfa_tickets ({TICKET_COLUMNS}) \
