@@ -224,6 +224,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v1Oauth",
         "v1Bad",
         "v1Other",
+        // The MFA step of the login (`mfa-login.test.mjs`).
+        "mfaLogin",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }
