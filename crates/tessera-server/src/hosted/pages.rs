@@ -587,6 +587,54 @@ pub fn render_device(p: &DevicePage) -> String {
     )
 }
 
+/// The second step of a login that needs one (`tessera_core::service::mfa_login`): the
+/// TOTP of the user's authenticator app or the recovery code, posted with the login's
+/// ticket.
+pub struct MfaPage<'a> {
+    pub lang: Lang,
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub ticket: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub fn render_mfa(p: &MfaPage) -> String {
+    let lang = p.lang;
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>{}</h1>", escape(t(lang, Text::MfaHeading)));
+    let _ = writeln!(
+        body,
+        "<p class=\"intro\">{}</p>",
+        escape(t(lang, Text::MfaIntro))
+    );
+    body.push_str(&error(p.error));
+    body.push_str(&form_open(p.action, p.csrf));
+    body.push_str(&hidden("ticket", p.ticket));
+    let code = Input {
+        name: "code",
+        kind: "text",
+        value: "",
+        autocomplete: "one-time-code",
+        attrs: "class=\"code-input\" autocapitalize=\"characters\" autocorrect=\"off\" spellcheck=\"false\" autofocus",
+    };
+    body.push_str(&field(
+        lang,
+        Text::LabelMfaCode,
+        code.name,
+        &code.html(),
+        "",
+    ));
+    body.push_str(&submit(lang, Text::Continue));
+    body.push_str("</form>\n");
+    document(
+        lang,
+        t(lang, Text::MfaHeading),
+        false,
+        &body,
+        t(lang, Text::PoweredBy),
+    )
+}
+
 /// The end of a device authorization.
 pub struct DeviceDonePage {
     pub lang: Lang,

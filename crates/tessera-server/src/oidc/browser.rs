@@ -16,6 +16,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::mfa_factors::FactorKind;
+use tessera_core::service::mfa_login::MfaProof;
 use tessera_core::service::oidc::authorize::{AuthorizeParams, Next, Refusal, ValidRequest};
 use tessera_core::service::oidc::session::{ActiveSession, LogoutRequest};
 use tessera_core::service::oidc::{AuthorizationResponse, ReplyTo, ResponseMode};
@@ -492,6 +494,8 @@ pub struct LoginForm {
     pub captcha: Option<String>,
     pub decision: Option<String>,
     pub user_code: Option<String>,
+    /// The MFA ticket of a login stopped at its second step (`mfa`).
+    pub ticket: Option<String>,
 }
 
 /// A form posted to a parked request: the request (bound to this browser) and the form,
@@ -596,6 +600,12 @@ pub async fn login(
         .await
     {
         Ok(e) => e,
+        // The second step: a TOTP or recovery code, on a page of its own. A user whose
+        // second factors are only SMS or email is told that this page cannot complete the
+        // login (below), and is never logged in without the step.
+        Err(Error::MfaRequired(c)) if c.kinds.contains(&FactorKind::Otp) => {
+            return mfa_page(&v, &i, lang, &c.ticket, None);
+        }
         Err(e) => {
             let captcha = matches!(e, Error::CaptchaRequired | Error::CaptchaWrong);
             return login_page(
@@ -613,6 +623,87 @@ pub async fn login(
         }
     };
     logged_in(&state, &v, &i, lang, event).await
+}
+
+/// The second step of a login (`tessera_core::service::mfa_login`): a form posting the
+/// login's ticket and a code to [`mfa`].
+fn mfa_page(
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    ticket: &str,
+    error: Option<String>,
+) -> Response {
+    let action = format!("/interaction/oidc/{}/mfa", i.id);
+    let html = pages::render_mfa(&pages::MfaPage {
+        lang,
+        action: &action,
+        csrf: &i.csrf,
+        ticket,
+        error: error.as_deref(),
+    });
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(
+        status,
+        &crate::hosted::csp::with_redirect_target(&v.req.to.redirect_uri),
+        html,
+    )
+}
+
+/// `POST /interaction/oidc/{id}/mfa`: completes a login stopped at the MFA step with a TOTP
+/// (six digits) or the recovery code, through `Core::complete_mfa`. A wrong code shows the
+/// form again (the ticket stays until the attempt limit); a ticket that can no longer be
+/// used sends the user back to the login form with the reason.
+pub async fn mfa(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
+    let ticket = text(&f.ticket);
+    let code = text(&f.code);
+    let proof = if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
+        MfaProof::Totp(code)
+    } else {
+        MfaProof::RecoveryCode(code)
+    };
+    match state
+        .core
+        .complete_mfa(&v.pool, Some(&v.app), &ticket, proof)
+        .await
+    {
+        Ok(event) => logged_in(&state, &v, &i, lang, event).await,
+        Err(
+            e @ (Error::MfaCodeWrong | Error::MfaRecoveryCodeWrong | Error::MissingParameter(_)),
+        ) => mfa_page(
+            &v,
+            &i,
+            lang,
+            &ticket,
+            Some(authing_message(&e, authing_lang(lang))),
+        ),
+        Err(e) => login_page(
+            &v,
+            &i,
+            lang,
+            LoginView {
+                identifier: "",
+                error: Some(authing_message(&e, authing_lang(lang))),
+                notice: None,
+                mode: LoginMode::Password,
+                captcha: false,
+            },
+        ),
+    }
 }
 
 /// After a login or registration in a parked request: an SSO session for the browser (its

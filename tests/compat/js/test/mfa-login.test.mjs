@@ -5,13 +5,15 @@
 // codes, used tickets and used recovery codes are refused; a user without a factor logs in
 // directly; an application's own setting replaces the pool's; the v3 sign-in refuses a user
 // who needs a second factor; getMfaTriggerData hands out a ticket the second factor
-// completes. The TOTP is computed here with node's HMAC-SHA1 from the secret the SDK's
+// completes; the hosted login page (in Chromium) asks for the TOTP. The TOTP is computed here with node's HMAC-SHA1 from the secret the SDK's
 // enrollment returned.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import puppeteer from 'puppeteer-core';
 import { AuthenticationClient } from 'authing-js-sdk';
-import { client, emailCode, newEmailUser, pool, rand, rejectsWith, PASSWORD } from './helpers.mjs';
+import { client, emailCode, jwtPayload, newEmailUser, pool, rand, rejectsWith, rememberSecrets, PASSWORD } from './helpers.mjs';
 import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
 
 const P = 'mfaLogin';
@@ -231,4 +233,72 @@ test('deleteMfaAuthenticator removes the factor: the login is direct again', asy
   await ann.c.mfa.deleteMfaAuthenticator();
   assert.deepEqual(await ann.c.mfa.getMfaAuthenticators({ type: 'totp' }), []);
   assert.ok((await through.loginByEmail(ann.email, PASSWORD)).token);
+});
+
+test('Chromium: the hosted login page asks for the TOTP, refuses a wrong one, then signs in', async () => {
+  const rp = createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end('<!doctype html><title>RP</title><h1>Relying party</h1>');
+  });
+  await new Promise(r => rp.listen(0, '127.0.0.1', r));
+  const rpUrl = `http://127.0.0.1:${rp.address().port}`;
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+  });
+  try {
+    const app = data(await mc.createApplication({
+      appName: `mfa-web-${rand(6)}`,
+      appIdentifier: `mfa-web-${rand(10)}`,
+      redirectUris: [`${rpUrl}/cb`],
+      oidcConfig: { grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' },
+    }));
+    const { secret } = data(await mc.getApplicationSecret({ appId: app.appId }));
+    rememberSecrets(secret);
+    await mc.updateApplicationMfaSettings({ appId: app.appId, enabledFactors: ['OTP'] });
+    const dan = await totpUser();
+    const host = pool(P).appHost;
+    const authorize = `${host}/oidc/auth?${new URLSearchParams({
+      client_id: app.appId, redirect_uri: `${rpUrl}/cb`, response_type: 'code', scope: 'openid email', state: 'st',
+    })}`;
+    const page = await browser.newPage();
+    await page.setExtraHTTPHeaders({ 'accept-language': 'en-US,en;q=0.9' });
+    await page.goto(authorize);
+    await page.type('input[name="account"]', dan.email);
+    await page.type('input[name="password"]', PASSWORD);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    // The second step: a code field, no session yet.
+    assert.ok(await page.$('input[name="code"][autocomplete="one-time-code"]'), await page.content());
+    assert.equal(await page.$('input[name="password"]'), null);
+    assert.match(await page.content(), /Two-step verification/);
+    // A wrong code: shown on the same form.
+    await page.type('input[name="code"]', wrongTotp(dan.secret));
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.ok((await page.$eval('[role="alert"]', e => e.textContent)).trim().length > 0);
+    assert.ok(await page.$('input[name="code"]'));
+    // The right code: consent, then the application with a code whose ID token says how.
+    await page.type('input[name="code"]', totpAt(dan.secret, stepNow()));
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.ok(await page.$('button[name="decision"][value="allow"]'), await page.content());
+    await Promise.all([page.waitForNavigation(), page.click('button[name="decision"][value="allow"]')]);
+    const u = new URL(page.url());
+    assert.equal(`${u.origin}${u.pathname}`, `${rpUrl}/cb`);
+    const res = await fetch(`${host}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code: u.searchParams.get('code'), redirect_uri: `${rpUrl}/cb`,
+        client_id: app.appId, client_secret: secret,
+      }),
+    });
+    const set = await res.json();
+    assert.equal(res.status, 200, JSON.stringify(set));
+    const claims = jwtPayload(set.id_token);
+    assert.equal(claims.sub, dan.user.id);
+    assert.deepEqual(claims.amr, ['pwd', 'otp']);
+  } finally {
+    await browser.close();
+    rp.close();
+  }
 });
