@@ -546,6 +546,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_mfa_step_is_1635_with_the_ticket_as_mfa_token() {
+        let c = MfaChallenge {
+            ticket: "t-1".into(),
+            expires_at_ms: 0,
+            kinds: vec![FactorKind::Otp, FactorKind::Sms],
+            enabled: vec![FactorKind::Otp, FactorKind::Sms],
+            masked_phone: Some("138****8000".into()),
+            phone_country_code: Some("+86".into()),
+            masked_email: None,
+            nickname: None,
+            username: Some("ann".into()),
+            email: Some("ann@example.com".into()),
+            photo: None,
+        };
+        let e = Error::MfaRequired(Box::new(c));
+        assert_eq!(code(&e), 1635);
+        assert_eq!(message(&e, Lang::ZhCn), "请输入二次认证安全码");
+        let d = data(&e).unwrap();
+        assert_eq!(d["mfaToken"], "t-1");
+        assert_eq!(d["email"], "ann@example.com");
+        assert_eq!(d["applicationMfa"][1]["mfaPolicy"], "SMS");
+        // The ticket never reaches a log line.
+        assert!(!LogLabel(&e).to_string().contains("t-1"));
+        assert!(!format!("{e:?}").contains("t-1"));
+        assert_eq!(code(&Error::MfaCodeWrong), 6001);
+        assert_eq!(code(&Error::MfaRecoveryCodeWrong), 6002);
+    }
+
+    #[test]
     fn codes_follow_the_authing_table() {
         assert_eq!(code(&Error::UserNotFound), 2004);
         assert_eq!(code(&Error::AlreadyExists(UniqueField::Username)), 2034);
