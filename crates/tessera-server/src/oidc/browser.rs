@@ -608,13 +608,17 @@ pub async fn login(
         }
         Err(e) => {
             let captcha = matches!(e, Error::CaptchaRequired | Error::CaptchaWrong);
+            let message = match e {
+                Error::MfaRequired(_) => t(lang, Text::MfaUnavailable).to_owned(),
+                e => authing_message(&e, authing_lang(lang)),
+            };
             return login_page(
                 &v,
                 &i,
                 lang,
                 LoginView {
                     identifier: &identifier,
-                    error: Some(authing_message(&e, authing_lang(lang))),
+                    error: Some(message),
                     notice: None,
                     mode,
                     captcha,

@@ -610,3 +610,20 @@ fn login_mode_params_round_trip() {
     }
     assert_eq!(LoginMode::from_param("SMS"), None);
 }
+
+#[test]
+fn mfa_form_posts_the_ticket_and_a_one_time_code() {
+    let html = render_mfa(&MfaPage {
+        lang: Lang::EnUs,
+        action: "/interaction/oidc/i/mfa",
+        csrf: "c",
+        ticket: HOSTILE,
+        error: Some(HOSTILE),
+    });
+    check_page(&html, "c");
+    assert!(html.contains(&format!("name=\"ticket\" value=\"{HOSTILE_ESCAPED}\"")));
+    assert!(html.contains("name=\"code\""));
+    assert!(html.contains("autocomplete=\"one-time-code\""));
+    assert!(html.contains("Two-step verification"));
+    assert!(!html.contains("name=\"password\""));
+}
