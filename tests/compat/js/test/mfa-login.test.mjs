@@ -13,7 +13,10 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import puppeteer from 'puppeteer-core';
 import { AuthenticationClient } from 'authing-js-sdk';
-import { client, emailCode, jwtPayload, newEmailUser, pool, rand, rejectsWith, rememberSecrets, PASSWORD } from './helpers.mjs';
+import {
+  client, cnPhone, emailCode, jwtPayload, mailboxSeq, newEmailUser, pool, rand, rejectsWith, rememberSecrets,
+  uniqueEmail, waitSms, PASSWORD,
+} from './helpers.mjs';
 import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
 
 const P = 'mfaLogin';
@@ -235,39 +238,81 @@ test('deleteMfaAuthenticator removes the factor: the login is direct again', asy
   assert.ok((await through.loginByEmail(ann.email, PASSWORD)).token);
 });
 
-test('Chromium: the hosted login page asks for the TOTP, refuses a wrong one, then signs in', async () => {
+/**
+ * Runs `body(browser, rpUrl)` with a fresh Chromium (no session from another test) and a
+ * relying party's callback page on 127.0.0.1.
+ */
+async function withBrowser(body) {
   const rp = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end('<!doctype html><title>RP</title><h1>Relying party</h1>');
   });
   await new Promise(r => rp.listen(0, '127.0.0.1', r));
-  const rpUrl = `http://127.0.0.1:${rp.address().port}`;
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
   try {
-    const app = data(await mc.createApplication({
-      appName: `mfa-web-${rand(6)}`,
-      appIdentifier: `mfa-web-${rand(10)}`,
-      redirectUris: [`${rpUrl}/cb`],
-      oidcConfig: { grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' },
-    }));
-    const { secret } = data(await mc.getApplicationSecret({ appId: app.appId }));
-    rememberSecrets(secret);
-    await mc.updateApplicationMfaSettings({ appId: app.appId, enabledFactors: ['OTP'] });
+    await body(browser, `http://127.0.0.1:${rp.address().port}`);
+  } finally {
+    await browser.close();
+    rp.close();
+  }
+}
+
+/** An application of the pool for the hosted login, with its own MFA kinds; `{appId, secret}`. */
+async function webApp(rpUrl, factors) {
+  const app = data(await mc.createApplication({
+    appName: `mfa-web-${rand(6)}`,
+    appIdentifier: `mfa-web-${rand(10)}`,
+    redirectUris: [`${rpUrl}/cb`],
+    oidcConfig: { grant_types: ['authorization_code'], token_endpoint_auth_method: 'client_secret_post' },
+  }));
+  const { secret } = data(await mc.getApplicationSecret({ appId: app.appId }));
+  rememberSecrets(secret);
+  await mc.updateApplicationMfaSettings({ appId: app.appId, enabledFactors: factors });
+  return { appId: app.appId, secret };
+}
+
+/** The hosted login page of `app` in a new English page, the account and password typed. */
+async function loginPage(browser, rpUrl, app, email) {
+  const authorize = `${pool(P).appHost}/oidc/auth?${new URLSearchParams({
+    client_id: app.appId, redirect_uri: `${rpUrl}/cb`, response_type: 'code', scope: 'openid email', state: 'st',
+  })}`;
+  const page = await browser.newPage();
+  await page.setExtraHTTPHeaders({ 'accept-language': 'en-US,en;q=0.9' });
+  await page.goto(authorize);
+  await page.type('input[name="account"]', email);
+  await page.type('input[name="password"]', PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+  return page;
+}
+
+/** Consents, exchanges the code and returns the ID token's claims. */
+async function consentAndClaims(page, rpUrl, app) {
+  assert.ok(await page.$('button[name="decision"][value="allow"]'), await page.content());
+  await Promise.all([page.waitForNavigation(), page.click('button[name="decision"][value="allow"]')]);
+  const u = new URL(page.url());
+  assert.equal(`${u.origin}${u.pathname}`, `${rpUrl}/cb`);
+  const res = await fetch(`${pool(P).appHost}/oidc/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code: u.searchParams.get('code'), redirect_uri: `${rpUrl}/cb`,
+      client_id: app.appId, client_secret: app.secret,
+    }),
+  });
+  const set = await res.json();
+  assert.equal(res.status, 200, JSON.stringify(set));
+  return jwtPayload(set.id_token);
+}
+
+test('Chromium: the hosted login page asks for the TOTP, refuses a wrong one, then signs in', async () => {
+  await withBrowser(async (browser, rpUrl) => {
+    const app = await webApp(rpUrl, ['OTP']);
     const dan = await totpUser();
-    const host = pool(P).appHost;
-    const authorize = `${host}/oidc/auth?${new URLSearchParams({
-      client_id: app.appId, redirect_uri: `${rpUrl}/cb`, response_type: 'code', scope: 'openid email', state: 'st',
-    })}`;
-    const page = await browser.newPage();
-    await page.setExtraHTTPHeaders({ 'accept-language': 'en-US,en;q=0.9' });
-    await page.goto(authorize);
-    await page.type('input[name="account"]', dan.email);
-    await page.type('input[name="password"]', PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const page = await loginPage(browser, rpUrl, app, dan.email);
     // The second step: a code field, no session yet.
     assert.ok(await page.$('input[name="code"][autocomplete="one-time-code"]'), await page.content());
     assert.equal(await page.$('input[name="password"]'), null);
@@ -280,25 +325,43 @@ test('Chromium: the hosted login page asks for the TOTP, refuses a wrong one, th
     // The right code: consent, then the application with a code whose ID token says how.
     await page.type('input[name="code"]', totpAt(dan.secret, stepNow()));
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
-    assert.ok(await page.$('button[name="decision"][value="allow"]'), await page.content());
-    await Promise.all([page.waitForNavigation(), page.click('button[name="decision"][value="allow"]')]);
-    const u = new URL(page.url());
-    assert.equal(`${u.origin}${u.pathname}`, `${rpUrl}/cb`);
-    const res = await fetch(`${host}/oidc/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code', code: u.searchParams.get('code'), redirect_uri: `${rpUrl}/cb`,
-        client_id: app.appId, client_secret: secret,
-      }),
-    });
-    const set = await res.json();
-    assert.equal(res.status, 200, JSON.stringify(set));
-    const claims = jwtPayload(set.id_token);
+    const claims = await consentAndClaims(page, rpUrl, app);
     assert.equal(claims.sub, dan.user.id);
     assert.deepEqual(claims.amr, ['pwd', 'otp']);
-  } finally {
-    await browser.close();
-    rp.close();
-  }
+  });
+});
+
+test('Chromium: a user whose second factor is SMS gets the code on the hosted page', async () => {
+  await withBrowser(async (browser, rpUrl) => {
+    // A user with an SMS factor, enrolled through the v3 AuthenticationClient.
+    const email = uniqueEmail('mfa-sms');
+    const phone = cnPhone();
+    const auth = v3Auth(P);
+    data(await auth.signUpByEmailPassword({ email, password: PASSWORD }));
+    const t = data(await auth.signInByEmailPassword({ email, password: PASSWORD }));
+    auth.setAccessToken(t.access_token);
+    let since = await mailboxSeq();
+    const req = data(await auth.sendEnrollFactorRequest({ factorType: 'SMS', profile: { phoneNumber: phone } }));
+    const enrollCode = (await waitSms(phone, undefined, since)).code;
+    data(await auth.enrollFactor({ factorType: 'SMS', enrollmentToken: req.enrollmentToken, enrollmentData: { passCode: enrollCode } }));
+
+    const app = await webApp(rpUrl, ['SMS']);
+    const page = await loginPage(browser, rpUrl, app, email);
+    const masked = `${phone.slice(0, 3)}****${phone.slice(-4)}`;
+    assert.match(await page.content(), new RegExp(masked.replace(/\*/g, '\\*')));
+    assert.ok(!(await page.content()).includes(phone), 'the phone is shown masked only');
+    // "Send code" sends to the factor's phone, with the MFA scene.
+    since = await mailboxSeq();
+    await Promise.all([page.waitForNavigation(), page.click('button[formaction$="/mfa/send"]')]);
+    const sms = await waitSms(phone, undefined, since);
+    assert.equal(sms.scene, 'mfa-verify');
+    // A wrong code first, then the right one.
+    await page.type('input[name="code"]', sms.code === '000000' ? '111111' : '000000');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.ok((await page.$eval('[role="alert"]', e => e.textContent)).trim().length > 0);
+    await page.type('input[name="code"]', sms.code);
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const claims = await consentAndClaims(page, rpUrl, app);
+    assert.deepEqual(claims.amr, ['pwd', 'sms']);
+  });
 });
