@@ -148,9 +148,10 @@ impl Credential {
             | Credential::SubAccount { .. }
             | Credential::PhoneCode { .. }
             | Credential::EmailCode { .. } => true,
-            // The approving device holds a session of this user, and that session's login
-            // already went through this step: asking again would ask the same person for
-            // the same proof on the device that just vouched for them.
+            // The approval is itself a proof of possession: it comes over a second channel
+            // (RFC 8176 "mca") from a device where the user holds a live session, and no
+            // secret is typed in the browser that a thief could have. Asking again would
+            // ask for the kind of proof the approval already is.
             Credential::ApprovedOnDevice(_) => false,
             // The provider authenticated the user with its own factors (a WeChat account
             // bound to a phone and device) and Tessera checked no secret of its own; the
