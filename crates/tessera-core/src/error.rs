@@ -85,6 +85,17 @@ pub enum Error {
     /// Too many wrong MFA codes for this user lately: refused without checking the code.
     #[error("too many wrong MFA codes")]
     MfaAttemptsExceeded,
+    /// The first factor passed and the pool or application asks for a second one the user
+    /// has enrolled: nothing is recorded or issued until `Core::complete_mfa` is given the
+    /// challenge's ticket and a proof (`service::mfa_login`).
+    #[error("second factor required")]
+    MfaRequired(Box<crate::service::mfa_login::MfaChallenge>),
+    /// A TOTP code given to complete an MFA login is not one of the user's factor.
+    #[error("wrong MFA code")]
+    MfaCodeWrong,
+    /// A recovery code given to complete an MFA login is not the user's (or was used).
+    #[error("wrong MFA recovery code")]
+    MfaRecoveryCodeWrong,
     #[error("{0} not found")]
     NotFound(Entity),
     #[error("profile update may not change the email")]

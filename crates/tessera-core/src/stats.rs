@@ -70,10 +70,13 @@ impl LoginOutcome {
                     LoginOutcome::Blocked
                 }
                 Error::Forbidden | Error::RiskListed(_) => LoginOutcome::Denied,
-                Error::CodeWrong | Error::CodeExpired => LoginOutcome::CodeWrong,
-                Error::EmailNotVerified | Error::PasswordResetRequired { .. } => {
-                    LoginOutcome::ActionRequired
-                }
+                Error::CodeWrong
+                | Error::CodeExpired
+                | Error::MfaCodeWrong
+                | Error::MfaRecoveryCodeWrong => LoginOutcome::CodeWrong,
+                Error::EmailNotVerified
+                | Error::PasswordResetRequired { .. }
+                | Error::MfaRequired(_) => LoginOutcome::ActionRequired,
                 _ => LoginOutcome::Error,
             },
         }

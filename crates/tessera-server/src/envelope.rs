@@ -50,7 +50,9 @@ impl IntoResponse for V2Error {
         let V2Error(err, lang) = self;
         log_error(&err);
         let (code, message) = (errors::code(&err), errors::message(&err, lang));
-        Json(json!({ "code": code, "message": message, "data": null })).into_response()
+        // `data` carries what a client continues with (1635's `mfaToken`, `v2-wire.md` §2.2).
+        let data = errors::data(&err);
+        Json(json!({ "code": code, "message": message, "data": data })).into_response()
     }
 }
 

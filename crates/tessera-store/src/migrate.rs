@@ -95,6 +95,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         Sql::Both(include_str!("../migrations/0020_qr_logins.sql")),
     ),
     (
+        21,
+        Sql::Both(include_str!("../migrations/0021_mfa_tickets.sql")),
+    ),
+    (
         22,
         Sql::Both(include_str!("../migrations/0022_webauthn.sql")),
     ),

@@ -224,6 +224,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v1Oauth",
         "v1Bad",
         "v1Other",
+        // The legacy SDK's login with the pool's MFA step on (`v1-mfa.test.mjs`).
+        "v1Mfa",
+        // The MFA step of the login (`mfa-login.test.mjs`).
+        "mfaLogin",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

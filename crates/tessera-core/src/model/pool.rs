@@ -117,6 +117,10 @@ pub struct PoolSettings {
     #[serde(rename = "customSMSProvider")]
     pub custom_sms_provider: ProviderSettings,
     pub custom_email_provider: ProviderSettings,
+    /// The second-factor kinds (`OTP`, `SMS`, `EMAIL`) a login of this pool asks for when
+    /// the user has enrolled one (v3 global MFA settings, `service::mfa_login`); empty: no
+    /// MFA step. An application may have its own list.
+    pub mfa_enabled_factors: Vec<String>,
 }
 
 impl Default for PoolSettings {
@@ -164,6 +168,7 @@ impl Default for PoolSettings {
             default_phone_country_code: "+86".to_owned(),
             custom_sms_provider: ProviderSettings::default(),
             custom_email_provider: ProviderSettings::default(),
+            mfa_enabled_factors: Vec::new(),
         }
     }
 }

@@ -109,6 +109,29 @@ impl MfaType {
     }
 }
 
+/// A login stopped at the MFA step (`service::mfa_login`): the first factor passed, the
+/// second is still to come. The ticket the client holds is stored only as its digest; the
+/// row is used up by the login it completes, or expires.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaTicket {
+    /// SHA-256 (hex) of the ticket.
+    pub ticket_hash: String,
+    pub pool_id: String,
+    pub user_id: String,
+    /// The application the login is for.
+    pub app_id: Option<String>,
+    /// RFC 8176 `amr` values of the first factor(s) (`AuthMethod::amr`).
+    pub methods: Vec<String>,
+    /// The factor kinds that may complete the login (`OTP`, `SMS`, `EMAIL`).
+    pub kinds: Vec<MfaType>,
+    /// Where the login came from, recorded when it completes.
+    pub client_ip: Option<String>,
+    pub client_device: Option<String>,
+    pub client_browser: Option<String>,
+    pub expires_at: i64,
+    pub created_at: i64,
+}
+
 /// A bound MFA factor. The TOTP secret is kept as given, because a later MFA login must
 /// check codes against it; an imported recovery code is kept as given too (`recovery`, the
 /// admin API echoes it), one shown to the user at enrollment only as its digest

@@ -29,6 +29,10 @@ pub enum AuthMethod {
     Passkey,
     /// The authenticator tested that the user was present (WebAuthn's UP flag).
     UserPresence,
+    /// A TOTP code of the user's authenticator app (the MFA step, `mfa_login`).
+    Totp,
+    /// The recovery code of the user's TOTP factor (the MFA step).
+    RecoveryCode,
 }
 
 impl AuthMethod {
@@ -48,7 +52,28 @@ impl AuthMethod {
             // WebAuthn does not say, and "swk" would understate a security key.
             AuthMethod::Passkey => "hwk",
             AuthMethod::UserPresence => "user",
+            // RFC 8176 §2: "otp", a one-time password (RFC 6238 included).
+            AuthMethod::Totp => "otp",
+            // RFC 8176 has no value for a recovery code; it is a single-use code the user
+            // holds, which "otp" describes.
+            AuthMethod::RecoveryCode => "otp",
         }
+    }
+
+    /// The method an `amr` value stands for, as stored with a login stopped at the MFA
+    /// step (its first factors). `otp` reads back as an email code, the only first factor
+    /// that writes it.
+    pub fn from_amr(amr: &str) -> Option<AuthMethod> {
+        Some(match amr {
+            "pwd" => AuthMethod::Password,
+            "sms" => AuthMethod::SmsCode,
+            "otp" => AuthMethod::EmailCode,
+            "mca" => AuthMethod::OtherDevice,
+            "fed" => AuthMethod::External,
+            "hwk" => AuthMethod::Passkey,
+            "user" => AuthMethod::UserPresence,
+            _ => return None,
+        })
     }
 }
 

@@ -155,6 +155,34 @@ impl Credential {
             Credential::Passkey(_) => vec![AuthMethod::Passkey, AuthMethod::UserPresence],
         }
     }
+
+    /// Whether a login with this credential goes through the MFA step (`mfa_login`) when
+    /// the pool or application asks for a second factor the user has enrolled.
+    fn needs_second_factor(&self) -> bool {
+        match self {
+            // Something the user knows or a code to an address: the factors a second one
+            // is meant to back up, since a stolen password or a taken-over mailbox or
+            // phone number is exactly what MFA guards against.
+            Credential::Password { .. }
+            | Credential::SubAccount { .. }
+            | Credential::PhoneCode { .. }
+            | Credential::EmailCode { .. } => true,
+            // The approval is itself a proof of possession: it comes over a second channel
+            // (RFC 8176 "mca") from a device where the user holds a live session, and no
+            // secret is typed in the browser that a thief could have. Asking again would
+            // ask for the kind of proof the approval already is.
+            Credential::ApprovedOnDevice(_) => false,
+            // The provider authenticated the user with its own factors (a WeChat account
+            // bound to a phone and device) and Tessera checked no secret of its own; the
+            // step protects Tessera's first factors, and the mini-program wire it comes
+            // from has no way to show a second-factor prompt.
+            Credential::External(_) => false,
+            // A passkey is possession of a key bound to this site, that no phishing page
+            // can use and no database leak reveals: the strongest factor Tessera checks,
+            // and the one the step would otherwise ask for.
+            Credential::Passkey(_) => false,
+        }
+    }
 }
 
 impl Core {
@@ -192,6 +220,7 @@ impl Core {
             .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
             .await?;
         let methods = credential.methods();
+        let second_factor = credential.needs_second_factor();
         // Identities an external login links to a user it found: written only once every
         // rule below let the login through.
         let mut pending_links = Vec::new();
@@ -279,6 +308,13 @@ impl Core {
             if !self.may_use_app(&pool.id, &user.id, &app.id).await? {
                 return Err(Error::Forbidden);
             }
+        }
+        // Every rule passed: the login stops here when it needs a second factor. Nothing
+        // of it is written (custom data, links, the login record) until that factor is
+        // given; `complete_mfa` records the login.
+        if second_factor {
+            self.mfa_gate(pool, app, &user, &methods, &opts.client)
+                .await?;
         }
         if !custom.is_empty() {
             self.store

@@ -1,6 +1,6 @@
 //! The administrator's view of users' MFA factors (`mc.mfa`): which factors a user has
-//! bound, unbinding one, and importing a TOTP secret from another system; and the second
-//! factors the pool offers (v3 global MFA settings).
+//! bound, unbinding one, and importing a TOTP secret from another system. The second factors
+//! a pool's logins ask for (v3 global MFA settings) are `mfa_login`'s.
 
 use super::Core;
 use crate::clock;

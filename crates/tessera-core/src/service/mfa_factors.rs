@@ -30,7 +30,7 @@ pub const ENROLLMENT_TTL_MS: i64 = 10 * 60 * 1000;
 pub const TOTP_FAILURE_LIMIT: i64 = 5;
 pub const TOTP_FAILURE_WINDOW_SECS: i64 = 15 * 60;
 /// The `rate_events` kind of a TOTP attempt, keyed by user id.
-const TOTP_ATTEMPT: &str = "mfa-totp-attempt";
+pub(crate) const TOTP_ATTEMPT: &str = "mfa-totp-attempt";
 
 const RECOVERY_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 /// 16 characters of a 31-letter alphabet: 79 bits, shown as four groups of four.
@@ -110,6 +110,8 @@ pub struct EnrolledFactor {
     pub id: String,
     pub kind: MfaType,
     pub profile: FactorProfile,
+    /// When it was enrolled (ms).
+    pub created_at: i64,
 }
 
 impl EnrolledFactor {
@@ -133,6 +135,7 @@ impl EnrolledFactor {
             id: f.id.clone(),
             kind: f.kind,
             profile,
+            created_at: f.created_at,
         }
     }
 }
@@ -149,7 +152,7 @@ fn target_key(t: &CodeTarget) -> String {
     }
 }
 
-fn stored_target(kind: MfaType, key: &str) -> Result<CodeTarget> {
+pub(crate) fn stored_target(kind: MfaType, key: &str) -> Result<CodeTarget> {
     match kind {
         MfaType::Sms => {
             let (cc, number) = key
@@ -321,6 +324,41 @@ impl Core {
             .filter(|e| e.user_id == user.id)
             .filter(|e| e.kind == kind.as_type())
             .ok_or(Error::TokenInvalid)?;
+        self.finish_enrollment(session, kind, pending, pass_code)
+            .await
+    }
+
+    /// The v2 confirmation (`POST /api/v2/mfa/totp/associate/confirm`, `v2-wire.md` §5.6),
+    /// whose request carries no enrollment token: [`Core::enroll_factor`] of the user's own
+    /// pending enrollment of `kind` (there is one per user and kind).
+    pub async fn enroll_pending_factor(
+        &self,
+        session: &Session,
+        kind: FactorKind,
+        pass_code: &str,
+    ) -> Result<EnrolledFactor> {
+        let (pool, user) = (session.pool(), session.user());
+        if pass_code.trim().is_empty() {
+            return Err(Error::MissingParameter("totp"));
+        }
+        let pending = self
+            .store
+            .pending_mfa_enrollment(&pool.id, &user.id, kind.as_type())
+            .await?
+            .ok_or(Error::TokenInvalid)?;
+        self.finish_enrollment(session, kind, pending, pass_code)
+            .await
+    }
+
+    async fn finish_enrollment(
+        &self,
+        session: &Session,
+        kind: FactorKind,
+        pending: MfaEnrollment,
+        pass_code: &str,
+    ) -> Result<EnrolledFactor> {
+        let (pool, user) = (session.pool(), session.user());
+        let token_hash = pending.token_hash.clone();
         let now = clock::now_ms();
         if pending.expires_at <= now {
             return Err(Error::TokenExpired);
@@ -472,7 +510,12 @@ impl Core {
         Ok(verified)
     }
 
-    async fn check_totp(&self, factor: &MfaFactor, code: &str, now_ms: i64) -> Result<bool> {
+    pub(crate) async fn check_totp(
+        &self,
+        factor: &MfaFactor,
+        code: &str,
+        now_ms: i64,
+    ) -> Result<bool> {
         // An imported secret that is not base32 matches nothing.
         let Some(secret) = factor.secret.as_deref().and_then(totp::base32_decode) else {
             return Ok(false);
@@ -487,7 +530,7 @@ impl Core {
         }
     }
 
-    async fn spend_recovery(&self, factor: &MfaFactor, code: &str) -> Result<bool> {
+    pub(crate) async fn spend_recovery(&self, factor: &MfaFactor, code: &str) -> Result<bool> {
         let digest = recovery_digest(code);
         let by_digest = factor
             .recovery_hash

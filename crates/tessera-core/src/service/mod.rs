@@ -27,6 +27,7 @@ pub mod login;
 mod membership;
 pub mod mfa_admin;
 pub mod mfa_factors;
+pub mod mfa_login;
 pub mod oidc;
 pub mod org_admin;
 pub mod paging;

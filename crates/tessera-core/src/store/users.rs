@@ -12,7 +12,7 @@
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::model::tenant::{MfaEnrollment, MfaFactor, MfaType};
+use crate::model::tenant::{MfaEnrollment, MfaFactor, MfaTicket, MfaType};
 use crate::model::{ExternalIdentity, User};
 use crate::service::paging::{Page, Paged};
 
@@ -209,6 +209,23 @@ pub trait UsersStore: Send + Sync {
         pool_id: &str,
         token_hash: &str,
     ) -> Result<Option<MfaEnrollment>>;
+
+    /// The user's pending enrollment of `kind`, expired or not (there is at most one).
+    async fn pending_mfa_enrollment(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        kind: MfaType,
+    ) -> Result<Option<MfaEnrollment>>;
+
+    /// Records a login stopped at the MFA step (`service::mfa_login`).
+    async fn put_mfa_ticket(&self, t: &MfaTicket) -> Result<()>;
+
+    /// The pool's MFA ticket with this digest, expired or not.
+    async fn mfa_ticket(&self, pool_id: &str, ticket_hash: &str) -> Result<Option<MfaTicket>>;
+
+    /// Deletes the pool's MFA ticket with this digest; whether it was there.
+    async fn delete_mfa_ticket(&self, pool_id: &str, ticket_hash: &str) -> Result<bool>;
 }
 
 /// The users aggregate inside a unit of work (deletion, see `service::cascade`; MFA
@@ -228,6 +245,23 @@ pub trait UsersTx: Send {
         token_hash: &str,
         now: i64,
     ) -> Result<bool>;
+    /// Deletes the user's MFA ticket with this digest if it is still live at `now`; whether
+    /// it was there. Two requests with one ticket: one gets true.
+    async fn take_mfa_ticket(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        ticket_hash: &str,
+        now: i64,
+    ) -> Result<bool>;
+    /// Counts a login on the user and adds it to the login history (as
+    /// [`super::Store::record_login`] does), inside the unit of work.
+    async fn record_login_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        update: &super::LoginUpdate,
+    ) -> Result<()>;
     /// Adds a factor unless the user has one of its kind; whether it was added.
     async fn insert_mfa_factor(&mut self, f: &MfaFactor) -> Result<bool>;
     /// Deletes the users; their memberships and sub-accounts go with them through the

@@ -9,6 +9,8 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::Value;
 use tessera_core::error::RiskRefusal;
+use tessera_core::service::mfa_factors::FactorKind;
+use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::{
     Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem,
     UniqueField,
@@ -104,6 +106,11 @@ pub fn code(e: &Error) -> i64 {
         // `v3-wire.md` §2 names 6001–6004 as the TOTP errors without saying which is which;
         // "too many attempts" takes the last until a capture says otherwise.
         Error::MfaAttemptsExceeded => 6004,
+        // `v2-wire.md` §3.5 / §8: the MFA step of a login (1635, with `data.mfaToken`), a
+        // wrong TOTP (6001) and a wrong recovery code (6002) per the MFA guide.
+        Error::MfaRequired(_) => 1635,
+        Error::MfaCodeWrong => 6001,
+        Error::MfaRecoveryCodeWrong => 6002,
         // Authing's "busy, try again" family (like a code requested too soon).
         Error::ConcurrentChange => 500,
         // Refusals Authing reports as an invalid or missing argument (2231).
@@ -136,7 +143,7 @@ pub fn code(e: &Error) -> i64 {
 pub fn http_status(e: &Error) -> u16 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 500,
-        Error::Forbidden | Error::RiskListed(_) => 403,
+        Error::Forbidden | Error::RiskListed(_) | Error::MfaRequired(_) => 403,
         Error::Signature(_) => 401,
         Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
         Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
@@ -169,8 +176,34 @@ pub fn http_status(e: &Error) -> u16 {
 pub fn data(e: &Error) -> Option<Value> {
     match e {
         Error::PasswordResetRequired { token } => Some(serde_json::json!({ "token": token })),
+        Error::MfaRequired(c) => Some(mfa_data(c)),
         _ => None,
     }
+}
+
+/// The `data` of 1635 (`v2-wire.md` §2.1, §3.5): the ticket as `mfaToken`, the user's names
+/// the login page greets them with, and what it may ask for (`applicationMfa`, the shape of
+/// v3's `ApplicationMfaDto`; the masked phone and address as in v3's `GetMfaInfoDataDto`).
+pub fn mfa_data(c: &MfaChallenge) -> Value {
+    let policies: Vec<Value> = c
+        .kinds
+        .iter()
+        .enumerate()
+        .map(|(i, k)| serde_json::json!({ "mfaPolicy": k.as_str(), "status": 1, "sort": i }))
+        .collect();
+    serde_json::json!({
+        "mfaToken": c.ticket,
+        "nickname": c.nickname,
+        "email": c.email,
+        "username": c.username,
+        "avatar": c.photo,
+        "mfaPhone": c.masked_phone,
+        "mfaPhoneCountryCode": c.phone_country_code,
+        "mfaEmail": c.masked_email,
+        "totpMfaEnabled": c.kinds.contains(&FactorKind::Otp),
+        "faceMfaEnabled": false,
+        "applicationMfa": policies,
+    })
 }
 
 /// The message in the caller's language. Internal detail never reaches it.
@@ -379,6 +412,9 @@ pub fn message(e: &Error, lang: Lang) -> String {
             "This identity is already bound to another account",
         ),
         Error::Passkey(p) => passkey_message(*p),
+        Error::MfaRequired(_) => ("请输入二次认证安全码", "Please enter the MFA code"),
+        Error::MfaCodeWrong => ("安全码错误，请重新输入", "Wrong MFA code, please try again"),
+        Error::MfaRecoveryCodeWrong => ("恢复代码错误", "Wrong recovery code"),
         Error::PasswordResetRequired { .. } => (
             "首次登录请先修改密码",
             "Please change your password before the first login",
@@ -589,6 +625,35 @@ impl fmt::Display for LogLabel<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mfa_step_is_1635_with_the_ticket_as_mfa_token() {
+        let c = MfaChallenge {
+            ticket: "t-1".into(),
+            expires_at_ms: 0,
+            kinds: vec![FactorKind::Otp, FactorKind::Sms],
+            enabled: vec![FactorKind::Otp, FactorKind::Sms],
+            masked_phone: Some("138****8000".into()),
+            phone_country_code: Some("+86".into()),
+            masked_email: None,
+            nickname: None,
+            username: Some("ann".into()),
+            email: Some("ann@example.com".into()),
+            photo: None,
+        };
+        let e = Error::MfaRequired(Box::new(c));
+        assert_eq!(code(&e), 1635);
+        assert_eq!(message(&e, Lang::ZhCn), "请输入二次认证安全码");
+        let d = data(&e).unwrap();
+        assert_eq!(d["mfaToken"], "t-1");
+        assert_eq!(d["email"], "ann@example.com");
+        assert_eq!(d["applicationMfa"][1]["mfaPolicy"], "SMS");
+        // The ticket never reaches a log line.
+        assert!(!LogLabel(&e).to_string().contains("t-1"));
+        assert!(!format!("{e:?}").contains("t-1"));
+        assert_eq!(code(&Error::MfaCodeWrong), 6001);
+        assert_eq!(code(&Error::MfaRecoveryCodeWrong), 6002);
+    }
 
     #[test]
     fn codes_follow_the_authing_table() {

@@ -212,6 +212,12 @@ texts! {
     LandingNoApps => "此用户池还没有可从这里登录的应用。", "No application of this pool can be signed in to from here yet.";
     Version => "版本", "Version";
 
+    // The MFA step of a login
+    MfaHeading => "二次认证", "Two-step verification";
+    MfaIntro => "请输入身份验证器应用中显示的 6 位安全码，或您的恢复代码。", "Enter the 6-digit code from your authenticator app, or your recovery code.";
+    LabelMfaCode => "安全码", "Code";
+    MfaIntroSms => "请输入发送到您手机的验证码：", "Enter the code we send to your phone:";
+    MfaIntroEmail => "请输入发送到您邮箱的验证码：", "Enter the code we send to your email:";
     // form_post response mode
     FormPostHeading => "正在返回应用…", "Returning to the application…";
     FormPostNoScript => "浏览器未运行脚本，请点击“继续”返回应用。", "Your browser did not run the page's script. Select Continue to return to the application.";

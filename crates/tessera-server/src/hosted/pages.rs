@@ -587,6 +587,81 @@ pub fn render_device(p: &DevicePage) -> String {
     )
 }
 
+/// The second step of a login that needs one (`tessera_core::service::mfa_login`), posted
+/// with the login's ticket: the TOTP of the user's authenticator app or the recovery code
+/// (`factor` `OTP`), or a code sent to the factor's phone (`SMS`) or address (`EMAIL`),
+/// shown masked, with a button that sends it.
+pub struct MfaPage<'a> {
+    pub lang: Lang,
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub ticket: &'a str,
+    /// `OTP`, `SMS` or `EMAIL`.
+    pub factor: &'a str,
+    /// The masked phone or address a code goes to.
+    pub target: Option<&'a str>,
+    /// Where "send code" posts (SMS and EMAIL).
+    pub send_action: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub notice: Option<&'a str>,
+}
+
+pub fn render_mfa(p: &MfaPage) -> String {
+    let lang = p.lang;
+    let mut body = String::new();
+    let _ = writeln!(body, "<h1>{}</h1>", escape(t(lang, Text::MfaHeading)));
+    let intro = match p.factor {
+        "SMS" => Text::MfaIntroSms,
+        "EMAIL" => Text::MfaIntroEmail,
+        _ => Text::MfaIntro,
+    };
+    let target = p
+        .target
+        .map_or_else(String::new, |t| format!(" <strong>{}</strong>", escape(t)));
+    let _ = writeln!(
+        body,
+        "<p class=\"intro\">{}{target}</p>",
+        escape(t(lang, intro))
+    );
+    body.push_str(&error(p.error));
+    body.push_str(&notice(p.notice));
+    body.push_str(&form_open(p.action, p.csrf));
+    body.push_str(&hidden("ticket", p.ticket));
+    body.push_str(&hidden("factor", p.factor));
+    if let Some(target) = p.target {
+        body.push_str(&hidden("target", target));
+    }
+    let code = Input {
+        name: "code",
+        kind: "text",
+        value: "",
+        autocomplete: "one-time-code",
+        attrs: "class=\"code-input\" autocapitalize=\"characters\" autocorrect=\"off\" spellcheck=\"false\" autofocus",
+    };
+    match p.send_action {
+        Some(send) => {
+            body.push_str(&implicit_submit(lang, Text::Continue));
+            body.push_str(&code_with_send(lang, &code, send, None));
+        }
+        None => body.push_str(&field(
+            lang,
+            Text::LabelMfaCode,
+            code.name,
+            &code.html(),
+            "",
+        )),
+    }
+    body.push_str(&submit(lang, Text::Continue));
+    body.push_str("</form>\n");
+    document(
+        lang,
+        t(lang, Text::MfaHeading),
+        false,
+        &body,
+        t(lang, Text::PoweredBy),
+    )
+}
+
 /// The end of a device authorization.
 pub struct DeviceDonePage {
     pub lang: Lang,

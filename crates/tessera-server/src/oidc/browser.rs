@@ -16,6 +16,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::mfa_factors::FactorKind;
+use tessera_core::service::mfa_login::MfaProof;
 use tessera_core::service::oidc::authorize::{AuthorizeParams, Next, Refusal, ValidRequest};
 use tessera_core::service::oidc::session::{ActiveSession, LogoutRequest};
 use tessera_core::service::oidc::{AuthorizationResponse, ReplyTo, ResponseMode};
@@ -492,6 +494,11 @@ pub struct LoginForm {
     pub captcha: Option<String>,
     pub decision: Option<String>,
     pub user_code: Option<String>,
+    /// The MFA ticket of a login stopped at its second step (`mfa`), the factor kind the
+    /// page asks for (`OTP`, `SMS`, `EMAIL`) and the masked phone or address it shows.
+    pub ticket: Option<String>,
+    pub factor: Option<String>,
+    pub target: Option<String>,
 }
 
 /// A form posted to a parked request: the request (bound to this browser) and the form,
@@ -596,15 +603,33 @@ pub async fn login(
         .await
     {
         Ok(e) => e,
+        // The second step, on a page of its own: the authenticator app's code when the
+        // user has one, else a code sent to the SMS or email factor.
+        Err(Error::MfaRequired(c)) => {
+            let (factor, target) = if c.kinds.contains(&FactorKind::Otp) {
+                (FactorKind::Otp, None)
+            } else if c.kinds.contains(&FactorKind::Sms) {
+                (FactorKind::Sms, c.masked_phone.clone())
+            } else {
+                (FactorKind::Email, c.masked_email.clone())
+            };
+            let view = MfaView {
+                ticket: &c.ticket,
+                factor,
+                target: target.as_deref(),
+            };
+            return mfa_page(&v, &i, lang, &view, None, None);
+        }
         Err(e) => {
             let captcha = matches!(e, Error::CaptchaRequired | Error::CaptchaWrong);
+            let message = authing_message(&e, authing_lang(lang));
             return login_page(
                 &v,
                 &i,
                 lang,
                 LoginView {
                     identifier: &identifier,
-                    error: Some(authing_message(&e, authing_lang(lang))),
+                    error: Some(message),
                     notice: None,
                     mode,
                     captcha,
@@ -613,6 +638,161 @@ pub async fn login(
         }
     };
     logged_in(&state, &v, &i, lang, event).await
+}
+
+/// What the MFA page of a login shows: its ticket, the factor kind asked for and the
+/// masked phone or address of a code factor.
+struct MfaView<'a> {
+    ticket: &'a str,
+    factor: FactorKind,
+    target: Option<&'a str>,
+}
+
+impl<'a> MfaView<'a> {
+    /// The view a posted MFA form stands for; an unknown `factor` is the authenticator's.
+    fn of_form(ticket: &'a str, f: &'a LoginForm) -> MfaView<'a> {
+        MfaView {
+            ticket,
+            factor: f
+                .factor
+                .as_deref()
+                .and_then(FactorKind::parse)
+                .unwrap_or(FactorKind::Otp),
+            target: f.target.as_deref().filter(|t| !t.is_empty()),
+        }
+    }
+}
+
+/// The second step of a login (`tessera_core::service::mfa_login`): a form posting the
+/// login's ticket and a code to [`mfa`] (and, for a code factor, to [`mfa_send`]).
+fn mfa_page(
+    v: &ValidRequest,
+    i: &Interaction,
+    lang: Lang,
+    view: &MfaView,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let action = format!("/interaction/oidc/{}/mfa", i.id);
+    let send = format!("/interaction/oidc/{}/mfa/send", i.id);
+    let html = pages::render_mfa(&pages::MfaPage {
+        lang,
+        action: &action,
+        csrf: &i.csrf,
+        ticket: view.ticket,
+        factor: view.factor.as_str(),
+        target: view.target,
+        send_action: (view.factor != FactorKind::Otp).then_some(send.as_str()),
+        error: error.as_deref(),
+        notice: notice.as_deref(),
+    });
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    page(
+        status,
+        &crate::hosted::csp::with_redirect_target(&v.req.to.redirect_uri),
+        html,
+    )
+}
+
+/// The login form again, saying why a ticket can no longer be used.
+fn back_to_login(v: &ValidRequest, i: &Interaction, lang: Lang, e: &Error) -> Response {
+    login_page(
+        v,
+        i,
+        lang,
+        LoginView {
+            identifier: "",
+            error: Some(authing_message(e, authing_lang(lang))),
+            notice: None,
+            mode: LoginMode::Password,
+            captcha: false,
+        },
+    )
+}
+
+fn form_text(v: &Option<String>) -> String {
+    v.as_deref().map(str::trim).unwrap_or("").to_owned()
+}
+
+/// `POST /interaction/oidc/{id}/mfa`: completes a login stopped at the MFA step through
+/// `Core::complete_mfa` with a TOTP (six digits) or the recovery code, or with the code sent
+/// to the SMS or email factor. A wrong code shows the form again (the ticket stays until
+/// the attempt limit); a ticket that can no longer be used sends the user back to the login
+/// form with the reason.
+pub async fn mfa(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let ticket = form_text(&f.ticket);
+    let code = form_text(&f.code);
+    let view = MfaView::of_form(&ticket, &f);
+    let proof = match view.factor {
+        FactorKind::Sms => MfaProof::SmsCode(code),
+        FactorKind::Email => MfaProof::EmailCode(code),
+        FactorKind::Otp if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
+            MfaProof::Totp(code)
+        }
+        FactorKind::Otp => MfaProof::RecoveryCode(code),
+    };
+    match state
+        .core
+        .complete_mfa(&v.pool, Some(&v.app), &ticket, proof)
+        .await
+    {
+        Ok(event) => logged_in(&state, &v, &i, lang, event).await,
+        Err(
+            e @ (Error::MfaCodeWrong
+            | Error::MfaRecoveryCodeWrong
+            | Error::CodeWrong
+            | Error::CodeExpired
+            | Error::MissingParameter(_)),
+        ) => {
+            let message = authing_message(&e, authing_lang(lang));
+            mfa_page(&v, &i, lang, &view, Some(message), None)
+        }
+        Err(e) => back_to_login(&v, &i, lang, &e),
+    }
+}
+
+/// `POST /interaction/oidc/{id}/mfa/send`: sends the code of the ticket's SMS or email
+/// factor (to the factor's own phone or address, `Core::send_mfa_code`).
+pub async fn mfa_send(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let (v, i, lang, f) = match parked_form(&state, &headers, &id, &body).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    let ticket = form_text(&f.ticket);
+    let view = MfaView::of_form(&ticket, &f);
+    match state
+        .core
+        .send_mfa_code(&v.pool, Some(&v.app), &ticket, view.factor)
+        .await
+    {
+        Ok(()) => {
+            let notice = t(lang, Text::CodeSent).to_owned();
+            mfa_page(&v, &i, lang, &view, None, Some(notice))
+        }
+        Err(e @ (Error::TokenInvalid | Error::TokenExpired)) => back_to_login(&v, &i, lang, &e),
+        Err(e) => {
+            let message = authing_message(&e, authing_lang(lang));
+            mfa_page(&v, &i, lang, &view, Some(message), None)
+        }
+    }
 }
 
 /// After a login or registration in a parked request: an SSO session for the browser (its

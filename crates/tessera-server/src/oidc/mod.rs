@@ -39,6 +39,8 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
         .route("/interaction/oidc/{id}/login", post(browser::login))
         .route("/interaction/oidc/{id}/send-code", post(browser::send_code))
         .route("/interaction/oidc/{id}/confirm", post(browser::confirm))
+        .route("/interaction/oidc/{id}/mfa", post(browser::mfa))
+        .route("/interaction/oidc/{id}/mfa/send", post(browser::mfa_send))
         .route("/interaction/oidc/{id}/abort", post(browser::abort))
         .route(
             "/interaction/oidc/{id}/register",

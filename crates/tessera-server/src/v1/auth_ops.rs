@@ -7,6 +7,7 @@ use tessera_core::clock::iso8601;
 use tessera_core::model::UserPool;
 use tessera_core::service::authn::AuthEvent;
 use tessera_core::service::login::{Credential, LoginOptions};
+use tessera_core::service::mfa_login::MfaProof;
 use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::users::LoginId;
 use tessera_core::{Error, Result};
@@ -136,13 +137,27 @@ async fn login(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
         // not a secret, so it cannot log anybody in.
         (_, None) => return Err(Error::MissingParameter("password")),
     };
+    let mfa_code = opt_str(a, "MFACode")?.filter(|s| !s.is_empty());
     let opts = LoginOptions {
         auto_register: false,
         captcha_code: opt_str(a, "verifyCode")?.filter(|s| !s.is_empty()),
         client: ctx.client(&pool.id, opt_str(a, "lastIP")?).await,
         custom_data: custom_data(a)?,
     };
-    let e = core.authenticate(&pool, None, credential, opts).await?;
+    // A user whose pool asks for a second factor gets 1635 (seed 002, login: "如果用户开启了
+    // MFA 会要求输入 6 位动态口令"); the legacy SDK answers it by sending the same login
+    // again with `MFACode`, the authenticator app's code, which completes the core's MFA
+    // step in the same request.
+    let e = match (
+        core.authenticate(&pool, None, credential, opts).await,
+        mfa_code,
+    ) {
+        (Err(Error::MfaRequired(challenge)), Some(code)) => {
+            core.complete_mfa(&pool, None, &challenge.ticket, MfaProof::Totp(code))
+                .await?
+        }
+        (result, _) => result?,
+    };
     event_json(ctx, &pool, &e, true).await
 }
 

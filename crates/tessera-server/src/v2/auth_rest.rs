@@ -17,9 +17,9 @@ use super::user_json::authenticated_json;
 use crate::authing::Lang;
 use crate::envelope::{ok, V2Error};
 
-type Reply = std::result::Result<Response, V2Error>;
+pub(super) type Reply = std::result::Result<Response, V2Error>;
 
-fn text(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+pub(super) fn text(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     match lang {
         Lang::ZhCn => zh,
         Lang::EnUs => en,
@@ -37,7 +37,7 @@ pub fn body(bytes: &Bytes) -> Result<Map<String, Value>> {
 }
 
 /// Runs a handler body, turning its error into the envelope in the caller's language.
-async fn reply<F>(ctx: &V2Ctx, f: F) -> Reply
+pub(super) async fn reply<F>(ctx: &V2Ctx, f: F) -> Reply
 where
     F: std::future::Future<Output = Result<Response>>,
 {

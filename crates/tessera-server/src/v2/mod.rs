@@ -10,6 +10,7 @@ mod context;
 mod directory_fields;
 mod endpoint;
 mod manage;
+mod mfa;
 mod shapes;
 mod upload;
 mod user_json;
@@ -64,6 +65,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         )
         .route("/uploads/{name}", get(upload::serve_upload))
         .merge(manage::routes())
+        .merge(mfa::routes())
 }
 /// The key the SDKs encrypt passwords with (`v2-wire.md` §4.2).
 async fn well_known(

@@ -55,6 +55,10 @@ pub enum Failure {
     /// A sign-in whose account is unknown or whose password is wrong: one answer for both,
     /// so a sign-in cannot tell which accounts exist (§2.1's example, 403 / 2333).
     BadCredentials,
+    /// A sign-in of a user the pool or application asks a second factor of: the v3 sign-in
+    /// has no step to give one (Authing's skips MFA), and a login path around the step would
+    /// make it worthless, so it is refused (1635) without the ticket the v2 wire hands out.
+    MfaRequired,
 }
 
 impl From<Error> for Failure {
@@ -117,6 +121,15 @@ impl V3Error {
                         format!("Tessera does not support this method: {method} ({family})")
                     }
                 },
+            ),
+            Failure::MfaRequired => (
+                403,
+                1635,
+                lang.pick(
+                    "该账号需要二次认证，请通过支持二次认证的登录方式登录",
+                    "This account requires a second factor: sign in where MFA can be completed",
+                )
+                .to_owned(),
             ),
             Failure::UnknownEndpoint => (
                 404,

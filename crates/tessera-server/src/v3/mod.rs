@@ -22,6 +22,7 @@ mod envelope;
 mod ext_idp;
 mod groups;
 mod messaging;
+mod mfa_settings;
 mod org;
 mod org_departments;
 mod org_members;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(apps_users::routes())
         .merge(access_keys::routes())
         .merge(security::routes())
+        .merge(mfa_settings::routes())
         .merge(messaging::routes())
         .merge(email_templates::routes())
         .merge(whitelist::routes())

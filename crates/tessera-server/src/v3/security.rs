@@ -1,9 +1,8 @@
 //! Security settings & MFA (`v3-wire.md` §4 "Security settings & MFA"): the pool's login
 //! and registration rules under the v3 names, over the same partial pool update the v2
 //! `updateUserpool` uses (`Core::update_pool`: read-modify-write with a version check, every
-//! value checked, a refused update writes nothing). The global MFA settings are not served:
-//! the core login has no second-factor step, so a pool's list of factors would be stored
-//! and obeyed by nothing.
+//! value checked, a refused update writes nothing). The global MFA settings, which the core
+//! login's MFA step obeys, are `mfa_settings`.
 //!
 //! Only settings the core enforces are accepted. Features Tessera does not have (cookie
 //! lifetimes, QR-code login, self-service unlock, account switching, completing a password

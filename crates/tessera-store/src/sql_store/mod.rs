@@ -572,34 +572,7 @@ impl Store for SqlStore {
         let _turn = self.write_turn().await;
         // The counters and the history row (the user action log) change together.
         atomically!(self, tx, {
-            sqlx::query(
-                "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
-                 device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
-            )
-            .bind(u.at_ms)
-            .bind(&u.ip)
-            .bind(&u.device)
-            .bind(&u.browser)
-            .bind(pool_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            sqlx::query(
-                "INSERT INTO login_history (id, pool_id, user_id, app_id, success, method, code, ip, \
-                 user_agent, created_at) VALUES ($1, $2, $3, $4, 1, 'login', NULL, $5, $6, $7)",
-            )
-            .bind(tessera_core::ids::new_id())
-            .bind(pool_id)
-            .bind(user_id)
-            .bind(&u.app_id)
-            .bind(&u.ip)
-            .bind(&u.browser)
-            .bind(u.at_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            Ok(())
+            record_login_with(&mut tx, pool_id, user_id, u).await
         })
     }
 
@@ -724,7 +697,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 14] = [
+        let statements: [(&str, i64); 15] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -753,6 +726,7 @@ impl Store for SqlStore {
                 "DELETE FROM webauthn_ceremonies WHERE expires_at < $1",
                 now_ms,
             ),
+            ("DELETE FROM mfa_tickets WHERE expires_at < $1", now_ms),
             ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
             // Risk-list entries whose scheduled removal has come (0 = never).
             (
@@ -820,6 +794,44 @@ where
     .bind(i.created_at)
     .bind(i.updated_at)
     .execute(exec)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// A login counted on the user and added to the login history, on `conn` (a transaction:
+/// the two writes belong together).
+pub(crate) async fn record_login_with(
+    conn: &mut sqlx::AnyConnection,
+    pool_id: &str,
+    user_id: &str,
+    u: &LoginUpdate,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE users SET logins_count = logins_count + 1, last_login = $1, last_ip = $2, \
+         device = $3, browser = $4 WHERE pool_id = $5 AND id = $6",
+    )
+    .bind(u.at_ms)
+    .bind(&u.ip)
+    .bind(&u.device)
+    .bind(&u.browser)
+    .bind(pool_id)
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(db_err)?;
+    sqlx::query(
+        "INSERT INTO login_history (id, pool_id, user_id, app_id, success, method, code, ip, \
+         user_agent, created_at) VALUES ($1, $2, $3, $4, 1, 'login', NULL, $5, $6, $7)",
+    )
+    .bind(tessera_core::ids::new_id())
+    .bind(pool_id)
+    .bind(user_id)
+    .bind(&u.app_id)
+    .bind(&u.ip)
+    .bind(&u.browser)
+    .bind(u.at_ms)
+    .execute(&mut *conn)
     .await
     .map_err(db_err)?;
     Ok(())

@@ -15,8 +15,9 @@ use crate::rows::{self, col};
 use crate::connect::Backend;
 use crate::rows::flag;
 use sqlx::any::AnyRow;
-use tessera_core::model::tenant::{MfaEnrollment, MfaFactor, MfaType};
+use tessera_core::model::tenant::{MfaEnrollment, MfaFactor, MfaTicket, MfaType};
 use tessera_core::store::users::{UsersStore, UsersTx};
+use tessera_core::store::LoginUpdate;
 
 use super::unit::SqlWriteTx;
 
@@ -297,6 +298,42 @@ const MFA_VALUES: &str = "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 const ENROLLMENT_COLUMNS: &str =
     "token_hash, pool_id, user_id, type, secret, target, recovery_hash, expires_at, created_at";
+
+const TICKET_COLUMNS: &str = "ticket_hash, pool_id, user_id, app_id, methods, kinds, \
+                              client_ip, client_device, client_browser, expires_at, created_at";
+
+/// A comma-separated column as its items (an empty text is no item).
+fn comma_list(row: &AnyRow, name: &str) -> Result<Vec<String>> {
+    let text: String = col(row, name)?;
+    Ok(text
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+fn ticket(row: &AnyRow) -> Result<MfaTicket> {
+    let kinds = comma_list(row, "kinds")?
+        .iter()
+        .map(|k| {
+            MfaType::parse(k)
+                .ok_or_else(|| Error::Storage(format!("mfa_tickets.kinds {k} is unknown")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(MfaTicket {
+        ticket_hash: col(row, "ticket_hash")?,
+        pool_id: col(row, "pool_id")?,
+        user_id: col(row, "user_id")?,
+        app_id: col(row, "app_id")?,
+        methods: comma_list(row, "methods")?,
+        kinds,
+        client_ip: col(row, "client_ip")?,
+        client_device: col(row, "client_device")?,
+        client_browser: col(row, "client_browser")?,
+        expires_at: col(row, "expires_at")?,
+        created_at: col(row, "created_at")?,
+    })
+}
 
 fn mfa_type(row: &AnyRow, table: &str) -> Result<MfaType> {
     let kind: String = col(row, "type")?;
@@ -834,6 +871,79 @@ impl UsersStore for SqlStore {
         .map(enrollment)
         .transpose()
     }
+
+    async fn pending_mfa_enrollment(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        kind: MfaType,
+    ) -> Result<Option<MfaEnrollment>> {
+        sqlx::query(&format!(
+            "SELECT {ENROLLMENT_COLUMNS} FROM mfa_enrollments \
+             WHERE pool_id = $1 AND user_id = $2 AND type = $3"
+        ))
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(kind.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(enrollment)
+        .transpose()
+    }
+
+    async fn put_mfa_ticket(&self, t: &MfaTicket) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO mfa_tickets ({TICKET_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+        ))
+        .bind(&t.ticket_hash)
+        .bind(&t.pool_id)
+        .bind(&t.user_id)
+        .bind(&t.app_id)
+        .bind(t.methods.join(","))
+        .bind(
+            t.kinds
+                .iter()
+                .map(|k| k.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .bind(&t.client_ip)
+        .bind(&t.client_device)
+        .bind(&t.client_browser)
+        .bind(t.expires_at)
+        .bind(t.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)
+        .map(drop)
+    }
+
+    async fn mfa_ticket(&self, pool_id: &str, ticket_hash: &str) -> Result<Option<MfaTicket>> {
+        sqlx::query(&format!(
+            "SELECT {TICKET_COLUMNS} FROM mfa_tickets WHERE ticket_hash = $1 AND pool_id = $2"
+        ))
+        .bind(ticket_hash)
+        .bind(pool_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(ticket)
+        .transpose()
+    }
+
+    async fn delete_mfa_ticket(&self, pool_id: &str, ticket_hash: &str) -> Result<bool> {
+        sqlx::query("DELETE FROM mfa_tickets WHERE ticket_hash = $1 AND pool_id = $2")
+            .bind(ticket_hash)
+            .bind(pool_id)
+            .execute(&self.pool)
+            .await
+            .map(|r| r.rows_affected() > 0)
+            .map_err(db_err)
+    }
 }
 
 #[async_trait]
@@ -892,6 +1002,36 @@ impl UsersTx for SqlWriteTx {
         .await
         .map(|r| r.rows_affected() > 0)
         .map_err(db_err)
+    }
+
+    async fn take_mfa_ticket(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        ticket_hash: &str,
+        now: i64,
+    ) -> Result<bool> {
+        sqlx::query(
+            "DELETE FROM mfa_tickets WHERE ticket_hash = $1 AND pool_id = $2 \
+             AND user_id = $3 AND expires_at > $4",
+        )
+        .bind(ticket_hash)
+        .bind(pool_id)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *self.tx)
+        .await
+        .map(|r| r.rows_affected() > 0)
+        .map_err(db_err)
+    }
+
+    async fn record_login_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        update: &LoginUpdate,
+    ) -> Result<()> {
+        super::record_login_with(&mut self.tx, pool_id, user_id, update).await
     }
 
     async fn insert_mfa_factor(&mut self, f: &MfaFactor) -> Result<bool> {

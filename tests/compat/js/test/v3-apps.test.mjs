@@ -384,7 +384,6 @@ test('methods of the family Tessera does not serve answer a 501 envelope naming 
     ['listAsaAccount', () => mc.listAsaAccount({ appId })],
     ['createAsaAccount', () => mc.createAsaAccount({ appId, accountInfo: { username: 'u' } })],
     ['detailAuthSubject', () => mc.detailAuthSubject({ targetId: 'x', targetType: 'USER', appId })],
-    ['updateApplicationMfaSettings', () => mc.updateApplicationMfaSettings({ appId, enabledFactors: ['OTP'] })],
     ['userpollTenantConfig', () => mc.userpollTenantConfig()],
   ]) {
     const r = refused(await call(), { statusCode: 501 });

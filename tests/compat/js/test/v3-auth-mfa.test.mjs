@@ -5,7 +5,7 @@
 // refusal and attempt limit, and the v3 ManagementClient's getUserMfaInfo seeing the result.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { base32Decode, stepNow, totpAt } from './totp.mjs';
 import { cnPhone, pool, uniqueEmail, waitMail, waitSms, mailboxSeq, TESSERA_URL } from './helpers.mjs';
 import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
 
@@ -22,36 +22,6 @@ async function user() {
   auth.setAccessToken(t.access_token);
   return { auth, userId: u.userId, email, token: t.access_token };
 }
-
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of s.replace(/=+$/, '').toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    assert.ok(i >= 0, `base32: ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of `secret` at time step `step`. */
-function totpAt(secret, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', secret).update(msg).digest();
-  const off = h[h.length - 1] & 0x0f;
-  const n = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
-  return String(n % 1_000_000).padStart(6, '0');
-}
-
-const stepNow = () => Math.floor(Date.now() / 1000 / 30);
 
 /** The secret of an otpauth:// URI, checked against the key URI format. */
 function secretOf(uri) {

@@ -233,16 +233,19 @@ test('security settings: bad inputs are refused and change nothing', async () =>
 
 // --- global MFA ---------------------------------------------------------------------------
 
-test('global MFA settings are not served: no login step would obey them', async () => {
-  // The core login has no second-factor step yet, so a stored list of factors would change
-  // nothing; the methods answer a 501 naming them rather than store and ignore it.
-  for (const [name, call] of [
-    ['getGlobalMfaSettings', () => mc.getGlobalMfaSettings()],
-    ['updateGlobalMfaSettings', () => mc.updateGlobalMfaSettings({ enabledFactors: ['OTP'] })],
-    ['closeGlobalMfaSettings', () => mc.closeGlobalMfaSettings({ disableFactors: ['OTP'] })],
-  ]) {
-    refused(await call(), { statusCode: 501, message: new RegExp(name) });
-  }
+test('global MFA settings: the kinds the login step asks for, set, narrowed and read back', async () => {
+  // What the step does with them is `mfa-login.test.mjs`'s; here the settings themselves.
+  assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, []);
+  const set = data(await mc.updateGlobalMfaSettings({ enabledFactors: ['SMS', 'OTP', 'OTP'] }));
+  assert.deepEqual(set.enabledFactors, ['OTP', 'SMS']);
+  assert.deepEqual(data(await mc.closeGlobalMfaSettings({ disableFactors: ['SMS'] })).enabledFactors, ['OTP']);
+  assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, ['OTP']);
+  // FACE (no face service) and unknown kinds are refused, and change nothing.
+  refused(await mc.updateGlobalMfaSettings({ enabledFactors: ['FACE'] }), { statusCode: 400 });
+  refused(await mc.updateGlobalMfaSettings({ enabledFactors: ['otp'] }), { statusCode: 400 });
+  refused(await mc.updateGlobalMfaSettings({}), { statusCode: 400 });
+  assert.deepEqual(data(await mc.getGlobalMfaSettings()).enabledFactors, ['OTP']);
+  assert.deepEqual(data(await mc.updateGlobalMfaSettings({ enabledFactors: [] })).enabledFactors, []);
 });
 
 // --- email provider -----------------------------------------------------------------------

@@ -360,6 +360,12 @@ impl Core {
                 Error::UserNotFound | Error::WrongPassword => {
                     invalid_grant("the username or password is wrong")
                 }
+                // The password grant has no way to ask for a second factor; a user the pool
+                // or application asks one of signs in through the login page. The ticket the
+                // step stored is not handed out and expires unused.
+                Error::MfaRequired(_) => {
+                    invalid_grant("this user must sign in with a second factor")
+                }
                 other => other,
             })?;
         let grant = self

@@ -610,3 +610,46 @@ fn login_mode_params_round_trip() {
     }
     assert_eq!(LoginMode::from_param("SMS"), None);
 }
+
+#[test]
+fn mfa_form_posts_the_ticket_and_a_one_time_code() {
+    let html = render_mfa(&MfaPage {
+        lang: Lang::EnUs,
+        action: "/interaction/oidc/i/mfa",
+        csrf: "c",
+        ticket: HOSTILE,
+        factor: "OTP",
+        target: None,
+        send_action: None,
+        error: Some(HOSTILE),
+        notice: None,
+    });
+    check_page(&html, "c");
+    assert!(html.contains(&format!("name=\"ticket\" value=\"{HOSTILE_ESCAPED}\"")));
+    assert!(html.contains("name=\"code\""));
+    assert!(html.contains("autocomplete=\"one-time-code\""));
+    assert!(html.contains("Two-step verification"));
+    assert!(!html.contains("name=\"password\""));
+}
+
+#[test]
+fn mfa_form_by_sms_shows_the_masked_phone_and_a_send_button() {
+    let html = render_mfa(&MfaPage {
+        lang: Lang::EnUs,
+        action: "/interaction/oidc/i/mfa",
+        csrf: "c",
+        ticket: "t",
+        factor: "SMS",
+        target: Some("138****8000"),
+        send_action: Some("/interaction/oidc/i/mfa/send"),
+        error: None,
+        notice: Some("sent"),
+    });
+    check_page(&html, "c");
+    assert!(html.contains("<strong>138****8000</strong>"));
+    assert!(html.contains("formaction=\"/interaction/oidc/i/mfa/send\""));
+    assert!(html.contains("name=\"factor\" value=\"SMS\""));
+    // Enter submits the code, not a new one.
+    let first = html.find("type=\"submit\"").unwrap();
+    assert!(html[first..].starts_with("type=\"submit\" class=\"implicit\""));
+}

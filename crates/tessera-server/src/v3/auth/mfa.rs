@@ -231,6 +231,7 @@ mod tests {
             id: "f1".into(),
             kind: MfaType::Otp,
             profile: FactorProfile::default(),
+            created_at: 0,
         };
         assert_eq!(
             factor_dto(&otp),
@@ -244,6 +245,7 @@ mod tests {
                 phone_country_code: Some("+86".into()),
                 email: None,
             },
+            created_at: 0,
         };
         assert_eq!(
             factor_dto(&sms),

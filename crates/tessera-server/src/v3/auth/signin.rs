@@ -115,6 +115,7 @@ impl From<TokenSet> for LoginTokens {
 pub fn login_failure(e: Error) -> Failure {
     match e {
         Error::UserNotFound | Error::WrongPassword => Failure::BadCredentials,
+        Error::MfaRequired(_) => Failure::MfaRequired,
         other => Failure::Core(other),
     }
 }
