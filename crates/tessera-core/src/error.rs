@@ -195,6 +195,23 @@ pub enum Error {
     /// A WebAuthn (passkey) ceremony was refused; nothing was stored and nobody logged in.
     #[error("passkey refused: {0:?}")]
     Passkey(PasskeyProblem),
+    /// An ASA (form-filling) account's `accountInfo` breaks its shape or bounds
+    /// (`service::asa_accounts`); nothing was written.
+    #[error("ASA account information refused: {0:?}")]
+    AsaAccountInfo(AccountInfoProblem),
+}
+
+/// What is wrong with an ASA account's information: an object of at most
+/// `asa_accounts::MAX_FIELDS` string fields, keys of 1 to `MAX_KEY_CHARS` characters, values
+/// of at most `MAX_VALUE_CHARS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountInfoProblem {
+    NotAnObject,
+    NoFields,
+    TooManyFields,
+    KeyLength,
+    ValueNotString,
+    ValueTooLong,
 }
 
 /// Why a WebAuthn registration or assertion was refused (W3C WebAuthn Level 2 §7).
@@ -373,6 +390,8 @@ pub enum Entity {
     RiskPolicy,
     /// A QR-code login (unknown, expired, or another user's).
     QrLogin,
+    /// An ASA (form-filling) account of an application.
+    AsaAccount,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -416,6 +435,7 @@ impl fmt::Display for Entity {
             Entity::UserListEntry => "user list entry",
             Entity::RiskPolicy => "risk policy",
             Entity::QrLogin => "QR-code login",
+            Entity::AsaAccount => "ASA account",
         })
     }
 }

@@ -102,6 +102,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         22,
         Sql::Both(include_str!("../migrations/0022_webauthn.sql")),
     ),
+    (
+        23,
+        Sql::Both(include_str!("../migrations/0023_asa_accounts.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -206,6 +206,7 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // `v3-sweep.test.mjs` sends every served method malformed parameters.
         "v3Sweep",
         "v3AppWhitelist",
+        "v3Asa",
         // The v3 AuthenticationClient's tests (`v3-auth-*.test.mjs`).
         "v3Auth",
         // The mini-program SDK's tests (`miniapp*.test.mjs`); they add the pool's

@@ -7,6 +7,7 @@ pub mod jwt;
 pub mod keyring;
 pub mod password;
 pub mod rsa_check;
+pub mod sealing;
 pub mod sm2;
 pub mod totp;
 pub mod transport;

@@ -22,6 +22,9 @@ pub mod secret_names {
     pub const PASSWORD_SM2_KEY: &str = "password_sm2_key";
     /// The ES256 (P-256) key of applications that sign ID tokens with it.
     pub const ES256_KEY: &str = "es256_signing_key";
+    /// The 64 hex digits of the AES-256-GCM key that seals ASA (form-filling) account
+    /// information at rest (`crypto::sealing`).
+    pub const ASA_SEALING_KEY: &str = "asa_sealing_key";
     /// Marks that first-start bootstrap ran, so a second process does not repeat it.
     pub const BOOTSTRAPPED: &str = "bootstrapped";
 }

@@ -3,14 +3,14 @@
 //! every row naming it go together or not at all; the store only deletes what it is told.
 //!
 //! The rule, stated once: a user, role, group or node may be named by role assignments,
-//! resource grants, application access rules, policy assignments and custom data as a
-//! *target*; all of those go with it. A role also takes the assignments *of* itself and
+//! resource grants, application access rules, policy assignments, ASA account assignments
+//! and custom data as a *target*; all of those go with it. A role also takes the assignments *of* itself and
 //! leaves its children without a parent; a group takes its memberships; a node takes its
 //! memberships and its subtree; an organization takes every node and its own custom data; a
 //! namespace takes its roles (as a role deletion), policies (with their assignments),
 //! grants and resources; a resource takes the grants on it and on its instances. An
 //! application takes its agreements, access rules, access keys, registration whitelist
-//! entries and its own namespace (code = application id) with its contents, and leaves the
+//! entries, ASA accounts (with their assignments) and its own namespace (code = application id) with its contents, and leaves the
 //! tenants that used it; a tenant takes its members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
 //! user takes what names it, its risk-list entries and its sub-accounts (with what names
@@ -50,6 +50,7 @@ pub(crate) async fn forget_targets(
     tx.delete_grants_to(pool_id, t, ids).await?;
     tx.delete_access_rules_to(pool_id, t, ids).await?;
     tx.delete_policy_assignments_to(pool_id, t, ids).await?;
+    tx.delete_asa_assignments_to(pool_id, t, ids).await?;
     tx.delete_custom_data(pool_id, udf_kind(t).as_str(), ids)
         .await
 }
@@ -168,6 +169,7 @@ pub(crate) async fn delete_app(
     ] {
         tx.delete_app_rows(pool_id, app_id, rows).await?;
     }
+    tx.delete_asa_of_app(pool_id, app_id).await?;
     tx.delete_namespace(pool_id, app_id).await?;
     delete_namespace_contents(tx, pool_id, app_id).await?;
     for t in tx.tenants_using_app(pool_id, app_id).await? {

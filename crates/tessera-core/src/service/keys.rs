@@ -1,5 +1,5 @@
-//! Deployment keys: the SDKs' password-encryption keys (RSA and SM2), the ES256 key and the
-//! token signing key ring.
+//! Deployment keys: the SDKs' password-encryption keys (RSA and SM2), the ES256 key, the
+//! key sealing ASA account information at rest and the token signing key ring.
 //!
 //! Keys live in the store, not in a process: every server sharing a database uses the same
 //! keys, a rotation done by `tessera keys rotate` reaches running servers within
@@ -14,6 +14,7 @@ use super::Core;
 use crate::clock;
 use crate::crypto::ec::EcSigningKey;
 use crate::crypto::keyring::{generate_signing_key, KeySet};
+use crate::crypto::sealing::SealingKey;
 use crate::crypto::sm2::Sm2Key;
 use crate::crypto::transport::TransportKey;
 use crate::crypto::PasswordEncryption;
@@ -46,6 +47,8 @@ pub(crate) struct DeploymentKeys {
     transport: OnceCell<TransportKey>,
     sm2: OnceCell<Sm2Key>,
     es256: OnceCell<EcSigningKey>,
+    /// The key sealing ASA account information at rest (`service::asa_accounts`).
+    sealing: OnceCell<SealingKey>,
     /// Set once the ring below holds the stored keys (at least one that signs).
     ring_loaded: OnceCell<()>,
     ring: RwLock<Arc<KeySet>>,
@@ -60,6 +63,7 @@ impl DeploymentKeys {
             transport: OnceCell::new(),
             sm2: OnceCell::new(),
             es256: OnceCell::new(),
+            sealing: OnceCell::new(),
             ring_loaded: OnceCell::new(),
             ring: RwLock::new(Arc::new(KeySet::from_stored(&[], 0)?)),
             ring_loaded_at: AtomicI64::new(0),
@@ -81,6 +85,9 @@ impl DeploymentKeys {
         }
         if let Some(pem) = keys.store.get_secret(secret_names::ES256_KEY).await? {
             let _ = keys.es256.set(EcSigningKey::from_pem(&pem)?);
+        }
+        if let Some(hex) = keys.store.get_secret(secret_names::ASA_SEALING_KEY).await? {
+            let _ = keys.sealing.set(SealingKey::from_hex(&hex)?);
         }
         let stored = keys.store.list_signing_keys().await?;
         if !stored.is_empty() {
@@ -138,6 +145,25 @@ impl DeploymentKeys {
             .await
     }
 
+    /// The key sealing ASA account information, generated and stored first if the store has
+    /// none (cheap: 32 random bytes).
+    pub(crate) async fn sealing(&self) -> Result<&SealingKey> {
+        self.sealing
+            .get_or_try_init(|| async {
+                let hex = match self.store.get_secret(secret_names::ASA_SEALING_KEY).await? {
+                    Some(hex) => hex,
+                    None => {
+                        let fresh = SealingKey::generate_hex()?;
+                        self.store
+                            .put_secret_if_absent(secret_names::ASA_SEALING_KEY, &fresh)
+                            .await?
+                    }
+                };
+                SealingKey::from_hex(&hex)
+            })
+            .await
+    }
+
     /// Makes sure the ring holds the stored signing keys, generating the first key if the
     /// store has none.
     pub(crate) async fn ring(&self) -> Result<()> {
@@ -153,7 +179,13 @@ impl DeploymentKeys {
 
     /// Generates whatever the store lacks, every key at once, and returns when done.
     pub(crate) async fn complete(&self) -> Result<()> {
-        tokio::try_join!(self.transport(), self.ring(), self.es256(), self.sm2())?;
+        tokio::try_join!(
+            self.transport(),
+            self.ring(),
+            self.es256(),
+            self.sm2(),
+            self.sealing()
+        )?;
         Ok(())
     }
 
@@ -165,6 +197,7 @@ impl DeploymentKeys {
             && self.ring_loaded.initialized()
             && self.es256.initialized()
             && self.sm2.initialized()
+            && self.sealing.initialized()
         {
             return;
         }
@@ -174,6 +207,7 @@ impl DeploymentKeys {
                 keys.transport().await?;
                 keys.es256().await?;
                 keys.sm2().await?;
+                keys.sealing().await?;
                 keys.ring().await
             };
             if let Err(e) = done.await {

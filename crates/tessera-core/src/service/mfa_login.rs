@@ -88,7 +88,7 @@ impl MfaProof {
         }
     }
 
-    fn code(&self) -> &str {
+    fn value(&self) -> &str {
         match self {
             MfaProof::Totp(c)
             | MfaProof::RecoveryCode(c)
@@ -379,7 +379,7 @@ impl Core {
     ) -> Result<AuthEvent> {
         let row = self.live_ticket(pool, app, ticket).await?;
         let kind = proof.kind();
-        if proof.code().is_empty() {
+        if proof.value().is_empty() {
             return Err(Error::MissingParameter(match proof {
                 MfaProof::Totp(_) => "totp",
                 MfaProof::RecoveryCode(_) => "recoveryCode",

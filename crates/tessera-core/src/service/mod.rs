@@ -10,6 +10,7 @@ pub mod admin;
 pub mod app_settings;
 pub mod app_whitelist;
 pub mod apps_admin;
+pub mod asa_accounts;
 pub mod audit;
 pub mod authn;
 mod cascade;

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod apps;
+pub mod asa;
 pub mod audit;
 pub mod authorization;
 pub mod directory;
@@ -25,6 +26,7 @@ use async_trait::async_trait;
 
 pub use accounts::{AccountStore, CodeRecord, UdfDefinition};
 pub use apps::{AppsStore, AppsTx};
+pub use asa::{AsaStore, AsaTx};
 pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use directory::{DirectoryStore, DirectoryTx};
@@ -96,6 +98,7 @@ pub struct LoginUpdate {
 pub trait Store:
     AccountStore
     + AppsStore
+    + AsaStore
     + AuditStore
     + AuthorizationStore
     + DirectoryStore

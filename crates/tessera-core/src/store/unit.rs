@@ -17,6 +17,7 @@ use std::pin::Pin;
 use async_trait::async_trait;
 
 use super::apps::AppsTx;
+use super::asa::AsaTx;
 use super::audit::AuditTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
@@ -46,6 +47,7 @@ pub trait WriteTx:
     DirectoryTx
     + AuthorizationTx
     + AppsTx
+    + AsaTx
     + TenantsTx
     + UsersTx
     + PostsTx

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::error::RiskRefusal;
+use tessera_core::error::{AccountInfoProblem, RiskRefusal};
 use tessera_core::service::mfa_factors::FactorKind;
 use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::{
@@ -98,6 +98,8 @@ pub fn code(e: &Error) -> i64 {
         Error::Passkey(PasskeyProblem::CredentialExists) => 2026,
         Error::Passkey(PasskeyProblem::Unavailable) => 1001,
         Error::Passkey(_) => 2231,
+        // An ASA account's information out of shape or bounds: an invalid argument.
+        Error::AsaAccountInfo(_) => 2231,
         Error::PasswordResetRequired { .. } => 1639,
         Error::FileTooLarge | Error::FileTypeRefused => 2231,
         Error::NotWhitelisted => 2031,
@@ -415,6 +417,7 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::MfaRequired(_) => ("请输入二次认证安全码", "Please enter the MFA code"),
         Error::MfaCodeWrong => ("安全码错误，请重新输入", "Wrong MFA code, please try again"),
         Error::MfaRecoveryCodeWrong => ("恢复代码错误", "Wrong recovery code"),
+        Error::AsaAccountInfo(p) => return account_info_message(*p, lang),
         Error::PasswordResetRequired { .. } => (
             "首次登录请先修改密码",
             "Please change your password before the first login",
@@ -518,6 +521,47 @@ fn missing_parameter(name: &str, lang: Lang) -> String {
     }
 }
 
+/// Why an ASA account's `accountInfo` was refused, with the bound it broke.
+fn account_info_message(p: AccountInfoProblem, lang: Lang) -> String {
+    use tessera_core::service::asa_accounts::{MAX_FIELDS, MAX_KEY_CHARS, MAX_VALUE_CHARS};
+    match (p, lang) {
+        (AccountInfoProblem::NotAnObject, Lang::ZhCn) => {
+            "accountInfo 必须是对象（字段名到字符串值）".to_owned()
+        }
+        (AccountInfoProblem::NotAnObject, Lang::EnUs) => {
+            "accountInfo must be an object of string fields".to_owned()
+        }
+        (AccountInfoProblem::NoFields, Lang::ZhCn) => "accountInfo 至少需要一个字段".to_owned(),
+        (AccountInfoProblem::NoFields, Lang::EnUs) => {
+            "accountInfo must have at least one field".to_owned()
+        }
+        (AccountInfoProblem::TooManyFields, Lang::ZhCn) => {
+            format!("accountInfo 最多 {MAX_FIELDS} 个字段")
+        }
+        (AccountInfoProblem::TooManyFields, Lang::EnUs) => {
+            format!("accountInfo may have at most {MAX_FIELDS} fields")
+        }
+        (AccountInfoProblem::KeyLength, Lang::ZhCn) => {
+            format!("accountInfo 的字段名长度须为 1 到 {MAX_KEY_CHARS} 个字符")
+        }
+        (AccountInfoProblem::KeyLength, Lang::EnUs) => {
+            format!("accountInfo field names must be 1 to {MAX_KEY_CHARS} characters long")
+        }
+        (AccountInfoProblem::ValueNotString, Lang::ZhCn) => {
+            "accountInfo 的字段值必须是字符串".to_owned()
+        }
+        (AccountInfoProblem::ValueNotString, Lang::EnUs) => {
+            "accountInfo field values must be strings".to_owned()
+        }
+        (AccountInfoProblem::ValueTooLong, Lang::ZhCn) => {
+            format!("accountInfo 的字段值最多 {MAX_VALUE_CHARS} 个字符")
+        }
+        (AccountInfoProblem::ValueTooLong, Lang::EnUs) => {
+            format!("accountInfo field values may be at most {MAX_VALUE_CHARS} characters long")
+        }
+    }
+}
+
 fn invalid_parameter(name: &str, lang: Lang) -> String {
     match lang {
         Lang::ZhCn => format!("参数 {name} 不合法"),
@@ -609,6 +653,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::UserListEntry => ("userList", "userList"),
         Entity::RiskPolicy => ("riskListPolicy", "riskListPolicy"),
         Entity::QrLogin => ("二维码", "QR code"),
+        Entity::AsaAccount => ("ASA 账号", "ASA account"),
     }
 }
 

@@ -11,6 +11,7 @@ mod access_keys;
 mod apps;
 mod apps_access;
 mod apps_users;
+mod asa;
 mod audit;
 mod auth;
 mod authz;
@@ -63,6 +64,7 @@ pub fn routes() -> Router<AppState> {
         .merge(apps::routes())
         .merge(apps_access::routes())
         .merge(apps_users::routes())
+        .merge(asa::routes())
         .merge(access_keys::routes())
         .merge(security::routes())
         .merge(mfa_settings::routes())

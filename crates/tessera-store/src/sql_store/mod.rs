@@ -35,6 +35,7 @@ macro_rules! atomically {
 
 mod accounts;
 mod apps;
+mod asa;
 mod audit;
 mod authorization;
 mod directory;

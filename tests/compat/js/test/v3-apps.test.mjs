@@ -381,8 +381,6 @@ test('listAuthSubject: the applications whose rules name a target, filtered', as
 test('methods of the family Tessera does not serve answer a 501 envelope naming them', async () => {
   const appId = pool(P).appId;
   for (const [name, call] of [
-    ['listAsaAccount', () => mc.listAsaAccount({ appId })],
-    ['createAsaAccount', () => mc.createAsaAccount({ appId, accountInfo: { username: 'u' } })],
     ['detailAuthSubject', () => mc.detailAuthSubject({ targetId: 'x', targetType: 'USER', appId })],
     ['userpollTenantConfig', () => mc.userpollTenantConfig()],
   ]) {

@@ -42,10 +42,6 @@ const NOT_SERVED = {
   checkMutualExclusion: 'no mutual-exclusion rules between roles',
   associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
-  createAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', createAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', updateAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
-  listAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
-  deleteAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', deleteAsaAccountBatch: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', assignAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
-  unassignAsaAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAsaAccountAssignedTargets: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have', getAssignedAccount: 'ASA (form-filling SSO) accounts: a subsystem Tessera does not have',
   detailAuthSubject: 'the meaning of its authType values is not defined',
   userpollTenantConfig: 'no pool-level tenant or login-page configuration in the core', updateUserPoolTenantConfig: 'no pool-level tenant or login-page configuration in the core',
   updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
