@@ -4,6 +4,7 @@
 //! holds business rules.
 
 pub mod authing;
+mod caller;
 pub mod client_ip;
 mod connections;
 mod cors;

@@ -278,20 +278,7 @@ impl Core {
         purpose: CodePurpose,
         code: &str,
     ) -> Result<()> {
-        let scenes = match target {
-            CodeTarget::Phone { .. } => purpose.sms_scenes(),
-            CodeTarget::Email(_) => purpose.email_scenes(),
-        };
-        self.check_code(
-            pool,
-            target.channel(),
-            &target.key(),
-            scenes,
-            code,
-            false,
-            true,
-        )
-        .await
+        self.check_code_for(pool, target, purpose, code, true).await
     }
 
     /// Whether `code` is a live code of `target` sent for `scene`, without using it up
@@ -328,6 +315,19 @@ impl Core {
         purpose: CodePurpose,
         code: &str,
     ) -> Result<()> {
+        self.check_code_for(pool, target, purpose, code, false)
+            .await
+    }
+
+    /// A code of `target` for any scene `purpose` accepts, used up when `consume`.
+    async fn check_code_for(
+        &self,
+        pool: &UserPool,
+        target: &CodeTarget,
+        purpose: CodePurpose,
+        code: &str,
+        consume: bool,
+    ) -> Result<()> {
         let scenes = match target {
             CodeTarget::Phone { .. } => purpose.sms_scenes(),
             CodeTarget::Email(_) => purpose.email_scenes(),
@@ -339,7 +339,7 @@ impl Core {
             scenes,
             code,
             false,
-            false,
+            consume,
         )
         .await
     }

@@ -10,12 +10,13 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::UserPool;
-use tessera_core::principal::{BearerScope, PoolAdmin, Principal, Refused, RequestFacts};
+use tessera_core::principal::{BearerScope, PoolAdmin, Principal, RequestFacts};
 use tessera_core::service::account::Session;
 use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Result};
 
 use crate::authing::Lang;
+use crate::caller::Caller;
 use crate::client_ip::Origin;
 use crate::cors::RequestPool;
 use crate::AppState;
@@ -30,11 +31,6 @@ pub struct V1Ctx {
     caller: tokio::sync::OnceCell<Caller>,
     /// Where the answer's CORS headers learn the request's pool.
     cors: Option<RequestPool>,
-}
-
-struct Caller {
-    principal: Principal,
-    refused: Option<Refused>,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -92,37 +88,23 @@ impl V1Ctx {
         self.caller
             .get_or_init(|| async {
                 let Some(token) = self.bearer.as_deref() else {
-                    return Caller {
-                        principal: Principal::Anonymous,
-                        refused: None,
-                    };
+                    return Caller::anonymous();
                 };
                 // No header names a pool: the token itself says which one it belongs to.
                 let scope = BearerScope {
                     pool: None,
                     pool_header: None,
                 };
-                match self.state.core.authenticate_bearer(token, scope).await {
-                    Ok(Principal::PoolAdmin(admin)) => Caller {
-                        principal: Principal::PoolAdmin(Box::new(
-                            admin.with_facts(self.facts.clone()),
-                        )),
+                let caller = Caller::resolve(&self.state.core, token, scope, &self.facts).await;
+                if caller.refused.is_none() {
+                    return caller;
+                }
+                match self.oidc_session(token).await {
+                    Some(s) => Caller {
+                        principal: Principal::User(Box::new(s)),
                         refused: None,
                     },
-                    Ok(principal) => Caller {
-                        principal,
-                        refused: None,
-                    },
-                    Err(refused) => match self.oidc_session(token).await {
-                        Some(s) => Caller {
-                            principal: Principal::User(Box::new(s)),
-                            refused: None,
-                        },
-                        None => Caller {
-                            principal: Principal::Anonymous,
-                            refused: Some(refused),
-                        },
-                    },
+                    None => caller,
                 }
             })
             .await
@@ -177,31 +159,13 @@ impl V1Ctx {
     /// The logged-in user. No token is 2020; an owner token is not a user; a refused token
     /// answers with its own error.
     pub async fn session(&self) -> Result<&Session> {
-        if self.bearer.is_none() {
-            return Err(Error::NotLoggedIn);
-        }
-        let caller = self.caller().await;
-        match (&caller.principal, &caller.refused) {
-            (Principal::User(s), _) => Ok(s.as_ref()),
-            (Principal::PoolAdmin(_), _) => Err(Error::TokenInvalid),
-            (_, Some(r)) => Err(r.error.clone()),
-            _ => Err(Error::NotLoggedIn),
-        }
+        self.caller().await.session(self.bearer.is_some())
     }
 
     /// The pool administrator behind an owner token. No token is 2020; a user's token is
     /// 1001; a refused token answers with its own error.
     pub async fn admin(&self) -> Result<&PoolAdmin> {
-        if self.bearer.is_none() {
-            return Err(Error::NotLoggedIn);
-        }
-        let caller = self.caller().await;
-        match (&caller.principal, &caller.refused) {
-            (Principal::PoolAdmin(a), _) => Ok(a.as_ref()),
-            (Principal::User(_), _) => Err(Error::Forbidden),
-            (_, Some(r)) => Err(r.error.clone()),
-            _ => Err(Error::NotLoggedIn),
-        }
+        self.caller().await.admin(self.bearer.is_some())
     }
 
     /// Who acts on the user `user_id` of the pool `named`: the pool's administrator (owner

@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::HeaderMap;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::principal::{
-    presents_management, BearerScope, PoolAdmin, Principal, Refused, RequestFacts, TokenKind,
+    presents_management, BearerScope, PoolAdmin, Principal, RequestFacts,
 };
 use tessera_core::service::account::Session;
 use tessera_core::service::tokens::TokenSubject;
@@ -21,6 +21,7 @@ use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Result};
 
 use crate::authing::Lang;
+use crate::caller::Caller;
 use crate::client_ip::Origin;
 use crate::cors::RequestPool;
 use crate::AppState;
@@ -39,12 +40,6 @@ pub struct V2Ctx {
     /// `x-authing-userpool-id` as sent: a management token must belong to that pool.
     pool_header: Option<String>,
     caller: tokio::sync::OnceCell<Caller>,
-}
-
-/// The resolved caller, and why its Bearer token was refused if it was.
-struct Caller {
-    principal: Principal,
-    refused: Option<Refused>,
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -142,33 +137,13 @@ impl V2Ctx {
                 // one, it is resolved here, through `Core::authenticate_app`, into
                 // `Principal::AppClient`, which may then state its users' `clientIp`.
                 let Some(token) = self.bearer.as_deref() else {
-                    return Caller {
-                        principal: Principal::Anonymous,
-                        refused: None,
-                    };
+                    return Caller::anonymous();
                 };
                 let scope = BearerScope {
                     pool: self.pool.as_ref().ok().and_then(Option::as_ref),
                     pool_header: self.pool_header.as_deref(),
                 };
-                match self.state.core.authenticate_bearer(token, scope).await {
-                    // An administrator's changes are audited with where the request came
-                    // from.
-                    Ok(Principal::PoolAdmin(admin)) => Caller {
-                        principal: Principal::PoolAdmin(Box::new(
-                            admin.with_facts(self.facts.clone()),
-                        )),
-                        refused: None,
-                    },
-                    Ok(principal) => Caller {
-                        principal,
-                        refused: None,
-                    },
-                    Err(refused) => Caller {
-                        principal: Principal::Anonymous,
-                        refused: Some(refused),
-                    },
-                }
+                Caller::resolve(&self.state.core, token, scope, &self.facts).await
             })
             .await
     }
@@ -176,16 +151,7 @@ impl V2Ctx {
     /// The logged-in user. No token is 2020; a token of another pool than the request's,
     /// or a management token, is invalid here; a refused token answers with its own error.
     pub async fn session(&self) -> Result<&Session> {
-        if self.bearer.is_none() {
-            return Err(Error::NotLoggedIn);
-        }
-        let caller = self.caller().await;
-        match (&caller.principal, &caller.refused) {
-            (Principal::User(s), _) => Ok(s.as_ref()),
-            (Principal::PoolAdmin(_), _) => Err(Error::TokenInvalid),
-            (_, Some(r)) => Err(r.error.clone()),
-            _ => Err(Error::NotLoggedIn),
-        }
+        self.caller().await.session(self.bearer.is_some())
     }
 
     /// The session of `token`, in the request's pool when it names one. The request's own
@@ -229,19 +195,7 @@ impl V2Ctx {
     /// or another pool's management token is 1001; a management token that stopped
     /// verifying answers with its own error (2206 once its pool's secret changed).
     pub async fn admin(&self) -> Result<&PoolAdmin> {
-        if self.bearer.is_none() {
-            return Err(Error::NotLoggedIn);
-        }
-        let caller = self.caller().await;
-        match (&caller.principal, &caller.refused) {
-            (Principal::PoolAdmin(a), _) => Ok(a.as_ref()),
-            (Principal::User(_), _) => Err(Error::Forbidden),
-            (_, Some(r)) => match r.presented_as {
-                Some(TokenKind::User) => Err(Error::Forbidden),
-                Some(TokenKind::Management) | None => Err(r.error.clone()),
-            },
-            _ => Err(Error::NotLoggedIn),
-        }
+        self.caller().await.admin(self.bearer.is_some())
     }
 
     /// The client a login or registration comes from, for the login record and the per-IP

@@ -231,12 +231,10 @@ test('account calls without a session are refused, never a 5xx', async () => {
   assert.match(r.message, /^[\x20-\x7e]+$/);
 });
 
-test('what is not served answers 501 naming the SDK method: public-account switching, WebAuthn registration, terminal devices', async () => {
+test('what is not served answers 501 naming the SDK method: public-account switching, terminal devices', async () => {
   const { auth } = await emailUser();
   const calls = {
     listPublicAccountsForSwitchLoggedIn: () => auth.listPublicAccountsForSwitchLoggedIn({}),
-    initRegisterOptions: () => auth.initRegisterOptions(),
-    verifyRegister: () => auth.verifyRegister({ ticket: 't', registrationCredential: {} }),
     list: () => auth.list({}),
     unbind: () => auth.unbind({ deviceId: 'd' }),
     revoke: () => auth.revoke({ deviceId: 'd' }),
