@@ -392,6 +392,8 @@ pub enum Entity {
     QrLogin,
     /// An ASA (form-filling) account of an application.
     AsaAccount,
+    /// A device the user signed in from (unknown, forgotten, or another user's).
+    Device,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -436,6 +438,7 @@ impl fmt::Display for Entity {
             Entity::RiskPolicy => "risk policy",
             Entity::QrLogin => "QR-code login",
             Entity::AsaAccount => "ASA account",
+            Entity::Device => "device",
         })
     }
 }

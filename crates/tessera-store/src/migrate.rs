@@ -106,6 +106,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         23,
         Sql::Both(include_str!("../migrations/0023_asa_accounts.sql")),
     ),
+    (
+        24,
+        Sql::Both(include_str!("../migrations/0024_user_devices.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

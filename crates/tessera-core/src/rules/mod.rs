@@ -6,3 +6,4 @@ pub mod email_template;
 pub mod identifiers;
 pub mod origins;
 pub mod password_strength;
+pub mod user_agent;

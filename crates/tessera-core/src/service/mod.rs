@@ -16,6 +16,7 @@ pub mod authn;
 mod cascade;
 pub mod codes;
 mod core;
+pub mod devices;
 pub mod directory;
 pub mod directory_admin;
 pub mod directory_batches;

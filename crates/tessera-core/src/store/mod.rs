@@ -11,6 +11,7 @@ pub mod apps;
 pub mod asa;
 pub mod audit;
 pub mod authorization;
+pub mod devices;
 pub mod directory;
 pub mod oidc;
 pub mod pool_admin;
@@ -29,6 +30,7 @@ pub use apps::{AppsStore, AppsTx};
 pub use asa::{AsaStore, AsaTx};
 pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
+pub use devices::DevicesStore;
 pub use directory::{DirectoryStore, DirectoryTx};
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
@@ -101,6 +103,7 @@ pub trait Store:
     + AsaStore
     + AuditStore
     + AuthorizationStore
+    + DevicesStore
     + DirectoryStore
     + OidcStore
     + PoolAdminStore

@@ -654,6 +654,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::RiskPolicy => ("riskListPolicy", "riskListPolicy"),
         Entity::QrLogin => ("二维码", "QR code"),
         Entity::AsaAccount => ("ASA 账号", "ASA account"),
+        Entity::Device => ("设备", "device"),
     }
 }
 

@@ -38,6 +38,7 @@ mod apps;
 mod asa;
 mod audit;
 mod authorization;
+mod devices;
 mod directory;
 mod oidc;
 mod pool_admin;

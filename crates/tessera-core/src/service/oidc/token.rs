@@ -12,6 +12,7 @@ use crate::error::{protocol, Error, ProtocolError, Result};
 use crate::ids;
 use crate::model::{Application, User, UserPool};
 use crate::service::authn::AuthEvent;
+use crate::service::devices;
 use crate::service::login::{Credential, LoginOptions};
 use crate::service::users::{LoginContext, LoginId};
 use crate::store::oidc::{DevicePoll, DeviceStatus, Grant, Spend};
@@ -496,17 +497,19 @@ impl Core {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .unwrap_or("openid profile");
-        let grant = self
-            .new_grant(
-                pool,
-                app,
-                &event.user,
-                None,
-                scope,
-                event.at_ms,
-                event.methods.iter().map(|m| m.amr().to_owned()).collect(),
-            )
-            .await?;
+        let grant = grant_for(
+            pool,
+            app,
+            &event.user,
+            None,
+            scope,
+            event.at_ms,
+            event.methods.iter().map(|m| m.amr().to_owned()).collect(),
+        );
+        // The grant is issued to the event's device, recorded with it ("my devices",
+        // `service/devices.rs`), so signing that device out ends exactly its tokens.
+        let device = devices::sighting(&pool.id, &event.user.id, &event.client, event.at_ms);
+        self.store.insert_grant_on_device(&grant, &device).await?;
         self.token_set(app, &grant, &event.user, None, true).await
     }
 
@@ -522,26 +525,7 @@ impl Core {
         auth_time: i64,
         amr: Vec<String>,
     ) -> Result<Grant> {
-        let now = clock::now_ms();
-        let grant = Grant {
-            id: ids::new_id(),
-            pool_id: pool.id.clone(),
-            app_id: app.id.clone(),
-            user_id: Some(user.id.clone()),
-            sid,
-            scope: granted_scopes(scope).join(" "),
-            auth_time,
-            amr,
-            created_at: now,
-            expires_at: now
-                + app
-                    .oidc
-                    .access_token_lifetime
-                    .max(app.oidc.refresh_token_lifetime)
-                    .max(1)
-                    .saturating_mul(1000),
-            revoked_at: None,
-        };
+        let grant = grant_for(pool, app, user, sid, scope, auth_time, amr);
         self.store.insert_grant(&grant, None).await?;
         Ok(grant)
     }
@@ -704,6 +688,40 @@ impl Core {
             }
         }
         Ok(())
+    }
+}
+
+/// A new grant for a user, not yet stored: it lives as long as the longest token issued
+/// under it.
+#[allow(clippy::too_many_arguments)]
+fn grant_for(
+    pool: &UserPool,
+    app: &Application,
+    user: &User,
+    sid: Option<String>,
+    scope: &str,
+    auth_time: i64,
+    amr: Vec<String>,
+) -> Grant {
+    let now = clock::now_ms();
+    Grant {
+        id: ids::new_id(),
+        pool_id: pool.id.clone(),
+        app_id: app.id.clone(),
+        user_id: Some(user.id.clone()),
+        sid,
+        scope: granted_scopes(scope).join(" "),
+        auth_time,
+        amr,
+        created_at: now,
+        expires_at: now
+            + app
+                .oidc
+                .access_token_lifetime
+                .max(app.oidc.refresh_token_lifetime)
+                .max(1)
+                .saturating_mul(1000),
+        revoked_at: None,
     }
 }
 
