@@ -216,6 +216,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Mine",
         // The v3 AuthenticationClient's MFA factor tests (`v3-auth-mfa.test.mjs`).
         "v3Mfa",
+        // The v3 AuthenticationClient's "my devices" tests (`v3-auth-devices.test.mjs`).
+        "v3Devices",
         // The legacy SDK's tests (`v1-*.test.mjs`, authing-js-sdk@3.22.3): the SDK keeps
         // one user token per pool for its whole process, so each file has pools of its own;
         // `v1Other` is the other pool of the cross-pool cases.

@@ -37,9 +37,6 @@ const NOT_SERVED = {
   geneCatchaCodeAndToken: 'the login captcha is bound to the client address and served as an image at /api/v2/security/captcha; no token-bound SVG captcha',
   // Profile & account
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
-  list: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
-  unbind: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
-  revoke: 'no terminal devices in the core (only OIDC device codes and the device string of the last login)',
   // Account linking
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   authByCodeIdentity: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',

@@ -10,6 +10,7 @@
 mod account;
 mod call;
 mod codes;
+mod devices;
 mod mfa;
 mod mfa_token;
 mod mine;
@@ -43,4 +44,5 @@ pub fn routes() -> Router<AppState> {
         .merge(permissions::routes())
         .merge(wechat::routes())
         .merge(webauthn::routes())
+        .merge(devices::routes())
 }
