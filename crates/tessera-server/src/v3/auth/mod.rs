@@ -9,6 +9,7 @@
 
 mod account;
 mod call;
+mod captcha;
 mod codes;
 mod mfa;
 mod mfa_token;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(system::routes())
         .merge(signin::routes())
+        .merge(captcha::routes())
         .merge(codes::routes())
         .merge(profile::routes())
         .merge(mfa::routes())
