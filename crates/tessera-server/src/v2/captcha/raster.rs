@@ -4,10 +4,10 @@
 //! draws anew from fresh randomness, so two images of one answer share no pixels to match.
 //!
 //! The font is a stroke font on a 10×16 grid (`crate::captcha_font`, shared with the v3
-//! SVG captcha). What makes the image hard for a program is
-//! not the font but that no glyph appears at a known place, size, angle or shape, and that
-//! the crossing curves have the strokes' width and colour (no filter by either removes
-//! them); the `tests` module measures this with a template-matching solver.
+//! SVG captcha). What makes the image hard for a program is not the font but that no glyph
+//! appears at a known place, size, angle or shape, and that the crossing curves have the
+//! strokes' width and colour (no filter by either removes them); the `tests` module
+//! measures this with a template-matching solver.
 
 use rand::Rng;
 
