@@ -5,6 +5,7 @@
 
 pub mod authing;
 mod caller;
+mod captcha_font;
 pub mod client_ip;
 mod connections;
 mod cors;

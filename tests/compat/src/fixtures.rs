@@ -237,6 +237,17 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
     // The v3 AuthenticationClient's account tests (`v3-auth-account.test.mjs`): password
     // rules that refuse something, for validatePassword and resetPassword.
     mgmt_pools.push(pool(core, "v3Account", |s| s.password_strength = 2).await?);
+    // The v3 token-bound captcha (`v3-auth-captcha.test.mjs`): a captcha after 2 failures.
+    mgmt_pools.push(
+        pool(core, "v3Captcha", |s| {
+            s.login_fail_check = RateCheck {
+                enabled: true,
+                time_interval: 300,
+                limit: 2,
+            }
+        })
+        .await?,
+    );
     // Custom fields of roles, for the role custom-data tests (`mgmt-roles.test.mjs`).
     let role_udfs = [
         ("level", UdfDataType::Number, "级别"),

@@ -398,7 +398,7 @@ impl Core {
                     .into_iter()
                     .next()
                     .unwrap_or_else(|| user.id.clone());
-                let attempt = self.login_attempt(pool, &account, None, None).await?;
+                let attempt = self.login_attempt(pool, &account, None, None, None).await?;
                 let matches = self.password_matches(&password, stored).await?;
                 let outcome = if matches {
                     AttemptOutcome::Success

@@ -24,6 +24,13 @@ const CAPTCHA_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 const CAPTCHA_LEN: usize = 4;
 /// Long enough to read and type an image, short enough that an answer cannot be stockpiled.
 const CAPTCHA_LIFETIME_MS: i64 = 2 * 60 * 1000;
+/// The `verification_codes` channel of token-bound captchas (`geneCatchaCodeAndToken`):
+/// the row's target is the digest of the token, never the token.
+pub const CAPTCHA_TOKEN_CHANNEL: &str = "captcha-token";
+/// Random bytes in a captcha token: unguessable, so the token alone binds the answer.
+const CAPTCHA_TOKEN_BYTES: usize = 32;
+/// Longer than any token issued (43 characters): refused unread.
+const CAPTCHA_TOKEN_MAX_LEN: usize = 128;
 
 /// The SMS scenes the SDKs send (`SceneType`); an SMS sent without one serves any purpose.
 pub const SMS_SCENES: [&str; 10] = [
@@ -163,6 +170,18 @@ impl CodeTarget {
 
 fn code_hash(id: &str, code: &str) -> String {
     ids::hex(&openssl::sha::sha256(format!("{id}:{code}").as_bytes()))
+}
+
+/// What a token-bound captcha's row keeps of its token: 256 random bits need no salt.
+fn captcha_token_digest(token: &str) -> String {
+    ids::hex(&openssl::sha::sha256(token.as_bytes()))
+}
+
+fn captcha_answer() -> String {
+    let mut rng = rand::thread_rng();
+    (0..CAPTCHA_LEN)
+        .map(|_| char::from(CAPTCHA_ALPHABET[rng.gen_range(0..CAPTCHA_ALPHABET.len())]))
+        .collect()
 }
 
 fn random_digits(len: usize) -> String {
@@ -399,12 +418,7 @@ impl Core {
     /// captcha replaces the client's previous one.
     pub async fn issue_captcha(&self, pool: &UserPool, ip: Option<&str>) -> Result<String> {
         let client = super::guard::client_key(ip);
-        let answer: String = {
-            let mut rng = rand::thread_rng();
-            (0..CAPTCHA_LEN)
-                .map(|_| char::from(CAPTCHA_ALPHABET[rng.gen_range(0..CAPTCHA_ALPHABET.len())]))
-                .collect()
-        };
+        let answer = captcha_answer();
         let now = clock::now_ms();
         let id = ids::new_id();
         let record = CodeRecord {
@@ -443,5 +457,78 @@ impl Core {
                 }
                 other => other,
             })
+    }
+
+    /// Issues a login captcha bound to a token instead of a client address (the v3
+    /// `geneCatchaCodeAndToken`: clients behind a proxy or NAT share or change addresses).
+    /// Returns `(answer to render, token)`. Only the token's digest is stored, with the
+    /// answer's hash, the pool and a short expiry; every request gets a captcha of its own,
+    /// so clients sharing an address do not replace each other's. The captcha hook sees
+    /// the key `<pool id>:token:<digest of the token>`.
+    pub async fn issue_captcha_token(&self, pool: &UserPool) -> Result<(String, String)> {
+        let answer = captcha_answer();
+        let token = ids::new_url_token(CAPTCHA_TOKEN_BYTES);
+        let digest = captcha_token_digest(&token);
+        let now = clock::now_ms();
+        let id = ids::new_id();
+        let record = CodeRecord {
+            code_hash: code_hash(&id, &answer),
+            id,
+            pool_id: pool.id.clone(),
+            channel: CAPTCHA_TOKEN_CHANNEL.into(),
+            target: digest.clone(),
+            scene: "login".into(),
+            attempts: 0,
+            max_attempts: 1,
+            expires_at: now + CAPTCHA_LIFETIME_MS,
+            created_at: now,
+        };
+        // No resend interval: the target is this token alone (`i64::MAX`: nothing is newer).
+        if !self.store.insert_code(&record, i64::MAX).await? {
+            return Err(Error::Internal("captcha token collision".into()));
+        }
+        if let Some(hook) = &self.captcha_hook {
+            hook(&format!("{}:token:{digest}", pool.id), &answer);
+        }
+        Ok((answer, token))
+    }
+
+    /// Checks a token-bound captcha of `pool`; case-insensitive. The token is spent before
+    /// the answer is compared, right or wrong: one image, one try, even for concurrent
+    /// requests with the same token (the atomic consume lets one through). A token of
+    /// another pool, unknown, spent or expired is [`Error::CaptchaWrong`].
+    pub(crate) async fn verify_captcha_token(
+        &self,
+        pool: &UserPool,
+        token: &str,
+        answer: &str,
+    ) -> Result<()> {
+        let (token, answer) = (token.trim(), answer.trim());
+        if token.is_empty() || token.len() > CAPTCHA_TOKEN_MAX_LEN || answer.len() > 16 {
+            return Err(Error::CaptchaWrong);
+        }
+        let rows = self
+            .store
+            .recent_codes(
+                &pool.id,
+                CAPTCHA_TOKEN_CHANNEL,
+                &captcha_token_digest(token),
+                &["login"],
+                1,
+            )
+            .await?;
+        let Some(row) = rows.first() else {
+            return Err(Error::CaptchaWrong);
+        };
+        let now = clock::now_ms();
+        if !self.store.consume_code(&row.id, now).await? || row.expires_at <= now {
+            return Err(Error::CaptchaWrong);
+        }
+        let given = code_hash(&row.id, &answer.to_ascii_uppercase());
+        if ct_eq(given.as_bytes(), row.code_hash.as_bytes()) {
+            Ok(())
+        } else {
+            Err(Error::CaptchaWrong)
+        }
     }
 }

@@ -84,12 +84,17 @@ impl Core {
     /// for a captcha when a counter is over its limit ([`Error::CaptchaRequired`] without
     /// one, [`Error::CaptchaWrong`] for a wrong one), and counts the attempt against the
     /// account. Hand the result to [`Core::login_attempt_done`].
+    ///
+    /// A captcha answers either the client address's current captcha or, when
+    /// `captcha_token` is given, the token-bound captcha it names
+    /// ([`Core::issue_captcha_token`]); either satisfies the demand the same way.
     pub(crate) async fn login_attempt(
         &self,
         pool: &UserPool,
         account: &str,
         ip: Option<&str>,
         captcha: Option<&str>,
+        captcha_token: Option<&str>,
     ) -> Result<LoginAttempt> {
         let check = pool.settings.login_fail_check;
         if !check.enabled {
@@ -117,7 +122,10 @@ impl Core {
         if captcha_needed {
             match captcha.filter(|c| !c.trim().is_empty()) {
                 None => return Err(Error::CaptchaRequired),
-                Some(answer) => self.verify_captcha(pool, &client, answer).await?,
+                Some(answer) => match captcha_token.filter(|t| !t.trim().is_empty()) {
+                    Some(token) => self.verify_captcha_token(pool, token, answer).await?,
+                    None => self.verify_captcha(pool, &client, answer).await?,
+                },
             }
             captcha_passed = true;
         }

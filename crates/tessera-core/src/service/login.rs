@@ -85,6 +85,9 @@ impl DeviceApproval {
 pub struct LoginOptions {
     pub auto_register: bool,
     pub captcha_code: Option<String>,
+    /// The token of a token-bound captcha (`Core::issue_captcha_token`) that
+    /// `captcha_code` answers; without it the answer is for the client address's captcha.
+    pub captcha_token: Option<String>,
     pub client: LoginContext,
     pub custom_data: Vec<(String, Value)>,
 }
@@ -361,7 +364,13 @@ impl Core {
             _ => None,
         };
         let attempt = self
-            .login_attempt(pool, &account, ip, opts.captcha_code.as_deref())
+            .login_attempt(
+                pool,
+                &account,
+                ip,
+                opts.captcha_code.as_deref(),
+                opts.captcha_token.as_deref(),
+            )
             .await?;
         let checked = match found {
             Ok(found) => {

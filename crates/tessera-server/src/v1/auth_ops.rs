@@ -141,6 +141,7 @@ async fn login(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
     let opts = LoginOptions {
         auto_register: false,
         captcha_code: opt_str(a, "verifyCode")?.filter(|s| !s.is_empty()),
+        captcha_token: None,
         client: ctx.client(&pool.id, opt_str(a, "lastIP")?).await,
         custom_data: custom_data(a)?,
     };

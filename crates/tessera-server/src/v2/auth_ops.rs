@@ -141,6 +141,7 @@ async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let opts = LoginOptions {
         auto_register: opt_bool(input, "autoRegister")?,
         captcha_code: opt_str(input, "captchaCode")?,
+        captcha_token: None,
         client: ctx.client(opt_str(input, "clientIp")?).await,
         custom_data: args::custom_data(input)?,
     };

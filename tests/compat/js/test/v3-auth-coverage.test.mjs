@@ -34,7 +34,6 @@ const NOT_SERVED = {
   switchLoginByUser: 'no public (shared) accounts in Tessera',
   qrCodeAppLogin: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
   getAppLoginQrCodeStatus: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
-  geneCatchaCodeAndToken: 'the login captcha is bound to the client address and served as an image at /api/v2/security/captcha; no token-bound SVG captcha',
   // Profile & account
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking

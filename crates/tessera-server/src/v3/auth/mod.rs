@@ -9,6 +9,7 @@
 
 mod account;
 mod call;
+mod captcha;
 mod codes;
 mod devices;
 mod mfa;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(system::routes())
         .merge(signin::routes())
+        .merge(captcha::routes())
         .merge(codes::routes())
         .merge(profile::routes())
         .merge(mfa::routes())

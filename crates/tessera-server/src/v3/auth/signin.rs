@@ -65,6 +65,9 @@ struct SignInOptions {
     #[serde(default)]
     auto_register: Option<bool>,
     captcha_code: Option<String>,
+    /// The token of a captcha from `GET /api/v3/get-captcha-code` that `captchaCode`
+    /// answers; without it the answer is for the client address's captcha (v2's image).
+    captcha_token: Option<String>,
     password_encrypt_type: Option<Encryption>,
 }
 
@@ -205,6 +208,7 @@ async fn signin(call: AuthCall) -> Reply {
     let login = LoginOptions {
         auto_register,
         captcha_code: non_empty(opts.captcha_code),
+        captcha_token: non_empty(opts.captcha_token),
         client,
         custom_data: custom_data(opts.custom_data).map_err(|e| call.fail(e))?,
     };
