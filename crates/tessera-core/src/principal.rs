@@ -13,7 +13,7 @@ use std::ops::Deref;
 
 use serde::Deserialize;
 
-use crate::crypto::{ct_eq, jwt};
+use crate::crypto::jwt;
 use crate::error::{Error, Result};
 use crate::model::{Application, UserPool};
 use crate::service::account::Session;
@@ -304,7 +304,7 @@ impl Core {
             Err(Error::AppNotFound | Error::PoolNotFound) => return Err(Error::Forbidden),
             Err(e) => return Err(e),
         };
-        if !ct_eq(app.secret.as_bytes(), secret.as_bytes()) {
+        if !app.secret_matches(secret) {
             return Err(Error::Forbidden);
         }
         Ok(AppClient { app, pool })

@@ -104,6 +104,15 @@ pub struct Application {
     pub updated_at: i64,
 }
 
+impl Application {
+    /// Whether `given` is this application's secret: the one comparison every way of
+    /// presenting it uses (a v3 sign-in's body or `Basic`, the OpenID Provider's client
+    /// authentication, an application principal), in constant time.
+    pub fn secret_matches(&self, given: &str) -> bool {
+        crate::crypto::ct_eq(given.as_bytes(), self.secret.as_bytes())
+    }
+}
+
 /// A programmatic access key (v3 `accessKeyId` / `accessKeySecret`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessKey {

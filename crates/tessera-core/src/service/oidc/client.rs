@@ -68,13 +68,11 @@ impl Core {
             .ok_or_else(invalid_client)?;
         if let Ok((app, pool)) = self.app_and_pool(id).await {
             return match auth.client_secret.as_deref() {
-                Some(secret) if ct_eq(secret.as_bytes(), app.secret.as_bytes()) => {
-                    Ok(Client::App {
-                        app,
-                        pool,
-                        confidential: true,
-                    })
-                }
+                Some(secret) if app.secret_matches(secret) => Ok(Client::App {
+                    app,
+                    pool,
+                    confidential: true,
+                }),
                 Some(_) => Err(invalid_client()),
                 None if app.oidc.is_public() && !auth.basic => Ok(Client::App {
                     app,

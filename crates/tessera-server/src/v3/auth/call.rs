@@ -228,7 +228,7 @@ impl AuthCall {
         }
         match secret.filter(|s| !s.is_empty()) {
             None => Ok(false),
-            Some(s) if tessera_core::crypto::ct_eq(s.as_bytes(), app.secret.as_bytes()) => Ok(true),
+            Some(s) if app.secret_matches(s) => Ok(true),
             Some(_) => Err(self.fail(Error::Forbidden)),
         }
     }
