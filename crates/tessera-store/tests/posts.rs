@@ -17,7 +17,7 @@ use tessera_core::service::directory::NewNode;
 use tessera_core::service::paging::Page;
 use tessera_core::service::posts::{NewPost, PostFilter, PostPatch, MAX_POST_BATCH};
 use tessera_core::service::users::{CreatedBy, NewUser};
-use tessera_core::store::{AccountStore, Store, Units};
+use tessera_core::store::{Store, Units};
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
 
@@ -787,15 +787,17 @@ async fn cascades(db: &TestDb) {
     left.sort();
     assert_eq!(left, ["dev", "ops"]);
 
-    // A user merged into another on account linking (deleted past the core's cascade)
-    // takes its links too.
+    // A deleted user takes its links too.
     let u3 = fx.user("u3").await;
     fx.core
         .connect_user_post(&fx.admin, &u3, &ops)
         .await
         .unwrap();
     assert_eq!(fx.rows("post_users").await, 3);
-    fx.store.merge_user_into(&fx.pool, &u3, &u2).await.unwrap();
+    fx.core
+        .delete_users(&fx.admin, std::slice::from_ref(&u3))
+        .await
+        .unwrap();
     assert_eq!(fx.rows("post_users").await, 2);
 
     // A deleted node takes its subtree's department links.

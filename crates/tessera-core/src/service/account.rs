@@ -686,7 +686,10 @@ impl Core {
     }
 
     /// `linkAccount`: moves the secondary account's external identities to the primary
-    /// account and deletes the secondary account. Both tokens must be valid in one pool.
+    /// account and deletes the secondary account, with everything that names it (the same
+    /// cascade as an administrator's deletion: role and group memberships, risk-list
+    /// entries, post and ASA assignments), in one unit of work. Both tokens must be valid in
+    /// one pool.
     pub async fn link_accounts(&self, primary_token: &str, secondary_token: &str) -> Result<()> {
         let primary = self.session(primary_token, None).await?;
         let secondary = self
@@ -695,9 +698,15 @@ impl Core {
         if primary.user.id == secondary.user.id {
             return Err(Error::InvalidParameter("secondaryUserToken"));
         }
-        self.store
-            .merge_user_into(&primary.pool.id, &secondary.user.id, &primary.user.id)
-            .await?;
+        let pool_id = primary.pool.id.clone();
+        let (from, to) = (secondary.user.id.clone(), primary.user.id.clone());
+        self.pool_write(&primary.pool.id, move |tx| {
+            Box::pin(async move {
+                tx.move_identities(&pool_id, &from, &to).await?;
+                super::cascade::delete_users(tx, &pool_id, &[from]).await
+            })
+        })
+        .await?;
         self.revoke_user_token(&secondary.subject).await
     }
 

@@ -65,8 +65,6 @@ pub trait AccountStore: Send + Sync {
         at_ms: i64,
     ) -> Result<Option<User>>;
     async fn password_security_level(&self, pool_id: &str, user_id: &str) -> Result<Option<i64>>;
-    /// Moves `from`'s external identities to `to` and deletes `from`, in one transaction.
-    async fn merge_user_into(&self, pool_id: &str, from: &str, to: &str) -> Result<()>;
 
     // --- verification codes ----------------------------------------------------------------
 

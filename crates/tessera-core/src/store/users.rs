@@ -236,6 +236,8 @@ pub trait UsersTx: Send {
     async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
     /// The sub-accounts whose primary user is one of `ids`.
     async fn sub_account_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Moves every external identity of the user `from` to the user `to`.
+    async fn move_identities(&mut self, pool_id: &str, from: &str, to: &str) -> Result<()>;
     /// Deletes the user's pending enrollment with this token digest if it is still live at
     /// `now`; whether it was there. Two requests with one token: one gets true.
     async fn take_mfa_enrollment(

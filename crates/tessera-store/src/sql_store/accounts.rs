@@ -144,33 +144,6 @@ impl AccountStore for SqlStore {
         }
     }
 
-    async fn merge_user_into(&self, pool_id: &str, from: &str, to: &str) -> Result<()> {
-        atomically!(self, tx, {
-            sqlx::query(
-                "UPDATE external_identities SET user_id = $1, updated_at = $2 \
-                 WHERE pool_id = $3 AND user_id = $4",
-            )
-            .bind(to)
-            .bind(clock::now_ms())
-            .bind(pool_id)
-            .bind(from)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            let n = sqlx::query("DELETE FROM users WHERE pool_id = $1 AND id = $2")
-                .bind(pool_id)
-                .bind(from)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-            if n == 0 {
-                return Err(Error::UserNotFound);
-            }
-            Ok(())
-        })
-    }
-
     async fn insert_code(&self, c: &CodeRecord, not_since: i64) -> Result<bool> {
         // The insert goes first (and is undone if a recent code exists) so that SQLite takes
         // its write lock before reading: two racing sends then serialise on the lock.

@@ -948,6 +948,21 @@ impl UsersStore for SqlStore {
 
 #[async_trait]
 impl UsersTx for SqlWriteTx {
+    async fn move_identities(&mut self, pool_id: &str, from: &str, to: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE external_identities SET user_id = $1, updated_at = $2 \
+             WHERE pool_id = $3 AND user_id = $4",
+        )
+        .bind(to)
+        .bind(tessera_core::clock::now_ms())
+        .bind(pool_id)
+        .bind(from)
+        .execute(&mut *self.tx)
+        .await
+        .map(drop)
+        .map_err(db_err)
+    }
+
     async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64> {
         if ids.is_empty() {
             return Ok(0);

@@ -209,6 +209,12 @@ test('linkAccount({primaryUserToken, secondaryUserToken}) → {code:200, message
   });
   assert.equal(res.code, 200);
   assert.equal(typeof res.message, 'string');
+  // The secondary account is gone, its session with it; the primary one is untouched.
+  const c = client();
+  assert.equal(await c.isUserExists({ email: secondary.email }), false);
+  assert.equal((await c.checkLoginStatus(secondary.token)).status, false);
+  assert.equal((await c.checkLoginStatus(primary.token)).status, true);
+  assert.equal(await c.isUserExists({ email: primary.email }), true);
 });
 
 test('linkAccount with a bad token is refused', async () => {
