@@ -248,6 +248,41 @@ async fn my_devices(db: &TestDb) {
     assert_eq!(all.list[0].last_ip.as_deref(), Some("10.0.0.9"));
 }
 
+/// A device with no grant left and no sign-in for 90 days is forgotten by the periodic
+/// purge; one signed in within that time, or still holding a grant, stays listed.
+async fn stale_devices_are_purged(db: &TestDb) {
+    let store = db.open().await;
+    let core = core(store.clone()).await;
+    let creds = core.create_pool("stale-devices").await.unwrap();
+    let pool = core.pool(&creds.user_pool_id).await.unwrap();
+    let (app, _) = core.app_and_pool(&creds.app_id).await.unwrap();
+    new_user(&core, &pool, "carol@example.com").await;
+    let set = sign_in(&core, &pool, &app, "carol@example.com", MAC, "10.0.0.1").await;
+    let s = session(&core, &pool, &set).await.unwrap();
+    let day = 86_400_000;
+    let now = tessera_core::clock::now_ms();
+
+    // Ten days on: the sign-in is recent, the device stays.
+    store.purge_expired(now + 10 * day).await.unwrap();
+    assert_eq!(
+        core.my_devices(&s, Page::default())
+            .await
+            .unwrap()
+            .total_count,
+        1
+    );
+    // A year on: its grants expired and were purged, and it has not signed in for 90 days.
+    store.purge_expired(now + 365 * day).await.unwrap();
+    assert_eq!(
+        core.my_devices(&s, Page::default())
+            .await
+            .unwrap()
+            .total_count,
+        0
+    );
+}
+
 backend_tests! {
     devices => my_devices;
+    stale_devices => stale_devices_are_purged;
 }

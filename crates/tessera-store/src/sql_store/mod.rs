@@ -699,11 +699,20 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 15] = [
+        let statements: [(&str, i64); 16] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
             ("DELETE FROM oidc_grants WHERE expires_at < $1", now_ms),
+            // A device forgotten by time: no grant left (the statement above ran first) and
+            // no sign-in for 90 days. A user's list shows where they are or were lately
+            // signed in, not every browser they ever used.
+            (
+                "DELETE FROM user_devices WHERE last_login_at < $1 AND NOT EXISTS \
+                 (SELECT 1 FROM oidc_grants g WHERE g.pool_id = user_devices.pool_id \
+                 AND g.user_id = user_devices.user_id AND g.device_id = user_devices.device_id)",
+                now_ms - 90 * day,
+            ),
             ("DELETE FROM oidc_codes WHERE expires_at < $1", now_ms - day),
             (
                 "DELETE FROM oidc_refresh_tokens WHERE expires_at < $1",
