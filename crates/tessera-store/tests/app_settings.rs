@@ -141,6 +141,7 @@ async fn create_keeps_every_setting(db: &TestDb) {
         require_pkce: true,
         allow_plain_pkce: true,
         skip_consent: true,
+        mfa_enabled_factors: None,
     };
     assert_eq!(v.app.oidc, expected);
     // As the request path reads it (another process, no cache) and as the admin reads it.

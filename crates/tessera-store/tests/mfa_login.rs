@@ -428,6 +428,8 @@ async fn app_setting_and_sms(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(kinds, vec![FactorKind::Sms]);
+    // Read again, as every request reads its application.
+    let (app, _) = a.core.app_and_pool(&app.id).await.unwrap();
     login(&a.core, &pool, None, "ann@example.com")
         .await
         .unwrap();
@@ -469,6 +471,7 @@ async fn app_setting_and_sms(db: &TestDb) {
         .await
         .unwrap();
     let pool = a.core.pool(&fx.pool.id).await.unwrap();
+    let (app, _) = a.core.app_and_pool(&app.id).await.unwrap();
     login(&a.core, &pool, Some(&app), "ann@example.com")
         .await
         .unwrap();

@@ -46,6 +46,12 @@ pub struct OidcSettings {
     pub allow_plain_pkce: bool,
     /// The user is not asked to consent to this (first-party) application's scopes.
     pub skip_consent: bool,
+    /// The second-factor kinds (`OTP`/`SMS`/`EMAIL`) a login through this application asks
+    /// for, replacing the pool's (`service::mfa_login`); `None` follows the pool. Kept in
+    /// this document, which is read with the application itself, so that a login pays no
+    /// extra read to learn it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_enabled_factors: Option<Vec<String>>,
 }
 
 impl OidcSettings {
@@ -85,6 +91,7 @@ impl Default for OidcSettings {
             require_pkce: false,
             allow_plain_pkce: false,
             skip_consent: false,
+            mfa_enabled_factors: None,
         }
     }
 }

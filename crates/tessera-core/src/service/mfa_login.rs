@@ -2,7 +2,8 @@
 //!
 //! A pool says which second-factor kinds (OTP, SMS, EMAIL) a login asks for (its global MFA
 //! settings, `PoolSettings::mfa_enabled_factors`); an application may have its own list
-//! (its `config` key [`APP_MFA_KEY`]), which then replaces the pool's for logins through it.
+//! (`OidcSettings::mfa_enabled_factors`, read with the application), which then replaces
+//! the pool's for logins through it.
 //! When the first factor of [`Core::authenticate`] passed every rule and the effective kinds
 //! meet a factor the user has enrolled, the login is not recorded and no token is issued:
 //! the core stores an MFA ticket — random, kept only as its digest, bound to the pool, the
@@ -12,8 +13,6 @@
 //! factor's own phone or address), and in one unit of work uses the ticket up and records
 //! the login. Tickets are rows in the database, so any server process can complete a login
 //! another one started.
-
-use serde_json::Value;
 
 use super::authn::{AuthEvent, AuthMethod};
 use super::codes::CodePurpose;
@@ -29,15 +28,12 @@ use crate::model::tenant::{MfaFactor, MfaTicket, MfaType};
 use crate::model::{Application, User, UserPool, UserStatus};
 use crate::principal::PoolAdmin;
 use crate::stats::LoginOutcome;
+use crate::store::apps::AppFields;
 use crate::store::{LoginUpdate, UserLookup};
 
 /// How long a login may wait for its second factor: time to open an authenticator app or
 /// read a message.
 pub const MFA_TICKET_TTL_MS: i64 = 10 * 60 * 1000;
-
-/// The application `config` key of its own MFA kinds (a JSON list of `OTP`/`SMS`/`EMAIL`);
-/// absent: the application follows the pool.
-pub const APP_MFA_KEY: &str = "mfaEnabledFactors";
 
 /// What a login stopped at the MFA step hands back: the ticket that completes it and what a
 /// client shows to ask for the second factor. Phone and address of the factors are masked;
@@ -133,9 +129,9 @@ pub fn parse_admin_kinds(names: &[String], field: &'static str) -> Result<Vec<Fa
 }
 
 /// The application's own kinds, if it has its own setting.
-fn app_kinds(config: &serde_json::Map<String, Value>) -> Option<Vec<FactorKind>> {
-    let list = config.get(APP_MFA_KEY)?.as_array()?;
-    Some(kinds_of(list.iter().filter_map(Value::as_str)))
+fn app_kinds(app: &Application) -> Option<Vec<FactorKind>> {
+    let list = app.oidc.mfa_enabled_factors.as_ref()?;
+    Some(kinds_of(list.iter().map(String::as_str)))
 }
 
 /// `138****8000`: the first three and last four digits stay when there are enough.
@@ -169,21 +165,14 @@ fn enabled_factors(factors: Vec<MfaFactor>) -> Vec<MfaFactor> {
 impl Core {
     /// The kinds a login of `pool` through `app` asks for: the application's own list when
     /// it has one, else the pool's.
-    pub(crate) async fn effective_mfa_kinds(
+    pub(crate) fn effective_mfa_kinds(
         &self,
         pool: &UserPool,
         app: Option<&Application>,
-    ) -> Result<Vec<FactorKind>> {
-        if let Some(app) = app {
-            if let Some((_, config)) = self.store.app_with_config(&pool.id, &app.id).await? {
-                if let Some(kinds) = app_kinds(&config) {
-                    return Ok(kinds);
-                }
-            }
-        }
-        Ok(kinds_of(
-            pool.settings.mfa_enabled_factors.iter().map(String::as_str),
-        ))
+    ) -> Vec<FactorKind> {
+        app.and_then(app_kinds).unwrap_or_else(|| {
+            kinds_of(pool.settings.mfa_enabled_factors.iter().map(String::as_str))
+        })
     }
 
     /// The MFA step of a login whose first factor passed every rule: nothing when no
@@ -197,7 +186,7 @@ impl Core {
         methods: &[AuthMethod],
         client: &LoginContext,
     ) -> Result<()> {
-        let enabled = self.effective_mfa_kinds(pool, app).await?;
+        let enabled = self.effective_mfa_kinds(pool, app);
         if enabled.is_empty() {
             return Ok(());
         }
@@ -574,26 +563,29 @@ impl Core {
         enable: &[FactorKind],
         disable: &[FactorKind],
     ) -> Result<Vec<FactorKind>> {
-        let (_, config) = self
-            .store
-            .app_with_config(&pool.id, app_id)
-            .await?
-            .ok_or(Error::AppNotFound)?;
-        let current = app_kinds(&config).unwrap_or_default();
-        let next: Vec<FactorKind> = FactorKind::ALL
-            .into_iter()
-            .filter(|k| (current.contains(k) || enable.contains(k)) && !disable.contains(k))
-            .collect();
-        self.store
-            .set_app_config_value(
-                &pool.id,
-                app_id,
-                APP_MFA_KEY,
-                Value::from(names_of(&next)),
-                clock::now_ms(),
-            )
-            .await?;
-        Ok(next)
+        let (pool_id, app_id) = (pool.id.clone(), app_id.to_owned());
+        let (enable, disable) = (enable.to_vec(), disable.to_vec());
+        // Read and written in one unit of work under the pool's lock: two administrators'
+        // changes cannot undo each other.
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                let mut app = tx.app(&pool_id, &app_id).await?.ok_or(Error::AppNotFound)?;
+                let current = app_kinds(&app).unwrap_or_default();
+                let next: Vec<FactorKind> = FactorKind::ALL
+                    .into_iter()
+                    .filter(|k| (current.contains(k) || enable.contains(k)) && !disable.contains(k))
+                    .collect();
+                app.oidc.mfa_enabled_factors = Some(names_of(&next));
+                let fields = AppFields {
+                    oidc: Some(app.oidc),
+                    ..AppFields::default()
+                };
+                tx.update_app_fields(&pool_id, &app_id, &fields, clock::now_ms())
+                    .await?;
+                Ok(next)
+            })
+        })
+        .await
     }
 
     /// `getMfaTriggerData`: what a login of the user through the application would show at
@@ -658,9 +650,20 @@ mod tests {
 
     #[test]
     fn an_app_without_its_own_list_follows_the_pool() {
-        let mut config = serde_json::Map::new();
-        assert_eq!(app_kinds(&config), None);
-        config.insert(APP_MFA_KEY.into(), serde_json::json!([]));
-        assert_eq!(app_kinds(&config), Some(vec![]));
+        let mut app = Application {
+            id: "a".into(),
+            pool_id: "p".into(),
+            name: "a".into(),
+            identifier: "a".into(),
+            description: None,
+            logo: None,
+            secret: "s".into(),
+            oidc: Default::default(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert_eq!(app_kinds(&app), None);
+        app.oidc.mfa_enabled_factors = Some(vec![]);
+        assert_eq!(app_kinds(&app), Some(vec![]));
     }
 }
