@@ -114,8 +114,8 @@ impl SqlStore {
                     .after_connect(move |conn, _meta| {
                         let opens = opens.clone();
                         Box::pin(async move {
-                            conn.execute(SQLITE_PRAGMAS).await?;
                             conn.execute(SQLITE_BUSY_TIMEOUT).await?;
+                            conn.execute(SQLITE_PRAGMAS).await?;
                             opens.after_connect(conn).await
                         })
                     })
@@ -151,8 +151,11 @@ impl SqlStore {
 const SQLITE_PRAGMAS: &str =
     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
 
-/// Makes writers from other processes (the CLI beside a server) wait, not fail; set after
-/// `SQLITE_PRAGMAS`, and again after the read-only probe, which clears it.
+/// Makes writers from other processes (the CLI beside a server) wait, not fail. Set before
+/// `SQLITE_PRAGMAS`: switching a fresh file to WAL takes the database lock, and without a
+/// busy timeout a process opening the file beside another one's migrations fails at once
+/// with "database is locked" (seen once in `store::migrations`, eight opens at once). Set
+/// again after the read-only probe, which clears it.
 pub(crate) const SQLITE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 
 /// Opens one connection to a SQLite file and takes the write lock for a moment, so that a
@@ -180,8 +183,8 @@ async fn check_sqlite_writable(
     }
     let probe = async {
         let mut conn: AnyConnection = options.connect().await?;
-        conn.execute(SQLITE_PRAGMAS).await?;
         conn.execute(SQLITE_BUSY_TIMEOUT).await?;
+        conn.execute(SQLITE_PRAGMAS).await?;
         conn.execute("BEGIN IMMEDIATE").await?;
         conn.execute("ROLLBACK").await?;
         conn.close().await
