@@ -135,7 +135,15 @@ pub fn parse_date(value: &str) -> Option<i64> {
     let h: i64 = hms.next()?.parse().ok()?;
     let m: i64 = hms.next()?.parse().ok()?;
     let s: i64 = hms.next()?.parse().ok()?;
-    if it.next()? != "GMT" || !(1..=31).contains(&day) || h > 23 || m > 59 || s > 60 {
+    // An IMF-fixdate year has four digits (RFC 7231 §7.1.1.1); bounding it also keeps the
+    // day arithmetic below from overflowing on an attacker's year.
+    if it.next()? != "GMT"
+        || !(1..=31).contains(&day)
+        || !(1000..=9999).contains(&year)
+        || !(0..=23).contains(&h)
+        || !(0..=59).contains(&m)
+        || !(0..=60).contains(&s)
+    {
         return None;
     }
     Some((days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s) * 1000)
@@ -253,5 +261,17 @@ mod tests {
         assert_eq!(parse_date("1445412480000"), Some(1_445_412_480_000));
         assert_eq!(parse_date("yesterday"), None);
         assert_eq!(parse_date("Wed, 21 Foo 2015 07:28:00 GMT"), None);
+        assert_eq!(
+            parse_date("Wed, 21 Oct 99999999999999999 07:28:00 GMT"),
+            None
+        );
+        assert_eq!(
+            parse_date("Wed, 21 Oct -99999999999999999 07:28:00 GMT"),
+            None
+        );
+        assert_eq!(
+            parse_date("Wed, 21 Oct 2015 -9999999999999999:28:00 GMT"),
+            None
+        );
     }
 }
