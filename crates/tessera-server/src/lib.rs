@@ -24,6 +24,14 @@ pub mod qr;
 mod v1;
 mod v2;
 mod v3;
+/// Public only so that `fuzz/` can drive the v3 signature canonicaliser (`v3-wire.md` §3.1)
+/// and the parameter readers it is fed by, as a request arrives.
+#[doc(hidden)]
+pub mod v3_signing {
+    pub use crate::v3::params::{body_members, query_values, Members};
+    pub use crate::v3::signature::{parse_date, strings_to_sign, QueryValue, Signed};
+    pub use axum::http::{HeaderMap, HeaderName, HeaderValue};
+}
 
 use std::future::Future;
 use std::path::PathBuf;
