@@ -8,8 +8,8 @@
 // that write nothing. Pools: v3WxMobile, v3WxMobileClosed (registration disabled).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rand, cnPhone, uniqueEmail, uniqueUsername, mailboxSeq, waitMail, waitSms, wrongCode, mgmt } from './helpers.mjs';
-import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
+import { pool, rand, cnPhone, uniqueEmail, uniqueUsername, mailboxSeq, waitMail, waitSms, wrongCode, mgmt } from './helpers.mjs';
+import { data, raw, refused, v3, v3Auth } from './v3-helpers.mjs';
 
 const P = 'v3WxMobile';
 const CLOSED = 'v3WxMobileClosed';
@@ -209,4 +209,22 @@ test('signInByMobile with connection wechat: the mobile app\'s code signs in, re
   // The same person through authByCodeIdentity: linked already.
   assert.equal(sub(data(await auth(P, `wx-${x}`)).access_token), sub(first.access_token));
   refused(await v3Auth(P).signInByMobile({ extIdpConnidentifier: identifier, connection: 'wechat' }));
+});
+
+test('malformed bodies: a refusal envelope from every path, never an HTTP error or a 5xx', async () => {
+  const p = pool(P);
+  const paths = ['authByCodeIdentity', 'register', 'byEmailCode', 'byPhoneCode', 'byAccount', 'select', 'byAccountId'];
+  const bodies = [{}, { code: 5, key: [], action: {} }, { key: 'x'.repeat(40_000), action: 'a', code: '1', email: 3, phone: [], account: {}, accountId: 1, password: 2 }];
+  const before = await userCount(P);
+  for (const path of paths) {
+    for (const body of bodies) {
+      const r = await raw(`/api/v2/ecConn/wechatMobile/${path}`, {
+        headers: { 'x-authing-app-id': p.appId },
+        body: JSON.stringify(body),
+      });
+      refused(r);
+      assert.ok(r.statusCode < 500 && r.statusCode !== 301, `${path} ${JSON.stringify(r)}`);
+    }
+  }
+  assert.equal(await userCount(P), before);
 });
