@@ -196,6 +196,12 @@ test('WeChat refusing or down, a bad secret, an unknown connection: clear errors
   assert.ok(r.statusCode < 500 && r.statusCode !== 301, JSON.stringify(r));
   refused(await v3Auth(P).authByCodeIdentity({ code: `wx-${rand(8)}`, connId: 'no-such-connection' }));
   refused(await v3Auth(P).authByCodeIdentity({ code: '' }));
+  // The refusal in the caller's language: zh-CN by default, en-US when asked.
+  const body = JSON.stringify({ code: 'bad-code', connId: (await connection(P)).id });
+  const zh = refused(await raw('/api/v2/ecConn/wechatMobile/authByCodeIdentity', { headers: { 'x-authing-app-id': pool(P).appId }, body }));
+  assert.match(zh.message, /微信/);
+  const en = refused(await raw('/api/v2/ecConn/wechatMobile/authByCodeIdentity', { headers: { 'x-authing-app-id': pool(P).appId, 'x-authing-lang': 'en-US' }, body }));
+  assert.match(en.message, /WeChat/);
   assert.equal(await userCount(P), before);
 });
 
