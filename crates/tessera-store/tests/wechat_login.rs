@@ -970,7 +970,81 @@ async fn mobile_candidates_and_bad_tickets(db: &TestDb) {
     assert_eq!(fx.users().await, users);
 }
 
+/// A link proved by a password is a password login: a user with an enrolled factor the
+/// pool asks for stops at the MFA step, and the identity is not linked; a pick among the
+/// candidates WeChat named (a login by WeChat alone) does not.
+async fn mobile_link_by_password_takes_the_mfa_step(db: &TestDb) {
+    use tessera_core::crypto::totp;
+    use tessera_core::service::mfa_factors::{FactorKind, FactorProfile};
+    let fx = setup(db).await;
+    let pool = fx.fresh_pool().await;
+    let me = fx
+        .core
+        .create_user(
+            &pool,
+            NewUser {
+                username: Some("mfa-user".into()),
+                password: Some("Passw0rd!x".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::SelfService,
+        )
+        .await
+        .unwrap();
+    let token = fx.core.issue_user_token(&pool, None, &me).await.unwrap();
+    let session = fx.core.session(&token.token, Some(&pool.id)).await.unwrap();
+    let req = fx
+        .core
+        .send_enroll_factor_request(&session, FactorKind::Otp, &FactorProfile::default())
+        .await
+        .unwrap();
+    let secret = req
+        .otp
+        .clone()
+        .unwrap()
+        .qr_code_uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .and_then(totp::base32_decode)
+        .unwrap();
+    let step = totp::step_at(tessera_core::clock::now_secs());
+    fx.core
+        .enroll_factor(
+            &session,
+            FactorKind::Otp,
+            &req.enrollment_token,
+            &totp::hotp(&secret, step - 1).unwrap(),
+        )
+        .await
+        .unwrap();
+    fx.core
+        .set_global_mfa_settings(&fx.admin, &[FactorKind::Otp])
+        .await
+        .unwrap();
+    let (ticket, _) = fx.mobile_ticket("wx-mfa").await;
+    assert!(matches!(
+        fx.link(&ticket, password("mfa-user", "Passw0rd!x")).await,
+        Err(Error::MfaRequired(_))
+    ));
+    assert!(fx.identities(&me.id).await.is_empty(), "not linked");
+    // A pick among WeChat's candidates is WeChat's login: the same user, no step.
+    let change = tessera_core::store::UserChange::new().set(
+        tessera_core::store::UserField::Unionid(Some("unionid-umfa".into())),
+    );
+    fx.store
+        .change_user(&pool.id, &me.id, &change, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    let (ticket, candidates) = fx.mobile_ticket("wx-umfa").await;
+    assert_eq!(candidates, vec![me.id.clone()]);
+    let ev = fx.link(&ticket, LinkProof::Candidate(me.id.clone())).await;
+    assert_eq!(ev.unwrap().user.id, me.id);
+    assert_eq!(fx.identities(&me.id).await.len(), 2);
+}
+
 backend_tests! {
+    mobile_mfa => mobile_link_by_password_takes_the_mfa_step;
     mobile_ticket => mobile_ticket_links_once;
     mobile_candidates => mobile_candidates_and_bad_tickets;
     creates_then_finds => login_creates_then_finds;
