@@ -90,6 +90,10 @@ pub enum Error {
     /// challenge's ticket and a proof (`service::mfa_login`).
     #[error("second factor required")]
     MfaRequired(Box<crate::service::mfa_login::MfaChallenge>),
+    /// A WeChat mobile-app login of a person linked to no user: nothing is logged in until
+    /// the challenge's ticket links them (`service::wechat_mobile`).
+    #[error("account link required")]
+    AccountLinkRequired(Box<crate::service::wechat_mobile::LinkChallenge>),
     /// A TOTP code given to complete an MFA login is not one of the user's factor.
     #[error("wrong MFA code")]
     MfaCodeWrong,

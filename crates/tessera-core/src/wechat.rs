@@ -1,6 +1,7 @@
-//! WeChat's server APIs as the core needs them for mini-program logins: a login code turned
+//! WeChat's server APIs as the core needs them: for mini-program logins, a login code turned
 //! into the user's ids and session key, the mini-program's access token, and a phone-number
-//! code turned into the number. The core decides when to ask; a [`WechatApi`] implemented
+//! code turned into the number; for mobile apps (the open platform), an authorization code
+//! turned into the user's ids and an access token, and that token into the profile. The core decides when to ask; a [`WechatApi`] implemented
 //! outside the core (`tessera-notify`, over HTTP) asks. Failures come back as
 //! [`Error::Provider`], never as WeChat's words.
 
@@ -60,6 +61,35 @@ pub struct WechatPhone {
     pub watermark_timestamp: i64,
 }
 
+/// What a mobile app's authorization code proved (`sns/oauth2/access_token`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WechatOauth {
+    /// The user's id within this mobile app.
+    pub openid: String,
+    /// The user's id across the open-platform account's apps, when it has one.
+    pub unionid: Option<String>,
+    /// The user's access token for `sns/userinfo` (a secret: never logged).
+    pub access_token: String,
+}
+
+impl std::fmt::Debug for WechatOauth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WechatOauth")
+            .field("openid", &self.openid)
+            .field("unionid", &self.unionid)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The profile `sns/userinfo` gives (the fields Tessera keeps).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WechatProfile {
+    pub nickname: Option<String>,
+    /// The avatar's URL (`headimgurl`).
+    pub photo: Option<String>,
+    pub unionid: Option<String>,
+}
+
 /// WeChat's server APIs. Implementations time out rather than hang, log no secret, code or
 /// token, and turn WeChat's `errcode` into [`ProviderFailure::Refused`] and an unreachable or
 /// unreadable answer into [`ProviderFailure::Unavailable`].
@@ -74,6 +104,18 @@ pub trait WechatApi: Send + Sync + 'static {
 
     /// `wxa/business/getuserphonenumber`: the number a phone-number button's code stands for.
     async fn phone_number(&self, access_token: &str, code: &str) -> Result<WechatPhone>;
+
+    /// `sns/oauth2/access_token`: a mobile app's authorization `code` of `appid`
+    /// (authenticated by `secret`).
+    async fn oauth_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<WechatOauth>;
+
+    /// `sns/userinfo`: the profile of `openid` under the user's access token.
+    async fn user_info(&self, access_token: &str, openid: &str) -> Result<WechatProfile>;
 }
 
 /// The client of a deployment that configured none: every call is refused, and nothing is
@@ -92,6 +134,14 @@ impl WechatApi for NoWechat {
     }
 
     async fn phone_number(&self, _: &str, _: &str) -> Result<WechatPhone> {
+        Err(Error::Provider(ProviderFailure::NotConfigured))
+    }
+
+    async fn oauth_access_token(&self, _: &str, _: &str, _: &str) -> Result<WechatOauth> {
+        Err(Error::Provider(ProviderFailure::NotConfigured))
+    }
+
+    async fn user_info(&self, _: &str, _: &str) -> Result<WechatProfile> {
         Err(Error::Provider(ProviderFailure::NotConfigured))
     }
 }

@@ -1,5 +1,6 @@
-//! WeChat's server APIs over HTTPS (reqwest): `jscode2session`, `cgi-bin/token` and
-//! `wxa/business/getuserphonenumber`, at a base URL that defaults to WeChat's and that tests
+//! WeChat's server APIs over HTTPS (reqwest): `jscode2session`, `cgi-bin/token`,
+//! `wxa/business/getuserphonenumber`, and the open platform's `sns/oauth2/access_token` and
+//! `sns/userinfo`, at a base URL that defaults to WeChat's and that tests
 //! point at a local mock. Secrets, codes and tokens travel in query strings and bodies, so
 //! neither a URL nor a body is ever logged: only the API's name and WeChat's `errcode`.
 
@@ -8,7 +9,9 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::json;
-use tessera_core::wechat::{WechatAccessToken, WechatApi, WechatPhone, WechatSession};
+use tessera_core::wechat::{
+    WechatAccessToken, WechatApi, WechatOauth, WechatPhone, WechatProfile, WechatSession,
+};
 use tessera_core::{Error, ProviderFailure, Result};
 
 /// WeChat's API host.
@@ -33,6 +36,8 @@ struct Answer {
     access_token: String,
     expires_in: i64,
     phone_info: Option<PhoneInfo>,
+    nickname: Option<String>,
+    headimgurl: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -161,6 +166,49 @@ impl WechatApi for WechatHttp {
             country_code: p.country_code,
             watermark_appid: p.watermark.appid,
             watermark_timestamp: p.watermark.timestamp,
+        })
+    }
+
+    async fn oauth_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> Result<WechatOauth> {
+        let req = self
+            .client
+            .get(format!("{}/sns/oauth2/access_token", self.base))
+            .query(&[
+                ("appid", appid),
+                ("secret", secret),
+                ("code", code),
+                ("grant_type", "authorization_code"),
+            ]);
+        let a = Self::answer("oauth2/access_token", req).await?;
+        if a.openid.is_empty() || a.access_token.is_empty() {
+            return Err(unavailable(
+                "oauth2/access_token",
+                "no openid or access_token",
+            ));
+        }
+        Ok(WechatOauth {
+            openid: a.openid,
+            unionid: a.unionid.filter(|u| !u.is_empty()),
+            access_token: a.access_token,
+        })
+    }
+
+    async fn user_info(&self, access_token: &str, openid: &str) -> Result<WechatProfile> {
+        let req = self
+            .client
+            .get(format!("{}/sns/userinfo", self.base))
+            .query(&[("access_token", access_token), ("openid", openid)]);
+        let a = Self::answer("userinfo", req).await?;
+        let some = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        Ok(WechatProfile {
+            nickname: some(a.nickname),
+            photo: some(a.headimgurl),
+            unionid: some(a.unionid),
         })
     }
 }

@@ -24,8 +24,13 @@ use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
 use tessera_core::service::wechat_login::{
     WECHAT_MINIPROGRAM_KIND, WECHAT_PROVIDER, WECHAT_UNIONID_PROVIDER,
 };
+use tessera_core::service::wechat_mobile::{LinkProof, WECHAT_MOBILE_KIND};
+use tessera_core::store::link_tickets::LinkTicket;
 use tessera_core::store::Store;
-use tessera_core::wechat::{WechatAccessToken, WechatApi, WechatPhone, WechatSession};
+use tessera_core::store::{AccountStore, LinkTicketsStore};
+use tessera_core::wechat::{
+    WechatAccessToken, WechatApi, WechatOauth, WechatPhone, WechatProfile, WechatSession,
+};
 use tessera_core::{Core, CoreConfig, Error, ProviderFailure};
 
 /// The key and iv of the AES vector in `crypto/wechat_data.rs` (made with `openssl enc`),
@@ -129,6 +134,57 @@ impl WechatApi for FakeWechat {
             watermark_timestamp: 1_700_000_000,
         })
     }
+
+    async fn oauth_access_token(
+        &self,
+        appid: &str,
+        secret: &str,
+        code: &str,
+    ) -> tessera_core::Result<WechatOauth> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        fake_oauth(appid, secret, code).await
+    }
+
+    async fn user_info(
+        &self,
+        access_token: &str,
+        _openid: &str,
+    ) -> tessera_core::Result<WechatProfile> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let x = access_token.strip_prefix("utoken-").ok_or(Error::Provider(
+            ProviderFailure::Refused {
+                provider_code: 40001,
+            },
+        ))?;
+        Ok(WechatProfile {
+            nickname: Some(format!("nick-{x}")),
+            photo: None,
+            unionid: x.starts_with('u').then(|| format!("unionid-{x}")),
+        })
+    }
+}
+
+/// Mobile-app codes as the compat mock plays them: `wx-<x>` is `openid-<appid>-<x>` with
+/// the user token `utoken-<x>` (and `unionid-<x>` when `<x>` starts with `u`).
+async fn fake_oauth(appid: &str, secret: &str, code: &str) -> tessera_core::Result<WechatOauth> {
+    if let Some(e) = failure(code) {
+        return Err(e);
+    }
+    if secret != format!("secret-{appid}") {
+        return Err(Error::Provider(ProviderFailure::Refused {
+            provider_code: 40125,
+        }));
+    }
+    let x = code
+        .strip_prefix("wx-")
+        .ok_or(Error::Provider(ProviderFailure::Refused {
+            provider_code: 40029,
+        }))?;
+    Ok(WechatOauth {
+        openid: format!("openid-{appid}-{x}"),
+        unionid: x.starts_with('u').then(|| format!("unionid-{x}")),
+        access_token: format!("utoken-{x}"),
+    })
 }
 
 struct Fx {
@@ -181,6 +237,15 @@ async fn setup(db: &TestDb) -> Fx {
     // The other spellings of the fields are read too.
     fx.mini_program(&fx.admin, "mp2", "wx-app-2", "appID", "appsecret")
         .await;
+    fx.connection(
+        &fx.admin,
+        WECHAT_MOBILE_KIND,
+        "app",
+        "wx-mobile-1",
+        "appId",
+        "appSecret",
+    )
+    .await;
     fx
 }
 
@@ -188,6 +253,26 @@ impl Fx {
     async fn mini_program(
         &self,
         admin: &PoolAdmin,
+        identifier: &str,
+        appid: &str,
+        id_field: &str,
+        secret_field: &str,
+    ) {
+        self.connection(
+            admin,
+            WECHAT_MINIPROGRAM_KIND,
+            identifier,
+            appid,
+            id_field,
+            secret_field,
+        )
+        .await
+    }
+
+    async fn connection(
+        &self,
+        admin: &PoolAdmin,
+        kind: &str,
         identifier: &str,
         appid: &str,
         id_field: &str,
@@ -203,7 +288,7 @@ impl Fx {
                     name: format!("WeChat {identifier}"),
                     kind: "wechat".into(),
                     connections: vec![NewConn {
-                        kind: WECHAT_MINIPROGRAM_KIND.into(),
+                        kind: kind.into(),
                         identifier: identifier.into(),
                         display_name: identifier.into(),
                         fields,
@@ -214,7 +299,7 @@ impl Fx {
                 },
             )
             .await
-            .expect("mini-program connection");
+            .expect("WeChat connection");
     }
 
     fn pool(&self) -> &UserPool {
@@ -687,7 +772,281 @@ async fn bind_links_the_current_user(db: &TestDb) {
     ));
 }
 
+impl Fx {
+    /// `authByCodeIdentity`: the ticket of a person linked to no user, or the login.
+    async fn mobile(&self, code: &str) -> Result<AuthEvent, Error> {
+        let pool = self.fresh_pool().await;
+        self.core
+            .wechat_mobile_login(&pool, None, None, code, true, LoginOptions::default())
+            .await
+    }
+
+    async fn mobile_ticket(&self, code: &str) -> (String, Vec<String>) {
+        match self.mobile(code).await {
+            Err(Error::AccountLinkRequired(c)) => (c.ticket, c.candidates),
+            other => panic!("a linking ticket expected, got {other:?}"),
+        }
+    }
+
+    async fn link(&self, ticket: &str, proof: LinkProof) -> Result<AuthEvent, Error> {
+        let pool = self.fresh_pool().await;
+        self.core
+            .wechat_mobile_link(&pool, None, ticket, proof, LoginOptions::default())
+            .await
+    }
+
+    async fn user_named(&self, username: &str, unionid: Option<&str>) -> String {
+        let pool = self.fresh_pool().await;
+        let u = self
+            .core
+            .create_user(
+                &pool,
+                NewUser {
+                    username: Some(username.into()),
+                    password: Some("Passw0rd!x".into()),
+                    ..NewUser::default()
+                },
+                CreatedBy::Admin,
+            )
+            .await
+            .unwrap();
+        if let Some(unionid) = unionid {
+            let change = tessera_core::store::UserChange::new().set(
+                tessera_core::store::UserField::Unionid(Some(unionid.into())),
+            );
+            self.store
+                .change_user(&pool.id, &u.id, &change, 1)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        u.id
+    }
+}
+
+fn password(account: &str, password: &str) -> LinkProof {
+    LinkProof::Password {
+        account: account.into(),
+        password: password.into(),
+    }
+}
+
+async fn mobile_ticket_links_once(db: &TestDb) {
+    let fx = setup(db).await;
+    let me = fx.user_named("me", None).await;
+    let users = fx.users().await;
+    let (ticket, candidates) = fx.mobile_ticket("wx-a").await;
+    assert!(candidates.is_empty());
+    assert_eq!(fx.users().await, users, "a ticket registers nobody");
+    // Stored as its digest only.
+    let digest = tessera_core::crypto::digest(&ticket);
+    assert!(fx
+        .store
+        .link_ticket(&fx.pool().id, &ticket)
+        .await
+        .unwrap()
+        .is_none());
+    let row = fx
+        .store
+        .link_ticket(&fx.pool().id, &digest)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.subject, "openid-wx-mobile-1-a");
+    assert_eq!(row.nickname.as_deref(), Some("nick-a"));
+    // A wrong password keeps the ticket; the right one spends it.
+    assert!(matches!(
+        fx.link(&ticket, password("me", "wrong-Passw0rd")).await,
+        Err(Error::WrongPassword)
+    ));
+    let ev = fx
+        .link(&ticket, password("me", "Passw0rd!x"))
+        .await
+        .unwrap();
+    assert_eq!(ev.user.id, me);
+    assert!(fx
+        .store
+        .link_ticket(&fx.pool().id, &digest)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(matches!(
+        fx.link(&ticket, password("me", "Passw0rd!x")).await,
+        Err(Error::InvalidParameter("key"))
+    ));
+    // Linked: the next code logs in directly.
+    assert_eq!(fx.mobile("wx-a").await.unwrap().user.id, me);
+    // Registering from a ticket: WeChat's nickname.
+    let (ticket, _) = fx.mobile_ticket("wx-b").await;
+    let ev = fx.link(&ticket, LinkProof::Register).await.unwrap();
+    assert!(ev.newly_created);
+    assert_eq!(ev.user.profile.nickname.as_deref(), Some("nick-b"));
+    assert_eq!(fx.mobile("wx-b").await.unwrap().user.id, ev.user.id);
+}
+
+async fn mobile_candidates_and_bad_tickets(db: &TestDb) {
+    let fx = setup(db).await;
+    let one = fx.user_named("one", Some("unionid-ux")).await;
+    let outsider = fx.user_named("outsider", None).await;
+    let (ticket, candidates) = fx.mobile_ticket("wx-ux").await;
+    assert_eq!(candidates, vec![one.clone()]);
+    assert!(matches!(
+        fx.link(&ticket, LinkProof::Candidate(outsider)).await,
+        Err(Error::InvalidParameter("accountId"))
+    ));
+    assert_eq!(
+        fx.link(&ticket, LinkProof::Candidate(one.clone()))
+            .await
+            .unwrap()
+            .user
+            .id,
+        one
+    );
+    // An expired ticket, and one of another pool, spend nothing.
+    let pool = fx.pool().id.clone();
+    let now = tessera_core::clock::now_ms();
+    let expired = LinkTicket {
+        ticket_hash: tessera_core::crypto::digest("expired-ticket"),
+        pool_id: pool.clone(),
+        app_id: None,
+        conn_id: "whatever".into(),
+        subject: "openid-x".into(),
+        unionid: None,
+        nickname: None,
+        photo: None,
+        candidates: vec![],
+        expires_at: now - 1,
+        created_at: now - 600_000,
+    };
+    fx.store.put_link_ticket(&expired).await.unwrap();
+    assert!(matches!(
+        fx.link("expired-ticket", LinkProof::Register).await,
+        Err(Error::InvalidParameter("key"))
+    ));
+    assert!(!fx
+        .store
+        .take_link_ticket(&pool, &expired.ticket_hash, now)
+        .await
+        .unwrap());
+    // Expired rows go with the other expired rows.
+    fx.store.purge_expired(now).await.unwrap();
+    assert!(fx
+        .store
+        .link_ticket(&pool, &expired.ticket_hash)
+        .await
+        .unwrap()
+        .is_none());
+    let (ticket, _) = fx.mobile_ticket("wx-c").await;
+    let other = fx.core.pool(&fx.other.pool().id).await.unwrap();
+    assert!(matches!(
+        fx.core
+            .wechat_mobile_link(
+                &other,
+                None,
+                &ticket,
+                LinkProof::Register,
+                LoginOptions::default()
+            )
+            .await,
+        Err(Error::InvalidParameter("key"))
+    ));
+    // Taken once only.
+    let digest = tessera_core::crypto::digest(&ticket);
+    assert!(fx
+        .store
+        .take_link_ticket(&pool, &digest, now)
+        .await
+        .unwrap());
+    assert!(!fx
+        .store
+        .take_link_ticket(&pool, &digest, now)
+        .await
+        .unwrap());
+    // WeChat refusing or down: no ticket, no user.
+    let users = fx.users().await;
+    for code in ["bad-code", "down-now"] {
+        assert!(matches!(fx.mobile(code).await, Err(Error::Provider(_))));
+    }
+    assert_eq!(fx.users().await, users);
+}
+
+/// A link proved by a password is a password login: a user with an enrolled factor the
+/// pool asks for stops at the MFA step, and the identity is not linked; a pick among the
+/// candidates WeChat named (a login by WeChat alone) does not.
+async fn mobile_link_by_password_takes_the_mfa_step(db: &TestDb) {
+    use tessera_core::crypto::totp;
+    use tessera_core::service::mfa_factors::{FactorKind, FactorProfile};
+    let fx = setup(db).await;
+    let pool = fx.fresh_pool().await;
+    let me = fx
+        .core
+        .create_user(
+            &pool,
+            NewUser {
+                username: Some("mfa-user".into()),
+                password: Some("Passw0rd!x".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::SelfService,
+        )
+        .await
+        .unwrap();
+    let token = fx.core.issue_user_token(&pool, None, &me).await.unwrap();
+    let session = fx.core.session(&token.token, Some(&pool.id)).await.unwrap();
+    let req = fx
+        .core
+        .send_enroll_factor_request(&session, FactorKind::Otp, &FactorProfile::default())
+        .await
+        .unwrap();
+    let secret = req
+        .otp
+        .clone()
+        .unwrap()
+        .qr_code_uri
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("secret="))
+        .and_then(totp::base32_decode)
+        .unwrap();
+    let step = totp::step_at(tessera_core::clock::now_secs());
+    fx.core
+        .enroll_factor(
+            &session,
+            FactorKind::Otp,
+            &req.enrollment_token,
+            &totp::hotp(&secret, step - 1).unwrap(),
+        )
+        .await
+        .unwrap();
+    fx.core
+        .set_global_mfa_settings(&fx.admin, &[FactorKind::Otp])
+        .await
+        .unwrap();
+    let (ticket, _) = fx.mobile_ticket("wx-mfa").await;
+    assert!(matches!(
+        fx.link(&ticket, password("mfa-user", "Passw0rd!x")).await,
+        Err(Error::MfaRequired(_))
+    ));
+    assert!(fx.identities(&me.id).await.is_empty(), "not linked");
+    // A pick among WeChat's candidates is WeChat's login: the same user, no step.
+    let change = tessera_core::store::UserChange::new().set(
+        tessera_core::store::UserField::Unionid(Some("unionid-umfa".into())),
+    );
+    fx.store
+        .change_user(&pool.id, &me.id, &change, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    let (ticket, candidates) = fx.mobile_ticket("wx-umfa").await;
+    assert_eq!(candidates, vec![me.id.clone()]);
+    let ev = fx.link(&ticket, LinkProof::Candidate(me.id.clone())).await;
+    assert_eq!(ev.unwrap().user.id, me.id);
+    assert_eq!(fx.identities(&me.id).await.len(), 2);
+}
+
 backend_tests! {
+    mobile_mfa => mobile_link_by_password_takes_the_mfa_step;
+    mobile_ticket => mobile_ticket_links_once;
+    mobile_candidates => mobile_candidates_and_bad_tickets;
     creates_then_finds => login_creates_then_finds;
     unionid => unionid_wins_across_apps;
     phone_links => phone_links_an_existing_user;

@@ -234,6 +234,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }
+    // WeChat mobile-app sign-in and account linking (`v3-auth-wxmobile.test.mjs`); the
+    // second pool refuses registration.
+    mgmt_pools.push(pool(core, "v3WxMobile", |_| {}).await?);
+    mgmt_pools.push(pool(core, "v3WxMobileClosed", |s| s.register_disabled = true).await?);
     // The v3 AuthenticationClient's account tests (`v3-auth-account.test.mjs`): password
     // rules that refuse something, for validatePassword and resetPassword.
     mgmt_pools.push(pool(core, "v3Account", |s| s.password_strength = 2).await?);

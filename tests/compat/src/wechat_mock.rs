@@ -12,6 +12,16 @@
 //!   countryCode: "86", watermark: {appid: <appid>, timestamp: 1700000000}}}`; `bad…` or
 //!   another code → 40029; `down…` → HTTP 503; a token it did not issue → 40001.
 //!
+//! - `GET /sns/oauth2/access_token?appid&secret&code&grant_type=authorization_code` (a
+//!   mobile app's authorization code): `wx-<x>` → `{access_token: "mock-user-token-<x>",
+//!   openid: "openid-<appid>-<x>", scope: "snsapi_userinfo", expires_in: 7200}` plus
+//!   `unionid: "unionid-<x>"` when `<x>` starts with `u`; `bad…` or another code → 40029;
+//!   `down…` → HTTP 503.
+//! - `GET /sns/userinfo?access_token&openid`: `mock-user-token-<x>` with an openid ending in
+//!   `-<x>` → `{openid, nickname: "nick-<x>", headimgurl:
+//!   "https://wx.qlogo.cn/mock/<x>.png"}` plus the unionid as above; another token → 40001,
+//!   another openid → 40003.
+//!
 //! For every API a secret starting with `bad` is refused with 40125 (invalid appsecret).
 //!
 //! The session key of `<x>` ([`session_key_for`]) is base64 of the first 16 bytes of
@@ -144,11 +154,61 @@ async fn phone_number(q: Params, body: Option<Json<Value>>) -> Response {
     .into_response()
 }
 
+async fn oauth_access_token(q: Params) -> Response {
+    let code = param(&q, "code");
+    if code.starts_with("down") {
+        return down();
+    }
+    if let Some(r) = check_app(&q) {
+        return r;
+    }
+    if param(&q, "grant_type") != "authorization_code" {
+        return refused(40002, "invalid grant_type");
+    }
+    let Some(x) = code.strip_prefix("wx-").filter(|x| !x.is_empty()) else {
+        return refused(40029, "invalid code");
+    };
+    let mut body = json!({
+        "access_token": format!("mock-user-token-{x}"),
+        "expires_in": 7200,
+        "refresh_token": format!("mock-refresh-{x}"),
+        "openid": format!("openid-{}-{x}", param(&q, "appid")),
+        "scope": "snsapi_userinfo",
+    });
+    if x.starts_with('u') {
+        body["unionid"] = Value::String(format!("unionid-{x}"));
+    }
+    Json(body).into_response()
+}
+
+async fn userinfo(q: Params) -> Response {
+    let Some(x) = param(&q, "access_token").strip_prefix("mock-user-token-") else {
+        return refused(40001, "invalid credential, access_token is invalid");
+    };
+    let openid = param(&q, "openid");
+    if !openid.ends_with(&format!("-{x}")) {
+        return refused(40003, "invalid openid");
+    }
+    let mut body = json!({
+        "openid": openid,
+        "nickname": format!("nick-{x}"),
+        "sex": 0,
+        "headimgurl": format!("https://wx.qlogo.cn/mock/{x}.png"),
+        "privilege": [],
+    });
+    if x.starts_with('u') {
+        body["unionid"] = Value::String(format!("unionid-{x}"));
+    }
+    Json(body).into_response()
+}
+
 pub fn router() -> Router {
     Router::new()
         .route("/sns/jscode2session", get(jscode2session))
         .route("/cgi-bin/token", get(token))
         .route("/wxa/business/getuserphonenumber", post(phone_number))
+        .route("/sns/oauth2/access_token", get(oauth_access_token))
+        .route("/sns/userinfo", get(userinfo))
 }
 
 /// Serves the mock on 127.0.0.1 at a free port; returns its address (the base URL is

@@ -1,6 +1,8 @@
-//! The user an external identity provider's answer logs in (WeChat mini-programs today): the
-//! one linked to the identity, else the one with the phone number the provider vouched for
-//! (then linked), else a new user registered with the identity linked. It is one step of
+//! The user an external identity provider's answer logs in (WeChat mini-programs and mobile
+//! apps): the one linked to the identity, else the one with the phone number the provider
+//! vouched for (then linked), else a new user registered with the identity linked — or, for
+//! a login the core already tied to a user (`ExternalTarget`, `wechat_mobile.rs`), that
+//! user or a new one. It is one step of
 //! [`Core::authenticate`] (`Credential::External`), so every other login rule applies as to
 //! a password or a code.
 //!
@@ -15,7 +17,7 @@ use crate::error::{Error, Result, UniqueField};
 use crate::ids;
 use crate::model::audit::UserEvent;
 use crate::model::risk::Limit;
-use crate::model::{Application, ExternalIdentity, User, UserPool};
+use crate::model::{Application, ExternalIdentity, Profile, User, UserPool};
 use crate::store::{UserChange, UserField, UserLookup};
 
 /// A phone number the provider vouched for, normalised as the pool stores numbers.
@@ -41,6 +43,38 @@ pub struct ExternalLogin {
     pub(crate) phone: Option<VouchedPhone>,
     /// What `registerSource` a user this login creates gets.
     pub(crate) register_source: &'static str,
+    /// The provider's profile (nickname, avatar) for a user this login creates.
+    pub(crate) profile: Profile,
+    /// Which user the login is for.
+    pub(crate) target: ExternalTarget,
+}
+
+/// Which user an external login is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ExternalTarget {
+    /// The user linked to the identity, else the one with the vouched phone; when there is
+    /// none, a new user if `register`, else [`Error::UserNotFound`].
+    Resolve { register: bool },
+    /// A user the core proved in this request for an identity linked to nobody (an
+    /// account-linking ticket spent with a code, a password, or a pick among the users the
+    /// provider's own answer named); `by_secret` when a code or password proved it.
+    Proven { user_id: String, by_secret: bool },
+    /// A new user, for an identity linked to nobody.
+    Register,
+}
+
+impl ExternalTarget {
+    /// A login the user proved with a code or password of Tessera's goes through the MFA
+    /// step as a login by that code or password would.
+    pub(crate) fn proven_by_secret(&self) -> bool {
+        matches!(
+            self,
+            ExternalTarget::Proven {
+                by_secret: true,
+                ..
+            }
+        )
+    }
 }
 
 impl ExternalLogin {
@@ -96,13 +130,26 @@ impl ExternalUser {
 }
 
 /// Who the login's identities already name.
-struct Linked {
-    by_subject: Option<User>,
-    by_union: Option<User>,
+pub(crate) struct Linked {
+    pub by_subject: Option<User>,
+    pub by_union: Option<User>,
+}
+
+impl Linked {
+    /// The user the identity names: the union id's (it names the person across the
+    /// provider's apps, so it wins over an openid another app's login may have linked to
+    /// someone else), else the subject's.
+    pub(crate) fn user(&self) -> Option<&User> {
+        self.by_union.as_ref().or(self.by_subject.as_ref())
+    }
 }
 
 impl Core {
-    async fn linked_users(&self, pool_id: &str, login: &ExternalLogin) -> Result<Linked> {
+    pub(crate) async fn linked_users(
+        &self,
+        pool_id: &str,
+        login: &ExternalLogin,
+    ) -> Result<Linked> {
         let by_subject = self
             .store
             .find_user_by_identity(pool_id, login.provider, &login.subject)
@@ -162,13 +209,33 @@ impl Core {
         ip: &IpStanding,
     ) -> Result<ExternalUser> {
         let linked = self.linked_users(&pool.id, &login).await?;
-        // The union id names the person across the provider's apps, so it wins over an
-        // openid another app's login may have linked to someone else.
-        if let Some(user) = linked
-            .by_union
-            .clone()
-            .or_else(|| linked.by_subject.clone())
-        {
+        match &login.target {
+            ExternalTarget::Resolve { .. } => {}
+            ExternalTarget::Proven { user_id, .. } => {
+                // Linked meanwhile (another request spent another ticket of the person)
+                // to someone else: not silently moved.
+                for holder in [&linked.by_subject, &linked.by_union].into_iter().flatten() {
+                    if &holder.id != user_id {
+                        return Err(Error::IdentityLinkedElsewhere);
+                    }
+                }
+                let user = self
+                    .store
+                    .find_user(&pool.id, UserLookup::Id(user_id))
+                    .await?
+                    .ok_or(Error::UserNotFound)?;
+                self.refuse_listed_user(&pool.id, &user.id).await?;
+                let links = self.missing_links(&user, &login, &linked);
+                return Ok(ExternalUser::found(user, links));
+            }
+            ExternalTarget::Register => {
+                if linked.user().is_some() {
+                    return Err(Error::IdentityLinkedElsewhere);
+                }
+                return self.register_external(pool, app, &login, client, ip).await;
+            }
+        }
+        if let Some(user) = linked.user().cloned() {
             self.refuse_listed_user(&pool.id, &user.id).await?;
             let links = self.missing_links(&user, &login, &linked);
             return Ok(ExternalUser::found(user, links));
@@ -194,7 +261,12 @@ impl Core {
                 return Ok(ExternalUser::found(user, links));
             }
         }
-        self.register_external(pool, app, &login, client, ip).await
+        match login.target {
+            ExternalTarget::Resolve { register: true } => {
+                self.register_external(pool, app, &login, client, ip).await
+            }
+            _ => Err(Error::UserNotFound),
+        }
     }
 
     /// A new user with the login's identities linked, in one transaction, under the pool's
@@ -213,6 +285,7 @@ impl Core {
         ip.refuse(Limit::ForbidRegister)?;
         let mut new = NewUser {
             register_source: vec![login.register_source.to_owned()],
+            profile: login.profile.clone(),
             ..NewUser::default()
         };
         if let Some(p) = &login.phone {

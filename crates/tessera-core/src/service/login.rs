@@ -178,8 +178,10 @@ impl Credential {
             // The provider authenticated the user with its own factors (a WeChat account
             // bound to a phone and device) and Tessera checked no secret of its own; the
             // step protects Tessera's first factors, and the mini-program wire it comes
-            // from has no way to show a second-factor prompt.
-            Credential::External(_) => false,
+            // from has no way to show a second-factor prompt. A link to an existing user
+            // proved by one of Tessera's codes or passwords is a login by that code or
+            // password, and takes the step as one would.
+            Credential::External(login) => login.target.proven_by_secret(),
             // A passkey is possession of a key bound to this site, that no phishing page
             // can use and no database leak reveals: the strongest factor Tessera checks,
             // and the one the step would otherwise ask for.
@@ -340,7 +342,7 @@ impl Core {
     /// The password part of a login: the account's blacklist, captcha gate, hash check,
     /// failure counting (the login guard's and the risk policies'), and the account states
     /// that stop a correct password.
-    async fn password_step(
+    pub(crate) async fn password_step(
         &self,
         pool: &UserPool,
         id: &LoginId,

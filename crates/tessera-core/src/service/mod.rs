@@ -48,5 +48,6 @@ pub mod user_admin;
 pub mod users;
 pub mod webauthn;
 pub mod wechat_login;
+pub mod wechat_mobile;
 
 pub use self::core::{Core, CoreConfig};

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use super::account::Session;
 use super::authn::AuthEvent;
-use super::external_login::{ExternalLogin, VouchedPhone};
+use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
 use super::login::{Credential, LoginOptions};
 use super::Core;
 use crate::crypto::ct_eq;
@@ -34,10 +34,10 @@ pub const WECHAT_REGISTER_SOURCE: &str = "social:wechat:miniprogram";
 
 /// The spellings of the mini-program's app id and secret in a connection's `fields`: the
 /// console's camelCase first, then the other spellings Authing's documents use.
-const APP_ID_FIELDS: [&str; 3] = ["appId", "appID", "appid"];
-const APP_SECRET_FIELDS: [&str; 3] = ["appSecret", "appsecret", "secret"];
+pub(super) const APP_ID_FIELDS: [&str; 3] = ["appId", "appID", "appid"];
+pub(super) const APP_SECRET_FIELDS: [&str; 3] = ["appSecret", "appsecret", "secret"];
 
-fn field(fields: &Map<String, Value>, names: &[&str]) -> Option<String> {
+pub(super) fn field(fields: &Map<String, Value>, names: &[&str]) -> Option<String> {
     names
         .iter()
         .filter_map(|n| fields.get(*n)?.as_str())
@@ -81,7 +81,7 @@ fn vouched_phone(pool: &UserPool, phone: &WechatPhone) -> Result<VouchedPhone> {
     })
 }
 
-fn required(name: &'static str, v: &str) -> Result<()> {
+pub(super) fn required(name: &'static str, v: &str) -> Result<()> {
     if v.trim().is_empty() {
         return Err(Error::MissingParameter(name));
     }
@@ -138,11 +138,17 @@ impl Core {
                 .map(|u| (WECHAT_UNIONID_PROVIDER, u)),
             phone,
             register_source: WECHAT_REGISTER_SOURCE,
+            profile: Default::default(),
+            target: ExternalTarget::Resolve { register: true },
         }
     }
 
     /// A client address the pool's risk lists forbid to log in asks WeChat nothing.
-    async fn refuse_listed_address(&self, pool: &UserPool, opts: &LoginOptions) -> Result<()> {
+    pub(super) async fn refuse_listed_address(
+        &self,
+        pool: &UserPool,
+        opts: &LoginOptions,
+    ) -> Result<()> {
         self.ip_standing(&pool.id, opts.client.ip.as_deref())
             .await?
             .refuse(Limit::ForbidLogin)

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod authorization;
 pub mod devices;
 pub mod directory;
+pub mod link_tickets;
 pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
@@ -32,6 +33,7 @@ pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use devices::DevicesStore;
 pub use directory::{DirectoryStore, DirectoryTx};
+pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
@@ -105,6 +107,7 @@ pub trait Store:
     + AuthorizationStore
     + DevicesStore
     + DirectoryStore
+    + LinkTicketsStore
     + OidcStore
     + PoolAdminStore
     + PostsStore

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tessera_core::error::{AccountInfoProblem, RiskRefusal};
 use tessera_core::service::mfa_factors::FactorKind;
 use tessera_core::service::mfa_login::MfaChallenge;
+use tessera_core::service::wechat_mobile::{LinkChallenge, LinkMethod};
 use tessera_core::{
     Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem,
     UniqueField,
@@ -111,6 +112,9 @@ pub fn code(e: &Error) -> i64 {
         // `v2-wire.md` §3.5 / §8: the MFA step of a login (1635, with `data.mfaToken`), a
         // wrong TOTP (6001) and a wrong recovery code (6002) per the MFA guide.
         Error::MfaRequired(_) => 1635,
+        // The authentication OpenAPI's `WechatIdentityResolveRespDto` example: apiCode 1640
+        // with statusCode 301, "需要执行账号身份绑定".
+        Error::AccountLinkRequired(_) => 1640,
         Error::MfaCodeWrong => 6001,
         Error::MfaRecoveryCodeWrong => 6002,
         // Authing's "busy, try again" family (like a code requested too soon).
@@ -146,6 +150,8 @@ pub fn http_status(e: &Error) -> u16 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 500,
         Error::Forbidden | Error::RiskListed(_) | Error::MfaRequired(_) => 403,
+        // Not a failure but "one more step", as `WechatIdentityResolveRespDto` has it.
+        Error::AccountLinkRequired(_) => 301,
         Error::Signature(_) => 401,
         Error::NotLoggedIn | Error::TokenExpired | Error::TokenInvalid => 401,
         Error::UserNotFound | Error::AppNotFound | Error::PoolNotFound | Error::NotFound(_) => 404,
@@ -179,8 +185,31 @@ pub fn data(e: &Error) -> Option<Value> {
     match e {
         Error::PasswordResetRequired { token } => Some(serde_json::json!({ "token": token })),
         Error::MfaRequired(c) => Some(mfa_data(c)),
+        Error::AccountLinkRequired(c) => Some(link_data(c)),
         _ => None,
     }
+}
+
+/// The `data` of 1640 (`WechatIdentityResolveRespDataDto`): the ticket as `key`, the ways
+/// to prove an existing account in the OpenAPI example's spelling (`methods`), and the ids
+/// of the users WeChat's unionid names (`accounts`).
+pub fn link_data(c: &LinkChallenge) -> Value {
+    let methods: Vec<&str> = c
+        .methods
+        .iter()
+        .map(|m| match m {
+            LinkMethod::PhoneCode => "phone-code",
+            LinkMethod::EmailCode => "email-code",
+            LinkMethod::UsernamePassword => "username-password",
+            LinkMethod::EmailPassword => "email-password",
+            LinkMethod::PhonePassword => "phone-password",
+        })
+        .collect();
+    serde_json::json!({
+        "key": c.ticket,
+        "methods": methods,
+        "accounts": c.candidates,
+    })
 }
 
 /// The `data` of 1635 (`v2-wire.md` §2.1, §3.5): the ticket as `mfaToken`, the user's names
@@ -415,6 +444,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         ),
         Error::Passkey(p) => passkey_message(*p),
         Error::MfaRequired(_) => ("请输入二次认证安全码", "Please enter the MFA code"),
+        Error::AccountLinkRequired(_) => (
+            "需要执行账号身份绑定",
+            "Bind this identity to an account to finish signing in",
+        ),
         Error::MfaCodeWrong => ("安全码错误，请重新输入", "Wrong MFA code, please try again"),
         Error::MfaRecoveryCodeWrong => ("恢复代码错误", "Wrong recovery code"),
         Error::AsaAccountInfo(p) => return account_info_message(*p, lang),

@@ -16,8 +16,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/{*rest}", any(unsupported))
         // `getRowBatch` posts here, without the `/api/v3` prefix (§4, §9.3).
         .route("/get-row-batch", post(unsupported))
-        // The AuthenticationClient's methods outside `/api/v3` (§5.6): WeChat mobile
-        // account binding and `listSubjectAuth`.
+        // The AuthenticationClient's paths outside `/api/v3` (§5.6) that nothing serves:
+        // the WeChat mobile ones `auth/wechat_mobile.rs` has no route for (`authByCode`,
+        // hidden from the SDK) and `listSubjectAuth`.
         .route("/api/v2/ecConn/wechatMobile/{*rest}", any(unsupported))
         .route("/api/v2/applications/subject/person/list", any(unsupported))
 }

@@ -40,6 +40,7 @@ mod audit;
 mod authorization;
 mod devices;
 mod directory;
+mod link_tickets;
 mod oidc;
 mod pool_admin;
 mod posts;
@@ -699,7 +700,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 16] = [
+        let statements: [(&str, i64); 17] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -738,6 +739,7 @@ impl Store for SqlStore {
                 now_ms,
             ),
             ("DELETE FROM mfa_tickets WHERE expires_at < $1", now_ms),
+            ("DELETE FROM link_tickets WHERE expires_at < $1", now_ms),
             ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
             // Risk-list entries whose scheduled removal has come (0 = never).
             (

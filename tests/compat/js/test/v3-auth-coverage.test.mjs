@@ -38,13 +38,6 @@ const NOT_SERVED = {
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
-  authByCodeIdentity: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  registerNewUser: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  bindByEmailCode: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  bindByPhoneCode: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  bindByAccount: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  selectAccount: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
-  bindByAccountId: 'no WeChat mobile (open platform) identity source; the WeChat client speaks to mini-programs',
   // WeChat / Douyin helpers
   decryptDouyinMiniProgramData: 'no Douyin mini-program identity source',
   // Miscellaneous

@@ -4,7 +4,10 @@
 // js_code `wx-<x>` → openid `openid-<x>`, `unionid-<x>` when <x> starts with `u`, and the
 // session key sessionKeyFor(<x>); `bad…` → errcode 40029; `down…` → HTTP 503. Phone code
 // `phone-<digits>` → that number, country code 86, watermark.appid = the mini-program's
-// appId. A secret starting with `bad` → errcode 40125.
+// appId. A mobile app's authorization code (sns/oauth2/access_token) `wx-<x>` → openid
+// `openid-<appId>-<x>` (with `unionid-<x>` when <x> starts with `u`), and its sns/userinfo
+// nickname `nick-<x>`, headimgurl `https://wx.qlogo.cn/mock/<x>.png`; `bad…` → 40029,
+// `down…` → HTTP 503. A secret starting with `bad` → errcode 40125.
 import crypto from 'node:crypto';
 
 export const wechatMockUrl = process.env.WECHAT_MOCK_URL;

@@ -23,6 +23,7 @@ mod signin;
 mod system;
 mod webauthn;
 mod wechat;
+mod wechat_mobile;
 
 use axum::Router;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         .merge(mine::routes())
         .merge(permissions::routes())
         .merge(wechat::routes())
+        .merge(wechat_mobile::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
 }

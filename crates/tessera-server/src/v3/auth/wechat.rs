@@ -1,6 +1,7 @@
 //! The WeChat mini-program calls (`v3-wire.md` §5.3 `signin-by-mobile`, §5.6 "WeChat
 //! helpers", §6.2, §6.5): sign-in by a `wx.login` code (with or without the phone number
-//! the user shared), the shared phone number itself, decrypting the mini-program's
+//! the user shared) or a WeChat mobile app's authorization code, the shared phone number
+//! itself, decrypting the mini-program's
 //! `encryptedData`, the mini-program's own access token, and binding WeChat to the
 //! signed-in user. The connection is named by `extIdpConnidentifier`; every rule — the
 //! calls to WeChat, finding or creating the user, the one login — is the core's
@@ -62,6 +63,8 @@ struct SigninByMobile {
     connection: String,
     wechat_mini_program_code_payload: Option<CodePayload>,
     wechat_mini_program_code_and_phone_payload: Option<CodeAndPhonePayload>,
+    /// `connection: "wechat"` (a WeChat mobile app): `SignInByWechatPayloadDto`.
+    wechat_payload: Option<CodePayload>,
     options: Option<MobileOptions>,
     #[serde(rename = "client_id")]
     client_id: Option<String>,
@@ -107,6 +110,16 @@ async fn signin_by_mobile(call: AuthCall) -> Reply {
                 login,
             )
             .await
+        }
+        // A WeChat mobile app (`wechat_mobile.rs` shares the core flow): this call has no
+        // linking step to offer, so a person linked to no user is registered under the
+        // pool's rules, as a mini-program login does.
+        "wechat" => {
+            let p = req
+                .wechat_payload
+                .ok_or_else(|| call.fail(Error::MissingParameter("wechatPayload")))?;
+            core.wechat_mobile_login(&pool, Some(&app), Some(id), &p.code, false, login)
+                .await
         }
         // The other mobile connections (Apple, Alipay, WeChat Work, Lark, Douyin, the
         // social networks…) and the encrypted-phone variant are identity sources Tessera
