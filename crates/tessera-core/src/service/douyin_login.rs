@@ -143,10 +143,13 @@ impl Core {
         phone_data: (&str, &str),
         opts: LoginOptions,
     ) -> Result<AuthEvent> {
+        // Missing phone data is the caller's, found before Douyin is asked.
+        let (data, iv) = phone_data;
+        required("encryptedData", data)?;
+        required("iv", iv)?;
         let mp = self.douyin_mini_program(&pool.id, identifier).await?;
         self.refuse_listed_address(pool, &opts).await?;
         let session = self.douyin_session(&mp, code).await?;
-        let (data, iv) = phone_data;
         let phone = phone_of(&open_data(&mp, &session, data, iv)?)?;
         let phone = vouched_phone(pool, &phone)?;
         let login = Core::douyin_external_login(&mp, session, Some(phone));
