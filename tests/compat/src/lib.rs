@@ -5,8 +5,8 @@
 //! ([`mailbox`]) and one server of identity-provider mocks (WeChat's API, [`wechat_mock`];
 //! Douyin's, [`douyin_mock`]; Alipay's gateway, [`alipay_mock`]), opens a SQLite store in a
 //! temporary directory, opens the core with those sinks as its notifier and the mocks behind
-//! its WeChat, Douyin and Alipay clients, seeds the fixtures ([`fixtures`]), writes them to a JSON file and
-//! serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
+//! its WeChat, Douyin and Alipay clients, seeds the fixtures ([`fixtures`]), writes them to
+//! a JSON file and serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
 //! `tests/compat/js/test/` with `TESSERA_URL`, `COMPAT_FIXTURES`, `MAILBOX_URL` and
 //! `WECHAT_MOCK_URL` set.
 

@@ -84,7 +84,12 @@ impl Core {
         let app = self.alipay_app(&pool.id, identifier).await?;
         let pid = app.pid.ok_or(Error::IdentitySourceNotConfigured)?;
         let key = private_key(&app.private_key).map_err(|e| {
-            tracing::warn!(pool = %pool.id, connection = %app.conn_id, error = %e, "Alipay connection's key");
+            tracing::warn!(
+                pool = %pool.id,
+                connection = %app.conn_id,
+                error = %e,
+                "Alipay connection's key"
+            );
             Error::IdentitySourceNotConfigured
         })?;
         let target_id = ids::new_id();

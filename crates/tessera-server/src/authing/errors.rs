@@ -87,8 +87,8 @@ pub fn code(e: &Error) -> i64 {
         Error::NoPhoneBound => 2219,
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured => 1001,
-        // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid argument for the
-        // caller (never a 5xx, issue 14); the message says which.
+        // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
+        // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
         // `error-codes.md`: "the account to bind is already bound (to someone)".
         Error::IdentityLinkedElsewhere => 2215,

@@ -1,7 +1,7 @@
 //! The WeChat mini-program calls (`v3-wire.md` §5.6 "WeChat helpers", §6.2, §6.5; the
-//! sign-in by a `wx.login` code is `mobile.rs`): the shared phone number itself, decrypting the mini-program's
-//! `encryptedData`, the mini-program's own access token, and binding WeChat to the
-//! signed-in user. The connection is named by `extIdpConnidentifier`; every rule — the
+//! sign-in by a `wx.login` code is `mobile.rs`): the shared phone number itself,
+//! decrypting the mini-program's `encryptedData`, the mini-program's own access token, and
+//! binding WeChat to the signed-in user. The connection is named by `extIdpConnidentifier`; every rule — the
 //! calls to WeChat, finding or creating the user, the one login — is the core's
 //! (`Core::wechat_*`).
 
