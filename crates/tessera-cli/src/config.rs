@@ -49,6 +49,14 @@ pub enum ConfigError {
         "invalid WeChat API base {0:?}: expected an http(s) URL such as https://api.weixin.qq.com"
     )]
     WechatApiBase(String),
+    #[error(
+        "invalid Douyin API base {0:?}: expected an http(s) URL such as https://developer.toutiao.com"
+    )]
+    DouyinApiBase(String),
+    #[error(
+        "invalid Alipay gateway {0:?}: expected an http(s) URL such as https://openapi.alipay.com/gateway.do"
+    )]
+    AlipayGateway(String),
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error, so a typo is not
@@ -68,6 +76,12 @@ pub struct FileConfig {
     /// `wechat-api-base` (the spelling `wechat_api_base` is accepted too).
     #[serde(alias = "wechat_api_base")]
     pub wechat_api_base: Option<String>,
+    /// `douyin-api-base` (or `douyin_api_base`).
+    #[serde(alias = "douyin_api_base")]
+    pub douyin_api_base: Option<String>,
+    /// `alipay-gateway` (or `alipay_gateway`).
+    #[serde(alias = "alipay_gateway")]
+    pub alipay_gateway: Option<String>,
     pub upload_dir: Option<PathBuf>,
     pub trusted_proxies: Option<Vec<String>>,
     pub header_read_timeout: Option<f64>,
@@ -155,6 +169,14 @@ pub struct DeliveryArgs {
     /// https://api.weixin.qq.com; tests point it at a mock).
     #[arg(long, env = "TESSERA_WECHAT_API_BASE")]
     pub wechat_api_base: Option<String>,
+    /// Base URL of Douyin's server API for its mini-program logins (default
+    /// https://developer.toutiao.com; tests point it at a mock).
+    #[arg(long, env = "TESSERA_DOUYIN_API_BASE")]
+    pub douyin_api_base: Option<String>,
+    /// Alipay's open-platform gateway for the Alipay app login (default
+    /// https://openapi.alipay.com/gateway.do; tests point it at a mock).
+    #[arg(long, env = "TESSERA_ALIPAY_GATEWAY")]
+    pub alipay_gateway: Option<String>,
     /// Directory for uploaded avatars (default: DATA_DIR/uploads, or ./tessera-uploads with a
     /// database URL).
     #[arg(long, env = "TESSERA_UPLOAD_DIR")]
@@ -169,6 +191,10 @@ pub struct Delivery {
     pub mail_from: String,
     /// WeChat's API host, or a mock's URL; no trailing slash.
     pub wechat_api_base: String,
+    /// Douyin's API host, or a mock's URL; no trailing slash.
+    pub douyin_api_base: String,
+    /// Alipay's gateway URL, or a mock's.
+    pub alipay_gateway: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -229,6 +255,11 @@ pub struct ServeConfig {
 /// origin with no path, so nothing else can be spliced into the pages' CSP.
 /// An http(s) URL with a host, without a trailing slash: the calls append their paths.
 fn check_wechat_api_base(text: String) -> Result<String, ConfigError> {
+    check_api_base(text, ConfigError::WechatApiBase)
+}
+
+/// [`check_wechat_api_base`]'s rule for any provider's URL, with that provider's error.
+fn check_api_base(text: String, bad: fn(String) -> ConfigError) -> Result<String, ConfigError> {
     let rest = text
         .strip_prefix("https://")
         .or_else(|| text.strip_prefix("http://"));
@@ -236,7 +267,7 @@ fn check_wechat_api_base(text: String) -> Result<String, ConfigError> {
         Some(r) if !r.is_empty() && !r.starts_with('/') && !r.contains(['?', '#', ' ']) => {
             Ok(text.trim_end_matches('/').to_owned())
         }
-        _ => Err(ConfigError::WechatApiBase(text)),
+        _ => Err(bad(text)),
     }
 }
 
@@ -363,6 +394,20 @@ pub fn resolve_serve(
                     .or_else(|| file.wechat_api_base.clone())
                     .unwrap_or_else(|| tessera_notify::DEFAULT_WECHAT_API_BASE.to_owned()),
             )?,
+            douyin_api_base: check_api_base(
+                delivery
+                    .douyin_api_base
+                    .or_else(|| file.douyin_api_base.clone())
+                    .unwrap_or_else(|| tessera_notify::DEFAULT_DOUYIN_API_BASE.to_owned()),
+                ConfigError::DouyinApiBase,
+            )?,
+            alipay_gateway: check_api_base(
+                delivery
+                    .alipay_gateway
+                    .or_else(|| file.alipay_gateway.clone())
+                    .unwrap_or_else(|| tessera_notify::DEFAULT_ALIPAY_GATEWAY.to_owned()),
+                ConfigError::AlipayGateway,
+            )?,
         },
         upload_dir,
         trusted_proxies,
@@ -433,6 +478,46 @@ mod tests {
 
     fn proxies(args: ServeArgs, f: &FileConfig) -> Result<TrustedProxies, ConfigError> {
         resolve_serve(args, None, None, None, f).map(|c| c.trusted_proxies)
+    }
+
+    #[test]
+    fn douyin_and_alipay_bases_come_from_flags_then_the_file_then_the_providers() {
+        let bases = |args: ServeArgs, f: &FileConfig| {
+            resolve_serve(args, None, None, None, f)
+                .map(|c| (c.delivery.douyin_api_base, c.delivery.alipay_gateway))
+        };
+        let none = FileConfig::default();
+        assert_eq!(
+            bases(ServeArgs::default(), &none).unwrap(),
+            (
+                "https://developer.toutiao.com".to_owned(),
+                "https://openapi.alipay.com/gateway.do".to_owned()
+            )
+        );
+        let f = file("douyin-api-base = \"http://127.0.0.1:9/\"\nalipay_gateway = \"http://127.0.0.1:9/gw\"\n")
+            .unwrap();
+        assert_eq!(
+            bases(ServeArgs::default(), &f).unwrap(),
+            (
+                "http://127.0.0.1:9".to_owned(),
+                "http://127.0.0.1:9/gw".to_owned()
+            )
+        );
+        let mut a = ServeArgs::default();
+        a.delivery.douyin_api_base = Some("https://tt.example".into());
+        assert_eq!(bases(a, &f).unwrap().0, "https://tt.example");
+        let mut a = ServeArgs::default();
+        a.delivery.douyin_api_base = Some("developer.toutiao.com".into());
+        assert!(matches!(
+            bases(a, &none),
+            Err(ConfigError::DouyinApiBase(_))
+        ));
+        let mut a = ServeArgs::default();
+        a.delivery.alipay_gateway = Some("ftp://x".into());
+        assert!(matches!(
+            bases(a, &none),
+            Err(ConfigError::AlipayGateway(_))
+        ));
     }
 
     #[test]

@@ -12,9 +12,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
-use tessera_core::wechat::WechatApi;
 use tessera_core::{Core, CoreConfig};
-use tessera_notify::{Delivery, LogNotifier, SmsWebhook, SmtpMailer, WechatHttp};
+use tessera_notify::{
+    AlipayHttp, Delivery, DouyinHttp, LogNotifier, SmsWebhook, SmtpMailer, WechatHttp,
+};
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
 
@@ -305,7 +306,7 @@ async fn open_core(
     cfg: CoreConfig,
     notifier: Arc<dyn Notifier>,
     keys: Keys,
-    wechat: Option<Arc<dyn WechatApi>>,
+    providers: Option<&config::Delivery>,
 ) -> Result<(Arc<Core>, Arc<SqlStore>), Fatal> {
     let dyn_store: Arc<dyn Store> = store.clone();
     let mut core = match keys {
@@ -316,8 +317,11 @@ async fn open_core(
         tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
         other => Fatal::runtime(other),
     })?;
-    if let Some(api) = wechat {
-        core.set_wechat(api);
+    // The identity providers' clients (WeChat, Douyin, Alipay), at the configured bases.
+    if let Some(d) = providers {
+        core.set_wechat(Arc::new(WechatHttp::new(&d.wechat_api_base)));
+        core.set_douyin(Arc::new(DouyinHttp::new(&d.douyin_api_base)));
+        core.set_alipay(Arc::new(AlipayHttp::new(&d.alipay_gateway)));
     }
     Ok((Arc::new(core), store))
 }
@@ -354,7 +358,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
         },
         Arc::new(delivery),
         Keys::InBackground,
-        Some(Arc::new(WechatHttp::new(&cfg.delivery.wechat_api_base))),
+        Some(&cfg.delivery),
     )
     .await?;
     // Before serving: a CLI command run once the server is ready prints this URL as `appHost`.

@@ -4,8 +4,10 @@
 //! adapter over the services of [`Core`]. Business rules live here once; storage is reached only
 //! through the [`store::Store`] trait, implemented by `tessera-store`.
 
+pub mod alipay;
 pub mod clock;
 pub mod crypto;
+pub mod douyin;
 pub mod error;
 pub mod ids;
 pub mod model;

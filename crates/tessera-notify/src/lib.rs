@@ -1,8 +1,11 @@
 //! Delivery of the core's outgoing messages. The core decides what to send
 //! ([`tessera_core::notify`]); this crate knows how: email over SMTP (lettre), SMS through an
 //! HTTP webhook, or, for local development, the server log. It also holds the core's other
-//! outbound client, WeChat's server APIs for mini-program logins ([`WechatHttp`]).
+//! outbound clients: WeChat's server APIs for mini-program logins ([`WechatHttp`]), Douyin's
+//! ([`DouyinHttp`]) and Alipay's gateway ([`AlipayHttp`]).
 
+pub mod alipay;
+pub mod douyin;
 pub mod email_text;
 mod log;
 mod smtp;
@@ -16,6 +19,8 @@ use std::sync::{Arc, Mutex};
 use tessera_core::notify::{EmailMessage, EmailRoute, Notifier, SmsMessage};
 use tessera_core::{Error, Result};
 
+pub use alipay::{AlipayHttp, DEFAULT_ALIPAY_GATEWAY};
+pub use douyin::{DouyinHttp, DEFAULT_DOUYIN_API_BASE};
 pub use log::LogNotifier;
 pub use smtp::{SmtpError, SmtpMailer};
 pub use webhook::SmsWebhook;

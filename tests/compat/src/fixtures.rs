@@ -218,6 +218,12 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Mfa",
         // The v3 AuthenticationClient's "my devices" tests (`v3-auth-devices.test.mjs`).
         "v3Devices",
+        // The Douyin mini-program identity source (`v3-auth-douyin.test.mjs`), the Alipay
+        // app login (`v3-auth-alipay.test.mjs`) and the mini-program SDK on Douyin
+        // (`miniapp-douyin.test.mjs`).
+        "v3Douyin",
+        "v3Alipay",
+        "miniappDouyin",
         // The legacy SDK's tests (`v1-*.test.mjs`, authing-js-sdk@3.22.3): the SDK keeps
         // one user token per pool for its whole process, so each file has pools of its own;
         // `v1Other` is the other pool of the cross-pool cases.

@@ -2,14 +2,17 @@
 //! Node's test runner against a live Tessera server started in this process.
 //!
 //! [`Harness::start`] starts an SMTP sink, an SMS webhook receiver and the "mailbox" HTTP API
-//! ([`mailbox`]) and a WeChat API mock ([`wechat_mock`]), opens a SQLite store in a temporary
-//! directory, opens the core with those sinks as its notifier and the mock behind its WeChat
-//! client, seeds the fixtures ([`fixtures`]), writes them to a JSON file and
-//! serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
+//! ([`mailbox`]) and one server of identity-provider mocks (WeChat's API, [`wechat_mock`];
+//! Douyin's, [`douyin_mock`]; Alipay's gateway, [`alipay_mock`]), opens a SQLite store in a
+//! temporary directory, opens the core with those sinks as its notifier and the mocks behind
+//! its WeChat, Douyin and Alipay clients, seeds the fixtures ([`fixtures`]), writes them to
+//! a JSON file and serves Tessera on 127.0.0.1. [`Harness::run_node_tests`] then runs the JS tests in
 //! `tests/compat/js/test/` with `TESSERA_URL`, `COMPAT_FIXTURES`, `MAILBOX_URL` and
 //! `WECHAT_MOCK_URL` set.
 
+pub mod alipay_mock;
 pub mod directory_seed;
+pub mod douyin_mock;
 pub mod fixtures;
 pub mod mailbox;
 pub mod mime;
@@ -23,7 +26,7 @@ use std::time::Duration;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
-use tessera_notify::{Delivery, SmsWebhook, SmtpMailer, WechatHttp};
+use tessera_notify::{AlipayHttp, Delivery, DouyinHttp, SmsWebhook, SmtpMailer, WechatHttp};
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -76,7 +79,12 @@ impl Harness {
             .await
             .map_err(|e| format!("mailbox API: {e}"))?;
         let mailbox_url = format!("http://{mailbox_addr}");
-        let wechat_addr = wechat_mock::start()
+        // One mock server for the providers' APIs (WeChat, Douyin, Alipay's gateway).
+        let alipay_keys = alipay_mock::AlipayKeys::generate()?;
+        let mocks = wechat_mock::router()
+            .merge(douyin_mock::router())
+            .merge(alipay_mock::router(&alipay_keys)?);
+        let wechat_addr = wechat_mock::start(mocks)
             .await
             .map_err(|e| format!("WeChat mock: {e}"))?;
         let wechat_mock_url = format!("http://{wechat_addr}");
@@ -115,6 +123,11 @@ impl Harness {
         let captchas = mailbox.clone();
         // The server's WeChat client, as `--wechat-api-base` would configure it.
         core.set_wechat(Arc::new(WechatHttp::new(&wechat_mock_url)));
+        // Douyin's and Alipay's, as `--douyin-api-base` and `--alipay-gateway` would.
+        core.set_douyin(Arc::new(DouyinHttp::new(&wechat_mock_url)));
+        core.set_alipay(Arc::new(AlipayHttp::new(&format!(
+            "{wechat_mock_url}/gateway.do"
+        ))));
         core.set_captcha_hook(Arc::new(move |key: &str, answer: &str| {
             captchas.push_captcha(key, answer)
         }));
@@ -129,6 +142,10 @@ impl Harness {
         fixtures["tesseraUrl"] = serde_json::Value::String(tessera_url.clone());
         fixtures["mailboxUrl"] = serde_json::Value::String(mailbox_url.clone());
         fixtures["wechatMockUrl"] = serde_json::Value::String(wechat_mock_url.clone());
+        fixtures["alipay"] = serde_json::json!({
+            "privateKey": alipay_keys.private_pem,
+            "publicKey": alipay_keys.public_pem,
+        });
         fixtures["smtpUrl"] = serde_json::Value::String(format!("smtp://{smtp}"));
         let fixtures_path = dir.path().join("fixtures.json");
         let text = serde_json::to_string_pretty(&fixtures).map_err(|e| e.to_string())?;

@@ -45,8 +45,13 @@ pub const PHONE_TIMESTAMP: i64 = 1_700_000_000;
 
 /// The session key the mock gives the login code `wx-<x>`.
 pub fn session_key_for(x: &str) -> String {
-    // SHA-256 by the core's helper (lowercase hex): the harness needs no crypto crate.
-    let hex = tessera_core::crypto::digest(&format!("wechat-mock:{x}"));
+    key_of(&format!("wechat-mock:{x}"))
+}
+
+/// Base64 of the first 16 bytes of SHA-256(`seed`): the mocks' session keys.
+pub fn key_of(seed: &str) -> String {
+    // SHA-256 by the core's helper (lowercase hex).
+    let hex = tessera_core::crypto::digest(seed);
     let bytes: Vec<u8> = (0..32)
         .step_by(2)
         .filter_map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
@@ -211,14 +216,14 @@ pub fn router() -> Router {
         .route("/sns/userinfo", get(userinfo))
 }
 
-/// Serves the mock on 127.0.0.1 at a free port; returns its address (the base URL is
-/// `http://<addr>`).
-pub async fn start() -> std::io::Result<SocketAddr> {
+/// Serves `router` (this mock's, merged with the other providers' mocks: their paths do not
+/// meet) on 127.0.0.1 at a free port; returns its address (the base URL is `http://<addr>`).
+pub async fn start(router: Router) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router()).await {
-            eprintln!("compat WeChat mock: server stopped: {e}");
+        if let Err(e) = axum::serve(listener, router).await {
+            eprintln!("compat provider mock: server stopped: {e}");
         }
     });
     Ok(addr)

@@ -20,7 +20,9 @@ use tessera_notify::WechatHttp;
 use tessera_store::SqlStore;
 
 async fn client() -> WechatHttp {
-    let addr = wechat_mock::start().await.expect("mock");
+    let addr = wechat_mock::start(wechat_mock::router())
+        .await
+        .expect("mock");
     WechatHttp::new(&format!("http://{addr}/"))
 }
 

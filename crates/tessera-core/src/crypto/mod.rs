@@ -2,6 +2,7 @@
 //! and the signing key ring. Everything here is synchronous and CPU-bound; services call the
 //! expensive parts from blocking threads.
 
+pub mod alipay_sign;
 pub mod ec;
 pub mod jwt;
 pub mod keyring;

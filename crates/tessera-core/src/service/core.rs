@@ -1,7 +1,9 @@
 use std::sync::Arc;
 
 use super::keys::DeploymentKeys;
+use crate::alipay::{AlipayApi, NoAlipay};
 use crate::crypto::password::{HashParams, PasswordHasher};
+use crate::douyin::{DouyinApi, NoDouyin};
 use crate::error::{Error, Result};
 use crate::notify::Notifier;
 use crate::store::Store;
@@ -27,6 +29,12 @@ pub struct Core {
     /// WeChat's server APIs for mini-program logins; [`crate::wechat::NoWechat`] (every
     /// call refused) until [`Core::set_wechat`] gives a client.
     pub(crate) wechat: Arc<dyn WechatApi>,
+    /// Douyin's server API for its mini-programs; [`crate::douyin::NoDouyin`] until
+    /// [`Core::set_douyin`] gives a client.
+    pub(crate) douyin: Arc<dyn DouyinApi>,
+    /// Alipay's gateway for the app login; [`crate::alipay::NoAlipay`] until
+    /// [`Core::set_alipay`] gives a client.
+    pub(crate) alipay: Arc<dyn AlipayApi>,
     pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
     /// One permit per core for argon2 work: more hashes at once would only time-slice the
     /// cores (every login slower, none sooner) and hold more 19 MiB working areas.
@@ -93,6 +101,8 @@ impl Core {
             keys,
             notifier,
             wechat: Arc::new(NoWechat),
+            douyin: Arc::new(NoDouyin),
+            alipay: Arc::new(NoAlipay),
             captcha_hook: None,
             hash_slots: tokio::sync::Semaphore::new(hash_slot_count),
             hash_slot_count,
@@ -105,6 +115,16 @@ impl Core {
     /// shared.
     pub fn set_wechat(&mut self, api: Arc<dyn WechatApi>) {
         self.wechat = api;
+    }
+
+    /// Gives the core a Douyin client, as [`Core::set_wechat`] does for WeChat.
+    pub fn set_douyin(&mut self, api: Arc<dyn DouyinApi>) {
+        self.douyin = api;
+    }
+
+    /// Gives the core an Alipay gateway client, as [`Core::set_wechat`] does for WeChat.
+    pub fn set_alipay(&mut self, api: Arc<dyn AlipayApi>) {
+        self.alipay = api;
     }
 
     pub fn config(&self) -> &CoreConfig {

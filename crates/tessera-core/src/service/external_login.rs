@@ -1,8 +1,8 @@
-//! The user an external identity provider's answer logs in (WeChat mini-programs and mobile
-//! apps): the one linked to the identity, else the one with the phone number the provider
-//! vouched for (then linked), else a new user registered with the identity linked — or, for
-//! a login the core already tied to a user (`ExternalTarget`, `wechat_mobile.rs`), that
-//! user or a new one. It is one step of
+//! The user an external identity provider's answer logs in (WeChat and Douyin mini-programs,
+//! WeChat mobile apps, the Alipay app): the one linked to the identity, else the one with the
+//! phone number the provider vouched for (then linked), else a new user registered with the
+//! identity linked — or, for a login the core already tied to a user (`ExternalTarget`,
+//! `wechat_mobile.rs`), that user or a new one. It is one step of
 //! [`Core::authenticate`] (`Credential::External`), so every other login rule applies as to
 //! a password or a code.
 //!
@@ -35,10 +35,11 @@ pub struct ExternalLogin {
     pub(crate) provider: &'static str,
     /// The connection the login came through.
     pub(crate) connection_id: String,
-    /// The person's id at the provider for this connection (WeChat's openid).
+    /// The person's id at the provider for this connection (a WeChat or Douyin openid, an
+    /// Alipay user id).
     pub(crate) subject: String,
-    /// An id shared across the provider's apps (WeChat's unionid) and the provider name its
-    /// identity is stored under, with no connection: one user per union id in a pool.
+    /// An id shared across the provider's apps (a WeChat or Douyin unionid) and the provider
+    /// name its identity is stored under, with no connection: one user per union id in a pool.
     pub(crate) union: Option<(&'static str, String)>,
     pub(crate) phone: Option<VouchedPhone>,
     /// What `registerSource` a user this login creates gets.

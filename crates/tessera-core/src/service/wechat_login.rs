@@ -5,20 +5,18 @@
 //! what WeChat vouched for, so every login rule applies. A WeChat refusal or outage is
 //! [`Error::Provider`] and writes nothing.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::account::Session;
 use super::authn::AuthEvent;
 use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
 use super::login::{Credential, LoginOptions};
+use super::mini_program::{required, vouched_phone, MiniProgram};
 use super::Core;
 use crate::crypto::ct_eq;
 use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
 use crate::error::{Error, Result};
-use crate::model::risk::Limit;
-use crate::model::tenant::ExtIdpConn;
 use crate::model::{Application, UserPool};
-use crate::rules::identifiers;
 use crate::wechat::{WechatAccessToken, WechatPhone, WechatSession};
 
 /// The connection kind of a WeChat mini-program (`CreateExtIdpConnDto.type`).
@@ -32,73 +30,10 @@ pub const WECHAT_UNIONID_PROVIDER: &str = "wechat:unionid";
 /// `registerSource` of a user a mini-program login registers.
 pub const WECHAT_REGISTER_SOURCE: &str = "social:wechat:miniprogram";
 
-/// The spellings of the mini-program's app id and secret in a connection's `fields`: the
-/// console's camelCase first, then the other spellings Authing's documents use.
-pub(super) const APP_ID_FIELDS: [&str; 3] = ["appId", "appID", "appid"];
-pub(super) const APP_SECRET_FIELDS: [&str; 3] = ["appSecret", "appsecret", "secret"];
-
-pub(super) fn field(fields: &Map<String, Value>, names: &[&str]) -> Option<String> {
-    names
-        .iter()
-        .filter_map(|n| fields.get(*n)?.as_str())
-        .map(str::trim)
-        .find(|v| !v.is_empty())
-        .map(str::to_owned)
-}
-
-/// A mini-program connection of a pool. The secret never reaches a log.
-struct MiniProgram {
-    conn_id: String,
-    appid: String,
-    secret: String,
-}
-
-impl MiniProgram {
-    fn of(conn: &ExtIdpConn) -> Option<MiniProgram> {
-        if conn.kind != WECHAT_MINIPROGRAM_KIND || !conn.enabled {
-            return None;
-        }
-        Some(MiniProgram {
-            conn_id: conn.id.clone(),
-            appid: field(&conn.fields, &APP_ID_FIELDS)?,
-            secret: field(&conn.fields, &APP_SECRET_FIELDS)?,
-        })
-    }
-}
-
-/// WeChat's country code (`86`) as the pool stores it (`+86`), with the number normalised.
-fn vouched_phone(pool: &UserPool, phone: &WechatPhone) -> Result<VouchedPhone> {
-    let cc = phone.country_code.trim().trim_start_matches('+');
-    let cc = (!cc.is_empty()).then(|| format!("+{cc}"));
-    let (country_code, number) = identifiers::phone(
-        &phone.pure_phone_number,
-        cc.as_deref(),
-        &pool.settings.default_phone_country_code,
-    )?;
-    Ok(VouchedPhone {
-        country_code,
-        number,
-    })
-}
-
-pub(super) fn required(name: &'static str, v: &str) -> Result<()> {
-    if v.trim().is_empty() {
-        return Err(Error::MissingParameter(name));
-    }
-    Ok(())
-}
-
 impl Core {
-    /// The pool's enabled mini-program connection named `identifier` with its app id and
-    /// secret; anything else is "identity source not configured".
-    async fn mini_program(&self, pool_id: &str, identifier: &str) -> Result<MiniProgram> {
-        required("extIdpConnidentifier", identifier)?;
-        self.store
-            .ext_idp_conn_by_identifier(pool_id, identifier)
-            .await?
-            .as_ref()
-            .and_then(MiniProgram::of)
-            .ok_or(Error::IdentitySourceNotConfigured)
+    async fn wechat_mini_program(&self, pool_id: &str, identifier: &str) -> Result<MiniProgram> {
+        self.mini_program(pool_id, identifier, WECHAT_MINIPROGRAM_KIND)
+            .await
     }
 
     async fn wechat_session(&self, mp: &MiniProgram, code: &str) -> Result<WechatSession> {
@@ -123,7 +58,7 @@ impl Core {
         Ok(phone)
     }
 
-    fn external_login(
+    fn wechat_external_login(
         mp: &MiniProgram,
         session: WechatSession,
         phone: Option<VouchedPhone>,
@@ -143,17 +78,6 @@ impl Core {
         }
     }
 
-    /// A client address the pool's risk lists forbid to log in asks WeChat nothing.
-    pub(super) async fn refuse_listed_address(
-        &self,
-        pool: &UserPool,
-        opts: &LoginOptions,
-    ) -> Result<()> {
-        self.ip_standing(&pool.id, opts.client.ip.as_deref())
-            .await?
-            .refuse(Limit::ForbidLogin)
-    }
-
     /// `signin-by-mobile` with `wechat_mini_program_code`: the login code of the connection
     /// `identifier` (`jscode2session`) logs in the user linked to its unionid (which wins
     /// across mini-programs) or openid, or registers one with both linked.
@@ -165,10 +89,11 @@ impl Core {
         code: &str,
         opts: LoginOptions,
     ) -> Result<AuthEvent> {
-        let mp = self.mini_program(&pool.id, identifier).await?;
+        let mp = self.wechat_mini_program(&pool.id, identifier).await?;
         self.refuse_listed_address(pool, &opts).await?;
         let session = self.wechat_session(&mp, code).await?;
-        let credential = Credential::External(Box::new(Core::external_login(&mp, session, None)));
+        let credential =
+            Credential::External(Box::new(Core::wechat_external_login(&mp, session, None)));
         self.authenticate(pool, app, credential, opts).await
     }
 
@@ -185,12 +110,12 @@ impl Core {
         phone_code: &str,
         opts: LoginOptions,
     ) -> Result<AuthEvent> {
-        let mp = self.mini_program(&pool.id, identifier).await?;
+        let mp = self.wechat_mini_program(&pool.id, identifier).await?;
         self.refuse_listed_address(pool, &opts).await?;
         let session = self.wechat_session(&mp, code).await?;
         let phone = self.wechat_phone_of(&mp, phone_code).await?;
         let phone = vouched_phone(pool, &phone)?;
-        let login = Core::external_login(&mp, session, Some(phone));
+        let login = Core::wechat_external_login(&mp, session, Some(phone));
         let credential = Credential::External(Box::new(login));
         self.authenticate(pool, app, credential, opts).await
     }
@@ -203,7 +128,7 @@ impl Core {
         identifier: &str,
         phone_code: &str,
     ) -> Result<WechatPhone> {
-        let mp = self.mini_program(&pool.id, identifier).await?;
+        let mp = self.wechat_mini_program(&pool.id, identifier).await?;
         self.wechat_phone_of(&mp, phone_code).await
     }
 
@@ -220,7 +145,7 @@ impl Core {
     ) -> Result<Value> {
         required("encryptedData", encrypted_data)?;
         required("iv", iv)?;
-        let mp = self.mini_program(&pool.id, identifier).await?;
+        let mp = self.wechat_mini_program(&pool.id, identifier).await?;
         let session = self.wechat_session(&mp, code).await?;
         let data = decrypt_wechat_data(&session.session_key, iv, encrypted_data)?;
         match watermark_appid(&data) {
@@ -246,7 +171,7 @@ impl Core {
             .await?;
         let mp = conns
             .iter()
-            .filter_map(MiniProgram::of)
+            .filter_map(|c| MiniProgram::of(c, WECHAT_MINIPROGRAM_KIND))
             .find(|mp| mp.appid == appid && ct_eq(mp.secret.as_bytes(), secret.as_bytes()))
             .ok_or(Error::IdentitySourceNotConfigured)?;
         self.wechat.access_token(&mp.appid, &mp.secret).await
@@ -257,9 +182,9 @@ impl Core {
     /// [`Error::IdentityLinkedElsewhere`]. Binding again is no change.
     pub async fn wechat_bind(&self, session: &Session, identifier: &str, code: &str) -> Result<()> {
         let user = session.user();
-        let mp = self.mini_program(&user.pool_id, identifier).await?;
+        let mp = self.wechat_mini_program(&user.pool_id, identifier).await?;
         let wx = self.wechat_session(&mp, code).await?;
-        self.bind_external(user, &Core::external_login(&mp, wx, None))
+        self.bind_external(user, &Core::wechat_external_login(&mp, wx, None))
             .await
     }
 }

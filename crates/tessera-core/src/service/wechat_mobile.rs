@@ -19,10 +19,9 @@ use super::authn::AuthEvent;
 use super::codes::{CodePurpose, CodeTarget};
 use super::external_login::{ExternalLogin, ExternalTarget};
 use super::login::{Credential, LoginOptions};
+use super::mini_program::{field, required, APP_ID_FIELDS, APP_SECRET_FIELDS};
 use super::users::LoginId;
-use super::wechat_login::{
-    field, required, APP_ID_FIELDS, APP_SECRET_FIELDS, WECHAT_PROVIDER, WECHAT_UNIONID_PROVIDER,
-};
+use super::wechat_login::{WECHAT_PROVIDER, WECHAT_UNIONID_PROVIDER};
 use super::Core;
 use crate::clock;
 use crate::crypto;

@@ -88,8 +88,8 @@ pub fn code(e: &Error) -> i64 {
         Error::NoPhoneBound => 2219,
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured => 1001,
-        // WeChat refused the code or could not be asked: an invalid argument for the
-        // caller (never a 5xx, issue 14); the message says which.
+        // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
+        // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
         // `error-codes.md`: "the account to bind is already bound (to someone)".
         Error::IdentityLinkedElsewhere => 2215,
@@ -428,15 +428,18 @@ pub fn message(e: &Error, lang: Lang) -> String {
             ("该身份源未配置", "This identity source is not configured")
         }
         Error::Provider(ProviderFailure::Refused { .. }) => (
-            "微信拒绝了请求，请重新获取 code",
-            "WeChat refused the request; get a new code and try again",
+            "身份源（微信、抖音或支付宝）拒绝了请求，请重新获取 code",
+            "The identity provider (WeChat, Douyin or Alipay) refused the request; get a new code and try again",
         ),
         Error::Provider(ProviderFailure::Unavailable) => (
-            "微信服务暂不可用，请稍后再试",
-            "The WeChat service is unavailable; try again later",
+            "身份源（微信、抖音或支付宝）服务暂不可用，请稍后再试",
+            "The identity provider (WeChat, Douyin or Alipay) is unavailable; try again later",
         ),
         Error::Provider(ProviderFailure::NotConfigured) => {
-            ("未配置微信接口", "No WeChat API client is configured")
+            (
+            "未配置该身份源的接口",
+            "No API client is configured for this identity provider",
+        )
         }
         Error::IdentityLinkedElsewhere => (
             "该身份已绑定其他账号",

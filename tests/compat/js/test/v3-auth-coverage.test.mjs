@@ -28,7 +28,6 @@ const NOT_SERVED = {
   changePushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
   setPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
   getPushLoginRelationApps: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  getAlipayAuthInfo: 'no Alipay identity source',
   geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
   getFastpassParams: 'no Authing Fastpass client apps',
   switchLoginByUser: 'no public (shared) accounts in Tessera',
@@ -39,7 +38,6 @@ const NOT_SERVED = {
   // Account linking
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers
-  decryptDouyinMiniProgramData: 'no Douyin mini-program identity source',
   // Miscellaneous
   listSubjectAuth: 'no real-name (subject) authentication in Tessera',
   pub: 'no event bus: events published by users would reach no subscriber',

@@ -8,13 +8,16 @@
 //! `/oidc/token` refreshes them and `/oidc/token/revocation` ends them.
 
 mod account;
+mod alipay;
 mod call;
 mod captcha;
 mod codes;
 mod devices;
+mod douyin;
 mod mfa;
 mod mfa_token;
 mod mine;
+mod mobile;
 pub(super) mod password;
 mod permissions;
 mod profile;
@@ -45,8 +48,11 @@ pub fn routes() -> Router<AppState> {
         .merge(account::routes())
         .merge(mine::routes())
         .merge(permissions::routes())
+        .merge(mobile::routes())
         .merge(wechat::routes())
         .merge(wechat_mobile::routes())
+        .merge(douyin::routes())
+        .merge(alipay::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
 }

@@ -1,9 +1,7 @@
-//! The WeChat mini-program calls (`v3-wire.md` §5.3 `signin-by-mobile`, §5.6 "WeChat
-//! helpers", §6.2, §6.5): sign-in by a `wx.login` code (with or without the phone number
-//! the user shared) or a WeChat mobile app's authorization code, the shared phone number
-//! itself, decrypting the mini-program's
-//! `encryptedData`, the mini-program's own access token, and binding WeChat to the
-//! signed-in user. The connection is named by `extIdpConnidentifier`; every rule — the
+//! The WeChat mini-program calls (`v3-wire.md` §5.6 "WeChat helpers", §6.2, §6.5; the
+//! sign-in by a `wx.login` code is `mobile.rs`): the shared phone number itself,
+//! decrypting the mini-program's `encryptedData`, the mini-program's own access token, and
+//! binding WeChat to the signed-in user. The connection is named by `extIdpConnidentifier`; every rule — the
 //! calls to WeChat, finding or creating the user, the one login — is the core's
 //! (`Core::wechat_*`).
 
@@ -11,127 +9,20 @@ use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
-use tessera_core::service::login::LoginOptions;
+use tessera_core::wechat::WechatPhone;
 use tessera_core::Error;
 
 use super::super::envelope::{done, ok, Reply};
 use super::call::AuthCall;
-use super::signin::{custom_data, login_failure, LoginTokens};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api/v3/signin-by-mobile", post(signin_by_mobile))
         .route("/api/v3/get-wechat-miniprogram-phone", post(phone))
         .route("/api/v3/decrypt-wechat-miniprogram-data", post(decrypt))
         .route("/api/v3/get-wechat-access-token", post(access_token))
         .route("/api/v3/get-wechat-access-token-info", post(access_token))
         .route("/connections/social/wechat-miniprogram/bind", post(bind))
-}
-
-/// `encryptedData: ""` and `iv: ""` mean "not supplied" (§9.11).
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct CodePayload {
-    code: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct PhoneCode {
-    code: String,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct CodeAndPhonePayload {
-    wx_login_info: CodePayload,
-    wx_phone_info: PhoneCode,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
-struct MobileOptions {
-    scope: Option<String>,
-    custom_data: Option<Value>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SigninByMobile {
-    ext_idp_connidentifier: String,
-    connection: String,
-    wechat_mini_program_code_payload: Option<CodePayload>,
-    wechat_mini_program_code_and_phone_payload: Option<CodeAndPhonePayload>,
-    /// `connection: "wechat"` (a WeChat mobile app): `SignInByWechatPayloadDto`.
-    wechat_payload: Option<CodePayload>,
-    options: Option<MobileOptions>,
-    #[serde(rename = "client_id")]
-    client_id: Option<String>,
-    #[serde(rename = "client_secret")]
-    client_secret: Option<String>,
-}
-
-async fn signin_by_mobile(call: AuthCall) -> Reply {
-    let req: SigninByMobile = call.args()?;
-    let (pool, app) = (call.pool()?.clone(), call.app()?.clone());
-    let proved =
-        call.client_authenticated(req.client_id.as_deref(), req.client_secret.as_deref())?;
-    let opts = req.options.unwrap_or_default();
-    let login = LoginOptions {
-        client: call.login_context(None, proved),
-        custom_data: custom_data(opts.custom_data).map_err(|e| call.fail(e))?,
-        ..LoginOptions::default()
-    };
-    let core = call.core();
-    let id = req.ext_idp_connidentifier.as_str();
-    let event = match req.connection.as_str() {
-        "wechat_mini_program_code" => {
-            let p = req.wechat_mini_program_code_payload.ok_or_else(|| {
-                call.fail(Error::MissingParameter("wechatMiniProgramCodePayload"))
-            })?;
-            core.wechat_login_by_code(&pool, Some(&app), id, &p.code, login)
-                .await
-        }
-        "wechat_mini_program_code_and_phone" => {
-            let p = req
-                .wechat_mini_program_code_and_phone_payload
-                .ok_or_else(|| {
-                    call.fail(Error::MissingParameter(
-                        "wechatMiniProgramCodeAndPhonePayload",
-                    ))
-                })?;
-            core.wechat_login_by_code_and_phone(
-                &pool,
-                Some(&app),
-                id,
-                &p.wx_login_info.code,
-                &p.wx_phone_info.code,
-                login,
-            )
-            .await
-        }
-        // A WeChat mobile app (`wechat_mobile.rs` shares the core flow): this call has no
-        // linking step to offer, so a person linked to no user is registered under the
-        // pool's rules, as a mini-program login does.
-        "wechat" => {
-            let p = req
-                .wechat_payload
-                .ok_or_else(|| call.fail(Error::MissingParameter("wechatPayload")))?;
-            core.wechat_mobile_login(&pool, Some(&app), Some(id), &p.code, false, login)
-                .await
-        }
-        // The other mobile connections (Apple, Alipay, WeChat Work, Lark, Douyin, the
-        // social networks…) and the encrypted-phone variant are identity sources Tessera
-        // does not connect to.
-        _ => return Err(call.fail(Error::IdentitySourceNotConfigured)),
-    }
-    .map_err(|e| call.fail(login_failure(e)))?;
-    let tokens = core
-        .oidc_tokens_for_event(&pool, &app, &event, opts.scope.as_deref())
-        .await
-        .map_err(|e| call.fail(e))?;
-    Ok(ok(call.lang, LoginTokens::from(tokens)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -150,6 +41,12 @@ async fn phone(call: AuthCall) -> Reply {
         .wechat_phone(call.pool()?, &req.ext_idp_connidentifier, &req.code)
         .await
         .map_err(|e| call.fail(e))?;
+    Ok(ok(call.lang, phone_dto(&p)))
+}
+
+/// The number both as the OpenAPI's `data` and as the mini-program SDK's
+/// `data.phone_info` (§6.2: emit both); Douyin's `getPhone` answers the same shape.
+pub(super) fn phone_dto(p: &WechatPhone) -> Value {
     let info = json!({
         "phoneNumber": p.phone_number,
         "purePhoneNumber": p.pure_phone_number,
@@ -161,7 +58,7 @@ async fn phone(call: AuthCall) -> Reply {
         o.remove("watermark");
     }
     data["phone_info"] = info;
-    Ok(ok(call.lang, data))
+    data
 }
 
 #[derive(Debug, Deserialize)]
