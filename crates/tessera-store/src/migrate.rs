@@ -110,6 +110,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         24,
         Sql::Both(include_str!("../migrations/0024_user_devices.sql")),
     ),
+    (
+        27,
+        Sql::Both(include_str!("../migrations/0027_user_mfa_rules.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

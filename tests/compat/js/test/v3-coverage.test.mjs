@@ -31,7 +31,6 @@ const NOT_SERVED = {
   getUserEncryptPasswordBatch: 'a password hash never leaves Tessera',
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
-  setUsersMfaStatus: 'records trigger data on a user that no login in Tessera reads',
   // Organizations & departments
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
