@@ -3,7 +3,8 @@
 //! A pool says which second-factor kinds (OTP, SMS, EMAIL) a login asks for (its global MFA
 //! settings, `PoolSettings::mfa_enabled_factors`); an application may have its own list
 //! (`OidcSettings::mfa_enabled_factors`, read with the application), which then replaces
-//! the pool's for logins through it.
+//! the pool's for logins through it. A user's own rules (`User::mfa_rules`, set by an
+//! administrator with `setUsersMfaStatus`) then turn kinds on or off for that user alone.
 //! When the first factor of [`Core::authenticate`] passed every rule and the effective kinds
 //! meet a factor the user has enrolled, the login is not recorded and no token is issued:
 //! the core stores an MFA ticket — random, kept only as its digest, bound to the pool, the
