@@ -114,6 +114,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         27,
         Sql::Both(include_str!("../migrations/0027_user_mfa_rules.sql")),
     ),
+    (
+        28,
+        Sql::Both(include_str!("../migrations/0028_tenant_invitations.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.
