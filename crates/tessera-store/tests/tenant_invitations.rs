@@ -17,7 +17,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::paging::Page;
 use tessera_core::service::tenant_invitations::InvitationState;
 use tessera_core::service::tenants::NewTenant;
-use tessera_core::service::users::{CreatedBy, NewUser};
+use tessera_core::service::users::{CreatedBy, LoginContext, NewUser};
 use tessera_core::store::Store;
 use tessera_core::{clock, Core, CoreConfig, Error};
 use tessera_store::SqlStore;
@@ -259,18 +259,23 @@ async fn invitations_admit_their_address_once(db: &TestDb) {
     assert_eq!(view.tenant.id, tenant.id);
     assert!(fx
         .core
-        .accept_tenant_invitation(&fx.pool.id, &ann_token, "wrong-password")
+        .accept_tenant_invitation(
+            &fx.pool.id,
+            &ann_token,
+            "wrong-password",
+            LoginContext::default()
+        )
         .await
         .is_err());
     assert!(matches!(
         fx.core
-            .accept_tenant_invitation(&fx.pool.id, "made-up", PASSWORD)
+            .accept_tenant_invitation(&fx.pool.id, "made-up", PASSWORD, LoginContext::default())
             .await,
         Err(Error::TokenInvalid)
     ));
     assert!(matches!(
         fx.core
-            .accept_tenant_invitation(&fx.other.id, &ann_token, PASSWORD)
+            .accept_tenant_invitation(&fx.other.id, &ann_token, PASSWORD, LoginContext::default())
             .await,
         Err(Error::TokenInvalid)
     ));
@@ -283,7 +288,7 @@ async fn invitations_admit_their_address_once(db: &TestDb) {
     // Accepted once: ann is a member; the link is used up.
     let (u, t) = fx
         .core
-        .accept_tenant_invitation(&fx.pool.id, &ann_token, PASSWORD)
+        .accept_tenant_invitation(&fx.pool.id, &ann_token, PASSWORD, LoginContext::default())
         .await
         .unwrap();
     assert_eq!(u.id, ann);
@@ -294,7 +299,7 @@ async fn invitations_admit_their_address_once(db: &TestDb) {
         .unwrap();
     assert!(matches!(
         fx.core
-            .accept_tenant_invitation(&fx.pool.id, &ann_token, PASSWORD)
+            .accept_tenant_invitation(&fx.pool.id, &ann_token, PASSWORD, LoginContext::default())
             .await,
         Err(Error::TokenInvalid)
     ));
@@ -317,7 +322,7 @@ async fn invitations_admit_their_address_once(db: &TestDb) {
         .unwrap();
     assert!(matches!(
         fx.core
-            .accept_tenant_invitation(&fx.pool.id, &bob_token, PASSWORD)
+            .accept_tenant_invitation(&fx.pool.id, &bob_token, PASSWORD, LoginContext::default())
             .await,
         Err(Error::TokenExpired)
     ));

@@ -14,7 +14,7 @@
 
 use super::login::{Credential, LoginOptions};
 use super::paging::{Page, Paged};
-use super::users::LoginId;
+use super::users::{LoginContext, LoginId};
 use super::Core;
 use crate::clock;
 use crate::crypto;
@@ -286,6 +286,7 @@ impl Core {
         pool_id: &str,
         token: &str,
         password: &str,
+        client: LoginContext,
     ) -> Result<(User, Tenant)> {
         let view = self.tenant_invitation_view(pool_id, token).await?;
         match view.state {
@@ -305,7 +306,10 @@ impl Core {
                     id: LoginId::Email(view.invitation.email.clone()),
                     password: password.to_owned(),
                 },
-                LoginOptions::default(),
+                LoginOptions {
+                    client,
+                    ..LoginOptions::default()
+                },
             )
             .await?;
         let user = event.user;

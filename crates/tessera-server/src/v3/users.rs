@@ -965,7 +965,7 @@ async fn set_mfa_status(m: Mgmt) -> Reply {
     core.set_user_mfa_rules(&m.admin, &u.id, rules)
         .await
         .map_err(|e| m.fail(e))?;
-    Ok(super::envelope::done(m.lang))
+    Ok(success(m.lang))
 }
 
 #[derive(Deserialize)]
