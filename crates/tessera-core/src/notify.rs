@@ -22,6 +22,31 @@ pub struct EmailMessage {
     /// The subject and HTML body from the pool's enabled template for this email, rendered
     /// by the core; `None` sends the provider's built-in text.
     pub custom: Option<crate::model::email_template::RenderedEmail>,
+    /// An invitation to join a tenant ([`TENANT_INVITATION_SCENE`]), whose link the email
+    /// carries instead of a code.
+    pub invitation: Option<InvitationEmail>,
+}
+
+/// The scene of an invitation email (`service::tenant_invitations`).
+pub const TENANT_INVITATION_SCENE: &str = "TENANT_INVITATION";
+
+/// What an invitation email says: the link that accepts it (a credential: never log it),
+/// the tenant's name and how many days the link works.
+#[derive(Clone, PartialEq, Eq)]
+pub struct InvitationEmail {
+    pub link: String,
+    pub tenant_name: String,
+    pub valid_days: i64,
+}
+
+/// Never the link.
+impl std::fmt::Debug for InvitationEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvitationEmail")
+            .field("tenant_name", &self.tenant_name)
+            .field("valid_days", &self.valid_days)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A pool's own SMTP server.

@@ -1,7 +1,7 @@
 //! The words of a verification-code email. The core says which code, for which scene and for
 //! how long; the wording, in Chinese and English, is this crate's.
 
-use tessera_core::notify::EmailMessage;
+use tessera_core::notify::{EmailMessage, InvitationEmail};
 
 /// The subject and plain-text body of a verification-code email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,6 +13,9 @@ pub struct EmailText {
 /// Renders `msg` in both languages, because the SDK's `sendEmail` says nothing of the
 /// recipient's language.
 pub fn render(msg: &EmailMessage) -> EmailText {
+    if let Some(inv) = &msg.invitation {
+        return invitation(inv);
+    }
     let subject = match msg.scene.as_str() {
         "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
         "REGISTER_VERIFY_CODE" => "注册验证码 / Registration code",
@@ -34,6 +37,25 @@ pub fn render(msg: &EmailMessage) -> EmailText {
     EmailText { subject, body }
 }
 
+/// An invitation to join a tenant: the tenant, the link that accepts it, how long it works,
+/// and that the invitee signs in there with their account of this address.
+fn invitation(inv: &InvitationEmail) -> EmailText {
+    let (tenant, link, days) = (&inv.tenant_name, &inv.link, inv.valid_days);
+    let body = format!(
+        "您受邀加入租户「{tenant}」。请在 {days} 天内打开以下链接，用此邮箱的账号登录即可加入：\r\n\
+         {link}\r\n\
+         如非预期，请忽略此邮件。\r\n\r\n\
+         You are invited to join the tenant \"{tenant}\". Within {days} days, open the link \
+         below and sign in with the account of this email address to join:\r\n\
+         {link}\r\n\
+         If you did not expect this, ignore this email.\r\n"
+    );
+    EmailText {
+        subject: "租户邀请 / Invitation to join a tenant",
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,7 +69,28 @@ mod tests {
             scene: scene.into(),
             route: None,
             custom: None,
+            invitation: None,
         }
+    }
+
+    #[test]
+    fn an_invitation_states_tenant_link_and_validity() {
+        let mut m = msg(tessera_core::notify::TENANT_INVITATION_SCENE);
+        m.invitation = Some(InvitationEmail {
+            link: "https://id.example.com/tenant-invitation?token=t".into(),
+            tenant_name: "Acme".into(),
+            valid_days: 7,
+        });
+        let t = render(&m);
+        assert_eq!(t.subject, "租户邀请 / Invitation to join a tenant");
+        assert!(t.body.contains("「Acme」"));
+        assert!(t.body.contains("within 7 days") || t.body.contains("Within 7 days"));
+        assert_eq!(
+            t.body
+                .matches("https://id.example.com/tenant-invitation?token=t")
+                .count(),
+            2
+        );
     }
 
     #[test]

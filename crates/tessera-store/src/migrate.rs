@@ -114,6 +114,14 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         25,
         Sql::Both(include_str!("../migrations/0025_link_tickets.sql")),
     ),
+    (
+        27,
+        Sql::Both(include_str!("../migrations/0027_user_mfa_rules.sql")),
+    ),
+    (
+        28,
+        Sql::Both(include_str!("../migrations/0028_tenant_invitations.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -2,9 +2,10 @@
 
 use sqlx::any::AnyRow;
 use sqlx::{Column, Row};
+use tessera_core::model::tenant::MfaType;
 use tessera_core::model::{
     AccessKey, Application, ExternalIdentity, LoginStats, OidcSettings, PoolSettings, Profile,
-    SigningKey, User, UserPool, UserStatus,
+    SigningKey, User, UserMfaRule, UserPool, UserStatus,
 };
 use tessera_core::store::UdfDefinition;
 use tessera_core::{Error, Result};
@@ -186,9 +187,9 @@ pub(crate) const USER_COLUMNS: &str = "id, pool_id, username, email, email_key, 
     preferred_username, website, gender, birthdate, zoneinfo, locale, address, formatted, \
     street_address, locality, region, postal_code, city, province, country, oauth, \
     logins_count, last_login, last_ip, device, browser, tokens_valid_after, signed_up, \
-    created_at, updated_at";
+    created_at, updated_at, mfa_rules";
 
-pub(crate) const USER_COLUMN_COUNT: usize = 52;
+pub(crate) const USER_COLUMN_COUNT: usize = 53;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -249,7 +250,50 @@ pub(crate) fn bind_user<'q>(q: AnyQuery<'q>, u: &'q User) -> Result<AnyQuery<'q>
         .bind(u.tokens_valid_after)
         .bind(u.signed_up)
         .bind(u.created_at)
-        .bind(u.updated_at))
+        .bind(u.updated_at)
+        .bind(mfa_rules_json(&u.mfa_rules)?))
+}
+
+/// One per-user MFA rule as stored in `users.mfa_rules` (a JSON array; NULL when none).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredMfaRule {
+    kind: String,
+    enabled: bool,
+    sort: i64,
+}
+
+/// `users.mfa_rules`: NULL when the user has no rule, so a user without one costs nothing.
+pub(crate) fn mfa_rules_json(rules: &[UserMfaRule]) -> Result<Option<String>> {
+    if rules.is_empty() {
+        return Ok(None);
+    }
+    let stored: Vec<StoredMfaRule> = rules
+        .iter()
+        .map(|r| StoredMfaRule {
+            kind: r.kind.as_str().to_owned(),
+            enabled: r.enabled,
+            sort: r.sort,
+        })
+        .collect();
+    to_json(&stored).map(Some)
+}
+
+fn mfa_rules_of(text: Option<String>) -> Result<Vec<UserMfaRule>> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    let stored: Vec<StoredMfaRule> = parse_json(&text, "mfa_rules")?;
+    stored
+        .into_iter()
+        .map(|r| {
+            Ok(UserMfaRule {
+                kind: MfaType::parse(&r.kind)
+                    .ok_or_else(|| Error::Storage(format!("mfa_rules: kind {}", r.kind)))?,
+                enabled: r.enabled,
+                sort: r.sort,
+            })
+        })
+        .collect()
 }
 
 pub(crate) fn user(row: &AnyRow) -> Result<User> {
@@ -317,6 +361,7 @@ pub(crate) fn user_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<User> {
         signed_up: row.int(c(49))?,
         created_at: row.int(c(50))?,
         updated_at: row.int(c(51))?,
+        mfa_rules: mfa_rules_of(row.opt_text(c(52))?)?,
     })
 }
 

@@ -3,8 +3,8 @@
 //! its digest; `complete_mfa` with a TOTP, the recovery code or an SMS code sent for the
 //! ticket records the login once (also across two processes); wrong proofs keep the ticket
 //! until the attempt limit, which uses it up; expired, used and other applications' tickets
-//! are refused; an application's own list replaces the pool's; a user blocked meanwhile is
-//! refused.
+//! are refused; an application's own list replaces the pool's; a user's own rules turn kinds
+//! on or off for that user; a user blocked meanwhile is refused.
 
 mod common;
 
@@ -14,7 +14,8 @@ use common::TestDb;
 use sqlx::Row;
 use tessera_core::clock;
 use tessera_core::crypto::{self, totp};
-use tessera_core::model::{Application, UserPool};
+use tessera_core::model::tenant::MfaType;
+use tessera_core::model::{Application, UserMfaRule, UserPool};
 use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::account::Session;
@@ -478,10 +479,77 @@ async fn app_setting_and_sms(db: &TestDb) {
     challenge(login(&a.core, &pool, None, "ann@example.com").await);
 }
 
+/// A user's own rules (`setUsersMfaStatus`) over the pool's kinds: OTP on for one user stops
+/// that user's login, not another's with the same factor; OTP off lets a user past the pool's
+/// OTP; FACE and duplicate kinds are refused and write nothing; an empty list removes them.
+async fn user_rules_decide_for_their_user(db: &TestDb) {
+    let a = env(db).await;
+    let fx = pool(&a.core, "mfa-user-rules").await;
+    let ann = user_session(&a.core, &fx.pool, "ann@example.com").await;
+    let bob = user_session(&a.core, &fx.pool, "bob@example.com").await;
+    enroll_otp(&a.core, &ann).await;
+    enroll_otp(&a.core, &bob).await;
+    let rule = |kind, enabled| UserMfaRule {
+        kind,
+        enabled,
+        sort: 0,
+    };
+    a.core
+        .set_user_mfa_rules(&fx.admin, &ann.user().id, vec![rule(MfaType::Otp, true)])
+        .await
+        .unwrap();
+    let c = challenge(login(&a.core, &fx.pool, None, "ann@example.com").await);
+    assert_eq!(c.kinds, vec![FactorKind::Otp]);
+    login(&a.core, &fx.pool, None, "bob@example.com")
+        .await
+        .unwrap();
+
+    a.core
+        .set_global_mfa_settings(&fx.admin, &[FactorKind::Otp])
+        .await
+        .unwrap();
+    a.core
+        .set_user_mfa_rules(&fx.admin, &bob.user().id, vec![rule(MfaType::Otp, false)])
+        .await
+        .unwrap();
+    let fresh = a.core.pool(&fx.pool.id).await.unwrap();
+    login(&a.core, &fresh, None, "bob@example.com")
+        .await
+        .unwrap();
+    challenge(login(&a.core, &fresh, None, "ann@example.com").await);
+
+    for bad in [
+        vec![rule(MfaType::Face, true)],
+        vec![rule(MfaType::Sms, true), rule(MfaType::Sms, false)],
+    ] {
+        assert!(matches!(
+            a.core
+                .set_user_mfa_rules(&fx.admin, &bob.user().id, bad)
+                .await,
+            Err(Error::InvalidParameter(_))
+        ));
+    }
+    assert!(matches!(
+        a.core
+            .set_user_mfa_rules(&fx.admin, "no-such-user", vec![])
+            .await,
+        Err(Error::UserNotFound)
+    ));
+    login(&a.core, &fresh, None, "bob@example.com")
+        .await
+        .unwrap();
+    a.core
+        .set_user_mfa_rules(&fx.admin, &bob.user().id, vec![])
+        .await
+        .unwrap();
+    challenge(login(&a.core, &fresh, None, "bob@example.com").await);
+}
+
 backend_tests! {
     mfa_off => mfa_off_login_unchanged;
     single_use => ticket_is_single_use;
     refused => refused_tickets;
     attempt_limit => wrong_proofs_are_limited;
     app_and_sms => app_setting_and_sms;
+    user_rules => user_rules_decide_for_their_user;
 }

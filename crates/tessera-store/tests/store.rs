@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use common::TestDb;
 use sqlx::Row;
+use tessera_core::model::tenant::MfaType;
 use tessera_core::model::{
-    AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, Profile, User, UserPool,
-    UserStatus,
+    AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, Profile, User,
+    UserMfaRule, UserPool, UserStatus,
 };
 use tessera_core::store::{
     AccountStore, LoginUpdate, NewPool, SessionValidity, Store, UserChange, UserField, UserLookup,
@@ -80,6 +81,7 @@ fn user(pool_id: &str) -> User {
         signed_up: 10,
         created_at: 10,
         updated_at: 10,
+        mfa_rules: vec![],
     }
 }
 
@@ -108,7 +110,9 @@ async fn migrations_are_idempotent_and_concurrent(db: &TestDb) {
     versions.sort_unstable();
     assert_eq!(
         versions,
-        vec![1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25],
+        vec![
+            1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 27, 28
+        ],
         "every migration applied exactly once"
     );
 }
@@ -280,6 +284,18 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
     u.profile.city = Some("Hangzhou".into());
     u.profile.oauth = Some(r#"{"a":1}"#.into());
     u.register_source = vec!["import:manual".into(), "basic:email".into()];
+    u.mfa_rules = vec![
+        UserMfaRule {
+            kind: MfaType::Otp,
+            enabled: true,
+            sort: 2,
+        },
+        UserMfaRule {
+            kind: MfaType::Email,
+            enabled: false,
+            sort: 0,
+        },
+    ];
     store.insert_user(&u).await.unwrap();
 
     for by in [
@@ -339,6 +355,45 @@ async fn users_round_trip_every_field_and_are_found_by_each_key(db: &TestDb) {
         store.change_user(pid, "missing", &change, 6).await,
         Err(Error::UserNotFound)
     ));
+
+    // Per-user MFA rules: a targeted write replaces them and leaves the rest of the row; an
+    // empty list is stored as NULL (a user without rules).
+    let sms_on = vec![UserMfaRule {
+        kind: MfaType::Sms,
+        enabled: true,
+        sort: 1,
+    }];
+    let changed = store
+        .change_user(
+            pid,
+            &u.id,
+            &UserChange::new().set(UserField::MfaRules(sms_on.clone())),
+            7,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(changed.mfa_rules, sms_on);
+    assert_eq!(changed.password_hash.as_deref(), Some("$2b$04$new"));
+    let cleared = store
+        .change_user(
+            pid,
+            &u.id,
+            &UserChange::new().set(UserField::MfaRules(vec![])),
+            8,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(cleared.mfa_rules.is_empty());
+    let raw: Option<String> = sqlx::query("SELECT mfa_rules FROM users WHERE id = $1")
+        .bind(&u.id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap()
+        .try_get(0)
+        .unwrap();
+    assert_eq!(raw, None);
 }
 
 async fn external_identities_link_users(db: &TestDb) {

@@ -237,6 +237,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v1Mfa",
         // The MFA step of the login (`mfa-login.test.mjs`).
         "mfaLogin",
+        // Per-user MFA rules (`v3-user-mfa.test.mjs`).
+        "v3UserMfa",
+        // Tenant invitations (`v3-tenant-invite.test.mjs`).
+        "v3Invite",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

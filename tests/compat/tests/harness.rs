@@ -50,6 +50,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             scene: "LOGIN_VERIFY_CODE".into(),
             route: None,
             custom: None,
+            invitation: None,
         })
         .await
         .expect("send email");

@@ -15,4 +15,4 @@ pub mod user;
 pub use application::{AccessKey, Application, OidcSettings, SigningAlg};
 pub use keys::SigningKey;
 pub use pool::{PoolSettings, ProviderSettings, RateCheck, UserPool};
-pub use user::{ExternalIdentity, LoginStats, Profile, User, UserStatus};
+pub use user::{ExternalIdentity, LoginStats, Profile, User, UserMfaRule, UserStatus};

@@ -193,3 +193,33 @@ impl std::fmt::Debug for MfaFactor {
             .finish_non_exhaustive()
     }
 }
+
+/// An invitation to join a tenant (`service::tenant_invitations`): one invited address, the
+/// digest of its link's token, the application the invitee is sent to, an expiry, and who
+/// accepted it and when.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TenantInvitation {
+    pub pool_id: String,
+    /// The pool's own running number of the invitation.
+    pub record_id: i64,
+    pub tenant_id: String,
+    pub app_id: String,
+    pub email: String,
+    /// SHA-256 (hex) of the token.
+    pub token_hash: String,
+    pub expires_at: i64,
+    pub created_at: i64,
+    pub accepted_at: Option<i64>,
+    pub accepted_by: Option<String>,
+}
+
+/// Never the token's digest.
+impl std::fmt::Debug for TenantInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantInvitation")
+            .field("record_id", &self.record_id)
+            .field("tenant_id", &self.tenant_id)
+            .field("accepted_at", &self.accepted_at)
+            .finish_non_exhaustive()
+    }
+}

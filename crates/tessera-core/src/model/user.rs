@@ -113,6 +113,20 @@ pub struct User {
     pub signed_up: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The administrator's per-user MFA rules (`setUsersMfaStatus`); empty: the user
+    /// follows the application's or the pool's kinds. A column of the user row, so the login
+    /// reads them with the user (`service::mfa_login`).
+    pub mfa_rules: Vec<UserMfaRule>,
+}
+
+/// One per-user MFA rule: `enabled` asks this user for `kind` at every login even when the
+/// application or pool does not; not `enabled` never asks this user for it even when they
+/// do. `sort` is the administrator's display order, kept as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserMfaRule {
+    pub kind: super::tenant::MfaType,
+    pub enabled: bool,
+    pub sort: i64,
 }
 
 impl User {

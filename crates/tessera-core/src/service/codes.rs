@@ -284,6 +284,7 @@ impl Core {
                 scene: scene.to_owned(),
                 route: crate::service::pool_admin::email_route(pool),
                 custom,
+                invitation: None,
             })
             .await
     }

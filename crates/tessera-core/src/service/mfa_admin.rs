@@ -7,10 +7,10 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::ids;
 use crate::model::tenant::{MfaFactor, MfaType};
-use crate::model::UserPool;
+use crate::model::{User, UserMfaRule, UserPool};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
-use crate::store::UserLookup;
+use crate::store::{UserChange, UserField, UserLookup};
 
 /// Which factors a user has bound (`{OTP, FACE}` on the v2 wire; SMS and EMAIL factors are
 /// the ones the user enrolled for themselves, `mfa_factors`).
@@ -41,6 +41,30 @@ impl Core {
             sms: bound(MfaType::Sms),
             email: bound(MfaType::Email),
         })
+    }
+
+    /// `setUsersMfaStatus`: replaces the user's own MFA rules, which the MFA step of every
+    /// later login of the user applies over the application's or pool's kinds
+    /// (`mfa_login::user_kinds`); an empty list removes them. One rule per kind; FACE is
+    /// refused as in the pool's settings, since no login can ask for it. A targeted write of
+    /// the one column, so a concurrent change to the rest of the user row is kept.
+    pub async fn set_user_mfa_rules(
+        &self,
+        pool: &PoolAdmin,
+        user_id: &str,
+        rules: Vec<UserMfaRule>,
+    ) -> Result<User> {
+        for (i, r) in rules.iter().enumerate() {
+            if r.kind == MfaType::Face || rules[..i].iter().any(|o| o.kind == r.kind) {
+                return Err(Error::InvalidParameter("applicationMfa"));
+            }
+        }
+        self.check_user(pool, user_id).await?;
+        let change = UserChange::new().set(UserField::MfaRules(rules));
+        self.store
+            .change_user(&pool.id, user_id, &change, clock::now_ms())
+            .await?
+            .ok_or(Error::UserNotFound)
     }
 
     /// Unbinds the user's factor of one kind; unbinding an unbound kind changes nothing.

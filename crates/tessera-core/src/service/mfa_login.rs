@@ -3,7 +3,8 @@
 //! A pool says which second-factor kinds (OTP, SMS, EMAIL) a login asks for (its global MFA
 //! settings, `PoolSettings::mfa_enabled_factors`); an application may have its own list
 //! (`OidcSettings::mfa_enabled_factors`, read with the application), which then replaces
-//! the pool's for logins through it.
+//! the pool's for logins through it. A user's own rules (`User::mfa_rules`, set by an
+//! administrator with `setUsersMfaStatus`) then turn kinds on or off for that user alone.
 //! When the first factor of [`Core::authenticate`] passed every rule and the effective kinds
 //! meet a factor the user has enrolled, the login is not recorded and no token is issued:
 //! the core stores an MFA ticket — random, kept only as its digest, bound to the pool, the
@@ -25,7 +26,7 @@ use crate::clock;
 use crate::crypto;
 use crate::error::{Entity, Error, Result};
 use crate::model::tenant::{MfaFactor, MfaTicket, MfaType};
-use crate::model::{Application, User, UserPool, UserStatus};
+use crate::model::{Application, User, UserMfaRule, UserPool, UserStatus};
 use crate::principal::PoolAdmin;
 use crate::stats::LoginOutcome;
 use crate::store::apps::AppFields;
@@ -158,6 +159,23 @@ fn mask_email(address: &str) -> String {
     }
 }
 
+/// The kinds a login of `user` asks for: those of the application or pool (`base`), plus the
+/// kinds the user's own rules turn on, minus those they turn off (`setUsersMfaStatus`). The
+/// rules come with the user row, so a user without any costs the login nothing.
+fn user_kinds(base: Vec<FactorKind>, rules: &[UserMfaRule]) -> Vec<FactorKind> {
+    if rules.is_empty() {
+        return base;
+    }
+    let rule_of = |k: FactorKind| rules.iter().find(|r| r.kind == k.as_type());
+    FactorKind::ALL
+        .into_iter()
+        .filter(|&k| match rule_of(k) {
+            Some(r) => r.enabled,
+            None => base.contains(&k),
+        })
+        .collect()
+}
+
 fn enabled_factors(factors: Vec<MfaFactor>) -> Vec<MfaFactor> {
     factors.into_iter().filter(|f| f.enabled).collect()
 }
@@ -186,7 +204,7 @@ impl Core {
         methods: &[AuthMethod],
         client: &LoginContext,
     ) -> Result<()> {
-        let enabled = self.effective_mfa_kinds(pool, app);
+        let enabled = user_kinds(self.effective_mfa_kinds(pool, app), &user.mfa_rules);
         if enabled.is_empty() {
             return Ok(());
         }
@@ -645,6 +663,28 @@ mod tests {
         assert_eq!(
             parse_admin_kinds(&["SMS".into()], "enabledFactors").unwrap(),
             vec![FactorKind::Sms]
+        );
+    }
+
+    #[test]
+    fn a_users_rules_turn_kinds_on_and_off() {
+        let rule = |kind, enabled| UserMfaRule {
+            kind,
+            enabled,
+            sort: 0,
+        };
+        let base = vec![FactorKind::Otp, FactorKind::Sms];
+        assert_eq!(user_kinds(base.clone(), &[]), base);
+        assert_eq!(
+            user_kinds(
+                base.clone(),
+                &[rule(MfaType::Email, true), rule(MfaType::Otp, false)]
+            ),
+            vec![FactorKind::Sms, FactorKind::Email]
+        );
+        assert_eq!(
+            user_kinds(vec![], &[rule(MfaType::Otp, true)]),
+            vec![FactorKind::Otp]
         );
     }
 

@@ -44,6 +44,7 @@ pub mod qr_login;
 pub mod register;
 pub mod risk;
 pub mod settings;
+pub mod tenant_invitations;
 pub mod tenants;
 pub mod tokens;
 pub mod udf;

@@ -231,6 +231,7 @@ fn prepare(
         signed_up: now,
         created_at: now,
         updated_at: now,
+        mfa_rules: vec![],
     };
     Ok((user, plaintext))
 }

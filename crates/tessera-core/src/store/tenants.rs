@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use crate::error::Result;
 use serde_json::{Map, Value};
 
-use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
+use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantInvitation, TenantMember};
 use crate::service::paging::{Page, Paged};
 
 #[async_trait]
@@ -18,6 +18,20 @@ pub trait TenantsStore: Send + Sync {
 
     /// Inserts a tenant; every app id must be an application of the pool.
     async fn insert_tenant(&self, t: &Tenant) -> Result<()>;
+    /// The pool's tenant invitations whose address contains `keyword` (case-insensitive),
+    /// newest first.
+    async fn tenant_invitations(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<TenantInvitation>>;
+    /// The invitation of the pool whose token has this digest.
+    async fn tenant_invitation_by_token(
+        &self,
+        pool_id: &str,
+        token_hash: &str,
+    ) -> Result<Option<TenantInvitation>>;
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
     /// The tenant of `pool_id` with this code (codes are unique per pool).
@@ -229,4 +243,17 @@ pub trait TenantsTx: Send {
     /// Organizations outlive their tenant: they stop naming it.
     async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()>;
     async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()>;
+    /// The pool's highest invitation number, 0 when none (under the pool's write lock, so
+    /// the next number is this plus one).
+    async fn last_invitation_record_id(&mut self, pool_id: &str) -> Result<i64>;
+    async fn insert_tenant_invitation(&mut self, inv: &TenantInvitation) -> Result<()>;
+    /// Marks the invitation with this token digest accepted by `user_id` at `at` if it is
+    /// still pending and unexpired; whether it was (a used or expired one is left as it is).
+    async fn accept_tenant_invitation(
+        &mut self,
+        pool_id: &str,
+        token_hash: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<bool>;
 }

@@ -97,6 +97,8 @@ pub enum UserField {
     Device(Option<String>),
     Browser(Option<String>),
     TokensValidAfter(i64),
+    /// The administrator's per-user MFA rules (`setUsersMfaStatus`).
+    MfaRules(Vec<crate::model::UserMfaRule>),
 }
 
 /// A targeted change: only these columns are written (and `updated_at`).
@@ -216,6 +218,10 @@ impl UserChange {
             before.tokens_valid_after != after.tokens_valid_after,
             UserField::TokensValidAfter(after.tokens_valid_after),
         );
+        f(
+            before.mfa_rules != after.mfa_rules,
+            UserField::MfaRules(after.mfa_rules.clone()),
+        );
         c
     }
 
@@ -251,6 +257,7 @@ impl UserChange {
                 UserField::Device(v) => user.login.device = v,
                 UserField::Browser(v) => user.login.browser = v,
                 UserField::TokensValidAfter(v) => user.tokens_valid_after = v,
+                UserField::MfaRules(v) => user.mfa_rules = v,
             }
         }
     }
@@ -286,6 +293,7 @@ mod tests {
             signed_up: 0,
             created_at: 0,
             updated_at: 0,
+            mfa_rules: vec![],
         }
     }
 

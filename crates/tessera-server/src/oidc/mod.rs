@@ -6,6 +6,7 @@
 mod account_pages;
 mod browser;
 mod endpoints;
+mod invitation_page;
 mod wire;
 
 use axum::extract::{DefaultBodyLimit, State};
@@ -34,6 +35,10 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
         .route(
             "/api/v2/oidc/validate_token",
             get(endpoints::validate_token),
+        )
+        .route(
+            "/tenant-invitation",
+            get(invitation_page::show).post(invitation_page::accept),
         )
         .route("/interaction/oidc/{id}", get(browser::interaction))
         .route("/interaction/oidc/{id}/login", post(browser::login))

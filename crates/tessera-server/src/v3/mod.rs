@@ -35,6 +35,7 @@ mod roles;
 mod security;
 mod shapes;
 pub(crate) mod signature;
+mod tenant_invitations;
 mod tenants;
 mod token;
 mod udf;
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org_members::routes())
         .merge(org_tenant::routes())
         .merge(tenants::routes())
+        .merge(tenant_invitations::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())
         .merge(apps::routes())

@@ -6,7 +6,8 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
-use tessera_core::model::User;
+use tessera_core::model::tenant::MfaType;
+use tessera_core::model::{User, UserMfaRule};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::udf::UdfTarget;
 use tessera_core::service::user_admin::{AdminCreate, NewIdentity};
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-user-login-history", get(login_history))
         .route("/api/v3/get-user-mfa-info", get(mfa_info))
         .route("/api/v3/get-mfa-status", get(mfa_status))
+        .route("/api/v3/set-mfa-status", post(set_mfa_status))
         .route("/api/v3/import-otp", post(import_otp))
         .route("/api/v3/get-otp-secret-by-user", get(otp_secret))
 }
@@ -894,9 +896,76 @@ async fn mfa_status(m: Mgmt) -> Reply {
             "phoneCountryCode": u.phone_country_code,
             "faceMfaEnabled": st.face,
             "totpMfaEnabled": st.otp,
-            "applicationMfa": [],
+            "applicationMfa": u.mfa_rules.iter().map(|r| json!({
+                "mfaPolicy": r.kind.as_str(),
+                "status": i64::from(r.enabled),
+                "sort": r.sort,
+            })).collect::<Vec<Value>>(),
         }),
     ))
+}
+
+/// `ApplicationMfaDto` (`v3-wire.md` "Users", `setUsersMfaStatus`): a kind, 1 (asked) or 0
+/// (not asked), and a display order.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ApplicationMfa {
+    mfa_policy: String,
+    status: i64,
+    #[serde(default)]
+    sort: i64,
+}
+
+/// `GetMfaInfoDataDto` as `setUsersMfaStatus` sends it. Only `applicationMfa` is a setting;
+/// the other fields (`mfaToken`, the names, phone and address, `totpMfaEnabled`) describe
+/// the user and their bound factors, which change through their own methods, so they are
+/// read past as a round trip of `getUserMfaStatus` sends them back.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MfaTriggerData {
+    application_mfa: Option<Vec<ApplicationMfa>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetMfaStatus {
+    mfa_trigger_data: Option<MfaTriggerData>,
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+/// `setUsersMfaStatus`: the user's own MFA rules, which every later login of the user applies
+/// over the application's or pool's kinds (`service::mfa_login`).
+async fn set_mfa_status(m: Mgmt) -> Reply {
+    let r: SetMfaStatus = m.args().map_err(|e| m.fail(e))?;
+    let list = r
+        .mfa_trigger_data
+        .and_then(|d| d.application_mfa)
+        .ok_or_else(|| m.fail(Error::MissingParameter("mfaTriggerData.applicationMfa")))?;
+    let mut rules = Vec::with_capacity(list.len());
+    for a in list {
+        let kind = MfaType::parse(a.mfa_policy.trim())
+            .ok_or_else(|| m.fail(Error::InvalidParameter("applicationMfa.mfaPolicy")))?;
+        let enabled = match a.status {
+            1 => true,
+            0 => false,
+            _ => return Err(m.fail(Error::InvalidParameter("applicationMfa.status"))),
+        };
+        rules.push(UserMfaRule {
+            kind,
+            enabled,
+            sort: a.sort,
+        });
+    }
+    let core = m.core();
+    let u = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    core.set_user_mfa_rules(&m.admin, &u.id, rules)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
 }
 
 #[derive(Deserialize)]

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantMember};
+use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantInvitation, TenantMember};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::tenants::{
     ExtIdpConnFields, MemberFilter, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
@@ -30,6 +30,24 @@ fn member(r: &AnyRow) -> Result<TenantMember> {
         is_admin: flag(r, "is_admin")?,
         enabled: flag(r, "enabled")?,
         created_at: col(r, "created_at")?,
+    })
+}
+
+const INVITATION_COLUMNS: &str = "pool_id, record_id, tenant_id, app_id, email, token_hash, \
+     expires_at, created_at, accepted_at, accepted_by";
+
+fn invitation(r: &AnyRow) -> Result<TenantInvitation> {
+    Ok(TenantInvitation {
+        pool_id: col(r, "pool_id")?,
+        record_id: col(r, "record_id")?,
+        tenant_id: col(r, "tenant_id")?,
+        app_id: col(r, "app_id")?,
+        email: col(r, "email")?,
+        token_hash: col(r, "token_hash")?,
+        expires_at: col(r, "expires_at")?,
+        created_at: col(r, "created_at")?,
+        accepted_at: col(r, "accepted_at")?,
+        accepted_by: col(r, "accepted_by")?,
     })
 }
 
@@ -186,6 +204,49 @@ impl SqlStore {
 #[async_trait]
 impl TenantsStore for SqlStore {
     // --- tenants ----------------------------------------------------------------------
+
+    async fn tenant_invitations(
+        &self,
+        pool_id: &str,
+        keyword: Option<&str>,
+        page: Page,
+    ) -> Result<Paged<TenantInvitation>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let mut filter = "FROM tenant_invitations WHERE pool_id = $1".to_owned();
+        if let Some(k) = keyword.map(str::trim).filter(|k| !k.is_empty()) {
+            let p = sql.bind(&contains_pattern(k));
+            filter.push_str(&format!(" AND LOWER(email) LIKE {p} ESCAPE '\\'"));
+        }
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            INVITATION_COLUMNS,
+            &filter,
+            "record_id DESC",
+            page,
+            invitation,
+        )
+        .await
+    }
+
+    async fn tenant_invitation_by_token(
+        &self,
+        pool_id: &str,
+        token_hash: &str,
+    ) -> Result<Option<TenantInvitation>> {
+        sqlx::query(&format!(
+            "SELECT {INVITATION_COLUMNS} FROM tenant_invitations \
+             WHERE pool_id = $1 AND token_hash = $2"
+        ))
+        .bind(pool_id)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(invitation)
+        .transpose()
+    }
 
     async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
         atomically!(self, tx, {
@@ -692,6 +753,60 @@ impl TenantsStore for SqlStore {
 
 #[async_trait]
 impl TenantsTx for SqlWriteTx {
+    async fn last_invitation_record_id(&mut self, pool_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(record_id), 0) AS n FROM tenant_invitations WHERE pool_id = $1",
+        )
+        .bind(pool_id)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn insert_tenant_invitation(&mut self, inv: &TenantInvitation) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO tenant_invitations ({INVITATION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        ))
+        .bind(&inv.pool_id)
+        .bind(inv.record_id)
+        .bind(&inv.tenant_id)
+        .bind(&inv.app_id)
+        .bind(&inv.email)
+        .bind(&inv.token_hash)
+        .bind(inv.expires_at)
+        .bind(inv.created_at)
+        .bind(inv.accepted_at)
+        .bind(&inv.accepted_by)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn accept_tenant_invitation(
+        &mut self,
+        pool_id: &str,
+        token_hash: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE tenant_invitations SET accepted_at = $4, accepted_by = $3 \
+             WHERE pool_id = $1 AND token_hash = $2 AND accepted_at IS NULL AND expires_at > $4",
+        )
+        .bind(pool_id)
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn tenant(&mut self, pool_id: &str, id: &str) -> Result<Option<Tenant>> {
         self.by_id("tenants", TENANT_COLUMNS, pool_id, id, tenant)
             .await

@@ -31,7 +31,6 @@ const NOT_SERVED = {
   getUserEncryptPasswordBatch: 'a password hash never leaves Tessera',
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
-  setUsersMfaStatus: 'records trigger data on a user that no login in Tessera reads',
   // Organizations & departments
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
@@ -49,8 +48,6 @@ const NOT_SERVED = {
   // Tenants, members, identity providers
   importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
   sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
-  generateInviteTenantUserLink: 'tenant invitations: the invitations family is not served', listInviteTennatUserRecords: 'tenant invitations: the invitations family is not served',
-  sendInviteTenantUserEmail: 'tenant invitations: the invitations family is not served',
   listMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   getMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', listTenantCooperators: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   getTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
