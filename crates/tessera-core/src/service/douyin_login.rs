@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use super::account::Session;
 use super::authn::AuthEvent;
-use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
+use super::external_login::{ExternalLogin, VouchedPhone};
 use super::login::{Credential, LoginOptions};
-use super::mini_program::{required, vouched_phone, MiniProgram};
+use super::mini_program::{required, vouched_phone, MiniProgram, Platform};
 use super::Core;
 use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
 use crate::douyin::DouyinSession;
@@ -32,6 +32,12 @@ pub const DOUYIN_PROVIDER: &str = "douyin";
 pub const DOUYIN_UNIONID_PROVIDER: &str = "douyin:unionid";
 /// `registerSource` of a user a Douyin mini-program login registers.
 pub const DOUYIN_REGISTER_SOURCE: &str = "social:douyin:miniprogram";
+
+const DOUYIN_PLATFORM: Platform = Platform {
+    provider: DOUYIN_PROVIDER,
+    union_provider: DOUYIN_UNIONID_PROVIDER,
+    register_source: DOUYIN_REGISTER_SOURCE,
+};
 
 /// Decrypted data checked to be made for `mp`: a `watermark.appid` naming another
 /// mini-program is refused (the data was sealed for someone else).
@@ -98,19 +104,7 @@ impl Core {
         session: DouyinSession,
         phone: Option<VouchedPhone>,
     ) -> ExternalLogin {
-        ExternalLogin {
-            provider: DOUYIN_PROVIDER,
-            connection_id: mp.conn_id.clone(),
-            subject: session.openid,
-            union: session
-                .unionid
-                .filter(|u| !u.is_empty())
-                .map(|u| (DOUYIN_UNIONID_PROVIDER, u)),
-            phone,
-            register_source: DOUYIN_REGISTER_SOURCE,
-            profile: Default::default(),
-            target: ExternalTarget::Resolve { register: true },
-        }
+        mp.external_login(&DOUYIN_PLATFORM, session.openid, session.unionid, phone)
     }
 
     /// `signin-by-mobile` with `douyin_mini_program_code`: the `tt.login` code of the

@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::external_login::VouchedPhone;
+use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
 use super::login::LoginOptions;
 use super::Core;
 use crate::error::{Error, Result};
@@ -46,7 +46,41 @@ pub(crate) struct MiniProgram {
     pub secret: String,
 }
 
+/// The names under which a mini-program platform's identities and the users its logins
+/// register are stored.
+pub(crate) struct Platform {
+    /// The per-connection identity (the openid).
+    pub provider: &'static str,
+    /// The identity shared across the platform's mini-programs (the unionid), kept with no
+    /// connection: one user per unionid in a pool.
+    pub union_provider: &'static str,
+    pub register_source: &'static str,
+}
+
 impl MiniProgram {
+    /// The login of the person a code session of this mini-program named: its openid, its
+    /// unionid when the platform gave one, and a phone number it vouched for.
+    pub(crate) fn external_login(
+        &self,
+        platform: &Platform,
+        openid: String,
+        unionid: Option<String>,
+        phone: Option<VouchedPhone>,
+    ) -> ExternalLogin {
+        ExternalLogin {
+            provider: platform.provider,
+            connection_id: self.conn_id.clone(),
+            subject: openid,
+            union: unionid
+                .filter(|u| !u.is_empty())
+                .map(|u| (platform.union_provider, u)),
+            phone,
+            register_source: platform.register_source,
+            profile: Default::default(),
+            target: ExternalTarget::Resolve { register: true },
+        }
+    }
+
     /// The connection as a mini-program of `kind`, if it is one, enabled and complete.
     pub fn of(conn: &ExtIdpConn, kind: &str) -> Option<MiniProgram> {
         if conn.kind != kind || !conn.enabled {

@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use super::account::Session;
 use super::authn::AuthEvent;
-use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
+use super::external_login::{ExternalLogin, VouchedPhone};
 use super::login::{Credential, LoginOptions};
-use super::mini_program::{required, vouched_phone, MiniProgram};
+use super::mini_program::{required, vouched_phone, MiniProgram, Platform};
 use super::Core;
 use crate::crypto::ct_eq;
 use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
@@ -29,6 +29,12 @@ pub const WECHAT_PROVIDER: &str = "wechat";
 pub const WECHAT_UNIONID_PROVIDER: &str = "wechat:unionid";
 /// `registerSource` of a user a mini-program login registers.
 pub const WECHAT_REGISTER_SOURCE: &str = "social:wechat:miniprogram";
+
+const WECHAT_PLATFORM: Platform = Platform {
+    provider: WECHAT_PROVIDER,
+    union_provider: WECHAT_UNIONID_PROVIDER,
+    register_source: WECHAT_REGISTER_SOURCE,
+};
 
 impl Core {
     async fn wechat_mini_program(&self, pool_id: &str, identifier: &str) -> Result<MiniProgram> {
@@ -63,19 +69,7 @@ impl Core {
         session: WechatSession,
         phone: Option<VouchedPhone>,
     ) -> ExternalLogin {
-        ExternalLogin {
-            provider: WECHAT_PROVIDER,
-            connection_id: mp.conn_id.clone(),
-            subject: session.openid,
-            union: session
-                .unionid
-                .filter(|u| !u.is_empty())
-                .map(|u| (WECHAT_UNIONID_PROVIDER, u)),
-            phone,
-            register_source: WECHAT_REGISTER_SOURCE,
-            profile: Default::default(),
-            target: ExternalTarget::Resolve { register: true },
-        }
+        mp.external_login(&WECHAT_PLATFORM, session.openid, session.unionid, phone)
     }
 
     /// `signin-by-mobile` with `wechat_mini_program_code`: the login code of the connection

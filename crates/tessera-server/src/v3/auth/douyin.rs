@@ -7,12 +7,10 @@
 use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
-use serde_json::{Map, Value};
-use tessera_core::Error;
 
 use super::super::envelope::{done, ok, Reply};
 use super::call::AuthCall;
-use super::wechat::phone_dto;
+use super::wechat::{bind_args, phone_dto};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -65,26 +63,12 @@ async fn phone(call: AuthCall) -> Reply {
     Ok(ok(call.lang, phone_dto(&p)))
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct BindRequest {
-    code: String,
-    ext_idp_connidentifier: Option<String>,
-    #[serde(flatten)]
-    _rest: Map<String, Value>,
-}
-
 /// `bindPlatformByCode` on Douyin: links the Douyin user of a fresh `tt.login` code to the
 /// signed-in user.
 async fn bind(call: AuthCall) -> Reply {
-    let req: BindRequest = call.args()?;
-    let s = call.session().await?;
-    let id = req
-        .ext_idp_connidentifier
-        .filter(|i| !i.is_empty())
-        .ok_or_else(|| call.fail(Error::MissingParameter("extIdpConnidentifier")))?;
+    let (s, id, code) = bind_args(&call).await?;
     call.core()
-        .douyin_bind(&s, &id, &req.code)
+        .douyin_bind(&s, &id, &code)
         .await
         .map_err(|e| call.fail(e))?;
     Ok(done(call.lang))

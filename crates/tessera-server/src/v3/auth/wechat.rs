@@ -9,10 +9,11 @@ use axum::routing::post;
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
+use tessera_core::service::account::Session;
 use tessera_core::wechat::WechatPhone;
 use tessera_core::Error;
 
-use super::super::envelope::{done, ok, Reply};
+use super::super::envelope::{done, ok, Reply, V3Error};
 use super::call::AuthCall;
 use crate::AppState;
 
@@ -124,16 +125,23 @@ struct BindRequest {
     _rest: Map<String, Value>,
 }
 
-/// `bindWxByCode`: links the WeChat user of a fresh `wx.login` code to the signed-in user.
-async fn bind(call: AuthCall) -> Reply {
+/// What a mini-program's bind call names (`bindWxByCode`, and `bindPlatformByCode` on
+/// Douyin): the signed-in user, the connection and a fresh login code.
+pub(super) async fn bind_args(call: &AuthCall) -> Result<(Session, String, String), V3Error> {
     let req: BindRequest = call.args()?;
     let s = call.session().await?;
     let id = req
         .ext_idp_connidentifier
         .filter(|i| !i.is_empty())
         .ok_or_else(|| call.fail(Error::MissingParameter("extIdpConnidentifier")))?;
+    Ok((s, id, req.code))
+}
+
+/// `bindWxByCode`: links the WeChat user of a fresh `wx.login` code to the signed-in user.
+async fn bind(call: AuthCall) -> Reply {
+    let (s, id, code) = bind_args(&call).await?;
     call.core()
-        .wechat_bind(&s, &id, &req.code)
+        .wechat_bind(&s, &id, &code)
         .await
         .map_err(|e| call.fail(e))?;
     Ok(done(call.lang))
