@@ -64,6 +64,7 @@ pub struct FileConfig {
     pub password_hash: Option<HashParams>,
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub push_webhook_url: Option<String>,
     pub mail_from: Option<String>,
     /// `wechat-api-base` (the spelling `wechat_api_base` is accepted too).
     #[serde(alias = "wechat_api_base")]
@@ -148,6 +149,11 @@ pub struct DeliveryArgs {
     /// userPoolId}. Without one, codes are written to the log.
     #[arg(long, env = "TESSERA_SMS_WEBHOOK_URL", hide_env_values = true)]
     pub sms_webhook_url: Option<String>,
+    /// Webhook of the push gateway that reaches users' signed-in apps for push logins:
+    /// receives JSON {userPoolId, appId, userId, pushCodeId, expireTime, clientIp,
+    /// userAgent}. Without one, push logins are refused.
+    #[arg(long, env = "TESSERA_PUSH_WEBHOOK_URL", hide_env_values = true)]
+    pub push_webhook_url: Option<String>,
     /// Sender of verification emails (default "Tessera <no-reply@localhost>").
     #[arg(long, env = "TESSERA_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -166,6 +172,7 @@ pub struct DeliveryArgs {
 pub struct Delivery {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub push_webhook_url: Option<String>,
     pub mail_from: String,
     /// WeChat's API host, or a mock's URL; no trailing slash.
     pub wechat_api_base: String,
@@ -353,6 +360,9 @@ pub fn resolve_serve(
             sms_webhook_url: delivery
                 .sms_webhook_url
                 .or_else(|| file.sms_webhook_url.clone()),
+            push_webhook_url: delivery
+                .push_webhook_url
+                .or_else(|| file.push_webhook_url.clone()),
             mail_from: delivery
                 .mail_from
                 .or_else(|| file.mail_from.clone())

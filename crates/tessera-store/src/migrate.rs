@@ -114,6 +114,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         25,
         Sql::Both(include_str!("../migrations/0025_link_tickets.sql")),
     ),
+    (
+        28,
+        Sql::Both(include_str!("../migrations/0028_push_logins.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -18,6 +18,7 @@ mod mine;
 pub(super) mod password;
 mod permissions;
 mod profile;
+mod push;
 mod qrcode;
 mod signin;
 mod system;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(mfa::routes())
         .merge(mfa_token::routes())
+        .merge(push::routes())
         .merge(qrcode::routes())
         .merge(account::routes())
         .merge(mine::routes())
