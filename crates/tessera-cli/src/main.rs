@@ -343,7 +343,11 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             None => None,
         },
         sms: cfg.delivery.sms_webhook_url.as_deref().map(SmsWebhook::new),
-        push: cfg.delivery.push_webhook_url.as_deref().map(PushWebhook::new),
+        push: cfg
+            .delivery
+            .push_webhook_url
+            .as_deref()
+            .map(PushWebhook::new),
         ..Delivery::default()
     };
     let store = open_store(&cfg.store).await?;

@@ -17,12 +17,10 @@ async fn post_json(
     what: &str,
     body: &serde_json::Value,
 ) -> Result<()> {
-    let resp = client
-        .post(url)
-        .json(body)
-        .send()
-        .await
-        .map_err(|e| Error::Internal(format!("{what} webhook unreachable: {}", e.without_url())))?;
+    let resp =
+        client.post(url).json(body).send().await.map_err(|e| {
+            Error::Internal(format!("{what} webhook unreachable: {}", e.without_url()))
+        })?;
     if !resp.status().is_success() {
         return Err(Error::Internal(format!(
             "{what} webhook answered HTTP {}",

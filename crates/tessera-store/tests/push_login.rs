@@ -120,13 +120,13 @@ async fn push_login_across_processes(db: &TestDb) {
 
     // Bob may not answer Alice's push, nor list its applications.
     for answer in [PushAnswer::Confirm, PushAnswer::Cancel] {
-        let e = a.push_login_answer(&bob_s, &p.id, answer).await.unwrap_err();
+        let e = a
+            .push_login_answer(&bob_s, &p.id, answer)
+            .await
+            .unwrap_err();
         assert!(matches!(e, Error::NotFound(Entity::PushLogin)), "{e:?}");
     }
-    let e = a
-        .push_login_apps(&bob_s, &app.id, &p.id)
-        .await
-        .unwrap_err();
+    let e = a.push_login_apps(&bob_s, &app.id, &p.id).await.unwrap_err();
     assert!(matches!(e, Error::NotFound(Entity::PushLogin)), "{e:?}");
     assert_eq!(
         a.push_login_apps(&alice_s, &app.id, &p.id).await.unwrap(),
@@ -205,7 +205,10 @@ async fn push_login_across_processes(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::InvalidParameter("action")), "{e:?}");
-    let v = b.push_login_status(&pool, &app, &c.id, web.clone()).await.unwrap();
+    let v = b
+        .push_login_status(&pool, &app, &c.id, web.clone())
+        .await
+        .unwrap();
     assert_eq!(v.state, PushState::Cancelled);
     assert!(v.login.is_none());
 

@@ -393,6 +393,5 @@ pub trait OidcStore: Send + Sync {
     ) -> Result<bool>;
     /// Spends an authorized, unexpired push login: it becomes used, in one statement, and
     /// is returned; a second poll finds nothing to spend.
-    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64)
-        -> Result<Option<QrLogin>>;
+    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>>;
 }

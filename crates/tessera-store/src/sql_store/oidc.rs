@@ -5,9 +5,9 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::store::oidc::{
-    AppAuthorization, CodeRow, DeviceCode, DeviceDecision, DevicePoll, DeviceStatus, Grant,
-    DeviceLoginKind, GrantValidity, Interaction, OidcStore, QrLogin, QrStatus, Spend, SsoSession,
-    Withdrawn,
+    AppAuthorization, CodeRow, DeviceCode, DeviceDecision, DeviceLoginKind, DevicePoll,
+    DeviceStatus, Grant, GrantValidity, Interaction, OidcStore, QrLogin, QrStatus, Spend,
+    SsoSession, Withdrawn,
 };
 use tessera_core::store::SessionValidity;
 use tessera_core::{Error, Result};
@@ -840,12 +840,7 @@ impl OidcStore for SqlStore {
         Ok(moved > 0)
     }
 
-    async fn spend_push_login(
-        &self,
-        pool_id: &str,
-        id: &str,
-        now: i64,
-    ) -> Result<Option<QrLogin>> {
+    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>> {
         sqlx::query(&format!(
             "UPDATE qr_logins SET status = 'used' WHERE pool_id = $1 AND id = $2 \
              AND kind = 'push' AND status = 'authorized' AND expires_at > $3 \

@@ -81,7 +81,12 @@ async fn status(call: AuthCall) -> Reply {
     let (pool, app) = (call.pool()?.clone(), call.app()?.clone());
     let core = call.core();
     let view = core
-        .push_login_status(&pool, &app, &req.push_code_id, call.login_context(None, false))
+        .push_login_status(
+            &pool,
+            &app,
+            &req.push_code_id,
+            call.login_context(None, false),
+        )
         .await
         .map_err(|e| call.fail(login_failure(e)))?;
     let status = match view.state {
