@@ -446,6 +446,26 @@ mod tests {
     }
 
     #[test]
+    fn push_webhook_comes_from_flags_then_the_file_and_is_off_by_default() {
+        let url = |args: ServeArgs, f: &FileConfig| {
+            resolve_serve(args, None, None, None, f)
+                .unwrap()
+                .delivery
+                .push_webhook_url
+        };
+        let none = FileConfig::default();
+        assert_eq!(url(ServeArgs::default(), &none), None);
+        let f = file("push-webhook-url = \"https://push.internal/send\"\n").unwrap();
+        assert_eq!(
+            url(ServeArgs::default(), &f).as_deref(),
+            Some("https://push.internal/send")
+        );
+        let mut flag = ServeArgs::default();
+        flag.delivery.push_webhook_url = Some("https://flag.example/push".into());
+        assert_eq!(url(flag, &f).as_deref(), Some("https://flag.example/push"));
+    }
+
+    #[test]
     fn wechat_api_base_comes_from_flags_then_the_file_then_wechat() {
         let base = |args: ServeArgs, f: &FileConfig| {
             resolve_serve(args, None, None, None, f).map(|c| c.delivery.wechat_api_base)
