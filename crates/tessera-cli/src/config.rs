@@ -72,6 +72,7 @@ pub struct FileConfig {
     pub password_hash: Option<HashParams>,
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub push_webhook_url: Option<String>,
     pub mail_from: Option<String>,
     /// `wechat-api-base` (the spelling `wechat_api_base` is accepted too).
     #[serde(alias = "wechat_api_base")]
@@ -162,6 +163,11 @@ pub struct DeliveryArgs {
     /// userPoolId}. Without one, codes are written to the log.
     #[arg(long, env = "TESSERA_SMS_WEBHOOK_URL", hide_env_values = true)]
     pub sms_webhook_url: Option<String>,
+    /// Webhook of the push gateway that reaches users' signed-in apps for push logins:
+    /// receives JSON {userPoolId, appId, userId, pushCodeId, expireTime, clientIp,
+    /// userAgent}. Without one, push logins are refused.
+    #[arg(long, env = "TESSERA_PUSH_WEBHOOK_URL", hide_env_values = true)]
+    pub push_webhook_url: Option<String>,
     /// Sender of verification emails (default "Tessera <no-reply@localhost>").
     #[arg(long, env = "TESSERA_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -188,6 +194,7 @@ pub struct DeliveryArgs {
 pub struct Delivery {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
+    pub push_webhook_url: Option<String>,
     pub mail_from: String,
     /// WeChat's API host, or a mock's URL; no trailing slash.
     pub wechat_api_base: String,
@@ -384,6 +391,9 @@ pub fn resolve_serve(
             sms_webhook_url: delivery
                 .sms_webhook_url
                 .or_else(|| file.sms_webhook_url.clone()),
+            push_webhook_url: delivery
+                .push_webhook_url
+                .or_else(|| file.push_webhook_url.clone()),
             mail_from: delivery
                 .mail_from
                 .or_else(|| file.mail_from.clone())
@@ -518,6 +528,26 @@ mod tests {
             bases(a, &none),
             Err(ConfigError::AlipayGateway(_))
         ));
+    }
+
+    #[test]
+    fn push_webhook_comes_from_flags_then_the_file_and_is_off_by_default() {
+        let url = |args: ServeArgs, f: &FileConfig| {
+            resolve_serve(args, None, None, None, f)
+                .unwrap()
+                .delivery
+                .push_webhook_url
+        };
+        let none = FileConfig::default();
+        assert_eq!(url(ServeArgs::default(), &none), None);
+        let f = file("push-webhook-url = \"https://push.internal/send\"\n").unwrap();
+        assert_eq!(
+            url(ServeArgs::default(), &f).as_deref(),
+            Some("https://push.internal/send")
+        );
+        let mut flag = ServeArgs::default();
+        flag.delivery.push_webhook_url = Some("https://flag.example/push".into());
+        assert_eq!(url(flag, &f).as_deref(), Some("https://flag.example/push"));
     }
 
     #[test]

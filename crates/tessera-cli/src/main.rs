@@ -14,7 +14,7 @@ use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, LogNotifier, SmsWebhook, SmtpMailer, WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, LogNotifier, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
 };
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -347,6 +347,11 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             None => None,
         },
         sms: cfg.delivery.sms_webhook_url.as_deref().map(SmsWebhook::new),
+        push: cfg
+            .delivery
+            .push_webhook_url
+            .as_deref()
+            .map(PushWebhook::new),
         ..Delivery::default()
     };
     let store = open_store(&cfg.store).await?;

@@ -134,6 +134,9 @@ pub enum Error {
     EmailNotVerified,
     #[error("identity source not configured")]
     IdentitySourceNotConfigured,
+    /// The deployment has no push channel, so no push login can be requested.
+    #[error("push login is not configured")]
+    PushNotConfigured,
     /// The administrator requires a new password before this login completes; `token` is the
     /// short-lived first-login token for `resetPasswordByFirstLoginToken`.
     #[error("password reset required")]
@@ -394,6 +397,8 @@ pub enum Entity {
     RiskPolicy,
     /// A QR-code login (unknown, expired, or another user's).
     QrLogin,
+    /// A push login (unknown, or another user's).
+    PushLogin,
     /// An ASA (form-filling) account of an application.
     AsaAccount,
     /// A device the user signed in from (unknown, forgotten, or another user's).
@@ -441,6 +446,7 @@ impl fmt::Display for Entity {
             Entity::UserListEntry => "user list entry",
             Entity::RiskPolicy => "risk policy",
             Entity::QrLogin => "QR-code login",
+            Entity::PushLogin => "push login",
             Entity::AsaAccount => "ASA account",
             Entity::Device => "device",
         })

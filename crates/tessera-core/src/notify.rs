@@ -1,10 +1,10 @@
-//! Outgoing messages (verification codes by email and SMS). The core decides what to send and
-//! when; a [`Notifier`] implemented outside the core (SMTP, an SMS webhook, the server log)
-//! delivers it.
+//! Outgoing messages (verification codes by email and SMS, push-login requests). The core
+//! decides what to send and when; a [`Notifier`] implemented outside the core (SMTP, an SMS
+//! webhook, a push webhook, the server log) delivers it.
 
 use async_trait::async_trait;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// One verification code by email to one recipient: providers render the subject and text
 /// from it, in the words and languages they choose, as they do for an SMS.
@@ -71,10 +71,36 @@ pub struct SmsMessage {
     pub webhook_url: Option<String>,
 }
 
+/// A push-login request for the user's signed-in app (`signInByPush`): the deployment's push
+/// gateway (FCM, APNs…) delivers it; the app answers with `pushCodeId` and the user's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushMessage {
+    pub pool_id: String,
+    /// The application the browser signs in to.
+    pub app_id: String,
+    pub user_id: String,
+    pub push_code_id: String,
+    /// When the request expires, ms since the epoch.
+    pub expire_time: i64,
+    /// Where the browser asked from, for the user to judge the request.
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
     async fn send_email(&self, msg: &EmailMessage) -> Result<()>;
     async fn send_sms(&self, msg: &SmsMessage) -> Result<()>;
+
+    /// Whether push-login requests can be delivered at all; without a push channel the core
+    /// refuses push logins before it looks at the account.
+    fn push_configured(&self) -> bool {
+        false
+    }
+
+    async fn send_push(&self, _msg: &PushMessage) -> Result<()> {
+        Err(Error::PushNotConfigured)
+    }
 }
 
 /// Keeps every message in memory instead of delivering it: for tests of the core and for
@@ -83,6 +109,7 @@ pub trait Notifier: Send + Sync + 'static {
 pub struct Outbox {
     pub emails: std::sync::Mutex<Vec<EmailMessage>>,
     pub sms: std::sync::Mutex<Vec<SmsMessage>>,
+    pub pushes: std::sync::Mutex<Vec<PushMessage>>,
 }
 
 #[async_trait]
@@ -96,6 +123,17 @@ impl Notifier for Outbox {
 
     async fn send_sms(&self, msg: &SmsMessage) -> Result<()> {
         if let Ok(mut v) = self.sms.lock() {
+            v.push(msg.clone());
+        }
+        Ok(())
+    }
+
+    fn push_configured(&self) -> bool {
+        true
+    }
+
+    async fn send_push(&self, msg: &PushMessage) -> Result<()> {
+        if let Ok(mut v) = self.pushes.lock() {
             v.push(msg.clone());
         }
         Ok(())

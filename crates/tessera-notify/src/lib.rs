@@ -1,8 +1,9 @@
 //! Delivery of the core's outgoing messages. The core decides what to send
 //! ([`tessera_core::notify`]); this crate knows how: email over SMTP (lettre), SMS through an
-//! HTTP webhook, or, for local development, the server log. It also holds the core's other
-//! outbound clients: WeChat's server APIs for mini-program logins ([`WechatHttp`]), Douyin's
-//! ([`DouyinHttp`]) and Alipay's gateway ([`AlipayHttp`]).
+//! HTTP webhook, push-login requests through another, or, for local development, the server
+//! log (push logins need their webhook: without one they are refused). It also holds the
+//! core's other outbound clients: WeChat's server APIs for mini-program logins
+//! ([`WechatHttp`]), Douyin's ([`DouyinHttp`]) and Alipay's gateway ([`AlipayHttp`]).
 
 pub mod alipay;
 pub mod douyin;
@@ -16,14 +17,14 @@ use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tessera_core::notify::{EmailMessage, EmailRoute, Notifier, SmsMessage};
+use tessera_core::notify::{EmailMessage, EmailRoute, Notifier, PushMessage, SmsMessage};
 use tessera_core::{Error, Result};
 
 pub use alipay::{AlipayHttp, DEFAULT_ALIPAY_GATEWAY};
 pub use douyin::{DouyinHttp, DEFAULT_DOUYIN_API_BASE};
 pub use log::LogNotifier;
 pub use smtp::{SmtpError, SmtpMailer};
-pub use webhook::SmsWebhook;
+pub use webhook::{PushWebhook, SmsWebhook};
 pub use wechat::{WechatHttp, DEFAULT_WECHAT_API_BASE};
 
 /// How the deployment delivers messages: each channel has its own provider, and a channel
@@ -34,6 +35,8 @@ pub use wechat::{WechatHttp, DEFAULT_WECHAT_API_BASE};
 pub struct Delivery {
     pub email: Option<SmtpMailer>,
     pub sms: Option<SmsWebhook>,
+    /// The push gateway's webhook; without one, push logins are refused.
+    pub push: Option<PushWebhook>,
     /// Mailers and webhooks of pools' own providers, built once per distinct setting.
     pub routes: RouteCache,
 }
@@ -93,6 +96,17 @@ impl Notifier for Delivery {
         match &self.sms {
             Some(w) => w.send(msg).await,
             None => LogNotifier.send_sms(msg).await,
+        }
+    }
+
+    fn push_configured(&self) -> bool {
+        self.push.is_some()
+    }
+
+    async fn send_push(&self, msg: &PushMessage) -> Result<()> {
+        match &self.push {
+            Some(w) => w.send(msg).await,
+            None => Err(Error::PushNotConfigured),
         }
     }
 }

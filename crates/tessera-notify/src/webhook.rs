@@ -1,6 +1,34 @@
 use serde_json::json;
-use tessera_core::notify::SmsMessage;
+use tessera_core::notify::{PushMessage, SmsMessage};
 use tessera_core::{Error, Result};
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap_or_default()
+}
+
+/// POSTs `body` as JSON; any 2xx is delivered. Errors name the webhook's purpose, never its
+/// URL (it may carry a token).
+async fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    what: &str,
+    body: &serde_json::Value,
+) -> Result<()> {
+    let resp =
+        client.post(url).json(body).send().await.map_err(|e| {
+            Error::Internal(format!("{what} webhook unreachable: {}", e.without_url()))
+        })?;
+    if !resp.status().is_success() {
+        return Err(Error::Internal(format!(
+            "{what} webhook answered HTTP {}",
+            resp.status().as_u16()
+        )));
+    }
+    Ok(())
+}
 
 /// SMS through an HTTP webhook: POSTs `{phone, phoneCountryCode, code, scene, userPoolId}` as
 /// JSON and treats any 2xx as delivered. The receiver talks to the actual SMS gateway.
@@ -12,13 +40,9 @@ pub struct SmsWebhook {
 
 impl SmsWebhook {
     pub fn new(url: &str) -> SmsWebhook {
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
         SmsWebhook {
             url: url.to_owned(),
-            client,
+            client: client(),
         }
     }
 
@@ -30,21 +54,37 @@ impl SmsWebhook {
             "scene": msg.scene,
             "userPoolId": msg.pool_id,
         });
-        let resp = self
-            .client
-            .post(&self.url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|e| {
-                Error::Internal(format!("SMS webhook unreachable: {}", e.without_url()))
-            })?;
-        if !resp.status().is_success() {
-            return Err(Error::Internal(format!(
-                "SMS webhook answered HTTP {}",
-                resp.status().as_u16()
-            )));
+        post_json(&self.client, &self.url, "SMS", &body).await
+    }
+}
+
+/// Push-login requests through an HTTP webhook, the operator's push gateway (FCM, APNs…)
+/// that reaches the user's signed-in app: POSTs `{userPoolId, appId, userId, pushCodeId,
+/// expireTime, clientIp, userAgent}` as JSON and treats any 2xx as delivered.
+#[derive(Debug, Clone)]
+pub struct PushWebhook {
+    url: String,
+    client: reqwest::Client,
+}
+
+impl PushWebhook {
+    pub fn new(url: &str) -> PushWebhook {
+        PushWebhook {
+            url: url.to_owned(),
+            client: client(),
         }
-        Ok(())
+    }
+
+    pub async fn send(&self, msg: &PushMessage) -> Result<()> {
+        let body = json!({
+            "userPoolId": msg.pool_id,
+            "appId": msg.app_id,
+            "userId": msg.user_id,
+            "pushCodeId": msg.push_code_id,
+            "expireTime": msg.expire_time,
+            "clientIp": msg.client_ip,
+            "userAgent": msg.user_agent,
+        });
+        post_json(&self.client, &self.url, "push", &body).await
     }
 }

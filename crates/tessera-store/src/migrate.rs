@@ -122,6 +122,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         28,
         Sql::Both(include_str!("../migrations/0028_tenant_invitations.sql")),
     ),
+    (
+        29,
+        Sql::Both(include_str!("../migrations/0029_push_logins.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -262,6 +262,19 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         })
         .await?,
     );
+    // Push login (`v3-auth-push.test.mjs`); the second pool's login guard allows 2 pushes
+    // (or failed logins) per account in its window.
+    mgmt_pools.push(pool(core, "v3Push", |_| {}).await?);
+    mgmt_pools.push(
+        pool(core, "v3PushGuard", |s| {
+            s.login_fail_check = RateCheck {
+                enabled: true,
+                time_interval: 300,
+                limit: 2,
+            }
+        })
+        .await?,
+    );
     // Custom fields of roles, for the role custom-data tests (`mgmt-roles.test.mjs`).
     let role_udfs = [
         ("level", UdfDataType::Number, "级别"),

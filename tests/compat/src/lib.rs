@@ -26,7 +26,9 @@ use std::time::Duration;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
-use tessera_notify::{AlipayHttp, Delivery, DouyinHttp, SmsWebhook, SmtpMailer, WechatHttp};
+use tessera_notify::{
+    AlipayHttp, Delivery, DouyinHttp, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
+};
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -104,6 +106,7 @@ impl Harness {
                     .map_err(|e| format!("SMTP mailer: {e}"))?,
             ),
             sms: Some(SmsWebhook::new(&format!("{mailbox_url}/sms"))),
+            push: Some(PushWebhook::new(&format!("{mailbox_url}/push"))),
             ..Delivery::default()
         };
         let store = SqlStore::open_data_dir(&dir.path().join("data"))

@@ -2,6 +2,8 @@
 //!
 //! * An SMTP sink (a minimal SMTP server over TCP) that keeps every message lettre delivers.
 //! * An SMS webhook receiver (`POST /sms`, the JSON `tessera_notify::SmsWebhook` sends).
+//! * A push-gateway webhook receiver (`POST /push`, the JSON `tessera_notify::PushWebhook`
+//!   sends for push logins).
 //! * The captchas the server issued, reported through the core's captcha hook.
 //!
 //! Every stored message carries a sequence number from one counter, so a test can take a
@@ -54,6 +56,23 @@ pub struct Sms {
     pub channel: Option<String>,
 }
 
+/// One push-login request as the push webhook received it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Push {
+    #[serde(default)]
+    pub seq: u64,
+    pub user_pool_id: String,
+    pub app_id: String,
+    pub user_id: String,
+    pub push_code_id: String,
+    pub expire_time: i64,
+    #[serde(default)]
+    pub client_ip: Option<String>,
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Captcha {
     pub seq: u64,
@@ -66,6 +85,7 @@ struct Inner {
     seq: u64,
     mails: Vec<Mail>,
     sms: Vec<Sms>,
+    pushes: Vec<Push>,
     captchas: Vec<Captcha>,
 }
 
@@ -105,6 +125,13 @@ impl Mailbox {
         g.seq += 1;
         sms.seq = g.seq;
         g.sms.push(sms);
+    }
+
+    pub fn push_push(&self, mut push: Push) {
+        let mut g = self.lock();
+        g.seq += 1;
+        push.seq = g.seq;
+        g.pushes.push(push);
     }
 
     /// Records a captcha the server issued (the core's captcha hook calls this).
@@ -300,9 +327,13 @@ fn sms_for(mb: &Mailbox, q: &SmsQuery) -> Vec<Sms> {
 /// * `GET /sms/last?phone=&phoneCountryCode=&since=` → `{seq, phone, phoneCountryCode, code,
 ///   scene, userPoolId}` (404 if none); `GET /sms/all` likewise.
 /// * `GET /captcha/last?key=&since=` → `{seq, key, answer}` (404 if none).
+/// * `POST /push` — the push webhook (JSON `{userPoolId, appId, userId, pushCodeId,
+///   expireTime, clientIp, userAgent}`); `GET /push/all?userId=&since=` → `[…]`.
 pub fn router(mailbox: Mailbox) -> Router {
     Router::new()
         .route("/sms", post(sms_webhook))
+        .route("/push", post(push_webhook))
+        .route("/push/all", get(push_all))
         .route("/sms/via/{channel}", post(sms_channel_webhook))
         .route("/seq", get(seq))
         .route("/mail/last", get(mail_last))
@@ -326,6 +357,31 @@ async fn sms_channel_webhook(
     sms.channel = Some(channel);
     mb.push_sms(sms);
     Json(json!({ "ok": true })).into_response()
+}
+
+async fn push_webhook(State(mb): State<Mailbox>, Json(push): Json<Push>) -> Response {
+    mb.push_push(push);
+    Json(json!({ "ok": true })).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PushQuery {
+    user_id: Option<String>,
+    since: Option<u64>,
+}
+
+async fn push_all(State(mb): State<Mailbox>, Query(q): Query<PushQuery>) -> Response {
+    let since = q.since.unwrap_or(0);
+    let found: Vec<Push> = mb
+        .lock()
+        .pushes
+        .iter()
+        .filter(|p| p.seq > since)
+        .filter(|p| q.user_id.as_deref().is_none_or(|u| p.user_id == u))
+        .cloned()
+        .collect();
+    Json(found).into_response()
 }
 
 async fn seq(State(mb): State<Mailbox>) -> Response {

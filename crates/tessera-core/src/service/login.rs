@@ -95,7 +95,7 @@ pub struct LoginOptions {
 /// The account a password login names, for the login guard's counts: the identifier as the
 /// lookup normalises it, so that spelling one account differently (case of an email, a phone
 /// with or without its country code) does not start a fresh count.
-fn account_key(pool: &UserPool, id: &LoginId) -> String {
+pub(crate) fn account_key(pool: &UserPool, id: &LoginId) -> String {
     match id {
         LoginId::Email(e) => email_account(e),
         LoginId::Username(u) => username_account(u),

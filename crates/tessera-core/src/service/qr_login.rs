@@ -22,7 +22,7 @@ use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::{Application, UserPool};
 use crate::service::account::Session;
-use crate::store::oidc::{QrLogin, QrStatus};
+use crate::store::oidc::{DeviceLoginKind, QrLogin, QrStatus};
 
 /// How long a code can be scanned and confirmed, and its ticket exchanged: long enough to
 /// find the phone and unlock it, short enough that a photographed code goes stale.
@@ -92,11 +92,13 @@ impl Core {
         let now = clock::now_ms();
         let q = QrLogin {
             id: ids::new_url_token(24),
+            kind: DeviceLoginKind::QrCode,
             pool_id: pool.id.clone(),
             app_id: app.id.clone(),
             status: QrStatus::Pending,
             user_id: None,
             ticket_digest: None,
+            scope: None,
             created_at: now,
             expires_at: now + QR_LIFETIME_MS,
             authorized_at: None,
@@ -105,10 +107,18 @@ impl Core {
         Ok(q)
     }
 
+    /// The QR-code login of the pool with this id (a push login's row is not one).
+    async fn qr_code_login(&self, pool_id: &str, id: &str) -> Result<Option<QrLogin>> {
+        Ok(self
+            .store
+            .qr_login(pool_id, id)
+            .await?
+            .filter(|q| q.kind == DeviceLoginKind::QrCode))
+    }
+
     /// A code still to be scanned or confirmed, to draw its image.
     pub async fn qr_login_shown(&self, pool_id: &str, id: &str) -> Result<QrLogin> {
-        self.store
-            .qr_login(pool_id, id)
+        self.qr_code_login(pool_id, id)
             .await?
             .filter(|q| {
                 q.expires_at > clock::now_ms()
@@ -121,15 +131,15 @@ impl Core {
     /// later ones see the same state without it.
     pub async fn qr_login_status(&self, pool: &UserPool, id: &str) -> Result<QrView> {
         let q = self
-            .store
-            .qr_login(&pool.id, id)
+            .qr_code_login(&pool.id, id)
             .await?
             .ok_or_else(not_found)?;
         let now = clock::now_ms();
         let state = match q.status {
             _ if q.expires_at <= now => QrState::Expired,
             QrStatus::Pending => QrState::Pending,
-            QrStatus::Scanned => QrState::Scanned,
+            // `Pushed` is a push login's, never a QR code's: shown as waiting for the app.
+            QrStatus::Scanned | QrStatus::Pushed => QrState::Scanned,
             QrStatus::Authorized | QrStatus::Used => QrState::Authorized,
             QrStatus::Cancelled => QrState::Cancelled,
         };
@@ -191,7 +201,7 @@ impl Core {
         }
         // Say why: unknown, expired or another user's code is "not found"; a known code of
         // this user in the wrong state is a step out of order.
-        match self.store.qr_login(pool_id, id).await? {
+        match self.qr_code_login(pool_id, id).await? {
             Some(q)
                 if q.expires_at > now
                     && q.user_id.as_deref().is_none_or(|u| u == user_id.as_str()) =>
@@ -224,6 +234,21 @@ impl Core {
             return Err(Error::InvalidParameter("ticket"));
         }
         let user_id = q.user_id.ok_or(Error::InvalidParameter("ticket"))?;
+        self.approved_on_device_login(pool, app, user_id, client)
+            .await
+    }
+
+    /// The login of a user who approved it on their signed-in device (a QR code confirmed
+    /// here, a push confirmed in `push_login.rs`): the one core login, so a blocked or
+    /// blacklisted user, or one the application's access policy keeps out, gets nothing at
+    /// this moment, whatever they approved earlier; recorded like any login (amr `mca`).
+    pub(crate) async fn approved_on_device_login(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+        user_id: String,
+        client: LoginContext,
+    ) -> Result<AuthEvent> {
         self.authenticate(
             pool,
             Some(app),

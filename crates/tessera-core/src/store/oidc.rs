@@ -132,25 +132,61 @@ impl DeviceStatus {
 /// QR code, the user's mobile app — where they are signed in — scans and confirms it, and the
 /// browser's poll then receives a one-time ticket it exchanges for tokens. The id is in the
 /// QR image (public to whoever sees it); the ticket is stored only as a digest.
+///
+/// A push login (`signInByPush`, `service/push_login.rs`) is the same row of kind
+/// [`DeviceLoginKind::Push`]: its user is known from the start, its id is the digest of the
+/// push code, and it goes from [`QrStatus::Pushed`] to authorized or cancelled, then used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrLogin {
     pub id: String,
+    pub kind: DeviceLoginKind,
     pub pool_id: String,
     pub app_id: String,
     pub status: QrStatus,
-    /// The user who scanned it.
+    /// The user who scanned it; for a push, the user it was pushed to (none when the
+    /// account named no user: the row only answers polls as a real one would).
     pub user_id: Option<String>,
     pub ticket_digest: Option<String>,
+    /// The scope a push login's browser asked for, for the tokens of its login.
+    pub scope: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
     /// When the user confirmed: the login's time.
     pub authorized_at: Option<i64>,
 }
 
+/// How a login approved on another device was started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceLoginKind {
+    /// A QR code the mobile app scans.
+    QrCode,
+    /// A push to the user's signed-in app.
+    Push,
+}
+
+impl DeviceLoginKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceLoginKind::QrCode => "qrcode",
+            DeviceLoginKind::Push => "push",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeviceLoginKind> {
+        Some(match s {
+            "qrcode" => DeviceLoginKind::QrCode,
+            "push" => DeviceLoginKind::Push,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QrStatus {
     Pending,
     Scanned,
+    /// A push sent, waiting for the user's answer.
+    Pushed,
     Authorized,
     Cancelled,
     /// Its ticket was exchanged.
@@ -162,6 +198,7 @@ impl QrStatus {
         match self {
             QrStatus::Pending => "pending",
             QrStatus::Scanned => "scanned",
+            QrStatus::Pushed => "pushed",
             QrStatus::Authorized => "authorized",
             QrStatus::Cancelled => "cancelled",
             QrStatus::Used => "used",
@@ -172,6 +209,7 @@ impl QrStatus {
         Some(match s {
             "pending" => QrStatus::Pending,
             "scanned" => QrStatus::Scanned,
+            "pushed" => QrStatus::Pushed,
             "authorized" => QrStatus::Authorized,
             "cancelled" => QrStatus::Cancelled,
             "used" => QrStatus::Used,
@@ -339,4 +377,21 @@ pub trait OidcStore: Send + Sync {
     /// Spends a ticket: the authorized, unexpired login holding it becomes used, in one
     /// statement, and is returned; a second exchange finds nothing.
     async fn spend_qr_ticket(&self, digest: &str, now: i64) -> Result<Option<QrLogin>>;
+
+    // --- Push logins (rows of `qr_logins` of kind push) ----------------------------------
+    /// The user's answer to their push: an unexpired push login of the pool in
+    /// [`QrStatus::Pushed`] whose user is `user_id` moves to `to` (authorized or cancelled)
+    /// in one statement; `Authorized` also records `now`. Whether it moved: of two answers
+    /// only one does.
+    async fn answer_push_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        user_id: &str,
+        to: QrStatus,
+        now: i64,
+    ) -> Result<bool>;
+    /// Spends an authorized, unexpired push login: it becomes used, in one statement, and
+    /// is returned; a second poll finds nothing to spend.
+    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>>;
 }

@@ -87,7 +87,7 @@ pub fn code(e: &Error) -> i64 {
         Error::NoEmailBound => 2219,
         Error::NoPhoneBound => 2219,
         Error::EmailNotVerified => 2023,
-        Error::IdentitySourceNotConfigured => 1001,
+        Error::IdentitySourceNotConfigured | Error::PushNotConfigured => 1001,
         // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
         // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
@@ -427,6 +427,7 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::IdentitySourceNotConfigured => {
             ("该身份源未配置", "This identity source is not configured")
         }
+        Error::PushNotConfigured => ("未配置推送登录", "Push login is not configured"),
         Error::Provider(ProviderFailure::Refused { .. }) => (
             "身份源（微信、抖音或支付宝）拒绝了请求，请重新获取 code",
             "The identity provider (WeChat, Douyin or Alipay) refused the request; get a new code and try again",
@@ -689,6 +690,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::UserListEntry => ("userList", "userList"),
         Entity::RiskPolicy => ("riskListPolicy", "riskListPolicy"),
         Entity::QrLogin => ("二维码", "QR code"),
+        Entity::PushLogin => ("推送码", "Push code"),
         Entity::AsaAccount => ("ASA 账号", "ASA account"),
         Entity::Device => ("设备", "device"),
     }

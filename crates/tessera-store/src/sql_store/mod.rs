@@ -700,7 +700,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 18] = [
+        let statements: [(&str, i64); 19] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -745,6 +745,8 @@ impl Store for SqlStore {
                 "DELETE FROM tenant_invitations WHERE accepted_at IS NULL AND expires_at < $1",
                 now_ms - 30 * day,
             ),
+            // QR-code and push logins: inert once expired.
+            ("DELETE FROM qr_logins WHERE expires_at < $1", now_ms),
             ("DELETE FROM rate_events WHERE at < $1", now_ms - 7 * day),
             // Risk-list entries whose scheduled removal has come (0 = never).
             (

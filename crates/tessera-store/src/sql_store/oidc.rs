@@ -5,8 +5,9 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::store::oidc::{
-    AppAuthorization, CodeRow, DeviceCode, DeviceDecision, DevicePoll, DeviceStatus, Grant,
-    GrantValidity, Interaction, OidcStore, QrLogin, QrStatus, Spend, SsoSession, Withdrawn,
+    AppAuthorization, CodeRow, DeviceCode, DeviceDecision, DeviceLoginKind, DevicePoll,
+    DeviceStatus, Grant, GrantValidity, Interaction, OidcStore, QrLogin, QrStatus, Spend,
+    SsoSession, Withdrawn,
 };
 use tessera_core::store::SessionValidity;
 use tessera_core::{Error, Result};
@@ -23,19 +24,23 @@ const CODE_COLUMNS: &str = "id, grant_id, redirect_uri, nonce, code_challenge, c
 const DEVICE_COLUMNS: &str = "id, user_code, pool_id, app_id, scope, created_at, expires_at, \
                               interval_s, last_poll_at, status, user_id, sid, auth_time, amr";
 
-const QR_COLUMNS: &str = "id, pool_id, app_id, status, user_id, ticket_digest, created_at, \
-                          expires_at, authorized_at";
+const QR_COLUMNS: &str = "id, kind, pool_id, app_id, status, user_id, ticket_digest, scope, \
+                          created_at, expires_at, authorized_at";
 
 fn qr_login(row: &AnyRow) -> Result<QrLogin> {
     let status: String = col(row, "status")?;
+    let kind: String = col(row, "kind")?;
     Ok(QrLogin {
         id: col(row, "id")?,
+        kind: DeviceLoginKind::parse(&kind)
+            .ok_or_else(|| Error::Storage(format!("qr_logins.kind: unknown value {kind:?}")))?,
         pool_id: col(row, "pool_id")?,
         app_id: col(row, "app_id")?,
         status: QrStatus::parse(&status)
             .ok_or_else(|| Error::Storage(format!("qr_logins.status: unknown value {status:?}")))?,
         user_id: col(row, "user_id")?,
         ticket_digest: col(row, "ticket_digest")?,
+        scope: col(row, "scope")?,
         created_at: col(row, "created_at")?,
         expires_at: col(row, "expires_at")?,
         authorized_at: col(row, "authorized_at")?,
@@ -707,14 +712,17 @@ impl OidcStore for SqlStore {
     }
     async fn insert_qr_login(&self, q: &QrLogin) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO qr_logins ({QR_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+            "INSERT INTO qr_logins ({QR_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
         ))
         .bind(&q.id)
+        .bind(q.kind.as_str())
         .bind(&q.pool_id)
         .bind(&q.app_id)
         .bind(q.status.as_str())
         .bind(&q.user_id)
         .bind(&q.ticket_digest)
+        .bind(&q.scope)
         .bind(q.created_at)
         .bind(q.expires_at)
         .bind(q.authorized_at)
@@ -751,7 +759,7 @@ impl OidcStore for SqlStore {
             "UPDATE qr_logins SET status = $4, user_id = $5, \
              authorized_at = COALESCE($6, authorized_at) \
              WHERE pool_id = $1 AND id = $2 AND status = $3 AND expires_at > $7 \
-             AND (user_id IS NULL OR user_id = $5)",
+             AND (user_id IS NULL OR user_id = $5) AND kind = 'qrcode'",
         )
         .bind(pool_id)
         .bind(id)
@@ -776,7 +784,8 @@ impl OidcStore for SqlStore {
     ) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE qr_logins SET ticket_digest = $3 WHERE pool_id = $1 AND id = $2 \
-             AND status = 'authorized' AND ticket_digest IS NULL AND expires_at > $4",
+             AND status = 'authorized' AND ticket_digest IS NULL AND expires_at > $4 \
+             AND kind = 'qrcode'",
         )
         .bind(pool_id)
         .bind(id)
@@ -792,9 +801,53 @@ impl OidcStore for SqlStore {
     async fn spend_qr_ticket(&self, digest: &str, now: i64) -> Result<Option<QrLogin>> {
         sqlx::query(&format!(
             "UPDATE qr_logins SET status = 'used' WHERE ticket_digest = $1 \
-             AND status = 'authorized' AND expires_at > $2 RETURNING {QR_COLUMNS}"
+             AND status = 'authorized' AND expires_at > $2 AND kind = 'qrcode' \
+             RETURNING {QR_COLUMNS}"
         ))
         .bind(digest)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .map(|r| qr_login(&r))
+        .transpose()
+    }
+
+    async fn answer_push_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        user_id: &str,
+        to: QrStatus,
+        now: i64,
+    ) -> Result<bool> {
+        let authorized_at = (to == QrStatus::Authorized).then_some(now);
+        let moved = sqlx::query(
+            "UPDATE qr_logins SET status = $4, authorized_at = $5 \
+             WHERE pool_id = $1 AND id = $2 AND user_id = $3 AND kind = 'push' \
+             AND status = 'pushed' AND expires_at > $6",
+        )
+        .bind(pool_id)
+        .bind(id)
+        .bind(user_id)
+        .bind(to.as_str())
+        .bind(authorized_at)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?
+        .rows_affected();
+        Ok(moved > 0)
+    }
+
+    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>> {
+        sqlx::query(&format!(
+            "UPDATE qr_logins SET status = 'used' WHERE pool_id = $1 AND id = $2 \
+             AND kind = 'push' AND status = 'authorized' AND expires_at > $3 \
+             RETURNING {QR_COLUMNS}"
+        ))
+        .bind(pool_id)
+        .bind(id)
         .bind(now)
         .fetch_optional(&self.pool)
         .await

@@ -70,7 +70,8 @@ export const RESEND_WAIT_MS = (fixtures.settings.verifyCodeResendInterval ?? 3) 
 export const sleep = ms => new Promise(r => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------
-// The harness mailbox: codes sent by email (SMTP sink), SMS (webhook) and captchas.
+// The harness mailbox: codes sent by email (SMTP sink), SMS (webhook), push-login requests
+// (webhook) and captchas.
 
 async function mailboxGet(path) {
   const res = await fetch(`${MAILBOX_URL}${path}`);
@@ -105,6 +106,24 @@ export function waitSms(phone, phoneCountryCode, since = 0) {
   let q = `/sms/last?phone=${encodeURIComponent(phone)}&since=${since}`;
   if (phoneCountryCode) q += `&phoneCountryCode=${encodeURIComponent(phoneCountryCode)}`;
   return poll(q, `SMS to ${phoneCountryCode || ''}${phone}`);
+}
+
+/** Push-login requests the push webhook received newer than `since` (for `userId`, if given). */
+export async function pushesSince(since = 0, userId) {
+  let q = `/push/all?since=${since}`;
+  if (userId) q += `&userId=${encodeURIComponent(userId)}`;
+  return mailboxGet(q);
+}
+
+/** Waits for a push-login request to `userId` newer than `since`. */
+export async function waitPush(userId, since = 0, timeoutMs = 8000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const all = await pushesSince(since, userId);
+    if (all.length) return all[all.length - 1];
+    if (Date.now() > deadline) throw new Error(`no push to ${userId} arrived within ${timeoutMs} ms`);
+    await sleep(50);
+  }
 }
 
 /** The answer of the newest captcha issued for `key` (`<poolId>:<client ip>`). */

@@ -23,11 +23,6 @@ const FAMILIES = [
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
   // Sign-in
-  signInByPush: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  checkPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  changePushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  setPushCodeStatus: 'push login needs a push channel to the user\'s app, which Tessera does not have',
-  getPushLoginRelationApps: 'push login needs a push channel to the user\'s app, which Tessera does not have',
   geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
   getFastpassParams: 'no Authing Fastpass client apps',
   switchLoginByUser: 'no public (shared) accounts in Tessera',

@@ -21,6 +21,7 @@ mod mobile;
 pub(super) mod password;
 mod permissions;
 mod profile;
+mod push;
 mod qrcode;
 mod signin;
 mod system;
@@ -44,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .merge(profile::routes())
         .merge(mfa::routes())
         .merge(mfa_token::routes())
+        .merge(push::routes())
         .merge(qrcode::routes())
         .merge(account::routes())
         .merge(mine::routes())
