@@ -126,6 +126,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         29,
         Sql::Both(include_str!("../migrations/0029_push_logins.sql")),
     ),
+    (
+        30,
+        Sql::Both(include_str!("../migrations/0030_ext_idp_conn_apps.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -455,7 +455,7 @@ async fn ext_idp_identifiers_all_or_nothing(db: &TestDb) {
     );
     let e = fx
         .core
-        .set_ext_idp_conn_enabled(&fx.other, &c.id, None, None, true)
+        .set_ext_idp_conn_enabled(&fx.other, &c.id, &[], None, true)
         .await;
     assert!(
         matches!(e, Err(Error::NotFound(Entity::ExtIdpConn))),

@@ -1043,7 +1043,133 @@ async fn mobile_link_by_password_takes_the_mfa_step(db: &TestDb) {
     assert_eq!(fx.identities(&me.id).await.len(), 2);
 }
 
+/// `changeExtIdpConnState` names applications: a connection switched off in one application
+/// logs nobody in through it there (nothing written), while another application of the pool
+/// still signs people in; switched on again, it works there too. Another pool's application
+/// cannot be named, and a pool-wide switch off wins over every application.
+async fn connection_state_per_application(db: &TestDb) {
+    let fx = setup(db).await;
+    let pool = fx.fresh_pool().await;
+    let web = fx.core.create_application(&pool.id, "web").await.unwrap();
+    let shop = fx.core.create_application(&pool.id, "shop").await.unwrap();
+    let conn = fx
+        .core
+        .list_ext_idps(&fx.admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|i| i.connections)
+        .find(|c| c.identifier == "mp")
+        .expect("the mini-program connection");
+    let login = |app: &tessera_core::model::Application, code: &'static str| {
+        let (core, pool, app) = (&fx.core, pool.clone(), app.clone());
+        async move {
+            core.wechat_login_by_code(&pool, Some(&app), "mp", code, LoginOptions::default())
+                .await
+        }
+    };
+    fx.core
+        .set_ext_idp_conn_enabled(
+            &fx.admin,
+            &conn.id,
+            std::slice::from_ref(&web.id),
+            None,
+            false,
+        )
+        .await
+        .unwrap();
+    let users = fx.users().await;
+    let e = login(&web, "wx-state").await;
+    assert!(
+        matches!(e, Err(Error::IdentitySourceNotConfigured)),
+        "{e:?}"
+    );
+    assert_eq!(fx.users().await, users, "a refused login registers nobody");
+    assert!(login(&shop, "wx-state").await.unwrap().newly_created);
+    let states = fx
+        .core
+        .ext_idp_conn_states_in_app(&fx.admin, &web.id)
+        .await
+        .unwrap();
+    assert_eq!(states, vec![(conn.id.clone(), false)]);
+    assert!(fx
+        .core
+        .ext_idp_conn_states_in_app(&fx.admin, &shop.id)
+        .await
+        .unwrap()
+        .is_empty());
+    // The pool-wide state is untouched by an application's.
+    assert!(
+        fx.core
+            .ext_idp_conn(&fx.admin, &conn.id)
+            .await
+            .unwrap()
+            .enabled
+    );
+
+    fx.core
+        .set_ext_idp_conn_enabled(
+            &fx.admin,
+            &conn.id,
+            &[web.id.clone(), web.id.clone()],
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(!login(&web, "wx-state").await.unwrap().newly_created);
+
+    // Another pool's application is not this pool's to name; nothing changes.
+    let theirs = fx
+        .core
+        .create_application(&fx.other.id, "theirs")
+        .await
+        .unwrap();
+    let e = fx
+        .core
+        .set_ext_idp_conn_enabled(
+            &fx.admin,
+            &conn.id,
+            std::slice::from_ref(&theirs.id),
+            None,
+            false,
+        )
+        .await;
+    assert!(e.is_err(), "{e:?}");
+    assert!(login(&web, "wx-state").await.is_ok());
+
+    // Off pool-wide, the connection is off in every application; switching it on in one
+    // application switches it on pool-wide again.
+    fx.core
+        .set_ext_idp_conn_enabled(&fx.admin, &conn.id, &[], None, false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        login(&shop, "wx-state").await,
+        Err(Error::IdentitySourceNotConfigured)
+    ));
+    fx.core
+        .set_ext_idp_conn_enabled(
+            &fx.admin,
+            &conn.id,
+            std::slice::from_ref(&shop.id),
+            None,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(login(&shop, "wx-state").await.is_ok());
+    assert!(
+        fx.core
+            .ext_idp_conn(&fx.admin, &conn.id)
+            .await
+            .unwrap()
+            .enabled
+    );
+}
+
 backend_tests! {
+    conn_state_per_app => connection_state_per_application;
     mobile_mfa => mobile_link_by_password_takes_the_mfa_step;
     mobile_ticket => mobile_ticket_links_once;
     mobile_candidates => mobile_candidates_and_bad_tickets;

@@ -294,6 +294,12 @@ impl Core {
                 (user, false)
             }
             Credential::External(login) => {
+                // A connection switched off in this application logs nobody in through it
+                // (the pool-wide switch was checked when the connection was chosen).
+                if let Some(app) = app {
+                    self.refuse_conn_off_in_app(&pool.id, &login.connection_id, &app.id)
+                        .await?;
+                }
                 let found = self
                     .external_login_user(pool, app, *login, &opts.client, &ip)
                     .await?;

@@ -648,18 +648,65 @@ impl Core {
         Ok(())
     }
 
+    /// Switches a connection on or off: in each application of `apps` when there are any
+    /// (`changeExtIdpConnState` names one), else pool-wide. A login through the connection by
+    /// an application needs both on ([`Core::refuse_conn_off_in_app`]); switching it on in an
+    /// application switches it on pool-wide too, and applications with no state of their
+    /// own follow the pool-wide one.
     pub async fn set_ext_idp_conn_enabled(
         &self,
         pool: &PoolAdmin,
         conn_id: &str,
-        app_id: Option<&str>,
+        apps: &[String],
         tenant_id: Option<&str>,
         enabled: bool,
     ) -> Result<()> {
-        self.check_state_scope(pool, app_id, tenant_id).await?;
+        for a in apps {
+            self.check_state_scope(pool, Some(a), None).await?;
+        }
+        self.check_state_scope(pool, None, tenant_id).await?;
+        let now = clock::now_ms();
+        if apps.is_empty() {
+            return self
+                .store
+                .set_ext_idp_conn_enabled(&pool.id, conn_id, enabled, now)
+                .await;
+        }
+        let mut apps = apps.to_vec();
+        apps.sort();
+        apps.dedup();
         self.store
-            .set_ext_idp_conn_enabled(&pool.id, conn_id, enabled, clock::now_ms())
+            .set_ext_idp_conn_apps_enabled(&pool.id, conn_id, &apps, enabled, now)
             .await
+    }
+
+    /// The connection states an application set for itself: `(connection id, on)`. A
+    /// connection is on for the application when it is on pool-wide and not off here.
+    pub async fn ext_idp_conn_states_in_app(
+        &self,
+        pool: &PoolAdmin,
+        app_id: &str,
+    ) -> Result<Vec<(String, bool)>> {
+        self.admin_app(pool, app_id).await?;
+        self.store.ext_idp_conn_app_states(&pool.id, app_id).await
+    }
+
+    /// A login through connection `conn_id` by `app_id` is refused when the connection is
+    /// switched off in that application: as if the application had no such source.
+    pub(crate) async fn refuse_conn_off_in_app(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        app_id: &str,
+    ) -> Result<()> {
+        match self
+            .store
+            .ext_idp_conn_app_enabled(pool_id, conn_id, app_id)
+            .await?
+        {
+            Some(false) => Err(Error::IdentitySourceNotConfigured),
+            _ => Ok(()),
+        }
     }
 
     pub async fn set_ext_idp_conns_enabled(

@@ -139,6 +139,33 @@ pub trait TenantsStore: Send + Sync {
         at: i64,
     ) -> Result<()>;
 
+    /// Switches one connection on or off in each of `app_ids` (applications of the pool);
+    /// switching it on in an application also switches it on pool-wide, since a login
+    /// there needs both. [`crate::Error::NotFound`] for an unknown connection.
+    async fn set_ext_idp_conn_apps_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        app_ids: &[String],
+        enabled: bool,
+        at: i64,
+    ) -> Result<()>;
+
+    /// The connection's own state in one application, if one was set.
+    async fn ext_idp_conn_app_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        app_id: &str,
+    ) -> Result<Option<bool>>;
+
+    /// Every connection state set in one application: `(connection id, on)`.
+    async fn ext_idp_conn_app_states(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+    ) -> Result<Vec<(String, bool)>>;
+
     /// Enables or disables every connection of a provider.
     async fn set_ext_idp_conns_enabled(
         &self,

@@ -325,8 +325,32 @@ async fn get_ext_idp(m: Mgmt) -> Reply {
     )
     .await
     .map_err(|e| m.fail(e))?;
+    // Asked for one application, a connection is on when it is on pool-wide and that
+    // application did not switch it off (`changeExtIdpConnState`).
+    let off_in_app: Vec<String> = match r.app_id.as_deref() {
+        Some(a) => m
+            .core()
+            .ext_idp_conn_states_in_app(&m.admin, a)
+            .await
+            .map_err(|e| m.fail(e))?
+            .into_iter()
+            .filter_map(|(conn, on)| (!on).then_some(conn))
+            .collect(),
+        None => Vec::new(),
+    };
     let mut v = idp_dto(&idp);
-    v["connections"] = Value::Array(idp.connections.iter().map(conn_dto).collect());
+    v["connections"] = Value::Array(
+        idp.connections
+            .iter()
+            .map(|c| {
+                let mut d = conn_dto(c);
+                if off_in_app.contains(&c.id) {
+                    d["enabled"] = json!(false);
+                }
+                d
+            })
+            .collect(),
+    );
     // Tessera never adds a user to a tenant because they signed in through its provider.
     v["autoJoin"] = json!(false);
     Ok(ok(m.lang, v))
@@ -521,19 +545,12 @@ async fn change_conn_state(m: Mgmt) -> Reply {
     conn_in_scope(&m, &r.id, tenant_context(&m, &r.tenant_id).as_deref())
         .await
         .map_err(|e| m.fail(e))?;
-    // Every application named must be the pool's before the one pool-wide switch moves.
-    for a in &r.app_ids {
-        app_in_pool(&m, Some(a)).await.map_err(|e| m.fail(e))?;
-    }
+    // The state is the applications' own: `appId` and every one of `appIds`.
+    let mut apps = r.app_ids;
+    apps.push(r.app_id);
     let tenant = tenant_context(&m, &r.tenant_id);
     m.core()
-        .set_ext_idp_conn_enabled(
-            &m.admin,
-            &r.id,
-            Some(&r.app_id),
-            tenant.as_deref(),
-            r.enabled,
-        )
+        .set_ext_idp_conn_enabled(&m.admin, &r.id, &apps, tenant.as_deref(), r.enabled)
         .await
         .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))

@@ -718,6 +718,88 @@ impl TenantsStore for SqlStore {
         Ok(())
     }
 
+    async fn set_ext_idp_conn_apps_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        app_ids: &[String],
+        enabled: bool,
+        at: i64,
+    ) -> Result<()> {
+        atomically!(self, tx, {
+            touch(
+                &mut tx,
+                "ext_idp_conns",
+                pool_id,
+                conn_id,
+                at,
+                Error::NotFound(Entity::ExtIdpConn),
+            )
+            .await?;
+            if enabled {
+                sqlx::query("UPDATE ext_idp_conns SET enabled = 1 WHERE pool_id = $1 AND id = $2")
+                    .bind(pool_id)
+                    .bind(conn_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+            for app_id in app_ids {
+                sqlx::query(
+                    "INSERT INTO ext_idp_conn_apps (pool_id, conn_id, app_id, enabled, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (pool_id, conn_id, app_id) DO UPDATE SET enabled = $4, updated_at = $5",
+                )
+                .bind(pool_id)
+                .bind(conn_id)
+                .bind(app_id)
+                .bind(i64::from(enabled))
+                .bind(at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+            }
+            Ok(())
+        })
+    }
+
+    async fn ext_idp_conn_app_enabled(
+        &self,
+        pool_id: &str,
+        conn_id: &str,
+        app_id: &str,
+    ) -> Result<Option<bool>> {
+        let row = sqlx::query(
+            "SELECT enabled FROM ext_idp_conn_apps \
+             WHERE pool_id = $1 AND conn_id = $2 AND app_id = $3",
+        )
+        .bind(pool_id)
+        .bind(conn_id)
+        .bind(app_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        row.as_ref().map(|r| flag(r, "enabled")).transpose()
+    }
+
+    async fn ext_idp_conn_app_states(
+        &self,
+        pool_id: &str,
+        app_id: &str,
+    ) -> Result<Vec<(String, bool)>> {
+        let rows = sqlx::query(
+            "SELECT conn_id, enabled FROM ext_idp_conn_apps WHERE pool_id = $1 AND app_id = $2",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        rows.iter()
+            .map(|r| Ok((col(r, "conn_id")?, flag(r, "enabled")?)))
+            .collect()
+    }
+
     async fn set_ext_idp_conns_enabled(
         &self,
         pool_id: &str,

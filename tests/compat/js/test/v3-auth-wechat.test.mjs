@@ -14,6 +14,7 @@ const P = 'v3Auth';
 const APPID = `wx-app-${rand(6)}`;
 const SECRET = 'wx-app-secret';
 let IDENT;
+let CONN_ID;
 
 function decode(jwt) {
   return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
@@ -24,13 +25,13 @@ async function connection() {
   const mc = v3(P);
   const idp = data(await mc.createExtIdp({ type: 'wechat', name: 'WeChat mini-program' }));
   IDENT = `wxmp-${rand(8)}`;
-  data(await mc.createExtIdpConn({
+  CONN_ID = data(await mc.createExtIdpConn({
     extIdpId: idp.id,
     type: 'wechat:miniprogram:default',
     identifier: IDENT,
     displayName: 'Mini Program',
     fields: { appId: APPID, appSecret: SECRET },
-  }));
+  })).id;
   return IDENT;
 }
 
@@ -138,4 +139,33 @@ test('binding WeChat to a signed-in user; an identity already linked elsewhere i
   const y = rand(8);
   data(await byCode(id, `wx-${y}`));
   refused(await bind(`wx-${y}`));
+});
+
+test('changeExtIdpConnState names the application: switched off there, the connection signs nobody in through it, while another application of the pool still does; on again, it does', async () => {
+  const id = await connection();
+  const mc = v3(P);
+  const appId = pool(P).appId;
+  // A second application of the same pool, as an app developer would add one.
+  const shop = data(await mc.createApplication({ appName: `shop-${rand(6)}`, appIdentifier: `shop-${rand(10)}` }));
+  const { secret } = data(await mc.getApplicationSecret({ appId: shop.appId }));
+  const shopAuth = v3Auth(P, { appId: shop.appId, appSecret: secret });
+  const viaShop = code => shopAuth.signInByMobile({
+    extIdpConnidentifier: id,
+    connection: 'wechat_mini_program_code',
+    wechatMiniProgramCodePayload: { code, encryptedData: '', iv: '' },
+  });
+  const code = `wx-${rand(8)}`;
+  data(await mc.changeExtIdpConnState({ id: CONN_ID, enabled: false, appId }));
+  try {
+    refused(await byCode(id, code), { apiCode: 1001, message: /身份源未配置/ });
+    assert.ok(data(await viaShop(code)).access_token, 'the other application still signs in');
+  } finally {
+    data(await mc.changeExtIdpConnState({ id: CONN_ID, enabled: true, appId }));
+  }
+  assert.ok(data(await byCode(id, code)).access_token);
+  // Off in the shop only: the first application signs in, the shop does not.
+  data(await mc.changeExtIdpConnState({ id: CONN_ID, enabled: false, appId: shop.appId }));
+  refused(await viaShop(code), { apiCode: 1001 });
+  assert.ok(data(await byCode(id, code)).access_token);
+  data(await mc.deleteApplication({ appId: shop.appId }));
 });

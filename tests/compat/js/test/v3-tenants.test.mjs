@@ -354,13 +354,16 @@ test('updateExtIdp / updateExtIdpConn / changeExtIdpConnState / deletes, with v2
   assert.equal(upd.displayName, 'GitHub login');
   assert.deepEqual(upd.fields, { clientId: 'new' });
   assert.equal(upd.identifier, c.identifier, 'identifier unchanged');
+  // The state belongs to the application named: off there, still on pool-wide.
   const off = data(await mc.changeExtIdpConnState({ id: c.id, enabled: false, appId: appId() }));
   assert.deepEqual(off, { success: true });
+  assert.equal(data(await mc.getExtIdp({ id: idp.id, appId: appId() })).connections[0].enabled, false);
+  assert.equal(data(await mc.getExtIdp({ id: idp.id })).connections[0].enabled, true);
   let v2c = (await v2().tenant.extIdpDetail(idp.id)).connections[0];
-  assert.equal(v2c.enabled, false);
+  assert.equal(v2c.enabled, true);
   assert.equal(v2c.displayName, 'GitHub login');
   data(await mc.changeExtIdpConnState({ id: c.id, enabled: true, appId: appId(), appIds: [appId()] }));
-  assert.equal(data(await mc.getExtIdp({ id: idp.id })).connections[0].enabled, true);
+  assert.equal(data(await mc.getExtIdp({ id: idp.id, appId: appId() })).connections[0].enabled, true);
   // v2 changes read through v3.
   await v2().tenant.updateExtIdpConnection(c.id, { displayName: 'via v2', fields: {} });
   assert.equal(data(await mc.getExtIdp({ id: idp.id })).connections[0].displayName, 'via v2');

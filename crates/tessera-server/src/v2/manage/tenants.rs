@@ -486,7 +486,7 @@ async fn conn_state(admin: Admin, Path(id): Path<String>, bytes: Bytes) -> Reply
                 .set_ext_idp_conn_enabled(
                     &admin.pool,
                     &id,
-                    app.as_deref(),
+                    &app.into_iter().collect::<Vec<_>>(),
                     tenant.as_deref(),
                     req_bool(&b, "enabled")?,
                 )
