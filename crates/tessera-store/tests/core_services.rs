@@ -570,9 +570,8 @@ async fn session_changes_reach_other_processes_at_once(db: &TestDb) {
         .unwrap();
     assert!(matches!(check(t.token).await, Err(Error::TokenExpired)));
 
-    // Blocked elsewhere (tokens carry whole seconds: a token issued in the second of the kick
-    // counts as before it, so wait for the next second).
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Blocked elsewhere. A token issued right after the kick is valid: tokens carry their
+    // issue time in ms (`iatMs`), compared with the kick's.
     let t = serving
         .issue_user_token(&pool, Some(&app), &u)
         .await
@@ -627,7 +626,54 @@ async fn session_changes_reach_other_processes_at_once(db: &TestDb) {
     ));
 }
 
+/// An OIDC access token answers for the login it came from, to the millisecond: a kick ends
+/// the tokens of every login before it, and a login right after the kick — in the same
+/// second, where the token's `iat` cannot tell them apart — gets tokens that work.
+async fn oidc_tokens_of_a_login_right_after_a_kick_work(db: &TestDb) {
+    use tessera_core::service::login::{Credential, LoginOptions};
+    let core = core(db).await;
+    let c = core.create_pool("kick").await.unwrap();
+    let pool = core.pool(&c.user_pool_id).await.unwrap();
+    let admin = core
+        .pool_admin_by_secret(&c.user_pool_id, &c.secret)
+        .await
+        .unwrap();
+    let app = core.app(&c.app_id).await.unwrap();
+    let u = core
+        .create_user(&pool, by_email("k@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let login = || async {
+        let event = core
+            .authenticate(
+                &pool,
+                Some(&app),
+                Credential::Password {
+                    id: LoginId::Email("k@x.io".into()),
+                    password: "secret1".into(),
+                },
+                LoginOptions::default(),
+            )
+            .await
+            .unwrap();
+        core.oidc_tokens_for_event(&pool, &app, &event, Some("openid profile"))
+            .await
+            .unwrap()
+            .access_token
+    };
+    let before = login().await;
+    assert!(core.oidc_userinfo(&before).await.is_ok());
+    core.end_user_sessions(&admin, std::slice::from_ref(&u.id))
+        .await
+        .unwrap();
+    assert!(core.oidc_userinfo(&before).await.is_err(), "kicked");
+    let after = login().await;
+    let info = core.oidc_userinfo(&after).await;
+    assert!(info.is_ok(), "a login after the kick: {info:?}");
+}
+
 backend_tests! {
+    oidc_after_kick => oidc_tokens_of_a_login_right_after_a_kick_work;
     first_start => first_start_creates_keys_once_and_bootstraps_once;
     user_rules => users_are_validated_and_unique;
     rehash => password_login_rehashes_imported_bcrypt;

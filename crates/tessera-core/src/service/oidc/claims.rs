@@ -211,9 +211,13 @@ impl Core {
             return Ok((claims, None));
         };
         let v = self.store.grant_validity(gid).await?.ok_or_else(bad)?;
-        let user_ok = v.user.is_some_and(|u| {
-            !u.blocked && !u.is_deleted && u.tokens_valid_after < claims.iat * 1000
-        });
+        // Sessions ended at `tokens_valid_after` (ms) end every grant authenticated before
+        // then. The grant's `auth_time` is in ms, where the token's `iat` has whole seconds:
+        // a login in the same second right after a kick must not be taken for an older one.
+        let auth_time = v.grant.auth_time;
+        let user_ok = v
+            .user
+            .is_some_and(|u| !u.blocked && !u.is_deleted && u.tokens_valid_after < auth_time);
         if v.grant.revoked_at.is_some() || !user_ok || v.grant.app_id != claims.client_id {
             return Err(bad());
         }

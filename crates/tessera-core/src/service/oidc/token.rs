@@ -396,7 +396,7 @@ impl Core {
             return Err(invalid_grant("the token belongs to another user pool"));
         }
         let user = self.user_in_pool(&app.pool_id, &subject.user_id).await?;
-        if user.blocked || user.tokens_valid_after >= subject.iat * 1000 {
+        if user.blocked || user.tokens_valid_after >= subject.issued_ms {
             return Err(invalid_grant("the token is no longer valid"));
         }
         // The application's access policy, as at every login.
