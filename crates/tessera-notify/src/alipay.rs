@@ -13,6 +13,8 @@ use tessera_core::crypto::alipay_sign::{private_key, sign_rsa2, signing_content,
 use tessera_core::{Error, ProviderFailure, Result};
 use time::{OffsetDateTime, UtcOffset};
 
+use crate::outbound::Outbound;
+
 /// Alipay's gateway.
 pub const DEFAULT_ALIPAY_GATEWAY: &str = "https://openapi.alipay.com/gateway.do";
 
@@ -22,7 +24,7 @@ const METHOD: &str = "alipay.system.oauth.token";
 #[derive(Debug, Clone)]
 pub struct AlipayHttp {
     gateway: String,
-    client: reqwest::Client,
+    client: Outbound,
 }
 
 /// `{alipay_system_oauth_token_response: {user_id, open_id, …}}` on success,
@@ -71,11 +73,8 @@ fn timestamp() -> String {
 impl AlipayHttp {
     /// A client of `gateway` (`https://openapi.alipay.com/gateway.do`, or a mock's URL).
     pub fn new(gateway: &str) -> AlipayHttp {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(6))
-            .build()
-            .unwrap_or_default();
+        // Below the SDKs' 10 s request timeout, so the caller hears the reason.
+        let client = Outbound::with_timeout(Duration::from_secs(6));
         AlipayHttp {
             gateway: gateway.to_owned(),
             client,

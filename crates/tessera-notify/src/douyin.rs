@@ -11,6 +11,8 @@ use serde_json::json;
 use tessera_core::douyin::{DouyinApi, DouyinSession};
 use tessera_core::{Error, ProviderFailure, Result};
 
+use crate::outbound::Outbound;
+
 /// Douyin's open API host for mini-programs.
 pub const DEFAULT_DOUYIN_API_BASE: &str = "https://developer.toutiao.com";
 
@@ -18,7 +20,7 @@ pub const DEFAULT_DOUYIN_API_BASE: &str = "https://developer.toutiao.com";
 #[derive(Debug, Clone)]
 pub struct DouyinHttp {
     base: String,
-    client: reqwest::Client,
+    client: Outbound,
 }
 
 /// `{err_no, err_tips, data: {session_key, openid, unionid, anonymous_openid}}`; `err_no` is
@@ -46,12 +48,8 @@ fn unavailable(why: &str) -> Error {
 impl DouyinHttp {
     /// A client of `base` (`https://developer.toutiao.com`, or a mock's URL).
     pub fn new(base: &str) -> DouyinHttp {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            // Below the SDKs' 10 s request timeout, so the caller hears the reason.
-            .timeout(Duration::from_secs(6))
-            .build()
-            .unwrap_or_default();
+        // Below the SDKs' 10 s request timeout, so the caller hears the reason.
+        let client = Outbound::with_timeout(Duration::from_secs(6));
         DouyinHttp {
             base: base.trim_end_matches('/').to_owned(),
             client,

@@ -9,6 +9,7 @@ pub mod alipay;
 pub mod douyin;
 pub mod email_text;
 mod log;
+mod outbound;
 mod smtp;
 mod webhook;
 pub mod wechat;

@@ -1,18 +1,17 @@
 use serde_json::json;
+
+use crate::outbound::Outbound;
 use tessera_core::notify::{PushMessage, SmsMessage};
 use tessera_core::{Error, Result};
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .unwrap_or_default()
+fn client() -> Outbound {
+    Outbound::with_timeout(std::time::Duration::from_secs(10))
 }
 
 /// POSTs `body` as JSON; any 2xx is delivered. Errors name the webhook's purpose, never its
 /// URL (it may carry a token).
 async fn post_json(
-    client: &reqwest::Client,
+    client: &Outbound,
     url: &str,
     what: &str,
     body: &serde_json::Value,
@@ -35,7 +34,7 @@ async fn post_json(
 #[derive(Debug, Clone)]
 pub struct SmsWebhook {
     url: String,
-    client: reqwest::Client,
+    client: Outbound,
 }
 
 impl SmsWebhook {
@@ -64,7 +63,7 @@ impl SmsWebhook {
 #[derive(Debug, Clone)]
 pub struct PushWebhook {
     url: String,
-    client: reqwest::Client,
+    client: Outbound,
 }
 
 impl PushWebhook {

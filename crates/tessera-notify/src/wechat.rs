@@ -14,6 +14,8 @@ use tessera_core::wechat::{
 };
 use tessera_core::{Error, ProviderFailure, Result};
 
+use crate::outbound::Outbound;
+
 /// WeChat's API host.
 pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 
@@ -21,7 +23,7 @@ pub const DEFAULT_WECHAT_API_BASE: &str = "https://api.weixin.qq.com";
 #[derive(Debug, Clone)]
 pub struct WechatHttp {
     base: String,
-    client: reqwest::Client,
+    client: Outbound,
 }
 
 /// Every field WeChat may answer; absent ones are defaults. `errcode` is 0 or absent on
@@ -65,12 +67,8 @@ impl WechatHttp {
     /// A client of `base` (`https://api.weixin.qq.com`, or a mock's URL), without a
     /// trailing slash needed.
     pub fn new(base: &str) -> WechatHttp {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            // Below the SDKs' 10 s request timeout, so the caller hears the reason.
-            .timeout(Duration::from_secs(6))
-            .build()
-            .unwrap_or_default();
+        // Below the SDKs' 10 s request timeout, so the caller hears the reason.
+        let client = Outbound::with_timeout(Duration::from_secs(6));
         WechatHttp {
             base: base.trim_end_matches('/').to_owned(),
             client,
