@@ -17,7 +17,6 @@ use super::external_login::{ExternalLogin, VouchedPhone};
 use super::login::{Credential, LoginOptions};
 use super::mini_program::{required, vouched_phone, MiniProgram, Platform};
 use super::Core;
-use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
 use crate::douyin::DouyinSession;
 use crate::error::{Error, Result};
 use crate::model::{Application, UserPool};
@@ -38,18 +37,6 @@ const DOUYIN_PLATFORM: Platform = Platform {
     union_provider: DOUYIN_UNIONID_PROVIDER,
     register_source: DOUYIN_REGISTER_SOURCE,
 };
-
-/// Decrypted data checked to be made for `mp`: a `watermark.appid` naming another
-/// mini-program is refused (the data was sealed for someone else).
-fn open_data(mp: &MiniProgram, session: &DouyinSession, data: &str, iv: &str) -> Result<Value> {
-    required("encryptedData", data)?;
-    required("iv", iv)?;
-    let value = decrypt_wechat_data(&session.session_key, iv, data)?;
-    match watermark_appid(&value) {
-        Some(appid) if appid != mp.appid => Err(Error::InvalidParameter("encryptedData")),
-        _ => Ok(value),
-    }
-}
 
 /// The phone number of decrypted `getPhoneNumber` data (`phoneNumber`, `purePhoneNumber`,
 /// `countryCode`, `watermark`: the fields WeChat's `phone_info` has too).
@@ -146,7 +133,7 @@ impl Core {
         let mp = self.douyin_mini_program(&pool.id, identifier).await?;
         self.refuse_listed_address(pool, &opts).await?;
         let session = self.douyin_session(&mp, code).await?;
-        let phone = phone_of(&open_data(&mp, &session, data, iv)?)?;
+        let phone = phone_of(&mp.open_sealed(&session.session_key, data, iv)?)?;
         let phone = vouched_phone(pool, &phone)?;
         let login = Core::douyin_external_login(&mp, session, Some(phone));
         self.authenticate(pool, app, Credential::External(Box::new(login)), opts)
@@ -167,7 +154,7 @@ impl Core {
         required("iv", iv)?;
         let mp = self.douyin_mini_program(&pool.id, identifier).await?;
         let session = self.douyin_session(&mp, code).await?;
-        phone_of(&open_data(&mp, &session, encrypted_data, iv)?)
+        phone_of(&mp.open_sealed(&session.session_key, encrypted_data, iv)?)
     }
 
     /// `decrypt-douyin-miniprogram-data`: `encrypted_data` decrypted under the session key
@@ -184,7 +171,7 @@ impl Core {
         required("iv", iv)?;
         let mp = self.douyin_mini_program(&pool.id, identifier).await?;
         let session = self.douyin_session(&mp, code).await?;
-        open_data(&mp, &session, encrypted_data, iv)
+        mp.open_sealed(&session.session_key, encrypted_data, iv)
     }
 
     /// `/connections/social/douyin-miniprogram/bind`: links the Douyin identity of a fresh

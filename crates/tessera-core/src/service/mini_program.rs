@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use super::external_login::{ExternalLogin, ExternalTarget, VouchedPhone};
 use super::login::LoginOptions;
 use super::Core;
+use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
 use crate::error::{Error, Result};
 use crate::model::risk::Limit;
 use crate::model::tenant::ExtIdpConn;
@@ -78,6 +79,19 @@ impl MiniProgram {
             register_source: platform.register_source,
             profile: Default::default(),
             target: ExternalTarget::Resolve { register: true },
+        }
+    }
+
+    /// Data this mini-program sealed under a login's session key (AES-128-CBC, §6.5), as
+    /// JSON. Data whose watermark names another mini-program is refused: it was sealed for
+    /// that one, whatever key opened it.
+    pub(crate) fn open_sealed(&self, session_key: &str, data: &str, iv: &str) -> Result<Value> {
+        required("encryptedData", data)?;
+        required("iv", iv)?;
+        let value = decrypt_wechat_data(session_key, iv, data)?;
+        match watermark_appid(&value) {
+            Some(appid) if appid != self.appid => Err(Error::InvalidParameter("encryptedData")),
+            _ => Ok(value),
         }
     }
 

@@ -14,7 +14,6 @@ use super::login::{Credential, LoginOptions};
 use super::mini_program::{required, vouched_phone, MiniProgram, Platform};
 use super::Core;
 use crate::crypto::ct_eq;
-use crate::crypto::wechat_data::{decrypt_wechat_data, watermark_appid};
 use crate::error::{Error, Result};
 use crate::model::{Application, UserPool};
 use crate::wechat::{WechatAccessToken, WechatPhone, WechatSession};
@@ -141,11 +140,7 @@ impl Core {
         required("iv", iv)?;
         let mp = self.wechat_mini_program(&pool.id, identifier).await?;
         let session = self.wechat_session(&mp, code).await?;
-        let data = decrypt_wechat_data(&session.session_key, iv, encrypted_data)?;
-        match watermark_appid(&data) {
-            Some(appid) if appid != mp.appid => Err(Error::InvalidParameter("encryptedData")),
-            _ => Ok(data),
-        }
+        mp.open_sealed(&session.session_key, encrypted_data, iv)
     }
 
     /// `get-wechat-access-token`: the access token of a mini-program configured in the

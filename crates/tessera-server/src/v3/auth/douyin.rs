@@ -6,11 +6,10 @@
 
 use axum::routing::post;
 use axum::Router;
-use serde::Deserialize;
 
 use super::super::envelope::{done, ok, Reply};
 use super::call::AuthCall;
-use super::wechat::{bind_args, phone_dto};
+use super::wechat::{bind_args, phone_dto, SealedRequest};
 use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -18,16 +17,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/decrypt-douyin-miniprogram-data", post(decrypt))
         .route("/api/v3/decrypt-douyin-miniprogram-phone", post(phone))
         .route("/connections/social/douyin-miniprogram/bind", post(bind))
-}
-
-/// `DecryptDouyinMiniProgramDataDto`, and the body of the SDK's Douyin `getPhone`.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SealedRequest {
-    ext_idp_connidentifier: String,
-    code: String,
-    iv: String,
-    encrypted_data: String,
 }
 
 async fn decrypt(call: AuthCall) -> Reply {

@@ -62,17 +62,19 @@ pub(super) fn phone_dto(p: &WechatPhone) -> Value {
     data
 }
 
+/// Data a mini-program sealed, with a fresh login code: `decryptData` on WeChat and on
+/// Douyin, and Douyin's `getPhone`.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct DecryptRequest {
-    ext_idp_connidentifier: String,
-    code: String,
-    iv: String,
-    encrypted_data: String,
+pub(super) struct SealedRequest {
+    pub ext_idp_connidentifier: String,
+    pub code: String,
+    pub iv: String,
+    pub encrypted_data: String,
 }
 
 async fn decrypt(call: AuthCall) -> Reply {
-    let req: DecryptRequest = call.args()?;
+    let req: SealedRequest = call.args()?;
     let data = call
         .core()
         .wechat_decrypt(
