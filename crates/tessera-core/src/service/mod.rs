@@ -1,5 +1,6 @@
 //! Domain services. Each module adds methods to [`Core`] for one area.
 
+pub mod access_explain;
 pub mod access_keys;
 pub mod account;
 pub mod account_flows;

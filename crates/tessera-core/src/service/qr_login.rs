@@ -64,7 +64,7 @@ pub enum QrAction {
 
 /// How the browser names the user who scanned: the first of nickname, name, username,
 /// email and phone they have.
-fn display_name(u: &crate::model::User) -> String {
+pub(crate) fn display_name(u: &crate::model::User) -> String {
     [
         &u.profile.nickname,
         &u.profile.name,

@@ -16,6 +16,7 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_core::model::directory::TargetType;
+use tessera_core::service::access_explain::{AccessBasis, SubjectAccess};
 use tessera_core::service::acl_admin::{AccessChange, AccessItem, AccessRuleView};
 use tessera_core::service::paging::{Page, Paged, MAX_PAGE_SIZE};
 use tessera_core::Error;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/update-auth-enabled", post(enable_rule))
         .route("/api/v3/batch-applications-auth", delete(delete_rules))
         .route("/api/v3/list-subject-auth", post(list_subject_rules))
+        .route("/api/v3/get-subject-auth-detail", get(subject_detail))
 }
 
 /// `USER | ROLE | GROUP | ORG` (serde refuses others, naming them).
@@ -430,4 +432,56 @@ async fn list_subject_rules(m: Mgmt) -> Reply {
         })
         .collect();
     Ok(ok(m.lang, json!({ "list": list })))
+}
+
+// --- why a subject may use an application ----------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SubjectDetailRequest {
+    target_id: String,
+    target_type: Target,
+    app_id: String,
+}
+
+/// `GetSubjectAuthDataDto` (plus `effect`) for one access decision, shared by
+/// `detailAuthSubject` and the user's `listSubjectAuth`. `authType` says what decided:
+/// `SELF` a rule naming the requested subject, `SUBJECT` a rule naming something it holds
+/// (then `targetType`/`targetName` name that role, group or department), `ALL` no rule and
+/// the application lets everyone in, `DEFAULT` no rule and the application's default keeps
+/// the subject out. The spec gives the four values without their meaning; this is the
+/// reading under which each answer matches what a login through the application does.
+pub(crate) fn subject_access_dto(a: &SubjectAccess, req_target_id: &str) -> Value {
+    let req_type = target_name(a.subject_type);
+    let (auth_type, target_type, target) = match &a.basis {
+        AccessBasis::Own { .. } => ("SELF", req_type, a.subject_name.as_str()),
+        AccessBasis::Through {
+            target_type,
+            target_name: name,
+            ..
+        } => ("SUBJECT", target_name(*target_type), name.as_str()),
+        AccessBasis::Default { allow_all: true } => ("ALL", req_type, a.subject_name.as_str()),
+        AccessBasis::Default { allow_all: false } => ("DEFAULT", req_type, a.subject_name.as_str()),
+    };
+    json!({
+        "appId": a.app.id,
+        "appName": a.app.name,
+        "reqTargetId": req_target_id,
+        "reqTargetName": a.subject_name,
+        "reqTargetType": req_type,
+        "targetType": target_type,
+        "targetName": target,
+        "authType": auth_type,
+        "effect": if a.basis.allowed() { "ALLOW" } else { "DENY" },
+    })
+}
+
+async fn subject_detail(m: Mgmt) -> Reply {
+    let r: SubjectDetailRequest = m.args().map_err(|e| m.fail(e))?;
+    let a = m
+        .core()
+        .subject_app_access(&m.admin, r.target_type.into(), &r.target_id, &r.app_id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, subject_access_dto(&a, r.target_id.trim())))
 }

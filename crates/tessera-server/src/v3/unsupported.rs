@@ -18,9 +18,8 @@ pub fn routes() -> Router<AppState> {
         .route("/get-row-batch", post(unsupported))
         // The AuthenticationClient's paths outside `/api/v3` (§5.6) that nothing serves:
         // the WeChat mobile ones `auth/wechat_mobile.rs` has no route for (`authByCode`,
-        // hidden from the SDK) and `listSubjectAuth`.
+        // hidden from the SDK).
         .route("/api/v2/ecConn/wechatMobile/{*rest}", any(unsupported))
-        .route("/api/v2/applications/subject/person/list", any(unsupported))
 }
 
 async fn unsupported(method: Method, uri: Uri, headers: HeaderMap) -> Reply {

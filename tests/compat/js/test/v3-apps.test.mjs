@@ -10,7 +10,7 @@ import { AuthenticationClient } from 'authing-js-sdk';
 import {
   TESSERA_URL, PASSWORD, mgmt, pool, rand, rejectsWith, rememberSecrets, uniqueEmail,
 } from './helpers.mjs';
-import { v3, data, refused } from './v3-helpers.mjs';
+import { v3, v3Auth, data, refused } from './v3-helpers.mjs';
 
 const P = 'v3Apps';
 const mc = v3(P);
@@ -378,13 +378,57 @@ test('listAuthSubject: the applications whose rules name a target, filtered', as
   refused(await mc.listAuthSubject({ targetType: 'USER' }), { statusCode: 400 });
 });
 
-test('methods of the family Tessera does not serve answer a 501 envelope naming them', async () => {
-  const appId = pool(P).appId;
-  for (const [name, call] of [
-    ['detailAuthSubject', () => mc.detailAuthSubject({ targetId: 'x', targetType: 'USER', appId })],
-    ['userpollTenantConfig', () => mc.userpollTenantConfig()],
-  ]) {
-    const r = refused(await call(), { statusCode: 501 });
-    assert.match(r.message, new RegExp(name));
-  }
+test('detailAuthSubject and the user\'s listSubjectAuth say what decides access, as the login does', async () => {
+  const app = await newApp();
+  const user = await newUser();
+  const ns = `ns${rand(6)}`;
+  const role = `r${rand(6)}`;
+  data(await mc.createNamespace({ code: ns, name: ns }));
+  const roleId = data(await mc.createRole({ code: role, namespace: ns, name: `Desk ${role}` })).id;
+  data(await mc.assignRole({ code: role, namespace: ns, targets: [{ targetType: 'USER', targetIdentifier: user.id }] }));
+  const detail = async () => data(await mc.detailAuthSubject({ targetId: user.id, targetType: 'USER', appId: app.appId }));
+
+  // No rule: the application's default lets everyone in, then keeps everyone out.
+  let d = await detail();
+  assert.deepEqual([d.appId, d.appName, d.reqTargetId, d.reqTargetType, d.authType, d.effect],
+    [app.appId, app.appName, user.id, 'USER', 'ALL', 'ALLOW']);
+  data(await mc.updateApplicationPermissionStrategy({ appId: app.appId, permissionStrategy: 'DENY_ALL' }));
+  d = await detail();
+  assert.deepEqual([d.authType, d.effect], ['DEFAULT', 'DENY']);
+  await rejectsWith(loginThrough(app.appId, user.email), 'numeric');
+
+  // Allowed through the role: SUBJECT, naming it; the login agrees.
+  data(await mc.authorizeApplicationAccess({ appId: app.appId, list: [{ targetType: 'ROLE', namespaceCode: ns, targetIdentifier: [role], effect: 'ALLOW' }] }));
+  d = await detail();
+  assert.deepEqual([d.authType, d.targetType, d.targetName, d.effect, d.reqTargetName], ['SUBJECT', 'ROLE', `Desk ${role}`, 'ALLOW', user.email]);
+  await loginThrough(app.appId, user.email);
+  // The role itself is allowed by its own rule.
+  const byRole = data(await mc.detailAuthSubject({ targetId: roleId, targetType: 'ROLE', appId: app.appId }));
+  assert.deepEqual([byRole.authType, byRole.effect, byRole.reqTargetName], ['SELF', 'ALLOW', `Desk ${role}`]);
+
+  // A deny on the user wins over the role's allow: SELF, DENY; the login is refused.
+  data(await mc.authorizeApplicationAccess({ appId: app.appId, list: [{ targetType: 'USER', targetIdentifier: [user.id], effect: 'DENY' }] }));
+  d = await detail();
+  assert.deepEqual([d.authType, d.targetType, d.effect], ['SELF', 'USER', 'DENY']);
+  await rejectsWith(loginThrough(app.appId, user.email), 'numeric');
+
+  // The user asks for themselves through the AuthenticationClient: one entry per
+  // application of the pool, the same decisions.
+  const auth = v3Auth(P);
+  auth.setAccessToken(data(await auth.signInByEmailPassword({ email: user.email, password: PASSWORD })).access_token);
+  const mine = data(await auth.listSubjectAuth()).list;
+  const entry = mine.find(x => x.appId === app.appId);
+  assert.deepEqual([entry.authType, entry.effect, entry.appType, entry.reqTargetId], ['SELF', 'DENY', 'SELFBUILT', user.id]);
+  const home = mine.find(x => x.appId === pool(P).appId);
+  assert.equal(home.effect, 'ALLOW');
+  refused(await v3Auth(P).listSubjectAuth(), { statusCode: 401 });
+
+  // Bad input and other pools.
+  refused(await mc.detailAuthSubject({ targetId: user.id, targetType: 'AK_SK', appId: app.appId }), { statusCode: 400 });
+  refused(await mc.detailAuthSubject({ targetId: 'no-such-user', targetType: 'USER', appId: app.appId }), { statusCode: 404 });
+  refused(await mc.detailAuthSubject({ targetId: user.id, targetType: 'USER', appId: pool('v3Sign').appId }), { statusCode: 404 });
+  refused(await mc.detailAuthSubject({ targetId: user.id, targetType: 'USER' }), { statusCode: 400 });
+  const en = refused(await v3(P, { lang: 'en-US' }).detailAuthSubject({ targetId: 'no-such-user', targetType: 'USER', appId: app.appId }), { statusCode: 404 });
+  assert.match(en.message, /[a-z]/i);
+  assert.doesNotMatch(en.message, /[\u4e00-\u9fff]/);
 });

@@ -41,7 +41,6 @@ const NOT_SERVED = {
   checkMutualExclusion: 'no mutual-exclusion rules between roles',
   associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
-  detailAuthSubject: 'the meaning of its authType values is not defined',
   userpollTenantConfig: 'no pool-level tenant or login-page configuration in the core', updateUserPoolTenantConfig: 'no pool-level tenant or login-page configuration in the core',
   updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
   listTenantApplications: 'no pool-level tenant or login-page configuration in the core', updateLoginPageConfig: 'no pool-level tenant or login-page configuration in the core',

@@ -15,6 +15,7 @@ use tessera_core::service::paging::Page;
 use tessera_core::service::tenants::is_social_provider;
 use tessera_core::service::udf::UdfTarget;
 
+use super::super::apps_access::subject_access_dto;
 use super::super::apps_users::login_url;
 use super::super::directory_dto::{authorized_dto, group_dto, role_dto};
 use super::super::envelope::{done, ok, Reply};
@@ -39,6 +40,37 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-identities", get(identities))
         .route("/api/v3/unlink-extidp", post(unlink_ext_idp))
         .route("/api/v3/get-application-enabled-extidps", get(app_ext_idps))
+        // `listSubjectAuth` (§5.6: a v2 path the v3 SDK calls with the user's token).
+        .route(
+            "/api/v2/applications/subject/person/list",
+            post(subject_auth),
+        )
+}
+
+/// `listSubjectAuth`: the user's access to each application of the pool with what decided
+/// it (the management side's `detailAuthSubject` DTO per application, plus the logo and
+/// type of `ListApplicationSubjectDataDto`). The SDK declares the answer `any`.
+async fn subject_auth(call: AuthCall) -> Reply {
+    let s = call.session().await?;
+    let list = call
+        .core()
+        .my_app_access(&s)
+        .await
+        .map_err(|e| call.fail(e))?;
+    let list: Vec<Value> = list
+        .iter()
+        .map(|a| {
+            let mut v = subject_access_dto(a, &s.user().id);
+            if let Some(o) = v.as_object_mut() {
+                o.insert("logo".into(), json!(a.app.logo.clone().unwrap_or_default()));
+                o.insert("appType".into(), json!("SELFBUILT"));
+                o.insert("ext".into(), json!(""));
+                o.insert("template".into(), json!(""));
+            }
+            v
+        })
+        .collect();
+    Ok(ok(call.lang, json!({ "list": list })))
 }
 
 fn paged(total: i64, list: Vec<Value>) -> Value {
