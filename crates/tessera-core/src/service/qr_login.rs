@@ -64,7 +64,7 @@ pub enum QrAction {
 
 /// How the browser names the user who scanned: the first of nickname, name, username,
 /// email and phone they have.
-fn display_name(u: &crate::model::User) -> String {
+pub(crate) fn display_name(u: &crate::model::User) -> String {
     [
         &u.profile.nickname,
         &u.profile.name,
@@ -193,7 +193,7 @@ impl Core {
         for (from, to) in moves {
             if self
                 .store
-                .advance_qr_login(pool_id, id, *from, *to, user_id, now)
+                .advance_qr_login(pool_id, id, DeviceLoginKind::QrCode, *from, *to, user_id, now)
                 .await?
             {
                 return Ok(());
