@@ -120,10 +120,7 @@ async fn fastpass_across_processes(db: &TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::QrCodeUsed), "{e:?}");
-    let e = a
-        .fastpass_apps(&pool, &web.id, &code.id)
-        .await
-        .unwrap_err();
+    let e = a.fastpass_apps(&pool, &web.id, &code.id).await.unwrap_err();
     assert!(matches!(e, Error::QrCodeUsed), "{e:?}");
     assert_eq!(
         a.fastpass_status(&pool, &code.id).await.unwrap().state,

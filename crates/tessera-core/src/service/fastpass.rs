@@ -25,7 +25,7 @@ use crate::clock;
 use crate::crypto::digest;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
-use crate::model::{Application, User, UserPool};
+use crate::model::{Application, User, UserPool, UserStatus};
 use crate::store::oidc::{DeviceLoginKind, QrLogin, QrStatus};
 use crate::store::UserLookup;
 
@@ -96,7 +96,7 @@ impl Core {
         if user.tokens_valid_after >= q.created_at {
             return Err(Error::QrCodeExpired);
         }
-        if user.blocked {
+        if user.blocked || user.status == UserStatus::Suspended {
             return Err(Error::UserBlocked);
         }
         Ok(user)
@@ -163,7 +163,10 @@ impl Core {
         app_id: &str,
         code: &str,
     ) -> Result<Vec<Application>> {
-        let q = self.fastpass_row(&pool.id, code).await?.ok_or_else(not_found)?;
+        let q = self
+            .fastpass_row(&pool.id, code)
+            .await?
+            .ok_or_else(not_found)?;
         let now = clock::now_ms();
         if q.status == QrStatus::Used || q.expires_at <= now {
             return Err(dead(&q, now));
@@ -204,7 +207,10 @@ impl Core {
         if app.pool_id != pool.id {
             return Err(Error::AppNotFound);
         }
-        let q = self.fastpass_row(&pool.id, code).await?.ok_or_else(not_found)?;
+        let q = self
+            .fastpass_row(&pool.id, code)
+            .await?
+            .ok_or_else(not_found)?;
         let now = clock::now_ms();
         if q.status == QrStatus::Used || q.expires_at <= now {
             return Err(dead(&q, now));
@@ -235,7 +241,10 @@ impl Core {
             .await?;
         let Some(spent) = spent else {
             // Another request spent it first, or it expired in between.
-            let again = self.fastpass_row(&pool.id, code).await?.ok_or_else(not_found)?;
+            let again = self
+                .fastpass_row(&pool.id, code)
+                .await?
+                .ok_or_else(not_found)?;
             return Err(dead(&again, clock::now_ms()));
         };
         let user = self.fastpass_user(&spent).await?;
@@ -251,7 +260,10 @@ impl Core {
     /// `getAppLoginQrCodeStatus`: the personal center's poll. A used code stays authorized;
     /// one not used in time is expired. The user is shown once the code is scanned.
     pub async fn fastpass_status(&self, pool: &UserPool, code: &str) -> Result<QrView> {
-        let q = self.fastpass_row(&pool.id, code).await?.ok_or_else(not_found)?;
+        let q = self
+            .fastpass_row(&pool.id, code)
+            .await?
+            .ok_or_else(not_found)?;
         let now = clock::now_ms();
         let state = match q.status {
             QrStatus::Used | QrStatus::Authorized => QrState::Authorized,

@@ -209,7 +209,8 @@ impl Core {
                 QrStatus::Authorized,
                 now,
             )
-            .await? {
+            .await?
+        {
             Some(spent) => {
                 let user_id = spent.user_id.ok_or_else(not_found)?;
                 let event = self

@@ -130,12 +130,7 @@ async fn app_login(call: AuthCall) -> Reply {
     let (pool, app) = (call.pool()?.clone(), call.app()?.clone());
     let core = call.core();
     let login = core
-        .fastpass_login(
-            &pool,
-            &app,
-            &req.qrcode_id,
-            call.login_context(None, false),
-        )
+        .fastpass_login(&pool, &app, &req.qrcode_id, call.login_context(None, false))
         .await
         .map_err(|e| call.fail(login_failure(e)))?;
     let tokens = core
