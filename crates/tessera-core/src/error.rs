@@ -134,6 +134,13 @@ pub enum Error {
     EmailNotVerified,
     #[error("identity source not configured")]
     IdentitySourceNotConfigured,
+    /// A one-time QR code (quick authentication) outlived its lifetime or the session that
+    /// made it; nothing was logged in.
+    #[error("QR code expired")]
+    QrCodeExpired,
+    /// A one-time QR code (quick authentication) was already used to log in.
+    #[error("QR code already used")]
+    QrCodeUsed,
     /// The deployment has no push channel, so no push login can be requested.
     #[error("push login is not configured")]
     PushNotConfigured,

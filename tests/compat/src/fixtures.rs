@@ -241,6 +241,8 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3UserMfa",
         // Tenant invitations (`v3-tenant-invite.test.mjs`).
         "v3Invite",
+        // Quick authentication from the personal center (`v3-auth-fastpass.test.mjs`).
+        "v3Fastpass",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

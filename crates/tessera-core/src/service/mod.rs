@@ -25,6 +25,7 @@ pub mod directory_batches;
 pub mod douyin_login;
 pub mod email_templates;
 pub mod external_login;
+pub mod fastpass;
 pub mod guard;
 pub mod import;
 pub mod keys;

@@ -200,7 +200,17 @@ impl Core {
         if q.status != QrStatus::Authorized || state == PushState::Expired {
             return Ok(PushView { state, login: None });
         }
-        match self.store.spend_push_login(&pool.id, &q.id, now).await? {
+        match self
+            .store
+            .spend_device_login(
+                &pool.id,
+                &q.id,
+                DeviceLoginKind::Push,
+                QrStatus::Authorized,
+                now,
+            )
+            .await?
+        {
             Some(spent) => {
                 let user_id = spent.user_id.ok_or_else(not_found)?;
                 let event = self

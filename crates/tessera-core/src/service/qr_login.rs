@@ -193,7 +193,15 @@ impl Core {
         for (from, to) in moves {
             if self
                 .store
-                .advance_qr_login(pool_id, id, *from, *to, user_id, now)
+                .advance_qr_login(
+                    pool_id,
+                    id,
+                    DeviceLoginKind::QrCode,
+                    *from,
+                    *to,
+                    user_id,
+                    now,
+                )
                 .await?
             {
                 return Ok(());

@@ -136,6 +136,11 @@ impl DeviceStatus {
 /// A push login (`signInByPush`, `service/push_login.rs`) is the same row of kind
 /// [`DeviceLoginKind::Push`]: its user is known from the start, its id is the digest of the
 /// push code, and it goes from [`QrStatus::Pushed`] to authorized or cancelled, then used.
+///
+/// A quick-authentication code (`geneFastpassQrcodeInfo`, `service/fastpass.rs`) is a row of
+/// kind [`DeviceLoginKind::Fastpass`]: the signed-in user who made it is its user from the
+/// start, its id is the digest of the code, and it goes from pending to scanned (an app
+/// listed what it may log in to) to used (an app logged in with it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QrLogin {
     pub id: String,
@@ -162,6 +167,8 @@ pub enum DeviceLoginKind {
     QrCode,
     /// A push to the user's signed-in app.
     Push,
+    /// A code a signed-in user shows so an app logs in as them (quick authentication).
+    Fastpass,
 }
 
 impl DeviceLoginKind {
@@ -169,6 +176,7 @@ impl DeviceLoginKind {
         match self {
             DeviceLoginKind::QrCode => "qrcode",
             DeviceLoginKind::Push => "push",
+            DeviceLoginKind::Fastpass => "fastpass",
         }
     }
 
@@ -176,6 +184,7 @@ impl DeviceLoginKind {
         Some(match s {
             "qrcode" => DeviceLoginKind::QrCode,
             "push" => DeviceLoginKind::Push,
+            "fastpass" => DeviceLoginKind::Fastpass,
             _ => return None,
         })
     }
@@ -353,13 +362,16 @@ pub trait OidcStore: Send + Sync {
     async fn insert_qr_login(&self, q: &QrLogin) -> Result<()>;
     /// The login of the pool with this id, expired or not.
     async fn qr_login(&self, pool_id: &str, id: &str) -> Result<Option<QrLogin>>;
-    /// Moves an unexpired login from `from` to `to` in one statement, only while it is in
-    /// `from` and its user is `user_id` or none yet (then `user_id` becomes its user);
-    /// `Authorized` also records `now` as `authorized_at`. Whether it moved.
+    /// Moves an unexpired login of this kind (a QR code's or a quick-authentication code's)
+    /// from `from` to `to` in one statement, only while it is in `from` and its user is
+    /// `user_id` or none yet (then `user_id` becomes its user); `Authorized` also records
+    /// `now` as `authorized_at`. Whether it moved.
+    #[allow(clippy::too_many_arguments)]
     async fn advance_qr_login(
         &self,
         pool_id: &str,
         id: &str,
+        kind: DeviceLoginKind,
         from: QrStatus,
         to: QrStatus,
         user_id: &str,
@@ -391,7 +403,16 @@ pub trait OidcStore: Send + Sync {
         to: QrStatus,
         now: i64,
     ) -> Result<bool>;
-    /// Spends an authorized, unexpired push login: it becomes used, in one statement, and
-    /// is returned; a second poll finds nothing to spend.
-    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>>;
+    /// Spends an unexpired login of this kind in state `from` (a push once authorized, a
+    /// quick-authentication code once scanned): it becomes used, in one statement, with
+    /// `now` as its `authorized_at` unless it has one, and is returned; a second spend finds
+    /// nothing.
+    async fn spend_device_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        kind: DeviceLoginKind,
+        from: QrStatus,
+        now: i64,
+    ) -> Result<Option<QrLogin>>;
 }

@@ -69,6 +69,9 @@ pub fn code(e: &Error) -> i64 {
         Error::TokenInvalid => 2207,
         Error::MissingParameter(_) | Error::InvalidParameter(_) => 2231,
         Error::CodeExpired => 2300,
+        // `error-codes.md` has no code for a dead QR code: an invalid argument, the message
+        // says which.
+        Error::QrCodeExpired | Error::QrCodeUsed => 2231,
         Error::CodeSentTooRecently => 500,
         Error::Duplicate(_) => 2026,
         Error::NotFound(_) => 404,
@@ -428,6 +431,8 @@ pub fn message(e: &Error, lang: Lang) -> String {
             ("该身份源未配置", "This identity source is not configured")
         }
         Error::PushNotConfigured => ("未配置推送登录", "Push login is not configured"),
+        Error::QrCodeExpired => ("二维码已过期", "The QR code has expired"),
+        Error::QrCodeUsed => ("二维码已被使用", "The QR code has already been used"),
         Error::Provider(ProviderFailure::Refused { .. }) => (
             "身份源（微信、抖音或支付宝）拒绝了请求，请重新获取 code",
             "The identity provider (WeChat, Douyin or Alipay) refused the request; get a new code and try again",

@@ -749,6 +749,7 @@ impl OidcStore for SqlStore {
         &self,
         pool_id: &str,
         id: &str,
+        kind: DeviceLoginKind,
         from: QrStatus,
         to: QrStatus,
         user_id: &str,
@@ -759,7 +760,7 @@ impl OidcStore for SqlStore {
             "UPDATE qr_logins SET status = $4, user_id = $5, \
              authorized_at = COALESCE($6, authorized_at) \
              WHERE pool_id = $1 AND id = $2 AND status = $3 AND expires_at > $7 \
-             AND (user_id IS NULL OR user_id = $5) AND kind = 'qrcode'",
+             AND (user_id IS NULL OR user_id = $5) AND kind = $8",
         )
         .bind(pool_id)
         .bind(id)
@@ -768,6 +769,7 @@ impl OidcStore for SqlStore {
         .bind(user_id)
         .bind(authorized_at)
         .bind(now)
+        .bind(kind.as_str())
         .execute(&self.pool)
         .await
         .map_err(db_err)?
@@ -840,15 +842,24 @@ impl OidcStore for SqlStore {
         Ok(moved > 0)
     }
 
-    async fn spend_push_login(&self, pool_id: &str, id: &str, now: i64) -> Result<Option<QrLogin>> {
+    async fn spend_device_login(
+        &self,
+        pool_id: &str,
+        id: &str,
+        kind: DeviceLoginKind,
+        from: QrStatus,
+        now: i64,
+    ) -> Result<Option<QrLogin>> {
         sqlx::query(&format!(
-            "UPDATE qr_logins SET status = 'used' WHERE pool_id = $1 AND id = $2 \
-             AND kind = 'push' AND status = 'authorized' AND expires_at > $3 \
+            "UPDATE qr_logins SET status = 'used', authorized_at = COALESCE(authorized_at, $3) \
+             WHERE pool_id = $1 AND id = $2 AND kind = $4 AND status = $5 AND expires_at > $3 \
              RETURNING {QR_COLUMNS}"
         ))
         .bind(pool_id)
         .bind(id)
         .bind(now)
+        .bind(kind.as_str())
+        .bind(from.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err)?

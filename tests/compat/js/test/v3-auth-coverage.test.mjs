@@ -23,11 +23,7 @@ const FAMILIES = [
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
   // Sign-in
-  geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
-  getFastpassParams: 'no Authing Fastpass client apps',
   switchLoginByUser: 'no public (shared) accounts in Tessera',
-  qrCodeAppLogin: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
-  getAppLoginQrCodeStatus: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
   // Profile & account
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking

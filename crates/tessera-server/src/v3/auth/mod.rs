@@ -14,6 +14,7 @@ mod captcha;
 mod codes;
 mod devices;
 mod douyin;
+mod fastpass;
 mod mfa;
 mod mfa_token;
 mod mine;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .merge(mfa_token::routes())
         .merge(push::routes())
         .merge(qrcode::routes())
+        .merge(fastpass::routes())
         .merge(account::routes())
         .merge(mine::routes())
         .merge(permissions::routes())
