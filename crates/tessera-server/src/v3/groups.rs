@@ -392,3 +392,8 @@ mod tests {
         assert!(custom_values(Some(json!([1]))).is_err());
     }
 }
+
+/// `getUserGroups` for another family's route (a public account's groups, `public_accounts.rs`).
+pub(super) async fn user_groups(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
+    get_user_groups(m).await
+}

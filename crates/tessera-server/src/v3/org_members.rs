@@ -606,3 +606,13 @@ mod tests {
         assert!(unique(&ids(&["u1", " "])).is_err());
     }
 }
+
+/// `getUserDepartments` for another family's route (`public_accounts.rs`).
+pub(super) async fn user_departments(m: Mgmt) -> Reply {
+    get_user_departments(m).await
+}
+
+/// `setUserDepartments` for another family's route (`public_accounts.rs`).
+pub(super) async fn set_departments_of_user(m: Mgmt) -> Reply {
+    set_user_departments(m).await
+}

@@ -597,3 +597,8 @@ mod tests {
         .is_err());
     }
 }
+
+/// `getUserRoles` for another family's route (a public account's roles, `public_accounts.rs`).
+pub(super) async fn user_roles(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
+    get_user_roles(m).await
+}

@@ -21,6 +21,7 @@ mod mobile;
 pub(super) mod password;
 mod permissions;
 mod profile;
+mod public_accounts;
 mod push;
 mod qrcode;
 mod signin;
@@ -57,4 +58,5 @@ pub fn routes() -> Router<AppState> {
         .merge(alipay::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
+        .merge(public_accounts::routes())
 }
