@@ -241,6 +241,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3UserMfa",
         // Tenant invitations (`v3-tenant-invite.test.mjs`).
         "v3Invite",
+        // Public accounts (`v3-public-accounts.test.mjs`); the other pool's ids are refused.
+        "v3PubAcct",
+        "v3PubAcctOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -25,7 +25,7 @@ use super::user_admin::AdminCreate;
 use super::users::{LoginContext, NewUser};
 use super::Core;
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Entity, Error, Result};
 use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::{Application, User};
 use crate::principal::PoolAdmin;
@@ -325,6 +325,40 @@ impl Core {
                 page,
             )
             .await
+    }
+
+    /// `getPublicAccountsOfRole`: the public accounts the role is given to directly.
+    pub async fn public_accounts_of_role(
+        &self,
+        admin: &PoolAdmin,
+        role_id: &str,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        let role = self.role_by_id(admin, role_id).await?;
+        let q = UserQuery {
+            roles: vec![(role.namespace, role.code)],
+            ..UserQuery::default()
+        };
+        self.list_public_accounts(admin, &q, page).await
+    }
+
+    /// `getPublicAccountsOfGroup`: the public accounts among the group's members.
+    pub async fn public_accounts_of_group(
+        &self,
+        admin: &PoolAdmin,
+        group_id: &str,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        let group = self
+            .store
+            .get_group(admin.pool_id(), group_id)
+            .await?
+            .ok_or(Error::NotFound(Entity::Group))?;
+        let q = UserQuery {
+            group_codes: vec![group.code],
+            ..UserQuery::default()
+        };
+        self.list_public_accounts(admin, &q, page).await
     }
 
     // --- the switch ----------------------------------------------------------------------

@@ -365,6 +365,11 @@ v3_handler!(get_user_groups(m) {
     Ok(ok(m.lang, paged(Paged { total_count: list.len() as i64, list })))
 });
 
+/// `getUserGroups` for another family's route (a public account's groups, `public_accounts.rs`).
+pub(super) async fn user_groups(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
+    get_user_groups(m).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -391,9 +396,4 @@ mod tests {
         assert!(custom_values(Some(json!("a=1"))).is_err());
         assert!(custom_values(Some(json!([1]))).is_err());
     }
-}
-
-/// `getUserGroups` for another family's route (a public account's groups, `public_accounts.rs`).
-pub(super) async fn user_groups(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
-    get_user_groups(m).await
 }

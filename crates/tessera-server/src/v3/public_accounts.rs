@@ -54,6 +54,13 @@ pub fn routes() -> Router<AppState> {
             "/api/v3/get-public-accounts-of-department",
             get(accounts_of_department),
         )
+        .route("/api/v3/get-public-accounts-of-role", get(accounts_of_role))
+        .route(
+            "/api/v3/get-public-accounts-of-group",
+            get(accounts_of_group),
+        )
+        .route("/api/v3/get-post-of-public-account", get(post_of))
+        .route("/api/v3/set-public-account-of-post", post(set_post))
 }
 
 /// The parts a public account's DTO carries by default (`PublicAccountDto` declares
@@ -457,6 +464,16 @@ async fn departments_of(m: Mgmt) -> Reply {
     super::super::org_members::user_departments(m).await
 }
 
+async fn post_of(m: Mgmt) -> Reply {
+    require_account(&m).await?;
+    super::super::posts::first_post_of_user(m).await
+}
+
+async fn set_post(m: Mgmt) -> Reply {
+    require_account(&m).await?;
+    super::super::posts::connect_user_to_post(m).await
+}
+
 async fn set_departments(m: Mgmt) -> Reply {
     require_account(&m).await?;
     super::super::org_members::set_departments_of_user(m).await
@@ -483,6 +500,44 @@ async fn accounts_of_department(m: Mgmt) -> Reply {
     };
     let p = core
         .list_public_accounts(&m.admin, &q, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    page_dto(&m, p).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OfRole {
+    role_id: String,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn accounts_of_role(m: Mgmt) -> Reply {
+    let r: OfRole = m.args().map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let p = m
+        .core()
+        .public_accounts_of_role(&m.admin, &r.role_id, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    page_dto(&m, p).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OfGroup {
+    group_id: String,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+async fn accounts_of_group(m: Mgmt) -> Reply {
+    let r: OfGroup = m.args().map_err(|e| m.fail(e))?;
+    let page = Page::new(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let p = m
+        .core()
+        .public_accounts_of_group(&m.admin, &r.group_id, page)
         .await
         .map_err(|e| m.fail(e))?;
     page_dto(&m, p).await

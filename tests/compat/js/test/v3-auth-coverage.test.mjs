@@ -25,11 +25,9 @@ const NOT_SERVED = {
   // Sign-in
   geneFastpassQrcodeInfo: 'no Authing Fastpass client apps',
   getFastpassParams: 'no Authing Fastpass client apps',
-  switchLoginByUser: 'no public (shared) accounts in Tessera',
   qrCodeAppLogin: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
   getAppLoginQrCodeStatus: 'the personal center\'s quick-authentication code belongs to hosted pages Tessera does not have',
   // Profile & account
-  listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers
