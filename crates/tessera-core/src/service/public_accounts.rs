@@ -27,6 +27,7 @@ use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::model::audit::{OperationType, ResourceKind};
+use crate::model::directory::TargetType;
 use crate::model::{Application, User};
 use crate::principal::PoolAdmin;
 use crate::service::account::Session;
@@ -340,6 +341,31 @@ impl Core {
             ..UserQuery::default()
         };
         self.list_public_accounts(admin, &q, page).await
+    }
+
+    /// `bindPublicAccountOfRoles`: gives the public account every role, or none if a role
+    /// is not the pool's (the store's all-or-nothing assignment); roles it holds stay.
+    pub async fn assign_roles_to_public_account(
+        &self,
+        admin: &PoolAdmin,
+        account_id: &str,
+        role_ids: &[String],
+    ) -> Result<()> {
+        let roles = batch(role_ids, "roleIds")?;
+        let account = self.public_account(admin, account_id).await?;
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::User)
+            .target(&account.id)
+            .param("fields", "roles");
+        let assigned = self
+            .store
+            .assign_roles(
+                admin.pool_id(),
+                &roles,
+                &[(TargetType::User, account.id.clone())],
+                clock::now_ms(),
+            )
+            .await;
+        self.audit(admin, entry, assigned).await
     }
 
     /// `getPublicAccountsOfGroup`: the public accounts among the group's members.

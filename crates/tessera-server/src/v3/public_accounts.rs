@@ -61,6 +61,8 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v3/get-post-of-public-account", get(post_of))
         .route("/api/v3/set-public-account-of-post", post(set_post))
+        .route("/api/v3/set-public-account-of-roles", post(set_roles))
+        .route("/api/v3/resign-public-account-batch", post(resign_batch))
 }
 
 /// The parts a public account's DTO carries by default (`PublicAccountDto` declares
@@ -541,4 +543,47 @@ async fn accounts_of_group(m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     page_dto(&m, p).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetRoles {
+    user_id: String,
+    role_ids: Vec<String>,
+}
+
+async fn set_roles(m: Mgmt) -> Reply {
+    let r: SetRoles = m.args().map_err(|e| m.fail(e))?;
+    m.core()
+        .assign_roles_to_public_account(&m.admin, &r.user_id, &r.role_ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResignAccounts {
+    user_ids: Vec<String>,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+/// `resignPublicAccountBatch`: `resignUserBatch` for public accounts only. Every id is
+/// checked to be a public account before any is archived; the check cannot go stale, since
+/// nothing turns a public account back into a personal user.
+async fn resign_batch(m: Mgmt) -> Reply {
+    let r: ResignAccounts = m.args().map_err(|e| m.fail(e))?;
+    if r.user_ids.is_empty() {
+        return Err(m.fail(Error::MissingParameter("userIds")));
+    }
+    let mut ids = Vec::with_capacity(r.user_ids.len());
+    for id in &r.user_ids {
+        ids.push(account_of(&m, id, r.user_id_type).await?.id);
+    }
+    m.core()
+        .archive_users(&m.admin, &ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, serde_json::json!({ "success": true })))
 }

@@ -57,11 +57,9 @@ const NOT_SERVED = {
   changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
   extIdpConnStateByApps: 'connection state is pool-wide, not per application',
   // Public (shared) accounts
-  bindPublicAccountOfRoles: 'not yet: a public account is a user, so assignRole with its userId gives it roles',
   getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
   getPublicAccountsOfPost: 'not yet: the user query has no post condition',
   unbindPublicAccountOfPost: 'not yet: the core removes a user\'s post only by replacing the set (setUserPosts with its userId)',
-  resignPublicAccountBatch: 'not yet: a public account is a user, so resignUserBatch with its userId archives it',
 };
 
 async function answer(m) {

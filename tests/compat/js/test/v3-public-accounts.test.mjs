@@ -172,6 +172,15 @@ test('a public account\'s roles, groups and departments are the directory\'s, se
   const ofDept = data(await mc.getPublicAccountsOfDepartment({ departmentId: org.departmentId }));
   assert.deepEqual(ofDept.list.map(u => u.userId), [desk]);
   refused(await mc.getPublicAccountsOfDepartment({ departmentId: 'no-such-department' }));
+
+  // Roles given by id, all or none.
+  const r2 = data(await mc.createRole({ code: `pa-role2-${tag}` }));
+  const r2Id = r2.id ?? (await roleId(`pa-role2-${tag}`));
+  refused(await mc.bindPublicAccountOfRoles({ userId: desk, roleIds: [r2Id, 'no-such-role'] }));
+  assert.ok(!data(await mc.getPublicAccountRoles({ userId: desk })).list.some(r => r.code === `pa-role2-${tag}`));
+  data(await mc.bindPublicAccountOfRoles({ userId: desk, roleIds: [r2Id] }));
+  assert.ok(data(await mc.getPublicAccountRoles({ userId: desk })).list.some(r => r.code === `pa-role2-${tag}`));
+  refused(await mc.bindPublicAccountOfRoles({ userId: alice.id, roleIds: [r2Id] }), { statusCode: 404 });
 });
 
 async function roleId(code) {
@@ -193,6 +202,13 @@ test('a personal user becomes a public account; a bound one cannot; kick and del
   data(await mc.kickPublicAccounts({ userId: bob.id, appIds: ['any'] }));
   refused(await asBob.getProfile({}));
   refused(await mc.kickPublicAccounts({ userId: alice.id, appIds: ['any'] }));
+
+  // Resigning archives public accounts only: a personal user in the batch refuses it whole.
+  const temp = data(await mc.createPublicAccount({ username: `temp${Date.now()}`, password: PASSWORD })).userId;
+  refused(await mc.resignPublicAccountBatch({ userIds: [temp, alice.id] }), { statusCode: 404 });
+  assert.equal(data(await mc.getPublicAccount({ userId: temp })).status, 'Activated');
+  assert.equal(data(await mc.resignPublicAccountBatch({ userIds: [temp] })).success, true);
+  assert.ok(data(await mc.listArchivedUsers({})).list.some(u => u.userId === temp));
 
   data(await mc.deletePublicAccountsBatch({ userIds: [bob.id] }));
   refused(await mc.getPublicAccount({ userId: bob.id }));
