@@ -187,9 +187,9 @@ pub(crate) const USER_COLUMNS: &str = "id, pool_id, username, email, email_key, 
     preferred_username, website, gender, birthdate, zoneinfo, locale, address, formatted, \
     street_address, locality, region, postal_code, city, province, country, oauth, \
     logins_count, last_login, last_ip, device, browser, tokens_valid_after, signed_up, \
-    created_at, updated_at, mfa_rules";
+    created_at, updated_at, mfa_rules, public_account";
 
-pub(crate) const USER_COLUMN_COUNT: usize = 53;
+pub(crate) const USER_COLUMN_COUNT: usize = 54;
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
@@ -251,7 +251,8 @@ pub(crate) fn bind_user<'q>(q: AnyQuery<'q>, u: &'q User) -> Result<AnyQuery<'q>
         .bind(u.signed_up)
         .bind(u.created_at)
         .bind(u.updated_at)
-        .bind(mfa_rules_json(&u.mfa_rules)?))
+        .bind(mfa_rules_json(&u.mfa_rules)?)
+        .bind(i64::from(u.public_account)))
 }
 
 /// One per-user MFA rule as stored in `users.mfa_rules` (a JSON array; NULL when none).
@@ -362,6 +363,7 @@ pub(crate) fn user_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<User> {
         created_at: row.int(c(50))?,
         updated_at: row.int(c(51))?,
         mfa_rules: mfa_rules_of(row.opt_text(c(52))?)?,
+        public_account: row.flag(c(53))?,
     })
 }
 

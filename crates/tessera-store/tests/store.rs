@@ -82,6 +82,7 @@ fn user(pool_id: &str) -> User {
         created_at: 10,
         updated_at: 10,
         mfa_rules: vec![],
+        public_account: false,
     }
 }
 
@@ -112,7 +113,7 @@ async fn migrations_are_idempotent_and_concurrent(db: &TestDb) {
         versions,
         vec![
             1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 27,
-            28, 29, 30
+            28, 29, 30, 32
         ],
         "every migration applied exactly once"
     );

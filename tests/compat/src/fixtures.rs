@@ -243,6 +243,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3Invite",
         // Quick authentication from the personal center (`v3-auth-fastpass.test.mjs`).
         "v3Fastpass",
+        // Public accounts (`v3-public-accounts.test.mjs`); the other pool's ids are refused.
+        "v3PubAcct",
+        "v3PubAcctOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -117,6 +117,9 @@ pub struct User {
     /// follows the application's or the pool's kinds. A column of the user row, so the login
     /// reads them with the user (`service::mfa_login`).
     pub mfa_rules: Vec<UserMfaRule>,
+    /// A public (shared) account (公共账号, `service::public_accounts`): personal users bound
+    /// to it may switch their login into it. Otherwise a user like any other.
+    pub public_account: bool,
 }
 
 /// One per-user MFA rule: `enabled` asks this user for `kind` at every login even when the

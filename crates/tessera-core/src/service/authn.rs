@@ -33,6 +33,9 @@ pub enum AuthMethod {
     Totp,
     /// The recovery code of the user's TOTP factor (the MFA step).
     RecoveryCode,
+    /// A switch from a personal user's live session into a public (shared) account bound
+    /// to that user (`service::public_accounts`).
+    AccountSwitch,
 }
 
 impl AuthMethod {
@@ -57,6 +60,9 @@ impl AuthMethod {
             // RFC 8176 has no value for a recovery code; it is a single-use code the user
             // holds, which "otp" describes.
             AuthMethod::RecoveryCode => "otp",
+            // RFC 8176 has no value for it; the login is vouched for by another account's
+            // session, which none of its values describes.
+            AuthMethod::AccountSwitch => "switch",
         }
     }
 
@@ -72,6 +78,7 @@ impl AuthMethod {
             "fed" => AuthMethod::External,
             "hwk" => AuthMethod::Passkey,
             "user" => AuthMethod::UserPresence,
+            "switch" => AuthMethod::AccountSwitch,
             _ => return None,
         })
     }

@@ -20,6 +20,17 @@ impl Core {
     /// a pre-hashed password (`password_hash`, any recognised format) or none are stored
     /// without hashing; plaintext passwords are hashed with argon2id on all cores first.
     pub async fn import_users(&self, pool: &UserPool, users: Vec<NewUser>) -> Result<Vec<User>> {
+        self.import_users_as(pool, users, false).await
+    }
+
+    /// [`Core::import_users`], the users created as public (shared) accounts or not
+    /// (`createPublicAccountsBatch`), in the same one transaction.
+    pub(crate) async fn import_users_as(
+        &self,
+        pool: &UserPool,
+        users: Vec<NewUser>,
+        public_account: bool,
+    ) -> Result<Vec<User>> {
         if users.len() > MAX_IMPORT_BATCH {
             return Err(Error::InvalidParameter("users"));
         }
@@ -27,7 +38,8 @@ impl Core {
         let mut rows = Vec::with_capacity(users.len());
         let mut to_hash = Vec::new();
         for (i, new) in users.into_iter().enumerate() {
-            let (user, plaintext) = prepare_user(pool, new, CreatedBy::Admin, now)?;
+            let (mut user, plaintext) = prepare_user(pool, new, CreatedBy::Admin, now)?;
+            user.public_account = public_account;
             if let Some(pw) = plaintext {
                 to_hash.push((i, pw));
             }

@@ -53,6 +53,32 @@ pub enum Credential {
     External(Box<ExternalLogin>),
     /// A WebAuthn assertion the core verified (`webauthn.rs`); only the core can build one.
     Passkey(PasskeyAssertion),
+    /// A personal user's live session switching into a public account
+    /// (`public_accounts.rs`); only the core can build one.
+    AccountSwitch(AccountSwitch),
+}
+
+/// A switch from the personal user `origin_id`, whose session the core verified, into the
+/// public account `target_id`. Its fields are private, as [`DeviceApproval`]'s: a façade
+/// cannot name a user and have them logged in.
+#[derive(Debug, Clone)]
+pub struct AccountSwitch {
+    origin_id: String,
+    target_id: String,
+}
+
+impl AccountSwitch {
+    pub(crate) fn of(origin_id: String, target_id: String) -> AccountSwitch {
+        AccountSwitch {
+            origin_id,
+            target_id,
+        }
+    }
+
+    /// The switching user's id and the target account's.
+    pub(crate) fn ids(&self) -> (&str, &str) {
+        (&self.origin_id, &self.target_id)
+    }
 }
 
 /// The user whose passkey signed an assertion the core verified. Its field is private, as
@@ -156,6 +182,7 @@ impl Credential {
             Credential::External(_) => vec![AuthMethod::External],
             // The assertion's UP flag is required before one is built.
             Credential::Passkey(_) => vec![AuthMethod::Passkey, AuthMethod::UserPresence],
+            Credential::AccountSwitch(_) => vec![AuthMethod::AccountSwitch],
         }
     }
 
@@ -186,6 +213,10 @@ impl Credential {
             // can use and no database leak reveals: the strongest factor Tessera checks,
             // and the one the step would otherwise ask for.
             Credential::Passkey(_) => false,
+            // The switch is vouched for by the personal user's session, which passed its own
+            // login's every step; the public account is shared by several people, so a
+            // factor enrolled on it would belong to none of them to answer.
+            Credential::AccountSwitch(_) => false,
         }
     }
 }
@@ -290,6 +321,11 @@ impl Core {
                     .find_user(&pool.id, UserLookup::Id(&assertion.user_id))
                     .await?
                     .ok_or(Error::UserNotFound)?;
+                self.refuse_listed_user(&pool.id, &user.id).await?;
+                (user, false)
+            }
+            Credential::AccountSwitch(switch) => {
+                let user = self.switch_target(&pool.id, &switch).await?;
                 self.refuse_listed_user(&pool.id, &user.id).await?;
                 (user, false)
             }

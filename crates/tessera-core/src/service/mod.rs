@@ -42,6 +42,7 @@ pub mod policies;
 pub mod pool_admin;
 pub mod pools;
 pub mod posts;
+pub mod public_accounts;
 pub mod push_login;
 pub mod qr_login;
 pub mod register;

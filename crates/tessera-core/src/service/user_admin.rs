@@ -38,6 +38,8 @@ pub struct AdminCreate {
     pub browser: Option<String>,
     /// An identity at an external provider to link in the same transaction.
     pub identity: Option<NewIdentity>,
+    /// Created as a public (shared) account (`createPublicAccount`).
+    pub public_account: bool,
 }
 
 /// A link to an external identity, as `createUser(identity)` and `linkIdentity` give it.
@@ -141,6 +143,7 @@ impl Core {
         }
         let mut user = self.build_user(pool, new, CreatedBy::Admin).await?;
         user.blocked = opts.blocked;
+        user.public_account = opts.public_account;
         user.unionid = opts.unionid;
         user.openid = opts.openid;
         user.login.logins_count = opts.logins_count.unwrap_or(0).max(0);

@@ -232,6 +232,7 @@ fn prepare(
         created_at: now,
         updated_at: now,
         mfa_rules: vec![],
+        public_account: false,
     };
     Ok((user, plaintext))
 }

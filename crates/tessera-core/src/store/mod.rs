@@ -17,6 +17,7 @@ pub mod link_tickets;
 pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
+pub mod public_accounts;
 pub mod risk;
 pub mod tenants;
 pub mod unit;
@@ -37,6 +38,7 @@ pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
+pub use public_accounts::{PublicAccountsStore, PublicAccountsTx};
 pub use risk::{RiskStore, RiskTx};
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
@@ -111,6 +113,7 @@ pub trait Store:
     + OidcStore
     + PoolAdminStore
     + PostsStore
+    + PublicAccountsStore
     + RiskStore
     + TenantsStore
     + UsersStore

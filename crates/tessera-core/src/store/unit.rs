@@ -22,6 +22,7 @@ use super::audit::AuditTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::posts::PostsTx;
+use super::public_accounts::PublicAccountsTx;
 use super::risk::RiskTx;
 use super::tenants::TenantsTx;
 use super::users::UsersTx;
@@ -51,6 +52,7 @@ pub trait WriteTx:
     + TenantsTx
     + UsersTx
     + PostsTx
+    + PublicAccountsTx
     + RiskTx
     + CustomDataTx
     + AuditTx

@@ -99,6 +99,8 @@ pub enum UserField {
     TokensValidAfter(i64),
     /// The administrator's per-user MFA rules (`setUsersMfaStatus`).
     MfaRules(Vec<crate::model::UserMfaRule>),
+    /// Whether the user is a public (shared) account (`changeIntoPublicAccount`).
+    PublicAccount(bool),
 }
 
 /// A targeted change: only these columns are written (and `updated_at`).
@@ -222,6 +224,10 @@ impl UserChange {
             before.mfa_rules != after.mfa_rules,
             UserField::MfaRules(after.mfa_rules.clone()),
         );
+        f(
+            before.public_account != after.public_account,
+            UserField::PublicAccount(after.public_account),
+        );
         c
     }
 
@@ -258,6 +264,7 @@ impl UserChange {
                 UserField::Browser(v) => user.login.browser = v,
                 UserField::TokensValidAfter(v) => user.tokens_valid_after = v,
                 UserField::MfaRules(v) => user.mfa_rules = v,
+                UserField::PublicAccount(v) => user.public_account = v,
             }
         }
     }
@@ -294,6 +301,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             mfa_rules: vec![],
+            public_account: false,
         }
     }
 

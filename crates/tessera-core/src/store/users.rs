@@ -69,6 +69,8 @@ pub struct UserQuery {
     pub udf: Vec<UdfCondition>,
     /// Users who have logged in to this application.
     pub logged_in_app: Option<String>,
+    /// Public (shared) accounts only (`listPublicAccounts`, the `…PublicAccountsOf…` lists).
+    pub public_accounts_only: bool,
 }
 
 /// One successful login, as the user action log shows it.

@@ -365,6 +365,11 @@ v3_handler!(get_user_groups(m) {
     Ok(ok(m.lang, paged(Paged { total_count: list.len() as i64, list })))
 });
 
+/// `getUserGroups` for another family's route (a public account's groups, `public_accounts.rs`).
+pub(super) async fn user_groups(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
+    get_user_groups(m).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

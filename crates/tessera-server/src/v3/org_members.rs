@@ -538,6 +538,16 @@ async fn set_user_departments(m: Mgmt) -> Reply {
     Ok(success(m.lang))
 }
 
+/// `getUserDepartments` for another family's route (`public_accounts.rs`).
+pub(super) async fn user_departments(m: Mgmt) -> Reply {
+    get_user_departments(m).await
+}
+
+/// `setUserDepartments` for another family's route (`public_accounts.rs`).
+pub(super) async fn set_departments_of_user(m: Mgmt) -> Reply {
+    set_user_departments(m).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -266,3 +266,13 @@ async fn connect(m: Mgmt) -> Reply {
         .map_err(|e| m.fail(e))?;
     Ok(done(m.lang))
 }
+
+/// `getUserPost` for another family's route (a public account's post, `public_accounts.rs`).
+pub(super) async fn first_post_of_user(m: Mgmt) -> Reply {
+    user_post(m).await
+}
+
+/// `userConnectionPost` for another family's route (`public_accounts.rs`).
+pub(super) async fn connect_user_to_post(m: Mgmt) -> Reply {
+    connect(m).await
+}

@@ -538,6 +538,11 @@ v3_handler!(has_any_role(m) {
     Ok(ok(m.lang, json!({ "hasAnyRole": has })))
 });
 
+/// `getUserRoles` for another family's route (a public account's roles, `public_accounts.rs`).
+pub(super) async fn user_roles(m: crate::v3::call::Mgmt) -> crate::v3::envelope::Reply {
+    get_user_roles(m).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

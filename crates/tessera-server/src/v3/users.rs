@@ -22,8 +22,14 @@ use super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts, Wi
 use crate::authing::profile::ProfileInput;
 use crate::AppState;
 
+// Public accounts are users: their handlers read and shape them with this module's own
+// request structs and helpers, as a child module may.
+#[path = "public_accounts.rs"]
+mod public_accounts;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(public_accounts::routes())
         .route(
             "/api/v3/list-users",
             post(list_users).get(list_users_legacy),
@@ -167,9 +173,16 @@ async fn page_of_users(m: &Mgmt, q: &UserQuery, page: Page, parts: UserParts) ->
 }
 
 async fn list_users(m: Mgmt) -> Reply {
+    list_matching(m, false).await
+}
+
+/// `listUsers`, or with `public_accounts_only` `listPublicAccounts`, whose request is the
+/// same (`public_accounts.rs`).
+async fn list_matching(m: Mgmt, public_accounts_only: bool) -> Reply {
     let r: ListUsersRequest = m.args().map_err(|e| m.fail(e))?;
     let mut q = UserQuery {
         keyword: r.keywords.filter(|k| !k.trim().is_empty()),
+        public_accounts_only,
         ..UserQuery::default()
     };
     for name in &r.options.fuzzy_search_on {

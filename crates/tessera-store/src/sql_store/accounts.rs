@@ -586,6 +586,7 @@ fn user_change_statement(change: &UserChange, at_ms: i64) -> Result<(String, Vec
             UserField::Browser(v) => set("browser", Val::Text(v.clone())),
             UserField::TokensValidAfter(t) => set("tokens_valid_after", Val::Int(*t)),
             UserField::MfaRules(r) => set("mfa_rules", Val::Text(rows::mfa_rules_json(r)?)),
+            UserField::PublicAccount(b) => set("public_account", flag(*b)),
         }
     }
     set("updated_at", Val::Int(at_ms));

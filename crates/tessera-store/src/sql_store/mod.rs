@@ -44,6 +44,7 @@ mod link_tickets;
 mod oidc;
 mod pool_admin;
 mod posts;
+mod public_accounts;
 mod risk;
 mod statement;
 mod tenants;

@@ -126,6 +126,9 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery, driven: bool) {
     sql.text_arg(pool_id)
         .push(" AND u.is_deleted = ")
         .int_arg(i64::from(q.archived));
+    if q.public_accounts_only {
+        sql.push(" AND u.public_account = 1");
+    }
     if let Some(k) = q.keyword.as_deref().filter(|k| !k.is_empty()) {
         let fields: &[SearchField] = if q.fields.is_empty() {
             &ALL_FIELDS

@@ -230,14 +230,3 @@ test('account calls without a session are refused, never a 5xx', async () => {
   assert.notEqual(r.statusCode, 200);
   assert.match(r.message, /^[\x20-\x7e]+$/);
 });
-
-test('what is not served answers 501 naming the SDK method: public-account switching', async () => {
-  const { auth } = await emailUser();
-  const calls = {
-    listPublicAccountsForSwitchLoggedIn: () => auth.listPublicAccountsForSwitchLoggedIn({}),
-  };
-  for (const [method, call] of Object.entries(calls)) {
-    const r = refused(await call(), { statusCode: 501 });
-    assert.ok(r.message.includes(method), `${method}: ${r.message}`);
-  }
-});

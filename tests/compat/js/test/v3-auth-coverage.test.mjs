@@ -23,9 +23,7 @@ const FAMILIES = [
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
   // Sign-in
-  switchLoginByUser: 'no public (shared) accounts in Tessera',
   // Profile & account
-  listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers

@@ -18,7 +18,7 @@ const FAMILIES = [
   'Applications', 'Security settings & MFA (user-pool config)', 'Tenants', 'Tenant members',
   'Tenant departments', 'External identity providers (ext-idp)', 'Access keys (AK/SK)',
   'Registration whitelist', 'Messaging (email templates, SMS/email providers)', 'Audit logs',
-  'Posts (job positions)', 'Risk lists (IP / user blacklists)',
+  'Posts (job positions)', 'Risk lists (IP / user blacklists)', 'Public (shared) accounts',
 ];
 
 /** Methods of those families Tessera does not serve, and why. */
@@ -55,6 +55,10 @@ const NOT_SERVED = {
   updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
   extIdpConnStateByApps: 'connection state is pool-wide, not per application',
+  // Public (shared) accounts
+  getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
+  getPublicAccountsOfPost: 'not yet: the user query has no post condition',
+  unbindPublicAccountOfPost: 'not yet: the core removes a user\'s post only by replacing the set (setUserPosts with its userId)',
 };
 
 async function answer(m) {

@@ -219,6 +219,7 @@ async fn create_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             None | Some(Value::Null) => None,
             Some(_) => return Err(Error::InvalidParameter("identity")),
         },
+        public_account: false,
     };
     // Custom values are checked before the user exists, so a wrong one creates nothing.
     let custom = args::custom_data(a)?;

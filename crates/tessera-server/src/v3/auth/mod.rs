@@ -22,6 +22,7 @@ mod mobile;
 pub(super) mod password;
 mod permissions;
 mod profile;
+mod public_accounts;
 mod push;
 mod qrcode;
 mod signin;
@@ -59,4 +60,5 @@ pub fn routes() -> Router<AppState> {
         .merge(alipay::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
+        .merge(public_accounts::routes())
 }
