@@ -130,6 +130,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         30,
         Sql::Both(include_str!("../migrations/0030_ext_idp_conn_apps.sql")),
     ),
+    (
+        33,
+        Sql::Both(include_str!("../migrations/0033_ext_oidc_flows.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

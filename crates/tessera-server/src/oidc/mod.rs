@@ -6,6 +6,7 @@
 mod account_pages;
 mod browser;
 mod endpoints;
+mod ext_link;
 mod invitation_page;
 mod wire;
 
@@ -35,6 +36,14 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
         .route(
             "/api/v2/oidc/validate_token",
             get(endpoints::validate_token),
+        )
+        .route(
+            tessera_core::service::ext_oidc::START_PATH,
+            get(ext_link::start),
+        )
+        .route(
+            tessera_core::service::ext_oidc::CALLBACK_PATH,
+            get(ext_link::callback),
         )
         .route(
             "/tenant-invitation",

@@ -40,6 +40,7 @@ mod audit;
 mod authorization;
 mod devices;
 mod directory;
+mod ext_oidc;
 mod link_tickets;
 mod oidc;
 mod pool_admin;
@@ -700,7 +701,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 19] = [
+        let statements: [(&str, i64); 20] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -740,6 +741,7 @@ impl Store for SqlStore {
             ),
             ("DELETE FROM mfa_tickets WHERE expires_at < $1", now_ms),
             ("DELETE FROM link_tickets WHERE expires_at < $1", now_ms),
+            ("DELETE FROM ext_oidc_flows WHERE expires_at < $1", now_ms),
             // An unaccepted invitation stays listed (as expired) for 30 days past its expiry.
             (
                 "DELETE FROM tenant_invitations WHERE accepted_at IS NULL AND expires_at < $1",

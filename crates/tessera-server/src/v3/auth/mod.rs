@@ -14,6 +14,7 @@ mod captcha;
 mod codes;
 mod devices;
 mod douyin;
+mod ext_idp_link;
 mod mfa;
 mod mfa_token;
 mod mine;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .merge(wechat_mobile::routes())
         .merge(douyin::routes())
         .merge(alipay::routes())
+        .merge(ext_idp_link::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
 }
