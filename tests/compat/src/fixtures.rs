@@ -241,6 +241,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3UserMfa",
         // Tenant invitations (`v3-tenant-invite.test.mjs`).
         "v3Invite",
+        // Linking an external OpenID Provider (`v3-auth-extidp-link.test.mjs`): the first
+        // pool's OpenID Provider is the second pool's `oidc` connection.
+        "extOidcUp",
+        "extOidcDown",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

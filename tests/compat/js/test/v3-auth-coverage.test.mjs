@@ -31,7 +31,6 @@ const NOT_SERVED = {
   // Profile & account
   listPublicAccountsForSwitchLoggedIn: 'no public (shared) accounts in Tessera',
   // Account linking
-  generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers
   // Miscellaneous
   listSubjectAuth: 'no real-name (subject) authentication in Tessera',
