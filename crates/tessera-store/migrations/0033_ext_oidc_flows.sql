@@ -1,7 +1,8 @@
 -- Version 33: browser flows to an external OpenID Provider (`service::ext_oidc`).
 
 -- `generateLinkExtIdpUrl` records a flow bound to pool, application, connection and the
--- user whose ID token asked; the browser opens Tessera's start link once (its ticket kept
+-- user whose ID token asked (a login from the hosted page instead names its parked
+-- authorization request, `interaction_id`, and no user); the browser opens Tessera's start link once (its ticket kept
 -- as `start_hash`), which writes the state, nonce and PKCE verifier of the one
 -- authorization request sent upstream and the digest of the cookie that binds the browser.
 -- The callback finds the flow by the state's digest and deletes it before anything else, so
@@ -13,6 +14,7 @@ CREATE TABLE ext_oidc_flows (
     app_id          TEXT NOT NULL,
     conn_id         TEXT NOT NULL,
     user_id         TEXT,
+    interaction_id  TEXT,
     target_url      TEXT,
     nonce           TEXT,
     code_verifier   TEXT,

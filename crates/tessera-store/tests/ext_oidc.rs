@@ -22,7 +22,9 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::model::{Application, UserPool};
 use tessera_core::notify::Outbox;
 use tessera_core::oidc_upstream::OidcUpstreamApi;
-use tessera_core::service::ext_oidc::{ExtOidcCallback, ExtOidcRedirect, OIDC_PROVIDER};
+use tessera_core::service::ext_oidc::{
+    ExtOidcCallback, ExtOidcDone, ExtOidcRedirect, OIDC_PROVIDER,
+};
 use tessera_core::service::login::{Credential, LoginOptions};
 use tessera_core::service::tenants::{NewConn, NewExtIdp};
 use tessera_core::service::users::{CreatedBy, LoginId, NewUser};
@@ -307,11 +309,14 @@ async fn link_once(db: &TestDb) {
     stranger.browser_binding = Some("someone-else".into());
     not_found(fx.core.ext_oidc_callback(stranger).await);
 
-    let done = fx
+    let ExtOidcDone::Linked(done) = fx
         .core
         .ext_oidc_callback(Fx::callback(&r, &params, "c1"))
         .await
-        .unwrap();
+        .unwrap()
+    else {
+        panic!("a link flow ends linked")
+    };
     assert_eq!(done.user_id, user);
     assert_eq!(done.subject, "person-1");
     assert_eq!(fx.linked(&user).await, vec!["person-1".to_owned()]);

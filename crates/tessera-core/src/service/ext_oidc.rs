@@ -24,6 +24,8 @@
 
 use serde_json::{Map, Value};
 
+use super::external_login::{ExternalLogin, ExternalTarget};
+use super::login::Credential;
 use super::mini_program::{field, required};
 use super::Core;
 use crate::clock;
@@ -32,7 +34,7 @@ use crate::crypto::{self, jwt};
 use crate::error::{Entity, Error, ProviderFailure, Result, UniqueField};
 use crate::ids;
 use crate::model::tenant::ExtIdpConn;
-use crate::model::{Application, ExternalIdentity, UserPool};
+use crate::model::{Application, ExternalIdentity, Profile, UserPool};
 use crate::store::ext_oidc::{ExtOidcFlow, ExtOidcStart};
 
 /// How long a link, once handed out, may wait for its browser and the provider's answer.
@@ -41,6 +43,8 @@ const FLOW_TTL_MS: i64 = 10 * 60 * 1000;
 const SKEW_SECS: i64 = 60;
 /// The provider name of the identities these flows link.
 pub const OIDC_PROVIDER: &str = "oidc";
+/// The `registerSource` of a user an `oidc` login registers.
+pub const OIDC_REGISTER_SOURCE: &str = "oidc";
 /// The connection kind these flows go through.
 pub const OIDC_KIND: &str = "oidc";
 /// The path of the callback every `oidc` connection registers at its provider (under the
@@ -145,6 +149,51 @@ pub struct ExtOidcLinked {
     pub target_url: Option<String>,
 }
 
+/// A flow's end: a link made, or a login to run.
+#[derive(Debug)]
+pub enum ExtOidcDone {
+    Linked(ExtOidcLinked),
+    Login(ExtOidcLogin),
+}
+
+/// A login the provider vouched for, to run through [`Core::authenticate`] with the
+/// credential for the parked authorization request it started from.
+#[derive(Debug)]
+pub struct ExtOidcLogin {
+    pub pool_id: String,
+    pub app_id: String,
+    pub interaction_id: String,
+    pub credential: Credential,
+}
+
+/// An `oidc` connection offered on the hosted login page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginConnection {
+    pub identifier: String,
+    pub display_name: String,
+}
+
+/// What a user an `oidc` login registers takes from the provider's claims.
+fn profile_of(claims: &Map<String, Value>) -> Profile {
+    let s = |k: &str| {
+        claims
+            .get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    Profile {
+        nickname: s("nickname").or_else(|| s("name")),
+        photo: s("picture"),
+        name: s("name"),
+        given_name: s("given_name"),
+        family_name: s("family_name"),
+        preferred_username: s("preferred_username"),
+        ..Profile::default()
+    }
+}
+
 /// The provider's answer at the callback, as the browser brought it.
 #[derive(Debug, Clone, Default)]
 pub struct ExtOidcCallback {
@@ -215,6 +264,7 @@ impl Core {
                 app_id: app.id.clone(),
                 conn_id: conn.conn_id,
                 user_id: Some(user.id),
+                interaction_id: None,
                 target_url: target_url.map(str::to_owned),
                 expires_at: now + FLOW_TTL_MS,
                 created_at: now,
@@ -224,6 +274,66 @@ impl Core {
             "{}{START_PATH}?ticket={ticket}",
             self.config.public_url
         ))
+    }
+
+    /// The `oidc` connections a login to `app` may go through (enabled, complete, not
+    /// switched off for the application), for the hosted login page's buttons.
+    pub async fn ext_oidc_login_connections(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+    ) -> Result<Vec<LoginConnection>> {
+        let mut out = Vec::new();
+        for conn in self
+            .store
+            .ext_idp_conns_of_kind(&pool.id, OIDC_KIND)
+            .await?
+        {
+            if OidcConnection::of(&conn).is_none()
+                || self
+                    .refuse_conn_off_in_app(&pool.id, &conn.id, &app.id)
+                    .await
+                    .is_err()
+            {
+                continue;
+            }
+            out.push(LoginConnection {
+                identifier: conn.identifier,
+                display_name: conn.display_name,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A login through the `oidc` connection `identifier` for the parked authorization
+    /// request `interaction_id` of `app` (the hosted login page's button): a flow recorded
+    /// and started at once; the callback ends in [`Core::authenticate`].
+    pub async fn ext_oidc_login_start(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+        identifier: &str,
+        interaction_id: &str,
+    ) -> Result<ExtOidcRedirect> {
+        let conn = self.oidc_connection(&pool.id, identifier).await?;
+        self.refuse_conn_off_in_app(&pool.id, &conn.conn_id, &app.id)
+            .await?;
+        let start_hash = crypto::digest(&ids::new_url_token(32));
+        let now = clock::now_ms();
+        self.store
+            .put_ext_oidc_flow(&ExtOidcFlow {
+                start_hash: start_hash.clone(),
+                pool_id: pool.id.clone(),
+                app_id: app.id.clone(),
+                conn_id: conn.conn_id,
+                user_id: None,
+                interaction_id: Some(interaction_id.to_owned()),
+                target_url: None,
+                expires_at: now + FLOW_TTL_MS,
+                created_at: now,
+            })
+            .await?;
+        self.start_flow(&start_hash).await
     }
 
     /// The pool's enabled, complete `oidc` connection `identifier`.
@@ -240,6 +350,12 @@ impl Core {
     /// the provider with a fresh state, nonce and PKCE challenge.
     pub async fn ext_oidc_start(&self, ticket: &str) -> Result<ExtOidcRedirect> {
         required("ticket", ticket)?;
+        self.start_flow(&crypto::digest(ticket)).await
+    }
+
+    /// Starts the recorded flow `start_hash` (once): its state, nonce, PKCE verifier and
+    /// browser binding, and the authorization request to the provider.
+    async fn start_flow(&self, start_hash: &str) -> Result<ExtOidcRedirect> {
         let state = ids::new_url_token(32);
         let browser_binding = ids::new_url_token(32);
         let start = ExtOidcStart {
@@ -250,7 +366,7 @@ impl Core {
         };
         let flow = self
             .store
-            .start_ext_oidc_flow(&crypto::digest(ticket), &start, clock::now_ms())
+            .start_ext_oidc_flow(start_hash, &start, clock::now_ms())
             .await?
             .ok_or(Error::NotFound(Entity::ExtOidcFlow))?;
         let conn = self.flow_connection(&flow.pool_id, &flow.conn_id).await?;
@@ -300,7 +416,7 @@ impl Core {
 
     /// The provider sent the browser back: the flow's state is spent, the code exchanged and
     /// the answer checked, then the provider's `sub` linked to the flow's user.
-    pub async fn ext_oidc_callback(&self, cb: ExtOidcCallback) -> Result<ExtOidcLinked> {
+    pub async fn ext_oidc_callback(&self, cb: ExtOidcCallback) -> Result<ExtOidcDone> {
         let state = blank(&cb.state).ok_or(Error::MissingParameter("state"))?;
         let state_hash = crypto::digest(state);
         let started = self
@@ -335,11 +451,10 @@ impl Core {
         }
         let code = blank(&cb.code).ok_or(Error::MissingParameter("code"))?;
         let conn = self.flow_connection(&flow.pool_id, &flow.conn_id).await?;
-        let user_id = flow
-            .user_id
-            .clone()
-            .ok_or(Error::NotFound(Entity::ExtOidcFlow))?;
-        let user = self.user_in_pool(&flow.pool_id, &user_id).await?;
+        let user = match &flow.user_id {
+            Some(id) => Some(self.user_in_pool(&flow.pool_id, id).await?),
+            None => None,
+        };
         let redirect_uri = self.ext_oidc_callback_url();
         let answer = self
             .oidc_upstream
@@ -358,13 +473,36 @@ impl Core {
         let (subject, profile) = self
             .checked_upstream_identity(&conn, &answer, &started.start.nonce)
             .await?;
+        let Some(user) = user else {
+            // A login: the core's one login decides who, under every rule of the pool.
+            let interaction_id = flow
+                .interaction_id
+                .ok_or(Error::NotFound(Entity::ExtOidcFlow))?;
+            let login = ExternalLogin {
+                provider: OIDC_PROVIDER,
+                connection_id: conn.conn_id.clone(),
+                subject,
+                union: None,
+                phone: None,
+                register_source: OIDC_REGISTER_SOURCE,
+                profile: profile_of(&profile),
+                target: ExternalTarget::Resolve { register: true },
+                per_connection: true,
+            };
+            return Ok(ExtOidcDone::Login(ExtOidcLogin {
+                pool_id: flow.pool_id,
+                app_id: flow.app_id,
+                interaction_id,
+                credential: Credential::External(Box::new(login)),
+            }));
+        };
         self.link_oidc_identity(&flow.pool_id, &user.id, &conn, &subject, profile)
             .await?;
-        Ok(ExtOidcLinked {
+        Ok(ExtOidcDone::Linked(ExtOidcLinked {
             user_id: user.id,
             subject,
             target_url: flow.target_url,
-        })
+        }))
     }
 
     /// The `sub` the token endpoint's answer vouches for, and the profile to keep with the

@@ -16,8 +16,10 @@ pub struct ExtOidcFlow {
     pub pool_id: String,
     pub app_id: String,
     pub conn_id: String,
-    /// The user the identity is linked to.
+    /// The user the identity is linked to (a link), or none (a login).
     pub user_id: Option<String>,
+    /// The parked authorization request a login completes.
+    pub interaction_id: Option<String>,
     /// Where the browser goes once the flow succeeded (one of the application's redirect
     /// URIs).
     pub target_url: Option<String>,

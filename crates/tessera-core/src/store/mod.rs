@@ -215,6 +215,15 @@ pub trait Store:
         provider: &str,
         user_id_in_idp: &str,
     ) -> Result<Option<User>>;
+    /// [`Store::find_user_by_identity`] through one connection only: the ids of a provider
+    /// whose connections are different issuers (`oidc`) may collide between them.
+    async fn find_user_by_conn_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        connection_id: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>>;
 
     // --- token revocation ------------------------------------------------------------------
 

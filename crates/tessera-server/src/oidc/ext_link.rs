@@ -6,19 +6,23 @@
 //! refusal is a page in the browser's language with a non-200 status: 404 for an unknown,
 //! used, expired or foreign flow, 502 when the provider cannot be reached, 400 otherwise.
 
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use tessera_core::{Error, ProviderFailure};
 
-use super::browser::{accept_language, authing_lang, page, redirect, secure};
-use super::wire::{add_cookie, cookie};
+use super::browser::{
+    accept_language, authing_lang, client_context, error_page, logged_in, page, parked, redirect,
+    secure,
+};
+use super::wire::{add_cookie, cookie, Peer};
 use crate::authing::errors::message as authing_message;
 use crate::hosted::html::{escape, layout, Page, CSP};
 use crate::hosted::i18n::{pick, Lang};
 use crate::AppState;
-use tessera_core::service::ext_oidc::{ExtOidcCallback, CALLBACK_PATH};
+use tessera_core::service::ext_oidc::{ExtOidcCallback, ExtOidcDone, ExtOidcLogin, CALLBACK_PATH};
+use tessera_core::service::login::LoginOptions;
 
 /// The cookie binding a started flow to its browser; only the callback reads it.
 const BINDING_COOKIE: &str = "textoidc";
@@ -90,6 +94,75 @@ fn refusal(lang: Lang, e: &Error) -> Response {
     page(status, CSP, document(lang, body))
 }
 
+/// The browser sent to the provider with the cookie binding it to the flow.
+fn to_provider(state: &AppState, r: tessera_core::service::ext_oidc::ExtOidcRedirect) -> Response {
+    let mut res = redirect(&r.authorize_url);
+    add_cookie(
+        &mut res,
+        BINDING_COOKIE,
+        &r.browser_binding,
+        CALLBACK_PATH,
+        BINDING_MAX_AGE_S,
+        secure(state),
+    );
+    res
+}
+
+/// `GET /interaction/oidc/{id}/connections/oidc/{identifier}`: the hosted login page's
+/// button; a login of the parked request `id` through the provider.
+pub async fn login_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, identifier)): Path<(String, String)>,
+) -> Response {
+    let (v, i, lang) = match parked(&state, &headers, &id).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+    match state
+        .core
+        .ext_oidc_login_start(&v.pool, &v.app, &identifier, &i.id)
+        .await
+    {
+        Ok(r) => to_provider(&state, r),
+        Err(e) => refusal(lang, &e),
+    }
+}
+
+/// A login the provider vouched for, run for its parked request: the browser that started
+/// it is proven by the flow's cookie (the parked request's own cookie is scoped to its
+/// pages), and the request continues as after any login.
+async fn finish_login(
+    state: &AppState,
+    peer: Option<std::net::SocketAddr>,
+    headers: &HeaderMap,
+    lang: Lang,
+    login: ExtOidcLogin,
+) -> Response {
+    let found = match state.core.oidc_resume(&login.interaction_id).await {
+        Ok(f) => f,
+        Err(e) => return error_page(lang, &e),
+    };
+    let Some((v, i)) = found else {
+        return refusal(lang, &Error::NotFound(tessera_core::Entity::ExtOidcFlow));
+    };
+    if v.pool.id != login.pool_id || v.app.id != login.app_id {
+        return refusal(lang, &Error::NotFound(tessera_core::Entity::ExtOidcFlow));
+    }
+    let opts = LoginOptions {
+        client: client_context(state, peer, headers, &v.app.id),
+        ..LoginOptions::default()
+    };
+    match state
+        .core
+        .authenticate(&v.pool, Some(&v.app), login.credential, opts)
+        .await
+    {
+        Ok(event) => logged_in(state, &v, &i, lang, event).await,
+        Err(e) => refusal(lang, &e),
+    }
+}
+
 /// `GET /connections/oidc/start`: the flow starts once; the browser goes to the provider.
 pub async fn start(
     State(state): State<AppState>,
@@ -99,18 +172,7 @@ pub async fn start(
     let lang = lang_of(&headers);
     let ticket = q.ticket.unwrap_or_default();
     match state.core.ext_oidc_start(ticket.trim()).await {
-        Ok(r) => {
-            let mut res = redirect(&r.authorize_url);
-            add_cookie(
-                &mut res,
-                BINDING_COOKIE,
-                &r.browser_binding,
-                CALLBACK_PATH,
-                BINDING_MAX_AGE_S,
-                secure(&state),
-            );
-            res
-        }
+        Ok(r) => to_provider(&state, r),
         Err(e) => refusal(lang, &e),
     }
 }
@@ -118,6 +180,7 @@ pub async fn start(
 /// `GET /connections/oidc/callback`: the provider's answer, checked and linked.
 pub async fn callback(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     Query(q): Query<CallbackParams>,
 ) -> Response {
@@ -129,7 +192,8 @@ pub async fn callback(
         browser_binding: cookie(&headers, BINDING_COOKIE).map(str::to_owned),
     };
     let mut res = match state.core.ext_oidc_callback(cb).await {
-        Ok(done) => match done.target_url {
+        Ok(ExtOidcDone::Login(login)) => finish_login(&state, peer, &headers, lang, login).await,
+        Ok(ExtOidcDone::Linked(done)) => match done.target_url {
             Some(target) => {
                 let sep = if target.contains('?') { '&' } else { '?' };
                 redirect(&format!("{target}{sep}linked=true"))

@@ -57,6 +57,10 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
         .route("/interaction/oidc/{id}/mfa/send", post(browser::mfa_send))
         .route("/interaction/oidc/{id}/abort", post(browser::abort))
         .route(
+            "/interaction/oidc/{id}/connections/oidc/{identifier}",
+            get(ext_link::login_start),
+        )
+        .route(
             "/interaction/oidc/{id}/register",
             get(account_pages::register_form).post(account_pages::register),
         )

@@ -9,7 +9,8 @@ use super::{db_err, SqlStore};
 use crate::rows::col;
 
 const FLOW_COLUMNS: &str =
-    "start_hash, pool_id, app_id, conn_id, user_id, target_url, expires_at, created_at";
+    "start_hash, pool_id, app_id, conn_id, user_id, interaction_id, target_url, expires_at, \
+     created_at";
 
 fn flow(row: &AnyRow) -> Result<ExtOidcFlow> {
     Ok(ExtOidcFlow {
@@ -18,6 +19,7 @@ fn flow(row: &AnyRow) -> Result<ExtOidcFlow> {
         app_id: col(row, "app_id")?,
         conn_id: col(row, "conn_id")?,
         user_id: col(row, "user_id")?,
+        interaction_id: col(row, "interaction_id")?,
         target_url: col(row, "target_url")?,
         expires_at: col(row, "expires_at")?,
         created_at: col(row, "created_at")?,
@@ -49,13 +51,14 @@ fn started(row: &AnyRow) -> Result<Option<StartedExtOidcFlow>> {
 impl ExtOidcStore for SqlStore {
     async fn put_ext_oidc_flow(&self, f: &ExtOidcFlow) -> Result<()> {
         sqlx::query(&format!(
-            "INSERT INTO ext_oidc_flows ({FLOW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            "INSERT INTO ext_oidc_flows ({FLOW_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         ))
         .bind(&f.start_hash)
         .bind(&f.pool_id)
         .bind(&f.app_id)
         .bind(&f.conn_id)
         .bind(&f.user_id)
+        .bind(&f.interaction_id)
         .bind(&f.target_url)
         .bind(f.expires_at)
         .bind(f.created_at)

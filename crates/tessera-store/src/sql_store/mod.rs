@@ -635,6 +635,35 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn find_user_by_conn_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        connection_id: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>> {
+        let cols: Vec<String> = rows::USER_COLUMNS
+            .split(',')
+            .map(|c| format!("u.{}", c.trim()))
+            .collect();
+        sqlx::query(&format!(
+            "SELECT {} FROM users u JOIN external_identities i ON i.user_id = u.id \
+             WHERE i.pool_id = $1 AND i.provider = $2 AND i.connection_id = $3 \
+             AND i.user_id_in_idp = $4",
+            cols.join(", ")
+        ))
+        .bind(pool_id)
+        .bind(provider)
+        .bind(connection_id)
+        .bind(user_id_in_idp)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
     async fn revoke_token(&self, jti: &str, pool_id: &str, expires_at_ms: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO revoked_tokens (jti, pool_id, expires_at) VALUES ($1, $2, $3) \

@@ -14,14 +14,21 @@ const DOWN = 'extOidcDown';
 const CALLBACK = `${TESSERA_URL}/connections/oidc/callback`;
 const TARGET = 'https://rp.example/linked';
 
-/** A browser: a cookie jar and manual redirects. */
+/**
+ * A browser: a cookie jar that keeps cookies per path as browsers do (both pools' parked
+ * requests use a cookie of one name, each scoped to its own page), and manual redirects.
+ */
 class Browser {
   constructor() {
     this.jar = new Map();
   }
   async go(url, init = {}) {
     const abs = url.startsWith('/') ? `${TESSERA_URL}${url}` : url;
-    const cookie = [...this.jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const path = new URL(abs).pathname;
+    const cookie = [...this.jar.values()]
+      .filter(c => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map(c => `${c.name}=${c.value}`)
+      .join('; ');
     const res = await fetch(abs, {
       redirect: 'manual',
       ...init,
@@ -30,9 +37,11 @@ class Browser {
     for (const c of res.headers.getSetCookie()) {
       const [kv] = c.split(';');
       const i = kv.indexOf('=');
-      const [k, v] = [kv.slice(0, i), kv.slice(i + 1)];
-      if (/Max-Age=0/.test(c)) this.jar.delete(k);
-      else this.jar.set(k, v);
+      const [name, value] = [kv.slice(0, i), kv.slice(i + 1)];
+      const cpath = (/;\s*Path=([^;]*)/i.exec(c) || [])[1] || '/';
+      const key = `${name};${cpath}`;
+      if (/Max-Age=0/.test(c)) this.jar.delete(key);
+      else this.jar.set(key, { name, value, path: cpath });
     }
     return res;
   }
@@ -48,8 +57,14 @@ class Browser {
    * asked), and returns the URL the provider sends the browser back to (Tessera's callback).
    */
   async toCallback(link, email) {
-    let res = await this.go(link);
-    assert.equal(res.status, 303, `the start link redirects: ${res.status}`);
+    return this.until(await this.go(link), email, CALLBACK);
+  }
+  /**
+   * From an answer that sends the browser to the provider, signs in there with `email`
+   * (consenting wherever asked) and follows redirects until one leads to `stop`.
+   */
+  async until(res, email, stop) {
+    assert.equal(res.status, 303, `a redirect to the provider: ${res.status}`);
     const upstream = res.headers.get('location');
     const q = new URL(upstream).searchParams;
     assert.equal(q.get('code_challenge_method'), 'S256');
@@ -57,9 +72,9 @@ class Browser {
     assert.equal(q.get('redirect_uri'), CALLBACK);
     res = await this.go(upstream);
     let at;
-    for (let step = 0; step < 8; step++) {
+    for (let step = 0; step < 12; step++) {
       const loc = res.headers.get('location');
-      if (loc && loc.startsWith(CALLBACK)) return loc;
+      if (loc && loc.startsWith(stop)) return loc;
       let page;
       if (res.status === 303 || res.status === 302) {
         at = loc;
@@ -71,14 +86,17 @@ class Browser {
       } else {
         page = res;
       }
-      assert.equal(page.status, 200, `a hosted page at ${at}`);
       const html = await page.text();
+      assert.equal(page.status, 200, `a hosted page at ${at}: ${html.replace(/<style>[\s\S]*<\/style>/, '').slice(0, 1500)}`);
       const csrf = /name="csrf" value="([^"]+)"/.exec(html)[1];
       if (html.includes('name="password"')) {
         res = await this.post(`${at}/login`, { csrf, mode: 'password', account: email, password: PASSWORD });
       } else {
         assert.match(html, /name="decision"/);
-        res = await this.post(`${at}/confirm`, { csrf, decision: 'allow' });
+        // The consent form names its own action: after the callback the page is answered
+        // at the callback's URL.
+        const action = /action="([^"]*\/confirm)"/.exec(html);
+        res = await this.post(action ? action[1] : `${at}/confirm`, { csrf, decision: 'allow' });
       }
     }
     throw new Error('the provider never sent the browser back');
@@ -294,4 +312,63 @@ test('the provider refusing (error=access_denied) and a callback without a state
   assert.equal((await b.go(`${CALLBACK}?state=${state}&code=x`)).status, 404);
   assert.equal((await b.go(CALLBACK)).status, 400);
   assert.equal((await identities(me.id)).length, 0);
+});
+
+test('login through the connection: the hosted page offers it; a linked account signs in as its user, a new one registers', async () => {
+  const { conn, downApp } = await world();
+  const rp = await mgmt(DOWN).applications.create({
+    name: `rp-${rand(6)}`,
+    identifier: `rp-${rand(10)}`,
+    redirectUris: [TARGET],
+    grantTypes: ['authorization_code'],
+    responseTypes: ['code']
+  });
+  /** A sign-in at `rp` through the connection's button: the user the ID token names. */
+  async function signIn(email) {
+    const b = new Browser();
+    const auth = `${TESSERA_URL}/oidc/auth?` + new URLSearchParams({
+      client_id: rp.id, redirect_uri: TARGET, response_type: 'code', scope: 'openid', state: 'st-1', nonce: 'n-1'
+    });
+    let res = await b.go(auth);
+    assert.equal(res.status, 303);
+    const interaction = res.headers.get('location');
+    const page = await b.go(interaction);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const href = new RegExp(`href="(/interaction/oidc/[^"]+/connections/oidc/${conn.identifier})"`).exec(html);
+    assert.ok(href, 'the login page offers the connection');
+    assert.match(html, /Upstream/);
+    const back = await b.until(await b.go(href[1]), email, TARGET);
+    const q = new URL(back).searchParams;
+    assert.equal(q.get('state'), 'st-1');
+    const tokens = await (await fetch(`${TESSERA_URL}/oidc/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code: q.get('code'), redirect_uri: TARGET,
+        client_id: rp.id, client_secret: rp.secret
+      })
+    })).json();
+    assert.ok(tokens.id_token, JSON.stringify(tokens));
+    return JSON.parse(Buffer.from(tokens.id_token.split('.')[1], 'base64url').toString()).sub;
+  }
+
+  // Linked first through generateLinkExtIdpUrl: the login is that user's.
+  const up = await upstreamUser();
+  const me = await downstreamUser(downApp);
+  const { url } = data(await me.c.generateLinkExtIdpUrl({
+    extIdpConnIdentifier: conn.identifier, appId: downApp.id, idToken: me.idToken
+  }));
+  const b = new Browser();
+  assert.equal((await b.go(await b.toCallback(url, up.email))).status, 200);
+  assert.equal(await signIn(up.email), me.id);
+
+  // An account linked to nobody registers a user with the identity linked.
+  const fresh = await upstreamUser();
+  const sub = await signIn(fresh.email);
+  assert.notEqual(sub, me.id);
+  const ids = await identities(sub);
+  assert.ok(ids.some(i => i.provider === 'oidc' && i.userIdInIdp === fresh.id), JSON.stringify(ids));
+  // And signs in as that user the next time.
+  assert.equal(await signIn(fresh.email), sub);
 });
