@@ -33,6 +33,7 @@ use tessera_core::{Core, CoreConfig, Entity, Error, ProviderFailure};
 
 const ISSUER: &str = "https://idp.example/oidc";
 const CLIENT: &str = "client-1";
+const OTHER_ISSUER: &str = "https://other-idp.example/oidc";
 
 /// What the provider answers for a code: the ID token's claims, signed by `key`.
 struct Planned {
@@ -148,19 +149,23 @@ async fn fixture(db: &TestDb) -> Fx {
     }) else {
         panic!("fields")
     };
+    // A second provider (another issuer) whose subjects may collide with the first's.
+    let mut other_fields = fields.clone();
+    other_fields.insert("issuerUrl".into(), json!(OTHER_ISSUER));
+    let conn = |identifier: &str, fields: Map<String, Value>| NewConn {
+        kind: "oidc".into(),
+        identifier: identifier.into(),
+        display_name: identifier.into(),
+        fields,
+        user_match_fields: vec![],
+        logo: None,
+    };
     core.create_ext_idp(
         &admin,
         NewExtIdp {
             name: "Upstream".into(),
             kind: "oidc".into(),
-            connections: vec![NewConn {
-                kind: "oidc".into(),
-                identifier: "upstream".into(),
-                display_name: "Upstream".into(),
-                fields,
-                user_match_fields: vec![],
-                logo: None,
-            }],
+            connections: vec![conn("upstream", fields), conn("other", other_fields)],
             ..NewExtIdp::default()
         },
     )
@@ -470,7 +475,104 @@ async fn bad_answers_link_nothing(db: &TestDb) {
     assert!(fx.linked(&user).await.is_empty());
 }
 
+/// A login flow's answer: the credential run through the one core login.
+async fn login_as(fx: &Fx, identifier: &str, code: &str, issuer: &str, sub: &str) -> String {
+    let r = fx
+        .core
+        .ext_oidc_login_start(&fx.pool, &fx.app, identifier, "interaction-1")
+        .await
+        .unwrap();
+    let query = r.authorize_url.split_once('?').unwrap().1;
+    let params: HashMap<String, String> = query
+        .split('&')
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    fx.plan(code, sub, &params, |p| p.claims["iss"] = json!(issuer));
+    let ExtOidcDone::Login(login) = fx
+        .core
+        .ext_oidc_callback(Fx::callback(&r, &params, code))
+        .await
+        .unwrap()
+    else {
+        panic!("a login flow ends in a login")
+    };
+    assert_eq!(login.interaction_id, "interaction-1");
+    let e = fx
+        .core
+        .authenticate(
+            &fx.pool,
+            Some(&fx.app),
+            login.credential,
+            LoginOptions::default(),
+        )
+        .await
+        .unwrap();
+    e.user.id
+}
+
+async fn logins_per_connection(db: &TestDb) {
+    let fx = fixture(db).await;
+    let (user, id_token) = fx.user("d@example.com").await;
+    let (r, params) = fx.started(&id_token).await;
+    fx.plan("link", "shared-sub", &params, |_| {});
+    fx.core
+        .ext_oidc_callback(Fx::callback(&r, &params, "link"))
+        .await
+        .unwrap();
+    // The linked account signs in as its user.
+    assert_eq!(
+        login_as(&fx, "upstream", "l1", ISSUER, "shared-sub").await,
+        user
+    );
+    // The same `sub` at another issuer is another person: a new user, linked there.
+    let stranger = login_as(&fx, "other", "l2", OTHER_ISSUER, "shared-sub").await;
+    assert_ne!(stranger, user);
+    assert_eq!(fx.linked(&stranger).await, vec!["shared-sub".to_owned()]);
+    assert_eq!(
+        login_as(&fx, "other", "l3", OTHER_ISSUER, "shared-sub").await,
+        stranger
+    );
+    // A connection's ID token naming the other's issuer is refused.
+    let r = fx
+        .core
+        .ext_oidc_login_start(&fx.pool, &fx.app, "upstream", "interaction-2")
+        .await
+        .unwrap();
+    let state = r
+        .authorize_url
+        .split("state=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let nonce = r
+        .authorize_url
+        .split("nonce=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let params: HashMap<String, String> = [("state", state), ("nonce", nonce)]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    fx.plan("l4", "shared-sub", &params, |p| {
+        p.claims["iss"] = json!(OTHER_ISSUER)
+    });
+    refused(
+        fx.core
+            .ext_oidc_callback(Fx::callback(&r, &params, "l4"))
+            .await,
+    );
+}
+
 backend_tests! {
     link => link_once;
     refusals => bad_answers_link_nothing;
+    logins => logins_per_connection;
 }
