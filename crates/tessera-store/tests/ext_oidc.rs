@@ -286,6 +286,9 @@ impl Fx {
     }
 }
 
+/// A change to what the provider answers.
+type Edit = Box<dyn FnOnce(&mut Planned)>;
+
 fn not_found(r: Result<impl std::fmt::Debug, Error>) {
     match r {
         Err(Error::NotFound(Entity::ExtOidcFlow)) => {}
@@ -402,7 +405,7 @@ async fn link_once(db: &TestDb) {
 async fn bad_answers_link_nothing(db: &TestDb) {
     let fx = fixture(db).await;
     let (user, id_token) = fx.user("c@example.com").await;
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut Planned)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "signature",
             Box::new(|p: &mut Planned| p.foreign_key = true),
