@@ -14,7 +14,8 @@ use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, LogNotifier, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, LogNotifier, OidcHttp, PushWebhook, SmsWebhook, SmtpMailer,
+    WechatHttp,
 };
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -317,11 +318,14 @@ async fn open_core(
         tessera_core::Error::Internal(m) | tessera_core::Error::Storage(m) => Fatal::runtime(m),
         other => Fatal::runtime(other),
     })?;
-    // The identity providers' clients (WeChat, Douyin, Alipay), at the configured bases.
+    // The identity providers' clients (WeChat, Douyin, Alipay), at the configured bases,
+    // and the client of the pools' own OpenID Providers, whose endpoints each connection
+    // names.
     if let Some(d) = providers {
         core.set_wechat(Arc::new(WechatHttp::new(&d.wechat_api_base)));
         core.set_douyin(Arc::new(DouyinHttp::new(&d.douyin_api_base)));
         core.set_alipay(Arc::new(AlipayHttp::new(&d.alipay_gateway)));
+        core.set_oidc_upstream(Arc::new(OidcHttp::new()));
     }
     Ok((Arc::new(core), store))
 }

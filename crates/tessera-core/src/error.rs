@@ -410,6 +410,9 @@ pub enum Entity {
     AsaAccount,
     /// A device the user signed in from (unknown, forgotten, or another user's).
     Device,
+    /// A browser flow to an external OpenID Provider (unknown, used, expired, or opened in
+    /// another browser).
+    ExtOidcFlow,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -455,6 +458,7 @@ impl fmt::Display for Entity {
             Entity::QrLogin => "QR-code login",
             Entity::PushLogin => "push login",
             Entity::AsaAccount => "ASA account",
+            Entity::ExtOidcFlow => "external OpenID Provider flow",
             Entity::Device => "device",
         })
     }

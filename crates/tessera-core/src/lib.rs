@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod model;
 pub mod notify;
+pub mod oidc_upstream;
 pub mod principal;
 pub mod rules;
 pub mod service;

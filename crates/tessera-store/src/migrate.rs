@@ -134,6 +134,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         32,
         Sql::Both(include_str!("../migrations/0032_public_accounts.sql")),
     ),
+    (
+        33,
+        Sql::Both(include_str!("../migrations/0033_ext_oidc_flows.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

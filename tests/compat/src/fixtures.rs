@@ -246,6 +246,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // Public accounts (`v3-public-accounts.test.mjs`); the other pool's ids are refused.
         "v3PubAcct",
         "v3PubAcctOther",
+        // Linking an external OpenID Provider (`v3-auth-extidp-link.test.mjs`): the first
+        // pool's OpenID Provider is the second pool's `oidc` connection.
+        "extOidcUp",
+        "extOidcDown",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

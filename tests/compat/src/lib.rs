@@ -27,7 +27,7 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, OidcHttp, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
 };
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
@@ -131,6 +131,9 @@ impl Harness {
         core.set_alipay(Arc::new(AlipayHttp::new(&format!(
             "{wechat_mock_url}/gateway.do"
         ))));
+        // External OpenID Providers (`v3-auth-extidp-link.test.mjs`: another pool of this
+        // server is the provider).
+        core.set_oidc_upstream(Arc::new(OidcHttp::new()));
         core.set_captcha_hook(Arc::new(move |key: &str, answer: &str| {
             captchas.push_captcha(key, answer)
         }));

@@ -137,6 +137,7 @@ impl Core {
             register_source: ALIPAY_REGISTER_SOURCE,
             profile: Default::default(),
             target: ExternalTarget::Resolve { register: true },
+            per_connection: false,
         };
         self.authenticate(pool, app, Credential::External(Box::new(login)), opts)
             .await

@@ -6,6 +6,7 @@ use crate::crypto::password::{HashParams, PasswordHasher};
 use crate::douyin::{DouyinApi, NoDouyin};
 use crate::error::{Error, Result};
 use crate::notify::Notifier;
+use crate::oidc_upstream::{NoOidcUpstream, OidcUpstreamApi};
 use crate::store::Store;
 use crate::wechat::{NoWechat, WechatApi};
 
@@ -35,6 +36,10 @@ pub struct Core {
     /// Alipay's gateway for the app login; [`crate::alipay::NoAlipay`] until
     /// [`Core::set_alipay`] gives a client.
     pub(crate) alipay: Arc<dyn AlipayApi>,
+    /// External OpenID Providers' back channels (`oidc` connections);
+    /// [`crate::oidc_upstream::NoOidcUpstream`] until [`Core::set_oidc_upstream`] gives a
+    /// client.
+    pub(crate) oidc_upstream: Arc<dyn OidcUpstreamApi>,
     pub(crate) captcha_hook: Option<super::codes::CaptchaHook>,
     /// One permit per core for argon2 work: more hashes at once would only time-slice the
     /// cores (every login slower, none sooner) and hold more 19 MiB working areas.
@@ -103,6 +108,7 @@ impl Core {
             wechat: Arc::new(NoWechat),
             douyin: Arc::new(NoDouyin),
             alipay: Arc::new(NoAlipay),
+            oidc_upstream: Arc::new(NoOidcUpstream),
             captcha_hook: None,
             hash_slots: tokio::sync::Semaphore::new(hash_slot_count),
             hash_slot_count,
@@ -125,6 +131,12 @@ impl Core {
     /// Gives the core an Alipay gateway client, as [`Core::set_wechat`] does for WeChat.
     pub fn set_alipay(&mut self, api: Arc<dyn AlipayApi>) {
         self.alipay = api;
+    }
+
+    /// Gives the core a client of external OpenID Providers, as [`Core::set_wechat`] does
+    /// for WeChat.
+    pub fn set_oidc_upstream(&mut self, api: Arc<dyn OidcUpstreamApi>) {
+        self.oidc_upstream = api;
     }
 
     pub fn config(&self) -> &CoreConfig {

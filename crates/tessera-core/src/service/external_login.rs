@@ -48,6 +48,9 @@ pub struct ExternalLogin {
     pub(crate) profile: Profile,
     /// Which user the login is for.
     pub(crate) target: ExternalTarget,
+    /// The subject names the person only within its connection (an `oidc` connection's
+    /// issuer), so it is looked up there alone.
+    pub(crate) per_connection: bool,
 }
 
 /// Which user an external login is for.
@@ -151,10 +154,20 @@ impl Core {
         pool_id: &str,
         login: &ExternalLogin,
     ) -> Result<Linked> {
-        let by_subject = self
-            .store
-            .find_user_by_identity(pool_id, login.provider, &login.subject)
-            .await?;
+        let by_subject = if login.per_connection {
+            self.store
+                .find_user_by_conn_identity(
+                    pool_id,
+                    login.provider,
+                    &login.connection_id,
+                    &login.subject,
+                )
+                .await?
+        } else {
+            self.store
+                .find_user_by_identity(pool_id, login.provider, &login.subject)
+                .await?
+        };
         let by_union = match &login.union {
             Some((provider, id)) => {
                 self.store

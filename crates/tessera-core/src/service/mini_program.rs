@@ -79,6 +79,7 @@ impl MiniProgram {
             register_source: platform.register_source,
             profile: Default::default(),
             target: ExternalTarget::Resolve { register: true },
+            per_connection: false,
         }
     }
 

@@ -150,6 +150,7 @@ fn external_login(
         register_source: WECHAT_MOBILE_REGISTER_SOURCE,
         profile,
         target,
+        per_connection: false,
     }
 }
 

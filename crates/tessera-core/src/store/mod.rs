@@ -13,6 +13,7 @@ pub mod audit;
 pub mod authorization;
 pub mod devices;
 pub mod directory;
+pub mod ext_oidc;
 pub mod link_tickets;
 pub mod oidc;
 pub mod pool_admin;
@@ -34,6 +35,7 @@ pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use devices::DevicesStore;
 pub use directory::{DirectoryStore, DirectoryTx};
+pub use ext_oidc::ExtOidcStore;
 pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
@@ -109,6 +111,7 @@ pub trait Store:
     + AuthorizationStore
     + DevicesStore
     + DirectoryStore
+    + ExtOidcStore
     + LinkTicketsStore
     + OidcStore
     + PoolAdminStore
@@ -213,6 +216,15 @@ pub trait Store:
         &self,
         pool_id: &str,
         provider: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>>;
+    /// [`Store::find_user_by_identity`] through one connection only: the ids of a provider
+    /// whose connections are different issuers (`oidc`) may collide between them.
+    async fn find_user_by_conn_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        connection_id: &str,
         user_id_in_idp: &str,
     ) -> Result<Option<User>>;
 

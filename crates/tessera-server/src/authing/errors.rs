@@ -698,6 +698,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::PushLogin => ("推送码", "Push code"),
         Entity::AsaAccount => ("ASA 账号", "ASA account"),
         Entity::Device => ("设备", "device"),
+        Entity::ExtOidcFlow => ("身份源绑定请求", "identity provider link request"),
     }
 }
 

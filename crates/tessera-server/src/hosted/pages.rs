@@ -99,6 +99,8 @@ pub struct LoginPage<'a> {
     /// (it knows the page's own query, such as the interaction id), e.g.
     /// `&|m| format!("/oidc/login?uid={uid}&mode={}", m.param())`. The result is escaped.
     pub switch_url: &'a dyn Fn(LoginMode) -> String,
+    /// Sign-in through an external identity provider: (button label, URL), escaped here.
+    pub providers: &'a [(String, String)],
 }
 
 pub fn render_login(p: &LoginPage) -> String {
@@ -154,6 +156,18 @@ pub fn render_login(p: &LoginPage) -> String {
             body.push_str(&submit(lang, Text::SignInButton));
             body.push_str("</form>\n");
         }
+    }
+    if !p.providers.is_empty() {
+        body.push_str("<nav class=\"providers\">\n");
+        for (label, url) in p.providers {
+            let _ = writeln!(
+                body,
+                "<p class=\"center\"><a class=\"provider\" href=\"{}\">{}</a></p>",
+                escape(url),
+                escape(label)
+            );
+        }
+        body.push_str("</nav>\n");
     }
     if let Some(url) = p.register_url {
         body.push_str(&link_line(

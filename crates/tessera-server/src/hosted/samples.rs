@@ -36,6 +36,7 @@ pub fn all(lang: Lang) -> Vec<(&'static str, String)> {
             mode,
             notice,
             switch_url: &switch,
+            providers: &[],
         })
     };
     let wrong = t(lang, Text::ErrorAccessDenied);
@@ -77,6 +78,7 @@ pub fn all(lang: Lang) -> Vec<(&'static str, String)> {
                 mode: LoginMode::Password,
                 notice: None,
                 switch_url: &switch,
+                providers: &[],
             }),
         ),
         (

@@ -516,6 +516,7 @@ fn device_login(
         mode: LoginMode::Password,
         notice: None,
         switch_url: &switch,
+        providers: &[],
     });
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST

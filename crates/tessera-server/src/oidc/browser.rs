@@ -331,6 +331,16 @@ pub(super) fn login_page(
     let base = format!("/interaction/oidc/{}", i.id);
     let register = format!("{base}/register");
     let reset = format!("{base}/reset");
+    let providers: Vec<(String, String)> = v
+        .login_connections
+        .iter()
+        .map(|c| {
+            (
+                c.display_name.clone(),
+                format!("{base}/connections/oidc/{}", c.identifier),
+            )
+        })
+        .collect();
     let switch = move |m: LoginMode| format!("{base}?mode={}", m.param());
     let html = pages::render_login(&pages::LoginPage {
         lang,
@@ -354,6 +364,7 @@ pub(super) fn login_page(
         mode: view.mode,
         notice: view.notice.as_deref(),
         switch_url: &switch,
+        providers: &providers,
     });
     let status = if view.error.is_some() {
         StatusCode::BAD_REQUEST

@@ -6,6 +6,7 @@
 mod account_pages;
 mod browser;
 mod endpoints;
+mod ext_link;
 mod invitation_page;
 mod wire;
 
@@ -37,6 +38,14 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
             get(endpoints::validate_token),
         )
         .route(
+            tessera_core::service::ext_oidc::START_PATH,
+            get(ext_link::start),
+        )
+        .route(
+            tessera_core::service::ext_oidc::CALLBACK_PATH,
+            get(ext_link::callback),
+        )
+        .route(
             "/tenant-invitation",
             get(invitation_page::show).post(invitation_page::accept),
         )
@@ -47,6 +56,10 @@ pub fn routes(frame_ancestors: Option<String>, issuer: &str) -> Router<AppState>
         .route("/interaction/oidc/{id}/mfa", post(browser::mfa))
         .route("/interaction/oidc/{id}/mfa/send", post(browser::mfa_send))
         .route("/interaction/oidc/{id}/abort", post(browser::abort))
+        .route(
+            "/interaction/oidc/{id}/connections/oidc/{identifier}",
+            get(ext_link::login_start),
+        )
         .route(
             "/interaction/oidc/{id}/register",
             get(account_pages::register_form).post(account_pages::register),

@@ -40,6 +40,7 @@ mod audit;
 mod authorization;
 mod devices;
 mod directory;
+mod ext_oidc;
 mod link_tickets;
 mod oidc;
 mod pool_admin;
@@ -635,6 +636,35 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn find_user_by_conn_identity(
+        &self,
+        pool_id: &str,
+        provider: &str,
+        connection_id: &str,
+        user_id_in_idp: &str,
+    ) -> Result<Option<User>> {
+        let cols: Vec<String> = rows::USER_COLUMNS
+            .split(',')
+            .map(|c| format!("u.{}", c.trim()))
+            .collect();
+        sqlx::query(&format!(
+            "SELECT {} FROM users u JOIN external_identities i ON i.user_id = u.id \
+             WHERE i.pool_id = $1 AND i.provider = $2 AND i.connection_id = $3 \
+             AND i.user_id_in_idp = $4",
+            cols.join(", ")
+        ))
+        .bind(pool_id)
+        .bind(provider)
+        .bind(connection_id)
+        .bind(user_id_in_idp)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(rows::user)
+        .transpose()
+    }
+
     async fn revoke_token(&self, jti: &str, pool_id: &str, expires_at_ms: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO revoked_tokens (jti, pool_id, expires_at) VALUES ($1, $2, $3) \
@@ -701,7 +731,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 19] = [
+        let statements: [(&str, i64); 20] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -741,6 +771,7 @@ impl Store for SqlStore {
             ),
             ("DELETE FROM mfa_tickets WHERE expires_at < $1", now_ms),
             ("DELETE FROM link_tickets WHERE expires_at < $1", now_ms),
+            ("DELETE FROM ext_oidc_flows WHERE expires_at < $1", now_ms),
             // An unaccepted invitation stays listed (as expired) for 30 days past its expiry.
             (
                 "DELETE FROM tenant_invitations WHERE accepted_at IS NULL AND expires_at < $1",

@@ -25,7 +25,6 @@ const NOT_SERVED = {
   // Sign-in
   // Profile & account
   // Account linking
-  generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers
   // Miscellaneous
   pub: 'no event bus: events published by users would reach no subscriber',

@@ -62,6 +62,9 @@ pub struct ValidRequest {
     pub app: Application,
     pub pool: UserPool,
     pub req: AuthorizationRequest,
+    /// The `oidc` connections the hosted login page offers (read when a parked request is
+    /// resumed; empty on the authorization request itself, which shows no page).
+    pub login_connections: Vec<crate::service::ext_oidc::LoginConnection>,
 }
 
 /// A refused request: where to tell the client, if it may be told (see
@@ -306,6 +309,7 @@ impl Core {
             ));
         }
         Ok(ValidRequest {
+            login_connections: Vec::new(),
             req: AuthorizationRequest {
                 client_id: app.id.clone(),
                 to,
@@ -555,7 +559,16 @@ impl Core {
         if !app.oidc.redirect_uris.contains(&req.to.redirect_uri) {
             return Ok(None);
         }
-        Ok(Some((ValidRequest { app, pool, req }, i)))
+        let login_connections = self.ext_oidc_login_connections(&pool, &app).await?;
+        Ok(Some((
+            ValidRequest {
+                app,
+                pool,
+                req,
+                login_connections,
+            },
+            i,
+        )))
     }
 
     /// Ends a parked request; true for the one call that ended it.

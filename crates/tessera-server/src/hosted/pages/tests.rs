@@ -35,6 +35,7 @@ fn login_page(lang: Lang, mode: LoginMode) -> LoginPage<'static> {
         mode,
         notice: None,
         switch_url: &switch,
+        providers: &[],
     }
 }
 

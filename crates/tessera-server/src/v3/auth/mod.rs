@@ -14,6 +14,7 @@ mod captcha;
 mod codes;
 mod devices;
 mod douyin;
+mod ext_idp_link;
 mod fastpass;
 mod mfa;
 mod mfa_token;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .merge(wechat_mobile::routes())
         .merge(douyin::routes())
         .merge(alipay::routes())
+        .merge(ext_idp_link::routes())
         .merge(webauthn::routes())
         .merge(devices::routes())
         .merge(public_accounts::routes())
