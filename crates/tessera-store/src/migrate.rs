@@ -130,6 +130,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         30,
         Sql::Both(include_str!("../migrations/0030_ext_idp_conn_apps.sql")),
     ),
+    (
+        34,
+        Sql::Both(include_str!("../migrations/0034_tenant_config.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -241,6 +241,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3UserMfa",
         // Tenant invitations (`v3-tenant-invite.test.mjs`).
         "v3Invite",
+        // The pool's tenant and login-page configuration (`v3-tenant-config.test.mjs`): its
+        // settings are pool-wide, so no other file shares the pool.
+        "v3TenantCfg",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

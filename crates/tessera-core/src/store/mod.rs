@@ -18,6 +18,7 @@ pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
 pub mod risk;
+pub mod tenant_config;
 pub mod tenants;
 pub mod unit;
 pub mod user_change;
@@ -38,6 +39,7 @@ pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
 pub use risk::{RiskStore, RiskTx};
+pub use tenant_config::TenantConfigStore;
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
@@ -112,6 +114,7 @@ pub trait Store:
     + PoolAdminStore
     + PostsStore
     + RiskStore
+    + TenantConfigStore
     + TenantsStore
     + UsersStore
     + WebauthnStore

@@ -46,6 +46,7 @@ mod pool_admin;
 mod posts;
 mod risk;
 mod statement;
+mod tenant_config;
 mod tenants;
 mod unit;
 mod users;

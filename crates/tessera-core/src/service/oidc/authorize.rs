@@ -15,6 +15,7 @@ use crate::crypto::digest;
 use crate::error::{protocol, Error, ProtocolError, Result};
 use crate::ids;
 use crate::model::{Application, UserPool};
+use crate::service::tenant_config::LoginPageSettings;
 use crate::store::oidc::{CodeRow, Grant, Interaction};
 use crate::Core;
 
@@ -62,6 +63,9 @@ pub struct ValidRequest {
     pub app: Application,
     pub pool: UserPool,
     pub req: AuthorizationRequest,
+    /// What the pool's hosted login page hides (`updateLoginPageConfig`), read with the
+    /// request so every page of the flow shows the same.
+    pub login_page: LoginPageSettings,
 }
 
 /// A refused request: where to tell the client, if it may be told (see
@@ -321,6 +325,10 @@ impl Core {
                 ui_locales: p.ui_locales.clone(),
                 login_hint: p.login_hint.clone(),
             },
+            login_page: self
+                .login_page_settings(&pool.id)
+                .await
+                .map_err(|error| Refusal { error, to: None })?,
             app,
             pool,
         })
@@ -555,7 +563,16 @@ impl Core {
         if !app.oidc.redirect_uris.contains(&req.to.redirect_uri) {
             return Ok(None);
         }
-        Ok(Some((ValidRequest { app, pool, req }, i)))
+        let login_page = self.login_page_settings(&pool.id).await?;
+        Ok(Some((
+            ValidRequest {
+                app,
+                pool,
+                req,
+                login_page,
+            },
+            i,
+        )))
     }
 
     /// Ends a parked request; true for the one call that ended it.
