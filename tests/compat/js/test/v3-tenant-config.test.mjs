@@ -235,7 +235,7 @@ test('enableJoinTenant off: an invitation cannot be accepted and nobody joins; o
 async function hostedLogin(appId) {
   const url = `${TESSERA_URL}/oidc/auth?client_id=${appId}&redirect_uri=${encodeURIComponent(CB)}&response_type=code&scope=openid&state=s${rand(4)}`;
   const first = await fetch(url, { redirect: 'manual' });
-  assert.equal(first.status, 302, await first.text());
+  assert.ok([302, 303].includes(first.status), `a redirect to the login page: ${first.status}`);
   const cookies = first.headers.getSetCookie().map(c => c.split(';')[0]).join('; ');
   const page = await fetch(new URL(first.headers.get('location'), TESSERA_URL), { headers: { cookie: cookies } });
   assert.equal(page.status, 200);
