@@ -337,9 +337,14 @@ impl Core {
         let mut ids = conn_ids.to_vec();
         ids.sort();
         ids.dedup();
-        self.store
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::UserPool)
+            .target(pool.pool_id())
+            .fields(["tenantExtIdpConns"]);
+        let done = self
+            .store
             .set_tenant_conns_offered(&pool.id, &ids, offered, clock::now_ms())
-            .await
+            .await;
+        self.audit(pool, entry, done).await
     }
 
     /// `changeExtIdpConnAssociationState`: whether a tenant uses a connection.
@@ -350,9 +355,14 @@ impl Core {
         conn_id: &str,
         associated: bool,
     ) -> Result<()> {
-        self.store
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::UserPool)
+            .target(pool.pool_id())
+            .fields(["tenantExtIdpConnAssociation"]);
+        let done = self
+            .store
             .set_tenant_conn_associated(&pool.id, tenant_id, conn_id, associated, clock::now_ms())
-            .await
+            .await;
+        self.audit(pool, entry, done).await
     }
 
     /// Whether a tenant may log in through a connection, by the rule in the module header.

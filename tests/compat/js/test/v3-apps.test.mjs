@@ -382,7 +382,6 @@ test('methods of the family Tessera does not serve answer a 501 envelope naming 
   const appId = pool(P).appId;
   for (const [name, call] of [
     ['detailAuthSubject', () => mc.detailAuthSubject({ targetId: 'x', targetType: 'USER', appId })],
-    ['userpollTenantConfig', () => mc.userpollTenantConfig()],
   ]) {
     const r = refused(await call(), { statusCode: 501 });
     assert.match(r.message, new RegExp(name));
