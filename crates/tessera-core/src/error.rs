@@ -144,6 +144,9 @@ pub enum Error {
     /// The deployment has no push channel, so no push login can be requested.
     #[error("push login is not configured")]
     PushNotConfigured,
+    /// The pool switched off a tenant feature (`service::tenant_config`).
+    #[error("tenant feature switched off: {0:?}")]
+    TenantFeatureOff(TenantFeature),
     /// The administrator requires a new password before this login completes; `token` is the
     /// short-lived first-login token for `resetPasswordByFirstLoginToken`.
     #[error("password reset required")]
@@ -262,6 +265,15 @@ pub enum PasskeyProblem {
     BadSignature,
     /// The signature counter did not move forward: the authenticator may have been cloned.
     SignCountRegressed,
+}
+
+/// A tenant feature a pool may switch off (`service::tenant_config`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantFeature {
+    /// Users joining a tenant by themselves (`enableJoinTenant`).
+    Join,
+    /// QR-code login for tenants (`updateTenantQrCodeState`).
+    QrLogin,
 }
 
 /// How an external identity provider failed.

@@ -22,6 +22,6 @@ pub mod wechat;
 
 pub use error::{
     protocol, Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, Result,
-    SignatureProblem, UniqueField,
+    SignatureProblem, TenantFeature, UniqueField,
 };
 pub use service::{Core, CoreConfig};

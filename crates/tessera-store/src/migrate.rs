@@ -138,6 +138,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         33,
         Sql::Both(include_str!("../migrations/0033_ext_oidc_flows.sql")),
     ),
+    (
+        34,
+        Sql::Both(include_str!("../migrations/0034_tenant_config.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

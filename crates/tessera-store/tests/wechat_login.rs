@@ -1168,7 +1168,120 @@ async fn connection_state_per_application(db: &TestDb) {
     );
 }
 
+/// A login for a tenant (`LoginOptions::tenant_id`) through one of the pool's connections:
+/// served while the pool offers the connection to its tenants and the tenant has not
+/// dissociated it, refused otherwise (nobody registered); the pool's own logins are not a
+/// tenant's; a connection of one tenant's own provider serves that tenant only; a tenant of
+/// another pool is not found.
+async fn connection_in_tenant_logins(db: &TestDb) {
+    use tessera_core::service::tenants::NewTenant;
+    let fx = setup(db).await;
+    let pool = fx.fresh_pool().await;
+    let conn = fx
+        .core
+        .list_ext_idps(&fx.admin, None)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|i| i.connections)
+        .find(|c| c.identifier == "mp")
+        .expect("the mini-program connection");
+    let tenant = |admin: &PoolAdmin, name: &'static str| {
+        let (core, admin) = (&fx.core, admin.clone());
+        async move {
+            core.create_tenant(
+                &admin,
+                NewTenant {
+                    name: name.into(),
+                    ..NewTenant::default()
+                },
+            )
+            .await
+            .unwrap()
+            .id
+        }
+    };
+    let (a, b) = (tenant(&fx.admin, "A").await, tenant(&fx.admin, "B").await);
+    let theirs = tenant(&fx.other, "Theirs").await;
+    let login = |conn_id: &'static str, tenant: Option<String>, code: &'static str| {
+        let (core, pool) = (&fx.core, pool.clone());
+        async move {
+            let opts = LoginOptions {
+                tenant_id: tenant,
+                ..LoginOptions::default()
+            };
+            core.wechat_login_by_code(&pool, None, conn_id, code, opts)
+                .await
+        }
+    };
+    assert!(login("mp", Some(a.clone()), "wx-t1").await.is_ok());
+
+    fx.core
+        .set_tenant_conns_offered(&fx.admin, std::slice::from_ref(&conn.id), false)
+        .await
+        .unwrap();
+    let users = fx.users().await;
+    let e = login("mp", Some(a.clone()), "wx-t2").await;
+    assert!(
+        matches!(e, Err(Error::IdentitySourceNotConfigured)),
+        "{e:?}"
+    );
+    assert_eq!(fx.users().await, users, "a refused login registers nobody");
+    assert!(
+        login("mp", None, "wx-t2").await.is_ok(),
+        "not a tenant's login"
+    );
+    fx.core
+        .set_tenant_conns_offered(&fx.admin, std::slice::from_ref(&conn.id), true)
+        .await
+        .unwrap();
+
+    fx.core
+        .set_tenant_conn_associated(&fx.admin, &a, &conn.id, false)
+        .await
+        .unwrap();
+    assert!(matches!(
+        login("mp", Some(a.clone()), "wx-t3").await,
+        Err(Error::IdentitySourceNotConfigured)
+    ));
+    assert!(login("mp", Some(b.clone()), "wx-t3").await.is_ok());
+    assert!(matches!(
+        login("mp", Some(theirs.clone()), "wx-t3").await,
+        Err(Error::NotFound(tessera_core::Entity::Tenant))
+    ));
+
+    // A connection of tenant B's own provider.
+    let mut fields = Map::new();
+    fields.insert("appId".into(), json!("wx-app-b"));
+    fields.insert("appSecret".into(), json!("secret-wx-app-b"));
+    fx.core
+        .create_ext_idp(
+            &fx.admin,
+            NewExtIdp {
+                tenant_id: Some(b.clone()),
+                name: "B's WeChat".into(),
+                kind: "wechat".into(),
+                connections: vec![NewConn {
+                    kind: WECHAT_MINIPROGRAM_KIND.into(),
+                    identifier: "mp-b".into(),
+                    display_name: "mp-b".into(),
+                    fields,
+                    user_match_fields: vec![],
+                    logo: None,
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    assert!(login("mp-b", Some(b.clone()), "wx-t4").await.is_ok());
+    assert!(matches!(
+        login("mp-b", Some(a.clone()), "wx-t4").await,
+        Err(Error::IdentitySourceNotConfigured)
+    ));
+}
+
 backend_tests! {
+    conn_in_tenant_logins => connection_in_tenant_logins;
     conn_state_per_app => connection_state_per_application;
     mobile_mfa => mobile_link_by_password_takes_the_mfa_step;
     mobile_ticket => mobile_ticket_links_once;

@@ -250,6 +250,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // pool's OpenID Provider is the second pool's `oidc` connection.
         "extOidcUp",
         "extOidcDown",
+        // The pool's tenant and login-page configuration (`v3-tenant-config.test.mjs`): its
+        // settings are pool-wide, so no other file shares the pool.
+        "v3TenantCfg",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -116,6 +116,9 @@ pub struct LoginOptions {
     pub captcha_token: Option<String>,
     pub client: LoginContext,
     pub custom_data: Vec<(String, Value)>,
+    /// The tenant whose login this is, if the caller named one: a connection then serves
+    /// only if the tenant may use it (`Core::refuse_conn_off_in_tenant`).
+    pub tenant_id: Option<String>,
 }
 
 /// The account a password login names, for the login guard's counts: the identifier as the
@@ -334,6 +337,10 @@ impl Core {
                 // (the pool-wide switch was checked when the connection was chosen).
                 if let Some(app) = app {
                     self.refuse_conn_off_in_app(&pool.id, &login.connection_id, &app.id)
+                        .await?;
+                }
+                if let Some(tenant_id) = &opts.tenant_id {
+                    self.refuse_conn_off_in_tenant(&pool.id, tenant_id, &login.connection_id)
                         .await?;
                 }
                 let found = self

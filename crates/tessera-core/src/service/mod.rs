@@ -49,6 +49,7 @@ pub mod qr_login;
 pub mod register;
 pub mod risk;
 pub mod settings;
+pub mod tenant_config;
 pub mod tenant_invitations;
 pub mod tenants;
 pub mod tokens;

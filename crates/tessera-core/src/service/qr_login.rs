@@ -86,8 +86,23 @@ fn not_found() -> Error {
 impl Core {
     /// A new QR-code login for the application.
     pub async fn qr_login_create(&self, pool: &UserPool, app: &Application) -> Result<QrLogin> {
+        self.qr_login_create_in(pool, app, None).await
+    }
+
+    /// A new QR-code login for the application, for a tenant's login when `tenant_id` names
+    /// one: refused while the pool's tenants may not use QR codes
+    /// (`Core::refuse_tenant_qr_login`).
+    pub async fn qr_login_create_in(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+        tenant_id: Option<&str>,
+    ) -> Result<QrLogin> {
         if app.pool_id != pool.id {
             return Err(Error::AppNotFound);
+        }
+        if let Some(t) = tenant_id {
+            self.refuse_tenant_qr_login(&pool.id, t).await?;
         }
         let now = clock::now_ms();
         let q = QrLogin {
@@ -229,6 +244,24 @@ impl Core {
         ticket: &str,
         client: LoginContext,
     ) -> Result<AuthEvent> {
+        self.qr_login_exchange_in(pool, app, ticket, client, None)
+            .await
+    }
+
+    /// The exchange, for a tenant's login when `tenant_id` names one: checked again here,
+    /// before the ticket is spent, since the state may have been switched off after the code
+    /// was made.
+    pub async fn qr_login_exchange_in(
+        &self,
+        pool: &UserPool,
+        app: &Application,
+        ticket: &str,
+        client: LoginContext,
+        tenant_id: Option<&str>,
+    ) -> Result<AuthEvent> {
+        if let Some(t) = tenant_id {
+            self.refuse_tenant_qr_login(&pool.id, t).await?;
+        }
         let ticket = ticket.trim();
         if ticket.is_empty() || ticket.len() > 128 {
             return Err(Error::InvalidParameter("ticket"));

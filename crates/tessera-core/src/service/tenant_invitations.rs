@@ -297,6 +297,8 @@ impl Core {
         if password.is_empty() {
             return Err(Error::MissingParameter("password"));
         }
+        // Accepting is joining a tenant by oneself: not while the pool switched that off.
+        self.refuse_tenant_join(pool_id).await?;
         let pool = self.pool(pool_id).await?;
         let event = self
             .authenticate(

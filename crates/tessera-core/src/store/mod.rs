@@ -20,6 +20,7 @@ pub mod pool_admin;
 pub mod posts;
 pub mod public_accounts;
 pub mod risk;
+pub mod tenant_config;
 pub mod tenants;
 pub mod unit;
 pub mod user_change;
@@ -42,6 +43,7 @@ pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
 pub use public_accounts::{PublicAccountsStore, PublicAccountsTx};
 pub use risk::{RiskStore, RiskTx};
+pub use tenant_config::TenantConfigStore;
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
 pub use user_change::{ProfileField, UserChange, UserField};
@@ -118,6 +120,7 @@ pub trait Store:
     + PostsStore
     + PublicAccountsStore
     + RiskStore
+    + TenantConfigStore
     + TenantsStore
     + UsersStore
     + WebauthnStore

@@ -14,7 +14,7 @@ use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::service::wechat_mobile::{LinkChallenge, LinkMethod};
 use tessera_core::{
     Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem,
-    UniqueField,
+    TenantFeature, UniqueField,
 };
 
 use super::lang::Lang;
@@ -91,6 +91,7 @@ pub fn code(e: &Error) -> i64 {
         Error::NoPhoneBound => 2219,
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured | Error::PushNotConfigured => 1001,
+        Error::TenantFeatureOff(_) => 1001,
         // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
         // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
@@ -152,7 +153,10 @@ pub fn code(e: &Error) -> i64 {
 pub fn http_status(e: &Error) -> u16 {
     match e {
         Error::Internal(_) | Error::Storage(_) => 500,
-        Error::Forbidden | Error::RiskListed(_) | Error::MfaRequired(_) => 403,
+        Error::Forbidden
+        | Error::RiskListed(_)
+        | Error::MfaRequired(_)
+        | Error::TenantFeatureOff(_) => 403,
         // Not a failure but "one more step", as `WechatIdentityResolveRespDto` has it.
         Error::AccountLinkRequired(_) => 301,
         Error::Signature(_) => 401,
@@ -433,6 +437,14 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::PushNotConfigured => ("未配置推送登录", "Push login is not configured"),
         Error::QrCodeExpired => ("二维码已过期", "The QR code has expired"),
         Error::QrCodeUsed => ("二维码已被使用", "The QR code has already been used"),
+        Error::TenantFeatureOff(TenantFeature::Join) => (
+            "该用户池不允许用户自行加入租户",
+            "Joining a tenant is switched off in this user pool",
+        ),
+        Error::TenantFeatureOff(TenantFeature::QrLogin) => (
+            "该用户池的租户未开启扫码登录",
+            "QR-code login is switched off for this user pool's tenants",
+        ),
         Error::Provider(ProviderFailure::Refused { .. }) => (
             "身份源（微信、抖音或支付宝）拒绝了请求，请重新获取 code",
             "The identity provider (WeChat, Douyin or Alipay) refused the request; get a new code and try again",

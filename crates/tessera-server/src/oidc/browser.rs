@@ -353,13 +353,16 @@ pub(super) fn login_page(
         identifier: view.identifier,
         error: view.error.as_deref(),
         captcha_url: view.captcha.then_some(captcha.as_str()),
+        // The login page's settings (`updateLoginPageConfig`) hide methods and links; the
+        // email code stays, so a page always has a way in.
         methods: LoginMethods {
-            password: true,
-            sms_code: true,
+            password: !v.login_page.hide_user_password_login,
+            sms_code: !v.login_page.hide_login_by_phone_code,
             email_code: true,
         },
-        register_url: (!v.pool.settings.register_disabled).then_some(register.as_str()),
-        reset_url: Some(&reset),
+        register_url: (!v.pool.settings.register_disabled && !v.login_page.hide_register)
+            .then_some(register.as_str()),
+        reset_url: (!v.login_page.hide_forget_password).then_some(reset.as_str()),
         send_code_action: Some(&send),
         mode: view.mode,
         notice: view.notice.as_deref(),

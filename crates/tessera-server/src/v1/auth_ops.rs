@@ -144,6 +144,7 @@ async fn login(ctx: &V1Ctx, a: &Map<String, Value>) -> Result<Value> {
         captcha_token: None,
         client: ctx.client(&pool.id, opt_str(a, "lastIP")?).await,
         custom_data: custom_data(a)?,
+        tenant_id: None,
     };
     // A user whose pool asks for a second factor gets 1635 (seed 002, login: "如果用户开启了
     // MFA 会要求输入 6 位动态口令"); the legacy SDK answers it by sending the same login

@@ -144,6 +144,7 @@ async fn login(ctx: &V2Ctx, f: &Field) -> Result<Value> {
         captcha_token: None,
         client: ctx.client(opt_str(input, "clientIp")?).await,
         custom_data: args::custom_data(input)?,
+        tenant_id: None,
     };
     let out = core.authenticate(pool, ctx.app(), credential, opts).await?;
     authenticated_json(ctx, &out, true, f).await

@@ -48,6 +48,7 @@ mod posts;
 mod public_accounts;
 mod risk;
 mod statement;
+mod tenant_config;
 mod tenants;
 mod unit;
 mod users;

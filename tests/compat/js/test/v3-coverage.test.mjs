@@ -41,9 +41,6 @@ const NOT_SERVED = {
   checkMutualExclusion: 'no mutual-exclusion rules between roles',
   associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
-  userpollTenantConfig: 'no pool-level tenant or login-page configuration in the core', updateUserPoolTenantConfig: 'no pool-level tenant or login-page configuration in the core',
-  updateTenantQrCodeState: 'no pool-level tenant or login-page configuration in the core', changeUserpoolTenanExtIdpConnState: 'no pool-level tenant or login-page configuration in the core',
-  listTenantApplications: 'no pool-level tenant or login-page configuration in the core', updateLoginPageConfig: 'no pool-level tenant or login-page configuration in the core',
   // Tenants, members, identity providers
   importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
   sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
@@ -53,8 +50,6 @@ const NOT_SERVED = {
   getTenantCooperatorMenu: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   createTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', getTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
-  changeExtIdpConnAssociationState: 'no link between a tenant and a connection is kept',
-  extIdpConnStateByApps: 'connection state is pool-wide, not per application',
   // Public (shared) accounts
   getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
   getPublicAccountsOfPost: 'not yet: the user query has no post condition',

@@ -474,8 +474,8 @@ test('identities: bad input and other pools', async () => {
 test('methods Tessera does not serve answer a 501 naming them', async () => {
   refused(await mc.importTenant({ excelUrl: 'https://example.com/t.xlsx' }),
     { statusCode: 501, message: /importTenant/ });
-  refused(await mc.changeExtIdpConnAssociationState({ id: 'x', association: true }),
-    { statusCode: 501, message: /changeExtIdpConnAssociationState/ });
+  refused(await mc.listTenantCooperators({ page: '1', limit: '10' }),
+    { statusCode: 501, message: /listTenantCooperators/ });
 });
 
 test('getTenantByCode finds a tenant by the code it was given at creation, in its pool only', async () => {

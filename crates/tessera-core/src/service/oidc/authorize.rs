@@ -15,6 +15,7 @@ use crate::crypto::digest;
 use crate::error::{protocol, Error, ProtocolError, Result};
 use crate::ids;
 use crate::model::{Application, UserPool};
+use crate::service::tenant_config::LoginPageSettings;
 use crate::store::oidc::{CodeRow, Grant, Interaction};
 use crate::Core;
 
@@ -65,6 +66,9 @@ pub struct ValidRequest {
     /// The `oidc` connections the hosted login page offers (read when a parked request is
     /// resumed; empty on the authorization request itself, which shows no page).
     pub login_connections: Vec<crate::service::ext_oidc::LoginConnection>,
+    /// What the pool's hosted login page hides (`updateLoginPageConfig`), read with the
+    /// request so every page of the flow shows the same.
+    pub login_page: LoginPageSettings,
 }
 
 /// A refused request: where to tell the client, if it may be told (see
@@ -325,6 +329,10 @@ impl Core {
                 ui_locales: p.ui_locales.clone(),
                 login_hint: p.login_hint.clone(),
             },
+            login_page: self
+                .login_page_settings(&pool.id)
+                .await
+                .map_err(|error| Refusal { error, to: None })?,
             app,
             pool,
         })
@@ -560,12 +568,14 @@ impl Core {
             return Ok(None);
         }
         let login_connections = self.ext_oidc_login_connections(&pool, &app).await?;
+        let login_page = self.login_page_settings(&pool.id).await?;
         Ok(Some((
             ValidRequest {
                 app,
                 pool,
                 req,
                 login_connections,
+                login_page,
             },
             i,
         )))

@@ -46,6 +46,9 @@ pub struct AuthCall {
     facts: RequestFacts,
     via_trusted_proxy: bool,
     presented: Option<Presented>,
+    /// The tenant whose login this is (`x-authing-tenant-id`, `v3-wire.md` §3, or
+    /// `x-authing-app-tenant-id`), if the client names one.
+    tenant_id: Option<String>,
     args: Map<String, Value>,
 }
 
@@ -157,12 +160,19 @@ impl FromRequest<AppState> for AuthCall {
             facts,
             via_trusted_proxy: origin.is_some_and(|o| o.via_trusted_proxy),
             presented: presented(h),
+            tenant_id: header_value(h, &["x-authing-tenant-id", "x-authing-app-tenant-id"])
+                .map(str::to_owned),
             args,
         })
     }
 }
 
 impl AuthCall {
+    /// The tenant the request names for its login, if any.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
     pub fn core(&self) -> &Core {
         &self.state.core
     }

@@ -101,6 +101,7 @@ async fn signin_by_mobile(call: AuthCall) -> Reply {
     let login = LoginOptions {
         client: call.login_context(None, proved),
         custom_data: custom_data(opts.custom_data).map_err(|e| call.fail(e))?,
+        tenant_id: call.tenant_id().map(str::to_owned),
         ..LoginOptions::default()
     };
     let core = call.core();

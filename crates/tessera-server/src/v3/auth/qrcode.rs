@@ -73,7 +73,7 @@ async fn generate(call: AuthCall) -> Reply {
     let (pool, app) = (call.pool()?, call.app()?);
     let q = call
         .core()
-        .qr_login_create(pool, app)
+        .qr_login_create_in(pool, app, call.tenant_id())
         .await
         .map_err(|e| call.fail(e))?;
     let url = format!(
@@ -178,7 +178,13 @@ async fn exchange(call: AuthCall) -> Reply {
     }
     let core = call.core();
     let event = core
-        .qr_login_exchange(&pool, &app, &req.ticket, call.login_context(None, proved))
+        .qr_login_exchange_in(
+            &pool,
+            &app,
+            &req.ticket,
+            call.login_context(None, proved),
+            call.tenant_id(),
+        )
         .await
         .map_err(|e| call.fail(login_failure(e)))?;
     let tokens = core

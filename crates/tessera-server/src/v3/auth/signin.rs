@@ -211,6 +211,7 @@ async fn signin(call: AuthCall) -> Reply {
         captcha_token: non_empty(opts.captcha_token),
         client,
         custom_data: custom_data(opts.custom_data).map_err(|e| call.fail(e))?,
+        tenant_id: None,
     };
     let event = core
         .authenticate(&pool, Some(&app), credential, login)
