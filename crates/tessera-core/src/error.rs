@@ -150,6 +150,9 @@ pub enum Error {
     /// One batch names more users than a single query may return.
     #[error("too many users in one query")]
     TooManyUsers,
+    /// The pool or user already holds as many open event subscriptions as one process takes.
+    #[error("too many event subscriptions")]
+    TooManySubscriptions,
     /// An application identifier (its domain label) is already used by another application.
     #[error("domain already taken")]
     DomainTaken,
@@ -403,6 +406,10 @@ pub enum Entity {
     AsaAccount,
     /// A device the user signed in from (unknown, forgotten, or another user's).
     Device,
+    /// An event application of the event center, by its identifier.
+    EventApp,
+    /// A custom event type (`<app>.<name>`), defined or not.
+    EventType,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -449,6 +456,8 @@ impl fmt::Display for Entity {
             Entity::PushLogin => "push login",
             Entity::AsaAccount => "ASA account",
             Entity::Device => "device",
+            Entity::EventApp => "event app",
+            Entity::EventType => "event type",
         })
     }
 }

@@ -130,6 +130,7 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         30,
         Sql::Both(include_str!("../migrations/0030_ext_idp_conn_apps.sql")),
     ),
+    (35, Sql::Both(include_str!("../migrations/0035_events.sql"))),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod authorization;
 pub mod devices;
 pub mod directory;
+pub mod events;
 pub mod link_tickets;
 pub mod oidc;
 pub mod pool_admin;
@@ -33,6 +34,7 @@ pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use devices::DevicesStore;
 pub use directory::{DirectoryStore, DirectoryTx};
+pub use events::EventsStore;
 pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
@@ -107,6 +109,7 @@ pub trait Store:
     + AuthorizationStore
     + DevicesStore
     + DirectoryStore
+    + EventsStore
     + LinkTicketsStore
     + OidcStore
     + PoolAdminStore

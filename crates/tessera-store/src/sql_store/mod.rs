@@ -40,6 +40,7 @@ mod audit;
 mod authorization;
 mod devices;
 mod directory;
+mod events;
 mod link_tickets;
 mod oidc;
 mod pool_admin;
@@ -700,7 +701,7 @@ impl Store for SqlStore {
 
     async fn purge_expired(&self, now_ms: i64) -> Result<u64> {
         let day = 86_400_000;
-        let statements: [(&str, i64); 19] = [
+        let statements: [(&str, i64); 20] = [
             ("DELETE FROM revoked_tokens WHERE expires_at < $1", now_ms),
             // Codes and refresh tokens go with their grants (ON DELETE CASCADE); a grant
             // lives as long as anything issued under it.
@@ -744,6 +745,12 @@ impl Store for SqlStore {
             (
                 "DELETE FROM tenant_invitations WHERE accepted_at IS NULL AND expires_at < $1",
                 now_ms - 30 * day,
+            ),
+            // Published events: a subscriber reads what was published after it subscribed,
+            // within a second or so; an hour keeps late readers served and the table small.
+            (
+                "DELETE FROM events WHERE created_at < $1",
+                now_ms - 3_600_000,
             ),
             // QR-code and push logins: inert once expired.
             ("DELETE FROM qr_logins WHERE expires_at < $1", now_ms),
