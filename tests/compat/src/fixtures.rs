@@ -241,6 +241,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         "v3UserMfa",
         // Tenant invitations (`v3-tenant-invite.test.mjs`).
         "v3Invite",
+        // The event center (`v3-events.test.mjs`); the second pool for isolation.
+        "v3Events",
+        "v3Events2",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -34,7 +34,6 @@ const NOT_SERVED = {
   generateLinkExtIdpUrl: 'no browser flow to external (social) identity providers',
   // WeChat / Douyin helpers
   // Miscellaneous
-  pub: 'no event bus: events published by users would reach no subscriber',
 };
 
 async function answer(m) {
