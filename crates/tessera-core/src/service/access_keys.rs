@@ -284,3 +284,15 @@ impl Core {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `v3-wire.md` §3.3's vector, made by the SDK's own `buildAuthorization`.
+    #[test]
+    fn the_websocket_signature_is_the_sdks() {
+        let sig = hmac_sha1_b64(b"my-user-pool-secret", WEBSOCKET_STRING_TO_SIGN).unwrap();
+        assert_eq!(sig, "4Wud40DJeOaussMOtnnEnYz2pZY=");
+    }
+}
