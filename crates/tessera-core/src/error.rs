@@ -160,6 +160,9 @@ pub enum Error {
     /// One batch names more users than a single query may return.
     #[error("too many users in one query")]
     TooManyUsers,
+    /// The pool or user already holds as many open event subscriptions as one process takes.
+    #[error("too many event subscriptions")]
+    TooManySubscriptions,
     /// An application identifier (its domain label) is already used by another application.
     #[error("domain already taken")]
     DomainTaken,
@@ -425,6 +428,10 @@ pub enum Entity {
     /// A browser flow to an external OpenID Provider (unknown, used, expired, or opened in
     /// another browser).
     ExtOidcFlow,
+    /// An event application of the event center, by its identifier.
+    EventApp,
+    /// A custom event type (`<app>.<name>`), defined or not.
+    EventType,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -472,6 +479,8 @@ impl fmt::Display for Entity {
             Entity::AsaAccount => "ASA account",
             Entity::ExtOidcFlow => "external OpenID Provider flow",
             Entity::Device => "device",
+            Entity::EventApp => "event app",
+            Entity::EventType => "event type",
         })
     }
 }

@@ -127,7 +127,12 @@ async fn connection(
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout);
-    let mut conn = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    // Upgrades are let through for the event websocket (`v3/events_ws.rs`): the upgraded
+    // socket leaves this loop (and the connection cap) and lives as its own task, bounded
+    // by the event center's subscription limits instead.
+    let mut conn = pin!(builder
+        .serve_connection(TokioIo::new(stream), service)
+        .with_upgrades());
     let mut asked_to_close = false;
     loop {
         tokio::select! {

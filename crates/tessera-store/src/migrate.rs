@@ -142,6 +142,7 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         34,
         Sql::Both(include_str!("../migrations/0034_tenant_config.sql")),
     ),
+    (35, Sql::Both(include_str!("../migrations/0035_events.sql"))),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

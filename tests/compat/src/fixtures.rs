@@ -253,6 +253,9 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // The pool's tenant and login-page configuration (`v3-tenant-config.test.mjs`): its
         // settings are pool-wide, so no other file shares the pool.
         "v3TenantCfg",
+        // The event center (`v3-events.test.mjs`); the second pool for isolation.
+        "v3Events",
+        "v3Events2",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

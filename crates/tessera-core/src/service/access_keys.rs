@@ -27,6 +27,10 @@ pub const SIGNATURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// cache it for exactly that long and never retry on 401, so it is honoured to the end.
 pub const V3_MANAGEMENT_TOKEN_SECS: i64 = 7200;
 
+/// What the SDKs sign to open the event websocket: `buildStringToSign("websocket", "", {},
+/// {})`, the verb and an empty path with nothing between.
+const WEBSOCKET_STRING_TO_SIGN: &[u8] = b"websocket\n";
+
 /// A request as its signer saw it.
 #[derive(Debug, Clone)]
 pub struct SignedRequest<'a> {
@@ -232,6 +236,23 @@ impl Core {
     }
 
     /// The pool's own key (its id and secret) or a key created for the pool.
+    /// The pool whose access key `key_id` signed the event websocket's constant string
+    /// (`v3-wire.md` §3.3: HMAC-SHA1 of `"websocket\n"`, no date or nonce, so the value is
+    /// fixed per key pair and is only ever good for subscribing). A disabled key, an unknown
+    /// key and a wrong signature are one answer.
+    pub(crate) async fn websocket_key_pool(
+        &self,
+        key_id: &str,
+        signature: &str,
+    ) -> Result<UserPool> {
+        let key = self.access_key_secret(key_id).await?;
+        let expected = hmac_sha1_b64(key.secret.as_bytes(), WEBSOCKET_STRING_TO_SIGN)?;
+        if !ct_eq(expected.as_bytes(), signature.as_bytes()) || !key.enabled {
+            return Err(Error::Signature(SignatureProblem::Invalid));
+        }
+        Ok(key.pool)
+    }
+
     async fn access_key_secret(&self, key_id: &str) -> Result<Key> {
         if let Some(pool) = self.store.get_pool(key_id).await? {
             let secret = pool.secret.clone();
@@ -261,5 +282,17 @@ impl Core {
             secret: key.secret,
             enabled: key.enabled,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `v3-wire.md` §3.3's vector, made by the SDK's own `buildAuthorization`.
+    #[test]
+    fn the_websocket_signature_is_the_sdks() {
+        let sig = hmac_sha1_b64(b"my-user-pool-secret", WEBSOCKET_STRING_TO_SIGN).unwrap();
+        assert_eq!(sig, "4Wud40DJeOaussMOtnnEnYz2pZY=");
     }
 }

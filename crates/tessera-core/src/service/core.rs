@@ -48,6 +48,8 @@ pub struct Core {
     pub(crate) hash_slot_count: usize,
     /// Login outcomes and the hash queue, for operators (`stats.rs`).
     pub(crate) stats: crate::stats::CoreStats,
+    /// The event center's wake-up signal and open-subscription counts (`events.rs`).
+    pub(crate) events: super::events::EventHub,
 }
 
 impl std::fmt::Debug for Core {
@@ -113,6 +115,7 @@ impl Core {
             hash_slots: tokio::sync::Semaphore::new(hash_slot_count),
             hash_slot_count,
             stats: crate::stats::CoreStats::default(),
+            events: super::events::EventHub::default(),
         })
     }
 

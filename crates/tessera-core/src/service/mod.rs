@@ -24,6 +24,7 @@ pub mod directory_admin;
 pub mod directory_batches;
 pub mod douyin_login;
 pub mod email_templates;
+pub mod events;
 pub mod ext_oidc;
 pub mod external_login;
 pub mod fastpass;

@@ -13,6 +13,7 @@ pub mod audit;
 pub mod authorization;
 pub mod devices;
 pub mod directory;
+pub mod events;
 pub mod ext_oidc;
 pub mod link_tickets;
 pub mod oidc;
@@ -36,6 +37,7 @@ pub use audit::{AuditStore, AuditTx};
 pub use authorization::{AuthorizationStore, AuthorizationTx};
 pub use devices::DevicesStore;
 pub use directory::{DirectoryStore, DirectoryTx};
+pub use events::EventsStore;
 pub use ext_oidc::ExtOidcStore;
 pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
@@ -114,6 +116,7 @@ pub trait Store:
     + DevicesStore
     + DirectoryStore
     + ExtOidcStore
+    + EventsStore
     + LinkTicketsStore
     + OidcStore
     + PoolAdminStore

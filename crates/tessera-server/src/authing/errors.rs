@@ -109,6 +109,8 @@ pub fn code(e: &Error) -> i64 {
         Error::FileTooLarge | Error::FileTypeRefused => 2231,
         Error::NotWhitelisted => 2031,
         Error::TooManyUsers => 2030,
+        // No Authing code for it: the HTTP status says it, as on the websocket's refusal.
+        Error::TooManySubscriptions => 429,
         Error::DomainTaken => 2039,
         // `v3-wire.md` §2 names 6001–6004 as the TOTP errors without saying which is which;
         // "too many attempts" takes the last until a capture says otherwise.
@@ -171,7 +173,8 @@ pub fn http_status(e: &Error) -> u16 {
         Error::RegisterTooFrequent
         | Error::CodeSentTooRecently
         | Error::AccountLocked
-        | Error::MfaAttemptsExceeded => 429,
+        | Error::MfaAttemptsExceeded
+        | Error::TooManySubscriptions => 429,
         Error::FileTooLarge => 413,
         Error::Passkey(PasskeyProblem::CredentialExists) => 409,
         // A verified-looking assertion that does not prove the user: refused as a login is.
@@ -375,6 +378,8 @@ pub fn message(e: &Error, lang: Lang) -> String {
                 Lang::EnUs => format!("{label} already exists"),
             };
         }
+        // `PubEventRespDataDto`'s own example words it so.
+        Error::NotFound(Entity::EventType) => ("事件未定义", "Event is not defined"),
         Error::NotFound(entity) => {
             let (zh, en) = entity_label(*entity);
             let label = lang.pick(zh, en);
@@ -477,6 +482,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
             "Please change your password before the first login",
         ),
         Error::FileTooLarge => ("文件过大", "The file is too large"),
+        Error::TooManySubscriptions => (
+            "事件订阅连接过多，请关闭不用的订阅后重试",
+            "Too many event subscriptions are open; close unused ones and try again",
+        ),
         Error::TooManyUsers => (
             "一次性查询的用户不能超过 80 人",
             "At most 80 users can be queried at once",
@@ -711,6 +720,8 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::AsaAccount => ("ASA 账号", "ASA account"),
         Entity::Device => ("设备", "device"),
         Entity::ExtOidcFlow => ("身份源绑定请求", "identity provider link request"),
+        Entity::EventApp => ("事件应用", "event app"),
+        Entity::EventType => ("事件", "event"),
     }
 }
 

@@ -20,6 +20,8 @@ mod catalog;
 mod directory_dto;
 mod email_templates;
 mod envelope;
+mod events;
+mod events_ws;
 mod ext_idp;
 mod groups;
 mod messaging;
@@ -78,6 +80,8 @@ pub fn routes() -> Router<AppState> {
         .merge(roles::routes())
         .merge(groups::routes())
         .merge(authz::routes())
+        .merge(events::routes())
+        .merge(events_ws::routes())
         .merge(auth::routes())
         .merge(unsupported::routes())
 }

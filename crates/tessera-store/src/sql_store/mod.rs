@@ -40,6 +40,7 @@ mod audit;
 mod authorization;
 mod devices;
 mod directory;
+mod events;
 mod ext_oidc;
 mod link_tickets;
 mod oidc;
@@ -777,6 +778,12 @@ impl Store for SqlStore {
             (
                 "DELETE FROM tenant_invitations WHERE accepted_at IS NULL AND expires_at < $1",
                 now_ms - 30 * day,
+            ),
+            // Published events: a subscriber reads what was published after it subscribed,
+            // within a second or so; an hour keeps late readers served and the table small.
+            (
+                "DELETE FROM events WHERE created_at < $1",
+                now_ms - 3_600_000,
             ),
             // QR-code and push logins: inert once expired.
             ("DELETE FROM qr_logins WHERE expires_at < $1", now_ms),

@@ -27,7 +27,6 @@ const NOT_SERVED = {
   // Account linking
   // WeChat / Douyin helpers
   // Miscellaneous
-  pub: 'no event bus: events published by users would reach no subscriber',
 };
 
 async function answer(m) {

@@ -19,6 +19,8 @@ const FAMILIES = [
   'Tenant departments', 'External identity providers (ext-idp)', 'Access keys (AK/SK)',
   'Registration whitelist', 'Messaging (email templates, SMS/email providers)', 'Audit logs',
   'Posts (job positions)', 'Risk lists (IP / user blacklists)', 'Public (shared) accounts',
+  // Outside issue 13: the event center (issue 14).
+  'Events',
 ];
 
 /** Methods of those families Tessera does not serve, and why. */

@@ -34,6 +34,7 @@ mod wechat_mobile;
 
 use axum::Router;
 
+pub(super) use call::AuthCall;
 pub(super) use wechat::access_token_dto as wechat_access_token_dto;
 
 use crate::AppState;
