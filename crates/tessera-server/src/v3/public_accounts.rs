@@ -10,7 +10,6 @@ use axum::Router;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::service::udf::UdfTarget;
 use tessera_core::store::users::{UserKey, UserQuery};
 use tessera_core::Error;
 
@@ -18,7 +17,7 @@ use super::super::call::Mgmt;
 use super::super::envelope::{ok, success, Reply, V3Error};
 use super::super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts};
 use super::{
-    list_matching, new_user, one_user, paged, update_one, CreateUser, CreateUsersBatch,
+    create_one, list_matching, new_user, one_user, paged, update_one, CreateUsersBatch,
     DeleteUsers, GetUser, GetUserBatch, UpdateOptions, MAX_CREATE_BATCH,
 };
 use crate::AppState;
@@ -124,36 +123,7 @@ async fn get_batch(m: Mgmt) -> Reply {
 }
 
 async fn create(m: Mgmt) -> Reply {
-    let r: CreateUser = m.args().map_err(|e| m.fail(e))?;
-    let core = m.core();
-    let (new, opts, custom, departments) = new_user(&m, r.info, &r.options)
-        .await
-        .map_err(|e| m.fail(e))?;
-    let custom: Vec<(String, Value)> = custom.into_iter().collect();
-    // Everything that can be refused is checked before the account exists.
-    core.validate_udf_values(&m.admin.id, UdfTarget::User, &custom)
-        .await
-        .map_err(|e| m.fail(e))?;
-    for d in &departments {
-        core.node_required(&m.admin, d)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
-    let user = core
-        .create_public_account(&m.admin, new, opts)
-        .await
-        .map_err(|e| m.fail(e))?;
-    if !custom.is_empty() {
-        core.set_udf_values(&m.admin.id, UdfTarget::User, &user.id, &custom)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
-    for (i, d) in departments.iter().enumerate() {
-        core.add_node_members(&m.admin.id, d, std::slice::from_ref(&user.id), i == 0)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
-    one_user(&m, user, parts(true, !departments.is_empty())).await
+    create_one(m, true).await
 }
 
 /// The wire's `maxItems` for a batch of public accounts.

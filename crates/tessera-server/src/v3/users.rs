@@ -497,6 +497,12 @@ async fn new_user(
 }
 
 async fn create_user(m: Mgmt) -> Reply {
+    create_one(m, false).await
+}
+
+/// `createUser`, and `createPublicAccount` (`public`): the same body and the same steps,
+/// the account made a public one by the core.
+async fn create_one(m: Mgmt, public: bool) -> Reply {
     let r: CreateUser = m.args().map_err(|e| m.fail(e))?;
     let core = m.core();
     let (new, opts, custom, departments) = new_user(&m, r.info, &r.options)
@@ -512,10 +518,12 @@ async fn create_user(m: Mgmt) -> Reply {
             .await
             .map_err(|e| m.fail(e))?;
     }
-    let user = core
-        .admin_create_user(&m.admin, new, opts)
-        .await
-        .map_err(|e| m.fail(e))?;
+    let user = if public {
+        core.create_public_account(&m.admin, new, opts).await
+    } else {
+        core.admin_create_user(&m.admin, new, opts).await
+    }
+    .map_err(|e| m.fail(e))?;
     if !custom.is_empty() {
         core.set_udf_values(&m.admin.id, UdfTarget::User, &user.id, &custom)
             .await

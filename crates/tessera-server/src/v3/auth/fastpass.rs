@@ -12,11 +12,11 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tessera_core::service::qr_login::QrState;
 use tessera_core::Error;
 
 use super::super::envelope::{ok, Reply};
 use super::call::AuthCall;
+use super::qrcode::status_dto;
 use super::signin::{login_failure, LoginTokens};
 use crate::AppState;
 
@@ -155,19 +155,5 @@ async fn status(call: AuthCall) -> Reply {
         .fastpass_status(call.pool()?, &req.qrcode_id)
         .await
         .map_err(|e| call.fail(e))?;
-    let status = match view.state {
-        QrState::Pending => "PENDING",
-        QrState::Scanned => "SCANNED",
-        QrState::Authorized => "AUTHORIZED",
-        QrState::Cancelled => "CANCELLED",
-        QrState::Expired => "EXPIRED",
-    };
-    let mut data = json!({ "status": status });
-    if let Some(u) = view.user {
-        data["briefUserInfo"] = json!({
-            "displayName": u.display_name,
-            "photo": u.photo.unwrap_or_default(),
-        });
-    }
-    Ok(ok(call.lang, data))
+    Ok(ok(call.lang, status_dto(view)))
 }

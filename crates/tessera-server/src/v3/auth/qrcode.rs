@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tessera_core::service::qr_login::{QrAction, QrState};
+use tessera_core::service::qr_login::{QrAction, QrState, QrView};
 use tessera_core::Error;
 
 use super::super::call::lang_of;
@@ -98,24 +98,7 @@ async fn status(call: AuthCall) -> Reply {
         .qr_login_status(call.pool()?, &req.qrcode_id)
         .await
         .map_err(|e| call.fail(e))?;
-    let status = match view.state {
-        QrState::Pending => "PENDING",
-        QrState::Scanned => "SCANNED",
-        QrState::Authorized => "AUTHORIZED",
-        QrState::Cancelled => "CANCELLED",
-        QrState::Expired => "EXPIRED",
-    };
-    let mut data = json!({ "status": status });
-    if let Some(u) = view.user {
-        data["briefUserInfo"] = json!({
-            "displayName": u.display_name,
-            "photo": u.photo.unwrap_or_default(),
-        });
-    }
-    if let Some(t) = view.ticket {
-        data["ticket"] = Value::String(t);
-    }
-    Ok(ok(call.lang, data))
+    Ok(ok(call.lang, status_dto(view)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +200,29 @@ async fn image(
             .into_response(),
         None => V3Error(Failure::Core(Error::Internal("QR encoding".into())), lang).into_response(),
     }
+}
+
+/// `CheckQRCodeStatusDataDto` of a code's state: the status, the scanner's brief profile once
+/// scanned, the one-time ticket once confirmed (quick-authentication codes have none).
+pub(super) fn status_dto(view: QrView) -> Value {
+    let status = match view.state {
+        QrState::Pending => "PENDING",
+        QrState::Scanned => "SCANNED",
+        QrState::Authorized => "AUTHORIZED",
+        QrState::Cancelled => "CANCELLED",
+        QrState::Expired => "EXPIRED",
+    };
+    let mut data = json!({ "status": status });
+    if let Some(u) = view.user {
+        data["briefUserInfo"] = json!({
+            "displayName": u.display_name,
+            "photo": u.photo.unwrap_or_default(),
+        });
+    }
+    if let Some(t) = view.ticket {
+        data["ticket"] = Value::String(t);
+    }
+    data
 }
 
 #[cfg(test)]
