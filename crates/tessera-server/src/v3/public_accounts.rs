@@ -17,8 +17,8 @@ use super::super::call::Mgmt;
 use super::super::envelope::{ok, success, Reply, V3Error};
 use super::super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts};
 use super::{
-    create_one, list_matching, new_user, one_user, paged, update_one, CreateUsersBatch,
-    DeleteUsers, GetUser, GetUserBatch, UpdateOptions, MAX_CREATE_BATCH,
+    create_batch_of, create_one, list_matching, one_user, paged, update_one, DeleteUsers, GetUser,
+    GetUserBatch, UpdateOptions, MAX_PUBLIC_BATCH,
 };
 use crate::AppState;
 
@@ -126,47 +126,8 @@ async fn create(m: Mgmt) -> Reply {
     create_one(m, true).await
 }
 
-/// The wire's `maxItems` for a batch of public accounts.
-const MAX_PUBLIC_BATCH: usize = 50;
-
 async fn create_batch(m: Mgmt) -> Reply {
-    let r: CreateUsersBatch = m.args().map_err(|e| m.fail(e))?;
-    if r.list.is_empty() {
-        return Err(m.fail(Error::MissingParameter("list")));
-    }
-    if r.list.len() > MAX_PUBLIC_BATCH.min(MAX_CREATE_BATCH) {
-        return Err(m.fail(Error::TooManyUsers));
-    }
-    if r.options.keep_password {
-        return Err(m.fail(Error::InvalidParameter("options.keepPassword")));
-    }
-    let mut news = Vec::with_capacity(r.list.len());
-    for info in r.list {
-        let (new, opts, custom, departments) = new_user(&m, info, &r.options)
-            .await
-            .map_err(|e| m.fail(e))?;
-        // One transaction writes users only, as `createUsersBatch`'s.
-        if !custom.is_empty() {
-            return Err(m.fail(Error::InvalidParameter("list.customData")));
-        }
-        if !departments.is_empty() {
-            return Err(m.fail(Error::InvalidParameter("list.departmentIds")));
-        }
-        if opts.identity.is_some() {
-            return Err(m.fail(Error::InvalidParameter("list.identities")));
-        }
-        if opts.blocked {
-            return Err(m.fail(Error::InvalidParameter("list.status")));
-        }
-        news.push(new);
-    }
-    let users = m
-        .core()
-        .create_public_accounts(&m.admin, news)
-        .await
-        .map_err(|e| m.fail(e))?;
-    let list: Vec<Value> = users.iter().map(user_dto).collect();
-    Ok(ok(m.lang, list))
+    create_batch_of(m, true).await
 }
 
 fn update_options(m: &Mgmt, a: &Map<String, Value>) -> Result<UpdateOptions, V3Error> {

@@ -556,11 +556,25 @@ struct CreateUsersBatch {
 const MAX_CREATE_BATCH: usize = 80;
 
 async fn create_users_batch(m: Mgmt) -> Reply {
+    create_batch_of(m, false).await
+}
+
+/// The wire's `maxItems` for a batch of public accounts.
+const MAX_PUBLIC_BATCH: usize = 50;
+
+/// `createUsersBatch`, and `createPublicAccountsBatch` (`public`): users only, in one
+/// transaction of the core.
+async fn create_batch_of(m: Mgmt, public: bool) -> Reply {
     let r: CreateUsersBatch = m.args().map_err(|e| m.fail(e))?;
     if r.list.is_empty() {
         return Err(m.fail(Error::MissingParameter("list")));
     }
-    if r.list.len() > MAX_CREATE_BATCH {
+    let max = if public {
+        MAX_PUBLIC_BATCH.min(MAX_CREATE_BATCH)
+    } else {
+        MAX_CREATE_BATCH
+    };
+    if r.list.len() > max {
         return Err(m.fail(Error::TooManyUsers));
     }
     if r.options.keep_password {
@@ -587,11 +601,13 @@ async fn create_users_batch(m: Mgmt) -> Reply {
         }
         news.push(new);
     }
-    let users = m
-        .core()
-        .import_users(m.admin.pool(), news)
-        .await
-        .map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let users = if public {
+        core.create_public_accounts(&m.admin, news).await
+    } else {
+        core.import_users(m.admin.pool(), news).await
+    }
+    .map_err(|e| m.fail(e))?;
     let list: Vec<Value> = users.iter().map(user_dto).collect();
     Ok(ok(m.lang, list))
 }
