@@ -17,8 +17,8 @@ use super::super::call::Mgmt;
 use super::super::envelope::{ok, success, Reply, V3Error};
 use super::super::shapes::{resolve_user, user_dto, users_dto, UserIdType, UserParts};
 use super::{
-    create_batch_of, create_one, list_matching, one_user, paged, update_one, DeleteUsers, GetUser,
-    GetUserBatch, UpdateOptions, MAX_PUBLIC_BATCH,
+    create_batch_of, create_one, delete_batch_of, list_matching, one_user, paged, update_one,
+    GetUser, GetUserBatch, UpdateOptions, MAX_PUBLIC_BATCH,
 };
 use crate::AppState;
 
@@ -189,19 +189,7 @@ async fn update_batch(m: Mgmt) -> Reply {
 }
 
 async fn delete_batch(m: Mgmt) -> Reply {
-    let r: DeleteUsers = m.args().map_err(|e| m.fail(e))?;
-    let mut ids = Vec::with_capacity(r.user_ids.len());
-    for id in &r.user_ids {
-        let u = resolve_user(m.core(), &m.admin, id, r.options.user_id_type)
-            .await
-            .map_err(|e| m.fail(e))?;
-        ids.push(u.id);
-    }
-    m.core()
-        .delete_public_accounts(&m.admin, &ids)
-        .await
-        .map_err(|e| m.fail(e))?;
-    Ok(success(m.lang))
+    delete_batch_of(m, true).await
 }
 
 #[derive(Deserialize)]

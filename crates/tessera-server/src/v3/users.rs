@@ -782,6 +782,12 @@ struct DeleteOptions {
 }
 
 async fn delete_users_batch(m: Mgmt) -> Reply {
+    delete_batch_of(m, false).await
+}
+
+/// `deleteUsersBatch`, and `deletePublicAccountsBatch` (`public`: every id must name a
+/// public account, checked by the core).
+async fn delete_batch_of(m: Mgmt, public: bool) -> Reply {
     let r: DeleteUsers = m.args().map_err(|e| m.fail(e))?;
     let mut ids = Vec::with_capacity(r.user_ids.len());
     for id in &r.user_ids {
@@ -790,10 +796,13 @@ async fn delete_users_batch(m: Mgmt) -> Reply {
             .map_err(|e| m.fail(e))?;
         ids.push(u.id);
     }
-    m.core()
-        .delete_users(&m.admin, &ids)
-        .await
-        .map_err(|e| m.fail(e))?;
+    let core = m.core();
+    if public {
+        core.delete_public_accounts(&m.admin, &ids).await
+    } else {
+        core.delete_users(&m.admin, &ids).await
+    }
+    .map_err(|e| m.fail(e))?;
     Ok(success(m.lang))
 }
 
