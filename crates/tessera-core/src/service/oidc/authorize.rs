@@ -66,8 +66,8 @@ pub struct ValidRequest {
     /// The `oidc` connections the hosted login page offers (read when a parked request is
     /// resumed; empty on the authorization request itself, which shows no page).
     pub login_connections: Vec<crate::service::ext_oidc::LoginConnection>,
-    /// What the pool's hosted login page hides (`updateLoginPageConfig`), read with the
-    /// request so every page of the flow shows the same.
+    /// What the pool's hosted login page hides (`updateLoginPageConfig`), read when a parked
+    /// request is resumed (default on the authorization request itself, which shows no page).
     pub login_page: LoginPageSettings,
 }
 
@@ -329,10 +329,9 @@ impl Core {
                 ui_locales: p.ui_locales.clone(),
                 login_hint: p.login_hint.clone(),
             },
-            login_page: self
-                .login_page_settings(&pool.id)
-                .await
-                .map_err(|error| Refusal { error, to: None })?,
+            // Read when a parked request is resumed, like `login_connections`: the
+            // authorization request itself shows no page (a silent SSO answer needs neither).
+            login_page: LoginPageSettings::default(),
             app,
             pool,
         })
