@@ -15,7 +15,9 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::paging::Page;
 use tessera_core::service::settings::WhitelistType;
+use tessera_core::service::tenants::NewTenant;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
+use tessera_core::service::user_admin::AdminCreate;
 use tessera_core::service::users::{CreatedBy, LoginContext, NewUser};
 use tessera_core::store::users::{LoginEventQuery, SearchField, UserQuery};
 use tessera_core::store::Store;
@@ -579,7 +581,135 @@ async fn counters_follow_every_change(db: &TestDb) {
     assert_eq!(check(true).await, 0);
 }
 
+/// `createUser` with custom data, departments and a tenant is one unit of work: everything
+/// or, when one part is refused (an unknown department, field or tenant, a taken username),
+/// no user at all.
+async fn create_with_everything_or_nothing(db: &TestDb) {
+    let fx = setup(db).await;
+    let pid = fx.pool.id.clone();
+    fx.core
+        .define_udf(&pid, UdfTarget::User, "level", UdfDataType::Number, "Level")
+        .await
+        .unwrap();
+    let (_, root) = fx
+        .core
+        .create_org(
+            &pid,
+            NewNode {
+                name: "Org".into(),
+                ..NewNode::default()
+            },
+        )
+        .await
+        .unwrap();
+    let team = fx
+        .core
+        .add_node(
+            &pid,
+            &root.node.org_id,
+            &root.node.id,
+            NewNode {
+                name: "Team".into(),
+                ..NewNode::default()
+            },
+        )
+        .await
+        .unwrap();
+    let tenant = fx
+        .core
+        .create_tenant(
+            &fx.pool,
+            NewTenant {
+                name: "t".into(),
+                ..NewTenant::default()
+            },
+        )
+        .await
+        .unwrap();
+    let named = |u: &str| NewUser {
+        username: Some(u.into()),
+        ..NewUser::default()
+    };
+    let full = |departments: Vec<String>, custom: Vec<(String, serde_json::Value)>| AdminCreate {
+        custom_data: custom,
+        departments,
+        tenant_id: Some(tenant.id.clone()),
+        ..AdminCreate::default()
+    };
+    let user = fx
+        .core
+        .admin_create_user(
+            &fx.pool,
+            named("all"),
+            full(
+                vec![team.node.id.clone(), root.node.id.clone()],
+                vec![("level".into(), json!(3))],
+            ),
+        )
+        .await
+        .unwrap();
+    let values = fx
+        .core
+        .udf_values(&pid, UdfTarget::User, &user.id)
+        .await
+        .unwrap();
+    assert_eq!(values.len(), 1);
+    assert_eq!(values[0].key, "level");
+    let departments = fx
+        .core
+        .user_departments(&pid, &user.id, None)
+        .await
+        .unwrap();
+    assert_eq!(departments.len(), 2);
+    assert!(
+        departments[0].is_main,
+        "the first department is the main one"
+    );
+    assert_eq!(departments[0].node.node.id, team.node.id);
+    fx.core
+        .tenant_member(&fx.pool, &tenant.id, &user.id)
+        .await
+        .unwrap();
+
+    let users_before = fx.count("SELECT COUNT(*) FROM users").await;
+    let refusals = [
+        (
+            "dept",
+            full(vec![team.node.id.clone(), "nowhere".into()], Vec::new()),
+        ),
+        ("field", full(Vec::new(), vec![("nope".into(), json!(1))])),
+        (
+            "value",
+            full(Vec::new(), vec![("level".into(), json!("x"))]),
+        ),
+        (
+            "tenant",
+            AdminCreate {
+                tenant_id: Some("no-tenant".into()),
+                departments: vec![team.node.id.clone()],
+                ..AdminCreate::default()
+            },
+        ),
+        ("all", full(vec![team.node.id.clone()], Vec::new())),
+    ];
+    for (username, opts) in refusals {
+        let e = fx
+            .core
+            .admin_create_user(&fx.pool, named(username), opts)
+            .await;
+        assert!(e.is_err(), "{username}: {e:?}");
+    }
+    assert_eq!(fx.count("SELECT COUNT(*) FROM users").await, users_before);
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM node_members").await,
+        2,
+        "only the first user's memberships"
+    );
+    assert_eq!(fx.count("SELECT COUNT(*) FROM udf_values").await, 1);
+}
+
 backend_tests! {
+    create_with => create_with_everything_or_nothing;
     counters => counters_follow_every_change;
     pages => pages_search_and_filters;
     delete_users => delete_takes_every_assignment_or_nothing;

@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::audit::AuditEntry;
 use super::paging::{Page, Paged};
+use super::udf::UdfTarget;
 use super::users::{CreatedBy, LoginId, NewUser};
 use super::Core;
 use crate::clock;
@@ -40,6 +41,14 @@ pub struct AdminCreate {
     pub identity: Option<NewIdentity>,
     /// Created as a public (shared) account (`createPublicAccount`).
     pub public_account: bool,
+    /// Custom-field values of the new user, checked against the pool's definitions before
+    /// anything is written and stored in the user's own unit of work.
+    pub custom_data: Vec<(String, Value)>,
+    /// Departments (organization nodes) the user joins in the same unit of work; the first
+    /// becomes its main department. An unknown one refuses the creation.
+    pub departments: Vec<String>,
+    /// A tenant the user joins as a member in the same unit of work (`createTenantUser`).
+    pub tenant_id: Option<String>,
 }
 
 /// A link to an external identity, as `createUser(identity)` and `linkIdentity` give it.
@@ -141,6 +150,13 @@ impl Core {
         if let Some(i) = &opts.identity {
             i.validate()?;
         }
+        if opts.departments.len() > MAX_BATCH {
+            return Err(Error::InvalidParameter("departmentIds"));
+        }
+        // Checked before the password is hashed: a wrong value costs no hash.
+        let custom = self
+            .validate_udf_values(&pool.id, UdfTarget::User, &opts.custom_data)
+            .await?;
         let mut user = self.build_user(pool, new, CreatedBy::Admin).await?;
         user.blocked = opts.blocked;
         user.public_account = opts.public_account;
@@ -155,10 +171,47 @@ impl Core {
             user.signed_up = t;
         }
         let identity = opts.identity.map(|i| i.into_identity(&pool.id, &user.id));
-        self.store
-            .insert_user_with_identity(&user, identity.as_ref())
-            .await?;
-        Ok(user)
+        if custom.is_empty() && opts.departments.is_empty() && opts.tenant_id.is_none() {
+            self.store
+                .insert_user_with_identity(&user, identity.as_ref())
+                .await?;
+            return Ok(user);
+        }
+        // The user and everything that comes with it are one unit of work: a department or
+        // tenant that went away since the request was read refuses the whole creation.
+        let (pool_id, departments, tenant_id, at) = (
+            pool.id.clone(),
+            opts.departments,
+            opts.tenant_id,
+            clock::now_ms(),
+        );
+        let rows: Vec<(String, String, String)> = custom
+            .into_iter()
+            .map(|(key, value)| (user.id.clone(), key, value))
+            .collect();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                tx.insert_user_in_unit(&user, identity.as_ref()).await?;
+                if !rows.is_empty() {
+                    tx.put_custom_data(&pool_id, UdfTarget::User.as_str(), &rows, at)
+                        .await?;
+                }
+                let me = std::slice::from_ref(&user.id);
+                for (i, node_id) in departments.iter().enumerate() {
+                    super::membership::add_node_members(tx, &pool_id, node_id, me, i == 0, at)
+                        .await?;
+                }
+                if let Some(tenant_id) = &tenant_id {
+                    if tx.tenant(&pool_id, tenant_id).await?.is_none() {
+                        return Err(Error::NotFound(Entity::Tenant));
+                    }
+                    tx.add_tenant_member(&pool_id, tenant_id, &user.id, at)
+                        .await?;
+                }
+                Ok(user)
+            })
+        })
+        .await
     }
 
     /// `updateUser` by an administrator: any profile field, the unique identifiers, the

@@ -234,6 +234,14 @@ pub trait UsersStore: Send + Sync {
 /// enrollment, see `service::mfa_factors`).
 #[async_trait]
 pub trait UsersTx: Send {
+    /// Inserts a user and, when given, its first external identity, inside the unit of
+    /// work (as [`super::Store::insert_user_with_identity`]; a taken identifier is
+    /// [`crate::Error::Duplicate`]).
+    async fn insert_user_in_unit(
+        &mut self,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<()>;
     /// How many of `ids` (distinct) are users of the pool.
     async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
     /// The sub-accounts whose primary user is one of `ids`.

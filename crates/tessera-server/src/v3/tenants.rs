@@ -621,24 +621,17 @@ async fn create_tenant_user(m: Mgmt) -> Reply {
         reset_password_on_next_login: o.reset_password_on_first_login,
         ..NewUser::default()
     };
+    // The user and its membership are one unit of work of the core: a tenant that went
+    // away since the check above creates no user.
     let opts = AdminCreate {
         keep_password: o.keep_password,
+        tenant_id: Some(r.tenant_id.clone()),
         ..AdminCreate::default()
     };
     let user = core
         .admin_create_user(&m.admin, new, opts)
         .await
         .map_err(|e| m.fail(e))?;
-    let joined = core
-        .add_tenant_members(&m.admin, &r.tenant_id, std::slice::from_ref(&user.id))
-        .await;
-    if let Err(e) = joined {
-        // The tenant went away between the check and the join: the user made for it goes too.
-        let _ = core
-            .delete_users(&m.admin, std::slice::from_ref(&user.id))
-            .await;
-        return Err(m.fail(e));
-    }
     let (member, u) = core
         .tenant_member(&m.admin, &r.tenant_id, &user.id)
         .await

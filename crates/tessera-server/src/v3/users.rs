@@ -508,36 +508,23 @@ async fn create_one(m: Mgmt, public: bool) -> Reply {
     let (new, opts, custom, departments) = new_user(&m, r.info, &r.options)
         .await
         .map_err(|e| m.fail(e))?;
-    let custom: Vec<(String, Value)> = custom.into_iter().collect();
-    // Everything that can be refused is checked before the user exists.
-    core.validate_udf_values(&m.admin.id, UdfTarget::User, &custom)
-        .await
-        .map_err(|e| m.fail(e))?;
-    for d in &departments {
-        core.node_required(&m.admin, d)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
+    let with_departments = !departments.is_empty();
+    // The user, its custom data and its departments are one unit of work of the core.
+    let opts = AdminCreate {
+        custom_data: custom.into_iter().collect(),
+        departments,
+        ..opts
+    };
     let user = if public {
         core.create_public_account(&m.admin, new, opts).await
     } else {
         core.admin_create_user(&m.admin, new, opts).await
     }
     .map_err(|e| m.fail(e))?;
-    if !custom.is_empty() {
-        core.set_udf_values(&m.admin.id, UdfTarget::User, &user.id, &custom)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
-    for (i, d) in departments.iter().enumerate() {
-        core.add_node_members(&m.admin.id, d, std::slice::from_ref(&user.id), i == 0)
-            .await
-            .map_err(|e| m.fail(e))?;
-    }
     let parts = UserParts {
         custom_data: true,
         identities: false,
-        department_ids: !departments.is_empty(),
+        department_ids: with_departments,
         posts: false,
     };
     one_user(&m, user, parts).await

@@ -951,6 +951,18 @@ impl UsersStore for SqlStore {
 
 #[async_trait]
 impl UsersTx for SqlWriteTx {
+    async fn insert_user_in_unit(
+        &mut self,
+        user: &User,
+        identity: Option<&ExternalIdentity>,
+    ) -> Result<()> {
+        super::insert_user_with(&mut *self.tx, user).await?;
+        if let Some(i) = identity {
+            super::insert_identity_with(&mut *self.tx, i).await?;
+        }
+        Ok(())
+    }
+
     async fn move_identities(&mut self, pool_id: &str, from: &str, to: &str) -> Result<()> {
         sqlx::query(
             "UPDATE external_identities SET user_id = $1, updated_at = $2 \

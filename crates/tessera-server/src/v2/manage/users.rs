@@ -219,18 +219,15 @@ async fn create_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             None | Some(Value::Null) => None,
             Some(_) => return Err(Error::InvalidParameter("identity")),
         },
-        public_account: false,
+        ..AdminCreate::default()
     };
-    // Custom values are checked before the user exists, so a wrong one creates nothing.
-    let custom = args::custom_data(a)?;
-    let stored = core
-        .validate_udf_values(&pool.id, UdfTarget::User, &custom)
-        .await?;
+    // The user and its custom values are one unit of work of the core: a wrong value
+    // creates nothing.
+    let opts = AdminCreate {
+        custom_data: args::custom_data(a)?,
+        ..opts
+    };
     let user = core.admin_create_user(pool, new, opts).await?;
-    if !stored.is_empty() {
-        core.set_udf_values(&pool.id, UdfTarget::User, &user.id, &custom)
-            .await?;
-    }
     user_out(core, &user, wants_custom_data(f)).await
 }
 
