@@ -19,9 +19,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::NewNode;
 use tessera_core::service::paging::Page;
 use tessera_core::service::tenant_admins::{NewCooperator, NewMultiTenantAdmin, NoticeChannels};
-use tessera_core::service::tenant_certification::{
-    CertificationForm, CertificationStatus, Review,
-};
+use tessera_core::service::tenant_certification::{CertificationForm, CertificationStatus, Review};
 use tessera_core::service::tenants::NewTenant;
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::Store;
@@ -155,11 +153,18 @@ async fn multi_tenant_admins(db: &TestDb) {
         assert!(matches!(r, Err(Error::NotFound(Entity::Tenant))), "{r:?}");
     }
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM tenant_members WHERE user_id = $1", &ann.id)
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_members WHERE user_id = $1",
+            &ann.id
+        )
+        .await,
         0
     );
-    assert!(core.multi_tenant_admin(admin, &ann.id).await.unwrap().is_none());
+    assert!(core
+        .multi_tenant_admin(admin, &ann.id)
+        .await
+        .unwrap()
+        .is_none());
     // Another pool's user is unknown here; an SMS notice for a user without a phone refused.
     assert!(matches!(
         core.create_multi_tenant_admin(
@@ -209,7 +214,11 @@ async fn multi_tenant_admins(db: &TestDb) {
         let (m, _) = core.tenant_member(admin, t, &ann.id).await.unwrap();
         assert!(m.is_admin);
     }
-    let got = core.multi_tenant_admin(admin, &ann.id).await.unwrap().unwrap();
+    let got = core
+        .multi_tenant_admin(admin, &ann.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(got.api_authorized);
     assert_eq!(got.tenant_ids, vec![t1.clone(), t2.clone()]);
     let notices: Vec<_> = fx
@@ -261,8 +270,11 @@ async fn multi_tenant_admins(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM multi_tenant_admins WHERE user_id = $1", &ann.id)
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM multi_tenant_admins WHERE user_id = $1",
+            &ann.id
+        )
+        .await,
         0
     );
 }
@@ -272,12 +284,18 @@ async fn cooperators(db: &TestDb) {
     let (core, admin) = (&fx.core, &fx.admin);
     fx.policy(
         "users",
-        &[("menu:users", PolicyEffect::Allow), ("menu:apps", PolicyEffect::Allow)],
+        &[
+            ("menu:users", PolicyEffect::Allow),
+            ("menu:apps", PolicyEffect::Allow),
+        ],
     )
     .await;
     fx.policy(
         "no-apps",
-        &[("menu:apps", PolicyEffect::Deny), ("menu:roles", PolicyEffect::Allow)],
+        &[
+            ("menu:apps", PolicyEffect::Deny),
+            ("menu:roles", PolicyEffect::Allow),
+        ],
     )
     .await;
     let bob = fx.user_in(admin, "bob@example.com").await;
@@ -299,8 +317,11 @@ async fn cooperators(db: &TestDb) {
         Err(Error::NotFound(Entity::TenantCooperator))
     ));
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM tenant_cooperators WHERE user_id = $1", &bob.id)
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_cooperators WHERE user_id = $1",
+            &bob.id
+        )
+        .await,
         0
     );
 
@@ -353,9 +374,14 @@ async fn cooperators(db: &TestDb) {
         )
         .await
         .unwrap();
-    core.add_node_members(admin.pool_id(), &root.node.id, std::slice::from_ref(&bob.id), false)
-        .await
-        .unwrap();
+    core.add_node_members(
+        admin.pool_id(),
+        &root.node.id,
+        std::slice::from_ref(&bob.id),
+        false,
+    )
+    .await
+    .unwrap();
     assert_eq!(ext(Some(true)).await, 0);
     assert_eq!(ext(Some(false)).await, 1);
     let listed = core
@@ -423,12 +449,16 @@ async fn certification(db: &TestDb) {
     ));
     // Another pool's administrator cannot submit for this tenant.
     assert!(matches!(
-        core.submit_tenant_certification(&fx.other, &t, form()).await,
+        core.submit_tenant_certification(&fx.other, &t, form())
+            .await,
         Err(Error::NotFound(Entity::Tenant))
     ));
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM tenant_certifications WHERE tenant_id = $1", &t)
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_certifications WHERE tenant_id = $1",
+            &t
+        )
+        .await,
         0
     );
 
@@ -534,7 +564,10 @@ async fn certification(db: &TestDb) {
     .unwrap();
     let c = core.tenant_certification(admin, &t).await.unwrap();
     assert_eq!(c.status, CertificationStatus::Refused);
-    assert_eq!(c.submitted.unwrap().review_reason.as_deref(), Some("blurred"));
+    assert_eq!(
+        c.submitted.unwrap().review_reason.as_deref(),
+        Some("blurred")
+    );
 
     // A sealed value moved to another tenant's row does not open there: refused, never read.
     sqlx::query("UPDATE tenant_certifications SET sealed_personal = $1 WHERE tenant_id = $2")
@@ -555,8 +588,11 @@ async fn certification(db: &TestDb) {
     ));
     core.delete_tenant(admin, &t).await.unwrap();
     assert_eq!(
-        fx.count("SELECT COUNT(*) FROM tenant_certifications WHERE tenant_id = $1", &t)
-            .await,
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_certifications WHERE tenant_id = $1",
+            &t
+        )
+        .await,
         0
     );
 }

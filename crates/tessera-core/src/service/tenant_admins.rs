@@ -142,7 +142,12 @@ fn keyword(k: Option<&str>) -> Result<Option<String>> {
 impl Core {
     /// The pool's user `user_id`, refusing an unknown one (another pool's included) and a
     /// channel asked for that the user has no address on.
-    async fn grantee(&self, admin: &PoolAdmin, user_id: &str, notify: NoticeChannels) -> Result<User> {
+    async fn grantee(
+        &self,
+        admin: &PoolAdmin,
+        user_id: &str,
+        notify: NoticeChannels,
+    ) -> Result<User> {
         let user_id = required_id("userId", user_id)?;
         let user = self
             .store
@@ -345,7 +350,9 @@ impl Core {
         admin: &PoolAdmin,
         user_id: &str,
     ) -> Result<Option<MultiTenantAdmin>> {
-        let user = self.grantee(admin, user_id, NoticeChannels::default()).await?;
+        let user = self
+            .grantee(admin, user_id, NoticeChannels::default())
+            .await?;
         match self
             .store
             .multi_tenant_admin(admin.pool_id(), &user.id)

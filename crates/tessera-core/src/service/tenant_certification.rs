@@ -252,7 +252,12 @@ impl CertificationForm {
         })
     }
 
-    fn sealed(&self, key: &SealingKey, pool_id: &str, tenant_id: &str) -> Result<CertificationFields> {
+    fn sealed(
+        &self,
+        key: &SealingKey,
+        pool_id: &str,
+        tenant_id: &str,
+    ) -> Result<CertificationFields> {
         let personal = Personal {
             national_id: self.national_id.clone(),
             bank_card: self.bank_card.clone(),
@@ -387,11 +392,10 @@ impl Core {
                         })
                         .await
                     }
-                    (true, true) => {
-                        tx.resubmit_tenant_certification(&pool_id, &tenant_id, &fields, at)
-                            .await
-                            .map(|_| ())
-                    }
+                    (true, true) => tx
+                        .resubmit_tenant_certification(&pool_id, &tenant_id, &fields, at)
+                        .await
+                        .map(|_| ()),
                 }
             })
         })
@@ -488,7 +492,10 @@ mod tests {
 
     #[test]
     fn national_ids_need_their_check_character() {
-        assert_eq!(national_id("11010519491231002x").unwrap(), "11010519491231002X");
+        assert_eq!(
+            national_id("11010519491231002x").unwrap(),
+            "11010519491231002X"
+        );
         assert!(national_id("110105194912310021").is_err());
         assert!(national_id("1101051949123100").is_err());
         assert!(national_id("A1010519491231002X").is_err());

@@ -73,8 +73,7 @@ pub trait TenantAdminsStore: Send + Sync {
         filter: &GrantFilter,
         page: Page,
     ) -> Result<Paged<AdminGrant>>;
-    async fn multi_tenant_admin(&self, pool_id: &str, user_id: &str)
-        -> Result<Option<AdminGrant>>;
+    async fn multi_tenant_admin(&self, pool_id: &str, user_id: &str) -> Result<Option<AdminGrant>>;
     /// The tenants the user administers, oldest membership first.
     async fn tenants_administered(&self, pool_id: &str, user_id: &str) -> Result<Vec<String>>;
     /// One page of the pool's cooperators, oldest grant first.

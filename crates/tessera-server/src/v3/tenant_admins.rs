@@ -27,9 +27,7 @@ use tessera_core::service::paging::{Page, Paged};
 use tessera_core::service::tenant_admins::{
     MultiTenantAdmin, NewCooperator, NewMultiTenantAdmin, NoticeChannels,
 };
-use tessera_core::service::tenant_certification::{
-    CertificationForm, CertificationStatus, Review,
-};
+use tessera_core::service::tenant_certification::{CertificationForm, CertificationStatus, Review};
 use tessera_core::Error;
 
 use super::call::Mgmt;
@@ -55,7 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/create-tenant-cooperator", post(create_cooperator))
         .route("/api/v3/list-tenant-cooperators", get(list_cooperators))
         .route("/api/v3/get-tenant-cooperator", get(get_cooperator))
-        .route("/api/v3/get-tenant-cooperator-menu", get(get_cooperator_menu))
+        .route(
+            "/api/v3/get-tenant-cooperator-menu",
+            get(get_cooperator_menu),
+        )
         .route(
             "/api/v3/create-tenant-enterprise-certification",
             post(create_certification),
@@ -358,11 +359,7 @@ async fn review_certification(m: Mgmt) -> Reply {
         Some(CertificationStatus::Refused) => Review::Refuse {
             reason: r.review_reason.unwrap_or_default(),
         },
-        _ => {
-            return Err(m.fail(Error::InvalidParameter(
-                "enterpriseCertificationStatus",
-            )))
-        }
+        _ => return Err(m.fail(Error::InvalidParameter("enterpriseCertificationStatus"))),
     };
     m.core()
         .review_tenant_certification(&m.admin, &r.tenant_id, review)

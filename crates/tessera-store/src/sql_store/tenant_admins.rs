@@ -123,11 +123,7 @@ impl TenantAdminsStore for SqlStore {
         .await
     }
 
-    async fn multi_tenant_admin(
-        &self,
-        pool_id: &str,
-        user_id: &str,
-    ) -> Result<Option<AdminGrant>> {
+    async fn multi_tenant_admin(&self, pool_id: &str, user_id: &str) -> Result<Option<AdminGrant>> {
         sqlx::query(&format!(
             "SELECT {GRANT_COLUMNS} FROM multi_tenant_admins g \
              WHERE g.pool_id = $1 AND g.user_id = $2"
