@@ -188,6 +188,10 @@ pub enum Error {
     /// A member move names a user who is not a member of the node moved from.
     #[error("user not in the source node")]
     MoveOfNonMember,
+    /// A tenant's enterprise certification can be reviewed only while it is under review
+    /// (`service::tenant_certification`).
+    #[error("the certification is not under review")]
+    CertificationNotUnderReview,
     /// The main department named is not one the user belongs to.
     #[error("main department not joined")]
     MainDepartmentNotJoined,
@@ -432,6 +436,10 @@ pub enum Entity {
     EventApp,
     /// A custom event type (`<app>.<name>`), defined or not.
     EventType,
+    /// A cooperator (协作管理员) of the pool, by user id.
+    TenantCooperator,
+    /// A tenant's enterprise certification (one per tenant).
+    TenantCertification,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -481,6 +489,8 @@ impl fmt::Display for Entity {
             Entity::Device => "device",
             Entity::EventApp => "event app",
             Entity::EventType => "event type",
+            Entity::TenantCooperator => "tenant cooperator",
+            Entity::TenantCertification => "tenant enterprise certification",
         })
     }
 }

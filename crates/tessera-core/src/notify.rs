@@ -25,6 +25,22 @@ pub struct EmailMessage {
     /// An invitation to join a tenant ([`TENANT_INVITATION_SCENE`]), whose link the email
     /// carries instead of a code.
     pub invitation: Option<InvitationEmail>,
+    /// A notice that an administrator granted the recipient administrative rights
+    /// ([`ADMIN_NOTICE_SCENE`]); it carries no code.
+    pub notice: Option<AdminNotice>,
+}
+
+/// The scene of an administrative grant's notice, by email or SMS
+/// (`service::tenant_admins`); an SMS of this scene carries no code.
+pub const ADMIN_NOTICE_SCENE: &str = "ADMIN_GRANT_NOTICE";
+
+/// What an administrator granted the recipient: the names of what it now administers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminNotice {
+    /// Administrator of these tenants (by name).
+    TenantAdmin { tenants: Vec<String> },
+    /// Cooperator holding these policies (by code).
+    Cooperator { policies: Vec<String> },
 }
 
 /// The scene of an invitation email (`service::tenant_invitations`).

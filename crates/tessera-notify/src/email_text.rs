@@ -1,7 +1,7 @@
 //! The words of a verification-code email. The core says which code, for which scene and for
 //! how long; the wording, in Chinese and English, is this crate's.
 
-use tessera_core::notify::{EmailMessage, InvitationEmail};
+use tessera_core::notify::{AdminNotice, EmailMessage, InvitationEmail};
 
 /// The subject and plain-text body of a verification-code email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub struct EmailText {
 pub fn render(msg: &EmailMessage) -> EmailText {
     if let Some(inv) = &msg.invitation {
         return invitation(inv);
+    }
+    if let Some(n) = &msg.notice {
+        return notice(n);
     }
     let subject = match msg.scene.as_str() {
         "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
@@ -56,6 +59,37 @@ fn invitation(inv: &InvitationEmail) -> EmailText {
     }
 }
 
+/// A notice that an administrator of the pool granted the recipient administrative rights:
+/// what they now administer (names only; the notice carries no credential).
+fn notice(n: &AdminNotice) -> EmailText {
+    let body = match n {
+        AdminNotice::TenantAdmin { tenants } => {
+            let list = tenants.join("、");
+            let list_en = tenants.join(", ");
+            format!(
+                "管理员已将您设为以下租户的管理员：{list}。\r\n\
+                 如非预期，请联系您的管理员。\r\n\r\n\
+                 An administrator made you an administrator of these tenants: {list_en}.\r\n\
+                 If you did not expect this, contact your administrator.\r\n"
+            )
+        }
+        AdminNotice::Cooperator { policies } => {
+            let list = policies.join(", ");
+            format!(
+                "管理员已将您设为协作管理员，授予的策略：{list}。\r\n\
+                 如非预期，请联系您的管理员。\r\n\r\n\
+                 An administrator made you a cooperating administrator with these policies: \
+                 {list}.\r\n\
+                 If you did not expect this, contact your administrator.\r\n"
+            )
+        }
+    };
+    EmailText {
+        subject: "管理权限通知 / Administrative rights granted",
+        body,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,7 +104,23 @@ mod tests {
             route: None,
             custom: None,
             invitation: None,
+            notice: None,
         }
+    }
+
+    #[test]
+    fn a_notice_names_what_was_granted() {
+        let mut m = msg(tessera_core::notify::ADMIN_NOTICE_SCENE);
+        m.notice = Some(AdminNotice::TenantAdmin {
+            tenants: vec!["Acme".into(), "Globex".into()],
+        });
+        let t = render(&m);
+        assert!(t.subject.contains("Administrative rights"));
+        assert!(t.body.contains("Acme, Globex"), "{}", t.body);
+        m.notice = Some(AdminNotice::Cooperator {
+            policies: vec!["user-admin".into()],
+        });
+        assert!(render(&m).body.contains("user-admin"));
     }
 
     #[test]

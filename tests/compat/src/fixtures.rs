@@ -256,6 +256,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // The event center (`v3-events.test.mjs`); the second pool for isolation.
         "v3Events",
         "v3Events2",
+        // Multi-tenant administrators, cooperators and tenant enterprise certification
+        // (`v3-tenant-admins.test.mjs`); the second pool's users and tenants are refused.
+        "v3TenantAdm",
+        "v3TenantAdmOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -51,6 +51,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             route: None,
             custom: None,
             invitation: None,
+            notice: None,
         })
         .await
         .expect("send email");

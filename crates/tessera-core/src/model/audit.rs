@@ -50,6 +50,10 @@ stored_names! {
         Enable => "enable",
         /// Replaced a secret (an application's or the pool's).
         Refresh => "refresh",
+        /// Approved something submitted for review (a tenant's enterprise certification).
+        Approval => "approval",
+        /// Refused something submitted for review.
+        Reject => "reject",
     }
 }
 
@@ -62,6 +66,10 @@ stored_names! {
         Role => "role",
         Group => "group",
         Application => "application",
+        /// A tenant: its administrators, its enterprise certification.
+        Tenant => "tenant",
+        /// A cooperator (协作管理员) and the policies it holds.
+        Cooperator => "cooperator",
     }
 }
 

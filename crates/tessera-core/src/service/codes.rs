@@ -285,6 +285,7 @@ impl Core {
                 route: crate::service::pool_admin::email_route(pool),
                 custom,
                 invitation: None,
+                notice: None,
             })
             .await
     }

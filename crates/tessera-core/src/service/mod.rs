@@ -50,6 +50,8 @@ pub mod qr_login;
 pub mod register;
 pub mod risk;
 pub mod settings;
+pub mod tenant_admins;
+pub mod tenant_certification;
 pub mod tenant_config;
 pub mod tenant_invitations;
 pub mod tenants;

@@ -21,6 +21,7 @@ pub mod pool_admin;
 pub mod posts;
 pub mod public_accounts;
 pub mod risk;
+pub mod tenant_admins;
 pub mod tenant_config;
 pub mod tenants;
 pub mod unit;
@@ -45,6 +46,7 @@ pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
 pub use public_accounts::{PublicAccountsStore, PublicAccountsTx};
 pub use risk::{RiskStore, RiskTx};
+pub use tenant_admins::{TenantAdminsStore, TenantAdminsTx};
 pub use tenant_config::TenantConfigStore;
 pub use tenants::{TenantsStore, TenantsTx};
 pub use unit::{CustomDataTx, Units, WriteTx};
@@ -123,6 +125,7 @@ pub trait Store:
     + PostsStore
     + PublicAccountsStore
     + RiskStore
+    + TenantAdminsStore
     + TenantConfigStore
     + TenantsStore
     + UsersStore

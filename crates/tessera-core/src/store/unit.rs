@@ -24,6 +24,7 @@ use super::directory::DirectoryTx;
 use super::posts::PostsTx;
 use super::public_accounts::PublicAccountsTx;
 use super::risk::RiskTx;
+use super::tenant_admins::TenantAdminsTx;
 use super::tenants::TenantsTx;
 use super::users::UsersTx;
 use crate::error::Result;
@@ -50,6 +51,7 @@ pub trait WriteTx:
     + AppsTx
     + AsaTx
     + TenantsTx
+    + TenantAdminsTx
     + UsersTx
     + PostsTx
     + PublicAccountsTx

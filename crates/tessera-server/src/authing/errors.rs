@@ -92,6 +92,9 @@ pub fn code(e: &Error) -> i64 {
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured | Error::PushNotConfigured => 1001,
         Error::TenantFeatureOff(_) => 1001,
+        // No Authing code for a review out of turn: an invalid argument, the message says
+        // which, and the HTTP status (409) that the state is the conflict.
+        Error::CertificationNotUnderReview => 2231,
         // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
         // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
@@ -169,6 +172,7 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::Duplicate(_)
         | Error::EmailAlreadyBound
         | Error::DomainTaken
+        | Error::CertificationNotUnderReview
         | Error::ConcurrentChange => 409,
         Error::RegisterTooFrequent
         | Error::CodeSentTooRecently
@@ -442,6 +446,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::PushNotConfigured => ("未配置推送登录", "Push login is not configured"),
         Error::QrCodeExpired => ("二维码已过期", "The QR code has expired"),
         Error::QrCodeUsed => ("二维码已被使用", "The QR code has already been used"),
+        Error::CertificationNotUnderReview => (
+            "只有审核中的企业认证可以审核",
+            "Only an enterprise certification under review can be reviewed",
+        ),
         Error::TenantFeatureOff(TenantFeature::Join) => (
             "该用户池不允许用户自行加入租户",
             "Joining a tenant is switched off in this user pool",
@@ -722,6 +730,8 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::ExtOidcFlow => ("身份源绑定请求", "identity provider link request"),
         Entity::EventApp => ("事件应用", "event app"),
         Entity::EventType => ("事件", "event"),
+        Entity::TenantCooperator => ("协作管理员", "cooperator"),
+        Entity::TenantCertification => ("租户企业认证", "tenant enterprise certification"),
     }
 }
 

@@ -55,6 +55,8 @@ fn resource_name(r: ResourceKind) -> &'static str {
         ResourceKind::Role => "role",
         ResourceKind::Group => "userGroup",
         ResourceKind::Application => "application",
+        ResourceKind::Tenant => "tenant",
+        ResourceKind::Cooperator => "cooperator",
     }
 }
 

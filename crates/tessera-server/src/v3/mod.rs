@@ -37,6 +37,7 @@ mod roles;
 mod security;
 mod shapes;
 pub(crate) mod signature;
+mod tenant_admins;
 mod tenant_config;
 mod tenant_invitations;
 mod tenants;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org_tenant::routes())
         .merge(tenants::routes())
         .merge(tenant_invitations::routes())
+        .merge(tenant_admins::routes())
         .merge(tenant_config::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())

@@ -131,7 +131,7 @@ fn namespace(row: &AnyRow) -> Result<ResourceNamespace> {
 const POLICY_COLUMNS: &str =
     "id, pool_id, namespace, code, description, statements, created_at, updated_at";
 
-fn policy(row: &AnyRow) -> Result<Policy> {
+pub(super) fn policy(row: &AnyRow) -> Result<Policy> {
     let statements: String = col(row, "statements")?;
     Ok(Policy {
         id: col(row, "id")?,

@@ -46,12 +46,6 @@ const NOT_SERVED = {
   // Tenants, members, identity providers
   importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
   sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
-  listMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
-  getMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', listTenantCooperators: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
-  getTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
-  getTenantCooperatorMenu: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
-  createTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', getTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
-  updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   // Public (shared) accounts
   getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
   getPublicAccountsOfPost: 'not yet: the user query has no post condition',
