@@ -51,6 +51,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             route: None,
             custom: None,
             invitation: None,
+            notice: None,
         })
         .await
         .expect("send email");
@@ -71,6 +72,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             code: "1234".into(),
             scene: "login".into(),
             webhook_url: None,
+            notice: None,
         })
         .await
         .expect("send sms");

@@ -252,6 +252,7 @@ impl Core {
                 code,
                 scene: scene.to_owned(),
                 webhook_url: crate::service::pool_admin::sms_route(pool),
+                notice: None,
             })
             .await
     }
@@ -285,6 +286,7 @@ impl Core {
                 route: crate::service::pool_admin::email_route(pool),
                 custom,
                 invitation: None,
+                notice: None,
             })
             .await
     }

@@ -51,6 +51,7 @@ pub mod register;
 pub mod risk;
 pub mod settings;
 pub mod tenant_config;
+pub mod tenant_import;
 pub mod tenant_invitations;
 pub mod tenants;
 pub mod tokens;

@@ -221,6 +221,7 @@ impl Core {
                     tenant_name: tenant.name.clone(),
                     valid_days: validity_days,
                 }),
+                notice: None,
             })
             .await
     }
