@@ -38,6 +38,7 @@ mod security;
 mod shapes;
 pub(crate) mod signature;
 mod tenant_config;
+mod tenant_import;
 mod tenant_invitations;
 mod tenants;
 mod token;
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
         .merge(org_tenant::routes())
         .merge(tenants::routes())
         .merge(tenant_invitations::routes())
+        .merge(tenant_import::routes())
         .merge(tenant_config::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())
