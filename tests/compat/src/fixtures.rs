@@ -256,6 +256,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // The event center (`v3-events.test.mjs`); the second pool for isolation.
         "v3Events",
         "v3Events2",
+        // Tenant import from a spreadsheet (`v3-tenant-import.test.mjs`); the second pool for
+        // isolation.
+        "v3TenantImport",
+        "v3TenantImportOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -54,6 +54,9 @@ pub struct Sms {
     /// (a pool's own SMS provider in the tests).
     #[serde(default)]
     pub channel: Option<String>,
+    /// A tenant import's notice (scene `TENANT_IMPORT_NOTICE`), as the webhook sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<serde_json::Value>,
 }
 
 /// One push-login request as the push webhook received it.

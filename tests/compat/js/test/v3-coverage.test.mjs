@@ -44,8 +44,6 @@ const NOT_SERVED = {
   associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
   // Tenants, members, identity providers
-  importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
-  sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
   listMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   getMultipleTenantAdmin: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', listTenantCooperators: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   getTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts', createTenantCooperator: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',

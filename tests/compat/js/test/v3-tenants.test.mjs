@@ -472,8 +472,6 @@ test('identities: bad input and other pools', async () => {
 });
 
 test('methods Tessera does not serve answer a 501 naming them', async () => {
-  refused(await mc.importTenant({ excelUrl: 'https://example.com/t.xlsx' }),
-    { statusCode: 501, message: /importTenant/ });
   refused(await mc.listTenantCooperators({ page: '1', limit: '10' }),
     { statusCode: 501, message: /listTenantCooperators/ });
 });
