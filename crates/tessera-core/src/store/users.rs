@@ -236,7 +236,7 @@ pub trait UsersStore: Send + Sync {
 pub trait UsersTx: Send {
     /// Inserts a user inside the unit; a taken identifier is
     /// [`crate::Error::AlreadyExists`].
-    async fn insert_user_in_unit(&mut self, user: &User) -> Result<()>;
+    async fn insert_user(&mut self, user: &User) -> Result<()>;
     /// The pool's user by one unique identifier, read inside the unit.
     async fn find_user_in_unit(
         &mut self,

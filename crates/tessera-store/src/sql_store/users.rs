@@ -951,7 +951,7 @@ impl UsersStore for SqlStore {
 
 #[async_trait]
 impl UsersTx for SqlWriteTx {
-    async fn insert_user_in_unit(&mut self, user: &User) -> Result<()> {
+    async fn insert_user(&mut self, user: &User) -> Result<()> {
         super::insert_user_with(&mut *self.tx, user).await
     }
 
