@@ -137,7 +137,14 @@ mod tests {
         });
         let t = render(&m);
         assert_eq!(t.subject, "租户开通通知 / You were added to a tenant");
-        for part in ["「Acme」", "0a1b2c3d4e", "管理员", "an administrator", "Ops", "ann@example.com"] {
+        for part in [
+            "「Acme」",
+            "0a1b2c3d4e",
+            "管理员",
+            "an administrator",
+            "Ops",
+            "ann@example.com",
+        ] {
             assert!(t.body.contains(part), "{part} in {}", t.body);
         }
     }

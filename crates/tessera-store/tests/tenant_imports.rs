@@ -103,7 +103,13 @@ async fn imports_create_tenants_and_users_once(db: &TestDb) {
         row(2, "Acme", Some("ann@example.com"), None, true),
         row(3, "Acme", None, Some("13800000001"), false),
         row(4, "Globex", Some("ANN@example.com"), None, false),
-        row(5, "Globex", Some("bob@example.com"), Some("13800000002"), true),
+        row(
+            5,
+            "Globex",
+            Some("bob@example.com"),
+            Some("13800000002"),
+            true,
+        ),
     ];
     let first = fx
         .core
@@ -112,7 +118,11 @@ async fn imports_create_tenants_and_users_once(db: &TestDb) {
         .unwrap();
     assert_eq!(first.import_id, 1);
     assert_eq!(
-        (first.tenant_count, first.member_count, first.created_user_count),
+        (
+            first.tenant_count,
+            first.member_count,
+            first.created_user_count
+        ),
         (2, 4, 2)
     );
     let mut tenants = fx
@@ -272,23 +282,43 @@ async fn imports_create_tenants_and_users_once(db: &TestDb) {
     assert!(fx.outbox.sms.lock().unwrap().is_empty(), "nothing sent");
     assert!(matches!(
         fx.core
-            .notify_tenant_import(&fx.other, 1, NoticeChannel::Email, "Ops", &[to_ann.clone()])
+            .notify_tenant_import(
+                &fx.other,
+                1,
+                NoticeChannel::Email,
+                "Ops",
+                std::slice::from_ref(&to_ann)
+            )
             .await,
         Err(Error::InvalidParameter("users"))
     ));
     assert!(matches!(
         fx.core
-            .notify_tenant_import(&fx.other, 9, NoticeChannel::Email, "Ops", &[to_ann.clone()])
+            .notify_tenant_import(
+                &fx.other,
+                9,
+                NoticeChannel::Email,
+                "Ops",
+                std::slice::from_ref(&to_ann)
+            )
             .await,
         Err(Error::NotFound(_))
     ));
     assert!(matches!(
-        fx.core.tenant_import_users(&fx.other, 2, Page::default()).await,
+        fx.core
+            .tenant_import_users(&fx.other, 2, Page::default())
+            .await,
         Err(Error::NotFound(_))
     ));
     let sent = fx
         .core
-        .notify_tenant_import(&fx.admin, 1, NoticeChannel::Email, "Ops", &[to_ann.clone(), to_ann])
+        .notify_tenant_import(
+            &fx.admin,
+            1,
+            NoticeChannel::Email,
+            "Ops",
+            &[to_ann.clone(), to_ann],
+        )
         .await
         .unwrap();
     assert_eq!(sent, 1, "one notice per row");
@@ -298,7 +328,11 @@ async fn imports_create_tenants_and_users_once(db: &TestDb) {
     assert_eq!(mails[0].to, "ann@example.com");
     let notice = mails[0].notice.clone().expect("notice");
     assert_eq!(
-        (notice.tenant_name.as_str(), notice.tenant_code.as_str(), notice.is_admin),
+        (
+            notice.tenant_name.as_str(),
+            notice.tenant_code.as_str(),
+            notice.is_admin
+        ),
         ("Acme", acme.code.as_str(), true)
     );
     let to_bob = NoticeRecipient {

@@ -131,7 +131,8 @@ impl Core {
             let name = short_name(&r.tenant_name).ok_or(bad_row(row, "tenantName"))?;
             let description = r.tenant_description.filter(|d| !d.trim().is_empty());
             if let Some(d) = &description {
-                identifiers::text("tenantDescription", d).map_err(|_| bad_row(row, "tenantDescription"))?;
+                identifiers::text("tenantDescription", d)
+                    .map_err(|_| bad_row(row, "tenantDescription"))?;
             }
             let tenant = match tenants.iter().position(|t| t.name == name) {
                 Some(i) => i,
@@ -238,14 +239,16 @@ impl Core {
                         (Some(u), _) => (u.id, "email"),
                         (None, Some(u)) => (u.id, "phone"),
                         (None, None) => {
-                            tx.insert_user(&c.new_user)
-                                .await
-                                .map_err(|e| match e {
-                                    Error::AlreadyExists(f) => bad_row(c.row, unique_field(f)),
-                                    other => other,
-                                })?;
+                            tx.insert_user(&c.new_user).await.map_err(|e| match e {
+                                Error::AlreadyExists(f) => bad_row(c.row, unique_field(f)),
+                                other => other,
+                            })?;
                             created.insert(c.new_user.id.clone());
-                            let field = if c.email_key.is_some() { "email" } else { "phone" };
+                            let field = if c.email_key.is_some() {
+                                "email"
+                            } else {
+                                "phone"
+                            };
                             (c.new_user.id.clone(), field)
                         }
                     };
@@ -254,7 +257,8 @@ impl Core {
                         return Err(bad_row(c.row, field));
                     }
                     let tenant_id = &tenants[c.tenant].id;
-                    tx.add_tenant_member(&pool_id, tenant_id, &user_id, now).await?;
+                    tx.add_tenant_member(&pool_id, tenant_id, &user_id, now)
+                        .await?;
                     if c.is_admin {
                         tx.set_tenant_admin(&pool_id, tenant_id, &user_id).await?;
                     }
@@ -309,7 +313,11 @@ impl Core {
 
     /// The users of an import's rows with their tenants (a row whose user or tenant is gone
     /// went with it).
-    async fn with_users(&self, pool_id: &str, rows: Vec<TenantImportUser>) -> Result<Vec<ImportedUser>> {
+    async fn with_users(
+        &self,
+        pool_id: &str,
+        rows: Vec<TenantImportUser>,
+    ) -> Result<Vec<ImportedUser>> {
         let mut ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
         ids.sort();
         ids.dedup();
@@ -401,7 +409,8 @@ impl Core {
                         .1;
                     imported.iter().find(|i| {
                         i.tenant.id == r.tenant_id
-                            && i.user.email.as_deref().map(identifiers::email_key) == Some(key.clone())
+                            && i.user.email.as_deref().map(identifiers::email_key)
+                                == Some(key.clone())
                     })
                 }
                 NoticeChannel::Sms => {
@@ -425,7 +434,9 @@ impl Core {
         let mut sent: Vec<i64> = Vec::with_capacity(chosen.len());
         let mut failure = None;
         for c in &chosen {
-            let outcome = self.send_import_notice(&pool, channel, &admin_name, c).await;
+            let outcome = self
+                .send_import_notice(&pool, channel, &admin_name, c)
+                .await;
             match outcome {
                 Ok(()) => sent.push(c.row.row_no),
                 Err(e) => {

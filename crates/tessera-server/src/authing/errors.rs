@@ -541,7 +541,10 @@ fn import_message(p: ImportProblem, lang: Lang) -> String {
             format!("The column \"{}\" is missing", label(f, lang))
         }
         (ImportProblem::Row { row, field }, Lang::ZhCn) => {
-            format!("第 {row} 行的「{}」缺失或不合法，未导入任何数据", label(field, lang))
+            format!(
+                "第 {row} 行的「{}」缺失或不合法，未导入任何数据",
+                label(field, lang)
+            )
         }
         (ImportProblem::Row { row, field }, Lang::EnUs) => format!(
             "Row {row}: \"{}\" is missing or invalid; nothing was imported",

@@ -19,22 +19,62 @@ pub struct Column {
 /// name, its English name or its field name (trimmed, case-insensitively); other columns
 /// are ignored. `email` and `phone` are each optional, but every row needs one of them.
 pub const COLUMNS: [Column; 8] = [
-    Column { field: "tenantName", zh: "租户名称", en: "Tenant name", required: true },
-    Column { field: "tenantDescription", zh: "租户描述", en: "Tenant description", required: false },
-    Column { field: "username", zh: "用户名", en: "Username", required: false },
-    Column { field: "name", zh: "姓名", en: "Name", required: false },
-    Column { field: "email", zh: "邮箱", en: "Email", required: false },
-    Column { field: "phone", zh: "手机号", en: "Phone", required: false },
-    Column { field: "phoneCountryCode", zh: "手机区号", en: "Phone country code", required: false },
-    Column { field: "isAdmin", zh: "是否管理员", en: "Is admin", required: false },
+    Column {
+        field: "tenantName",
+        zh: "租户名称",
+        en: "Tenant name",
+        required: true,
+    },
+    Column {
+        field: "tenantDescription",
+        zh: "租户描述",
+        en: "Tenant description",
+        required: false,
+    },
+    Column {
+        field: "username",
+        zh: "用户名",
+        en: "Username",
+        required: false,
+    },
+    Column {
+        field: "name",
+        zh: "姓名",
+        en: "Name",
+        required: false,
+    },
+    Column {
+        field: "email",
+        zh: "邮箱",
+        en: "Email",
+        required: false,
+    },
+    Column {
+        field: "phone",
+        zh: "手机号",
+        en: "Phone",
+        required: false,
+    },
+    Column {
+        field: "phoneCountryCode",
+        zh: "手机区号",
+        en: "Phone country code",
+        required: false,
+    },
+    Column {
+        field: "isAdmin",
+        zh: "是否管理员",
+        en: "Is admin",
+        required: false,
+    },
 ];
 
 /// The column a header cell names, if any.
 pub fn column_of(header: &str) -> Option<&'static Column> {
     let h = header.trim();
-    COLUMNS.iter().find(|c| {
-        h == c.zh || h.eq_ignore_ascii_case(c.en) || h.eq_ignore_ascii_case(c.field)
-    })
+    COLUMNS
+        .iter()
+        .find(|c| h == c.zh || h.eq_ignore_ascii_case(c.en) || h.eq_ignore_ascii_case(c.field))
 }
 
 /// A field's column header in the caller's language (the field name itself when it is no
@@ -54,7 +94,10 @@ mod tests {
     fn headers_match_in_either_language_or_by_field() {
         assert_eq!(column_of(" 租户名称 ").map(|c| c.field), Some("tenantName"));
         assert_eq!(column_of("EMAIL").map(|c| c.field), Some("email"));
-        assert_eq!(column_of("phoneCountryCode").map(|c| c.field), Some("phoneCountryCode"));
+        assert_eq!(
+            column_of("phoneCountryCode").map(|c| c.field),
+            Some("phoneCountryCode")
+        );
         assert!(column_of("备注").is_none());
         assert_eq!(label("email", Lang::ZhCn), "邮箱");
         assert_eq!(label("row", Lang::EnUs), "row");

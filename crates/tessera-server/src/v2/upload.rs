@@ -249,7 +249,14 @@ mod tests {
         assert_eq!(sheet_type(&[0xff, 0xfe, 0x00]), None);
         assert_eq!(stored_name("abc123.xlsx"), Some("xlsx"));
         assert_eq!(stored_name("abc.png"), Some("png"));
-        for bad in ["../x.xlsx", "a.b.xlsx", ".xlsx", "abc.exe", "a%2e.csv", "a/b.csv"] {
+        for bad in [
+            "../x.xlsx",
+            "a.b.xlsx",
+            ".xlsx",
+            "abc.exe",
+            "a%2e.csv",
+            "a/b.csv",
+        ] {
             assert_eq!(stored_name(bad), None, "{bad}");
         }
     }

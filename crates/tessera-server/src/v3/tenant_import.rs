@@ -107,7 +107,11 @@ fn xlsx_grid(bytes: Vec<u8>) -> Result<Vec<Vec<String>>, Error> {
         return Err(Error::FileTooLarge);
     }
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(|_| unreadable())?;
-    let first = book.sheet_names().into_iter().next().ok_or_else(unreadable)?;
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or_else(unreadable)?;
     let mut cells = book
         .worksheet_cells_reader(&first)
         .map_err(|_| unreadable())?;
@@ -201,11 +205,10 @@ fn yes_no(s: &str) -> Option<bool> {
 /// spreadsheet's (1-based).
 fn import_rows(grid: Vec<Vec<String>>) -> Result<Vec<ImportRow>, Error> {
     let blank = |r: &Vec<String>| r.iter().all(|c| c.trim().is_empty());
-    let mut lines = grid
-        .into_iter()
-        .enumerate()
-        .filter(|(_, r)| !blank(r));
-    let (_, header) = lines.next().ok_or(Error::TenantImport(ImportProblem::NoRows))?;
+    let mut lines = grid.into_iter().enumerate().filter(|(_, r)| !blank(r));
+    let (_, header) = lines
+        .next()
+        .ok_or(Error::TenantImport(ImportProblem::NoRows))?;
     let fields: Vec<Option<&'static str>> = header
         .iter()
         .map(|h| column_of(h).map(|c| c.field))
@@ -247,9 +250,11 @@ fn import_rows(grid: Vec<Vec<String>>) -> Result<Vec<ImportRow>, Error> {
                 "phone" => row.phone = text,
                 "phoneCountryCode" => row.phone_country_code = text,
                 "isAdmin" => {
-                    row.is_admin = yes_no(&value).ok_or(Error::TenantImport(
-                        ImportProblem::Row { row: row_no, field },
-                    ))?
+                    row.is_admin =
+                        yes_no(&value).ok_or(Error::TenantImport(ImportProblem::Row {
+                            row: row_no,
+                            field,
+                        }))?
                 }
                 _ => {}
             }
@@ -411,8 +416,8 @@ async fn send(m: Mgmt, channel: NoticeChannel) -> Reply {
     let id = r
         .import_id
         .ok_or_else(|| m.fail(Error::MissingParameter("importId")))?;
-    let admin_name = given(r.admin_name)
-        .ok_or_else(|| m.fail(Error::MissingParameter("adminName")))?;
+    let admin_name =
+        given(r.admin_name).ok_or_else(|| m.fail(Error::MissingParameter("adminName")))?;
     let users = r
         .users
         .ok_or_else(|| m.fail(Error::MissingParameter("users")))?;
@@ -453,7 +458,10 @@ mod tests {
     fn only_this_servers_uploads_are_read_whatever_the_host() {
         let base = "https://id.example.com";
         for (url, name) in [
-            ("https://id.example.com/uploads/abc123.xlsx", Some("abc123.xlsx")),
+            (
+                "https://id.example.com/uploads/abc123.xlsx",
+                Some("abc123.xlsx"),
+            ),
             ("http://127.0.0.1:9/uploads/abc123.csv", Some("abc123.csv")),
             ("HTTPS://other.example/uploads/a1.xlsx", Some("a1.xlsx")),
             ("/uploads/a1.xlsx", Some("a1.xlsx")),
@@ -474,12 +482,16 @@ mod tests {
             upload_name("https://example.com/auth/uploads/a1.xlsx", base),
             Some("a1.xlsx")
         );
-        assert_eq!(upload_name("https://example.com/uploads/a1.xlsx", base), None);
+        assert_eq!(
+            upload_name("https://example.com/uploads/a1.xlsx", base),
+            None
+        );
     }
 
     #[test]
     fn csv_reads_quotes_and_line_ends() {
-        let g = csv_grid("\u{feff}租户名称,邮箱\r\n\"A, \"\"B\"\"\",a@x.io\nC,\n".as_bytes()).unwrap();
+        let g =
+            csv_grid("\u{feff}租户名称,邮箱\r\n\"A, \"\"B\"\"\",a@x.io\nC,\n".as_bytes()).unwrap();
         assert_eq!(
             g,
             vec![
@@ -516,11 +528,17 @@ mod tests {
             e,
             Error::TenantImport(ImportProblem::MissingColumn("tenantName"))
         ));
-        let e = import_rows(grid(&[&["租户名称", "邮箱", "是否管理员"], &["A", "a@x.io", "maybe"]]))
-            .unwrap_err();
+        let e = import_rows(grid(&[
+            &["租户名称", "邮箱", "是否管理员"],
+            &["A", "a@x.io", "maybe"],
+        ]))
+        .unwrap_err();
         assert!(matches!(
             e,
-            Error::TenantImport(ImportProblem::Row { row: 2, field: "isAdmin" })
+            Error::TenantImport(ImportProblem::Row {
+                row: 2,
+                field: "isAdmin"
+            })
         ));
     }
 }
