@@ -503,6 +503,113 @@ mod tests {
         assert!(csv_grid(b"\"open").is_err());
     }
 
+    /// A zip of stored entries; `claimed` overrides the unpacked size the central directory
+    /// declares for every entry.
+    fn zip(files: &[(&str, &str)], claimed: Option<u32>) -> Vec<u8> {
+        fn crc32(data: &[u8]) -> u32 {
+            let mut crc = !0u32;
+            for b in data {
+                crc ^= u32::from(*b);
+                for _ in 0..8 {
+                    crc = if crc & 1 == 1 {
+                        (crc >> 1) ^ 0xEDB8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let (mut out, mut central) = (Vec::new(), Vec::new());
+        for (name, text) in files {
+            let (name, body) = (name.as_bytes(), text.as_bytes());
+            let offset = out.len() as u32;
+            let (crc, len) = (crc32(body), body.len() as u32);
+            let sizes = [len.to_le_bytes(), len.to_le_bytes()].concat();
+            out.extend_from_slice(&0x0403_4b50u32.to_le_bytes());
+            out.extend_from_slice(&[20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            out.extend_from_slice(&crc.to_le_bytes());
+            out.extend_from_slice(&sizes);
+            out.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            out.extend_from_slice(&[0, 0]);
+            out.extend_from_slice(name);
+            out.extend_from_slice(body);
+            central.extend_from_slice(&0x0201_4b50u32.to_le_bytes());
+            central.extend_from_slice(&[20, 0, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+            central.extend_from_slice(&crc.to_le_bytes());
+            central.extend_from_slice(&len.to_le_bytes());
+            central.extend_from_slice(&claimed.unwrap_or(len).to_le_bytes());
+            central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+            central.extend_from_slice(&[0; 12]);
+            central.extend_from_slice(&offset.to_le_bytes());
+            central.extend_from_slice(name);
+        }
+        let (cd_at, cd_len, n) = (out.len() as u32, central.len() as u32, files.len() as u16);
+        out.extend_from_slice(&central);
+        out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0]);
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&n.to_le_bytes());
+        out.extend_from_slice(&cd_len.to_le_bytes());
+        out.extend_from_slice(&cd_at.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+
+    const RELS: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
+    const BOOK: &str = r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>"#;
+    const BOOK_RELS: &str = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#;
+
+    fn book(cells: &str, claimed: Option<u32>) -> Vec<u8> {
+        let sheet = format!(
+            r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{cells}</sheetData></worksheet>"#
+        );
+        zip(
+            &[
+                ("_rels/.rels", RELS),
+                ("xl/workbook.xml", BOOK),
+                ("xl/_rels/workbook.xml.rels", BOOK_RELS),
+                ("xl/worksheets/sheet1.xml", &sheet),
+            ],
+            claimed,
+        )
+    }
+
+    fn text(at: &str, v: &str) -> String {
+        format!(r#"<c r="{at}" t="inlineStr"><is><t>{v}</t></is></c>"#)
+    }
+
+    #[test]
+    fn xlsx_cells_are_read_by_position_within_bounds() {
+        let cells = format!(
+            r#"<row r="1">{}{}</row><row r="2">{}<c r="B2"><v>13800000000</v></c>{}</row>"#,
+            text("A1", "租户名称"),
+            text("B1", "手机号"),
+            text("A2", "Acme"),
+            // Far to the right: ignored, not a grid 16384 cells wide.
+            text("XFD2", "far"),
+        );
+        let g = xlsx_grid(book(&cells, None)).unwrap();
+        assert_eq!(g[1], vec!["Acme".to_owned(), "13800000000".to_owned()]);
+        let rows = import_rows(g).unwrap();
+        assert_eq!(rows[0].phone.as_deref(), Some("13800000000"));
+        // Far down: refused before any grid that large.
+        let far = format!(r#"<row r="1048576">{}</row>"#, text("A1048576", "x"));
+        assert!(matches!(
+            xlsx_grid(book(&far, None)),
+            Err(Error::TenantImport(ImportProblem::TooManyRows))
+        ));
+        // An archive that says it unpacks past the bound is not opened.
+        assert!(matches!(
+            xlsx_grid(book(&cells, Some(8 * 1024 * 1024))),
+            Err(Error::FileTooLarge)
+        ));
+        assert!(matches!(
+            xlsx_grid(b"PK\x03\x04 not really".to_vec()),
+            Err(Error::TenantImport(ImportProblem::Unreadable))
+        ));
+    }
+
     fn grid(rows: &[&[&str]]) -> Vec<Vec<String>> {
         rows.iter()
             .map(|r| r.iter().map(|c| (*c).to_owned()).collect())
