@@ -323,7 +323,8 @@ fn sms_for(mb: &Mailbox, q: &SmsQuery) -> Vec<Sms> {
 
 /// The mailbox HTTP API:
 ///
-/// * `POST /sms` — the SMS webhook (JSON `{phone, phoneCountryCode, code, scene, userPoolId}`).
+/// * `POST /sms` — the SMS webhook (JSON `{phone, phoneCountryCode, code, scene, userPoolId}`,
+///   and a tenant import's `notice`, kept as sent).
 /// * `GET /seq` → `{seq}`: the newest sequence number, a mark for `since=`.
 /// * `GET /mail/last?to=&since=` → `{seq, from, to, subject, text, code}` (404 if none).
 /// * `GET /mail/all?to=&since=` → `[…]`.
