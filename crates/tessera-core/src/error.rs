@@ -223,6 +223,26 @@ pub enum Error {
     /// (`service::asa_accounts`); nothing was written.
     #[error("ASA account information refused: {0:?}")]
     AsaAccountInfo(AccountInfoProblem),
+    /// A tenant import's spreadsheet was refused (`service::tenant_import`); nothing of it
+    /// was written.
+    #[error("tenant import refused: {0:?}")]
+    TenantImport(ImportProblem),
+}
+
+/// Why a tenant import's spreadsheet was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportProblem {
+    /// The file could not be read as a spreadsheet of its kind.
+    Unreadable,
+    /// The file has no data row under its header.
+    NoRows,
+    /// More data rows than one import takes (`tenant_import::MAX_IMPORT_ROWS`).
+    TooManyRows,
+    /// The header lacks a required column (the column's field name, e.g. `tenantName`).
+    MissingColumn(&'static str),
+    /// A row's field is missing or invalid; `row` is its number in the file (the header is
+    /// row 1) and `field` the column's field name.
+    Row { row: i64, field: &'static str },
 }
 
 /// What is wrong with an ASA account's information: an object of at most
@@ -440,6 +460,8 @@ pub enum Entity {
     TenantCooperator,
     /// A tenant's enterprise certification (one per tenant).
     TenantCertification,
+    /// A tenant import (by its number).
+    TenantImport,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -491,6 +513,7 @@ impl fmt::Display for Entity {
             Entity::EventType => "event type",
             Entity::TenantCooperator => "tenant cooperator",
             Entity::TenantCertification => "tenant enterprise certification",
+            Entity::TenantImport => "tenant import",
         })
     }
 }

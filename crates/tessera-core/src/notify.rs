@@ -28,6 +28,9 @@ pub struct EmailMessage {
     /// A notice that an administrator granted the recipient administrative rights
     /// ([`ADMIN_NOTICE_SCENE`]); it carries no code.
     pub notice: Option<AdminNotice>,
+    /// A notice to a user a tenant import created ([`TENANT_IMPORT_SCENE`]): it carries no
+    /// code.
+    pub import_notice: Option<TenantNotice>,
 }
 
 /// The scene of an administrative grant's notice, by email or SMS
@@ -41,6 +44,24 @@ pub enum AdminNotice {
     TenantAdmin { tenants: Vec<String> },
     /// Cooperator holding these policies (by code).
     Cooperator { policies: Vec<String> },
+}
+
+/// The scene of a tenant import's notice (`service::tenant_import`), by email or SMS.
+pub const TENANT_IMPORT_SCENE: &str = "TENANT_IMPORT_NOTICE";
+
+/// What a tenant import's notice tells a user it created: who added them (the administrator's
+/// name as given), to which tenant (its name and code), as a member or its administrator,
+/// the account they sign in with, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantNotice {
+    pub admin_name: String,
+    pub user_name: String,
+    /// The user's email address or phone number: what they sign in with.
+    pub account: String,
+    pub tenant_name: String,
+    pub tenant_code: String,
+    pub is_admin: bool,
+    pub login_url: String,
 }
 
 /// The scene of an invitation email (`service::tenant_invitations`).
@@ -85,6 +106,8 @@ pub struct SmsMessage {
     pub scene: String,
     /// The pool's own SMS webhook, when it configured one; else the deployment's.
     pub webhook_url: Option<String>,
+    /// A tenant import's notice ([`TENANT_IMPORT_SCENE`]; `code` is empty).
+    pub import_notice: Option<TenantNotice>,
 }
 
 /// A push-login request for the user's signed-in app (`signInByPush`): the deployment's push

@@ -1,7 +1,7 @@
 //! The words of a verification-code email. The core says which code, for which scene and for
 //! how long; the wording, in Chinese and English, is this crate's.
 
-use tessera_core::notify::{AdminNotice, EmailMessage, InvitationEmail};
+use tessera_core::notify::{AdminNotice, EmailMessage, InvitationEmail, TenantNotice};
 
 /// The subject and plain-text body of a verification-code email.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +18,12 @@ pub fn render(msg: &EmailMessage) -> EmailText {
     }
     if let Some(n) = &msg.notice {
         return notice(n);
+    }
+    if let Some(n) = &msg.import_notice {
+        return EmailText {
+            subject: "租户开通通知 / You were added to a tenant",
+            body: notice_text(n),
+        };
     }
     let subject = match msg.scene.as_str() {
         "RESET_PASSWORD" | "RESET_PASSWORD_VERIFY_CODE" => "重置密码验证码 / Password reset code",
@@ -90,6 +96,28 @@ fn notice(n: &AdminNotice) -> EmailText {
     }
 }
 
+/// A tenant import's notice, in both languages: the same words go by email and, through an
+/// SMS webhook that renders its own text, as the fields of [`TenantNotice`].
+pub fn notice_text(n: &TenantNotice) -> String {
+    let (role_zh, role_en) = if n.is_admin {
+        ("管理员", "an administrator")
+    } else {
+        ("成员", "a member")
+    };
+    format!(
+        "{user}，您好：{admin} 已将您设为租户「{tenant}」（租户识别码 {code}）的{role_zh}。\
+         请使用账号 {account} 登录：{url}\r\n\r\n\
+         Hello {user}, {admin} made you {role_en} of the tenant \"{tenant}\" (tenant code \
+         {code}). Sign in with the account {account} at {url}\r\n",
+        user = n.user_name,
+        admin = n.admin_name,
+        tenant = n.tenant_name,
+        code = n.tenant_code,
+        account = n.account,
+        url = n.login_url,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +133,7 @@ mod tests {
             custom: None,
             invitation: None,
             notice: None,
+            import_notice: None,
         }
     }
 
@@ -141,6 +170,33 @@ mod tests {
                 .count(),
             2
         );
+    }
+
+    #[test]
+    fn a_tenant_notice_names_admin_tenant_code_role_and_account() {
+        let mut m = msg(tessera_core::notify::TENANT_IMPORT_SCENE);
+        m.code = String::new();
+        m.import_notice = Some(TenantNotice {
+            admin_name: "Ops".into(),
+            user_name: "Ann".into(),
+            account: "ann@example.com".into(),
+            tenant_name: "Acme".into(),
+            tenant_code: "0a1b2c3d4e".into(),
+            is_admin: true,
+            login_url: "https://id.example.com".into(),
+        });
+        let t = render(&m);
+        assert_eq!(t.subject, "租户开通通知 / You were added to a tenant");
+        for part in [
+            "「Acme」",
+            "0a1b2c3d4e",
+            "管理员",
+            "an administrator",
+            "Ops",
+            "ann@example.com",
+        ] {
+            assert!(t.body.contains(part), "{part} in {}", t.body);
+        }
     }
 
     #[test]

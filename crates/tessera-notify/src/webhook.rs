@@ -29,8 +29,8 @@ async fn post_json(
     Ok(())
 }
 
-/// SMS through an HTTP webhook: POSTs `{phone, phoneCountryCode, code, scene, userPoolId}` as
-/// JSON and treats any 2xx as delivered. The receiver talks to the actual SMS gateway.
+/// SMS through an HTTP webhook: POSTs `{phone, phoneCountryCode, code, scene, userPoolId}`
+/// (and a tenant import's `notice`) as JSON and treats any 2xx as delivered. The receiver talks to the actual SMS gateway.
 #[derive(Debug, Clone)]
 pub struct SmsWebhook {
     url: String,
@@ -46,13 +46,30 @@ impl SmsWebhook {
     }
 
     pub async fn send(&self, msg: &SmsMessage) -> Result<()> {
-        let body = json!({
+        let mut body = json!({
             "phone": msg.phone,
             "phoneCountryCode": msg.phone_country_code,
             "code": msg.code,
             "scene": msg.scene,
             "userPoolId": msg.pool_id,
         });
+        // A tenant import's notice has no code: the receiver renders it from these fields,
+        // or sends `text`, the words an email of it carries.
+        if let (Some(n), Some(obj)) = (&msg.import_notice, body.as_object_mut()) {
+            obj.insert(
+                "notice".into(),
+                json!({
+                    "adminName": n.admin_name,
+                    "userName": n.user_name,
+                    "account": n.account,
+                    "tenantName": n.tenant_name,
+                    "tenantCode": n.tenant_code,
+                    "isAdmin": n.is_admin,
+                    "loginUrl": n.login_url,
+                    "text": crate::email_text::notice_text(n),
+                }),
+            );
+        }
         post_json(&self.client, &self.url, "SMS", &body).await
     }
 }

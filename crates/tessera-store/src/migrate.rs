@@ -144,6 +144,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
     ),
     (35, Sql::Both(include_str!("../migrations/0035_events.sql"))),
     (
+        36,
+        Sql::Both(include_str!("../migrations/0036_tenant_imports.sql")),
+    ),
+    (
         37,
         Sql::Both(include_str!("../migrations/0037_tenant_admins.sql")),
     ),

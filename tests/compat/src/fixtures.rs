@@ -260,6 +260,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // (`v3-tenant-admins.test.mjs`); the second pool's users and tenants are refused.
         "v3TenantAdm",
         "v3TenantAdmOther",
+        // Tenant import from a spreadsheet (`v3-tenant-import.test.mjs`); the second pool for
+        // isolation.
+        "v3TenantImport",
+        "v3TenantImportOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

@@ -54,6 +54,9 @@ pub struct Sms {
     /// (a pool's own SMS provider in the tests).
     #[serde(default)]
     pub channel: Option<String>,
+    /// A tenant import's notice (scene `TENANT_IMPORT_NOTICE`), as the webhook sent it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<serde_json::Value>,
 }
 
 /// One push-login request as the push webhook received it.
@@ -320,7 +323,8 @@ fn sms_for(mb: &Mailbox, q: &SmsQuery) -> Vec<Sms> {
 
 /// The mailbox HTTP API:
 ///
-/// * `POST /sms` — the SMS webhook (JSON `{phone, phoneCountryCode, code, scene, userPoolId}`).
+/// * `POST /sms` — the SMS webhook (JSON `{phone, phoneCountryCode, code, scene, userPoolId}`,
+///   and a tenant import's `notice`, kept as sent).
 /// * `GET /seq` → `{seq}`: the newest sequence number, a mark for `since=`.
 /// * `GET /mail/last?to=&since=` → `{seq, from, to, subject, text, code}` (404 if none).
 /// * `GET /mail/all?to=&since=` → `[…]`.

@@ -52,6 +52,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             custom: None,
             invitation: None,
             notice: None,
+            import_notice: None,
         })
         .await
         .expect("send email");
@@ -72,6 +73,7 @@ async fn smtp_sink_sms_webhook_and_mailbox_api() {
             code: "1234".into(),
             scene: "login".into(),
             webhook_url: None,
+            import_notice: None,
         })
         .await
         .expect("send sms");

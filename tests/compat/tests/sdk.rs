@@ -73,7 +73,8 @@ async fn authing_js_sdk_authentication_client() {
         .into_iter()
         .filter_map(|m| m.code)
         .collect();
-    // A notice (`ADMIN_GRANT_NOTICE`) carries no code: nothing to look for.
+    // A notice (`ADMIN_GRANT_NOTICE`, a tenant import's) carries no code: an empty one is no
+    // secret, nothing to look for.
     secrets.extend(
         harness
             .mailbox

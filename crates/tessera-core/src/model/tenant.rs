@@ -223,3 +223,40 @@ impl std::fmt::Debug for TenantInvitation {
             .finish_non_exhaustive()
     }
 }
+
+/// A tenant import from a spreadsheet (`service::tenant_import`) that succeeded: numbered per
+/// pool (`import_id`, the SDK's `importId: number`), with what it created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantImport {
+    pub pool_id: String,
+    pub import_id: i64,
+    /// The uploaded file's name, as this server stored it.
+    pub file_name: String,
+    pub tenant_count: i64,
+    /// Memberships the import added, of new and existing users alike.
+    pub member_count: i64,
+    pub created_user_count: i64,
+    pub created_at: i64,
+}
+
+/// How an imported user is notified of their tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeChannel {
+    Email,
+    Sms,
+}
+
+/// One spreadsheet row of an import whose user the import created: the user, the tenant the
+/// row made them a member of, and when they were last notified of it on each channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantImportUser {
+    pub pool_id: String,
+    pub import_id: i64,
+    /// The row's number in the file (the header is row 1).
+    pub row_no: i64,
+    pub user_id: String,
+    pub tenant_id: String,
+    pub is_admin: bool,
+    pub email_notified_at: Option<i64>,
+    pub sms_notified_at: Option<i64>,
+}

@@ -252,6 +252,7 @@ impl Core {
                 code,
                 scene: scene.to_owned(),
                 webhook_url: crate::service::pool_admin::sms_route(pool),
+                import_notice: None,
             })
             .await
     }
@@ -286,6 +287,7 @@ impl Core {
                 custom,
                 invitation: None,
                 notice: None,
+                import_notice: None,
             })
             .await
     }

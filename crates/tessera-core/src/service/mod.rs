@@ -53,6 +53,7 @@ pub mod settings;
 pub mod tenant_admins;
 pub mod tenant_certification;
 pub mod tenant_config;
+pub mod tenant_import;
 pub mod tenant_invitations;
 pub mod tenants;
 pub mod tokens;

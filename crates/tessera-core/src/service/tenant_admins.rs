@@ -186,6 +186,7 @@ impl Core {
                         custom: None,
                         invitation: None,
                         notice: Some(notice),
+                        import_notice: None,
                     })
                     .await?;
             }
@@ -203,6 +204,7 @@ impl Core {
                         code: String::new(),
                         scene: ADMIN_NOTICE_SCENE.to_owned(),
                         webhook_url: super::pool_admin::sms_route(pool),
+                        import_notice: None,
                     })
                     .await?;
             }

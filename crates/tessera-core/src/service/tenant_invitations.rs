@@ -222,6 +222,7 @@ impl Core {
                     valid_days: validity_days,
                 }),
                 notice: None,
+                import_notice: None,
             })
             .await
     }

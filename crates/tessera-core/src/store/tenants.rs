@@ -9,7 +9,10 @@ use async_trait::async_trait;
 use crate::error::Result;
 use serde_json::{Map, Value};
 
-use crate::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantInvitation, TenantMember};
+use crate::model::tenant::{
+    ExtIdp, ExtIdpConn, NoticeChannel, Tenant, TenantImport, TenantImportUser, TenantInvitation,
+    TenantMember,
+};
 use crate::service::paging::{Page, Paged};
 
 #[async_trait]
@@ -34,6 +37,29 @@ pub trait TenantsStore: Send + Sync {
     ) -> Result<Option<TenantInvitation>>;
 
     async fn get_tenant(&self, pool_id: &str, id: &str) -> Result<Option<Tenant>>;
+
+    // --- tenant imports ----------------------------------------------------------------
+
+    /// The pool's tenant imports, newest first.
+    async fn tenant_imports(&self, pool_id: &str, page: Page) -> Result<Paged<TenantImport>>;
+    /// One import of the pool by its number.
+    async fn tenant_import(&self, pool_id: &str, import_id: i64) -> Result<Option<TenantImport>>;
+    /// One page of the users an import created, in the file's row order.
+    async fn tenant_import_users(
+        &self,
+        pool_id: &str,
+        import_id: i64,
+        page: Page,
+    ) -> Result<Paged<TenantImportUser>>;
+    /// Stamps the import's rows `row_nos` as notified on `channel` at `at`.
+    async fn mark_tenant_import_notified(
+        &self,
+        pool_id: &str,
+        import_id: i64,
+        row_nos: &[i64],
+        channel: NoticeChannel,
+        at: i64,
+    ) -> Result<()>;
     /// The tenant of `pool_id` with this code (codes are unique per pool).
     async fn tenant_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Tenant>>;
 
@@ -270,6 +296,17 @@ pub trait TenantsTx: Send {
     /// Organizations outlive their tenant: they stop naming it.
     async fn detach_orgs(&mut self, pool_id: &str, tenant_id: &str) -> Result<()>;
     async fn delete_tenant(&mut self, pool_id: &str, id: &str) -> Result<()>;
+    /// Inserts a tenant inside the unit (every app id must be an application of the pool).
+    async fn insert_tenant_in_unit(&mut self, t: &Tenant) -> Result<()>;
+    /// The pool's highest import number, 0 when none (under the pool's write lock, so the
+    /// next number is this plus one).
+    async fn last_tenant_import_id(&mut self, pool_id: &str) -> Result<i64>;
+    /// Records an import with its users' rows.
+    async fn insert_tenant_import(
+        &mut self,
+        import: &TenantImport,
+        users: &[TenantImportUser],
+    ) -> Result<()>;
     /// The pool's highest invitation number, 0 when none (under the pool's write lock, so
     /// the next number is this plus one).
     async fn last_invitation_record_id(&mut self, pool_id: &str) -> Result<i64>;

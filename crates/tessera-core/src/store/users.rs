@@ -242,6 +242,12 @@ pub trait UsersTx: Send {
         user: &User,
         identity: Option<&ExternalIdentity>,
     ) -> Result<()>;
+    /// The pool's user by one unique identifier, read inside the unit.
+    async fn find_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        by: super::UserLookup<'_>,
+    ) -> Result<Option<User>>;
     /// How many of `ids` (distinct) are users of the pool.
     async fn count_users_in(&mut self, pool_id: &str, ids: &[String]) -> Result<u64>;
     /// The sub-accounts whose primary user is one of `ids`.

@@ -8,7 +8,7 @@ use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
-use tessera_core::error::{AccountInfoProblem, RiskRefusal};
+use tessera_core::error::{AccountInfoProblem, ImportProblem, RiskRefusal};
 use tessera_core::service::mfa_factors::FactorKind;
 use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::service::wechat_mobile::{LinkChallenge, LinkMethod};
@@ -108,6 +108,8 @@ pub fn code(e: &Error) -> i64 {
         Error::Passkey(_) => 2231,
         // An ASA account's information out of shape or bounds: an invalid argument.
         Error::AsaAccountInfo(_) => 2231,
+        // A tenant import's file refused: an invalid `excelUrl`, the message says why.
+        Error::TenantImport(_) => 2231,
         Error::PasswordResetRequired { .. } => 1639,
         Error::FileTooLarge | Error::FileTypeRefused => 2231,
         Error::NotWhitelisted => 2031,
@@ -485,6 +487,7 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::MfaCodeWrong => ("安全码错误，请重新输入", "Wrong MFA code, please try again"),
         Error::MfaRecoveryCodeWrong => ("恢复代码错误", "Wrong recovery code"),
         Error::AsaAccountInfo(p) => return account_info_message(*p, lang),
+        Error::TenantImport(p) => return import_message(*p, lang),
         Error::PasswordResetRequired { .. } => (
             "首次登录请先修改密码",
             "Please change your password before the first login",
@@ -519,6 +522,43 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::AgreementOrderMismatch => return invalid_parameter("ids", lang),
     };
     lang.pick(zh, en).to_owned()
+}
+
+/// Why a tenant import's file was refused, naming the column in the caller's language.
+fn import_message(p: ImportProblem, lang: Lang) -> String {
+    use super::tenant_sheet::label;
+    match (p, lang) {
+        (ImportProblem::Unreadable, Lang::ZhCn) => {
+            "无法读取文件，请按导入模板上传 .xlsx 或 .csv 文件".to_owned()
+        }
+        (ImportProblem::Unreadable, Lang::EnUs) => {
+            "The file cannot be read: upload the import template as .xlsx or .csv".to_owned()
+        }
+        (ImportProblem::NoRows, Lang::ZhCn) => "文件中没有可导入的数据行".to_owned(),
+        (ImportProblem::NoRows, Lang::EnUs) => "The file has no rows to import".to_owned(),
+        (ImportProblem::TooManyRows, Lang::ZhCn) => format!(
+            "一次最多导入 {} 行",
+            tessera_core::service::tenant_import::MAX_IMPORT_ROWS
+        ),
+        (ImportProblem::TooManyRows, Lang::EnUs) => format!(
+            "At most {} rows can be imported at once",
+            tessera_core::service::tenant_import::MAX_IMPORT_ROWS
+        ),
+        (ImportProblem::MissingColumn(f), Lang::ZhCn) => format!("缺少列「{}」", label(f, lang)),
+        (ImportProblem::MissingColumn(f), Lang::EnUs) => {
+            format!("The column \"{}\" is missing", label(f, lang))
+        }
+        (ImportProblem::Row { row, field }, Lang::ZhCn) => {
+            format!(
+                "第 {row} 行的「{}」缺失或不合法，未导入任何数据",
+                label(field, lang)
+            )
+        }
+        (ImportProblem::Row { row, field }, Lang::EnUs) => format!(
+            "Row {row}: \"{}\" is missing or invalid; nothing was imported",
+            label(field, lang)
+        ),
+    }
 }
 
 /// Which WebAuthn check refused, for the developer wiring a client (nothing here is
@@ -732,6 +772,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::EventType => ("事件", "event"),
         Entity::TenantCooperator => ("协作管理员", "cooperator"),
         Entity::TenantCertification => ("租户企业认证", "tenant enterprise certification"),
+        Entity::TenantImport => ("导入记录", "import record"),
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod errors;
 pub mod lang;
 pub mod profile;
+pub mod tenant_sheet;
 
 pub use errors::{ErrorBody, LogLabel};
 pub use lang::Lang;

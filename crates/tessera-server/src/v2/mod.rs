@@ -12,7 +12,7 @@ mod endpoint;
 mod manage;
 mod mfa;
 mod shapes;
-mod upload;
+pub(crate) mod upload;
 mod user_json;
 
 use axum::extract::{DefaultBodyLimit, Path, State};

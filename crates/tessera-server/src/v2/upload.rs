@@ -6,7 +6,10 @@
 //! `statusCode` and `data.url`, `v3-wire.md` §6.2), so every answer carries both. Neither
 //! sends a token or an app header, so uploads cannot be tied to a user. They are therefore limited hard instead: images only, judged by
 //! their bytes (never by the client's content type), bounded in size, stored under random
-//! names, and served with `nosniff`.
+//! names, and served with `nosniff`. The one exception is the folder `excel`: a tenant
+//! import's spreadsheet (`v3/tenant_import.rs`, which reads it back from this directory and
+//! nowhere else), an `.xlsx` (a zip by its bytes) or a `.csv` (UTF-8 text without NUL),
+//! served back as an attachment.
 
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
@@ -66,14 +69,41 @@ fn image_type(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The spreadsheet type of `bytes`: an `.xlsx` is a zip archive; a `.csv` is UTF-8 text
+/// (a BOM allowed) without NUL.
+fn sheet_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        Some("xlsx")
+    } else if std::str::from_utf8(bytes).is_ok() && !bytes.contains(&0) {
+        Some("csv")
+    } else {
+        None
+    }
+}
+
 fn content_type(ext: &str) -> Option<&'static str> {
     Some(match ext {
         "png" => "image/png",
         "jpg" => "image/jpeg",
         "gif" => "image/gif",
         "webp" => "image/webp",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "csv" => "text/csv; charset=utf-8",
         _ => return None,
     })
+}
+
+/// Whether `name` can be a stored upload's name (random letters and digits, a known
+/// extension), and its extension. Nothing else is ever read from the upload directory.
+pub(crate) fn stored_name(name: &str) -> Option<&str> {
+    if name.len() > 64 {
+        return None;
+    }
+    let (stem, ext) = name.split_once('.')?;
+    (!stem.is_empty()
+        && stem.chars().all(|c| c.is_ascii_alphanumeric())
+        && content_type(ext).is_some())
+    .then_some(ext)
 }
 
 pub async fn upload(
@@ -86,7 +116,8 @@ pub async fn upload(
     let folder = q.folder.unwrap_or_else(|| "avatar".to_owned());
     // Judged once the body is read: a refusal answered while the client is still sending
     // breaks its connection (EPIPE) instead of reaching it.
-    let folder_ok = matches!(folder.as_str(), "avatar" | "photos" | "face-photo");
+    let sheet = folder == "excel";
+    let folder_ok = sheet || matches!(folder.as_str(), "avatar" | "photos" | "face-photo");
     let mut multipart = multipart.map_err(|_| err(Error::InvalidParameter("file")))?;
     let max = state.options.max_upload_bytes;
     let mut data: Option<Vec<u8>> = None;
@@ -134,7 +165,12 @@ pub async fn upload(
     let data = data
         .filter(|d| !d.is_empty())
         .ok_or_else(|| err(Error::MissingParameter("file")))?;
-    let (ext, _) = image_type(&data).ok_or_else(|| err(Error::FileTypeRefused))?;
+    let ext = if sheet {
+        sheet_type(&data)
+    } else {
+        image_type(&data).map(|(ext, _)| ext)
+    }
+    .ok_or_else(|| err(Error::FileTypeRefused))?;
     let name = format!(
         "{}.{ext}",
         tessera_core::ids::new_url_token(18).replace(['-', '_'], "x")
@@ -160,16 +196,15 @@ pub async fn upload(
 }
 
 pub async fn serve_upload(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    let valid = name.len() <= 64
-        && name.split_once('.').is_some_and(|(stem, ext)| {
-            !stem.is_empty()
-                && stem.chars().all(|c| c.is_ascii_alphanumeric())
-                && content_type(ext).is_some()
-        });
-    if !valid {
+    let Some(ext) = stored_name(&name) else {
         return StatusCode::NOT_FOUND.into_response();
-    }
-    let ext = name.rsplit('.').next().unwrap_or_default();
+    };
+    // A spreadsheet is downloaded, never shown by the browser.
+    let disposition = if matches!(ext, "xlsx" | "csv") {
+        "attachment"
+    } else {
+        "inline"
+    };
     match tokio::fs::read(state.options.upload_dir.join(&name)).await {
         Ok(bytes) => (
             [
@@ -179,6 +214,7 @@ pub async fn serve_upload(State(state): State<AppState>, Path(name): Path<String
                 ),
                 (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
                 (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (header::CONTENT_DISPOSITION, disposition),
             ],
             bytes,
         )
@@ -203,5 +239,25 @@ mod tests {
         );
         assert!(image_type(b"<svg onload=alert(1)>").is_none());
         assert!(image_type(b"%PDF-1.7").is_none());
+    }
+
+    #[test]
+    fn spreadsheets_are_judged_by_their_bytes_and_names_stay_plain() {
+        assert_eq!(sheet_type(b"PK\x03\x04rest"), Some("xlsx"));
+        assert_eq!(sheet_type("租户名称,邮箱\n".as_bytes()), Some("csv"));
+        assert_eq!(sheet_type(b"a,b\0"), None);
+        assert_eq!(sheet_type(&[0xff, 0xfe, 0x00]), None);
+        assert_eq!(stored_name("abc123.xlsx"), Some("xlsx"));
+        assert_eq!(stored_name("abc.png"), Some("png"));
+        for bad in [
+            "../x.xlsx",
+            "a.b.xlsx",
+            ".xlsx",
+            "abc.exe",
+            "a%2e.csv",
+            "a/b.csv",
+        ] {
+            assert_eq!(stored_name(bad), None, "{bad}");
+        }
     }
 }

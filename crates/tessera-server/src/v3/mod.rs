@@ -39,6 +39,7 @@ mod shapes;
 pub(crate) mod signature;
 mod tenant_admins;
 mod tenant_config;
+mod tenant_import;
 mod tenant_invitations;
 mod tenants;
 mod token;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tenants::routes())
         .merge(tenant_invitations::routes())
         .merge(tenant_admins::routes())
+        .merge(tenant_import::routes())
         .merge(tenant_config::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())

@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
-use tessera_core::model::tenant::{ExtIdp, ExtIdpConn, Tenant, TenantInvitation, TenantMember};
+use tessera_core::model::tenant::{
+    ExtIdp, ExtIdpConn, NoticeChannel, Tenant, TenantImport, TenantImportUser, TenantInvitation,
+    TenantMember,
+};
 use tessera_core::service::paging::{Page, Paged};
 use tessera_core::store::tenants::{
     ExtIdpConnFields, MemberFilter, MemberFlag, TenantFields, TenantRows, TenantsStore, TenantsTx,
@@ -49,6 +52,58 @@ fn invitation(r: &AnyRow) -> Result<TenantInvitation> {
         accepted_at: col(r, "accepted_at")?,
         accepted_by: col(r, "accepted_by")?,
     })
+}
+
+const IMPORT_COLUMNS: &str = "pool_id, import_id, file_name, tenant_count, member_count, \
+     created_user_count, created_at";
+
+fn tenant_import(r: &AnyRow) -> Result<TenantImport> {
+    Ok(TenantImport {
+        pool_id: col(r, "pool_id")?,
+        import_id: col(r, "import_id")?,
+        file_name: col(r, "file_name")?,
+        tenant_count: col(r, "tenant_count")?,
+        member_count: col(r, "member_count")?,
+        created_user_count: col(r, "created_user_count")?,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+const IMPORT_USER_COLUMNS: &str = "pool_id, import_id, row_no, user_id, tenant_id, is_admin, \
+     email_notified_at, sms_notified_at";
+
+fn import_user(r: &AnyRow) -> Result<TenantImportUser> {
+    Ok(TenantImportUser {
+        pool_id: col(r, "pool_id")?,
+        import_id: col(r, "import_id")?,
+        row_no: col(r, "row_no")?,
+        user_id: col(r, "user_id")?,
+        tenant_id: col(r, "tenant_id")?,
+        is_admin: flag(r, "is_admin")?,
+        email_notified_at: col(r, "email_notified_at")?,
+        sms_notified_at: col(r, "sms_notified_at")?,
+    })
+}
+
+/// `INSERT INTO tenants` through any executor (the store's own transaction or a unit's).
+async fn insert_tenant_row(tx: &mut Tx<'_>, t: &Tenant) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+    ))
+    .bind(&t.id)
+    .bind(&t.pool_id)
+    .bind(&t.name)
+    .bind(&t.description)
+    .bind(&t.logo)
+    .bind(to_json(&t.app_ids)?)
+    .bind(to_json(&t.config)?)
+    .bind(t.created_at)
+    .bind(t.updated_at)
+    .bind(&t.code)
+    .execute(&mut **tx)
+    .await
+    .map_err(db_err)?;
+    check_apps(tx, &t.pool_id, &t.app_ids).await
 }
 
 const IDP_COLUMNS: &str = "id, pool_id, tenant_id, name, type, created_at, updated_at";
@@ -249,26 +304,87 @@ impl TenantsStore for SqlStore {
     }
 
     async fn insert_tenant(&self, t: &Tenant) -> Result<()> {
-        atomically!(self, tx, {
-            sqlx::query(&format!(
-                "INSERT INTO tenants ({TENANT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-            ))
-            .bind(&t.id)
-            .bind(&t.pool_id)
-            .bind(&t.name)
-            .bind(&t.description)
-            .bind(&t.logo)
-            .bind(to_json(&t.app_ids)?)
-            .bind(to_json(&t.config)?)
-            .bind(t.created_at)
-            .bind(t.updated_at)
-            .bind(&t.code)
-            .execute(&mut *tx)
+        atomically!(self, tx, { insert_tenant_row(&mut tx, t).await })
+    }
+
+    async fn tenant_imports(&self, pool_id: &str, page: Page) -> Result<Paged<TenantImport>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            IMPORT_COLUMNS,
+            "FROM tenant_imports WHERE pool_id = $1",
+            "import_id DESC",
+            page,
+            tenant_import,
+        )
+        .await
+    }
+
+    async fn tenant_import(&self, pool_id: &str, import_id: i64) -> Result<Option<TenantImport>> {
+        sqlx::query(&format!(
+            "SELECT {IMPORT_COLUMNS} FROM tenant_imports WHERE pool_id = $1 AND import_id = $2"
+        ))
+        .bind(pool_id)
+        .bind(import_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(tenant_import)
+        .transpose()
+    }
+
+    async fn tenant_import_users(
+        &self,
+        pool_id: &str,
+        import_id: i64,
+        page: Page,
+    ) -> Result<Paged<TenantImportUser>> {
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let id = sql.bind_int(import_id);
+        fetch_page(
+            &self.pool,
+            &mut sql,
+            IMPORT_USER_COLUMNS,
+            &format!("FROM tenant_import_users WHERE pool_id = $1 AND import_id = {id}"),
+            "row_no",
+            page,
+            import_user,
+        )
+        .await
+    }
+
+    async fn mark_tenant_import_notified(
+        &self,
+        pool_id: &str,
+        import_id: i64,
+        row_nos: &[i64],
+        channel: NoticeChannel,
+        at: i64,
+    ) -> Result<()> {
+        if row_nos.is_empty() {
+            return Ok(());
+        }
+        // A constant of this module, never caller input.
+        let column = match channel {
+            NoticeChannel::Email => "email_notified_at",
+            NoticeChannel::Sms => "sms_notified_at",
+        };
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let at = sql.bind_int(at);
+        let id = sql.bind_int(import_id);
+        let list: Vec<String> = row_nos.iter().map(|n| sql.bind_int(*n)).collect();
+        sql.text = format!(
+            "UPDATE tenant_import_users SET {column} = {at} \
+             WHERE pool_id = $1 AND import_id = {id} AND row_no IN ({})",
+            list.join(", ")
+        );
+        sql.query()
+            .execute(&self.pool)
             .await
-            .map_err(db_err)?;
-            check_apps(&mut tx, &t.pool_id, &t.app_ids).await?;
-            Ok(())
-        })
+            .map(drop)
+            .map_err(db_err)
     }
 
     async fn tenant_by_code(&self, pool_id: &str, code: &str) -> Result<Option<Tenant>> {
@@ -835,6 +951,60 @@ impl TenantsStore for SqlStore {
 
 #[async_trait]
 impl TenantsTx for SqlWriteTx {
+    async fn insert_tenant_in_unit(&mut self, t: &Tenant) -> Result<()> {
+        insert_tenant_row(&mut self.tx, t).await
+    }
+
+    async fn last_tenant_import_id(&mut self, pool_id: &str) -> Result<i64> {
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(import_id), 0) AS n FROM tenant_imports WHERE pool_id = $1",
+        )
+        .bind(pool_id)
+        .fetch_one(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        col(&row, "n")
+    }
+
+    async fn insert_tenant_import(
+        &mut self,
+        import: &TenantImport,
+        users: &[TenantImportUser],
+    ) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO tenant_imports ({IMPORT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        ))
+        .bind(&import.pool_id)
+        .bind(import.import_id)
+        .bind(&import.file_name)
+        .bind(import.tenant_count)
+        .bind(import.member_count)
+        .bind(import.created_user_count)
+        .bind(import.created_at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let sql = format!(
+            "INSERT INTO tenant_import_users ({IMPORT_USER_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        );
+        for u in users {
+            sqlx::query(&sql)
+                .bind(&u.pool_id)
+                .bind(u.import_id)
+                .bind(u.row_no)
+                .bind(&u.user_id)
+                .bind(&u.tenant_id)
+                .bind(i64::from(u.is_admin))
+                .bind(u.email_notified_at)
+                .bind(u.sms_notified_at)
+                .execute(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
     async fn last_invitation_record_id(&mut self, pool_id: &str) -> Result<i64> {
         let row = sqlx::query(
             "SELECT COALESCE(MAX(record_id), 0) AS n FROM tenant_invitations WHERE pool_id = $1",

@@ -963,6 +963,26 @@ impl UsersTx for SqlWriteTx {
         Ok(())
     }
 
+    async fn find_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        by: tessera_core::store::UserLookup<'_>,
+    ) -> Result<Option<User>> {
+        use crate::request_reads::{find_user_sql, LookupKey, FIND_USER_SQL};
+        let (i, key) = find_user_sql(by);
+        let q = sqlx::query(&FIND_USER_SQL[i]).bind(pool_id);
+        let q = match key {
+            LookupKey::One(a) => q.bind(a),
+            LookupKey::Two(a, b) => q.bind(a).bind(b),
+        };
+        q.fetch_optional(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .as_ref()
+            .map(rows::user)
+            .transpose()
+    }
+
     async fn move_identities(&mut self, pool_id: &str, from: &str, to: &str) -> Result<()> {
         sqlx::query(
             "UPDATE external_identities SET user_id = $1, updated_at = $2 \

@@ -44,8 +44,6 @@ const NOT_SERVED = {
   associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
   // Tenants, members, identity providers
-  importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',
-  sendEmailBatch: 'Excel import of tenants and its notifications: no import pipeline', sendSmsBatch: 'Excel import of tenants and its notifications: no import pipeline',
   // Public (shared) accounts
   getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
   getPublicAccountsOfPost: 'not yet: the user query has no post condition',
