@@ -377,6 +377,17 @@ pub trait DirectoryTx: Send {
 
     async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
     async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+    /// Which of `ids` are groups of the pool, each once.
+    async fn existing_group_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Makes the user (of the pool, checked by the core) a member of the group (of the
+    /// pool, checked by the core); already a member, nothing changes.
+    async fn add_group_member(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
 
     /// The ids of every node of the organization.
     async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>>;

@@ -64,6 +64,8 @@ pub struct UserQuery {
     pub roles: Vec<(String, String)>,
     /// Members of any of these org nodes.
     pub node_ids: Vec<String>,
+    /// Holders of any of these posts (`getPublicAccountsOfPost`).
+    pub post_ids: Vec<String>,
     /// Users in no org node at all.
     pub exclude_in_org: bool,
     pub udf: Vec<UdfCondition>,

@@ -1784,6 +1784,43 @@ impl DirectoryTx for SqlWriteTx {
             .map(drop)
     }
 
+    async fn existing_group_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!("SELECT id FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
+        sql.query()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect()
+    }
+
+    async fn add_group_member(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, pool_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, user_id) DO NOTHING",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>> {
         self.ids_where("org_nodes", "org_id", pool_id, org_id).await
     }

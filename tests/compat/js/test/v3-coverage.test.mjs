@@ -52,10 +52,6 @@ const NOT_SERVED = {
   getTenantCooperatorMenu: 'console collaborators and multi-tenant administrators: Tessera has no console accounts',
   createTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', getTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
   updateTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere', reviewTenantEnterpriseCertification: 'tenant enterprise certification would store licence, ID and bank data Tessera keeps nowhere',
-  // Public (shared) accounts
-  getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
-  getPublicAccountsOfPost: 'not yet: the user query has no post condition',
-  unbindPublicAccountOfPost: 'not yet: the core removes a user\'s post only by replacing the set (setUserPosts with its userId)',
 };
 
 async function answer(m) {
