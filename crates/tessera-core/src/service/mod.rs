@@ -18,6 +18,7 @@ pub mod authn;
 mod cascade;
 pub mod codes;
 mod core;
+pub mod department_tree;
 pub mod devices;
 pub mod directory;
 pub mod directory_admin;

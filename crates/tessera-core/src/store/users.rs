@@ -273,4 +273,18 @@ pub trait UsersTx: Send {
     /// Deletes the users; their memberships and sub-accounts go with them through the
     /// schema's foreign keys.
     async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;
+    /// Inserts a user built by the core's rules; a taken identifier is
+    /// [`crate::Error::AlreadyExists`] (the unique indexes decide a race).
+    async fn insert_user_in_unit(&mut self, user: &User) -> Result<()>;
+    /// Writes only the columns `change` names, and `updated_at`, as
+    /// [`super::AccountStore::change_user`] does; whether a row of the pool was written
+    /// (`false`: no such user, or its precondition no longer holds). Unique violations are
+    /// [`crate::Error::AlreadyExists`].
+    async fn change_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        change: &super::UserChange,
+        at_ms: i64,
+    ) -> Result<bool>;
 }

@@ -1012,6 +1012,20 @@ impl UsersTx for SqlWriteTx {
         self.delete_in("users", "id", pool_id, ids).await.map(drop)
     }
 
+    async fn insert_user_in_unit(&mut self, user: &User) -> Result<()> {
+        super::insert_user_with(&mut *self.tx, user).await
+    }
+
+    async fn change_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        change: &tessera_core::store::UserChange,
+        at_ms: i64,
+    ) -> Result<bool> {
+        super::accounts::change_user_on(&mut self.tx, pool_id, user_id, change, at_ms).await
+    }
+
     async fn take_mfa_enrollment(
         &mut self,
         pool_id: &str,

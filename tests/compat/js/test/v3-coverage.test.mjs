@@ -36,7 +36,6 @@ const NOT_SERVED = {
   // Organizations & departments
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
-  createDepartmentTree: 'the catalog shape (children as strings, one member object) describes no tree',
   // Roles, resources
   createAdminRole: 'no console administrator roles',
   deleteAdminRolesBatch: 'no console administrator roles',

@@ -1,8 +1,10 @@
 // Single methods of issue 13 through authing-node-sdk@4.0.1, each with its effect, a refusal
 // of another pool's ids and bad input that writes nothing: a public account's groups and
-// posts (`getPublicAccountOfGroups`, `getPublicAccountsOfPost`, `unbindPublicAccountOfPost`).
+// posts (`getPublicAccountOfGroups`, `getPublicAccountsOfPost`, `unbindPublicAccountOfPost`)
+// and departments created by name (`createDepartmentTree`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pool } from './helpers.mjs';
 import { data, refused, v3 } from './v3-helpers.mjs';
 
 const P = 'v3Misc';
@@ -80,4 +82,82 @@ test('getPublicAccountsOfPost lists the holders; unbindPublicAccountOfPost remov
   assert.deepEqual(data(await mc.getUser({ userId: person, withPost: true })).postIdList, [p1]);
   // Unbinding again: the state asked for holds.
   data(await mc.unbindPublicAccountOfPost({ userId: desk, postId: p1 }));
+});
+
+test('createDepartmentTree creates the missing departments and member once, counting truthfully', async () => {
+  const t = tag();
+  const name = `研发${t}`;
+  const username = `tree${t}`;
+  const first = data(await mc.createDepartmentTree({
+    name,
+    children: ['后端/平台', '前端'],
+    members: { username, name: '张三', gender: 'M', city: 'BJ' },
+  }));
+  assert.deepEqual(first, { addUser: 1, updateUser: 0, addDepartment: 4, updateDepartment: 0 });
+
+  // The effect, read through the ordinary department and user methods.
+  const org = data(await mc.getOrganization({ organizationCode: name }));
+  assert.equal(org.organizationName, name);
+  const root = org.departmentId;
+  const kids = data(await mc.listChildrenDepartments({ organizationCode: name, departmentId: root }));
+  assert.deepEqual(kids.list.map(d => d.name).sort(), ['前端', '后端'].sort());
+  const backend = kids.list.find(d => d.name === '后端');
+  const under = data(await mc.listChildrenDepartments({ organizationCode: name, departmentId: backend.departmentId }));
+  assert.deepEqual(under.list.map(d => d.name), ['平台']);
+  const user = data(await mc.getUser({ userId: username, userIdType: 'username' }));
+  assert.equal(user.name, '张三');
+  assert.equal(user.gender, 'M');
+  assert.equal(user.city, 'BJ');
+  const members = data(await mc.listDepartmentMembers({ organizationCode: name, departmentId: root }));
+  assert.deepEqual(members.list.map(u => u.userId), [user.userId]);
+  const all = async () => data(await mc.getAllDepartments({ organizationCode: name })).list.map(d => d.name).sort();
+  const before = await all();
+
+  // The same call again adds nothing.
+  const again = data(await mc.createDepartmentTree({
+    name, children: ['后端/平台', '前端'], members: { username, name: '张三', gender: 'M', city: 'BJ' },
+  }));
+  assert.deepEqual(again, { addUser: 0, updateUser: 0, addDepartment: 0, updateDepartment: 0 });
+  assert.deepEqual(await all(), before);
+
+  // One new level, and the member found by username gets its changed field.
+  const more = data(await mc.createDepartmentTree({ name, children: ['后端/数据'], members: { username, city: 'SH' } }));
+  assert.deepEqual(more, { addUser: 0, updateUser: 1, addDepartment: 1, updateDepartment: 0 });
+  assert.equal(data(await mc.getUser({ userId: user.userId })).city, 'SH');
+  assert.equal(data(await mc.getUser({ userId: user.userId })).name, '张三');
+  const now = await all();
+  assert.equal(now.length, before.length + 1);
+
+  // Bad input writes nothing: each of these also names a new department '新${t}'.
+  const other = data(await mc.createUser({ email: `tree${t}@example.com`, password: PASSWORD })).userId;
+  const fresh = `新${t}`;
+  refused(await mc.createDepartmentTree({ name, children: [fresh], members: { username, email: `tree${t}@example.com` } }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name, children: [fresh], members: { name: 'nobody' } }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name, children: [fresh, `${fresh}//x`] }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name, children: Array.from({ length: 101 }, (_, i) => `${fresh}${i}`) }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name, children: [fresh], members: { username, gender: 'X' } }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name: '', children: [fresh] }), { statusCode: 400 });
+  refused(await mc.createDepartmentTree({ name: fresh, children: [fresh], tenantId: 'no-such-tenant' }), { statusCode: 404 });
+  refused(await mc.getOrganization({ organizationCode: fresh }), { statusCode: 404 });
+  assert.deepEqual(await all(), now);
+  assert.equal(data(await mc.getUser({ userId: user.userId })).city, 'SH');
+  assert.deepEqual(data(await mc.listDepartmentMembers({ organizationCode: name, departmentId: root })).list.map(u => u.userId), [user.userId]);
+  assert.ok(other);
+
+  // Another pool: its own organization of that name, nothing of ours; our tenant is unknown there.
+  const tenant = data(await mc.createTenant({ name: `租户${t}`, appIds: [pool(P).appId] })).tenantId;
+  refused(await v3(OTHER).createDepartmentTree({ name: `t${name}`, tenantId: tenant }), { statusCode: 404 });
+  const theirs = data(await v3(OTHER).createDepartmentTree({ name, children: ['前端'], members: { username } }));
+  assert.deepEqual(theirs, { addUser: 1, updateUser: 0, addDepartment: 2, updateDepartment: 0 });
+  assert.deepEqual(await all(), now);
+  assert.deepEqual(data(await mc.listDepartmentMembers({ organizationCode: name, departmentId: root })).list.map(u => u.userId), [user.userId]);
+
+  // A tenant's organization is its own, found within the tenant.
+  const tn = `t${name}`;
+  const mine = data(await mc.createDepartmentTree({ name: tn, children: ['x'], tenantId: tenant }));
+  assert.deepEqual(mine, { addUser: 0, updateUser: 0, addDepartment: 2, updateDepartment: 0 });
+  assert.equal(data(await mc.getOrganization({ organizationCode: tn, tenantId: tenant })).organizationCode, tn);
+  assert.deepEqual(data(await mc.createDepartmentTree({ name: tn, children: ['x'], tenantId: tenant })).addDepartment, 0);
+  // Without the tenant the name names no pool organization, and the code is taken: refused.
+  refused(await mc.createDepartmentTree({ name: tn }), { statusCode: 409 });
 });
