@@ -50,6 +50,9 @@ stored_names! {
         Enable => "enable",
         /// Replaced a secret (an application's or the pool's).
         Refresh => "refresh",
+        /// Read out a secret-bearing value for use elsewhere: users' password hashes
+        /// exported for a migration (`getUserPasswordCiphertext`).
+        Export => "export",
     }
 }
 

@@ -41,6 +41,7 @@ mod mini_program;
 pub mod oidc;
 pub mod org_admin;
 pub mod paging;
+pub mod password_export;
 pub mod policies;
 pub mod pool_admin;
 pub mod pools;

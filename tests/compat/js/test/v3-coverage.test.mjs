@@ -29,8 +29,6 @@ const NOT_SERVED = {
   userFieldDecrypt: 'Tessera stores no field encrypted with a customer key',
   getUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
   resetUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
-  getUserPasswordCiphertext: 'a password hash never leaves Tessera',
-  getUserEncryptPasswordBatch: 'a password hash never leaves Tessera',
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
   // Organizations & departments

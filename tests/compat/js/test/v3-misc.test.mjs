@@ -1,11 +1,13 @@
 // Single methods of issue 13 through authing-node-sdk@4.0.1, each with its effect, a refusal
 // of another pool's ids and bad input that writes nothing: a public account's groups and
 // posts (`getPublicAccountOfGroups`, `getPublicAccountsOfPost`, `unbindPublicAccountOfPost`)
-// and departments created by name (`createDepartmentTree`).
+// departments created by name (`createDepartmentTree`), and password hashes exported for a
+// migration (`getUserPasswordCiphertext`, `getUserEncryptPasswordBatch`): exported from one
+// pool, imported into another, the original password logs in there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pool } from './helpers.mjs';
-import { data, refused, v3 } from './v3-helpers.mjs';
+import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
 
 const P = 'v3Misc';
 const OTHER = 'v3MiscOther';
@@ -160,4 +162,46 @@ test('createDepartmentTree creates the missing departments and member once, coun
   assert.deepEqual(data(await mc.createDepartmentTree({ name: tn, children: ['x'], tenantId: tenant })).addDepartment, 0);
   // Without the tenant the name names no pool organization, and the code is taken: refused.
   refused(await mc.createDepartmentTree({ name: tn }), { statusCode: 409 });
+});
+
+test('a password hash exported by the administrator imports into another pool and the password logs in', async () => {
+  const t = tag();
+  const email = `export${t}@example.com`;
+  const u = data(await mc.createUser({ email, password: PASSWORD })).userId;
+  const bare = data(await mc.createUser({ username: `bare${t}` })).userId;
+  const since = Date.now() - 1000;
+
+  const { ciphertext } = data(await mc.getUserPasswordCiphertext({ userId: u }));
+  assert.match(ciphertext, /^\$argon2id\$/, 'the stored hash, never the password');
+  assert.ok(!ciphertext.includes(PASSWORD));
+  assert.equal(data(await mc.getUserPasswordCiphertext({ userId: email, userIdType: 'email' })).ciphertext, ciphertext);
+  const batch = data(await mc.getUserEncryptPasswordBatch({ userIds: [u, bare, u] }));
+  assert.deepEqual(batch, [{ userId: u, encryptedPassword: ciphertext }, { userId: bare, encryptedPassword: '' }]);
+
+  // The effect: the hash imported into another pool verifies the original password there.
+  const imp = v3('v3MiscImport');
+  data(await imp.createUser({ email, password: ciphertext, options: { keepPassword: true } }));
+  const tokens = data(await v3Auth('v3MiscImport').signInByEmailPassword({ email, password: PASSWORD }));
+  assert.ok(tokens.access_token);
+  refused(await v3Auth('v3MiscImport').signInByEmailPassword({ email, password: 'wrong-password1!' }));
+
+  // Every export is in the audit log: who, which users.
+  const logs = data(await mc.getAdminAuditLogs({ operationType: 'export', start: since, pagination: { page: 1, limit: 50 } }));
+  const exported = logs.list.filter(r => r.success);
+  assert.ok(exported.some(r => r.eventDetails === u), JSON.stringify(logs.list));
+  assert.ok(exported.some(r => r.eventDetails === `${u},${bare}`), JSON.stringify(logs.list));
+  assert.ok(exported.every(r => !JSON.stringify(r).includes(ciphertext)), 'the log holds no hash');
+
+  // Refusals answer no hash: no password, unknown or another pool's user, bad batches.
+  refused(await mc.getUserPasswordCiphertext({ userId: bare }));
+  refused(await mc.getUserPasswordCiphertext({ userId: 'no-such-user' }), { statusCode: 404 });
+  refused(await other.getUserPasswordCiphertext({ userId: u }), { statusCode: 404 });
+  const half = refused(await mc.getUserEncryptPasswordBatch({ userIds: [u, 'no-such-user'] }), { statusCode: 404 });
+  assert.ok(!JSON.stringify(half).includes(ciphertext));
+  refused(await other.getUserEncryptPasswordBatch({ userIds: [u] }), { statusCode: 404 });
+  refused(await mc.getUserEncryptPasswordBatch({ userIds: [] }), { statusCode: 400 });
+  refused(await mc.getUserEncryptPasswordBatch({ userIds: Array.from({ length: 51 }, (_, i) => `id${i}`) }), { statusCode: 400 });
+  // A refused export is logged as refused.
+  const after = data(await mc.getAdminAuditLogs({ operationType: 'export', success: false, start: since, pagination: { page: 1, limit: 50 } }));
+  assert.ok(after.list.some(r => r.eventDetails.includes('no-such-user')));
 });
