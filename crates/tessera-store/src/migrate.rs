@@ -143,6 +143,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         Sql::Both(include_str!("../migrations/0034_tenant_config.sql")),
     ),
     (35, Sql::Both(include_str!("../migrations/0035_events.sql"))),
+    (
+        38,
+        Sql::Both(include_str!("../migrations/0038_tenant_resources.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -54,6 +54,7 @@ pub mod risk;
 pub mod settings;
 pub mod tenant_config;
 pub mod tenant_invitations;
+pub mod tenant_resources;
 pub mod tenants;
 pub mod tokens;
 pub mod udf;

@@ -38,7 +38,6 @@ const NOT_SERVED = {
   createAdminRole: 'no console administrator roles',
   deleteAdminRolesBatch: 'no console administrator roles',
   checkMutualExclusion: 'no mutual-exclusion rules between roles',
-  associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
   // Tenants, members, identity providers
   importTenant: 'Excel import of tenants and its notifications: no import pipeline', importTenantHistory: 'Excel import of tenants and its notifications: no import pipeline', importTenantNotifyUser: 'Excel import of tenants and its notifications: no import pipeline',

@@ -3,7 +3,8 @@
 // posts (`getPublicAccountOfGroups`, `getPublicAccountsOfPost`, `unbindPublicAccountOfPost`)
 // departments created by name (`createDepartmentTree`), and password hashes exported for a
 // migration (`getUserPasswordCiphertext`, `getUserEncryptPasswordBatch`): exported from one
-// pool, imported into another, the original password logs in there.
+// pool, imported into another, the original password logs in there; an application's
+// resource associated with a tenant (`associateTenantResource`), shown as `linkedToTenant`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pool } from './helpers.mjs';
@@ -204,4 +205,51 @@ test('a password hash exported by the administrator imports into another pool an
   // A refused export is logged as refused.
   const after = data(await mc.getAdminAuditLogs({ operationType: 'export', success: false, start: since, pagination: { page: 1, limit: 50 } }));
   assert.ok(after.list.some(r => r.eventDetails.includes('no-such-user')));
+});
+
+test('associateTenantResource links an application resource with a tenant, shown as linkedToTenant', async () => {
+  const t = tag();
+  const app = data(await mc.createApplication({ appName: `res-${t}`, appIdentifier: `res-${t}` })).appId;
+  const unused = data(await mc.createApplication({ appName: `unused-${t}`, appIdentifier: `unused-${t}` })).appId;
+  await mc.createNamespace({ code: app, name: 'App' });
+  await mc.createNamespace({ code: unused, name: 'Unused' });
+  const code = `doc-${t}`;
+  data(await mc.createResource({ namespace: app, code, type: 'DATA', actions: [{ name: 'read' }] }));
+  data(await mc.createResource({ namespace: app, code: `${code}-2`, type: 'DATA', actions: [{ name: 'read' }] }));
+  data(await mc.createResource({ namespace: unused, code, type: 'DATA', actions: [{ name: 'read' }] }));
+  const tenant = data(await mc.createTenant({ name: `res${t}`, appIds: [app] })).tenantId;
+  const linked = async () => {
+    const one = data(await mc.getResource({ code, namespace: app })).linkedToTenant;
+    const listed = data(await mc.listResources({ namespace: app, page: 1, limit: 50 })).list;
+    const common = data(await mc.listCommonResource({ namespaceCodeList: app, page: 1, limit: 50 })).list;
+    const batch = data(await mc.getResourcesBatch({ namespace: app, codeList: [code, `${code}-2`] }));
+    for (const l of [listed, common, batch]) {
+      assert.equal(l.find(r => r.code === code).linkedToTenant, one);
+      assert.equal(l.find(r => r.code === `${code}-2`).linkedToTenant, false);
+    }
+    return one;
+  };
+  assert.equal(await linked(), false);
+
+  // Refusals write nothing: no tenant, an unknown resource, an application the tenant does
+  // not use, an unknown tenant, another pool's caller.
+  refused(await mc.associateTenantResource({ code, association: true, appId: app }), { statusCode: 400 });
+  refused(await mc.associateTenantResource({ code: 'no-such', association: true, appId: app, tenantId: tenant }), { statusCode: 404 });
+  refused(await mc.associateTenantResource({ code, association: true, appId: unused, tenantId: tenant }), { statusCode: 400 });
+  refused(await mc.associateTenantResource({ code, association: true, appId: app, tenantId: 'no-such-tenant' }), { statusCode: 404 });
+  refused(await other.associateTenantResource({ code, association: true, appId: app, tenantId: tenant }), { statusCode: 404 });
+  assert.equal(await linked(), false);
+  assert.equal(data(await mc.getResource({ code, namespace: unused })).linkedToTenant, false);
+
+  data(await mc.associateTenantResource({ code, association: true, appId: app, tenantId: tenant }));
+  assert.equal(await linked(), true);
+  data(await mc.associateTenantResource({ code, association: true, appId: app, tenantId: tenant }));
+  assert.equal(data(await mc.getResource({ code, namespace: unused })).linkedToTenant, false);
+  data(await mc.associateTenantResource({ code, association: false, appId: app, tenantId: tenant }));
+  assert.equal(await linked(), false);
+  // Linked again, the association goes with its tenant.
+  data(await mc.associateTenantResource({ code, association: true, appId: app, tenantId: tenant }));
+  assert.equal(await linked(), true);
+  data(await mc.deleteTenant({ tenantId: tenant }));
+  assert.equal(await linked(), false);
 });
