@@ -697,8 +697,7 @@ async fn linked_ids(
     found: &[tessera_core::model::directory::Resource],
 ) -> tessera_core::Result<std::collections::HashSet<String>> {
     let ids: Vec<String> = found.iter().map(|x| x.id.clone()).collect();
-    Ok(m
-        .core()
+    Ok(m.core()
         .tenant_linked_resources(&m.admin, &ids)
         .await?
         .into_iter()
