@@ -29,6 +29,7 @@ pub mod events;
 pub mod ext_oidc;
 pub mod external_login;
 pub mod fastpass;
+pub mod field_decrypt;
 pub mod guard;
 pub mod import;
 pub mod keys;

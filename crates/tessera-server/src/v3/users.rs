@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
             post(list_users).get(list_users_legacy),
         )
         .route("/api/v3/get-user", get(get_user))
+        .route("/api/v3/users/field/decrypt", post(user_field_decrypt))
         .route(
             "/api/v3/get-user-password-ciphertext",
             post(get_user_password_ciphertext),
@@ -1221,4 +1222,61 @@ async fn get_user_encrypt_password_batch(m: Mgmt) -> Reply {
         })
         .collect();
     Ok(ok(m.lang, out))
+}
+
+// --- userFieldDecrypt ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecrypt {
+    data: Vec<FieldDecryptItem>,
+    private_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecryptItem {
+    user_id: Option<String>,
+    field_name: Option<String>,
+    encrypted_content: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecrypted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field_name: Option<String>,
+    decrypted_content: String,
+}
+
+/// `userFieldDecrypt`: the contents opened with the private key sent (RSA PEM or SM2 hex;
+/// the core's `field_decrypt`), all or none. The key is never logged nor echoed.
+async fn user_field_decrypt(m: Mgmt) -> Reply {
+    use tessera_core::service::field_decrypt::EncryptedField;
+    let r: FieldDecrypt = m.args().map_err(|e| m.fail(e))?;
+    let fields = r
+        .data
+        .into_iter()
+        .map(|i| EncryptedField {
+            user_id: i.user_id,
+            field_name: i.field_name,
+            content: i.encrypted_content,
+        })
+        .collect();
+    let out = m
+        .core()
+        .decrypt_user_fields(&m.admin, fields, r.private_key)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list: Vec<FieldDecrypted> = out
+        .into_iter()
+        .map(|d| FieldDecrypted {
+            user_id: d.user_id,
+            field_name: d.field_name,
+            decrypted_content: d.content,
+        })
+        .collect();
+    Ok(ok(m.lang, list))
 }

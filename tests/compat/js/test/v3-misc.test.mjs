@@ -4,9 +4,13 @@
 // departments created by name (`createDepartmentTree`), and password hashes exported for a
 // migration (`getUserPasswordCiphertext`, `getUserEncryptPasswordBatch`): exported from one
 // pool, imported into another, the original password logs in there; an application's
-// resource associated with a tenant (`associateTenantResource`), shown as `linkedToTenant`.
+// resource associated with a tenant (`associateTenantResource`), shown as `linkedToTenant`;
+// contents encrypted with a customer's RSA or SM2 public key opened with the private key
+// (`userFieldDecrypt`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { constants, generateKeyPairSync, publicEncrypt } from 'node:crypto';
+import smCrypto from 'sm-crypto';
 import { pool } from './helpers.mjs';
 import { data, refused, v3, v3Auth } from './v3-helpers.mjs';
 
@@ -252,4 +256,41 @@ test('associateTenantResource links an application resource with a tenant, shown
   assert.equal(await linked(), true);
   data(await mc.deleteTenant({ tenantId: tenant }));
   assert.equal(await linked(), false);
+});
+
+test('userFieldDecrypt opens RSA and SM2 contents with the private key sent, all or none', async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  const rsa = (text) => publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(text)).toString('base64');
+  const got = data(await mc.userFieldDecrypt({
+    privateKey,
+    data: [
+      { userId: 'u1', fieldName: 'phone', encryptedContent: rsa('13800000000') },
+      { userId: 'u2', fieldName: 'name', encryptedContent: rsa('张三') },
+    ],
+  }));
+  assert.deepEqual(got, [
+    { userId: 'u1', fieldName: 'phone', decryptedContent: '13800000000' },
+    { userId: 'u2', fieldName: 'name', decryptedContent: '张三' },
+  ]);
+
+  const sm2 = smCrypto.sm2.generateKeyPairHex();
+  const sealed = smCrypto.sm2.doEncrypt('bj@example.com', sm2.publicKey, 1);
+  assert.deepEqual(data(await mc.userFieldDecrypt({ privateKey: sm2.privateKey, data: [{ encryptedContent: sealed }] })),
+    [{ decryptedContent: 'bj@example.com' }]);
+
+  // Another key, a content of the other scheme, a malformed key, bad batches: refused whole,
+  // and the key is never in the answer.
+  const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const wrong = refused(await mc.userFieldDecrypt({ privateKey: other.privateKey, data: [{ encryptedContent: rsa('x') }] }), { statusCode: 400 });
+  assert.ok(!JSON.stringify(wrong).includes('PRIVATE KEY'));
+  refused(await mc.userFieldDecrypt({ privateKey, data: [{ encryptedContent: rsa('ok') }, { encryptedContent: sealed }] }), { statusCode: 400 });
+  refused(await mc.userFieldDecrypt({ privateKey: 'not a key', data: [{ encryptedContent: rsa('x') }] }), { statusCode: 400 });
+  refused(await mc.userFieldDecrypt({ privateKey: '0'.repeat(64), data: [{ encryptedContent: sealed }] }), { statusCode: 400 });
+  refused(await mc.userFieldDecrypt({ privateKey, data: [] }), { statusCode: 400 });
+  refused(await mc.userFieldDecrypt({ privateKey, data: Array.from({ length: 51 }, () => ({ encryptedContent: rsa('x') })) }), { statusCode: 400 });
+  refused(await mc.userFieldDecrypt({ privateKey: 'x'.repeat(17000), data: [{ encryptedContent: rsa('x') }] }), { statusCode: 400 });
 });
