@@ -339,13 +339,13 @@ async fn groups_and_posts_of_an_account(db: &TestDb) {
     assert!(matches!(err, Error::NotFound(_)), "{err:?}");
     let err = fx
         .core
-        .add_public_account_to_groups(&fx.admin, &ann.id, &[g1.id.clone()])
+        .add_public_account_to_groups(&fx.admin, &ann.id, std::slice::from_ref(&g1.id))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidParameter(_)), "{err:?}");
     let err = fx
         .core
-        .add_public_account_to_groups(&fx.other, &desk.id, &[og.id.clone()])
+        .add_public_account_to_groups(&fx.other, &desk.id, std::slice::from_ref(&og.id))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::UserNotFound), "{err:?}");
@@ -355,7 +355,7 @@ async fn groups_and_posts_of_an_account(db: &TestDb) {
         .await
         .unwrap();
     fx.core
-        .add_public_account_to_groups(&fx.admin, &desk.id, &[g2.id.clone()])
+        .add_public_account_to_groups(&fx.admin, &desk.id, std::slice::from_ref(&g2.id))
         .await
         .unwrap();
     assert_eq!(groups_of(desk.id.clone()).await, vec!["g1", "g2"]);
