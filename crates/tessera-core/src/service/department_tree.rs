@@ -119,8 +119,9 @@ impl Core {
     ) -> Result<TreeCounts> {
         let pool_id = admin.pool_id().to_owned();
         let name = checked(&req.name, "name", MAX_NAME_LEN)?;
-        // The name may become a new organization's code: it must fit one.
-        let code = checked(&req.name, "name", super::directory::MAX_CODE_LEN)?;
+        // The name becomes a new organization's code when none is found: a name too long
+        // for a code can only name an organization that exists.
+        let code = checked(&req.name, "name", super::directory::MAX_CODE_LEN).ok();
         let tenant = req
             .tenant_id
             .as_deref()
@@ -154,7 +155,7 @@ impl Core {
         };
         self.audited_write(admin, entry, move |tx| {
             Box::pin(
-                async move { write_tree(tx, &pool_id, &name, &code, tenant, &paths, member).await },
+                async move { write_tree(tx, &pool_id, &name, code, tenant, &paths, member).await },
             )
         })
         .await
@@ -237,7 +238,7 @@ async fn write_tree(
     tx: &mut dyn WriteTx,
     pool_id: &str,
     name: &str,
-    code: &str,
+    code: Option<String>,
     tenant: Option<String>,
     paths: &[Vec<String>],
     member: Option<Member>,
@@ -253,11 +254,15 @@ async fn write_tree(
         (Some(_), Some(_)) => return Err(Error::InvalidParameter("name")),
         (Some(root), None) => root.id.clone(),
         (None, _) => {
-            if roots.iter().any(|(n, _)| n.code.as_deref() == Some(code)) {
+            let code = code.ok_or(Error::InvalidParameter("name"))?;
+            if roots
+                .iter()
+                .any(|(n, _)| n.code.as_deref() == Some(code.as_str()))
+            {
                 return Err(Error::Duplicate(Entity::OrgCode));
             }
             let org_id = ids::new_id();
-            let root = new_node(pool_id, &org_id, None, name, Some(code.to_owned()), at);
+            let root = new_node(pool_id, &org_id, None, name, Some(code), at);
             let org = Org {
                 id: org_id,
                 pool_id: pool_id.to_owned(),

@@ -54,6 +54,7 @@ impl Core {
         }
         let mut ids: Vec<String> = Vec::with_capacity(user_ids.len());
         for id in user_ids {
+            crate::rules::identifiers::text("userIds", id)?;
             let id = id.trim().to_owned();
             if !ids.contains(&id) {
                 ids.push(id);
