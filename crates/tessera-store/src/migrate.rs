@@ -151,6 +151,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         37,
         Sql::Both(include_str!("../migrations/0037_tenant_admins.sql")),
     ),
+    (
+        38,
+        Sql::Both(include_str!("../migrations/0038_tenant_resources.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -491,7 +491,114 @@ async fn totp_import_replaces_and_unbinds(db: &TestDb) {
     assert!(!fx.core.mfa_status(&fx.pool, &u).await.unwrap().otp);
 }
 
+/// `associateTenantResource` (migration 38): a resource of an application associated with a
+/// tenant using it, and no longer; refused for a tenant not using the application or of
+/// another pool; the association goes with its resource and with its tenant.
+async fn tenant_resources_follow_their_ends(db: &TestDb) {
+    use tessera_core::model::directory::ResourceAction;
+    use tessera_core::service::acl_admin::ResourceInput;
+    let fx = setup(db).await;
+    let (app, unused) = (fx.app("res").await, fx.app("unused").await);
+    for ns in [&app, &unused] {
+        fx.core
+            .create_namespace_full(&fx.pool, ns, None, None)
+            .await
+            .unwrap();
+    }
+    let resource = |ns: &str, code: &str| ResourceInput {
+        namespace: ns.into(),
+        code: code.into(),
+        actions: Some(vec![ResourceAction {
+            name: "read".into(),
+            description: None,
+        }]),
+        ..ResourceInput::default()
+    };
+    let doc = fx
+        .core
+        .create_resource_full(&fx.pool, resource(&app, "doc"))
+        .await
+        .unwrap();
+    let other_doc = fx
+        .core
+        .create_resource_full(&fx.pool, resource(&unused, "doc"))
+        .await
+        .unwrap();
+    let tenant = |name: &str| NewTenant {
+        name: name.into(),
+        app_ids: vec![app.clone()],
+        ..NewTenant::default()
+    };
+    let t1 = fx.core.create_tenant(&fx.pool, tenant("t1")).await.unwrap();
+    let t2 = fx.core.create_tenant(&fx.pool, tenant("t2")).await.unwrap();
+    let ids = vec![doc.id.clone(), other_doc.id.clone()];
+    let linked = || async {
+        fx.core
+            .tenant_linked_resources(&fx.pool, &ids)
+            .await
+            .unwrap()
+    };
+    let assoc = |t: &str, app: &str, on: bool| {
+        let (core, pool, t, app) = (&fx.core, &fx.pool, t.to_owned(), app.to_owned());
+        async move {
+            core.associate_tenant_resource(pool, Some(&t), &app, "doc", on)
+                .await
+        }
+    };
+    assert!(linked().await.is_empty());
+    // The tenant does not use `unused`; another pool's administrator reaches nothing.
+    let e = assoc(&t1.id, &unused, true).await;
+    assert!(matches!(e, Err(Error::InvalidParameter("appId"))), "{e:?}");
+    let e = fx
+        .core
+        .associate_tenant_resource(&fx.other, Some(&t1.id), &app, "doc", true)
+        .await;
+    assert!(e.is_err(), "{e:?}");
+    let e = fx
+        .core
+        .associate_tenant_resource(&fx.pool, None, &app, "doc", true)
+        .await;
+    assert!(
+        matches!(e, Err(Error::MissingParameter("tenantId"))),
+        "{e:?}"
+    );
+    assert!(linked().await.is_empty());
+
+    assoc(&t1.id, &app, true).await.unwrap();
+    assoc(&t1.id, &app, true).await.unwrap();
+    assoc(&t2.id, &app, true).await.unwrap();
+    assert_eq!(linked().await, vec![doc.id.clone()]);
+    assoc(&t1.id, &app, false).await.unwrap();
+    assert_eq!(linked().await, vec![doc.id.clone()], "t2 still holds it");
+    // The association goes with its tenant.
+    fx.core.delete_tenant(&fx.pool, &t2.id).await.unwrap();
+    assert!(linked().await.is_empty());
+    // And with its resource.
+    assoc(&t1.id, &app, true).await.unwrap();
+    assert_eq!(
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_resources WHERE tenant_id = $1",
+            &t1.id
+        )
+        .await,
+        1
+    );
+    fx.core
+        .delete_resource(&fx.pool, &app, "doc")
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.count(
+            "SELECT COUNT(*) FROM tenant_resources WHERE tenant_id = $1",
+            &t1.id
+        )
+        .await,
+        0
+    );
+}
+
 backend_tests! {
+    tenant_resources => tenant_resources_follow_their_ends;
     apps_page_delete => apps_page_and_delete_with_dependants;
     app_identifiers => identifiers_are_unique_and_types_persist;
     secret_refresh => refreshed_secret_retires_hs256_tokens;

@@ -1347,7 +1347,88 @@ async fn node_status_is_a_targeted_write(db: &TestDb) {
     assert!(v.node.enabled);
 }
 
+/// `createDepartmentTree`: the organization found by its root's name or created, missing
+/// departments created along each path, the member created or its changed fields written and
+/// placed in the root — all in one unit: a refusal writes nothing, a repeat adds nothing.
+async fn department_trees_are_idempotent_and_whole(db: &TestDb) {
+    use tessera_core::service::department_tree::{DepartmentTree, TreeCounts, TreeMember};
+    let fx = setup(db).await;
+    let member = |city: &str| TreeMember {
+        username: Some("tree-user".into()),
+        name: Some("Ann".into()),
+        city: Some(city.into()),
+        ..TreeMember::default()
+    };
+    let req = |children: &[&str], m: Option<TreeMember>| DepartmentTree {
+        name: "Org".into(),
+        children: children.iter().map(|c| c.to_string()).collect(),
+        member: m,
+        tenant_id: None,
+    };
+    let counts = |u, uu, d| TreeCounts {
+        added_users: u,
+        updated_users: uu,
+        added_departments: d,
+        updated_departments: 0,
+    };
+    let made = fx
+        .core
+        .create_department_tree(&fx.admin, req(&["a/b", "c"], Some(member("BJ"))))
+        .await
+        .unwrap();
+    assert_eq!(made, counts(1, 0, 4));
+    let nodes = fx.count("SELECT COUNT(*) FROM org_nodes").await;
+    assert_eq!(nodes, 4);
+    let again = fx
+        .core
+        .create_department_tree(&fx.admin, req(&["a/b", "c"], Some(member("BJ"))))
+        .await
+        .unwrap();
+    assert_eq!(again, counts(0, 0, 0));
+    let more = fx
+        .core
+        .create_department_tree(&fx.admin, req(&["a/d"], Some(member("SH"))))
+        .await
+        .unwrap();
+    assert_eq!(more, counts(0, 1, 1));
+    let tree = fx.core.org_by_code(&fx.admin, "Org").await.unwrap();
+    let root = tree.root().unwrap().node.id.clone();
+    let members = fx
+        .core
+        .node_users(&fx.admin, &root, false, false, page(1, 10))
+        .await
+        .unwrap();
+    assert_eq!(members.list.len(), 1);
+    assert_eq!(members.list[0].profile.city.as_deref(), Some("SH"));
+    assert_eq!(members.list[0].profile.name.as_deref(), Some("Ann"));
+    // A path with an empty level, after one that is fine: nothing of it is written.
+    let e = fx
+        .core
+        .create_department_tree(&fx.admin, req(&["e", "e//f"], None))
+        .await;
+    assert!(matches!(e, Err(Error::MissingParameter(_))), "{e:?}");
+    // A member whose new username is taken by nobody but whose email is invalid: refused
+    // before the unit, no department added either.
+    let bad = TreeMember {
+        username: Some("someone-new".into()),
+        email: Some("not-an-email".into()),
+        ..TreeMember::default()
+    };
+    assert!(fx
+        .core
+        .create_department_tree(&fx.admin, req(&["e"], Some(bad)))
+        .await
+        .is_err());
+    assert_eq!(fx.count("SELECT COUNT(*) FROM org_nodes").await, 5);
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM users WHERE username = 'someone-new'")
+            .await,
+        0
+    );
+}
+
 backend_tests! {
+    department_trees => department_trees_are_idempotent_and_whole;
     node_status => node_status_is_a_targeted_write;
     role_delete_cascade => deleting_a_role_removes_everything_naming_it;
     role_parent_loops => role_parent_loops_are_refused;

@@ -286,7 +286,152 @@ async fn kinds_are_checked_and_nothing_is_half_written(db: &TestDb) {
         .is_empty());
 }
 
+/// A public account's groups (added all or none) and posts (listed by the post condition of
+/// the user query, one removed by a targeted unlink), and another pool's ids refused.
+async fn groups_and_posts_of_an_account(db: &TestDb) {
+    use tessera_core::service::directory::NewGroup;
+    use tessera_core::service::posts::NewPost;
+    let fx = setup(db).await;
+    let desk = fx.user(&fx.admin, "desk", true).await;
+    let desk2 = fx.user(&fx.admin, "desk2", true).await;
+    let ann = fx.user(&fx.admin, "ann", false).await;
+    let group = |code: &str| NewGroup {
+        code: code.into(),
+        name: code.into(),
+        description: None,
+    };
+    let g1 = fx
+        .core
+        .create_group(fx.admin.pool_id(), group("g1"))
+        .await
+        .unwrap();
+    let g2 = fx
+        .core
+        .create_group(fx.admin.pool_id(), group("g2"))
+        .await
+        .unwrap();
+    let og = fx
+        .core
+        .create_group(fx.other.pool_id(), group("og"))
+        .await
+        .unwrap();
+    let groups_of = |id: String| {
+        let core = &fx.core;
+        let pool = fx.admin.pool_id().to_owned();
+        async move {
+            let mut c: Vec<String> = core
+                .user_groups(&pool, &id)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|g| g.code)
+                .collect();
+            c.sort();
+            c
+        }
+    };
+    // Another pool's group, a personal user: refused, nothing added.
+    let err = fx
+        .core
+        .add_public_account_to_groups(&fx.admin, &desk.id, &[g1.id.clone(), og.id.clone()])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    let err = fx
+        .core
+        .add_public_account_to_groups(&fx.admin, &ann.id, std::slice::from_ref(&g1.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidParameter(_)), "{err:?}");
+    let err = fx
+        .core
+        .add_public_account_to_groups(&fx.other, &desk.id, std::slice::from_ref(&og.id))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::UserNotFound), "{err:?}");
+    assert!(groups_of(desk.id.clone()).await.is_empty());
+    fx.core
+        .add_public_account_to_groups(&fx.admin, &desk.id, &[g1.id.clone(), g2.id.clone()])
+        .await
+        .unwrap();
+    fx.core
+        .add_public_account_to_groups(&fx.admin, &desk.id, std::slice::from_ref(&g2.id))
+        .await
+        .unwrap();
+    assert_eq!(groups_of(desk.id.clone()).await, vec!["g1", "g2"]);
+
+    let post = |code: &str| NewPost {
+        code: code.into(),
+        name: code.into(),
+        description: None,
+        department_ids: Vec::new(),
+    };
+    let p1 = fx
+        .core
+        .create_post(&fx.admin, post("p1"))
+        .await
+        .unwrap()
+        .post;
+    let p2 = fx
+        .core
+        .create_post(&fx.admin, post("p2"))
+        .await
+        .unwrap()
+        .post;
+    for (u, p) in [(&desk, &p1), (&desk, &p2), (&desk2, &p1), (&ann, &p1)] {
+        fx.core
+            .connect_user_post(&fx.admin, &u.id, &p.id)
+            .await
+            .unwrap();
+    }
+    let page = Page::new(Some(1), Some(50)).unwrap();
+    let holders = |p: String| {
+        let (core, admin) = (&fx.core, &fx.admin);
+        async move {
+            let mut ids: Vec<String> = core
+                .public_accounts_of_post(admin, &p, page)
+                .await
+                .unwrap()
+                .list
+                .into_iter()
+                .map(|u| u.id)
+                .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let mut both = ids(&[&desk, &desk2]);
+    both.sort();
+    assert_eq!(holders(p1.id.clone()).await, both);
+    assert_eq!(holders(p2.id.clone()).await, ids(&[&desk]));
+    assert!(fx
+        .core
+        .public_accounts_of_post(&fx.other, &p1.id, page)
+        .await
+        .is_err());
+    assert!(fx
+        .core
+        .unlink_public_account_post(&fx.other, &desk.id, &p1.id)
+        .await
+        .is_err());
+    assert!(fx
+        .core
+        .unlink_public_account_post(&fx.admin, &ann.id, &p1.id)
+        .await
+        .is_err());
+    assert_eq!(holders(p1.id.clone()).await, both);
+    fx.core
+        .unlink_public_account_post(&fx.admin, &desk.id, &p1.id)
+        .await
+        .unwrap();
+    assert_eq!(holders(p1.id.clone()).await, ids(&[&desk2]));
+    assert_eq!(holders(p2.id.clone()).await, ids(&[&desk]));
+    let ann_posts = fx.core.user_posts(&fx.admin, &ann.id).await.unwrap();
+    assert_eq!(ann_posts.len(), 1);
+}
+
 backend_tests! {
     bindings => bindings_both_ways;
     kinds => kinds_are_checked_and_nothing_is_half_written;
+    groups_posts => groups_and_posts_of_an_account;
 }

@@ -246,6 +246,11 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // Public accounts (`v3-public-accounts.test.mjs`); the other pool's ids are refused.
         "v3PubAcct",
         "v3PubAcctOther",
+        // Single methods of issue 13 (`v3-misc.test.mjs`): the other pool for isolation, the
+        // third receives a password hash exported from the first.
+        "v3Misc",
+        "v3MiscOther",
+        "v3MiscImport",
         // Linking an external OpenID Provider (`v3-auth-extidp-link.test.mjs`): the first
         // pool's OpenID Provider is the second pool's `oidc` connection.
         "extOidcUp",

@@ -4,6 +4,7 @@
 
 pub mod alipay_sign;
 pub mod ec;
+pub mod field_decrypt;
 pub mod jwt;
 pub mod keyring;
 pub mod password;

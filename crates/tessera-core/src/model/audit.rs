@@ -54,6 +54,9 @@ stored_names! {
         Approval => "approval",
         /// Refused something submitted for review.
         Reject => "reject",
+        /// Read out a secret-bearing value for use elsewhere: users' password hashes
+        /// exported for a migration (`getUserPasswordCiphertext`).
+        Export => "export",
     }
 }
 

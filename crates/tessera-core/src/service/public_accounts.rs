@@ -28,6 +28,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::directory::TargetType;
+use crate::model::post::PostLink;
 use crate::model::{Application, User};
 use crate::principal::PoolAdmin;
 use crate::service::account::Session;
@@ -366,6 +367,93 @@ impl Core {
             )
             .await;
         self.audit(admin, entry, assigned).await
+    }
+
+    /// `getPublicAccountOfGroups` (`set-public-account-of-groups`, "公共账号添加批量分组"):
+    /// adds the public account to every group named, in one unit of work under the pool's
+    /// lock — all of them, or none when one id is not a group of the pool or the user is
+    /// not a public account. Groups it is already in stay (as
+    /// [`Core::assign_roles_to_public_account`] keeps roles).
+    pub async fn add_public_account_to_groups(
+        &self,
+        admin: &PoolAdmin,
+        account_id: &str,
+        group_ids: &[String],
+    ) -> Result<()> {
+        let groups = batch(group_ids, "groupIds")?;
+        let account = batch(&[account_id.to_owned()], "userId")?;
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::User)
+            .target(account_id)
+            .param("fields", "groups");
+        let pool_id = admin.pool_id().to_owned();
+        self.audited_write(admin, entry, move |tx| {
+            Box::pin(async move {
+                check_kinds(tx, &pool_id, &account, &[], ("userId", "userId")).await?;
+                let found = tx.existing_group_ids(&pool_id, &groups).await?;
+                if groups.iter().any(|g| !found.contains(g)) {
+                    return Err(Error::NotFound(Entity::Group));
+                }
+                let at = clock::now_ms();
+                for g in &groups {
+                    tx.add_group_member(&pool_id, g, &account[0], at).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    /// `getPublicAccountsOfPost`: the public accounts holding the post (of the pool).
+    pub async fn public_accounts_of_post(
+        &self,
+        admin: &PoolAdmin,
+        post_id: &str,
+        page: Page,
+    ) -> Result<Paged<User>> {
+        let post_id = post_id.trim();
+        if post_id.is_empty() {
+            return Err(Error::MissingParameter("postId"));
+        }
+        let found = self
+            .store
+            .posts_by_ids(admin.pool_id(), &[post_id.to_owned()])
+            .await?;
+        if found.is_empty() {
+            return Err(Error::NotFound(Entity::Post));
+        }
+        let q = UserQuery {
+            post_ids: vec![post_id.to_owned()],
+            ..UserQuery::default()
+        };
+        self.list_public_accounts(admin, &q, page).await
+    }
+
+    /// `unbindPublicAccountOfPost`: the public account no longer holds the post; its other
+    /// posts stay. Both must be the pool's (the account a public account, the post a post);
+    /// a link that was not there is no error (the state asked for holds).
+    pub async fn unlink_public_account_post(
+        &self,
+        admin: &PoolAdmin,
+        account_id: &str,
+        post_id: &str,
+    ) -> Result<()> {
+        let account = batch(&[account_id.to_owned()], "userId")?;
+        let post = batch(&[post_id.to_owned()], "postId")?;
+        let entry = AuditEntry::new(OperationType::Update, ResourceKind::User)
+            .target(account_id)
+            .param("fields", "posts");
+        let pool_id = admin.pool_id().to_owned();
+        self.audited_write(admin, entry, move |tx| {
+            Box::pin(async move {
+                check_kinds(tx, &pool_id, &account, &[], ("userId", "userId")).await?;
+                if tx.existing_post_ids(&pool_id, &post).await?.is_empty() {
+                    return Err(Error::NotFound(Entity::Post));
+                }
+                tx.unlink_post(&pool_id, &post[0], PostLink::User, &account)
+                    .await
+            })
+        })
+        .await
     }
 
     /// `getPublicAccountsOfGroup`: the public accounts among the group's members.

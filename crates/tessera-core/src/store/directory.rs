@@ -377,6 +377,34 @@ pub trait DirectoryTx: Send {
 
     async fn delete_group_members(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
     async fn delete_groups(&mut self, pool_id: &str, group_ids: &[String]) -> Result<()>;
+    /// The root department of every organization of the pool, each with its
+    /// organization's tenant (`createDepartmentTree` finds its organization among them).
+    async fn org_roots(&mut self, pool_id: &str) -> Result<Vec<(Node, Option<String>)>>;
+    /// The direct children of a node, in no particular order.
+    async fn child_nodes(&mut self, pool_id: &str, parent_id: &str) -> Result<Vec<Node>>;
+    /// Inserts an organization with only its root (`root.id` is `org.root_node_id`),
+    /// optionally of a tenant of the pool (an unknown one is
+    /// [`crate::Error::NotFound`] of [`crate::Entity::Tenant`]).
+    async fn insert_org_in_unit(
+        &mut self,
+        org: &Org,
+        tenant_id: Option<&str>,
+        root: &Node,
+    ) -> Result<()>;
+    /// Inserts a node under its parent, a node of the same organization and pool (else
+    /// [`crate::Error::NotFound`] of [`crate::Entity::OrgNode`]).
+    async fn insert_node_in_unit(&mut self, node: &Node) -> Result<()>;
+    /// Which of `ids` are groups of the pool, each once.
+    async fn existing_group_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>>;
+    /// Makes the user (of the pool, checked by the core) a member of the group (of the
+    /// pool, checked by the core); already a member, nothing changes.
+    async fn add_group_member(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()>;
 
     /// The ids of every node of the organization.
     async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>>;

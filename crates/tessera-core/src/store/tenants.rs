@@ -72,6 +72,12 @@ pub trait TenantsStore: Send + Sync {
         page: Page,
     ) -> Result<Paged<Tenant>>;
 
+    /// Which of these resources (ids of the pool's) are associated with any tenant.
+    async fn tenant_linked_resources(
+        &self,
+        pool_id: &str,
+        resource_ids: &[String],
+    ) -> Result<Vec<String>>;
     /// The tenants that use an application, oldest first.
     async fn tenants_of_app(&self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
 
@@ -264,6 +270,17 @@ pub trait TenantsTx: Send {
     ) -> Result<Tenant>;
     /// The tenants whose application list names `app_id`.
     async fn tenants_using_app(&mut self, pool_id: &str, app_id: &str) -> Result<Vec<Tenant>>;
+    /// Associates a resource of the pool with a tenant of the pool (the core checked the
+    /// tenant; the resource is checked here: gone, it is [`crate::Error::NotFound`]), or with
+    /// `linked` false ends the association. Either holding already, nothing changes.
+    async fn set_tenant_resource(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        resource_id: &str,
+        linked: bool,
+        at: i64,
+    ) -> Result<()>;
     /// Deletes the tenant's rows of one kind.
     async fn delete_tenant_rows(&mut self, pool_id: &str, id: &str, rows: TenantRows)
         -> Result<()>;

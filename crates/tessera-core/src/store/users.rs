@@ -64,6 +64,8 @@ pub struct UserQuery {
     pub roles: Vec<(String, String)>,
     /// Members of any of these org nodes.
     pub node_ids: Vec<String>,
+    /// Holders of any of these posts (`getPublicAccountsOfPost`).
+    pub post_ids: Vec<String>,
     /// Users in no org node at all.
     pub exclude_in_org: bool,
     pub udf: Vec<UdfCondition>,
@@ -236,7 +238,7 @@ pub trait UsersStore: Send + Sync {
 pub trait UsersTx: Send {
     /// Inserts a user and, when given, its first external identity, inside the unit of
     /// work (as [`super::Store::insert_user_with_identity`]; a taken identifier is
-    /// [`crate::Error::Duplicate`]).
+    /// [`crate::Error::AlreadyExists`]).
     async fn insert_user_in_unit(
         &mut self,
         user: &User,
@@ -285,4 +287,15 @@ pub trait UsersTx: Send {
     /// Deletes the users; their memberships and sub-accounts go with them through the
     /// schema's foreign keys.
     async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;
+    /// Writes only the columns `change` names, and `updated_at`, as
+    /// [`super::AccountStore::change_user`] does; whether a row of the pool was written
+    /// (`false`: no such user, or its precondition no longer holds). Unique violations are
+    /// [`crate::Error::AlreadyExists`].
+    async fn change_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        change: &super::UserChange,
+        at_ms: i64,
+    ) -> Result<bool>;
 }

@@ -2,8 +2,8 @@
 //! `getUserAuthorizedResources`, over the core services v2's `mc.acl` uses (`acl_admin`,
 //! `directory`, `directory_batches`). Every permission answer comes from the one resolver.
 //!
-//! Not served (left to the 501 fallback): `associateTenantResource` (Tessera's tenants do
-//! not own resources).
+//! `associateTenantResource` links an application's resource with a tenant (the core's
+//! `tenant_resources`); a resource DTO's `linkedToTenant` shows it.
 //!
 //! A resource or grant named without a namespace is in the default one, as roles are.
 
@@ -37,6 +37,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-resources-batch", get(get_resources_batch))
         .route("/api/v3/list-common-resource", get(list_common_resource))
         .route("/api/v3/list-resources", get(list_resources))
+        .route(
+            "/api/v3/associate-tenant-resource",
+            post(associate_tenant_resource),
+        )
         .route("/api/v3/update-resource", post(update_resource))
         .route("/api/v3/delete-resource", post(delete_resource))
         .route(
@@ -139,7 +143,8 @@ v3_handler!(create_resource(m) {
             },
         )
         .await?;
-    Ok(ok(m.lang, resource_dto(&made)))
+    // Just made: no tenant holds it yet.
+    Ok(ok(m.lang, resource_dto(&made, false)))
 });
 
 #[derive(Deserialize)]
@@ -183,7 +188,8 @@ v3_handler!(get_resource(m) {
         .resource_by_code(&m.admin, &ns_or_default(r.namespace), &r.code)
         .await?
         .ok_or(Error::NotFound(Entity::Resource))?;
-    Ok(ok(m.lang, resource_dto(&found)))
+    let linked = linked_ids(&m, std::slice::from_ref(&found)).await?;
+    Ok(ok(m.lang, resource_dto(&found, linked.contains(&found.id))))
 });
 
 #[derive(Deserialize)]
@@ -204,12 +210,17 @@ v3_handler!(
         return Err(Error::InvalidParameter("codeList").into());
     }
     let ns = ns_or_default(r.namespace);
-    let mut list = Vec::new();
+    let mut found = Vec::new();
     for code in &r.code_list {
-        if let Some(found) = m.core().resource_by_code(&m.admin, &ns, code).await? {
-            list.push(resource_dto(&found));
+        if let Some(x) = m.core().resource_by_code(&m.admin, &ns, code).await? {
+            found.push(x);
         }
     }
+    let linked = linked_ids(&m, &found).await?;
+    let list: Vec<Value> = found
+        .iter()
+        .map(|x| resource_dto(x, linked.contains(&x.id)))
+        .collect();
     Ok(ok(m.lang, list))
 });
 
@@ -243,7 +254,12 @@ v3_handler!(
         .await?;
     let codes = found.list.iter().map(|x| x.namespace.clone()).collect();
     let names = namespace_names(&m, codes).await?;
-    let list = found.list.iter().map(|x| common_resource_dto(x, &names)).collect();
+    let linked = linked_ids(&m, &found.list).await?;
+    let list = found
+        .list
+        .iter()
+        .map(|x| common_resource_dto(x, &names, linked.contains(&x.id)))
+        .collect();
     Ok(ok(m.lang, paged(Paged { total_count: found.total_count, list })))
 });
 
@@ -264,7 +280,8 @@ v3_handler!(list_resources(m) {
         .core()
         .list_resources(&m.admin, ns_filter(&r.namespace), r.kind.map(|k| k.core()), page)
         .await?;
-    Ok(ok(m.lang, paged(found.map(|x| resource_dto(&x)))))
+    let linked = linked_ids(&m, &found.list).await?;
+    Ok(ok(m.lang, paged(found.map(|x| resource_dto(&x, linked.contains(&x.id))))))
 });
 
 #[derive(Deserialize)]
@@ -297,7 +314,8 @@ v3_handler!(update_resource(m) {
             },
         )
         .await?;
-    Ok(ok(m.lang, resource_dto(&updated)))
+    let linked = linked_ids(&m, std::slice::from_ref(&updated)).await?;
+    Ok(ok(m.lang, resource_dto(&updated, linked.contains(&updated.id))))
 });
 
 v3_handler!(delete_resource(m) {
@@ -671,4 +689,44 @@ v3_handler!(
         .await?;
     let list: Vec<Value> = list.iter().map(authorized_dto).collect();
     Ok(ok(m.lang, paged(Paged { total_count: list.len() as i64, list })))
+});
+
+/// The ids among these resources that a tenant holds (`linkedToTenant`).
+async fn linked_ids(
+    m: &crate::v3::call::Mgmt,
+    found: &[tessera_core::model::directory::Resource],
+) -> tessera_core::Result<std::collections::HashSet<String>> {
+    let ids: Vec<String> = found.iter().map(|x| x.id.clone()).collect();
+    Ok(m.core()
+        .tenant_linked_resources(&m.admin, &ids)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AssociateTenantResource {
+    code: String,
+    association: bool,
+    app_id: String,
+    tenant_id: Option<String>,
+}
+
+v3_handler!(
+    /// `associateTenantResource`: the application's resource `code` associated with the
+    /// tenant (`association: true`) or no longer (`false`). Tessera needs the tenant: an
+    /// association without one names nobody.
+    associate_tenant_resource(m) {
+    let r: AssociateTenantResource = m.args()?;
+    m.core()
+        .associate_tenant_resource(
+            &m.admin,
+            r.tenant_id.as_deref(),
+            &r.app_id,
+            &r.code,
+            r.association,
+        )
+        .await?;
+    Ok(success(m.lang))
 });

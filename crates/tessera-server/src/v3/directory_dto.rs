@@ -201,8 +201,8 @@ pub fn flatten_custom_data(dto: &mut Value) {
     }
 }
 
-/// `ResourceDto`.
-pub fn resource_dto(r: &Resource) -> Value {
+/// `ResourceDto`; `linked`: whether a tenant holds the resource (`associateTenantResource`).
+pub fn resource_dto(r: &Resource, linked: bool) -> Value {
     json!({
         "code": r.code,
         "name": r.name.clone().unwrap_or_default(),
@@ -214,13 +214,13 @@ pub fn resource_dto(r: &Resource) -> Value {
         })).collect::<Vec<_>>(),
         "apiIdentifier": r.api_identifier.clone().unwrap_or_default(),
         "namespace": r.namespace,
-        "linkedToTenant": false,
+        "linkedToTenant": linked,
     })
 }
 
 /// `CommonResourceDto`: a `ResourceDto` with its id, pool, namespace name and times.
-pub fn common_resource_dto(r: &Resource, names: &HashMap<String, String>) -> Value {
-    let mut v = resource_dto(r);
+pub fn common_resource_dto(r: &Resource, names: &HashMap<String, String>, linked: bool) -> Value {
+    let mut v = resource_dto(r, linked);
     v["id"] = json!(r.id);
     v["userPoolId"] = json!(r.pool_id);
     v["namespaceName"] = json!(names

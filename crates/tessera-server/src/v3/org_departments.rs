@@ -27,6 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-department", get(get_department))
         .route("/api/v3/get-department-by-id", get(get_department_by_id))
         .route("/api/v3/create-department", post(create_department))
+        .route(
+            "/api/v3/create-department-tree",
+            post(create_department_tree),
+        )
         .route("/api/v3/update-department", post(update_department))
         .route("/api/v3/delete-department", post(delete_department))
         .route("/api/v3/search-departments", post(search_departments))
@@ -916,4 +920,95 @@ mod tests {
         assert_eq!(millis(&Value::Number(Number::from(5))).ok(), Some(5));
         assert!(millis(&json!("5")).is_err());
     }
+}
+
+// --- createDepartmentTree ------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateDepartmentTree {
+    name: String,
+    #[serde(default)]
+    children: Vec<String>,
+    members: Option<TreeMemberDto>,
+    tenant_id: Option<String>,
+}
+
+/// `UserInfoDto`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TreeMemberDto {
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    phone_country_code: Option<String>,
+    name: Option<String>,
+    gender: Option<TreeGender>,
+    country: Option<String>,
+    province: Option<String>,
+    city: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+enum TreeGender {
+    M,
+    F,
+    U,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TreeResult {
+    add_user: u64,
+    update_user: u64,
+    add_department: u64,
+    update_department: u64,
+}
+
+/// `createDepartmentTree`: the meaning Tessera gives the wire's shape is the core's
+/// (`service/department_tree.rs`): `name` the organization (by its root's name), each child
+/// a `/`-separated path of departments below it, `members` one user placed in the root.
+async fn create_department_tree(m: Mgmt) -> Reply {
+    use tessera_core::service::department_tree::{DepartmentTree, TreeMember};
+    let r: CreateDepartmentTree = m.args().map_err(|e| m.fail(e))?;
+    let member = r.members.map(|u| TreeMember {
+        username: u.username,
+        email: u.email,
+        phone: u.phone,
+        phone_country_code: u.phone_country_code,
+        name: u.name,
+        gender: u.gender.map(|g| {
+            match g {
+                TreeGender::M => "M",
+                TreeGender::F => "F",
+                TreeGender::U => "U",
+            }
+            .to_owned()
+        }),
+        country: u.country,
+        province: u.province,
+        city: u.city,
+    });
+    let counts = m
+        .core()
+        .create_department_tree(
+            &m.admin,
+            DepartmentTree {
+                name: r.name,
+                children: r.children,
+                member,
+                tenant_id: r.tenant_id,
+            },
+        )
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(
+        m.lang,
+        TreeResult {
+            add_user: counts.added_users,
+            update_user: counts.updated_users,
+            add_department: counts.added_departments,
+            update_department: counts.updated_departments,
+        },
+    ))
 }

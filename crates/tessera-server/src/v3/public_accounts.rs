@@ -61,6 +61,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v3/get-post-of-public-account", get(post_of))
         .route("/api/v3/set-public-account-of-post", post(set_post))
         .route("/api/v3/set-public-account-of-roles", post(set_roles))
+        .route("/api/v3/set-public-account-of-groups", post(add_to_groups))
+        .route("/api/v3/get-public-accounts-of-post", get(accounts_of_post))
+        .route("/api/v3/unbind-public-account-of-post", post(unbind_post))
         .route("/api/v3/resign-public-account-batch", post(resign_batch))
 }
 
@@ -505,4 +508,60 @@ async fn resign_batch(m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     Ok(ok(m.lang, serde_json::json!({ "success": true })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SetGroups {
+    user_id: String,
+    group_ids: Vec<String>,
+}
+
+/// `getPublicAccountOfGroups` (its path says what it does: `set-public-account-of-groups`,
+/// "公共账号添加批量分组"): adds the account to the groups, all or none.
+async fn add_to_groups(m: Mgmt) -> Reply {
+    let r: SetGroups = m.args().map_err(|e| m.fail(e))?;
+    m.core()
+        .add_public_account_to_groups(&m.admin, &r.user_id, &r.group_ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OfPost {
+    post_id: String,
+    page: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `getPublicAccountsOfPost`: the SDK sends only `postId`, so the default page is the
+/// largest one (as for the binding lists).
+async fn accounts_of_post(m: Mgmt) -> Reply {
+    let r: OfPost = m.args().map_err(|e| m.fail(e))?;
+    let page = binding_page(r.page, r.limit).map_err(|e| m.fail(e))?;
+    let p = m
+        .core()
+        .public_accounts_of_post(&m.admin, &r.post_id, page)
+        .await
+        .map_err(|e| m.fail(e))?;
+    page_dto(&m, p).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UnbindPost {
+    user_id: String,
+    post_id: String,
+}
+
+/// `unbindPublicAccountOfPost`: removes one post from the account, keeping its others.
+async fn unbind_post(m: Mgmt) -> Reply {
+    let r: UnbindPost = m.args().map_err(|e| m.fail(e))?;
+    m.core()
+        .unlink_public_account_post(&m.admin, &r.user_id, &r.post_id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(success(m.lang))
 }

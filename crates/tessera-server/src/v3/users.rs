@@ -35,6 +35,15 @@ pub fn routes() -> Router<AppState> {
             post(list_users).get(list_users_legacy),
         )
         .route("/api/v3/get-user", get(get_user))
+        .route("/api/v3/users/field/decrypt", post(user_field_decrypt))
+        .route(
+            "/api/v3/get-user-password-ciphertext",
+            post(get_user_password_ciphertext),
+        )
+        .route(
+            "/api/v3/batch-get-user-encrypt-password",
+            post(get_user_encrypt_password_batch),
+        )
         .route("/api/v3/get-user-batch", get(get_user_batch))
         .route("/api/v3/create-user", post(create_user))
         .route("/api/v3/create-users-batch", post(create_users_batch))
@@ -1141,4 +1150,120 @@ async fn resign_user_batch(m: Result<Mgmt, super::envelope::V3Error>) -> axum::r
             super::envelope::dual(m.lang, r)
         }
     }
+}
+
+// --- password hashes exported for a migration ---------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PasswordCiphertext {
+    user_id: String,
+    #[serde(default)]
+    user_id_type: UserIdType,
+}
+
+/// `getUserPasswordCiphertext`: the user's stored password hash (the core's
+/// `password_export`: administrator only, audited, never a plaintext); a user without a
+/// password is refused.
+async fn get_user_password_ciphertext(m: Mgmt) -> Reply {
+    let r: PasswordCiphertext = m.args().map_err(|e| m.fail(e))?;
+    let core = m.core();
+    let user = resolve_user(core, &m.admin, &r.user_id, r.user_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let hash = core
+        .export_password_hash(&m.admin, &user.id)
+        .await
+        .map_err(|e| m.fail(e))?;
+    Ok(ok(m.lang, json!({ "ciphertext": hash })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptPasswordBatch {
+    user_ids: Vec<String>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EncryptedPassword {
+    user_id: String,
+    encrypted_password: String,
+}
+
+/// `getUserEncryptPasswordBatch`: one `{userId, encryptedPassword}` per user named (the
+/// catalog's item DTO, in a list since a batch has many); a user without a password has an
+/// empty value. At most 50 users, all of the pool, or none is answered.
+async fn get_user_encrypt_password_batch(m: Mgmt) -> Reply {
+    let r: EncryptPasswordBatch = m.args().map_err(|e| m.fail(e))?;
+    let list = m
+        .core()
+        .export_password_hashes(&m.admin, &r.user_ids)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let out: Vec<EncryptedPassword> = list
+        .into_iter()
+        .map(|e| EncryptedPassword {
+            user_id: e.user_id,
+            encrypted_password: e.hash.unwrap_or_default(),
+        })
+        .collect();
+    Ok(ok(m.lang, out))
+}
+
+// --- userFieldDecrypt ------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecrypt {
+    data: Vec<FieldDecryptItem>,
+    private_key: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecryptItem {
+    user_id: Option<String>,
+    field_name: Option<String>,
+    encrypted_content: String,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldDecrypted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field_name: Option<String>,
+    decrypted_content: String,
+}
+
+/// `userFieldDecrypt`: the contents opened with the private key sent (RSA PEM or SM2 hex;
+/// the core's `field_decrypt`), all or none. The key is never logged nor echoed.
+async fn user_field_decrypt(m: Mgmt) -> Reply {
+    use tessera_core::service::field_decrypt::EncryptedField;
+    let r: FieldDecrypt = m.args().map_err(|e| m.fail(e))?;
+    let fields = r
+        .data
+        .into_iter()
+        .map(|i| EncryptedField {
+            user_id: i.user_id,
+            field_name: i.field_name,
+            content: i.encrypted_content,
+        })
+        .collect();
+    let out = m
+        .core()
+        .decrypt_user_fields(&m.admin, fields, r.private_key)
+        .await
+        .map_err(|e| m.fail(e))?;
+    let list: Vec<FieldDecrypted> = out
+        .into_iter()
+        .map(|d| FieldDecrypted {
+            user_id: d.user_id,
+            field_name: d.field_name,
+            decrypted_content: d.content,
+        })
+        .collect();
+    Ok(ok(m.lang, list))
 }

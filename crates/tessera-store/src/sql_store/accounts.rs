@@ -529,6 +529,33 @@ fn profile_column(f: ProfileField) -> &'static str {
     }
 }
 
+/// [`user_change_statement`] run on one connection (a unit of work's): whether a row was
+/// written.
+pub(super) async fn change_user_on(
+    conn: &mut sqlx::AnyConnection,
+    pool_id: &str,
+    user_id: &str,
+    change: &UserChange,
+    at_ms: i64,
+) -> Result<bool> {
+    let (sql, values) = user_change_statement(change, at_ms)?;
+    let mut q = sqlx::query(&sql);
+    for v in values {
+        q = match v {
+            Val::Text(t) => q.bind(t),
+            Val::Int(i) => q.bind(i),
+            Val::NullInt => q.bind(Option::<i64>::None),
+        };
+    }
+    let row = q
+        .bind(pool_id)
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await
+        .map_err(db_err)?;
+    Ok(row.is_some())
+}
+
 /// `UPDATE users SET <only the named columns>, updated_at … WHERE pool_id AND id [AND the
 /// password is still the expected one] RETURNING <the row>`. Column names come from this
 /// table, never from the caller; values are always bound. The pool id and user id are the

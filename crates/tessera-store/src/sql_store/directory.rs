@@ -1784,6 +1784,134 @@ impl DirectoryTx for SqlWriteTx {
             .map(drop)
     }
 
+    async fn org_roots(&mut self, pool_id: &str) -> Result<Vec<(Node, Option<String>)>> {
+        let roots = sqlx::query(&format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND parent_id IS NULL"
+        ))
+        .bind(pool_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(node)
+        .collect::<Result<Vec<Node>>>()?;
+        let tenants: HashMap<String, Option<String>> =
+            sqlx::query("SELECT id, tenant_id FROM orgs WHERE pool_id = $1")
+                .bind(pool_id)
+                .fetch_all(&mut *self.tx)
+                .await
+                .map_err(db_err)?
+                .iter()
+                .map(|r| Ok((col(r, "id")?, col(r, "tenant_id")?)))
+                .collect::<Result<_>>()?;
+        Ok(roots
+            .into_iter()
+            .map(|n| {
+                let t = tenants.get(&n.org_id).cloned().flatten();
+                (n, t)
+            })
+            .collect())
+    }
+
+    async fn child_nodes(&mut self, pool_id: &str, parent_id: &str) -> Result<Vec<Node>> {
+        sqlx::query(&format!(
+            "SELECT {NODE_COLUMNS} FROM org_nodes WHERE pool_id = $1 AND parent_id = $2"
+        ))
+        .bind(pool_id)
+        .bind(parent_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(node)
+        .collect()
+    }
+
+    async fn insert_org_in_unit(
+        &mut self,
+        o: &Org,
+        tenant_id: Option<&str>,
+        root: &Node,
+    ) -> Result<()> {
+        if let Some(t) = tenant_id {
+            let found = sqlx::query("SELECT 1 AS one FROM tenants WHERE pool_id = $1 AND id = $2")
+                .bind(&o.pool_id)
+                .bind(t)
+                .fetch_optional(&mut *self.tx)
+                .await
+                .map_err(db_err)?;
+            if found.is_none() {
+                return Err(Error::NotFound(Entity::Tenant));
+            }
+        }
+        sqlx::query(&format!(
+            "INSERT INTO orgs ({ORG_COLUMNS}, tenant_id) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&o.id)
+        .bind(&o.pool_id)
+        .bind(&o.root_node_id)
+        .bind(o.created_at)
+        .bind(o.updated_at)
+        .bind(tenant_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        if insert_node_row(&mut self.tx, root).await? == 0 {
+            return Err(Error::Internal(
+                "an organization's root was not inserted".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    async fn insert_node_in_unit(&mut self, n: &Node) -> Result<()> {
+        if n.parent_id.is_none() {
+            return Err(Error::NodeWithoutParent);
+        }
+        // The parent row supplies pool and org: nothing inserted means no such parent there.
+        if insert_node_row(&mut self.tx, n).await? == 0 {
+            return Err(Error::NotFound(Entity::OrgNode));
+        }
+        Ok(())
+    }
+
+    async fn existing_group_ids(&mut self, pool_id: &str, ids: &[String]) -> Result<Vec<String>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(ids);
+        sql.text = format!("SELECT id FROM user_groups WHERE pool_id = $1 AND id IN ({list})");
+        sql.query()
+            .fetch_all(&mut *self.tx)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "id"))
+            .collect()
+    }
+
+    async fn add_group_member(
+        &mut self,
+        pool_id: &str,
+        group_id: &str,
+        user_id: &str,
+        at: i64,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO group_members (group_id, user_id, pool_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, user_id) DO NOTHING",
+        )
+        .bind(group_id)
+        .bind(user_id)
+        .bind(pool_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
     async fn org_node_ids(&mut self, pool_id: &str, org_id: &str) -> Result<Vec<String>> {
         self.ids_where("org_nodes", "org_id", pool_id, org_id).await
     }

@@ -258,6 +258,29 @@ impl SqlStore {
 
 #[async_trait]
 impl TenantsStore for SqlStore {
+    async fn tenant_linked_resources(
+        &self,
+        pool_id: &str,
+        resource_ids: &[String],
+    ) -> Result<Vec<String>> {
+        if resource_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(vec![pool_id.to_owned()]);
+        let list = sql.bind_list(resource_ids);
+        sql.text = format!(
+            "SELECT DISTINCT resource_id FROM tenant_resources \
+             WHERE pool_id = $1 AND resource_id IN ({list})"
+        );
+        sql.query()
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| col(r, "resource_id"))
+            .collect()
+    }
+
     // --- tenants ----------------------------------------------------------------------
 
     async fn tenant_invitations(
@@ -1001,6 +1024,54 @@ impl TenantsTx for SqlWriteTx {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn set_tenant_resource(
+        &mut self,
+        pool_id: &str,
+        tenant_id: &str,
+        resource_id: &str,
+        linked: bool,
+        at: i64,
+    ) -> Result<()> {
+        if !linked {
+            sqlx::query(
+                "DELETE FROM tenant_resources \
+                 WHERE pool_id = $1 AND tenant_id = $2 AND resource_id = $3",
+            )
+            .bind(pool_id)
+            .bind(tenant_id)
+            .bind(resource_id)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+            return Ok(());
+        }
+        // The resource row supplies itself, so only a resource of the pool is linked.
+        sqlx::query(
+            "INSERT INTO tenant_resources (tenant_id, resource_id, pool_id, created_at) \
+             SELECT $1, r.id, r.pool_id, $4 FROM resources r WHERE r.pool_id = $2 AND r.id = $3 \
+             ON CONFLICT (tenant_id, resource_id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(pool_id)
+        .bind(resource_id)
+        .bind(at)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        let there = sqlx::query(
+            "SELECT 1 AS one FROM tenant_resources WHERE tenant_id = $1 AND resource_id = $2",
+        )
+        .bind(tenant_id)
+        .bind(resource_id)
+        .fetch_optional(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        if there.is_none() {
+            return Err(Error::NotFound(Entity::Resource));
         }
         Ok(())
     }

@@ -101,6 +101,12 @@ fn from_clause(sql: &mut Sql, pool_id: &str, q: &UserQuery) -> bool {
         sql.push(" FROM (SELECT DISTINCT user_id AS id FROM node_members WHERE node_id IN ")
             .list(&q.node_ids)
             .push(") m");
+    } else if !q.post_ids.is_empty() {
+        sql.push(" FROM (SELECT DISTINCT user_id AS id FROM post_users WHERE pool_id = ")
+            .text_arg(pool_id)
+            .push(" AND post_id IN ")
+            .list(&q.post_ids)
+            .push(") m");
     } else if let Some(app) = &q.logged_in_app {
         sql.push(" FROM (SELECT DISTINCT user_id AS id FROM login_history WHERE pool_id = ")
             .text_arg(pool_id)
@@ -190,6 +196,11 @@ fn user_conditions(sql: &mut Sql, pool_id: &str, q: &UserQuery, driven: bool) {
     if !q.node_ids.is_empty() {
         sql.push(" AND u.id IN (SELECT nm.user_id FROM node_members nm WHERE nm.node_id IN ")
             .list(&q.node_ids)
+            .push(")");
+    }
+    if !q.post_ids.is_empty() {
+        sql.push(" AND u.id IN (SELECT pu.user_id FROM post_users pu WHERE pu.pool_id = u.pool_id AND pu.post_id IN ")
+            .list(&q.post_ids)
             .push(")");
     }
     if q.exclude_in_org {
@@ -1031,6 +1042,16 @@ impl UsersTx for SqlWriteTx {
 
     async fn delete_users(&mut self, pool_id: &str, ids: &[String]) -> Result<()> {
         self.delete_in("users", "id", pool_id, ids).await.map(drop)
+    }
+
+    async fn change_user_in_unit(
+        &mut self,
+        pool_id: &str,
+        user_id: &str,
+        change: &tessera_core::store::UserChange,
+        at_ms: i64,
+    ) -> Result<bool> {
+        super::accounts::change_user_on(&mut self.tx, pool_id, user_id, change, at_ms).await
     }
 
     async fn take_mfa_enrollment(

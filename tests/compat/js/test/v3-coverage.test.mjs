@@ -26,28 +26,19 @@ const FAMILIES = [
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
   // Users
-  userFieldDecrypt: 'Tessera stores no field encrypted with a customer key',
   getUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
   resetUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
-  getUserPasswordCiphertext: 'a password hash never leaves Tessera',
-  getUserEncryptPasswordBatch: 'a password hash never leaves Tessera',
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
   // Organizations & departments
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
-  createDepartmentTree: 'the catalog shape (children as strings, one member object) describes no tree',
   // Roles, resources
   createAdminRole: 'no console administrator roles',
   deleteAdminRolesBatch: 'no console administrator roles',
   checkMutualExclusion: 'no mutual-exclusion rules between roles',
-  associateTenantResource: 'tenants do not own resources in Tessera',
   // Applications
   // Tenants, members, identity providers
-  // Public (shared) accounts
-  getPublicAccountOfGroups: 'not yet: a public account is a user, so addGroupMembers with its userId adds it',
-  getPublicAccountsOfPost: 'not yet: the user query has no post condition',
-  unbindPublicAccountOfPost: 'not yet: the core removes a user\'s post only by replacing the set (setUserPosts with its userId)',
 };
 
 async function answer(m) {
