@@ -3,6 +3,7 @@
 mod apps;
 mod malloc;
 mod output;
+mod resident;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -423,6 +424,7 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
         // freed can go back to the system.
         core.wait_for_keys().await.map_err(Fatal::runtime)?;
         malloc::release_free_memory();
+        resident::release_startup_code();
         Ok(())
     };
     tokio::try_join!(serving, metrics, bootstrap)?;
