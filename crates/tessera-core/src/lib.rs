@@ -21,7 +21,8 @@ pub mod store;
 pub mod wechat;
 
 pub use error::{
-    protocol, Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, Result,
+    protocol, Entity, Error, PasskeyProblem, PasswordRule, PrincipalProblem, ProtocolError,
+    ProviderFailure, Result,
     SignatureProblem, TenantFeature, UniqueField,
 };
 pub use service::{Core, CoreConfig};

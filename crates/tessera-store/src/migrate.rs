@@ -147,6 +147,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         37,
         Sql::Both(include_str!("../migrations/0037_tenant_admins.sql")),
     ),
+    (
+        39,
+        Sql::Both(include_str!("../migrations/0039_principal_authentications.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -51,6 +51,7 @@ pub mod register;
 pub mod risk;
 pub mod settings;
 pub mod tenant_admins;
+pub mod principal;
 pub mod tenant_certification;
 pub mod tenant_config;
 pub mod tenant_invitations;

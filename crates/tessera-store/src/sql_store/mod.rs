@@ -49,6 +49,7 @@ mod posts;
 mod public_accounts;
 mod risk;
 mod statement;
+mod principal;
 mod tenant_admins;
 mod tenant_config;
 mod tenants;
