@@ -37,6 +37,7 @@ mod roles;
 mod security;
 mod shapes;
 pub(crate) mod signature;
+mod principal;
 mod tenant_admins;
 mod tenant_config;
 mod tenant_invitations;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tenants::routes())
         .merge(tenant_invitations::routes())
         .merge(tenant_admins::routes())
+        .merge(principal::routes())
         .merge(tenant_config::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())
