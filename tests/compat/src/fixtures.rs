@@ -260,6 +260,12 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // (`v3-tenant-admins.test.mjs`); the second pool's users and tenants are refused.
         "v3TenantAdm",
         "v3TenantAdmOther",
+        // Real-name (principal) authentication through the v2 SDK (`principal.test.mjs`) and
+        // the v3 ManagementClient (`v3-principal.test.mjs`); the other pool's users are
+        // refused.
+        "principal",
+        "principalV3",
+        "principalOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

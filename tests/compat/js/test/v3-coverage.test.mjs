@@ -27,8 +27,6 @@ const FAMILIES = [
 const NOT_SERVED = {
   // Users
   userFieldDecrypt: 'Tessera stores no field encrypted with a customer key',
-  getUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
-  resetUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
   getUserPasswordCiphertext: 'a password hash never leaves Tessera',
   getUserEncryptPasswordBatch: 'a password hash never leaves Tessera',
   getUserSyncRelations: 'no sync center',
