@@ -14,8 +14,8 @@ use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, LogNotifier, OidcHttp, PrincipalVerifier, PushWebhook, SmsWebhook, SmtpMailer,
-    WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, LogNotifier, OidcHttp, PrincipalVerifier, PushWebhook,
+    SmsWebhook, SmtpMailer, WechatHttp,
 };
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;

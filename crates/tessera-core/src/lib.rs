@@ -22,7 +22,6 @@ pub mod wechat;
 
 pub use error::{
     protocol, Entity, Error, PasskeyProblem, PasswordRule, PrincipalProblem, ProtocolError,
-    ProviderFailure, Result,
-    SignatureProblem, TenantFeature, UniqueField,
+    ProviderFailure, Result, SignatureProblem, TenantFeature, UniqueField,
 };
 pub use service::{Core, CoreConfig};

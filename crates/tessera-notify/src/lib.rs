@@ -125,7 +125,9 @@ impl Notifier for Delivery {
     async fn verify_principal(&self, check: &PrincipalCheck) -> Result<PrincipalVerdict> {
         match &self.principal {
             Some(v) => v.verify(check).await,
-            None => Err(Error::Principal(tessera_core::PrincipalProblem::NotConfigured)),
+            None => Err(Error::Principal(
+                tessera_core::PrincipalProblem::NotConfigured,
+            )),
         }
     }
 }

@@ -149,7 +149,9 @@ const MIGRATIONS: &[(i64, Sql)] = &[
     ),
     (
         39,
-        Sql::Both(include_str!("../migrations/0039_principal_authentications.sql")),
+        Sql::Both(include_str!(
+            "../migrations/0039_principal_authentications.sql"
+        )),
     ),
 ];
 

@@ -13,10 +13,10 @@
 pub mod alipay_mock;
 pub mod directory_seed;
 pub mod douyin_mock;
-pub mod principal_mock;
 pub mod fixtures;
 pub mod mailbox;
 pub mod mime;
+pub mod principal_mock;
 pub mod wechat_mock;
 
 use std::path::{Path, PathBuf};
@@ -28,7 +28,8 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, OidcHttp, PrincipalVerifier, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, OidcHttp, PrincipalVerifier, PushWebhook, SmsWebhook,
+    SmtpMailer, WechatHttp,
 };
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};

@@ -138,7 +138,9 @@ fn resident_id_ok(b: &[u8]) -> bool {
 /// 18 characters of GB 32100's alphabet, the last its check character.
 fn credit_code_ok(b: &[u8]) -> bool {
     const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [usize; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     if b.len() != 18 {
         return false;
     }
@@ -220,7 +222,11 @@ fn audit_entry(op: OperationType, user_id: &str) -> AuditEntry {
 }
 
 impl Core {
-    fn opened_principal(&self, key: &crate::crypto::sealing::SealingKey, row: StoredPrincipal) -> Result<PrincipalInfo> {
+    fn opened_principal(
+        &self,
+        key: &crate::crypto::sealing::SealingKey,
+        row: StoredPrincipal,
+    ) -> Result<PrincipalInfo> {
         let code = key.open(&row.sealed_code, &row_aad(&row.pool_id, &row.user_id))?;
         let code = String::from_utf8(code)
             .map_err(|_| Error::Storage("sealed principal code is malformed".into()))?;
@@ -239,8 +245,14 @@ impl Core {
     }
 
     async fn read_principal(&self, pool_id: &str, user_id: &str) -> Result<Option<PrincipalInfo>> {
-        match self.store.principal_authentication(pool_id, user_id).await? {
-            Some(row) => Ok(Some(self.opened_principal(self.keys.sealing().await?, row)?)),
+        match self
+            .store
+            .principal_authentication(pool_id, user_id)
+            .await?
+        {
+            Some(row) => Ok(Some(
+                self.opened_principal(self.keys.sealing().await?, row)?,
+            )),
             None => Ok(None),
         }
     }
@@ -423,5 +435,75 @@ impl Core {
             Box::pin(async move { tx.delete_principal_authentication(&pool_id, &user_id).await })
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(kind: &str, code: &str) -> PrincipalForm {
+        PrincipalForm {
+            kind: kind.into(),
+            name: "张三".into(),
+            code: code.into(),
+            ext: None,
+        }
+    }
+
+    #[test]
+    fn resident_ids_need_their_gb11643_check_character() {
+        assert!(resident_id_ok(b"11010519491231002X"));
+        assert!(!resident_id_ok(b"110105194912310021"));
+        assert!(!resident_id_ok(b"1101051949123100"));
+        assert!(!resident_id_ok(b"A1010519491231002X"));
+        assert_eq!(
+            form("P", " 11010519491231002x ").checked().unwrap().code,
+            "11010519491231002X"
+        );
+    }
+
+    #[test]
+    fn credit_codes_need_their_gb32100_check_character() {
+        assert!(credit_code_ok(b"91350100M000100Y43"));
+        assert!(credit_code_ok(b"91110000802100433B"));
+        assert!(!credit_code_ok(b"91350100M000100Y44"));
+        // I, O, S, V, Z are not in the alphabet.
+        assert!(!credit_code_ok(b"91350100O000100Y43"));
+        assert!(!credit_code_ok(b"9135"));
+        // A person's number is not an enterprise's, nor the reverse.
+        assert!(form("E", "11010519491231002X").checked().is_err());
+        assert!(form("P", "91350100M000100Y43").checked().is_err());
+    }
+
+    #[test]
+    fn forms_are_bounded_and_typed() {
+        assert!(matches!(
+            form("", "11010519491231002X").checked(),
+            Err(Error::MissingParameter("type"))
+        ));
+        assert!(matches!(
+            form("X", "11010519491231002X").checked(),
+            Err(Error::InvalidParameter("type"))
+        ));
+        let mut long = form("P", "11010519491231002X");
+        long.name = "名".repeat(MAX_NAME_CHARS + 1);
+        assert!(matches!(
+            long.checked(),
+            Err(Error::InvalidParameter("name"))
+        ));
+        let mut ext = form("P", "11010519491231002X");
+        ext.ext = Some("x".repeat(MAX_EXT_CHARS + 1));
+        assert!(matches!(ext.checked(), Err(Error::InvalidParameter("ext"))));
+    }
+
+    #[test]
+    fn masks_and_debug_show_no_whole_number() {
+        assert_eq!(mask("11010519491231002X", 6, 4), "110105********002X");
+        assert_eq!(mask("91350100M000100Y43", 6, 4), "913501********0Y43");
+        let mut f = form("P", "11010519491231002X");
+        f.ext = Some("6222021234567890".into());
+        let shown = format!("{f:?}");
+        assert!(!shown.contains("1101051949") && !shown.contains("6222021234"));
     }
 }

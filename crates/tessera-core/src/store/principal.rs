@@ -37,8 +37,7 @@ pub trait PrincipalStore: Send + Sync {
 #[async_trait]
 pub trait PrincipalTx: Send {
     /// Whether the user has a verified principal.
-    async fn has_principal_authentication(&mut self, pool_id: &str, user_id: &str)
-        -> Result<bool>;
+    async fn has_principal_authentication(&mut self, pool_id: &str, user_id: &str) -> Result<bool>;
     /// Writes the user's principal, replacing any it had (the core decided it may).
     async fn put_principal_authentication(&mut self, p: &StoredPrincipal) -> Result<()>;
     /// Removes the user's principal; whether there was one.

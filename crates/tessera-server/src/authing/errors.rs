@@ -13,8 +13,8 @@ use tessera_core::service::mfa_factors::FactorKind;
 use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::service::wechat_mobile::{LinkChallenge, LinkMethod};
 use tessera_core::{
-    Entity, Error, PasskeyProblem, PasswordRule, PrincipalProblem, ProtocolError, ProviderFailure, SignatureProblem,
-    TenantFeature, UniqueField,
+    Entity, Error, PasskeyProblem, PasswordRule, PrincipalProblem, ProtocolError, ProviderFailure,
+    SignatureProblem, TenantFeature, UniqueField,
 };
 
 use super::lang::Lang;

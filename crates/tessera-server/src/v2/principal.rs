@@ -91,7 +91,10 @@ async fn own_authenticate(ctx: V2Ctx, bytes: Bytes) -> Reply {
         let f = form(&body(&bytes)?)?;
         let s = ctx.session().await?;
         let p = ctx.state.core.authenticate_principal(s, f).await?;
-        Ok(ok(text(ctx.lang, "认证成功", "Authenticated"), detail(Some(p))))
+        Ok(ok(
+            text(ctx.lang, "认证成功", "Authenticated"),
+            detail(Some(p)),
+        ))
     })
     .await
 }

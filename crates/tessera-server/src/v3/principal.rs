@@ -16,10 +16,7 @@ use crate::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/api/v3/get-user-principal-authentication-info",
-            get(info),
-        )
+        .route("/api/v3/get-user-principal-authentication-info", get(info))
         .route(
             "/api/v3/reset-user-principal-authentication-info",
             post(reset),

@@ -50,11 +50,7 @@ impl PrincipalStore for SqlStore {
 
 #[async_trait]
 impl PrincipalTx for SqlWriteTx {
-    async fn has_principal_authentication(
-        &mut self,
-        pool_id: &str,
-        user_id: &str,
-    ) -> Result<bool> {
+    async fn has_principal_authentication(&mut self, pool_id: &str, user_id: &str) -> Result<bool> {
         Ok(sqlx::query(
             "SELECT 1 AS one FROM principal_authentications WHERE pool_id = $1 AND user_id = $2",
         )
