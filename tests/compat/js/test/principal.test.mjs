@@ -10,7 +10,7 @@
 //   and is audited; another pool's administrator does not see the user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, fixtures, mgmt, newEmailUser, pool, rand, rejectsWith } from './helpers.mjs';
+import { client, fixtures, mgmt, newEmailUser, pool, rand, rejectsWith, rememberSecrets } from './helpers.mjs';
 import { data, v3 } from './v3-helpers.mjs';
 
 const P = 'principal';
@@ -21,6 +21,8 @@ const ENTERPRISE = {
   type: 'E', enterpriseName: 'Tessera 测试企业', enterpriseCode: '91350100M000100Y43', legalPersonName: '李四',
 };
 const ID_MASKED = '110105********002X';
+// The harness checks that none of them reaches the server's log.
+rememberSecrets(PERSON.idCard, PERSON.bankCard, ENTERPRISE.enterpriseCode);
 const CODE_MASKED = '913501********0Y43';
 
 /** The questions the mock provider was asked for a pool. */
