@@ -73,6 +73,7 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
     pub push_webhook_url: Option<String>,
+    pub principal_verify_url: Option<String>,
     pub mail_from: Option<String>,
     /// `wechat-api-base` (the spelling `wechat_api_base` is accepted too).
     #[serde(alias = "wechat_api_base")]
@@ -168,6 +169,11 @@ pub struct DeliveryArgs {
     /// userAgent}. Without one, push logins are refused.
     #[arg(long, env = "TESSERA_PUSH_WEBHOOK_URL", hide_env_values = true)]
     pub push_webhook_url: Option<String>,
+    /// Real-name (principal) verification provider: receives JSON {type, name, code, ext,
+    /// userPoolId} and answers {verified, reason?}. Without one, principal authentications
+    /// are refused.
+    #[arg(long, env = "TESSERA_PRINCIPAL_VERIFY_URL", hide_env_values = true)]
+    pub principal_verify_url: Option<String>,
     /// Sender of verification emails (default "Tessera <no-reply@localhost>").
     #[arg(long, env = "TESSERA_MAIL_FROM")]
     pub mail_from: Option<String>,
@@ -195,6 +201,7 @@ pub struct Delivery {
     pub smtp_url: Option<String>,
     pub sms_webhook_url: Option<String>,
     pub push_webhook_url: Option<String>,
+    pub principal_verify_url: Option<String>,
     pub mail_from: String,
     /// WeChat's API host, or a mock's URL; no trailing slash.
     pub wechat_api_base: String,
@@ -394,6 +401,9 @@ pub fn resolve_serve(
             push_webhook_url: delivery
                 .push_webhook_url
                 .or_else(|| file.push_webhook_url.clone()),
+            principal_verify_url: delivery
+                .principal_verify_url
+                .or_else(|| file.principal_verify_url.clone()),
             mail_from: delivery
                 .mail_from
                 .or_else(|| file.mail_from.clone())
@@ -548,6 +558,26 @@ mod tests {
         let mut flag = ServeArgs::default();
         flag.delivery.push_webhook_url = Some("https://flag.example/push".into());
         assert_eq!(url(flag, &f).as_deref(), Some("https://flag.example/push"));
+    }
+
+    #[test]
+    fn principal_verify_url_comes_from_flags_then_the_file_and_is_off_by_default() {
+        let url = |args: ServeArgs, f: &FileConfig| {
+            resolve_serve(args, None, None, None, f)
+                .unwrap()
+                .delivery
+                .principal_verify_url
+        };
+        let none = FileConfig::default();
+        assert_eq!(url(ServeArgs::default(), &none), None);
+        let f = file("principal-verify-url = \"https://kyc.internal/verify\"\n").unwrap();
+        assert_eq!(
+            url(ServeArgs::default(), &f).as_deref(),
+            Some("https://kyc.internal/verify")
+        );
+        let mut flag = ServeArgs::default();
+        flag.delivery.principal_verify_url = Some("https://flag.example/kyc".into());
+        assert_eq!(url(flag, &f).as_deref(), Some("https://flag.example/kyc"));
     }
 
     #[test]

@@ -15,8 +15,8 @@ use tessera_core::notify::Notifier;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, LogNotifier, OidcHttp, PushWebhook, SmsWebhook, SmtpMailer,
-    WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, LogNotifier, OidcHttp, PrincipalVerifier, PushWebhook,
+    SmsWebhook, SmtpMailer, WechatHttp,
 };
 use tessera_server::{AppState, ServerOptions};
 use tessera_store::SqlStore;
@@ -357,6 +357,11 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
             .push_webhook_url
             .as_deref()
             .map(PushWebhook::new),
+        principal: cfg
+            .delivery
+            .principal_verify_url
+            .as_deref()
+            .map(PrincipalVerifier::new),
         ..Delivery::default()
     };
     let store = open_store(&cfg.store).await?;

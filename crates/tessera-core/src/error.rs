@@ -144,6 +144,10 @@ pub enum Error {
     /// The deployment has no push channel, so no push login can be requested.
     #[error("push login is not configured")]
     PushNotConfigured,
+    /// A real-name (principal) authentication was refused (`service::principal`); nothing
+    /// was stored.
+    #[error("principal authentication refused: {0:?}")]
+    Principal(PrincipalProblem),
     /// The pool switched off a tenant feature (`service::tenant_config`).
     #[error("tenant feature switched off: {0:?}")]
     TenantFeatureOff(TenantFeature),
@@ -301,6 +305,21 @@ pub enum TenantFeature {
     Join,
     /// QR-code login for tenants (`updateTenantQrCodeState`).
     QrLogin,
+}
+
+/// Why a real-name (principal) authentication was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrincipalProblem {
+    /// The deployment has no verification provider (`--principal-verify-url`).
+    NotConfigured,
+    /// The provider could not be reached, timed out or answered something unreadable.
+    Unavailable,
+    /// The provider did not verify the name and number.
+    NotVerified,
+    /// The user already has a verified principal: an administrator resets it first.
+    AlreadyAuthenticated,
+    /// The user's attempts of the day are spent.
+    TooManyAttempts,
 }
 
 /// How an external identity provider failed.

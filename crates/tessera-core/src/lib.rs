@@ -21,7 +21,7 @@ pub mod store;
 pub mod wechat;
 
 pub use error::{
-    protocol, Entity, Error, ImportProblem, PasskeyProblem, PasswordRule, ProtocolError,
-    ProviderFailure, Result, SignatureProblem, TenantFeature, UniqueField,
+    protocol, Entity, Error, ImportProblem, PasskeyProblem, PasswordRule, PrincipalProblem,
+    ProtocolError, ProviderFailure, Result, SignatureProblem, TenantFeature, UniqueField,
 };
 pub use service::{Core, CoreConfig};

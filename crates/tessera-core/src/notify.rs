@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PrincipalProblem, Result};
 
 /// One verification code by email to one recipient: providers render the subject and text
 /// from it, in the words and languages they choose, as they do for an SMS.
@@ -126,6 +126,39 @@ pub struct PushMessage {
     pub user_agent: Option<String>,
 }
 
+/// One real-name verification asked of the deployment's provider (`service::principal`):
+/// Tessera cannot ask a government registry itself, so the operator's provider decides.
+/// `Debug` shows neither the number nor the extra field (a bank card for a person).
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrincipalCheck {
+    pub pool_id: String,
+    /// `P` (a person) or `E` (an enterprise).
+    pub kind: String,
+    /// The person's or the enterprise's name.
+    pub name: String,
+    /// The resident ID number or unified social credit code, normalised and checked.
+    pub code: String,
+    /// The SDK's `ext`: a person's bank card number, an enterprise's legal representative.
+    pub ext: Option<String>,
+}
+
+impl std::fmt::Debug for PrincipalCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PrincipalCheck")
+            .field("pool_id", &self.pool_id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The provider's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalVerdict {
+    pub verified: bool,
+    /// The provider's reason for a refusal, for the log (never shown to the caller).
+    pub reason: Option<String>,
+}
+
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
     async fn send_email(&self, msg: &EmailMessage) -> Result<()>;
@@ -139,6 +172,17 @@ pub trait Notifier: Send + Sync + 'static {
 
     async fn send_push(&self, _msg: &PushMessage) -> Result<()> {
         Err(Error::PushNotConfigured)
+    }
+
+    /// Whether real-name verifications can be asked at all; without a provider the core
+    /// refuses them before counting an attempt.
+    fn principal_verification_configured(&self) -> bool {
+        false
+    }
+
+    /// Asks the real-name verification provider; without one, refused as not configured.
+    async fn verify_principal(&self, _check: &PrincipalCheck) -> Result<PrincipalVerdict> {
+        Err(Error::Principal(PrincipalProblem::NotConfigured))
     }
 }
 

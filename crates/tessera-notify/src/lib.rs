@@ -19,7 +19,9 @@ use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tessera_core::notify::{EmailMessage, EmailRoute, Notifier, PushMessage, SmsMessage};
+use tessera_core::notify::{
+    EmailMessage, EmailRoute, Notifier, PrincipalCheck, PrincipalVerdict, PushMessage, SmsMessage,
+};
 use tessera_core::{Error, Result};
 
 pub use alipay::{AlipayHttp, DEFAULT_ALIPAY_GATEWAY};
@@ -27,7 +29,7 @@ pub use douyin::{DouyinHttp, DEFAULT_DOUYIN_API_BASE};
 pub use log::LogNotifier;
 pub use oidc_upstream::OidcHttp;
 pub use smtp::{SmtpError, SmtpMailer};
-pub use webhook::{PushWebhook, SmsWebhook};
+pub use webhook::{PrincipalVerifier, PushWebhook, SmsWebhook};
 pub use wechat::{WechatHttp, DEFAULT_WECHAT_API_BASE};
 
 /// How the deployment delivers messages: each channel has its own provider, and a channel
@@ -40,6 +42,9 @@ pub struct Delivery {
     pub sms: Option<SmsWebhook>,
     /// The push gateway's webhook; without one, push logins are refused.
     pub push: Option<PushWebhook>,
+    /// The real-name verification provider; without one, principal authentications are
+    /// refused.
+    pub principal: Option<PrincipalVerifier>,
     /// Mailers and webhooks of pools' own providers, built once per distinct setting.
     pub routes: RouteCache,
 }
@@ -110,6 +115,19 @@ impl Notifier for Delivery {
         match &self.push {
             Some(w) => w.send(msg).await,
             None => Err(Error::PushNotConfigured),
+        }
+    }
+
+    fn principal_verification_configured(&self) -> bool {
+        self.principal.is_some()
+    }
+
+    async fn verify_principal(&self, check: &PrincipalCheck) -> Result<PrincipalVerdict> {
+        match &self.principal {
+            Some(v) => v.verify(check).await,
+            None => Err(Error::Principal(
+                tessera_core::PrincipalProblem::NotConfigured,
+            )),
         }
     }
 }

@@ -1,8 +1,8 @@
 use serde_json::json;
 
 use crate::outbound::Outbound;
-use tessera_core::notify::{PushMessage, SmsMessage};
-use tessera_core::{Error, Result};
+use tessera_core::notify::{PrincipalCheck, PrincipalVerdict, PushMessage, SmsMessage};
+use tessera_core::{Error, PrincipalProblem, Result};
 
 fn client() -> Outbound {
     Outbound::with_timeout(std::time::Duration::from_secs(10))
@@ -102,5 +102,70 @@ impl PushWebhook {
             "userAgent": msg.user_agent,
         });
         post_json(&self.client, &self.url, "push", &body).await
+    }
+}
+
+/// The provider's answer: `{verified: bool, reason?: string}`.
+#[derive(serde::Deserialize)]
+struct VerifyAnswer {
+    verified: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// Longest provider reason kept (for the log only).
+const MAX_REASON_CHARS: usize = 200;
+
+/// Real-name verification through the operator's provider (`--principal-verify-url`):
+/// POSTs `{type, name, code, ext, userPoolId}` as JSON and reads `{verified, reason?}`. Any
+/// other answer (unreachable, non-2xx, not that JSON) is
+/// [`PrincipalProblem::Unavailable`]: never taken as verified.
+#[derive(Debug, Clone)]
+pub struct PrincipalVerifier {
+    url: String,
+    client: Outbound,
+}
+
+impl PrincipalVerifier {
+    pub fn new(url: &str) -> PrincipalVerifier {
+        PrincipalVerifier {
+            url: url.to_owned(),
+            client: client(),
+        }
+    }
+
+    pub async fn verify(&self, check: &PrincipalCheck) -> Result<PrincipalVerdict> {
+        let body = json!({
+            "type": check.kind,
+            "name": check.name,
+            "code": check.code,
+            "ext": check.ext,
+            "userPoolId": check.pool_id,
+        });
+        let unavailable = |why: String| {
+            // The URL may carry a token and the body a person's number: neither is logged.
+            tracing::warn!(%why, "principal verification provider unavailable");
+            Error::Principal(PrincipalProblem::Unavailable)
+        };
+        let resp = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| unavailable(e.without_url().to_string()))?;
+        if !resp.status().is_success() {
+            return Err(unavailable(format!("HTTP {}", resp.status().as_u16())));
+        }
+        let answer: VerifyAnswer = resp
+            .json()
+            .await
+            .map_err(|e| unavailable(e.without_url().to_string()))?;
+        Ok(PrincipalVerdict {
+            verified: answer.verified,
+            reason: answer
+                .reason
+                .map(|r| r.chars().take(MAX_REASON_CHARS).collect()),
+        })
     }
 }

@@ -155,6 +155,12 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         38,
         Sql::Both(include_str!("../migrations/0038_tenant_resources.sql")),
     ),
+    (
+        39,
+        Sql::Both(include_str!(
+            "../migrations/0039_principal_authentications.sql"
+        )),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

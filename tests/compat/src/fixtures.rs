@@ -269,6 +269,12 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // isolation.
         "v3TenantImport",
         "v3TenantImportOther",
+        // Real-name (principal) authentication through the v2 SDK (`principal.test.mjs`) and
+        // the v3 ManagementClient (`v3-principal.test.mjs`); the other pool's users are
+        // refused.
+        "principal",
+        "principalV3",
+        "principalOther",
     ] {
         mgmt_pools.push(pool(core, name, |_| {}).await?);
     }

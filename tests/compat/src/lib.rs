@@ -16,6 +16,7 @@ pub mod douyin_mock;
 pub mod fixtures;
 pub mod mailbox;
 pub mod mime;
+pub mod principal_mock;
 pub mod wechat_mock;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +28,8 @@ use tessera_core::crypto::password::HashParams;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig};
 use tessera_notify::{
-    AlipayHttp, Delivery, DouyinHttp, OidcHttp, PushWebhook, SmsWebhook, SmtpMailer, WechatHttp,
+    AlipayHttp, Delivery, DouyinHttp, OidcHttp, PrincipalVerifier, PushWebhook, SmsWebhook,
+    SmtpMailer, WechatHttp,
 };
 use tessera_server::client_ip::TrustedProxies;
 use tessera_server::{AppState, ServerOptions};
@@ -85,6 +87,7 @@ impl Harness {
         let alipay_keys = alipay_mock::AlipayKeys::generate()?;
         let mocks = wechat_mock::router()
             .merge(douyin_mock::router())
+            .merge(principal_mock::router())
             .merge(alipay_mock::router(&alipay_keys)?);
         let wechat_addr = wechat_mock::start(mocks)
             .await
@@ -107,6 +110,10 @@ impl Harness {
             ),
             sms: Some(SmsWebhook::new(&format!("{mailbox_url}/sms"))),
             push: Some(PushWebhook::new(&format!("{mailbox_url}/push"))),
+            // The real-name verification provider, as `--principal-verify-url` would.
+            principal: Some(PrincipalVerifier::new(&format!(
+                "{wechat_mock_url}/principal/verify"
+            ))),
             ..Delivery::default()
         };
         let store = SqlStore::open_data_dir(&dir.path().join("data"))

@@ -120,7 +120,7 @@ async fn authing_js_sdk_authentication_client() {
     for s in &protocol_secrets {
         assert!(
             !text.contains(s.as_str()),
-            "an OIDC code or token appears in the server log"
+            "an OIDC code or token, or a recorded personal number, appears in the server log"
         );
     }
 }

@@ -47,6 +47,7 @@ pub mod policies;
 pub mod pool_admin;
 pub mod pools;
 pub mod posts;
+pub mod principal;
 pub mod public_accounts;
 pub mod push_login;
 pub mod qr_login;

@@ -19,6 +19,7 @@ pub mod link_tickets;
 pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
+pub mod principal;
 pub mod public_accounts;
 pub mod risk;
 pub mod tenant_admins;
@@ -44,6 +45,7 @@ pub use link_tickets::LinkTicketsStore;
 pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
+pub use principal::{PrincipalStore, PrincipalTx};
 pub use public_accounts::{PublicAccountsStore, PublicAccountsTx};
 pub use risk::{RiskStore, RiskTx};
 pub use tenant_admins::{TenantAdminsStore, TenantAdminsTx};
@@ -123,6 +125,7 @@ pub trait Store:
     + OidcStore
     + PoolAdminStore
     + PostsStore
+    + PrincipalStore
     + PublicAccountsStore
     + RiskStore
     + TenantAdminsStore

@@ -22,6 +22,7 @@ use super::audit::AuditTx;
 use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::posts::PostsTx;
+use super::principal::PrincipalTx;
 use super::public_accounts::PublicAccountsTx;
 use super::risk::RiskTx;
 use super::tenant_admins::TenantAdminsTx;
@@ -54,6 +55,7 @@ pub trait WriteTx:
     + TenantAdminsTx
     + UsersTx
     + PostsTx
+    + PrincipalTx
     + PublicAccountsTx
     + RiskTx
     + CustomDataTx

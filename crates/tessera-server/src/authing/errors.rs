@@ -13,8 +13,8 @@ use tessera_core::service::mfa_factors::FactorKind;
 use tessera_core::service::mfa_login::MfaChallenge;
 use tessera_core::service::wechat_mobile::{LinkChallenge, LinkMethod};
 use tessera_core::{
-    Entity, Error, PasskeyProblem, PasswordRule, ProtocolError, ProviderFailure, SignatureProblem,
-    TenantFeature, UniqueField,
+    Entity, Error, PasskeyProblem, PasswordRule, PrincipalProblem, ProtocolError, ProviderFailure,
+    SignatureProblem, TenantFeature, UniqueField,
 };
 
 use super::lang::Lang;
@@ -92,6 +92,12 @@ pub fn code(e: &Error) -> i64 {
         Error::EmailNotVerified => 2023,
         Error::IdentitySourceNotConfigured | Error::PushNotConfigured => 1001,
         Error::TenantFeatureOff(_) => 1001,
+        Error::Principal(PrincipalProblem::NotConfigured) => 1001,
+        Error::Principal(PrincipalProblem::TooManyAttempts) => 2100,
+        // No Authing code for a refused or unreachable verification, nor for one already
+        // made: an invalid argument, the message says which (and the HTTP status, 409, that
+        // an existing authentication is the conflict).
+        Error::Principal(_) => 2231,
         // No Authing code for a review out of turn: an invalid argument, the message says
         // which, and the HTTP status (409) that the state is the conflict.
         Error::CertificationNotUnderReview => 2231,
@@ -175,12 +181,14 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::EmailAlreadyBound
         | Error::DomainTaken
         | Error::CertificationNotUnderReview
+        | Error::Principal(PrincipalProblem::AlreadyAuthenticated)
         | Error::ConcurrentChange => 409,
         Error::RegisterTooFrequent
         | Error::CodeSentTooRecently
         | Error::AccountLocked
         | Error::MfaAttemptsExceeded
-        | Error::TooManySubscriptions => 429,
+        | Error::TooManySubscriptions
+        | Error::Principal(PrincipalProblem::TooManyAttempts) => 429,
         Error::FileTooLarge => 413,
         Error::Passkey(PasskeyProblem::CredentialExists) => 409,
         // A verified-looking assertion that does not prove the user: refused as a login is.
@@ -446,6 +454,26 @@ pub fn message(e: &Error, lang: Lang) -> String {
             ("该身份源未配置", "This identity source is not configured")
         }
         Error::PushNotConfigured => ("未配置推送登录", "Push login is not configured"),
+        Error::Principal(PrincipalProblem::NotConfigured) => (
+            "未配置实名认证服务，无法进行主体认证",
+            "Principal authentication is not available: no verification provider is configured",
+        ),
+        Error::Principal(PrincipalProblem::Unavailable) => (
+            "实名认证服务暂不可用，请稍后再试",
+            "The verification provider is unavailable; try again later",
+        ),
+        Error::Principal(PrincipalProblem::NotVerified) => (
+            "主体认证未通过：名称与证件号码不匹配",
+            "Principal authentication failed: the name and number were not verified",
+        ),
+        Error::Principal(PrincipalProblem::AlreadyAuthenticated) => (
+            "该用户已完成主体认证，需管理员重置后才能重新认证",
+            "The user is already authenticated; an administrator must reset it first",
+        ),
+        Error::Principal(PrincipalProblem::TooManyAttempts) => (
+            "今日主体认证尝试次数过多，请明天再试",
+            "Too many principal authentication attempts today; try again tomorrow",
+        ),
         Error::QrCodeExpired => ("二维码已过期", "The QR code has expired"),
         Error::QrCodeUsed => ("二维码已被使用", "The QR code has already been used"),
         Error::CertificationNotUnderReview => (

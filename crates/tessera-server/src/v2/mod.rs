@@ -11,6 +11,7 @@ mod directory_fields;
 mod endpoint;
 mod manage;
 mod mfa;
+mod principal;
 mod shapes;
 pub(crate) mod upload;
 mod user_json;
@@ -66,6 +67,7 @@ pub fn routes(max_upload: usize) -> Router<AppState> {
         .route("/uploads/{name}", get(upload::serve_upload))
         .merge(manage::routes())
         .merge(mfa::routes())
+        .merge(principal::routes())
 }
 /// The key the SDKs encrypt passwords with (`v2-wire.md` §4.2).
 async fn well_known(

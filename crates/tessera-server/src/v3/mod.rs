@@ -32,6 +32,7 @@ mod org_members;
 mod org_tenant;
 pub(crate) mod params;
 mod posts;
+mod principal;
 mod risk;
 mod roles;
 mod security;
@@ -68,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tenant_invitations::routes())
         .merge(tenant_admins::routes())
         .merge(tenant_import::routes())
+        .merge(principal::routes())
         .merge(tenant_config::routes())
         .merge(ext_idp::routes())
         .merge(udf::routes())

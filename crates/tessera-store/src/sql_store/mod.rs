@@ -46,6 +46,7 @@ mod link_tickets;
 mod oidc;
 mod pool_admin;
 mod posts;
+mod principal;
 mod public_accounts;
 mod risk;
 mod statement;

@@ -305,7 +305,8 @@ export function mgmt(poolName = 'mgmtUsers', extra = {}) {
 }
 
 /**
- * Records protocol secrets the server handed out (OIDC codes and tokens), a line each, for
+ * Records protocol secrets the server handed out (OIDC codes and tokens), or personal numbers
+ * a test sent (principal authentication), a line each, for
  * the harness's check that none of them reaches the server's log.
  */
 export function rememberSecrets(...secrets) {

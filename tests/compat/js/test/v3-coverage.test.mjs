@@ -26,8 +26,6 @@ const FAMILIES = [
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
   // Users
-  getUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
-  resetUserPrincipalAuthenticationInfo: 'no real-name (principal) authentication in Tessera',
   getUserSyncRelations: 'no sync center',
   deleteUserSyncRelations: 'no sync center',
   // Organizations & departments
