@@ -167,6 +167,10 @@ pub enum Error {
     /// The pool or user already holds as many open event subscriptions as one process takes.
     #[error("too many event subscriptions")]
     TooManySubscriptions,
+    /// The client address has stored as many uploads as one address may in the window
+    /// (`service::guard::UPLOAD_BUDGET`).
+    #[error("too many uploads from this address")]
+    TooManyUploads,
     /// An application identifier (its domain label) is already used by another application.
     #[error("domain already taken")]
     DomainTaken,

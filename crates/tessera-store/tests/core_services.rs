@@ -672,7 +672,30 @@ async fn oidc_tokens_of_a_login_right_after_a_kick_work(db: &TestDb) {
     assert!(info.is_ok(), "a login after the kick: {info:?}");
 }
 
+/// Anonymous uploads are bounded per client address, in the database: a second process on
+/// the same store sees the same count, and another address has its own budget.
+async fn uploads_are_bounded_per_address_across_processes(db: &TestDb) {
+    use tessera_core::service::guard::UPLOAD_BUDGET;
+    let a = core(db).await;
+    let b = core(db).await;
+    let ip = Some("203.0.113.9");
+    for i in 0..UPLOAD_BUDGET {
+        let c = if i % 2 == 0 { &a } else { &b };
+        c.take_upload_slot(ip).await.expect("within the budget");
+    }
+    for c in [&a, &b] {
+        assert!(matches!(
+            c.take_upload_slot(ip).await,
+            Err(Error::TooManyUploads)
+        ));
+    }
+    a.take_upload_slot(Some("198.51.100.4"))
+        .await
+        .expect("another address has its own budget");
+}
+
 backend_tests! {
+    uploads => uploads_are_bounded_per_address_across_processes;
     oidc_after_kick => oidc_tokens_of_a_login_right_after_a_kick_work;
     first_start => first_start_creates_keys_once_and_bootstraps_once;
     user_rules => users_are_validated_and_unique;

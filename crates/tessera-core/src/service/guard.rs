@@ -51,6 +51,13 @@ pub const DECRYPT_FAILURE_WINDOW_SECS: i64 = 3600;
 pub const DEVICE_MISS_BUDGET: i64 = 20;
 pub const DEVICE_MISS_WINDOW_SECS: i64 = 600;
 const DEVICE_MISS: &str = "device-code-miss";
+/// Files one client address may store per window. The SDKs upload avatars without any
+/// credential (`v2-wire.md` §1.2; the mini-program's `wx.uploadFile` likewise), so the address
+/// is all that bounds what an anonymous caller can put on the server's disk: 100 files of at
+/// most the upload limit an hour.
+pub const UPLOAD_BUDGET: i64 = 100;
+pub const UPLOAD_WINDOW_SECS: i64 = 3600;
+const UPLOAD: &str = "upload";
 
 /// The client a login or registration comes from, for counting.
 pub(crate) fn client_key(ip: Option<&str>) -> String {
@@ -271,6 +278,24 @@ impl Core {
             ));
         }
         Ok(())
+    }
+
+    /// Takes one of the client address's upload slots ([`UPLOAD_BUDGET`] per window), or
+    /// refuses with [`Error::TooManyUploads`] before anything is stored. Counted in the
+    /// database, so every process serving the deployment shares the budget.
+    pub async fn take_upload_slot(&self, ip: Option<&str>) -> Result<()> {
+        let key = client_key(ip);
+        let now = clock::now_ms();
+        let n = self
+            .store
+            .count_rate_events(DEPLOYMENT, UPLOAD, &key, now - UPLOAD_WINDOW_SECS * 1000)
+            .await?;
+        if n >= UPLOAD_BUDGET {
+            return Err(Error::TooManyUploads);
+        }
+        self.store
+            .add_rate_event(DEPLOYMENT, UPLOAD, &key, now)
+            .await
     }
 
     pub(crate) async fn record_device_code_miss(&self, ip: Option<&str>) -> Result<()> {

@@ -121,7 +121,7 @@ pub fn code(e: &Error) -> i64 {
         Error::NotWhitelisted => 2031,
         Error::TooManyUsers => 2030,
         // No Authing code for it: the HTTP status says it, as on the websocket's refusal.
-        Error::TooManySubscriptions => 429,
+        Error::TooManySubscriptions | Error::TooManyUploads => 429,
         Error::DomainTaken => 2039,
         // `v3-wire.md` §2 names 6001–6004 as the TOTP errors without saying which is which;
         // "too many attempts" takes the last until a capture says otherwise.
@@ -188,6 +188,7 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::AccountLocked
         | Error::MfaAttemptsExceeded
         | Error::TooManySubscriptions
+        | Error::TooManyUploads
         | Error::Principal(PrincipalProblem::TooManyAttempts) => 429,
         Error::FileTooLarge => 413,
         Error::Passkey(PasskeyProblem::CredentialExists) => 409,
@@ -524,6 +525,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::TooManySubscriptions => (
             "事件订阅连接过多，请关闭不用的订阅后重试",
             "Too many event subscriptions are open; close unused ones and try again",
+        ),
+        Error::TooManyUploads => (
+            "上传过于频繁，请稍候再试",
+            "Too many uploads from this address; try again later",
         ),
         Error::TooManyUsers => (
             "一次性查询的用户不能超过 80 人",

@@ -8,7 +8,7 @@ mod browser;
 mod endpoints;
 mod ext_link;
 mod invitation_page;
-mod wire;
+pub(crate) mod wire;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::header;

@@ -6,13 +6,14 @@
 //! `statusCode` and `data.url`, `v3-wire.md` §6.2), so every answer carries both. Neither
 //! sends a token or an app header, so uploads cannot be tied to a user. They are therefore limited hard instead: images only, judged by
 //! their bytes (never by the client's content type), bounded in size, stored under random
-//! names, and served with `nosniff`. The one exception is the folder `excel`: a tenant
+//! names, served with `nosniff`, and at most `guard::UPLOAD_BUDGET` an hour from one client
+//! address (the guard's counter, shared by every process). The one exception is the folder `excel`: a tenant
 //! import's spreadsheet (`v3/tenant_import.rs`, which reads it back from this directory and
 //! nowhere else), an `.xlsx` (a zip by its bytes) or a `.csv` (UTF-8 text without NUL),
 //! served back as an attachment.
 
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -20,7 +21,9 @@ use serde_json::{json, Value};
 use tessera_core::Error;
 
 use crate::authing::{errors, Lang};
+use crate::client_ip::Origin;
 use crate::envelope::{log_error, RequestLang};
+use crate::oidc::wire::Peer;
 use crate::AppState;
 
 /// A refused upload: v2's `code` (the Authing code) beside v3's `statusCode` and `apiCode`,
@@ -108,6 +111,8 @@ pub(crate) fn stored_name(name: &str) -> Option<&str> {
 
 pub async fn upload(
     State(state): State<AppState>,
+    Peer(peer): Peer,
+    headers: HeaderMap,
     RequestLang(lang): RequestLang,
     Query(q): Query<UploadQuery>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
@@ -171,6 +176,14 @@ pub async fn upload(
         image_type(&data).map(|(ext, _)| ext)
     }
     .ok_or_else(|| err(Error::FileTypeRefused))?;
+    // Only a file that would be stored spends a slot of its sender's address.
+    let origin = peer.map(|p| Origin::of(p.ip(), &headers, &state.options.trusted_proxies));
+    let ip = origin.map(|o| o.client_ip.to_canonical().to_string());
+    state
+        .core
+        .take_upload_slot(ip.as_deref())
+        .await
+        .map_err(err)?;
     let name = format!(
         "{}.{ext}",
         tessera_core::ids::new_url_token(18).replace(['-', '_'], "x")
