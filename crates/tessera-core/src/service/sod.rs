@@ -309,7 +309,17 @@ impl Core {
             return Err(Error::MissingParameter("codeList"));
         }
         let codes = unique(batch(codes, "codeList")?);
+        // Found first so the record names them; found again under the pool's lock below.
+        let mut named = Vec::with_capacity(codes.len());
+        for code in &codes {
+            let role = self
+                .admin_role(pool, code)
+                .await?
+                .ok_or(Error::NotFound(Entity::AdminRole))?;
+            named.push(role.id);
+        }
         let entry = AuditEntry::new(OperationType::Delete, ResourceKind::AdminRole)
+            .targets(&named)
             .param("codes", &codes.join(","));
         let pool_id = pool.pool_id().to_owned();
         self.audited_write(pool, entry, move |tx| {
