@@ -20,6 +20,7 @@ use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
 use tessera_core::service::directory_batches::RoleRef;
 use tessera_core::service::sod::MAX_EXCLUSIONS;
 use tessera_core::service::users::{CreatedBy, NewUser};
+use tessera_core::store::directory::DirectoryStore;
 use tessera_core::store::Store;
 use tessera_core::{Core, CoreConfig, Entity, Error};
 use tessera_store::SqlStore;
@@ -115,7 +116,11 @@ impl Fx {
     }
 
     async fn excluded_codes(&self, code: &str) -> Vec<String> {
-        let role = self.core.role_required(&self.admin, None, code).await.unwrap();
+        let role = self
+            .core
+            .role_required(&self.admin, None, code)
+            .await
+            .unwrap();
         let mut codes: Vec<String> = self
             .core
             .excluded_roles(&self.admin, &[role])
@@ -176,7 +181,10 @@ async fn rules_set_read_and_go(db: &TestDb) {
         )
         .await;
     // Symmetric: read from either end.
-    assert_eq!(fx.excluded_codes("approve").await, ["default/audit", "ns2/pay"]);
+    assert_eq!(
+        fx.excluded_codes("approve").await,
+        ["default/audit", "ns2/pay"]
+    );
     assert_eq!(fx.excluded_codes("audit").await, ["default/approve"]);
     assert!(fx
         .core
@@ -220,7 +228,11 @@ async fn rules_set_read_and_go(db: &TestDb) {
             .await,
         Err(Error::NotFound(Entity::Role))
     ));
-    assert_eq!(fx.count("SELECT COUNT(*) FROM roles").await, roles_before, "no role made");
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM roles").await,
+        roles_before,
+        "no role made"
+    );
     assert!(matches!(
         fx.core
             .update_role_with_exclusions(
@@ -241,7 +253,13 @@ async fn rules_set_read_and_go(db: &TestDb) {
     let many: Vec<RoleRef> = (0..=MAX_EXCLUSIONS).map(|i| r(&format!("r{i}"))).collect();
     assert!(matches!(
         fx.core
-            .update_role_with_exclusions(&fx.admin, None, "approve", RoleUpdate::default(), Some(&many))
+            .update_role_with_exclusions(
+                &fx.admin,
+                None,
+                "approve",
+                RoleUpdate::default(),
+                Some(&many)
+            )
             .await,
         Err(Error::InvalidParameter("mutuallyExclusiveRoles"))
     ));
@@ -257,7 +275,10 @@ async fn rules_set_read_and_go(db: &TestDb) {
             .await,
         Err(Error::NotFound(Entity::Role))
     ));
-    assert_eq!(fx.count("SELECT COUNT(*) FROM role_exclusions").await, before);
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM role_exclusions").await,
+        before
+    );
 
     // A deleted role's rules go with it.
     fx.core
@@ -281,7 +302,8 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(
-        fx.give(&["checker"], &[(TargetType::User, u1.clone())]).await,
+        fx.give(&["checker"], &[(TargetType::User, u1.clone())])
+            .await,
         Err(Error::RolesMutuallyExclusive)
     ));
     assert!(matches!(
@@ -294,7 +316,10 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
     assert!(matches!(
         fx.give(
             &["reader", "checker"],
-            &[(TargetType::User, u2.clone()), (TargetType::User, u1.clone())]
+            &[
+                (TargetType::User, u2.clone()),
+                (TargetType::User, u1.clone())
+            ]
         )
         .await,
         Err(Error::RolesMutuallyExclusive)
@@ -303,7 +328,8 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
     assert!(fx.held(&u2).await.is_empty());
     // Both roles in one batch to a fresh user: refused too.
     assert!(matches!(
-        fx.give(&["maker", "checker"], &[(TargetType::User, u2.clone())]).await,
+        fx.give(&["maker", "checker"], &[(TargetType::User, u2.clone())])
+            .await,
         Err(Error::RolesMutuallyExclusive)
     ));
     assert!(fx.held(&u2).await.is_empty());
@@ -358,6 +384,34 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
     ));
     assert_eq!(fx.held(&u2).await, ["checker"]);
 
+    // A group may not be given both roles itself, even with no member.
+    let empty = fx
+        .core
+        .create_group(
+            &fx.pool,
+            NewGroup {
+                code: "empty".into(),
+                name: "Empty".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        fx.give(
+            &["maker", "checker"],
+            &[(TargetType::Group, "empty".into())]
+        )
+        .await,
+        Err(Error::RolesMutuallyExclusive)
+    ));
+    assert!(fx
+        .store
+        .roles_of_targets(&fx.pool, &[(TargetType::Group, empty.id.clone())])
+        .await
+        .unwrap()
+        .is_empty());
+
     // Through a department: a role given to a parent reaches the members below it.
     let (org, root) = fx
         .core
@@ -394,9 +448,12 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
     ));
     assert_eq!(fx.held(&u1).await, ["maker"]);
     // A member joining a department that holds the other role.
-    fx.give(&["checker"], &[(TargetType::OrgNode, child.node.id.clone())])
-        .await
-        .unwrap_err();
+    fx.give(
+        &["checker"],
+        &[(TargetType::OrgNode, child.node.id.clone())],
+    )
+    .await
+    .unwrap_err();
     let u3 = fx.user("u3").await;
     fx.give(&["checker"], &[(TargetType::User, u3.clone())])
         .await
@@ -414,9 +471,12 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
         )
         .await
         .unwrap();
-    fx.give(&["maker"], &[(TargetType::OrgNode, maker_node.node.id.clone())])
-        .await
-        .unwrap();
+    fx.give(
+        &["maker"],
+        &[(TargetType::OrgNode, maker_node.node.id.clone())],
+    )
+    .await
+    .unwrap();
     assert!(matches!(
         fx.core
             .add_node_members(&fx.pool, &maker_node.node.id, &[u3.clone()], true)
@@ -480,13 +540,28 @@ async fn admin_roles_unique_all_or_none(db: &TestDb) {
             .await,
         Err(Error::NotFound(Entity::AdminRole))
     ));
-    assert!(fx.core.admin_role(&fx.admin, "ops").await.unwrap().is_some());
+    assert!(fx
+        .core
+        .admin_role(&fx.admin, "ops")
+        .await
+        .unwrap()
+        .is_some());
     fx.core
         .delete_admin_roles(&fx.admin, &["ops".into(), "sec".into()])
         .await
         .unwrap();
-    assert!(fx.core.admin_role(&fx.admin, "ops").await.unwrap().is_none());
-    assert!(fx.core.admin_role(&fx.other, "ops").await.unwrap().is_some());
+    assert!(fx
+        .core
+        .admin_role(&fx.admin, "ops")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(fx
+        .core
+        .admin_role(&fx.other, "ops")
+        .await
+        .unwrap()
+        .is_some());
     // Audited: two creations, one refused duplicate, one deletion.
     let rows = sqlx::query(
         "SELECT operation, success FROM admin_audit_log \

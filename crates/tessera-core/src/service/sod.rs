@@ -7,7 +7,8 @@
 //! members, the members of a department and of every department under it) have their roles
 //! resolved before and after the change — as the one resolver finds them: their own, their
 //! groups', their departments' and those departments' ancestors' — and the change is refused
-//! (nothing written) when a user would newly hold both roles of a rule. A pair a user already
+//! (nothing written) when a user would newly hold both roles of a rule — or a group or
+//! department would be given both itself, members or not. A pair a user already
 //! held before the rule existed is left alone: rules bind assignments from now on, and a
 //! change that does not add either role is not refused because of it.
 //!
@@ -33,8 +34,25 @@ use crate::store::WriteTx;
 /// The most roles one role may exclude, and the most roles one check may name.
 pub const MAX_EXCLUSIONS: usize = 50;
 
-/// The roles each reached user held before a change.
-pub(crate) struct Held(Vec<(String, HashSet<String>)>);
+/// Who holds roles, as a rule is checked: a user (all it holds, through the resolver), or a
+/// group or department (the roles given to it directly).
+#[derive(Clone)]
+enum Holder {
+    User(String),
+    Target(TargetType, String),
+}
+
+/// The roles each reached holder held before a change.
+pub(crate) struct Held(Vec<(Holder, HashSet<String>)>);
+
+async fn holds(tx: &mut dyn WriteTx, pool_id: &str, holder: &Holder) -> Result<HashSet<String>> {
+    Ok(match holder {
+        Holder::User(id) => tx.held_role_ids(pool_id, id).await?.unwrap_or_default(),
+        Holder::Target(t, id) => tx.target_role_ids(pool_id, &(*t, id.clone())).await?,
+    }
+    .into_iter()
+    .collect())
+}
 
 /// What the users hold now (call before the change).
 pub(crate) async fn held_before(
@@ -44,22 +62,18 @@ pub(crate) async fn held_before(
 ) -> Result<Held> {
     let mut held = Vec::with_capacity(user_ids.len());
     for user in user_ids {
-        let roles = tx.held_role_ids(pool_id, user).await?.unwrap_or_default();
-        held.push((user.clone(), roles.into_iter().collect()));
+        let holder = Holder::User(user.clone());
+        let roles = holds(tx, pool_id, &holder).await?;
+        held.push((holder, roles));
     }
     Ok(Held(held))
 }
 
-/// Refuses the change (the unit rolls back) when a user now holds both roles of a rule and
-/// at least one of them is new to the user.
+/// Refuses the change (the unit rolls back) when a holder now holds both roles of a rule and
+/// at least one of them is new to it.
 pub(crate) async fn verify(tx: &mut dyn WriteTx, pool_id: &str, held: Held) -> Result<()> {
-    for (user, before) in held.0 {
-        let after: HashSet<String> = tx
-            .held_role_ids(pool_id, &user)
-            .await?
-            .unwrap_or_default()
-            .into_iter()
-            .collect();
+    for (holder, before) in held.0 {
+        let after = holds(tx, pool_id, &holder).await?;
         let new: Vec<String> = after.difference(&before).cloned().collect();
         if new.is_empty() {
             continue;
@@ -83,7 +97,16 @@ pub(crate) async fn assign_roles(
     at: i64,
 ) -> Result<()> {
     let users = tx.users_reached(pool_id, targets).await?;
-    let held = held_before(tx, pool_id, &users).await?;
+    let mut held = held_before(tx, pool_id, &users).await?;
+    // A group or department may not hold both roles of a rule itself either, even with no
+    // member yet: every member it gets would be refused.
+    for (t, id) in targets {
+        if matches!(t, TargetType::Group | TargetType::OrgNode) {
+            let holder = Holder::Target(*t, id.clone());
+            let roles = holds(tx, pool_id, &holder).await?;
+            held.0.push((holder, roles));
+        }
+    }
     tx.assign_roles_in_unit(pool_id, role_ids, targets, at)
         .await?;
     verify(tx, pool_id, held).await
@@ -191,7 +214,11 @@ impl Core {
         let entry = AuditEntry::new(OperationType::Update, ResourceKind::Role)
             .target(role_id)
             .param("fields", "mutuallyExclusiveRoles");
-        let (pool_id, role_id, at) = (pool.pool_id().to_owned(), role_id.to_owned(), clock::now_ms());
+        let (pool_id, role_id, at) = (
+            pool.pool_id().to_owned(),
+            role_id.to_owned(),
+            clock::now_ms(),
+        );
         self.audited_write(pool, entry, move |tx| {
             Box::pin(async move {
                 if tx.role(&pool_id, &role_id).await?.is_none() {
@@ -204,11 +231,7 @@ impl Core {
     }
 
     /// The roles each of `roles` excludes, in the order of `roles`.
-    pub async fn excluded_roles(
-        &self,
-        pool: &PoolAdmin,
-        roles: &[Role],
-    ) -> Result<Vec<Vec<Role>>> {
+    pub async fn excluded_roles(&self, pool: &PoolAdmin, roles: &[Role]) -> Result<Vec<Vec<Role>>> {
         let pool_id = pool.pool_id();
         let ids: Vec<String> = roles.iter().map(|r| r.id.clone()).collect();
         let rules = self.store.role_exclusions(pool_id, &ids).await?;
@@ -229,9 +252,9 @@ impl Core {
                 others
                     .iter()
                     .filter(|o| {
-                        rules.iter().any(|(a, b)| {
-                            (*a == r.id && *b == o.id) || (*b == r.id && *a == o.id)
-                        })
+                        rules
+                            .iter()
+                            .any(|(a, b)| (*a == r.id && *b == o.id) || (*b == r.id && *a == o.id))
                     })
                     .cloned()
                     .collect()

@@ -53,8 +53,13 @@ pub trait SodTx: Send {
     ) -> Result<()>;
     /// The roles the user holds as the resolver finds them (its own, its groups', its
     /// departments' and their ancestors'), each once; `None` for no user of the pool.
-    async fn held_role_ids(&mut self, pool_id: &str, user_id: &str)
-        -> Result<Option<Vec<String>>>;
+    async fn held_role_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Option<Vec<String>>>;
+    /// The roles given directly to one target (a group or department), each once.
+    async fn target_role_ids(
+        &mut self,
+        pool_id: &str,
+        target: &(TargetType, String),
+    ) -> Result<Vec<String>>;
     /// The users a role given to these targets reaches: a user itself, a group's members,
     /// the members of a department and of every department under it. Each once.
     async fn users_reached(

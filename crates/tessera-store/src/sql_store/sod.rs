@@ -7,7 +7,7 @@ use tessera_core::model::directory::TargetType;
 use tessera_core::store::sod::{AdminRole, SodStore, SodTx};
 use tessera_core::Result;
 
-use super::directory::{link_all, subjects_statement, ROLE_ASSIGNMENTS};
+use super::directory::{link_all, subjects_statement, target_key, ROLE_ASSIGNMENTS};
 use super::statement::Sql;
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
@@ -87,11 +87,7 @@ impl SodTx for SqlWriteTx {
             return Ok(Vec::new());
         }
         let sql = exclusions_statement(pool_id, role_ids);
-        let rows = sql
-            .query()
-            .fetch_all(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        let rows = sql.query().fetch_all(&mut *self.tx).await.map_err(db_err)?;
         pairs(&rows)
     }
 
@@ -102,12 +98,14 @@ impl SodTx for SqlWriteTx {
         others: &[String],
         at: i64,
     ) -> Result<()> {
-        sqlx::query("DELETE FROM role_exclusions WHERE pool_id = $1 AND (role_a = $2 OR role_b = $2)")
-            .bind(pool_id)
-            .bind(role_id)
-            .execute(&mut *self.tx)
-            .await
-            .map_err(db_err)?;
+        sqlx::query(
+            "DELETE FROM role_exclusions WHERE pool_id = $1 AND (role_a = $2 OR role_b = $2)",
+        )
+        .bind(pool_id)
+        .bind(role_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
         for other in others {
             let (a, b) = if role_id < other.as_str() {
                 (role_id, other.as_str())
@@ -129,11 +127,7 @@ impl SodTx for SqlWriteTx {
         Ok(())
     }
 
-    async fn held_role_ids(
-        &mut self,
-        pool_id: &str,
-        user_id: &str,
-    ) -> Result<Option<Vec<String>>> {
+    async fn held_role_ids(&mut self, pool_id: &str, user_id: &str) -> Result<Option<Vec<String>>> {
         let sql = subjects_statement();
         let rows = sqlx::query(&sql)
             .bind(pool_id)
@@ -157,6 +151,24 @@ impl SodTx for SqlWriteTx {
         roles.sort();
         roles.dedup();
         Ok(Some(roles))
+    }
+
+    async fn target_role_ids(
+        &mut self,
+        pool_id: &str,
+        target: &(TargetType, String),
+    ) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT role_id FROM role_assignments \
+             WHERE pool_id = $1 AND target_type = $2 AND target_id = $3",
+        )
+        .bind(pool_id)
+        .bind(target_key(target.0))
+        .bind(&target.1)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?;
+        rows.iter().map(|r| col(r, "role_id")).collect()
     }
 
     async fn users_reached(
@@ -207,7 +219,15 @@ impl SodTx for SqlWriteTx {
         targets: &[(TargetType, String)],
         at: i64,
     ) -> Result<()> {
-        link_all(&mut self.tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
+        link_all(
+            &mut self.tx,
+            &ROLE_ASSIGNMENTS,
+            pool_id,
+            role_ids,
+            targets,
+            at,
+        )
+        .await
     }
 
     async fn insert_admin_role(&mut self, role: &AdminRole) -> Result<bool> {
