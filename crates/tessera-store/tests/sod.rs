@@ -362,7 +362,7 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
         "nobody added"
     );
     fx.core
-        .add_group_members(&fx.pool, &g.id, &[u2.clone()])
+        .add_group_members(&fx.pool, &g.id, std::slice::from_ref(&u2))
         .await
         .unwrap();
     assert_eq!(fx.held(&u2).await, ["checker"]);
@@ -438,7 +438,7 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
         .await
         .unwrap();
     fx.core
-        .add_node_members(&fx.pool, &child.node.id, &[u1.clone()], false)
+        .add_node_members(&fx.pool, &child.node.id, std::slice::from_ref(&u1), false)
         .await
         .unwrap();
     assert!(matches!(
@@ -479,7 +479,12 @@ async fn assignments_refused_on_every_path(db: &TestDb) {
     .unwrap();
     assert!(matches!(
         fx.core
-            .add_node_members(&fx.pool, &maker_node.node.id, &[u3.clone()], true)
+            .add_node_members(
+                &fx.pool,
+                &maker_node.node.id,
+                std::slice::from_ref(&u3),
+                true
+            )
             .await,
         Err(Error::RolesMutuallyExclusive)
     ));
