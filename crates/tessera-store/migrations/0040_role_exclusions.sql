@@ -30,3 +30,15 @@ CREATE TABLE admin_roles (
     updated_at  BIGINT NOT NULL,
     UNIQUE (pool_id, code)
 );
+
+-- The policies an administrator role bundles (policy codes of the default namespace given
+-- at creation), in the order given. A tenant cooperator grant naming the administrator
+-- role's code gets these policies (service/sod.rs, service/tenant_admins.rs). They go with
+-- the administrator role and with the policy.
+CREATE TABLE admin_role_policies (
+    admin_role_id TEXT NOT NULL REFERENCES admin_roles (id) ON DELETE CASCADE,
+    policy_id     TEXT NOT NULL REFERENCES policies (id) ON DELETE CASCADE,
+    position      BIGINT NOT NULL,
+    PRIMARY KEY (admin_role_id, policy_id)
+);
+CREATE INDEX admin_role_policies_policy_idx ON admin_role_policies (policy_id);

@@ -3,7 +3,8 @@
 //! bad input writing nothing; every assignment path — a role given to a user, a group or a
 //! department (and the departments under it), a user added to a group or a department —
 //! refused as a whole when a user would newly hold two excluded roles; a pair held before the
-//! rule left alone; administrator roles unique per pool, deleted all or none, audited.
+//! rule left alone; administrator roles unique per pool, deleted all or none, audited, their
+//! policies held by a tenant cooperator granted the role's code.
 
 mod common;
 
@@ -13,12 +14,14 @@ use common::TestDb;
 use sqlx::Row;
 use tessera_core::crypto::password::HashParams;
 use tessera_core::model::directory::TargetType;
+use tessera_core::model::directory_admin::{PolicyEffect, PolicyStatement};
 use tessera_core::notify::Outbox;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::{NewGroup, NewNode, NewRole};
 use tessera_core::service::directory_admin::{RoleHolders, RoleUpdate};
 use tessera_core::service::directory_batches::RoleRef;
-use tessera_core::service::sod::MAX_EXCLUSIONS;
+use tessera_core::service::sod::{MAX_ADMIN_ROLE_POLICIES, MAX_EXCLUSIONS};
+use tessera_core::service::tenant_admins::NewCooperator;
 use tessera_core::service::users::{CreatedBy, NewUser};
 use tessera_core::store::directory::DirectoryStore;
 use tessera_core::store::Store;
@@ -511,31 +514,31 @@ async fn admin_roles_unique_all_or_none(db: &TestDb) {
     let fx = setup(db).await;
     let made = fx
         .core
-        .create_admin_role(&fx.admin, "ops", "Operators", Some("d".into()))
+        .create_admin_role(&fx.admin, "ops", "Operators", Some("d".into()), &[])
         .await
         .unwrap()
         .expect("created");
     assert_eq!(made.code, "ops");
     assert!(fx
         .core
-        .create_admin_role(&fx.admin, "ops", "Again", None)
+        .create_admin_role(&fx.admin, "ops", "Again", None, &[])
         .await
         .unwrap()
         .is_none());
     // Unique per pool only.
     assert!(fx
         .core
-        .create_admin_role(&fx.other, "ops", "Theirs", None)
+        .create_admin_role(&fx.other, "ops", "Theirs", None, &[])
         .await
         .unwrap()
         .is_some());
     assert!(fx
         .core
-        .create_admin_role(&fx.admin, " ", "x", None)
+        .create_admin_role(&fx.admin, " ", "x", None, &[])
         .await
         .is_err());
     fx.core
-        .create_admin_role(&fx.admin, "sec", "Security", None)
+        .create_admin_role(&fx.admin, "sec", "Security", None, &[])
         .await
         .unwrap()
         .unwrap();
@@ -585,7 +588,135 @@ async fn admin_roles_unique_all_or_none(db: &TestDb) {
     assert!(seen.contains(&("delete".into(), 1)));
 }
 
+async fn admin_role_policies_reach_cooperators(db: &TestDb) {
+    let fx = setup(db).await;
+    for (code, menu) in [("users", "menu:users"), ("apps", "menu:apps")] {
+        fx.core
+            .create_policy(
+                &fx.admin,
+                None,
+                code,
+                None,
+                vec![PolicyStatement {
+                    resource: menu.into(),
+                    actions: vec!["read".into()],
+                    effect: PolicyEffect::Allow,
+                    condition: Vec::new(),
+                }],
+            )
+            .await
+            .unwrap();
+    }
+    // An unknown policy refuses the role and writes nothing.
+    assert!(matches!(
+        fx.core
+            .create_admin_role(
+                &fx.admin,
+                "ops",
+                "Ops",
+                None,
+                &["users".into(), "nope".into()]
+            )
+            .await,
+        Err(Error::NotFound(Entity::Policy))
+    ));
+    assert!(fx
+        .core
+        .admin_role(&fx.admin, "ops")
+        .await
+        .unwrap()
+        .is_none());
+    let many: Vec<String> = (0..=MAX_ADMIN_ROLE_POLICIES)
+        .map(|i| format!("p{i}"))
+        .collect();
+    assert!(matches!(
+        fx.core
+            .create_admin_role(&fx.admin, "ops", "Ops", None, &many)
+            .await,
+        Err(Error::InvalidParameter("policies"))
+    ));
+    fx.core
+        .create_admin_role(
+            &fx.admin,
+            "ops",
+            "Ops",
+            None,
+            &["users".into(), "apps".into()],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+
+    // A cooperator granted the role's code holds its policies (with a policy named beside).
+    let pool = fx.core.pool(&fx.pool).await.unwrap();
+    let bob = fx
+        .core
+        .create_user(
+            &pool,
+            NewUser {
+                username: Some("bob".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    fx.core
+        .create_tenant_cooperator(
+            &fx.admin,
+            NewCooperator {
+                user_id: bob.id.clone(),
+                policies: vec!["ops".into(), "users".into()],
+                ..NewCooperator::default()
+            },
+        )
+        .await
+        .unwrap();
+    let rights = fx
+        .core
+        .tenant_cooperator_rights(&fx.admin, &bob.id)
+        .await
+        .unwrap();
+    assert_eq!(rights.policy_codes, ["users", "apps"]);
+    assert_eq!(rights.menu, ["menu:users", "menu:apps"]);
+    // The other pool's administrator role is no code of this pool.
+    fx.core
+        .create_admin_role(&fx.other, "theirs", "T", None, &[])
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        fx.core
+            .create_tenant_cooperator(
+                &fx.admin,
+                NewCooperator {
+                    user_id: bob.id.clone(),
+                    policies: vec!["theirs".into()],
+                    ..NewCooperator::default()
+                },
+            )
+            .await,
+        Err(Error::NotFound(Entity::Policy))
+    ));
+    // Deleting the role takes its bundle; the grant made from it stays as granted.
+    fx.core
+        .delete_admin_roles(&fx.admin, &["ops".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.count("SELECT COUNT(*) FROM admin_role_policies").await,
+        0
+    );
+    let rights = fx
+        .core
+        .tenant_cooperator_rights(&fx.admin, &bob.id)
+        .await
+        .unwrap();
+    assert_eq!(rights.policy_codes, ["users", "apps"]);
+}
+
 backend_tests! {
+    sod_admin_role_policies_reach_cooperators => admin_role_policies_reach_cooperators;
     sod_rules_set_read_and_go => rules_set_read_and_go;
     sod_assignments_refused_on_every_path => assignments_refused_on_every_path;
     sod_admin_roles_unique_all_or_none => admin_roles_unique_all_or_none;

@@ -12,13 +12,18 @@
 //! held before the rule existed is left alone: rules bind assignments from now on, and a
 //! change that does not add either role is not refused because of it.
 //!
-//! Administrator roles are named records of the pool (code unique in the pool), created and
-//! deleted in audited units of work; see [`Core::create_admin_role`].
+//! Administrator roles are named records of the pool (code unique in the pool), each
+//! bundling policies of the pool, created and deleted in audited units of work; a tenant
+//! cooperator grant (`createTenantCooperator`) may name an administrator role's code among
+//! its `policies`, and the cooperator then holds the role's policies as they are at the
+//! grant (see [`Core::create_admin_role`]).
 
 use std::collections::HashSet;
 
 use super::audit::AuditEntry;
-use super::directory::{check_code, checked, description, namespace_or_default, MAX_NAME_LEN};
+use super::directory::{
+    check_code, checked, description, namespace_or_default, DEFAULT_NAMESPACE, MAX_NAME_LEN,
+};
 use super::directory_admin::{batch, unique};
 use super::directory_batches::RoleRef;
 use super::Core;
@@ -33,6 +38,8 @@ use crate::store::WriteTx;
 
 /// The most roles one role may exclude, and the most roles one check may name.
 pub const MAX_EXCLUSIONS: usize = 50;
+/// The most policies one administrator role may bundle.
+pub const MAX_ADMIN_ROLE_POLICIES: usize = 50;
 
 /// Who holds roles, as a rule is checked: a user (all it holds, through the resolver), or a
 /// group or department (the roles given to it directly).
@@ -281,14 +288,25 @@ impl Core {
 
     /// `createAdminRole`: the new administrator role, or `None` when the code is already
     /// taken in the pool (the wire answers that as "not valid", not as an error). Audited
-    /// either way.
+    /// either way. `policies` (codes of the pool's policies in the default namespace, at
+    /// most [`MAX_ADMIN_ROLE_POLICIES`]) are what a tenant cooperator grant naming this
+    /// role's code gets; an unknown one refuses the call and writes nothing.
     pub async fn create_admin_role(
         &self,
         pool: &PoolAdmin,
         code: &str,
         name: &str,
         description_text: Option<String>,
+        policies: &[String],
     ) -> Result<Option<AdminRole>> {
+        if policies.len() > MAX_ADMIN_ROLE_POLICIES {
+            return Err(Error::InvalidParameter("policies"));
+        }
+        let mut policy_codes = Vec::with_capacity(policies.len());
+        for p in policies {
+            policy_codes.push(check_code(p, "policies")?);
+        }
+        let policy_codes = unique(&policy_codes);
         let at = clock::now_ms();
         let role = AdminRole {
             id: ids::new_id(),
@@ -305,11 +323,19 @@ impl Core {
         let made = self
             .audited_write(pool, entry, move |tx| {
                 Box::pin(async move {
-                    if tx.insert_admin_role(&role).await? {
-                        Ok(role)
-                    } else {
-                        Err(Error::Duplicate(Entity::AdminRole))
+                    if !tx.insert_admin_role(&role).await? {
+                        return Err(Error::Duplicate(Entity::AdminRole));
                     }
+                    let mut ids = Vec::with_capacity(policy_codes.len());
+                    for code in &policy_codes {
+                        ids.push(
+                            tx.policy_id_by_code(&role.pool_id, DEFAULT_NAMESPACE, code)
+                                .await?
+                                .ok_or(Error::NotFound(Entity::Policy))?,
+                        );
+                    }
+                    tx.put_admin_role_policies(&role.id, &ids).await?;
+                    Ok(role)
                 })
             })
             .await;

@@ -81,6 +81,11 @@ pub trait SodTx: Send {
     async fn insert_admin_role(&mut self, role: &AdminRole) -> Result<bool>;
     /// The administrator role of this code, if any.
     async fn admin_role_in_unit(&mut self, pool_id: &str, code: &str) -> Result<Option<AdminRole>>;
+    /// Gives the administrator role (just inserted) these policies, in this order.
+    async fn put_admin_role_policies(&mut self, role_id: &str, policy_ids: &[String])
+        -> Result<()>;
+    /// The policies of the administrator role, in their order.
+    async fn admin_role_policy_ids(&mut self, role_id: &str) -> Result<Vec<String>>;
     /// Deletes these administrator roles (by id).
     async fn delete_admin_roles(&mut self, pool_id: &str, ids: &[String]) -> Result<()>;
 }

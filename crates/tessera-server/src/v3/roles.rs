@@ -534,6 +534,9 @@ struct CreateAdminRole {
     name: String,
     code: String,
     description: Option<String>,
+    /// Tessera's extension: policy codes the role bundles, for `createTenantCooperator`.
+    #[serde(default)]
+    policies: Vec<String>,
 }
 
 /// `RoleCheckParamsRespDto`'s data: whether the role was created, and if not why.
@@ -551,7 +554,7 @@ v3_handler!(
     let r: CreateAdminRole = m.args()?;
     let made = m
         .core()
-        .create_admin_role(&m.admin, &r.code, &r.name, r.description)
+        .create_admin_role(&m.admin, &r.code, &r.name, r.description, &r.policies)
         .await?;
     Ok(ok(m.lang, match made {
         Some(_) => AdminRoleCheck { is_valid: true, message: String::new() },

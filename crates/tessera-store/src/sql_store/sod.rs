@@ -263,6 +263,40 @@ impl SodTx for SqlWriteTx {
         .transpose()
     }
 
+    async fn put_admin_role_policies(
+        &mut self,
+        role_id: &str,
+        policy_ids: &[String],
+    ) -> Result<()> {
+        for (i, policy_id) in policy_ids.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO admin_role_policies (admin_role_id, policy_id, position) \
+                 VALUES ($1, $2, $3) ON CONFLICT (admin_role_id, policy_id) DO NOTHING",
+            )
+            .bind(role_id)
+            .bind(policy_id)
+            .bind(i as i64)
+            .execute(&mut *self.tx)
+            .await
+            .map_err(db_err)?;
+        }
+        Ok(())
+    }
+
+    async fn admin_role_policy_ids(&mut self, role_id: &str) -> Result<Vec<String>> {
+        sqlx::query(
+            "SELECT policy_id FROM admin_role_policies WHERE admin_role_id = $1 \
+             ORDER BY position, policy_id",
+        )
+        .bind(role_id)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| col(r, "policy_id"))
+        .collect()
+    }
+
     async fn delete_admin_roles(&mut self, pool_id: &str, ids: &[String]) -> Result<()> {
         self.delete_in("admin_roles", "id", pool_id, ids)
             .await

@@ -177,3 +177,26 @@ test('administrator roles: created, code taken → isValid false, deleted all or
   const ops = logs.list.map(l => `${l.operationType}:${l.success}`);
   for (const op of ['create:true', 'create:false', 'delete:true']) assert.ok(ops.includes(op), `${op} audited: ${ops}`);
 });
+
+test('administrator roles bundle policies: a cooperator granted the role\'s code holds them; bad policies write nothing', async () => {
+  const [p1, p2] = [code('pol'), code('pol')];
+  await v2.policies.create({ code: p1, statements: [{ resource: 'menu:users', effect: 'ALLOW', actions: ['users:read'] }] });
+  await v2.policies.create({ code: p2, statements: [{ resource: 'menu:audit', effect: 'ALLOW', actions: ['audit:read'] }] });
+  const adm = code('adm');
+  refused(await mc.createAdminRole({ code: adm, name: 'Auditors', policies: [p1, 'no_such_policy'] }), { statusCode: 404 });
+  refused(await mc.createAdminRole({ code: adm, name: 'Auditors', policies: Array.from({ length: 51 }, (_, i) => `${p1}${i}`) }), { statusCode: 400 });
+  assert.equal(data(await mc.createAdminRole({ code: adm, name: 'Auditors', policies: [p1, p2] })).isValid, true, 'nothing was written before');
+
+  const u = await newUser();
+  data(await mc.createTenantCooperator({ userId: u.userId, policies: [adm] }));
+  const held = data(await mc.getTenantCooperator({ userId: u.userId }));
+  assert.deepEqual(held.authorizedPoliciesCode, [p1, p2]);
+  const menu = data(await mc.getTenantCooperatorMenu({ userId: u.userId }));
+  assert.deepEqual(menu.list, ['menu:users', 'menu:audit']);
+
+  // The other pool's administrator role names nothing here.
+  const theirs = code('adm');
+  data(await other.createAdminRole({ code: theirs, name: 'Theirs' }));
+  refused(await mc.createTenantCooperator({ userId: u.userId, policies: [theirs] }), { statusCode: 404 });
+  assert.deepEqual(data(await mc.getTenantCooperator({ userId: u.userId })).authorizedPoliciesCode, [p1, p2]);
+});
