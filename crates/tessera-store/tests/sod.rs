@@ -715,7 +715,37 @@ async fn admin_role_policies_reach_cooperators(db: &TestDb) {
     assert_eq!(rights.policy_codes, ["users", "apps"]);
 }
 
+async fn racing_assignments_never_both_land(db: &TestDb) {
+    let fx = setup(db).await;
+    fx.role("maker", &[]).await;
+    fx.role("checker", &[r("maker")]).await;
+    for i in 0..5 {
+        let u = fx.user(&format!("racer{i}")).await;
+        let target = vec![(TargetType::User, u.clone())];
+        let (c1, c2) = (fx.core.clone(), fx.core.clone());
+        let (a1, a2) = (fx.admin.clone(), fx.admin.clone());
+        let (t1, t2) = (target.clone(), target.clone());
+        let one =
+            tokio::spawn(
+                async move { c1.set_roles_of_targets(&a1, &[r("maker")], &t1, true).await },
+            );
+        let two = tokio::spawn(async move {
+            c2.set_roles_of_targets(&a2, &[r("checker")], &t2, true)
+                .await
+        });
+        let (one, two) = (one.await.unwrap(), two.await.unwrap());
+        // The units run one after the other under the pool's lock: exactly one lands.
+        assert!(one.is_ok() != two.is_ok(), "{one:?} {two:?}");
+        assert!(matches!(
+            one.err().or(two.err()),
+            Some(Error::RolesMutuallyExclusive)
+        ));
+        assert_eq!(fx.held(&u).await.len(), 1);
+    }
+}
+
 backend_tests! {
+    sod_racing_assignments_never_both_land => racing_assignments_never_both_land;
     sod_admin_role_policies_reach_cooperators => admin_role_policies_reach_cooperators;
     sod_rules_set_read_and_go => rules_set_read_and_go;
     sod_assignments_refused_on_every_path => assignments_refused_on_every_path;

@@ -5,7 +5,8 @@
 //! `mutuallyExclusiveRoles: [{code, namespace}]` (an extension: the SDK passes the body
 //! through), replacing the role's excluded set; the role DTO answers it back;
 //! `checkMutualExclusion` asks whether any two roles exclude each other. Administrator roles:
-//! `createAdminRole` / `deleteAdminRolesBatch`.
+//! `createAdminRole` (with Tessera's `policies: [policy code]` extension, the bundle a tenant
+//! cooperator grant naming the role's code receives) / `deleteAdminRolesBatch`.
 
 use axum::routing::{get, post};
 use axum::Router;
