@@ -210,33 +210,6 @@ impl Core {
         .await
     }
 
-    /// Replaces the excluded set of an existing role (the `updateRole` extension).
-    pub async fn set_role_exclusions(
-        &self,
-        pool: &PoolAdmin,
-        role_id: &str,
-        excluded: &[RoleRef],
-    ) -> Result<()> {
-        let others = self.exclusion_ids(pool, excluded).await?;
-        let entry = AuditEntry::new(OperationType::Update, ResourceKind::Role)
-            .target(role_id)
-            .param("fields", "mutuallyExclusiveRoles");
-        let (pool_id, role_id, at) = (
-            pool.pool_id().to_owned(),
-            role_id.to_owned(),
-            clock::now_ms(),
-        );
-        self.audited_write(pool, entry, move |tx| {
-            Box::pin(async move {
-                if tx.role(&pool_id, &role_id).await?.is_none() {
-                    return Err(Error::NotFound(Entity::Role));
-                }
-                Self::set_exclusions_in(tx, &pool_id, &role_id, &others, at).await
-            })
-        })
-        .await
-    }
-
     /// The roles each of `roles` excludes, in the order of `roles`.
     pub async fn excluded_roles(&self, pool: &PoolAdmin, roles: &[Role]) -> Result<Vec<Vec<Role>>> {
         let pool_id = pool.pool_id();

@@ -131,6 +131,9 @@ test('v3 refusals: assignRole, assignRoleBatch (all or nothing), addGroupMembers
   data(await mc.addDepartmentMembers({ organizationCode: orgCode, departmentId: dep.departmentId, userIds: [u3.userId] }));
   refused(await mc.assignRole({ code: b, targets: [{ targetType: 'DEPARTMENT', targetIdentifier: org.departmentId }] }), { statusCode: 409 });
   assert.deepEqual(await roleCodes(u3.userId), [a]);
+  // setUserDepartments: u2 (checker through the group) cannot be placed in the makers'.
+  refused(await mc.setUserDepartments({ userId: u2.userId, departments: [{ departmentId: dep.departmentId, isMainDepartment: true }] }), { statusCode: 409 });
+  assert.deepEqual(await roleCodes(u2.userId), [b]);
 });
 
 test('v2 refusals: roles.addUsers, users.addRoles, groups.addUsers', async () => {
