@@ -181,6 +181,10 @@ pub enum Error {
     /// A role would become its own parent or ancestor.
     #[error("role parent loop")]
     RoleParentLoop,
+    /// A user would hold two roles a separation-of-duties rule keeps apart (directly, or
+    /// through a group or department): nothing was assigned.
+    #[error("mutually exclusive roles")]
+    RolesMutuallyExclusive,
     /// An org node would move under itself or one of its descendants.
     #[error("org node move loop")]
     NodeMoveLoop,
@@ -406,6 +410,8 @@ pub fn protocol(kind: ProtocolError, why: &'static str) -> Error {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entity {
     Role,
+    /// An administrator role (console administrators), by code.
+    AdminRole,
     /// A role's code, unique per namespace.
     RoleCode,
     Group,
@@ -492,6 +498,7 @@ impl fmt::Display for Entity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Entity::Role => "role",
+            Entity::AdminRole => "admin role",
             Entity::RoleCode => "role code",
             Entity::Group => "group",
             Entity::GroupCode => "group code",

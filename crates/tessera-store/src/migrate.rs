@@ -161,6 +161,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
             "../migrations/0039_principal_authentications.sql"
         )),
     ),
+    (
+        40,
+        Sql::Both(include_str!("../migrations/0040_role_exclusions.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

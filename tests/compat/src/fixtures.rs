@@ -258,6 +258,10 @@ pub async fn seed(core: &Arc<Core>) -> Res<(Value, SeededPool)> {
         // The pool's tenant and login-page configuration (`v3-tenant-config.test.mjs`): its
         // settings are pool-wide, so no other file shares the pool.
         "v3TenantCfg",
+        // Separation of duties and administrator roles (`v3-sod.test.mjs`, v2 and v3 SDKs);
+        // the second pool for the cross-pool refusals.
+        "v3Sod",
+        "v3SodOther",
         // The event center (`v3-events.test.mjs`); the second pool for isolation.
         "v3Events",
         "v3Events2",

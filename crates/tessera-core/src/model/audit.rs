@@ -73,6 +73,8 @@ stored_names! {
         Tenant => "tenant",
         /// A cooperator (协作管理员) and the policies it holds.
         Cooperator => "cooperator",
+        /// An administrator role (`createAdminRole`, `deleteAdminRolesBatch`).
+        AdminRole => "admin-role",
     }
 }
 

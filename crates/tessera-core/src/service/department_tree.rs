@@ -324,7 +324,10 @@ async fn write_tree(
         }
     };
     if let Some(id) = user_id {
+        // Joining the root may reach its roles: under the separation-of-duties rules.
+        let held = super::sod::held_before(tx, pool_id, std::slice::from_ref(&id)).await?;
         tx.add_node_member(pool_id, &root_id, &id, at).await?;
+        super::sod::verify(tx, pool_id, held).await?;
     }
     Ok(counts)
 }

@@ -566,9 +566,13 @@ impl Core {
         if !target_type.can_hold_roles() {
             return Err(Error::RoleAssignedToRole);
         }
-        self.store
-            .assign_role(pool_id, role_id, target_type, target_id, clock::now_ms())
-            .await
+        // Under the separation-of-duties rules (`service::sod`), in one unit of work.
+        self.assign_roles_checked(
+            pool_id,
+            vec![role_id.to_owned()],
+            vec![(target_type, target_id.to_owned())],
+        )
+        .await
     }
 
     pub async fn create_group(&self, pool_id: &str, new: NewGroup) -> Result<Group> {
@@ -591,7 +595,8 @@ impl Core {
         })
     }
 
-    /// Adds all the users to the group, or none of them if one is unknown.
+    /// Adds all the users to the group, or none of them if one is unknown or would then
+    /// hold two mutually exclusive roles (`service::sod`), in one unit of work.
     pub async fn add_group_members(
         &self,
         pool_id: &str,
@@ -601,9 +606,33 @@ impl Core {
         if user_ids.is_empty() {
             return Err(Error::MissingParameter("userIds"));
         }
-        self.store
-            .add_group_members(pool_id, group_id, user_ids, clock::now_ms())
-            .await
+        let (pool, group_id, user_ids, at) = (
+            pool_id.to_owned(),
+            group_id.to_owned(),
+            user_ids.to_vec(),
+            clock::now_ms(),
+        );
+        self.pool_write(pool_id, move |tx| {
+            Box::pin(async move {
+                let found = tx
+                    .existing_group_ids(&pool, std::slice::from_ref(&group_id))
+                    .await?;
+                if found.is_empty() {
+                    return Err(Error::NotFound(Entity::Group));
+                }
+                for user_id in &user_ids {
+                    if !tx.user_exists(&pool, user_id).await? {
+                        return Err(Error::UserNotFound);
+                    }
+                }
+                let held = super::sod::held_before(tx, &pool, &user_ids).await?;
+                for user_id in &user_ids {
+                    tx.add_group_member(&pool, &group_id, user_id, at).await?;
+                }
+                super::sod::verify(tx, &pool, held).await
+            })
+        })
+        .await
     }
 
     pub(crate) fn node_from(

@@ -388,8 +388,27 @@ impl Core {
         code: &str,
         update: RoleUpdate,
     ) -> Result<Role> {
+        self.update_role_with_exclusions(pool, namespace, code, update, None)
+            .await
+    }
+
+    /// [`Core::update_role`] that also replaces the role's separation-of-duties set
+    /// (`service::sod`) when `excluded` is given, in the same unit of work: an unknown
+    /// excluded role or the role itself writes nothing.
+    pub async fn update_role_with_exclusions(
+        &self,
+        pool: &PoolAdmin,
+        namespace: Option<&str>,
+        code: &str,
+        update: RoleUpdate,
+        excluded: Option<&[super::directory_batches::RoleRef]>,
+    ) -> Result<Role> {
         let pool_id = pool.pool_id();
         let role = self.role_required(pool, namespace, code).await?;
+        let excluded = match excluded {
+            Some(refs) => Some(self.exclusion_ids(pool, refs).await?),
+            None => None,
+        };
         let parent_id = match update.parent_code {
             None => None,
             Some(p) if p.trim().is_empty() => Some(None),
@@ -439,7 +458,11 @@ impl Core {
                         return Err(Error::RoleParentLoop);
                     }
                 }
-                tx.update_role_fields(&pool, &role_id, &fields, at).await
+                let updated = tx.update_role_fields(&pool, &role_id, &fields, at).await?;
+                if let Some(others) = &excluded {
+                    Self::set_exclusions_in(tx, &pool, &role_id, others, at).await?;
+                }
+                Ok(updated)
             })
         })
         .await
@@ -511,9 +534,7 @@ impl Core {
             return Err(Error::RoleAssignedToRole);
         }
         if assign {
-            self.store
-                .assign_roles(pool_id, &role_ids, &targets, clock::now_ms())
-                .await
+            self.assign_roles_checked(pool_id, role_ids, targets).await
         } else {
             self.store.revoke_roles(pool_id, &role_ids, &targets).await
         }

@@ -294,9 +294,7 @@ impl Core {
             }
         }
         if assign {
-            self.store
-                .assign_roles(pool_id, &role_ids, &resolved, clock::now_ms())
-                .await
+            self.assign_roles_checked(pool_id, role_ids, resolved).await
         } else {
             self.store.revoke_roles(pool_id, &role_ids, &resolved).await
         }

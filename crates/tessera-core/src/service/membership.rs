@@ -1,7 +1,9 @@
 //! Department membership rules, decided in the core inside one unit of work: a user has at
 //! most one main department; a main department is one the user has joined; a member moved
 //! from one department to another keeps being "main" there if the source was their main
-//! one. The store reads and writes single memberships; these functions decide.
+//! one. The store reads and writes single memberships; these functions decide. A change
+//! that would give a user two mutually exclusive roles (through the departments' roles) is
+//! refused as a whole (`service::sod`).
 
 use crate::error::{Entity, Error, Result};
 use crate::store::WriteTx;
@@ -19,6 +21,7 @@ pub(crate) async fn add_node_members(
     if tx.node(pool_id, node_id).await?.is_none() {
         return Err(Error::NotFound(Entity::OrgNode));
     }
+    let held = super::sod::held_before(tx, pool_id, user_ids).await?;
     for user_id in user_ids {
         if !tx.user_exists(pool_id, user_id).await? {
             return Err(Error::UserNotFound);
@@ -30,7 +33,7 @@ pub(crate) async fn add_node_members(
                 .await?;
         }
     }
-    Ok(())
+    super::sod::verify(tx, pool_id, held).await
 }
 
 /// Moves the users from `from` to `to`; each must be a member of `from`.
@@ -42,6 +45,7 @@ pub(crate) async fn move_node_members(
     to: &str,
     at: i64,
 ) -> Result<()> {
+    let held = super::sod::held_before(tx, pool_id, user_ids).await?;
     for user_id in user_ids {
         let Some(was_main) = tx.node_membership(pool_id, from, user_id).await? else {
             // Not a member of the source: say which end is wrong.
@@ -62,7 +66,7 @@ pub(crate) async fn move_node_members(
             tx.set_member_main(pool_id, to, user_id, true).await?;
         }
     }
-    Ok(())
+    super::sod::verify(tx, pool_id, held).await
 }
 
 /// Makes `node_id` the user's main department (they must have joined it), or with `None`
@@ -109,6 +113,7 @@ pub(crate) async fn set_user_departments(
             return Err(Error::NotFound(Entity::OrgNode));
         }
     }
+    let held = super::sod::held_before(tx, pool_id, &[user_id.to_owned()]).await?;
     for joined in tx.user_node_ids(pool_id, user_id).await? {
         if !wanted.iter().any(|(w, _)| *w == joined) {
             tx.remove_node_member(pool_id, &joined, user_id).await?;
@@ -127,5 +132,5 @@ pub(crate) async fn set_user_departments(
         tx.set_member_main(pool_id, main, user_id, true).await?;
         tx.clear_main_except(pool_id, user_id, Some(main)).await?;
     }
-    Ok(())
+    super::sod::verify(tx, pool_id, held).await
 }

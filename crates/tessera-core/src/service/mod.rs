@@ -54,6 +54,7 @@ pub mod qr_login;
 pub mod register;
 pub mod risk;
 pub mod settings;
+pub mod sod;
 pub mod tenant_admins;
 pub mod tenant_certification;
 pub mod tenant_config;

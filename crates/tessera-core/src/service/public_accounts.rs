@@ -358,12 +358,10 @@ impl Core {
             .target(&account.id)
             .param("fields", "roles");
         let assigned = self
-            .store
-            .assign_roles(
+            .assign_roles_checked(
                 admin.pool_id(),
-                &roles,
-                &[(TargetType::User, account.id.clone())],
-                clock::now_ms(),
+                roles.to_vec(),
+                vec![(TargetType::User, account.id.clone())],
             )
             .await;
         self.audit(admin, entry, assigned).await
@@ -394,10 +392,11 @@ impl Core {
                     return Err(Error::NotFound(Entity::Group));
                 }
                 let at = clock::now_ms();
+                let held = super::sod::held_before(tx, &pool_id, &account).await?;
                 for g in &groups {
                     tx.add_group_member(&pool_id, g, &account[0], at).await?;
                 }
-                Ok(())
+                super::sod::verify(tx, &pool_id, held).await
             })
         })
         .await

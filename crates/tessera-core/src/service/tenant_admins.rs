@@ -366,7 +366,8 @@ impl Core {
     }
 
     /// `createTenantCooperator`: the user holds exactly these policies of the pool (codes of
-    /// the default namespace; an unknown one refuses the call and writes nothing).
+    /// the default namespace, or an administrator role's code standing for the policies it
+    /// bundles; an unknown one refuses the call and writes nothing).
     pub async fn create_tenant_cooperator(
         &self,
         admin: &PoolAdmin,
@@ -404,13 +405,25 @@ impl Core {
                 if !tx.user_exists(&pool_id, &user_id).await? {
                     return Err(Error::UserNotFound);
                 }
-                let mut ids = Vec::with_capacity(wanted.len());
+                let mut ids: Vec<String> = Vec::with_capacity(wanted.len());
                 for code in &wanted {
-                    ids.push(
-                        tx.policy_id_by_code(&pool_id, DEFAULT_NAMESPACE, code)
-                            .await?
-                            .ok_or(Error::NotFound(Entity::Policy))?,
-                    );
+                    // A policy's code, else an administrator role's: its policies as they
+                    // are now (`service::sod`); a code naming neither is not found.
+                    let found = match tx
+                        .policy_id_by_code(&pool_id, DEFAULT_NAMESPACE, code)
+                        .await?
+                    {
+                        Some(id) => vec![id],
+                        None => match tx.admin_role_in_unit(&pool_id, code).await? {
+                            Some(role) => tx.admin_role_policy_ids(&role.id).await?,
+                            None => return Err(Error::NotFound(Entity::Policy)),
+                        },
+                    };
+                    for id in found {
+                        if !ids.contains(&id) {
+                            ids.push(id);
+                        }
+                    }
                 }
                 tx.put_tenant_cooperator(&pool_id, &user_id, api, &ids, at)
                     .await

@@ -22,6 +22,7 @@ pub mod posts;
 pub mod principal;
 pub mod public_accounts;
 pub mod risk;
+pub mod sod;
 pub mod tenant_admins;
 pub mod tenant_config;
 pub mod tenants;
@@ -128,6 +129,7 @@ pub trait Store:
     + PrincipalStore
     + PublicAccountsStore
     + RiskStore
+    + sod::SodStore
     + TenantAdminsStore
     + TenantConfigStore
     + TenantsStore

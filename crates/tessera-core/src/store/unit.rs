@@ -25,6 +25,7 @@ use super::posts::PostsTx;
 use super::principal::PrincipalTx;
 use super::public_accounts::PublicAccountsTx;
 use super::risk::RiskTx;
+use super::sod::SodTx;
 use super::tenant_admins::TenantAdminsTx;
 use super::tenants::TenantsTx;
 use super::users::UsersTx;
@@ -58,6 +59,7 @@ pub trait WriteTx:
     + PrincipalTx
     + PublicAccountsTx
     + RiskTx
+    + SodTx
     + CustomDataTx
     + AuditTx
     + Send

@@ -101,6 +101,10 @@ pub fn code(e: &Error) -> i64 {
         // No Authing code for a review out of turn: an invalid argument, the message says
         // which, and the HTTP status (409) that the state is the conflict.
         Error::CertificationNotUnderReview => 2231,
+        // No Authing code for a separation-of-duties refusal: an invalid argument (the
+        // roles or targets named), the message says which rule, the HTTP status (409) that
+        // it conflicts with what the users already hold.
+        Error::RolesMutuallyExclusive => 2231,
         // WeChat, Douyin or Alipay refused the code or could not be asked: an invalid
         // argument for the caller (never a 5xx, issue 14); the message says which.
         Error::Provider(_) => 2231,
@@ -181,6 +185,7 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::EmailAlreadyBound
         | Error::DomainTaken
         | Error::CertificationNotUnderReview
+        | Error::RolesMutuallyExclusive
         | Error::Principal(PrincipalProblem::AlreadyAuthenticated)
         | Error::ConcurrentChange => 409,
         Error::RegisterTooFrequent
@@ -477,6 +482,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         ),
         Error::QrCodeExpired => ("二维码已过期", "The QR code has expired"),
         Error::QrCodeUsed => ("二维码已被使用", "The QR code has already been used"),
+        Error::RolesMutuallyExclusive => (
+            "角色互斥：用户不能同时拥有互斥的角色",
+            "Mutually exclusive roles: a user cannot hold both roles of a separation-of-duties rule",
+        ),
         Error::CertificationNotUnderReview => (
             "只有审核中的企业认证可以审核",
             "Only an enterprise certification under review can be reviewed",
@@ -804,6 +813,7 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::EventApp => ("事件应用", "event app"),
         Entity::EventType => ("事件", "event"),
         Entity::TenantCooperator => ("协作管理员", "cooperator"),
+        Entity::AdminRole => ("管理员角色", "admin role"),
         Entity::TenantCertification => ("租户企业认证", "tenant enterprise certification"),
         Entity::TenantImport => ("导入记录", "import record"),
     }

@@ -57,6 +57,7 @@ fn resource_name(r: ResourceKind) -> &'static str {
         ResourceKind::Application => "application",
         ResourceKind::Tenant => "tenant",
         ResourceKind::Cooperator => "cooperator",
+        ResourceKind::AdminRole => "adminRole",
     }
 }
 

@@ -143,11 +143,24 @@ pub fn role_dto(r: &Role, names: &HashMap<String, String>) -> Value {
     })
 }
 
-/// Roles as `RoleDto`s, each namespace's name read once.
+/// Roles as `RoleDto`s, each namespace's name read once, with Tessera's extension
+/// `mutuallyExclusiveRoles` (`[{code, namespace}]`, the roles no user may hold with it).
 pub async fn roles_dto(m: &Mgmt, roles: &[Role]) -> Result<Vec<Value>, Failure> {
     let codes = roles.iter().map(|r| r.namespace.clone()).collect();
     let names = namespace_names(m, codes).await?;
-    Ok(roles.iter().map(|r| role_dto(r, &names)).collect())
+    let excluded = m.core().excluded_roles(&m.admin, roles).await?;
+    Ok(roles
+        .iter()
+        .zip(excluded)
+        .map(|(r, others)| {
+            let mut dto = role_dto(r, &names);
+            dto["mutuallyExclusiveRoles"] = others
+                .iter()
+                .map(|o| json!({ "code": o.code, "namespace": o.namespace }))
+                .collect();
+            dto
+        })
+        .collect())
 }
 
 /// `GroupDto` / `ResGroupDto`. Tessera's groups are static (members are added by hand), and

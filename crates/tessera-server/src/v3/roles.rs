@@ -1,20 +1,23 @@
 //! Roles (`v3-wire.md` §4 "Roles") and the Users family's `getUserRoles` / `hasAnyRole`,
 //! over the core services v2's `mc.roles` uses (`directory_admin`, `directory_batches`).
 //!
-//! Not served (left to the 501 fallback): `createAdminRole` / `deleteAdminRolesBatch`
-//! (console administrator roles, which Tessera does not have), `checkMutualExclusion`
-//! (Tessera has no mutual-exclusion rules between roles).
+//! Separation of duties (`service::sod`): `createRole` / `updateRole` take an optional
+//! `mutuallyExclusiveRoles: [{code, namespace}]` (an extension: the SDK passes the body
+//! through), replacing the role's excluded set; the role DTO answers it back;
+//! `checkMutualExclusion` asks whether any two roles exclude each other. Administrator roles:
+//! `createAdminRole` (with Tessera's `policies: [policy code]` extension, the bundle a tenant
+//! cooperator grant naming the role's code receives) / `deleteAdminRolesBatch`.
 
 use axum::routing::{get, post};
 use axum::Router;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tessera_core::model::directory::TargetType;
 use tessera_core::service::directory::NewRole;
 use tessera_core::service::directory_admin::RoleUpdate;
 use tessera_core::service::directory_batches::RoleRef;
 use tessera_core::service::paging::{Page, Paged};
-use tessera_core::Error;
+use tessera_core::{Entity, Error};
 
 use super::directory_dto::{
     paged, roles_dto, users_page, v3_handler, WireResourceType, WireTarget, WithFlags,
@@ -48,6 +51,12 @@ pub fn routes() -> Router<AppState> {
             post(delete_roles_of_namespaces),
         )
         .route("/api/v3/check-role-params", post(check_role_params))
+        .route(
+            "/api/v3/check-role-mutual-exclusion",
+            post(check_mutual_exclusion),
+        )
+        .route("/api/v3/create-admin-role", post(create_admin_role))
+        .route("/api/v3/delete-admin-roles", post(delete_admin_roles))
         .route("/api/v3/get-user-roles", get(get_user_roles))
         .route("/api/v3/has-any-role", post(has_any_role))
 }
@@ -309,6 +318,8 @@ struct CreateRole {
     description: Option<String>,
     /// Roles do not expire in Tessera: a disable time is refused rather than dropped.
     disable_time: Option<serde_json::Value>,
+    /// Tessera's extension: the roles no user may hold together with this one.
+    mutually_exclusive_roles: Option<Vec<RoleCodeDto>>,
 }
 
 fn no_disable_time(v: &Option<serde_json::Value>) -> Result<(), Error> {
@@ -322,19 +333,21 @@ fn no_disable_time(v: &Option<serde_json::Value>) -> Result<(), Error> {
 v3_handler!(create_role(m) {
     let r: CreateRole = m.args()?;
     no_disable_time(&r.disable_time)?;
-    let role = m
-        .core()
-        .create_role(
-            m.admin.pool_id(),
-            NewRole {
-                namespace: r.namespace,
-                code: r.code,
-                name: r.name,
-                description: r.description,
-                parent_code: None,
-            },
-        )
-        .await?;
+    let new = NewRole {
+        namespace: r.namespace,
+        code: r.code,
+        name: r.name,
+        description: r.description,
+        parent_code: None,
+    };
+    let role = match r.mutually_exclusive_roles {
+        Some(list) => {
+            m.core()
+                .create_role_with_exclusions(&m.admin, new, &role_refs(list))
+                .await?
+        }
+        None => m.core().create_role(m.admin.pool_id(), new).await?,
+    };
     let mut list = roles_dto(&m, std::slice::from_ref(&role)).await?;
     Ok(ok(m.lang, list.pop()))
 });
@@ -417,6 +430,8 @@ struct UpdateRole {
     disable_time: Option<serde_json::Value>,
     /// Tessera has no permission applications: only `false` is accepted.
     enable_permission_apply: Option<bool>,
+    /// Tessera's extension: replaces the roles no user may hold together with this one.
+    mutually_exclusive_roles: Option<Vec<RoleCodeDto>>,
 }
 
 v3_handler!(update_role(m) {
@@ -428,8 +443,9 @@ v3_handler!(update_role(m) {
     if r.enable_permission_apply == Some(true) {
         return Err(Error::InvalidParameter("enablePermissionApply").into());
     }
+    let excluded = r.mutually_exclusive_roles.map(role_refs);
     m.core()
-        .update_role(
+        .update_role_with_exclusions(
             &m.admin,
             r.namespace.as_deref(),
             &r.code,
@@ -439,6 +455,7 @@ v3_handler!(update_role(m) {
                 description: r.description,
                 parent_code: None,
             },
+            excluded.as_deref(),
         )
         .await?;
     Ok(success(m.lang))
@@ -487,6 +504,78 @@ v3_handler!(
         None => json!({ "isValid": true, "message": "" }),
         Some(e) => json!({ "isValid": false, "message": errors::message(&e, m.lang) }),
     }))
+});
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CheckMutualExclusion {
+    roles: Vec<RoleCodeDto>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MutualExclusionResult {
+    exist_mutually_exclusive: bool,
+}
+
+v3_handler!(
+    /// Whether any two of the roles exclude each other (every role must exist).
+    check_mutual_exclusion(m) {
+    let r: CheckMutualExclusion = m.args()?;
+    let exclusive = m
+        .core()
+        .roles_mutually_exclusive(&m.admin, &role_refs(r.roles))
+        .await?;
+    Ok(ok(m.lang, MutualExclusionResult { exist_mutually_exclusive: exclusive }))
+});
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateAdminRole {
+    name: String,
+    code: String,
+    description: Option<String>,
+    /// Tessera's extension: policy codes the role bundles, for `createTenantCooperator`.
+    #[serde(default)]
+    policies: Vec<String>,
+}
+
+/// `RoleCheckParamsRespDto`'s data: whether the role was created, and if not why.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AdminRoleCheck {
+    is_valid: bool,
+    message: String,
+}
+
+v3_handler!(
+    /// Creates an administrator role; a code already taken is `isValid: false` with the
+    /// reason, not an error (as `checkRoleParams` answers).
+    create_admin_role(m) {
+    let r: CreateAdminRole = m.args()?;
+    let made = m
+        .core()
+        .create_admin_role(&m.admin, &r.code, &r.name, r.description, &r.policies)
+        .await?;
+    Ok(ok(m.lang, match made {
+        Some(_) => AdminRoleCheck { is_valid: true, message: String::new() },
+        None => AdminRoleCheck {
+            is_valid: false,
+            message: errors::message(&Error::Duplicate(Entity::AdminRole), m.lang),
+        },
+    }))
+});
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DeleteAdminRoles {
+    code_list: Vec<String>,
+}
+
+v3_handler!(delete_admin_roles(m) {
+    let r: DeleteAdminRoles = m.args()?;
+    m.core().delete_admin_roles(&m.admin, &r.code_list).await?;
+    Ok(success(m.lang))
 });
 
 #[derive(Deserialize)]

@@ -305,7 +305,7 @@ pub(super) struct Assignments {
     pub(super) extra_vals: &'static str,
 }
 
-const ROLE_ASSIGNMENTS: Assignments = Assignments {
+pub(super) const ROLE_ASSIGNMENTS: Assignments = Assignments {
     table: "role_assignments",
     owner_col: "role_id",
     owners: "roles",
@@ -313,6 +313,48 @@ const ROLE_ASSIGNMENTS: Assignments = Assignments {
     extra_cols: "",
     extra_vals: "",
 };
+
+/// The resolver's one statement (binds: `$1` pool, `$2` user): rows `(kind, id)` — the user
+/// (`USER`), its groups, its departments and their ancestors (`NODE`), the roles given to any
+/// of them (`ROLE`) and those roles' parents (`ROLE_CHAIN`). Shared by reads and units of
+/// work, so a rule checked in a unit sees the roles exactly as the resolver does.
+pub(super) fn subjects_statement() -> String {
+    format!(
+        "WITH RECURSIVE \
+         my_groups(id) AS ( \
+            SELECT gm.group_id FROM group_members gm \
+            WHERE gm.user_id = $2 AND gm.pool_id = $1), \
+         my_nodes(id, parent_id) AS ( \
+            SELECT n.id, n.parent_id FROM node_members nm \
+            JOIN org_nodes n ON n.id = nm.node_id \
+            WHERE nm.user_id = $2 AND nm.pool_id = $1 \
+            UNION \
+            SELECT n.id, n.parent_id FROM my_nodes c JOIN org_nodes n ON n.id = c.parent_id), \
+         my_roles(id) AS ( \
+            SELECT ra.role_id FROM role_assignments ra \
+            WHERE ra.pool_id = $1 AND ra.target_type = '{user}' AND ra.target_id = $2 \
+            UNION \
+            SELECT ra.role_id FROM role_assignments ra \
+            WHERE ra.pool_id = $1 AND ra.target_type = '{group}' \
+            AND ra.target_id IN (SELECT id FROM my_groups) \
+            UNION \
+            SELECT ra.role_id FROM role_assignments ra \
+            WHERE ra.pool_id = $1 AND ra.target_type = '{node}' \
+            AND ra.target_id IN (SELECT id FROM my_nodes)), \
+         role_chain(id, parent_id) AS ( \
+            SELECT r.id, r.parent_id FROM my_roles m JOIN roles r ON r.id = m.id \
+            UNION \
+            SELECT r.id, r.parent_id FROM role_chain c JOIN roles r ON r.id = c.parent_id) \
+         SELECT 'USER' AS kind, u.id AS id FROM users u WHERE u.pool_id = $1 AND u.id = $2 \
+         UNION ALL SELECT 'GROUP', id FROM my_groups \
+         UNION ALL SELECT 'NODE', id FROM my_nodes \
+         UNION ALL SELECT 'ROLE', id FROM my_roles \
+         UNION ALL SELECT 'ROLE_CHAIN', id FROM role_chain",
+        user = target_key(TargetType::User),
+        group = target_key(TargetType::Group),
+        node = target_key(TargetType::OrgNode),
+    )
+}
 
 /// Links every owner to every target, all or nothing: the insert itself checks that both
 /// ends exist in the pool, and only when it wrote nothing do we look at which one is missing.
@@ -515,41 +557,7 @@ impl DirectoryStore for SqlStore {
         // `target_id IN (subquery)` rather than a join keeps SQLite's planner on the
         // (pool_id, target_type, target_id) index instead of walking every assignment of
         // the pool.
-        let sql = format!(
-            "WITH RECURSIVE \
-             my_groups(id) AS ( \
-                SELECT gm.group_id FROM group_members gm \
-                WHERE gm.user_id = $2 AND gm.pool_id = $1), \
-             my_nodes(id, parent_id) AS ( \
-                SELECT n.id, n.parent_id FROM node_members nm \
-                JOIN org_nodes n ON n.id = nm.node_id \
-                WHERE nm.user_id = $2 AND nm.pool_id = $1 \
-                UNION \
-                SELECT n.id, n.parent_id FROM my_nodes c JOIN org_nodes n ON n.id = c.parent_id), \
-             my_roles(id) AS ( \
-                SELECT ra.role_id FROM role_assignments ra \
-                WHERE ra.pool_id = $1 AND ra.target_type = '{user}' AND ra.target_id = $2 \
-                UNION \
-                SELECT ra.role_id FROM role_assignments ra \
-                WHERE ra.pool_id = $1 AND ra.target_type = '{group}' \
-                AND ra.target_id IN (SELECT id FROM my_groups) \
-                UNION \
-                SELECT ra.role_id FROM role_assignments ra \
-                WHERE ra.pool_id = $1 AND ra.target_type = '{node}' \
-                AND ra.target_id IN (SELECT id FROM my_nodes)), \
-             role_chain(id, parent_id) AS ( \
-                SELECT r.id, r.parent_id FROM my_roles m JOIN roles r ON r.id = m.id \
-                UNION \
-                SELECT r.id, r.parent_id FROM role_chain c JOIN roles r ON r.id = c.parent_id) \
-             SELECT 'USER' AS kind, u.id AS id FROM users u WHERE u.pool_id = $1 AND u.id = $2 \
-             UNION ALL SELECT 'GROUP', id FROM my_groups \
-             UNION ALL SELECT 'NODE', id FROM my_nodes \
-             UNION ALL SELECT 'ROLE', id FROM my_roles \
-             UNION ALL SELECT 'ROLE_CHAIN', id FROM role_chain",
-            user = target_key(TargetType::User),
-            group = target_key(TargetType::Group),
-            node = target_key(TargetType::OrgNode),
-        );
+        let sql = subjects_statement();
         let rows = sqlx::query(&sql)
             .bind(pool_id)
             .bind(user_id)

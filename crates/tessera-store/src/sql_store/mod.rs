@@ -49,6 +49,7 @@ mod posts;
 mod principal;
 mod public_accounts;
 mod risk;
+mod sod;
 mod statement;
 mod tenant_admins;
 mod tenant_config;

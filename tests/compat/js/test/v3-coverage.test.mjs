@@ -31,10 +31,6 @@ const NOT_SERVED = {
   // Organizations & departments
   getDepartmentSyncRelations: 'no sync center',
   deleteDepartmentSyncRelations: 'no sync center',
-  // Roles, resources
-  createAdminRole: 'no console administrator roles',
-  deleteAdminRolesBatch: 'no console administrator roles',
-  checkMutualExclusion: 'no mutual-exclusion rules between roles',
   // Applications
   // Tenants, members, identity providers
 };

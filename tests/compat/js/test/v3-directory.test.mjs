@@ -328,9 +328,3 @@ test('bad input: missing fields, wrong types, unknown enums, absurd paging, unsu
   refused(await mc.deleteRolesBatch({ codeList: [] }), { statusCode: 400 });
   refused(await mc.deleteRolesBatch({ codeList: 'abc' }), { statusCode: 400 });
 });
-
-test('methods Tessera does not serve answer a 501 envelope naming them', async () => {
-  refused(await mc.createAdminRole({ code: code('adm'), name: 'Admin' }), { statusCode: 501, message: /createAdminRole/ });
-  refused(await mc.deleteAdminRolesBatch({ codeList: ['x'] }), { statusCode: 501, message: /deleteAdminRolesBatch/ });
-  refused(await mc.checkMutualExclusion({ roles: [{ code: 'a' }] }), { statusCode: 501, message: /checkMutualExclusion/ });
-});
