@@ -220,14 +220,30 @@ async fn multi_tenant_admins(db: &TestDb) {
         .unwrap()
         .unwrap();
     assert!(got.api_authorized);
-    assert_eq!(got.tenant_ids, vec![t1.clone(), t2.clone()]);
+    // Tenants made in the same millisecond have no order between them: compare as sets.
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(
+        sorted(got.tenant_ids.clone()),
+        sorted(vec![t1.clone(), t2.clone()])
+    );
     let notices: Vec<_> = fx
         .outbox
         .emails
         .lock()
         .unwrap()
         .iter()
-        .map(|e| (e.to.clone(), e.notice.clone()))
+        .map(|e| {
+            let notice = match e.notice.clone() {
+                Some(AdminNotice::TenantAdmin { tenants }) => Some(AdminNotice::TenantAdmin {
+                    tenants: sorted(tenants),
+                }),
+                other => other,
+            };
+            (e.to.clone(), notice)
+        })
         .collect();
     assert_eq!(
         notices,
