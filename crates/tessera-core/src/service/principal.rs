@@ -40,6 +40,7 @@ use crate::model::audit::{OperationType, ResourceKind};
 use crate::model::UserPool;
 use crate::notify::PrincipalCheck;
 use crate::principal::PoolAdmin;
+use crate::rules::china_ids::{credit_code_ok, mask, resident_id_ok};
 use crate::rules::identifiers;
 use crate::service::account::Session;
 use crate::store::principal::StoredPrincipal;
@@ -118,53 +119,6 @@ struct Checked {
     name: String,
     code: String,
     ext: Option<String>,
-}
-
-/// 17 digits and a GB 11643 check character (a digit or `X`).
-fn resident_id_ok(b: &[u8]) -> bool {
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return false;
-    }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    CHECK[(sum % 11) as usize] == b[17]
-}
-
-/// 18 characters of GB 32100's alphabet, the last its check character.
-fn credit_code_ok(b: &[u8]) -> bool {
-    const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [usize; 17] = [
-        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
-    ];
-    if b.len() != 18 {
-        return false;
-    }
-    let mut values = [0usize; 18];
-    for (v, c) in values.iter_mut().zip(b) {
-        match ALPHABET.iter().position(|a| a == c) {
-            Some(i) => *v = i,
-            None => return false,
-        }
-    }
-    let sum: usize = values[..17].iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
-    (31 - sum % 31) % 31 == values[17]
-}
-
-/// `keep_start` characters, then `*` for the hidden ones, then `keep_end` characters.
-fn mask(v: &str, keep_start: usize, keep_end: usize) -> String {
-    let chars: Vec<char> = v.chars().collect();
-    if chars.len() <= keep_start + keep_end {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..keep_start].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - keep_start - keep_end));
-    out.extend(&chars[chars.len() - keep_end..]);
-    out
 }
 
 fn bounded(field: &'static str, v: &str, max: usize) -> Result<String> {

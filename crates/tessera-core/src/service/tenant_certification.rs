@@ -29,6 +29,7 @@ use crate::crypto::sealing::SealingKey;
 use crate::error::{Entity, Error, Result};
 use crate::model::audit::{OperationType, ResourceKind};
 use crate::principal::PoolAdmin;
+use crate::rules::china_ids::{credit_code_ok, mask, resident_id_ok};
 use crate::rules::identifiers;
 use crate::store::tenant_admins::{CertificationFields, StoredCertification};
 
@@ -152,22 +153,11 @@ fn text(field: &'static str, v: &str, max: usize) -> Result<String> {
 /// or `X`).
 fn national_id(v: &str) -> Result<String> {
     const FIELD: &str = "nationalIdentificationNumber";
-    const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-    const CHECK: &[u8; 11] = b"10X98765432";
     let v = v.trim().to_ascii_uppercase();
     if v.is_empty() {
         return Err(Error::MissingParameter(FIELD));
     }
-    let b = v.as_bytes();
-    if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
-        return Err(Error::InvalidParameter(FIELD));
-    }
-    let sum: u32 = b[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    if CHECK[(sum % 11) as usize] != b[17] {
+    if !resident_id_ok(v.as_bytes()) {
         return Err(Error::InvalidParameter(FIELD));
     }
     Ok(v)
@@ -200,33 +190,18 @@ fn reserved_phone(v: &str) -> Result<String> {
     Ok(v.to_owned())
 }
 
-/// An 18-character unified social credit code in GB 32100's alphabet (digits and capitals
-/// without I, O, Z, S, V).
+/// An 18-character unified social credit code: GB 32100's alphabet (digits and capitals
+/// without I, O, Z, S, V) and its check character.
 fn credit_code(v: &str) -> Result<String> {
     const FIELD: &str = "unifiedSocialCredit";
     let v = v.trim().to_ascii_uppercase();
     if v.is_empty() {
         return Err(Error::MissingParameter(FIELD));
     }
-    let ok = v.len() == 18
-        && v.bytes()
-            .all(|c| c.is_ascii_digit() || (c.is_ascii_uppercase() && !b"IOZSV".contains(&c)));
-    if !ok {
+    if !credit_code_ok(v.as_bytes()) {
         return Err(Error::InvalidParameter(FIELD));
     }
     Ok(v)
-}
-
-/// `keep_start` characters, then `*` for the hidden ones, then `keep_end` characters.
-fn mask(v: &str, keep_start: usize, keep_end: usize) -> String {
-    let chars: Vec<char> = v.chars().collect();
-    if chars.len() <= keep_start + keep_end {
-        return "*".repeat(chars.len());
-    }
-    let mut out: String = chars[..keep_start].iter().collect();
-    out.push_str(&"*".repeat(chars.len() - keep_start - keep_end));
-    out.extend(&chars[chars.len() - keep_end..]);
-    out
 }
 
 impl CertificationForm {
