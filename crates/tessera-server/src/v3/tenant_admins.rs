@@ -77,11 +77,11 @@ pub fn routes() -> Router<AppState> {
 
 // --- multi-tenant administrators ----------------------------------------------------------
 
+/// What both grants (`createMultipleTenantAdmin`, `createTenantCooperator`) say beside what
+/// they grant: the user, `apiAuthorized` and the channels of the notice.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateMultipleTenantAdmin {
-    #[serde(default)]
-    tenant_ids: Vec<String>,
+struct Grantee {
     #[serde(default)]
     user_id: String,
     #[serde(default)]
@@ -92,16 +92,31 @@ struct CreateMultipleTenantAdmin {
     send_email_notification: bool,
 }
 
+impl Grantee {
+    fn channels(&self) -> NoticeChannels {
+        NoticeChannels {
+            email: self.send_email_notification,
+            sms: self.send_phone_notification,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateMultipleTenantAdmin {
+    #[serde(default)]
+    tenant_ids: Vec<String>,
+    #[serde(flatten)]
+    to: Grantee,
+}
+
 async fn create_multiple_tenant_admin(m: Mgmt) -> Reply {
     let r: CreateMultipleTenantAdmin = m.args().map_err(|e| m.fail(e))?;
     let new = NewMultiTenantAdmin {
-        user_id: r.user_id,
+        notify: r.to.channels(),
+        user_id: r.to.user_id,
         tenant_ids: r.tenant_ids,
-        api_authorized: r.api_authorized,
-        notify: NoticeChannels {
-            email: r.send_email_notification,
-            sms: r.send_phone_notification,
-        },
+        api_authorized: r.to.api_authorized,
     };
     m.core()
         .create_multi_tenant_admin(&m.admin, new)
@@ -184,26 +199,17 @@ async fn get_multiple_tenant_admin(m: Mgmt) -> Reply {
 struct CreateCooperator {
     #[serde(default)]
     policies: Vec<String>,
-    #[serde(default)]
-    user_id: String,
-    #[serde(default)]
-    api_authorized: bool,
-    #[serde(default)]
-    send_phone_notification: bool,
-    #[serde(default)]
-    send_email_notification: bool,
+    #[serde(flatten)]
+    to: Grantee,
 }
 
 async fn create_cooperator(m: Mgmt) -> Reply {
     let r: CreateCooperator = m.args().map_err(|e| m.fail(e))?;
     let new = NewCooperator {
-        user_id: r.user_id,
+        notify: r.to.channels(),
+        user_id: r.to.user_id,
         policies: r.policies,
-        api_authorized: r.api_authorized,
-        notify: NoticeChannels {
-            email: r.send_email_notification,
-            sms: r.send_phone_notification,
-        },
+        api_authorized: r.to.api_authorized,
     };
     m.core()
         .create_tenant_cooperator(&m.admin, new)
