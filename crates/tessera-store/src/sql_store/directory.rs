@@ -21,7 +21,8 @@ use super::{db_err, SqlStore};
 use crate::rows::{self, col, flag};
 
 use super::statement::{
-    contains_pattern, count, direction, fetch_page, page_sql, targeted_update, SetValue,
+    contains_pattern, count, direction, fetch_page, page_sql, targeted_update, user_keyword_match,
+    SetValue,
 };
 use super::unit::SqlWriteTx;
 use tessera_core::model::directory_admin::{NodeChange, OrgRecord, RoleAssignment};
@@ -461,13 +462,7 @@ fn user_search(sql: &mut Sql, search: Option<&str>) -> String {
     match search.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => {
             let p = sql.bind(&contains_pattern(s));
-            format!(
-                " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
-                 OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
-            )
+            user_keyword_match(&p)
         }
         None => String::new(),
     }

@@ -114,6 +114,17 @@ pub(super) fn direction(o: Order) -> &'static str {
         Order::Newest => " DESC",
     }
 }
+/// `AND (…)`: a user (aliased `u`) whose username, email, phone, nickname or name contains
+/// the pattern bound as `p` ([`contains_pattern`]), case-insensitively but for the phone.
+pub(super) fn user_keyword_match(p: &str) -> String {
+    format!(
+        " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
+         OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
+         OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
+         OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
+         OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
+    )
+}
 
 /// A case-insensitive "contains" pattern for `LOWER(col) LIKE … ESCAPE '\'`.
 pub(super) fn contains_pattern(text: &str) -> String {

@@ -12,7 +12,7 @@ use tessera_core::store::tenant_admins::{
 use tessera_core::Result;
 
 use super::authorization::policy;
-use super::statement::{contains_pattern, fetch_page, Sql};
+use super::statement::{contains_pattern, fetch_page, user_keyword_match, Sql};
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag};
@@ -78,13 +78,7 @@ fn grants_from(table: &str, sql: &mut Sql, filter: &GrantFilter) -> String {
     {
         from.push_str(" JOIN users u ON u.id = g.user_id AND u.pool_id = g.pool_id");
         let p = sql.bind(&contains_pattern(k));
-        cond.push_str(&format!(
-            " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
-             OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
-             OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
-             OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
-             OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
-        ));
+        cond.push_str(&user_keyword_match(&p));
     }
     match filter.external {
         Some(true) => cond.push_str(&format!(" AND {EXTERNAL}")),

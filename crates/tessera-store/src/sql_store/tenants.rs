@@ -14,7 +14,9 @@ use tessera_core::store::tenants::{
 };
 use tessera_core::{Entity, Error, Result};
 
-use super::statement::{contains_pattern, fetch_page, targeted_update, SetValue, Sql};
+use super::statement::{
+    contains_pattern, fetch_page, targeted_update, user_keyword_match, SetValue, Sql,
+};
 use super::unit::SqlWriteTx;
 use super::{db_err, SqlStore};
 use crate::rows::{col, flag, to_json};
@@ -528,13 +530,7 @@ impl TenantsStore for SqlStore {
             // Only a keyword needs the users' columns.
             from.push_str(" JOIN users u ON u.id = m.user_id AND u.pool_id = m.pool_id");
             let p = sql.bind(&contains_pattern(k));
-            cond.push_str(&format!(
-                " AND (LOWER(COALESCE(u.username, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.email, '')) LIKE {p} ESCAPE '\\' \
-                 OR COALESCE(u.phone, '') LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.nickname, '')) LIKE {p} ESCAPE '\\' \
-                 OR LOWER(COALESCE(u.name, '')) LIKE {p} ESCAPE '\\')"
-            ));
+            cond.push_str(&user_keyword_match(&p));
         }
         fetch_page(
             &self.pool,
