@@ -58,7 +58,7 @@ impl Server {
         let child = Command::new(BIN)
             .args(store_args)
             .args(["serve", "--listen", &addr])
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", std::env::var("FAULTS_RUST_LOG").unwrap_or_else(|_| "warn".into()))
             .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
@@ -91,6 +91,25 @@ impl Server {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Every answer of a burst, or a failure naming the transport error, whether the
+    /// server is still alive, and its log.
+    pub fn answers(&mut self, burst: Vec<Result<Answer, String>>, what: &str) -> Vec<Answer> {
+        let mut answers = Vec::with_capacity(burst.len());
+        for a in burst {
+            match a {
+                Ok(a) => answers.push(a),
+                Err(e) => {
+                    let state = match self.child.try_wait() {
+                        Ok(Some(status)) => format!("the server exited ({status})"),
+                        _ => "the server is still running".to_owned(),
+                    };
+                    panic!("{what}: no answer ({e}); {state}; its log:\n{}", self.log());
+                }
+            }
+        }
+        answers
     }
 
     /// Still the process that was started: it neither exited nor was restarted.
@@ -216,15 +235,9 @@ impl Client {
 
     /// `registerByEmail` as the SDK sends it (the password encrypted with the pool's key).
     pub async fn register(&self, email: &str, lang: &str) -> Answer {
-        let body = self.register_body(email);
-        self.send(
-            self.http
-                .post(format!("{}/graphql/v2", self.url))
-                .header("x-authing-app-id", &self.creds.app_id)
-                .header("x-authing-lang", lang)
-                .json(&body),
-        )
-        .await
+        self.try_register(email, lang)
+            .await
+            .unwrap_or_else(|e| panic!("no answer within the test's patience: {e}"))
     }
 
     /// A read every page load makes: the application's public configuration.
@@ -241,19 +254,51 @@ impl Client {
     }
 
     async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
-        let started = Instant::now();
-        let r = req
-            .send()
+        self.try_send(req)
             .await
-            .unwrap_or_else(|e| panic!("no answer within the test's patience: {e}"));
+            .unwrap_or_else(|e| panic!("no answer within the test's patience: {e}"))
+    }
+
+    /// The answer, or why there was none with the whole chain of causes (reqwest's own
+    /// message is only "error sending request", which tells a reset from a timeout from a
+    /// closed keep-alive connection not at all).
+    pub async fn try_send(&self, req: reqwest::RequestBuilder) -> Result<Answer, String> {
+        let started = Instant::now();
+        let r = req.send().await.map_err(|e| error_chain(&e))?;
         let status = r.status().as_u16();
-        let body = r.json().await.expect("a JSON answer");
-        Answer {
+        let body = r.json().await.map_err(|e| error_chain(&e))?;
+        Ok(Answer {
             status,
             body,
             took: started.elapsed(),
-        }
+        })
     }
+
+    /// `register`, returning a transport failure instead of panicking, so the caller can
+    /// add the server's log and state to the failure.
+    pub async fn try_register(&self, email: &str, lang: &str) -> Result<Answer, String> {
+        let body = self.register_body(email);
+        self.try_send(
+            self.http
+                .post(format!("{}/graphql/v2", self.url))
+                .header("x-authing-app-id", &self.creds.app_id)
+                .header("x-authing-lang", lang)
+                .json(&body),
+        )
+        .await
+    }
+}
+
+/// An error and its sources, outermost first.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 /// The registration's user id if it succeeded.
