@@ -416,25 +416,53 @@ async fn serve(cfg: config::ServeConfig) -> Result<(), Fatal> {
     };
     // The default pool's credentials include the password-encryption key, which a first start
     // may still be generating: bootstrap runs beside the server instead of before it. A pool
-    // cannot be used before its credentials are printed, so serving first loses nothing; a
-    // failure still stops the process.
+    // cannot be used before its credentials are printed, so serving first loses nothing.
+    // A storage failure here (the disk turned read-only or full, PostgreSQL restarting) must
+    // not stop a process that is already answering requests: every key is also generated on
+    // its first use, so nothing runs without one, and the settling is tried again until it
+    // succeeds or the server stops. Any other failure (a corrupt stored key) still stops it.
     let bootstrap = async {
-        if let Some(creds) = core.bootstrap().await.map_err(Fatal::runtime)? {
-            println!(
-                "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
-                pretty(&CredentialsJson::from(&creds))
-            );
+        let mut pause = SETTLE_RETRY_FIRST;
+        loop {
+            match settle(&core).await {
+                Ok(()) => return Ok(()),
+                Err(e @ tessera_core::Error::Storage(_)) => {
+                    tracing::warn!(error = %e, retry_in = ?pause, "start-up could not store its keys or default pool yet");
+                }
+                Err(e) => return Err(Fatal::runtime(e)),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(pause) => {}
+                () = until_stopped() => return Ok(()),
+            }
+            pause = (pause * 2).min(SETTLE_RETRY_MAX);
         }
-        // Start-up has settled once both keys exist (generated on a first start): what it
-        // freed can go back to the system.
-        core.wait_for_keys().await.map_err(Fatal::runtime)?;
-        malloc::release_free_memory();
-        resident::release_startup_code();
-        Ok(())
     };
     tokio::try_join!(serving, metrics, bootstrap)?;
     store.close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// The first and the longest pause between tries of [`settle`] after a storage failure.
+const SETTLE_RETRY_FIRST: Duration = Duration::from_millis(500);
+const SETTLE_RETRY_MAX: Duration = Duration::from_secs(30);
+
+/// What a start finishes beside serving: the default pool on a store never bootstrapped
+/// (its credentials printed once), every deployment key, then the memory start-up used
+/// returned to the system. Each step is idempotent, so a retry after a failure repeats none.
+async fn settle(core: &Core) -> tessera_core::Result<()> {
+    if let Some(creds) = core.bootstrap().await? {
+        println!(
+            "Created the default user pool. Its credentials are shown only now; keep them:\n{}",
+            pretty(&CredentialsJson::from(&creds))
+        );
+    }
+    // Start-up has settled once every key exists (generated on a first start): what it freed
+    // can go back to the system.
+    core.wait_for_keys().await?;
+    malloc::release_free_memory();
+    resident::release_startup_code();
     Ok(())
 }
 

@@ -133,6 +133,52 @@ async fn a_read_only_sqlite_database_refuses_writes_clearly_and_keeps_serving_re
     assert_eq!(found, ["before@example.com", "after@example.com"]);
 }
 
+/// A start settles beside serving: it marks the store bootstrapped and, on a first start,
+/// generates and stores the deployment keys. The disk turning read-only in that moment (CI
+/// once caught the burst test there, and the process stopped) must not stop the process: it
+/// keeps answering, and finishes once it can write. Whether the outage lands before or after
+/// those writes depends on scheduling; either way the server must keep serving and recover.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_during_first_start_key_generation_does_not_stop_the_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let store = ["--data-dir", data.to_str().unwrap()];
+    let creds = create_pool(&store);
+    let mut server = Server::start(&store, tmp.path()).await;
+    // At once, while start-up may still be writing.
+    let locked = Immutable::set(vec![
+        data.clone(),
+        file(&data, "tessera.db"),
+        file(&data, "tessera.db-wal"),
+    ]);
+    let client = Client::new(&server.url, creds, Duration::from_secs(20));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.assert_running();
+    let r = client.public_config("en-US").await;
+    assert_eq!(r.error_code(), None, "reads keep working: {}", r.body);
+    drop(locked);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        server.assert_running();
+        let jwks = client.jwks().await;
+        if jwks.status == 200 && jwks.body["keys"].as_array().is_some_and(|k| !k.is_empty()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no signing keys 20 s after the disk is writable: {} {}\n{}",
+            jwks.status,
+            jwks.body,
+            server.log()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let after = client.register("after@example.com", "en-US").await;
+    assert!(registered(&after).is_some(), "{}", after.body);
+    let status = server.stop_within(Duration::from_secs(10));
+    assert!(status.success(), "{status}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_on_a_read_only_sqlite_database_stops_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
