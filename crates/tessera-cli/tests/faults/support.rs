@@ -58,6 +58,8 @@ impl Server {
         let child = Command::new(BIN)
             .args(store_args)
             .args(["serve", "--listen", &addr])
+            // `FAULTS_RUST_LOG` widens the servers' log when hunting a failure, e.g.
+            // `warn,tessera_server::connections=debug` for why a connection ended.
             .env(
                 "RUST_LOG",
                 std::env::var("FAULTS_RUST_LOG").unwrap_or_else(|_| "warn".into()),
