@@ -142,6 +142,7 @@ texts! {
     NoAccount => "还没有账号？", "New here?";
     CreateAccount => "注册", "Create an account";
     NoLoginMethod => "此应用暂未开放登录。", "Sign-in is not available for this application.";
+    MethodNotOffered => "此应用未开放该登录方式。", "This sign-in method is not available for this application.";
 
     // Registration
     RegisterHeading => "注册账号", "Create your account";

@@ -49,7 +49,8 @@ impl LoginMode {
         .find(|m| m.param() == v)
     }
 
-    fn offered(self, methods: LoginMethods) -> bool {
+    /// Whether `methods` offers this form.
+    pub fn offered(self, methods: LoginMethods) -> bool {
         match self {
             LoginMode::Password => methods.password,
             LoginMode::SmsCode => methods.sms_code,

@@ -307,6 +307,35 @@ pub(super) async fn parked(
     Ok((v, i, lang))
 }
 
+/// The sign-in forms the page offers. The login page's settings (`updateLoginPageConfig`)
+/// hide methods; the email code stays, so a page always has a way in. The page's own form
+/// posts accept only these ([`login`], [`send_code`]): a hidden method is closed on this
+/// page, not merely out of sight (the SDKs' own login APIs follow the pool's and the
+/// application's login rules, which these page settings are not).
+fn offered_methods(v: &ValidRequest) -> LoginMethods {
+    LoginMethods {
+        password: !v.login_page.hide_user_password_login,
+        sms_code: !v.login_page.hide_login_by_phone_code,
+        email_code: true,
+    }
+}
+
+/// The login page again, saying the form posted is one this page does not offer.
+fn method_not_offered(v: &ValidRequest, i: &Interaction, lang: Lang) -> Response {
+    login_page(
+        v,
+        i,
+        lang,
+        LoginView {
+            identifier: "",
+            error: Some(t(lang, Text::MethodNotOffered).to_owned()),
+            notice: None,
+            mode: LoginMode::EmailCode,
+            captcha: false,
+        },
+    )
+}
+
 pub(super) struct LoginView<'a> {
     pub identifier: &'a str,
     pub error: Option<String>,
@@ -353,13 +382,7 @@ pub(super) fn login_page(
         identifier: view.identifier,
         error: view.error.as_deref(),
         captcha_url: view.captcha.then_some(captcha.as_str()),
-        // The login page's settings (`updateLoginPageConfig`) hide methods and links; the
-        // email code stays, so a page always has a way in.
-        methods: LoginMethods {
-            password: !v.login_page.hide_user_password_login,
-            sms_code: !v.login_page.hide_login_by_phone_code,
-            email_code: true,
-        },
+        methods: offered_methods(v),
         register_url: (!v.pool.settings.register_disabled && !v.login_page.hide_register)
             .then_some(register.as_str()),
         reset_url: (!v.login_page.hide_forget_password).then_some(reset.as_str()),
@@ -585,6 +608,9 @@ pub async fn login(
         .as_deref()
         .and_then(LoginMode::from_param)
         .unwrap_or(LoginMode::Password);
+    if !mode.offered(offered_methods(&v)) {
+        return method_not_offered(&v, &i, lang);
+    }
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_owned();
     let identifier = match mode {
         LoginMode::Password => text(&f.account),
@@ -860,6 +886,9 @@ pub async fn send_code(
         Err(res) => return res,
     };
     let (mode, target, sent) = match (f.phone.as_deref(), f.email.as_deref()) {
+        (Some(_), _) if !LoginMode::SmsCode.offered(offered_methods(&v)) => {
+            return method_not_offered(&v, &i, lang)
+        }
         (Some(phone), _) => (
             LoginMode::SmsCode,
             phone.trim().to_owned(),

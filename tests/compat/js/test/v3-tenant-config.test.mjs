@@ -263,6 +263,57 @@ test('updateLoginPageConfig: the hosted login page hides the registration and pa
   assert.match(await hostedLogin(app.appId), /\/register"/);
 });
 
+/** A hosted login page with what posting its form takes: the form's action, the CSRF token
+ *  and the interaction's cookies. */
+async function hostedLoginForm(appId) {
+  const url = `${TESSERA_URL}/oidc/auth?client_id=${appId}&redirect_uri=${encodeURIComponent(CB)}&response_type=code&scope=openid&state=s${rand(4)}`;
+  const first = await fetch(url, { redirect: 'manual' });
+  const cookie = first.headers.getSetCookie().map(c => c.split(';')[0]).join('; ');
+  const html = await (await fetch(new URL(first.headers.get('location'), TESSERA_URL), { headers: { cookie } })).text();
+  const action = html.match(/<form method="post" action="([^"]+)">/)[1].replaceAll('&#x2F;', '/').replaceAll('&amp;', '&');
+  const csrf = html.match(/name="csrf" value="([^"]+)"/)[1];
+  return { html, cookie, csrf, login: new URL(action.replace(/\/[^/]*$/, '/login'), TESSERA_URL), send: new URL(action.replace(/\/[^/]*$/, '/send-code'), TESSERA_URL) };
+}
+
+async function postForm(url, cookie, fields) {
+  return fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'en-US' },
+    body: new URLSearchParams(fields).toString()
+  });
+}
+
+test('updateLoginPageConfig: a hidden sign-in method is gone from the hosted page and its form posts are refused; shown again, it signs in', async () => {
+  const app = data(await mc.createApplication({ appName: `hide-${rand(6)}`, appIdentifier: `hide-${rand(10)}`, appType: 'web', redirectUris: [CB] }));
+  const { email, password } = await newEmailUser(P);
+  data(await mc.updateLoginPageConfig({ update: { ssoPageCustomizationSettings: { hideUserPasswordLogin: true, hideLoginByPhoneCode: true } } }));
+  try {
+    const f = await hostedLoginForm(app.appId);
+    assert.doesNotMatch(f.html, /autocomplete="current-password"/, 'no password field');
+    assert.doesNotMatch(f.html, /name="phone"/, 'no phone field');
+    assert.match(f.html, /name="email"/, 'the email code stays');
+    // The right password, posted as the hidden form would: refused on the page, no code issued.
+    const r = await postForm(f.login, f.cookie, { csrf: f.csrf, mode: 'password', account: email, password });
+    assert.equal(r.status, 400);
+    const body = await r.text();
+    assert.match(body, /This sign-in method is not available for this application/);
+    assert.equal(r.headers.get('location'), null);
+    // Nor does the page send SMS codes.
+    const s = await postForm(f.send, f.cookie, { csrf: f.csrf, phone: '13800000000' });
+    assert.equal(s.status, 400);
+    assert.match(await s.text(), /This sign-in method is not available for this application/);
+  } finally {
+    data(await mc.updateLoginPageConfig({ update: { ssoPageCustomizationSettings: { hideUserPasswordLogin: false, hideLoginByPhoneCode: false } } }));
+  }
+  const f = await hostedLoginForm(app.appId);
+  assert.match(f.html, /autocomplete="current-password"/);
+  const r = await postForm(f.login, f.cookie, { csrf: f.csrf, mode: 'password', account: email, password });
+  // Signed in: the next step is the consent page (a first authorization of this app).
+  assert.equal(r.status, 200);
+  assert.match(await r.text(), /<title>Authorize access/);
+});
+
 test('listTenantApplications: the pool\'s applications by keyword, in pages; none is an SSO one', async () => {
   const tag = `tapp${rand(6)}`;
   for (const n of [1, 2, 3]) {
