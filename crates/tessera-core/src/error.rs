@@ -171,6 +171,10 @@ pub enum Error {
     /// (`service::guard::UPLOAD_BUDGET`).
     #[error("too many uploads from this address")]
     TooManyUploads,
+    /// The user has published as many events as one user may in the window
+    /// (`service::events::USER_PUBLISH_BUDGET`).
+    #[error("too many events published by this user")]
+    TooManyEvents,
     /// An application identifier (its domain label) is already used by another application.
     #[error("domain already taken")]
     DomainTaken,

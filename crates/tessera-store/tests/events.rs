@@ -17,6 +17,7 @@ use tessera_core::principal::PoolAdmin;
 use tessera_core::service::account::Session;
 use tessera_core::service::events::{
     NewEventApp, PublishOutcome, Publisher, Subscription, MAX_EVENT_DATA, MAX_USER_SUBSCRIPTIONS,
+    USER_PUBLISH_BUDGET,
 };
 use tessera_core::service::paging::Page;
 use tessera_core::service::users::{CreatedBy, NewUser};
@@ -84,6 +85,10 @@ async fn pool(core: &Core, name: &str) -> Pool {
         alice_token,
         bob,
     }
+}
+
+fn published(o: PublishOutcome) {
+    assert!(matches!(o, PublishOutcome::Published(_)), "{o:?}");
 }
 
 /// What the subscription receives within a second (other processes' events come by poll).
@@ -254,7 +259,6 @@ async fn events_across_processes(db: &TestDb) {
     let mut other_orders = b.subscribe_events(&other_sub, "myapp.order").await.unwrap();
 
     // Published at process A: by the administrator, by Alice, by Bob, and another type.
-    let published = |o: PublishOutcome| assert!(matches!(o, PublishOutcome::Published(_)));
     published(
         a.publish_event(Publisher::Admin(&p.admin), "myapp.order", "from admin")
             .await
@@ -357,7 +361,7 @@ async fn events_across_processes(db: &TestDb) {
     let last = store.last_event_seq(pool_id).await.unwrap();
     let old_at = tessera_core::clock::now_ms() - 2 * 3_600_000;
     let old = store
-        .append_event(pool_id, "myapp.order", "old", None, old_at)
+        .append_event(pool_id, "myapp.order", "old", None, old_at, None)
         .await
         .unwrap();
     assert_eq!(old, last + 1);
@@ -383,6 +387,91 @@ async fn events_across_processes(db: &TestDb) {
     assert_eq!(store.last_event_seq(pool_id).await.unwrap(), old + 1);
 }
 
+/// A user's publications are bounded per window across processes, concurrent ones
+/// included; a refusal stores nothing and takes no number; administrators, other users and
+/// events from before the window are not counted.
+async fn user_publish_budget(db: &TestDb) {
+    let a = core(db).await;
+    let b = core(db).await;
+    let p = pool(&a, "budget").await;
+    a.create_event_app(
+        &p.admin,
+        NewEventApp {
+            identifier: "myapp".into(),
+            name: "My app".into(),
+            logo: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    a.define_event(&p.admin, "myapp.tick", "ticks")
+        .await
+        .unwrap();
+    let store = db.open().await;
+    let pool_id = p.admin.pool_id();
+    // Two hours ago, before the window: not counted.
+    let old_at = tessera_core::clock::now_ms() - 2 * 3_600_000;
+    for _ in 0..5 {
+        store
+            .append_event(
+                pool_id,
+                "myapp.tick",
+                "old",
+                Some(&p.alice.user().id),
+                old_at,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    // All but the last ten from the first process, then twenty at once from both: exactly
+    // ten more get through.
+    for _ in 0..USER_PUBLISH_BUDGET - 10 {
+        published(
+            a.publish_event(Publisher::User(&p.alice), "myapp.tick", "t")
+                .await
+                .unwrap(),
+        );
+    }
+    let burst: Vec<_> = (0..20)
+        .map(|i| {
+            let core = if i % 2 == 0 { &a } else { &b };
+            core.publish_event(Publisher::User(&p.alice), "myapp.tick", "t")
+        })
+        .collect();
+    let results = futures_util::future::join_all(burst).await;
+    let passed = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(passed, 10, "{results:?}");
+    for r in &results {
+        if let Err(e) = r {
+            assert!(matches!(e, Error::TooManyEvents), "{e:?}");
+        }
+    }
+    let last = store.last_event_seq(pool_id).await.unwrap();
+    let e = b
+        .publish_event(Publisher::User(&p.alice), "myapp.tick", "t")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::TooManyEvents), "{e:?}");
+    // Nothing stored and no number taken by the refusals.
+    assert_eq!(store.last_event_seq(pool_id).await.unwrap(), last);
+    // Another user and the administrator are not bounded by alice's budget.
+    published(
+        b.publish_event(Publisher::User(&p.bob), "myapp.tick", "t")
+            .await
+            .unwrap(),
+    );
+    for _ in 0..3 {
+        published(
+            a.publish_event(Publisher::Admin(&p.admin), "myapp.tick", "t")
+                .await
+                .unwrap(),
+        );
+    }
+    assert_eq!(store.last_event_seq(pool_id).await.unwrap(), last + 4);
+}
+
 backend_tests! {
     events_across_processes => events_across_processes;
+    user_publish_budget => user_publish_budget;
 }

@@ -23,7 +23,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::principal::PoolAdmin;
-use crate::store::events::{EventApp, EventAudience, EventDefinition};
+use crate::store::events::{EventApp, EventAudience, EventDefinition, PublishBudget};
 
 /// The largest event data, in bytes of its text. Events are signals, not payload storage;
 /// the bound keeps one publisher from filling the table between purges.
@@ -32,6 +32,12 @@ pub const MAX_EVENT_DATA: usize = 64 * 1024;
 /// process: each subscription is a connection task polling the store.
 pub const MAX_POOL_SUBSCRIPTIONS: usize = 200;
 pub const MAX_USER_SUBSCRIPTIONS: usize = 10;
+/// Events one user may publish per [`USER_PUBLISH_WINDOW_MS`]: any logged-in user can
+/// publish, and each event is a stored row until housekeeping, so without a bound one
+/// account could fill the table (64 KiB a row) between purges. An administrator (an access
+/// key, the pool secret) is not bounded: it is the pool's own backend.
+pub const USER_PUBLISH_BUDGET: i64 = 60;
+pub const USER_PUBLISH_WINDOW_MS: i64 = 60_000;
 /// The most events one poll hands over; a full batch means more may be waiting.
 pub const EVENT_BATCH: usize = 100;
 /// An app identifier: letters, digits, `_` and `-`, at most this long. The type's name
@@ -344,7 +350,8 @@ impl Core {
     }
 
     /// Publishes `data` as an event of `event_type`. An undefined type stores nothing and is
-    /// [`PublishOutcome::Undefined`], not an error (the wire answers `success: false`).
+    /// [`PublishOutcome::Undefined`], not an error (the wire answers `success: false`). A
+    /// user past [`USER_PUBLISH_BUDGET`] in the window is [`Error::TooManyEvents`].
     pub async fn publish_event(
         &self,
         by: Publisher<'_>,
@@ -368,9 +375,14 @@ impl Core {
         {
             return Ok(PublishOutcome::Undefined);
         }
+        let now = clock::now_ms();
+        let budget = user_id.map(|_| PublishBudget {
+            since: now - USER_PUBLISH_WINDOW_MS,
+            max: USER_PUBLISH_BUDGET,
+        });
         let seq = self
             .store
-            .append_event(pool_id, event_type, data, user_id, clock::now_ms())
+            .append_event(pool_id, event_type, data, user_id, now, budget)
             .await?;
         self.events.wake.send_modify(|n| *n = n.wrapping_add(1));
         Ok(PublishOutcome::Published(seq))

@@ -41,6 +41,16 @@ pub struct PublishedEvent {
     pub created_at: i64,
 }
 
+/// How many events one user may have published within a window: `append_event` refuses
+/// with [`crate::Error::TooManyEvents`] when the user has published `max` since `since`
+/// (ms), counted under the same lock that numbers the pool's events, so concurrent
+/// publications cannot pass the bound together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublishBudget {
+    pub since: i64,
+    pub max: i64,
+}
+
 /// Whose events a subscriber reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventAudience<'a> {
@@ -81,7 +91,9 @@ pub trait EventsStore: Send + Sync {
     ) -> Result<Option<EventDefinition>>;
 
     /// Stores an event under the pool's next number, in one transaction with taking the
-    /// number; returns the number.
+    /// number; returns the number. With a `budget` (a user's publication), the user's events
+    /// since `budget.since` are counted first: at `budget.max`, nothing is stored and the
+    /// answer is [`crate::Error::TooManyEvents`].
     async fn append_event(
         &self,
         pool_id: &str,
@@ -89,6 +101,7 @@ pub trait EventsStore: Send + Sync {
         data: &str,
         user_id: Option<&str>,
         at: i64,
+        budget: Option<PublishBudget>,
     ) -> Result<i64>;
 
     /// The pool's last event number (0 before its first event).

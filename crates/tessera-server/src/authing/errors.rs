@@ -125,7 +125,7 @@ pub fn code(e: &Error) -> i64 {
         Error::NotWhitelisted => 2031,
         Error::TooManyUsers => 2030,
         // No Authing code for it: the HTTP status says it, as on the websocket's refusal.
-        Error::TooManySubscriptions | Error::TooManyUploads => 429,
+        Error::TooManySubscriptions | Error::TooManyUploads | Error::TooManyEvents => 429,
         Error::DomainTaken => 2039,
         // `v3-wire.md` §2 names 6001–6004 as the TOTP errors without saying which is which;
         // "too many attempts" takes the last until a capture says otherwise.
@@ -194,6 +194,7 @@ pub fn http_status(e: &Error) -> u16 {
         | Error::MfaAttemptsExceeded
         | Error::TooManySubscriptions
         | Error::TooManyUploads
+        | Error::TooManyEvents
         | Error::Principal(PrincipalProblem::TooManyAttempts) => 429,
         Error::FileTooLarge => 413,
         Error::Passkey(PasskeyProblem::CredentialExists) => 409,
@@ -538,6 +539,10 @@ pub fn message(e: &Error, lang: Lang) -> String {
         Error::TooManyUploads => (
             "上传过于频繁，请稍候再试",
             "Too many uploads from this address; try again later",
+        ),
+        Error::TooManyEvents => (
+            "事件发布过于频繁，请稍候再试",
+            "Too many events published; try again later",
         ),
         Error::TooManyUsers => (
             "一次性查询的用户不能超过 80 人",

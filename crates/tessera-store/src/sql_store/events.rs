@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use tessera_core::store::events::{
-    EventApp, EventAudience, EventDefinition, EventsStore, PublishedEvent,
+    EventApp, EventAudience, EventDefinition, EventsStore, PublishBudget, PublishedEvent,
 };
 use tessera_core::Result;
 
@@ -174,6 +174,7 @@ impl EventsStore for SqlStore {
         data: &str,
         user_id: Option<&str>,
         at: i64,
+        budget: Option<PublishBudget>,
     ) -> Result<i64> {
         atomically!(self, tx, {
             // The counter row stays locked until commit, so numbers commit in order.
@@ -187,6 +188,25 @@ impl EventsStore for SqlStore {
             .await
             .map_err(db_err)?;
             let seq: i64 = col(&row, "last_seq")?;
+            // Counted after the counter row is locked: a concurrent publication of the pool
+            // has committed (and is counted) or waits for this one. Refusing rolls the
+            // number back. `events_created_idx` bounds the scan to the window's events.
+            if let (Some(budget), Some(user_id)) = (budget, user_id) {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM events \
+                     WHERE created_at > $1 AND pool_id = $2 AND user_id = $3",
+                )
+                .bind(budget.since)
+                .bind(pool_id)
+                .bind(user_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db_err)?;
+                let published: i64 = col(&row, "n")?;
+                if published >= budget.max {
+                    return Err(tessera_core::Error::TooManyEvents);
+                }
+            }
             sqlx::query(&format!(
                 "INSERT INTO events (pool_id, {EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
             ))

@@ -152,6 +152,30 @@ test('an undefined event type is success false, worded in the caller\'s language
   refused(await mgmt().verifyEvent({ eventType: ORDER }), { statusCode: 400 });
 });
 
+test('a user publishes at most 60 events a minute (zh-CN and en-US refusals, statusCode 429); other users and the administrator go on', async () => {
+  const TICK = `${app}.tick`;
+  data(await mgmt().defineEvent({ eventType: TICK, eventDescription: 'ticks' }));
+  const { client, token } = await signedIn();
+  const box = await subscribe(mgmt(), TICK);
+  for (let i = 0; i < 60; i++) {
+    assert.deepEqual(data(await client.pub(TICK, `t${i}`)), { success: true });
+  }
+  refused(await client.pub(TICK, 'one too many'), { statusCode: 429, message: /事件发布过于频繁/ });
+  // The AuthenticationClient sends no language header; a caller that does gets English.
+  const en = await (await fetch(`${TESSERA_URL}/api/v3/pub-userEvent`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: token, 'x-authing-app-id': pool(P).appId, 'x-authing-lang': 'en-US' },
+    body: JSON.stringify({ eventType: TICK, eventData: 'one too many' })
+  })).json();
+  refused(en, { statusCode: 429, message: /Too many events published/ });
+  // Nothing of the refused ones was delivered.
+  assert.equal((await received(box, 60)).length, 60);
+  assert.ok(!box.got.includes('one too many'));
+  const bob = await signedIn();
+  assert.deepEqual(data(await bob.client.pub(TICK, 'bob')), { success: true });
+  assert.deepEqual(data(await mgmt().pub(TICK, 'admin')), { success: true });
+});
+
 test('pools are apart: the same type defined in two pools reaches only its own pool\'s subscribers', async () => {
   const other = mgmt(P2);
   data(await other.createEventApp({ identifier: app, name: 'Shop 2', logo: '' }));
