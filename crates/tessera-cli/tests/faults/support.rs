@@ -58,7 +58,10 @@ impl Server {
         let child = Command::new(BIN)
             .args(store_args)
             .args(["serve", "--listen", &addr])
-            .env("RUST_LOG", std::env::var("FAULTS_RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("FAULTS_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(std::fs::File::create(&stdout).unwrap())
             .stderr(std::fs::File::create(&stderr).unwrap())
             .spawn()
