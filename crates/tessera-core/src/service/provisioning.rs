@@ -34,7 +34,7 @@ use crate::model::directory::{Node, NodeView};
 use crate::model::directory_admin::NodeChange;
 use crate::model::provisioning::{ProvisioningConnection, SyncKind, SyncRelation};
 use crate::model::{Profile, User};
-use crate::principal::{AdminProof, PoolAdmin};
+use crate::principal::{AdminProof, PoolAdmin, RequestFacts};
 use crate::rules::{identifiers, password_strength};
 use crate::service::directory::NewNode;
 use crate::service::paging::Page;
@@ -102,6 +102,14 @@ impl ProvisioningClient {
 
     pub fn provider(&self) -> &str {
         &self.connection.provider
+    }
+
+    /// The same client acting from the request `facts` describe, for the audit log.
+    pub fn with_facts(self, facts: RequestFacts) -> ProvisioningClient {
+        ProvisioningClient {
+            admin: self.admin.with_facts(facts),
+            ..self
+        }
     }
 }
 
