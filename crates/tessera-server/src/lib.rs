@@ -19,10 +19,10 @@ pub mod metrics;
 mod oidc;
 mod ops;
 mod png;
-/// SCIM 2.0 provisioning (RFC 7643/7644) under `/scim/v2`.
-mod scim;
 /// Public for the v3 MFA handlers' `qrCodeDataUrl` (and reachable from tests and tools).
 pub mod qr;
+/// SCIM 2.0 provisioning (RFC 7643/7644) under `/scim/v2`.
+mod scim;
 mod v1;
 mod v2;
 mod v3;

@@ -100,7 +100,8 @@ async fn connections_and_tokens(db: &TestDb) {
     let core = &fx.core;
     for bad in ["", "Okta", "a b", &"x".repeat(33)] {
         assert!(matches!(
-            core.create_provisioning_connection(&fx.admin, bad, None).await,
+            core.create_provisioning_connection(&fx.admin, bad, None)
+                .await,
             Err(Error::InvalidParameter("provider"))
         ));
     }
@@ -142,7 +143,11 @@ async fn connections_and_tokens(db: &TestDb) {
     }
     let listed = core.provisioning_connections(&fx.admin).await.unwrap();
     assert_eq!(listed.len(), 1);
-    assert!(core.provisioning_connections(&fx.other).await.unwrap().is_empty());
+    assert!(core
+        .provisioning_connections(&fx.other)
+        .await
+        .unwrap()
+        .is_empty());
     // Another pool cannot revoke it; its own administrator can, and the token dies.
     assert!(matches!(
         core.revoke_provisioning_connection(&fx.other, &made.connection.id)
@@ -163,20 +168,32 @@ async fn users(db: &TestDb) {
     let core = &fx.core;
     let (c, _) = fx.client(&fx.admin, None).await;
     let p = core
-        .provision_user(&c, attrs("Bjensen", Some("00u1")), Some("Passw0rd!x".into()))
+        .provision_user(
+            &c,
+            attrs("Bjensen", Some("00u1")),
+            Some("Passw0rd!x".into()),
+        )
         .await
         .unwrap();
     assert_eq!(p.external_id.as_deref(), Some("00u1"));
-    let rel = core.user_sync_relations(&fx.admin, &p.user.id).await.unwrap();
+    let rel = core
+        .user_sync_relations(&fx.admin, &p.user.id)
+        .await
+        .unwrap();
     assert_eq!(rel.len(), 1);
-    assert_eq!((rel[0].provider.as_str(), rel[0].external_id.as_str()), ("okta", "00u1"));
+    assert_eq!(
+        (rel[0].provider.as_str(), rel[0].external_id.as_str()),
+        ("okta", "00u1")
+    );
     // Duplicates: the username ignoring case, the upstream id.
     assert!(matches!(
-        core.provision_user(&c, attrs("BJENSEN", Some("00u2")), None).await,
+        core.provision_user(&c, attrs("BJENSEN", Some("00u2")), None)
+            .await,
         Err(Error::AlreadyExists(UniqueField::Username))
     ));
     assert!(matches!(
-        core.provision_user(&c, attrs("other", Some("00u1")), None).await,
+        core.provision_user(&c, attrs("other", Some("00u1")), None)
+            .await,
         Err(Error::Duplicate(Entity::SyncRelation))
     ));
     assert_eq!(
@@ -196,15 +213,30 @@ async fn users(db: &TestDb) {
         let (core, c) = (core.clone(), c.clone());
         async move { core.provisioned_users(&c, &f, 0, 10).await.unwrap() }
     };
-    assert_eq!(find(UserFilter::Username("bJeNsEn".into())).await.items[0].user.id, p.user.id);
+    assert_eq!(
+        find(UserFilter::Username("bJeNsEn".into())).await.items[0]
+            .user
+            .id,
+        p.user.id
+    );
     assert_eq!(find(UserFilter::ExternalId("00u1".into())).await.total, 1);
     assert_eq!(find(UserFilter::ExternalId("nope".into())).await.total, 0);
     assert_eq!(
-        find(UserFilter::Email("BJENSEN@example.com".into())).await.items[0].user.id,
+        find(UserFilter::Email("BJENSEN@example.com".into()))
+            .await
+            .items[0]
+            .user
+            .id,
         p.user.id
     );
-    assert_eq!(find(UserFilter::Email("not an address".into())).await.total, 0);
-    let all = core.provisioned_users(&c, &UserFilter::All, 1, 1).await.unwrap();
+    assert_eq!(
+        find(UserFilter::Email("not an address".into())).await.total,
+        0
+    );
+    let all = core
+        .provisioned_users(&c, &UserFilter::All, 1, 1)
+        .await
+        .unwrap();
     assert_eq!((all.total, all.items.len()), (2, 1));
     assert_eq!(all.items[0].user.id, q.user.id, "creation order");
     // Deactivation blocks the password login; reactivation allows it again.
@@ -251,7 +283,8 @@ async fn users(db: &TestDb) {
     steal.username = "QUINN".into();
     steal.external_id = None;
     assert!(matches!(
-        core.replace_provisioned_user(&c, &p.user.id, steal, None).await,
+        core.replace_provisioned_user(&c, &p.user.id, steal, None)
+            .await,
         Err(Error::AlreadyExists(UniqueField::Username))
     ));
     // Adoption: a user the administrator made gets linked by its first write.
@@ -358,8 +391,14 @@ async fn groups(db: &TestDb) {
         Err(Error::NotFound(Entity::Org))
     ));
     let (c, _) = fx.client(&fx.admin, Some("eng")).await;
-    let a = core.provision_user(&c, attrs("a", None), None).await.unwrap();
-    let b = core.provision_user(&c, attrs("b", None), None).await.unwrap();
+    let a = core
+        .provision_user(&c, attrs("a", None), None)
+        .await
+        .unwrap();
+    let b = core
+        .provision_user(&c, attrs("b", None), None)
+        .await
+        .unwrap();
     let g = core
         .provision_group(&c, "Admins", Some("g1".into()), vec![a.user.id.clone()])
         .await
@@ -379,7 +418,10 @@ async fn groups(db: &TestDb) {
         .provisioned_groups(&c, &GroupFilter::DisplayName("ADMINS".into()), 0, 10, false)
         .await
         .unwrap();
-    assert_eq!(listed.total, 1, "the root and the refused group are not groups");
+    assert_eq!(
+        listed.total, 1,
+        "the root and the refused group are not groups"
+    );
     let g = core
         .update_provisioned_group(
             &c,
@@ -395,7 +437,10 @@ async fn groups(db: &TestDb) {
         )
         .await
         .unwrap();
-    assert_eq!((g.node.name.as_str(), g.members.clone()), ("Operators", vec![b.user.id.clone()]));
+    assert_eq!(
+        (g.node.name.as_str(), g.members.clone()),
+        ("Operators", vec![b.user.id.clone()])
+    );
     let g = core
         .update_provisioned_group(
             &c,
@@ -424,7 +469,13 @@ async fn groups(db: &TestDb) {
     );
     // Deleting a member user keeps the group; deleting the group takes its relation.
     core.deprovision_user(&c, &a.user.id).await.unwrap();
-    assert_eq!(core.provisioned_group(&c, &g.node.id).await.unwrap().members, vec![b.user.id.clone()]);
+    assert_eq!(
+        core.provisioned_group(&c, &g.node.id)
+            .await
+            .unwrap()
+            .members,
+        vec![b.user.id.clone()]
+    );
     core.deprovision_group(&c, &g.node.id).await.unwrap();
     assert_eq!(
         fx.count(

@@ -76,7 +76,11 @@ fn user_schema(base: &str) -> Value {
     let user_name = Attr {
         required: true,
         uniqueness: Some("server"),
-        ..attr("userName", "string", "The user's username, unique ignoring case.")
+        ..attr(
+            "userName",
+            "string",
+            "The user's username, unique ignoring case.",
+        )
     };
     let name = Attr {
         sub_attributes: vec![
@@ -89,13 +93,21 @@ fn user_schema(base: &str) -> Value {
     let password = Attr {
         mutability: "writeOnly",
         returned: "never",
-        ..attr("password", "string", "Checked against the pool's password policy.")
+        ..attr(
+            "password",
+            "string",
+            "Checked against the pool's password policy.",
+        )
     };
     let attributes = vec![
         user_name,
         name,
         attr("displayName", "string", "The name shown (nickname)."),
-        multi("emails", "The primary email address is the user's.", value_subs()),
+        multi(
+            "emails",
+            "The primary email address is the user's.",
+            value_subs(),
+        ),
         multi(
             "phoneNumbers",
             "The primary phone number is the user's.",
@@ -151,7 +163,11 @@ fn group_schema(base: &str) -> Value {
 fn resource_type_doc(base: &str, name: &str) -> Value {
     let (endpoint, schema, description) = match name {
         "User" => ("/Users", USER_SCHEMA, "A user of the pool"),
-        _ => ("/Groups", GROUP_SCHEMA, "A department of the connection's organization"),
+        _ => (
+            "/Groups",
+            GROUP_SCHEMA,
+            "A department of the connection's organization",
+        ),
     };
     json!({
         "schemas": [RESOURCE_TYPE_SCHEMA],

@@ -155,7 +155,10 @@ mod tests {
         let e = equality("userName eq \"Bjensen@Example.com\"").unwrap();
         assert_eq!(e.attr, "username");
         assert_eq!(e.value, json!("Bjensen@Example.com"));
-        assert_eq!(equality("emails.value Eq \"a@b.c\"").unwrap().attr, "emails.value");
+        assert_eq!(
+            equality("emails.value Eq \"a@b.c\"").unwrap().attr,
+            "emails.value"
+        );
         assert_eq!(
             equality("urn:ietf:params:scim:schemas:core:2.0:User:userName eq \"x\"")
                 .unwrap()
@@ -189,17 +192,28 @@ mod tests {
             }
         );
         let p = path("emails[type eq \"work\"].value").unwrap();
-        assert_eq!((p.attr.as_str(), p.sub.as_deref()), ("emails", Some("value")));
+        assert_eq!(
+            (p.attr.as_str(), p.sub.as_deref()),
+            ("emails", Some("value"))
+        );
         let p = path("name.givenName").unwrap();
-        assert_eq!((p.attr.as_str(), p.sub.as_deref()), ("name", Some("givenname")));
-        let p = path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department")
-            .unwrap();
+        assert_eq!(
+            (p.attr.as_str(), p.sub.as_deref()),
+            ("name", Some("givenname"))
+        );
+        let p =
+            path("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department").unwrap();
         assert_eq!(
             p.attr,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
         );
         assert_eq!(p.sub.as_deref(), Some("department"));
-        for bad in ["", "members[value eq \"a\"", "a b", "members[value sw \"a\"]"] {
+        for bad in [
+            "",
+            "members[value eq \"a\"",
+            "a b",
+            "members[value sw \"a\"]",
+        ] {
             assert!(path(bad).is_err(), "{bad}");
         }
     }

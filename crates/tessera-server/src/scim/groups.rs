@@ -15,8 +15,7 @@ use tessera_core::service::provisioning::{
 use super::error::{ScimError, ScimType};
 use super::filter;
 use super::resources::{
-    lowercase_keys, GroupIn, GroupOut, ListOut, MemberOut, Meta, MultiIn, GROUP_SCHEMA,
-    LIST_SCHEMA,
+    lowercase_keys, GroupIn, GroupOut, ListOut, MemberOut, Meta, MultiIn, GROUP_SCHEMA, LIST_SCHEMA,
 };
 use super::{answer, paging, patch, version, Scim};
 
@@ -57,12 +56,20 @@ fn to_out(s: &Scim, g: &ProvisionedGroup, members: bool) -> GroupOut {
     }
 }
 
-/// The user ids a `members` value lists; a member of another type is refused.
+/// The user ids a `members` value lists. A member typed `Group` is refused (a department's
+/// members are users; nested groups are not provisioned); other labels are not checked,
+/// the id alone naming the user.
 fn member_ids(members: Option<Vec<MultiIn>>) -> Result<Vec<String>, ScimError> {
     let mut out = Vec::new();
     for m in members.unwrap_or_default() {
-        if m.kind.as_deref().is_some_and(|k| !k.eq_ignore_ascii_case("user")) {
-            return Err(ScimError::bad(ScimType::InvalidValue, "members must be users"));
+        if m.kind
+            .as_deref()
+            .is_some_and(|k| k.eq_ignore_ascii_case("group"))
+        {
+            return Err(ScimError::bad(
+                ScimType::InvalidValue,
+                "members must be users",
+            ));
         }
         let id = m
             .text()
@@ -86,7 +93,10 @@ fn display_name(r: &GroupIn) -> Result<String, ScimError> {
 fn group_filter(raw: &str) -> Result<GroupFilter, ScimError> {
     let eq = filter::equality(raw)?;
     let Value::String(v) = eq.value else {
-        return Err(ScimError::bad(ScimType::InvalidFilter, "compare with a string"));
+        return Err(ScimError::bad(
+            ScimType::InvalidFilter,
+            "compare with a string",
+        ));
     };
     match eq.attr.as_str() {
         "displayname" => Ok(GroupFilter::DisplayName(v)),
@@ -141,7 +151,10 @@ pub async fn create(s: Scim) -> Result<Response, ScimError> {
     let r: GroupIn = s.resource()?;
     let name = display_name(&r)?;
     let members = member_ids(r.members)?;
-    let external_id = r.external_id.map(|x| x.trim().to_owned()).filter(|x| !x.is_empty());
+    let external_id = r
+        .external_id
+        .map(|x| x.trim().to_owned())
+        .filter(|x| !x.is_empty());
     let g = s
         .state
         .core
@@ -194,7 +207,10 @@ pub async fn patch(Path(id): Path<String>, s: Scim) -> Result<Response, ScimErro
     };
     patch::apply(&mut doc, body)?;
     let r: GroupIn = serde_json::from_value(Value::Object(doc)).map_err(|e| {
-        ScimError::bad(ScimType::InvalidValue, format!("the patched group is invalid: {e}"))
+        ScimError::bad(
+            ScimType::InvalidValue,
+            format!("the patched group is invalid: {e}"),
+        )
     })?;
     write(&s, &current.node.id, r).await
 }

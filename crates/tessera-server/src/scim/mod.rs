@@ -80,7 +80,10 @@ async fn unknown() -> ScimError {
 
 /// What `ServiceProviderConfig` says is not supported (RFC 7644 §3.12: 501).
 async fn not_offered() -> ScimError {
-    ScimError::status(StatusCode::NOT_IMPLEMENTED, "not supported by this service provider")
+    ScimError::status(
+        StatusCode::NOT_IMPLEMENTED,
+        "not supported by this service provider",
+    )
 }
 
 /// A verified SCIM request: the upstream its token proves and the request's parts.
@@ -95,7 +98,10 @@ impl Scim {
     /// The body as JSON, or `invalidSyntax`.
     pub fn json(&self) -> Result<Value, ScimError> {
         if self.body.is_empty() {
-            return Err(ScimError::bad(ScimType::InvalidSyntax, "a JSON body is required"));
+            return Err(ScimError::bad(
+                ScimType::InvalidSyntax,
+                "a JSON body is required",
+            ));
         }
         serde_json::from_slice::<Value>(&self.body)
             .map_err(|_| ScimError::bad(ScimType::InvalidSyntax, "the body is not JSON"))
@@ -105,7 +111,10 @@ impl Scim {
     /// are case-insensitive, RFC 7643 §2.1).
     pub fn resource<T: serde::de::DeserializeOwned>(&self) -> Result<T, ScimError> {
         serde_json::from_value(lowercase_keys(self.json()?)).map_err(|e| {
-            ScimError::bad(ScimType::InvalidValue, format!("the resource cannot be read: {e}"))
+            ScimError::bad(
+                ScimType::InvalidValue,
+                format!("the resource cannot be read: {e}"),
+            )
         })
     }
 
@@ -126,9 +135,16 @@ impl Scim {
 }
 
 fn bearer(req: &Request) -> Option<&str> {
-    let auth = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
     let (scheme, token) = auth.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
 }
 
 /// Whether a body's declared type is one SCIM accepts: `application/scim+json`, or
@@ -137,7 +153,12 @@ fn json_type(req: &Request) -> bool {
     match req.headers().get(header::CONTENT_TYPE) {
         None => true,
         Some(v) => v.to_str().is_ok_and(|v| {
-            let t = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let t = v
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             t == SCIM_CONTENT_TYPE || t == "application/json"
         }),
     }
@@ -166,7 +187,10 @@ impl FromRequest<AppState> for Scim {
         let typed = json_type(&req);
         let body: Body = req.into_body();
         let body = axum::body::to_bytes(body, MAX_BODY).await.map_err(|_| {
-            ScimError::status(StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large")
+            ScimError::status(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
         })?;
         if !body.is_empty() && !typed {
             return Err(ScimError::status(
@@ -188,7 +212,10 @@ impl FromRequest<AppState> for Scim {
 pub fn answer<T: Serialize>(status: StatusCode, location: Option<&str>, body: &T) -> Response {
     let mut res = (status, axum::Json(body)).into_response();
     let headers = res.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_CONTENT_TYPE));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(SCIM_CONTENT_TYPE),
+    );
     if let Some(l) = location.and_then(|l| HeaderValue::from_str(l).ok()) {
         headers.insert(header::LOCATION, l);
     }

@@ -48,7 +48,12 @@ fn same_value(a: &Value, b: &Value) -> bool {
     }
 }
 
-fn apply_one(doc: &mut Map<String, Value>, op: Op, path: &Path, value: Option<Value>) -> Result<(), ScimError> {
+fn apply_one(
+    doc: &mut Map<String, Value>,
+    op: Op,
+    path: &Path,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
     if read_only(&path.attr) {
         return Err(ScimError::bad(
             ScimType::Mutability,
@@ -125,7 +130,12 @@ fn apply_one(doc: &mut Map<String, Value>, op: Op, path: &Path, value: Option<Va
                         }
                     }
                 }
-                _ => return Err(ScimError::bad(ScimType::InvalidPath, "not a complex attribute")),
+                _ => {
+                    return Err(ScimError::bad(
+                        ScimType::InvalidPath,
+                        "not a complex attribute",
+                    ))
+                }
             }
         }
         (Some(f), sub) => {
@@ -133,7 +143,10 @@ fn apply_one(doc: &mut Map<String, Value>, op: Op, path: &Path, value: Option<Va
                 .entry(path.attr.clone())
                 .or_insert_with(|| Value::Array(Vec::new()));
             let Value::Array(items) = entry else {
-                return Err(ScimError::bad(ScimType::InvalidPath, "not a multi-valued attribute"));
+                return Err(ScimError::bad(
+                    ScimType::InvalidPath,
+                    "not a multi-valued attribute",
+                ));
             };
             let hits = items.iter().filter(|i| matches(i, f)).count();
             match (op, sub) {
@@ -161,7 +174,10 @@ fn apply_one(doc: &mut Map<String, Value>, op: Op, path: &Path, value: Option<Va
                 }
                 (_, None) => {
                     if hits == 0 {
-                        return Err(ScimError::bad(ScimType::NoTarget, "no value matches the path's filter"));
+                        return Err(ScimError::bad(
+                            ScimType::NoTarget,
+                            "no value matches the path's filter",
+                        ));
                     }
                     let new = value.unwrap_or(Value::Null);
                     for i in items.iter_mut().filter(|i| matches(i, f)) {
@@ -181,7 +197,11 @@ fn apply_one(doc: &mut Map<String, Value>, op: Op, path: &Path, value: Option<Va
 pub fn apply(doc: &mut Map<String, Value>, body: Value) -> Result<(), ScimError> {
     let body: PatchIn = serde_json::from_value(lowercase_keys(body))
         .map_err(|e| syntax(&format!("not a PatchOp request: {e}")))?;
-    if !body.schemas.iter().any(|s| s.eq_ignore_ascii_case(PATCH_SCHEMA)) {
+    if !body
+        .schemas
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(PATCH_SCHEMA))
+    {
         return Err(syntax("schemas must name the PatchOp message"));
     }
     if body.operations.is_empty() {
@@ -242,9 +262,17 @@ mod tests {
     #[test]
     fn okta_and_entra_shapes() {
         let mut d = doc();
-        apply(&mut d, patch(json!([{"op": "replace", "value": {"active": false}}]))).unwrap();
+        apply(
+            &mut d,
+            patch(json!([{"op": "replace", "value": {"active": false}}])),
+        )
+        .unwrap();
         assert_eq!(d["active"], json!(false));
-        apply(&mut d, patch(json!([{"op": "Replace", "path": "active", "value": "False"}]))).unwrap();
+        apply(
+            &mut d,
+            patch(json!([{"op": "Replace", "path": "active", "value": "False"}])),
+        )
+        .unwrap();
         assert_eq!(d["active"], json!("False"));
         apply(
             &mut d,
@@ -252,20 +280,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d["emails"][0]["value"], json!("n@example.com"));
-        apply(&mut d, patch(json!([{"op": "Add", "value": {"name.givenName": "Barbara"}}]))).unwrap();
+        apply(
+            &mut d,
+            patch(json!([{"op": "Add", "value": {"name.givenName": "Barbara"}}])),
+        )
+        .unwrap();
         assert_eq!(d["name"]["givenname"], json!("Barbara"));
-        apply(&mut d, patch(json!([{"op": "remove", "path": "members[value eq \"u1\"]"}]))).unwrap();
+        apply(
+            &mut d,
+            patch(json!([{"op": "remove", "path": "members[value eq \"u1\"]"}])),
+        )
+        .unwrap();
         assert_eq!(d["members"], json!([{"value": "u2"}]));
         apply(&mut d, patch(json!([{"op": "add", "path": "members", "value": [{"value": "u2"}, {"value": "u3"}]}]))).unwrap();
         assert_eq!(d["members"], json!([{"value": "u2"}, {"value": "u3"}]));
-        apply(&mut d, patch(json!([{"op": "Remove", "path": "members", "value": [{"value": "u3"}]}]))).unwrap();
+        apply(
+            &mut d,
+            patch(json!([{"op": "Remove", "path": "members", "value": [{"value": "u3"}]}])),
+        )
+        .unwrap();
         assert_eq!(d["members"], json!([{"value": "u2"}]));
     }
 
     #[test]
     fn refusals() {
         let mut d = doc();
-        let e = apply(&mut d, patch(json!([{"op": "replace", "path": "id", "value": "x"}]))).unwrap_err();
+        let e = apply(
+            &mut d,
+            patch(json!([{"op": "replace", "path": "id", "value": "x"}])),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::Mutability));
         let e = apply(&mut d, patch(json!([{"op": "move", "path": "x"}]))).unwrap_err();
         assert_eq!(e.scim_type, Some(ScimType::InvalidSyntax));

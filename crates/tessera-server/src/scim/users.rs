@@ -25,11 +25,13 @@ use super::{answer, paging, patch, version, Scim};
 fn to_out(s: &Scim, p: &ProvisionedUser) -> UserOut {
     let u = &p.user;
     let pr = &u.profile;
-    let name = (pr.given_name.is_some() || pr.family_name.is_some() || pr.name.is_some())
-        .then(|| NameOut {
-            given_name: pr.given_name.clone(),
-            family_name: pr.family_name.clone(),
-            formatted: pr.name.clone(),
+    let name =
+        (pr.given_name.is_some() || pr.family_name.is_some() || pr.name.is_some()).then(|| {
+            NameOut {
+                given_name: pr.given_name.clone(),
+                family_name: pr.family_name.clone(),
+                formatted: pr.name.clone(),
+            }
         });
     let one = |v: &Option<String>| -> Vec<MultiOut> {
         v.iter()
@@ -86,7 +88,10 @@ fn attributes(r: UserIn) -> Result<(UserAttributes, Option<String>), ScimError> 
 fn user_filter(raw: &str) -> Result<UserFilter, ScimError> {
     let eq = filter::equality(raw)?;
     let Value::String(v) = eq.value else {
-        return Err(ScimError::bad(ScimType::InvalidFilter, "compare with a string"));
+        return Err(ScimError::bad(
+            ScimType::InvalidFilter,
+            "compare with a string",
+        ));
     };
     match eq.attr.as_str() {
         "username" => Ok(UserFilter::Username(v)),
@@ -162,7 +167,10 @@ pub async fn patch(Path(id): Path<String>, s: Scim) -> Result<Response, ScimErro
     };
     patch::apply(&mut doc, body)?;
     let patched: UserIn = serde_json::from_value(Value::Object(doc)).map_err(|e| {
-        ScimError::bad(ScimType::InvalidValue, format!("the patched user is invalid: {e}"))
+        ScimError::bad(
+            ScimType::InvalidValue,
+            format!("the patched user is invalid: {e}"),
+        )
     })?;
     let (attrs, password) = attributes(patched)?;
     let p = core

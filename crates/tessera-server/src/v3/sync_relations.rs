@@ -64,11 +64,16 @@ async fn user_relations(m: Mgmt) -> Reply {
         .user_sync_relations(&m.admin, &user.id)
         .await
         .map_err(|e| m.fail(e))?;
-    let dto = users_dto(core, &m.admin, std::slice::from_ref(&user), UserParts::default())
-        .await
-        .map_err(|e| m.fail(e))?
-        .pop()
-        .unwrap_or(Value::Null);
+    let dto = users_dto(
+        core,
+        &m.admin,
+        std::slice::from_ref(&user),
+        UserParts::default(),
+    )
+    .await
+    .map_err(|e| m.fail(e))?
+    .pop()
+    .unwrap_or(Value::Null);
     let list: Vec<RelationDto> = relations
         .into_iter()
         .map(|rel| RelationDto {
