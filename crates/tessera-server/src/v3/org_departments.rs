@@ -162,7 +162,7 @@ struct InDepartment {
 
 async fn tree_and_node(m: &Mgmt, r: &InDepartment) -> Result<(OrgTree, String), Failure> {
     let tree = org_of(m, &r.organization_code, r.tenant_id.as_deref()).await?;
-    let id = department(&m, &tree, &r.department_id, r.department_id_type)
+    let id = department(m, &tree, &r.department_id, r.department_id_type)
         .await?
         .node
         .id
