@@ -4,6 +4,7 @@ mod apps;
 mod malloc;
 mod output;
 mod resident;
+mod scim;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +73,11 @@ enum Command {
     App {
         #[command(subcommand)]
         command: apps::AppCommand,
+    },
+    /// Manage a pool's SCIM provisioning connections (upstream directories).
+    Scim {
+        #[command(subcommand)]
+        command: scim::ScimCommand,
     },
     /// Manage token signing keys.
     Keys {
@@ -204,6 +210,12 @@ async fn run(cli: Cli) -> Result<(), Fatal> {
             let location = config::store_location(cli.data_dir, cli.database_url, &file);
             let core = open_cli_core(&location, cli.public_url, &file).await?;
             apps::run(&core, command).await
+        }
+        Command::Scim { command } => {
+            init_logging(LogFormat::Text, "warn");
+            let location = config::store_location(cli.data_dir, cli.database_url, &file);
+            let core = open_cli_core(&location, cli.public_url, &file).await?;
+            scim::run(&core, command).await
         }
         Command::Keys {
             command: KeysCommand::Rotate { json },

@@ -495,6 +495,10 @@ pub enum Entity {
     TenantCertification,
     /// A tenant import (by its number).
     TenantImport,
+    /// A sync relation between an upstream directory's object and a user or department.
+    SyncRelation,
+    /// A provisioning (SCIM) connection of the pool.
+    ProvisioningConnection,
 }
 
 /// For logs and `Display` only; the façades say an entity in their own words.
@@ -548,6 +552,8 @@ impl fmt::Display for Entity {
             Entity::TenantCooperator => "tenant cooperator",
             Entity::TenantCertification => "tenant enterprise certification",
             Entity::TenantImport => "tenant import",
+            Entity::SyncRelation => "sync relation",
+            Entity::ProvisioningConnection => "provisioning connection",
         })
     }
 }

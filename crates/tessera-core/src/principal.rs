@@ -78,6 +78,10 @@ pub enum AdminProof {
     /// A request signed with an access key, or a management token bought with one
     /// (`v3-wire.md` §3.1, §3.2). The pool's own id and secret are one such key.
     AccessKey,
+    /// The bearer token of one of the pool's provisioning connections (SCIM, RFC 7644
+    /// §2): an upstream directory writing the pool's users and departments
+    /// (`service::provisioning`), through the same services as an administrator.
+    Provisioning,
 }
 
 /// Proof that the caller administers one pool. Only the core's verification functions

@@ -21,6 +21,8 @@ mod ops;
 mod png;
 /// Public for the v3 MFA handlers' `qrCodeDataUrl` (and reachable from tests and tools).
 pub mod qr;
+/// SCIM 2.0 provisioning (RFC 7643/7644) under `/scim/v2`.
+mod scim;
 mod v1;
 mod v2;
 mod v3;
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(v1::routes())
         .merge(v2::routes(max_upload))
         .merge(v3::routes())
+        .merge(scim::routes())
         .merge(oidc::routes(
             state.options.frame_ancestors.clone(),
             &state.core.issuer(),

@@ -165,6 +165,10 @@ const MIGRATIONS: &[(i64, Sql)] = &[
         40,
         Sql::Both(include_str!("../migrations/0040_role_exclusions.sql")),
     ),
+    (
+        41,
+        Sql::Both(include_str!("../migrations/0041_provisioning.sql")),
+    ),
 ];
 
 /// An arbitrary constant identifying Tessera's migration lock among advisory locks.

@@ -113,7 +113,7 @@ async fn migrations_are_idempotent_and_concurrent(db: &TestDb) {
         versions,
         vec![
             1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 20, 21, 22, 23, 24, 25, 27,
-            28, 29, 30, 32, 33, 34, 35, 36, 37, 38, 39, 40
+            28, 29, 30, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41
         ],
         "every migration applied exactly once"
     );

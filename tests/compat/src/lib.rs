@@ -160,6 +160,7 @@ impl Harness {
             "publicKey": alipay_keys.public_pem,
         });
         fixtures["smtpUrl"] = serde_json::Value::String(format!("smtp://{smtp}"));
+        fixtures["scim"] = scim_connection(&core, &main.pool).await?;
         let fixtures_path = dir.path().join("fixtures.json");
         let text = serde_json::to_string_pretty(&fixtures).map_err(|e| e.to_string())?;
         std::fs::write(&fixtures_path, text).map_err(|e| format!("write fixtures: {e}"))?;
@@ -310,4 +311,37 @@ async fn ensure_node_modules(js: &Path) -> Result<(), String> {
         return Err(format!("`npm ci` in {} failed: {status}", js.display()));
     }
     Ok(())
+}
+
+/// A SCIM provisioning connection of the main pool (`v3-sync.test.mjs`), its Groups the
+/// departments of a new organization `scim-org`, as `tessera scim create --organization`
+/// makes it: `{token, organizationCode, provider}`.
+async fn scim_connection(
+    core: &Core,
+    pool: &tessera_core::model::UserPool,
+) -> Result<serde_json::Value, String> {
+    let admin = core
+        .pool_admin_by_secret(&pool.id, &pool.secret)
+        .await
+        .map_err(|e| format!("scim: {e}"))?;
+    core.create_coded_org(
+        &admin,
+        tessera_core::service::directory::NewNode {
+            name: "SCIM".into(),
+            code: Some("scim-org".into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .map_err(|e| format!("scim org: {e}"))?;
+    let made = core
+        .create_provisioning_connection(&admin, "okta", Some("scim-org"))
+        .await
+        .map_err(|e| format!("scim connection: {e}"))?;
+    Ok(serde_json::json!({
+        "token": made.token,
+        "organizationCode": "scim-org",
+        "provider": "okta",
+    }))
 }

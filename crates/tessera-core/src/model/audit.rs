@@ -103,6 +103,7 @@ pub fn proof_name(proof: AdminProof) -> &'static str {
         AdminProof::ManagementToken => "management-token",
         AdminProof::Operator => "operator",
         AdminProof::AccessKey => "access-key",
+        AdminProof::Provisioning => "provisioning",
     }
 }
 
@@ -113,6 +114,7 @@ pub fn proof_from_name(name: &str) -> Option<AdminProof> {
         AdminProof::ManagementToken,
         AdminProof::Operator,
         AdminProof::AccessKey,
+        AdminProof::Provisioning,
     ]
     .into_iter()
     .find(|p| proof_name(*p) == name)
@@ -175,6 +177,8 @@ mod tests {
             AdminProof::PoolSecret,
             AdminProof::ManagementToken,
             AdminProof::Operator,
+            AdminProof::AccessKey,
+            AdminProof::Provisioning,
         ] {
             assert_eq!(proof_from_name(proof_name(p)), Some(p));
         }

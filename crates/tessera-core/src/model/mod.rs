@@ -8,6 +8,7 @@ pub mod email_template;
 pub mod keys;
 pub mod pool;
 pub mod post;
+pub mod provisioning;
 pub mod risk;
 pub mod tenant;
 pub mod user;

@@ -14,12 +14,13 @@
 //! tenants that used it; a tenant takes its members and providers (with their connections), and its organizations stop naming it; a
 //! provider takes its connections. A
 //! user takes what names it, its risk-list entries and its sub-accounts (with what names
-//! them and their entries). A post takes its links to users and departments; a user
+//! them and their entries) and its sync relations, as a node takes its own. A post takes its links to users and departments; a user
 //! (sub-accounts included) or a node takes its post links, never the post.
 
 use crate::error::{Error, Result};
 use crate::model::directory::TargetType;
 use crate::model::post::PostLink;
+use crate::model::provisioning::SyncKind;
 use crate::service::udf::UdfTarget;
 use crate::store::apps::AppRows;
 use crate::store::authorization::GrantsOn;
@@ -51,6 +52,16 @@ pub(crate) async fn forget_targets(
     tx.delete_access_rules_to(pool_id, t, ids).await?;
     tx.delete_policy_assignments_to(pool_id, t, ids).await?;
     tx.delete_asa_assignments_to(pool_id, t, ids).await?;
+    // A user's or department's links to upstream directories go with it
+    // (`service::provisioning`); the upstream object is then unlinked, not deleted.
+    let synced = match t {
+        TargetType::User => Some(SyncKind::User),
+        TargetType::OrgNode => Some(SyncKind::Department),
+        TargetType::Role | TargetType::Group => None,
+    };
+    if let Some(kind) = synced {
+        tx.delete_sync_relations_to(pool_id, kind, ids).await?;
+    }
     tx.delete_custom_data(pool_id, udf_kind(t).as_str(), ids)
         .await
 }

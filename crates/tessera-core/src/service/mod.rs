@@ -48,6 +48,7 @@ pub mod pool_admin;
 pub mod pools;
 pub mod posts;
 pub mod principal;
+pub mod provisioning;
 pub mod public_accounts;
 pub mod push_login;
 pub mod qr_login;

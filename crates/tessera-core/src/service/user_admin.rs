@@ -13,6 +13,7 @@ use crate::clock;
 use crate::error::{Entity, Error, Result};
 use crate::ids;
 use crate::model::audit::{OperationType, ResourceKind};
+use crate::model::provisioning::{SyncKind, SyncRelation};
 use crate::model::{ExternalIdentity, User, UserPool, UserStatus};
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
@@ -49,6 +50,17 @@ pub struct AdminCreate {
     pub departments: Vec<String>,
     /// A tenant the user joins as a member in the same unit of work (`createTenantUser`).
     pub tenant_id: Option<String>,
+    /// A link to the upstream directory that provisions the user, recorded in the same
+    /// unit of work (`service::provisioning`).
+    pub sync_relation: Option<NewSyncRelation>,
+}
+
+/// The sync relation a provisioned user is created with. Without an `external_id` the
+/// user's own id is recorded, so every provisioned user has a relation to look it up by.
+#[derive(Debug, Clone, Default)]
+pub struct NewSyncRelation {
+    pub provider: String,
+    pub external_id: Option<String>,
 }
 
 /// A link to an external identity, as `createUser(identity)` and `linkIdentity` give it.
@@ -171,7 +183,11 @@ impl Core {
             user.signed_up = t;
         }
         let identity = opts.identity.map(|i| i.into_identity(&pool.id, &user.id));
-        if custom.is_empty() && opts.departments.is_empty() && opts.tenant_id.is_none() {
+        if custom.is_empty()
+            && opts.departments.is_empty()
+            && opts.tenant_id.is_none()
+            && opts.sync_relation.is_none()
+        {
             self.store
                 .insert_user_with_identity(&user, identity.as_ref())
                 .await?;
@@ -185,6 +201,14 @@ impl Core {
             opts.tenant_id,
             clock::now_ms(),
         );
+        let relation = opts.sync_relation.map(|r| SyncRelation {
+            pool_id: pool_id.clone(),
+            kind: SyncKind::User,
+            provider: r.provider,
+            external_id: r.external_id.unwrap_or_else(|| user.id.clone()),
+            target_id: user.id.clone(),
+            created_at: at,
+        });
         let rows: Vec<(String, String, String)> = custom
             .into_iter()
             .map(|(key, value)| (user.id.clone(), key, value))
@@ -207,6 +231,9 @@ impl Core {
                     }
                     tx.add_tenant_member(&pool_id, tenant_id, &user.id, at)
                         .await?;
+                }
+                if let Some(r) = &relation {
+                    super::provisioning::link(tx, r).await?;
                 }
                 Ok(user)
             })

@@ -20,6 +20,7 @@ pub mod oidc;
 pub mod pool_admin;
 pub mod posts;
 pub mod principal;
+pub mod provisioning;
 pub mod public_accounts;
 pub mod risk;
 pub mod sod;
@@ -47,6 +48,7 @@ pub use oidc::OidcStore;
 pub use pool_admin::PoolAdminStore;
 pub use posts::{PostsStore, PostsTx};
 pub use principal::{PrincipalStore, PrincipalTx};
+pub use provisioning::{ProvisioningStore, ProvisioningTx};
 pub use public_accounts::{PublicAccountsStore, PublicAccountsTx};
 pub use risk::{RiskStore, RiskTx};
 pub use tenant_admins::{TenantAdminsStore, TenantAdminsTx};
@@ -127,6 +129,7 @@ pub trait Store:
     + PoolAdminStore
     + PostsStore
     + PrincipalStore
+    + ProvisioningStore
     + PublicAccountsStore
     + RiskStore
     + sod::SodStore

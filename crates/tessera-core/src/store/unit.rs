@@ -23,6 +23,7 @@ use super::authorization::AuthorizationTx;
 use super::directory::DirectoryTx;
 use super::posts::PostsTx;
 use super::principal::PrincipalTx;
+use super::provisioning::ProvisioningTx;
 use super::public_accounts::PublicAccountsTx;
 use super::risk::RiskTx;
 use super::sod::SodTx;
@@ -57,6 +58,7 @@ pub trait WriteTx:
     + UsersTx
     + PostsTx
     + PrincipalTx
+    + ProvisioningTx
     + PublicAccountsTx
     + RiskTx
     + SodTx

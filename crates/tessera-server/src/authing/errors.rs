@@ -821,6 +821,8 @@ fn entity_label(entity: Entity) -> (&'static str, &'static str) {
         Entity::AdminRole => ("管理员角色", "admin role"),
         Entity::TenantCertification => ("租户企业认证", "tenant enterprise certification"),
         Entity::TenantImport => ("导入记录", "import record"),
+        Entity::SyncRelation => ("同步关联", "sync relation"),
+        Entity::ProvisioningConnection => ("同步连接", "provisioning connection"),
     }
 }
 

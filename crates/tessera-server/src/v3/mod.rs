@@ -38,6 +38,7 @@ mod roles;
 mod security;
 mod shapes;
 pub(crate) mod signature;
+mod sync_relations;
 mod tenant_admins;
 mod tenant_config;
 mod tenant_import;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(token::routes())
         .merge(users::routes())
+        .merge(sync_relations::routes())
         .merge(posts::routes())
         .merge(audit::routes())
         .merge(risk::routes())

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::directory::NodeView;
+use tessera_core::model::provisioning::SyncKind;
 use tessera_core::service::directory::NewNode;
 use tessera_core::service::org_admin::{NodeUpdate, OrgTree};
 use tessera_core::service::paging::{Page, Paged};
@@ -77,8 +78,10 @@ pub async fn org_of(m: &Mgmt, code: &str, tenant_id: Option<&str>) -> Result<Org
     }
 }
 
-/// The department of `tree` that `id` names, read as `ty` says.
-pub fn department<'t>(
+/// The department of `tree` that `id` names, read as `ty` says: by id, by code, or by
+/// `<provider>:<id in the upstream>` through the pool's sync relations.
+pub async fn department<'t>(
+    m: &Mgmt,
     tree: &'t OrgTree,
     id: &str,
     ty: DeptIdType,
@@ -93,9 +96,16 @@ pub fn department<'t>(
             .nodes
             .iter()
             .find(|n| n.node.code.as_deref() == Some(id)),
-        // Open ids, sync relations and unique custom fields name departments of systems
-        // Tessera does not hold.
-        DeptIdType::OpenDepartmentId | DeptIdType::SyncRelation | DeptIdType::CustomField => {
+        DeptIdType::SyncRelation => {
+            let target = m
+                .core()
+                .sync_relation_target(&m.admin, SyncKind::Department, id, "departmentId")
+                .await?;
+            target.and_then(|t| tree.nodes.iter().find(|n| n.node.id == t))
+        }
+        // Open ids and unique custom fields name departments of systems Tessera does not
+        // hold.
+        DeptIdType::OpenDepartmentId | DeptIdType::CustomField => {
             return Err(Error::InvalidParameter("departmentIdType").into())
         }
     };

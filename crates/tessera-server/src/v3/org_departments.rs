@@ -79,8 +79,10 @@ async fn get_department(m: Mgmt) -> Reply {
         .await
         .map_err(|e| m.fail(e))?;
     let node = match (&r.department_id, &r.department_code) {
-        (Some(id), _) if !id.trim().is_empty() => department(&tree, id, r.department_id_type),
-        (_, Some(c)) => department(&tree, c, DeptIdType::Code),
+        (Some(id), _) if !id.trim().is_empty() => {
+            department(&m, &tree, id, r.department_id_type).await
+        }
+        (_, Some(c)) => department(&m, &tree, c, DeptIdType::Code).await,
         _ => Err(Error::MissingParameter("departmentId").into()),
     }
     .map_err(|e| m.fail(e))?;
@@ -128,7 +130,9 @@ async fn get_department_by_id(m: Mgmt) -> Reply {
             return Err(m.fail(Error::NotFound(Entity::OrgNode)));
         }
     }
-    let node = department(&tree, &node.node.id, DeptIdType::DepartmentId).map_err(|e| m.fail(e))?;
+    let node = department(&m, &tree, &node.node.id, DeptIdType::DepartmentId)
+        .await
+        .map_err(|e| m.fail(e))?;
     let dto = department_dto(&m, &tree, node, r.with_custom_data)
         .await
         .map_err(|e| m.fail(e))?;
@@ -158,7 +162,8 @@ struct InDepartment {
 
 async fn tree_and_node(m: &Mgmt, r: &InDepartment) -> Result<(OrgTree, String), Failure> {
     let tree = org_of(m, &r.organization_code, r.tenant_id.as_deref()).await?;
-    let id = department(&tree, &r.department_id, r.department_id_type)?
+    let id = department(m, &tree, &r.department_id, r.department_id_type)
+        .await?
         .node
         .id
         .clone();
@@ -214,7 +219,8 @@ async fn get_all_departments(m: Mgmt) -> Reply {
     let top = match r.department_id.as_deref().map(str::trim) {
         None | Some("") | Some("root") => tree.root().map(|n| n.node.id.clone()),
         Some(id) => Some(
-            department(&tree, id, r.department_id_type)
+            department(&m, &tree, id, r.department_id_type)
+                .await
                 .map_err(|e| m.fail(e))?
                 .node
                 .id
@@ -558,7 +564,8 @@ async fn create_department(m: Mgmt) -> Reply {
     let tree = org_of(&m, &r.organization_code, r.tenant_id.as_deref())
         .await
         .map_err(|e| m.fail(e))?;
-    let parent = department(&tree, &r.parent_department_id, r.department_id_type)
+    let parent = department(&m, &tree, &r.parent_department_id, r.department_id_type)
+        .await
         .map_err(|e| m.fail(e))?
         .node
         .id
@@ -579,7 +586,9 @@ async fn create_department(m: Mgmt) -> Reply {
         .org_tree(&m.admin, &tree.record.org.id)
         .await
         .map_err(|e| m.fail(e))?;
-    let node = department(&tree, &node.node.id, DeptIdType::DepartmentId).map_err(|e| m.fail(e))?;
+    let node = department(&m, &tree, &node.node.id, DeptIdType::DepartmentId)
+        .await
+        .map_err(|e| m.fail(e))?;
     let dto = department_dto(&m, &tree, node, !custom.is_empty())
         .await
         .map_err(|e| m.fail(e))?;
@@ -634,13 +643,16 @@ async fn update_department(m: Mgmt) -> Reply {
     let tree = org_of(&m, &r.organization_code, r.tenant_id.as_deref())
         .await
         .map_err(|e| m.fail(e))?;
-    let node = department(&tree, &r.department_id, r.department_id_type).map_err(|e| m.fail(e))?;
+    let node = department(&m, &tree, &r.department_id, r.department_id_type)
+        .await
+        .map_err(|e| m.fail(e))?;
     let id = node.node.id.clone();
     let is_root = node.root;
     let new_parent = match r.parent_department_id.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(p) => Some(
-            department(&tree, p, r.department_id_type)
+            department(&m, &tree, p, r.department_id_type)
+                .await
                 .map_err(|e| m.fail(e))?
                 .node
                 .id
@@ -683,7 +695,9 @@ async fn update_department(m: Mgmt) -> Reply {
         .org_tree(&m.admin, &tree.record.org.id)
         .await
         .map_err(|e| m.fail(e))?;
-    let node = department(&tree, &id, DeptIdType::DepartmentId).map_err(|e| m.fail(e))?;
+    let node = department(&m, &tree, &id, DeptIdType::DepartmentId)
+        .await
+        .map_err(|e| m.fail(e))?;
     let dto = department_dto(&m, &tree, node, !custom.is_empty())
         .await
         .map_err(|e| m.fail(e))?;
@@ -707,7 +721,8 @@ async fn delete_department(m: Mgmt) -> Reply {
     let tree = org_of(&m, &r.organization_code, r.tenant_id.as_deref())
         .await
         .map_err(|e| m.fail(e))?;
-    let id = department(&tree, &r.department_id, r.department_id_type)
+    let id = department(&m, &tree, &r.department_id, r.department_id_type)
+        .await
         .map_err(|e| m.fail(e))?
         .node
         .id

@@ -58,7 +58,7 @@ async fn node_of(
     tenant: Option<&str>,
 ) -> Result<(OrgTree, String), Failure> {
     let tree = org_of(m, org, tenant).await?;
-    let id = department(&tree, id, ty)?.node.id.clone();
+    let id = department(m, &tree, id, ty).await?.node.id.clone();
     Ok((tree, id))
 }
 

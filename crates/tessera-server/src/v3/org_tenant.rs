@@ -71,7 +71,8 @@ async fn resolve(m: &Mgmt) -> Result<(String, Vec<String>), Failure> {
     // "not found" whatever the organization.
     m.core().tenant(&m.admin, &tenant).await?;
     let tree = org_of(m, &r.organization_code, Some(&tenant)).await?;
-    let node = department(&tree, &r.department_id, r.department_id_type)?
+    let node = department(m, &tree, &r.department_id, r.department_id_type)
+        .await?
         .node
         .id
         .clone();

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tessera_core::clock::iso8601;
+use tessera_core::model::provisioning::SyncKind;
 use tessera_core::model::User;
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::udf::UdfTarget;
@@ -48,11 +49,19 @@ pub async fn resolve_user(
                 .await?
                 .ok_or(Error::UserNotFound);
         }
-        // Sync relations and custom-field lookups need the sync center and a unique
-        // custom field, which Tessera does not have.
-        UserIdType::SyncRelation | UserIdType::CustomField => {
-            return Err(Error::InvalidParameter("userIdType"))
+        // `<provider>:<userIdInIdp>`, a link an upstream directory made (SCIM provisioning).
+        UserIdType::SyncRelation => {
+            let target = core
+                .sync_relation_target(admin, SyncKind::User, id, "userId")
+                .await?
+                .ok_or(Error::UserNotFound)?;
+            return core
+                .find_user_by(admin, UserKey::Id, &target)
+                .await?
+                .ok_or(Error::UserNotFound);
         }
+        // A custom-field lookup needs a unique custom field, which Tessera does not have.
+        UserIdType::CustomField => return Err(Error::InvalidParameter("userIdType")),
     };
     core.find_user_by(admin, key, id)
         .await?

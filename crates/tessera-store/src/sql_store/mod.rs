@@ -47,6 +47,7 @@ mod oidc;
 mod pool_admin;
 mod posts;
 mod principal;
+mod provisioning;
 mod public_accounts;
 mod risk;
 mod sod;

@@ -25,12 +25,6 @@ const FAMILIES = [
 
 /** Methods of those families Tessera does not serve, and why. */
 const NOT_SERVED = {
-  // Users
-  getUserSyncRelations: 'no sync center',
-  deleteUserSyncRelations: 'no sync center',
-  // Organizations & departments
-  getDepartmentSyncRelations: 'no sync center',
-  deleteDepartmentSyncRelations: 'no sync center',
   // Applications
   // Tenants, members, identity providers
 };
