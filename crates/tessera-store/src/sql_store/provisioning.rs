@@ -39,6 +39,50 @@ fn relation(r: &AnyRow) -> Result<SyncRelation> {
     })
 }
 
+/// One relation by either of its ends: a pool, kind and provider, and the upstream id
+/// (`external_id`) or the Tessera id (`target_id`); each pair is unique (migration 41).
+struct RelationKey<'a> {
+    pool_id: &'a str,
+    kind: SyncKind,
+    provider: &'a str,
+    /// The column `id` is matched against.
+    end: &'static str,
+    id: &'a str,
+}
+
+impl<'a> RelationKey<'a> {
+    fn external(pool_id: &'a str, kind: SyncKind, provider: &'a str, id: &'a str) -> Self {
+        RelationKey {
+            pool_id,
+            kind,
+            provider,
+            end: "external_id",
+            id,
+        }
+    }
+
+    async fn fetch<'e, E>(&self, on: E) -> Result<Option<SyncRelation>>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        sqlx::query(&format!(
+            "SELECT {RELATION_COLUMNS} FROM sync_relations \
+             WHERE pool_id = $1 AND kind = $2 AND provider = $3 AND {} = $4",
+            self.end
+        ))
+        .bind(self.pool_id)
+        .bind(self.kind.as_str())
+        .bind(self.provider)
+        .bind(self.id)
+        .fetch_optional(on)
+        .await
+        .map_err(db_err)?
+        .as_ref()
+        .map(relation)
+        .transpose()
+    }
+}
+
 #[async_trait]
 impl ProvisioningStore for SqlStore {
     async fn provisioning_connection_by_token(
@@ -78,20 +122,8 @@ impl ProvisioningStore for SqlStore {
         provider: &str,
         external_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        sqlx::query(&format!(
-            "SELECT {RELATION_COLUMNS} FROM sync_relations \
-             WHERE pool_id = $1 AND kind = $2 AND provider = $3 AND external_id = $4"
-        ))
-        .bind(pool_id)
-        .bind(kind.as_str())
-        .bind(provider)
-        .bind(external_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(relation)
-        .transpose()
+        let key = RelationKey::external(pool_id, kind, provider, external_id);
+        key.fetch(&self.pool).await
     }
 
     async fn sync_relations_of(
@@ -201,20 +233,11 @@ impl ProvisioningTx for SqlWriteTx {
         provider: &str,
         target_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        sqlx::query(&format!(
-            "SELECT {RELATION_COLUMNS} FROM sync_relations \
-             WHERE pool_id = $1 AND kind = $2 AND provider = $3 AND target_id = $4"
-        ))
-        .bind(pool_id)
-        .bind(kind.as_str())
-        .bind(provider)
-        .bind(target_id)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(relation)
-        .transpose()
+        let key = RelationKey {
+            end: "target_id",
+            ..RelationKey::external(pool_id, kind, provider, target_id)
+        };
+        key.fetch(&mut *self.tx).await
     }
 
     async fn sync_relation_of_external(
@@ -224,20 +247,8 @@ impl ProvisioningTx for SqlWriteTx {
         provider: &str,
         external_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        sqlx::query(&format!(
-            "SELECT {RELATION_COLUMNS} FROM sync_relations \
-             WHERE pool_id = $1 AND kind = $2 AND provider = $3 AND external_id = $4"
-        ))
-        .bind(pool_id)
-        .bind(kind.as_str())
-        .bind(provider)
-        .bind(external_id)
-        .fetch_optional(&mut *self.tx)
-        .await
-        .map_err(db_err)?
-        .as_ref()
-        .map(relation)
-        .transpose()
+        let key = RelationKey::external(pool_id, kind, provider, external_id);
+        key.fetch(&mut *self.tx).await
     }
 
     async fn insert_sync_relation(&mut self, r: &SyncRelation) -> Result<()> {
