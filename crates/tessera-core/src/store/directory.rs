@@ -65,25 +65,6 @@ pub trait DirectoryStore: Send + Sync {
         order: Order,
     ) -> Result<Paged<Role>>;
 
-    /// Gives the role to a user, group or node; assigning twice is not an error.
-    async fn assign_role(
-        &self,
-        pool_id: &str,
-        role_id: &str,
-        target_type: TargetType,
-        target_id: &str,
-        at: i64,
-    ) -> Result<()>;
-
-    /// Gives every role to every target, or nothing if one end is missing.
-    async fn assign_roles(
-        &self,
-        pool_id: &str,
-        role_ids: &[String],
-        targets: &[(TargetType, String)],
-        at: i64,
-    ) -> Result<()>;
-
     async fn revoke_roles(
         &self,
         pool_id: &str,
@@ -154,15 +135,6 @@ pub trait DirectoryStore: Send + Sync {
         fields: &GroupFields,
         at: i64,
     ) -> Result<Group>;
-
-    /// Adds every user or none (one unknown user rolls the whole call back).
-    async fn add_group_members(
-        &self,
-        pool_id: &str,
-        group_id: &str,
-        user_ids: &[String],
-        at: i64,
-    ) -> Result<()>;
 
     /// Removes the users from the group; users who are not members are ignored.
     async fn remove_group_members(

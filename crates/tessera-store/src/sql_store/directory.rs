@@ -684,57 +684,6 @@ impl DirectoryStore for SqlStore {
         .await
     }
 
-    async fn assign_role(
-        &self,
-        pool_id: &str,
-        role_id: &str,
-        target_type: TargetType,
-        target_id: &str,
-        at: i64,
-    ) -> Result<()> {
-        let (table, target_missing) = target_table(target_type);
-        atomically!(self, tx, {
-            let n = sqlx::query(&format!(
-                "INSERT INTO role_assignments (role_id, target_type, target_id, pool_id, created_at) \
-                 SELECT r.id, $3, $4, r.pool_id, $5 FROM roles r \
-                 WHERE r.pool_id = $1 AND r.id = $2 \
-                 AND EXISTS (SELECT 1 FROM {table} t WHERE t.pool_id = $1 AND t.id = $4) \
-                 ON CONFLICT (role_id, target_type, target_id) DO NOTHING"
-            ))
-            .bind(pool_id)
-            .bind(role_id)
-            .bind(target_key(target_type))
-            .bind(target_id)
-            .bind(at)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?
-            .rows_affected();
-            if n == 0 {
-                let ends = vec![
-                    ("roles", role_id, Error::NotFound(Entity::Role)),
-                    (table, target_id, target_missing),
-                ];
-                if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                    return Err(e);
-                }
-            }
-            Ok(())
-        })
-    }
-
-    async fn assign_roles(
-        &self,
-        pool_id: &str,
-        role_ids: &[String],
-        targets: &[(TargetType, String)],
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            link_all(&mut tx, &ROLE_ASSIGNMENTS, pool_id, role_ids, targets, at).await
-        })
-    }
-
     async fn revoke_roles(
         &self,
         pool_id: &str,
@@ -1043,44 +992,6 @@ impl DirectoryStore for SqlStore {
             .map(group)
             .transpose()?
             .ok_or(Error::NotFound(Entity::Group))
-    }
-
-    async fn add_group_members(
-        &self,
-        pool_id: &str,
-        group_id: &str,
-        user_ids: &[String],
-        at: i64,
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            for user_id in user_ids {
-                let n = sqlx::query(
-                    "INSERT INTO group_members (group_id, user_id, pool_id, created_at) \
-                     SELECT g.id, u.id, g.pool_id, $4 FROM user_groups g \
-                     JOIN users u ON u.pool_id = g.pool_id AND u.id = $3 \
-                     WHERE g.pool_id = $1 AND g.id = $2 \
-                     ON CONFLICT (group_id, user_id) DO NOTHING",
-                )
-                .bind(pool_id)
-                .bind(group_id)
-                .bind(user_id)
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?
-                .rows_affected();
-                if n == 0 {
-                    let ends = vec![
-                        ("user_groups", group_id, Error::NotFound(Entity::Group)),
-                        ("users", user_id.as_str(), Error::UserNotFound),
-                    ];
-                    if let Some(e) = missing_end(&mut tx, pool_id, ends).await? {
-                        return Err(e);
-                    }
-                }
-            }
-            Ok(())
-        })
     }
 
     async fn remove_group_members(
