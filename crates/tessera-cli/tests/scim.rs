@@ -319,7 +319,8 @@ async fn users(db: &common::TestDb) {
         json!("bjensen@example.com"),
         "the primary one"
     );
-    assert_eq!(u["phoneNumbers"][0]["value"], json!("13800000001"));
+    // Read back in E.164, the national number with the pool's default country code.
+    assert_eq!(u["phoneNumbers"][0]["value"], json!("+8613800000001"));
     assert_eq!(u["name"]["formatted"], json!("Ms. Barbara J Jensen"));
     assert_eq!(u["meta"]["resourceType"], json!("User"));
     assert!(u.get("password").is_none(), "never returned");
@@ -332,12 +333,19 @@ async fn users(db: &common::TestDb) {
             Some(&s.token),
             "application/json",
             Some(
-                json!({"userName": "quinn", "emails": [{"value": "quinn@example.com"}]})
-                    .to_string(),
+                json!({"userName": "quinn", "emails": [{"value": "quinn@example.com"}],
+                       "phoneNumbers": [{"value": "+1 202-555-0123"}]})
+                .to_string(),
             ),
         )
         .await;
     assert_eq!(second.status, 201, "{}", second.body);
+    // An international number as directories send it: split by its calling code, read back
+    // as sent (without the formatting).
+    assert_eq!(
+        second.body["phoneNumbers"][0]["value"],
+        json!("+12025550123")
+    );
     let quinn = second.body["id"].as_str().unwrap().to_owned();
     assert_eq!(
         second.body["externalId"],

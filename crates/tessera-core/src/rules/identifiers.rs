@@ -64,11 +64,9 @@ pub fn phone(raw: &str, country_code: Option<&str>, default_cc: &str) -> Result<
             let rest = digits.strip_prefix(&cc).ok_or(Error::InvalidPhone)?;
             (cc, rest.to_owned())
         }
-        (Some(_), _) => {
-            // Without a separate code we cannot split `+861380…` reliably for every country,
-            // so only the explicit form is accepted.
-            return Err(Error::InvalidPhone);
-        }
+        // An international number alone (`+8613800000000`, `+12025550123`: the form SCIM
+        // clients and most directories send) splits by its own calling code.
+        (Some(rest), _) => split_international(rest).ok_or(Error::InvalidPhone)?,
         (None, Some(cc)) if !cc.trim().is_empty() => (country_code_norm(cc)?, digits),
         (None, _) => (country_code_norm(default_cc)?, digits),
     };
@@ -79,6 +77,31 @@ pub fn phone(raw: &str, country_code: Option<&str>, default_cc: &str) -> Result<
         return Err(Error::InvalidPhone);
     }
     Ok((cc, national))
+}
+
+/// The two-digit country calling codes of ITU-T E.164 (its list of assigned codes, zones 2
+/// to 9). Calling codes are prefix-free: zones 1 (North America) and 7 (Russia, Kazakhstan)
+/// are one digit, these are two, and every other code is three, so a number splits by its
+/// first digits alone.
+const TWO_DIGIT_CALLING_CODES: [&str; 44] = [
+    "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
+    "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
+    "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98",
+];
+
+/// `8613800000000` (the digits after `+`) → (`+86`, `13800000000`); `None` when it is not
+/// digits or too short to hold a code and a number.
+fn split_international(digits: &str) -> Option<(String, String)> {
+    if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let len = match digits.as_bytes()[0] {
+        b'1' | b'7' => 1,
+        b'0' => return None,
+        _ if TWO_DIGIT_CALLING_CODES.contains(&&digits[..2]) => 2,
+        _ => 3,
+    };
+    Some((format!("+{}", &digits[..len]), digits[len..].to_owned()))
 }
 
 /// `86`, `+86`, ` +86 ` → `+86`.
@@ -152,6 +175,26 @@ mod tests {
             phone("2025550123", Some("+1"), "+86").unwrap(),
             ("+1".into(), "2025550123".into())
         );
+        // International numbers alone split by their calling code (1, 2 or 3 digits).
+        for (raw, cc, n) in [
+            ("+8613800000000", "+86", "13800000000"),
+            ("+1 202-555-0123", "+1", "2025550123"),
+            ("+447700900123", "+44", "7700900123"),
+            ("+79161234567", "+7", "9161234567"),
+            ("+85261234567", "+852", "61234567"),
+            ("+886912345678", "+886", "912345678"),
+            ("+35312345678", "+353", "12345678"),
+        ] {
+            assert_eq!(
+                phone(raw, None, "+86").unwrap(),
+                (cc.into(), n.into()),
+                "{raw}"
+            );
+        }
+        // Still checked as any number of its country.
+        for bad in ["+8623800000000", "+86", "+0123456789", "+1abc4567890", "+1"] {
+            assert!(phone(bad, None, "+86").is_err(), "{bad}");
+        }
         for bad in ["", "abc", "123", "1380000000x", "23800000000"] {
             assert!(
                 matches!(phone(bad, None, "+86"), Err(Error::InvalidPhone)),

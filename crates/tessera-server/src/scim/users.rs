@@ -50,7 +50,12 @@ fn to_out(s: &Scim, p: &ProvisionedUser) -> UserOut {
         name,
         display_name: pr.nickname.clone(),
         emails: one(&u.email),
-        phone_numbers: one(&u.phone),
+        // E.164 (`+8613800000000`), as directories send it and compare it back: the
+        // national number alone would look changed to them on every sync.
+        phone_numbers: one(&u.phone.as_ref().map(|n| match &u.phone_country_code {
+            Some(cc) if !cc.is_empty() => format!("{cc}{n}"),
+            _ => n.clone(),
+        })),
         active: !u.blocked,
         meta: Meta {
             resource_type: "User",
