@@ -51,12 +51,19 @@ struct RelationKey<'a> {
 }
 
 impl<'a> RelationKey<'a> {
-    fn external(pool_id: &'a str, kind: SyncKind, provider: &'a str, id: &'a str) -> Self {
+    /// The relation whose `end` column (`external_id` or `target_id`) is `id`.
+    fn new(
+        pool_id: &'a str,
+        kind: SyncKind,
+        provider: &'a str,
+        end: &'static str,
+        id: &'a str,
+    ) -> Self {
         RelationKey {
             pool_id,
             kind,
             provider,
-            end: "external_id",
+            end,
             id,
         }
     }
@@ -122,7 +129,7 @@ impl ProvisioningStore for SqlStore {
         provider: &str,
         external_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        let key = RelationKey::external(pool_id, kind, provider, external_id);
+        let key = RelationKey::new(pool_id, kind, provider, "external_id", external_id);
         key.fetch(&self.pool).await
     }
 
@@ -233,10 +240,7 @@ impl ProvisioningTx for SqlWriteTx {
         provider: &str,
         target_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        let key = RelationKey {
-            end: "target_id",
-            ..RelationKey::external(pool_id, kind, provider, target_id)
-        };
+        let key = RelationKey::new(pool_id, kind, provider, "target_id", target_id);
         key.fetch(&mut *self.tx).await
     }
 
@@ -247,7 +251,7 @@ impl ProvisioningTx for SqlWriteTx {
         provider: &str,
         external_id: &str,
     ) -> Result<Option<SyncRelation>> {
-        let key = RelationKey::external(pool_id, kind, provider, external_id);
+        let key = RelationKey::new(pool_id, kind, provider, "external_id", external_id);
         key.fetch(&mut *self.tx).await
     }
 
