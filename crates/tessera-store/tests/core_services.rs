@@ -571,7 +571,10 @@ async fn session_changes_reach_other_processes_at_once(db: &TestDb) {
     assert!(matches!(check(t.token).await, Err(Error::TokenExpired)));
 
     // Blocked elsewhere. A token issued right after the kick is valid: tokens carry their
-    // issue time in ms (`iatMs`), compared with the kick's.
+    // issue time in ms (`iatMs`), compared with the kick's. A token issued in the kick's own
+    // millisecond is refused (the kick wins a tie, the safe side), so the test lets the
+    // clock move past it: on a fast machine the issue can land in that same millisecond.
+    std::thread::sleep(std::time::Duration::from_millis(2));
     let t = serving
         .issue_user_token(&pool, Some(&app), &u)
         .await
