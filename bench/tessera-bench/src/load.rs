@@ -10,29 +10,24 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1;
-use hyper::header::{HeaderName, HeaderValue};
-use hyper::{Method, Request};
-use hyper_util::rt::TokioIo;
 use serde::Serialize;
-use tokio::net::TcpStream;
 
 use crate::error::{BenchError, Result};
+use crate::wire::{self, Conn};
 
 /// One request, as the generator sends it.
 #[derive(Clone, Debug)]
 pub struct Req {
-    pub method: Method,
+    pub method: &'static str,
     pub path: String,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub headers: Vec<(&'static str, String)>,
     pub body: Bytes,
 }
 
 impl Req {
     pub fn get(path: impl Into<String>) -> Req {
         Req {
-            method: Method::GET,
+            method: "GET",
             path: path.into(),
             headers: Vec::new(),
             body: Bytes::new(),
@@ -41,21 +36,40 @@ impl Req {
 
     pub fn post(path: impl Into<String>, content_type: &'static str, body: Bytes) -> Req {
         Req {
-            method: Method::POST,
+            method: "POST",
             path: path.into(),
-            headers: vec![(
-                hyper::header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type),
-            )],
+            headers: vec![("content-type", content_type.to_owned())],
             body,
         }
     }
 
     pub fn header(mut self, name: &'static str, value: &str) -> Req {
-        if let Ok(v) = HeaderValue::from_str(value) {
-            self.headers.push((HeaderName::from_static(name), v));
-        }
+        self.headers.push((name, value.to_owned()));
         self
+    }
+
+    /// The bytes on the wire, for a server at `addr`.
+    fn encode(&self, addr: SocketAddr) -> Vec<u8> {
+        let headers: Vec<(&str, &[u8])> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (*k, v.as_bytes()))
+            .collect();
+        wire::encode(
+            self.method,
+            &self.path,
+            &addr.to_string(),
+            &headers,
+            &self.body,
+        )
+    }
+
+    fn error(&self, detail: impl ToString) -> BenchError {
+        BenchError::Http {
+            method: self.method.to_owned(),
+            path: self.path.clone(),
+            detail: detail.to_string(),
+        }
     }
 }
 
@@ -82,6 +96,9 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 pub struct LoadSpec {
     pub addr: SocketAddr,
     pub concurrency: usize,
+    /// Generator threads, each a single-threaded runtime with its share of the connections
+    /// (wrk's `-t`): no request crosses a thread.
+    pub threads: usize,
     pub warmup: Duration,
     pub duration: Duration,
     pub max_requests: u64,
@@ -110,78 +127,22 @@ struct WorkerOut {
     last_done: Option<Instant>,
 }
 
-type Sender = http1::SendRequest<Full<Bytes>>;
-
-async fn connect(addr: SocketAddr) -> Result<Sender> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| BenchError::Http {
-            method: "CONNECT".into(),
-            path: addr.to_string(),
-            detail: e.to_string(),
-        })?;
-    let _ = stream.set_nodelay(true);
-    let (sender, conn) =
-        http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| BenchError::Http {
-                method: "HANDSHAKE".into(),
-                path: addr.to_string(),
-                detail: e.to_string(),
-            })?;
-    tokio::spawn(async move {
-        // The connection ends when the sender is dropped or the server closes it.
-        let _ = conn.await;
-    });
-    Ok(sender)
-}
-
-async fn send(sender: &mut Sender, addr: SocketAddr, r: &Req) -> Result<(u16, Bytes)> {
-    let err = |detail: String| BenchError::Http {
-        method: r.method.to_string(),
-        path: r.path.clone(),
-        detail,
-    };
-    let mut b = Request::builder()
-        .method(r.method.clone())
-        .uri(r.path.as_str())
-        .header(hyper::header::HOST, addr.to_string());
-    for (k, v) in &r.headers {
-        b = b.header(k, v);
-    }
-    let req = b
-        .body(Full::new(r.body.clone()))
-        .map_err(|e| err(e.to_string()))?;
-    sender.ready().await.map_err(|e| err(e.to_string()))?;
-    let resp = sender
-        .send_request(req)
-        .await
-        .map_err(|e| err(e.to_string()))?;
-    let status = resp.status().as_u16();
-    let body = resp
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| err(e.to_string()))?
-        .to_bytes();
-    Ok((status, body))
-}
-
 /// One request on a fresh connection, for set-up steps.
 pub async fn once(addr: SocketAddr, r: &Req) -> Result<(u16, Bytes)> {
-    let mut s = connect(addr).await?;
-    send(&mut s, addr, r).await
+    let mut c = Conn::connect(addr)
+        .await
+        .map_err(|e| Req::get(addr.to_string()).error(e))?;
+    c.round_trip(&r.encode(addr)).await.map_err(|e| r.error(e))
 }
 
 /// One request whose answer must be 2xx JSON.
 pub async fn once_json(addr: SocketAddr, r: &Req) -> Result<serde_json::Value> {
     let (status, body) = once(addr, r).await?;
     if !(200..300).contains(&status) {
-        return Err(BenchError::Http {
-            method: r.method.to_string(),
-            path: r.path.clone(),
-            detail: format!("status {status}: {}", String::from_utf8_lossy(&body)),
-        });
+        return Err(r.error(format!(
+            "status {status}: {}",
+            String::from_utf8_lossy(&body)
+        )));
     }
     Ok(serde_json::from_slice(&body)?)
 }
@@ -202,15 +163,15 @@ async fn worker(
         first_error: None,
         last_done: None,
     };
-    let mut sender: Option<Sender> = None;
+    let mut conn: Option<Conn> = None;
     let mut n = 0u64;
     while Instant::now() < end {
         if budget.fetch_add(1, Ordering::Relaxed) >= spec.max_requests {
             break;
         }
-        if sender.is_none() {
-            match connect(spec.addr).await {
-                Ok(s) => sender = Some(s),
+        if conn.is_none() {
+            match Conn::connect(spec.addr).await {
+                Ok(c) => conn = Some(c),
                 Err(e) => {
                     out.errors += 1;
                     out.first_error.get_or_insert_with(|| e.to_string());
@@ -220,12 +181,15 @@ async fn worker(
                 }
             }
         }
-        let Some(s) = sender.as_mut() else { continue };
-        let req = make(w, n);
+        let Some(c) = conn.as_mut() else { continue };
+        let req = make(w, n).encode(spec.addr);
         n += 1;
         let started = Instant::now();
-        let result = send(s, spec.addr, &req).await;
+        let result = c.round_trip(&req).await;
         let done = Instant::now();
+        if !c.reusable() {
+            conn = None;
+        }
         let counted = started >= count_from;
         match result {
             Ok((status, body)) if check(status, &body) => {
@@ -254,7 +218,7 @@ async fn worker(
                 }
                 out.first_error.get_or_insert_with(|| e.to_string());
                 // The server may have closed the connection: open a new one.
-                sender = None;
+                conn = None;
             }
         }
     }
@@ -267,38 +231,86 @@ pub async fn run(spec: &LoadSpec, make: MakeReq, check: Check) -> LoadResult {
     let count_from = start + spec.warmup;
     let end = count_from + spec.duration;
     let budget = Arc::new(AtomicU64::new(0));
-    let handles: Vec<_> = (0..spec.concurrency)
-        .map(|w| {
-            tokio::spawn(worker(
-                w,
-                spec.clone(),
-                make.clone(),
-                check.clone(),
-                budget.clone(),
-                count_from,
-                end,
-            ))
+    let threads = spec.threads.clamp(1, spec.concurrency.max(1));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (spec, make, check, budget) =
+                (spec.clone(), make.clone(), check.clone(), budget.clone());
+            std::thread::spawn(move || -> Vec<WorkerOut> {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        return vec![WorkerOut {
+                            latencies_us: Vec::new(),
+                            ok: 0,
+                            errors: 1,
+                            first_error: Some(format!("generator runtime: {e}")),
+                            last_done: None,
+                        }]
+                    }
+                };
+                rt.block_on(async move {
+                    let workers: Vec<_> = (t..spec.concurrency)
+                        .step_by(threads)
+                        .map(|w| {
+                            tokio::spawn(worker(
+                                w,
+                                spec.clone(),
+                                make.clone(),
+                                check.clone(),
+                                budget.clone(),
+                                count_from,
+                                end,
+                            ))
+                        })
+                        .collect();
+                    let mut outs = Vec::with_capacity(workers.len());
+                    for h in workers {
+                        outs.push(h.await.unwrap_or_else(|e| WorkerOut {
+                            latencies_us: Vec::new(),
+                            ok: 0,
+                            errors: 1,
+                            first_error: Some(format!("worker failed: {e}")),
+                            last_done: None,
+                        }));
+                    }
+                    outs
+                })
+            })
         })
         .collect();
+    let outs = tokio::task::spawn_blocking(move || {
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    vec![WorkerOut {
+                        latencies_us: Vec::new(),
+                        ok: 0,
+                        errors: 1,
+                        first_error: Some("generator thread panicked".into()),
+                        last_done: None,
+                    }]
+                })
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
     let mut lat = Vec::new();
     let (mut ok, mut errors, mut first_error, mut last) = (0, 0, None, count_from);
-    for h in handles {
-        match h.await {
-            Ok(o) => {
-                ok += o.ok;
-                errors += o.errors;
-                lat.extend(o.latencies_us);
-                if first_error.is_none() {
-                    first_error = o.first_error;
-                }
-                if let Some(t) = o.last_done {
-                    last = last.max(t);
-                }
-            }
-            Err(e) => {
-                errors += 1;
-                first_error.get_or_insert_with(|| format!("worker failed: {e}"));
-            }
+    for o in outs {
+        ok += o.ok;
+        errors += o.errors;
+        lat.extend(o.latencies_us);
+        if first_error.is_none() {
+            first_error = o.first_error;
+        }
+        if let Some(t) = o.last_done {
+            last = last.max(t);
         }
     }
     let seconds = last.duration_since(count_from).as_secs_f64();

@@ -10,6 +10,7 @@ mod proc;
 mod raw;
 mod report;
 mod tessera;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +67,10 @@ pub struct Args {
     /// iterating on those request paths.
     #[arg(long)]
     tokens_only: bool,
+    /// Threads of the load generator, each with its share of the connections (wrk's `-t`).
+    /// One is enough to saturate a 2-core server and leaves it the most of the cores.
+    #[arg(long, default_value_t = 1)]
+    generator_threads: usize,
 }
 
 /// Phase lengths and sizes for one mode.
@@ -84,6 +89,7 @@ pub struct Plan {
     pub login_users: usize,
     pub login_concurrency: usize,
     pub concurrency: usize,
+    pub generator_threads: usize,
     pub max_requests: u64,
 }
 
@@ -111,6 +117,7 @@ impl Plan {
             login_users: login_concurrency.max(4),
             login_concurrency,
             concurrency: a.concurrency,
+            generator_threads: a.generator_threads,
             max_requests: if a.quick { 200_000 } else { 5_000_000 },
         }
     }
@@ -119,6 +126,7 @@ impl Plan {
         LoadSpec {
             addr,
             concurrency,
+            threads: self.generator_threads,
             warmup: self.warmup,
             duration,
             max_requests: self.max_requests,

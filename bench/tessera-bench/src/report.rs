@@ -22,7 +22,7 @@ pub fn machine(cores: usize, profile: &str, commit: &str) -> Value {
         "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").ok().map(|s| s.trim().to_owned()),
         "build_profile": profile,
         "commit": commit,
-        "load_generator": "tessera-bench (tokio + hyper HTTP/1.1 keep-alive, closed loop) on the same cores as the server",
+        "load_generator": "tessera-bench (HTTP/1.1 keep-alive connections, closed loop, one single-threaded runtime per generator thread, as wrk) on the same cores as the server",
     })
 }
 
