@@ -222,6 +222,9 @@ pub struct BearerScope<'a> {
     /// The pool id a management call names (`x-authing-userpool-id`): a management token
     /// of another pool is refused.
     pub pool_header: Option<&'a str>,
+    /// The user token's session, read ahead with the request's pool
+    /// ([`Core::app_and_pool_ahead`]).
+    pub ahead: Option<&'a crate::service::account::SessionAhead>,
 }
 
 #[derive(Deserialize)]
@@ -289,7 +292,7 @@ impl Core {
                 .await
                 .map(|a| Principal::PoolAdmin(Box::new(a))),
             (_, Ok((parsed, claims))) => self
-                .session_of_parsed(token, &parsed, claims, scope.pool)
+                .session_of_parsed(token, &parsed, claims, scope.pool, scope.ahead)
                 .await
                 .map(|s| Principal::User(Box::new(s))),
             (_, Err(e)) => Err(e),

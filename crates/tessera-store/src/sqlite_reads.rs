@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Row};
 use tessera_core::model::{Application, ExternalIdentity, User, UserPool};
-use tessera_core::store::{SessionValidity, UdfDefinition, UserLookup};
+use tessera_core::store::{
+    AppAndPool, SessionKey, SessionRead, SessionValidity, UdfDefinition, UserLookup,
+};
 use tessera_core::{Error, Result};
 
 use crate::request_reads::{
@@ -125,6 +127,21 @@ impl std::fmt::Debug for SqliteReads {
     }
 }
 
+/// The first row of `sql` with `params` on `conn`, decoded by `decode`, or `None`.
+fn first_row<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    decode: impl FnOnce(&Row<'_>) -> Result<T>,
+) -> Result<Option<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
+    let mut rows = stmt.query(params).map_err(read_err)?;
+    match rows.next().map_err(read_err)? {
+        Some(row) => decode(row).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// The database file of a `sqlite:` URL, or `None` for an in-memory database (which another
 /// connection cannot open: its reads stay on sqlx's pool).
 pub(crate) fn database_file(url: &str) -> Option<PathBuf> {
@@ -178,7 +195,9 @@ impl SqliteReads {
         }
     }
 
-    /// Runs `f` on an idle connection (or a new one), then keeps it for the next call.
+    /// Runs `f` on an idle connection (or a new one), then keeps it for the next call. A
+    /// connection left inside a transaction (a failed `COMMIT`) is closed instead of kept,
+    /// which ends the transaction.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let reused = self.idle().pop();
         let conn = match reused {
@@ -188,9 +207,11 @@ impl SqliteReads {
         self.in_use.fetch_add(1, Ordering::Relaxed);
         let out = f(&conn);
         self.in_use.fetch_sub(1, Ordering::Relaxed);
-        let mut idle = self.idle();
-        if idle.len() < MAX_IDLE {
-            idle.push(conn);
+        if conn.is_autocommit() {
+            let mut idle = self.idle();
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+            }
         }
         out
     }
@@ -202,14 +223,7 @@ impl SqliteReads {
         params: P,
         decode: impl FnOnce(&Row<'_>) -> Result<T>,
     ) -> Result<Option<T>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
-            let mut rows = stmt.query(params).map_err(read_err)?;
-            match rows.next().map_err(read_err)? {
-                Some(row) => decode(row).map(Some),
-                None => Ok(None),
-            }
-        })
+        self.with(|conn| first_row(conn, sql, params, decode))
     }
 
     /// Every row of `sql` with `params`, decoded by `decode`.
@@ -239,6 +253,56 @@ impl SqliteReads {
             rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
                 memo.pool_settings(id, text)
             })
+        })
+    }
+
+    /// [`Self::app_and_pool`] and the session `key` in one read transaction on one
+    /// connection: one snapshot, and the shared-memory read lock taken and released once.
+    pub(crate) fn app_and_pool_with_session(
+        &self,
+        memo: &SettingsMemo,
+        app_id: &str,
+        key: SessionKey<'_>,
+    ) -> Result<(Option<AppAndPool>, SessionRead)> {
+        self.with(|conn| {
+            let mut begin = conn.prepare_cached("BEGIN").map_err(read_err)?;
+            begin.execute([]).map_err(read_err)?;
+            let read = (|| -> Result<_> {
+                let app = first_row(conn, &self.sql.app_and_pool, [app_id], |row| {
+                    rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
+                        memo.pool_settings(id, text)
+                    })
+                })?;
+                let params = [key.pool_id, key.user_id, key.jti];
+                let session = if key.whole_user {
+                    let (user, revoked) = first_row(conn, &self.sql.session_user, params, |r| {
+                        session_user_row(r)
+                    })?
+                    .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
+                    SessionRead::User(user.map(Box::new), revoked)
+                } else {
+                    let (validity, revoked) =
+                        first_row(conn, &self.sql.session_validity, params, |r| {
+                            session_validity_row(r)
+                        })?
+                        .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
+                    SessionRead::Validity(validity, revoked)
+                };
+                Ok((app, session))
+            })();
+            // Always ended: an open read transaction on a kept connection would hold its
+            // snapshot, and with it the WAL, until the connection's next use (`with` closes
+            // a connection that is still inside one). A failed statement may have ended it.
+            let ended = if conn.is_autocommit() {
+                Ok(())
+            } else {
+                conn.prepare_cached("COMMIT")
+                    .and_then(|mut commit| commit.execute([]))
+                    .map(drop)
+                    .map_err(read_err)
+            };
+            let read = read?;
+            ended.map(|()| read)
         })
     }
 

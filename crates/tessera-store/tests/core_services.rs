@@ -432,6 +432,7 @@ async fn principals_come_only_from_verified_credentials(db: &TestDb) {
     let scope = BearerScope {
         pool: Some(&pool),
         pool_header: Some(&pool.id),
+        ahead: None,
     };
     match core.authenticate_bearer(&mgmt, scope).await {
         Ok(Principal::PoolAdmin(a)) => {
@@ -443,6 +444,7 @@ async fn principals_come_only_from_verified_credentials(db: &TestDb) {
     let elsewhere = BearerScope {
         pool: Some(&other),
         pool_header: Some(&other.id),
+        ahead: None,
     };
     let r = core
         .authenticate_bearer(&mgmt, elsewhere)
@@ -490,6 +492,7 @@ async fn principals_come_only_from_verified_credentials(db: &TestDb) {
     let scope = BearerScope {
         pool: Some(&pool),
         pool_header: Some(&pool.id),
+        ahead: None,
     };
     let r = core.authenticate_bearer(&mgmt, scope).await.unwrap_err();
     assert!(matches!(r.error, Error::TokenExpired), "{r:?}");
@@ -526,7 +529,117 @@ async fn request_session(core: &Core, app_id: &str, token: String) -> Result<Str
         full.as_ref().map_err(|e| format!("{e:?}")),
         status.as_ref().map_err(|e| format!("{e:?}"))
     );
+    // The same, with the session read ahead with the app and pool in one read (the v2
+    // façade's path): the whole user for a Bearer, only validity for `checkLoginStatus`.
+    for whole_user in [true, false] {
+        let ((_, pool), ahead) = core
+            .app_and_pool_ahead(app_id, Some(&token), whole_user)
+            .await?;
+        let pool = pool.expect("the app's pool");
+        assert!(ahead.is_some(), "a user token's session is read ahead");
+        let ahead_full = core
+            .session_in_pool_ahead(&token, &pool, ahead.as_ref())
+            .await
+            .map(|s| s.user().id.clone());
+        let ahead_status = core
+            .session_status_in_pool_ahead(&token, &pool, ahead.as_ref())
+            .await
+            .map(|s| s.user_id);
+        for ahead_answer in [ahead_full, ahead_status] {
+            assert_eq!(
+                ahead_answer.as_ref().map_err(|e| format!("{e:?}")),
+                full.as_ref().map_err(|e| format!("{e:?}")),
+                "read ahead (whole user: {whole_user})"
+            );
+        }
+    }
     full
+}
+
+/// A session read ahead answers only for the verified token it was read for: a forged token
+/// naming another user is refused, and a valid token checked against another token's read
+/// is read again. On SQLite the combined read leaves no transaction open on its connection
+/// (a full checkpoint right after it succeeds).
+async fn sessions_read_ahead_answer_only_for_their_token(db: &TestDb) {
+    let core = core(db).await;
+    let c = core.create_pool("ahead").await.unwrap();
+    let pool = core.pool(&c.user_pool_id).await.unwrap();
+    let app = core.app(&c.app_id).await.unwrap();
+    let a = core
+        .create_user(&pool, by_email("a@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let b = core
+        .create_user(&pool, by_email("b@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let ta = core
+        .issue_user_token(&pool, Some(&app), &a)
+        .await
+        .unwrap()
+        .token;
+    let tb = core
+        .issue_user_token(&pool, Some(&app), &b)
+        .await
+        .unwrap()
+        .token;
+
+    // B's claims with A's signature: read ahead for B, refused at verification.
+    let parts_a: Vec<&str> = ta.split('.').collect();
+    let parts_b: Vec<&str> = tb.split('.').collect();
+    let forged = format!("{}.{}.{}", parts_b[0], parts_b[1], parts_a[2]);
+    let ((_, _), ahead) = core
+        .app_and_pool_ahead(&c.app_id, Some(&forged), true)
+        .await
+        .unwrap();
+    assert!(ahead.is_some());
+    let e = core
+        .session_in_pool_ahead(&forged, &pool, ahead.as_ref())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::TokenInvalid), "{e:?}");
+
+    // A's token checked against B's read: A's own session is read and answers.
+    let ((_, _), b_ahead) = core
+        .app_and_pool_ahead(&c.app_id, Some(&tb), true)
+        .await
+        .unwrap();
+    let s = core
+        .session_in_pool_ahead(&ta, &pool, b_ahead.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(s.user().id, a.id);
+    let st = core
+        .session_status_in_pool_ahead(&ta, &pool, b_ahead.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(st.user_id, a.id);
+
+    // Not a user token, or none: the app and pool alone.
+    let ((found, _), none) = core
+        .app_and_pool_ahead(&c.app_id, Some("not-a-token"), true)
+        .await
+        .unwrap();
+    assert_eq!(found.id, c.app_id);
+    assert!(none.is_none());
+    let e = core
+        .app_and_pool_ahead("no-such-app", Some(&ta), false)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::AppNotFound), "{e:?}");
+
+    // Nothing left open: a checkpoint that needs every reader gone completes, and writes go on.
+    if db.url.starts_with("sqlite") {
+        let store = db.open().await;
+        let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(row.0, 0, "checkpoint not blocked by a reader: {row:?}");
+    }
+    core.create_user(&pool, by_email("c@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
 }
 
 /// Whatever one process does to a session (logout, kick, block, a rotated application or pool
@@ -710,4 +823,5 @@ backend_tests! {
     principals => principals_come_only_from_verified_credentials;
     background_keys => serving_cores_generate_keys_in_the_background_and_agree;
     cross_process_sessions => session_changes_reach_other_processes_at_once;
+    read_ahead => sessions_read_ahead_answer_only_for_their_token;
 }

@@ -12,9 +12,10 @@ use super::Core;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::model::audit::UserEvent;
+use crate::model::Application;
 use crate::model::{Profile, User, UserPool};
 use crate::rules::{identifiers, password_strength};
-use crate::store::{SessionValidity, UserChange, UserField, UserLookup};
+use crate::store::{SessionKey, SessionRead, SessionValidity, UserChange, UserField, UserLookup};
 use crate::UniqueField;
 
 /// A verified user token with the pool and the user it names. Only [`Core::session`] and
@@ -112,20 +113,86 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
+/// A session read ahead, in the same read as the request's application and pool
+/// ([`Core::app_and_pool_ahead`]): what the store held for the pool, user and token id that
+/// a token's claims name, read before the token was verified. It answers only for a
+/// verified token naming the same three; anything else is read again.
+#[derive(Debug, Clone)]
+pub struct SessionAhead {
+    pool_id: String,
+    user_id: String,
+    jti: String,
+    read: SessionRead,
+}
+
+impl SessionAhead {
+    fn for_subject(&self, subject: &TokenSubject, pool_id: &str) -> Option<&SessionRead> {
+        (self.pool_id == pool_id && self.user_id == subject.user_id && self.jti == subject.jti)
+            .then_some(&self.read)
+    }
+}
+
 impl Core {
+    /// The application `app_id` and its pool (`None` when the app's pool row is missing),
+    /// read together with the session of `token` when it presents itself as a user token:
+    /// the whole user when `whole_user`, else only what decides validity. One read instead
+    /// of two for a request that names its app and presents a token; nothing of the token
+    /// is trusted before [`Core::session_in_pool_ahead`] or
+    /// [`Core::session_status_in_pool_ahead`] verifies it.
+    pub async fn app_and_pool_ahead(
+        &self,
+        app_id: &str,
+        token: Option<&str>,
+        whole_user: bool,
+    ) -> Result<((Application, Option<UserPool>), Option<SessionAhead>)> {
+        let claims = token.and_then(|t| super::tokens::parse_user_token(t).ok());
+        let key = claims
+            .as_ref()
+            .filter(|(_, c)| c.kind() == super::tokens::USER_TOKEN_TYPE)
+            .and_then(|(_, c)| c.session_key());
+        let Some((pool_id, user_id, jti)) = key else {
+            let found = self.store.get_app_and_pool(app_id).await?;
+            return Ok((found.ok_or(Error::AppNotFound)?, None));
+        };
+        let key = SessionKey {
+            pool_id,
+            user_id,
+            jti,
+            whole_user,
+        };
+        let (found, read) = self.store.app_and_pool_with_session(app_id, key).await?;
+        let ahead = SessionAhead {
+            pool_id: pool_id.to_owned(),
+            user_id: user_id.to_owned(),
+            jti: jti.to_owned(),
+            read,
+        };
+        Ok((found.ok_or(Error::AppNotFound)?, Some(ahead)))
+    }
+
     /// Resolves a Bearer token to its session. `pool_id`, when the request names a pool (by
     /// its app), must be the token's pool.
     pub async fn session(&self, token: &str, pool_id: Option<&str>) -> Result<Session> {
         let subject = self.session_subject(token, pool_id).await?;
         let pool = self.pool(&subject.pool_id).await?;
-        self.session_of(subject, pool, token).await
+        self.session_of(subject, pool, token, None).await
     }
 
     /// [`Core::session`] for a request that already holds its pool (read from its app): the
     /// token must belong to that pool, which is not read a second time.
     pub async fn session_in_pool(&self, token: &str, pool: &UserPool) -> Result<Session> {
+        self.session_in_pool_ahead(token, pool, None).await
+    }
+
+    /// [`Core::session_in_pool`] with the session read ahead with the request's pool.
+    pub async fn session_in_pool_ahead(
+        &self,
+        token: &str,
+        pool: &UserPool,
+        ahead: Option<&SessionAhead>,
+    ) -> Result<Session> {
         let subject = self.session_subject(token, Some(&pool.id)).await?;
-        self.session_of(subject, pool.clone(), token).await
+        self.session_of(subject, pool.clone(), token, ahead).await
     }
 
     /// A session from either kind of user token this server issues, as the v3
@@ -199,6 +266,7 @@ impl Core {
         parsed: &crate::crypto::jwt::Unverified<'_>,
         claims: super::tokens::UserClaims,
         pool: Option<&UserPool>,
+        ahead: Option<&SessionAhead>,
     ) -> Result<Session> {
         let subject = self.verify_parsed_user_token(parsed, claims).await?;
         let subject = self
@@ -208,7 +276,7 @@ impl Core {
             Some(p) => p.clone(),
             None => self.pool(&subject.pool_id).await?,
         };
-        self.session_of(subject, pool, token).await
+        self.session_of(subject, pool, token, ahead).await
     }
 
     /// The token's signature, expiry and pool; its revocation is read with the user in
@@ -240,11 +308,16 @@ impl Core {
         subject: TokenSubject,
         pool: UserPool,
         token: &str,
+        ahead: Option<&SessionAhead>,
     ) -> Result<Session> {
-        let (user, revoked) = self
-            .store
-            .find_session_user(&pool.id, &subject.user_id, &subject.jti)
-            .await?;
+        let (user, revoked) = match ahead.and_then(|a| a.for_subject(&subject, &pool.id)) {
+            Some(SessionRead::User(user, revoked)) => (user.as_deref().cloned(), *revoked),
+            _ => {
+                self.store
+                    .find_session_user(&pool.id, &subject.user_id, &subject.jti)
+                    .await?
+            }
+        };
         still_valid(&subject, user.as_ref().map(SessionValidity::of), revoked)?;
         let user = user.ok_or(Error::TokenInvalid)?;
         Ok(Session {
@@ -262,11 +335,28 @@ impl Core {
         token: &str,
         pool: &UserPool,
     ) -> Result<TokenSubject> {
+        self.session_status_in_pool_ahead(token, pool, None).await
+    }
+
+    /// [`Core::session_status_in_pool`] with the session read ahead with the request's pool.
+    pub async fn session_status_in_pool_ahead(
+        &self,
+        token: &str,
+        pool: &UserPool,
+        ahead: Option<&SessionAhead>,
+    ) -> Result<TokenSubject> {
         let subject = self.session_subject(token, Some(&pool.id)).await?;
-        let (validity, revoked) = self
-            .store
-            .session_validity(&pool.id, &subject.user_id, &subject.jti)
-            .await?;
+        let (validity, revoked) = match ahead.and_then(|a| a.for_subject(&subject, &pool.id)) {
+            Some(SessionRead::Validity(validity, revoked)) => (*validity, *revoked),
+            Some(SessionRead::User(user, revoked)) => {
+                (user.as_deref().map(SessionValidity::of), *revoked)
+            }
+            None => {
+                self.store
+                    .session_validity(&pool.id, &subject.user_id, &subject.jti)
+                    .await?
+            }
+        };
         still_valid(&subject, validity, revoked)?;
         Ok(subject)
     }

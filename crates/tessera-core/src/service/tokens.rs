@@ -86,6 +86,12 @@ impl UserClaims {
     pub(crate) fn kind(&self) -> &str {
         &self.0.data.kind
     }
+
+    /// The pool, user and token id the claims name (unverified), when they name all three.
+    pub(crate) fn session_key(&self) -> Option<(&str, &str, &str)> {
+        let jti = self.0.jti.as_deref()?;
+        Some((&self.0.data.user_pool_id, &self.0.sub, jti))
+    }
 }
 
 /// Splits and decodes a token and reads its claims as a user token's, checking nothing.

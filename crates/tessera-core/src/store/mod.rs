@@ -89,6 +89,29 @@ impl SessionValidity {
     }
 }
 
+/// The session a request's first read also reads ([`Store::app_and_pool_with_session`]): the
+/// user `user_id` of `pool_id` and the revocation of the token `jti`, as its claims name them.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionKey<'a> {
+    pub pool_id: &'a str,
+    pub user_id: &'a str,
+    pub jti: &'a str,
+    /// The whole user row ([`Store::find_session_user`]), or only what decides validity
+    /// ([`Store::session_validity`]).
+    pub whole_user: bool,
+}
+
+/// A session's state as read: the user (whole, or what decides validity), `None` when it is
+/// not in the pool, and whether the token is revoked.
+#[derive(Debug, Clone)]
+pub enum SessionRead {
+    User(Option<Box<User>>, bool),
+    Validity(Option<SessionValidity>, bool),
+}
+
+/// An application and its pool (`None` when the pool row is missing).
+pub type AppAndPool = (Application, Option<UserPool>);
+
 /// How to find one user of a pool.
 #[derive(Debug, Clone, Copy)]
 pub enum UserLookup<'a> {
@@ -191,6 +214,29 @@ pub trait Store:
         };
         let pool = self.get_pool(&app.pool_id).await?;
         Ok(Some((app, pool)))
+    }
+    /// [`Store::get_app_and_pool`] and the session `session` in one read (one transaction,
+    /// one snapshot): a request that presents a user token needs both, and on SQLite each
+    /// read transaction costs shared-memory locks (a mutex and `fcntl` calls) that two
+    /// concurrent requests contend for.
+    async fn app_and_pool_with_session(
+        &self,
+        app_id: &str,
+        session: SessionKey<'_>,
+    ) -> Result<(Option<AppAndPool>, SessionRead)> {
+        let app = self.get_app_and_pool(app_id).await?;
+        let read = if session.whole_user {
+            let (user, revoked) = self
+                .find_session_user(session.pool_id, session.user_id, session.jti)
+                .await?;
+            SessionRead::User(user.map(Box::new), revoked)
+        } else {
+            let (validity, revoked) = self
+                .session_validity(session.pool_id, session.user_id, session.jti)
+                .await?;
+            SessionRead::Validity(validity, revoked)
+        };
+        Ok((app, read))
     }
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;

@@ -34,7 +34,8 @@ fn error_json(e: &Error, lang: Lang, path: Option<&str>) -> Value {
     })
 }
 
-fn failure(e: Error, lang: Lang) -> Response {
+/// The answer refusing a whole request (no field was resolved).
+pub fn failure(e: Error, lang: Lang) -> Response {
     Json(json!({ "errors": [error_json(&e, lang, None)], "data": {} })).into_response()
 }
 
@@ -46,32 +47,50 @@ pub async fn execute<R: RootResolver + Sync>(
     body: &[u8],
     operation: &mut &'static str,
 ) -> Response {
+    match prepare(body, operation) {
+        Ok(op) => answer(resolver, lang, &op).await,
+        Err(e) => failure(e, lang),
+    }
+}
+
+/// Reads the request `body` into its operation, or the error that refuses it ([`failure`]).
+/// `operation` is set to the metrics label of its first root field once the document is read.
+pub fn prepare(body: &[u8], operation: &mut &'static str) -> Result<super::Operation, Error> {
     if body.len() > MAX_BODY {
-        return failure(Error::InvalidParameter("body"), lang);
+        return Err(Error::InvalidParameter("body"));
     }
     let Ok(Value::Object(mut req)) = serde_json::from_slice::<Value>(body) else {
-        return failure(Error::InvalidParameter("body"), lang);
+        return Err(Error::InvalidParameter("body"));
     };
     let variables = match req.remove("variables") {
         Some(Value::Object(v)) => v,
         None | Some(Value::Null) => Map::new(),
-        Some(_) => return failure(Error::InvalidParameter("variables"), lang),
+        Some(_) => return Err(Error::InvalidParameter("variables")),
     };
     let Some(query) = req.get("query").and_then(Value::as_str) else {
-        return failure(Error::MissingParameter("query"), lang);
+        return Err(Error::MissingParameter("query"));
     };
     let op_name = req.get("operationName").and_then(Value::as_str);
     let op = match super::parse(query, op_name, &variables) {
         Ok(op) => op,
         Err(e) => {
             tracing::debug!(error = %e, "GraphQL document refused");
-            return failure(Error::InvalidParameter(e.parameter()), lang);
+            return Err(Error::InvalidParameter(e.parameter()));
         }
     };
     *operation = op
         .fields
         .first()
         .map_or("other", |f| graphql_operation(&f.name));
+    Ok(op)
+}
+
+/// Resolves every root field of `op` and writes the answer.
+pub async fn answer<R: RootResolver + Sync>(
+    resolver: &R,
+    lang: Lang,
+    op: &super::Operation,
+) -> Response {
     // Every root field is resolved first (errors are known only then); the answer is then
     // written straight from the resolvers' values, cut to each field's selection on the way.
     let mut results = Vec::with_capacity(op.fields.len());

@@ -94,6 +94,7 @@ impl V1Ctx {
                 let scope = BearerScope {
                     pool: None,
                     pool_header: None,
+                    ahead: None,
                 };
                 let caller = Caller::resolve(&self.state.core, token, scope, &self.facts).await;
                 if caller.refused.is_none() {

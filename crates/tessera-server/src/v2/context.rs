@@ -15,7 +15,7 @@ use tessera_core::model::{Application, UserPool};
 use tessera_core::principal::{
     presents_management, BearerScope, PoolAdmin, Principal, RequestFacts,
 };
-use tessera_core::service::account::Session;
+use tessera_core::service::account::{Session, SessionAhead};
 use tessera_core::service::tokens::TokenSubject;
 use tessera_core::service::users::LoginContext;
 use tessera_core::{Error, Result};
@@ -31,6 +31,8 @@ pub struct V2Ctx {
     pub lang: Lang,
     app: std::result::Result<Option<Application>, Error>,
     pool: std::result::Result<Option<UserPool>, Error>,
+    /// The session of the token the request checks, read with the app and pool.
+    ahead: Option<SessionAhead>,
     pub bearer: Option<String>,
     /// The connection's client address (the peer, or what trusted proxies report) and the
     /// user agent.
@@ -49,7 +51,23 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
-impl FromRequestParts<AppState> for V2Ctx {
+/// A v2 request's facts before anything is read: what the headers and the connection say.
+/// [`V2Start::load`] reads the app and pool (with the session of a user token, in the same
+/// read) and gives the [`V2Ctx`]. The GraphQL endpoint loads once it has read the document,
+/// so that `checkLoginStatus(token)` reads that token's session with the app; every other
+/// handler extracts a [`V2Ctx`] directly, loading with the Bearer token.
+pub struct V2Start {
+    state: AppState,
+    pub lang: Lang,
+    app_id: Option<String>,
+    pool_id: Option<String>,
+    pub bearer: Option<String>,
+    facts: RequestFacts,
+    via_trusted_proxy: bool,
+    cors: Option<RequestPool>,
+}
+
+impl FromRequestParts<AppState> for V2Start {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
@@ -57,7 +75,6 @@ impl FromRequestParts<AppState> for V2Ctx {
         state: &AppState,
     ) -> std::result::Result<Self, Self::Rejection> {
         let h = &parts.headers;
-        let lang = Lang::from_header(header(h, "x-authing-lang"));
         let bearer = header(h, "authorization")
             .and_then(|v| {
                 v.strip_prefix("Bearer ")
@@ -65,48 +82,84 @@ impl FromRequestParts<AppState> for V2Ctx {
             })
             .map(|t| t.trim().to_owned())
             .filter(|t| !t.is_empty() && t != "null" && t != "undefined");
-        let core = &state.core;
-        // The app and its pool come from one read; both are read on every request, never
-        // kept between requests (a second process may change either).
-        let (app, pool) = match (
-            header(h, "x-authing-app-id"),
-            header(h, "x-authing-userpool-id"),
-        ) {
-            (Some(id), _) => match core.app_and_pool(id).await {
-                Ok((app, pool)) => (Ok(Some(app)), Ok(Some(pool))),
-                // The app was found but its pool was not.
-                Err(Error::PoolNotFound) => match core.app(id).await {
-                    Ok(app) => (Ok(Some(app)), Err(Error::PoolNotFound)),
-                    Err(e) => (Err(e.clone()), Err(e)),
-                },
-                Err(e) => (Err(e.clone()), Err(e)),
-            },
-            (None, Some(id)) => (Ok(None), core.pool(id).await.map(Some)),
-            (None, None) => (Ok(None), Ok(None)),
-        };
-        // The answer's CORS headers follow this pool's allowed origins (`cors`).
-        if let (Some(slot), Ok(Some(p))) = (parts.extensions.get::<RequestPool>(), &pool) {
-            slot.record(p);
-        }
         // Served without connect info (only in-process tests do that), nothing is known.
         let origin = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| Origin::of(c.0.ip(), h, &state.options.trusted_proxies));
-        Ok(V2Ctx {
+        Ok(V2Start {
             state: state.clone(),
-            lang,
-            app,
-            pool,
+            lang: Lang::from_header(header(h, "x-authing-lang")),
+            app_id: header(h, "x-authing-app-id").map(str::to_owned),
+            pool_id: header(h, "x-authing-userpool-id").map(str::to_owned),
             bearer,
             facts: RequestFacts {
                 client_ip: origin.map(|o| o.client_ip),
                 user_agent: header(h, "user-agent").map(|s| s.chars().take(256).collect()),
             },
             via_trusted_proxy: origin.is_some_and(|o| o.via_trusted_proxy),
-            pool_header: header(h, "x-authing-userpool-id").map(str::to_owned),
-            caller: tokio::sync::OnceCell::new(),
+            cors: parts.extensions.get::<RequestPool>().cloned(),
         })
+    }
+}
+
+impl V2Start {
+    /// Reads the app and its pool (or the pool the request names) and gives the request's
+    /// context. `session`, a user token the request will check (its Bearer, or the
+    /// `checkLoginStatus` argument), is read in the same read: the whole user when
+    /// `whole_user`, else what decides its validity. Both are read on every request, never
+    /// kept between requests (a second process may change either).
+    pub async fn load(self, session: Option<(&str, bool)>) -> V2Ctx {
+        let core = &self.state.core;
+        let mut ahead = None;
+        let (app, pool) = match (&self.app_id, &self.pool_id) {
+            (Some(id), _) => {
+                let (token, whole_user) = session.unzip();
+                match core
+                    .app_and_pool_ahead(id, token, whole_user.unwrap_or(true))
+                    .await
+                {
+                    Ok(((app, Some(pool)), read)) => {
+                        ahead = read;
+                        (Ok(Some(app)), Ok(Some(pool)))
+                    }
+                    // The app was found but its pool was not.
+                    Ok(((app, None), _)) => (Ok(Some(app)), Err(Error::PoolNotFound)),
+                    Err(e) => (Err(e.clone()), Err(e)),
+                }
+            }
+            (None, Some(id)) => (Ok(None), core.pool(id).await.map(Some)),
+            (None, None) => (Ok(None), Ok(None)),
+        };
+        // The answer's CORS headers follow this pool's allowed origins (`cors`).
+        if let (Some(slot), Ok(Some(p))) = (&self.cors, &pool) {
+            slot.record(p);
+        }
+        V2Ctx {
+            state: self.state,
+            lang: self.lang,
+            app,
+            pool,
+            ahead,
+            bearer: self.bearer,
+            facts: self.facts,
+            via_trusted_proxy: self.via_trusted_proxy,
+            pool_header: self.pool_id,
+            caller: tokio::sync::OnceCell::new(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for V2Ctx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Self::Rejection> {
+        let Ok(start) = V2Start::from_request_parts(parts, state).await;
+        let bearer = start.bearer.clone();
+        Ok(start.load(bearer.as_deref().map(|t| (t, true))).await)
     }
 }
 
@@ -142,6 +195,7 @@ impl V2Ctx {
                 let scope = BearerScope {
                     pool: self.pool.as_ref().ok().and_then(Option::as_ref),
                     pool_header: self.pool_header.as_deref(),
+                    ahead: self.ahead.as_ref(),
                 };
                 Caller::resolve(&self.state.core, token, scope, &self.facts).await
             })
@@ -163,7 +217,10 @@ impl V2Ctx {
             }
         }
         match &self.pool {
-            Ok(Some(p)) => self.state.core.session_in_pool(token, p).await,
+            Ok(Some(p)) => {
+                let ahead = self.ahead.as_ref();
+                self.state.core.session_in_pool_ahead(token, p, ahead).await
+            }
             _ => self.state.core.session(token, None).await,
         }
     }
@@ -172,7 +229,12 @@ impl V2Ctx {
     /// it: a status check needs no user row).
     pub async fn session_status_for(&self, token: &str) -> Result<TokenSubject> {
         match &self.pool {
-            Ok(Some(p)) => self.state.core.session_status_in_pool(token, p).await,
+            Ok(Some(p)) => {
+                let ahead = self.ahead.as_ref();
+                (self.state.core)
+                    .session_status_in_pool_ahead(token, p, ahead)
+                    .await
+            }
             _ => self.session_for(token).await.map(|s| s.subject().clone()),
         }
     }

@@ -6,8 +6,8 @@ use axum::response::Response;
 use serde_json::Value;
 use tessera_core::Error;
 
-use super::context::V2Ctx;
-use crate::graphql::serve::{execute, RootResolver};
+use super::context::{V2Ctx, V2Start};
+use crate::graphql::serve::{answer, failure, prepare, RootResolver};
 use crate::graphql::Field;
 use crate::metrics::GraphqlOperation;
 
@@ -22,10 +22,32 @@ impl RootResolver for V2Ctx {
     }
 }
 
-pub async fn handler(ctx: V2Ctx, body: Bytes) -> Response {
+pub async fn handler(start: V2Start, body: Bytes) -> Response {
     // A request refused before its document is read is counted as `invalid`.
     let mut operation = "invalid";
-    let mut res = execute(&ctx, ctx.lang, &body, &mut operation).await;
+    let lang = start.lang;
+    let mut res = match prepare(&body, &mut operation) {
+        Ok(op) => {
+            // The token the request will check is read with its app and pool: the Bearer
+            // (the whole user, for the session), or else `checkLoginStatus`'s argument (only
+            // what decides validity).
+            let checked = match (&start.bearer, op.fields.first()) {
+                (Some(bearer), _) => Some((bearer.clone(), true)),
+                (None, Some(f)) if f.name == "checkLoginStatus" => f
+                    .args
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| (t.to_owned(), false)),
+                _ => None,
+            };
+            let ctx = start
+                .load(checked.as_ref().map(|(t, whole)| (t.as_str(), *whole)))
+                .await;
+            answer(&ctx, lang, &op).await
+        }
+        Err(e) => failure(e, lang),
+    };
     res.extensions_mut().insert(GraphqlOperation(operation));
     res
 }

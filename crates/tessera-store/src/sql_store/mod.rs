@@ -10,7 +10,9 @@ use tessera_core::model::{
     AccessKey, Application, ExternalIdentity, OidcSettings, PoolSettings, SigningKey, User,
     UserPool,
 };
-use tessera_core::store::{LoginUpdate, NewPool, SessionValidity, Store, UserLookup};
+use tessera_core::store::{
+    AppAndPool, LoginUpdate, NewPool, SessionKey, SessionRead, SessionValidity, Store, UserLookup,
+};
 use tessera_core::{clock, Error, Result, UniqueField};
 
 use crate::connect::{Backend, Pool};
@@ -504,6 +506,30 @@ impl Store for SqlStore {
                 })
             })
             .transpose()
+    }
+
+    async fn app_and_pool_with_session(
+        &self,
+        app_id: &str,
+        session: SessionKey<'_>,
+    ) -> Result<(Option<AppAndPool>, SessionRead)> {
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.app_and_pool_with_session(&self.settings, app_id, session);
+        }
+        // PostgreSQL: two statements on the pool, as before; its reads take no locks.
+        let app = self.get_app_and_pool(app_id).await?;
+        let read = if session.whole_user {
+            let (user, revoked) = self
+                .find_session_user(session.pool_id, session.user_id, session.jti)
+                .await?;
+            SessionRead::User(user.map(Box::new), revoked)
+        } else {
+            let (validity, revoked) = self
+                .session_validity(session.pool_id, session.user_id, session.jti)
+                .await?;
+            SessionRead::Validity(validity, revoked)
+        };
+        Ok((app, read))
     }
 
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>> {
