@@ -5,16 +5,6 @@
 fn main() {
     println!("cargo:rustc-check-cfg=cfg(has_libargon2)");
     println!("cargo:rerun-if-changed=build.rs");
-    // Installing libargon2-dev later changes its directory: look again then.
-    for dir in [
-        "/usr/lib/x86_64-linux-gnu",
-        "/usr/lib/aarch64-linux-gnu",
-        "/usr/lib",
-    ] {
-        if std::path::Path::new(dir).is_dir() {
-            println!("cargo:rerun-if-changed={dir}");
-        }
-    }
     let found = std::process::Command::new("pkg-config")
         .args(["--exists", "libargon2"])
         .status()
