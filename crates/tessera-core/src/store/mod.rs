@@ -112,6 +112,28 @@ pub enum SessionRead {
 /// An application and its pool (`None` when the pool row is missing).
 pub type AppAndPool = (Application, Option<UserPool>);
 
+/// [`Store::app_and_pool_with_session`] as two reads, for a store whose reads take no locks
+/// worth sharing (PostgreSQL): the app and pool, then the session.
+pub async fn app_and_pool_then_session<S: Store + ?Sized>(
+    store: &S,
+    app_id: &str,
+    session: SessionKey<'_>,
+) -> Result<(Option<AppAndPool>, SessionRead)> {
+    let app = store.get_app_and_pool(app_id).await?;
+    let read = if session.whole_user {
+        let (user, revoked) = store
+            .find_session_user(session.pool_id, session.user_id, session.jti)
+            .await?;
+        SessionRead::User(user.map(Box::new), revoked)
+    } else {
+        let (validity, revoked) = store
+            .session_validity(session.pool_id, session.user_id, session.jti)
+            .await?;
+        SessionRead::Validity(validity, revoked)
+    };
+    Ok((app, read))
+}
+
 /// How to find one user of a pool.
 #[derive(Debug, Clone, Copy)]
 pub enum UserLookup<'a> {
@@ -224,19 +246,7 @@ pub trait Store:
         app_id: &str,
         session: SessionKey<'_>,
     ) -> Result<(Option<AppAndPool>, SessionRead)> {
-        let app = self.get_app_and_pool(app_id).await?;
-        let read = if session.whole_user {
-            let (user, revoked) = self
-                .find_session_user(session.pool_id, session.user_id, session.jti)
-                .await?;
-            SessionRead::User(user.map(Box::new), revoked)
-        } else {
-            let (validity, revoked) = self
-                .session_validity(session.pool_id, session.user_id, session.jti)
-                .await?;
-            SessionRead::Validity(validity, revoked)
-        };
-        Ok((app, read))
+        app_and_pool_then_session(self, app_id, session).await
     }
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;
     async fn get_access_key(&self, id: &str) -> Result<Option<AccessKey>>;

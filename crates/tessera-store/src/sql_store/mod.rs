@@ -517,19 +517,7 @@ impl Store for SqlStore {
             return reads.app_and_pool_with_session(&self.settings, app_id, session);
         }
         // PostgreSQL: two statements on the pool, as before; its reads take no locks.
-        let app = self.get_app_and_pool(app_id).await?;
-        let read = if session.whole_user {
-            let (user, revoked) = self
-                .find_session_user(session.pool_id, session.user_id, session.jti)
-                .await?;
-            SessionRead::User(user.map(Box::new), revoked)
-        } else {
-            let (validity, revoked) = self
-                .session_validity(session.pool_id, session.user_id, session.jti)
-                .await?;
-            SessionRead::Validity(validity, revoked)
-        };
-        Ok((app, read))
+        tessera_core::store::app_and_pool_then_session(self, app_id, session).await
     }
 
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>> {
