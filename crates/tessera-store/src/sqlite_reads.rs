@@ -21,7 +21,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, Row};
 use tessera_core::model::{Application, ExternalIdentity, User, UserPool};
 use tessera_core::store::{
-    AppAndPool, SessionKey, SessionRead, SessionValidity, UdfDefinition, UserLookup,
+    AppAndPool, CustomData, SessionKey, SessionRead, SessionValidity, UdfDefinition, UserExtras,
+    UserLookup,
 };
 use tessera_core::{Error, Result};
 
@@ -142,6 +143,26 @@ fn first_row<T, P: rusqlite::Params>(
     }
 }
 
+/// A user's custom-field values (the statement of `udf_values` in `sql_store/accounts.rs`).
+const UDF_VALUES_SQL: &str = "SELECT key, value FROM udf_values WHERE pool_id = ?1 \
+     AND target_type = ?2 AND target_id = ?3 ORDER BY key";
+
+/// Every row of `sql` with `params` on `conn`, decoded by `decode`.
+fn all_rows<T, P: rusqlite::Params>(
+    conn: &Connection,
+    sql: &str,
+    params: P,
+    decode: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
+    let mut rows = stmt.query(params).map_err(read_err)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(read_err)? {
+        out.push(decode(row)?);
+    }
+    Ok(out)
+}
+
 /// The database file of a `sqlite:` URL, or `None` for an in-memory database (which another
 /// connection cannot open: its reads stay on sqlx's pool).
 pub(crate) fn database_file(url: &str) -> Option<PathBuf> {
@@ -216,6 +237,29 @@ impl SqliteReads {
         out
     }
 
+    /// Runs `f` inside one read transaction on one connection (one snapshot; the
+    /// shared-memory read lock taken and released once), then ends it.
+    fn in_transaction<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.with(|conn| {
+            let mut begin = conn.prepare_cached("BEGIN").map_err(read_err)?;
+            begin.execute([]).map_err(read_err)?;
+            let read = f(conn);
+            // Always ended: an open read transaction on a kept connection would hold its
+            // snapshot, and with it the WAL, until the connection's next use (`with` closes
+            // a connection that is still inside one). A failed statement may have ended it.
+            let ended = if conn.is_autocommit() {
+                Ok(())
+            } else {
+                conn.prepare_cached("COMMIT")
+                    .and_then(|mut commit| commit.execute([]))
+                    .map(drop)
+                    .map_err(read_err)
+            };
+            let read = read?;
+            ended.map(|()| read)
+        })
+    }
+
     /// One row of `sql` with `params`, decoded by `decode`, or `None`.
     fn one<T, P: rusqlite::Params>(
         &self,
@@ -233,15 +277,7 @@ impl SqliteReads {
         params: P,
         decode: impl Fn(&Row<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql).map_err(read_err)?;
-            let mut rows = stmt.query(params).map_err(read_err)?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next().map_err(read_err)? {
-                out.push(decode(row)?);
-            }
-            Ok(out)
-        })
+        self.with(|conn| all_rows(conn, sql, params, decode))
     }
 
     pub(crate) fn app_and_pool(
@@ -264,45 +300,28 @@ impl SqliteReads {
         app_id: &str,
         key: SessionKey<'_>,
     ) -> Result<(Option<AppAndPool>, SessionRead)> {
-        self.with(|conn| {
-            let mut begin = conn.prepare_cached("BEGIN").map_err(read_err)?;
-            begin.execute([]).map_err(read_err)?;
-            let read = (|| -> Result<_> {
-                let app = first_row(conn, &self.sql.app_and_pool, [app_id], |row| {
-                    rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
-                        memo.pool_settings(id, text)
-                    })
-                })?;
-                let params = [key.pool_id, key.user_id, key.jti];
-                let session = if key.whole_user {
-                    let (user, revoked) = first_row(conn, &self.sql.session_user, params, |r| {
-                        session_user_row(r)
+        self.in_transaction(|conn| {
+            let app = first_row(conn, &self.sql.app_and_pool, [app_id], |row| {
+                rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
+                    memo.pool_settings(id, text)
+                })
+            })?;
+            let params = [key.pool_id, key.user_id, key.jti];
+            let session = if key.whole_user {
+                let (user, revoked) = first_row(conn, &self.sql.session_user, params, |r| {
+                    session_user_row(r)
+                })?
+                .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
+                SessionRead::User(user.map(Box::new), revoked)
+            } else {
+                let (validity, revoked) =
+                    first_row(conn, &self.sql.session_validity, params, |r| {
+                        session_validity_row(r)
                     })?
                     .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
-                    SessionRead::User(user.map(Box::new), revoked)
-                } else {
-                    let (validity, revoked) =
-                        first_row(conn, &self.sql.session_validity, params, |r| {
-                            session_validity_row(r)
-                        })?
-                        .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
-                    SessionRead::Validity(validity, revoked)
-                };
-                Ok((app, session))
-            })();
-            // Always ended: an open read transaction on a kept connection would hold its
-            // snapshot, and with it the WAL, until the connection's next use (`with` closes
-            // a connection that is still inside one). A failed statement may have ended it.
-            let ended = if conn.is_autocommit() {
-                Ok(())
-            } else {
-                conn.prepare_cached("COMMIT")
-                    .and_then(|mut commit| commit.execute([]))
-                    .map(drop)
-                    .map_err(read_err)
+                SessionRead::Validity(validity, revoked)
             };
-            let read = read?;
-            ended.map(|()| read)
+            Ok((app, session))
         })
     }
 
@@ -351,6 +370,44 @@ impl SqliteReads {
     ) -> Result<Vec<ExternalIdentity>> {
         self.all(&self.sql.identities, [pool_id, user_id], |row| {
             rows::identity_at(row, 0)
+        })
+    }
+
+    /// [`tessera_core::store::Store::user_extras`] in one read transaction.
+    pub(crate) fn user_extras(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: Option<&str>,
+    ) -> Result<UserExtras> {
+        self.in_transaction(|conn| {
+            let mut out = UserExtras::default();
+            if identities {
+                out.identities = Some(all_rows(
+                    conn,
+                    &self.sql.identities,
+                    [pool_id, user_id],
+                    |row| rows::identity_at(row, 0),
+                )?);
+            }
+            if let Some(target) = custom {
+                let defs = all_rows(conn, &self.sql.udf_definitions, [pool_id, target], |row| {
+                    rows::udf_definition_at(row, 0)
+                })?;
+                let values = if defs.is_empty() {
+                    Vec::new()
+                } else {
+                    all_rows(conn, UDF_VALUES_SQL, [pool_id, target, user_id], |row| {
+                        Ok((row.text(0)?, row.text(1)?))
+                    })?
+                };
+                out.custom = Some(CustomData {
+                    definitions: defs,
+                    values,
+                });
+            }
+            Ok(out)
         })
     }
 

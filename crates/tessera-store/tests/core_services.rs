@@ -810,6 +810,90 @@ async fn uploads_are_bounded_per_address_across_processes(db: &TestDb) {
         .expect("another address has its own budget");
 }
 
+/// A user's identities and custom data read together (`Core::user_extras`, one read
+/// transaction on SQLite) answer what the separate reads answer, only what was asked for is
+/// read, and on SQLite no reader is left open.
+async fn user_extras_match_the_separate_reads(db: &TestDb) {
+    use tessera_core::model::ExternalIdentity;
+    use tessera_core::service::udf::{UdfDataType, UdfTarget};
+    let core = core(db).await;
+    let c = core.create_pool("extras").await.unwrap();
+    let pool = core.pool(&c.user_pool_id).await.unwrap();
+    let u = core
+        .create_user(&pool, by_email("e@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+
+    // Nothing defined, nothing linked.
+    let (ids, custom) = core.user_extras(&pool.id, &u.id, true, true).await.unwrap();
+    assert_eq!(ids.map(|v| v.len()), Some(0));
+    assert_eq!(custom.map(|v| v.len()), Some(0));
+    let (ids, custom) = core.user_extras(&pool.id, &u.id, false, false).await.unwrap();
+    assert!(ids.is_none() && custom.is_none(), "nothing asked, nothing read");
+
+    let store = db.open().await;
+    store
+        .insert_identity(&ExternalIdentity {
+            id: tessera_core::ids::new_id(),
+            pool_id: pool.id.clone(),
+            user_id: u.id.clone(),
+            provider: "github".into(),
+            connection_id: None,
+            user_id_in_idp: "gh-7".into(),
+            openid: None,
+            is_social: true,
+            user_info_in_idp: Some("{}".into()),
+            access_token: None,
+            refresh_token: None,
+            created_at: 1,
+            updated_at: 1,
+        })
+        .await
+        .unwrap();
+    for (key, label) in [("age", "Age"), ("team", "Team")] {
+        let ty = if key == "age" {
+            UdfDataType::Number
+        } else {
+            UdfDataType::String
+        };
+        core.define_udf(&pool.id, UdfTarget::User, key, ty, label)
+            .await
+            .unwrap();
+    }
+    core.set_udf_values(
+        &pool.id,
+        UdfTarget::User,
+        &u.id,
+        &[("age".into(), serde_json::json!(42))],
+    )
+    .await
+    .unwrap();
+
+    let (ids, custom) = core.user_extras(&pool.id, &u.id, true, true).await.unwrap();
+    let ids = ids.expect("identities asked");
+    assert_eq!(ids, core.identities(&pool.id, &u.id).await.unwrap());
+    assert_eq!(ids.len(), 1);
+    assert_eq!(ids[0].user_id_in_idp, "gh-7");
+    let custom = custom.expect("custom data asked");
+    let separate = core
+        .udf_values(&pool.id, UdfTarget::User, &u.id)
+        .await
+        .unwrap();
+    assert_eq!(format!("{custom:?}"), format!("{separate:?}"));
+    assert_eq!(custom.len(), 1, "only set values are answered: {custom:?}");
+    assert_eq!(custom[0].key, "age");
+    let (ids, custom) = core.user_extras(&pool.id, &u.id, false, true).await.unwrap();
+    assert!(ids.is_none() && custom.is_some());
+
+    if db.url.starts_with("sqlite") {
+        let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(row.0, 0, "checkpoint not blocked by a reader: {row:?}");
+    }
+}
+
 backend_tests! {
     uploads => uploads_are_bounded_per_address_across_processes;
     oidc_after_kick => oidc_tokens_of_a_login_right_after_a_kick_work;
@@ -824,4 +908,5 @@ backend_tests! {
     background_keys => serving_cores_generate_keys_in_the_background_and_agree;
     cross_process_sessions => session_changes_reach_other_processes_at_once;
     read_ahead => sessions_read_ahead_answer_only_for_their_token;
+    user_extras => user_extras_match_the_separate_reads;
 }

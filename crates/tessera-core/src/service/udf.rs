@@ -9,9 +9,26 @@ use serde_json::Value;
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
+use crate::model::ExternalIdentity;
 use crate::principal::PoolAdmin;
 use crate::rules::identifiers;
 use crate::store::UdfDefinition;
+
+/// The stored `(key, value)` pairs that a definition names, in definition order, with each
+/// field's type and label.
+fn defined_values(defs: Vec<UdfDefinition>, values: &[(String, String)]) -> Vec<UdfValue> {
+    defs.into_iter()
+        .filter_map(|d| {
+            let value = values.iter().find(|(k, _)| *k == d.key)?.1.clone();
+            Some(UdfValue {
+                key: d.key,
+                data_type: d.data_type,
+                value,
+                label: d.label,
+            })
+        })
+        .collect()
+}
 
 /// Most fields one `setCustomFields` / `deleteCustomFields` call names.
 pub const MAX_UDF_BATCH: usize = 100;
@@ -486,18 +503,28 @@ impl Core {
             .store
             .udf_values(pool_id, target.as_str(), target_id)
             .await?;
-        Ok(defs
-            .into_iter()
-            .filter_map(|d| {
-                let value = values.iter().find(|(k, _)| *k == d.key)?.1.clone();
-                Some(UdfValue {
-                    key: d.key,
-                    data_type: d.data_type,
-                    value,
-                    label: d.label,
-                })
-            })
-            .collect())
+        Ok(defined_values(defs, &values))
+    }
+
+    /// A user's external identities (when `identities`) and custom data (when `custom`, as
+    /// [`Core::udf_values`] gives it), read together: what an answer about the user adds
+    /// to its row.
+    pub async fn user_extras(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: bool,
+    ) -> Result<(Option<Vec<ExternalIdentity>>, Option<Vec<UdfValue>>)> {
+        let target = custom.then_some(UdfTarget::User.as_str());
+        let extras = self
+            .store
+            .user_extras(pool_id, user_id, identities, target)
+            .await?;
+        let custom = extras
+            .custom
+            .map(|c| defined_values(c.definitions, &c.values));
+        Ok((extras.identities, custom))
     }
 
     /// Checks every `(key, decoded value)` against the definitions and returns the stored

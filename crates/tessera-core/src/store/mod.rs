@@ -109,6 +109,23 @@ pub enum SessionRead {
     Validity(Option<SessionValidity>, bool),
 }
 
+/// What an answer about a user adds to the user row ([`Store::user_extras`]): its external
+/// identities, and the custom-field definitions of users with the user's values, each only
+/// when asked for.
+#[derive(Debug, Clone, Default)]
+pub struct UserExtras {
+    pub identities: Option<Vec<ExternalIdentity>>,
+    pub custom: Option<CustomData>,
+}
+
+/// The custom-field definitions of a target type, and one target's `(key, value)` pairs
+/// (read only when some field is defined).
+#[derive(Debug, Clone, Default)]
+pub struct CustomData {
+    pub definitions: Vec<UdfDefinition>,
+    pub values: Vec<(String, String)>,
+}
+
 /// An application and its pool (`None` when the pool row is missing).
 pub type AppAndPool = (Application, Option<UserPool>);
 
@@ -132,6 +149,34 @@ pub async fn app_and_pool_then_session<S: Store + ?Sized>(
         SessionRead::Validity(validity, revoked)
     };
     Ok((app, read))
+}
+
+/// [`Store::user_extras`] as separate reads, for a store whose reads take no locks worth
+/// sharing (PostgreSQL).
+pub async fn user_extras_one_by_one<S: Store + ?Sized>(
+    store: &S,
+    pool_id: &str,
+    user_id: &str,
+    identities: bool,
+    custom: Option<&str>,
+) -> Result<UserExtras> {
+    let mut out = UserExtras::default();
+    if identities {
+        out.identities = Some(store.list_identities(pool_id, user_id).await?);
+    }
+    if let Some(target) = custom {
+        let defs = store.list_udf_definitions(pool_id, target).await?;
+        let values = if defs.is_empty() {
+            Vec::new()
+        } else {
+            store.udf_values(pool_id, target, user_id).await?
+        };
+        out.custom = Some(CustomData {
+            definitions: defs,
+            values,
+        });
+    }
+    Ok(out)
 }
 
 /// How to find one user of a pool.
@@ -284,6 +329,18 @@ pub trait Store:
     async fn count_users(&self, pool_id: &str) -> Result<i64>;
 
     async fn insert_identity(&self, identity: &ExternalIdentity) -> Result<()>;
+    /// The user's identities (when `identities`) and custom data (when `custom` names the
+    /// users' target type) in one read: on SQLite each read transaction takes the
+    /// shared-memory read lock once.
+    async fn user_extras(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: Option<&str>,
+    ) -> Result<UserExtras> {
+        user_extras_one_by_one(self, pool_id, user_id, identities, custom).await
+    }
     async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>>;
     async fn find_user_by_identity(
         &self,

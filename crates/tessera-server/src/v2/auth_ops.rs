@@ -193,12 +193,20 @@ async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     let core = &ctx.state.core;
     let (pool_id, user_id) = (&s.pool().id, &s.user().id);
     let mut v = session_user_json(s, s.user());
-    if f.child("customData").is_some() {
-        let values = core.udf_values(pool_id, UdfTarget::User, user_id).await?;
-        v["customData"] = udv_json(&values);
-    }
-    if f.child("identities").is_some() {
-        v["identities"] = user_json::identities_json(core, pool_id, user_id).await?;
+    let (want_identities, want_custom) = (
+        f.child("identities").is_some(),
+        f.child("customData").is_some(),
+    );
+    if want_identities || want_custom {
+        let (identities, custom) = core
+            .user_extras(pool_id, user_id, want_identities, want_custom)
+            .await?;
+        if let Some(values) = custom {
+            v["customData"] = udv_json(&values);
+        }
+        if let Some(list) = identities {
+            v["identities"] = user_json::identities_list_json(&list);
+        }
     }
     super::directory_fields::add(core, pool_id, user_id, f, &mut v).await?;
     Ok(v)

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 use tessera_core::clock::iso8601;
 use tessera_core::model::User;
-use tessera_core::model::{Application, UserPool};
+use tessera_core::model::{Application, ExternalIdentity, UserPool};
 use tessera_core::service::authn::AuthEvent;
 use tessera_core::service::udf::{UdfTarget, UdfValue};
 use tessera_core::{Core, Result};
@@ -119,7 +119,12 @@ pub async fn authenticated_json(
 /// `User.identities`: the user's links to external providers.
 pub async fn identities_json(core: &Core, pool_id: &str, user_id: &str) -> Result<Value> {
     let ids = core.identities(pool_id, user_id).await?;
-    Ok(Value::Array(
+    Ok(identities_list_json(&ids))
+}
+
+/// The `identities` list of a user answer.
+pub fn identities_list_json(ids: &[ExternalIdentity]) -> Value {
+    Value::Array(
         ids.iter()
             .map(|i| {
                 json!({
@@ -131,7 +136,7 @@ pub async fn identities_json(core: &Core, pool_id: &str, user_id: &str) -> Resul
                 })
             })
             .collect(),
-    ))
+    )
 }
 
 /// A user with its custom data as the `UDV` list (the SDK turns it into an object).

@@ -11,7 +11,8 @@ use tessera_core::model::{
     UserPool,
 };
 use tessera_core::store::{
-    AppAndPool, LoginUpdate, NewPool, SessionKey, SessionRead, SessionValidity, Store, UserLookup,
+    AppAndPool, LoginUpdate, NewPool, SessionKey, SessionRead, SessionValidity, Store, UserExtras,
+    UserLookup,
 };
 use tessera_core::{clock, Error, Result, UniqueField};
 
@@ -612,6 +613,20 @@ impl Store for SqlStore {
 
     async fn insert_identity(&self, i: &ExternalIdentity) -> Result<()> {
         insert_identity_with(&self.pool, i).await
+    }
+
+    async fn user_extras(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: Option<&str>,
+    ) -> Result<UserExtras> {
+        if let Some(reads) = &self.sqlite_reads {
+            return reads.user_extras(pool_id, user_id, identities, custom);
+        }
+        tessera_core::store::user_extras_one_by_one(self, pool_id, user_id, identities, custom)
+            .await
     }
 
     async fn list_identities(&self, pool_id: &str, user_id: &str) -> Result<Vec<ExternalIdentity>> {
