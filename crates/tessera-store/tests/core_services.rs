@@ -828,8 +828,14 @@ async fn user_extras_match_the_separate_reads(db: &TestDb) {
     let (ids, custom) = core.user_extras(&pool.id, &u.id, true, true).await.unwrap();
     assert_eq!(ids.map(|v| v.len()), Some(0));
     assert_eq!(custom.map(|v| v.len()), Some(0));
-    let (ids, custom) = core.user_extras(&pool.id, &u.id, false, false).await.unwrap();
-    assert!(ids.is_none() && custom.is_none(), "nothing asked, nothing read");
+    let (ids, custom) = core
+        .user_extras(&pool.id, &u.id, false, false)
+        .await
+        .unwrap();
+    assert!(
+        ids.is_none() && custom.is_none(),
+        "nothing asked, nothing read"
+    );
 
     let store = db.open().await;
     store
@@ -882,7 +888,10 @@ async fn user_extras_match_the_separate_reads(db: &TestDb) {
     assert_eq!(format!("{custom:?}"), format!("{separate:?}"));
     assert_eq!(custom.len(), 1, "only set values are answered: {custom:?}");
     assert_eq!(custom[0].key, "age");
-    let (ids, custom) = core.user_extras(&pool.id, &u.id, false, true).await.unwrap();
+    let (ids, custom) = core
+        .user_extras(&pool.id, &u.id, false, true)
+        .await
+        .unwrap();
     assert!(ids.is_none() && custom.is_some());
 
     if db.url.starts_with("sqlite") {
