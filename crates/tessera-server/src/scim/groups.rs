@@ -6,7 +6,7 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tessera_core::clock::iso8601;
 use tessera_core::service::provisioning::{
     GroupChange, GroupFilter, MembersChange, ProvisionedGroup,
@@ -15,7 +15,7 @@ use tessera_core::service::provisioning::{
 use super::error::{ScimError, ScimType};
 use super::filter;
 use super::resources::{
-    lowercase_keys, GroupIn, GroupOut, ListOut, MemberOut, Meta, MultiIn, GROUP_SCHEMA, LIST_SCHEMA,
+    GroupIn, GroupOut, ListOut, MemberOut, Meta, MultiIn, GROUP_SCHEMA, LIST_SCHEMA,
 };
 use super::{answer, paging, patch, version, Scim};
 
@@ -199,19 +199,7 @@ pub async fn patch(Path(id): Path<String>, s: Scim) -> Result<Response, ScimErro
     served(&s)?;
     let body = s.json()?;
     let current = s.state.core.provisioned_group(&s.client, &id).await?;
-    let doc = serde_json::to_value(to_out(&s, &current, true))
-        .map_err(|_| ScimError::status(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?;
-    let mut doc: Map<String, Value> = match lowercase_keys(doc) {
-        Value::Object(o) => o,
-        _ => Map::new(),
-    };
-    patch::apply(&mut doc, body)?;
-    let r: GroupIn = serde_json::from_value(Value::Object(doc)).map_err(|e| {
-        ScimError::bad(
-            ScimType::InvalidValue,
-            format!("the patched group is invalid: {e}"),
-        )
-    })?;
+    let r: GroupIn = patch::patched(&to_out(&s, &current, true), body, "group")?;
     write(&s, &current.node.id, r).await
 }
 

@@ -193,6 +193,32 @@ fn apply_one(
     Ok(())
 }
 
+/// The resource `current` (as it is answered) with the PATCH request `body` applied, read
+/// back as the full replacement `R` a PUT would carry; `kind` names it in the error.
+pub fn patched<R: serde::de::DeserializeOwned>(
+    current: &impl serde::Serialize,
+    body: Value,
+    kind: &str,
+) -> Result<R, ScimError> {
+    let doc = serde_json::to_value(current).map_err(|_| {
+        ScimError::status(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "internal error",
+        )
+    })?;
+    let mut doc = match lowercase_keys(doc) {
+        Value::Object(o) => o,
+        _ => Map::new(),
+    };
+    apply(&mut doc, body)?;
+    serde_json::from_value(Value::Object(doc)).map_err(|e| {
+        ScimError::bad(
+            ScimType::InvalidValue,
+            format!("the patched {kind} is invalid: {e}"),
+        )
+    })
+}
+
 /// Applies a PATCH request (`body` already parsed) to `doc`.
 pub fn apply(doc: &mut Map<String, Value>, body: Value) -> Result<(), ScimError> {
     let body: PatchIn = serde_json::from_value(lowercase_keys(body))

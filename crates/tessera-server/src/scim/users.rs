@@ -10,15 +10,14 @@
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tessera_core::clock::iso8601;
 use tessera_core::service::provisioning::{ProvisionedUser, UserAttributes, UserFilter};
 
 use super::error::{ScimError, ScimType};
 use super::filter;
 use super::resources::{
-    lowercase_keys, primary, ListOut, Meta, MultiOut, NameOut, UserIn, UserOut, LIST_SCHEMA,
-    USER_SCHEMA,
+    primary, ListOut, Meta, MultiOut, NameOut, UserIn, UserOut, LIST_SCHEMA, USER_SCHEMA,
 };
 use super::{answer, paging, patch, version, Scim};
 
@@ -164,19 +163,7 @@ pub async fn patch(Path(id): Path<String>, s: Scim) -> Result<Response, ScimErro
     let body = s.json()?;
     let core = &s.state.core;
     let current = core.provisioned_user(&s.client, &id).await?;
-    let doc = serde_json::to_value(to_out(&s, &current))
-        .map_err(|_| ScimError::status(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?;
-    let mut doc: Map<String, Value> = match lowercase_keys(doc) {
-        Value::Object(o) => o,
-        _ => Map::new(),
-    };
-    patch::apply(&mut doc, body)?;
-    let patched: UserIn = serde_json::from_value(Value::Object(doc)).map_err(|e| {
-        ScimError::bad(
-            ScimType::InvalidValue,
-            format!("the patched user is invalid: {e}"),
-        )
-    })?;
+    let patched: UserIn = patch::patched(&to_out(&s, &current), body, "user")?;
     let (attrs, password) = attributes(patched)?;
     let p = core
         .replace_provisioned_user(&s.client, &current.user.id, attrs, password)
