@@ -67,6 +67,10 @@ pub struct Args {
     /// iterating on those request paths.
     #[arg(long)]
     tokens_only: bool,
+    /// Only the login figures (raw argon2id and loginByEmail), printed as JSON; no result
+    /// file is written. For iterating on the login path.
+    #[arg(long, conflicts_with = "tokens_only")]
+    login_only: bool,
     /// Threads of the load generator, each with its share of the connections (wrk's `-t`).
     /// One is enough to saturate a 2-core server and leaves it the most of the cores.
     #[arg(long, default_value_t = 1)]
@@ -355,6 +359,11 @@ async fn run(a: Args) -> Result<String> {
         ratio(Some(login.per_s), Some(fastest)),
     );
     out.insert("rss_login_kb".into(), json!(rss_login));
+    if a.login_only {
+        server.stop();
+        let _ = std::fs::remove_dir_all(&work);
+        return Ok(serde_json::to_string_pretty(&out)?);
+    }
 
     let tokens = Arc::new(tessera::tokens(addr, &logins).await?);
     let http = plan.spec(addr, plan.concurrency, plan.http);

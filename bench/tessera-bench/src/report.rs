@@ -14,10 +14,25 @@ fn first_line_with(path: &str, key: &str) -> Option<String> {
     })
 }
 
+/// The CPU features that move the raw rates between hosts reporting the same model name.
+/// Two-core hosts both reporting "AMD EPYC" measured 8,019 and 2,275–2,622 raw RS256
+/// signatures/s (runs of 2026-12-06), while their verification rates differed far less;
+/// OpenSSL 3 has an AVX-512 IFMA path for RSA-2048 private operations. Recording the
+/// features lets such runs be told apart.
+fn cpu_features() -> Vec<&'static str> {
+    let flags = first_line_with("/proc/cpuinfo", "flags").unwrap_or_default();
+    let have: std::collections::HashSet<&str> = flags.split_whitespace().collect();
+    ["avx2", "bmi2", "adx", "sha_ni", "avx512f", "avx512ifma"]
+        .into_iter()
+        .filter(|f| have.contains(f))
+        .collect()
+}
+
 pub fn machine(cores: usize, profile: &str, commit: &str) -> Value {
     json!({
         "cores": cores,
         "cpu_model": first_line_with("/proc/cpuinfo", "model name"),
+        "cpu_features": cpu_features(),
         "mem_total": first_line_with("/proc/meminfo", "MemTotal"),
         "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").ok().map(|s| s.trim().to_owned()),
         "build_profile": profile,
@@ -125,10 +140,14 @@ pub fn markdown(out: &Map<String, Value>) -> String {
     let m = out.get("machine").cloned().unwrap_or(Value::Null);
     let mut s = String::new();
     s.push_str(&format!(
-        "# Tessera benchmark ({} run)\n\n{} cores, {}, build profile `{}`, commit `{}`. Load generator and servers share the cores.\n\n",
+        "# Tessera benchmark ({} run)\n\n{} cores, {} ({}), build profile `{}`, commit `{}`. Load generator and servers share the cores.\n\n",
         g("mode"),
         cell(m.get("cores")),
         cell(m.get("cpu_model")),
+        m.get("cpu_features")
+            .and_then(Value::as_array)
+            .map(|fs| fs.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" "))
+            .unwrap_or_default(),
         cell(m.get("build_profile")),
         cell(m.get("commit")),
     ));
