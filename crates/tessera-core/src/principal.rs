@@ -278,7 +278,10 @@ impl Core {
     ) -> std::result::Result<Principal, Refused> {
         // The token is decoded once: read as a user token's claims, which also tell its
         // kind; only a token without that shape is looked at again to tell it.
-        let as_user = parse_user_token(token);
+        let as_user = match scope.ahead.and_then(|a| a.parsed_for(token)) {
+            Some(kept) => Ok(kept),
+            None => parse_user_token(token),
+        };
         let kind = match &as_user {
             Ok((_, claims)) if claims.kind() == MANAGEMENT_TOKEN_TYPE => {
                 Some(TokenKind::Management)

@@ -3,6 +3,8 @@
 //! Verification is always done against an algorithm the caller chose from its own
 //! configuration, never the one the token names, so a token cannot downgrade itself.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use openssl::hash::MessageDigest;
@@ -29,11 +31,65 @@ pub struct Header {
 pub struct Unverified<'t> {
     pub header: Header,
     signing_input: &'t str,
+    signature: Cow<'t, [u8]>,
+    payload: Cow<'t, [u8]>,
+}
+
+/// A token's parse kept beyond the borrow of its text, with the text itself: a request that
+/// decoded a token early (to read its session ahead) checks it later without decoding it
+/// again. Decoding is a pure function of the text, so [`Kept::of`] gives exactly what
+/// [`parse`] would, and only for that same text.
+#[derive(Clone)]
+pub struct Kept {
+    token: Box<str>,
+    signing_len: usize,
+    header: Header,
     signature: Vec<u8>,
     payload: Vec<u8>,
 }
 
+impl std::fmt::Debug for Kept {
+    /// Never the token: it is a bearer credential (no token is ever logged).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Kept")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kept {
+    /// Whether `token` is the text this parse was kept from.
+    pub fn is(&self, token: &str) -> bool {
+        *self.token == *token
+    }
+
+    /// The parse of `token`, if it is the text this parse was kept from.
+    pub fn of(&self, token: &str) -> Option<Unverified<'_>> {
+        self.is(token).then(|| Unverified {
+            header: self.header.clone(),
+            signing_input: &self.token[..self.signing_len],
+            signature: Cow::Borrowed(&self.signature),
+            payload: Cow::Borrowed(&self.payload),
+        })
+    }
+}
+
 impl Unverified<'_> {
+    /// Keeps this parse of `token`, the text it was parsed from, for a later [`Kept::of`];
+    /// `None` if `token` is not that text.
+    pub fn keep(self, token: &str) -> Option<Kept> {
+        let signed = token
+            .strip_prefix(self.signing_input)
+            .is_some_and(|rest| rest.starts_with('.'));
+        signed.then(|| Kept {
+            token: token.into(),
+            signing_len: self.signing_input.len(),
+            header: self.header,
+            signature: self.signature.into_owned(),
+            payload: self.payload.into_owned(),
+        })
+    }
+
     /// The claims, for routing only (e.g. reading `aud` to find the verification key).
     pub fn claims_unverified<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.payload).map_err(|_| Error::TokenInvalid)
@@ -113,8 +169,8 @@ pub fn parse(token: &str) -> Result<Unverified<'_>> {
     Ok(Unverified {
         header,
         signing_input: &token[..h.len() + 1 + p.len()],
-        signature,
-        payload,
+        signature: Cow::Owned(signature),
+        payload: Cow::Owned(payload),
     })
 }
 
@@ -244,6 +300,25 @@ mod tests {
         parts[1] = &forged;
         let tampered = parts.join(".");
         assert!(!parse(&tampered).unwrap().verify_rs256(&key));
+    }
+
+    #[test]
+    fn a_kept_parse_answers_only_for_its_own_text() {
+        let key = rsa();
+        let t = sign_rs256(&json!({"sub":"u1","exp":1}), "k1", &key).unwrap();
+        let other = sign_rs256(&json!({"sub":"u2","exp":1}), "k1", &key).unwrap();
+        // Kept for a text it was not parsed from: nothing is kept.
+        assert!(parse(&t).unwrap().keep(&other).is_none());
+        let kept = parse(&t).unwrap().keep(&t).unwrap();
+        assert!(kept.is(&t) && !kept.is(&other));
+        assert!(kept.of(&other).is_none());
+        let again = kept.of(&t).unwrap();
+        assert!(again.verify_rs256(&key));
+        assert!(again.verify_rs256_public(&public(&key)));
+        let v: serde_json::Value = again.claims_unverified().unwrap();
+        assert_eq!(v["sub"], "u1");
+        // The token never shows in its debug form.
+        assert!(!format!("{kept:?}").contains(&t[..20]));
     }
 
     fn public(key: &PKey<Private>) -> Rsa<Public> {

@@ -6,10 +6,11 @@ use serde_json::{Map, Value};
 
 use super::codes::{CodePurpose, CodeTarget};
 use super::login::FIRST_LOGIN_TOKEN;
-use super::tokens::TokenSubject;
+use super::tokens::{TokenSubject, UserClaims};
 use super::users::{validate_profile, CreatedBy, LoginContext};
 use super::Core;
 use crate::clock;
+use crate::crypto::jwt;
 use crate::error::{Error, Result};
 use crate::model::audit::UserEvent;
 use crate::model::Application;
@@ -123,9 +124,24 @@ pub struct SessionAhead {
     user_id: String,
     jti: String,
     read: SessionRead,
+    /// The token's decoding, done to read its claims: its check reuses it, for that same
+    /// token text only ([`jwt::Kept::of`]).
+    parsed: Option<(jwt::Kept, UserClaims)>,
 }
 
 impl SessionAhead {
+    /// Whether this was read for `token`, which then presented itself as a user token
+    /// (not a proof of anything: the token is not verified yet).
+    pub fn is_for(&self, token: &str) -> bool {
+        self.parsed.as_ref().is_some_and(|(kept, _)| kept.is(token))
+    }
+
+    /// The decoding of `token` made for the read-ahead, if `token` is the token it read for.
+    pub(crate) fn parsed_for(&self, token: &str) -> Option<(jwt::Unverified<'_>, UserClaims)> {
+        let (kept, claims) = self.parsed.as_ref()?;
+        Some((kept.of(token)?, claims.clone()))
+    }
+
     fn for_subject(&self, subject: &TokenSubject, pool_id: &str) -> Option<&SessionRead> {
         (self.pool_id == pool_id && self.user_id == subject.user_id && self.jti == subject.jti)
             .then_some(&self.read)
@@ -145,11 +161,11 @@ impl Core {
         token: Option<&str>,
         whole_user: bool,
     ) -> Result<((Application, Option<UserPool>), Option<SessionAhead>)> {
-        let claims = token.and_then(|t| super::tokens::parse_user_token(t).ok());
+        let claims = token.and_then(|t| Some((t, super::tokens::parse_user_token(t).ok()?)));
         let key = claims
             .as_ref()
-            .filter(|(_, c)| c.kind() == super::tokens::USER_TOKEN_TYPE)
-            .and_then(|(_, c)| c.session_key());
+            .filter(|(_, (_, c))| c.kind() == super::tokens::USER_TOKEN_TYPE)
+            .and_then(|(_, (_, c))| c.session_key());
         let Some((pool_id, user_id, jti)) = key else {
             let found = self.store.get_app_and_pool(app_id).await?;
             return Ok((found.ok_or(Error::AppNotFound)?, None));
@@ -161,11 +177,14 @@ impl Core {
             whole_user,
         };
         let (found, read) = self.store.app_and_pool_with_session(app_id, key).await?;
+        let (pool_id, user_id, jti) = (pool_id.to_owned(), user_id.to_owned(), jti.to_owned());
+        let parsed = claims.and_then(|(t, (parsed, c))| Some((parsed.keep(t)?, c)));
         let ahead = SessionAhead {
-            pool_id: pool_id.to_owned(),
-            user_id: user_id.to_owned(),
-            jti: jti.to_owned(),
+            pool_id,
+            user_id,
+            jti,
             read,
+            parsed,
         };
         Ok((found.ok_or(Error::AppNotFound)?, Some(ahead)))
     }
@@ -173,7 +192,7 @@ impl Core {
     /// Resolves a Bearer token to its session. `pool_id`, when the request names a pool (by
     /// its app), must be the token's pool.
     pub async fn session(&self, token: &str, pool_id: Option<&str>) -> Result<Session> {
-        let subject = self.session_subject(token, pool_id).await?;
+        let subject = self.session_subject(token, pool_id, None).await?;
         let pool = self.pool(&subject.pool_id).await?;
         self.session_of(subject, pool, token, None).await
     }
@@ -191,7 +210,7 @@ impl Core {
         pool: &UserPool,
         ahead: Option<&SessionAhead>,
     ) -> Result<Session> {
-        let subject = self.session_subject(token, Some(&pool.id)).await?;
+        let subject = self.session_subject(token, Some(&pool.id), ahead).await?;
         self.session_of(subject, pool.clone(), token, ahead).await
     }
 
@@ -282,8 +301,17 @@ impl Core {
     /// The token's signature, expiry and pool; its revocation is read with the user in
     /// [`Core::session_of`]. A token of another pool is checked for revocation first, so the
     /// answer is the one [`Core::verify_user_token_in_pool`] gives.
-    async fn session_subject(&self, token: &str, pool_id: Option<&str>) -> Result<TokenSubject> {
-        let subject = self.verify_user_token_unrevoked(token).await?;
+    /// A decoding already made for `ahead` is used rather than decoding `token` again.
+    async fn session_subject(
+        &self,
+        token: &str,
+        pool_id: Option<&str>,
+        ahead: Option<&SessionAhead>,
+    ) -> Result<TokenSubject> {
+        let subject = match ahead.and_then(|a| a.parsed_for(token)) {
+            Some((parsed, claims)) => self.verify_parsed_user_token(&parsed, claims).await?,
+            None => self.verify_user_token_unrevoked(token).await?,
+        };
         self.subject_in_pool(subject, pool_id).await
     }
 
@@ -345,7 +373,7 @@ impl Core {
         pool: &UserPool,
         ahead: Option<&SessionAhead>,
     ) -> Result<TokenSubject> {
-        let subject = self.session_subject(token, Some(&pool.id)).await?;
+        let subject = self.session_subject(token, Some(&pool.id), ahead).await?;
         let (validity, revoked) = match ahead.and_then(|a| a.for_subject(&subject, &pool.id)) {
             Some(SessionRead::Validity(validity, revoked)) => (*validity, *revoked),
             Some(SessionRead::User(user, revoked)) => {

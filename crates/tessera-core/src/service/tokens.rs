@@ -52,7 +52,7 @@ impl TokenSubject {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 struct ClaimsIn {
     sub: String,
     #[serde(default)]
@@ -64,7 +64,7 @@ struct ClaimsIn {
     data: DataIn,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct DataIn {
     #[serde(rename = "type")]
@@ -79,6 +79,7 @@ struct DataIn {
 
 /// The claims of a token read as a user token's, not yet verified: only
 /// [`Core::verify_parsed_user_token`] turns them into a [`TokenSubject`].
+#[derive(Debug, Clone)]
 pub(crate) struct UserClaims(ClaimsIn);
 
 impl UserClaims {

@@ -245,11 +245,17 @@ impl V2Ctx {
     /// the caller's session, such as `checkLoginStatus`, do not pay for one.
     pub async fn is_pool_admin(&self) -> bool {
         match self.bearer.as_deref() {
-            Some(token) if presents_management(token) => {
+            // A Bearer whose session was read ahead was already decoded as a user token.
+            Some(token) if !self.read_ahead(token) && presents_management(token) => {
                 self.principal().await.pool_admin().is_some()
             }
             _ => false,
         }
+    }
+
+    /// Whether `token` is the user token whose session was read with the app and pool.
+    fn read_ahead(&self, token: &str) -> bool {
+        self.ahead.as_ref().is_some_and(|a| a.is_for(token))
     }
 
     /// The administrator a management call acts as: the Bearer must be a management token
