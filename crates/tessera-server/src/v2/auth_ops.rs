@@ -19,31 +19,38 @@ use crate::authing::{errors, Lang};
 use crate::graphql::Field;
 
 /// Resolves one root field, or `None` if it is not an AuthenticationClient operation.
+///
+/// The operations on every request's path (`user`, `checkLoginStatus`, `refreshToken`…) are
+/// awaited in place; the others are boxed. An async function's future is as large as its
+/// largest state, and the server copies a request's whole future when it boxes it: with a
+/// login or a registration in place, every `checkLoginStatus` carried their kilobytes.
 pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
     let a = &f.args;
     Some(match f.name.as_str() {
-        "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => register(ctx, f).await,
-        "loginByEmail" | "loginByUsername" | "loginByPhonePassword" | "loginByPhoneCode" => {
-            login(ctx, f).await
+        "registerByEmail" | "registerByUsername" | "registerByPhoneCode" => {
+            Box::pin(register(ctx, f)).await
         }
-        "loginBySubAccount" => login_sub_account(ctx, f).await,
+        "loginByEmail" | "loginByUsername" | "loginByPhonePassword" | "loginByPhoneCode" => {
+            Box::pin(login(ctx, f)).await
+        }
+        "loginBySubAccount" => Box::pin(login_sub_account(ctx, f)).await,
         "user" => current_user(ctx, f).await,
         "checkLoginStatus" => Ok(check_login_status(ctx, a).await),
         "refreshToken" => refresh_token(ctx, a).await,
-        "sendEmail" => send_email(ctx, a).await,
+        "sendEmail" => Box::pin(send_email(ctx, a)).await,
         "checkPasswordStrength" => check_password_strength(ctx, a),
         "isUserExists" => is_user_exists(ctx, a).await,
-        "udv" => udv(ctx, a, UdvOp::List).await,
-        "setUdv" => udv(ctx, a, UdvOp::Set).await,
-        "setUdvBatch" => udv(ctx, a, UdvOp::SetBatch).await,
-        "removeUdv" => udv(ctx, a, UdvOp::Remove).await,
-        "resetPassword" => reset_password(ctx, a).await,
-        "resetPasswordByFirstLoginToken" => reset_by_token(ctx, a, false).await,
-        "resetPasswordByForceResetToken" => reset_by_token(ctx, a, true).await,
-        "updateUser" => update_user(ctx, a).await,
-        "updatePassword" => update_password(ctx, a).await,
+        "udv" => Box::pin(udv(ctx, a, UdvOp::List)).await,
+        "setUdv" => Box::pin(udv(ctx, a, UdvOp::Set)).await,
+        "setUdvBatch" => Box::pin(udv(ctx, a, UdvOp::SetBatch)).await,
+        "removeUdv" => Box::pin(udv(ctx, a, UdvOp::Remove)).await,
+        "resetPassword" => Box::pin(reset_password(ctx, a)).await,
+        "resetPasswordByFirstLoginToken" => Box::pin(reset_by_token(ctx, a, false)).await,
+        "resetPasswordByForceResetToken" => Box::pin(reset_by_token(ctx, a, true)).await,
+        "updateUser" => Box::pin(update_user(ctx, a)).await,
+        "updatePassword" => Box::pin(update_password(ctx, a)).await,
         "bindPhone" | "unbindPhone" | "updatePhone" | "bindEmail" | "unbindEmail"
-        | "updateEmail" => bindings(ctx, f).await,
+        | "updateEmail" => Box::pin(bindings(ctx, f)).await,
         _ => return None,
     })
 }

@@ -58,16 +58,19 @@ pub async fn handler(start: V2Start, body: Bytes) -> Response {
 /// (which then answers with that token's own error). Operations only the management API has
 /// still go there without a token, where they are refused with 2020 (no token) or 1001 (a
 /// user's token).
+///
+/// The management operations are boxed (see [`super::auth_ops::resolve`]): their futures are
+/// large, and an end user's request that never reaches them would otherwise carry them.
 async fn resolve(ctx: &V2Ctx, field: &Field) -> Result<Value, Error> {
     if field.name == "accessToken" || ctx.is_pool_admin().await {
-        if let Some(r) = super::manage::resolve(ctx, field).await {
+        if let Some(r) = Box::pin(super::manage::resolve(ctx, field)).await {
             return r;
         }
     }
     if let Some(r) = super::auth_ops::resolve(ctx, field).await {
         return r;
     }
-    if let Some(r) = super::manage::resolve(ctx, field).await {
+    if let Some(r) = Box::pin(super::manage::resolve(ctx, field)).await {
         return r;
     }
     Err(Error::InvalidParameter("operation"))
