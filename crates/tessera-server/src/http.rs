@@ -4,18 +4,13 @@
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::Uri;
-use axum::Router;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-/// Collapses `//` in paths before routing: the ManagementClient does not normalise its
-/// `host`, so `https://x/` yields `https://x//graphql/v2` (`v2-wire.md` §1.1).
-pub fn normalize_paths(router: Router) -> Router {
-    Router::new().fallback_service(tower::ServiceExt::map_request(router, collapse_slashes))
-}
-
-fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {
+/// Collapses `//` in a request's path, before routing: the ManagementClient does not
+/// normalise its `host`, so `https://x/` yields `https://x//graphql/v2` (`v2-wire.md` §1.1).
+pub fn collapse_slashes(mut req: Request<Body>) -> Request<Body> {
     let path = req.uri().path();
     if path.contains("//") {
         let mut collapsed = String::with_capacity(path.len());

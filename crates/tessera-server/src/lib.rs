@@ -118,11 +118,13 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(metrics::label_route))
         .fallback(envelope::not_found)
         .with_state(state);
-    // The middleware every request passes wraps the router once, outermost first. Given
+    // The middleware every request passes wraps the router once, outermost first (paths
+    // are normalised before anything reads them). Given
     // to `Router::layer` instead, each layer wraps every route in its own boxed service,
     // and a request cloned the whole nest of boxes again at each level (`from_fn` clones
     // its inner service per call): 44 allocations per request before its handler ran.
     let layered = tower::ServiceBuilder::new()
+        .map_request(http::collapse_slashes)
         .layer(axum::middleware::from_fn_with_state(
             requests,
             metrics::count_requests,
@@ -155,6 +157,5 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     let limits = state.options.connections;
-    let app = http::normalize_paths(router(state));
-    connections::serve(listener, app, limits, shutdown).await
+    connections::serve(listener, router(state), limits, shutdown).await
 }
