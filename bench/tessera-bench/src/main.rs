@@ -309,9 +309,13 @@ async fn run(a: Args) -> Result<String> {
         "start_ready_ms".into(),
         json!(round(server.start_ready_ms, 1)),
     );
-    // Let start-up allocations settle before reading idle memory.
-    tokio::time::sleep(Duration::from_millis(if a.quick { 200 } else { 1000 })).await;
-    let rss_idle = server.rss_kb();
+    // Idle memory is read once start-up work (first keys, then their memory returned) is done.
+    let rss_idle = server
+        .settled_rss_kb(
+            Duration::from_millis(200),
+            Duration::from_secs(if a.quick { 3 } else { 10 }),
+        )
+        .await;
     out.insert("rss_idle_kb".into(), json!(rss_idle));
     say(&format!(
         "  ready in {:.1} ms, idle RSS {} KiB",

@@ -156,8 +156,12 @@ async fn measure_peer(
         Duration::from_secs(60),
     )
     .await?;
-    tokio::time::sleep(Duration::from_millis(if plan.quick { 200 } else { 1000 })).await;
-    let rss_idle = server.rss_kb();
+    let rss_idle = server
+        .settled_rss_kb(
+            Duration::from_millis(200),
+            Duration::from_secs(if plan.quick { 3 } else { 10 }),
+        )
+        .await;
     let creds: Value = serde_json::from_str(
         proc::output(Command::new(script("credentials")).args([&w, &p]))?.trim(),
     )?;
