@@ -4,6 +4,7 @@
 
 mod admin;
 mod error;
+mod floor;
 mod load;
 mod peers;
 mod proc;
@@ -139,6 +140,10 @@ impl Plan {
 }
 
 fn main() -> std::process::ExitCode {
+    let mut argv = std::env::args().skip(1);
+    if argv.next().as_deref() == Some(floor::SUBCOMMAND) {
+        return floor::serve(&argv.next().unwrap_or_default());
+    }
     let args = Args::parse();
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -332,7 +337,7 @@ async fn run(a: Args) -> Result<String> {
     if a.tokens_only {
         let tokens = Arc::new(tessera::tokens(addr, &logins).await?);
         let (figures, _) =
-            token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s).await?;
+            token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s, &work).await?;
         server.stop();
         let _ = std::fs::remove_dir_all(&work);
         for (k, v) in figures {
@@ -375,7 +380,7 @@ async fn run(a: Args) -> Result<String> {
     details.insert("login".into(), load_json(&login));
 
     let (figures, token_details) =
-        token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s).await?;
+        token_figures(&plan, addr, &creds, tokens, sign.per_s, verify.per_s, &work).await?;
     for (k, v) in figures {
         out.insert(k, v);
     }
@@ -530,6 +535,7 @@ async fn token_figures(
     tokens: Arc<Vec<String>>,
     sign_per_s: f64,
     verify_per_s: f64,
+    work: &std::path::Path,
 ) -> Result<(Map<String, Value>, Map<String, Value>)> {
     let http = plan.spec(addr, plan.concurrency, plan.http);
     let mut out = Map::new();
@@ -609,6 +615,103 @@ async fn token_figures(
         ratio(Some(me.per_s), Some(verify_per_s)),
     );
     details.insert("get_current_user".into(), load_json(&me));
+
+    // The floor: the same requests answered by a server with nothing but the crypto on top of
+    // loopback HTTP (`floor.rs`). Its rates bound what any server reaches here.
+    let floor_addr: SocketAddr = ([127, 0, 0, 1], proc::free_port()?).into();
+    let mut cmd = std::process::Command::new(
+        std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?,
+    );
+    cmd.args([floor::SUBCOMMAND, &floor_addr.to_string()]);
+    let floor_server = proc::Server::start(
+        "floor",
+        cmd,
+        floor_addr,
+        "/ready",
+        &work.join("floor.log"),
+        Duration::from_secs(30),
+    )
+    .await?;
+    let mut adopted = Vec::with_capacity(tokens.len());
+    for t in tokens.iter() {
+        let r = load::Req::post("/floor/adopt", "text/plain", t.clone().into());
+        let v = load::once_json(floor_addr, &r).await?;
+        let token = v["token"]
+            .as_str()
+            .ok_or_else(|| BenchError::answer("/floor/adopt", "no token"))?;
+        adopted.push(token.to_owned());
+    }
+    let adopted = Arc::new(adopted);
+    let floor_http = plan.spec(floor_addr, plan.concurrency, plan.http);
+    let (c5, t) = (creds.clone(), adopted.clone());
+    let floor_sign = checked(
+        "floor sign",
+        load::run(
+            &floor_http,
+            Arc::new(move |w, _| {
+                let mut r = tessera::gql(
+                    &c5,
+                    tessera::docs::REFRESH_TOKEN,
+                    json!({}),
+                    Some(&t[w % t.len()]),
+                );
+                r.path = "/floor/sign".into();
+                r
+            }),
+            load::ok_status(),
+        )
+        .await,
+    )?;
+    let (c6, t) = (creds.clone(), adopted.clone());
+    let floor_verify = checked(
+        "floor verify",
+        load::run(
+            &floor_http,
+            Arc::new(move |w, _| {
+                let mut r = tessera::gql(
+                    &c6,
+                    tessera::docs::CHECK_LOGIN_STATUS,
+                    json!({ "token": t[w % t.len()] }),
+                    None,
+                );
+                r.path = "/floor/verify".into();
+                r
+            }),
+            load::ok_status(),
+        )
+        .await,
+    )?;
+    floor_server.stop();
+    out.insert(
+        "floor_token_per_s".into(),
+        json!(round(floor_sign.per_s, 1)),
+    );
+    out.insert(
+        "token_ratio_ceiling".into(),
+        ratio(Some(floor_sign.per_s), Some(sign_per_s)),
+    );
+    out.insert(
+        "token_of_floor".into(),
+        ratio(Some(refresh.per_s), Some(floor_sign.per_s)),
+    );
+    out.insert(
+        "floor_verify_per_s".into(),
+        json!(round(floor_verify.per_s, 1)),
+    );
+    out.insert(
+        "verify_ratio_ceiling".into(),
+        ratio(Some(floor_verify.per_s), Some(verify_per_s)),
+    );
+    out.insert(
+        "verify_of_floor".into(),
+        ratio(Some(check.per_s), Some(floor_verify.per_s)),
+    );
+    out.insert(
+        "current_user_of_floor".into(),
+        ratio(Some(me.per_s), Some(floor_verify.per_s)),
+    );
+    details.insert("floor_sign".into(), load_json(&floor_sign));
+    details.insert("floor_verify".into(), load_json(&floor_verify));
 
     Ok((out, details))
 }
