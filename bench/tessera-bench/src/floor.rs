@@ -11,15 +11,20 @@
 //! - `POST /floor/verify`: the token from the body (`checkLoginStatus` sends it as a variable),
 //!   its RS256 signature verified, its claims decoded;
 //! - `POST /floor/sign`: the Bearer token checked the same way, then a new token signed over
-//!   its claims (`refreshToken`).
+//!   its claims (`refreshToken`);
+//! - `POST /floor/mint`: Basic client credentials and a `client_credentials` form required,
+//!   then one token signed over claims the size of an access token's (OIDC
+//!   `client_credentials`).
 //!
 //! No database, no GraphQL, no framework: its rates are the ceiling any server could reach here
 //! with the same requests, so `*_ratio_ceiling` bounds the ratio a target asks for, and
 //! `*_of_floor` says how much of the reachable rate Tessera attains.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -30,6 +35,9 @@ use openssl::sign::{Signer, Verifier};
 use serde::Deserialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+
+use crate::error::{BenchError, Result};
+use crate::proc::{self, Server};
 
 /// The argument that makes `tessera-bench` this server instead of the benchmark.
 pub const SUBCOMMAND: &str = "floor-serve";
@@ -88,7 +96,27 @@ enum Route {
     Adopt,
     Verify,
     Sign,
+    Mint,
     Unknown,
+}
+
+/// Starts the floor server as a child process on a free loopback port.
+pub async fn start(work: &Path) -> Result<(Server, SocketAddr)> {
+    let addr: SocketAddr = ([127, 0, 0, 1], proc::free_port()?).into();
+    let mut cmd = std::process::Command::new(
+        std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?,
+    );
+    cmd.args([SUBCOMMAND, &addr.to_string()]);
+    let server = Server::start(
+        "floor",
+        cmd,
+        addr,
+        "/ready",
+        &work.join("floor.log"),
+        Duration::from_secs(30),
+    )
+    .await?;
+    Ok((server, addr))
 }
 
 /// Runs the floor server on `addr` until killed.
@@ -158,7 +186,8 @@ async fn connection(mut stream: TcpStream, key: Arc<Key>) {
             }
         }
         let bearer = head.bearer.map(|(s, e)| &buf[s..e]);
-        let (status, body) = answer(&key, head.route, bearer, &buf[head.len..end]);
+        let basic = head.basic.map(|(s, e)| &buf[s..e]);
+        let (status, body) = answer(&key, head.route, (bearer, basic), &buf[head.len..end]);
         out.clear();
         out.extend_from_slice(status.as_bytes());
         out.extend_from_slice(b"\r\ncontent-type: application/json\r\ncontent-length: ");
@@ -172,7 +201,15 @@ async fn connection(mut stream: TcpStream, key: Arc<Key>) {
     }
 }
 
-fn answer(key: &Key, route: Route, bearer: Option<&[u8]>, body: &[u8]) -> (&'static str, String) {
+/// A signing input the size of a JWT access token's header and claims (as `raw.rs` signs).
+const ACCESS_TOKEN_INPUT: [u8; 900] = [b'e'; 900];
+
+fn answer(
+    key: &Key,
+    route: Route,
+    (bearer, basic): (Option<&[u8]>, Option<&[u8]>),
+    body: &[u8],
+) -> (&'static str, String) {
     const OK: &str = "HTTP/1.1 200 OK";
     const BAD: &str = "HTTP/1.1 400 Bad Request";
     let refused = || (BAD, r#"{"error":"refused"}"#.to_owned());
@@ -199,6 +236,26 @@ fn answer(key: &Key, route: Route, bearer: Option<&[u8]>, body: &[u8]) -> (&'sta
             }),
             None => refused(),
         },
+        // Client authentication is a comparison of the Basic credentials (any are accepted:
+        // the floor has no registry); then one signature.
+        Route::Mint => {
+            let form = body
+                .windows(29)
+                .any(|w| w == b"grant_type=client_credentials");
+            match (basic, form) {
+                (Some(b), true) if !b.is_empty() => key
+                    .sign(&ACCESS_TOKEN_INPUT)
+                    .map_or_else(refused, |t| {
+                        (
+                            OK,
+                            format!(
+                                r#"{{"access_token":"{t}","token_type":"Bearer","expires_in":3600}}"#
+                            ),
+                        )
+                    }),
+                _ => refused(),
+            }
+        }
         Route::Unknown => (
             "HTTP/1.1 404 Not Found",
             r#"{"error":"not found"}"#.to_owned(),
@@ -220,9 +277,11 @@ struct Head {
     route: Route,
     /// Where the Bearer token lies in the buffer.
     bearer: Option<(usize, usize)>,
+    /// Where Basic credentials lie in the buffer.
+    basic: Option<(usize, usize)>,
 }
 
-fn parse_head(buf: &[u8]) -> Result<Option<Head>, ()> {
+fn parse_head(buf: &[u8]) -> std::result::Result<Option<Head>, ()> {
     let mut headers = [httparse::EMPTY_HEADER; 32];
     let mut req = httparse::Request::new(&mut headers);
     let len = match req.parse(buf) {
@@ -235,10 +294,17 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ()> {
         (Some("POST"), Some("/floor/adopt")) => Route::Adopt,
         (Some("POST"), Some("/floor/verify")) => Route::Verify,
         (Some("POST"), Some("/floor/sign")) => Route::Sign,
+        (Some("POST"), Some("/floor/mint")) => Route::Mint,
         _ => Route::Unknown,
     };
     let mut content_length = 0;
     let mut bearer = None;
+    let mut basic = None;
+    // A header value is a slice of `buf`: its offset locates it there.
+    let at = |v: &[u8]| {
+        let start = v.as_ptr() as usize - buf.as_ptr() as usize;
+        (start, start + v.len())
+    };
     for h in req.headers.iter() {
         if h.name.eq_ignore_ascii_case("content-length") {
             content_length = std::str::from_utf8(h.value)
@@ -247,9 +313,9 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ()> {
                 .ok_or(())?;
         } else if h.name.eq_ignore_ascii_case("authorization") {
             if let Some(t) = h.value.strip_prefix(b"Bearer ") {
-                // The value is a slice of `buf`: its offset locates the token there.
-                let start = t.as_ptr() as usize - buf.as_ptr() as usize;
-                bearer = Some((start, start + t.len()));
+                bearer = Some(at(t));
+            } else if let Some(c) = h.value.strip_prefix(b"Basic ") {
+                basic = Some(at(c));
             }
         }
     }
@@ -258,6 +324,7 @@ fn parse_head(buf: &[u8]) -> Result<Option<Head>, ()> {
         content_length,
         route,
         bearer,
+        basic,
     }))
 }
 
@@ -297,12 +364,18 @@ mod tests {
         let k = key();
         let t = token_like(&k, 4_000_000_000);
         let body = format!(r#"{{"query":"…","variables":{{"token":"{t}"}}}}"#);
-        let (status, _) = answer(&k, Route::Verify, None, body.as_bytes());
+        let (status, _) = answer(&k, Route::Verify, (None, None), body.as_bytes());
         assert_eq!(status, "HTTP/1.1 200 OK");
-        let (status, answer_body) = answer(&k, Route::Sign, Some(t.as_bytes()), b"{}");
+        let (status, answer_body) = answer(&k, Route::Sign, (Some(t.as_bytes()), None), b"{}");
         assert_eq!(status, "HTTP/1.1 200 OK");
         assert!(answer_body.contains("refreshToken"));
-        let (status, _) = answer(&k, Route::Sign, Some(b"forged.token.sig"), b"{}");
+        let (status, _) = answer(&k, Route::Sign, (Some(b"forged.token.sig"), None), b"{}");
+        assert_eq!(status, "HTTP/1.1 400 Bad Request");
+        let form = b"grant_type=client_credentials";
+        let (status, answer_body) = answer(&k, Route::Mint, (None, Some(b"aWQ6c2VjcmV0")), form);
+        assert_eq!(status, "HTTP/1.1 200 OK");
+        assert!(answer_body.contains("access_token"));
+        let (status, _) = answer(&k, Route::Mint, (None, None), form);
         assert_eq!(status, "HTTP/1.1 400 Bad Request");
 
         let raw = format!(

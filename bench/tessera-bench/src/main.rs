@@ -410,6 +410,32 @@ async fn run(a: Args) -> Result<String> {
         "client_credentials_ratio".into(),
         ratio(cc, Some(sign.per_s)),
     );
+    // Its floor: the same request answered with one signature over loopback HTTP.
+    let (floor_server, floor_addr) = floor::start(&work).await?;
+    let mut mint = peers::client_credentials_req(&oidc);
+    mint.path = "/floor/mint".into();
+    let floor_cc = checked(
+        "floor client_credentials",
+        load::run(
+            &plan.spec(floor_addr, plan.concurrency, plan.http),
+            Arc::new(move |_, _| mint.clone()),
+            load::ok_status(),
+        )
+        .await,
+    )?;
+    floor_server.stop();
+    out.insert(
+        "floor_client_credentials_per_s".into(),
+        json!(round(floor_cc.per_s, 1)),
+    );
+    out.insert(
+        "client_credentials_ratio_ceiling".into(),
+        ratio(Some(floor_cc.per_s), Some(sign.per_s)),
+    );
+    out.insert(
+        "client_credentials_of_floor".into(),
+        ratio(cc, Some(floor_cc.per_s)),
+    );
 
     // 3. Admin reads at scale on the server's own SQLite store.
     say(&format!("bulk import of {} users into SQLite", plan.users));
@@ -618,20 +644,7 @@ async fn token_figures(
 
     // The floor: the same requests answered by a server with nothing but the crypto on top of
     // loopback HTTP (`floor.rs`). Its rates bound what any server reaches here.
-    let floor_addr: SocketAddr = ([127, 0, 0, 1], proc::free_port()?).into();
-    let mut cmd = std::process::Command::new(
-        std::env::current_exe().map_err(|e| BenchError::io("current_exe", e))?,
-    );
-    cmd.args([floor::SUBCOMMAND, &floor_addr.to_string()]);
-    let floor_server = proc::Server::start(
-        "floor",
-        cmd,
-        floor_addr,
-        "/ready",
-        &work.join("floor.log"),
-        Duration::from_secs(30),
-    )
-    .await?;
+    let (floor_server, floor_addr) = floor::start(work).await?;
     let mut adopted = Vec::with_capacity(tokens.len());
     for t in tokens.iter() {
         let r = load::Req::post("/floor/adopt", "text/plain", t.clone().into());

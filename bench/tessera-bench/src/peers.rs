@@ -78,13 +78,7 @@ pub async fn measure_tessera(
         load::ok_status(),
     )
     .await;
-    let basic = STANDARD.encode(format!("{}:{}", oidc.client_id, oidc.client_secret));
-    let token_req = Req::post(
-        "/oidc/token",
-        "application/x-www-form-urlencoded",
-        Bytes::from("grant_type=client_credentials"),
-    )
-    .header("authorization", &format!("Basic {basic}"));
+    let token_req = client_credentials_req(oidc);
     let client_credentials = endpoint(
         plan,
         addr,
@@ -111,6 +105,17 @@ pub async fn measure_tessera(
         "client_credentials_token_format": "jwt",
         "userinfo": userinfo,
     }))
+}
+
+/// The `client_credentials` token request: Basic client authentication, form body.
+pub fn client_credentials_req(oidc: &crate::tessera::OidcClient) -> Req {
+    let basic = STANDARD.encode(format!("{}:{}", oidc.client_id, oidc.client_secret));
+    Req::post(
+        "/oidc/token",
+        "application/x-www-form-urlencoded",
+        Bytes::from("grant_type=client_credentials"),
+    )
+    .header("authorization", &format!("Basic {basic}"))
 }
 
 /// Measures every peer whose scripts are present; one that cannot be set up is reported with

@@ -205,6 +205,9 @@ pub fn markdown(out: &Map<String, Value>) -> String {
         "start_ready_ms",
         "start_ready_ms_restart",
         "client_credentials_per_s",
+        "floor_client_credentials_per_s",
+        "client_credentials_ratio_ceiling",
+        "client_credentials_of_floor",
         "client_credentials_ratio",
     ] {
         s.push_str(&format!("| `{k}` | {} |\n", g(k)));
