@@ -1037,6 +1037,14 @@ async fn login_follows_app_access_policy(db: &TestDb) {
         .await
         .unwrap();
     assert!(matches!(login().await, Err(Error::Forbidden)));
+    // A rule naming someone else leaves the closed default in force for this user (the
+    // app now has a rule, so the user's roles, groups and departments are resolved).
+    let other = fx.user("someone-else").await;
+    fx.core
+        .set_app_access(&fx.pool, &fx.app, TargetType::User, &other, true)
+        .await
+        .unwrap();
+    assert!(matches!(login().await, Err(Error::Forbidden)));
     let before = fx.core.user_by_id(&fx.pool, &user.id).await.unwrap();
     fx.core
         .set_app_access(&fx.pool, &fx.app, TargetType::User, &user.id, true)
@@ -1044,8 +1052,33 @@ async fn login_follows_app_access_policy(db: &TestDb) {
         .unwrap();
     let ok = login().await.expect("allowed by a rule naming the user");
     assert_eq!(ok.app_id.as_deref(), Some(fx.app.as_str()));
-    // The refused attempt recorded no login.
+    // The refused attempts recorded no login.
     assert_eq!(ok.user.login.logins_count, before.login.logins_count + 1);
+    // On an open application, a deny through one of the user's groups keeps them out.
+    fx.core
+        .set_app_default_access(&fx.pool, &fx.app, true)
+        .await
+        .unwrap();
+    fx.core
+        .set_app_access(&fx.pool, &fx.app, TargetType::User, &user.id, false)
+        .await
+        .unwrap();
+    assert!(matches!(login().await, Err(Error::Forbidden)));
+    let group = fx.group("outsiders").await;
+    fx.core
+        .add_group_members(&fx.pool, &group, std::slice::from_ref(&user.id))
+        .await
+        .unwrap();
+    fx.core
+        .set_app_access(&fx.pool, &fx.app, TargetType::User, &user.id, true)
+        .await
+        .unwrap();
+    login().await.expect("open again");
+    fx.core
+        .set_app_access(&fx.pool, &fx.app, TargetType::Group, &group, false)
+        .await
+        .unwrap();
+    assert!(matches!(login().await, Err(Error::Forbidden)));
 }
 
 backend_tests! {

@@ -479,6 +479,12 @@ impl Core {
             return Err(Error::AppNotFound);
         };
         let default_allow = default_access_allows(&config);
+        // Without an enabled rule the default decides, whatever the user's roles, groups
+        // and departments: they are resolved (the dearest read of a login) only when a rule
+        // could name one of them.
+        if !self.store.app_has_access_rules(pool_id, app_id).await? {
+            return Ok(default_allow);
+        }
         let subjects = self.subjects(pool_id, user_id).await?;
         let rules = self
             .store

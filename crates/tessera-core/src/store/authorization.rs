@@ -203,6 +203,9 @@ pub trait AuthorizationStore: Send + Sync {
         targets: &[(TargetType, String)],
     ) -> Result<Vec<AppAccessRule>>;
 
+    /// Whether the pool's application has any enabled access rule.
+    async fn app_has_access_rules(&self, pool_id: &str, app_id: &str) -> Result<bool>;
+
     async fn app_access_records(
         &self,
         pool_id: &str,

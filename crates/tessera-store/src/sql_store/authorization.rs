@@ -985,6 +985,21 @@ impl AuthorizationStore for SqlStore {
         })
     }
 
+    async fn app_has_access_rules(&self, pool_id: &str, app_id: &str) -> Result<bool> {
+        // A probe of the unique (app_id, target_type, target_id) index's prefix.
+        let row = sqlx::query(
+            "SELECT 1 AS found FROM app_access_policies p \
+             JOIN applications a ON a.id = p.app_id \
+             WHERE p.app_id = $2 AND p.enabled = 1 AND a.pool_id = $1 LIMIT 1",
+        )
+        .bind(pool_id)
+        .bind(app_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(row.is_some())
+    }
+
     async fn app_access_rules(
         &self,
         pool_id: &str,
