@@ -10,11 +10,12 @@ mod common;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use common::TestDb;
 use sqlx::Row;
 use tessera_core::model::directory_admin::{PolicyEffect, PolicyStatement};
 use tessera_core::model::User;
-use tessera_core::notify::{AdminNotice, Outbox};
+use tessera_core::notify::{AdminNotice, EmailMessage, Notifier, Outbox, SmsMessage};
 use tessera_core::principal::PoolAdmin;
 use tessera_core::service::directory::NewNode;
 use tessera_core::service::paging::Page;
@@ -34,9 +35,27 @@ struct Fx {
     other: PoolAdmin,
 }
 
+/// A notifier whose mail server and SMS gateway are down: every delivery fails.
+struct Down;
+
+#[async_trait]
+impl Notifier for Down {
+    async fn send_email(&self, _: &EmailMessage) -> tessera_core::Result<()> {
+        Err(Error::Internal("mail server unreachable".into()))
+    }
+    async fn send_sms(&self, _: &SmsMessage) -> tessera_core::Result<()> {
+        Err(Error::Internal("SMS gateway unreachable".into()))
+    }
+}
+
 async fn setup(db: &TestDb) -> Fx {
-    let store = db.open().await;
     let outbox = Arc::new(Outbox::default());
+    setup_with(db, outbox.clone(), outbox).await
+}
+
+/// The fixture with `notifier` delivering; `outbox` is what the tests read deliveries from.
+async fn setup_with(db: &TestDb, notifier: Arc<dyn Notifier>, outbox: Arc<Outbox>) -> Fx {
+    let store = db.open().await;
     let dyn_store: Arc<dyn Store> = store.clone();
     let core = Core::open(
         dyn_store,
@@ -44,7 +63,7 @@ async fn setup(db: &TestDb) -> Fx {
             public_url: "http://127.0.0.1:3000".into(),
             hash_params: tessera_core::crypto::password::HashParams::default(),
         },
-        outbox.clone(),
+        notifier,
     )
     .await
     .expect("core");
@@ -613,7 +632,61 @@ async fn certification(db: &TestDb) {
     );
 }
 
+/// A grant whose notice cannot be delivered still stands and is answered as made: the
+/// caller must not be told to retry a grant that exists.
+async fn grants_stand_when_notices_fail(db: &TestDb) {
+    let fx = setup_with(db, Arc::new(Down), Arc::new(Outbox::default())).await;
+    let (core, admin) = (&fx.core, &fx.admin);
+    let t1 = fx.tenant_in(admin, "Tenant One").await;
+    let cy = core
+        .create_user(
+            admin.pool(),
+            NewUser {
+                email: Some("cy@example.com".into()),
+                phone: Some("13800000001".into()),
+                ..NewUser::default()
+            },
+            CreatedBy::Admin,
+        )
+        .await
+        .unwrap();
+    let both = NoticeChannels {
+        email: true,
+        sms: true,
+    };
+    core.create_multi_tenant_admin(
+        admin,
+        NewMultiTenantAdmin {
+            user_id: cy.id.clone(),
+            tenant_ids: strings(&[&t1]),
+            api_authorized: false,
+            notify: both,
+        },
+    )
+    .await
+    .expect("the grant is made though its notice is not delivered");
+    let (m, _) = core.tenant_member(admin, &t1, &cy.id).await.unwrap();
+    assert!(m.is_admin);
+
+    fx.policy("users", &[("menu:users", PolicyEffect::Allow)])
+        .await;
+    core.create_tenant_cooperator(
+        admin,
+        NewCooperator {
+            user_id: cy.id.clone(),
+            policies: strings(&["users"]),
+            notify: both,
+            ..NewCooperator::default()
+        },
+    )
+    .await
+    .expect("the grant is made though its notice is not delivered");
+    let rights = core.tenant_cooperator_rights(admin, &cy.id).await.unwrap();
+    assert_eq!(rights.policy_codes, strings(&["users"]));
+}
+
 backend_tests! {
+    notice_failures => grants_stand_when_notices_fail;
     multi_tenant_admin_grants => multi_tenant_admins;
     cooperator_grants => cooperators;
     enterprise_certification => certification;

@@ -163,19 +163,32 @@ impl Core {
         Ok(user)
     }
 
-    /// Sends a grant's notice through the channels asked for (after the grant committed:
-    /// a notice never announces a refused grant).
+    /// Sends a grant's notice through the channels asked for, after the grant committed (a
+    /// notice never announces a refused grant). The grant stands whatever the delivery: an
+    /// undelivered notice is logged for the operator, each channel tried on its own, and the
+    /// call still answers that the grant was made, so a caller does not retry a grant that
+    /// exists.
     async fn send_admin_notice(
         &self,
         admin: &PoolAdmin,
         user: &User,
         notify: NoticeChannels,
         notice: AdminNotice,
-    ) -> Result<()> {
+    ) {
         let pool = admin.pool();
+        let undelivered = |channel: &str, e: Error| {
+            tracing::warn!(
+                pool = %pool.id,
+                user = %user.id,
+                channel,
+                error = %e,
+                "an administrator grant's notice was not delivered; the grant stands"
+            );
+        };
         if notify.email {
             if let Some(to) = user.email.clone() {
-                self.notifier
+                let sent = self
+                    .notifier
                     .send_email(&EmailMessage {
                         pool_id: pool.id.clone(),
                         to,
@@ -188,12 +201,16 @@ impl Core {
                         notice: Some(notice),
                         import_notice: None,
                     })
-                    .await?;
+                    .await;
+                if let Err(e) = sent {
+                    undelivered("email", e);
+                }
             }
         }
         if notify.sms {
             if let Some(phone) = user.phone.clone() {
-                self.notifier
+                let sent = self
+                    .notifier
                     .send_sms(&SmsMessage {
                         pool_id: pool.id.clone(),
                         phone,
@@ -206,10 +223,12 @@ impl Core {
                         webhook_url: super::pool_admin::sms_route(pool),
                         import_notice: None,
                     })
-                    .await?;
+                    .await;
+                if let Err(e) = sent {
+                    undelivered("sms", e);
+                }
             }
         }
-        Ok(())
     }
 
     /// `createMultipleTenantAdmin`: makes the user an administrator of every tenant named,
@@ -274,7 +293,8 @@ impl Core {
             new.notify,
             AdminNotice::TenantAdmin { tenants: names },
         )
-        .await
+        .await;
+        Ok(())
     }
 
     async fn with_users<G, T>(
@@ -436,7 +456,8 @@ impl Core {
             new.notify,
             AdminNotice::Cooperator { policies: codes },
         )
-        .await
+        .await;
+        Ok(())
     }
 
     /// `listTenantCooperators`: one page of the pool's cooperators, oldest grant first, by
