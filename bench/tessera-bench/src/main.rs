@@ -424,17 +424,12 @@ async fn run(a: Args) -> Result<String> {
         .await,
     )?;
     floor_server.stop();
-    out.insert(
-        "floor_client_credentials_per_s".into(),
-        json!(round(floor_cc.per_s, 1)),
-    );
-    out.insert(
-        "client_credentials_ratio_ceiling".into(),
-        ratio(Some(floor_cc.per_s), Some(sign.per_s)),
-    );
-    out.insert(
-        "client_credentials_of_floor".into(),
-        ratio(cc, Some(floor_cc.per_s)),
+    floor_figures(
+        &mut out,
+        "client_credentials",
+        floor_cc.per_s,
+        sign.per_s,
+        cc,
     );
 
     // 3. Admin reads at scale on the server's own SQLite store.
@@ -554,6 +549,24 @@ async fn run(a: Args) -> Result<String> {
 /// Token issuance (refreshToken: one verification and one signature) and verification
 /// (checkLoginStatus with the token as argument, getCurrentUser with a Bearer): the figures
 /// and the full load results.
+/// A floor's figures for `name`: its rate (`floor_{name}_per_s`), that rate over the raw one
+/// (`{name}_ratio_ceiling`, the highest ratio reachable here) and Tessera's rate over it
+/// (`{name}_of_floor`).
+fn floor_figures(
+    out: &mut Map<String, Value>,
+    name: &str,
+    floor: f64,
+    raw: f64,
+    tessera: Option<f64>,
+) {
+    out.insert(format!("floor_{name}_per_s"), json!(round(floor, 1)));
+    out.insert(
+        format!("{name}_ratio_ceiling"),
+        ratio(Some(floor), Some(raw)),
+    );
+    out.insert(format!("{name}_of_floor"), ratio(tessera, Some(floor)));
+}
+
 async fn token_figures(
     plan: &Plan,
     addr: SocketAddr,
@@ -695,29 +708,19 @@ async fn token_figures(
         .await,
     )?;
     floor_server.stop();
-    out.insert(
-        "floor_token_per_s".into(),
-        json!(round(floor_sign.per_s, 1)),
+    floor_figures(
+        &mut out,
+        "token",
+        floor_sign.per_s,
+        sign_per_s,
+        Some(refresh.per_s),
     );
-    out.insert(
-        "token_ratio_ceiling".into(),
-        ratio(Some(floor_sign.per_s), Some(sign_per_s)),
-    );
-    out.insert(
-        "token_of_floor".into(),
-        ratio(Some(refresh.per_s), Some(floor_sign.per_s)),
-    );
-    out.insert(
-        "floor_verify_per_s".into(),
-        json!(round(floor_verify.per_s, 1)),
-    );
-    out.insert(
-        "verify_ratio_ceiling".into(),
-        ratio(Some(floor_verify.per_s), Some(verify_per_s)),
-    );
-    out.insert(
-        "verify_of_floor".into(),
-        ratio(Some(check.per_s), Some(floor_verify.per_s)),
+    floor_figures(
+        &mut out,
+        "verify",
+        floor_verify.per_s,
+        verify_per_s,
+        Some(check.per_s),
     );
     out.insert(
         "current_user_of_floor".into(),
