@@ -121,23 +121,6 @@ pub async fn start(work: &Path) -> Result<(Server, SocketAddr)> {
 
 /// Runs the floor server on `addr` until killed.
 pub fn serve(addr: &str) -> ExitCode {
-    let run = async {
-        let addr: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
-        let key = Rsa::generate(2048)
-            .and_then(PKey::from_rsa)
-            .map_err(|e| e.to_string())?;
-        let key = Arc::new(Key(key));
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|e| format!("{addr}: {e}"))?;
-        loop {
-            let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
-            let _ = stream.set_nodelay(true);
-            tokio::spawn(connection(stream, key.clone()));
-        }
-        #[allow(unreachable_code)]
-        Ok::<(), String>(())
-    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -148,12 +131,29 @@ pub fn serve(addr: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match rt.block_on(run) {
-        Ok(()) => ExitCode::SUCCESS,
+    match rt.block_on(listen(addr)) {
+        Ok(never) => match never {},
         Err(e) => {
             eprintln!("floor-serve: {e}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Accepts connections on `addr` for ever, each answered on a task of its own.
+async fn listen(addr: &str) -> std::result::Result<std::convert::Infallible, String> {
+    let addr: SocketAddr = addr.parse().map_err(|e| format!("{addr}: {e}"))?;
+    let key = Rsa::generate(2048)
+        .and_then(PKey::from_rsa)
+        .map_err(|e| e.to_string())?;
+    let key = Arc::new(Key(key));
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("{addr}: {e}"))?;
+    loop {
+        let (stream, _) = listener.accept().await.map_err(|e| e.to_string())?;
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(connection(stream, key.clone()));
     }
 }
 

@@ -546,9 +546,6 @@ async fn run(a: Args) -> Result<String> {
     Ok(path)
 }
 
-/// Token issuance (refreshToken: one verification and one signature) and verification
-/// (checkLoginStatus with the token as argument, getCurrentUser with a Bearer): the figures
-/// and the full load results.
 /// A floor's figures for `name`: its rate (`floor_{name}_per_s`), that rate over the raw one
 /// (`{name}_ratio_ceiling`, the highest ratio reachable here) and Tessera's rate over it
 /// (`{name}_of_floor`).
@@ -567,6 +564,27 @@ fn floor_figures(
     out.insert(format!("{name}_of_floor"), ratio(tessera, Some(floor)));
 }
 
+/// Worker `w`'s requests: `build` with the tokens in turn, sent to `path` when one is given
+/// (the floor's path for the same request).
+fn per_token(
+    creds: &tessera::PoolCreds,
+    tokens: &Arc<Vec<String>>,
+    build: fn(&tessera::PoolCreds, &str) -> load::Req,
+    path: Option<&'static str>,
+) -> load::MakeReq {
+    let (creds, tokens) = (creds.clone(), Arc::clone(tokens));
+    Arc::new(move |w, _| {
+        let mut r = build(&creds, &tokens[w % tokens.len()]);
+        if let Some(p) = path {
+            r.path = p.into();
+        }
+        r
+    })
+}
+
+/// Token issuance (refreshToken: one verification and one signature) and verification
+/// (checkLoginStatus with the token as argument, getCurrentUser with a Bearer): the figures
+/// and the full load results.
 async fn token_figures(
     plan: &Plan,
     addr: SocketAddr,
@@ -579,20 +597,11 @@ async fn token_figures(
     let http = plan.spec(addr, plan.concurrency, plan.http);
     let mut out = Map::new();
     let mut details = Map::new();
-    let c2 = creds.clone();
-    let t = tokens.clone();
     let refresh = checked(
         "refreshToken",
         load::run(
             &http,
-            Arc::new(move |w, _| {
-                tessera::gql(
-                    &c2,
-                    tessera::docs::REFRESH_TOKEN,
-                    json!({}),
-                    Some(&t[w % t.len()]),
-                )
-            }),
+            per_token(creds, &tokens, tessera::refresh_token, None),
             load::ok_graphql(),
         )
         .await,
@@ -607,20 +616,11 @@ async fn token_figures(
     details.insert("refresh_token".into(), load_json(&refresh));
 
     // Verification: checkLoginStatus (token as argument) and getCurrentUser (Bearer).
-    let c3 = creds.clone();
-    let t = tokens.clone();
     let check = checked(
         "checkLoginStatus",
         load::run(
             &http,
-            Arc::new(move |w, _| {
-                tessera::gql(
-                    &c3,
-                    tessera::docs::CHECK_LOGIN_STATUS,
-                    json!({ "token": t[w % t.len()] }),
-                    None,
-                )
-            }),
+            per_token(creds, &tokens, tessera::check_login_status, None),
             Arc::new(|s, b| s == 200 && String::from_utf8_lossy(b).contains("\"status\":true")),
         )
         .await,
@@ -633,15 +633,11 @@ async fn token_figures(
         ratio(Some(check.per_s), Some(verify_per_s)),
     );
     details.insert("check_login_status".into(), load_json(&check));
-    let c4 = creds.clone();
-    let t = tokens.clone();
     let me = checked(
         "getCurrentUser",
         load::run(
             &http,
-            Arc::new(move |w, _| {
-                tessera::gql(&c4, tessera::docs::USER, json!({}), Some(&t[w % t.len()]))
-            }),
+            per_token(creds, &tokens, tessera::current_user, None),
             load::ok_graphql(),
         )
         .await,
@@ -669,40 +665,25 @@ async fn token_figures(
     }
     let adopted = Arc::new(adopted);
     let floor_http = plan.spec(floor_addr, plan.concurrency, plan.http);
-    let (c5, t) = (creds.clone(), adopted.clone());
     let floor_sign = checked(
         "floor sign",
         load::run(
             &floor_http,
-            Arc::new(move |w, _| {
-                let mut r = tessera::gql(
-                    &c5,
-                    tessera::docs::REFRESH_TOKEN,
-                    json!({}),
-                    Some(&t[w % t.len()]),
-                );
-                r.path = "/floor/sign".into();
-                r
-            }),
+            per_token(creds, &adopted, tessera::refresh_token, Some("/floor/sign")),
             load::ok_status(),
         )
         .await,
     )?;
-    let (c6, t) = (creds.clone(), adopted.clone());
     let floor_verify = checked(
         "floor verify",
         load::run(
             &floor_http,
-            Arc::new(move |w, _| {
-                let mut r = tessera::gql(
-                    &c6,
-                    tessera::docs::CHECK_LOGIN_STATUS,
-                    json!({ "token": t[w % t.len()] }),
-                    None,
-                );
-                r.path = "/floor/verify".into();
-                r
-            }),
+            per_token(
+                creds,
+                &adopted,
+                tessera::check_login_status,
+                Some("/floor/verify"),
+            ),
             load::ok_status(),
         )
         .await,

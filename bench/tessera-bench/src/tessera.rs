@@ -176,6 +176,26 @@ pub fn gql(creds: &PoolCreds, query: &str, variables: Value, bearer: Option<&str
     r
 }
 
+/// `refreshToken` with `token` as the Bearer.
+pub fn refresh_token(creds: &PoolCreds, token: &str) -> Req {
+    gql(creds, docs::REFRESH_TOKEN, json!({}), Some(token))
+}
+
+/// `checkLoginStatus(token)`: the token as the argument, no Bearer.
+pub fn check_login_status(creds: &PoolCreds, token: &str) -> Req {
+    gql(
+        creds,
+        docs::CHECK_LOGIN_STATUS,
+        json!({ "token": token }),
+        None,
+    )
+}
+
+/// `getCurrentUser` (the `user` query) with `token` as the Bearer.
+pub fn current_user(creds: &PoolCreds, token: &str) -> Req {
+    gql(creds, docs::USER, json!({}), Some(token))
+}
+
 /// The RSA key the SDK encrypts passwords with (`GET /api/v2/.well-known`).
 pub async fn password_key(addr: SocketAddr) -> Result<String> {
     let v = load::once_json(addr, &Req::get("/api/v2/.well-known")).await?;
