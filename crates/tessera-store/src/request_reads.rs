@@ -11,9 +11,17 @@ use crate::rows::{self, Cols};
 /// The session read's row: the revocation count, then the user's columns (all NULL when
 /// the user is not in the pool).
 pub(crate) fn session_user_row<C: Cols + ?Sized>(row: &C) -> Result<(Option<User>, bool)> {
-    let revoked = row.int(0)? > 0;
-    let user = match row.opt_text(1)? {
-        Some(_) => Some(rows::user_at(row, 1)?),
+    session_user_at(row, 0)
+}
+
+/// [`session_user_row`] from column `at` on.
+pub(crate) fn session_user_at<C: Cols + ?Sized>(
+    row: &C,
+    at: usize,
+) -> Result<(Option<User>, bool)> {
+    let revoked = row.int(at)? > 0;
+    let user = match row.opt_text(at + 1)? {
+        Some(_) => Some(rows::user_at(row, at + 1)?),
         None => None,
     };
     Ok((user, revoked))
@@ -24,12 +32,20 @@ pub(crate) fn session_user_row<C: Cols + ?Sized>(row: &C) -> Result<(Option<User
 pub(crate) fn session_validity_row<C: Cols + ?Sized>(
     row: &C,
 ) -> Result<(Option<SessionValidity>, bool)> {
-    let revoked = row.int(0)? > 0;
-    let validity = match row.opt_text(1)? {
+    session_validity_at(row, 0)
+}
+
+/// [`session_validity_row`] from column `at` on.
+pub(crate) fn session_validity_at<C: Cols + ?Sized>(
+    row: &C,
+    at: usize,
+) -> Result<(Option<SessionValidity>, bool)> {
+    let revoked = row.int(at)? > 0;
+    let validity = match row.opt_text(at + 1)? {
         Some(_) => Some(SessionValidity {
-            blocked: row.flag(2)?,
-            is_deleted: row.flag(3)?,
-            tokens_valid_after: row.int(4)?,
+            blocked: row.flag(at + 2)?,
+            is_deleted: row.flag(at + 3)?,
+            tokens_valid_after: row.int(at + 4)?,
         }),
         None => None,
     };
@@ -60,6 +76,37 @@ pub(crate) static SESSION_USER_SQL: std::sync::LazyLock<String> = std::sync::Laz
         prefixed(rows::USER_COLUMNS, "u")
     )
 });
+
+/// [`APP_AND_POOL_SQL`] and [`SESSION_VALIDITY_SQL`] as one statement, whose one row always
+/// comes (the application's and pool's columns NULL when the application is missing): the
+/// SQLite read path's request read without `BEGIN` and `COMMIT` around two statements. One
+/// statement reads one snapshot, so the answer is the same; parameters `$1`–`$3` as in the
+/// session read, `$4` the application.
+pub(crate) static APP_POOL_SESSION_VALIDITY_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $3) AS revoked_count, \
+                 u.id, u.blocked, u.is_deleted, u.tokens_valid_after {APP_POOL_SESSION_FROM}",
+            rows::APP_AND_POOL_COLUMNS
+        )
+    });
+
+/// [`APP_AND_POOL_SQL`] and [`SESSION_USER_SQL`] as one statement, like
+/// [`APP_POOL_SESSION_VALIDITY_SQL`].
+pub(crate) static APP_POOL_SESSION_USER_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {}, (SELECT COUNT(*) FROM revoked_tokens WHERE jti = $3) AS revoked_count, \
+                 {} {APP_POOL_SESSION_FROM}",
+            rows::APP_AND_POOL_COLUMNS,
+            prefixed(rows::USER_COLUMNS, "u")
+        )
+    });
+
+/// The joins of the one-statement request reads: every join is a primary-key lookup.
+const APP_POOL_SESSION_FROM: &str = "FROM (SELECT 1 AS one) AS one \
+     LEFT JOIN applications a ON a.id = $4 LEFT JOIN user_pools p ON p.id = a.pool_id \
+     LEFT JOIN users u ON u.pool_id = $1 AND u.id = $2";
 
 pub(crate) const REVOKED_SQL: &str = "SELECT 1 FROM revoked_tokens WHERE jti = $1";
 

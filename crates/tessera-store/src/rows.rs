@@ -79,6 +79,9 @@ pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
 pub(crate) const POOL_COLUMNS: &str =
     "id, name, domain, description, logo, secret, settings, created_at, updated_at";
 
+/// How many columns [`POOL_COLUMNS`] selects.
+pub(crate) const POOL_COLUMN_COUNT: usize = 9;
+
 pub(crate) fn pool(row: &AnyRow) -> Result<UserPool> {
     pool_at(row, 0, &|_, text| parse_json(text, "settings"))
 }
@@ -118,6 +121,9 @@ pub(crate) const APP_AND_POOL_COLUMNS: &str = "a.id, a.pool_id, a.name, a.identi
     a.description, a.logo, a.secret, a.oidc, a.created_at, a.updated_at, \
     p.id, p.name, p.domain, p.description, p.logo, p.secret, p.settings, p.created_at, \
     p.updated_at";
+
+/// How many columns [`APP_AND_POOL_COLUMNS`] selects.
+pub(crate) const APP_AND_POOL_COLUMN_COUNT: usize = APP_COLUMN_COUNT + POOL_COLUMN_COUNT;
 
 pub(crate) fn app(row: &AnyRow) -> Result<Application> {
     app_at(row, 0, &|_, text| parse_json(text, "oidc"))
@@ -406,4 +412,21 @@ pub(crate) fn udf_definition_at<C: Cols + ?Sized>(row: &C, at: usize) -> Result<
         label: row.opt_text(at + 4)?,
         options: row.opt_text(at + 5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(list: &str) -> usize {
+        list.split(',').count()
+    }
+
+    /// Rows are decoded by position: the counts must be those of the lists.
+    #[test]
+    fn column_counts_match_the_lists() {
+        assert_eq!(count(APP_COLUMNS), APP_COLUMN_COUNT);
+        assert_eq!(count(POOL_COLUMNS), POOL_COLUMN_COUNT);
+        assert_eq!(count(APP_AND_POOL_COLUMNS), APP_AND_POOL_COLUMN_COUNT);
+    }
 }

@@ -27,7 +27,8 @@ use tessera_core::store::{
 use tessera_core::{Error, Result};
 
 use crate::request_reads::{
-    find_user_sql, session_user_row, session_validity_row, LookupKey, APP_AND_POOL_SQL,
+    find_user_sql, session_user_at, session_user_row, session_validity_at, session_validity_row,
+    LookupKey, APP_AND_POOL_SQL, APP_POOL_SESSION_USER_SQL, APP_POOL_SESSION_VALIDITY_SQL,
     FIND_USER_SQL, IDENTITIES_SQL, REVOKED_SQL, SESSION_USER_SQL, SESSION_VALIDITY_SQL,
     UDF_DEFINITIONS_SQL,
 };
@@ -86,6 +87,8 @@ struct Statements {
     app_and_pool: String,
     session_user: String,
     session_validity: String,
+    app_pool_session_user: String,
+    app_pool_session_validity: String,
     find_user: [String; 5],
     revoked: String,
     identities: String,
@@ -112,6 +115,8 @@ impl Statements {
             app_and_pool: numbered(&APP_AND_POOL_SQL),
             session_user: numbered(&SESSION_USER_SQL),
             session_validity: numbered(SESSION_VALIDITY_SQL),
+            app_pool_session_user: numbered(&APP_POOL_SESSION_USER_SQL),
+            app_pool_session_validity: numbered(&APP_POOL_SESSION_VALIDITY_SQL),
             find_user: FIND_USER_SQL.each_ref().map(|s| numbered(s)),
             revoked: numbered(REVOKED_SQL),
             identities: numbered(&IDENTITIES_SQL),
@@ -292,37 +297,67 @@ impl SqliteReads {
         })
     }
 
-    /// [`Self::app_and_pool`] and the session `key` in one read transaction on one
-    /// connection: one snapshot, and the shared-memory read lock taken and released once.
+    /// [`Self::app_and_pool`] and the session `key` in one statement (one snapshot; the
+    /// shared-memory read lock taken and released once, and no `BEGIN` and `COMMIT`), and
+    /// the user's extras when `key.extras` asks for them, in the same read transaction.
     pub(crate) fn app_and_pool_with_session(
         &self,
         memo: &SettingsMemo,
         app_id: &str,
         key: SessionKey<'_>,
-    ) -> Result<(Option<AppAndPool>, SessionRead)> {
-        self.in_transaction(|conn| {
-            let app = first_row(conn, &self.sql.app_and_pool, [app_id], |row| {
-                rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
-                    memo.pool_settings(id, text)
-                })
-            })?;
-            let params = [key.pool_id, key.user_id, key.jti];
-            let session = if key.whole_user {
-                let (user, revoked) = first_row(conn, &self.sql.session_user, params, |r| {
-                    session_user_row(r)
-                })?
-                .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
-                SessionRead::User(user.map(Box::new), revoked)
-            } else {
-                let (validity, revoked) =
-                    first_row(conn, &self.sql.session_validity, params, |r| {
-                        session_validity_row(r)
-                    })?
-                    .ok_or_else(|| Error::Storage("session read returned no row".into()))?;
-                SessionRead::Validity(validity, revoked)
-            };
-            Ok((app, session))
-        })
+    ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
+        match key.extras.filter(|_| key.whole_user) {
+            None => self.with(|conn| self.app_pool_session(conn, memo, app_id, key)),
+            Some(want) => self.in_transaction(|conn| {
+                let (app, read, _) = self.app_pool_session(conn, memo, app_id, key)?;
+                let extras = match &read {
+                    SessionRead::User(Some(_), _) => Some(self.extras_on(
+                        conn,
+                        key.pool_id,
+                        key.user_id,
+                        want.identities,
+                        want.custom,
+                    )?),
+                    _ => None,
+                };
+                Ok((app, read, extras))
+            }),
+        }
+    }
+
+    /// The one statement of [`Self::app_and_pool_with_session`] on `conn`.
+    fn app_pool_session(
+        &self,
+        conn: &Connection,
+        memo: &SettingsMemo,
+        app_id: &str,
+        key: SessionKey<'_>,
+    ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
+        let params = [key.pool_id, key.user_id, key.jti, app_id];
+        let app = |row: &Row<'_>| -> Result<Option<AppAndPool>> {
+            if row.opt_text(0)?.is_none() {
+                return Ok(None);
+            }
+            rows::app_and_pool(row, &|id, text| memo.app_oidc(id, text), &|id, text| {
+                memo.pool_settings(id, text)
+            })
+            .map(Some)
+        };
+        let at = rows::APP_AND_POOL_COLUMN_COUNT;
+        let read = if key.whole_user {
+            first_row(conn, &self.sql.app_pool_session_user, params, |row| {
+                let (user, revoked) = session_user_at(row, at)?;
+                Ok((app(row)?, SessionRead::User(user.map(Box::new), revoked)))
+            })?
+        } else {
+            first_row(conn, &self.sql.app_pool_session_validity, params, |row| {
+                let (validity, revoked) = session_validity_at(row, at)?;
+                Ok((app(row)?, SessionRead::Validity(validity, revoked)))
+            })?
+        };
+        let (app, read) =
+            read.ok_or_else(|| Error::Storage("session read returned no row".into()))?;
+        Ok((app, read, None))
     }
 
     pub(crate) fn session_user(
@@ -381,34 +416,44 @@ impl SqliteReads {
         identities: bool,
         custom: Option<&str>,
     ) -> Result<UserExtras> {
-        self.in_transaction(|conn| {
-            let mut out = UserExtras::default();
-            if identities {
-                out.identities = Some(all_rows(
-                    conn,
-                    &self.sql.identities,
-                    [pool_id, user_id],
-                    |row| rows::identity_at(row, 0),
-                )?);
-            }
-            if let Some(target) = custom {
-                let defs = all_rows(conn, &self.sql.udf_definitions, [pool_id, target], |row| {
-                    rows::udf_definition_at(row, 0)
-                })?;
-                let values = if defs.is_empty() {
-                    Vec::new()
-                } else {
-                    all_rows(conn, UDF_VALUES_SQL, [pool_id, target, user_id], |row| {
-                        Ok((row.text(0)?, row.text(1)?))
-                    })?
-                };
-                out.custom = Some(CustomData {
-                    definitions: defs,
-                    values,
-                });
-            }
-            Ok(out)
-        })
+        self.in_transaction(|conn| self.extras_on(conn, pool_id, user_id, identities, custom))
+    }
+
+    /// The statements of [`Self::user_extras`] on `conn`, inside the caller's transaction.
+    fn extras_on(
+        &self,
+        conn: &Connection,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: Option<&str>,
+    ) -> Result<UserExtras> {
+        let mut out = UserExtras::default();
+        if identities {
+            out.identities = Some(all_rows(
+                conn,
+                &self.sql.identities,
+                [pool_id, user_id],
+                |row| rows::identity_at(row, 0),
+            )?);
+        }
+        if let Some(target) = custom {
+            let defs = all_rows(conn, &self.sql.udf_definitions, [pool_id, target], |row| {
+                rows::udf_definition_at(row, 0)
+            })?;
+            let values = if defs.is_empty() {
+                Vec::new()
+            } else {
+                all_rows(conn, UDF_VALUES_SQL, [pool_id, target, user_id], |row| {
+                    Ok((row.text(0)?, row.text(1)?))
+                })?
+            };
+            out.custom = Some(CustomData {
+                definitions: defs,
+                values,
+            });
+        }
+        Ok(out)
     }
 
     pub(crate) fn list_udf_definitions(

@@ -894,6 +894,47 @@ async fn user_extras_match_the_separate_reads(db: &TestDb) {
         .unwrap();
     assert!(ids.is_none() && custom.is_some());
 
+    // Read ahead with the session (getCurrentUser's first read): the same answers, for the
+    // user it was read for only; what it did not read, or another user's, is read again.
+    let app = core.app(&c.app_id).await.unwrap();
+    let other = core
+        .create_user(&pool, by_email("o@x.io", "secret1"), CreatedBy::SelfService)
+        .await
+        .unwrap();
+    let token = core
+        .issue_user_token(&pool, Some(&app), &u)
+        .await
+        .unwrap()
+        .token;
+    let debug = |r: &(Option<Vec<ExternalIdentity>>, Option<Vec<_>>)| format!("{r:?}");
+    for want in [(true, true), (true, false), (false, true)] {
+        let (_, ahead) = core
+            .app_and_pool_ahead_with(&c.app_id, Some(&token), true, Some(want))
+            .await
+            .unwrap();
+        let ahead = ahead.expect("a user token's session is read ahead");
+        for (user, asked) in [
+            (&u.id, want),
+            (&u.id, (true, true)),
+            (&other.id, want),
+            (&u.id, (false, false)),
+        ] {
+            let from_ahead = core
+                .user_extras_ahead(&pool.id, user, asked.0, asked.1, Some(&ahead))
+                .await
+                .unwrap();
+            let read = core
+                .user_extras(&pool.id, user, asked.0, asked.1)
+                .await
+                .unwrap();
+            assert_eq!(
+                debug(&from_ahead),
+                debug(&read),
+                "read ahead {want:?}, asked {asked:?} for {user}"
+            );
+        }
+    }
+
     if db.url.starts_with("sqlite") {
         let row: (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(store.pool())

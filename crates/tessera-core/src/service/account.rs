@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::codes::{CodePurpose, CodeTarget};
 use super::login::FIRST_LOGIN_TOKEN;
 use super::tokens::{TokenSubject, UserClaims};
+use super::udf::UdfTarget;
 use super::users::{validate_profile, CreatedBy, LoginContext};
 use super::Core;
 use crate::clock;
@@ -16,7 +17,10 @@ use crate::model::audit::UserEvent;
 use crate::model::Application;
 use crate::model::{Profile, User, UserPool};
 use crate::rules::{identifiers, password_strength};
-use crate::store::{SessionKey, SessionRead, SessionValidity, UserChange, UserField, UserLookup};
+use crate::store::{
+    ExtrasWanted, SessionKey, SessionRead, SessionValidity, UserChange, UserExtras, UserField,
+    UserLookup,
+};
 use crate::UniqueField;
 
 /// A verified user token with the pool and the user it names. Only [`Core::session`] and
@@ -124,6 +128,8 @@ pub struct SessionAhead {
     user_id: String,
     jti: String,
     read: SessionRead,
+    /// The user's extras read with it ([`Core::user_extras_ahead`]).
+    extras: Option<UserExtras>,
     /// The token's decoding, done to read its claims: its check reuses it, for that same
     /// token text only ([`jwt::Kept::of`]).
     parsed: Option<(jwt::Kept, UserClaims)>,
@@ -140,6 +146,19 @@ impl SessionAhead {
     pub(crate) fn parsed_for(&self, token: &str) -> Option<(jwt::Unverified<'_>, UserClaims)> {
         let (kept, claims) = self.parsed.as_ref()?;
         Some((kept.of(token)?, claims.clone()))
+    }
+
+    /// The extras read ahead for user `user_id` of `pool_id`, when they hold what is asked.
+    pub(crate) fn extras_for(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: bool,
+    ) -> Option<&UserExtras> {
+        let e = self.extras.as_ref()?;
+        let covers = (!identities || e.identities.is_some()) && (!custom || e.custom.is_some());
+        (covers && self.pool_id == pool_id && self.user_id == user_id).then_some(e)
     }
 
     fn for_subject(&self, subject: &TokenSubject, pool_id: &str) -> Option<&SessionRead> {
@@ -161,6 +180,20 @@ impl Core {
         token: Option<&str>,
         whole_user: bool,
     ) -> Result<((Application, Option<UserPool>), Option<SessionAhead>)> {
+        self.app_and_pool_ahead_with(app_id, token, whole_user, None)
+            .await
+    }
+
+    /// [`Core::app_and_pool_ahead`] reading, with the whole user, the extras a request will
+    /// answer with ([`Core::user_extras_ahead`]): identities and custom data as `extras`
+    /// says (`(identities, custom)`), in the same read.
+    pub async fn app_and_pool_ahead_with(
+        &self,
+        app_id: &str,
+        token: Option<&str>,
+        whole_user: bool,
+        extras: Option<(bool, bool)>,
+    ) -> Result<((Application, Option<UserPool>), Option<SessionAhead>)> {
         let claims = token.and_then(|t| Some((t, super::tokens::parse_user_token(t).ok()?)));
         let key = claims
             .as_ref()
@@ -175,8 +208,12 @@ impl Core {
             user_id,
             jti,
             whole_user,
+            extras: extras.map(|(identities, custom)| ExtrasWanted {
+                identities,
+                custom: custom.then_some(UdfTarget::User.as_str()),
+            }),
         };
-        let (found, read) = self.store.app_and_pool_with_session(app_id, key).await?;
+        let (found, read, extras) = self.store.app_and_pool_with_session(app_id, key).await?;
         let (pool_id, user_id, jti) = (pool_id.to_owned(), user_id.to_owned(), jti.to_owned());
         let parsed = claims.and_then(|(t, (parsed, c))| Some((parsed.keep(t)?, c)));
         let ahead = SessionAhead {
@@ -184,6 +221,7 @@ impl Core {
             user_id,
             jti,
             read,
+            extras,
             parsed,
         };
         Ok((found.ok_or(Error::AppNotFound)?, Some(ahead)))

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::account::SessionAhead;
 use super::Core;
 use crate::clock;
 use crate::error::{Entity, Error, Result};
@@ -516,15 +517,36 @@ impl Core {
         identities: bool,
         custom: bool,
     ) -> Result<(Option<Vec<ExternalIdentity>>, Option<Vec<UdfValue>>)> {
-        let target = custom.then_some(UdfTarget::User.as_str());
-        let extras = self
-            .store
-            .user_extras(pool_id, user_id, identities, target)
-            .await?;
+        self.user_extras_ahead(pool_id, user_id, identities, custom, None)
+            .await
+    }
+
+    /// [`Core::user_extras`], answered from `ahead` when the request's first read already
+    /// read them for this user ([`Core::app_and_pool_ahead_with`]; the caller's session was
+    /// verified from that same read).
+    pub async fn user_extras_ahead(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        identities: bool,
+        custom: bool,
+        ahead: Option<&SessionAhead>,
+    ) -> Result<(Option<Vec<ExternalIdentity>>, Option<Vec<UdfValue>>)> {
+        let read_ahead = ahead.and_then(|a| a.extras_for(pool_id, user_id, identities, custom));
+        let extras = match read_ahead {
+            Some(e) => e.clone(),
+            None => {
+                let target = custom.then_some(UdfTarget::User.as_str());
+                self.store
+                    .user_extras(pool_id, user_id, identities, target)
+                    .await?
+            }
+        };
         let custom = extras
             .custom
+            .filter(|_| custom)
             .map(|c| defined_values(c.definitions, &c.values));
-        Ok((extras.identities, custom))
+        Ok((extras.identities.filter(|_| identities), custom))
     }
 
     /// Checks every `(key, decoded value)` against the definitions and returns the stored

@@ -99,6 +99,17 @@ pub struct SessionKey<'a> {
     /// The whole user row ([`Store::find_session_user`]), or only what decides validity
     /// ([`Store::session_validity`]).
     pub whole_user: bool,
+    /// With the whole user: its extras ([`Store::user_extras`]), read in the same read when
+    /// the user is in the pool.
+    pub extras: Option<ExtrasWanted<'a>>,
+}
+
+/// Which of a user's extras to read ([`Store::user_extras`]'s `identities` and `custom`).
+#[derive(Debug, Clone, Copy)]
+pub struct ExtrasWanted<'a> {
+    pub identities: bool,
+    /// The custom-field target type whose definitions and values to read.
+    pub custom: Option<&'a str>,
 }
 
 /// A session's state as read: the user (whole, or what decides validity), `None` when it is
@@ -135,12 +146,21 @@ pub async fn app_and_pool_then_session<S: Store + ?Sized>(
     store: &S,
     app_id: &str,
     session: SessionKey<'_>,
-) -> Result<(Option<AppAndPool>, SessionRead)> {
+) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
     let app = store.get_app_and_pool(app_id).await?;
+    let mut extras = None;
     let read = if session.whole_user {
         let (user, revoked) = store
             .find_session_user(session.pool_id, session.user_id, session.jti)
             .await?;
+        if let (Some(want), Some(_)) = (session.extras, &user) {
+            let (pool, user) = (session.pool_id, session.user_id);
+            extras = Some(
+                store
+                    .user_extras(pool, user, want.identities, want.custom)
+                    .await?,
+            );
+        }
         SessionRead::User(user.map(Box::new), revoked)
     } else {
         let (validity, revoked) = store
@@ -148,7 +168,7 @@ pub async fn app_and_pool_then_session<S: Store + ?Sized>(
             .await?;
         SessionRead::Validity(validity, revoked)
     };
-    Ok((app, read))
+    Ok((app, read, extras))
 }
 
 /// [`Store::user_extras`] as separate reads, for a store whose reads take no locks worth
@@ -285,12 +305,13 @@ pub trait Store:
     /// [`Store::get_app_and_pool`] and the session `session` in one read (one transaction,
     /// one snapshot): a request that presents a user token needs both, and on SQLite each
     /// read transaction costs shared-memory locks (a mutex and `fcntl` calls) that two
-    /// concurrent requests contend for.
+    /// concurrent requests contend for. The user's extras, when `session.extras` asks for
+    /// them and the user is in the pool.
     async fn app_and_pool_with_session(
         &self,
         app_id: &str,
         session: SessionKey<'_>,
-    ) -> Result<(Option<AppAndPool>, SessionRead)> {
+    ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
         app_and_pool_then_session(self, app_id, session).await
     }
     async fn list_apps(&self, pool_id: &str) -> Result<Vec<Application>>;

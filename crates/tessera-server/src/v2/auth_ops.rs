@@ -206,7 +206,7 @@ async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
     );
     if want_identities || want_custom {
         let (identities, custom) = core
-            .user_extras(pool_id, user_id, want_identities, want_custom)
+            .user_extras_ahead(pool_id, user_id, want_identities, want_custom, ctx.ahead())
             .await?;
         if let Some(values) = custom {
             v["customData"] = udv_json(&values);

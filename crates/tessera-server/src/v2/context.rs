@@ -110,13 +110,23 @@ impl V2Start {
     /// `whole_user`, else what decides its validity. Both are read on every request, never
     /// kept between requests (a second process may change either).
     pub async fn load(self, session: Option<(&str, bool)>) -> V2Ctx {
+        self.load_with(session, None).await
+    }
+
+    /// [`Self::load`] reading, with the whole user, the extras the request will answer
+    /// with: `(identities, customData)` ([`Core::app_and_pool_ahead_with`]).
+    pub async fn load_with(
+        self,
+        session: Option<(&str, bool)>,
+        extras: Option<(bool, bool)>,
+    ) -> V2Ctx {
         let core = &self.state.core;
         let mut ahead = None;
         let (app, pool) = match (&self.app_id, &self.pool_id) {
             (Some(id), _) => {
                 let (token, whole_user) = session.unzip();
                 match core
-                    .app_and_pool_ahead(id, token, whole_user.unwrap_or(true))
+                    .app_and_pool_ahead_with(id, token, whole_user.unwrap_or(true), extras)
                     .await
                 {
                     Ok(((app, Some(pool)), read)) => {
@@ -171,6 +181,12 @@ impl V2Ctx {
             Ok(None) => Err(Error::PoolNotFound),
             Err(e) => Err(e.clone()),
         }
+    }
+
+    /// What the request's first read read ahead with the app and pool, if anything: the
+    /// core answers from it only for the verified session it was read for.
+    pub fn ahead(&self) -> Option<&SessionAhead> {
+        self.ahead.as_ref()
     }
 
     pub fn app(&self) -> Option<&Application> {

@@ -41,8 +41,23 @@ pub async fn handler(start: V2Start, body: Bytes) -> Response {
                     .map(|t| (t.to_owned(), false)),
                 _ => None,
             };
+            // The `user` query (`getCurrentUser`) answers with the user's identities and
+            // custom data when selected: they are read in the same read as the session.
+            let extras = match (&checked, op.fields.first()) {
+                (Some((_, true)), Some(f)) if f.name == "user" => {
+                    let (identities, custom) = (
+                        f.child("identities").is_some(),
+                        f.child("customData").is_some(),
+                    );
+                    (identities || custom).then_some((identities, custom))
+                }
+                _ => None,
+            };
             let ctx = start
-                .load(checked.as_ref().map(|(t, whole)| (t.as_str(), *whole)))
+                .load_with(
+                    checked.as_ref().map(|(t, whole)| (t.as_str(), *whole)),
+                    extras,
+                )
                 .await;
             answer(&ctx, lang, &op).await
         }

@@ -513,7 +513,7 @@ impl Store for SqlStore {
         &self,
         app_id: &str,
         session: SessionKey<'_>,
-    ) -> Result<(Option<AppAndPool>, SessionRead)> {
+    ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
         if let Some(reads) = &self.sqlite_reads {
             return reads.app_and_pool_with_session(&self.settings, app_id, session);
         }
