@@ -185,6 +185,9 @@ async fn crud_and_batches(db: &TestDb) {
     assert_eq!(field(&a, "password"), "s3cret-A");
     let read = core.asa_account(admin, app, &a.id).await.unwrap();
     assert_eq!(read.info, a.info);
+    // Pages are oldest first, ties (one millisecond) broken by id, which is random: the
+    // batch below is made a millisecond later so that `a` is the oldest.
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
 
     // A batch: all or none.
     let made = core
