@@ -307,9 +307,12 @@ impl SqliteReads {
         key: SessionKey<'_>,
     ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
         match key.extras.filter(|_| key.whole_user) {
-            None => self.with(|conn| self.app_pool_session(conn, memo, app_id, key)),
+            None => self.with(|conn| {
+                let (app, read) = self.app_pool_session(conn, memo, app_id, key)?;
+                Ok((app, read, None))
+            }),
             Some(want) => self.in_transaction(|conn| {
-                let (app, read, _) = self.app_pool_session(conn, memo, app_id, key)?;
+                let (app, read) = self.app_pool_session(conn, memo, app_id, key)?;
                 let extras = match &read {
                     SessionRead::User(Some(_), _) => Some(self.extras_on(
                         conn,
@@ -332,7 +335,7 @@ impl SqliteReads {
         memo: &SettingsMemo,
         app_id: &str,
         key: SessionKey<'_>,
-    ) -> Result<(Option<AppAndPool>, SessionRead, Option<UserExtras>)> {
+    ) -> Result<(Option<AppAndPool>, SessionRead)> {
         let params = [key.pool_id, key.user_id, key.jti, app_id];
         let app = |row: &Row<'_>| -> Result<Option<AppAndPool>> {
             if row.opt_text(0)?.is_none() {
@@ -355,9 +358,7 @@ impl SqliteReads {
                 Ok((app(row)?, SessionRead::Validity(validity, revoked)))
             })?
         };
-        let (app, read) =
-            read.ok_or_else(|| Error::Storage("session read returned no row".into()))?;
-        Ok((app, read, None))
+        read.ok_or_else(|| Error::Storage("session read returned no row".into()))
     }
 
     pub(crate) fn session_user(
