@@ -14,6 +14,7 @@ mod settings_memo;
 mod sql_store;
 mod sqlite_read_only;
 mod sqlite_reads;
+mod wal_read_lock;
 
 pub use connect::{Backend, ConnectError};
 pub use sql_store::SqlStore;

@@ -34,6 +34,7 @@ use crate::request_reads::{
 };
 use crate::rows::{self, Cols};
 use crate::settings_memo::SettingsMemo;
+use crate::wal_read_lock::WalReadLock;
 
 /// Idle connections kept for reuse. Calls run on the async workers (one per core) and, rarely,
 /// on a blocking thread; more idle connections than that would only hold memory.
@@ -79,6 +80,8 @@ pub(crate) struct SqliteReads {
     /// Connections lent out now, for `Store::pool_usage`.
     in_use: AtomicU64,
     sql: Statements,
+    /// A read lock kept between reads while the database is not written (`wal_read_lock`).
+    lock: WalReadLock,
 }
 
 /// The shared statements (`request_reads`) with SQLite's numbered parameters: `$n` is a
@@ -188,6 +191,7 @@ impl SqliteReads {
             idle: Mutex::new(Vec::new()),
             in_use: AtomicU64::new(0),
             sql: Statements::new(),
+            lock: WalReadLock::default(),
         }
     }
 
@@ -225,6 +229,7 @@ impl SqliteReads {
     /// connection left inside a transaction (a failed `COMMIT`) is closed instead of kept,
     /// which ends the transaction.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        self.lock.hold(|| self.open());
         let reused = self.idle().pop();
         let conn = match reused {
             Some(c) => c,
