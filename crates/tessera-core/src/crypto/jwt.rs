@@ -151,6 +151,36 @@ const SHA256_DIGEST_INFO: [u8; 19] = [
     0x00, 0x04, 0x20,
 ];
 
+/// A base64url part of a token (no padding), decoded as strictly as the `base64` crate's
+/// `URL_SAFE_NO_PAD` decodes (tested against it), with a vectorised decoder: every token check
+/// decodes a ~1.6 kB Authing token, which the scalar decoder took about 12k instructions for
+/// (callgrind, `checkLoginStatus`). `None` if it is not canonical base64url: a padding or
+/// standard-alphabet character, a length of 1 modulo 4, or bits left set after the last byte.
+fn decode_part(part: &str) -> Option<Vec<u8>> {
+    let bytes = part.as_bytes();
+    // The unused low bits of a final partial quantum must be zero (RFC 4648 §3.5 lets a
+    // decoder reject otherwise, and `base64` does): one encoding per value.
+    let unused_mask = match bytes.len() % 4 {
+        2 => 0b1111,
+        3 => 0b11,
+        _ => 0,
+    };
+    if let Some(&last) = bytes.last().filter(|_| unused_mask != 0) {
+        let value = match last {
+            b'A'..=b'Z' => last - b'A',
+            b'a'..=b'z' => last - b'a' + 26,
+            b'0'..=b'9' => last - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        };
+        if value & unused_mask != 0 {
+            return None;
+        }
+    }
+    base64_simd::URL_SAFE_NO_PAD.decode_to_vec(bytes).ok()
+}
+
 /// Splits a compact JWS. Malformed input is [`Error::TokenInvalid`].
 pub fn parse(token: &str) -> Result<Unverified<'_>> {
     let mut parts = token.split('.');
@@ -164,8 +194,8 @@ pub fn parse(token: &str) -> Result<Unverified<'_>> {
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or(Error::TokenInvalid)?;
-    let payload = URL_SAFE_NO_PAD.decode(p).map_err(|_| Error::TokenInvalid)?;
-    let signature = URL_SAFE_NO_PAD.decode(s).map_err(|_| Error::TokenInvalid)?;
+    let payload = decode_part(p).ok_or(Error::TokenInvalid)?;
+    let signature = decode_part(s).ok_or(Error::TokenInvalid)?;
     Ok(Unverified {
         header,
         signing_input: &token[..h.len() + 1 + p.len()],
@@ -282,6 +312,49 @@ mod tests {
 
     fn rsa() -> PKey<Private> {
         PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap()
+    }
+
+    /// The vectorised decoder accepts exactly what the `base64` crate's strict
+    /// `URL_SAFE_NO_PAD` accepts, with the same bytes: every length (each tail), every
+    /// final character, padding, the standard alphabet, whitespace and other bytes.
+    #[test]
+    fn parts_decode_as_the_strict_decoder_decodes_them() {
+        use rand::{Rng, RngCore};
+        let mut rng = rand::thread_rng();
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= .\n";
+        let mut cases: Vec<String> = Vec::new();
+        for len in 0..80 {
+            let mut raw = vec![0u8; len];
+            rng.fill_bytes(&mut raw);
+            let good = URL_SAFE_NO_PAD.encode(&raw);
+            // Every last character in place of the real one.
+            for &c in alphabet.iter() {
+                let mut t = good.clone().into_bytes();
+                if let Some(last) = t.last_mut() {
+                    *last = c;
+                }
+                cases.push(String::from_utf8(t).unwrap());
+            }
+            cases.push(good.clone());
+            cases.push(format!("{good}="));
+            cases.push(format!("{good}=="));
+            // A random character anywhere.
+            for _ in 0..20 {
+                let mut t = good.clone().into_bytes();
+                if !t.is_empty() {
+                    let i = rng.gen_range(0..t.len());
+                    t[i] = alphabet[rng.gen_range(0..alphabet.len())];
+                }
+                cases.push(String::from_utf8(t).unwrap());
+            }
+        }
+        for case in &cases {
+            assert_eq!(
+                decode_part(case),
+                URL_SAFE_NO_PAD.decode(case).ok(),
+                "{case:?}"
+            );
+        }
     }
 
     #[test]
