@@ -414,30 +414,59 @@ pub fn write_projected(value: &Value, selection: &[Field], out: &mut Vec<u8>) {
             }
             out.push(b']');
         }
-        Value::Object(map) => {
-            out.push(b'{');
-            let mut comma = false;
-            for (i, f) in selection.iter().enumerate() {
-                if !f.first {
-                    continue;
-                }
-                if comma {
-                    out.push(b',');
-                }
-                comma = true;
-                write_str(f.key(), out);
-                out.push(b':');
-                let v = map.get(&f.name).unwrap_or(&Value::Null);
-                if f.merge_later {
-                    write_projected(v, &merged_selection(&selection[i..]), out);
-                } else {
-                    write_projected(v, &f.selection, out);
-                }
-            }
-            out.push(b'}');
-        }
+        Value::Object(map) => write_object(selection, out, |name, sel, out| {
+            write_projected(map.get(name).unwrap_or(&Value::Null), sel, out);
+        }),
         scalar => write_value(scalar, out),
     }
+}
+
+/// An object answer that writes its own fields instead of being built as a `Value` first.
+pub trait ObjectAnswer {
+    /// Writes field `name` projected onto `selection` as [`write_projected`] would write the
+    /// field's value; `null` for a name the object does not have.
+    fn write_field(&self, name: &str, selection: &[Field], out: &mut Vec<u8>);
+    /// The whole object, for a selection that names no field.
+    fn to_value(&self) -> Value;
+}
+
+/// `object` projected onto `selection`, as [`write_projected`] projects a `Value` object.
+pub fn write_object_answer(object: &dyn ObjectAnswer, selection: &[Field], out: &mut Vec<u8>) {
+    if selection.is_empty() {
+        write_value(&object.to_value(), out);
+        return;
+    }
+    write_object(selection, out, |name, sel, out| {
+        object.write_field(name, sel, out)
+    });
+}
+
+/// An object cut to `selection`: each response key once (the first field with it; the
+/// sub-selections of a key selected twice merge), its value written by `field`.
+fn write_object(
+    selection: &[Field],
+    out: &mut Vec<u8>,
+    mut field: impl FnMut(&str, &[Field], &mut Vec<u8>),
+) {
+    out.push(b'{');
+    let mut comma = false;
+    for (i, f) in selection.iter().enumerate() {
+        if !f.first {
+            continue;
+        }
+        if comma {
+            out.push(b',');
+        }
+        comma = true;
+        write_str(f.key(), out);
+        out.push(b':');
+        if f.merge_later {
+            field(&f.name, &merged_selection(&selection[i..]), out);
+        } else {
+            field(&f.name, &f.selection, out);
+        }
+    }
+    out.push(b'}');
 }
 
 /// The sub-selections of `fields[0]` and of every later field with its response key, as one

@@ -20,9 +20,24 @@ use crate::metrics::requests::graphql_operation;
 /// Largest accepted request body; the SDKs' documents are a few kilobytes.
 pub const MAX_BODY: usize = 1024 * 1024 + 64 * 1024;
 
+/// A root field's answer: a value, or an object that writes the fields selected of it.
+pub enum Answer<'a> {
+    Value(Value),
+    Object(Box<dyn super::ObjectAnswer + Send + 'a>),
+}
+
+impl From<Value> for Answer<'_> {
+    fn from(v: Value) -> Self {
+        Answer::Value(v)
+    }
+}
+
 /// What a façade gives the executor: how to answer one root field.
 pub trait RootResolver {
-    fn resolve(&self, field: &Field) -> impl Future<Output = Result<Value, Error>> + Send;
+    fn resolve<'a>(
+        &'a self,
+        field: &'a Field,
+    ) -> impl Future<Output = Result<Answer<'a>, Error>> + Send;
 }
 
 fn error_json(e: &Error, lang: Lang, path: Option<&str>) -> Value {
@@ -103,11 +118,11 @@ pub async fn answer<R: RootResolver + Sync>(
     let mut comma = false;
     let mut written: Vec<&str> = Vec::with_capacity(op.fields.len());
     for (field, result) in op.fields.iter().zip(&results) {
-        let value = match result {
-            Ok(v) => v,
+        let answer = match result {
+            Ok(a) => Some(a),
             Err(e) => {
                 errors.push(error_json(e, lang, Some(field.key())));
-                &Value::Null
+                None
             }
         };
         // A response key answered twice at the root is written once (the first answer).
@@ -121,7 +136,13 @@ pub async fn answer<R: RootResolver + Sync>(
         comma = true;
         super::write_str(field.key(), &mut buf);
         buf.push(b':');
-        super::write_projected(value, &field.selection, &mut buf);
+        match answer {
+            Some(Answer::Value(v)) => super::write_projected(v, &field.selection, &mut buf),
+            Some(Answer::Object(o)) => {
+                super::write_object_answer(o.as_ref(), &field.selection, &mut buf);
+            }
+            None => buf.extend_from_slice(b"null"),
+        }
     }
     buf.push(b'}');
     if !errors.is_empty() {

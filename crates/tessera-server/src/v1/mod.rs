@@ -29,7 +29,7 @@ use axum::Router;
 use serde_json::Value;
 use tessera_core::Error;
 
-use crate::graphql::serve::{execute, RootResolver, MAX_BODY};
+use crate::graphql::serve::{execute, Answer, RootResolver, MAX_BODY};
 use crate::graphql::Field;
 use crate::metrics::GraphqlOperation;
 use crate::AppState;
@@ -45,11 +45,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 impl RootResolver for V1Ctx {
-    fn resolve(
-        &self,
-        field: &Field,
-    ) -> impl std::future::Future<Output = Result<Value, Error>> + Send {
-        resolve(self, field)
+    async fn resolve<'a>(&'a self, field: &'a Field) -> Result<Answer<'a>, Error> {
+        resolve(self, field).await.map(Answer::Value)
     }
 }
 

@@ -16,6 +16,7 @@ use super::args::{self, obj, opt_bool, opt_str, req_str};
 use super::context::V2Ctx;
 use super::user_json::{self, udv_json, user_json, TokenOut};
 use crate::authing::{errors, Lang};
+use crate::graphql::serve::Answer;
 use crate::graphql::Field;
 
 /// Resolves one root field, or `None` if it is not an AuthenticationClient operation.
@@ -34,7 +35,8 @@ pub async fn resolve(ctx: &V2Ctx, f: &Field) -> Option<Result<Value>> {
             Box::pin(login(ctx, f)).await
         }
         "loginBySubAccount" => Box::pin(login_sub_account(ctx, f)).await,
-        "user" => current_user(ctx, f).await,
+        // `user` is answered by `current_user`, as an object written as selected
+        // (`endpoint::resolve`).
         "checkLoginStatus" => Ok(check_login_status(ctx, a).await),
         "refreshToken" => refresh_token(ctx, a).await,
         "sendEmail" => Box::pin(send_email(ctx, a)).await,
@@ -194,12 +196,14 @@ fn own_id(s: &Session, a: &Map<String, Value>, key: &'static str) -> Result<()> 
     }
 }
 
-async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
+/// The `user` query (`getCurrentUser`): the session's user, with the custom data,
+/// identities and directory fields the query selects.
+pub(super) async fn current_user<'a>(ctx: &'a V2Ctx, f: &Field) -> Result<Answer<'a>> {
     let s = ctx.session().await?;
     own_id(s, &f.args, "id")?;
     let core = &ctx.state.core;
     let (pool_id, user_id) = (&s.pool().id, &s.user().id);
-    let mut v = session_user_json(s, s.user());
+    let mut extra = Value::Object(Map::new());
     let (want_identities, want_custom) = (
         f.child("identities").is_some(),
         f.child("customData").is_some(),
@@ -209,14 +213,26 @@ async fn current_user(ctx: &V2Ctx, f: &Field) -> Result<Value> {
             .user_extras_ahead(pool_id, user_id, want_identities, want_custom, ctx.ahead())
             .await?;
         if let Some(values) = custom {
-            v["customData"] = udv_json(&values);
+            extra["customData"] = udv_json(&values);
         }
         if let Some(list) = identities {
-            v["identities"] = user_json::identities_list_json(&list);
+            extra["identities"] = user_json::identities_list_json(&list);
         }
     }
-    super::directory_fields::add(core, pool_id, user_id, f, &mut v).await?;
-    Ok(v)
+    super::directory_fields::add(core, pool_id, user_id, f, &mut extra).await?;
+    let Value::Object(extra) = extra else {
+        return Err(Error::Internal(
+            "user answer extras are not an object".into(),
+        ));
+    };
+    Ok(Answer::Object(Box::new(user_json::UserAnswer {
+        user: s.user(),
+        token: Some(TokenOut {
+            token: s.token(),
+            exp: s.subject().exp,
+        }),
+        extra,
+    })))
 }
 
 /// Not an error channel: the status is the answer (`v2-wire.md` §3.4).

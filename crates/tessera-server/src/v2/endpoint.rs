@@ -7,17 +7,17 @@ use serde_json::Value;
 use tessera_core::Error;
 
 use super::context::{V2Ctx, V2Start};
-use crate::graphql::serve::{answer, failure, prepare, RootResolver};
+use crate::graphql::serve::{answer, failure, prepare, Answer, RootResolver};
 use crate::graphql::Field;
 use crate::metrics::GraphqlOperation;
 
 pub use crate::graphql::serve::MAX_BODY;
 
 impl RootResolver for V2Ctx {
-    fn resolve(
-        &self,
-        field: &Field,
-    ) -> impl std::future::Future<Output = Result<Value, Error>> + Send {
+    fn resolve<'a>(
+        &'a self,
+        field: &'a Field,
+    ) -> impl std::future::Future<Output = Result<Answer<'a>, Error>> + Send {
         resolve(self, field)
     }
 }
@@ -76,17 +76,23 @@ pub async fn handler(start: V2Start, body: Bytes) -> Response {
 ///
 /// The management operations are boxed (see [`super::auth_ops::resolve`]): their futures are
 /// large, and an end user's request that never reaches them would otherwise carry them.
-async fn resolve(ctx: &V2Ctx, field: &Field) -> Result<Value, Error> {
+///
+/// The end user's `user` query (`getCurrentUser`) answers with an object written as it is
+/// selected ([`super::auth_ops::current_user`]); every other field with a value.
+async fn resolve<'a>(ctx: &'a V2Ctx, field: &'a Field) -> Result<Answer<'a>, Error> {
     if field.name == "accessToken" || ctx.is_pool_admin().await {
         if let Some(r) = Box::pin(super::manage::resolve(ctx, field)).await {
-            return r;
+            return r.map(Answer::Value);
         }
     }
+    if field.name == "user" {
+        return super::auth_ops::current_user(ctx, field).await;
+    }
     if let Some(r) = super::auth_ops::resolve(ctx, field).await {
-        return r;
+        return r.map(Answer::Value);
     }
     if let Some(r) = Box::pin(super::manage::resolve(ctx, field)).await {
-        return r;
+        return r.map(Answer::Value);
     }
     Err(Error::InvalidParameter("operation"))
 }
