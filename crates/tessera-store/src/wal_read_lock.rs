@@ -243,7 +243,7 @@ mod tests {
 
     /// Reads without pause beside writes without pause: the WAL is still restarted from its
     /// beginning now and then (checkpoint starvation would grow it without bound). Holding
-    /// the lock with no gap fails this.
+    /// the lock throughout (no gap, no quiet time) fails this: no restart in 4 s.
     #[test]
     fn the_wal_restarts_under_reads_and_writes_that_never_pause() {
         let dir = tempfile::tempdir().unwrap();
