@@ -189,9 +189,7 @@ pub fn parse(token: &str) -> Result<Unverified<'_>> {
     else {
         return Err(Error::TokenInvalid);
     };
-    let header: Header = URL_SAFE_NO_PAD
-        .decode(h)
-        .ok()
+    let header: Header = decode_part(h)
         .and_then(|b| serde_json::from_slice(&b).ok())
         .ok_or(Error::TokenInvalid)?;
     let payload = decode_part(p).ok_or(Error::TokenInvalid)?;
@@ -214,7 +212,7 @@ pub fn claims_unverified_if<T: DeserializeOwned>(token: &str, needle: &str) -> O
     else {
         return None;
     };
-    let payload = URL_SAFE_NO_PAD.decode(p).ok()?;
+    let payload = decode_part(p)?;
     let needle = needle.as_bytes();
     let first = needle.first()?;
     if !payload

@@ -26,12 +26,6 @@ pub enum Answer<'a> {
     Object(Box<dyn super::ObjectAnswer + Send + 'a>),
 }
 
-impl From<Value> for Answer<'_> {
-    fn from(v: Value) -> Self {
-        Answer::Value(v)
-    }
-}
-
 /// What a façade gives the executor: how to answer one root field.
 pub trait RootResolver {
     fn resolve<'a>(
