@@ -24,7 +24,7 @@ use tessera_core::service::register::{RegisterOptions, Registration};
 use tessera_core::service::settings::WhitelistType;
 use tessera_core::service::udf::{UdfDataType, UdfTarget};
 use tessera_core::service::users::{CreatedBy, LoginContext, LoginId, NewUser};
-use tessera_core::store::{AccountStore, Store};
+use tessera_core::store::{AccountStore, Store, UserLookup};
 use tessera_core::{Core, CoreConfig, Error};
 use tessera_store::SqlStore;
 
@@ -311,6 +311,109 @@ async fn registration_rules_and_custom_data(db: &TestDb) {
         reg("ok3@example.com", vec![]).await,
         Err(Error::RegisterTooFrequent)
     ));
+}
+
+/// A registration is one unit of work: when its last write fails (here a trigger refuses
+/// the user-action record), nothing of it stays, neither the user nor its custom data, its
+/// rate-window count or its login; the same registration then succeeds.
+async fn a_failed_registration_leaves_nothing(db: &TestDb) {
+    let a = env(db).await;
+    let pool_id = a.core.create_pool("p").await.unwrap().user_pool_id;
+    a.core
+        .define_udf(&pool_id, UdfTarget::User, "age", UdfDataType::Number, "Age")
+        .await
+        .unwrap();
+    let mut settings = a.core.pool(&pool_id).await.unwrap().settings;
+    settings.frequent_register_check = RateCheck {
+        enabled: true,
+        time_interval: 300,
+        limit: 10,
+    };
+    let pool = a
+        .core
+        .update_pool_settings(&pool_id, settings)
+        .await
+        .unwrap();
+    let sql = a.store.pool();
+    let refuse_actions = match a.store.backend() {
+        tessera_store::Backend::Sqlite => vec![
+            "CREATE TRIGGER refuse_actions BEFORE INSERT ON user_actions \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+        ],
+        tessera_store::Backend::Postgres => vec![
+            "CREATE FUNCTION refuse_action() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+            "CREATE TRIGGER refuse_actions BEFORE INSERT ON user_actions \
+             FOR EACH ROW EXECUTE FUNCTION refuse_action()",
+        ],
+    };
+    for stmt in refuse_actions {
+        sqlx::query(stmt).execute(sql).await.unwrap();
+    }
+    let register = || {
+        a.core.register(
+            &pool,
+            None,
+            Registration::Email {
+                email: "unit@example.com".into(),
+                password: "pw123456".into(),
+            },
+            RegisterOptions {
+                force_login: true,
+                client: LoginContext {
+                    ip: Some("10.2.2.2".into()),
+                    ..LoginContext::default()
+                },
+                custom_data: vec![("age".into(), json!(30))],
+                ..RegisterOptions::default()
+            },
+        )
+    };
+    assert!(register().await.is_err());
+    let count = |table: &'static str| async move {
+        sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(sql)
+            .await
+            .unwrap()
+            .try_get::<i64, _>(0)
+            .unwrap()
+    };
+    for table in [
+        "users",
+        "udf_values",
+        "rate_events",
+        "login_history",
+        "user_actions",
+    ] {
+        assert_eq!(count(table).await, 0, "{table} after a failed registration");
+    }
+    let drop = match a.store.backend() {
+        tessera_store::Backend::Sqlite => "DROP TRIGGER refuse_actions",
+        tessera_store::Backend::Postgres => "DROP TRIGGER refuse_actions ON user_actions",
+    };
+    sqlx::query(drop).execute(sql).await.unwrap();
+    let ok = register()
+        .await
+        .expect("the same registration, once nothing refuses it");
+    assert!(ok.login_recorded);
+    assert_eq!(ok.user.login.logins_count, 1);
+    for table in [
+        "users",
+        "udf_values",
+        "rate_events",
+        "login_history",
+        "user_actions",
+    ] {
+        assert_eq!(count(table).await, 1, "{table} after the registration");
+    }
+    let stored = a
+        .store
+        .find_user(&pool_id, UserLookup::Id(&ok.user.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.login.logins_count, 1);
+    assert_eq!(stored.login.last_ip.as_deref(), Some("10.2.2.2"));
 }
 
 /// A pool with `edit` applied and one user, g@example.com (password `right-pass`); the
@@ -687,4 +790,5 @@ backend_tests! {
     code_attempts => codes_have_an_attempt_budget;
     login_captcha => login_failures_require_a_captcha;
     registration_rules => registration_rules_and_custom_data;
+    registration_unit => a_failed_registration_leaves_nothing;
 }

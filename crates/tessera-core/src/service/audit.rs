@@ -331,7 +331,21 @@ impl Core {
         client: &LoginContext,
         success: bool,
     ) -> Result<()> {
-        let action = UserAction {
+        let action = self.user_action(pool_id, user_id, event, client, success);
+        self.store.insert_user_action(&action).await
+    }
+
+    /// The user-action record of an event, for a unit of work that stores it with the
+    /// change it records.
+    pub(crate) fn user_action(
+        &self,
+        pool_id: &str,
+        user_id: &str,
+        event: UserEvent,
+        client: &LoginContext,
+        success: bool,
+    ) -> UserAction {
+        UserAction {
             id: log_id(),
             pool_id: pool_id.to_owned(),
             user_id: user_id.to_owned(),
@@ -344,8 +358,7 @@ impl Core {
                 .as_deref()
                 .map(|ua| cut(ua, MAX_USER_AGENT_CHARS)),
             at: clock::now_ms(),
-        };
-        self.store.insert_user_action(&action).await
+        }
     }
 }
 

@@ -230,17 +230,17 @@ impl Core {
         Ok(())
     }
 
-    pub(crate) async fn record_registration(
+    /// The rate event a registration from `ip` counts as (kind, key), when the pool limits
+    /// registrations; stored in the registration's own unit of work.
+    pub(crate) fn registration_event(
         &self,
         pool: &UserPool,
         ip: Option<&str>,
-    ) -> Result<()> {
-        if !pool.settings.frequent_register_check.enabled {
-            return Ok(());
-        }
-        self.store
-            .add_rate_event(&pool.id, REGISTER, &client_key(ip), clock::now_ms())
-            .await
+    ) -> Option<(&'static str, String)> {
+        pool.settings
+            .frequent_register_check
+            .enabled
+            .then(|| (REGISTER, client_key(ip)))
     }
 
     /// Refuses every password to set from a client that has spent its decryption-failure

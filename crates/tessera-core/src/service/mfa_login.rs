@@ -30,7 +30,7 @@ use crate::model::{Application, User, UserMfaRule, UserPool, UserStatus};
 use crate::principal::PoolAdmin;
 use crate::stats::LoginOutcome;
 use crate::store::apps::AppFields;
-use crate::store::{LoginUpdate, UserLookup};
+use crate::store::UserLookup;
 
 /// How long a login may wait for its second factor: time to open an authenticator app or
 /// read a message.
@@ -466,13 +466,7 @@ impl Core {
             device: row.client_device.clone(),
             browser: row.client_browser.clone(),
         };
-        let update = LoginUpdate {
-            at_ms: clock::now_ms(),
-            app_id: client.app_id.clone(),
-            ip: client.ip.clone(),
-            device: client.device.clone(),
-            browser: client.browser.clone(),
-        };
+        let update = client.login_update(clock::now_ms());
         let (pool_id, user_id, ticket_hash) =
             (pool.id.clone(), user.id.clone(), row.ticket_hash.clone());
         let recorded = update.clone();
@@ -488,11 +482,8 @@ impl Core {
             })
         })
         .await?;
-        user.login.logins_count += 1;
-        user.login.last_login = Some(update.at_ms);
-        user.login.last_ip = update.ip;
-        user.login.device = update.device;
-        user.login.browser = update.browser;
+        let at_ms = update.at_ms;
+        super::users::count_login(&mut user, update);
         let mut methods: Vec<AuthMethod> = row
             .methods
             .iter()
@@ -502,7 +493,7 @@ impl Core {
         Ok(AuthEvent {
             user,
             methods,
-            at_ms: update.at_ms,
+            at_ms,
             app_id: row.app_id,
             client,
             newly_created: false,

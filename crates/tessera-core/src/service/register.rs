@@ -146,29 +146,54 @@ impl Core {
             self.verify_code(pool, target, CodePurpose::Register, code)
                 .await?;
         }
-        let password = new.password.clone();
-        let mut user = self.create_user(pool, new, CreatedBy::SelfService).await?;
-        if let Some(pw) = password {
-            let level = crate::rules::password_strength::security_level(&pw);
-            let change = crate::store::UserChange::new()
-                .set(crate::store::UserField::PasswordSecurityLevel(Some(level)));
-            self.store
-                .change_user(&pool.id, &user.id, &change, crate::clock::now_ms())
-                .await?;
+        let level = new
+            .password
+            .as_deref()
+            .map(crate::rules::password_strength::security_level);
+        let mut user = self.build_user(pool, new, CreatedBy::SelfService).await?;
+        // The user and everything its registration records are one unit of work: a write
+        // that fails (a busy database, a full disk) leaves no user behind that a retry would
+        // then find taken.
+        let at = crate::clock::now_ms();
+        let login = opts.force_login.then(|| opts.client.login_update(at));
+        let action = self.user_action(&pool.id, &user.id, UserEvent::Register, &opts.client, true);
+        let rate_event = self.registration_event(pool, ip);
+        let rows: Vec<(String, String, String)> = custom
+            .into_iter()
+            .map(|(key, value)| (user.id.clone(), key, value))
+            .collect();
+        let pool_id = pool.id.clone();
+        let stored = user.clone();
+        let stored_login = login.clone();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                tx.insert_user_in_unit(&stored, None).await?;
+                if let Some(level) = level {
+                    let change = crate::store::UserChange::new()
+                        .set(crate::store::UserField::PasswordSecurityLevel(Some(level)));
+                    tx.change_user_in_unit(&pool_id, &stored.id, &change, at)
+                        .await?;
+                }
+                if !rows.is_empty() {
+                    tx.put_custom_data(&pool_id, UdfTarget::User.as_str(), &rows, at)
+                        .await?;
+                }
+                if let Some((kind, key)) = &rate_event {
+                    tx.add_rate_event_in_unit(&pool_id, kind, key, at).await?;
+                }
+                tx.insert_user_action_in_unit(&action).await?;
+                if let Some(update) = &stored_login {
+                    tx.record_login_in_unit(&pool_id, &stored.id, update)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        if let Some(update) = login {
+            super::users::count_login(&mut user, update);
         }
-        if !custom.is_empty() {
-            self.store
-                .set_udf_values(&pool.id, UdfTarget::User.as_str(), &user.id, &custom)
-                .await?;
-        }
-        self.record_registration(pool, ip).await?;
-        self.record_user_action(&pool.id, &user.id, UserEvent::Register, &opts.client)
-            .await?;
-        let at_ms = if opts.force_login {
-            self.record_login(pool, &mut user, &opts.client).await?
-        } else {
-            crate::clock::now_ms()
-        };
+        let at_ms = at;
         Ok(AuthEvent {
             user,
             methods: vec![method],

@@ -72,6 +72,28 @@ pub struct LoginContext {
     pub browser: Option<String>,
 }
 
+impl LoginContext {
+    /// What a login from here at `at_ms` writes on the user row.
+    pub(crate) fn login_update(&self, at_ms: i64) -> LoginUpdate {
+        LoginUpdate {
+            at_ms,
+            app_id: self.app_id.clone(),
+            ip: self.ip.clone(),
+            device: self.device.clone(),
+            browser: self.browser.clone(),
+        }
+    }
+}
+
+/// The in-memory user after a login was stored with `update`, as a fresh read would give it.
+pub(crate) fn count_login(user: &mut User, update: LoginUpdate) {
+    user.login.logins_count += 1;
+    user.login.last_login = Some(update.at_ms);
+    user.login.last_ip = update.ip;
+    user.login.device = update.device;
+    user.login.browser = update.browser;
+}
+
 fn profile_texts(p: &Profile) -> [(&'static str, &Option<String>); 24] {
     [
         ("nickname", &p.nickname),
@@ -417,20 +439,11 @@ impl Core {
         user: &mut User,
         ctx: &LoginContext,
     ) -> Result<i64> {
-        let update = LoginUpdate {
-            at_ms: clock::now_ms(),
-            app_id: ctx.app_id.clone(),
-            ip: ctx.ip.clone(),
-            device: ctx.device.clone(),
-            browser: ctx.browser.clone(),
-        };
+        let update = ctx.login_update(clock::now_ms());
         self.store.record_login(&pool.id, &user.id, &update).await?;
-        user.login.logins_count += 1;
-        user.login.last_login = Some(update.at_ms);
-        user.login.last_ip = update.ip;
-        user.login.device = update.device;
-        user.login.browser = update.browser;
-        Ok(update.at_ms)
+        let at_ms = update.at_ms;
+        count_login(user, update);
+        Ok(at_ms)
     }
 
     /// Whether `password` matches a stored hash (off the async workers). For re-checks of a

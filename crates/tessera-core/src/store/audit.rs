@@ -64,4 +64,6 @@ pub trait AuditStore: Send + Sync {
 #[async_trait]
 pub trait AuditTx: Send {
     async fn insert_audit(&mut self, record: &AuditRecord) -> Result<()>;
+    /// A user's own action (as [`AuditStore::insert_user_action`]), with the change it records.
+    async fn insert_user_action_in_unit(&mut self, action: &UserAction) -> Result<()>;
 }

@@ -73,4 +73,13 @@ pub trait RiskTx: Send {
     async fn put_user_entries(&mut self, pool_id: &str, entries: &[UserListEntry]) -> Result<()>;
     /// Deletes every entry of these users.
     async fn delete_user_entries_of(&mut self, pool_id: &str, user_ids: &[String]) -> Result<()>;
+    /// Counts one event in a rate window (as [`super::AccountStore::add_rate_event`]), with
+    /// the change it limits.
+    async fn add_rate_event_in_unit(
+        &mut self,
+        pool_id: &str,
+        kind: &str,
+        key: &str,
+        at: i64,
+    ) -> Result<()>;
 }

@@ -277,15 +277,7 @@ impl AccountStore for SqlStore {
 
     async fn add_rate_event(&self, pool_id: &str, kind: &str, key: &str, at: i64) -> Result<()> {
         let _turn = self.write_turn().await;
-        sqlx::query("INSERT INTO rate_events (pool_id, kind, key, at) VALUES ($1, $2, $3, $4)")
-            .bind(pool_id)
-            .bind(kind)
-            .bind(key)
-            .bind(at)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        add_rate_event_with(&self.pool, pool_id, kind, key, at).await
     }
 
     async fn count_rate_events(
@@ -634,4 +626,26 @@ fn user_change_statement(change: &UserChange, at_ms: i64) -> Result<(String, Vec
         rows::USER_COLUMNS
     );
     Ok((sql, vals))
+}
+
+/// One event counted in a rate window.
+pub(crate) async fn add_rate_event_with<'c, E>(
+    exec: E,
+    pool_id: &str,
+    kind: &str,
+    key: &str,
+    at: i64,
+) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query("INSERT INTO rate_events (pool_id, kind, key, at) VALUES ($1, $2, $3, $4)")
+        .bind(pool_id)
+        .bind(kind)
+        .bind(key)
+        .bind(at)
+        .execute(exec)
+        .await
+        .map_err(db_err)?;
+    Ok(())
 }

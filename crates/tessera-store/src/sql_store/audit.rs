@@ -180,22 +180,7 @@ impl AuditStore for SqlStore {
 
     async fn insert_user_action(&self, a: &UserAction) -> Result<()> {
         let _turn = self.write_turn().await;
-        sqlx::query(&format!(
-            "INSERT INTO user_actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ))
-        .bind(&a.id)
-        .bind(&a.pool_id)
-        .bind(&a.user_id)
-        .bind(&a.app_id)
-        .bind(a.event.as_str())
-        .bind(i64::from(a.success))
-        .bind(&a.client_ip)
-        .bind(&a.user_agent)
-        .bind(a.at)
-        .execute(&self.pool)
-        .await
-        .map_err(db_err)?;
-        Ok(())
+        insert_action_with(&self.pool, a).await
     }
 
     async fn user_actions(&self, pool_id: &str, q: &UserActionQuery) -> Result<Paged<UserAction>> {
@@ -244,4 +229,30 @@ impl AuditTx for SqlWriteTx {
             .map_err(db_err)?;
         Ok(())
     }
+
+    async fn insert_user_action_in_unit(&mut self, action: &UserAction) -> Result<()> {
+        insert_action_with(&mut *self.tx, action).await
+    }
+}
+
+async fn insert_action_with<'c, E>(exec: E, a: &UserAction) -> Result<()>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    sqlx::query(&format!(
+        "INSERT INTO user_actions ({ACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    ))
+    .bind(&a.id)
+    .bind(&a.pool_id)
+    .bind(&a.user_id)
+    .bind(&a.app_id)
+    .bind(a.event.as_str())
+    .bind(i64::from(a.success))
+    .bind(&a.client_ip)
+    .bind(&a.user_agent)
+    .bind(a.at)
+    .execute(exec)
+    .await
+    .map_err(db_err)?;
+    Ok(())
 }

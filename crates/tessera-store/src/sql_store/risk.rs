@@ -332,4 +332,14 @@ impl RiskTx for SqlWriteTx {
             .await?;
         Ok(())
     }
+
+    async fn add_rate_event_in_unit(
+        &mut self,
+        pool_id: &str,
+        kind: &str,
+        key: &str,
+        at: i64,
+    ) -> Result<()> {
+        super::accounts::add_rate_event_with(&mut *self.tx, pool_id, kind, key, at).await
+    }
 }
