@@ -1,6 +1,8 @@
 //! The token endpoint's grants (RFC 6749 §4.1.3, §4.3, §4.4, §6; RFC 8628 §3.4; Authing's
 //! token exchange), introspection (RFC 7662) and revocation (RFC 7009).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::claims::{AccessClaims, IdTokenFacts, ACCESS_TOKEN_TYP};
@@ -170,13 +172,16 @@ impl Core {
             self.oidc_client(&auth, grant_type == "client_credentials")
                 .await?
         };
+        // Each grant's future is boxed: inline, every request's future (moved twice on its way
+        // to hyper) would be as large as the largest grant's, the password grant with the
+        // whole login inside it, about 10 kB in a release build.
         match grant_type.as_str() {
-            "authorization_code" => self.grant_code(&client, &req).await,
-            "refresh_token" => self.grant_refresh(&client, &req).await,
-            "client_credentials" => self.grant_client_credentials(&client, &req).await,
-            "password" => self.grant_password(&client, &req, ctx).await,
-            AUTHING_TOKEN_GRANT => self.grant_authing_token(&client, &req).await,
-            _ => self.grant_device_code(&client, &req).await,
+            "authorization_code" => Box::pin(self.grant_code(&client, &req)).await,
+            "refresh_token" => Box::pin(self.grant_refresh(&client, &req)).await,
+            "client_credentials" => Box::pin(self.grant_client_credentials(&client, &req)).await,
+            "password" => Box::pin(self.grant_password(&client, &req, ctx)).await,
+            AUTHING_TOKEN_GRANT => Box::pin(self.grant_authing_token(&client, &req)).await,
+            _ => Box::pin(self.grant_device_code(&client, &req)).await,
         }
     }
 
@@ -272,7 +277,7 @@ impl Core {
         client: &Client,
         req: &TokenRequest,
     ) -> Result<TokenSet> {
-        let (app, sub): (Application, String) = match client {
+        let (app, sub): (Cow<'_, Application>, String) = match client {
             Client::App {
                 app, confidential, ..
             } => {
@@ -288,14 +293,14 @@ impl Core {
                         "this application may not use client_credentials",
                     ));
                 }
-                (app.clone(), app.id.clone())
+                (Cow::Borrowed(app), app.id.clone())
             }
             // An access key acts for its pool: the token's audience is the pool's first
             // application's id would be arbitrary, so it is the key itself.
             Client::AccessKey { key, .. } => {
                 let mut app = self.pool_default_app(client.pool()).await?;
                 app.id = key.id.clone();
-                (app, key.id.clone())
+                (Cow::Owned(app), key.id.clone())
             }
         };
         // No user, no OIDC scopes: the scope asked is returned as asked (resource scopes).
