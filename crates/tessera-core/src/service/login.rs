@@ -533,9 +533,18 @@ impl Core {
                 new.register_source = vec!["basic:email-code".into()];
             }
         }
-        let user = self.create_user(pool, new, CreatedBy::SelfService).await?;
-        self.record_user_action(&pool.id, &user.id, UserEvent::Register, client)
-            .await?;
+        // The user and the record of its registration are one unit of work, as in
+        // `Core::register`.
+        let user = self.build_user(pool, new, CreatedBy::SelfService).await?;
+        let action = self.user_action(&pool.id, &user.id, UserEvent::Register, client, true);
+        let stored = user.clone();
+        self.pool_write(&pool.id, move |tx| {
+            Box::pin(async move {
+                tx.insert_user_in_unit(&stored, None).await?;
+                tx.insert_user_action_in_unit(&action).await
+            })
+        })
+        .await?;
         Ok((user, true))
     }
 }
