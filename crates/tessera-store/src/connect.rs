@@ -104,7 +104,8 @@ impl SqlStore {
             // file handle on a worker thread and cannot have gone away; its ping was a full
             // extra round trip to that thread before every statement. A PostgreSQL connection
             // can (server restart), so it keeps the check.
-            .test_before_acquire(backend != Backend::Sqlite);
+            .test_before_acquire(backend != Backend::Sqlite)
+            .after_release(|conn, _meta| Box::pin(release_outside_transaction(conn)));
         let pool_options = match backend {
             Backend::Postgres => pool_options,
             Backend::Sqlite => {
@@ -145,6 +146,23 @@ impl SqlStore {
         };
         Ok(SqlStore::new(pool, backend, sqlite_reads))
     }
+}
+
+/// Whether a connection coming back to the pool may serve again: only outside any
+/// transaction. A transaction dropped without commit or rollback (an error returned with `?`,
+/// a cancelled request) has its `ROLLBACK` queued; the ping runs it. When that `ROLLBACK`
+/// fails, as after SQLite rolled the transaction back on its own (SQLITE_FULL, SQLITE_IOERR),
+/// the driver still counts the transaction open, and it would nest the next one in a
+/// savepoint that never commits: writes acknowledged and never stored. Such a connection is
+/// closed instead (its transaction, if any, ends with it) and the pool opens a new one. The
+/// check is an atomic read except after such a drop.
+async fn release_outside_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    Ok(!conn.is_in_transaction())
 }
 
 /// Every SQLite connection's settings. WAL lets readers run beside the writer.
