@@ -193,11 +193,10 @@ impl Core {
         if let Some(update) = login {
             super::users::count_login(&mut user, update);
         }
-        let at_ms = at;
         Ok(AuthEvent {
             user,
             methods: vec![method],
-            at_ms,
+            at_ms: at,
             app_id: app.map(|a| a.id.clone()),
             client: opts.client,
             newly_created: true,
