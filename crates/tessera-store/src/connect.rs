@@ -151,10 +151,12 @@ impl SqlStore {
 /// Whether a connection coming back to the pool may serve again: only outside any
 /// transaction. A transaction dropped without commit or rollback (an error returned with `?`,
 /// a cancelled request) has its `ROLLBACK` queued; the ping runs it. When that `ROLLBACK`
-/// fails, as after SQLite rolled the transaction back on its own (SQLITE_FULL, SQLITE_IOERR),
-/// the driver still counts the transaction open, and it would nest the next one in a
-/// savepoint that never commits: writes acknowledged and never stored. Such a connection is
-/// closed instead (its transaction, if any, ends with it) and the pool opens a new one. The
+/// fails (seen on SQLite on a full disk and on files turned read-only: SQLite may roll a
+/// transaction back on its own after SQLITE_FULL or SQLITE_IOERR, or leave it open), sqlx
+/// still counts the transaction open and begins the next one on the connection as a
+/// savepoint, whose `RELEASE` commits nothing while an outer transaction stays open: writes
+/// acknowledged and never stored (`faults::sqlite_disk_full`). Such a connection is closed
+/// instead, which ends any transaction it still holds, and the pool opens a new one. The
 /// check is an atomic read except after such a drop.
 async fn release_outside_transaction(conn: &mut sqlx::AnyConnection) -> Result<bool, sqlx::Error> {
     use sqlx::Connection;
