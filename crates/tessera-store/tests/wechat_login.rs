@@ -395,6 +395,17 @@ async fn login_creates_then_finds(db: &TestDb) {
         fx.identities(&user.id).await,
         vec![(WECHAT_PROVIDER.into(), "openid-wx-app-1-a".into(), true)]
     );
+    // The registration is recorded with the user (one unit of work).
+    let registered: i64 = sqlx::Row::get(
+        &sqlx::query("SELECT COUNT(*) AS n FROM user_actions WHERE user_id = $1 AND event = $2")
+            .bind(&user.id)
+            .bind("register")
+            .fetch_one(fx.store.pool())
+            .await
+            .unwrap(),
+        "n",
+    );
+    assert_eq!(registered, 1);
     let again = fx.login("mp", "wx-a").await.expect("second login");
     assert!(!again.newly_created);
     assert_eq!(again.user.id, user.id);

@@ -305,7 +305,7 @@ async fn write_tree(
     let user_id = match member {
         None => None,
         Some(Member::New(user)) => {
-            tx.insert_user_in_unit(&user, None).await?;
+            tx.insert_user_in_unit(&user, &[]).await?;
             counts.added_users += 1;
             Some(user.id.clone())
         }

@@ -314,7 +314,19 @@ impl Core {
         user.unionid = login.union.as_ref().map(|(_, id)| id.clone());
         let mut links = vec![login.subject_identity(&pool.id, &user.id)];
         links.extend(login.union_identity(&pool.id, &user.id));
-        match self.store.insert_user_with_identities(&user, &links).await {
+        // The user, its identities and the record of its registration are one unit of work,
+        // as in `Core::register`.
+        let action = self.user_action(&pool.id, &user.id, UserEvent::Register, client, true);
+        let stored = user.clone();
+        let written = self
+            .pool_write(&pool.id, move |tx| {
+                Box::pin(async move {
+                    tx.insert_user_in_unit(&stored, &links).await?;
+                    tx.insert_user_action_in_unit(&action).await
+                })
+            })
+            .await;
+        match written {
             Ok(()) => {}
             // Another first login of the same person registered it meanwhile: that user.
             Err(Error::AlreadyExists(UniqueField::ExternalId)) => {
@@ -328,8 +340,6 @@ impl Core {
             }
             Err(e) => return Err(e),
         }
-        self.record_user_action(&pool.id, &user.id, UserEvent::Register, client)
-            .await?;
         Ok(ExternalUser {
             user,
             newly_created: true,

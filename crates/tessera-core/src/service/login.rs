@@ -540,7 +540,7 @@ impl Core {
         let stored = user.clone();
         self.pool_write(&pool.id, move |tx| {
             Box::pin(async move {
-                tx.insert_user_in_unit(&stored, None).await?;
+                tx.insert_user_in_unit(&stored, &[]).await?;
                 tx.insert_user_action_in_unit(&action).await
             })
         })

@@ -167,7 +167,7 @@ impl Core {
         let stored_login = login.clone();
         self.pool_write(&pool.id, move |tx| {
             Box::pin(async move {
-                tx.insert_user_in_unit(&stored, None).await?;
+                tx.insert_user_in_unit(&stored, &[]).await?;
                 if let Some(level) = level {
                     let change = crate::store::UserChange::new()
                         .set(crate::store::UserField::PasswordSecurityLevel(Some(level)));

@@ -239,7 +239,7 @@ impl Core {
                         (Some(u), _) => (u.id, "email"),
                         (None, Some(u)) => (u.id, "phone"),
                         (None, None) => {
-                            tx.insert_user_in_unit(&c.new_user, None).await.map_err(
+                            tx.insert_user_in_unit(&c.new_user, &[]).await.map_err(
                                 |e| match e {
                                     Error::AlreadyExists(f) => bad_row(c.row, unique_field(f)),
                                     other => other,

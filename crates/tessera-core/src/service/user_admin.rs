@@ -215,7 +215,7 @@ impl Core {
             .collect();
         self.pool_write(&pool.id, move |tx| {
             Box::pin(async move {
-                tx.insert_user_in_unit(&user, identity.as_ref()).await?;
+                tx.insert_user_in_unit(&user, identity.as_slice()).await?;
                 if !rows.is_empty() {
                     tx.put_custom_data(&pool_id, UdfTarget::User.as_str(), &rows, at)
                         .await?;

@@ -135,14 +135,6 @@ pub trait UsersStore: Send + Sync {
         identity: Option<&ExternalIdentity>,
     ) -> Result<()>;
 
-    /// Inserts a user and the identities linking it to external providers in one
-    /// transaction: a collision on any of them writes nothing.
-    async fn insert_user_with_identities(
-        &self,
-        user: &User,
-        identities: &[ExternalIdentity],
-    ) -> Result<()>;
-
     /// Links identities to existing users, all in one transaction or none (a taken identity
     /// is [`crate::Error::AlreadyExists`] with [`crate::UniqueField::ExternalId`]).
     async fn insert_identities(&self, identities: &[ExternalIdentity]) -> Result<()>;
@@ -236,13 +228,13 @@ pub trait UsersStore: Send + Sync {
 /// enrollment, see `service::mfa_factors`).
 #[async_trait]
 pub trait UsersTx: Send {
-    /// Inserts a user and, when given, its first external identity, inside the unit of
-    /// work (as [`super::Store::insert_user_with_identity`]; a taken identifier is
+    /// Inserts a user and its first external identities, if any, inside the unit of work
+    /// (as [`super::Store::insert_user_with_identity`]; a taken identifier is
     /// [`crate::Error::AlreadyExists`]).
     async fn insert_user_in_unit(
         &mut self,
         user: &User,
-        identity: Option<&ExternalIdentity>,
+        identities: &[ExternalIdentity],
     ) -> Result<()>;
     /// The pool's user by one unique identifier, read inside the unit.
     async fn find_user_in_unit(

@@ -611,20 +611,6 @@ impl UsersStore for SqlStore {
         })
     }
 
-    async fn insert_user_with_identities(
-        &self,
-        user: &User,
-        identities: &[ExternalIdentity],
-    ) -> Result<()> {
-        atomically!(self, tx, {
-            super::insert_user_with(&mut *tx, user).await?;
-            for i in identities {
-                super::insert_identity_with(&mut *tx, i).await?;
-            }
-            Ok(())
-        })
-    }
-
     async fn insert_identities(&self, identities: &[ExternalIdentity]) -> Result<()> {
         atomically!(self, tx, {
             for i in identities {
@@ -965,10 +951,10 @@ impl UsersTx for SqlWriteTx {
     async fn insert_user_in_unit(
         &mut self,
         user: &User,
-        identity: Option<&ExternalIdentity>,
+        identities: &[ExternalIdentity],
     ) -> Result<()> {
         super::insert_user_with(&mut *self.tx, user).await?;
-        if let Some(i) = identity {
+        for i in identities {
             super::insert_identity_with(&mut *self.tx, i).await?;
         }
         Ok(())
